@@ -1,0 +1,81 @@
+package dev.safeclient.core;
+
+import dev.safeclient.core.request.CallOrigin;
+import io.kubernetes.client.openapi.ApiCallback;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.Pair;
+import java.util.List;
+import java.util.Map;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+
+/**
+ * The official {@link ApiClient}, with every call sent through the safety pipeline. It builds
+ * requests through the base client, so the base path, default headers and authentication stay the
+ * user's, live; only the {@link OkHttpClient} (the pipeline) and decoding are ours.
+ *
+ * <p>Decoding is overridden here, per instance, and never through client-java's global static
+ * {@code JSON}: that would change every client in the user's JVM.
+ */
+public class SafeApiClient extends ApiClient {
+  private final ApiClient base;
+  private final CallOrigin origin;
+  private final String userAgent;
+
+  SafeApiClient(ApiClient base, OkHttpClient pipeline, CallOrigin origin, String userAgent) {
+    super(pipeline);
+    this.base = base;
+    this.origin = origin;
+    this.userAgent = userAgent;
+    super.setBasePath(base.getBasePath());
+  }
+
+  /** Which view this is: the safe default, the consistent one, or the library's own. */
+  public CallOrigin origin() {
+    return origin;
+  }
+
+  @Override
+  public String getBasePath() {
+    return base.getBasePath();
+  }
+
+  @Override
+  public Request buildRequest(
+      String baseUrl,
+      String path,
+      String method,
+      List<Pair> queryParams,
+      List<Pair> collectionQueryParams,
+      Object body,
+      Map<String, String> headerParams,
+      Map<String, String> cookieParams,
+      Map<String, Object> formParams,
+      String[] authNames,
+      ApiCallback callback)
+      throws ApiException {
+    // The body is serialized by this client (see serialize), the rest by the base client.
+    Request built =
+        base.buildRequest(
+            baseUrl,
+            path,
+            method,
+            queryParams,
+            collectionQueryParams,
+            null,
+            headerParams,
+            cookieParams,
+            formParams,
+            authNames,
+            callback);
+    Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
+    if (body != null) {
+      b.method(method, serialize(body, headerParams.get("Content-Type")));
+    }
+    if (userAgent != null) {
+      b.header("User-Agent", userAgent);
+    }
+    return b.build();
+  }
+}

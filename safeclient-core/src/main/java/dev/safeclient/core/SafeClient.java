@@ -1,0 +1,261 @@
+package dev.safeclient.core;
+
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.core.warning.WarningChannel;
+import io.kubernetes.client.openapi.ApiClient;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import okhttp3.OkHttpClient;
+
+/**
+ * The entry point: wraps an official {@link ApiClient} so that every call made through {@link
+ * #apiClient()} is classified, linted and turned into its safe form.
+ *
+ * <p>All views share one {@link OkHttpClient}: one connection pool, one dispatcher and one set of
+ * budgets. They differ only in the {@link CallOrigin} tag they put on each request.
+ */
+public final class SafeClient {
+  private final ApiClient base;
+  private final SafeClientConfig config;
+  private final WarningChannel warnings;
+  private final OkHttpClient pipeline;
+  private final SafeApiClient apiClient;
+  private final SafeApiClient consistentApiClient;
+  private final SafeApiClient libraryApiClient;
+
+  private SafeClient(ApiClient base, SafeClientConfig config) {
+    this.base = base;
+    this.config = config;
+    this.warnings = new WarningChannel(config.warningListener(), config.metrics());
+    this.pipeline = buildPipeline(base, config);
+    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent());
+    this.consistentApiClient =
+        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent());
+    this.libraryApiClient =
+        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent());
+  }
+
+  /**
+   * The chain, outermost first, one concern per link: classify → lint/rewrite → budget →
+   * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
+   */
+  private static OkHttpClient buildPipeline(ApiClient base, SafeClientConfig config) {
+    OkHttpClient.Builder b =
+        base.getHttpClient()
+            .newBuilder()
+            // OkHttp would replay requests below our interceptors and outside the budgets.
+            .retryOnConnectionFailure(false)
+            .pingInterval(config.pingInterval());
+    b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    return b.build();
+  }
+
+  /** A client with the defaults: {@link SafetyMode#ENFORCE}, QPS 5, burst 10. */
+  public static SafeClient wrap(ApiClient base) {
+    return builder(base).build();
+  }
+
+  public static Builder builder(ApiClient base) {
+    return new Builder(base);
+  }
+
+  /** The safe default view: an official {@link ApiClient} for every generated API. */
+  public ApiClient apiClient() {
+    return apiClient;
+  }
+
+  /**
+   * A view whose LISTs are consistent reads: resourceVersion unset, paged with {@code limit}/{@code
+   * continue} and handed back as one list. For callers who need read-after-any-write. It shares the
+   * connection pool and budgets of {@link #apiClient()}, and works for async calls.
+   */
+  public ApiClient consistentApiClient() {
+    return consistentApiClient;
+  }
+
+  /**
+   * For safeclient's own modules (the informer's reflector): calls that chose their query on
+   * purpose and own their backoff. Lint rules do not rewrite them and the generic retries skip
+   * them. Not meant for user code.
+   */
+  public ApiClient libraryApiClient() {
+    return libraryApiClient;
+  }
+
+  public SafeClientConfig config() {
+    return config;
+  }
+
+  public WarningChannel warnings() {
+    return warnings;
+  }
+
+  /** The base client this one wraps. */
+  public ApiClient base() {
+    return base;
+  }
+
+  /** Builds a {@link SafeClient}. Every option has a documented default. */
+  public static final class Builder {
+    private final ApiClient base;
+    SafetyMode mode = SafetyMode.ENFORCE;
+    final Map<String, SafetyMode> ruleModes = new HashMap<>();
+    String userAgent;
+    // client-go's defaults (rest.Config): a fleet of agents each at 5 QPS is what control planes
+    // are sized for; burst 10 lets a controller's start-up GETs through without waiting.
+    double qps = 5;
+    int burst = 10;
+    // APF seats per second: one full-cost LIST (10 seats) every 2 s. A client polling big
+    // collections is slowed even when its request count is low: the shape of the outage.
+    double listCostPerSecond = 5;
+    // client-go's max-in-flight default on the server side is 400 for the whole cluster; one
+    // client holding more than 10 non-watch requests is almost always a loop gone wide.
+    int maxInFlight = 10;
+    int maxWatches = 100;
+    // client-go's pager default: 500 objects a page.
+    int listPageSize = 500;
+    boolean allowStaleListReads = false;
+    boolean protobuf = true;
+    String nodeName = System.getenv("NODE_NAME");
+    Duration warningInterval = Duration.ofMinutes(1);
+    Consumer<SafetyWarning> warningListener;
+    SafeClientMetrics metrics = SafeClientMetrics.NOOP;
+    Duration maxBudgetWait = Duration.ofSeconds(30);
+    // Far above a healthy GET/LIST's latency, below the server's own 60 s request timeout.
+    Duration callTimeout = Duration.ofSeconds(60);
+    // client-go's HTTP/2 ReadIdleTimeout: detects a half-open connection within a minute.
+    Duration pingInterval = Duration.ofSeconds(30);
+
+    private Builder(ApiClient base) {
+      this.base = Objects.requireNonNull(base, "base");
+    }
+
+    public Builder mode(SafetyMode mode) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** Overrides the mode of one rule, such as {@code ruleMode("SC106", SafetyMode.OBSERVE)}. */
+    public Builder ruleMode(String ruleId, SafetyMode mode) {
+      ruleModes.put(Objects.requireNonNull(ruleId, "ruleId"), Objects.requireNonNull(mode));
+      return this;
+    }
+
+    public Builder userAgent(String userAgent) {
+      this.userAgent = userAgent;
+      return this;
+    }
+
+    public Builder qps(double qps) {
+      if (!(qps > 0)) {
+        throw new IllegalArgumentException("qps must be > 0: " + qps);
+      }
+      this.qps = qps;
+      return this;
+    }
+
+    public Builder burst(int burst) {
+      if (burst < 1) {
+        throw new IllegalArgumentException("burst must be >= 1: " + burst);
+      }
+      this.burst = burst;
+      return this;
+    }
+
+    public Builder listCostPerSecond(double seatsPerSecond) {
+      if (!(seatsPerSecond > 0)) {
+        throw new IllegalArgumentException("listCostPerSecond must be > 0: " + seatsPerSecond);
+      }
+      this.listCostPerSecond = seatsPerSecond;
+      return this;
+    }
+
+    public Builder maxInFlight(int maxInFlight) {
+      if (maxInFlight < 1) {
+        throw new IllegalArgumentException("maxInFlight must be >= 1: " + maxInFlight);
+      }
+      this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    public Builder maxWatches(int maxWatches) {
+      if (maxWatches < 1) {
+        throw new IllegalArgumentException("maxWatches must be >= 1: " + maxWatches);
+      }
+      this.maxWatches = maxWatches;
+      return this;
+    }
+
+    public Builder listPageSize(int listPageSize) {
+      if (listPageSize < 1) {
+        throw new IllegalArgumentException("listPageSize must be >= 1: " + listPageSize);
+      }
+      this.listPageSize = listPageSize;
+      return this;
+    }
+
+    /**
+     * Lets SC101 rewrite to {@code resourceVersion=0&limit=<listPageSize>}: cheaper, but the answer
+     * may be older than what this client already saw. Only for callers that accept stale data, such
+     * as monitoring agents. Off by default.
+     */
+    public Builder allowStaleListReads(boolean allow) {
+      this.allowStaleListReads = allow;
+      return this;
+    }
+
+    /** Protobuf for built-in types (SC103). On by default. */
+    public Builder protobuf(boolean enabled) {
+      this.protobuf = enabled;
+      return this;
+    }
+
+    /** The node this process runs on, for SC106. Defaults to the {@code NODE_NAME} variable. */
+    public Builder nodeName(String nodeName) {
+      this.nodeName = nodeName;
+      return this;
+    }
+
+    /** At most one log line per (rule, call site) per interval; the rest are counted. */
+    public Builder warningInterval(Duration interval) {
+      this.warningInterval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    public Builder warningListener(Consumer<SafetyWarning> listener) {
+      this.warningListener = listener;
+      return this;
+    }
+
+    public Builder metrics(SafeClientMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics);
+      return this;
+    }
+
+    /** The longest a request waits for a budget before {@code BudgetExhaustedException}. */
+    public Builder maxBudgetWait(Duration maxWait) {
+      this.maxBudgetWait = Objects.requireNonNull(maxWait);
+      return this;
+    }
+
+    public Builder callTimeout(Duration callTimeout) {
+      this.callTimeout = Objects.requireNonNull(callTimeout);
+      return this;
+    }
+
+    public Builder pingInterval(Duration pingInterval) {
+      this.pingInterval = Objects.requireNonNull(pingInterval);
+      return this;
+    }
+
+    public SafeClient build() {
+      return new SafeClient(base, new SafeClientConfig(this));
+    }
+  }
+}

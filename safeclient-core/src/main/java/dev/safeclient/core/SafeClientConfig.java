@@ -1,0 +1,134 @@
+package dev.safeclient.core;
+
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The immutable settings of one {@link SafeClient}, built by {@link SafeClient.Builder}. Each
+ * default says why it has its value.
+ */
+public final class SafeClientConfig {
+  private final SafetyMode mode;
+  private final Map<String, SafetyMode> ruleModes;
+  private final String userAgent;
+  private final double qps;
+  private final int burst;
+  private final double listCostPerSecond;
+  private final int maxInFlight;
+  private final int maxWatches;
+  private final int listPageSize;
+  private final boolean allowStaleListReads;
+  private final boolean protobuf;
+  private final String nodeName;
+  private final Duration warningInterval;
+  private final Consumer<SafetyWarning> warningListener;
+  private final SafeClientMetrics metrics;
+  private final Duration maxBudgetWait;
+  private final Duration callTimeout;
+  private final Duration pingInterval;
+
+  SafeClientConfig(SafeClient.Builder b) {
+    this.mode = b.mode;
+    this.ruleModes = Map.copyOf(b.ruleModes);
+    this.userAgent = b.userAgent;
+    this.qps = b.qps;
+    this.burst = b.burst;
+    this.listCostPerSecond = b.listCostPerSecond;
+    this.maxInFlight = b.maxInFlight;
+    this.maxWatches = b.maxWatches;
+    this.listPageSize = b.listPageSize;
+    this.allowStaleListReads = b.allowStaleListReads;
+    this.protobuf = b.protobuf;
+    this.nodeName = b.nodeName;
+    this.warningInterval = b.warningInterval;
+    this.warningListener = b.warningListener;
+    this.metrics = b.metrics;
+    this.maxBudgetWait = b.maxBudgetWait;
+    this.callTimeout = b.callTimeout;
+    this.pingInterval = b.pingInterval;
+  }
+
+  public SafetyMode mode() {
+    return mode;
+  }
+
+  /** The mode in force for one rule: its override if set, else {@link #mode()}. */
+  public SafetyMode modeFor(String ruleId) {
+    return ruleModes.getOrDefault(ruleId, mode);
+  }
+
+  public Map<String, SafetyMode> ruleModes() {
+    return ruleModes;
+  }
+
+  public String userAgent() {
+    return userAgent;
+  }
+
+  public double qps() {
+    return qps;
+  }
+
+  public int burst() {
+    return burst;
+  }
+
+  public double listCostPerSecond() {
+    return listCostPerSecond;
+  }
+
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
+  public int maxWatches() {
+    return maxWatches;
+  }
+
+  public int listPageSize() {
+    return listPageSize;
+  }
+
+  /**
+   * SC101 rewrites to {@code resourceVersion=0&limit=<page>} instead of probe-then-NotOlderThan.
+   */
+  public boolean allowStaleListReads() {
+    return allowStaleListReads;
+  }
+
+  public boolean protobuf() {
+    return protobuf;
+  }
+
+  /** The node this process runs on (SC106), from the builder or {@code NODE_NAME}. */
+  public Optional<String> nodeName() {
+    return Optional.ofNullable(nodeName);
+  }
+
+  public Duration warningInterval() {
+    return warningInterval;
+  }
+
+  public Consumer<SafetyWarning> warningListener() {
+    return warningListener;
+  }
+
+  public SafeClientMetrics metrics() {
+    return metrics;
+  }
+
+  public Duration maxBudgetWait() {
+    return maxBudgetWait;
+  }
+
+  public Duration callTimeout() {
+    return callTimeout;
+  }
+
+  public Duration pingInterval() {
+    return pingInterval;
+  }
+}

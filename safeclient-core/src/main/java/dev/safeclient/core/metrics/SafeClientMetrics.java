@@ -1,0 +1,38 @@
+package dev.safeclient.core.metrics;
+
+import java.util.function.DoubleSupplier;
+
+/**
+ * What the pipeline and the informers report. Core has no hard dependency on Micrometer: this small
+ * interface is bound to a {@code MeterRegistry} where Micrometer is present. Every method has a
+ * no-op default so that implementations stay small.
+ */
+public interface SafeClientMetrics {
+  SafeClientMetrics NOOP = new SafeClientMetrics() {};
+
+  /** A request finished with an HTTP status ({@code code}), or 0 on an I/O failure. */
+  default void requestCompleted(String verb, String resource, int code, long nanos) {}
+
+  /** A retry is about to be sent; {@code reason} such as {@code 429}, {@code never-sent}. */
+  default void retry(String reason) {}
+
+  /** A request waited for the client-side budget (token bucket, list cost, in-flight slot). */
+  default void throttleWait(String budget, long nanos) {}
+
+  /** APF seats this client estimates a LIST will be charged. */
+  default void listCost(String resource, int seats) {}
+
+  /** A warning rule fired (counted even when the log line was rate-limited). */
+  default void warning(String ruleId) {}
+
+  /** A breaker changed state; {@code state} is the resilience4j state name. */
+  default void breakerState(String key, String state) {}
+
+  /** Registers a gauge of one informer, such as {@code synced} or {@code staleness.seconds}. */
+  default void informerGauge(String informer, String name, DoubleSupplier value) {}
+
+  /**
+   * An informer relisted; {@code reason} such as {@code expired}, {@code error}, {@code initial}.
+   */
+  default void informerRelist(String informer, String reason) {}
+}

@@ -1,0 +1,39 @@
+package dev.safeclient.core.pipeline;
+
+import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.RequestClassifier;
+import java.io.IOException;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * The first link: turns the HTTP call into a {@link KubeRequest} and tags the request with it, so
+ * every later link reads one classification instead of parsing the path again.
+ */
+public final class ClassifyInterceptor implements Interceptor {
+  private final RequestClassifier classifier;
+
+  public ClassifyInterceptor(RequestClassifier classifier) {
+    this.classifier = classifier;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    CallOrigin origin = request.tag(CallOrigin.class);
+    KubeRequest classified =
+        classifier.classify(request, origin == null ? CallOrigin.USER : origin);
+    return chain.proceed(request.newBuilder().tag(KubeRequest.class, classified).build());
+  }
+
+  /** The classification a previous link attached; never null inside the pipeline. */
+  public static KubeRequest classified(Request request) {
+    KubeRequest k = request.tag(KubeRequest.class);
+    if (k == null) {
+      throw new IllegalStateException("request was not classified: " + request.url().encodedPath());
+    }
+    return k;
+  }
+}

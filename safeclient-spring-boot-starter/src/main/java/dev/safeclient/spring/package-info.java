@@ -1,0 +1,2 @@
+/** Spring Boot auto-configuration for safeclient. */
+package dev.safeclient.spring;
