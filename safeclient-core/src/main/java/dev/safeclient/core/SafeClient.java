@@ -131,6 +131,10 @@ public final class SafeClient {
     Duration callTimeout = Duration.ofSeconds(60);
     // client-go's HTTP/2 ReadIdleTimeout: detects a half-open connection within a minute.
     Duration pingInterval = Duration.ofSeconds(30);
+    boolean breakerEnabled = true;
+    // Long enough for APF's Retry-After (up to 32 s) to pass; jittered per client at use.
+    Duration breakerOpenDuration = Duration.ofSeconds(30);
+    float breakerFailureRateThreshold = 50f;
 
     private Builder(ApiClient base) {
       this.base = Objects.requireNonNull(base, "base");
@@ -251,6 +255,27 @@ public final class SafeClient {
 
     public Builder pingInterval(Duration pingInterval) {
       this.pingInterval = Objects.requireNonNull(pingInterval);
+      return this;
+    }
+
+    /** The overload breaker (per host and resource group). On by default. */
+    public Builder breakerEnabled(boolean enabled) {
+      this.breakerEnabled = enabled;
+      return this;
+    }
+
+    /** How long the breaker stays open before a half-open probe; jittered per client. */
+    public Builder breakerOpenDuration(Duration openDuration) {
+      this.breakerOpenDuration = Objects.requireNonNull(openDuration);
+      return this;
+    }
+
+    /** Percent of overload signals among recent calls that opens the breaker. */
+    public Builder breakerFailureRateThreshold(float percent) {
+      if (!(percent > 0 && percent <= 100)) {
+        throw new IllegalArgumentException("breakerFailureRateThreshold in (0, 100]: " + percent);
+      }
+      this.breakerFailureRateThreshold = percent;
       return this;
     }
 

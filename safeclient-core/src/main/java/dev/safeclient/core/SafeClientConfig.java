@@ -29,6 +29,9 @@ public final class SafeClientConfig {
   private final Duration maxBudgetWait;
   private final Duration callTimeout;
   private final Duration pingInterval;
+  private final boolean breakerEnabled;
+  private final Duration breakerOpenDuration;
+  private final float breakerFailureRateThreshold;
 
   SafeClientConfig(SafeClient.Builder b) {
     this.mode = b.mode;
@@ -49,6 +52,9 @@ public final class SafeClientConfig {
     this.maxBudgetWait = b.maxBudgetWait;
     this.callTimeout = b.callTimeout;
     this.pingInterval = b.pingInterval;
+    this.breakerEnabled = b.breakerEnabled;
+    this.breakerOpenDuration = b.breakerOpenDuration;
+    this.breakerFailureRateThreshold = b.breakerFailureRateThreshold;
   }
 
   public SafetyMode mode() {
@@ -130,5 +136,17 @@ public final class SafeClientConfig {
 
   public Duration pingInterval() {
     return pingInterval;
+  }
+
+  public boolean breakerEnabled() {
+    return breakerEnabled;
+  }
+
+  public Duration breakerOpenDuration() {
+    return breakerOpenDuration;
+  }
+
+  public float breakerFailureRateThreshold() {
+    return breakerFailureRateThreshold;
   }
 }

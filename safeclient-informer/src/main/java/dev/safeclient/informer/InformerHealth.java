@@ -1,0 +1,32 @@
+package dev.safeclient.informer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The health of one informer, as metrics and readiness read it. Unlike client-java's {@code
+ * hasSynced()}, which stays true for good once set, this shows an outage.
+ */
+public interface InformerHealth {
+  /** A stable name: {@code group/version/plural}, namespace and selectors. */
+  String name();
+
+  /** The first LIST has been delivered to the cache at least once. */
+  boolean hasSynced();
+
+  /** When the cache was last brought in line with the server by a LIST, if ever. */
+  Optional<Instant> lastSyncTime();
+
+  /** Time since the last event or bookmark; empty before the first one. */
+  Optional<Duration> sinceLastEvent();
+
+  /** At least one bookmark has been seen, so a quiet watch is a sign of trouble (see watchdog). */
+  boolean bookmarkSeen();
+
+  /** A watch stream is open now. */
+  boolean watchConnected();
+
+  /** LISTs sent since start, the initial one included. */
+  long relists();
+}

@@ -1,0 +1,154 @@
+package dev.safeclient.informer;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * What one informer watches and how it starts. Immutable; part of the factory's de-duplication key
+ * (namespace, selectors and transform).
+ */
+public final class InformerOptions {
+  /** Start jitter for node agents: spreads a DaemonSet rollout's first lists over 10 s. */
+  public static final Duration NODE_AGENT_START_JITTER = Duration.ofSeconds(10);
+
+  private final String namespace;
+  private final String labelSelector;
+  private final String fieldSelector;
+  private final UnaryOperator<Object> transform;
+  private final Duration startJitter;
+  private final boolean stripManagedFields;
+  private final boolean watchList;
+
+  private InformerOptions(Builder b) {
+    this.namespace = b.namespace;
+    this.labelSelector = b.labelSelector;
+    this.fieldSelector = b.fieldSelector;
+    this.transform = b.transform;
+    this.startJitter = b.startJitter;
+    this.stripManagedFields = b.stripManagedFields;
+    this.watchList = b.watchList;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** All namespaces, no selectors, the defaults. */
+  public static InformerOptions defaults() {
+    return builder().build();
+  }
+
+  /** The namespace, or null for all namespaces and cluster-scoped resources. */
+  public String namespace() {
+    return namespace;
+  }
+
+  public String labelSelector() {
+    return labelSelector;
+  }
+
+  public String fieldSelector() {
+    return fieldSelector;
+  }
+
+  /** The user's transform, applied before caching; null if none. */
+  public UnaryOperator<Object> transform() {
+    return transform;
+  }
+
+  /**
+   * The largest random delay before the first LIST; null means the default ({@link
+   * #NODE_AGENT_START_JITTER} when {@code NODE_NAME} is set, else none). {@link Duration#ZERO}
+   * turns it off.
+   */
+  public Duration startJitter() {
+    return startJitter;
+  }
+
+  /** Drop {@code metadata.managedFields} before caching. On by default. */
+  public boolean stripManagedFields() {
+    return stripManagedFields;
+  }
+
+  /** Streaming list ({@code sendInitialEvents=true}) instead of LIST then WATCH. Off by default. */
+  public boolean watchList() {
+    return watchList;
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.namespace = namespace;
+    b.labelSelector = labelSelector;
+    b.fieldSelector = fieldSelector;
+    b.transform = transform;
+    b.startJitter = startJitter;
+    b.stripManagedFields = stripManagedFields;
+    b.watchList = watchList;
+    return b;
+  }
+
+  public static final class Builder {
+    private String namespace;
+    private String labelSelector;
+    private String fieldSelector;
+    private UnaryOperator<Object> transform;
+    private Duration startJitter;
+    private boolean stripManagedFields = true;
+    private boolean watchList;
+
+    private Builder() {}
+
+    public Builder namespace(String namespace) {
+      this.namespace = emptyToNull(namespace);
+      return this;
+    }
+
+    public Builder labelSelector(String labelSelector) {
+      this.labelSelector = emptyToNull(labelSelector);
+      return this;
+    }
+
+    public Builder fieldSelector(String fieldSelector) {
+      this.fieldSelector = emptyToNull(fieldSelector);
+      return this;
+    }
+
+    /**
+     * A transform applied to each object before it is cached. It is part of the de-duplication key
+     * by identity: pass the same instance to share an informer.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Builder transform(UnaryOperator<T> transform) {
+      this.transform = (UnaryOperator<Object>) (UnaryOperator<?>) transform;
+      return this;
+    }
+
+    public Builder startJitter(Duration startJitter) {
+      Objects.requireNonNull(startJitter, "startJitter");
+      if (startJitter.isNegative()) {
+        throw new IllegalArgumentException("startJitter must not be negative: " + startJitter);
+      }
+      this.startJitter = startJitter;
+      return this;
+    }
+
+    public Builder stripManagedFields(boolean strip) {
+      this.stripManagedFields = strip;
+      return this;
+    }
+
+    public Builder watchList(boolean watchList) {
+      this.watchList = watchList;
+      return this;
+    }
+
+    public InformerOptions build() {
+      return new InformerOptions(this);
+    }
+
+    private static String emptyToNull(String s) {
+      return s == null || s.isEmpty() ? null : s;
+    }
+  }
+}
