@@ -94,7 +94,7 @@ public final class JsonListBodyFormat implements ListBodyFormat {
         return null;
       }
       return null;
-    } catch (IllegalStateException e) {
+    } catch (IOException | IllegalStateException e) {
       throw new IOException("malformed list page: " + e.getMessage(), e);
     }
   }
