@@ -37,7 +37,7 @@ public final class ConsistentListRule implements RequestRule {
       return null;
     }
     String what =
-        "LIST without resourceVersion or limit reads every stored "
+        "LIST without resourceVersion or limit reads all stored "
             + k.groupResource()
             + " from etcd (selectors do not reduce it)";
     return switch (mode) {

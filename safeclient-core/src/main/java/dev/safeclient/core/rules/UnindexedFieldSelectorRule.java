@@ -33,7 +33,7 @@ public final class UnindexedFieldSelectorRule implements RequestRule {
     }
     return "field selector on unindexed "
         + String.join(", ", unindexed)
-        + ": each request scans every "
+        + ": each request scans all "
         + k.groupResource()
         + "; filter a label, or use an informer and filter in memory";
   }

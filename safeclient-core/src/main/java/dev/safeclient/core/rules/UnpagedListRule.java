@@ -36,9 +36,13 @@ public final class UnpagedListRule implements RequestRule {
             && config.modeFor(ConsistentListRule.ID) == SafetyMode.OBSERVE);
   }
 
+  /**
+   * Warns only for {@code consistentApiClient()}: on {@code apiClient()} SC101 already reports the
+   * same request.
+   */
   @Override
   public String check(KubeRequest k, SafetyMode mode) {
-    if (mode != SafetyMode.OBSERVE || !applies(k)) {
+    if (mode != SafetyMode.OBSERVE || k.origin() != CallOrigin.USER_CONSISTENT || !applies(k)) {
       return null;
     }
     return "consistent LIST without limit went out unpaged; ENFORCE would page it with limit="
