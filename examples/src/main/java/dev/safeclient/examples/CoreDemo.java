@@ -9,6 +9,7 @@ import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.FileReader;
+import java.io.PrintStream;
 import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,10 @@ public final class CoreDemo {
   private final ApiClient base;
   private final String namespace;
   private final boolean simulated;
+  private final PrintStream out;
 
-  private CoreDemo(ApiClient base, String namespace, boolean simulated) {
+  private CoreDemo(ApiClient base, String namespace, boolean simulated, PrintStream out) {
+    this.out = out;
     this.namespace = namespace;
     this.simulated = simulated;
     // Every request that reaches the network, after the safety pipeline rewrote it.
@@ -61,28 +64,33 @@ public final class CoreDemo {
       System.out.println("Against the cluster in " + first + " (read-only calls)");
       try (Reader r = new FileReader(first)) {
         ApiClient base = ClientBuilder.kubeconfig(KubeConfig.loadKubeConfig(r)).build();
-        new CoreDemo(base, namespace, false).runAllModes();
+        new CoreDemo(base, namespace, false, System.out).runAllModes();
         shutdown(base);
       }
       return;
     }
+    runSimulated(namespace, System.out);
+  }
+
+  /** The demo against a mock API server it starts and stops itself. */
+  static void runSimulated(String namespace, PrintStream out) throws Exception {
     try (MockWebServer server = new MockWebServer()) {
       server.setDispatcher(new DemoApiServer());
       server.start();
-      System.out.println("Against a mock API server at " + server.url("/"));
+      out.println("Against a mock API server at " + server.url("/"));
       ApiClient base = new ApiClient();
       base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
       base.setApiKeyPrefix("Bearer");
       base.setApiKey("demo-token");
-      new CoreDemo(base, namespace, true).runAllModes();
+      new CoreDemo(base, namespace, true, out).runAllModes();
       shutdown(base);
     }
   }
 
   private void runAllModes() throws Exception {
     for (SafetyMode mode : SafetyMode.values()) {
-      System.out.println();
-      System.out.println("=== " + mode + " ===");
+      out.println();
+      out.println("=== " + mode + " ===");
       SafeClient.Builder builder =
           SafeClient.builder(base)
               .mode(mode)
@@ -165,12 +173,12 @@ public final class CoreDemo {
     if (wire.isEmpty() && warnings.isEmpty()) {
       return;
     }
-    System.out.println(title);
-    wire.forEach(r -> System.out.println("   sent  " + r));
+    out.println(title);
+    wire.forEach(r -> out.println("   sent  " + r));
     if (wire.isEmpty()) {
-      System.out.println("   sent  nothing");
+      out.println("   sent  nothing");
     }
-    warnings.forEach(w -> System.out.println("   warn  " + w));
+    warnings.forEach(w -> out.println("   warn  " + w));
     wire.clear();
     warnings.clear();
   }
