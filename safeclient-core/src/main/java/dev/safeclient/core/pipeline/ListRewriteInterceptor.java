@@ -29,12 +29,13 @@ import okhttp3.ResponseBody;
  * controller would not find what it just created.
  */
 public final class ListRewriteInterceptor implements Interceptor {
-  private final ConsistentListRule rule = new ConsistentListRule();
+  private final ConsistentListRule rule;
   private final SafeClientConfig config;
   private final ListPager pager;
   private final ListBodyFormats formats;
 
   public ListRewriteInterceptor(SafeClientConfig config, ListPager pager, ListBodyFormats formats) {
+    this.rule = new ConsistentListRule(config.allowStaleListReads());
     this.config = config;
     this.pager = pager;
     this.formats = formats;

@@ -11,12 +11,14 @@ final class ApplicationUserAgent {
   private ApplicationUserAgent() {}
 
   static String detect() {
-    return application()
-        + " ("
-        + System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT).replace(' ', '-')
-        + "/"
-        + System.getProperty("os.arch", "unknown")
-        + ") safeclient";
+    // A header value must be visible ASCII; a name like "café" would make OkHttp throw.
+    return (application()
+            + " ("
+            + System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT).replace(' ', '-')
+            + "/"
+            + System.getProperty("os.arch", "unknown")
+            + ") safeclient")
+        .replaceAll("[^\\x20-\\x7e]", "_");
   }
 
   static String application() {

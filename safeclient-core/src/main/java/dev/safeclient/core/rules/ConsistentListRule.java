@@ -13,6 +13,15 @@ import dev.safeclient.core.request.KubeRequest;
 public final class ConsistentListRule implements RequestRule {
   public static final String ID = "SC101";
 
+  private final boolean allowStaleListReads;
+
+  /**
+   * @param allowStaleListReads whether ENFORCE reads at resourceVersion=0 instead
+   */
+  public ConsistentListRule(boolean allowStaleListReads) {
+    this.allowStaleListReads = allowStaleListReads;
+  }
+
   @Override
   public String id() {
     return ID;
@@ -42,7 +51,10 @@ public final class ConsistentListRule implements RequestRule {
             + " from etcd (selectors do not reduce it)";
     return switch (mode) {
       case OBSERVE -> what + "; ENFORCE would serve it from the watch cache, never older";
-      case ENFORCE -> what + "; served from the watch cache instead, never older than a probe";
+      case ENFORCE ->
+          allowStaleListReads
+              ? what + "; read at resourceVersion=0 instead (allowStaleListReads: may be stale)"
+              : what + "; served from the watch cache instead, never older than a probe";
       case STRICT ->
           what
               + "; use an informer, consistentApiClient() for a paged consistent read,"

@@ -43,9 +43,8 @@ public final class NodeAgentPodsRule implements RequestRule {
     }
     return "node agent on "
         + nodeName.get()
-        + " "
-        + k.verb().name()
-        + "s pods cluster-wide: every node pays for every pod; add fieldSelector=spec.nodeName="
+        + (k.verb() == Verb.LIST ? " lists" : " watches")
+        + " pods cluster-wide: every node pays for every pod; add fieldSelector=spec.nodeName="
         + nodeName.get()
         + " or use an informer with that selector";
   }

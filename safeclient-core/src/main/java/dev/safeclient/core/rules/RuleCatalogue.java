@@ -26,7 +26,7 @@ public final class RuleCatalogue {
   /** The lint rules, in catalogue order, for one client. */
   public static List<RequestRule> requestRules(SafeClientConfig config, Ticker ticker) {
     return List.of(
-        new ConsistentListRule(),
+        new ConsistentListRule(config.allowStaleListReads()),
         new UnpagedListRule(config),
         new WatchWithoutBookmarksRule(),
         new WatchWithoutTimeoutRule(),
