@@ -157,6 +157,7 @@ public final class ListPager {
     return first
         .newBuilder()
         .body(ResponseBody.create(whole, contentType))
+        .removeHeader("Transfer-Encoding")
         .header("Content-Length", Long.toString(whole.length))
         .build();
   }
