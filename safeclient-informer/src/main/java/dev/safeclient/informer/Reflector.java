@@ -324,6 +324,15 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           log.info("{}: continue token expired; restarting the paged list ({})", name, restarts);
           continue;
         }
+        if (e.expired() && cont != null) {
+          // Not the list's resourceVersion expiring: a consistent relist would page the same way.
+          listMode = ListMode.CONSISTENT;
+          throw new IOException(
+              "continue tokens expired "
+                  + (restarts + 1)
+                  + " times in a row; giving up this attempt",
+              e);
+        }
         throw e;
       }
       if (stopped) {
@@ -456,11 +465,12 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
         WatchEvent<T> event;
         while ((event = reader.next()) != null) {
           events++;
-          ws.progress(clock.nanoTime());
           if (handle(event, initial)) {
             initial = null;
             ws.initialDone();
           }
+          // After handle(): a first bookmark arms the watchdog.
+          ws.progress(clock.nanoTime());
         }
       }
     } catch (IOException e) {

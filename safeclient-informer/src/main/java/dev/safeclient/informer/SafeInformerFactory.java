@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.random.RandomGenerator;
 import okhttp3.OkHttpClient;
 
@@ -40,7 +41,8 @@ public class SafeInformerFactory {
 
   /** With a clock of the caller's: virtual time for tests and drills. */
   public SafeInformerFactory(SafeClient client, InformerClock clock) {
-    this(client, clock, RandomGenerator.getDefault(), WatchStreamFormat.jsonLines());
+    // java.util.Random is thread-safe; the reflectors of one factory share it.
+    this(client, clock, new Random(), WatchStreamFormat.jsonLines());
   }
 
   SafeInformerFactory(
