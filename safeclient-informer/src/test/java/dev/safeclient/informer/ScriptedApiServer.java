@@ -60,6 +60,7 @@ final class ScriptedApiServer implements Closeable {
             return (next != null ? next : fallback).apply(request);
           }
         });
+    server.setServerSocketFactory(new NoDelayServerSockets());
     server.start();
   }
 
