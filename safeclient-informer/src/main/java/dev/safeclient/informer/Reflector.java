@@ -286,7 +286,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       // The asked resourceVersion is gone from history, or ahead of this server's cache: a
       // consistent read is the one that answers (client-go retries it at once, once).
       listMode = ListMode.CONSISTENT;
-      log.info("{}: list {}; relisting with a consistent paged read", name, e.getMessage());
+      log.info("{}: {}; relisting with a consistent paged read", name, e.getMessage());
       listPaged(ListMode.CONSISTENT, e.expired() ? "list-expired" : "too-large");
     }
     needList = false;
