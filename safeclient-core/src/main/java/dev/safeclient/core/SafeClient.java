@@ -1,5 +1,7 @@
 package dev.safeclient.core;
 
+import dev.safeclient.core.json.JsonBodyCodec;
+import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.CallOrigin;
@@ -24,6 +26,7 @@ public final class SafeClient {
   private final ApiClient base;
   private final SafeClientConfig config;
   private final WarningChannel warnings;
+  private final TolerantJson tolerantJson;
   private final OkHttpClient pipeline;
   private final SafeApiClient apiClient;
   private final SafeApiClient consistentApiClient;
@@ -33,12 +36,17 @@ public final class SafeClient {
     this.base = base;
     this.config = config;
     this.warnings = new WarningChannel(config.warningListener(), config.metrics());
+    this.tolerantJson = new TolerantJson(warnings);
+    JsonBodyCodec jsonBodies =
+        new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     this.pipeline = buildPipeline(base, config);
-    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent());
+    this.apiClient =
+        new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent(), jsonBodies);
     this.consistentApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent());
+        new SafeApiClient(
+            base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent(), jsonBodies);
     this.libraryApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent());
+        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent(), jsonBodies);
   }
 
   /**
@@ -94,6 +102,14 @@ public final class SafeClient {
 
   public WarningChannel warnings() {
     return warnings;
+  }
+
+  /**
+   * The tolerant JSON decoding this client's views use (SC203/SC204), for modules that decode on
+   * their own, such as the informer's watch events.
+   */
+  public TolerantJson tolerantJson() {
+    return tolerantJson;
   }
 
   /** The base client this one wraps. */
