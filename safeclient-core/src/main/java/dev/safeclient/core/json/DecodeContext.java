@@ -16,6 +16,10 @@ final class DecodeContext {
 
   private final String rootName;
   private final DecodeContext outer;
+
+  /** Findings here are thrown away: the input is known not to be the declared type's data. */
+  final boolean discarding;
+
   private ModelType[] types = new ModelType[16];
   private String[] segments = new String[16];
   private int depth;
@@ -31,13 +35,19 @@ final class DecodeContext {
    */
   final Map<Class<?>, Set<String>> skewedTypes = new IdentityHashMap<>();
 
-  private DecodeContext(String rootName, DecodeContext outer) {
+  private DecodeContext(String rootName, DecodeContext outer, boolean discarding) {
     this.rootName = rootName;
     this.outer = outer;
+    this.discarding = discarding;
   }
 
   static DecodeContext open(String rootName) {
-    DecodeContext ctx = new DecodeContext(rootName, CURRENT.get());
+    return open(rootName, false);
+  }
+
+  /** A context for this thread until {@link #close}; the one it hides comes back then. */
+  static DecodeContext open(String rootName, boolean discarding) {
+    DecodeContext ctx = new DecodeContext(rootName, CURRENT.get(), discarding);
     CURRENT.set(ctx);
     return ctx;
   }

@@ -18,8 +18,8 @@ import java.util.Map;
  * field null. Writing emits the known fields exactly as Gson's reflective adapter does (declaration
  * order, nulls left out), then the kept unknown fields of that very object.
  *
- * <p>client-java's own adapter for each model parses every object to a tree and validates it,
- * again at each nesting level; this one reads each token once.
+ * <p>client-java's own adapter for each model parses every object to a tree and validates it, again
+ * at each nesting level; this one reads each token once.
  */
 final class ModelAdapterFactory implements TypeAdapterFactory {
   @Override
@@ -52,6 +52,58 @@ final class ModelAdapterFactory implements TypeAdapterFactory {
         in.nextNull();
         return null;
       }
+      if (model.status) {
+        return readStatus(in);
+      }
+      return readFields(in);
+    }
+
+    /**
+     * client-java's V1StatusPreProcessor: where the API declares V1Status, a server may answer with
+     * something else (DeleteCollection hands back the deleted list). client-java then decodes what
+     * fits, with status left null, and without complaint; so do we, without SC203 noise and without
+     * keeping fields of an object that is not a Status.
+     */
+    private Object readStatus(JsonReader in) throws IOException {
+      JsonElement tree = elements.read(in);
+      TypeAdapter<Object> fields =
+          new TypeAdapter<>() {
+            @Override
+            public void write(JsonWriter out, Object value) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Object read(JsonReader tree) throws IOException {
+              return readFields(tree);
+            }
+          };
+      if (isKubernetesStatus(tree)) {
+        return fields.fromJsonTree(tree);
+      }
+      DecodeContext discarded = DecodeContext.open(model.name, true);
+      try {
+        return fields.fromJsonTree(tree);
+      } finally {
+        discarded.close();
+      }
+    }
+
+    private static boolean isKubernetesStatus(JsonElement tree) {
+      if (!tree.isJsonObject()) {
+        return true; // not an object at all: let the normal path fail on it
+      }
+      JsonElement kind = tree.getAsJsonObject().get("kind");
+      JsonElement apiVersion = tree.getAsJsonObject().get("apiVersion");
+      return kind != null
+          && apiVersion != null
+          && kind.isJsonPrimitive()
+          && apiVersion.isJsonPrimitive()
+          && "Status".equals(kind.getAsString())
+          && "v1".equals(apiVersion.getAsString());
+    }
+
+    private Object readFields(JsonReader in) throws IOException {
       DecodeContext ctx = DecodeContext.current();
       Object obj = model.newInstance();
       Map<String, JsonElement> unknown = null;
@@ -65,10 +117,8 @@ final class ModelAdapterFactory implements TypeAdapterFactory {
           String name = in.nextName();
           ModelType.Binding b = model.binding(name);
           if (b != null) {
-            if (model.status && b.json.equals("status") && in.peek() != JsonToken.STRING) {
-              // client-java's V1StatusPreProcessor: a body that is not a Status (a deleted
-              // object handed back where the API declares V1Status) leaves status null.
-              in.skipValue();
+            if (model.status && b.json.equals("status") && in.peek() == JsonToken.BEGIN_OBJECT) {
+              in.skipValue(); // an object's status in place of a Status's: see readStatus
               continue;
             }
             if (ctx != null) {
@@ -86,10 +136,10 @@ final class ModelAdapterFactory implements TypeAdapterFactory {
           }
         }
         in.endObject();
-        if (unknown != null && model.status && !isStatus(obj)) {
-          // Not a Status at all but an object in its place (see above): nothing of it can be
-          // written back through a V1Status, and it is not version skew.
-          unknown = null;
+        if (ctx != null && ctx.discarding) {
+          // Not a Status at all but an object in its place (see readStatus): nothing of it can
+          // be written back through a V1Status, and it is not version skew.
+          return obj;
         }
         if (ctx != null) {
           if (unknown != null) {
@@ -114,12 +164,6 @@ final class ModelAdapterFactory implements TypeAdapterFactory {
         UnknownFieldTable.put(obj, Map.of());
       }
       return obj;
-    }
-
-    private static boolean isStatus(Object obj) {
-      io.kubernetes.client.openapi.models.V1Status s =
-          (io.kubernetes.client.openapi.models.V1Status) obj;
-      return "Status".equals(s.getKind());
     }
 
     @Override

@@ -26,9 +26,9 @@ import java.util.Set;
 /**
  * JSON decoding of client-java's models that survives version skew without losing data.
  *
- * <p>client-java 27 throws on a field its models do not know and on a missing "required" field, so a
- * newer (or older) server breaks every call. This decodes anyway: unknown fields are kept, keyed by
- * the decoded object's identity, and {@link #encode} writes them back when that very object is
+ * <p>client-java 27 throws on a field its models do not know and on a missing "required" field, so
+ * a newer (or older) server breaks every call. This decodes anyway: unknown fields are kept, keyed
+ * by the decoded object's identity, and {@link #encode} writes them back when that very object is
  * written (SC203 warns once per model and field). It uses its own {@link Gson}: client-java's
  * {@link JSON} is one static instance for the whole JVM and is never changed. Dates and byte arrays
  * use client-java's own adapters, so both paths decode to the same objects.
@@ -147,6 +147,28 @@ public final class TolerantJson {
     Map<String, JsonElement> copy = new LinkedHashMap<>();
     m.forEach((k, v) -> copy.put(k, v.deepCopy()));
     return copy;
+  }
+
+  /**
+   * For decoders of other encodings (Protobuf): {@code decoded} came out whole, with no field its
+   * model could not hold, so an update of this very object loses nothing (no SC204).
+   */
+  public static void recordDecoded(Object decoded) {
+    if (decoded != null && UnknownFieldTable.get(decoded) == null) {
+      UnknownFieldTable.put(decoded, Map.of());
+    }
+  }
+
+  /**
+   * For decoders of other encodings (Protobuf): an object of {@code rootType} carried a field its
+   * model does not know and that cannot be kept (such as an unknown Protobuf field number). Warns
+   * SC203 once per (type, field) and makes updates of objects of that type meet SC204; do not
+   * {@link #recordDecoded} that object.
+   *
+   * @param field how to name the field in a warning, such as {@code V1PodSpec field 42}
+   */
+  public void recordUnkeptField(Class<?> rootType, String field, String requestLine) {
+    unknownFields.reportUnkept(rootType, field, requestLine);
   }
 
   /**

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * The fields each decoded object carried that its model does not know, keyed by the object's
- * identity and held weakly: an entry lives exactly as long as the object, and two equal objects
- * (a copy) never share one. This is what lets an update write back what the models cannot hold.
+ * identity and held weakly: an entry lives exactly as long as the object, and two equal objects (a
+ * copy) never share one. This is what lets an update write back what the models cannot hold.
  *
  * <p>One table for the JVM: unknown fields belong to the object, whichever client decoded it and
  * whichever writes it. Decoded Kubernetes objects without unknown fields are entered too, with an
@@ -26,7 +26,9 @@ final class UnknownFieldTable {
     TABLE.put(decoded, unknown);
   }
 
-  /** The unknown fields kept for this very object; empty if decoded clean; null if never decoded. */
+  /**
+   * The unknown fields kept for this very object; empty if decoded clean; null if never decoded.
+   */
   static Map<String, JsonElement> get(Object obj) {
     return TABLE.getIfPresent(obj);
   }

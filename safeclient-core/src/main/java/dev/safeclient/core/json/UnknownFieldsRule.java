@@ -77,6 +77,25 @@ final class UnknownFieldsRule {
     }
   }
 
+  /** A field another decoder could not keep: SC203 once, and SC204 for updates of the type. */
+  void reportUnkept(Class<?> rootType, String field, String requestLine) {
+    Set<String> examples =
+        skewedTypes.computeIfAbsent(rootType, k -> ConcurrentHashMap.newKeySet());
+    if (examples.size() < MAX_EXAMPLES_PER_TYPE) {
+      examples.add(field);
+    }
+    if (firstTime("unkept " + rootType.getName() + " " + field)) {
+      warn(
+          "the server sent "
+              + field
+              + " in a "
+              + rootType.getSimpleName()
+              + " that client-java's models do not know and that cannot be kept; an update of"
+              + " such an object would wipe it. Upgrade client-java to read it.",
+          requestLine);
+    }
+  }
+
   private boolean firstTime(String key) {
     if (warned.contains(key)) {
       return false;

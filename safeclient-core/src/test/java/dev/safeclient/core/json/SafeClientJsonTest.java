@@ -153,9 +153,7 @@ class SafeClientJsonTest {
     assertThat(warnings("SC203"))
         .filteredOn(w -> w.message().contains("'evictionResponders'"))
         .singleElement()
-        .satisfies(
-            w ->
-                assertThat(w.request()).isEqualTo("GET /api/v1/namespaces/ns/pods/p"));
+        .satisfies(w -> assertThat(w.request()).isEqualTo("GET /api/v1/namespaces/ns/pods/p"));
   }
 
   @Test
@@ -199,7 +197,8 @@ class SafeClientJsonTest {
                 .get(0)
                 .getAsJsonObject()
                 .get("bindMountOptions"));
-    assertThat(body.getAsJsonObject("metadata").getAsJsonObject("labels").get("touched").getAsString())
+    assertThat(
+            body.getAsJsonObject("metadata").getAsJsonObject("labels").get("touched").getAsString())
         .isEqualTo("yes");
     assertThat(warnings("SC204")).isEmpty();
   }
@@ -270,6 +269,51 @@ class SafeClientJsonTest {
     server.takeRequest();
     assertThat(server.takeRequest().getMethod()).isEqualTo("PUT");
     assertThat(warnings("SC204")).isEmpty();
+  }
+
+  @Test
+  void aListWhereTheApiDeclaresStatusDecodesQuietlyAsClientJavaDoes() throws Exception {
+    CoreV1Api core = new CoreV1Api(client(SafetyMode.STRICT).apiClient());
+    String pod = JsonFixtures.named("core.v1.Pod.json").text();
+    // DeleteCollection answers with the deleted objects, where client-java declares V1Status.
+    enqueue(
+        200,
+        "application/json",
+        "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"9\"},"
+            + "\"items\":["
+            + pod
+            + "]}");
+
+    io.kubernetes.client.openapi.models.V1Status status =
+        core.deleteCollectionNamespacedPod("ns").execute();
+
+    assertThat(status.getKind()).isEqualTo("PodList");
+    assertThat(status.getMetadata().getResourceVersion()).isEqualTo("9");
+    assertThat(status.getStatus()).isNull();
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void otherDecodersReportWhatTheyCouldNotKeep() throws Exception {
+    SafeClient client = client(SafetyMode.STRICT);
+    CoreV1Api core = new CoreV1Api(client.apiClient());
+    V1Pod decodedWhole = new V1Pod().metadata(new V1ObjectMeta().name("p"));
+    TolerantJson.recordDecoded(decodedWhole);
+    client.tolerantJson().recordUnkeptField(V1Pod.class, "V1PodSpec field 99", "GET /x");
+    enqueue(200, "application/json", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}");
+
+    core.replaceNamespacedPod("p", "ns", decodedWhole).execute();
+    assertThatThrownBy(
+            () ->
+                core.replaceNamespacedPod("p", "ns", new V1Pod().metadata(new V1ObjectMeta()))
+                    .execute())
+        .hasRootCauseInstanceOf(UnsafeRequestException.class)
+        .hasMessageContaining("V1PodSpec field 99");
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(warnings("SC203"))
+        .singleElement()
+        .satisfies(w -> assertThat(w.message()).contains("V1PodSpec field 99"));
   }
 
   @Test

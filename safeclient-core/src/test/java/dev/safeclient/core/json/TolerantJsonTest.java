@@ -91,8 +91,10 @@ class TolerantJsonTest {
     V1Pod second = decode(text, V1Pod.class);
 
     JsonElement sent =
-        JsonParser.parseString(text).getAsJsonObject().getAsJsonObject("spec").get(
-            "evictionResponders");
+        JsonParser.parseString(text)
+            .getAsJsonObject()
+            .getAsJsonObject("spec")
+            .get("evictionResponders");
     assertThat(TolerantJson.unknownFields(first.getSpec()))
         .containsEntry("evictionResponders", sent);
     assertThat(TolerantJson.unknownFields(second.getSpec())).containsKey("evictionResponders");
@@ -137,8 +139,9 @@ class TolerantJsonTest {
 
   @Test
   void aMissingRequiredFieldIsLeftNullAndWarnedOnce() throws Exception {
-    JsonObject tree = JsonParser.parseString(JsonFixtures.named("core.v1.ConfigMap.json").text())
-        .getAsJsonObject();
+    JsonObject tree =
+        JsonParser.parseString(JsonFixtures.named("core.v1.ConfigMap.json").text())
+            .getAsJsonObject();
     JsonObject pod = new JsonObject();
     pod.addProperty("apiVersion", "v1");
     pod.addProperty("kind", "Pod");
@@ -262,9 +265,10 @@ class TolerantJsonTest {
   }
 
   /**
-   * Without managedFields (client-java leaves them out unless kubernetes.client.includeManagedFields
-   * is set), without nulls and empty maps and lists (JSON writes leave nulls out, and some models
-   * start with an empty list, on client-java's own path too), and with timestamps as instants: client-java writes {@code 01:01:01.000000Z} for the
+   * Without managedFields (client-java leaves them out unless
+   * kubernetes.client.includeManagedFields is set), without nulls and empty maps and lists (JSON
+   * writes leave nulls out, and some models start with an empty list, on client-java's own path
+   * too), and with timestamps as instants: client-java writes {@code 01:01:01.000000Z} for the
    * server's {@code 01:01:01Z}, the same time.
    */
   private static JsonElement normalized(JsonElement e) {
