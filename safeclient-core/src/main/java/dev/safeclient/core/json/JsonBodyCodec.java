@@ -72,7 +72,10 @@ public final class JsonBodyCodec {
                 + code
                 + ") is "
                 + contentType
-                + ": likely an error page from a proxy or load balancer in front of the API server",
+                + (contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/html")
+                    ? ": likely an error page from a proxy or load balancer in front of the API"
+                        + " server"
+                    : ""),
             code,
             headers,
             head(body.source()));
