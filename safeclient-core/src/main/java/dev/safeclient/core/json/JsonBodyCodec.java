@@ -60,7 +60,6 @@ public final class JsonBodyCodec {
 
   public <T> T decode(Response response, Type returnType) throws ApiException {
     int code = response.code();
-    Map<String, List<String>> headers = response.headers().toMultimap();
     String what = TolerantJson.typeName(returnType);
     try (ResponseBody body = response.body()) {
       String contentType = response.header("Content-Type");
@@ -77,18 +76,18 @@ public final class JsonBodyCodec {
                         + " server"
                     : ""),
             code,
-            headers,
+            headers(response),
             head(body.source()));
       }
       T value;
       try (Reader reader = body.charStream()) {
-        value = json.decode(reader, returnType, requestLine(response.request()));
+        value = json.decodeBody(reader, returnType, () -> requestLine(response.request()));
       }
       if (value == null) {
         throw new ApiException(
             "the response (HTTP " + code + ") is JSON null where " + what + " was expected",
             code,
-            headers,
+            headers(response),
             null);
       }
       return value;
@@ -97,14 +96,14 @@ public final class JsonBodyCodec {
           "the response (HTTP " + code + ") has an empty body where " + what + " was expected",
           e,
           code,
-          headers);
+          headers(response));
     } catch (IOException e) {
       // Never the body itself in the message: it can hold Secret data.
       throw new ApiException(
           "cannot read " + what + " from the response (HTTP " + code + "): " + e.getMessage(),
           e,
           code,
-          headers);
+          headers(response));
     }
   }
 
@@ -131,6 +130,10 @@ public final class JsonBodyCodec {
 
   static boolean isJsonMime(String mime) {
     return "*/*".equals(mime) || JSON_MIME.matcher(mime).matches();
+  }
+
+  private static Map<String, List<String>> headers(Response response) {
+    return response.headers().toMultimap();
   }
 
   private static String requestLine(Request request) {

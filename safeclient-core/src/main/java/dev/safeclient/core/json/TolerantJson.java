@@ -22,6 +22,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * JSON decoding of client-java's models that survives version skew without losing data.
@@ -70,6 +71,11 @@ public final class TolerantJson {
    *     object
    */
   public <T> T decode(Reader json, Type type, String requestLine) throws IOException {
+    return decodeBody(json, type, () -> requestLine);
+  }
+
+  /** As above; the request line is made only if a warning needs it. */
+  <T> T decodeBody(Reader json, Type type, Supplier<String> requestLine) throws IOException {
     JsonReader reader = new JsonReader(json);
     DecodeContext ctx = DecodeContext.open(typeName(type));
     try {
@@ -96,7 +102,7 @@ public final class TolerantJson {
     DecodeContext ctx = DecodeContext.open(typeName(type));
     try {
       T value = this.<T>adapter(type).fromJsonTree(json);
-      unknownFields.report(ctx, requestLine);
+      unknownFields.report(ctx, () -> requestLine);
       return value;
     } catch (RuntimeException e) {
       throw notDecodable(type, e);

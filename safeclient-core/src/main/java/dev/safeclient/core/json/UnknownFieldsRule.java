@@ -4,6 +4,7 @@ import dev.safeclient.core.warning.WarningChannel;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * SC203: the server sent a field client-java's models do not know (a newer server, a beta API that
@@ -31,7 +32,7 @@ final class UnknownFieldsRule {
   }
 
   /** Called once a decode has succeeded: warns for what is new and marks the types for SC204. */
-  void report(DecodeContext ctx, String requestLine) {
+  void report(DecodeContext ctx, Supplier<String> requestLine) {
     if (ctx.unknown.isEmpty() && ctx.missingRequired.isEmpty()) {
       return;
     }
@@ -57,7 +58,7 @@ final class UnknownFieldsRule {
                 + f.path()
                 + "); it is kept and written back when this same object is updated. Upgrade"
                 + " client-java to read it.",
-            requestLine);
+            requestLine.get());
       }
     }
     for (Map.Entry<String, DecodeContext.Finding> e : ctx.missingRequired.entrySet()) {
@@ -72,7 +73,7 @@ final class UnknownFieldsRule {
                 + f.path()
                 + "); it is left null. The server's version of this API differs from the"
                 + " models'.",
-            requestLine);
+            requestLine.get());
       }
     }
   }

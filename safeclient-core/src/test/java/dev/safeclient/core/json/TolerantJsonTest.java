@@ -217,6 +217,49 @@ class TolerantJsonTest {
   }
 
   @Test
+  void recursiveModelsKeepUnknownFieldsAtAnyDepth() throws Exception {
+    String crd =
+        "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+            + "\"metadata\":{\"name\":\"xs.example.com\"},\"spec\":{\"group\":\"example.com\","
+            + "\"names\":{\"kind\":\"X\",\"plural\":\"xs\"},\"scope\":\"Namespaced\","
+            + "\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":"
+            + "{\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":"
+            + "\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"x-new-thing\":[1,2]}}}}}}}]}}";
+    assertThatThrownBy(
+            () ->
+                JSON.deserialize(
+                    crd, io.kubernetes.client.openapi.models.V1CustomResourceDefinition.class))
+        .hasMessageContaining("x-new-thing");
+
+    var decoded = decode(crd, io.kubernetes.client.openapi.models.V1CustomResourceDefinition.class);
+
+    var a =
+        decoded
+            .getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec")
+            .getProperties()
+            .get("a");
+    assertThat(a.getType()).isEqualTo("string");
+    assertThat(TolerantJson.unknownFields(a))
+        .containsEntry("x-new-thing", JsonParser.parseString("[1,2]"));
+    assertThat(normalized(JsonParser.parseString(json.encode(decoded))))
+        .isEqualTo(normalized(JsonParser.parseString(crd)));
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(
+            w ->
+                assertThat(w.message())
+                    .contains(
+                        "V1CustomResourceDefinition .spec.versions[].schema.openAPIV3Schema"
+                            + ".properties{}.properties{}.x-new-thing"));
+  }
+
+  @Test
   void aParsedTreeDecodesTheSameWay() throws Exception {
     JsonElement tree = JsonParser.parseString(JsonFixtures.named("core.v1.Pod.json").text());
     V1Pod pod = json.decode(tree, V1Pod.class, "GET /api/v1/pods?watch=true");
