@@ -82,6 +82,7 @@ public class SafeApiClient extends ApiClient {
             callback);
     Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
     if (body != null) {
+      // SC204 here: only now are both the caller's very object and the verb at hand.
       jsonBodies.checkUpdate(body, built);
       b.method(method, serialize(body, headerParams.get("Content-Type")));
     }
@@ -103,7 +104,7 @@ public class SafeApiClient extends ApiClient {
     return super.deserialize(response, returnType);
   }
 
-  /** Writes back the unknown fields kept for this very object (SC204). */
+  /** Writes back the unknown fields kept for this very object and the ones nested in it. */
   @Override
   public RequestBody serialize(Object obj, String contentType) throws ApiException {
     if (jsonBodies.encodes(obj, contentType)) {

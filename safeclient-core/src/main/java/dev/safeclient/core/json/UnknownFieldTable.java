@@ -16,7 +16,8 @@ import java.util.Map;
  */
 final class UnknownFieldTable {
   // Caffeine's weakKeys() compares keys by identity (==), which is what we need; a WeakHashMap
-  // would use the models' value equals() and mix up copies.
+  // would use the models' value equals() and mix up copies. Cleaning up collected keys runs on
+  // the calling thread, not on the common ForkJoinPool that user code may keep busy.
   private static final Cache<Object, Map<String, JsonElement>> TABLE =
       Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
 
