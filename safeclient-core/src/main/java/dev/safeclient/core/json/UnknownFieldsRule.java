@@ -1,6 +1,8 @@
 package dev.safeclient.core.json;
 
 import dev.safeclient.core.warning.WarningChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +24,11 @@ final class UnknownFieldsRule {
 
   // A handful of examples is enough for an SC204 message; the set must not grow with the server.
   private static final int MAX_EXAMPLES_PER_TYPE = 8;
+
+  // A server a few minor versions ahead adds a couple of dozen fields to a rich type like Pod
+  // (the 1.37 fixture: about 20); past this the warning would be unreadable, and the rest are
+  // left for the next decode's warning instead of being marked as warned.
+  private static final int MAX_LISTED = 40;
 
   private final WarningChannel warnings;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
@@ -46,36 +53,60 @@ final class UnknownFieldsRule {
         examples.add(key);
       }
     }
-    for (Map.Entry<String, DecodeContext.Finding> e : ctx.unknown.entrySet()) {
-      if (firstTime("unknown " + e.getKey())) {
-        DecodeContext.Finding f = e.getValue();
-        warn(
-            "the server sent field '"
-                + f.field()
-                + "' that client-java's "
-                + f.owner().name
-                + " does not know (at "
-                + f.path()
-                + "); it is kept and written back when this same object is updated. Upgrade"
-                + " client-java to read it.",
-            requestLine.get());
+    List<DecodeContext.Finding> unknown = firstTimes("unknown ", ctx.unknown);
+    if (!unknown.isEmpty()) {
+      warn(
+          "the server sent "
+              + describe(unknown)
+              + " that client-java's models do not know; kept, and written back when the same"
+              + " object is updated. Upgrade client-java to read them.",
+          requestLine.get());
+    }
+    List<DecodeContext.Finding> missing = firstTimes("missing ", ctx.missingRequired);
+    if (!missing.isEmpty()) {
+      warn(
+          "the server did not send "
+              + describe(missing)
+              + " that client-java's models mark required; left null. The server's version of"
+              + " this API differs from the models'.",
+          requestLine.get());
+    }
+  }
+
+  /**
+   * The findings not warned about before. One decode gives one warning listing them all, so that
+   * the channel's rate limit per (rule, call site) cannot hide all but the first field.
+   */
+  private List<DecodeContext.Finding> firstTimes(
+      String kind, Map<String, DecodeContext.Finding> findings) {
+    List<DecodeContext.Finding> out = new ArrayList<>();
+    for (Map.Entry<String, DecodeContext.Finding> e : findings.entrySet()) {
+      if (out.size() == MAX_LISTED) {
+        break;
+      }
+      if (firstTime(kind + e.getKey())) {
+        out.add(e.getValue());
       }
     }
-    for (Map.Entry<String, DecodeContext.Finding> e : ctx.missingRequired.entrySet()) {
-      if (firstTime("missing " + e.getKey())) {
-        DecodeContext.Finding f = e.getValue();
-        warn(
-            "the server did not send field '"
-                + f.field()
-                + "' that client-java's "
-                + f.owner().name
-                + " marks required (at "
-                + f.path()
-                + "); it is left null. The server's version of this API differs from the"
-                + " models'.",
-            requestLine.get());
+    return out;
+  }
+
+  private static String describe(List<DecodeContext.Finding> findings) {
+    StringBuilder sb = new StringBuilder(findings.size() == 1 ? "field " : "fields ");
+    for (int i = 0; i < findings.size(); i++) {
+      DecodeContext.Finding f = findings.get(i);
+      if (i > 0) {
+        sb.append(", ");
       }
+      sb.append('\'')
+          .append(f.field())
+          .append("' of ")
+          .append(f.owner().name)
+          .append(" (at ")
+          .append(f.path())
+          .append(')');
     }
+    return sb.toString();
   }
 
   /** A field another decoder could not keep: SC203 once, and SC204 for updates of the type. */

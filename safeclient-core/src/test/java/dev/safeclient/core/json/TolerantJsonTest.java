@@ -170,7 +170,7 @@ class TolerantJsonTest {
               assertThat(w.message())
                   .contains("'name'")
                   .contains("V1Container")
-                  .contains("marks required")
+                  .contains("mark required")
                   .contains("V1Pod .spec.containers[].name");
             });
     // Nothing was unknown, so nothing needs carrying back: no SC204 for pods.
