@@ -17,7 +17,9 @@ import okhttp3.Request;
  * PATCH of the fields being changed, or server-side apply.
  *
  * <p>It lives where the request is built, not in the OkHttp pipeline: only there is the body still
- * the caller's object, whose identity tells a decoded object from a copy.
+ * the caller's object, whose identity tells a decoded object from a copy. It judges the body object
+ * itself: a nested object the caller replaced in a decoded one carries only what it carries, as a
+ * new container added to a pod carries nothing.
  */
 final class UpdateLosesUnknownFieldsRule {
   static final String ID = "SC204";

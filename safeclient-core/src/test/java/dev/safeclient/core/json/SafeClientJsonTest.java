@@ -256,6 +256,60 @@ class SafeClientJsonTest {
   }
 
   @Test
+  void aRuleModeForSc204OverridesStrict() throws Exception {
+    SafeClient client =
+        SafeClient.builder(base())
+            .mode(SafetyMode.STRICT)
+            .ruleMode("SC204", SafetyMode.OBSERVE)
+            .warningListener(warnings::add)
+            .build();
+    CoreV1Api core = new CoreV1Api(client.apiClient());
+    enqueueJson(200, JsonFixtures.named("core.v1.Pod.json").bytes());
+    enqueueJson(200, JsonFixtures.named("core.v1.Pod.json").bytes());
+    V1Pod pod = core.readNamespacedPod("p", "ns").execute();
+
+    core.replaceNamespacedPod("p", "ns", JSON.deserialize(JSON.serialize(pod), V1Pod.class))
+        .execute();
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(warnings("SC204")).hasSize(1);
+  }
+
+  @Test
+  void asyncCallsDecodeTolerantlyToo() throws Exception {
+    CoreV1Api core = new CoreV1Api(client(SafetyMode.ENFORCE).apiClient());
+    enqueueJson(200, JsonFixtures.named("core.v1.Pod.json").bytes());
+    java.util.concurrent.CompletableFuture<V1Pod> result =
+        new java.util.concurrent.CompletableFuture<>();
+
+    core.readNamespacedPod("p", "ns")
+        .executeAsync(
+            new io.kubernetes.client.openapi.ApiCallback<V1Pod>() {
+              @Override
+              public void onFailure(
+                  ApiException e, int code, java.util.Map<String, List<String>> headers) {
+                result.completeExceptionally(e);
+              }
+
+              @Override
+              public void onSuccess(
+                  V1Pod pod, int code, java.util.Map<String, List<String>> headers) {
+                result.complete(pod);
+              }
+
+              @Override
+              public void onUploadProgress(long written, long total, boolean done) {}
+
+              @Override
+              public void onDownloadProgress(long read, long total, boolean done) {}
+            });
+
+    V1Pod pod = result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(TolerantJson.unknownFields(pod.getSpec())).containsKey("evictionResponders");
+    assertThat(warnings("SC203")).isNotEmpty();
+  }
+
+  @Test
   void putOfATypeWithoutUnknownFieldsIsNotSc204() throws Exception {
     CoreV1Api core = new CoreV1Api(client(SafetyMode.STRICT).apiClient());
     enqueueJson(200, JsonFixtures.named("core.v1.Pod.json").bytes());
