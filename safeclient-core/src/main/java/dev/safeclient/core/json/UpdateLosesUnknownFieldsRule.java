@@ -55,13 +55,15 @@ final class UpdateLosesUnknownFieldsRule {
             + ") cannot be written back and would be wiped. Update the object you read, or use"
             + " PATCH or server-side apply.";
     String requestLine = requestLine(request.url(), request.method());
-    if (mode == SafetyMode.STRICT) {
+    boolean reject = mode == SafetyMode.STRICT;
+    if (warnings != null) {
+      // A rejection is logged and counted too, as every warning is.
+      warnings.warn(ID, (reject ? "rejected: " : "") + message, requestLine);
+    }
+    if (reject) {
       UnsafeRequestException rejected =
           new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
       throw new ApiException(rejected.getMessage(), rejected, 0, null);
-    }
-    if (warnings != null) {
-      warnings.warn(ID, message, requestLine);
     }
   }
 

@@ -253,6 +253,9 @@ class SafeClientJsonTest {
               assertThat(e.getMessage()).contains("PATCH").contains("server-side apply");
             });
     assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(warnings("SC204"))
+        .singleElement()
+        .satisfies(w -> assertThat(w.message()).startsWith("rejected: "));
   }
 
   @Test
