@@ -392,6 +392,23 @@ class SafeClientJsonTest {
   }
 
   @Test
+  void aConnectionCutMidBodyIsAClearApiException() throws Exception {
+    CoreV1Api core = new CoreV1Api(client(SafetyMode.ENFORCE).apiClient());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(new Buffer().write(JsonFixtures.named("core.v1.Pod.json").bytes()))
+            .onResponseBody(new mockwebserver3.SocketEffect.CloseSocket())
+            .build());
+
+    assertThatThrownBy(() -> core.readNamespacedPod("p", "ns").execute())
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.getMessage()).contains("cannot read V1Pod"))
+        .hasCauseInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
   void aProxysHtmlPageIsAClearApiException() throws Exception {
     CoreV1Api core = new CoreV1Api(client(SafetyMode.ENFORCE).apiClient());
     String html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
