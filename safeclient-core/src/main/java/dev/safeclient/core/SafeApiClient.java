@@ -1,5 +1,6 @@
 package dev.safeclient.core;
 
+import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.request.CallOrigin;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
@@ -25,12 +26,19 @@ public class SafeApiClient extends ApiClient {
   private final ApiClient base;
   private final CallOrigin origin;
   private final String userAgent;
+  private final JsonBodyCodec jsonBodies;
 
-  SafeApiClient(ApiClient base, OkHttpClient pipeline, CallOrigin origin, String userAgent) {
+  SafeApiClient(
+      ApiClient base,
+      OkHttpClient pipeline,
+      CallOrigin origin,
+      String userAgent,
+      JsonBodyCodec jsonBodies) {
     super(pipeline);
     this.base = base;
     this.origin = origin;
     this.userAgent = userAgent;
+    this.jsonBodies = jsonBodies;
     super.setBasePath(base.getBasePath());
   }
 
@@ -74,6 +82,8 @@ public class SafeApiClient extends ApiClient {
             callback);
     Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
     if (body != null) {
+      // SC204 here: only now are both the caller's very object and the verb at hand.
+      jsonBodies.checkUpdate(body, built);
       b.method(method, serialize(body, headerParams.get("Content-Type")));
     }
     if (userAgent != null) {
@@ -88,12 +98,18 @@ public class SafeApiClient extends ApiClient {
    */
   @Override
   public <T> T deserialize(Response response, Type returnType) throws ApiException {
+    if (jsonBodies.decodes(returnType)) {
+      return jsonBodies.decode(response, returnType);
+    }
     return super.deserialize(response, returnType);
   }
 
-  /** Writes back the unknown fields kept for this very object (SC204). */
+  /** Writes back the unknown fields kept for this very object and the ones nested in it. */
   @Override
   public RequestBody serialize(Object obj, String contentType) throws ApiException {
+    if (jsonBodies.encodes(obj, contentType)) {
+      return jsonBodies.encode(obj, contentType);
+    }
     return super.serialize(obj, contentType);
   }
 }

@@ -1,6 +1,8 @@
 package dev.safeclient.core;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.safeclient.core.json.JsonBodyCodec;
+import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.pipeline.JsonListBodyFormat;
@@ -35,6 +37,7 @@ public final class SafeClient {
   private final ApiClient base;
   private final SafeClientConfig config;
   private final WarningChannel warnings;
+  private final TolerantJson tolerantJson;
   private final OkHttpClient pipeline;
   private final SafeApiClient apiClient;
   private final SafeApiClient consistentApiClient;
@@ -49,12 +52,16 @@ public final class SafeClient {
             config.metrics(),
             config.warningInterval(),
             Ticker.systemTicker());
+    this.tolerantJson = new TolerantJson(warnings);
+    JsonBodyCodec jsonBodies =
+        new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     this.pipeline = buildPipeline(base, config, warnings);
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
-    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent);
+    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies);
     this.consistentApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, userAgent);
-    this.libraryApiClient = new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent);
+        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, userAgent, jsonBodies);
+    this.libraryApiClient =
+        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent, jsonBodies);
   }
 
   /**
@@ -121,6 +128,14 @@ public final class SafeClient {
 
   public WarningChannel warnings() {
     return warnings;
+  }
+
+  /**
+   * The tolerant JSON decoding this client's views use (SC203/SC204), for modules that decode on
+   * their own, such as the informer's watch events.
+   */
+  public TolerantJson tolerantJson() {
+    return tolerantJson;
   }
 
   /** The base client this one wraps. */
