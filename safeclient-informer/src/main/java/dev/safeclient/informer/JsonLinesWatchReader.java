@@ -1,13 +1,12 @@
 package dev.safeclient.informer;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
-import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Status;
 import java.io.IOException;
 import java.util.Locale;
@@ -20,30 +19,38 @@ import okio.BufferedSource;
  * {@link IOException} naming the line; events before it were already handed out whole.
  */
 final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
-  static final WatchStreamFormat FORMAT =
-      new WatchStreamFormat() {
-        @Override
-        public String accept(Class<?> type) {
-          return "application/json";
-        }
+  static WatchStreamFormat format(TolerantJson json) {
+    return new WatchStreamFormat() {
+      @Override
+      public String accept(Class<?> type) {
+        return "application/json";
+      }
 
-        @Override
-        public <T> WatchEventReader<T> open(Response response, Class<T> type) {
-          return new JsonLinesWatchReader<>(response, type, JSON.getGson());
-        }
-      };
+      @Override
+      public <T> WatchEventReader<T> open(Response response, Class<T> type) {
+        return new JsonLinesWatchReader<>(response, type, json);
+      }
+    };
+  }
 
   private final Response response;
   private final BufferedSource source;
   private final Class<T> type;
-  private final Gson gson;
+  private final TolerantJson json;
+  private final String requestLine;
   private long line;
 
-  JsonLinesWatchReader(Response response, Class<T> type, Gson gson) {
+  JsonLinesWatchReader(Response response, Class<T> type, TolerantJson json) {
     this.response = response;
     this.source = response.body().source();
     this.type = type;
-    this.gson = gson;
+    this.json = json;
+    String query = response.request().url().encodedQuery();
+    this.requestLine =
+        response.request().method()
+            + " "
+            + response.request().url().encodedPath()
+            + (query == null ? "" : "?" + query);
   }
 
   @Override
@@ -63,7 +70,7 @@ final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
       }
       try {
         return decode(text);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | IOException e) {
         throw new MalformedWatchEventException(
             (terminated ? "malformed" : "truncated")
                 + " watch event at line "
@@ -80,7 +87,7 @@ final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
     }
   }
 
-  private WatchEvent<T> decode(String text) {
+  private WatchEvent<T> decode(String text) throws IOException {
     JsonElement root = JsonParser.parseString(text);
     if (!root.isJsonObject()) {
       throw new JsonParseException("not an object");
@@ -101,9 +108,10 @@ final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
       throw new JsonParseException("unknown event type " + typeField.getAsString());
     }
     if (eventType == WatchEvent.Type.ERROR) {
-      return WatchEvent.error(gson.fromJson(object, V1Status.class));
+      return WatchEvent.error(json.decode(object, V1Status.class, requestLine));
     }
-    T decoded = gson.fromJson(object, type);
+    // Tolerant, as the LIST path: a newer server's fields are kept and warned (SC203), not fatal.
+    T decoded = json.decode(object, type, requestLine);
     if (decoded == null) {
       throw new JsonParseException("null object");
     }

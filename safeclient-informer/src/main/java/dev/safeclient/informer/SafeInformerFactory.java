@@ -42,7 +42,7 @@ public class SafeInformerFactory {
   /** With a clock of the caller's: virtual time for tests and drills. */
   public SafeInformerFactory(SafeClient client, InformerClock clock) {
     // java.util.Random is thread-safe; the reflectors of one factory share it.
-    this(client, clock, new Random(), WatchStreamFormat.jsonLines());
+    this(client, clock, new Random(), WatchStreamFormat.jsonLines(client.tolerantJson()));
   }
 
   SafeInformerFactory(

@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.watch.WatchEventReader;
 import java.io.IOException;
 import okhttp3.Response;
@@ -19,8 +20,11 @@ public interface WatchStreamFormat {
    */
   <T> WatchEventReader<T> open(Response response, Class<T> type) throws IOException;
 
-  /** JSON lines, decoded with client-java's model classes. */
-  static WatchStreamFormat jsonLines() {
-    return JsonLinesWatchReader.FORMAT;
+  /**
+   * JSON lines, decoded into client-java's model classes by the client's tolerant decoder (SC203),
+   * never client-java's strict static {@code JSON}.
+   */
+  static WatchStreamFormat jsonLines(TolerantJson json) {
+    return JsonLinesWatchReader.format(json);
   }
 }

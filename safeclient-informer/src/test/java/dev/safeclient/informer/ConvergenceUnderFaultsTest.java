@@ -49,7 +49,8 @@ class ConvergenceUnderFaultsTest {
       SafeClient safe = SafeClient.builder(apiClient).nodeName(null).build();
       VirtualClock clock = new VirtualClock(Duration.ofDays(365));
       SafeInformerFactory factory =
-          new SafeInformerFactory(safe, clock, new Random(seed), WatchStreamFormat.jsonLines());
+          new SafeInformerFactory(
+              safe, clock, new Random(seed), WatchStreamFormat.jsonLines(safe.tolerantJson()));
       UnaryOperator<V1Pod> mark =
           p -> {
             p.getMetadata().putLabelsItem("transformed", "yes");

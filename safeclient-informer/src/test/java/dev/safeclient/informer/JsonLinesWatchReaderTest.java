@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.json.TolerantJson;
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.warning.WarningChannel;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
 import io.kubernetes.client.openapi.JSON;
@@ -16,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
@@ -25,6 +30,10 @@ import org.junit.jupiter.api.Test;
 
 /** The JSON-lines watch decoder, on real fixture objects and on broken streams. */
 class JsonLinesWatchReaderTest {
+  private static final List<SafetyWarning> WARNINGS = new CopyOnWriteArrayList<>();
+  private static final TolerantJson JSON_DECODER =
+      new TolerantJson(new WarningChannel(WARNINGS::add, SafeClientMetrics.NOOP));
+
   private static String fixture(String name) throws IOException {
     Path dir = Path.of(System.getProperty("safeclient.fixtures"));
     // One line, as the server writes a watch event.
@@ -40,7 +49,7 @@ class JsonLinesWatchReaderTest {
             .message("OK")
             .body(ResponseBody.create(body, MediaType.get("application/json")))
             .build();
-    return WatchStreamFormat.jsonLines().open(response, type);
+    return WatchStreamFormat.jsonLines(JSON_DECODER).open(response, type);
   }
 
   private static <T> List<WatchEvent<T>> readAll(String body, Class<T> type) throws IOException {
@@ -115,21 +124,28 @@ class JsonLinesWatchReaderTest {
   }
 
   @Test
-  void aNewerServersFieldIsAClearErrorThatQuotesNoObjectData() throws Exception {
-    // client-java 27's strict models reject the 1.37 Pod fixture (a field they don't know).
-    assertThatThrownBy(
-            () -> readAll(K8sJson.event("ADDED", fixture("core.v1.Pod.json")), V1Pod.class))
-        .isInstanceOf(JsonLinesWatchReader.MalformedWatchEventException.class)
-        .hasMessageContaining("malformed watch event at line 1 (V1Pod)")
-        .hasMessageNotContaining("nameValue");
+  void aNewerServersFieldDecodesKeptAndWarnedAsSC203() throws Exception {
+    // client-java 27's strict models reject the 1.37 Pod fixture (a field they don't know); the
+    // informer decodes it tolerantly, as the LIST path does.
+    List<WatchEvent<V1Pod>> events =
+        readAll(K8sJson.event("ADDED", fixture("core.v1.Pod.json")), V1Pod.class);
 
+    assertThat(events).hasSize(1);
+    V1Pod pod = events.get(0).object();
+    assertThat(pod.getMetadata().getName()).isEqualTo("nameValue");
+    assertThat(JSON_DECODER.unknownFieldsWithin(V1Pod.class)).isNotEmpty();
+    assertThat(WARNINGS).extracting(SafetyWarning::ruleId).contains("SC203");
+  }
+
+  @Test
+  void anObjectOfTheWrongShapeIsAClearErrorThatQuotesNoSecretData() throws Exception {
     JsonObject secret = JsonParser.parseString(fixture("core.v1.Secret.json")).getAsJsonObject();
-    secret.addProperty("fieldFromTheFuture", true);
     String data =
         secret.getAsJsonObject("data").entrySet().iterator().next().getValue().getAsString();
+    secret.addProperty("metadata", "not-an-object");
     assertThatThrownBy(() -> readAll(K8sJson.event("MODIFIED", secret.toString()), V1Secret.class))
         .isInstanceOf(JsonLinesWatchReader.MalformedWatchEventException.class)
-        .hasMessageContaining("fieldFromTheFuture")
+        .hasMessageContaining("malformed watch event at line 1 (V1Secret)")
         .hasMessageNotContaining(data);
   }
 }

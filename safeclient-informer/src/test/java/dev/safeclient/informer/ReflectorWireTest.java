@@ -40,7 +40,9 @@ class ReflectorWireTest {
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
     safe = SafeClient.builder(base).nodeName(null).build();
-    factory = new SafeInformerFactory(safe, clock, new Random(7), WatchStreamFormat.jsonLines());
+    factory =
+        new SafeInformerFactory(
+            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
   }
 
   /** Sleeps within an hour of virtual time return at once. */

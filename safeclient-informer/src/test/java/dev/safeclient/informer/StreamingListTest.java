@@ -31,12 +31,10 @@ class StreamingListTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
+    SafeClient safe = SafeClient.builder(base).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            SafeClient.builder(base).nodeName(null).build(),
-            clock,
-            new Random(3),
-            WatchStreamFormat.jsonLines());
+            safe, clock, new Random(3), WatchStreamFormat.jsonLines(safe.tolerantJson()));
     return factory.sharedIndexInformerFor(
         V1Pod.class,
         V1PodList.class,
