@@ -1,5 +1,6 @@
 package dev.safeclient.core;
 
+import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
@@ -25,9 +26,16 @@ public class SafeApiClient extends ApiClient {
   private final ApiClient base;
   private final CallOrigin origin;
   private final String userAgent;
+  private final ProtobufCodec protobuf;
 
-  SafeApiClient(ApiClient base, OkHttpClient pipeline, CallOrigin origin, String userAgent) {
+  SafeApiClient(
+      ApiClient base,
+      OkHttpClient pipeline,
+      CallOrigin origin,
+      String userAgent,
+      ProtobufCodec protobuf) {
     super(pipeline);
+    this.protobuf = protobuf;
     this.base = base;
     this.origin = origin;
     this.userAgent = userAgent;
@@ -88,6 +96,10 @@ public class SafeApiClient extends ApiClient {
    */
   @Override
   public <T> T deserialize(Response response, Type returnType) throws ApiException {
+    if (protobuf != null && response.body() != null
+        && ProtobufCodec.isProtobuf(response.body().contentType())) {
+      return protobuf.decode(response, returnType);
+    }
     return super.deserialize(response, returnType);
   }
 

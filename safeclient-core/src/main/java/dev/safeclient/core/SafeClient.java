@@ -2,6 +2,8 @@ package dev.safeclient.core;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.pipeline.ProtobufNegotiationInterceptor;
+import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
 import dev.safeclient.core.warning.WarningChannel;
@@ -28,24 +30,29 @@ public final class SafeClient {
   private final SafeApiClient apiClient;
   private final SafeApiClient consistentApiClient;
   private final SafeApiClient libraryApiClient;
+  private final ProtobufCodec protobuf;
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
     this.config = config;
     this.warnings = new WarningChannel(config.warningListener(), config.metrics());
-    this.pipeline = buildPipeline(base, config);
-    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent());
+    this.protobuf = new ProtobufCodec(warnings);
+    this.pipeline = buildPipeline(base, config, warnings, protobuf);
+    this.apiClient =
+        new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent(), protobuf);
     this.consistentApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent());
+        new SafeApiClient(
+            base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent(), protobuf);
     this.libraryApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent());
+        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent(), protobuf);
   }
 
   /**
    * The chain, outermost first, one concern per link: classify → lint/rewrite → budget →
    * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
    */
-  private static OkHttpClient buildPipeline(ApiClient base, SafeClientConfig config) {
+  private static OkHttpClient buildPipeline(
+      ApiClient base, SafeClientConfig config, WarningChannel warnings, ProtobufCodec protobuf) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
@@ -53,6 +60,8 @@ public final class SafeClient {
             .retryOnConnectionFailure(false)
             .pingInterval(config.pingInterval());
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    // SC103 (issue 3). Belongs below budgets/retry and above metrics; the lead orders on merge.
+    b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
     return b.build();
   }
 
@@ -90,6 +99,11 @@ public final class SafeClient {
 
   public SafeClientConfig config() {
     return config;
+  }
+
+  /** The Protobuf decoder of this client (SC103), for the informer's watch streams. */
+  public ProtobufCodec protobuf() {
+    return protobuf;
   }
 
   public WarningChannel warnings() {

@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import io.kubernetes.client.openapi.ApiException;
 import okhttp3.MediaType;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 /**
  * Decodes Kubernetes Protobuf ({@code application/vnd.kubernetes.protobuf}) into the same
@@ -49,6 +52,24 @@ public final class ProtobufCodec {
   @SuppressWarnings("unchecked")
   public <T> T decode(byte[] body, Type type) throws ProtobufDecodeException {
     return (T) decode(body, 0, body.length, type, "response body");
+  }
+
+  /**
+   * The Protobuf branch of {@code SafeApiClient.deserialize}: a decode failure reaches the caller
+   * of a generated API as an {@link ApiException} whose cause is the {@link
+   * ProtobufDecodeException}.
+   */
+  public <T> T decode(Response response, Type returnType) throws ApiException {
+    if (returnType == null) {
+      response.close();
+      return null;
+    }
+    try (ResponseBody body = response.body()) {
+      return decode(body.bytes(), returnType);
+    } catch (IOException e) {
+      throw new ApiException(
+          e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
+    }
   }
 
   Object decode(byte[] b, int off, int len, Type type, String what)
