@@ -115,8 +115,22 @@ public final class ProtobufCodec {
    * node per value on top of the Protobuf parse; {@code GenericKubernetesApi} reads go this way.
    */
   public JsonElement toJsonTree(byte[] body) throws ProtobufDecodeException {
+    return toJsonTree(body, null);
+  }
+
+  /**
+   * As {@link #toJsonTree(byte[])}, for bodies whose envelope may carry no kind (option types):
+   * the model class then names the message.
+   */
+  public JsonElement toJsonTree(byte[] body, Class<?> model) throws ProtobufDecodeException {
     KubernetesEnvelope env = KubernetesEnvelope.read(body, 0, body.length, "response body");
     try {
+      if (env.kind.isEmpty() && model != null) {
+        ProtoSchema.Message m = MessageResolver.forClass(model, env.apiVersion);
+        if (m != null) {
+          return new ProtobufJsonTree(sink).root(env, m);
+        }
+      }
       return tree(env, "response body");
     } catch (ProtobufDecodeException e) {
       throw e;

@@ -73,9 +73,10 @@ final class ProtobufJsonTree {
         || n.endsWith(".JSONSchemaPropsOrStringArray")) {
       return union(in, m);
     }
-    if (m.fields.size() == 1
-        && m.fields.get(0).repeated
-        && m.fields.get(0).name.equals("items")) {
+    if ((m.simpleName().equals("ExtraValue") || m.simpleName().equals("Verbs"))
+        && m.fields.size() == 1
+        && m.fields.get(0).repeated) {
+      // Go slice types (type ExtraValue []string): an array in JSON, a wrapper in Protobuf.
       JsonArray a = new JsonArray();
       JsonObject holder = new JsonObject();
       holder.add("items", a);
