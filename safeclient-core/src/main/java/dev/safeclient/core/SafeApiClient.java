@@ -96,7 +96,8 @@ public class SafeApiClient extends ApiClient {
    */
   @Override
   public <T> T deserialize(Response response, Type returnType) throws ApiException {
-    if (protobuf != null && response.body() != null
+    if (protobuf != null
+        && response.body() != null
         && ProtobufCodec.isProtobuf(response.body().contentType())) {
       return protobuf.decode(response, returnType);
     }

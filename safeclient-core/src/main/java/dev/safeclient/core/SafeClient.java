@@ -41,8 +41,7 @@ public final class SafeClient {
     this.apiClient =
         new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent(), protobuf);
     this.consistentApiClient =
-        new SafeApiClient(
-            base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent(), protobuf);
+        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent(), protobuf);
     this.libraryApiClient =
         new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent(), protobuf);
   }

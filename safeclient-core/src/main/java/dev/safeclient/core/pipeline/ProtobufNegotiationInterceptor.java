@@ -80,12 +80,15 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     if (config.modeFor(RULE_ID) == SafetyMode.OBSERVE) {
       warnings.warn(
           RULE_ID,
-          "JSON requested for built-in " + k.groupResource() + "; Protobuf costs the API server"
+          "JSON requested for built-in "
+              + k.groupResource()
+              + "; Protobuf costs the API server"
               + " far less to serialize (ENFORCE asks for it)",
           k.requestLine());
       return chain.proceed(request);
     }
-    Response response = chain.proceed(request.newBuilder().header("Accept", PROTOBUF_FIRST).build());
+    Response response =
+        chain.proceed(request.newBuilder().header("Accept", PROTOBUF_FIRST).build());
     ResponseBody body = response.body();
     MediaType type = body == null ? null : body.contentType();
     if (!ProtobufCodec.isProtobuf(type)) {
@@ -126,7 +129,6 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
       return false;
     }
     String accept = request.header("Accept");
-    return accept == null
-        || accept.trim().toLowerCase(Locale.ROOT).equals("application/json");
+    return accept == null || accept.trim().toLowerCase(Locale.ROOT).equals("application/json");
   }
 }

@@ -10,13 +10,12 @@ import java.util.Set;
  * treats the zero value as absent.
  *
  * <p>Every other scalar keeps a zero it receives: a pointer field ({@code spec.replicas: 0}, {@code
- * storageClassName: ""}) means something different from an absent one, and a required field
- * ({@code containerStatuses[].ready: false}) is written by JSON too. So a field missing from this
- * table costs at most an {@code ""} where JSON gives null; a wrong entry would lose a meaningful
- * zero. Entries come from the Go types of k8s.io/api and apimachinery; {@code
- * GoOmitEmptyFieldsTest} checks each names a scalar field of the schema that the models do not mark
- * required. A zero {@code metav1.Time} is handled apart: it arrives as an empty message, and is
- * always null.
+ * storageClassName: ""}) means something different from an absent one, and a required field ({@code
+ * containerStatuses[].ready: false}) is written by JSON too. So a field missing from this table
+ * costs at most an {@code ""} where JSON gives null; a wrong entry would lose a meaningful zero.
+ * Entries come from the Go types of k8s.io/api and apimachinery; {@code GoOmitEmptyFieldsTest}
+ * checks each names a scalar field of the schema that the models do not mark required. A zero
+ * {@code metav1.Time} is handled apart: it arrives as an empty message, and is always null.
  */
 final class GoOmitEmptyFields {
   private static final Set<String> FIELDS = new HashSet<>();
@@ -34,9 +33,7 @@ final class GoOmitEmptyFields {
     add("core.v1.ObjectReference", "kind namespace name uid apiVersion resourceVersion fieldPath");
     add("core.v1.LocalObjectReference", "name");
     add("core.v1.EventSource", "component host");
-    add(
-        "core.v1.Event",
-        "reason message count type action");
+    add("core.v1.Event", "reason message count type action");
     add(
         "core.v1.PodSpec",
         "restartPolicy dnsPolicy serviceAccountName serviceAccount nodeName hostNetwork hostPID"
@@ -92,7 +89,9 @@ final class GoOmitEmptyFields {
     add("core.v1.PersistentVolumeClaimSpec", "volumeName");
     add("core.v1.PersistentVolumeSpec", "persistentVolumeReclaimPolicy");
     add("core.v1.PersistentVolumeStatus", "phase message reason");
-    add("core.v1.ReplicationControllerStatus", "fullyLabeledReplicas readyReplicas availableReplicas observedGeneration");
+    add(
+        "core.v1.ReplicationControllerStatus",
+        "fullyLabeledReplicas readyReplicas availableReplicas observedGeneration");
     add("core.v1.ReplicationControllerSpec", "minReadySeconds");
     add("core.v1.ReplicationControllerCondition", "reason message");
     add("apps.v1.DeploymentSpec", "minReadySeconds paused");

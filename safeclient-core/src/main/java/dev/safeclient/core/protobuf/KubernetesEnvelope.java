@@ -102,7 +102,8 @@ final class KubernetesEnvelope {
       throw new ProtobufDecodeException(what + ": malformed envelope: " + e.getMessage(), e);
     }
     if (rawOffset < 0) {
-      rawOffset = off + len;
+      // Every object the server sends has raw; without it this is a cut or foreign body.
+      throw new ProtobufDecodeException(what + ": runtime.Unknown envelope without an object");
     }
     return new KubernetesEnvelope(apiVersion, kind, b, rawOffset, rawLength);
   }

@@ -236,7 +236,8 @@ final class ModelBinding {
       if (v == null) {
         return unknown(owner, pf);
       }
-      boolean omitZero = pf.type != ProtoSchema.Type.MESSAGE && GoOmitEmptyFields.contains(msg, pf.name);
+      boolean omitZero =
+          pf.type != ProtoSchema.Type.MESSAGE && GoOmitEmptyFields.contains(msg, pf.name);
       return new FieldBinding(owner, pf, Mode.SET, f, v, null, omitZero, null);
     }
 
@@ -291,6 +292,7 @@ final class ModelBinding {
     final Kind kind;
     final ProtoSchema.Field proto;
     final Type javaType;
+
     /** For WRAPPED_LIST: the one repeated field of the wrapper message. */
     final ValueReader element;
 

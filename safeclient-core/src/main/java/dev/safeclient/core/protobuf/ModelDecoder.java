@@ -180,9 +180,7 @@ final class ModelDecoder {
       case INT64:
         return readNumber(in, r.proto.type);
       case DOUBLE:
-        return r.proto.type == ProtoSchema.Type.FLOAT
-            ? (double) in.readFloat()
-            : in.readDouble();
+        return r.proto.type == ProtoSchema.Type.FLOAT ? (double) in.readFloat() : in.readDouble();
       case MESSAGE:
         {
           ModelBinding b = r.binding();
@@ -371,7 +369,14 @@ final class ModelDecoder {
       throws ProtobufDecodeException {
     if (actual != expected) {
       throw new ProtobufDecodeException(
-          "field " + f.name + " (" + f.number + "): wire type " + actual + ", expected " + expected);
+          "field "
+              + f.name
+              + " ("
+              + f.number
+              + "): wire type "
+              + actual
+              + ", expected "
+              + expected);
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.safeclient.core.warning.WarningChannel;
+import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import io.kubernetes.client.openapi.ApiException;
 import okhttp3.MediaType;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
@@ -72,8 +72,7 @@ public final class ProtobufCodec {
     }
   }
 
-  Object decode(byte[] b, int off, int len, Type type, String what)
-      throws ProtobufDecodeException {
+  Object decode(byte[] b, int off, int len, Type type, String what) throws ProtobufDecodeException {
     KubernetesEnvelope env = KubernetesEnvelope.read(b, off, len, what);
     try {
       if (ModelBinding.isModel(type)) {
@@ -85,7 +84,8 @@ public final class ProtobufCodec {
                 what + ": expected kind " + m.simpleName() + ", got " + env.kind);
           }
           ModelBinding binding = ModelBinding.of(cls, m);
-          CodedInputStream in = CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
+          CodedInputStream in =
+              CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
           Object o = new ModelDecoder(sink).readRoot(in, binding);
           if (binding.apiVersionField != null && !env.apiVersion.isEmpty()) {
             binding.apiVersionField.set(o, env.apiVersion);
@@ -119,8 +119,8 @@ public final class ProtobufCodec {
   }
 
   /**
-   * As {@link #toJsonTree(byte[])}, for bodies whose envelope may carry no kind (option types):
-   * the model class then names the message.
+   * As {@link #toJsonTree(byte[])}, for bodies whose envelope may carry no kind (option types): the
+   * model class then names the message.
    */
   public JsonElement toJsonTree(byte[] body, Class<?> model) throws ProtobufDecodeException {
     KubernetesEnvelope env = KubernetesEnvelope.read(body, 0, body.length, "response body");

@@ -110,7 +110,8 @@ final class ProtobufJsonTree {
       }
       JsonNames names = JsonNames.of(m);
       String name = names.name[f.number];
-      ProtoSchema.Message sub = f.messageType == null ? null : ProtoSchema.get().message(f.messageType);
+      ProtoSchema.Message sub =
+          f.messageType == null ? null : ProtoSchema.get().message(f.messageType);
       if (sub != null && sub.mapEntry) {
         ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         JsonObject map = o.getAsJsonObject(name);
@@ -213,7 +214,9 @@ final class ProtobufJsonTree {
     }
     if (ProtoSchema.INT_OR_STRING.equals(type)) {
       var v = scalars.readIntOrString(in);
-      return v.isInteger() ? new JsonPrimitive(v.getIntValue()) : new JsonPrimitive(v.getStrValue());
+      return v.isInteger()
+          ? new JsonPrimitive(v.getIntValue())
+          : new JsonPrimitive(v.getStrValue());
     }
     if (ProtoSchema.isRawJson(type)) {
       JsonElement e = rawToTree(scalars.readRaw(in), unknown);
@@ -240,12 +243,18 @@ final class ProtobufJsonTree {
     fill(in, m, o);
     String n = m.fullName;
     if (n.endsWith("OrArray")) {
-      return o.has("schema") ? o.get("schema") : o.has("jSONSchemas") ? o.get("jSONSchemas") : JsonNull.INSTANCE;
+      return o.has("schema")
+          ? o.get("schema")
+          : o.has("jSONSchemas") ? o.get("jSONSchemas") : JsonNull.INSTANCE;
     }
     if (n.endsWith("OrBool")) {
-      return o.has("schema") ? o.get("schema") : o.has("allows") ? o.get("allows") : new JsonPrimitive(false);
+      return o.has("schema")
+          ? o.get("schema")
+          : o.has("allows") ? o.get("allows") : new JsonPrimitive(false);
     }
-    return o.has("schema") ? o.get("schema") : o.has("property") ? o.get("property") : JsonNull.INSTANCE;
+    return o.has("schema")
+        ? o.get("schema")
+        : o.has("property") ? o.get("property") : JsonNull.INSTANCE;
   }
 
   /**
@@ -286,7 +295,8 @@ final class ProtobufJsonTree {
       var fields = model == null ? null : ModelBinding.modelFields(model);
       for (ProtoSchema.Field f : m.fields) {
         String n = ModelBinding.jsonAlias(f.name) != null ? ModelBinding.jsonAlias(f.name) : f.name;
-        java.lang.reflect.Field jf = fields == null ? null : ModelBinding.modelField(fields, f.name);
+        java.lang.reflect.Field jf =
+            fields == null ? null : ModelBinding.modelField(fields, f.name);
         if (jf != null) {
           n = jf.getAnnotation(com.google.gson.annotations.SerializedName.class).value();
         }

@@ -45,7 +45,8 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
     CodedOutputStream out = CodedOutputStream.newInstance(list);
     // The first page's list metadata without continue/remainingItemCount, and its other fields.
     try {
-      CodedInputStream in = CodedInputStream.newInstance(first.buffer, first.rawOffset, first.rawLength);
+      CodedInputStream in =
+          CodedInputStream.newInstance(first.buffer, first.rawOffset, first.rawLength);
       while (true) {
         int start = in.getTotalBytesRead();
         int tag = in.readTag();

@@ -6,7 +6,6 @@ import com.google.protobuf.WireFormat;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
 import io.kubernetes.client.openapi.models.V1Status;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
@@ -19,8 +18,8 @@ import java.util.Objects;
  */
 public final class ProtobufWatchEventReader<T> implements WatchEventReader<T> {
   /**
-   * The default largest frame: the API server's own request limit is 3 MiB per object in etcd
-   * (1.5 MiB default), so 64 MiB is far above any real event and still bounds memory on a corrupt
+   * The default largest frame: the API server's own request limit is 3 MiB per object in etcd (1.5
+   * MiB default), so 64 MiB is far above any real event and still bounds memory on a corrupt
    * length.
    */
   public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;

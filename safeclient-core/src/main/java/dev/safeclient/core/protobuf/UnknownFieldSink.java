@@ -9,8 +9,8 @@ interface UnknownFieldSink {
   UnknownFieldSink IGNORE = key -> {};
 
   /**
-   * @param key {@code <message>.<field name>}, or {@code <message>#<number>} for a field number
-   *     not in the schema
+   * @param key {@code <message>.<field name>}, or {@code <message>#<number>} for a field number not
+   *     in the schema
    */
   void unknownField(String key);
 }

@@ -78,9 +78,7 @@ class ProtobufNegotiationInterceptorTest {
   @Test
   void listAsksForProtobufAndTheGeneratedApiGetsAV1PodList() throws Exception {
     server.enqueue(
-        protobuf(
-            200,
-            ProtoWriter.list("v1", "PodList", "1234", "", podRaw("a"), podRaw("b"))));
+        protobuf(200, ProtoWriter.list("v1", "PodList", "1234", "", podRaw("a"), podRaw("b"))));
     CoreV1Api core = new CoreV1Api(client(SafetyMode.ENFORCE).apiClient());
 
     V1PodList list = core.listPodForAllNamespaces().limit(10).execute();
@@ -88,7 +86,9 @@ class ProtobufNegotiationInterceptorTest {
     assertThat(list.getKind()).isEqualTo("PodList");
     assertThat(list.getMetadata().getResourceVersion()).isEqualTo("1234");
     assertThat(list.getMetadata().getContinue()).isNull(); // "" is Go's omitempty zero
-    assertThat(list.getItems()).extracting(p -> p.getMetadata().getName()).containsExactly("a", "b");
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("a", "b");
     assertThat(list.getItems().get(0).getSpec().getContainers().get(0).getName()).isEqualTo("app");
     RecordedRequest r = server.takeRequest();
     assertThat(r.getTarget()).isEqualTo("/api/v1/pods?limit=10");
@@ -110,8 +110,10 @@ class ProtobufNegotiationInterceptorTest {
 
   @Test
   void aGroupVersionThatAnsweredJsonIsNotAskedAgain() throws Exception {
-    server.enqueue(json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"}}"));
-    server.enqueue(json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"}}"));
+    server.enqueue(
+        json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"}}"));
+    server.enqueue(
+        json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"}}"));
     server.enqueue(protobuf(200, ProtoWriter.envelope("v1", "Pod", podRaw("p"))));
     SafeClient safe = client(SafetyMode.ENFORCE);
     AppsV1Api apps = new AppsV1Api(safe.apiClient());
@@ -210,7 +212,8 @@ class ProtobufNegotiationInterceptorTest {
   @Test
   void writesWatchesDiscoveryLogsAndTablesStayJson() throws Exception {
     for (int i = 0; i < 5; i++) {
-      server.enqueue(json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}"));
+      server.enqueue(
+          json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}"));
     }
     SafeClient safe = client(SafetyMode.STRICT);
     CoreV1Api core = new CoreV1Api(safe.apiClient());

@@ -23,11 +23,16 @@ final class Fixtures {
    * out. Only the reference side of the tests uses it; nothing global is changed.
    */
   static final com.google.gson.Gson REFERENCE_GSON =
-      io.kubernetes.client.openapi.JSON.createGson()
+      io.kubernetes
+          .client
+          .openapi
+          .JSON
+          .createGson()
           .registerTypeAdapter(
               java.time.OffsetDateTime.class,
               new io.kubernetes.client.openapi.JSON.OffsetDateTimeTypeAdapter())
-          .registerTypeAdapter(byte[].class, new io.kubernetes.client.openapi.JSON.ByteArrayAdapter())
+          .registerTypeAdapter(
+              byte[].class, new io.kubernetes.client.openapi.JSON.ByteArrayAdapter())
           .create();
 
   static Path dir() {
@@ -151,7 +156,9 @@ final class Fixtures {
       for (String k : keys) {
         diff(x.get(k), y.get(k), path + "." + k, out);
       }
-    } else if (a.isJsonArray() && b.isJsonArray() && a.getAsJsonArray().size() == b.getAsJsonArray().size()) {
+    } else if (a.isJsonArray()
+        && b.isJsonArray()
+        && a.getAsJsonArray().size() == b.getAsJsonArray().size()) {
       for (int i = 0; i < a.getAsJsonArray().size(); i++) {
         diff(a.getAsJsonArray().get(i), b.getAsJsonArray().get(i), path + "[" + i + "]", out);
       }

@@ -19,8 +19,8 @@ import java.util.jar.JarFile;
 
 /**
  * Writes {@code kubernetes-proto.schema}, the field table the decoder reads, from the descriptors
- * of the client-java-proto jar (the Kubernetes {@code .proto} definitions). Only the descriptors are
- * read; its generated message classes are never used. Run after a client-java upgrade:
+ * of the client-java-proto jar (the Kubernetes {@code .proto} definitions). Only the descriptors
+ * are read; its generated message classes are never used. Run after a client-java upgrade:
  *
  * <pre>
  * mvn -q -o -pl safeclient-core test-compile exec:java -Dexec.classpathScope=test \
@@ -97,7 +97,11 @@ public final class ProtoSchemaGenerator {
 
   private static List<String> outerClasses() throws IOException {
     String jar =
-        io.kubernetes.client.proto.V1.class
+        io.kubernetes
+            .client
+            .proto
+            .V1
+            .class
             .getProtectionDomain()
             .getCodeSource()
             .getLocation()

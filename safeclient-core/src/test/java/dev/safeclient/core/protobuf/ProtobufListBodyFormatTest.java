@@ -47,7 +47,8 @@ class ProtobufListBodyFormatTest {
                 page("100", "", -1, pod("d"))));
 
     V1PodList list = new ProtobufCodec(null).decode(merged, V1PodList.class);
-    assertThat(list.getItems()).extracting(p -> p.getMetadata().getName())
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName())
         .containsExactly("a", "b", "c", "d");
     assertThat(list.getMetadata().getResourceVersion()).isEqualTo("100");
     assertThat(list.getMetadata().getContinue()).isNull();

@@ -90,8 +90,10 @@ class ProtobufWatchEventReaderTest {
   @Test
   void anEmptyKindIsAcceptedAndAWrongKindIsNot() throws Exception {
     byte[] noKind =
-        ProtoWriter.envelope("", "", ProtoWriter.message().message(1, ProtoWriter.message().string(1, "x")).build());
-    assertThat(reader(ProtoWriter.watchFrame("ADDED", noKind)).next().object().getMetadata().getName())
+        ProtoWriter.envelope(
+            "", "", ProtoWriter.message().message(1, ProtoWriter.message().string(1, "x")).build());
+    assertThat(
+            reader(ProtoWriter.watchFrame("ADDED", noKind)).next().object().getMetadata().getName())
         .isEqualTo("x");
     byte[] node = ProtoWriter.envelope("v1", "Node", ProtoWriter.message().build());
     assertThatThrownBy(() -> reader(ProtoWriter.watchFrame("ADDED", node)).next())
@@ -120,7 +122,8 @@ class ProtobufWatchEventReaderTest {
         .hasMessageContaining("exceeds the maximum");
     assertThatThrownBy(
             () ->
-                ProtobufWatchEventReader.open(new ByteArrayInputStream(good), V1Pod.class, codec, 10)
+                ProtobufWatchEventReader.open(
+                        new ByteArrayInputStream(good), V1Pod.class, codec, 10)
                     .next())
         .isInstanceOf(ProtobufDecodeException.class);
     // the object without the magic
@@ -133,7 +136,9 @@ class ProtobufWatchEventReaderTest {
   @Test
   void aFailedStreamStaysFailed() throws Exception {
     byte[] stream =
-        concat(new byte[] {0, 0, 0, 2, (byte) 0xff, (byte) 0xff}, ProtoWriter.watchFrame("ADDED", podBody("a", "1")));
+        concat(
+            new byte[] {0, 0, 0, 2, (byte) 0xff, (byte) 0xff},
+            ProtoWriter.watchFrame("ADDED", podBody("a", "1")));
     var r = reader(stream);
     assertThatThrownBy(r::next).isInstanceOf(ProtobufDecodeException.class);
     assertThatThrownBy(r::next).isInstanceOf(ProtobufDecodeException.class);
