@@ -175,7 +175,8 @@ public final class PodListCorpus {
               .setName(c)
               .setState(
                   V1.ContainerState.newBuilder()
-                      .setRunning(V1.ContainerStateRunning.newBuilder().setStartedAt(time(created + 7))))
+                      .setRunning(
+                          V1.ContainerStateRunning.newBuilder().setStartedAt(time(created + 7))))
               .setLastState(V1.ContainerState.newBuilder())
               .setReady(true)
               .setRestartCount(i % 7 == 0 ? 1 : 0)
@@ -186,7 +187,8 @@ public final class PodListCorpus {
                       + "@sha256:"
                       + uid(app, 3).replace("-", "")
                       + "00000000000000000000000000000000".substring(0, 28))
-              .setContainerID("containerd://" + uid(i, 4).replace("-", "") + uid(i, 5).replace("-", ""))
+              .setContainerID(
+                  "containerd://" + uid(i, 4).replace("-", "") + uid(i, 5).replace("-", ""))
               .setStarted(true));
     }
     return V1.Pod.newBuilder().setMetadata(meta).setSpec(spec).setStatus(status).build();
@@ -211,12 +213,12 @@ public final class PodListCorpus {
         .setName(name)
         .setImage("registry.example.com/shop/" + app + ":1.4.3")
         .addPorts(
-            V1.ContainerPort.newBuilder()
-                .setName("http")
-                .setContainerPort(port)
-                .setProtocol("TCP"))
+            V1.ContainerPort.newBuilder().setName("http").setContainerPort(port).setProtocol("TCP"))
         .addEnv(V1.EnvVar.newBuilder().setName("LOG_LEVEL").setValue("info"))
-        .addEnv(V1.EnvVar.newBuilder().setName("OTEL_EXPORTER_OTLP_ENDPOINT").setValue("http://otel-collector.observability:4317"))
+        .addEnv(
+            V1.EnvVar.newBuilder()
+                .setName("OTEL_EXPORTER_OTLP_ENDPOINT")
+                .setValue("http://otel-collector.observability:4317"))
         .addEnv(
             V1.EnvVar.newBuilder()
                 .setName("POD_NAME")
@@ -311,8 +313,8 @@ public final class PodListCorpus {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
   /**
-   * The JSON the API server writes for a generated message: field names as JSON names, Go's
-   * inline structs flattened, Kubernetes' special types in their JSON forms.
+   * The JSON the API server writes for a generated message: field names as JSON names, Go's inline
+   * structs flattened, Kubernetes' special types in their JSON forms.
    */
   static JsonElement toJson(Message m) {
     String type = m.getDescriptorForType().getFullName();
@@ -329,7 +331,9 @@ public final class PodListCorpus {
       case "k8s.io.apimachinery.pkg.util.intstr.IntOrString":
         {
           IntOrString v = (IntOrString) m;
-          return v.getType() == 0 ? new JsonPrimitive(v.getIntVal()) : new JsonPrimitive(v.getStrVal());
+          return v.getType() == 0
+              ? new JsonPrimitive(v.getIntVal())
+              : new JsonPrimitive(v.getStrVal());
         }
       case "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1":
         return JsonParser.parseString(((FieldsV1) m).getRaw().toStringUtf8());
@@ -344,7 +348,10 @@ public final class PodListCorpus {
               || f.getName().equals("volumeSource")
               || f.getName().equals("localObjectReference");
       if (inline) {
-        toJson((Message) e.getValue()).getAsJsonObject().entrySet().forEach(x -> o.add(x.getKey(), x.getValue()));
+        toJson((Message) e.getValue())
+            .getAsJsonObject()
+            .entrySet()
+            .forEach(x -> o.add(x.getKey(), x.getValue()));
       } else if (f.isMapField()) {
         JsonObject map = new JsonObject();
         for (Object entry : (java.util.List<?>) e.getValue()) {

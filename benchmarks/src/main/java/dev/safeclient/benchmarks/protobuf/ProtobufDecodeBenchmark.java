@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Decoding a 5,000-pod LIST response into {@code V1PodList}: client-java's own JSON path (what
  * {@code ApiClient.deserialize} does: body to String, then its static Gson) against safeclient's
- * direct Protobuf decoder. Run with {@code -prof gc} for allocation per operation; the setup
- * prints the bytes of each corpus. Command: see benchmarks/results/protobuf.md.
+ * direct Protobuf decoder. Run with {@code -prof gc} for allocation per operation; the setup prints
+ * the bytes of each corpus. Command: see benchmarks/results/protobuf.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

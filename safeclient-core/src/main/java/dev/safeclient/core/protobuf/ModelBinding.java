@@ -3,7 +3,10 @@ package dev.safeclient.core.protobuf;
 import com.google.gson.annotations.SerializedName;
 import io.kubernetes.client.custom.IntOrString;
 import io.kubernetes.client.custom.Quantity;
-import java.lang.reflect.Constructor;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -12,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * How one Protobuf message fills one client-java model class: for each field number, the model
@@ -29,7 +33,7 @@ final class ModelBinding {
 
   final Class<?> type;
   final ProtoSchema.Message message;
-  private final Constructor<?> constructor;
+  private final Supplier<Object> constructor;
   final FieldBinding[] byNumber;
   final java.lang.reflect.Field apiVersionField;
   final java.lang.reflect.Field kindField;
@@ -37,12 +41,7 @@ final class ModelBinding {
   private ModelBinding(Class<?> type, ProtoSchema.Message message) {
     this.type = type;
     this.message = message;
-    try {
-      this.constructor = type.getDeclaredConstructor();
-      this.constructor.setAccessible(true);
-    } catch (NoSuchMethodException e) {
-      throw new IllegalArgumentException(type + " has no no-arg constructor", e);
-    }
+    this.constructor = constructorOf(type);
     Map<String, java.lang.reflect.Field> fields = modelFields(type);
     this.apiVersionField = fields.get("apiVersion");
     this.kindField = fields.get("kind");
@@ -61,11 +60,31 @@ final class ModelBinding {
     return b;
   }
 
-  Object newInstance() throws ProtobufDecodeException {
+  Object newInstance() {
+    return constructor.get();
+  }
+
+  /**
+   * The model's public no-arg constructor as a lambda: a plain call once JIT-compiled, where
+   * reflective {@code newInstance} costs a few percent of a whole list decode.
+   */
+  @SuppressWarnings("unchecked")
+  private static Supplier<Object> constructorOf(Class<?> type) {
     try {
-      return constructor.newInstance();
-    } catch (ReflectiveOperationException e) {
-      throw new ProtobufDecodeException("cannot create " + type.getName(), e);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      MethodHandle ctor = lookup.findConstructor(type, MethodType.methodType(void.class));
+      return (Supplier<Object>)
+          LambdaMetafactory.metafactory(
+                  lookup,
+                  "get",
+                  MethodType.methodType(Supplier.class),
+                  MethodType.methodType(Object.class),
+                  ctor,
+                  MethodType.methodType(type))
+              .getTarget()
+              .invoke();
+    } catch (Throwable e) {
+      throw new IllegalArgumentException(type + " has no public no-arg constructor", e);
     }
   }
 

@@ -28,6 +28,15 @@ final class ModelDecoder {
    */
   static final int MAX_DEPTH = 100;
 
+  /**
+   * Quantities parsed in this one response, by text. client-java's parse compiles a regex and does
+   * BigDecimal arithmetic each time, and a list repeats the same few requests/limits thousands of
+   * times. Quantity has no mutators, so sharing one instance within a response is safe; the bound
+   * keeps a hostile body from growing it without end.
+   */
+  private static final int MAX_CACHED_QUANTITIES = 256;
+
+  private final Map<String, Quantity> quantities = new java.util.HashMap<>();
   private final UnknownFieldSink unknown;
   private int depth;
 
@@ -208,7 +217,7 @@ final class ModelDecoder {
             }
           }
           leave(in, old);
-          return s == null ? null : Quantity.fromString(s);
+          return s == null ? null : quantity(s);
         }
       case INT_OR_STRING:
         return readIntOrString(in);
@@ -248,6 +257,17 @@ final class ModelDecoder {
       default:
         throw new IllegalStateException(r.kind.toString());
     }
+  }
+
+  private Quantity quantity(String s) {
+    Quantity q = quantities.get(s);
+    if (q == null) {
+      q = Quantity.fromString(s);
+      if (quantities.size() < MAX_CACHED_QUANTITIES) {
+        quantities.put(s, q);
+      }
+    }
+    return q;
   }
 
   static long readNumber(CodedInputStream in, ProtoSchema.Type t) throws IOException {
