@@ -126,4 +126,25 @@ class BadInputTest {
     assertThat(codec.unknownFieldCounts())
         .containsEntry("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta#999", 1L);
   }
+
+  @Test
+  void anUnknownFieldWarnsOnceAsSc203() throws Exception {
+    java.util.List<dev.safeclient.core.SafetyWarning> seen = new java.util.ArrayList<>();
+    ProtobufCodec warning =
+        new ProtobufCodec(
+            new dev.safeclient.core.warning.WarningChannel(
+                seen::add, dev.safeclient.core.metrics.SafeClientMetrics.NOOP));
+    byte[] raw =
+        ProtoWriter.message()
+            .message(1, ProtoWriter.message().string(1, "p").string(999, "from the future"))
+            .build();
+    byte[] body = ProtoWriter.envelope("v1", "Pod", raw);
+    warning.decode(body, V1Pod.class);
+    warning.decode(body, V1Pod.class);
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).ruleId()).isEqualTo("SC203");
+    assertThat(seen.get(0).message()).contains("ObjectMeta#999");
+    assertThat(warning.unknownFieldCounts())
+        .containsEntry("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta#999", 2L);
+  }
 }
