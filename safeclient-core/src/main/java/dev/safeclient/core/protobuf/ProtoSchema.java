@@ -185,32 +185,36 @@ final class ProtoSchema {
   }
 
   private static ProtoSchema load() {
-    try (InputStream in = ProtoSchema.class.getResourceAsStream("kubernetes-proto.schema")) {
+    Map<String, List<Field>> fields = new java.util.LinkedHashMap<>(2048);
+    Map<String, Boolean> mapEntries = new HashMap<>(2048);
+    read("kubernetes-proto.schema", fields, mapEntries);
+    read("kubernetes-proto-supplement.schema", fields, mapEntries);
+    Map<String, Message> messages = new HashMap<>(2048);
+    fields.forEach((name, fs) -> messages.put(name, new Message(name, mapEntries.get(name), fs)));
+    return new ProtoSchema(Map.copyOf(messages));
+  }
+
+  private static void read(
+      String resource, Map<String, List<Field>> fields, Map<String, Boolean> mapEntries) {
+    try (InputStream in = ProtoSchema.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("kubernetes-proto.schema missing from the classpath");
+        throw new IllegalStateException(resource + " missing from the classpath");
       }
       BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-      Map<String, Message> messages = new HashMap<>(2048);
-      String name = null;
-      boolean map = false;
-      List<Field> fields = new ArrayList<>();
+      List<Field> current = null;
       for (String line; (line = r.readLine()) != null; ) {
         if (line.isEmpty() || line.charAt(0) == '#') {
           continue;
         }
         String[] p = line.split(" ");
         if (p[0].equals("M")) {
-          if (name != null) {
-            messages.put(name, new Message(name, map, fields));
-          }
-          name = p[1];
-          map = p.length > 2 && p[2].equals("map");
-          fields = new ArrayList<>();
+          current = fields.computeIfAbsent(p[1], k -> new ArrayList<>());
+          mapEntries.merge(p[1], p.length > 2 && p[2].equals("map"), Boolean::logicalOr);
           continue;
         }
         boolean repeated = p.length > 3 && p[3].equals("r");
         String type = p[p.length - 1].contains(".") ? p[p.length - 1] : null;
-        fields.add(
+        current.add(
             new Field(
                 Integer.parseInt(p[0]),
                 p[1],
@@ -218,10 +222,6 @@ final class ProtoSchema {
                 repeated,
                 type));
       }
-      if (name != null) {
-        messages.put(name, new Message(name, map, fields));
-      }
-      return new ProtoSchema(Map.copyOf(messages));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
