@@ -255,6 +255,30 @@ class ProtobufNegotiationInterceptorTest {
   }
 
   @Test
+  void partialObjectMetadataStaysAsAskedAndTheStatusSubresourceGetsProtobuf() throws Exception {
+    server.enqueue(json("{\"kind\":\"PartialObjectMetadataList\"}"));
+    server.enqueue(protobuf(200, ProtoWriter.envelope("v1", "Pod", podRaw("s"))));
+    SafeClient safe = client(SafetyMode.ENFORCE);
+    String pom = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    try (Response ignored =
+        safe.apiClient()
+            .getHttpClient()
+            .newCall(
+                new Request.Builder().url(server.url("/api/v1/pods")).header("Accept", pom).build())
+            .execute()) {
+      // only the request on the wire matters
+    }
+    V1Pod status =
+        new CoreV1Api(safe.apiClient()).readNamespacedPodStatus("s", "default").execute();
+
+    assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo(pom);
+    RecordedRequest r = server.takeRequest();
+    assertThat(r.getTarget()).isEqualTo("/api/v1/namespaces/default/pods/s/status");
+    assertThat(r.getHeaders().get("Accept")).isEqualTo(PROTOBUF_FIRST);
+    assertThat(status.getMetadata().getName()).isEqualTo("s");
+  }
+
+  @Test
   void protobufDisabledOnTheBuilderKeepsJson() throws Exception {
     server.enqueue(json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}"));
     ApiClient base = new ApiClient();
