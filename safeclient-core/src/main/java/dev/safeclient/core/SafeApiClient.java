@@ -1,6 +1,7 @@
 package dev.safeclient.core;
 
 import dev.safeclient.core.json.JsonBodyCodec;
+import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
@@ -27,14 +28,17 @@ public class SafeApiClient extends ApiClient {
   private final CallOrigin origin;
   private final String userAgent;
   private final JsonBodyCodec jsonBodies;
+  private final ProtobufCodec protobuf;
 
   SafeApiClient(
       ApiClient base,
       OkHttpClient pipeline,
       CallOrigin origin,
       String userAgent,
-      JsonBodyCodec jsonBodies) {
+      JsonBodyCodec jsonBodies,
+      ProtobufCodec protobuf) {
     super(pipeline);
+    this.protobuf = protobuf;
     this.base = base;
     this.origin = origin;
     this.userAgent = userAgent;
@@ -98,6 +102,11 @@ public class SafeApiClient extends ApiClient {
    */
   @Override
   public <T> T deserialize(Response response, Type returnType) throws ApiException {
+    if (protobuf != null
+        && response.body() != null
+        && ProtobufCodec.isProtobuf(response.body().contentType())) {
+      return protobuf.decode(response, returnType);
+    }
     if (jsonBodies.decodes(returnType)) {
       return jsonBodies.decode(response, returnType);
     }

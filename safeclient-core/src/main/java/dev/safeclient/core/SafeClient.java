@@ -11,7 +11,10 @@ import dev.safeclient.core.pipeline.ListBodyFormats;
 import dev.safeclient.core.pipeline.ListPager;
 import dev.safeclient.core.pipeline.ListPagingInterceptor;
 import dev.safeclient.core.pipeline.ListRewriteInterceptor;
+import dev.safeclient.core.pipeline.ProtobufNegotiationInterceptor;
 import dev.safeclient.core.pipeline.ServerWarningInterceptor;
+import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.protobuf.ProtobufListBodyFormat;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
 import dev.safeclient.core.rules.DefaultUserAgentRule;
@@ -42,6 +45,7 @@ public final class SafeClient {
   private final SafeApiClient apiClient;
   private final SafeApiClient consistentApiClient;
   private final SafeApiClient libraryApiClient;
+  private final ProtobufCodec protobuf;
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
@@ -55,13 +59,16 @@ public final class SafeClient {
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
-    this.pipeline = buildPipeline(base, config, warnings);
+    this.protobuf = new ProtobufCodec(warnings, tolerantJson);
+    this.pipeline = buildPipeline(base, config, warnings, protobuf);
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
-    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies);
+    this.apiClient =
+        new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
     this.consistentApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, userAgent, jsonBodies);
+        new SafeApiClient(
+            base, pipeline, CallOrigin.USER_CONSISTENT, userAgent, jsonBodies, protobuf);
     this.libraryApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent, jsonBodies);
+        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf);
   }
 
   /**
@@ -69,7 +76,7 @@ public final class SafeClient {
    * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
    */
   private static OkHttpClient buildPipeline(
-      ApiClient base, SafeClientConfig config, WarningChannel warnings) {
+      ApiClient base, SafeClientConfig config, WarningChannel warnings, ProtobufCodec protobuf) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
@@ -78,7 +85,8 @@ public final class SafeClient {
             .pingInterval(config.pingInterval());
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
     // Formats the pager and SC101's probe read, chosen by each response's content type.
-    ListBodyFormats listFormats = new ListBodyFormats(List.of(new JsonListBodyFormat()));
+    ListBodyFormats listFormats =
+        new ListBodyFormats(List.of(new JsonListBodyFormat(), new ProtobufListBodyFormat()));
     ListPager pager = new ListPager(config.listPageSize(), listFormats);
     b.addInterceptor(
         new LintInterceptor(
@@ -87,6 +95,8 @@ public final class SafeClient {
     b.addInterceptor(new ListPagingInterceptor(config, pager));
     // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
     b.addInterceptor(new ServerWarningInterceptor(warnings));
+    // SC103: below the rewrites, so that the pager and SC101 see each page in its wire format.
+    b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
     return b.build();
   }
 
@@ -124,6 +134,11 @@ public final class SafeClient {
 
   public SafeClientConfig config() {
     return config;
+  }
+
+  /** The Protobuf decoder of this client (SC103), for the informer's watch streams. */
+  public ProtobufCodec protobuf() {
+    return protobuf;
   }
 
   public WarningChannel warnings() {

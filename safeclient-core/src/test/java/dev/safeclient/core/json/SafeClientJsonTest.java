@@ -455,7 +455,7 @@ class SafeClientJsonTest {
   }
 
   @Test
-  void noWarningLogLineOrErrorCarriesTheBearerToken() throws Exception {
+  void noWarningLogLineOrErrorCarriesTheToken() throws Exception {
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     List<String> errors = new ArrayList<>();

@@ -6,6 +6,7 @@ import static dev.safeclient.core.ApiServerReplies.pod;
 import static dev.safeclient.core.ApiServerReplies.warnings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.core.ApiServerReplies;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
@@ -26,7 +27,10 @@ class UserAgentAndServerWarningTest {
   @EnumSource(SafetyMode.class)
   void sc108FiresOnceAtBuildAndABetterUserAgentIsSent(SafetyMode mode) throws Exception {
     SafeClient client =
-        SafeClient.builder(baseClient(server)).mode(mode).warningListener(warnings::add).build();
+        SafeClient.builder(baseClient(server))
+            .mode(mode)
+            .warningListener(ApiServerReplies.exceptSc103(warnings))
+            .build();
     assertThat(warnings).extracting(SafetyWarning::ruleId).containsExactly("SC108");
     assertThat(warnings.get(0).callSite())
         .startsWith(getClass().getName() + ".sc108FiresOnceAtBuildAndABetterUserAgentIsSent(");
@@ -48,11 +52,15 @@ class UserAgentAndServerWarningTest {
     SafeClient.builder(baseClient(server))
         .mode(mode)
         .userAgent("agent/2")
-        .warningListener(warnings::add)
+        .warningListener(ApiServerReplies.exceptSc103(warnings))
         .build();
     ApiClient own = baseClient(server);
     own.setUserAgent("my-operator/3.1");
-    SafeClient kept = SafeClient.builder(own).mode(mode).warningListener(warnings::add).build();
+    SafeClient kept =
+        SafeClient.builder(own)
+            .mode(mode)
+            .warningListener(ApiServerReplies.exceptSc103(warnings))
+            .build();
     server.enqueue(pod("p1"));
 
     new CoreV1Api(kept.apiClient()).readNamespacedPod("p1", "default").execute();
@@ -75,7 +83,7 @@ class UserAgentAndServerWarningTest {
         SafeClient.builder(baseClient(server))
             .mode(mode)
             .userAgent("t/1")
-            .warningListener(warnings::add)
+            .warningListener(ApiServerReplies.exceptSc103(warnings))
             .build();
 
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();

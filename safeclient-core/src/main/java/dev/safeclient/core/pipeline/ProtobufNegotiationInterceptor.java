@@ -1,0 +1,134 @@
+package dev.safeclient.core.pipeline;
+
+import dev.safeclient.core.SafeClientConfig;
+import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.Verb;
+import dev.safeclient.core.warning.WarningChannel;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * SC103: asks for Protobuf, with JSON as the fallback, on GET and LIST of built-in group/versions,
+ * and turns a Protobuf error {@code Status} back into JSON so that {@code
+ * ApiException.getResponseBody()} and {@code GenericKubernetesApi} keep reading it.
+ *
+ * <p>Left alone: any Accept other than plain JSON ({@code as=Table}, {@code PartialObjectMetadata},
+ * YAML, a caller's own Protobuf), discovery and other non-resource paths, subresources other than
+ * status and scale, long-running calls, watches (client-java's {@code Watch} reads JSON lines
+ * only), and writes. A group/version that once answered JSON (an aggregated API) is not asked
+ * again. OBSERVE only warns; ENFORCE and STRICT switch; the rule never rejects.
+ */
+public final class ProtobufNegotiationInterceptor implements Interceptor {
+  public static final String RULE_ID = "SC103";
+  static final String PROTOBUF_FIRST = ProtobufCodec.MEDIA_TYPE + ", application/json";
+
+  /** The groups the Kubernetes API server itself serves, all of which speak Protobuf. */
+  private static final Set<String> BUILT_IN_GROUPS =
+      Set.of(
+          "",
+          "admissionregistration.k8s.io",
+          "apiextensions.k8s.io",
+          "apiregistration.k8s.io",
+          "apps",
+          "autoscaling",
+          "batch",
+          "certificates.k8s.io",
+          "coordination.k8s.io",
+          "discovery.k8s.io",
+          "events.k8s.io",
+          "flowcontrol.apiserver.k8s.io",
+          "internal.apiserver.k8s.io",
+          "networking.k8s.io",
+          "node.k8s.io",
+          "policy",
+          "rbac.authorization.k8s.io",
+          "resource.k8s.io",
+          "scheduling.k8s.io",
+          "storage.k8s.io",
+          "storagemigration.k8s.io");
+
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private final SafeClientConfig config;
+  private final WarningChannel warnings;
+  private final ProtobufCodec codec;
+  private final Set<String> jsonOnly = ConcurrentHashMap.newKeySet();
+
+  public ProtobufNegotiationInterceptor(
+      SafeClientConfig config, WarningChannel warnings, ProtobufCodec codec) {
+    this.config = config;
+    this.warnings = warnings;
+    this.codec = codec;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    KubeRequest k = ClassifyInterceptor.classified(request);
+    if (!config.protobuf() || !eligible(k, request) || jsonOnly.contains(k.groupVersion())) {
+      return chain.proceed(request);
+    }
+    if (config.modeFor(RULE_ID) == SafetyMode.OBSERVE) {
+      warnings.warn(
+          RULE_ID,
+          "JSON requested for built-in "
+              + k.groupResource()
+              + "; Protobuf costs the API server"
+              + " far less to serialize (ENFORCE asks for it)",
+          k.requestLine());
+      return chain.proceed(request);
+    }
+    Response response =
+        chain.proceed(request.newBuilder().header("Accept", PROTOBUF_FIRST).build());
+    ResponseBody body = response.body();
+    MediaType type = body == null ? null : body.contentType();
+    if (!ProtobufCodec.isProtobuf(type)) {
+      if (response.isSuccessful() && type != null && "json".equals(type.subtype())) {
+        jsonOnly.add(k.groupVersion()); // this group/version is served without Protobuf
+      }
+      return response;
+    }
+    if (response.isSuccessful()) {
+      return response;
+    }
+    byte[] bytes = body.bytes();
+    String json;
+    try {
+      json = codec.toJsonTree(bytes).toString();
+    } catch (IOException e) {
+      // Not a Status we can read: hand client-java a JSON Status that says so, not binary.
+      com.google.gson.JsonObject s = new com.google.gson.JsonObject();
+      s.addProperty("kind", "Status");
+      s.addProperty("apiVersion", "v1");
+      s.addProperty("status", "Failure");
+      s.addProperty("message", "undecodable Protobuf error body: " + e.getMessage());
+      s.addProperty("code", response.code());
+      json = s.toString();
+    }
+    return response.newBuilder().body(ResponseBody.create(json, JSON)).build();
+  }
+
+  private static boolean eligible(KubeRequest k, Request request) {
+    if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
+        || k.isLongRunningStream()
+        || k.group() == null
+        || !BUILT_IN_GROUPS.contains(k.group())) {
+      return false;
+    }
+    String sub = k.subresource();
+    if (sub != null && !sub.equals("status") && !sub.equals("scale")) {
+      return false;
+    }
+    String accept = request.header("Accept");
+    return accept == null || accept.trim().toLowerCase(Locale.ROOT).equals("application/json");
+  }
+}

@@ -1,0 +1,329 @@
+package dev.safeclient.core.protobuf;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.Set;
+
+/**
+ * Turns a Kubernetes Protobuf message into the JSON tree the API server would have sent, using the
+ * schema alone (no model class). Used where a caller wants JSON: error {@code Status} bodies,
+ * {@code GenericKubernetesApi} (which decodes every read from a JSON tree), and model fields typed
+ * {@code Object}. Slower than {@link ModelDecoder}: every value becomes a tree node first.
+ */
+final class ProtobufJsonTree {
+  /**
+   * Go structs embedded inline in JSON but carried as a field in Protobuf, for messages without a
+   * client-java model to learn it from; where a model exists, its fields reveal the rest. {@code
+   * FixtureEquivalenceTest} checks the tree of every fixture against the model decoder.
+   */
+  static final Set<String> INLINE =
+      Set.of(
+          "k8s.io.api.core.v1.Probe.handler",
+          "k8s.io.api.core.v1.Volume.volumeSource",
+          "k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource",
+          "k8s.io.api.core.v1.EphemeralContainer.ephemeralContainerCommon");
+
+  // Go's metav1.Time marshals whole seconds, MicroTime microseconds, both in UTC.
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
+  private static final DateTimeFormatter MICRO_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX");
+
+  private final UnknownFieldSink unknown;
+  private final ModelDecoder scalars;
+
+  ProtobufJsonTree(UnknownFieldSink unknown) {
+    this.unknown = unknown;
+    this.scalars = new ModelDecoder(unknown);
+  }
+
+  /** The whole object of an envelope, with {@code apiVersion} and {@code kind} first. */
+  JsonObject root(KubernetesEnvelope env, ProtoSchema.Message message) throws IOException {
+    JsonObject o = new JsonObject();
+    if (!env.kind.isEmpty()) {
+      o.addProperty("kind", env.kind);
+    }
+    if (!env.apiVersion.isEmpty()) {
+      o.addProperty("apiVersion", env.apiVersion);
+    }
+    CodedInputStream in = CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
+    fill(in, message, o);
+    return o;
+  }
+
+  /** A whole message, from the current position to the current limit. */
+  JsonElement message(CodedInputStream in, ProtoSchema.Message m) throws IOException {
+    if (m == null) {
+      throw new ProtobufDecodeException("message type missing from the schema");
+    }
+    String n = m.fullName;
+    if (n.endsWith(".JSONSchemaPropsOrArray")
+        || n.endsWith(".JSONSchemaPropsOrBool")
+        || n.endsWith(".JSONSchemaPropsOrStringArray")) {
+      return union(in, m);
+    }
+    if ((m.simpleName().equals("ExtraValue") || m.simpleName().equals("Verbs"))
+        && m.fields.size() == 1
+        && m.fields.get(0).repeated) {
+      // Go slice types (type ExtraValue []string): an array in JSON, a wrapper in Protobuf.
+      JsonArray a = new JsonArray();
+      JsonObject holder = new JsonObject();
+      holder.add("items", a);
+      fill(in, m, holder);
+      return holder.get("items");
+    }
+    JsonObject o = new JsonObject();
+    fill(in, m, o);
+    return o;
+  }
+
+  private void fill(CodedInputStream in, ProtoSchema.Message m, JsonObject o) throws IOException {
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        return;
+      }
+      int number = WireFormat.getTagFieldNumber(tag);
+      int wireType = WireFormat.getTagWireType(tag);
+      ProtoSchema.Field f = m.field(number);
+      if (f == null) {
+        unknown.unknownField(m.fullName + "#" + number);
+        ModelDecoder.skip(in, tag);
+        continue;
+      }
+      if (!ModelBinding.INCLUDE_MANAGED_FIELDS
+          && f.name.equals("managedFields")
+          && m.fullName.equals(ProtoSchema.OBJECT_META)) {
+        ModelDecoder.skip(in, tag);
+        continue;
+      }
+      JsonNames names = JsonNames.of(m);
+      String name = names.name[f.number];
+      ProtoSchema.Message sub =
+          f.messageType == null ? null : ProtoSchema.get().message(f.messageType);
+      if (sub != null && sub.mapEntry) {
+        ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        JsonObject map = o.getAsJsonObject(name);
+        if (map == null) {
+          map = new JsonObject();
+          o.add(name, map);
+        }
+        int old = scalars.enter(in);
+        JsonElement k = new JsonPrimitive("");
+        JsonElement v = JsonNull.INSTANCE;
+        while (true) {
+          int t = in.readTag();
+          if (t == 0) {
+            break;
+          }
+          int n = WireFormat.getTagFieldNumber(t);
+          if (n == 1 || n == 2) {
+            ProtoSchema.Field ef = sub.field(n);
+            ModelDecoder.expectWireType(ef, WireFormat.getTagWireType(t), ef.type.wireType);
+            JsonElement e = value(in, ef);
+            if (n == 1) {
+              k = e;
+            } else {
+              v = e;
+            }
+          } else {
+            ModelDecoder.skip(in, t);
+          }
+        }
+        scalars.leave(in, old);
+        map.add(k.isJsonPrimitive() ? k.getAsString() : k.toString(), v);
+        continue;
+      }
+      if (names.inline[f.number]) {
+        ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        int old = scalars.enter(in);
+        fill(in, sub, o);
+        scalars.leave(in, old);
+        continue;
+      }
+      if (f.repeated) {
+        JsonArray a = o.getAsJsonArray(name);
+        if (a == null) {
+          a = new JsonArray();
+          o.add(name, a);
+        }
+        if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED && f.type.isPackable()) {
+          int old = in.pushLimit(ModelDecoder.length(in));
+          while (in.getBytesUntilLimit() > 0) {
+            a.add(value(in, f));
+          }
+          in.popLimit(old);
+        } else {
+          ModelDecoder.expectWireType(f, wireType, f.type.wireType);
+          a.add(value(in, f));
+        }
+        continue;
+      }
+      ModelDecoder.expectWireType(f, wireType, f.type.wireType);
+      JsonElement v = value(in, f);
+      if (v == null || v.isJsonNull()) {
+        continue;
+      }
+      if (v.isJsonPrimitive()
+          && isZero(v.getAsJsonPrimitive())
+          && GoOmitEmptyFields.contains(m.fullName, f.name)) {
+        continue;
+      }
+      o.add(name, v);
+    }
+  }
+
+  private JsonElement value(CodedInputStream in, ProtoSchema.Field f) throws IOException {
+    switch (f.type) {
+      case STRING:
+        return new JsonPrimitive(in.readString());
+      case BYTES:
+        return new JsonPrimitive(Base64.getEncoder().encodeToString(in.readByteArray()));
+      case BOOL:
+        return new JsonPrimitive(in.readBool());
+      case DOUBLE:
+        return new JsonPrimitive(in.readDouble());
+      case FLOAT:
+        return new JsonPrimitive(in.readFloat());
+      case MESSAGE:
+        return messageValue(in, f.messageType);
+      default:
+        return new JsonPrimitive(ModelDecoder.readNumber(in, f.type));
+    }
+  }
+
+  private JsonElement messageValue(CodedInputStream in, String type) throws IOException {
+    if (ProtoSchema.isTime(type)) {
+      OffsetDateTime t = scalars.readTime(in);
+      if (t == null) {
+        return JsonNull.INSTANCE;
+      }
+      return new JsonPrimitive(
+          (ProtoSchema.TIME.equals(type) ? TIME : MICRO_TIME).format(t).replace("+00:00", "Z"));
+    }
+    if (ProtoSchema.INT_OR_STRING.equals(type)) {
+      var v = scalars.readIntOrString(in);
+      return v.isInteger()
+          ? new JsonPrimitive(v.getIntValue())
+          : new JsonPrimitive(v.getStrValue());
+    }
+    if (ProtoSchema.isRawJson(type)) {
+      JsonElement e = rawToTree(scalars.readRaw(in), unknown);
+      return e == null ? JsonNull.INSTANCE : e;
+    }
+    ProtoSchema.Message m = ProtoSchema.get().message(type);
+    if (ProtoSchema.QUANTITY.equals(type)) {
+      JsonObject q = (JsonObject) enterMessage(in, m);
+      return q.has("string") ? q.get("string") : JsonNull.INSTANCE;
+    }
+    return enterMessage(in, m);
+  }
+
+  private JsonElement enterMessage(CodedInputStream in, ProtoSchema.Message m) throws IOException {
+    int old = scalars.enter(in);
+    JsonElement e = message(in, m);
+    scalars.leave(in, old);
+    return e;
+  }
+
+  /** apiextensions' either-or types: JSON is whichever side is set. */
+  private JsonElement union(CodedInputStream in, ProtoSchema.Message m) throws IOException {
+    JsonObject o = new JsonObject();
+    fill(in, m, o);
+    String n = m.fullName;
+    if (n.endsWith("OrArray")) {
+      return o.has("schema")
+          ? o.get("schema")
+          : o.has("jSONSchemas") ? o.get("jSONSchemas") : JsonNull.INSTANCE;
+    }
+    if (n.endsWith("OrBool")) {
+      return o.has("schema")
+          ? o.get("schema")
+          : o.has("allows") ? o.get("allows") : new JsonPrimitive(false);
+    }
+    return o.has("schema")
+        ? o.get("schema")
+        : o.has("property") ? o.get("property") : JsonNull.INSTANCE;
+  }
+
+  /**
+   * The JSON inside a RawExtension, FieldsV1 or apiextensions JSON: usually JSON text; a nested
+   * Kubernetes Protobuf object is turned into its JSON tree. Null when empty.
+   */
+  static JsonElement rawToTree(byte[] raw, UnknownFieldSink unknown) throws IOException {
+    if (raw.length == 0) {
+      return null;
+    }
+    if (KubernetesEnvelope.hasMagic(raw, 0, raw.length)) {
+      KubernetesEnvelope env = KubernetesEnvelope.read(raw, 0, raw.length, "embedded object");
+      ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
+      if (m == null) {
+        throw new ProtobufDecodeException(
+            "embedded object of unknown type " + env.apiVersion + "/" + env.kind);
+      }
+      return new ProtobufJsonTree(unknown).root(env, m);
+    }
+    try {
+      return JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));
+    } catch (JsonParseException e) {
+      throw new ProtobufDecodeException("raw field holds neither JSON nor Protobuf", e);
+    }
+  }
+
+  /** JSON names and inline flags of one message's fields, from its model where there is one. */
+  private static final class JsonNames {
+    private static final java.util.Map<String, JsonNames> CACHE =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    final String[] name;
+    final boolean[] inline;
+
+    private JsonNames(ProtoSchema.Message m) {
+      name = new String[m.maxNumber() + 1];
+      inline = new boolean[m.maxNumber() + 1];
+      Class<?> model = MessageResolver.modelFor(m);
+      var fields = model == null ? null : ModelBinding.modelFields(model);
+      for (ProtoSchema.Field f : m.fields) {
+        String n = ModelBinding.jsonAlias(f.name) != null ? ModelBinding.jsonAlias(f.name) : f.name;
+        java.lang.reflect.Field jf =
+            fields == null ? null : ModelBinding.modelField(fields, f.name);
+        if (jf != null) {
+          n = jf.getAnnotation(com.google.gson.annotations.SerializedName.class).value();
+        }
+        name[f.number] = n;
+        inline[f.number] =
+            INLINE.contains(m.fullName + "." + f.name)
+                || (jf == null
+                    && fields != null
+                    && f.type == ProtoSchema.Type.MESSAGE
+                    && !f.repeated
+                    && ModelBinding.FieldBinding.isInline(f, fields));
+      }
+    }
+
+    static JsonNames of(ProtoSchema.Message m) {
+      return CACHE.computeIfAbsent(m.fullName, k -> new JsonNames(m));
+    }
+  }
+
+  private static boolean isZero(JsonPrimitive p) {
+    if (p.isString()) {
+      return p.getAsString().isEmpty();
+    }
+    if (p.isBoolean()) {
+      return !p.getAsBoolean();
+    }
+    return p.isNumber() && p.getAsDouble() == 0.0;
+  }
+}
