@@ -42,7 +42,7 @@ public class SafeInformerFactory {
   /** With a clock of the caller's: virtual time for tests and drills. */
   public SafeInformerFactory(SafeClient client, InformerClock clock) {
     // java.util.Random is thread-safe; the reflectors of one factory share it.
-    this(client, clock, new Random(), WatchStreamFormat.jsonLines(client.tolerantJson()));
+    this(client, clock, new Random(), watchFormatOf(client));
   }
 
   SafeInformerFactory(
@@ -51,6 +51,12 @@ public class SafeInformerFactory {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = Objects.requireNonNull(random, "random");
     this.watchFormat = Objects.requireNonNull(format, "format");
+  }
+
+  /** Protobuf watch frames for built-in types unless the client turned Protobuf off (SC103). */
+  private static WatchStreamFormat watchFormatOf(SafeClient client) {
+    WatchStreamFormat json = WatchStreamFormat.jsonLines(client.tolerantJson());
+    return client.config().protobuf() ? new NegotiatedWatchFormat(client.protobuf(), json) : json;
   }
 
   /** With {@link InformerOptions#defaults()}: all namespaces, no selectors. */
