@@ -41,7 +41,7 @@ final class ApiHandler extends Handler.Abstract {
 
   private final KubeSim sim;
   private final AtomicInteger nextApiserver = new AtomicInteger();
-  private final Set<Callback> silent = ConcurrentHashMap.newKeySet();
+  private final Set<Runnable> silent = ConcurrentHashMap.newKeySet();
 
   ApiHandler(KubeSim sim) {
     this.sim = sim;
@@ -169,7 +169,7 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     if (c.verb.equals("watch")) {
-      watch(c);
+      watch(c, f);
       return true;
     }
     Result early = validate(c);
@@ -291,7 +291,8 @@ final class ApiHandler extends Handler.Abstract {
         if (c.verb.equals("watch")) {
           return false; // opened below, then silenced
         }
-        silent.add(c.callback);
+        // Half-open: never answered. At close the connection is cut, without a response.
+        silent.add(() -> c.request.getConnectionMetaData().getConnection().getEndPoint().close());
         return true;
       case DROP_WATCHES:
         return false; // opened below, then dropped
@@ -664,7 +665,7 @@ final class ApiHandler extends Handler.Abstract {
 
   // ---------------------------------------------------------------- watch
 
-  private void watch(Call c) {
+  private void watch(Call c, Fault fault) {
     SimStats stats = sim.statsLive();
     SimulatedApiserver api = c.apiserver;
     Selector sel;
@@ -734,6 +735,10 @@ final class ApiHandler extends Handler.Abstract {
     } else {
       stats.seats(1);
     }
+    boolean drop =
+        (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
+    // A half-open connection: the watch is established, then nothing ever arrives.
+    w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
     c.response.setStatus(200);
     c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
     pfHeaders(c.response);
@@ -773,35 +778,8 @@ final class ApiHandler extends Handler.Abstract {
       timeoutSeconds = ThreadLocalRandom.current().nextLong(1800, 3600); // fact sheet, WATCH
     }
     w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
-    // Scripted watch faults that act once the stream is open.
-    Fault f = lastWatchFault(c);
-    if (f != null && f.kind() == Fault.Kind.SILENT) {
-      w.silent = true;
-    } else if (f != null && f.kind() == Fault.Kind.DROP_WATCHES) {
-      w.abort(new IOException("watch dropped by fault script"));
-    } else if (isDropWindowOpen(c)) {
-      w.abort(new IOException("watch dropped by fault script"));
-    } else {
-      w.send(new byte[0]); // commits the headers now: the client sees the watch established
-    }
-  }
-
-  private Fault lastWatchFault(Call c) {
-    List<FaultEvent> log = sim.faultLog();
-    if (log.isEmpty()) {
-      return null;
-    }
-    FaultEvent e = log.get(log.size() - 1);
-    if (!e.verb().equals("watch") || !e.resource().equals(c.type.resourceName())) {
-      return null;
-    }
-    if (e.fault().equals("SILENT")) {
-      return Fault.silent();
-    }
-    if (e.fault().equals("DROP_WATCHES")) {
-      return Fault.dropWatches();
-    }
-    return null;
+    // Commits the headers now: the client sees the watch established (then, maybe, dropped).
+    w.commit(drop ? () -> w.abort(new IOException("watch dropped by fault script")) : null);
   }
 
   private boolean isDropWindowOpen(Call c) {
@@ -1401,10 +1379,10 @@ final class ApiHandler extends Handler.Abstract {
     response.write(true, ByteBuffer.wrap(r.body), callback);
   }
 
-  /** Fails every half-open request held by a SILENT fault (at close). */
+  /** Cuts every half-open request held by a SILENT fault (at close). */
   void releaseSilent() {
-    for (Callback cb : silent) {
-      cb.failed(new IOException("KubeSim closed"));
+    for (Runnable cut : silent) {
+      cut.run();
     }
     silent.clear();
   }

@@ -32,22 +32,28 @@ final class FaultPlayer {
     requestNo++;
     long elapsed = clock.millis() - startMillis;
     List<FaultRule> rules = script.rules;
+    // Every rule counts its own matching requests, whichever rule fires.
+    long[] n = new long[rules.size()];
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).matches(verb, resource)) {
+        n[i] = ++matched[i];
+      }
+    }
     for (int i = 0; i < rules.size(); i++) {
       FaultRule r = rules.get(i);
       if (r.fault.kind() == Fault.Kind.OUTAGE || !r.matches(verb, resource)) {
         continue;
       }
-      long n = ++matched[i];
       boolean inWindow =
           r.isTimed()
               ? elapsed >= r.from.toMillis() && elapsed < r.until.toMillis()
-              : n >= r.firstRequest && n <= r.lastRequest;
+              : n[i] >= r.firstRequest && n[i] <= r.lastRequest;
       if (!inWindow) {
         continue;
       }
       if (r.probability < 1.0) {
         // One draw per (seed, rule, n): the same sequence replays the same faults.
-        SplittableRandom rnd = new SplittableRandom(script.seed * 1_000_003L + i * 7919L + n);
+        SplittableRandom rnd = new SplittableRandom(script.seed * 1_000_003L + i * 7919L + n[i]);
         if (rnd.nextDouble() >= r.probability) {
           continue;
         }

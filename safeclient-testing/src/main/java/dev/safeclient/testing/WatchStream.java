@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +41,8 @@ final class WatchStream {
   private final SimStats stats;
   private volatile boolean ending;
   private volatile Runnable onClose = () -> {};
+  private volatile Runnable afterCommit;
+  private static final ByteBuffer COMMIT = ByteBuffer.allocate(0);
 
   WatchStream(
       ResourceType resource,
@@ -85,6 +88,17 @@ final class WatchStream {
     writer.iterate();
   }
 
+  /**
+   * Sends the response headers even if silent, then runs {@code after} (if any) once they are on
+   * the wire.
+   */
+  void commit(Runnable after) {
+    afterCommit = after;
+    queued.incrementAndGet();
+    queue.add(COMMIT);
+    writer.iterate();
+  }
+
   /** Ends the stream cleanly (the final chunk) once what is queued has been written. */
   void end() {
     ending = true;
@@ -119,9 +133,18 @@ final class WatchStream {
       if (lastWritten) {
         return Action.SUCCEEDED;
       }
-      ByteBuffer b = silent ? null : queue.poll();
-      if (b != null) {
+      ByteBuffer b = queue.peek();
+      if (b != null && (b == COMMIT || !silent)) {
+        queue.poll();
         queued.decrementAndGet();
+        if (b == COMMIT) {
+          Runnable after = afterCommit;
+          response.write(false, b.duplicate(), after == null ? this : Callback.from(() -> {
+            succeeded();
+            ForkJoinPool.commonPool().execute(after);
+          }, this::failed));
+          return Action.SCHEDULED;
+        }
         stats.bytesSent(b.remaining());
         response.write(false, b, this);
         return Action.SCHEDULED;
