@@ -192,6 +192,15 @@ public final class KubeSim implements AutoCloseable {
     }
   }
 
+  /** Ends every open watch cleanly (the final chunk), as a server-side watch timeout does. */
+  public void closeWatches() {
+    for (SimulatedApiserver a : apiservers) {
+      for (WatchStream w : a.watches(x -> true)) {
+        w.end();
+      }
+    }
+  }
+
   /** A full outage: the listener closes (connection refused) until {@code outage(false)}. */
   public synchronized void outage(boolean on) {
     if (on == down) {
