@@ -43,6 +43,9 @@ final class ApiHandler extends Handler.Abstract {
   private final AtomicInteger nextApiserver = new AtomicInteger();
   private final Set<Runnable> silent = ConcurrentHashMap.newKeySet();
 
+  /** Pods in graceful deletion, by key, with the time their grace period ends. */
+  private final Map<String, Long> terminatingPods = new ConcurrentHashMap<>();
+
   ApiHandler(KubeSim sim) {
     this.sim = sim;
   }
@@ -1031,6 +1034,7 @@ final class ApiHandler extends Handler.Abstract {
       // Graceful deletion of a scheduled pod: deletionTimestamp first, the kubelet removes it.
       meta.addProperty("deletionTimestamp", Instant.ofEpochMilli(sim.clock().millis() + g * 1000).truncatedTo(ChronoUnit.SECONDS).toString());
       meta.addProperty("deletionGracePeriodSeconds", g);
+      terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
       return new Result(202, ch.object.json);
     }
@@ -1095,64 +1099,35 @@ final class ApiHandler extends Handler.Abstract {
 
   /** The simulated kubelet: removes pods whose grace period has ended. */
   void finishGracefulDeletions() {
+    if (terminatingPods.isEmpty()) {
+      return;
+    }
     ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
     Etcd etcd = sim.etcd();
     long now = sim.clock().millis();
-    List<StoredObject> due = new ArrayList<>();
-    etcd.lock.readLock().lock();
-    try {
-      for (StoredObject o : etcd.keyspace(pods).current.values()) {
-        if (o.nodeName.isEmpty()) {
-          continue;
-        }
-        // Cheap pre-check on the bytes: only terminating pods are decoded.
-        if (indexOf(o.json, DELETION_TIMESTAMP) >= 0) {
-          due.add(o);
-        }
-      }
-    } finally {
-      etcd.lock.readLock().unlock();
-    }
-    if (due.isEmpty()) {
-      return;
-    }
     etcd.lock.writeLock().lock();
     try {
-      for (StoredObject o : due) {
-        StoredObject current = etcd.keyspace(pods).current.get(o.key);
+      for (Map.Entry<String, Long> e : terminatingPods.entrySet()) {
+        if (e.getValue() > now) {
+          continue;
+        }
+        StoredObject current = etcd.keyspace(pods).current.get(e.getKey());
         if (current == null) {
+          terminatingPods.remove(e.getKey());
           continue;
         }
         JsonObject j = current.decode();
         JsonObject meta = j.getAsJsonObject("metadata");
-        if (!meta.has("deletionTimestamp")) {
-          continue;
-        }
-        long at = Instant.parse(meta.get("deletionTimestamp").getAsString()).toEpochMilli();
         boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
-        if (at <= now && !finalizers) {
+        if (!finalizers) {
           meta.addProperty("deletionGracePeriodSeconds", 0);
           etcd.commit(pods, Change.Type.DELETED, j, current);
+          terminatingPods.remove(e.getKey());
         }
       }
     } finally {
       etcd.lock.writeLock().unlock();
     }
-  }
-
-  private static final byte[] DELETION_TIMESTAMP = "\"deletionTimestamp\"".getBytes(StandardCharsets.US_ASCII);
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   /** POST pods/{name}/eviction: 429 DisruptionBudget if a matching PDB allows no disruption. */
