@@ -239,37 +239,95 @@ final class ProtobufEncoding {
       b.setField(d.findFieldByName("raw"), ByteString.copyFromUtf8(json.toString()));
       return b.build();
     }
+    FieldDescriptor items = d.findFieldByName("items");
+    if (json.isJsonArray() && items != null && items.isRepeated() && d.getFields().size() == 1) {
+      // Named slice types (ExtraValue, OwnerReferences...): {repeated items = 1}.
+      for (JsonElement item : json.getAsJsonArray()) {
+        b.addRepeatedField(items, scalar(items, item));
+      }
+      return b.build();
+    }
     if (!json.isJsonObject()) {
       throw new IllegalArgumentException(name + " from " + json);
     }
-    for (Map.Entry<String, JsonElement> e : json.getAsJsonObject().entrySet()) {
-      FieldDescriptor f = d.findFieldByName(e.getKey());
-      if (f == null || e.getValue().isJsonNull()) {
+    JsonObject obj = json.getAsJsonObject();
+    Map<FieldDescriptor, JsonObject> inline = new HashMap<>();
+    for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
+      if (e.getValue().isJsonNull()) {
+        continue;
+      }
+      FieldDescriptor f = field(d, e.getKey());
+      if (f == null) {
+        // Go's embedded structs (json:",inline"): their fields sit at this level in JSON but in
+        // a message field in Protobuf (Volume.volumeSource, RuleWithOperations.rule, ...).
+        FieldDescriptor holder = inlineHolder(d, obj, e.getKey());
+        if (holder != null) {
+          inline.computeIfAbsent(holder, k -> new JsonObject()).add(e.getKey(), e.getValue());
+        }
         continue; // apiVersion/kind (the Unknown's typeMeta) and fields newer than the descriptors
       }
-      JsonElement v = e.getValue();
-      if (f.isMapField()) {
-        Descriptor entry = f.getMessageType();
-        FieldDescriptor key = entry.findFieldByName("key");
-        FieldDescriptor val = entry.findFieldByName("value");
-        for (Map.Entry<String, JsonElement> kv : v.getAsJsonObject().entrySet()) {
-          DynamicMessage.Builder eb = DynamicMessage.newBuilder(entry);
-          eb.setField(key, kv.getKey());
-          if (!kv.getValue().isJsonNull()) {
-            eb.setField(val, scalar(val, kv.getValue()));
-          }
-          b.addRepeatedField(f, eb.build());
+      set(b, f, e.getValue());
+    }
+    inline.forEach((f, sub) -> b.setField(f, toMessage(f.getMessageType(), sub)));
+    return b.build();
+  }
+
+  private static void set(DynamicMessage.Builder b, FieldDescriptor f, JsonElement v) {
+    if (f.isMapField()) {
+      Descriptor entry = f.getMessageType();
+      FieldDescriptor key = entry.findFieldByName("key");
+      FieldDescriptor val = entry.findFieldByName("value");
+      for (Map.Entry<String, JsonElement> kv : v.getAsJsonObject().entrySet()) {
+        DynamicMessage.Builder eb = DynamicMessage.newBuilder(entry);
+        eb.setField(key, kv.getKey());
+        if (!kv.getValue().isJsonNull()) {
+          eb.setField(val, scalar(val, kv.getValue()));
         }
-      } else if (f.isRepeated()) {
-        JsonArray arr = v.getAsJsonArray();
-        for (JsonElement item : arr) {
-          b.addRepeatedField(f, scalar(f, item));
-        }
-      } else {
-        b.setField(f, scalar(f, v));
+        b.addRepeatedField(f, eb.build());
+      }
+    } else if (f.isRepeated()) {
+      for (JsonElement item : v.getAsJsonArray()) {
+        b.addRepeatedField(f, scalar(f, item));
+      }
+    } else {
+      b.setField(f, scalar(f, v));
+    }
+  }
+
+  /** The field for a JSON key; a few proto names differ in case ("Webhooks", "aPIGroup"). */
+  private static FieldDescriptor field(Descriptor d, String key) {
+    FieldDescriptor f = d.findFieldByName(key);
+    if (f != null) {
+      return f;
+    }
+    for (FieldDescriptor c : d.getFields()) {
+      if (c.getName().equalsIgnoreCase(key)) {
+        return c;
       }
     }
-    return b.build();
+    return null;
+  }
+
+  private static FieldDescriptor inlineHolder(Descriptor d, JsonObject obj, String key) {
+    return inlineHolder(d, obj, key, 3);
+  }
+
+  /** {@code depth} bounds the search: message types can be recursive (JSONSchemaProps). */
+  private static FieldDescriptor inlineHolder(
+      Descriptor d, JsonObject obj, String key, int depth) {
+    if (depth == 0) {
+      return null;
+    }
+    for (FieldDescriptor f : d.getFields()) {
+      if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+          && !f.isRepeated()
+          && !obj.has(f.getName())
+          && (field(f.getMessageType(), key) != null
+              || inlineHolder(f.getMessageType(), new JsonObject(), key, depth - 1) != null)) {
+        return f; // embedded structs nest (NamedRuleWithOperations > RuleWithOperations > Rule)
+      }
+    }
+    return null;
   }
 
   private static Object scalar(FieldDescriptor f, JsonElement v) {
