@@ -87,6 +87,7 @@ final class ApiHandler extends Handler.Abstract {
     String body;
     SimulatedApiserver apiserver;
     int seats;
+    boolean protobuf;
 
     String param(String n) {
       Fields.Field f = query.get(n);
@@ -160,6 +161,7 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     c.verb = verbOf(c);
+    c.protobuf = ProtobufEncoding.accepted(request.getHeaders().get(HttpHeader.ACCEPT));
     c.apiserver = pick(request);
     c.apiserver.catchUp();
     SimStats stats = sim.statsLive();
@@ -177,7 +179,7 @@ final class ApiHandler extends Handler.Abstract {
     }
     Result early = validate(c);
     if (early != null) {
-      send(response, callback, early);
+      send(c, early);
       return true;
     }
     PriorityLevel pl = sim.priorityLevel();
@@ -185,7 +187,7 @@ final class ApiHandler extends Handler.Abstract {
     if (!pl.tryAcquire(c.seats)) {
       int retryAfter = pl.drop();
       stats.tooManyRequests("apf");
-      send(response, callback, tooManyRequests(retryAfter, "apf"));
+      send(c, tooManyRequests(retryAfter, "apf"));
       return true;
     }
     stats.seats(c.seats);
@@ -241,11 +243,11 @@ final class ApiHandler extends Handler.Abstract {
   private boolean injectFault(Call c, Fault f) {
     switch (f.kind()) {
       case INTERNAL_ERROR:
-        send(c.response, c.callback, status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
+        send(c, status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
         return true;
       case TOO_MANY_REQUESTS:
         sim.statsLive().tooManyRequests("fault");
-        send(c.response, c.callback, tooManyRequests(f.retryAfterSeconds(), "fault"));
+        send(c, tooManyRequests(f.retryAfterSeconds(), "fault"));
         return true;
       case SERVER_TIMEOUT:
         if (!isWrite(c.verb)) {
@@ -275,7 +277,7 @@ final class ApiHandler extends Handler.Abstract {
         }
         sim.statsLive().watchOpened();
         sim.statsLive().watchClosed();
-        send(c.response, c.callback, new Result(200, new byte[0]));
+        send(c, new Result(200, new byte[0]));
         return true;
       case EXPIRED_CONTINUE:
         String token = c.param("continue");
@@ -288,7 +290,7 @@ final class ApiHandler extends Handler.Abstract {
         } catch (IllegalArgumentException e) {
           return false;
         }
-        send(c.response, c.callback, expiredContinue(t.afterKey));
+        send(c, expiredContinue(t.afterKey));
         return true;
       case SILENT:
         if (c.verb.equals("watch")) {
@@ -311,9 +313,9 @@ final class ApiHandler extends Handler.Abstract {
 
   private void proceed(Call c, Fault f) {
     try {
-      send(c.response, c.callback, execute(c));
+      send(c, execute(c));
     } catch (RuntimeException e) {
-      send(c.response, c.callback, status(500, "InternalError", "KubeSim: " + e, null));
+      send(c, status(500, "InternalError", "KubeSim: " + e, null));
     } finally {
       sim.priorityLevel().release(c.seats);
     }
@@ -675,7 +677,7 @@ final class ApiHandler extends Handler.Abstract {
     try {
       sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
     } catch (IllegalArgumentException e) {
-      send(c.response, c.callback, status(400, "BadRequest", e.getMessage(), null));
+      send(c, status(400, "BadRequest", e.getMessage(), null));
       return;
     }
     String rvParam = c.param("resourceVersion");
@@ -684,16 +686,16 @@ final class ApiHandler extends Handler.Abstract {
     if (initialEvents) {
       // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
       if (!(minor == 32 || minor >= 34)) {
-        send(c.response, c.callback, status(422, "Invalid", "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled", null));
+        send(c, status(422, "Invalid", "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled", null));
         return;
       }
       if (!"NotOlderThan".equals(c.param("resourceVersionMatch")) || !c.flag("allowWatchBookmarks")) {
-        send(c.response, c.callback, status(422, "Invalid", "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true", null));
+        send(c, status(422, "Invalid", "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true", null));
         return;
       }
     }
     if (!api.isReady()) {
-      send(c.response, c.callback, cacheInitializing(api));
+      send(c, cacheInitializing(api));
       return;
     }
     long fromRv = 0;
@@ -702,7 +704,7 @@ final class ApiHandler extends Handler.Abstract {
       try {
         fromRv = Long.parseLong(rvParam);
       } catch (NumberFormatException e) {
-        send(c.response, c.callback, status(400, "BadRequest", "invalid resource version: " + rvParam, null));
+        send(c, status(400, "BadRequest", "invalid resource version: " + rvParam, null));
         return;
       }
     }
@@ -719,8 +721,9 @@ final class ApiHandler extends Handler.Abstract {
     boolean cache = cacheEnabled(c);
     // Only the watch cache sends bookmarks; a watch served from etcd gets none.
     boolean bookmarks = cache && c.flag("allowWatchBookmarks");
+    boolean protobuf = c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
     WatchStream w =
-        new WatchStream(c.type, ns, sel, bookmarks, c.userAgent, c.response, c.callback, stats);
+        new WatchStream(c.type, ns, sel, bookmarks, c.userAgent, protobuf, c.response, c.callback, stats);
     if (initial) {
       // Initial events are charged like a list (fact sheet, APF section).
       Etcd etcd = sim.etcd();
@@ -743,7 +746,7 @@ final class ApiHandler extends Handler.Abstract {
     // A half-open connection: the watch is established, then nothing ever arrives.
     w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
     c.response.setStatus(200);
-    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : JSON);
     pfHeaders(c.response);
     stats.watchOpened();
     long[] initialRv = {0};
@@ -755,7 +758,7 @@ final class ApiHandler extends Handler.Abstract {
               initialRv[0] = rv;
               w.fromRv = rv;
               if (initialEvents) {
-                w.send(SimulatedApiserver.bookmarkLine(c.type, rv, true));
+                w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
               }
             },
             initial);
@@ -765,7 +768,7 @@ final class ApiHandler extends Handler.Abstract {
       ev.addProperty("type", "ERROR");
       ev.add("object", statusJson(410, "Expired", "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")", null));
       stats.watchOpened(); // balanced by the close below
-      w.send((ev + "\n").getBytes(StandardCharsets.UTF_8));
+      w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
       w.end();
       stats.watchClosed();
       return;
@@ -1341,6 +1344,21 @@ final class ApiHandler extends Handler.Abstract {
   private static void pfHeaders(Response response) {
     response.getHeaders().put("X-Kubernetes-PF-FlowSchema-UID", PriorityLevel.FLOW_SCHEMA_UID);
     response.getHeaders().put("X-Kubernetes-PF-PriorityLevel-UID", PriorityLevel.PRIORITY_LEVEL_UID);
+  }
+
+  /** Answers a resource request in the encoding it asked for (Protobuf for built-in kinds). */
+  private void send(Call c, Result r) {
+    if (c.protobuf && r.code != 204 && r.body.length > 0 && !r.headers.containsKey("Content-Type")
+        && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null) {
+      byte[] pb = ProtobufEncoding.fromJson(r.body);
+      if (pb != null) {
+        Result p = new Result(r.code, pb);
+        p.headers.putAll(r.headers);
+        p.headers.put("Content-Type", ProtobufEncoding.MEDIA_TYPE);
+        r = p;
+      }
+    }
+    send(c.response, c.callback, r);
   }
 
   private void send(Response response, Callback callback, Result r) {

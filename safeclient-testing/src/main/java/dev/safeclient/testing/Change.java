@@ -28,6 +28,7 @@ final class Change {
   private volatile byte[] added;
   private volatile byte[] modified;
   private volatile byte[] deleted;
+  private final byte[][] frames = new byte[3][];
 
   Change(
       long resourceVersion,
@@ -64,6 +65,16 @@ final class Change {
         }
         return deleted;
     }
+  }
+
+  /** The Protobuf watch frame for this change seen as {@code as}; built once, shared. */
+  byte[] frame(Type as) {
+    byte[] f = frames[as.ordinal()];
+    if (f == null) {
+      f = ProtobufEncoding.frameFromJsonLine(line(as));
+      frames[as.ordinal()] = f; // a benign race: at worst built twice, identical bytes
+    }
+    return f;
   }
 
   static byte[] watchLine(String type, byte[] objectJson) {

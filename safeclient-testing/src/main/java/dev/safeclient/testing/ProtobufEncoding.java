@@ -191,6 +191,28 @@ final class ProtobufEncoding {
     }
   }
 
+  /**
+   * A JSON body ({@code kind} and {@code apiVersion} inside) as magic + Unknown, or null if the
+   * kind has no message (CRDs).
+   */
+  static byte[] fromJson(byte[] jsonBody) {
+    JsonObject o = com.google.gson.JsonParser.parseString(new String(jsonBody, StandardCharsets.UTF_8)).getAsJsonObject();
+    String kind = o.has("kind") ? o.get("kind").getAsString() : "";
+    String apiVersion = o.has("apiVersion") ? o.get("apiVersion").getAsString() : "v1";
+    Descriptor d = kind.equals("Status") ? BY_FULL_NAME.get(META + "Status") : descriptor(apiVersion, kind);
+    return d == null ? null : object(apiVersion, kind, d, o);
+  }
+
+  /** A JSON watch line {"type":T,"object":O} as a length-prefixed Protobuf frame. */
+  static byte[] frameFromJsonLine(byte[] line) {
+    JsonObject ev = com.google.gson.JsonParser.parseString(new String(line, StandardCharsets.UTF_8)).getAsJsonObject();
+    JsonObject obj = ev.getAsJsonObject("object");
+    String kind = obj.has("kind") ? obj.get("kind").getAsString() : "";
+    String apiVersion = obj.has("apiVersion") ? obj.get("apiVersion").getAsString() : "v1";
+    Descriptor d = kind.equals("Status") ? BY_FULL_NAME.get(META + "Status") : descriptor(apiVersion, kind);
+    return watchFrame(ev.get("type").getAsString(), object(apiVersion, kind, d, obj));
+  }
+
   /** The message bytes of {@code json} as {@code d}. Unknown JSON fields are skipped. */
   static byte[] message(Descriptor d, JsonObject json) {
     return toMessage(d, json).toByteArray();

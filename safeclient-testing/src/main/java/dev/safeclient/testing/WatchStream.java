@@ -28,6 +28,7 @@ final class WatchStream {
   final boolean bookmarks;
   final String indexNode;
   final String userAgent;
+  final boolean protobuf;
   volatile boolean silent;
   long fromRv;
   ScheduledFuture<?> timeout;
@@ -50,9 +51,11 @@ final class WatchStream {
       Selector selector,
       boolean bookmarks,
       String userAgent,
+      boolean protobuf,
       Response response,
       Callback done,
       SimStats stats) {
+    this.protobuf = protobuf;
     this.resource = resource;
     this.namespace = namespace;
     this.selector = selector;
@@ -76,6 +79,12 @@ final class WatchStream {
     return !finished.get() && !ending;
   }
 
+  /** Sends a JSON watch line, converted to a Protobuf frame if this watch asked for it. */
+  void sendLine(byte[] jsonLine) {
+    send(protobuf ? ProtobufEncoding.frameFromJsonLine(jsonLine) : jsonLine);
+  }
+
+  /** Sends bytes already in this watch's encoding. */
   void send(byte[] line) {
     if (silent || !isOpen()) {
       return;
