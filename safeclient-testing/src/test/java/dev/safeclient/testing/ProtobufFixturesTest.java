@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * .json").
  */
 class ProtobufFixturesTest {
-  static final Path FIXTURES = Path.of(System.getProperty("safeclient.fixtures", "../../shared/fixtures/k8s-testdata"));
+  static final Path FIXTURES =
+      Path.of(System.getProperty("safeclient.fixtures", "../../shared/fixtures/k8s-testdata"));
 
   /** The Unknown envelope, read by hand: {1 typeMeta{1 apiVersion, 2 kind}, 2 raw}. */
   record Envelope(String apiVersion, String kind, byte[] raw) {}
@@ -135,9 +136,21 @@ class ProtobufFixturesTest {
         }
       }
     }
-    System.out.println("protobuf fixtures: " + checked.size() + " checked, " + noDescriptor.size()
-        + " without a descriptor in client-java-proto 27, mismatched: " + mismatched);
-    assertThat(checked).hasSizeGreaterThan(100).contains("core.v1.Pod", "apps.v1.Deployment", "core.v1.Status", "core.v1.Node", "policy.v1.PodDisruptionBudget");
+    System.out.println(
+        "protobuf fixtures: "
+            + checked.size()
+            + " checked, "
+            + noDescriptor.size()
+            + " without a descriptor in client-java-proto 27, mismatched: "
+            + mismatched);
+    assertThat(checked)
+        .hasSizeGreaterThan(100)
+        .contains(
+            "core.v1.Pod",
+            "apps.v1.Deployment",
+            "core.v1.Status",
+            "core.v1.Node",
+            "policy.v1.PodDisruptionBudget");
     assertThat(mismatched).isEmpty();
   }
 }

@@ -31,7 +31,9 @@ class ProtobufWireTest {
   }
 
   Response call(String path, String accept) throws Exception {
-    return Wire.HTTP.newCall(new Request.Builder().url(sim.url() + path).header("Accept", accept).build()).execute();
+    return Wire.HTTP
+        .newCall(new Request.Builder().url(sim.url() + path).header("Accept", accept).build())
+        .execute();
   }
 
   @Test
@@ -50,9 +52,12 @@ class ProtobufWireTest {
       ProtobufFixturesTest.Envelope e = ProtobufFixturesTest.unwrap(r.body().bytes());
       assertThat(e.kind()).isEqualTo("PodList");
       V1.PodList list = V1.PodList.parseFrom(e.raw());
-      assertThat(list.getItemsList()).extracting(p -> p.getMetadata().getName()).containsExactly("a");
+      assertThat(list.getItemsList())
+          .extracting(p -> p.getMetadata().getName())
+          .containsExactly("a");
       assertThat(list.getMetadata().getContinue()).isNotEmpty();
-      assertThat(list.getMetadata().getResourceVersion()).isEqualTo(Long.toString(sim.resourceVersion()));
+      assertThat(list.getMetadata().getResourceVersion())
+          .isEqualTo(Long.toString(sim.resourceVersion()));
     }
     // "Error replies follow the request's Accept header."
     try (Response r = call("/api/v1/namespaces/ns1/pods/missing", ACCEPT)) {
@@ -64,7 +69,10 @@ class ProtobufWireTest {
       assertThat(s.getReason()).isEqualTo("NotFound");
     }
     // JSON when JSON comes first, and for CRDs: "CRDs ... do not speak Protobuf".
-    try (Response r = call("/api/v1/namespaces/ns1/pods/a", "application/json, application/vnd.kubernetes.protobuf")) {
+    try (Response r =
+        call(
+            "/api/v1/namespaces/ns1/pods/a",
+            "application/json, application/vnd.kubernetes.protobuf")) {
       assertThat(r.header("Content-Type")).isEqualTo("application/json");
     }
     sim.register(ResourceType.namespaced("example.com", "v1", "widgets", "Widget"));
@@ -77,9 +85,13 @@ class ProtobufWireTest {
   @Test
   void clientJavasProtoClientReadsIt() throws Exception {
     ProtoClient pc = new ProtoClient(sim.apiClient());
-    ProtoClient.ObjectOrStatus<V1.PodList> list = pc.list(V1.PodList.newBuilder(), "/api/v1/namespaces/ns1/pods");
-    assertThat(list.object.getItemsList()).extracting(p -> p.getMetadata().getName()).containsExactly("a", "b");
-    ProtoClient.ObjectOrStatus<V1.Pod> missing = pc.get(V1.Pod.newBuilder(), "/api/v1/namespaces/ns1/pods/missing");
+    ProtoClient.ObjectOrStatus<V1.PodList> list =
+        pc.list(V1.PodList.newBuilder(), "/api/v1/namespaces/ns1/pods");
+    assertThat(list.object.getItemsList())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("a", "b");
+    ProtoClient.ObjectOrStatus<V1.Pod> missing =
+        pc.get(V1.Pod.newBuilder(), "/api/v1/namespaces/ns1/pods/missing");
     assertThat(missing.status.getCode()).isEqualTo(404);
   }
 
@@ -88,13 +100,17 @@ class ProtobufWireTest {
   @Test
   void watchStreamsAreLengthFramed() throws Exception {
     long rv = sim.resourceVersion();
-    try (Response w = call("/api/v1/pods?watch=true&resourceVersion=" + (rv - 1), "application/vnd.kubernetes.protobuf;stream=watch")) {
+    try (Response w =
+        call(
+            "/api/v1/pods?watch=true&resourceVersion=" + (rv - 1),
+            "application/vnd.kubernetes.protobuf;stream=watch")) {
       assertThat(w.header("Content-Type")).startsWith("application/vnd.kubernetes.protobuf");
       BufferedSource s = w.body().source();
       int length = s.readInt();
       Meta.WatchEvent ev = Meta.WatchEvent.parseFrom(s.readByteArray(length));
       assertThat(ev.getType()).isEqualTo("ADDED");
-      ProtobufFixturesTest.Envelope e = ProtobufFixturesTest.unwrap(ev.getObject().getRaw().toByteArray());
+      ProtobufFixturesTest.Envelope e =
+          ProtobufFixturesTest.unwrap(ev.getObject().getRaw().toByteArray());
       assertThat(V1.Pod.parseFrom(e.raw()).getMetadata().getName()).isEqualTo("b");
       new Wire(sim).delete("/api/v1/namespaces/ns1/pods/b");
       ev = Meta.WatchEvent.parseFrom(s.readByteArray(s.readInt()));
