@@ -2,7 +2,6 @@ package dev.safeclient.testing;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -1560,9 +1559,5 @@ final class ApiHandler extends Handler.Abstract {
       cut.run();
     }
     silent.clear();
-  }
-
-  static JsonElement nullToEmpty(JsonElement e) {
-    return e == null ? JsonNull.INSTANCE : e;
   }
 }

@@ -28,7 +28,8 @@ final class Change {
   private volatile byte[] added;
   private volatile byte[] modified;
   private volatile byte[] deleted;
-  private final byte[][] frames = new byte[3][];
+  private final java.util.concurrent.atomic.AtomicReferenceArray<byte[]> frames =
+      new java.util.concurrent.atomic.AtomicReferenceArray<>(3);
 
   Change(
       long resourceVersion,
@@ -71,10 +72,10 @@ final class Change {
 
   /** The Protobuf watch frame for this change seen as {@code as}; built once, shared. */
   byte[] frame(Type as) {
-    byte[] f = frames[as.ordinal()];
+    byte[] f = frames.get(as.ordinal());
     if (f == null) {
       f = ProtobufEncoding.frameFromJsonLine(line(as));
-      frames[as.ordinal()] = f; // a benign race: at worst built twice, identical bytes
+      frames.set(as.ordinal(), f); // at worst built twice, identical bytes
     }
     return f;
   }

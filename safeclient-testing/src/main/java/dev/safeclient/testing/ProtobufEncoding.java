@@ -468,8 +468,4 @@ final class ProtobufEncoding {
     long nanos = Math.round(total);
     return negative ? -nanos : nanos;
   }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 }

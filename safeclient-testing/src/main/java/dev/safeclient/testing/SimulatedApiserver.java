@@ -283,7 +283,7 @@ public final class SimulatedApiserver {
       if (initial) {
         for (StoredObject o : r.keyspace.current.values()) {
           if (w.matches(o)) {
-            w.sendLine(Change.watchLine("ADDED", o.json));
+            w.sendAdded(o);
           }
         }
         initialState.accept(rv);

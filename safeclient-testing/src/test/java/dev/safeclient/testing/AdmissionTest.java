@@ -119,7 +119,7 @@ class AdmissionTest {
                     .add(
                         FaultRule.requests(1, 1)
                             .verb("list")
-                            .inject(Fault.latency(Duration.ofSeconds(3))))
+                            .inject(Fault.latency(Duration.ofSeconds(6))))
                     .build())
             .build();
     for (int i = 0; i < 1000; i++) {
@@ -130,12 +130,12 @@ class AdmissionTest {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 3 s
+                return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 6 s
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
             });
-    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (sim.stats().seatsCharged() < 10 && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }

@@ -121,7 +121,7 @@ class ObjectsTest {
     // The simulated kubelet removes the pod once the grace period has passed.
     clock.advance(Duration.ofSeconds(31));
     sim.apiserver(0).catchUp();
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (wire.get("/api/v1/namespaces/ns1/pods/scheduled").code != 404
         && System.nanoTime() < deadline) {
       Thread.onSpinWait();
