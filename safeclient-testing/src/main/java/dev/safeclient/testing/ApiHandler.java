@@ -326,6 +326,8 @@ final class ApiHandler extends Handler.Abstract {
       send(c, execute(c));
     } catch (BadRequest | NumberFormatException e) {
       send(c, status(400, "BadRequest", e.getMessage(), null));
+    } catch (UnsupportedBody e) {
+      send(c, status(415, "UnsupportedMediaType", e.getMessage(), null));
     } catch (RuntimeException e) {
       send(c, status(500, "InternalError", "KubeSim: " + e, null));
     } finally {
@@ -867,6 +869,10 @@ final class ApiHandler extends Handler.Abstract {
   // ---------------------------------------------------------------- writes
 
   private JsonObject parseBody(Call c) {
+    String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (ct != null && ct.startsWith(ProtobufEncoding.MEDIA_TYPE)) {
+      throw new UnsupportedBody();
+    }
     try {
       JsonElement e = JsonParser.parseString(c.body == null ? "" : c.body);
       if (!e.isJsonObject()) {
@@ -875,6 +881,13 @@ final class ApiHandler extends Handler.Abstract {
       return e.getAsJsonObject();
     } catch (JsonParseException e) {
       throw new BadRequest("invalid JSON: " + e.getMessage());
+    }
+  }
+
+  /** KubeSim reads JSON request bodies only (it answers in Protobuf, but does not decode it). */
+  private static final class UnsupportedBody extends RuntimeException {
+    UnsupportedBody() {
+      super("KubeSim accepts JSON request bodies only", null, false, false);
     }
   }
 
