@@ -68,6 +68,28 @@ final class ApiHandler extends Handler.Abstract {
       headers.put(name, value);
       return this;
     }
+
+    // What the body encodes, so a Protobuf answer reuses each object's cached message bytes.
+    StoredObject object;
+    List<StoredObject> items;
+    ResourceType listOf;
+    long listRv;
+    String listContinue;
+
+    static Result of(int code, StoredObject o) {
+      Result r = new Result(code, o.json);
+      r.object = o;
+      return r;
+    }
+
+    static Result list(ResourceType t, long rv, String token, List<StoredObject> items) {
+      Result r = new Result(200, listBody(t, rv, token, items));
+      r.items = items;
+      r.listOf = t;
+      r.listRv = rv;
+      r.listContinue = token;
+      return r;
+    }
   }
 
   /** One parsed resource request. */
@@ -379,7 +401,7 @@ final class ApiHandler extends Handler.Abstract {
               0);
       if (!l.items.isEmpty()) {
         sim.statsLive().cacheReads(1, 0);
-        return new Result(200, l.items.get(0).json);
+        return Result.of(200, l.items.get(0));
       }
       return notFound(c);
     }
@@ -388,7 +410,7 @@ final class ApiHandler extends Handler.Abstract {
     try {
       StoredObject o = etcd.keyspace(c.type).current.get(key);
       sim.statsLive().storageReads(1);
-      return o == null ? notFound(c) : new Result(200, o.json);
+      return o == null ? notFound(c) : Result.of(200, o);
     } finally {
       etcd.lock.readLock().unlock();
     }
@@ -634,7 +656,7 @@ final class ApiHandler extends Handler.Abstract {
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
     String token =
         l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
-    return new Result(200, listBody(c.type, l.rv, token, l.items));
+    return Result.list(c.type, l.rv, token, l.items);
   }
 
   /**
@@ -677,7 +699,7 @@ final class ApiHandler extends Handler.Abstract {
       }
       sim.statsLive().storageReads(read);
       String token = more ? new ContinueToken(readRv, last).encode() : null;
-      return new Result(200, listBody(c.type, readRv, token, out));
+      return Result.list(c.type, readRv, token, out);
     } finally {
       etcd.lock.readLock().unlock();
     }
@@ -972,7 +994,7 @@ final class ApiHandler extends Handler.Abstract {
       meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
       Change ch = etcd.commit(t, Change.Type.ADDED, o, null);
-      return new Result(201, ch.object.json);
+      return Result.of(201, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -1056,10 +1078,10 @@ final class ApiHandler extends Handler.Abstract {
       boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
         Change ch = etcd.commit(c.type, Change.Type.DELETED, next, current);
-        return new Result(200, ch.object.json);
+        return Result.of(200, ch.object);
       }
       Change ch = etcd.commit(c.type, Change.Type.MODIFIED, next, current);
-      return new Result(200, ch.object.json);
+      return Result.of(200, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -1179,7 +1201,7 @@ final class ApiHandler extends Handler.Abstract {
       if (meta.has("deletionTimestamp")
           && meta.has("deletionGracePeriodSeconds")
           && meta.get("deletionGracePeriodSeconds").getAsLong() <= g) {
-        return new Result(202, current.json); // already terminating, no shorter grace asked
+        return Result.of(202, current); // already terminating, no shorter grace asked
       }
       // Graceful deletion of a scheduled pod: deletionTimestamp first, the kubelet removes it.
       meta.addProperty(
@@ -1190,19 +1212,19 @@ final class ApiHandler extends Handler.Abstract {
       meta.addProperty("deletionGracePeriodSeconds", g);
       terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
-      return new Result(202, ch.object.json);
+      return Result.of(202, ch.object);
     }
     if (finalizers) {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
         Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
-        return new Result(202, ch.object.json);
+        return Result.of(202, ch.object);
       }
-      return new Result(202, current.json);
+      return Result.of(202, current);
     }
     Change ch = etcd.commit(t, Change.Type.DELETED, o, current);
-    return new Result(200, ch.object.json);
+    return Result.of(200, ch.object);
   }
 
   private static long podGrace(JsonObject o) {
@@ -1256,7 +1278,7 @@ final class ApiHandler extends Handler.Abstract {
                 JsonParser.parseString(new String(r.body, StandardCharsets.UTF_8))
                     .getAsJsonObject()));
       }
-      return new Result(200, listBody(c.type, etcd.currentRv(), null, out));
+      return Result.list(c.type, etcd.currentRv(), null, out);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -1544,7 +1566,14 @@ final class ApiHandler extends Handler.Abstract {
         && r.body.length > 0
         && !r.headers.containsKey("Content-Type")
         && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null) {
-      byte[] pb = ProtobufEncoding.fromJson(r.body);
+      byte[] pb;
+      if (r.items != null) {
+        pb = ProtobufEncoding.list(r.listOf, r.listRv, r.listContinue, r.items);
+      } else if (r.object != null) {
+        pb = ProtobufEncoding.object(c.type, r.object);
+      } else {
+        pb = ProtobufEncoding.fromJson(r.body);
+      }
       if (pb != null) {
         Result p = new Result(r.code, pb);
         p.headers.putAll(r.headers);

@@ -187,6 +187,34 @@ final class ProtobufEncoding {
     }
   }
 
+  /** A stored object as magic + Unknown, its message encoded once per RV. */
+  static byte[] object(ResourceType t, StoredObject o) {
+    return wrap(t.apiVersion(), t.kind(), messageOf(t, o));
+  }
+
+  /** A list of stored objects, each message encoded once per RV and shared by every answer. */
+  static byte[] list(ResourceType t, long rv, String continueToken, List<StoredObject> items) {
+    JsonObject meta = new JsonObject();
+    meta.addProperty("resourceVersion", Long.toString(rv));
+    if (continueToken != null) {
+      meta.addProperty("continue", continueToken);
+    }
+    List<byte[]> raw = new ArrayList<>(items.size());
+    for (StoredObject o : items) {
+      raw.add(messageOf(t, o));
+    }
+    return list(t.apiVersion(), t.kind() + "List", meta, raw);
+  }
+
+  private static byte[] messageOf(ResourceType t, StoredObject o) {
+    byte[] m = o.protoMessage;
+    if (m == null) {
+      m = message(descriptor(t.apiVersion(), t.kind()), o.decode());
+      o.protoMessage = m; // at worst built twice, identical bytes
+    }
+    return m;
+  }
+
   /** A list message {1 ListMeta, 2 repeated items} from already encoded item messages. */
   static byte[] list(String apiVersion, String listKind, JsonObject listMeta, List<byte[]> items) {
     try {
