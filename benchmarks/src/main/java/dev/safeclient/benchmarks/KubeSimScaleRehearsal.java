@@ -44,6 +44,26 @@ public final class KubeSimScaleRehearsal {
           pods, seedSeconds, (heapPods - heapBase) >> 20, (heapPods - heapBase) / pods);
 
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      // A full RV=0 list from the cache, JSON then Protobuf, twice each (Protobuf messages are
+      // built on first use, then reused).
+      for (String accept :
+          new String[] {
+            "application/json",
+            "application/json",
+            "application/vnd.kubernetes.protobuf",
+            "application/vnd.kubernetes.protobuf"
+          }) {
+        long l0 = System.nanoTime();
+        HttpResponse<byte[]> list =
+            http.send(
+                HttpRequest.newBuilder(URI.create(sim.url() + "/api/v1/pods?resourceVersion=0"))
+                    .header("Accept", accept)
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        System.out.printf(
+            "full list (%s): %,d bytes in %.2f s%n",
+            accept, list.body().length, (System.nanoTime() - l0) / 1e9);
+      }
       AtomicLong lines = new AtomicLong();
       List<CompletableFuture<HttpResponse<Void>>> watches = new ArrayList<>();
       long rv = sim.resourceVersion();
@@ -95,7 +115,8 @@ public final class KubeSimScaleRehearsal {
           lines.get() / deliverSeconds,
           s.bytesSent());
 
-      System.out.printf("watches open: %d; heap used now %,d MB%n", s.watchesOpen(), usedHeap() >> 20);
+      System.out.printf(
+          "watches open: %d; heap used now %,d MB%n", s.watchesOpen(), usedHeap() >> 20);
 
       // Broadcast: cluster-wide watchers on top; every event goes to each of them, one shared
       // encoding per event.
@@ -104,10 +125,15 @@ public final class KubeSimScaleRehearsal {
       AtomicLong wide = new AtomicLong();
       rv = sim.resourceVersion();
       for (int n = 0; n < broadcast; n++) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(sim.url()
-                + "/api/v1/pods?watch=true&timeoutSeconds=3600&resourceVersion=" + rv))
-            .build();
-        watches.add(http.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(new Counter(wide))));
+        HttpRequest req =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        sim.url()
+                            + "/api/v1/pods?watch=true&timeoutSeconds=3600&resourceVersion="
+                            + rv))
+                .build();
+        watches.add(
+            http.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(new Counter(wide))));
       }
       awaitOpen(sim, nodes + broadcast);
       lines.set(0);
@@ -122,9 +148,14 @@ public final class KubeSimScaleRehearsal {
         Thread.sleep(10);
       }
       deliverSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("broadcast: %,d events to %d cluster-wide watchers (+ their node watcher): %,d deliveries in %.2f s (%,.0f deliveries/s, %,.0f MB/s)%n",
-          broadcastEvents, broadcast, wide.get() + lines.get(), deliverSeconds,
-          (wide.get() + lines.get()) / deliverSeconds, sim.stats().bytesSent() / deliverSeconds / (1 << 20));
+      System.out.printf(
+          "broadcast: %,d events to %d cluster-wide watchers (+ their node watcher): %,d deliveries in %.2f s (%,.0f deliveries/s, %,.0f MB/s)%n",
+          broadcastEvents,
+          broadcast,
+          wide.get() + lines.get(),
+          deliverSeconds,
+          (wide.get() + lines.get()) / deliverSeconds,
+          sim.stats().bytesSent() / deliverSeconds / (1 << 20));
       watches.forEach(w -> w.cancel(true));
     }
   }

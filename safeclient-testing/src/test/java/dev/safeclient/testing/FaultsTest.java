@@ -40,6 +40,10 @@ class FaultsTest {
         .seed(42)
         .add(FaultRule.requests(3, 4).verb("list").inject(Fault.internalError()))
         .add(
+            FaultRule.during(Duration.ofSeconds(5), Duration.ofSeconds(7))
+                .verb("list")
+                .inject(Fault.tooManyRequests(9)))
+        .add(
             FaultRule.requests(1, 1000)
                 .verb("create")
                 .probability(0.3)
@@ -66,10 +70,12 @@ class FaultsTest {
 
   @Test
   void aFaultScriptReplaysDeterministically() throws Exception {
+    clock = SimClock.manual();
     start(replayScript());
     List<Integer> first = drive();
     List<FaultEvent> firstLog = sim.faultLog();
     sim.close();
+    clock = SimClock.manual();
     start(replayScript());
     List<Integer> second = drive();
     assertThat(second).isEqualTo(first);
@@ -78,8 +84,12 @@ class FaultsTest {
         .extracting(FaultEvent::fault)
         .contains("INTERNAL_ERROR", "SERVER_TIMEOUT(2s,not applied)", "TOO_MANY_REQUESTS(3s)");
     assertThat(firstLog.stream().filter(e -> e.verb().equals("list")))
-        .extracting(FaultEvent::request)
-        .containsExactly(9L, 12L);
+        .extracting(e -> e.request() + " " + e.fault())
+        .containsExactly(
+            "9 INTERNAL_ERROR",
+            "12 INTERNAL_ERROR",
+            "15 TOO_MANY_REQUESTS(9s)",
+            "18 TOO_MANY_REQUESTS(9s)");
   }
 
   @Test
