@@ -2,12 +2,10 @@ package dev.safeclient.testing;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
-import com.google.protobuf.DynamicMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -93,7 +91,7 @@ final class ProtobufEncoding {
 
   private static boolean load() {
     try {
-      Class.forName("com.google.protobuf.DynamicMessage");
+      Class.forName("com.google.protobuf.CodedOutputStream");
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
     }
@@ -287,11 +285,27 @@ final class ProtobufEncoding {
 
   /** The message bytes of {@code json} as {@code d}. Unknown JSON fields are skipped. */
   static byte[] message(Descriptor d, JsonObject json) {
-    return toMessage(d, json).toByteArray();
+    return encode(d, json);
   }
 
-  static DynamicMessage toMessage(Descriptor d, JsonElement json) {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(d);
+  /**
+   * Writes {@code json} as message {@code d} straight to the wire format, field by field (no
+   * intermediate message object: building each pod's message once must be cheap at 150k pods).
+   */
+  static byte[] encode(Descriptor d, JsonElement json) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes, 256);
+      writeMessage(d, json, out);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeMessage(Descriptor d, JsonElement json, CodedOutputStream out)
+      throws IOException {
     String name = d.getFullName();
     // Types whose JSON form is not an object of their fields (apimachinery's custom marshalling).
     switch (name) {
@@ -299,53 +313,57 @@ final class ProtobufEncoding {
       case META + "MicroTime":
         {
           Instant t = Instant.parse(json.getAsString());
-          b.setField(d.findFieldByName("seconds"), t.getEpochSecond());
+          out.writeInt64(d.findFieldByName("seconds").getNumber(), t.getEpochSecond());
           if (name.endsWith("MicroTime")) {
-            b.setField(d.findFieldByName("nanos"), t.getNano());
+            out.writeInt32(d.findFieldByName("nanos").getNumber(), t.getNano());
           }
-          return b.build();
+          return;
         }
       case META + "Duration":
-        b.setField(d.findFieldByName("duration"), goDurationNanos(json.getAsString()));
-        return b.build();
+        out.writeInt64(
+            d.findFieldByName("duration").getNumber(), goDurationNanos(json.getAsString()));
+        return;
       case META + "FieldsV1":
-        b.setField(d.findFieldByName("Raw"), ByteString.copyFromUtf8(json.toString()));
-        return b.build();
+        out.writeByteArray(
+            d.findFieldByName("Raw").getNumber(), json.toString().getBytes(StandardCharsets.UTF_8));
+        return;
       case "k8s.io.apimachinery.pkg.runtime.RawExtension":
-        b.setField(d.findFieldByName("raw"), ByteString.copyFromUtf8(json.toString()));
-        return b.build();
+        out.writeByteArray(
+            d.findFieldByName("raw").getNumber(), json.toString().getBytes(StandardCharsets.UTF_8));
+        return;
       case "k8s.io.apimachinery.pkg.api.resource.Quantity":
-        b.setField(d.findFieldByName("string"), json.getAsString());
-        return b.build();
+        out.writeString(d.findFieldByName("string").getNumber(), json.getAsString());
+        return;
       case "k8s.io.apimachinery.pkg.util.intstr.IntOrString":
         if (json.getAsJsonPrimitive().isNumber()) {
-          b.setField(d.findFieldByName("type"), 0L);
-          b.setField(d.findFieldByName("intVal"), json.getAsInt());
+          out.writeInt64(d.findFieldByName("type").getNumber(), 0);
+          out.writeInt32(d.findFieldByName("intVal").getNumber(), json.getAsInt());
         } else {
-          b.setField(d.findFieldByName("type"), 1L);
-          b.setField(d.findFieldByName("strVal"), json.getAsString());
+          out.writeInt64(d.findFieldByName("type").getNumber(), 1);
+          out.writeString(d.findFieldByName("strVal").getNumber(), json.getAsString());
         }
-        return b.build();
+        return;
       default:
         break;
     }
     if (name.endsWith(".JSON") && d.findFieldByName("raw") != null) {
-      b.setField(d.findFieldByName("raw"), ByteString.copyFromUtf8(json.toString()));
-      return b.build();
+      out.writeByteArray(
+          d.findFieldByName("raw").getNumber(), json.toString().getBytes(StandardCharsets.UTF_8));
+      return;
     }
     FieldDescriptor items = d.findFieldByName("items");
     if (json.isJsonArray() && items != null && items.isRepeated() && d.getFields().size() == 1) {
       // Named slice types (ExtraValue, OwnerReferences...): {repeated items = 1}.
       for (JsonElement item : json.getAsJsonArray()) {
-        b.addRepeatedField(items, scalar(items, item));
+        writeValue(items, item, out);
       }
-      return b.build();
+      return;
     }
     if (!json.isJsonObject()) {
       throw new IllegalArgumentException(name + " from " + json);
     }
     JsonObject obj = json.getAsJsonObject();
-    Map<FieldDescriptor, JsonObject> inline = new HashMap<>();
+    Map<FieldDescriptor, JsonObject> inline = null;
     for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
       if (e.getValue().isJsonNull()) {
         continue;
@@ -356,35 +374,84 @@ final class ProtobufEncoding {
         // a message field in Protobuf (Volume.volumeSource, RuleWithOperations.rule, ...).
         FieldDescriptor holder = inlineHolder(d, obj, e.getKey());
         if (holder != null) {
+          if (inline == null) {
+            inline = new HashMap<>();
+          }
           inline.computeIfAbsent(holder, k -> new JsonObject()).add(e.getKey(), e.getValue());
         }
         continue; // apiVersion/kind (the Unknown's typeMeta) and fields newer than the descriptors
       }
-      set(b, f, e.getValue());
+      writeField(f, e.getValue(), out);
     }
-    inline.forEach((f, sub) -> b.setField(f, toMessage(f.getMessageType(), sub)));
-    return b.build();
+    if (inline != null) {
+      for (Map.Entry<FieldDescriptor, JsonObject> e : inline.entrySet()) {
+        writeValue(e.getKey(), e.getValue(), out);
+      }
+    }
   }
 
-  private static void set(DynamicMessage.Builder b, FieldDescriptor f, JsonElement v) {
+  private static void writeField(FieldDescriptor f, JsonElement v, CodedOutputStream out)
+      throws IOException {
     if (f.isMapField()) {
       Descriptor entry = f.getMessageType();
       FieldDescriptor key = entry.findFieldByName("key");
       FieldDescriptor val = entry.findFieldByName("value");
       for (Map.Entry<String, JsonElement> kv : v.getAsJsonObject().entrySet()) {
-        DynamicMessage.Builder eb = DynamicMessage.newBuilder(entry);
-        eb.setField(key, kv.getKey());
+        ByteArrayOutputStream eb = new ByteArrayOutputStream();
+        CodedOutputStream e = CodedOutputStream.newInstance(eb);
+        e.writeString(key.getNumber(), kv.getKey());
         if (!kv.getValue().isJsonNull()) {
-          eb.setField(val, scalar(val, kv.getValue()));
+          writeValue(val, kv.getValue(), e);
         }
-        b.addRepeatedField(f, eb.build());
+        e.flush();
+        out.writeByteArray(f.getNumber(), eb.toByteArray());
       }
     } else if (f.isRepeated()) {
+      // proto2 without [packed]: each element as its own field, as the Go marshaller writes.
       for (JsonElement item : v.getAsJsonArray()) {
-        b.addRepeatedField(f, scalar(f, item));
+        writeValue(f, item, out);
       }
     } else {
-      b.setField(f, scalar(f, v));
+      writeValue(f, v, out);
+    }
+  }
+
+  private static void writeValue(FieldDescriptor f, JsonElement v, CodedOutputStream out)
+      throws IOException {
+    int n = f.getNumber();
+    switch (f.getType()) {
+      case MESSAGE:
+        out.writeByteArray(n, encode(f.getMessageType(), v));
+        return;
+      case STRING:
+        out.writeString(n, v.getAsString());
+        return;
+      case BYTES:
+        out.writeByteArray(n, Base64.getDecoder().decode(v.getAsString()));
+        return;
+      case INT32:
+        out.writeInt32(n, v.getAsInt());
+        return;
+      case INT64:
+        out.writeInt64(n, v.getAsLong());
+        return;
+      case UINT32:
+        out.writeUInt32(n, v.getAsInt());
+        return;
+      case UINT64:
+        out.writeUInt64(n, v.getAsLong());
+        return;
+      case BOOL:
+        out.writeBool(n, v.getAsBoolean());
+        return;
+      case DOUBLE:
+        out.writeDouble(n, v.getAsDouble());
+        return;
+      case FLOAT:
+        out.writeFloat(n, v.getAsFloat());
+        return;
+      default:
+        throw new IllegalArgumentException("unsupported field " + f.getFullName());
     }
   }
 
@@ -421,29 +488,6 @@ final class ProtobufEncoding {
       }
     }
     return null;
-  }
-
-  private static Object scalar(FieldDescriptor f, JsonElement v) {
-    switch (f.getJavaType()) {
-      case MESSAGE:
-        return toMessage(f.getMessageType(), v);
-      case STRING:
-        return v.getAsString();
-      case BYTE_STRING:
-        return ByteString.copyFrom(Base64.getDecoder().decode(v.getAsString()));
-      case INT:
-        return v.getAsInt();
-      case LONG:
-        return v.getAsLong();
-      case BOOLEAN:
-        return v.getAsBoolean();
-      case DOUBLE:
-        return v.getAsDouble();
-      case FLOAT:
-        return v.getAsFloat();
-      default:
-        throw new IllegalArgumentException("unsupported field " + f.getFullName());
-    }
   }
 
   /** Go's time.Duration string ("1h2m3.5s", "300ms") in nanoseconds. */
