@@ -295,7 +295,7 @@ final class ProtobufEncoding {
   static byte[] encode(Descriptor d, JsonElement json) {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-      CodedOutputStream out = CodedOutputStream.newInstance(bytes, 256);
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes, 128); // most messages are small
       writeMessage(d, json, out);
       out.flush();
       return bytes.toByteArray();
@@ -372,8 +372,8 @@ final class ProtobufEncoding {
       if (f == null) {
         // Go's embedded structs (json:",inline"): their fields sit at this level in JSON but in
         // a message field in Protobuf (Volume.volumeSource, RuleWithOperations.rule, ...).
-        FieldDescriptor holder = inlineHolder(d, obj, e.getKey());
-        if (holder != null) {
+        FieldDescriptor holder = lookup(d, e.getKey())[1];
+        if (holder != null && !obj.has(holder.getName())) {
           if (inline == null) {
             inline = new HashMap<>();
           }
@@ -397,8 +397,8 @@ final class ProtobufEncoding {
       FieldDescriptor key = entry.findFieldByName("key");
       FieldDescriptor val = entry.findFieldByName("value");
       for (Map.Entry<String, JsonElement> kv : v.getAsJsonObject().entrySet()) {
-        ByteArrayOutputStream eb = new ByteArrayOutputStream();
-        CodedOutputStream e = CodedOutputStream.newInstance(eb);
+        ByteArrayOutputStream eb = new ByteArrayOutputStream(64);
+        CodedOutputStream e = CodedOutputStream.newInstance(eb, 64); // not the 4 kB default
         e.writeString(key.getNumber(), kv.getKey());
         if (!kv.getValue().isJsonNull()) {
           writeValue(val, kv.getValue(), e);
@@ -455,8 +455,24 @@ final class ProtobufEncoding {
     }
   }
 
-  /** The field for a JSON key; a few proto names differ in case ("Webhooks", "aPIGroup"). */
+  /** Field and inline-holder lookups by (message, JSON key), resolved once: the hot path. */
+  private static final Map<Descriptor, Map<String, FieldDescriptor[]>> LOOKUPS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static FieldDescriptor[] lookup(Descriptor d, String key) {
+    return LOOKUPS
+        .computeIfAbsent(d, k -> new java.util.concurrent.ConcurrentHashMap<>())
+        .computeIfAbsent(
+            key,
+            k -> new FieldDescriptor[] {fieldUncached(d, k), inlineHolder(d, new JsonObject(), k)});
+  }
+
   private static FieldDescriptor field(Descriptor d, String key) {
+    return lookup(d, key)[0];
+  }
+
+  /** The field for a JSON key; a few proto names differ in case ("Webhooks", "aPIGroup"). */
+  private static FieldDescriptor fieldUncached(Descriptor d, String key) {
     FieldDescriptor f = d.findFieldByName(key);
     if (f != null) {
       return f;
