@@ -109,6 +109,7 @@ final class ApiHandler extends Handler.Abstract {
     SimulatedApiserver apiserver;
     int seats;
     boolean protobuf;
+    String warning;
 
     String param(String n) {
       Fields.Field f = query.get(n);
@@ -271,6 +272,12 @@ final class ApiHandler extends Handler.Abstract {
       case INTERNAL_ERROR:
         send(c, status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
         return true;
+      case STATUS:
+        send(c, status(f.code(), f.text(), "injected by KubeSim", null));
+        return true;
+      case WARNING:
+        c.warning = f.text();
+        return false;
       case TOO_MANY_REQUESTS:
         sim.statsLive().tooManyRequests("fault");
         send(c, tooManyRequests(f.retryAfterSeconds(), "fault"));
@@ -1561,6 +1568,9 @@ final class ApiHandler extends Handler.Abstract {
 
   /** Answers a resource request in the encoding it asked for (Protobuf for built-in kinds). */
   private void send(Call c, Result r) {
+    if (c.warning != null) {
+      r.header("Warning", "299 - \"" + c.warning.replace("\"", "'") + "\"");
+    }
     if (c.protobuf
         && r.code != 204
         && r.body.length > 0

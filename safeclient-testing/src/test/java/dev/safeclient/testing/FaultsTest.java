@@ -134,6 +134,22 @@ class FaultsTest {
   }
 
   @Test
+  void anyStatusAndWarningHeaders() throws Exception {
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).inject(Fault.status(401, "Unauthorized")))
+            .add(FaultRule.requests(2, 2).inject(Fault.warning("policy/v1beta1 is deprecated")))
+            .build());
+    Wire.Reply unauthorized = wire.get("/api/v1/pods");
+    assertThat(unauthorized.code).isEqualTo(401);
+    assertThat(unauthorized.json().get("reason").getAsString()).isEqualTo("Unauthorized");
+    Wire.Reply warned = wire.get("/api/v1/pods");
+    assertThat(warned.code).isEqualTo(200);
+    assertThat(warned.headers.get("Warning")).isEqualTo("299 - \"policy/v1beta1 is deprecated\"");
+    assertThat(wire.get("/api/v1/pods").headers.get("Warning")).isNull();
+  }
+
+  @Test
   void latencyDelaysTheAnswer() throws Exception {
     start(
         FaultScript.builder()
