@@ -794,6 +794,17 @@ final class ApiHandler extends Handler.Abstract {
         return;
       }
     }
+    long timeoutSeconds;
+    String ts = c.param("timeoutSeconds");
+    try {
+      timeoutSeconds =
+          ts == null || ts.isEmpty()
+              ? ThreadLocalRandom.current().nextLong(1800, 3600) // fact sheet, WATCH
+              : Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      send(c, status(400, "BadRequest", "invalid timeoutSeconds: " + ts, null));
+      return;
+    }
     boolean consistentStart = initial && (rvParam == null || rvParam.isEmpty());
     try {
       if (consistentStart || (initialEvents && fromRv > 0)) {
@@ -865,21 +876,12 @@ final class ApiHandler extends Handler.Abstract {
               "Expired",
               "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")",
               null));
-      stats.watchOpened(); // balanced by the close below
       w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
-      w.end();
-      stats.watchClosed();
+      w.end(); // closing the stream counts the watch closed
       return;
     }
     if (!initial) {
       w.fromRv = fromRv;
-    }
-    long timeoutSeconds;
-    String ts = c.param("timeoutSeconds");
-    if (ts != null && !ts.isEmpty()) {
-      timeoutSeconds = Long.parseLong(ts);
-    } else {
-      timeoutSeconds = ThreadLocalRandom.current().nextLong(1800, 3600); // fact sheet, WATCH
     }
     w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
     // Commits the headers now: the client sees the watch established (then, maybe, dropped).

@@ -125,6 +125,7 @@ class WatchTest {
       assertThat(e.getAsJsonObject("object").get("reason").getAsString()).isEqualTo("Expired");
       assertThat(next(w.body().source())).isNull();
     }
+    assertThat(sim.stats().watchesOpened()).isEqualTo(1);
     // Within the window it works.
     try (Response w =
         wire.openWatch(
