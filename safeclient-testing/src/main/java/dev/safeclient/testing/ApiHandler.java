@@ -853,18 +853,41 @@ final class ApiHandler extends Handler.Abstract {
     pfHeaders(c.response);
     stats.watchOpened();
     long[] initialRv = {0};
-    boolean ok =
-        api.watch(
-            w,
-            fromRv,
-            rv -> {
-              initialRv[0] = rv;
-              w.fromRv = rv;
-              if (initialEvents) {
-                w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
-              }
-            },
-            initial);
+    java.util.function.Consumer<Long> onInitialState =
+        rv -> {
+          initialRv[0] = rv;
+          w.fromRv = rv;
+          if (initialEvents) {
+            w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
+          }
+        };
+    boolean ok;
+    if (!cache && !initial) {
+      // Served from etcd: its history reaches back to the last compaction (about 5 minutes),
+      // not just the cache's event window. Replay it, then follow live changes.
+      Etcd etcd = sim.etcd();
+      etcd.lock.readLock().lock();
+      try {
+        ok = !etcd.isCompacted(c.type, fromRv);
+        if (ok) {
+          w.fromRv = fromRv;
+          long last = fromRv;
+          for (Change ch : etcd.keyspace(c.type).history) {
+            if (ch.resourceVersion > fromRv) {
+              SimulatedApiserver.deliver(w, ch);
+              last = ch.resourceVersion;
+            }
+          }
+          fromRv = last;
+          w.fromRv = last; // the cache's copies of these changes are skipped
+          ok = api.watch(w, last, onInitialState, false);
+        }
+      } finally {
+        etcd.lock.readLock().unlock();
+      }
+    } else {
+      ok = api.watch(w, fromRv, onInitialState, initial);
+    }
     if (!ok) {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
       JsonObject ev = new JsonObject();
