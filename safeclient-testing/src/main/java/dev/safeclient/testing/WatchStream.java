@@ -1,0 +1,220 @@
+package dev.safeclient.testing;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
+
+/**
+ * One open watch: a queue of shared, already encoded lines written asynchronously, one write at a
+ * time (Jetty allows one pending write per response). No thread is held while the watch is idle.
+ */
+final class WatchStream {
+  /**
+   * A watcher this far behind is cut off, as the cacher closes watchers that cannot keep up
+   * (cacheWatcher's blocked-channel timeout): the sim must not buffer without bound. Above the
+   * largest initial state rehearsed (150,000 pods), so an initial RV=0 watch fits.
+   */
+  static final int MAX_QUEUED_EVENTS = 250_000;
+
+  /** An event is queued as one buffer, or three (an initial ADDED around shared bytes). */
+  private static final long MAX_QUEUED_BUFFERS = 3L * MAX_QUEUED_EVENTS;
+
+  final ResourceType resource;
+  final String namespace;
+  final Selector selector;
+  final boolean bookmarks;
+  final String indexNode;
+  final String userAgent;
+  final boolean protobuf;
+  volatile boolean silent;
+  long fromRv;
+  ScheduledFuture<?> timeout;
+
+  private final Response response;
+  private final Callback done;
+  private final ConcurrentLinkedQueue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final Writer writer = new Writer();
+  private final SimStats stats;
+  private volatile boolean ending;
+  private volatile Runnable onClose = () -> {};
+  private volatile Runnable afterCommit;
+  private static final ByteBuffer COMMIT = ByteBuffer.allocate(0);
+
+  WatchStream(
+      ResourceType resource,
+      String namespace,
+      Selector selector,
+      boolean bookmarks,
+      String userAgent,
+      boolean protobuf,
+      Response response,
+      Callback done,
+      SimStats stats) {
+    this.protobuf = protobuf;
+    this.resource = resource;
+    this.namespace = namespace;
+    this.selector = selector;
+    this.bookmarks = bookmarks;
+    this.indexNode = selector.nodeName;
+    this.userAgent = userAgent;
+    this.response = response;
+    this.done = done;
+    this.stats = stats;
+  }
+
+  void onClose(Runnable r) {
+    this.onClose = r;
+  }
+
+  boolean matches(StoredObject o) {
+    return (namespace.isEmpty() || namespace.equals(o.namespace)) && selector.matches(o);
+  }
+
+  boolean isOpen() {
+    return !finished.get() && !ending;
+  }
+
+  /** Sends a JSON watch line, converted to a Protobuf frame if this watch asked for it. */
+  void sendLine(byte[] jsonLine) {
+    send(protobuf ? ProtobufEncoding.frameFromJsonLine(jsonLine) : jsonLine);
+  }
+
+  /**
+   * Sends an ADDED event for a stored object without copying it: the line is written as three
+   * chunks around the object's shared bytes (initial events of RV 0/unset and streaming lists).
+   */
+  void sendAdded(StoredObject o) {
+    if (protobuf) {
+      sendLine(Change.watchLine("ADDED", o.json));
+      return;
+    }
+    if (silent || !isOpen()) {
+      return;
+    }
+    if (queued.addAndGet(3) > MAX_QUEUED_BUFFERS) {
+      abort(new IOException("watcher too slow: " + MAX_QUEUED_EVENTS + " events queued"));
+      return;
+    }
+    queue.add(ByteBuffer.wrap(ADDED_HEAD));
+    queue.add(ByteBuffer.wrap(o.json));
+    queue.add(ByteBuffer.wrap(LINE_END));
+    writer.iterate();
+  }
+
+  private static final byte[] ADDED_HEAD =
+      "{\"type\":\"ADDED\",\"object\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] LINE_END = {'}', '\n'};
+
+  /** Sends bytes already in this watch's encoding. */
+  void send(byte[] line) {
+    if (silent || !isOpen()) {
+      return;
+    }
+    if (queued.incrementAndGet() > MAX_QUEUED_BUFFERS) {
+      abort(new IOException("watcher too slow: " + MAX_QUEUED_EVENTS + " events queued"));
+      return;
+    }
+    queue.add(ByteBuffer.wrap(line));
+    writer.iterate();
+  }
+
+  /**
+   * Sends the response headers even if silent, then runs {@code after} (if any) once they are on
+   * the wire.
+   */
+  void commit(Runnable after) {
+    afterCommit = after;
+    queued.incrementAndGet();
+    queue.add(COMMIT);
+    writer.iterate();
+  }
+
+  /** Ends the stream cleanly (the final chunk) once what is queued has been written. */
+  void end() {
+    ending = true;
+    writer.iterate();
+  }
+
+  /** Cuts the connection without the final chunk: the client sees a broken stream. */
+  void abort(Throwable why) {
+    if (finish()) {
+      writer.abort(why);
+      done.failed(why);
+    }
+  }
+
+  private boolean finish() {
+    if (finished.compareAndSet(false, true)) {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      stats.watchClosed();
+      onClose.run();
+      return true;
+    }
+    return false;
+  }
+
+  private final class Writer extends IteratingCallback {
+    private boolean lastWritten;
+
+    @Override
+    protected Action process() {
+      if (lastWritten) {
+        return Action.SUCCEEDED;
+      }
+      ByteBuffer b = queue.peek();
+      if (b != null && (b == COMMIT || !silent)) {
+        queue.poll();
+        queued.decrementAndGet();
+        if (b == COMMIT) {
+          Runnable after = afterCommit;
+          response.write(
+              false,
+              b.duplicate(),
+              after == null
+                  ? this
+                  : Callback.from(
+                      () -> {
+                        succeeded();
+                        ForkJoinPool.commonPool().execute(after);
+                      },
+                      this::failed));
+          return Action.SCHEDULED;
+        }
+        stats.bytesSent(b.remaining());
+        response.write(false, b, this);
+        return Action.SCHEDULED;
+      }
+      if (ending) {
+        lastWritten = true;
+        response.write(true, ByteBuffer.allocate(0), this);
+        return Action.SCHEDULED;
+      }
+      return Action.IDLE;
+    }
+
+    @Override
+    protected void onCompleteSuccess() {
+      if (finish()) {
+        done.succeeded();
+      }
+    }
+
+    @Override
+    protected void onCompleteFailure(Throwable cause) {
+      if (finish()) {
+        done.failed(cause);
+      }
+    }
+  }
+}
