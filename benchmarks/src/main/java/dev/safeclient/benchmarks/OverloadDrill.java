@@ -71,9 +71,10 @@ public final class OverloadDrill {
             "plain client-java",
             clients,
             stormSeconds,
-            url -> {
+            (url, ua) -> {
               ApiClient c = new ApiClient();
               c.setBasePath(url);
+              c.setUserAgent(ua);
               return c;
             }));
     results.add(
@@ -81,10 +82,10 @@ public final class OverloadDrill {
             "safeclient (defaults)",
             clients,
             stormSeconds,
-            url -> {
+            (url, ua) -> {
               ApiClient base = new ApiClient();
               base.setBasePath(url);
-              return SafeClient.builder(base).userAgent("drill").build().apiClient();
+              return SafeClient.builder(base).userAgent(ua).build().apiClient();
             }));
     System.out.println();
     System.out.println(
