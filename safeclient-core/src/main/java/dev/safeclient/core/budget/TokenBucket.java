@@ -15,6 +15,9 @@ final class TokenBucket {
   /** Fixed-point scale: a rate of 0.001 tokens/s is the smallest that survives rounding. */
   private static final long SCALE = 1000;
 
+  /** bucket4j refills at most one (scaled) token per nanosecond: 1M tokens/s, i.e. unlimited. */
+  private static final long MAX_REFILL_PER_SECOND = 1_000_000_000L;
+
   private final String name;
   private final Bucket bucket;
   private final PacingClock clock;
@@ -25,7 +28,8 @@ final class TokenBucket {
     this.name = name;
     this.clock = clock;
     this.capacity = Math.max(1, Math.round(capacity * SCALE));
-    long refillPerSecond = Math.max(1, Math.round(perSecond * SCALE));
+    long refillPerSecond =
+        Math.max(1, Math.min(MAX_REFILL_PER_SECOND, Math.round(perSecond * SCALE)));
     this.bucket =
         Bucket.builder()
             .addLimit(

@@ -90,6 +90,17 @@ class BudgetTest {
   }
 
   @Test
+  void anUnlimitedBudgetIsAccepted() throws Exception {
+    // Far above what bucket4j can refill (1 token/ns): clamped, not rejected.
+    SafeClient client = safe().qps(1e9).burst(1_000_000).listCostPerSecond(1e9).build();
+    long start = clock.nanoTime();
+    for (int i = 0; i < 20; i++) {
+      new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
+    }
+    assertThat(clock.since(start)).isZero();
+  }
+
+  @Test
   void leaseCallsHaveTheirOwnBucket() throws Exception {
     SafeClient client = safe().qps(0.01).burst(1).maxBudgetWait(Duration.ZERO).build();
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
