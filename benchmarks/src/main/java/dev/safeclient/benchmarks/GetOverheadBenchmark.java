@@ -53,6 +53,7 @@ public class GetOverheadBenchmark {
   @Setup(Level.Trial)
   public void start() throws IOException {
     server = new MockWebServer();
+    server.setServerSocketFactory(NoDelayServerSockets.INSTANCE);
     server.setDispatcher(
         new Dispatcher() {
           @Override

@@ -6,10 +6,11 @@ import dev.safeclient.core.request.Verb;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -28,8 +29,14 @@ import okio.Okio;
  * none.
  */
 public final class CallDeadlineInterceptor implements Interceptor {
-  /** One daemon thread for all clients: it only cancels calls that overran. */
-  private static final ScheduledThreadPoolExecutor TIMER = timer();
+  /**
+   * How often overdue exchanges are looked for: a deadline fires up to this late. Sweeping beats a
+   * timer task per request, whose scheduling and wake-ups cost more than the rest of the pipeline.
+   */
+  static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  private static final Set<Exchange> OPEN = ConcurrentHashMap.newKeySet();
+  private static final AtomicBoolean SWEEPER_STARTED = new AtomicBoolean();
 
   private final Duration timeout;
 
@@ -37,17 +44,43 @@ public final class CallDeadlineInterceptor implements Interceptor {
     this.timeout = timeout;
   }
 
-  private static ScheduledThreadPoolExecutor timer() {
-    ScheduledThreadPoolExecutor t =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread th = new Thread(r, "safeclient-call-deadline");
-              th.setDaemon(true);
-              return th;
-            });
-    t.setRemoveOnCancelPolicy(true);
-    return t;
+  /** One exchange being watched: cancelled (its whole call) once overdue. */
+  private static final class Exchange {
+    final Call call;
+    final long deadline;
+    final AtomicBoolean fired = new AtomicBoolean();
+
+    Exchange(Call call, long deadline) {
+      this.call = call;
+      this.deadline = deadline;
+    }
+
+    void done() {
+      OPEN.remove(this);
+    }
+  }
+
+  private static void startSweeper() {
+    if (!SWEEPER_STARTED.compareAndSet(false, true)) {
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              while (true) {
+                LockSupport.parkNanos(SWEEP_NANOS);
+                long now = System.nanoTime();
+                for (Exchange e : OPEN) {
+                  if (now - e.deadline > 0 && e.fired.compareAndSet(false, true)) {
+                    OPEN.remove(e);
+                    e.call.cancel();
+                  }
+                }
+              }
+            },
+            "safeclient-call-deadline");
+    t.setDaemon(true);
+    t.start();
   }
 
   @Override
@@ -56,27 +89,17 @@ public final class CallDeadlineInterceptor implements Interceptor {
     if (timeout.isZero() || k.verb() == Verb.WATCH || k.isLongRunningStream()) {
       return chain.proceed(chain.request());
     }
-    Call call = chain.call();
-    AtomicBoolean fired = new AtomicBoolean();
-    ScheduledFuture<?> deadline =
-        TIMER.schedule(
-            () -> {
-              fired.set(true);
-              call.cancel();
-            },
-            timeout.toNanos(),
-            TimeUnit.NANOSECONDS);
+    startSweeper();
+    Exchange exchange = new Exchange(chain.call(), System.nanoTime() + timeout.toNanos());
+    OPEN.add(exchange);
     Response response;
     try {
       response = chain.proceed(chain.request());
     } catch (IOException e) {
-      deadline.cancel(false);
-      throw fired.get() ? timedOut(k, e) : e;
+      exchange.done();
+      throw exchange.fired.get() ? timedOut(k, e) : e;
     }
-    return response
-        .newBuilder()
-        .body(new DeadlineBody(response.body(), deadline, fired, k, this))
-        .build();
+    return response.newBuilder().body(new DeadlineBody(response.body(), exchange, k, this)).build();
   }
 
   SocketTimeoutException timedOut(KubeRequest k, IOException cause) {
@@ -92,11 +115,7 @@ public final class CallDeadlineInterceptor implements Interceptor {
     private final BufferedSource source;
 
     DeadlineBody(
-        ResponseBody delegate,
-        ScheduledFuture<?> deadline,
-        AtomicBoolean fired,
-        KubeRequest k,
-        CallDeadlineInterceptor owner) {
+        ResponseBody delegate, Exchange exchange, KubeRequest k, CallDeadlineInterceptor owner) {
       this.delegate = delegate;
       this.source =
           Okio.buffer(
@@ -107,18 +126,18 @@ public final class CallDeadlineInterceptor implements Interceptor {
                   try {
                     n = super.read(sink, byteCount);
                   } catch (IOException e) {
-                    deadline.cancel(false);
-                    throw fired.get() ? owner.timedOut(k, e) : e;
+                    exchange.done();
+                    throw exchange.fired.get() ? owner.timedOut(k, e) : e;
                   }
                   if (n == -1) {
-                    deadline.cancel(false);
+                    exchange.done();
                   }
                   return n;
                 }
 
                 @Override
                 public void close() throws IOException {
-                  deadline.cancel(false);
+                  exchange.done();
                   super.close();
                 }
               });
