@@ -99,6 +99,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
     } catch (IOException | RuntimeException e) {
       if (NeverSent.isConnectTimeout(e) || NeverSent.isConnectTimeout(e.getCause())) {
         breaker.cb.onError(clock.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+        noticeTransition(breaker);
       } else {
         breaker.cb.releasePermission();
       }
@@ -111,6 +112,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
     } else {
       breaker.cb.onSuccess(took, TimeUnit.NANOSECONDS);
     }
+    noticeTransition(breaker);
     return response;
   }
 
@@ -139,30 +141,36 @@ public final class OverloadBreakerInterceptor implements Interceptor {
   }
 
   private Breaker newBreaker(String key) {
-    Breaker b = new Breaker(key, CircuitBreaker.of(key, config));
-    b.cb
-        .getEventPublisher()
-        .onStateTransition(
-            e -> {
-              CircuitBreaker.State to = e.getStateTransition().getToState();
-              if (to == CircuitBreaker.State.OPEN) {
-                b.openUntil.set(clock.nanoTime() + openNanos);
-                log.warn(
-                    "overload breaker {} opened: the API server signals overload (APF 429s,"
-                        + " 503s, timeouts); callers wait up to {} ms",
-                    key,
-                    TimeUnit.NANOSECONDS.toMillis(openNanos));
-              } else {
-                log.info("overload breaker {} is {}", key, to);
-              }
-              metrics.breakerState(key, to.name());
-            });
-    return b;
+    return new Breaker(key, CircuitBreaker.of(key, config));
+  }
+
+  /**
+   * Reports a state change after a call into the breaker. Polled instead of subscribed: with a
+   * subscriber, resilience4j builds an event (with a timestamp) for every call it records.
+   */
+  private void noticeTransition(Breaker b) {
+    CircuitBreaker.State now = b.cb.getState();
+    CircuitBreaker.State before = b.lastState.getAndSet(now);
+    if (now == before) {
+      return;
+    }
+    if (now == CircuitBreaker.State.OPEN) {
+      b.openUntil.set(clock.nanoTime() + openNanos);
+      log.warn(
+          "overload breaker {} opened: the API server signals overload (APF 429s, 503s,"
+              + " timeouts); callers wait up to {} ms",
+          b.key,
+          TimeUnit.NANOSECONDS.toMillis(openNanos));
+    } else {
+      log.info("overload breaker {} is {}", b.key, now);
+    }
+    metrics.breakerState(b.key, now.name());
   }
 
   private void acquire(Breaker b, KubeRequest k) throws IOException {
     long deadline = clock.nanoTime() + maxWait.toNanos();
     while (!b.cb.tryAcquirePermission()) {
+      noticeTransition(b);
       long now = clock.nanoTime();
       long left = deadline - now;
       if (left <= 0) {
@@ -182,12 +190,15 @@ public final class OverloadBreakerInterceptor implements Interceptor {
         throw new InterruptedIOException("interrupted waiting for the overload breaker");
       }
     }
+    noticeTransition(b);
   }
 
   private static final class Breaker {
     final String key;
     final CircuitBreaker cb;
     final AtomicLong openUntil = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicReference<CircuitBreaker.State> lastState =
+        new java.util.concurrent.atomic.AtomicReference<>(CircuitBreaker.State.CLOSED);
 
     Breaker(String key, CircuitBreaker cb) {
       this.key = key;
