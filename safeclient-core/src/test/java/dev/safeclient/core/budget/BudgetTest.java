@@ -230,7 +230,14 @@ class BudgetTest {
           }
         });
     ApiClient base = base();
-    base.setHttpClient(base.getHttpClient().newBuilder().dispatcher(dispatcherFor(64)).build());
+    base.setHttpClient(
+        base.getHttpClient()
+            .newBuilder()
+            .dispatcher(dispatcherFor(64))
+            // About concurrency, not latency: on a loaded CI box accepting 50 connections can be
+            // slow.
+            .readTimeout(Duration.ofSeconds(60))
+            .build());
     SafeClient client = SafeClient.builder(base).qps(10_000).burst(10_000).maxInFlight(5).build();
     CoreV1Api api = new CoreV1Api(client.apiClient());
 
