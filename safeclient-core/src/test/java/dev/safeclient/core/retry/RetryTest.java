@@ -230,6 +230,37 @@ class RetryTest {
   }
 
   @Test
+  void aMaxInFlight429WithoutFlowHeadersHoldsTheWholeHost() throws Exception {
+    // The max-in-flight filter rejects before APF classifies: no priority level, so every flow
+    // to this host waits, a Lease renewal excepted.
+    script
+        .then(status(429, "TooManyRequests", "Too many requests", null, 2L, false))
+        .otherwise(
+            r ->
+                ok(
+                    r.getTarget().contains("/leases/") || r.getTarget().contains("/pods/")
+                        ? POD
+                        : "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}"));
+    SafeClient client = safe(base()).build();
+    assertThatThrownBy(
+            () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
+        .isInstanceOf(ApiException.class);
+    long rejectedAt = script.seen().get(0).atNanos();
+
+    new io.kubernetes.client.openapi.apis.CoordinationV1Api(client.apiClient())
+        .readNamespacedLease("leader", "kube-system")
+        .execute();
+    new CoreV1Api(client.apiClient()).listNamespacedConfigMap("default").execute();
+
+    List<ScriptedServer.Seen> seen = script.seen();
+    assertThat(seen.get(1).request().getTarget()).contains("/leases/");
+    assertThat(seen.get(1).atNanos()).isEqualTo(rejectedAt);
+    assertThat(Duration.ofNanos(seen.get(2).atNanos() - rejectedAt))
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(warnings).isEmpty(); // SC202 is for APF rejections, which carry the flow headers
+  }
+
+  @Test
   void libraryCallsAreNotRetried() {
     script.otherwise(r -> apf429(1));
     SafeClient client = safe(base()).build();
