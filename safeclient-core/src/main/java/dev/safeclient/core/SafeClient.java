@@ -1,8 +1,16 @@
 package dev.safeclient.core;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.safeclient.core.auth.CredentialRefreshInterceptor;
+import dev.safeclient.core.auth.DefaultConfig;
+import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.budget.BudgetInterceptor;
+import dev.safeclient.core.budget.InFlightInterceptor;
+import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.core.budget.StoredCounts;
 import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.json.TolerantJson;
+import dev.safeclient.core.metrics.MetricsInterceptor;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.pipeline.JsonListBodyFormat;
@@ -17,10 +25,15 @@ import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.protobuf.ProtobufListBodyFormat;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.core.retry.OverloadBreakerInterceptor;
+import dev.safeclient.core.retry.RetryAfterInterceptor;
+import dev.safeclient.core.retry.RetryInterceptor;
 import dev.safeclient.core.rules.DefaultUserAgentRule;
 import dev.safeclient.core.rules.RuleCatalogue;
+import dev.safeclient.core.transport.CallDeadlineInterceptor;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiClient;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +59,7 @@ public final class SafeClient {
   private final SafeApiClient consistentApiClient;
   private final SafeApiClient libraryApiClient;
   private final ProtobufCodec protobuf;
+  private final StoredCounts storedCounts = new StoredCounts();
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
@@ -60,7 +74,7 @@ public final class SafeClient {
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     this.protobuf = new ProtobufCodec(warnings, tolerantJson);
-    this.pipeline = buildPipeline(base, config, warnings, protobuf);
+    this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts);
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
     this.apiClient =
         new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
@@ -76,13 +90,19 @@ public final class SafeClient {
    * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
    */
   private static OkHttpClient buildPipeline(
-      ApiClient base, SafeClientConfig config, WarningChannel warnings, ProtobufCodec protobuf) {
+      ApiClient base,
+      SafeClientConfig config,
+      WarningChannel warnings,
+      ProtobufCodec protobuf,
+      StoredCounts storedCounts) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
             // OkHttp would replay requests below our interceptors and outside the budgets.
             .retryOnConnectionFailure(false)
             .pingInterval(config.pingInterval());
+    SafeClientMetrics metrics = config.metrics();
+    PacingClock clock = config.pacingClock();
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
     // Formats the pager and SC101's probe read, chosen by each response's content type.
     ListBodyFormats listFormats =
@@ -95,8 +115,38 @@ public final class SafeClient {
     b.addInterceptor(new ListPagingInterceptor(config, pager));
     // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
     b.addInterceptor(new ServerWarningInterceptor(warnings));
-    // SC103: below the rewrites, so that the pager and SC101 see each page in its wire format.
+    // SC101's probe and SC102's pages each pass every link below on their own.
+    // budgets / breaker / retry: each retry goes down through all of them again.
+    b.addInterceptor(new RetryInterceptor(clock, metrics));
+    b.addInterceptor(new CredentialRefreshInterceptor(config.tokenSource(), metrics));
+    if (config.breakerEnabled()) {
+      b.addInterceptor(
+          new OverloadBreakerInterceptor(
+              config.breakerOpenDuration(),
+              config.breakerFailureRateThreshold(),
+              config.maxBudgetWait(),
+              clock,
+              metrics));
+    }
+    b.addInterceptor(new RetryAfterInterceptor(clock, warnings, metrics));
+    b.addInterceptor(
+        new BudgetInterceptor(
+            config.qps(),
+            config.burst(),
+            config.listCostPerSecond(),
+            config.maxBudgetWait(),
+            storedCounts,
+            metrics,
+            clock));
+    b.addInterceptor(
+        new InFlightInterceptor(
+            config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics));
+    b.addInterceptor(new CallDeadlineInterceptor(config.callTimeout()));
+    // SC103: below the retry and breaker links, so that the error Status bodies they read arrive
+    // as JSON; below the rewrites, so that the pager and SC101 see each page in its wire format.
     b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
+    // metrics: innermost, one count per HTTP exchange.
+    b.addInterceptor(new MetricsInterceptor(metrics));
     return b.build();
   }
 
@@ -107,6 +157,23 @@ public final class SafeClient {
 
   public static Builder builder(ApiClient base) {
     return new Builder(base);
+  }
+
+  /**
+   * A client with the defaults, built from this process's own configuration: {@code $KUBECONFIG},
+   * else {@code ~/.kube/config}, else the in-cluster service account, whose token file is re-read
+   * as the kubelet rotates it. A 401 refreshes the credentials (re-reads the token, re-runs a
+   * kubeconfig exec plugin) and replays once. Never falls back to {@code http://localhost:8080}: no
+   * configuration is an {@link IOException}.
+   */
+  public static SafeClient fromDefaultConfig() throws IOException {
+    return builderFromDefaultConfig().build();
+  }
+
+  /** As {@link #fromDefaultConfig()}, for further options before {@code build()}. */
+  public static Builder builderFromDefaultConfig() throws IOException {
+    DefaultConfig found = DefaultConfig.load();
+    return builder(found.apiClient()).tokenSource(found.tokenSource());
   }
 
   /** The safe default view: an official {@link ApiClient} for every generated API. */
@@ -153,6 +220,14 @@ public final class SafeClient {
     return tolerantJson;
   }
 
+  /**
+   * The objects stored per resource as this client knows them, for the list-cost budget. Informers
+   * report the size of their collection here.
+   */
+  public StoredCounts storedCounts() {
+    return storedCounts;
+  }
+
   /** The base client this one wraps. */
   public ApiClient base() {
     return base;
@@ -189,9 +264,14 @@ public final class SafeClient {
     // client-go's HTTP/2 ReadIdleTimeout: detects a half-open connection within a minute.
     Duration pingInterval = Duration.ofSeconds(30);
     boolean breakerEnabled = true;
-    // Long enough for APF's Retry-After (up to 32 s) to pass; jittered per client at use.
-    Duration breakerOpenDuration = Duration.ofSeconds(30);
+    // Short: the Retry-After memory already paces an APF storm; the breaker is for overload the
+    // server cannot express (503s, timeouts), and every open second delays recovery. Jittered per
+    // client to [5, 7.5) s.
+    Duration breakerOpenDuration = Duration.ofSeconds(5);
+    // Half of the last 20 calls signalling overload: one slow second is not enough to open it.
     float breakerFailureRateThreshold = 50f;
+    TokenSource tokenSource;
+    PacingClock pacingClock = PacingClock.SYSTEM;
 
     private Builder(ApiClient base) {
       this.base = Objects.requireNonNull(base, "base");
@@ -301,7 +381,10 @@ public final class SafeClient {
 
     /** The longest a request waits for a budget before {@code BudgetExhaustedException}. */
     public Builder maxBudgetWait(Duration maxWait) {
-      this.maxBudgetWait = Objects.requireNonNull(maxWait);
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException("maxBudgetWait must be >= 0: " + maxWait);
+      }
+      this.maxBudgetWait = maxWait;
       return this;
     }
 
@@ -333,6 +416,24 @@ public final class SafeClient {
         throw new IllegalArgumentException("breakerFailureRateThreshold in (0, 100]: " + percent);
       }
       this.breakerFailureRateThreshold = percent;
+      return this;
+    }
+
+    /**
+     * Where fresh credentials come from after a 401 (one refresh, one replay). Without one, a 401
+     * is returned as it is and logged once. {@link SafeClient#fromDefaultConfig()} sets it.
+     */
+    public Builder tokenSource(TokenSource tokenSource) {
+      this.tokenSource = tokenSource;
+      return this;
+    }
+
+    /**
+     * The time source of every client-side wait (buckets, Retry-After, backoff, breaker). Tests
+     * pass a virtual clock; production keeps {@link PacingClock#SYSTEM}.
+     */
+    public Builder pacingClock(PacingClock clock) {
+      this.pacingClock = Objects.requireNonNull(clock);
       return this;
     }
 

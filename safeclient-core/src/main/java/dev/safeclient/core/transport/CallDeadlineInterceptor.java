@@ -1,0 +1,161 @@
+package dev.safeclient.core.transport;
+
+import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.Verb;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import okhttp3.Call;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+
+/**
+ * A deadline for each exchange of a non-watch call ({@code callTimeout}): from sending the request
+ * to the last byte of the answer. Per attempt, as client-go's {@code rest.Config.Timeout}, so that
+ * budget waits, retries and the pages of a paged list each get their own. Not OkHttp's client-wide
+ * {@code callTimeout}, which would also cut every watch; watches and long-running streams have
+ * none.
+ */
+public final class CallDeadlineInterceptor implements Interceptor {
+  /**
+   * How often overdue exchanges are looked for: a deadline fires up to this late. Sweeping beats a
+   * timer task per request, whose scheduling and wake-ups cost more than the rest of the pipeline.
+   */
+  static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  private static final Set<Exchange> OPEN = ConcurrentHashMap.newKeySet();
+  private static final AtomicBoolean SWEEPER_STARTED = new AtomicBoolean();
+
+  private final Duration timeout;
+
+  public CallDeadlineInterceptor(Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  /** One exchange being watched: cancelled (its whole call) once overdue. */
+  private static final class Exchange {
+    final Call call;
+    final long deadline;
+    final AtomicBoolean fired = new AtomicBoolean();
+
+    Exchange(Call call, long deadline) {
+      this.call = call;
+      this.deadline = deadline;
+    }
+
+    void done() {
+      OPEN.remove(this);
+    }
+  }
+
+  private static void startSweeper() {
+    if (!SWEEPER_STARTED.compareAndSet(false, true)) {
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              while (true) {
+                LockSupport.parkNanos(SWEEP_NANOS);
+                long now = System.nanoTime();
+                for (Exchange e : OPEN) {
+                  if (now - e.deadline > 0 && e.fired.compareAndSet(false, true)) {
+                    OPEN.remove(e);
+                    e.call.cancel();
+                  }
+                }
+              }
+            },
+            "safeclient-call-deadline");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    if (timeout.isZero() || k.verb() == Verb.WATCH || k.isLongRunningStream()) {
+      return chain.proceed(chain.request());
+    }
+    startSweeper();
+    Exchange exchange = new Exchange(chain.call(), System.nanoTime() + timeout.toNanos());
+    OPEN.add(exchange);
+    Response response;
+    try {
+      response = chain.proceed(chain.request());
+    } catch (IOException e) {
+      exchange.done();
+      throw exchange.fired.get() ? timedOut(k, e) : e;
+    }
+    return response.newBuilder().body(new DeadlineBody(response.body(), exchange, k, this)).build();
+  }
+
+  SocketTimeoutException timedOut(KubeRequest k, IOException cause) {
+    SocketTimeoutException e =
+        new SocketTimeoutException(
+            "callTimeout of " + timeout.toMillis() + " ms elapsed for " + k.requestLine());
+    e.initCause(cause);
+    return e;
+  }
+
+  private static final class DeadlineBody extends ResponseBody {
+    private final ResponseBody delegate;
+    private final BufferedSource source;
+
+    DeadlineBody(
+        ResponseBody delegate, Exchange exchange, KubeRequest k, CallDeadlineInterceptor owner) {
+      this.delegate = delegate;
+      this.source =
+          Okio.buffer(
+              new ForwardingSource(delegate.source()) {
+                @Override
+                public long read(Buffer sink, long byteCount) throws IOException {
+                  long n;
+                  try {
+                    n = super.read(sink, byteCount);
+                  } catch (IOException e) {
+                    exchange.done();
+                    throw exchange.fired.get() ? owner.timedOut(k, e) : e;
+                  }
+                  if (n == -1) {
+                    exchange.done();
+                  }
+                  return n;
+                }
+
+                @Override
+                public void close() throws IOException {
+                  exchange.done();
+                  super.close();
+                }
+              });
+    }
+
+    @Override
+    public MediaType contentType() {
+      return delegate.contentType();
+    }
+
+    @Override
+    public long contentLength() {
+      return delegate.contentLength();
+    }
+
+    @Override
+    public BufferedSource source() {
+      return source;
+    }
+  }
+}
