@@ -228,10 +228,12 @@ public class DeclaredInformers implements SmartLifecycle {
       if (!properties.isLazy()) {
         throw e;
       }
+      RuntimeException cause = noClusterConfiguration(e);
       synchronized (lock) {
-        registrationFailure = e;
+        registrationFailure = cause;
       }
-      log.error("safeclient: the declared informers could not be registered: {}", e.getMessage());
+      log.error(
+          "safeclient: the declared informers could not be registered: {}", cause.getMessage());
       return;
     }
     factoryProvider.getObject().startAllRegisteredInformers();
@@ -244,6 +246,16 @@ public class DeclaredInformers implements SmartLifecycle {
               return t;
             });
     syncWatch.schedule(this::reportUnsynced, timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The missing configuration under Spring's bean-creation wrappers, if that is the cause. */
+  private static RuntimeException noClusterConfiguration(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof NoClusterConfigurationException n) {
+        return n;
+      }
+    }
+    return e;
   }
 
   /** Logs every declared informer still not synced; runs once, at the sync timeout. */
