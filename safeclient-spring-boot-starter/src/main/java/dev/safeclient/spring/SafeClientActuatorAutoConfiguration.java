@@ -32,7 +32,7 @@ import org.springframework.context.annotation.Bean;
 public class SafeClientActuatorAutoConfiguration {
 
   @Bean
-  @ConditionalOnEnabledHealthIndicator("safeclientInformers")
+  @ConditionalOnEnabledHealthIndicator("safeclient-informers")
   @ConditionalOnMissingBean(name = "safeclientInformersHealthIndicator")
   public InformerHealthIndicator safeclientInformersHealthIndicator(
       DeclaredInformers declared,
@@ -42,7 +42,7 @@ public class SafeClientActuatorAutoConfiguration {
   }
 
   @Bean
-  @ConditionalOnEnabledHealthIndicator("safeclientInformers")
+  @ConditionalOnEnabledHealthIndicator("safeclient-informers")
   public static HealthEndpointGroupsPostProcessor safeclientInformerReadinessGroup() {
     return new InformerReadinessGroup();
   }
