@@ -1,11 +1,24 @@
 package dev.safeclient.core;
 
+import dev.safeclient.core.auth.CredentialRefreshInterceptor;
+import dev.safeclient.core.auth.DefaultConfig;
+import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.budget.BudgetInterceptor;
+import dev.safeclient.core.budget.InFlightInterceptor;
+import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.core.budget.StoredCounts;
+import dev.safeclient.core.metrics.MetricsInterceptor;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.core.retry.OverloadBreakerInterceptor;
+import dev.safeclient.core.retry.RetryAfterInterceptor;
+import dev.safeclient.core.retry.RetryInterceptor;
+import dev.safeclient.core.transport.CallDeadlineInterceptor;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiClient;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,12 +41,13 @@ public final class SafeClient {
   private final SafeApiClient apiClient;
   private final SafeApiClient consistentApiClient;
   private final SafeApiClient libraryApiClient;
+  private final StoredCounts storedCounts = new StoredCounts();
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
     this.config = config;
     this.warnings = new WarningChannel(config.warningListener(), config.metrics());
-    this.pipeline = buildPipeline(base, config);
+    this.pipeline = buildPipeline(base, config, warnings, storedCounts);
     this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent());
     this.consistentApiClient =
         new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent());
@@ -45,14 +59,45 @@ public final class SafeClient {
    * The chain, outermost first, one concern per link: classify → lint/rewrite → budget →
    * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
    */
-  private static OkHttpClient buildPipeline(ApiClient base, SafeClientConfig config) {
+  private static OkHttpClient buildPipeline(
+      ApiClient base, SafeClientConfig config, WarningChannel warnings, StoredCounts storedCounts) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
             // OkHttp would replay requests below our interceptors and outside the budgets.
             .retryOnConnectionFailure(false)
             .pingInterval(config.pingInterval());
+    SafeClientMetrics metrics = config.metrics();
+    PacingClock clock = config.pacingClock();
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    // budgets / breaker / retry: each retry goes down through all of them again.
+    b.addInterceptor(new RetryInterceptor(clock, metrics));
+    b.addInterceptor(new CredentialRefreshInterceptor(config.tokenSource(), metrics));
+    if (config.breakerEnabled()) {
+      b.addInterceptor(
+          new OverloadBreakerInterceptor(
+              config.breakerOpenDuration(),
+              config.breakerFailureRateThreshold(),
+              config.maxBudgetWait(),
+              clock,
+              metrics));
+    }
+    b.addInterceptor(new RetryAfterInterceptor(clock, warnings, metrics));
+    b.addInterceptor(
+        new BudgetInterceptor(
+            config.qps(),
+            config.burst(),
+            config.listCostPerSecond(),
+            config.maxBudgetWait(),
+            storedCounts,
+            metrics,
+            clock));
+    b.addInterceptor(
+        new InFlightInterceptor(
+            config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics));
+    b.addInterceptor(new CallDeadlineInterceptor(config.callTimeout()));
+    // metrics: innermost, one count per HTTP exchange.
+    b.addInterceptor(new MetricsInterceptor(metrics));
     return b.build();
   }
 
@@ -63,6 +108,23 @@ public final class SafeClient {
 
   public static Builder builder(ApiClient base) {
     return new Builder(base);
+  }
+
+  /**
+   * A client with the defaults, built from this process's own configuration: {@code $KUBECONFIG},
+   * else {@code ~/.kube/config}, else the in-cluster service account, whose token file is re-read
+   * as the kubelet rotates it. A 401 refreshes the credentials (re-reads the token, re-runs a
+   * kubeconfig exec plugin) and replays once. Never falls back to {@code http://localhost:8080}: no
+   * configuration is an {@link IOException}.
+   */
+  public static SafeClient fromDefaultConfig() throws IOException {
+    return builderFromDefaultConfig().build();
+  }
+
+  /** As {@link #fromDefaultConfig()}, for further options before {@code build()}. */
+  public static Builder builderFromDefaultConfig() throws IOException {
+    DefaultConfig found = DefaultConfig.load();
+    return builder(found.apiClient()).tokenSource(found.tokenSource());
   }
 
   /** The safe default view: an official {@link ApiClient} for every generated API. */
@@ -94,6 +156,14 @@ public final class SafeClient {
 
   public WarningChannel warnings() {
     return warnings;
+  }
+
+  /**
+   * The objects stored per resource as this client knows them, for the list-cost budget. Informers
+   * report the size of their collection here.
+   */
+  public StoredCounts storedCounts() {
+    return storedCounts;
   }
 
   /** The base client this one wraps. */
@@ -132,9 +202,14 @@ public final class SafeClient {
     // client-go's HTTP/2 ReadIdleTimeout: detects a half-open connection within a minute.
     Duration pingInterval = Duration.ofSeconds(30);
     boolean breakerEnabled = true;
-    // Long enough for APF's Retry-After (up to 32 s) to pass; jittered per client at use.
-    Duration breakerOpenDuration = Duration.ofSeconds(30);
+    // Short: the Retry-After memory already paces an APF storm; the breaker is for overload the
+    // server cannot express (503s, timeouts), and every open second delays recovery. Jittered per
+    // client to [5, 7.5) s.
+    Duration breakerOpenDuration = Duration.ofSeconds(5);
+    // Half of the last 20 calls signalling overload: one slow second is not enough to open it.
     float breakerFailureRateThreshold = 50f;
+    TokenSource tokenSource;
+    PacingClock pacingClock = PacingClock.SYSTEM;
 
     private Builder(ApiClient base) {
       this.base = Objects.requireNonNull(base, "base");
@@ -276,6 +351,24 @@ public final class SafeClient {
         throw new IllegalArgumentException("breakerFailureRateThreshold in (0, 100]: " + percent);
       }
       this.breakerFailureRateThreshold = percent;
+      return this;
+    }
+
+    /**
+     * Where fresh credentials come from after a 401 (one refresh, one replay). Without one, a 401
+     * is returned as it is and logged once. {@link SafeClient#fromDefaultConfig()} sets it.
+     */
+    public Builder tokenSource(TokenSource tokenSource) {
+      this.tokenSource = tokenSource;
+      return this;
+    }
+
+    /**
+     * The time source of every client-side wait (buckets, Retry-After, backoff, breaker). Tests
+     * pass a virtual clock; production keeps {@link PacingClock#SYSTEM}.
+     */
+    public Builder pacingClock(PacingClock clock) {
+      this.pacingClock = Objects.requireNonNull(clock);
       return this;
     }
 

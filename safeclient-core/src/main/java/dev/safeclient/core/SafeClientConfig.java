@@ -1,5 +1,7 @@
 package dev.safeclient.core;
 
+import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import java.time.Duration;
 import java.util.Map;
@@ -32,6 +34,8 @@ public final class SafeClientConfig {
   private final boolean breakerEnabled;
   private final Duration breakerOpenDuration;
   private final float breakerFailureRateThreshold;
+  private final TokenSource tokenSource;
+  private final PacingClock pacingClock;
 
   SafeClientConfig(SafeClient.Builder b) {
     this.mode = b.mode;
@@ -55,6 +59,8 @@ public final class SafeClientConfig {
     this.breakerEnabled = b.breakerEnabled;
     this.breakerOpenDuration = b.breakerOpenDuration;
     this.breakerFailureRateThreshold = b.breakerFailureRateThreshold;
+    this.tokenSource = b.tokenSource;
+    this.pacingClock = b.pacingClock;
   }
 
   public SafetyMode mode() {
@@ -148,5 +154,14 @@ public final class SafeClientConfig {
 
   public float breakerFailureRateThreshold() {
     return breakerFailureRateThreshold;
+  }
+
+  /** Fresh credentials after a 401; null when the client was wrapped without a source. */
+  public TokenSource tokenSource() {
+    return tokenSource;
+  }
+
+  public PacingClock pacingClock() {
+    return pacingClock;
   }
 }

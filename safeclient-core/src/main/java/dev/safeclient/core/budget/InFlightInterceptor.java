@@ -1,0 +1,146 @@
+package dev.safeclient.core.budget;
+
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.Verb;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+
+/**
+ * Caps requests in flight: {@code maxInFlight} non-watch requests and {@code maxWatches} watches,
+ * each slot held until the response body is read or closed. Long-running streams (exec, attach,
+ * port-forward, proxy, followed logs) take no slot: they live as long as the user wants.
+ */
+public final class InFlightInterceptor implements Interceptor {
+  private final Semaphore requests;
+  private final Semaphore watches;
+  private final Duration maxWait;
+  private final SafeClientMetrics metrics;
+
+  public InFlightInterceptor(
+      int maxInFlight, int maxWatches, Duration maxWait, SafeClientMetrics metrics) {
+    this.requests = new Semaphore(maxInFlight, true);
+    this.watches = new Semaphore(maxWatches, true);
+    this.maxWait = maxWait;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    if (k.isLongRunningStream()) {
+      return chain.proceed(chain.request());
+    }
+    boolean watch = k.verb() == Verb.WATCH;
+    Semaphore slots = watch ? watches : requests;
+    String budget = watch ? "watches" : "in-flight";
+    long start = System.nanoTime();
+    try {
+      if (!slots.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw new BudgetExhaustedException(budget, maxWait, "no free slot for " + k.requestLine());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for an in-flight slot");
+    }
+    long waited = System.nanoTime() - start;
+    if (waited > BudgetInterceptor.REPORTED_WAIT_NANOS) {
+      metrics.throttleWait(budget, waited);
+    }
+    Slot slot = new Slot(slots);
+    try {
+      Response response = chain.proceed(chain.request());
+      return response.newBuilder().body(new SlotBody(response.body(), slot)).build();
+    } catch (IOException | RuntimeException | Error e) {
+      slot.release();
+      throw e;
+    }
+  }
+
+  /** The number of non-watch slots free now; for tests and diagnostics. */
+  int availableRequestSlots() {
+    return requests.availablePermits();
+  }
+
+  private static final class Slot {
+    private final Semaphore semaphore;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    Slot(Semaphore semaphore) {
+      this.semaphore = semaphore;
+    }
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        semaphore.release();
+      }
+    }
+  }
+
+  /** Frees the slot when the body is exhausted or closed, whichever comes first. */
+  private static final class SlotBody extends ResponseBody {
+    private final ResponseBody delegate;
+    private final Slot slot;
+    private final BufferedSource source;
+
+    SlotBody(ResponseBody delegate, Slot slot) {
+      this.delegate = delegate;
+      this.slot = slot;
+      this.source =
+          Okio.buffer(
+              new ForwardingSource(delegate.source()) {
+                @Override
+                public long read(Buffer sink, long byteCount) throws IOException {
+                  long n;
+                  try {
+                    n = super.read(sink, byteCount);
+                  } catch (IOException e) {
+                    slot.release();
+                    throw e;
+                  }
+                  if (n == -1) {
+                    slot.release();
+                  }
+                  return n;
+                }
+
+                @Override
+                public void close() throws IOException {
+                  try {
+                    super.close();
+                  } finally {
+                    slot.release();
+                  }
+                }
+              });
+    }
+
+    @Override
+    public MediaType contentType() {
+      return delegate.contentType();
+    }
+
+    @Override
+    public long contentLength() {
+      return delegate.contentLength();
+    }
+
+    @Override
+    public BufferedSource source() {
+      return source;
+    }
+  }
+}

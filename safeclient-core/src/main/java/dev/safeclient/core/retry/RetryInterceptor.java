@@ -1,0 +1,180 @@
+package dev.safeclient.core.retry;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.Verb;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retries the way client-go does: only when the server said when ({@code Retry-After}), plus
+ * requests that provably never left. Each attempt goes down the chain again, so it takes a budget
+ * token again and passes the breaker and the Retry-After memory.
+ *
+ * <ul>
+ *   <li>Any verb: a 429 from APF or the max-in-flight filter (not executed); a request that never
+ *       reached the server ({@link NeverSent}).
+ *   <li>Safe verbs only (GET, LIST, opening a WATCH), and writes that are idempotent by
+ *       construction: a 5xx with Retry-After; the "storage is (re)initializing" 429.
+ *   <li>Never: a 5xx without Retry-After; a write answered 500/504 (a ServerTimeout's outcome is
+ *       unknown: a retry could duplicate a generateName create); a PodDisruptionBudget 429; SC101's
+ *       504 ResourceVersionTooLarge.
+ * </ul>
+ *
+ * <p>The library's own calls (the informer) and long-running streams bypass this link.
+ */
+public final class RetryInterceptor implements okhttp3.Interceptor {
+  private static final Logger log = LoggerFactory.getLogger(RetryInterceptor.class);
+
+  /** client-go's rest client: at most 10 attempts. */
+  static final int MAX_ATTEMPTS = 10;
+
+  private static final MediaType APPLY_PATCH = MediaType.get("application/apply-patch+yaml");
+
+  private final PacingClock clock;
+  private final SafeClientMetrics metrics;
+
+  public RetryInterceptor(PacingClock clock, SafeClientMetrics metrics) {
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    KubeRequest k = ClassifyInterceptor.classified(request);
+    if (k.origin() == CallOrigin.LIBRARY || k.isLongRunningStream()) {
+      return chain.proceed(request);
+    }
+    boolean replayable = request.body() == null || !request.body().isOneShot();
+    for (int attempt = 1; ; attempt++) {
+      Response response;
+      try {
+        response = chain.proceed(request);
+      } catch (IOException e) {
+        String reason = NeverSent.reason(e);
+        if (reason == null || !replayable || attempt >= MAX_ATTEMPTS) {
+          throw e;
+        }
+        pause(Backoff.delayNanos(attempt - 1), "never-sent/" + reason, k, attempt);
+        continue;
+      }
+      if (response.code() < 429 || response.header("Retry-After") == null) {
+        return response; // the server did not say when: not retried
+      }
+      ServerAnswer answer = ServerAnswer.of(response);
+      String reason = retryReason(k, request, answer);
+      if (reason == null || !replayable || attempt >= MAX_ATTEMPTS) {
+        return response;
+      }
+      response.close();
+      long serverAsked =
+          TimeUnit.SECONDS.toNanos(
+              Math.min(
+                  answer.retryAfterSeconds().orElse(0), RetryAfterInterceptor.MAX_WINDOW_SECONDS));
+      pause(Math.max(serverAsked, Backoff.delayNanos(attempt - 1)), reason, k, attempt);
+    }
+  }
+
+  /** Why this answer may be retried, or null. Retry-After is present. */
+  static String retryReason(KubeRequest k, Request request, ServerAnswer answer) {
+    OptionalLong ra = answer.retryAfterSeconds();
+    if (ra.isEmpty()) {
+      return null;
+    }
+    boolean safe = isSafe(k) || idempotentByConstruction(k, request);
+    int code = answer.code();
+    if (code == 429) {
+      if (answer.isDisruptionBudgetBlocked()) {
+        return null;
+      }
+      if (answer.isStorageInitializing()) {
+        return safe ? "initializing" : null;
+      }
+      return "429";
+    }
+    if (code >= 500 && code <= 599) {
+      if (answer.isResourceVersionTooLarge()) {
+        return null; // SC101 falls back to a consistent read itself
+      }
+      return safe ? String.valueOf(code) : null;
+    }
+    return null;
+  }
+
+  static boolean isSafe(KubeRequest k) {
+    if (k.verb().isSafeRead()) {
+      return true;
+    }
+    return k.verb() == Verb.NON_RESOURCE && (k.method().equals("GET") || k.method().equals("HEAD"));
+  }
+
+  /**
+   * A write whose repetition cannot do anything twice: an update carrying {@code
+   * metadata.resourceVersion} (a second one fails with 409 if the first succeeded), or server-side
+   * apply (declarative: applying the same intent again is a no-op).
+   */
+  static boolean idempotentByConstruction(KubeRequest k, Request request) {
+    RequestBody body = request.body();
+    if (body == null) {
+      return false;
+    }
+    MediaType type = body.contentType();
+    if (k.verb() == Verb.PATCH) {
+      return type != null
+          && type.type().equals(APPLY_PATCH.type())
+          && type.subtype().equals(APPLY_PATCH.subtype());
+    }
+    if (k.verb() != Verb.UPDATE || body.isOneShot()) {
+      return false;
+    }
+    try {
+      Buffer buf = new Buffer();
+      body.writeTo(buf);
+      JsonElement root = JsonParser.parseString(buf.readUtf8());
+      if (!root.isJsonObject()) {
+        return false;
+      }
+      JsonElement meta = root.getAsJsonObject().get("metadata");
+      if (meta == null || !meta.isJsonObject()) {
+        return false;
+      }
+      JsonElement rv = ((JsonObject) meta).get("resourceVersion");
+      return rv != null && rv.isJsonPrimitive() && !rv.getAsString().isEmpty();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void pause(long nanos, String reason, KubeRequest k, int attempt) throws IOException {
+    metrics.retry(reason);
+    log.debug(
+        "retrying {} after {} ms ({}; attempt {} of {})",
+        k.requestLine(),
+        TimeUnit.NANOSECONDS.toMillis(nanos),
+        reason,
+        attempt + 1,
+        MAX_ATTEMPTS);
+    try {
+      clock.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while backing off");
+    }
+  }
+}
