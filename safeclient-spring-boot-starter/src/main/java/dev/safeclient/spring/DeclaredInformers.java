@@ -36,14 +36,7 @@ public class DeclaredInformers implements SmartLifecycle {
 
   /** One declared informer, as registered. */
   public record Declared(
-      String name, boolean required, SharedIndexInformer<? extends KubernetesObject> informer) {
-    /**
-     * The informer's own health, when the informer module exposes it through the informer itself.
-     */
-    public Optional<InformerHealth> health() {
-      return informer instanceof InformerHealth h ? Optional.of(h) : Optional.empty();
-    }
-  }
+      String name, boolean required, SharedIndexInformer<? extends KubernetesObject> informer) {}
 
   private final ObjectProvider<SafeInformerFactory> factoryProvider;
   private final SafeClientProperties properties;
@@ -108,6 +101,11 @@ public class DeclaredInformers implements SmartLifecycle {
   /** When {@link #start()} ran, if it has. */
   public Optional<Instant> startedAt() {
     return Optional.ofNullable(startedAt);
+  }
+
+  /** The health the factory keeps for a declared informer. */
+  public Optional<InformerHealth> health(Declared d) {
+    return factoryProvider.getObject().health(d.informer());
   }
 
   /** A declared informer has not synced within the sync timeout, and this was reported. */

@@ -68,7 +68,7 @@ public class InformerHealthIndicator implements HealthIndicator {
         if (declared.syncOverdue(d)) {
           detail.put("syncOverdue", true);
         }
-        Optional<InformerHealth> h = d.health();
+        Optional<InformerHealth> h = declared.health(d);
         h.ifPresent(
             health -> {
               shown.add(health);
@@ -125,10 +125,10 @@ public class InformerHealthIndicator implements HealthIndicator {
     h.lastSyncTime().ifPresent(t -> detail.put("lastSyncTime", t.toString()));
     detail.put("watchConnected", h.watchConnected());
     detail.put("bookmarkSeen", h.bookmarkSeen());
-    // Staleness is armed only after a first bookmark: an etcd-served watch never sends one.
-    if (h.bookmarkSeen()) {
-      h.sinceLastEvent().ifPresent(s -> detail.put("staleness", s.toString()));
-    }
+    detail.put("staleness", h.staleness().toString());
+    // The readiness opt-in reads this, and only after a first bookmark: an etcd-served watch
+    // never sends one, so its quiet is no sign of trouble.
+    h.sinceLastEvent().ifPresent(s -> detail.put("sinceLastEvent", s.toString()));
     detail.put("relists", h.relists());
   }
 }

@@ -113,6 +113,7 @@ class ActuatorTest {
           pods.bookmarkSeen = true;
           pods.watchConnected = false;
           pods.sinceLastEvent = Duration.ofHours(1);
+          pods.staleness = Duration.ofHours(1);
           assertThat(endpoint.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
           @SuppressWarnings("unchecked")
           Map<String, Object> podDetail =
@@ -121,6 +122,7 @@ class ActuatorTest {
                       .get("pods");
           assertThat(podDetail)
               .containsEntry("staleness", "PT1H")
+              .containsEntry("sinceLastEvent", "PT1H")
               .containsEntry("watchConnected", false)
               .containsEntry("synced", true);
           // Liveness never looks at informers.

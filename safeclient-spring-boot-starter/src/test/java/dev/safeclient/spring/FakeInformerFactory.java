@@ -42,6 +42,7 @@ class FakeInformerFactory extends SafeInformerFactory {
     volatile boolean watchConnected;
     volatile Duration sinceLastEvent;
     volatile long relists;
+    volatile Duration staleness = Duration.ZERO;
 
     FakeState(String name) {
       this.name = name;
@@ -80,6 +81,11 @@ class FakeInformerFactory extends SafeInformerFactory {
     @Override
     public long relists() {
       return relists;
+    }
+
+    @Override
+    public Duration staleness() {
+      return staleness;
     }
   }
 
@@ -144,6 +150,11 @@ class FakeInformerFactory extends SafeInformerFactory {
   @Override
   public void stopAllRegisteredInformers() {
     stops.incrementAndGet();
+  }
+
+  @Override
+  public Optional<InformerHealth> health(SharedIndexInformer<?> informer) {
+    return informer instanceof InformerHealth h ? Optional.of(h) : Optional.empty();
   }
 
   @Override
