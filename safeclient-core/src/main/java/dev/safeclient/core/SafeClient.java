@@ -319,7 +319,10 @@ public final class SafeClient {
 
     /** The longest a request waits for a budget before {@code BudgetExhaustedException}. */
     public Builder maxBudgetWait(Duration maxWait) {
-      this.maxBudgetWait = Objects.requireNonNull(maxWait);
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException("maxBudgetWait must be >= 0: " + maxWait);
+      }
+      this.maxBudgetWait = maxWait;
       return this;
     }
 

@@ -64,7 +64,11 @@ final class TokenBucket {
     long scaled = Math.max(1, Math.round(tokens * SCALE));
     long now = clock.nanoTime();
     long first = Math.min(scaled, capacity);
-    if (!bucket.asBlocking().tryConsume(first, maxWait, sleeper)) {
+    boolean admitted =
+        maxWait.isZero() || maxWait.isNegative()
+            ? bucket.tryConsume(first)
+            : bucket.asBlocking().tryConsume(first, maxWait, sleeper);
+    if (!admitted) {
       return -1;
     }
     if (scaled > first) {

@@ -70,17 +70,16 @@ public final class RetryAfterInterceptor implements Interceptor {
 
   private void waitOutWindow(KubeRequest k, String host, String flow) throws IOException {
     long now = clock.nanoTime();
-    long end = Long.MIN_VALUE;
+    long wait = 0;
     String pl = priorityLevels.get(flow);
     if (pl != null) {
-      end = windowEnds.getOrDefault(host + " " + pl, Long.MIN_VALUE);
+      wait = remaining(host + " " + pl, now);
     }
     // Leases keep their own priority level (leader election), so a host-wide window from the
     // max-in-flight filter must not cost this client its lease.
     if (!BudgetInterceptor.isLease(k)) {
-      end = Math.max(end, windowEnds.getOrDefault(host + " " + WHOLE_HOST, Long.MIN_VALUE));
+      wait = Math.max(wait, remaining(host + " " + WHOLE_HOST, now));
     }
-    long wait = end - now;
     if (wait <= 0) {
       return;
     }
@@ -95,6 +94,11 @@ public final class RetryAfterInterceptor implements Interceptor {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting out a Retry-After");
     }
+  }
+
+  private long remaining(String key, long now) {
+    Long end = windowEnds.get(key);
+    return end == null ? 0 : end - now;
   }
 
   private void remember(KubeRequest k, String host, String pl, ServerAnswer answer) {

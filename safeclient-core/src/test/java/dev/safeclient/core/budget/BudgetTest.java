@@ -1,0 +1,248 @@
+package dev.safeclient.core.budget;
+
+import static dev.safeclient.core.ScriptedServer.POD;
+import static dev.safeclient.core.ScriptedServer.POD_LIST;
+import static dev.safeclient.core.ScriptedServer.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.safeclient.core.RecordingMetrics;
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.VirtualClock;
+import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.ListPage;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoordinationV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.junit5.StartStop;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BudgetTest {
+  @StartStop final MockWebServer server = new MockWebServer();
+  final VirtualClock clock = new VirtualClock();
+  final ScriptedServer script = new ScriptedServer(clock);
+  final RecordingMetrics metrics = new RecordingMetrics();
+
+  @BeforeEach
+  void setUp() {
+    server.setDispatcher(script);
+    script.otherwise(
+        r ->
+            ok(
+                r.getTarget().contains("/pods/") || r.getTarget().contains("/leases/")
+                    ? POD
+                    : POD_LIST));
+  }
+
+  ApiClient base() {
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    return base;
+  }
+
+  SafeClient.Builder safe() {
+    return SafeClient.builder(base()).metrics(metrics).pacingClock(clock);
+  }
+
+  @Test
+  void qps5Burst10Takes18SecondsOfBudgetFor100Calls() throws Exception {
+    CoreV1Api api = new CoreV1Api(safe().qps(5).burst(10).build().apiClient());
+    long start = clock.nanoTime();
+
+    for (int i = 0; i < 100; i++) {
+      api.readNamespacedPod("p1", "default").execute();
+    }
+
+    // 10 from the burst, then 90 at 5/s.
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(17_900), Duration.ofMillis(18_100));
+    assertThat(script.count()).isEqualTo(100);
+  }
+
+  @Test
+  void aRequestThatWouldWaitTooLongFailsTypedAndIsNotSent() throws Exception {
+    CoreV1Api api =
+        new CoreV1Api(
+            safe().qps(1).burst(1).maxBudgetWait(Duration.ofMillis(500)).build().apiClient());
+    api.readNamespacedPod("p1", "default").execute();
+
+    assertThatThrownBy(() -> api.readNamespacedPod("p1", "default").execute())
+        .isInstanceOf(ApiException.class)
+        .hasRootCauseInstanceOf(BudgetExhaustedException.class)
+        .rootCause()
+        .hasMessageContaining("qps");
+    assertThat(script.count()).isEqualTo(1);
+  }
+
+  @Test
+  void leaseCallsHaveTheirOwnBucket() throws Exception {
+    SafeClient client = safe().qps(0.01).burst(1).maxBudgetWait(Duration.ZERO).build();
+    new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
+    long start = clock.nanoTime();
+
+    CoordinationV1Api leases = new CoordinationV1Api(client.apiClient());
+    for (int i = 0; i < 5; i++) {
+      leases.readNamespacedLease("leader", "kube-system").execute();
+    }
+
+    assertThat(clock.since(start)).isZero();
+    assertThatThrownBy(
+            () -> new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute())
+        .hasRootCauseInstanceOf(BudgetExhaustedException.class);
+  }
+
+  @Test
+  void listCostBudgetSlowsBigListsAndNotSmallGets() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
+    client.storedCounts().report("pods", 150_000);
+    CoreV1Api api = new CoreV1Api(client.apiClient());
+
+    long start = clock.nanoTime();
+    for (int i = 0; i < 50; i++) {
+      api.readNamespacedPod("p1", "default").execute();
+    }
+    assertThat(clock.since(start)).as("GETs are not list-charged").isZero();
+
+    start = clock.nanoTime();
+    for (int i = 0; i < 6; i++) {
+      // A node-scoped list: selectors do not make it cheaper for APF.
+      api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
+    }
+    // 10 seats each; 20 in the bucket, then 5 seats/s: lists 3..6 wait 2 s each.
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(7_900), Duration.ofMillis(8_100));
+    assertThat(metrics.of("listCost")).containsOnly("pods 10").hasSize(6);
+  }
+
+  @Test
+  void smallCollectionsCostOneSeat() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
+    client.storedCounts().report("configmaps", 40);
+    CoreV1Api api = new CoreV1Api(client.apiClient());
+    long start = clock.nanoTime();
+
+    for (int i = 0; i < 20; i++) {
+      api.listNamespacedConfigMap("default").execute();
+    }
+
+    assertThat(clock.since(start)).isZero();
+    assertThat(metrics.of("listCost")).containsOnly("configmaps 1");
+  }
+
+  @Test
+  void aPagedListIsChargedOnceUpFront() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
+    client.storedCounts().report("pods", 2_000);
+    OkHttpClient http = client.apiClient().getHttpClient();
+    String url = server.url("/api/v1/pods").toString();
+
+    long start = clock.nanoTime();
+    for (int page = 0; page < 4; page++) {
+      Request r =
+          new Request.Builder()
+              .url(url + "?limit=500" + (page == 0 ? "" : "&continue=c" + page))
+              .tag(CallOrigin.class, CallOrigin.USER)
+              .tag(ListPage.class, new ListPage(page, 500))
+              .build();
+      try (Response resp = http.newCall(r).execute()) {
+        assertThat(resp.code()).isEqualTo(200);
+      }
+    }
+
+    // 4 pages × 10 seats, admitted at page 0 (the bucket's 20 at once, 20 as debt): no page
+    // after the first waited.
+    assertThat(clock.since(start)).isZero();
+    assertThat(metrics.of("listCost")).containsExactly("pods 40");
+    assertThat(script.count()).isEqualTo(4);
+
+    // The debt slows the next list: 20 seats owed + 10 for it, at 5 seats/s. (The scripted empty
+    // page taught the client a count of 0: put the real one back.)
+    client.storedCounts().report("pods", 2_000);
+    long next = clock.nanoTime();
+    new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
+    assertThat(clock.since(next)).isBetween(Duration.ofMillis(5_900), Duration.ofMillis(6_100));
+  }
+
+  @Test
+  void storedCountIsLearntFromAnUnselectedListAnswer() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).build();
+    script.then(
+        ok(
+            "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"5\","
+                + "\"continue\":\"abc\",\"remainingItemCount\":1234},"
+                + "\"items\":[{\"metadata\":{\"name\":\"a\"}},{\"metadata\":{\"name\":\"b\"}}]}"));
+
+    new CoreV1Api(client.apiClient()).listPodForAllNamespaces().limit(2).execute();
+
+    assertThat(client.storedCounts().get("pods")).hasValue(1236);
+  }
+
+  @Test
+  void aSelectedOrNamespacedListTeachesNothing() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).build();
+    script.then(ok(POD_LIST)).then(ok(POD_LIST));
+    CoreV1Api api = new CoreV1Api(client.apiClient());
+
+    api.listPodForAllNamespaces().labelSelector("app=x").execute();
+    api.listNamespacedPod("default").execute();
+
+    assertThat(client.storedCounts().get("pods")).isEmpty();
+  }
+
+  @Test
+  void maxInFlightHoldsUnder50ConcurrentCallers() throws Exception {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            int now = inFlight.incrementAndGet();
+            peak.accumulateAndGet(now, Math::max);
+            Thread.sleep(20); // hold the slot long enough for callers to pile up
+            inFlight.decrementAndGet();
+            return ok(POD);
+          }
+        });
+    ApiClient base = base();
+    base.setHttpClient(base.getHttpClient().newBuilder().dispatcher(dispatcherFor(64)).build());
+    SafeClient client = SafeClient.builder(base).qps(10_000).burst(10_000).maxInFlight(5).build();
+    CoreV1Api api = new CoreV1Api(client.apiClient());
+
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    try {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        calls.add(pool.submit(() -> api.readNamespacedPod("p1", "default").execute()));
+      }
+      for (Future<?> f : calls) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(peak.get()).isLessThanOrEqualTo(5).isGreaterThanOrEqualTo(2);
+  }
+
+  private static okhttp3.Dispatcher dispatcherFor(int max) {
+    okhttp3.Dispatcher d = new okhttp3.Dispatcher();
+    d.setMaxRequests(max);
+    d.setMaxRequestsPerHost(max);
+    return d;
+  }
+}

@@ -1,0 +1,347 @@
+package dev.safeclient.core.retry;
+
+import static dev.safeclient.core.ScriptedServer.POD;
+import static dev.safeclient.core.ScriptedServer.POD_LIST;
+import static dev.safeclient.core.ScriptedServer.apf429;
+import static dev.safeclient.core.ScriptedServer.ok;
+import static dev.safeclient.core.ScriptedServer.status;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.safeclient.core.RecordingMetrics;
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.VirtualClock;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1Eviction;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodList;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.SocketFactory;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RetryTest {
+  @StartStop final MockWebServer server = new MockWebServer();
+  final VirtualClock clock = new VirtualClock();
+  final ScriptedServer script = new ScriptedServer(clock);
+  final RecordingMetrics metrics = new RecordingMetrics();
+  final List<SafetyWarning> warnings = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    server.setDispatcher(script);
+  }
+
+  ApiClient base() {
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    return base;
+  }
+
+  SafeClient.Builder safe(ApiClient base) {
+    // Budgets out of the way: these tests are about retries.
+    return SafeClient.builder(base)
+        .qps(1000)
+        .burst(1000)
+        .listCostPerSecond(1000)
+        .callTimeout(Duration.ofSeconds(10))
+        .metrics(metrics)
+        .warningListener(warnings::add)
+        .pacingClock(clock);
+  }
+
+  CoreV1Api core() {
+    return new CoreV1Api(safe(base()).build().apiClient());
+  }
+
+  static V1Pod newPod() {
+    return new V1Pod().metadata(new V1ObjectMeta().generateName("job-"));
+  }
+
+  @Test
+  void apf429WithRetryAfterIsRetriedNoSoonerThanAskedAndSucceeds() throws Exception {
+    script.then(apf429(2)).then(ok(POD));
+
+    V1Pod pod = core().readNamespacedPod("p1", "default").execute();
+
+    assertThat(pod.getMetadata().getName()).isEqualTo("p1");
+    List<ScriptedServer.Seen> seen = script.seen();
+    assertThat(seen).hasSize(2);
+    // max(Retry-After, first backoff < 100 ms): exactly the 2 s asked.
+    assertThat(Duration.ofNanos(seen.get(1).atNanos() - seen.get(0).atNanos()))
+        .isBetween(Duration.ofSeconds(2), Duration.ofMillis(2_100));
+    assertThat(seen.get(1).request().getTarget()).isEqualTo("/api/v1/namespaces/default/pods/p1");
+    assertThat(metrics.of("retry")).containsExactly("429");
+    // SC202 names the flow, so an operator can find it.
+    assertThat(warnings).extracting(SafetyWarning::ruleId).containsExactly("SC202");
+    assertThat(warnings.get(0).message()).contains("fs-uid-1").contains("pl-uid-1");
+  }
+
+  @Test
+  void givesUpAfterTenAttemptsWithTheLastStatus() {
+    script.otherwise(r -> apf429(1));
+    long start = clock.nanoTime();
+
+    assertThatThrownBy(() -> core().readNamespacedPod("p1", "default").execute())
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(429);
+              assertThat(e.getResponseBody()).contains("TooManyRequests");
+            });
+    assertThat(script.count()).isEqualTo(10);
+    assertThat(metrics.of("retry")).hasSize(9);
+    // Each of the 9 waits is max(Retry-After 1 s, backoff capped at 10 s).
+    assertThat(clock.since(start)).isBetween(Duration.ofSeconds(9), Duration.ofSeconds(90));
+  }
+
+  @Test
+  void createAnsweredServerTimeoutWithRetryAfterIsNotRetried() {
+    script.then(
+        status(
+            500,
+            "ServerTimeout",
+            "The POST operation against Pod could not be completed",
+            null,
+            2L,
+            true));
+
+    assertThatThrownBy(() -> core().createNamespacedPod("default", newPod()).execute())
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(500));
+    assertThat(script.count()).isEqualTo(1);
+    assertThat(metrics.of("retry")).isEmpty();
+  }
+
+  @Test
+  void updateWithResourceVersionPreconditionIsRetriedAfterServerTimeout() throws Exception {
+    script.then(status(500, "ServerTimeout", "etcd unreachable", null, 1L, true)).then(ok(POD));
+    V1Pod pod =
+        new V1Pod()
+            .metadata(new V1ObjectMeta().name("p1").namespace("default").resourceVersion("7"));
+
+    core().replaceNamespacedPod("p1", "default", pod).execute();
+
+    assertThat(script.count()).isEqualTo(2);
+    assertThat(script.seen().get(1).request().getMethod()).isEqualTo("PUT");
+  }
+
+  @Test
+  void getAnswered503WithoutRetryAfterIsNotRetried() {
+    script.then(status(503, "ServiceUnavailable", "unavailable", null, null, true));
+
+    assertThatThrownBy(() -> core().readNamespacedPod("p1", "default").execute())
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(503));
+    assertThat(script.count()).isEqualTo(1);
+  }
+
+  @Test
+  void getAnswered503WithRetryAfterIsRetried() throws Exception {
+    script.then(status(503, "ServiceUnavailable", "unavailable", null, 1L, true)).then(ok(POD));
+
+    core().readNamespacedPod("p1", "default").execute();
+
+    assertThat(script.count()).isEqualTo(2);
+    assertThat(metrics.of("retry")).containsExactly("503");
+  }
+
+  @Test
+  void postWhoseConnectionWasRefusedIsRetried() throws Exception {
+    AtomicInteger connects = new AtomicInteger();
+    ApiClient base = base();
+    base.setHttpClient(
+        base.getHttpClient().newBuilder().socketFactory(new RefuseFirst(connects)).build());
+    script.then(
+        new mockwebserver3.MockResponse.Builder()
+            .code(201)
+            .addHeader("Content-Type", "application/json")
+            .body(POD)
+            .build());
+
+    V1Pod created =
+        new CoreV1Api(safe(base).build().apiClient())
+            .createNamespacedPod("default", newPod())
+            .execute();
+
+    assertThat(created.getMetadata().getName()).isEqualTo("p1");
+    assertThat(connects.get()).isEqualTo(2);
+    assertThat(script.count()).isEqualTo(1);
+    assertThat(script.seen().get(0).request().getMethod()).isEqualTo("POST");
+    assertThat(metrics.of("retry")).containsExactly("never-sent/connect");
+  }
+
+  @Test
+  void aNaiveLoopAfterA429SendsNothingForTheWholeWindow() {
+    // 12 rejections: the first call spends its 10 attempts, the second gets 2 more, then 200.
+    script.then(12, apf429(3)).otherwise(r -> ok(POD_LIST));
+    CoreV1Api api = core();
+
+    int calls = 0;
+    while (true) { // the loop found in real agents: on error, log and go again at once
+      calls++;
+      try {
+        api.listNamespacedPod("default").execute();
+        break;
+      } catch (ApiException e) {
+        assertThat(e.getCode()).isEqualTo(429);
+      }
+    }
+
+    assertThat(calls).isEqualTo(2);
+    List<ScriptedServer.Seen> seen = script.seen();
+    assertThat(seen).hasSize(13);
+    for (int i = 1; i < seen.size(); i++) {
+      assertThat(seen.get(i).atNanos() - seen.get(i - 1).atNanos())
+          .as("gap before request %d", i)
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(3).toNanos())
+          .isLessThanOrEqualTo(Duration.ofSeconds(10).toNanos()); // the backoff cap
+    }
+  }
+
+  @Test
+  void anotherCallOfTheSameFlowWaitsOutARetryAfterItDidNotGet() throws Exception {
+    // The informer's calls are not retried, but the window they got applies to everyone.
+    script.then(apf429(3)).otherwise(r -> ok(POD_LIST));
+    SafeClient client = safe(base()).build();
+
+    assertThatThrownBy(
+            () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
+        .isInstanceOf(ApiException.class);
+    new CoreV1Api(client.apiClient()).listNamespacedPod("default").execute();
+
+    List<ScriptedServer.Seen> seen = script.seen();
+    assertThat(seen).hasSize(2);
+    assertThat(Duration.ofNanos(seen.get(1).atNanos() - seen.get(0).atNanos()))
+        .isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void libraryCallsAreNotRetried() {
+    script.otherwise(r -> apf429(1));
+    SafeClient client = safe(base()).build();
+
+    assertThatThrownBy(
+            () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
+        .isInstanceOf(ApiException.class);
+    assertThat(script.count()).isEqualTo(1);
+  }
+
+  @Test
+  void evictionBlockedByDisruptionBudgetIsNotRetried() {
+    script.then(
+        status(
+            429,
+            "TooManyRequests",
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            "DisruptionBudget",
+            1L,
+            true));
+    V1Eviction eviction =
+        new V1Eviction().metadata(new V1ObjectMeta().name("p1").namespace("default"));
+
+    assertThatThrownBy(
+            () -> core().createNamespacedPodEviction("p1", "default", eviction).execute())
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(429));
+    assertThat(script.count()).isEqualTo(1);
+    assertThat(warnings).isEmpty(); // not an APF rejection
+  }
+
+  @Test
+  void storageInitializing429IsRetriedForReadsAndDoesNotOpenTheBreaker() throws Exception {
+    // 15 answers: more than the breaker needs to judge (10) had they counted.
+    script
+        .then(15, status(429, "TooManyRequests", "storage is (re)initializing", null, 1L, true))
+        .otherwise(r -> ok(POD_LIST));
+    CoreV1Api api = core();
+
+    assertThatThrownBy(() -> api.listPodForAllNamespaces().execute())
+        .isInstanceOf(ApiException.class);
+    V1PodList list = api.listPodForAllNamespaces().execute();
+
+    assertThat(list.getItems()).isEmpty();
+    assertThat(script.count()).isEqualTo(16);
+    assertThat(metrics.of("retry")).hasSize(14).containsOnly("initializing");
+    assertThat(metrics.of("breaker")).doesNotContain("OPEN");
+  }
+
+  @Test
+  void storageInitializing429IsNotRetriedForWrites() {
+    script.then(status(429, "TooManyRequests", "storage is (re)initializing", null, 1L, true));
+
+    assertThatThrownBy(() -> core().createNamespacedPod("default", newPod()).execute())
+        .isInstanceOf(ApiException.class);
+    assertThat(script.count()).isEqualTo(1);
+  }
+
+  @Test
+  void resourceVersionTooLarge504IsNotRetried() {
+    script.then(
+        status(
+            504,
+            "Timeout",
+            "Too large resource version: 12, current: 10",
+            "ResourceVersionTooLarge",
+            1L,
+            true));
+
+    assertThatThrownBy(() -> core().listNamespacedPod("default").resourceVersion("12").execute())
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(504));
+    assertThat(script.count()).isEqualTo(1);
+  }
+
+  /** Refuses the first connection as a closed port would; then connects for real. */
+  static final class RefuseFirst extends SocketFactory {
+    private final AtomicInteger connects;
+
+    RefuseFirst(AtomicInteger connects) {
+      this.connects = connects;
+    }
+
+    @Override
+    public Socket createSocket() {
+      return new Socket() {
+        @Override
+        public void connect(SocketAddress endpoint, int timeout) throws IOException {
+          if (connects.incrementAndGet() == 1) {
+            throw new ConnectException("Connection refused");
+          }
+          super.connect(endpoint, timeout);
+        }
+      };
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress local, int localPort) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Socket createSocket(InetAddress a, int port, InetAddress local, int localPort) {
+      throw new UnsupportedOperationException();
+    }
+  }
+}
