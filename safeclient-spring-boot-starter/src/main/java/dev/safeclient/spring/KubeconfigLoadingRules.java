@@ -1,6 +1,7 @@
 package dev.safeclient.spring;
 
-import io.kubernetes.client.openapi.ApiClient;
+import dev.safeclient.core.auth.KubeConfigTokenSource;
+import dev.safeclient.core.auth.TokenFileSource;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.File;
@@ -47,7 +48,7 @@ final class KubeconfigLoadingRules {
     this.serviceAccountDir = serviceAccountDir;
   }
 
-  ApiClient load() {
+  KubernetesConnection load() {
     List<String> lookedAt = new ArrayList<>();
     if (explicitKubeconfig != null) {
       File file = new File(explicitKubeconfig);
@@ -115,7 +116,7 @@ final class KubeconfigLoadingRules {
     throw new NoClusterConfigurationException(lookedAt);
   }
 
-  private ApiClient fromKubeconfig(File file) {
+  private KubernetesConnection fromKubeconfig(File file) {
     try (Reader reader = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
       KubeConfig kc = KubeConfig.loadKubeConfig(reader);
       // Relative certificate and key paths are resolved against the file, as kubectl does.
@@ -129,18 +130,24 @@ final class KubeconfigLoadingRules {
             List.of(file + ": its current context names no cluster server"));
       }
       log.info("Kubernetes configuration from {} (server {})", file, kc.getServer());
-      return ClientBuilder.kubeconfig(kc).build();
+      // Core's source re-reads the file's current context on a 401 (or re-runs its exec plugin);
+      // with another context chosen it would fetch the wrong user's token, so none then.
+      return new KubernetesConnection(
+          ClientBuilder.kubeconfig(kc).build(),
+          context == null ? new KubeConfigTokenSource(file.toPath()) : null,
+          file.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read kubeconfig " + file, e);
     }
   }
 
-  private static ApiClient inCluster(String host, String port, Path token, Path ca) {
+  private static KubernetesConnection inCluster(String host, String port, Path token, Path ca) {
     try {
       log.info("Kubernetes configuration from the in-cluster service account ({}:{})", host, port);
-      // ClientBuilder.cluster() reads the same variables and paths, and reloads the token file as
-      // the kubelet rotates it.
-      return ClientBuilder.cluster().build();
+      // ClientBuilder.cluster() reads the same variables and paths; the token file is re-read on
+      // a 401, as the kubelet rotates it.
+      return new KubernetesConnection(
+          ClientBuilder.cluster().build(), new TokenFileSource(token), "in-cluster");
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the service account at " + token + ", " + ca, e);
     }

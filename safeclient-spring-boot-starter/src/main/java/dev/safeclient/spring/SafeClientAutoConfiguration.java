@@ -1,6 +1,7 @@
 package dev.safeclient.spring;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.informer.SafeInformerFactory;
 import io.kubernetes.client.openapi.ApiClient;
@@ -30,6 +31,8 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  *
  * <ul>
  *   <li>an {@link ApiClient} of the user's becomes the base that {@link SafeClient} wraps;
+ *   <li>a {@link TokenSource} of the user's answers 401s (else the kubeconfig's or service
+ *       account's, when the starter found the base client itself);
  *   <li>a {@link SafeClient};
  *   <li>a {@code @Primary} {@link ApiClient} (or a bean named {@value #SAFE_API_CLIENT});
  *   <li>a {@link SafeInformerFactory}.
@@ -44,13 +47,21 @@ public class SafeClientAutoConfiguration {
   /** The safe {@link ApiClient}, {@code SafeClient.apiClient()}, marked primary. */
   public static final String SAFE_API_CLIENT = "safeApiClient";
 
+  static final String CONNECTION = "safeclientKubernetesConnection";
   static final String SAFE_CLIENT = "safeClient";
   static final String SAFE_INFORMER_FACTORY = "safeInformerFactory";
 
+  @Bean(name = CONNECTION)
+  @ConditionalOnMissingBean({ApiClient.class, SafeClient.class, KubernetesConnection.class})
+  public KubernetesConnection safeclientKubernetesConnection(
+      Environment env, SafeClientProperties properties) {
+    return new KubeconfigLoadingRules(env, properties).load();
+  }
+
   @Bean(name = BASE_API_CLIENT)
   @ConditionalOnMissingBean({ApiClient.class, SafeClient.class})
-  public ApiClient safeClientBaseApiClient(Environment env, SafeClientProperties properties) {
-    return new KubeconfigLoadingRules(env, properties).load();
+  public ApiClient safeClientBaseApiClient(KubernetesConnection connection) {
+    return connection.apiClient();
   }
 
   @Bean(name = SAFE_CLIENT)
@@ -60,9 +71,20 @@ public class SafeClientAutoConfiguration {
       SafeClientProperties properties,
       Environment env,
       ObjectProvider<SafeClientMetrics> metrics,
+      ObjectProvider<TokenSource> tokenSource,
+      ObjectProvider<KubernetesConnection> connection,
       ObjectProvider<SafeClientBuilderCustomizer> customizers) {
-    SafeClient.Builder builder = SafeClient.builder(baseApiClient(beanFactory));
+    String baseName = baseApiClientName(beanFactory);
+    SafeClient.Builder builder = SafeClient.builder(beanFactory.getBean(baseName, ApiClient.class));
     applyProperties(builder, properties, env);
+    TokenSource source = tokenSource.getIfUnique();
+    if (source == null && baseName.equals(BASE_API_CLIENT)) {
+      KubernetesConnection found = connection.getIfUnique();
+      source = found == null ? null : found.tokenSource();
+    }
+    if (source != null) {
+      builder.tokenSource(source);
+    }
     builder.metrics(new BreakerStates(metrics.getIfUnique(() -> SafeClientMetrics.NOOP)));
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
@@ -101,7 +123,8 @@ public class SafeClientAutoConfiguration {
   public static BeanFactoryPostProcessor safeclientLazyClientBeans() {
     return beanFactory -> {
       for (String name :
-          List.of(BASE_API_CLIENT, SAFE_CLIENT, SAFE_API_CLIENT, SAFE_INFORMER_FACTORY)) {
+          List.of(
+              CONNECTION, BASE_API_CLIENT, SAFE_CLIENT, SAFE_API_CLIENT, SAFE_INFORMER_FACTORY)) {
         if (beanFactory.containsBeanDefinition(name)) {
           beanFactory.getBeanDefinition(name).setLazyInit(true);
         }
@@ -180,7 +203,7 @@ public class SafeClientAutoConfiguration {
    * The base client: the only {@link ApiClient} bean other than the safe one (preferring one not
    * marked primary), or the starter's own when there are several.
    */
-  private static ApiClient baseApiClient(ConfigurableListableBeanFactory beanFactory) {
+  private static String baseApiClientName(ConfigurableListableBeanFactory beanFactory) {
     List<String> all = new ArrayList<>();
     List<String> notPrimary = new ArrayList<>();
     for (String name : beanFactory.getBeanNamesForType(ApiClient.class, true, false)) {
@@ -201,7 +224,7 @@ public class SafeClientAutoConfiguration {
               + (all.isEmpty() ? "none" : all)
               + ". Keep one ApiClient bean, or define your own SafeClient bean.");
     }
-    return beanFactory.getBean(chosen, ApiClient.class);
+    return chosen;
   }
 
   private static boolean isPrimary(ConfigurableListableBeanFactory beanFactory, String name) {

@@ -6,6 +6,8 @@ import dev.safeclient.core.SafeApiClient;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.auth.KubeConfigTokenSource;
+import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.informer.SafeInformerFactory;
@@ -82,6 +84,8 @@ class SafeClientAutoConfigurationTest {
           assertThat(actual.breakerOpenDuration()).isEqualTo(expected.breakerOpenDuration());
           assertThat(actual.breakerFailureRateThreshold())
               .isEqualTo(expected.breakerFailureRateThreshold());
+          // A 401 re-reads the kubeconfig the client came from.
+          assertThat(actual.tokenSource()).isInstanceOf(KubeConfigTokenSource.class);
           // No Micrometer registry in this context: metrics are core's no-op.
           assertThat(((BreakerStates) actual.metrics()).delegate())
               .isSameAs(SafeClientMetrics.NOOP);
@@ -231,6 +235,7 @@ class SafeClientAutoConfigurationTest {
               assertThat(ctx).doesNotHaveBean(SafeClientAutoConfiguration.BASE_API_CLIENT);
               SafeClient safe = ctx.getBean(SafeClient.class);
               assertThat(safe.base()).isSameAs(ctx.getBean("userBase"));
+              assertThat(safe.config().tokenSource()).isNull();
               assertThat(ctx.getBean(ApiClient.class)).isSameAs(safe.apiClient());
             });
   }
@@ -254,6 +259,26 @@ class SafeClientAutoConfigurationTest {
               assertThat(ctx).doesNotHaveBean(SafeClientAutoConfiguration.SAFE_API_CLIENT);
               assertThat(ctx.getBean(ApiClient.class)).isSameAs(ctx.getBean("myPrimary"));
             });
+  }
+
+  @Test
+  void aUserTokenSourceAnswers401s() {
+    TokenSource mine =
+        new TokenSource() {
+          @Override
+          public String token() {
+            return "t";
+          }
+
+          @Override
+          public String refresh() {
+            return "t2";
+          }
+        };
+    runner
+        .withBean(TokenSource.class, () -> mine)
+        .run(
+            ctx -> assertThat(ctx.getBean(SafeClient.class).config().tokenSource()).isSameAs(mine));
   }
 
   @Test
