@@ -97,8 +97,9 @@ public class SafeClientAutoConfiguration {
     return safeClient.apiClient();
   }
 
-  // Stopping is DeclaredInformers' job; no inferred destroy method on the factory.
-  @Bean(name = SAFE_INFORMER_FACTORY, destroyMethod = "")
+  // Informers registered in code stop with the context too (declared ones stop earlier, in
+  // DeclaredInformers' lifecycle phase); stopping twice is harmless.
+  @Bean(name = SAFE_INFORMER_FACTORY, destroyMethod = "stopAllRegisteredInformers")
   @ConditionalOnMissingBean
   public SafeInformerFactory safeInformerFactory(SafeClient safeClient) {
     return new SafeInformerFactory(safeClient);

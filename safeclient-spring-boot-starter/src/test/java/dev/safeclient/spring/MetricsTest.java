@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.metrics.MicrometerSafeClientMetrics;
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.informer.InformerOptions;
+import dev.safeclient.informer.SafeInformerFactory;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodList;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -86,6 +90,29 @@ class MetricsTest {
                   .isEqualTo(1.0);
               safe.config().metrics().breakerState("host/apps", "OPEN");
               assertThat(registry.get("safeclient.breaker.state").gauge().value()).isEqualTo(1.0);
+            });
+  }
+
+  @Test
+  void informerGaugesReachTheAppsRegistry() {
+    runner
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            ctx -> {
+              // Registered, not started: the informer module reports its gauges at creation.
+              ctx.getBean(SafeInformerFactory.class)
+                  .sharedIndexInformerFor(
+                      V1Pod.class,
+                      V1PodList.class,
+                      "",
+                      "v1",
+                      "pods",
+                      0,
+                      InformerOptions.builder().namespace("default").build());
+              MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+              assertThat(registry.get("safeclient.informer.synced").gauge().value()).isZero();
+              assertThat(registry.find("safeclient.informer.staleness.seconds").gauge())
+                  .isNotNull();
             });
   }
 
