@@ -156,6 +156,39 @@ class ActuatorTest {
   }
 
   @Test
+  void aLazyAppWithoutAClusterIsNotReadyAndSaysWhy() {
+    new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                SafeClientAutoConfiguration.class,
+                SafeClientActuatorAutoConfiguration.class,
+                ApplicationAvailabilityAutoConfiguration.class,
+                AvailabilityHealthContributorAutoConfiguration.class,
+                AvailabilityProbesAutoConfiguration.class,
+                EndpointAutoConfiguration.class,
+                HealthContributorAutoConfiguration.class,
+                HealthEndpointAutoConfiguration.class))
+        .withPropertyValues(TestKubeconfig.isolated(tmp.resolve("home")))
+        .withPropertyValues(
+            "safeclient.lazy=true",
+            "safeclient.informers[0].resource=pods",
+            "management.endpoint.health.probes.enabled=true")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              acceptTraffic(ctx);
+              HealthEndpoint endpoint = ctx.getBean(HealthEndpoint.class);
+              assertThat(endpoint.healthForPath("readiness").getStatus())
+                  .isEqualTo(Status.OUT_OF_SERVICE);
+              Health informers = informerHealth(endpoint);
+              assertThat(informers.getDetails().get("informers").toString())
+                  .contains("registrationError")
+                  .contains("No Kubernetes configuration found");
+              assertThat(endpoint.healthForPath("liveness").getStatus()).isEqualTo(Status.UP);
+            });
+  }
+
+  @Test
   void aStalenessThresholdUnderThreeMinutesIsRejected() {
     runner
         .withPropertyValues("safeclient.health.readiness.staleness-threshold=2m")
