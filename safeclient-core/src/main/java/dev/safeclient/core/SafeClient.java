@@ -70,6 +70,7 @@ public final class SafeClient {
     SafeClientMetrics metrics = config.metrics();
     PacingClock clock = config.pacingClock();
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    // (lint/rewrite links go here: SC101's probe and SC102's pages each pass the links below.)
     // budgets / breaker / retry: each retry goes down through all of them again.
     b.addInterceptor(new RetryInterceptor(clock, metrics));
     b.addInterceptor(new CredentialRefreshInterceptor(config.tokenSource(), metrics));
@@ -96,6 +97,7 @@ public final class SafeClient {
         new InFlightInterceptor(
             config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics));
     b.addInterceptor(new CallDeadlineInterceptor(config.callTimeout()));
+    // (protobuf negotiation goes here: error Status bodies reach the links above as JSON.)
     // metrics: innermost, one count per HTTP exchange.
     b.addInterceptor(new MetricsInterceptor(metrics));
     return b.build();

@@ -1,0 +1,81 @@
+package dev.safeclient.core.metrics;
+
+import static dev.safeclient.core.ScriptedServer.POD;
+import static dev.safeclient.core.ScriptedServer.apf429;
+import static dev.safeclient.core.ScriptedServer.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.VirtualClock;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+
+class MicrometerSafeClientMetricsTest {
+  @StartStop final MockWebServer server = new MockWebServer();
+
+  @Test
+  void bindsThePipelinesCountsToMeters() throws Exception {
+    VirtualClock clock = new VirtualClock();
+    ScriptedServer script =
+        new ScriptedServer(clock)
+            .then(apf429(1))
+            .otherwise(r -> ok(r.getTarget().contains("/pods/") ? POD : ScriptedServer.POD_LIST));
+    server.setDispatcher(script);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    SafeClient client =
+        SafeClient.builder(base)
+            .qps(1)
+            .burst(1)
+            .metrics(new MicrometerSafeClientMetrics(registry))
+            .pacingClock(clock)
+            .build();
+
+    new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
+    new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
+
+    assertThat(
+            registry
+                .get("safeclient.requests")
+                .tags("verb", "GET", "resource", "pods", "code", "429")
+                .timer()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("safeclient.requests")
+                .tags("verb", "GET", "resource", "pods", "code", "200")
+                .timer()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.get("safeclient.retries").tag("reason", "429").counter().count())
+        .isEqualTo(1);
+    assertThat(registry.get("safeclient.warnings").tag("rule", "SC202").counter().count())
+        .isEqualTo(1);
+    // The list came right after the retry had spent the only token: it waited a second for one.
+    assertThat(
+            registry
+                .get("safeclient.throttle.wait")
+                .tag("budget", "qps")
+                .timer()
+                .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .isEqualTo(1000);
+    assertThat(registry.get("safeclient.list.cost").tag("resource", "pods").summary().totalAmount())
+        .isEqualTo(10);
+
+    AtomicInteger synced = new AtomicInteger(1);
+    new MicrometerSafeClientMetrics(registry).informerGauge("pods", "synced", synced::get);
+    new MicrometerSafeClientMetrics(registry).breakerState("h:1/apps", "OPEN");
+    assertThat(registry.get("safeclient.informer.synced").tag("informer", "pods").gauge().value())
+        .isEqualTo(1);
+    assertThat(registry.get("safeclient.breaker.state").tag("breaker", "h:1/apps").gauge().value())
+        .isEqualTo(1);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.safeclient.core.transport;
+
+import static dev.safeclient.core.ScriptedServer.POD;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.safeclient.core.RecordingMetrics;
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.VirtualClock;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.SocketEffect;
+import mockwebserver3.junit5.StartStop;
+import okhttp3.Protocol;
+import okhttp3.internal.http2.ErrorCode;
+import org.junit.jupiter.api.Test;
+
+class TransportTest {
+  @StartStop final MockWebServer server = new MockWebServer();
+  final VirtualClock clock = new VirtualClock();
+  final RecordingMetrics metrics = new RecordingMetrics();
+
+  ApiClient base() {
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    return base;
+  }
+
+  static MockResponse created() {
+    return new MockResponse.Builder()
+        .code(201)
+        .addHeader("Content-Type", "application/json")
+        .body(POD)
+        .build();
+  }
+
+  /** The server read the POST, then the connection died before any answer. */
+  static MockResponse dropAfterRequest() {
+    return new MockResponse.Builder()
+        .code(201)
+        .onResponseStart(new SocketEffect.CloseSocket(true, false, false))
+        .build();
+  }
+
+  static V1Pod pod() {
+    return new V1Pod().metadata(new V1ObjectMeta().generateName("job-"));
+  }
+
+  static MockResponse okPod() {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .body(POD)
+        .build();
+  }
+
+  @Test
+  void okHttpMakesNoSilentReplay() throws Exception {
+    // The case OkHttp replays by itself: a POST on a pooled connection that had served a request,
+    // which dies after the server read the POST. The write may well have happened.
+    server.enqueue(okPod());
+    server.enqueue(dropAfterRequest());
+    server.enqueue(created());
+    ApiClient plain = base();
+    assertThat(plain.getHttpClient().retryOnConnectionFailure()).isTrue();
+    new CoreV1Api(plain).readNamespacedPod("p1", "default").execute();
+    new CoreV1Api(plain).createNamespacedPod("default", pod()).execute();
+    // The control: the plain client sent the POST twice, below every interceptor.
+    assertThat(server.getRequestCount()).isEqualTo(3);
+    assertThat(server.takeRequest().getMethod()).isEqualTo("GET");
+    assertThat(server.takeRequest().getMethod()).isEqualTo("POST");
+    assertThat(server.takeRequest().getMethod()).isEqualTo("POST");
+
+    // The safe client sends the POST once and reports the failure.
+    server.enqueue(okPod());
+    server.enqueue(dropAfterRequest());
+    server.enqueue(created());
+    SafeClient safe = SafeClient.builder(base()).metrics(metrics).pacingClock(clock).build();
+    CoreV1Api api = new CoreV1Api(safe.apiClient());
+    api.readNamespacedPod("p1", "default").execute();
+    assertThatThrownBy(() -> api.createNamespacedPod("default", pod()).execute())
+        .isInstanceOf(ApiException.class)
+        .hasCauseInstanceOf(java.io.IOException.class);
+    assertThat(server.getRequestCount()).isEqualTo(5);
+    assertThat(metrics.of("retry")).isEmpty();
+  }
+
+  @Test
+  void aPostRefusedByHttp2RefusedStreamIsRetried() throws Exception {
+    server.setProtocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE));
+    server.enqueue(
+        new MockResponse.Builder()
+            .onRequestStart(new SocketEffect.CloseStream(ErrorCode.REFUSED_STREAM.getHttpCode()))
+            .build());
+    server.enqueue(created());
+    ApiClient base = base();
+    base.setHttpClient(
+        base.getHttpClient().newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build());
+    SafeClient safe = SafeClient.builder(base).metrics(metrics).pacingClock(clock).build();
+
+    V1Pod created = new CoreV1Api(safe.apiClient()).createNamespacedPod("default", pod()).execute();
+
+    assertThat(created.getMetadata().getName()).isEqualTo("p1");
+    assertThat(metrics.of("retry")).containsExactly("never-sent/refused-stream");
+  }
+
+  @Test
+  void callTimeoutCutsASlowGetButNotAWatch() throws Exception {
+    SafeClient safe =
+        SafeClient.builder(base())
+            .callTimeout(Duration.ofMillis(300))
+            .metrics(metrics)
+            .pacingClock(clock)
+            .build();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(POD)
+            .headersDelay(3, TimeUnit.SECONDS)
+            .build());
+
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () -> new CoreV1Api(safe.apiClient()).readNamespacedPod("p1", "default").execute())
+        .isInstanceOf(ApiException.class)
+        .rootCause()
+        .isInstanceOf(java.io.IOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_500));
+
+    // A watch lives as long as its own timeoutSeconds; the call deadline must not cut it.
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body("{\"type\":\"ADDED\",\"object\":" + POD + "}\n")
+            .headersDelay(800, TimeUnit.MILLISECONDS)
+            .build());
+    okhttp3.Request watch =
+        new okhttp3.Request.Builder()
+            .url(server.url("/api/v1/namespaces/default/pods?watch=true&resourceVersion=5"))
+            .build();
+    try (okhttp3.Response r = safe.apiClient().getHttpClient().newCall(watch).execute()) {
+      assertThat(r.body().string()).contains("ADDED");
+    }
+  }
+
+  @Test
+  void theDeadlineSaysItIsOne() throws Exception {
+    SafeClient safe =
+        SafeClient.builder(base()).callTimeout(Duration.ofMillis(200)).pacingClock(clock).build();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(POD)
+            .headersDelay(2, TimeUnit.SECONDS)
+            .build());
+    okhttp3.Request get =
+        new okhttp3.Request.Builder().url(server.url("/api/v1/namespaces/default/pods/p1")).build();
+
+    assertThatThrownBy(() -> safe.apiClient().getHttpClient().newCall(get).execute())
+        .isInstanceOf(SocketTimeoutException.class)
+        .hasMessageContaining("callTimeout of 200 ms");
+  }
+}
