@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.random.RandomGenerator;
 import okhttp3.OkHttpClient;
 
@@ -40,7 +41,8 @@ public class SafeInformerFactory {
 
   /** With a clock of the caller's: virtual time for tests and drills. */
   public SafeInformerFactory(SafeClient client, InformerClock clock) {
-    this(client, clock, RandomGenerator.getDefault(), WatchStreamFormat.jsonLines());
+    // java.util.Random is thread-safe; the reflectors of one factory share it.
+    this(client, clock, new Random(), WatchStreamFormat.jsonLines());
   }
 
   SafeInformerFactory(
@@ -109,7 +111,13 @@ public class SafeInformerFactory {
           long resyncMillis,
           InformerOptions options,
           String callSite) {
-    String name = endpoint.displayName();
+    String display = endpoint.displayName();
+    // Informers that differ only by transform would share metric names otherwise.
+    long same =
+        informers.values().stream()
+            .filter(i -> i.name().equals(display) || i.name().startsWith(display + " #"))
+            .count();
+    String name = same == 0 ? display : display + " #" + (same + 1);
     ReflectorHealth health = new ReflectorHealth(name, clock, options.watchdogTimeout());
     ObjectTransform transform =
         new ObjectTransform(options.stripManagedFields(), options.transform());
