@@ -74,7 +74,7 @@ public class DeclaredInformers implements SmartLifecycle {
 
   /** Every declared informer, in declaration order. */
   public Collection<Declared> all() {
-    return registered().values();
+    return List.copyOf(registered().values());
   }
 
   /** True when none is declared. */
@@ -98,17 +98,12 @@ public class DeclaredInformers implements SmartLifecycle {
     }
   }
 
-  /** When {@link #start()} ran, if it has. */
-  public Optional<Instant> startedAt() {
-    return Optional.ofNullable(startedAt);
-  }
-
   /** The health the factory keeps for a declared informer. */
   public Optional<InformerHealth> health(Declared d) {
     return factoryProvider.getObject().health(d.informer());
   }
 
-  /** A declared informer has not synced within the sync timeout, and this was reported. */
+  /** Started longer than the sync timeout ago and still not synced. */
   public boolean syncOverdue(Declared d) {
     Instant start = startedAt;
     return start != null
