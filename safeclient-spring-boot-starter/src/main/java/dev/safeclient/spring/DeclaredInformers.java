@@ -1,0 +1,303 @@
+package dev.safeclient.spring;
+
+import dev.safeclient.informer.InformerHealth;
+import dev.safeclient.informer.InformerOptions;
+import dev.safeclient.informer.SafeInformerFactory;
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The informers declared under {@code safeclient.informers}. They are registered with the {@link
+ * SafeInformerFactory} on first use (or at start), started after the context is refreshed and
+ * stopped on shutdown. One that has not synced within {@code safeclient.informer.sync-timeout} is
+ * reported (ERROR log, health detail); startup never waits for it.
+ *
+ * <p>On shutdown it stops every informer of the factory, those registered in code included.
+ */
+public class DeclaredInformers implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(DeclaredInformers.class);
+
+  /** One declared informer, as registered. */
+  public record Declared(
+      String name, boolean required, SharedIndexInformer<? extends KubernetesObject> informer) {}
+
+  private final ObjectProvider<SafeInformerFactory> factoryProvider;
+  private final SafeClientProperties properties;
+  private final ClassLoader classLoader;
+  private final Clock clock;
+  private final Object lock = new Object();
+  private Map<String, Declared> declared;
+  private RuntimeException registrationFailure;
+  private volatile Instant startedAt;
+  private volatile boolean running;
+  private volatile boolean syncOverdueReported;
+  private ScheduledExecutorService syncWatch;
+
+  public DeclaredInformers(
+      ObjectProvider<SafeInformerFactory> factoryProvider,
+      SafeClientProperties properties,
+      ClassLoader classLoader,
+      Clock clock) {
+    this.factoryProvider = factoryProvider;
+    this.properties = properties;
+    this.classLoader = classLoader;
+    this.clock = clock;
+  }
+
+  /** The declared informer with this name (its resource unless named). */
+  @SuppressWarnings("unchecked")
+  public <T extends KubernetesObject> SharedIndexInformer<T> informer(String name) {
+    Declared d = registered().get(name);
+    if (d == null) {
+      throw new IllegalArgumentException(
+          "No informer named '" + name + "' in safeclient.informers: " + registered().keySet());
+    }
+    return (SharedIndexInformer<T>) d.informer();
+  }
+
+  /** Every declared informer, in declaration order. */
+  public Collection<Declared> all() {
+    return List.copyOf(registered().values());
+  }
+
+  /** True when none is declared. */
+  public boolean isEmpty() {
+    return properties.getInformers().isEmpty();
+  }
+
+  /** At least one declared informer is required. */
+  public boolean anyRequiredDeclared() {
+    return properties.getInformers().stream()
+        .anyMatch(SafeClientProperties.DeclaredInformer::isRequired);
+  }
+
+  /**
+   * Why the informers could not be registered (no cluster configuration in a lazy app, a bad class
+   * name), if so.
+   */
+  public Optional<RuntimeException> registrationFailure() {
+    synchronized (lock) {
+      return Optional.ofNullable(registrationFailure);
+    }
+  }
+
+  /** The health the factory keeps for a declared informer. */
+  public Optional<InformerHealth> health(Declared d) {
+    return factoryProvider.getObject().health(d.informer());
+  }
+
+  /** Started longer than the sync timeout ago and still not synced. */
+  public boolean syncOverdue(Declared d) {
+    Instant start = startedAt;
+    return start != null
+        && !d.informer().hasSynced()
+        && !clock.instant().isBefore(start.plus(properties.getInformer().getSyncTimeout()));
+  }
+
+  private Map<String, Declared> registered() {
+    synchronized (lock) {
+      if (declared == null) {
+        declared = register();
+      }
+      return declared;
+    }
+  }
+
+  private Map<String, Declared> register() {
+    Map<String, Declared> result = new LinkedHashMap<>();
+    if (isEmpty()) {
+      return result;
+    }
+    SafeInformerFactory factory = factoryProvider.getObject();
+    for (SafeClientProperties.DeclaredInformer d : properties.getInformers()) {
+      result.put(d.name(), new Declared(d.name(), d.isRequired(), register(factory, d)));
+    }
+    return result;
+  }
+
+  private SharedIndexInformer<? extends KubernetesObject> register(
+      SafeInformerFactory factory, SafeClientProperties.DeclaredInformer d) {
+    String group = d.getGroup();
+    String version = d.getVersion();
+    Class<? extends KubernetesObject> type;
+    Class<? extends KubernetesListObject> listType;
+    if (d.getType() != null) {
+      if (group == null || version == null) {
+        throw new IllegalArgumentException(
+            "safeclient.informers '" + d.name() + "': with type, set group and version too");
+      }
+      type = load(d.getType(), KubernetesObject.class, d);
+      listType = load(d.getListType(), KubernetesListObject.class, d);
+    } else {
+      BuiltInResources.Resource r =
+          BuiltInResources.find(d.getResource(), group, version)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "safeclient.informers '"
+                              + d.name()
+                              + "': '"
+                              + d.getResource()
+                              + "' is not a built-in resource the starter knows ("
+                              + String.join(", ", BuiltInResources.plurals())
+                              + "); set type, list-type, group and version"));
+      group = r.group();
+      version = r.version();
+      type = r.type();
+      listType = r.listType();
+    }
+    return factory.sharedIndexInformerFor(
+        type, listType, group, version, d.getResource(), d.getResync().toMillis(), options(d));
+  }
+
+  private InformerOptions options(SafeClientProperties.DeclaredInformer d) {
+    SafeClientProperties.Informer global = properties.getInformer();
+    InformerOptions.Builder b =
+        InformerOptions.builder()
+            .namespace(d.getNamespace())
+            .labelSelector(d.getLabelSelector())
+            .fieldSelector(d.getFieldSelector());
+    if (global.getStartJitter() != null) {
+      b.startJitter(global.getStartJitter());
+    }
+    if (global.getStripManagedFields() != null) {
+      b.stripManagedFields(global.getStripManagedFields());
+    }
+    if (global.getWatchList() != null) {
+      b.watchList(global.getWatchList());
+    }
+    return b.build();
+  }
+
+  private <C> Class<? extends C> load(
+      String className, Class<C> expected, SafeClientProperties.DeclaredInformer d) {
+    try {
+      Class<?> c = Class.forName(className, false, classLoader);
+      if (!expected.isAssignableFrom(c)) {
+        throw new IllegalArgumentException(
+            "safeclient.informers '"
+                + d.name()
+                + "': "
+                + className
+                + " is not a "
+                + expected.getSimpleName());
+      }
+      return c.asSubclass(expected);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException(
+          "safeclient.informers '" + d.name() + "': no class " + className, e);
+    }
+  }
+
+  @Override
+  public void start() {
+    startedAt = clock.instant();
+    running = true;
+    if (isEmpty()) {
+      return;
+    }
+    try {
+      registered();
+    } catch (RuntimeException e) {
+      // In a lazy app the cluster may be missing at startup: report it through readiness (the
+      // required informers never sync) rather than failing the whole context.
+      if (!properties.isLazy()) {
+        throw e;
+      }
+      RuntimeException cause = noClusterConfiguration(e);
+      synchronized (lock) {
+        registrationFailure = cause;
+      }
+      log.error(
+          "safeclient: the declared informers could not be registered: {}", cause.getMessage());
+      return;
+    }
+    factoryProvider.getObject().startAllRegisteredInformers();
+    Duration timeout = properties.getInformer().getSyncTimeout();
+    syncWatch =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "safeclient-informer-sync-watch");
+              t.setDaemon(true);
+              return t;
+            });
+    syncWatch.schedule(this::reportUnsynced, timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The missing configuration under Spring's bean-creation wrappers, if that is the cause. */
+  private static RuntimeException noClusterConfiguration(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof NoClusterConfigurationException n) {
+        return n;
+      }
+    }
+    return e;
+  }
+
+  /** Logs every declared informer still not synced; runs once, at the sync timeout. */
+  void reportUnsynced() {
+    List<String> unsynced = new ArrayList<>();
+    for (Declared d : all()) {
+      if (!d.informer().hasSynced()) {
+        unsynced.add(d.name() + (d.required() ? " (required)" : ""));
+      }
+    }
+    if (!unsynced.isEmpty()) {
+      syncOverdueReported = true;
+      log.error(
+          "safeclient: informers not synced within {}: {}. Readiness stays OUT_OF_SERVICE while a"
+              + " required one has never synced; see the safeclientInformers health details.",
+          properties.getInformer().getSyncTimeout(),
+          unsynced);
+    }
+  }
+
+  /** The sync-timeout report fired with at least one informer unsynced. */
+  public boolean syncOverdueReported() {
+    return syncOverdueReported;
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    if (syncWatch != null) {
+      syncWatch.shutdownNow();
+      syncWatch = null;
+    }
+    boolean registeredAny;
+    synchronized (lock) {
+      registeredAny = declared != null && !declared.isEmpty();
+    }
+    if (registeredAny) {
+      factoryProvider.getObject().stopAllRegisteredInformers();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Late to start, early to stop: informers stop before the beans their handlers call. */
+  @Override
+  public int getPhase() {
+    return DEFAULT_PHASE - 512;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.safeclient.spring;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.SafeInformerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.actuate.autoconfigure.info.ConditionalOnEnabledInfoContributor;
+import org.springframework.boot.actuate.health.HealthEndpointGroupsPostProcessor;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Actuator: the informer readiness contributor (readiness group only) and the info contributor.
+ * Ordered after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final
+ * {@code readiness} group.
+ */
+@AutoConfiguration(
+    after = SafeClientAutoConfiguration.class,
+    afterName = {
+      "org.springframework.boot.actuate.autoconfigure.availability.AvailabilityProbesAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.health.HealthEndpointAutoConfiguration"
+    })
+@ConditionalOnClass(
+    value = HealthIndicator.class,
+    name =
+        "org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator")
+@ConditionalOnBean(DeclaredInformers.class)
+public class SafeClientActuatorAutoConfiguration {
+
+  @Bean
+  @ConditionalOnEnabledHealthIndicator("safeclient-informers")
+  @ConditionalOnMissingBean(name = "safeclientInformersHealthIndicator")
+  public InformerHealthIndicator safeclientInformersHealthIndicator(
+      DeclaredInformers declared,
+      ObjectProvider<SafeInformerFactory> factory,
+      SafeClientProperties properties) {
+    return new InformerHealthIndicator(declared, factory, properties);
+  }
+
+  @Bean
+  @ConditionalOnEnabledHealthIndicator("safeclient-informers")
+  public static HealthEndpointGroupsPostProcessor safeclientInformerReadinessGroup() {
+    return new InformerReadinessGroup();
+  }
+
+  @Bean
+  @ConditionalOnEnabledInfoContributor("safeclient")
+  @ConditionalOnMissingBean
+  public SafeClientInfoContributor safeclientInfoContributor(
+      ObjectProvider<SafeClient> client, DeclaredInformers declared) {
+    return new SafeClientInfoContributor(client, declared);
+  }
+}

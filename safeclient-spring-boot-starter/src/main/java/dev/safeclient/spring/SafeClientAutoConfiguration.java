@@ -1,0 +1,256 @@
+package dev.safeclient.spring;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.informer.SafeInformerFactory;
+import io.kubernetes.client.openapi.ApiClient;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * The safe client beans. Each can be replaced by a bean of the user's:
+ *
+ * <ul>
+ *   <li>an {@link ApiClient} of the user's becomes the base that {@link SafeClient} wraps;
+ *   <li>a {@link TokenSource} of the user's answers 401s (else the kubeconfig's or service
+ *       account's, when the starter found the base client itself);
+ *   <li>a {@link SafeClient};
+ *   <li>a {@code @Primary} {@link ApiClient} (or a bean named {@value #SAFE_API_CLIENT});
+ *   <li>a {@link SafeInformerFactory}.
+ * </ul>
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(SafeClientProperties.class)
+public class SafeClientAutoConfiguration {
+  /** The base {@link ApiClient} found from kubeconfig or the in-cluster service account. */
+  public static final String BASE_API_CLIENT = "safeClientBaseApiClient";
+
+  /** The safe {@link ApiClient}, {@code SafeClient.apiClient()}, marked primary. */
+  public static final String SAFE_API_CLIENT = "safeApiClient";
+
+  static final String CONNECTION = "safeclientKubernetesConnection";
+  static final String SAFE_CLIENT = "safeClient";
+  static final String SAFE_INFORMER_FACTORY = "safeInformerFactory";
+
+  @Bean(name = CONNECTION)
+  @ConditionalOnMissingBean({ApiClient.class, SafeClient.class, KubernetesConnection.class})
+  public KubernetesConnection safeclientKubernetesConnection(
+      Environment env, SafeClientProperties properties) {
+    return new KubeconfigLoadingRules(env, properties).load();
+  }
+
+  @Bean(name = BASE_API_CLIENT)
+  @ConditionalOnMissingBean({ApiClient.class, SafeClient.class})
+  public ApiClient safeClientBaseApiClient(KubernetesConnection connection) {
+    return connection.apiClient();
+  }
+
+  @Bean(name = SAFE_CLIENT)
+  @ConditionalOnMissingBean
+  public SafeClient safeClient(
+      ConfigurableListableBeanFactory beanFactory,
+      SafeClientProperties properties,
+      Environment env,
+      ObjectProvider<SafeClientMetrics> metrics,
+      ObjectProvider<TokenSource> tokenSource,
+      ObjectProvider<KubernetesConnection> connection,
+      ObjectProvider<SafeClientBuilderCustomizer> customizers) {
+    String baseName = baseApiClientName(beanFactory);
+    SafeClient.Builder builder = SafeClient.builder(beanFactory.getBean(baseName, ApiClient.class));
+    applyProperties(builder, properties, env);
+    TokenSource source = tokenSource.getIfUnique();
+    if (source == null && baseName.equals(BASE_API_CLIENT)) {
+      KubernetesConnection found = connection.getIfUnique();
+      source = found == null ? null : found.tokenSource();
+    }
+    if (source != null) {
+      builder.tokenSource(source);
+    }
+    builder.metrics(new BreakerStates(metrics.getIfUnique(() -> SafeClientMetrics.NOOP)));
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder.build();
+  }
+
+  @Bean(name = SAFE_API_CLIENT)
+  @Primary
+  @Conditional(NoPrimaryApiClientOfTheUser.class)
+  public ApiClient safeApiClient(SafeClient safeClient) {
+    return safeClient.apiClient();
+  }
+
+  // Informers registered in code stop with the context too (declared ones stop earlier, in
+  // DeclaredInformers' lifecycle phase); stopping twice is harmless.
+  @Bean(name = SAFE_INFORMER_FACTORY, destroyMethod = "stopAllRegisteredInformers")
+  @ConditionalOnMissingBean
+  public SafeInformerFactory safeInformerFactory(SafeClient safeClient) {
+    return new SafeInformerFactory(safeClient);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  public DeclaredInformers safeclientDeclaredInformers(
+      ObjectProvider<SafeInformerFactory> factory,
+      SafeClientProperties properties,
+      ResourceLoader resourceLoader) {
+    return new DeclaredInformers(
+        factory, properties, resourceLoader.getClassLoader(), Clock.systemUTC());
+  }
+
+  /**
+   * {@code safeclient.lazy=true}: the client beans are created on first use, so an app starts
+   * without a cluster. Its informers then report through readiness instead of failing startup.
+   */
+  @Bean
+  @ConditionalOnProperty(prefix = "safeclient", name = "lazy", havingValue = "true")
+  public static BeanFactoryPostProcessor safeclientLazyClientBeans() {
+    return beanFactory -> {
+      for (String name :
+          List.of(
+              CONNECTION, BASE_API_CLIENT, SAFE_CLIENT, SAFE_API_CLIENT, SAFE_INFORMER_FACTORY)) {
+        if (beanFactory.containsBeanDefinition(name)) {
+          beanFactory.getBeanDefinition(name).setLazyInit(true);
+        }
+      }
+    };
+  }
+
+  static void applyProperties(SafeClient.Builder b, SafeClientProperties p, Environment env) {
+    if (p.getMode() != null) {
+      b.mode(p.getMode());
+    }
+    p.getRules()
+        .forEach(
+            (id, rule) -> {
+              if (rule.getMode() != null) {
+                b.ruleMode(id.toUpperCase(Locale.ROOT), rule.getMode());
+              }
+            });
+    String userAgent =
+        p.getUserAgent() != null ? p.getUserAgent() : env.getProperty("spring.application.name");
+    if (userAgent != null && !userAgent.isBlank()) {
+      b.userAgent(userAgent);
+    }
+    if (p.getQps() != null) {
+      b.qps(p.getQps());
+    }
+    if (p.getBurst() != null) {
+      b.burst(p.getBurst());
+    }
+    if (p.getListCostPerSecond() != null) {
+      b.listCostPerSecond(p.getListCostPerSecond());
+    }
+    if (p.getMaxInFlight() != null) {
+      b.maxInFlight(p.getMaxInFlight());
+    }
+    if (p.getMaxWatches() != null) {
+      b.maxWatches(p.getMaxWatches());
+    }
+    if (p.getListPageSize() != null) {
+      b.listPageSize(p.getListPageSize());
+    }
+    if (p.getAllowStaleListReads() != null) {
+      b.allowStaleListReads(p.getAllowStaleListReads());
+    }
+    if (p.getProtobuf().getEnabled() != null) {
+      b.protobuf(p.getProtobuf().getEnabled());
+    }
+    if (p.getNodeName() != null && !p.getNodeName().isBlank()) {
+      b.nodeName(p.getNodeName());
+    }
+    if (p.getWarningInterval() != null) {
+      b.warningInterval(p.getWarningInterval());
+    }
+    if (p.getMaxBudgetWait() != null) {
+      b.maxBudgetWait(p.getMaxBudgetWait());
+    }
+    if (p.getCallTimeout() != null) {
+      b.callTimeout(p.getCallTimeout());
+    }
+    if (p.getPingInterval() != null) {
+      b.pingInterval(p.getPingInterval());
+    }
+    SafeClientProperties.Breaker breaker = p.getBreaker();
+    if (breaker.getEnabled() != null) {
+      b.breakerEnabled(breaker.getEnabled());
+    }
+    if (breaker.getOpenDuration() != null) {
+      b.breakerOpenDuration(breaker.getOpenDuration());
+    }
+    if (breaker.getFailureRateThreshold() != null) {
+      b.breakerFailureRateThreshold(breaker.getFailureRateThreshold());
+    }
+  }
+
+  /**
+   * The base client: the only {@link ApiClient} bean other than the safe one (preferring one not
+   * marked primary), or the starter's own when there are several.
+   */
+  private static String baseApiClientName(ConfigurableListableBeanFactory beanFactory) {
+    List<String> all = new ArrayList<>();
+    List<String> notPrimary = new ArrayList<>();
+    for (String name : beanFactory.getBeanNamesForType(ApiClient.class, true, false)) {
+      if (!name.equals(SAFE_API_CLIENT)) {
+        all.add(name);
+        if (!isPrimary(beanFactory, name)) {
+          notPrimary.add(name);
+        }
+      }
+    }
+    String chosen =
+        notPrimary.size() == 1
+            ? notPrimary.get(0)
+            : all.size() == 1 ? all.get(0) : all.contains(BASE_API_CLIENT) ? BASE_API_CLIENT : null;
+    if (chosen == null) {
+      throw new IllegalStateException(
+          "safeclient needs one base ApiClient bean to wrap, found "
+              + (all.isEmpty() ? "none" : all)
+              + ". Keep one ApiClient bean, or define your own SafeClient bean.");
+    }
+    return chosen;
+  }
+
+  private static boolean isPrimary(ConfigurableListableBeanFactory beanFactory, String name) {
+    return beanFactory.containsBeanDefinition(name)
+        && beanFactory.getBeanDefinition(name).isPrimary();
+  }
+
+  /** Matches unless the user defined a {@code @Primary ApiClient} or a bean named like ours. */
+  static final class NoPrimaryApiClientOfTheUser extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(
+        ConditionContext context, AnnotatedTypeMetadata metadata) {
+      ConfigurableListableBeanFactory bf = context.getBeanFactory();
+      if (bf == null) {
+        return ConditionOutcome.match();
+      }
+      if (bf.containsBeanDefinition(SAFE_API_CLIENT)) {
+        return ConditionOutcome.noMatch("a bean named " + SAFE_API_CLIENT + " exists");
+      }
+      for (String name : bf.getBeanNamesForType(ApiClient.class, true, false)) {
+        if (isPrimary(bf, name)) {
+          return ConditionOutcome.noMatch("@Primary ApiClient bean '" + name + "' exists");
+        }
+      }
+      return ConditionOutcome.match("no @Primary ApiClient bean");
+    }
+  }
+}

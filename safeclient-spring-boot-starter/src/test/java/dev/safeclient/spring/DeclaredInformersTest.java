@@ -1,0 +1,202 @@
+package dev.safeclient.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.safeclient.informer.InformerOptions;
+import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.openapi.models.V1DeploymentList;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodList;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesListObject;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class DeclaredInformersTest {
+  @TempDir Path tmp;
+  private ApplicationContextRunner runner;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    runner =
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SafeClientAutoConfiguration.class))
+            .withPropertyValues(TestKubeconfig.isolated(home))
+            .withPropertyValues(
+                "safeclient.kubeconfig=" + TestKubeconfig.write(tmp, "https://main.invalid:6443"))
+            .withBean(FakeInformerFactory.class, FakeInformerFactory::new);
+  }
+
+  @Test
+  void aBuiltInResourceNeedsOnlyItsPluralAndGetsTheGlobalOptions() {
+    runner
+        .withPropertyValues(
+            "safeclient.informers[0].resource=pods",
+            "safeclient.informers[0].field-selector=spec.nodeName=node-a",
+            "safeclient.informers[0].label-selector=app=web",
+            "safeclient.informers[0].resync=30s",
+            "safeclient.informers[1].resource=deployments",
+            "safeclient.informers[1].namespace=prod",
+            "safeclient.informer.start-jitter=0s",
+            "safeclient.informer.strip-managed-fields=false",
+            "safeclient.informer.watch-list=true")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              FakeInformerFactory f = ctx.getBean(FakeInformerFactory.class);
+              assertThat(f.registrations).hasSize(2);
+              FakeInformerFactory.Registration pods = f.registrations.get(0);
+              assertThat(pods.type()).isEqualTo(V1Pod.class);
+              assertThat(pods.listType()).isEqualTo(V1PodList.class);
+              assertThat(pods.group()).isEmpty();
+              assertThat(pods.version()).isEqualTo("v1");
+              assertThat(pods.plural()).isEqualTo("pods");
+              assertThat(pods.resyncMillis()).isEqualTo(30_000);
+              InformerOptions o = pods.options();
+              assertThat(o.fieldSelector()).isEqualTo("spec.nodeName=node-a");
+              assertThat(o.labelSelector()).isEqualTo("app=web");
+              assertThat(o.namespace()).isNull();
+              assertThat(o.startJitter()).isEqualTo(Duration.ZERO);
+              assertThat(o.stripManagedFields()).isFalse();
+              assertThat(o.watchList()).isTrue();
+
+              FakeInformerFactory.Registration deployments = f.registrations.get(1);
+              assertThat(deployments.type()).isEqualTo(V1Deployment.class);
+              assertThat(deployments.listType()).isEqualTo(V1DeploymentList.class);
+              assertThat(deployments.group()).isEqualTo("apps");
+              assertThat(deployments.version()).isEqualTo("v1");
+              assertThat(deployments.options().namespace()).isEqualTo("prod");
+              assertThat(deployments.options().fieldSelector()).isNull();
+
+              DeclaredInformers declared = ctx.getBean(DeclaredInformers.class);
+              assertThat(declared.all())
+                  .extracting(DeclaredInformers.Declared::name)
+                  .containsExactly("pods", "deployments");
+              assertThat(declared.<V1Pod>informer("pods"))
+                  .isSameAs(declared.all().iterator().next().informer());
+            });
+  }
+
+  @Test
+  void unsetOptionsKeepTheInformerModulesDefaults() {
+    runner
+        .withPropertyValues("safeclient.informers[0].resource=pods")
+        .run(
+            ctx -> {
+              InformerOptions o =
+                  ctx.getBean(FakeInformerFactory.class).registrations.get(0).options();
+              InformerOptions defaults = InformerOptions.defaults();
+              assertThat(o.startJitter()).isEqualTo(defaults.startJitter());
+              assertThat(o.stripManagedFields()).isEqualTo(defaults.stripManagedFields());
+              assertThat(o.watchList()).isEqualTo(defaults.watchList());
+            });
+  }
+
+  @Test
+  void otherResourcesNameTheirClasses() {
+    runner
+        .withPropertyValues(
+            "safeclient.informers[0].resource=widgets",
+            "safeclient.informers[0].group=example.com",
+            "safeclient.informers[0].version=v1alpha1",
+            "safeclient.informers[0].type=" + DynamicKubernetesObject.class.getName(),
+            "safeclient.informers[0].list-type=" + DynamicKubernetesListObject.class.getName())
+        .run(
+            ctx -> {
+              FakeInformerFactory.Registration r =
+                  ctx.getBean(FakeInformerFactory.class).registrations.get(0);
+              assertThat(r.type()).isEqualTo(DynamicKubernetesObject.class);
+              assertThat(r.listType()).isEqualTo(DynamicKubernetesListObject.class);
+              assertThat(r.group()).isEqualTo("example.com");
+              assertThat(r.version()).isEqualTo("v1alpha1");
+              assertThat(r.plural()).isEqualTo("widgets");
+            });
+  }
+
+  @Test
+  void badDeclarationsFailStartupClearly() {
+    runner
+        .withPropertyValues("safeclient.informers[0].resource=widgets")
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("'widgets' is not a built-in resource")
+                    .hasMessageContaining("set type, list-type, group and version"));
+    runner
+        .withPropertyValues(
+            "safeclient.informers[0].resource=widgets",
+            "safeclient.informers[0].group=example.com",
+            "safeclient.informers[0].version=v1",
+            "safeclient.informers[0].type=java.lang.String",
+            "safeclient.informers[0].list-type=" + DynamicKubernetesListObject.class.getName())
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("java.lang.String is not a KubernetesObject"));
+    runner
+        .withPropertyValues(
+            "safeclient.informers[0].resource=pods", "safeclient.informers[1].resource=pods")
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("two informers are named 'pods'"));
+  }
+
+  @Test
+  void startedAfterRefreshAndStoppedOnShutdown() {
+    AtomicReference<FakeInformerFactory> factory = new AtomicReference<>();
+    runner
+        .withPropertyValues("safeclient.informers[0].resource=pods")
+        .run(
+            ctx -> {
+              factory.set(ctx.getBean(FakeInformerFactory.class));
+              assertThat(factory.get().starts).hasValue(1);
+              assertThat(factory.get().stops).hasValue(0);
+              assertThat(ctx.getBean(DeclaredInformers.class).isRunning()).isTrue();
+            });
+    assertThat(factory.get().stops).hasValue(1);
+  }
+
+  @Test
+  void withoutDeclaredInformersTheFactoryIsLeftToTheApp() {
+    AtomicReference<FakeInformerFactory> factory = new AtomicReference<>();
+    runner.run(ctx -> factory.set(ctx.getBean(FakeInformerFactory.class)));
+    assertThat(factory.get().starts).hasValue(0);
+    assertThat(factory.get().stops).hasValue(0);
+  }
+
+  @Test
+  void anInformerThatDoesNotSyncInTimeIsReportedNotWaitedFor() {
+    runner
+        .withPropertyValues(
+            "safeclient.informers[0].resource=pods",
+            "safeclient.informers[1].resource=nodes",
+            "safeclient.informer.sync-timeout=100ms")
+        .run(
+            ctx -> {
+              // The context started although nothing has synced.
+              assertThat(ctx).hasNotFailed();
+              FakeInformerFactory f = ctx.getBean(FakeInformerFactory.class);
+              f.state("nodes").synced = true;
+              DeclaredInformers declared = ctx.getBean(DeclaredInformers.class);
+              await().atMost(Duration.ofSeconds(10)).until(declared::syncOverdueReported);
+              DeclaredInformers.Declared pods = declared.all().iterator().next();
+              assertThat(declared.syncOverdue(pods)).isTrue();
+            });
+  }
+}
