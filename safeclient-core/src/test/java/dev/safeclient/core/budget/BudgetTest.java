@@ -57,7 +57,10 @@ class BudgetTest {
   }
 
   SafeClient.Builder safe() {
-    return SafeClient.builder(base()).metrics(metrics).pacingClock(clock);
+    return SafeClient.builder(base())
+        .userAgent("budget-test/1.0")
+        .metrics(metrics)
+        .pacingClock(clock);
   }
 
   @Test
@@ -129,14 +132,31 @@ class BudgetTest {
     }
     assertThat(clock.since(start)).as("GETs are not list-charged").isZero();
 
+    // The probe of a real server holding 150k pods: one item and the rest as remainingItemCount,
+    // which the budget learns the stored count from (an empty scripted page would teach it 0).
+    script.otherwise(r -> ok(r.getTarget().endsWith("?limit=1") ? pageOf(150_000) : POD_LIST));
     start = clock.nanoTime();
     for (int i = 0; i < 6; i++) {
       // A node-scoped list: selectors do not make it cheaper for APF.
       api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
     }
-    // 10 seats each; 20 in the bucket, then 5 seats/s: lists 3..6 wait 2 s each.
-    assertThat(clock.since(start)).isBetween(Duration.ofMillis(7_900), Duration.ofMillis(8_100));
-    assertThat(metrics.of("listCost")).containsOnly("pods 10").hasSize(6);
+    // SC101 sends each as a probe (limit=1, no selector: 2 objects, 1 seat) and a watch-cache
+    // read (charged for all 150k stored: 10 seats). 6 × 11 = 66 seats; 20 in the bucket, then 5
+    // seats/s: 46 / 5 = 9.2 s.
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(9_100), Duration.ofMillis(9_300));
+    assertThat(metrics.of("listCost"))
+        .containsExactly(
+            "pods 1", "pods 10", "pods 1", "pods 10", "pods 1", "pods 10", "pods 1", "pods 10",
+            "pods 1", "pods 10", "pods 1", "pods 10");
+    List<ScriptedServer.Seen> lists = script.seen().subList(50, script.count());
+    assertThat(lists).hasSize(12);
+    for (int i = 0; i < 12; i += 2) {
+      assertThat(lists.get(i).request().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+      assertThat(lists.get(i + 1).request().getTarget())
+          .isEqualTo(
+              "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1"
+                  + "&resourceVersion=9&resourceVersionMatch=NotOlderThan");
+    }
   }
 
   @Test
@@ -146,12 +166,16 @@ class BudgetTest {
     CoreV1Api api = new CoreV1Api(client.apiClient());
     long start = clock.nanoTime();
 
-    for (int i = 0; i < 20; i++) {
+    // SC101 sends each as a namespaced probe (limit=1: 2 objects) and a watch-cache read (40
+    // stored): 1 seat each. 10 lists are 20 one-seat requests: exactly the 20-seat bucket, so
+    // nothing waits; at the 10-seat maximum the reads alone would owe 80 seats (16 s).
+    for (int i = 0; i < 10; i++) {
       api.listNamespacedConfigMap("default").execute();
     }
 
     assertThat(clock.since(start)).isZero();
-    assertThat(metrics.of("listCost")).containsOnly("configmaps 1");
+    assertThat(metrics.of("listCost")).containsOnly("configmaps 1").hasSize(20);
+    assertThat(script.count()).isEqualTo(20);
   }
 
   @Test
@@ -180,12 +204,16 @@ class BudgetTest {
     assertThat(metrics.of("listCost")).containsExactly("pods 40");
     assertThat(script.count()).isEqualTo(4);
 
-    // The debt slows the next list: 20 seats owed + 10 for it, at 5 seats/s. (The scripted empty
-    // page taught the client a count of 0: put the real one back.)
+    // The debt slows the next list: 20 seats owed, then SC101's probe (1 seat) and its watch-cache
+    // read (2,000 stored: 10 seats), at 5 seats/s: 31 / 5 = 6.2 s. (The scripted empty page
+    // taught the client a count of 0: put the real one back. The probe is answered as a server
+    // holding 2,000 pods would, so whatever it teaches is the real count too.)
     client.storedCounts().report("pods", 2_000);
+    script.otherwise(r -> ok(r.getTarget().endsWith("?limit=1") ? pageOf(2_000) : POD_LIST));
     long next = clock.nanoTime();
     new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
-    assertThat(clock.since(next)).isBetween(Duration.ofMillis(5_900), Duration.ofMillis(6_100));
+    assertThat(clock.since(next)).isBetween(Duration.ofMillis(6_100), Duration.ofMillis(6_300));
+    assertThat(metrics.of("listCost")).containsExactly("pods 40", "pods 1", "pods 10");
   }
 
   @Test
@@ -205,13 +233,41 @@ class BudgetTest {
   @Test
   void aSelectedOrNamespacedListTeachesNothing() throws Exception {
     SafeClient client = safe().qps(1000).burst(1000).build();
-    script.then(ok(POD_LIST)).then(ok(POD_LIST));
+    script.then(ok(pageOf(1_236))).then(ok(pageOf(1_236)));
     CoreV1Api api = new CoreV1Api(client.apiClient());
 
-    api.listPodForAllNamespaces().labelSelector("app=x").execute();
-    api.listNamespacedPod("default").execute();
+    // With a limit of their own, so that SC101 sends them as they are: its probe drops the
+    // selector and would (rightly) teach the count, see sc101sProbeTeachesTheStoredCount.
+    api.listPodForAllNamespaces().labelSelector("app=x").limit(500).execute();
+    api.listNamespacedPod("default").limit(500).execute();
 
+    assertThat(script.seen())
+        .extracting(s -> s.request().getTarget())
+        .containsExactly(
+            "/api/v1/pods?labelSelector=app%3Dx&limit=500",
+            "/api/v1/namespaces/default/pods?limit=500");
     assertThat(client.storedCounts().get("pods")).isEmpty();
+  }
+
+  @Test
+  void sc101sProbeTeachesTheStoredCount() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).build();
+    script.then(ok(pageOf(1_236))).then(ok(POD_LIST));
+
+    // A selected list, but its probe is unselected and cluster-wide: item + remainingItemCount is
+    // what APF counts as stored.
+    new CoreV1Api(client.apiClient()).listPodForAllNamespaces().labelSelector("app=x").execute();
+
+    assertThat(script.seen().get(0).request().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(client.storedCounts().get("pods")).hasValue(1_236);
+  }
+
+  /** The first page (one pod) of a list over {@code stored} pods, as a paging server sends it. */
+  static String pageOf(long stored) {
+    return "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"9\","
+        + "\"continue\":\"c1\",\"remainingItemCount\":"
+        + (stored - 1)
+        + "},\"items\":[{\"metadata\":{\"name\":\"a\"}}]}";
   }
 
   @Test

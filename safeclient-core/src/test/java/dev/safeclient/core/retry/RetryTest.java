@@ -54,8 +54,9 @@ class RetryTest {
   }
 
   SafeClient.Builder safe(ApiClient base) {
-    // Budgets out of the way: these tests are about retries.
+    // Budgets out of the way: these tests are about retries. A User-Agent keeps SC108 quiet.
     return SafeClient.builder(base)
+        .userAgent("retry-test/1.0")
         .qps(1000)
         .burst(1000)
         .listCostPerSecond(1000)
@@ -68,6 +69,12 @@ class RetryTest {
   CoreV1Api core() {
     return new CoreV1Api(safe(base()).build().apiClient());
   }
+
+  /**
+   * Where a test is about retries, not about SC101, its lists carry a limit of their own, so that
+   * SC101 sends them as they are (one request each) instead of as a probe and a watch-cache read.
+   */
+  static final int OWN_LIMIT = 500;
 
   static V1Pod newPod() {
     return new V1Pod().metadata(new V1ObjectMeta().generateName("job-"));
@@ -194,7 +201,7 @@ class RetryTest {
     while (true) { // the loop found in real agents: on error, log and go again at once
       calls++;
       try {
-        api.listNamespacedPod("default").execute();
+        api.listNamespacedPod("default").limit(OWN_LIMIT).execute();
         break;
       } catch (ApiException e) {
         assertThat(e.getCode()).isEqualTo(429);
@@ -221,7 +228,8 @@ class RetryTest {
     assertThatThrownBy(
             () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
         .isInstanceOf(ApiException.class);
-    new CoreV1Api(client.apiClient()).listNamespacedPod("default").execute();
+    // The same flow (LIST pods): the flow's priority level was learnt from the 429.
+    new CoreV1Api(client.apiClient()).listNamespacedPod("default").limit(OWN_LIMIT).execute();
 
     List<ScriptedServer.Seen> seen = script.seen();
     assertThat(seen).hasSize(2);
@@ -250,7 +258,7 @@ class RetryTest {
     new io.kubernetes.client.openapi.apis.CoordinationV1Api(client.apiClient())
         .readNamespacedLease("leader", "kube-system")
         .execute();
-    new CoreV1Api(client.apiClient()).listNamespacedConfigMap("default").execute();
+    new CoreV1Api(client.apiClient()).listNamespacedConfigMap("default").limit(OWN_LIMIT).execute();
 
     List<ScriptedServer.Seen> seen = script.seen();
     assertThat(seen.get(1).request().getTarget()).contains("/leases/");
@@ -299,9 +307,9 @@ class RetryTest {
         .otherwise(r -> ok(POD_LIST));
     CoreV1Api api = core();
 
-    assertThatThrownBy(() -> api.listPodForAllNamespaces().execute())
+    assertThatThrownBy(() -> api.listPodForAllNamespaces().limit(OWN_LIMIT).execute())
         .isInstanceOf(ApiException.class);
-    V1PodList list = api.listPodForAllNamespaces().execute();
+    V1PodList list = api.listPodForAllNamespaces().limit(OWN_LIMIT).execute();
 
     assertThat(list.getItems()).isEmpty();
     assertThat(script.count()).isEqualTo(16);
@@ -332,6 +340,62 @@ class RetryTest {
     assertThatThrownBy(() -> core().listNamespacedPod("default").resourceVersion("12").execute())
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(504));
     assertThat(script.count()).isEqualTo(1);
+  }
+
+  @Test
+  void sc101sReadOnALaggingCacheFallsBackAtOnceAndHoldsNoFlow() throws Exception {
+    // A real lagging cache's answer: 504, cause ResourceVersionTooLarge, Retry-After 1, APF
+    // headers.
+    script
+        .then(ok(POD_LIST))
+        .then(
+            status(
+                504,
+                "Timeout",
+                "Too large resource version: 9, current: 8",
+                "ResourceVersionTooLarge",
+                1L,
+                true))
+        .otherwise(r -> ok(POD_LIST));
+    CoreV1Api api = core();
+    long start = clock.nanoTime();
+
+    api.listNamespacedPod("default").execute();
+    api.listNamespacedPod("default").limit(OWN_LIMIT).execute();
+
+    // Probe, cache read (504: not retried), SC102's consistent paged read at once; then the next
+    // call of the same flow is not held by the 504's Retry-After.
+    assertThat(script.seen())
+        .extracting(s -> s.request().getTarget())
+        .containsExactly(
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?resourceVersion=9&resourceVersionMatch=NotOlderThan",
+            "/api/v1/namespaces/default/pods?limit=500",
+            "/api/v1/namespaces/default/pods?limit=500");
+    assertThat(clock.since(start)).isZero();
+    assertThat(metrics.of("retry")).isEmpty();
+    assertThat(metrics.of("breaker")).isEmpty();
+    assertThat(warnings).extracting(SafetyWarning::ruleId).containsExactly("SC101");
+  }
+
+  @Test
+  void anApf429OnSc101sProbeIsRetriedThenTheCacheReadFollows() throws Exception {
+    script.then(apf429(2)).otherwise(r -> ok(POD_LIST));
+    long start = clock.nanoTime();
+
+    core().listNamespacedPod("default").execute();
+
+    List<ScriptedServer.Seen> seen = script.seen();
+    assertThat(seen)
+        .extracting(s -> s.request().getTarget())
+        .containsExactly(
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?resourceVersion=9&resourceVersionMatch=NotOlderThan");
+    // The probe's retry waits the 2 s asked; the read, anchored on the retried probe, follows.
+    assertThat(seen.get(1).atNanos() - start).isEqualTo(Duration.ofSeconds(2).toNanos());
+    assertThat(seen.get(2).atNanos()).isEqualTo(seen.get(1).atNanos());
+    assertThat(metrics.of("retry")).containsExactly("429");
   }
 
   /** Refuses the first connection as a closed port would; then connects for real. */
