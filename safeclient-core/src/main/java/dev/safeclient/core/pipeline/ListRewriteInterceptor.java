@@ -3,6 +3,7 @@ package dev.safeclient.core.pipeline;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.retry.ServerAnswer;
 import dev.safeclient.core.rules.ConsistentListRule;
 import java.io.IOException;
 import okhttp3.HttpUrl;
@@ -72,7 +73,7 @@ public final class ListRewriteInterceptor implements Interceptor {
             .addQueryParameter("resourceVersionMatch", "NotOlderThan")
             .build();
     Response read = chain.proceed(retarget(request, k, readUrl));
-    if (ApiStatus.isResourceVersionTooLarge(read)) {
+    if (ServerAnswer.of(read).isResourceVersionTooLarge()) {
       read.close();
       return pager.consistent(chain, request);
     }
