@@ -3,6 +3,7 @@ package dev.safeclient.core.pipeline;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.request.BuiltInGroups;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
@@ -32,30 +33,6 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
   static final String PROTOBUF_FIRST = ProtobufCodec.MEDIA_TYPE + ", application/json";
 
   /** The groups the Kubernetes API server itself serves, all of which speak Protobuf. */
-  private static final Set<String> BUILT_IN_GROUPS =
-      Set.of(
-          "",
-          "admissionregistration.k8s.io",
-          "apiextensions.k8s.io",
-          "apiregistration.k8s.io",
-          "apps",
-          "autoscaling",
-          "batch",
-          "certificates.k8s.io",
-          "coordination.k8s.io",
-          "discovery.k8s.io",
-          "events.k8s.io",
-          "flowcontrol.apiserver.k8s.io",
-          "internal.apiserver.k8s.io",
-          "networking.k8s.io",
-          "node.k8s.io",
-          "policy",
-          "rbac.authorization.k8s.io",
-          "resource.k8s.io",
-          "scheduling.k8s.io",
-          "storage.k8s.io",
-          "storagemigration.k8s.io");
-
   private static final MediaType JSON = MediaType.get("application/json");
 
   private final SafeClientConfig config;
@@ -121,7 +98,7 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
         || k.isLongRunningStream()
         || k.group() == null
-        || !BUILT_IN_GROUPS.contains(k.group())) {
+        || !BuiltInGroups.contains(k.group())) {
       return false;
     }
     String sub = k.subresource();

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.core.request.BuiltInGroups;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Locale;

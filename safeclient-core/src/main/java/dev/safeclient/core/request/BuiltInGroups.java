@@ -1,12 +1,13 @@
-package dev.safeclient.core.retry;
+package dev.safeclient.core.request;
 
 import java.util.Set;
 
 /**
- * API groups the kube-apiserver serves itself. Any other group is a CRD or an aggregated API, whose
- * 503 ("service unavailable") says that a backend is down, not that the API server is overloaded.
+ * API groups the kube-apiserver serves itself. Any other group is a CRD or an aggregated API: its
+ * 503 ("service unavailable") says that a backend is down, not that the API server is overloaded,
+ * and it may not speak Protobuf.
  */
-final class BuiltInGroups {
+public final class BuiltInGroups {
   private static final Set<String> GROUPS =
       Set.of(
           "",
@@ -36,7 +37,7 @@ final class BuiltInGroups {
   private BuiltInGroups() {}
 
   /** Null (a non-resource path such as {@code /version}) counts as the API server's own. */
-  static boolean contains(String group) {
+  public static boolean contains(String group) {
     return group == null || GROUPS.contains(group);
   }
 }
