@@ -1,0 +1,525 @@
+package dev.safeclient.testing;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.kubernetes.client.openapi.ApiClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * An in-process simulated Kubernetes API server that behaves like a real one on the wire and
+ * counts what a real one would pay. Its semantics follow K8S-API-FACTS.md row by row.
+ *
+ * <pre>{@code
+ * try (KubeSim sim = KubeSim.builder().serverVersion("1.30").build()) {
+ *   CoreV1Api core = new CoreV1Api(sim.apiClient());
+ *   core.listPodForAllNamespaces().execute();
+ *   sim.stats().objectsReadFromStorage();
+ * }
+ * }</pre>
+ *
+ * <p>The server is Jetty 12 core (no servlet layer): its writes are asynchronous, so an idle watch
+ * holds no thread, and 5,000 open watch streams fit on 2 cores (the JDK's HttpServer needs a
+ * thread per open exchange).
+ */
+public final class KubeSim implements AutoCloseable {
+  private final Builder config;
+  private final Clock clock;
+  private final Etcd etcd;
+  private final List<SimulatedApiserver> apiservers = new ArrayList<>();
+  private final Map<String, ResourceType> resources = new ConcurrentHashMap<>(ResourceType.BUILT_IN);
+  private final SimStats stats = new SimStats();
+  private final FaultPlayer faults;
+  private final PriorityLevel priorityLevel;
+  private final ScheduledExecutorService scheduler;
+  private final Server server;
+  private final ServerConnector connector;
+  private final ApiHandler handler;
+  private final int port;
+  private volatile boolean down;
+  private volatile boolean scriptedOutage;
+  private final Set<FaultRule> openTimedRules = new HashSet<>();
+
+  private KubeSim(Builder b) {
+    this.config = b;
+    this.clock = b.clock;
+    this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
+    for (int i = 0; i < b.apiservers; i++) {
+      SimulatedApiserver a =
+          new SimulatedApiserver(i, etcd, clock, b, b.lags.getOrDefault(i, b.cacheLag));
+      apiservers.add(a);
+      etcd.watchers.add(a);
+    }
+    for (ResourceType t : b.registered) {
+      resources.put(t.groupVersionPlural(), t);
+    }
+    this.faults = new FaultPlayer(clock);
+    this.priorityLevel = new PriorityLevel(b.apfConcurrencyLimit, clock);
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "kubesim-ticker");
+              t.setDaemon(true);
+              return t;
+            });
+    this.handler = new ApiHandler(this);
+    QueuedThreadPool pool = new QueuedThreadPool(b.maxThreads, 4);
+    pool.setName("kubesim");
+    pool.setDaemon(true);
+    this.server = new Server(pool);
+    this.connector = new ServerConnector(server, 1, 1);
+    connector.setHost("127.0.0.1");
+    connector.setPort(b.port);
+    connector.setReuseAddress(true);
+    // Watches stay silent for a whole bookmark interval or longer: no server-side idle timeout.
+    connector.setIdleTimeout(TimeUnit.HOURS.toMillis(2));
+    connector.setAcceptQueueSize(4096);
+    server.addConnector(connector);
+    server.setHandler(handler);
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("KubeSim could not start", e);
+    }
+    this.port = connector.getLocalPort();
+    if (b.faults != null) {
+      play(b.faults);
+    }
+    long bookmarkMillis = Math.max(1, b.bookmarkInterval.toMillis());
+    scheduler.scheduleAtFixedRate(
+        this::bookmarks, bookmarkMillis, bookmarkMillis, TimeUnit.MILLISECONDS);
+    // The tick makes clock-driven things happen without a request: cache lag, outages, the
+    // kubelet's end of graceful deletion. 20 ms is well below any lag a test would script.
+    scheduler.scheduleWithFixedDelay(this::tick, 20, 20, TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts a KubeSim with the defaults. */
+  public static KubeSim start() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code http://127.0.0.1:<port>}. */
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /**
+   * A plain client-java {@link ApiClient} pointing at this sim, with a read timeout of 0 (what
+   * {@code SharedInformerFactory} demands). Needs client-java on the class path: this module
+   * declares it optional, so users who rehearse another client do not get it.
+   */
+  public ApiClient apiClient() {
+    ApiClient c = new ApiClient();
+    c.setBasePath(url());
+    c.setHttpClient(c.getHttpClient().newBuilder().readTimeout(Duration.ZERO).build());
+    return c;
+  }
+
+  public KubeSimStats stats() {
+    return stats.snapshot();
+  }
+
+  /** Zeroes the counters (watches open is kept: it is a level, not a count). */
+  public void resetStats() {
+    stats.reset();
+  }
+
+  /** The simulated server version, e.g. {@code "1.30"}. */
+  public String serverVersion() {
+    return "1." + config.minor;
+  }
+
+  /** The current (etcd) resourceVersion. */
+  public long resourceVersion() {
+    return etcd.currentRv();
+  }
+
+  /** Registers a CRD-like resource. */
+  public void register(ResourceType type) {
+    resources.put(type.groupVersionPlural(), type);
+  }
+
+  /** Simulated apiserver {@code i} (0-based). */
+  public SimulatedApiserver apiserver(int i) {
+    return apiservers.get(i);
+  }
+
+  public int apiserverCount() {
+    return apiservers.size();
+  }
+
+  /** Starts (or replaces) the fault script; its time windows count from now. */
+  public void play(FaultScript script) {
+    synchronized (openTimedRules) {
+      openTimedRules.clear();
+    }
+    faults.play(Objects.requireNonNull(script));
+    tick();
+  }
+
+  /** The faults injected since the script started, in order. */
+  public List<FaultEvent> faultLog() {
+    return faults.log();
+  }
+
+  /** Breaks every open watch connection now. */
+  public void dropWatches() {
+    for (SimulatedApiserver a : apiservers) {
+      for (WatchStream w : a.watches(x -> true)) {
+        w.abort(new IOException("watch dropped by KubeSim"));
+      }
+    }
+  }
+
+  /** Ends every open watch cleanly (the final chunk), as a server-side watch timeout does. */
+  public void closeWatches() {
+    for (SimulatedApiserver a : apiservers) {
+      for (WatchStream w : a.watches(x -> true)) {
+        w.end();
+      }
+    }
+  }
+
+  /** A full outage: the listener closes (connection refused) until {@code outage(false)}. */
+  public synchronized void outage(boolean on) {
+    if (on == down) {
+      return;
+    }
+    try {
+      if (on) {
+        connector.stop();
+        dropWatches();
+      } else {
+        connector.setPort(port);
+        connector.start();
+      }
+      down = on;
+    } catch (Exception e) {
+      throw new IllegalStateException("outage(" + on + ")", e);
+    }
+  }
+
+  /**
+   * Stores an object directly, as a create would, without HTTP or accounting: for seeding large
+   * states fast. Returns the stored JSON (with uid, resourceVersion, creationTimestamp).
+   */
+  public String create(ResourceType type, String json) {
+    JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+    JsonObject meta = o.getAsJsonObject("metadata");
+    String ns = meta == null ? "" : StoredObject.string(meta, "namespace");
+    ApiHandler.Result r = handler.createObject(type, ns, o);
+    if (r.code >= 300) {
+      throw new IllegalArgumentException(new String(r.body, StandardCharsets.UTF_8));
+    }
+    return new String(r.body, StandardCharsets.UTF_8);
+  }
+
+  /** As {@link #create(ResourceType, String)} for a built-in or registered resource. */
+  public String create(String apiVersion, String plural, String json) {
+    return create(resource(apiVersion, plural), json);
+  }
+
+  /** The current stored JSON of an object, or null. */
+  public String get(ResourceType type, String namespace, String name) {
+    etcd.lock.readLock().lock();
+    try {
+      StoredObject o = etcd.keyspace(type).current.get(StoredObject.keyOf(namespace, name));
+      return o == null ? null : new String(o.json, StandardCharsets.UTF_8);
+    } finally {
+      etcd.lock.readLock().unlock();
+    }
+  }
+
+  /** How many objects of a resource are stored. */
+  public int count(ResourceType type) {
+    etcd.lock.readLock().lock();
+    try {
+      return etcd.keyspace(type).size();
+    } finally {
+      etcd.lock.readLock().unlock();
+    }
+  }
+
+  /** A built-in or registered resource by apiVersion and plural, e.g. {@code ("v1", "pods")}. */
+  public ResourceType resource(String apiVersion, String plural) {
+    ResourceType t = resources.get(apiVersion + "/" + plural);
+    if (t == null) {
+      throw new IllegalArgumentException("unknown resource " + apiVersion + "/" + plural);
+    }
+    return t;
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    dropWatches();
+    handler.releaseSilent();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new UncheckedIOException(new IOException("KubeSim could not stop", e));
+    }
+  }
+
+  private void bookmarks() {
+    try {
+      for (SimulatedApiserver a : apiservers) {
+        a.bookmarks();
+      }
+    } catch (RuntimeException e) {
+      // the ticker must survive
+    }
+  }
+
+  private void tick() {
+    try {
+      for (SimulatedApiserver a : apiservers) {
+        a.catchUp();
+      }
+      List<FaultRule> active = faults.activeTimedRules();
+      boolean outage = false;
+      synchronized (openTimedRules) {
+        for (FaultRule r : active) {
+          if (r.fault.kind() == Fault.Kind.OUTAGE) {
+            outage = true;
+          }
+          if (openTimedRules.add(r)) {
+            faults.record(new FaultEvent(0, r.verb == null ? "*" : r.verb,
+                r.resource == null ? "*" : r.resource, r.fault.toString()));
+            if (r.fault.kind() == Fault.Kind.DROP_WATCHES) {
+              for (SimulatedApiserver a : apiservers) {
+                for (WatchStream w :
+                    a.watches(w -> r.resource == null || r.resource.equals(w.resource.resourceName()))) {
+                  w.abort(new IOException("watch dropped by fault script"));
+                }
+              }
+            }
+          }
+        }
+        openTimedRules.retainAll(new HashSet<>(active));
+      }
+      if (outage && !down) {
+        outage(true);
+        scriptedOutage = true;
+      } else if (!outage && scriptedOutage) {
+        outage(false);
+        scriptedOutage = false;
+      }
+      if (config.kubeletDeletes) {
+        handler.finishGracefulDeletions();
+      }
+    } catch (RuntimeException e) {
+      // the ticker must survive a failed step; the next tick retries
+    }
+  }
+
+  // ---- accessors for the handler ----
+  Builder config() {
+    return config;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  Etcd etcd() {
+    return etcd;
+  }
+
+  List<SimulatedApiserver> apiservers() {
+    return apiservers;
+  }
+
+  Map<String, ResourceType> resources() {
+    return resources;
+  }
+
+  SimStats statsLive() {
+    return stats;
+  }
+
+  FaultPlayer faults() {
+    return faults;
+  }
+
+  PriorityLevel priorityLevel() {
+    return priorityLevel;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  /** Options for a {@link KubeSim}. Every duration is scalable so tests run in milliseconds. */
+  public static final class Builder {
+    Duration bookmarkInterval = Duration.ofSeconds(60); // the cacher's ~1 min bookmark
+    Duration eventWindow = Duration.ofSeconds(75); // the cacher's event window (fact sheet)
+    int eventWindowCapacity = 102_400; // the cacher's largest watch cache capacity
+    Duration continueExpiry = Duration.ofMinutes(5); // etcd's default compaction interval
+    Duration cacheWait = Duration.ofSeconds(3); // the cache's wait for a fresh enough RV
+    Duration cacheInitialization = Duration.ofSeconds(5);
+    Duration cacheLag = Duration.ZERO;
+    final Map<Integer, Duration> lags = new HashMap<>();
+    int minor = 30; // the worst case by default: consistent lists go to etcd
+    int apiservers = 1;
+    int apfConcurrencyLimit = 600; // --max-requests-inflight 400 + --max-mutating 200
+    int maxThreads = 200;
+    int port = 0;
+    boolean kubeletDeletes = true;
+    Clock clock = Clock.systemUTC();
+    FaultScript faults;
+    final Set<String> cacheDisabled = new HashSet<>();
+    final List<ResourceType> registered = new ArrayList<>();
+
+    private Builder() {}
+
+    public Builder bookmarkInterval(Duration d) {
+      bookmarkInterval = positive(d);
+      return this;
+    }
+
+    /** How long the watch cache keeps events; a watch from an older RV gets 410. */
+    public Builder eventWindow(Duration d) {
+      eventWindow = positive(d);
+      return this;
+    }
+
+    public Builder eventWindowCapacity(int events) {
+      eventWindowCapacity = events;
+      return this;
+    }
+
+    /** Continue tokens expire (410 Expired) once etcd compacts past them, after this long. */
+    public Builder continueExpiry(Duration d) {
+      continueExpiry = positive(d);
+      return this;
+    }
+
+    /** The wait for a cache to reach a requested RV before 504 (3 s on a real apiserver). */
+    public Builder cacheWait(Duration d) {
+      cacheWait = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** How long a restarted apiserver's cache initialises (429 meanwhile). */
+    public Builder cacheInitialization(Duration d) {
+      cacheInitialization = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** {@code "1.30"} .. {@code "1.36"}: where LISTs are served and what they cost. */
+    public Builder serverVersion(String version) {
+      String v = version.startsWith("v") ? version.substring(1) : version;
+      String[] parts = v.split("\\.");
+      if (parts.length < 2 || !parts[0].equals("1")) {
+        throw new IllegalArgumentException("serverVersion like \"1.31\": " + version);
+      }
+      minor = Integer.parseInt(parts[1]);
+      return this;
+    }
+
+    /** Several simulated apiservers behind one URL, round-robin per connection. */
+    public Builder apiservers(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("apiservers(" + n + ")");
+      }
+      apiservers = n;
+      return this;
+    }
+
+    /** How far every apiserver's watch cache trails etcd (simulation clock). */
+    public Builder cacheLag(Duration lag) {
+      cacheLag = Objects.requireNonNull(lag);
+      return this;
+    }
+
+    /** The lag of one apiserver's cache. */
+    public Builder cacheLag(int apiserver, Duration lag) {
+      lags.put(apiserver, Objects.requireNonNull(lag));
+      return this;
+    }
+
+    /** Serves this resource ({@code "pods"}, {@code "deployments.apps"}) without a watch cache. */
+    public Builder watchCacheDisabled(String resourceName) {
+      cacheDisabled.add(resourceName);
+      return this;
+    }
+
+    /** APF seats available at once; past them, 429. */
+    public Builder apfConcurrencyLimit(int seats) {
+      if (seats < 1) {
+        throw new IllegalArgumentException("apfConcurrencyLimit(" + seats + ")");
+      }
+      apfConcurrencyLimit = seats;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** Server threads; watches hold none, so the default suits thousands of watches. */
+    public Builder maxThreads(int n) {
+      maxThreads = n;
+      return this;
+    }
+
+    /**
+     * Whether the simulated kubelet removes a gracefully deleted pod when its grace period ends
+     * (default true). Off: it stays with its deletionTimestamp until deleted with grace 0.
+     */
+    public Builder kubeletDeletes(boolean on) {
+      kubeletDeletes = on;
+      return this;
+    }
+
+    /** The simulation clock: timestamps, lag, event window, continue expiry, fault windows. */
+    public Builder clock(Clock c) {
+      clock = Objects.requireNonNull(c);
+      return this;
+    }
+
+    public Builder faults(FaultScript script) {
+      faults = script;
+      return this;
+    }
+
+    public Builder register(ResourceType type) {
+      registered.add(type);
+      return this;
+    }
+
+    public KubeSim build() {
+      return new KubeSim(this);
+    }
+
+    private static Duration positive(Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("must be positive: " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,464 @@
+package dev.safeclient.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * One simulated apiserver of the control plane, reached through {@link KubeSim#apiserver(int)}. It
+ * owns a watch cache fed from etcd, possibly with a lag, and the watches opened through it.
+ */
+public final class SimulatedApiserver {
+  private final int index;
+  private final Etcd etcd;
+  private final Clock clock;
+  private final KubeSim.Builder config;
+  private final Object mon = new Object();
+  private final Map<ResourceType, CacheResource> resources = new HashMap<>();
+  private final ArrayDeque<Change> pending = new ArrayDeque<>();
+  private long rv;
+  private boolean paused;
+  private volatile long lagMillis;
+  private volatile boolean ready = true;
+  private long readyAtMillis;
+
+  SimulatedApiserver(int index, Etcd etcd, Clock clock, KubeSim.Builder config, Duration lag) {
+    this.index = index;
+    this.etcd = etcd;
+    this.clock = clock;
+    this.config = config;
+    this.lagMillis = lag.toMillis();
+    this.rv = etcd.currentRv();
+  }
+
+  /** This apiserver's position in {@link KubeSimStats#requestsByApiserver()}. */
+  public int index() {
+    return index;
+  }
+
+  /** The resourceVersion its watch cache has reached. */
+  public long cacheResourceVersion() {
+    synchronized (mon) {
+      return rv;
+    }
+  }
+
+  /** Its watch cache stops applying changes (a frozen lag) until {@link #resumeCache()}. */
+  public void pauseCache() {
+    synchronized (mon) {
+      paused = true;
+    }
+  }
+
+  /** Applies what the cache missed while paused (subject to its lag). */
+  public void resumeCache() {
+    synchronized (mon) {
+      paused = false;
+    }
+    catchUp();
+  }
+
+  /** How far its watch cache trails etcd, by the simulation clock. */
+  public void cacheLag(Duration lag) {
+    lagMillis = lag.toMillis();
+    catchUp();
+  }
+
+  /**
+   * Restarts this apiserver: its watches drop, and its watch cache is initialising for the
+   * builder's {@code cacheInitialization} time, answering LIST and WATCH from the cache with 429
+   * (K8S-API-FACTS: "After an apiserver restart, the watch cache is initialising").
+   */
+  public void restart() {
+    List<WatchStream> dropped = new ArrayList<>();
+    synchronized (mon) {
+      ready = false;
+      readyAtMillis = clock.millis() + config.cacheInitialization.toMillis();
+      for (CacheResource r : resources.values()) {
+        dropped.addAll(r.allWatchers());
+      }
+      resources.clear();
+      pending.clear();
+    }
+    for (WatchStream w : dropped) {
+      w.abort(new IOException("apiserver restarted"));
+    }
+    catchUp();
+  }
+
+  boolean isReady() {
+    catchUp();
+    return ready;
+  }
+
+  long retryAfterWhileInitializing() {
+    long left = Math.max(0, readyAtMillis - clock.millis());
+    return Math.min(30, Math.max(1, (left + 999) / 1000)); // the fact sheet's 1–30 s
+  }
+
+  /** Called by etcd with its write lock held, in RV order. */
+  void offer(Change c) {
+    synchronized (mon) {
+      if (!ready) {
+        return; // rebuilt from etcd when initialisation ends
+      }
+      if (pending.isEmpty() && !paused && lagMillis == 0) {
+        apply(c);
+      } else {
+        pending.addLast(c);
+      }
+    }
+  }
+
+  /** Applies the changes its lag allows by now, and ends a restart's initialisation. */
+  void catchUp() {
+    if (!ready) {
+      synchronized (mon) {
+        if (ready || clock.millis() < readyAtMillis) {
+          return;
+        }
+      }
+      etcd.lock.readLock().lock();
+      try {
+        synchronized (mon) {
+          if (!ready) {
+            for (Map.Entry<ResourceType, Keyspace> e : etcd.keyspaces().entrySet()) {
+              CacheResource r = resource(e.getKey());
+              for (StoredObject o : e.getValue().current.values()) {
+                r.put(o);
+              }
+            }
+            rv = etcd.currentRv();
+            for (CacheResource r : resources.values()) {
+              r.keyspace.compactedRv = rv; // a fresh cache has no event history
+            }
+            ready = true;
+            mon.notifyAll();
+          }
+        }
+      } finally {
+        etcd.lock.readLock().unlock();
+      }
+      return;
+    }
+    synchronized (mon) {
+      long due = clock.millis() - lagMillis;
+      while (!paused && !pending.isEmpty() && pending.peekFirst().timeMillis <= due) {
+        apply(pending.pollFirst());
+      }
+    }
+  }
+
+  private void apply(Change c) {
+    CacheResource r = resource(c.resource);
+    r.apply(c, clock.millis());
+    rv = c.resourceVersion;
+    mon.notifyAll();
+  }
+
+  private CacheResource resource(ResourceType t) {
+    return resources.computeIfAbsent(t, k -> new CacheResource(rv));
+  }
+
+  /**
+   * Waits until the cache has reached {@code minRv}, for at most {@code timeout}. Real time: the
+   * apiserver's 3 s wait, scaled by the builder for tests.
+   */
+  boolean waitFor(long minRv, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      catchUp();
+      synchronized (mon) {
+        if (rv >= minRv) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        // Wake up at least every 10 ms: a lag elapses on the clock, not through notify.
+        mon.wait(Math.max(1, Math.min(10, left / 1_000_000)));
+      }
+    }
+  }
+
+  /** The result of reading the cache: objects in key order and the cache RV they reflect. */
+  static final class CacheList {
+    final List<StoredObject> items;
+    final long rv;
+    final String continueAfter; // non-null if a snapshot page was cut by a limit
+    final long scanned;
+
+    CacheList(List<StoredObject> items, long rv, String continueAfter, long scanned) {
+      this.items = items;
+      this.rv = rv;
+      this.continueAfter = continueAfter;
+      this.scanned = scanned;
+    }
+  }
+
+  /**
+   * Lists from the cache. {@code atRv <= 0}: the current state; otherwise a snapshot at that RV
+   * (1.34's ListFromCacheSnapshot), or null if the event window no longer holds it.
+   */
+  CacheList list(
+      ResourceType t, String namespace, Selector sel, long atRv, String afterKey, long limit) {
+    synchronized (mon) {
+      CacheResource r = resource(t);
+      if (atRv > 0 && atRv < rv && !r.keyspace.canReadAt(atRv)) {
+        return null;
+      }
+      long snapshotRv = atRv > 0 ? Math.min(atRv, rv) : rv;
+      Iterator<StoredObject> it;
+      long scanned;
+      String ns = sel.namespace != null && namespace.isEmpty() ? sel.namespace : namespace;
+      if (sel.nodeName != null && atRv <= 0) {
+        TreeMap<String, StoredObject> node = r.byNode.getOrDefault(sel.nodeName, new TreeMap<>());
+        it = (afterKey.isEmpty() ? node : node.tailMap(afterKey, false)).values().iterator();
+        scanned = 0;
+      } else if (sel.name != null && atRv <= 0) {
+        StoredObject o =
+            ns.isEmpty()
+                ? r.keyspace.current.get(sel.name)
+                : r.keyspace.current.get(StoredObject.keyOf(ns, sel.name));
+        if (o == null && ns.isEmpty()) { // namespaced objects queried across namespaces
+          List<StoredObject> named = new ArrayList<>();
+          r.keyspace.current.values().forEach(x -> {
+            if (x.name.equals(sel.name)) {
+              named.add(x);
+            }
+          });
+          it = named.iterator();
+        } else {
+          it = o == null ? List.<StoredObject>of().iterator() : List.of(o).iterator();
+        }
+        scanned = 0;
+      } else {
+        it = r.keyspace.iterate(ns, afterKey, atRv > 0 ? atRv : 0);
+        scanned = sel.scansEveryObject ? -1 : 0; // counted below
+      }
+      List<StoredObject> out = new ArrayList<>();
+      long examined = 0;
+      String last = null;
+      boolean more = false;
+      while (it.hasNext()) {
+        StoredObject o = it.next();
+        if (limit > 0 && out.size() >= limit) {
+          more = true;
+          break;
+        }
+        examined++;
+        if ((namespace.isEmpty() || namespace.equals(o.namespace)) && sel.matches(o)) {
+          out.add(o);
+          last = o.key;
+        }
+      }
+      return new CacheList(out, snapshotRv, more ? last : null, scanned < 0 ? examined : 0);
+    }
+  }
+
+  /**
+   * Registers a watch from {@code fromRv} (exclusive); replays the window's later events first.
+   * Returns false if {@code fromRv} is older than the window (the caller answers 410).
+   * {@code initial} receives the initial-state objects when {@code fromRv <= 0}.
+   */
+  boolean watch(WatchStream w, long fromRv, Consumer<Long> initialState, boolean initial) {
+    synchronized (mon) {
+      CacheResource r = resource(w.resource);
+      if (initial) {
+        for (StoredObject o : r.keyspace.current.values()) {
+          if (w.matches(o)) {
+            w.send(Change.watchLine("ADDED", o.json));
+          }
+        }
+        initialState.accept(rv);
+      } else {
+        if (fromRv < rv && !r.keyspace.canReadAt(fromRv)) {
+          return false;
+        }
+        for (Change c : r.keyspace.history) {
+          if (c.resourceVersion > fromRv) {
+            deliver(w, c);
+          }
+        }
+      }
+      r.add(w);
+      w.onClose(
+          () -> {
+            synchronized (mon) {
+              CacheResource cr = resources.get(w.resource);
+              if (cr != null) {
+                cr.remove(w);
+              }
+            }
+          });
+      return true;
+    }
+  }
+
+  /** Sends every bookmark-enabled watch a BOOKMARK at the cache's RV, one encoding per kind. */
+  void bookmarks() {
+    catchUp();
+    synchronized (mon) {
+      for (Map.Entry<ResourceType, CacheResource> e : resources.entrySet()) {
+        byte[] line = null;
+        for (WatchStream w : e.getValue().allWatchers()) {
+          if (w.bookmarks) {
+            if (line == null) {
+              line = bookmarkLine(e.getKey(), rv, false);
+            }
+            w.send(line);
+          }
+        }
+      }
+    }
+  }
+
+  static byte[] bookmarkLine(ResourceType t, long rv, boolean initialEventsEnd) {
+    String annotations =
+        initialEventsEnd ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "";
+    return ("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\""
+            + t.kind()
+            + "\",\"apiVersion\":\""
+            + t.apiVersion()
+            + "\",\"metadata\":{\"resourceVersion\":\""
+            + rv
+            + "\""
+            + annotations
+            + "}}}\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Open watches through this apiserver matching {@code filter}. */
+  List<WatchStream> watches(java.util.function.Predicate<WatchStream> filter) {
+    List<WatchStream> out = new ArrayList<>();
+    synchronized (mon) {
+      for (CacheResource r : resources.values()) {
+        for (WatchStream w : r.allWatchers()) {
+          if (filter.test(w)) {
+            out.add(w);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  static void deliver(WatchStream w, Change c) {
+    if (c.resourceVersion <= w.fromRv) {
+      return; // a watch from an RV ahead of the cache starts after it
+    }
+    boolean was = c.previous != null && w.matches(c.previous);
+    boolean is = c.type != Change.Type.DELETED && w.matches(c.object);
+    if (c.type == Change.Type.DELETED) {
+      if (was) {
+        w.send(c.line(Change.Type.DELETED));
+      }
+    } else if (is) {
+      w.send(c.line(was ? Change.Type.MODIFIED : Change.Type.ADDED));
+    } else if (was) {
+      w.send(c.line(Change.Type.DELETED)); // no longer matches: gone from this watcher's view
+    }
+  }
+
+  /** One resource in the cache: its objects and window, the node index, and its watchers. */
+  private final class CacheResource {
+    final Keyspace keyspace = new Keyspace();
+    final Map<String, TreeMap<String, StoredObject>> byNode = new HashMap<>();
+    final Map<String, Set<WatchStream>> watchersByNode = new HashMap<>();
+    final Set<WatchStream> otherWatchers = new HashSet<>();
+
+    CacheResource(long rv) {
+      keyspace.compactedRv = rv;
+    }
+
+    void put(StoredObject o) {
+      keyspace.current.put(o.key, o);
+      keyspace.bytes += o.json.length;
+      index(null, o);
+    }
+
+    void apply(Change c, long now) {
+      keyspace.apply(c);
+      keyspace.compact(now - config.eventWindow.toMillis(), config.eventWindowCapacity);
+      index(c.previous, c.type == Change.Type.DELETED ? null : c.object);
+      // One fan-out per event: only the watchers that can match it are visited.
+      // Copies: a send can close a slow watcher, which unregisters it (same thread, same lock).
+      if (!otherWatchers.isEmpty()) {
+        for (WatchStream w : List.copyOf(otherWatchers)) {
+          deliver(w, c);
+        }
+      }
+      String newNode = c.object.nodeName;
+      String oldNode = c.previous == null ? "" : c.previous.nodeName;
+      Set<WatchStream> onNew = watchersByNode.get(newNode);
+      if (onNew != null) {
+        for (WatchStream w : List.copyOf(onNew)) {
+          deliver(w, c);
+        }
+      }
+      if (!oldNode.equals(newNode)) {
+        Set<WatchStream> onOld = watchersByNode.get(oldNode);
+        if (onOld != null) {
+          for (WatchStream w : List.copyOf(onOld)) {
+            deliver(w, c);
+          }
+        }
+      }
+    }
+
+    private void index(StoredObject before, StoredObject after) {
+      if (before != null && !before.nodeName.isEmpty()) {
+        TreeMap<String, StoredObject> m = byNode.get(before.nodeName);
+        if (m != null) {
+          m.remove(before.key);
+          if (m.isEmpty()) {
+            byNode.remove(before.nodeName);
+          }
+        }
+      }
+      if (after != null && !after.nodeName.isEmpty()) {
+        byNode.computeIfAbsent(after.nodeName, k -> new TreeMap<>()).put(after.key, after);
+      }
+    }
+
+    void add(WatchStream w) {
+      if (w.indexNode != null) {
+        watchersByNode.computeIfAbsent(w.indexNode, k -> new HashSet<>()).add(w);
+      } else {
+        otherWatchers.add(w);
+      }
+    }
+
+    void remove(WatchStream w) {
+      if (w.indexNode != null) {
+        Set<WatchStream> s = watchersByNode.get(w.indexNode);
+        if (s != null) {
+          s.remove(w);
+          if (s.isEmpty()) {
+            watchersByNode.remove(w.indexNode);
+          }
+        }
+      } else {
+        otherWatchers.remove(w);
+      }
+    }
+
+    List<WatchStream> allWatchers() {
+      List<WatchStream> all = new ArrayList<>(otherWatchers);
+      watchersByNode.values().forEach(all::addAll);
+      return all;
+    }
+  }
+}

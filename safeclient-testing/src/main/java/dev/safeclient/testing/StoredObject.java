@@ -1,0 +1,85 @@
+package dev.safeclient.testing;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One version of one object, immutable and encoded once: every list page and watch event that
+ * carries it shares {@link #json}. Only what indexes and selectors need is kept decoded.
+ */
+final class StoredObject {
+  final String key;
+  final String namespace;
+  final String name;
+  final long resourceVersion;
+  final Map<String, String> labels;
+  final String nodeName;
+  final byte[] json;
+
+  private StoredObject(
+      String key,
+      String namespace,
+      String name,
+      long resourceVersion,
+      Map<String, String> labels,
+      String nodeName,
+      byte[] json) {
+    this.key = key;
+    this.namespace = namespace;
+    this.name = name;
+    this.resourceVersion = resourceVersion;
+    this.labels = labels;
+    this.nodeName = nodeName;
+    this.json = json;
+  }
+
+  /** Encodes {@code object}, whose metadata.resourceVersion must already be set. */
+  static StoredObject of(JsonObject object) {
+    JsonObject meta = object.getAsJsonObject("metadata");
+    String namespace = string(meta, "namespace");
+    String name = string(meta, "name");
+    long rv = Long.parseLong(string(meta, "resourceVersion"));
+    Map<String, String> labels = Map.of();
+    if (meta.has("labels") && meta.get("labels").isJsonObject()) {
+      Map<String, String> l = new HashMap<>();
+      for (Map.Entry<String, JsonElement> e : meta.getAsJsonObject("labels").entrySet()) {
+        l.put(e.getKey(), e.getValue().isJsonNull() ? "" : e.getValue().getAsString());
+      }
+      labels = Map.copyOf(l);
+    }
+    String nodeName = "";
+    if (object.has("spec") && object.get("spec").isJsonObject()) {
+      nodeName = string(object.getAsJsonObject("spec"), "nodeName");
+    }
+    return new StoredObject(
+        keyOf(namespace, name),
+        namespace,
+        name,
+        rv,
+        labels,
+        nodeName,
+        object.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Keys sort like etcd's {@code /registry/<resource>/<namespace>/<name>}. */
+  static String keyOf(String namespace, String name) {
+    return namespace.isEmpty() ? name : namespace + "/" + name;
+  }
+
+  /** A fresh mutable copy. */
+  JsonObject decode() {
+    return JsonParser.parseString(new String(json, StandardCharsets.UTF_8)).getAsJsonObject();
+  }
+
+  static String string(JsonObject o, String field) {
+    if (o == null || !o.has(field) || o.get(field).isJsonNull()) {
+      return "";
+    }
+    JsonElement e = o.get(field);
+    return e.isJsonPrimitive() ? e.getAsString() : e.toString();
+  }
+}
