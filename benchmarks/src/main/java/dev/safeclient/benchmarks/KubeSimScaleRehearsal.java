@@ -16,12 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * KubeSim at fleet scale: 150,000 pods and 5,000 node-scoped watches in one JVM, then a burst of
- * pod writes fanned out to the watchers. Prints heap used and the fan-out rate. Run with
- * {@code java -Xmx3g -cp ... dev.safeclient.benchmarks.KubeSimScaleRehearsal [pods] [nodes]
- * [events]}; the figures go to benchmarks/results/kubesim.md.
+ * pod writes fanned out to the watchers. Prints heap used and the fan-out rate. Run with {@code
+ * java -Xmx3g -cp ... dev.safeclient.benchmarks.KubeSimScaleRehearsal [pods] [nodes] [events]}; the
+ * figures go to benchmarks/results/kubesim.md.
  *
- * <p>The watchers are the JDK's HttpClient (NIO, no thread per stream), so client and server
- * share the same 2 cores: the rates are a lower bound for the server alone.
+ * <p>The watchers are the JDK's HttpClient (NIO, no thread per stream), so client and server share
+ * the same 2 cores: the rates are a lower bound for the server alone.
  */
 public final class KubeSimScaleRehearsal {
   private KubeSimScaleRehearsal() {}
@@ -39,7 +39,8 @@ public final class KubeSimScaleRehearsal {
       }
       double seedSeconds = (System.nanoTime() - t0) / 1e9;
       long heapPods = usedHeap();
-      System.out.printf("seeded %,d pods in %.1f s; heap %,d MB (%,d bytes/pod)%n",
+      System.out.printf(
+          "seeded %,d pods in %.1f s; heap %,d MB (%,d bytes/pod)%n",
           pods, seedSeconds, (heapPods - heapBase) >> 20, (heapPods - heapBase) / pods);
 
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -48,11 +49,18 @@ public final class KubeSimScaleRehearsal {
       long rv = sim.resourceVersion();
       t0 = System.nanoTime();
       for (int n = 0; n < nodes; n++) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(sim.url()
-                + "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=3600"
-                + "&fieldSelector=spec.nodeName%3Dnode-" + n + "&resourceVersion=" + rv))
-            .build();
-        watches.add(http.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(new Counter(lines))));
+        HttpRequest req =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        sim.url()
+                            + "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=3600"
+                            + "&fieldSelector=spec.nodeName%3Dnode-"
+                            + n
+                            + "&resourceVersion="
+                            + rv))
+                .build();
+        watches.add(
+            http.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(new Counter(lines))));
         if (n % 500 == 499) {
           awaitOpen(sim, n + 1);
         }
@@ -60,7 +68,8 @@ public final class KubeSimScaleRehearsal {
       awaitOpen(sim, nodes);
       double openSeconds = (System.nanoTime() - t0) / 1e9;
       long heapWatches = usedHeap();
-      System.out.printf("opened %,d node-scoped watches in %.1f s; heap +%,d MB (%,d bytes/watch)%n",
+      System.out.printf(
+          "opened %,d node-scoped watches in %.1f s; heap +%,d MB (%,d bytes/watch)%n",
           nodes, openSeconds, (heapWatches - heapPods) >> 20, (heapWatches - heapPods) / nodes);
 
       // The burst: new pods spread over all nodes; each event goes to exactly one watcher.
@@ -76,20 +85,38 @@ public final class KubeSimScaleRehearsal {
       }
       double deliverSeconds = (System.nanoTime() - t0) / 1e9;
       KubeSimStats s = sim.stats();
-      System.out.printf("%,d events written in %.2f s (%,.0f/s); all %,d delivered after %.2f s (%,.0f events/s fanned out); %,d bytes sent%n",
-          events, writeSeconds, events / writeSeconds, lines.get(), deliverSeconds, lines.get() / deliverSeconds, s.bytesSent());
+      System.out.printf(
+          "%,d events written in %.2f s (%,.0f/s); all %,d delivered after %.2f s (%,.0f events/s fanned out); %,d bytes sent%n",
+          events,
+          writeSeconds,
+          events / writeSeconds,
+          lines.get(),
+          deliverSeconds,
+          lines.get() / deliverSeconds,
+          s.bytesSent());
 
       // One cluster-wide watcher on top: every event now also goes to it (one shared encoding).
-      System.out.printf("watches open: %d; peak heap used now %,d MB%n", s.watchesOpen(), usedHeap() >> 20);
+      System.out.printf(
+          "watches open: %d; peak heap used now %,d MB%n", s.watchesOpen(), usedHeap() >> 20);
       watches.forEach(w -> w.cancel(true));
     }
   }
 
   static String pod(String ns, String name, String node, int i) {
-    return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + ns
-        + "\",\"labels\":{\"app\":\"app-" + (i % 50) + "\",\"tier\":\"backend\"}},\"spec\":{\"nodeName\":\"" + node
+    return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\""
+        + name
+        + "\",\"namespace\":\""
+        + ns
+        + "\",\"labels\":{\"app\":\"app-"
+        + (i % 50)
+        + "\",\"tier\":\"backend\"}},\"spec\":{\"nodeName\":\""
+        + node
         + "\",\"containers\":[{\"name\":\"main\",\"image\":\"registry.example.com/app:1.2.3\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"}}}]},"
-        + "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0." + (i % 250) + "." + (i % 200) + "\"}}";
+        + "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0."
+        + (i % 250)
+        + "."
+        + (i % 200)
+        + "\"}}";
   }
 
   static void awaitOpen(KubeSim sim, int n) throws InterruptedException {
@@ -98,7 +125,8 @@ public final class KubeSimScaleRehearsal {
       Thread.sleep(5);
     }
     if (sim.stats().watchesOpen() < n) {
-      throw new IllegalStateException("only " + sim.stats().watchesOpen() + " of " + n + " watches open");
+      throw new IllegalStateException(
+          "only " + sim.stats().watchesOpen() + " of " + n + " watches open");
     }
   }
 

@@ -144,7 +144,9 @@ final class ApiHandler extends Handler.Abstract {
     }
     String apiVersion = group.isEmpty() ? version : group + "/" + version;
     String plural;
-    if (rest.get(0).equals("namespaces") && rest.size() >= 3 && resourceExists(apiVersion, rest.get(2))) {
+    if (rest.get(0).equals("namespaces")
+        && rest.size() >= 3
+        && resourceExists(apiVersion, rest.get(2))) {
       c.namespace = rest.get(1);
       plural = rest.get(2);
       c.name = rest.size() > 3 ? rest.get(3) : null;
@@ -156,7 +158,10 @@ final class ApiHandler extends Handler.Abstract {
     }
     c.type = sim.resources().get(apiVersion + "/" + plural);
     if (c.type == null) {
-      send(response, callback, status(404, "NotFound", "the server could not find the requested resource", null));
+      send(
+          response,
+          callback,
+          status(404, "NotFound", "the server could not find the requested resource", null));
       return true;
     }
     c.verb = verbOf(c);
@@ -241,7 +246,10 @@ final class ApiHandler extends Handler.Abstract {
   private boolean injectFault(Call c, Fault f) {
     switch (f.kind()) {
       case INTERNAL_ERROR:
-        send(c.response, c.callback, status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
+        send(
+            c.response,
+            c.callback,
+            status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
         return true;
       case TOO_MANY_REQUESTS:
         sim.statsLive().tooManyRequests("fault");
@@ -264,7 +272,10 @@ final class ApiHandler extends Handler.Abstract {
             status(
                     500,
                     "ServerTimeout",
-                    "The " + c.verb + " operation against " + c.type.plural()
+                    "The "
+                        + c.verb
+                        + " operation against "
+                        + c.type.plural()
                         + " could not be completed at this time, please try again.",
                     details)
                 .header("Retry-After", Integer.toString(f.retryAfterSeconds())));
@@ -305,8 +316,11 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private static boolean isWrite(String verb) {
-    return verb.equals("create") || verb.equals("update") || verb.equals("patch")
-        || verb.equals("delete") || verb.equals("deletecollection");
+    return verb.equals("create")
+        || verb.equals("update")
+        || verb.equals("patch")
+        || verb.equals("delete")
+        || verb.equals("deletecollection");
   }
 
   private void proceed(Call c, Fault f) {
@@ -339,7 +353,11 @@ final class ApiHandler extends Handler.Abstract {
       case "deletecollection":
         return deleteCollection(c);
       default:
-        return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
+        return status(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+            null);
     }
   }
 
@@ -350,7 +368,13 @@ final class ApiHandler extends Handler.Abstract {
     if ("0".equals(c.param("resourceVersion")) && cacheEnabled(c)) {
       String body = null;
       SimulatedApiserver.CacheList l =
-          c.apiserver.list(c.type, c.type.isNamespaced() ? c.namespace : "", Selector.parse(null, "metadata.name=" + c.name), 0, "", 0);
+          c.apiserver.list(
+              c.type,
+              c.type.isNamespaced() ? c.namespace : "",
+              Selector.parse(null, "metadata.name=" + c.name),
+              0,
+              "",
+              0);
       if (!l.items.isEmpty()) {
         sim.statsLive().cacheReads(1, 0);
         return new Result(200, l.items.get(0).json);
@@ -414,7 +438,12 @@ final class ApiHandler extends Handler.Abstract {
     r.limit = limit;
     if (cont != null && !cont.isEmpty()) {
       if (rvParam != null && !rvParam.isEmpty() && !rvParam.equals("0")) {
-        return Route.error(status(400, "BadRequest", "specifying resource version is not allowed when using continue", null));
+        return Route.error(
+            status(
+                400,
+                "BadRequest",
+                "specifying resource version is not allowed when using continue",
+                null));
       }
       ContinueToken t;
       try {
@@ -436,11 +465,18 @@ final class ApiHandler extends Handler.Abstract {
     }
     boolean matchSet = match != null && !match.isEmpty();
     if (matchSet && !match.equals("NotOlderThan") && !match.equals("Exact")) {
-      return Route.error(status(422, "Invalid", "resourceVersionMatch: Unsupported value: \"" + match + "\"", null));
+      return Route.error(
+          status(
+              422, "Invalid", "resourceVersionMatch: Unsupported value: \"" + match + "\"", null));
     }
     if (rvParam == null || rvParam.isEmpty()) {
       if (matchSet) {
-        return Route.error(status(422, "Invalid", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided", null));
+        return Route.error(
+            status(
+                422,
+                "Invalid",
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+                null));
       }
       // Consistent read: etcd up to 1.30; from 1.31 the cache after it confirms freshness.
       r.source = minor >= 31 && cache ? Source.CACHE_CONSISTENT : Source.ETCD;
@@ -454,7 +490,12 @@ final class ApiHandler extends Handler.Abstract {
     }
     if (rv == 0) {
       if (matchSet && match.equals("Exact")) {
-        return Route.error(status(422, "Invalid", "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"", null));
+        return Route.error(
+            status(
+                422,
+                "Invalid",
+                "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"",
+                null));
       }
       // RV=0: any data. From the cache limit is ignored; without a cache etcd honours it.
       r.source = cache ? Source.CACHE : Source.ETCD;
@@ -496,9 +537,9 @@ final class ApiHandler extends Handler.Abstract {
 
   /**
    * APF's LIST work estimate, made before execution from the stored count (K8S-API-FACTS, APF
-   * section, after list_work_estimator.go): from the cache, stored; with selectors, stored +
-   * limit; otherwise 2 × min(limit, stored). 100 objects per seat, at most 10 seats; from 1.34 by
-   * size, ~100 kB per seat, at most 100.
+   * section, after list_work_estimator.go): from the cache, stored; with selectors, stored + limit;
+   * otherwise 2 × min(limit, stored). 100 objects per seat, at most 10 seats; from 1.34 by size,
+   * ~100 kB per seat, at most 100.
    */
   private int estimateSeats(Call c) {
     if (!c.verb.equals("list")) {
@@ -569,7 +610,8 @@ final class ApiHandler extends Handler.Abstract {
           return fromCache(c, api.list(c.type, ns, sel, 0, "", pageLimit), pageLimit);
         case CACHE_SNAPSHOT:
           if (api.isReady() && api.waitFor(r.rv, sim.config().cacheWait)) {
-            SimulatedApiserver.CacheList snap = api.list(c.type, ns, sel, r.rv, r.afterKey, r.limit);
+            SimulatedApiserver.CacheList snap =
+                api.list(c.type, ns, sel, r.rv, r.afterKey, r.limit);
             if (snap != null) {
               return fromCache(c, snap, r.limit);
             }
@@ -588,7 +630,8 @@ final class ApiHandler extends Handler.Abstract {
 
   private Result fromCache(Call c, SimulatedApiserver.CacheList l, long limit) {
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
-    String token = l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
+    String token =
+        l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
     return new Result(200, listBody(c.type, l.rv, token, l.items));
   }
 
@@ -609,7 +652,8 @@ final class ApiHandler extends Handler.Abstract {
         if (!afterKey.isEmpty()) {
           return expiredContinue(afterKey);
         }
-        return status(410, "Expired", "The resourceVersion for the provided list is too old.", null);
+        return status(
+            410, "Expired", "The resourceVersion for the provided list is too old.", null);
       }
       long readRv = rv > 0 ? rv : current;
       Iterator<StoredObject> it = etcd.keyspace(c.type).iterate(ns, afterKey, rv);
@@ -684,11 +728,26 @@ final class ApiHandler extends Handler.Abstract {
     if (initialEvents) {
       // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
       if (!(minor == 32 || minor >= 34)) {
-        send(c.response, c.callback, status(422, "Invalid", "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled", null));
+        send(
+            c.response,
+            c.callback,
+            status(
+                422,
+                "Invalid",
+                "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                null));
         return;
       }
-      if (!"NotOlderThan".equals(c.param("resourceVersionMatch")) || !c.flag("allowWatchBookmarks")) {
-        send(c.response, c.callback, status(422, "Invalid", "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true", null));
+      if (!"NotOlderThan".equals(c.param("resourceVersionMatch"))
+          || !c.flag("allowWatchBookmarks")) {
+        send(
+            c.response,
+            c.callback,
+            status(
+                422,
+                "Invalid",
+                "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
+                null));
         return;
       }
     }
@@ -702,7 +761,10 @@ final class ApiHandler extends Handler.Abstract {
       try {
         fromRv = Long.parseLong(rvParam);
       } catch (NumberFormatException e) {
-        send(c.response, c.callback, status(400, "BadRequest", "invalid resource version: " + rvParam, null));
+        send(
+            c.response,
+            c.callback,
+            status(400, "BadRequest", "invalid resource version: " + rvParam, null));
         return;
       }
     }
@@ -763,7 +825,13 @@ final class ApiHandler extends Handler.Abstract {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
       JsonObject ev = new JsonObject();
       ev.addProperty("type", "ERROR");
-      ev.add("object", statusJson(410, "Expired", "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")", null));
+      ev.add(
+          "object",
+          statusJson(
+              410,
+              "Expired",
+              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")",
+              null));
       stats.watchOpened(); // balanced by the close below
       w.send((ev + "\n").getBytes(StandardCharsets.UTF_8));
       w.end();
@@ -820,7 +888,10 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   Result createObject(ResourceType t, String namespace, JsonObject o) {
-    JsonObject meta = o.has("metadata") && o.get("metadata").isJsonObject() ? o.getAsJsonObject("metadata") : new JsonObject();
+    JsonObject meta =
+        o.has("metadata") && o.get("metadata").isJsonObject()
+            ? o.getAsJsonObject("metadata")
+            : new JsonObject();
     o.add("metadata", meta);
     o.addProperty("apiVersion", t.apiVersion());
     o.addProperty("kind", t.kind());
@@ -830,10 +901,18 @@ final class ApiHandler extends Handler.Abstract {
         namespace = bodyNs;
       }
       if (namespace.isEmpty()) {
-        return status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request", null);
+        return status(
+            400,
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request",
+            null);
       }
       if (!bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
-        return status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request", null);
+        return status(
+            400,
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request",
+            null);
       }
       meta.addProperty("namespace", namespace);
     } else {
@@ -847,10 +926,20 @@ final class ApiHandler extends Handler.Abstract {
       if (name.isEmpty()) {
         String gen = StoredObject.string(meta, "generateName");
         if (gen.isEmpty()) {
-          return status(422, "Invalid", t.kind() + " is invalid: metadata.name: Required value: name or generateName is required", null);
+          return status(
+              422,
+              "Invalid",
+              t.kind()
+                  + " is invalid: metadata.name: Required value: name or generateName is required",
+              null);
         }
         // Deterministic suffixes (replays give the same names), 5 chars like the real one.
-        name = gen + Long.toString(36L * 36 * 36 * 36 + (etcd.currentRv() * 2654435761L & 0xFFFFFF) % (36L * 36 * 36 * 36 * 35), 36);
+        name =
+            gen
+                + Long.toString(
+                    36L * 36 * 36 * 36
+                        + (etcd.currentRv() * 2654435761L & 0xFFFFFF) % (36L * 36 * 36 * 36 * 35),
+                    36);
         meta.addProperty("name", name);
       }
       Keyspace k = etcd.keyspace(t);
@@ -858,7 +947,12 @@ final class ApiHandler extends Handler.Abstract {
         return alreadyExists(t, name);
       }
       meta.remove("resourceVersion");
-      meta.addProperty("uid", UUID.nameUUIDFromBytes(("kubesim/" + t + "/" + namespace + "/" + name + "/" + etcd.currentRv()).getBytes(StandardCharsets.UTF_8)).toString());
+      meta.addProperty(
+          "uid",
+          UUID.nameUUIDFromBytes(
+                  ("kubesim/" + t + "/" + namespace + "/" + name + "/" + etcd.currentRv())
+                      .getBytes(StandardCharsets.UTF_8))
+              .toString());
       meta.addProperty("creationTimestamp", now());
       meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
@@ -870,11 +964,22 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private Result update(Call c, JsonObject o, boolean fromPatch) {
-    JsonObject meta = o.has("metadata") && o.get("metadata").isJsonObject() ? o.getAsJsonObject("metadata") : new JsonObject();
+    JsonObject meta =
+        o.has("metadata") && o.get("metadata").isJsonObject()
+            ? o.getAsJsonObject("metadata")
+            : new JsonObject();
     o.add("metadata", meta);
     String bodyName = StoredObject.string(meta, "name");
     if (!bodyName.isEmpty() && !bodyName.equals(c.name)) {
-      return status(400, "BadRequest", "the name of the object (" + bodyName + ") does not match the name on the URL (" + c.name + ")", null);
+      return status(
+          400,
+          "BadRequest",
+          "the name of the object ("
+              + bodyName
+              + ") does not match the name on the URL ("
+              + c.name
+              + ")",
+          null);
     }
     String ns = c.type.isNamespaced() ? c.namespace : "";
     Etcd etcd = sim.etcd();
@@ -912,7 +1017,14 @@ final class ApiHandler extends Handler.Abstract {
       if (!ns.isEmpty()) {
         nm.addProperty("namespace", ns);
       }
-      for (String keep : new String[] {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"}) {
+      for (String keep :
+          new String[] {
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation"
+          }) {
         if (oldMeta.has(keep)) {
           nm.add(keep, oldMeta.get(keep));
         } else {
@@ -920,7 +1032,8 @@ final class ApiHandler extends Handler.Abstract {
         }
       }
       long gen = oldMeta.has("generation") ? oldMeta.get("generation").getAsLong() : 1;
-      if (!"status".equals(c.subresource) && !String.valueOf(old.get("spec")).equals(String.valueOf(next.get("spec")))) {
+      if (!"status".equals(c.subresource)
+          && !String.valueOf(old.get("spec")).equals(String.valueOf(next.get("spec")))) {
         gen++;
       }
       nm.addProperty("generation", gen);
@@ -938,7 +1051,8 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private static boolean isGracefulPod(ResourceType t, JsonObject o) {
-    return t.plural().equals("pods") && t.group().isEmpty()
+    return t.plural().equals("pods")
+        && t.group().isEmpty()
         && o.getAsJsonObject("metadata").has("deletionGracePeriodSeconds")
         && o.getAsJsonObject("metadata").get("deletionGracePeriodSeconds").getAsLong() > 0;
   }
@@ -946,9 +1060,14 @@ final class ApiHandler extends Handler.Abstract {
   private Result patch(Call c) {
     String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     ct = ct == null ? "" : ct.split(";")[0].trim();
-    if (!ct.equals("application/merge-patch+json") && !ct.equals("application/strategic-merge-patch+json")) {
+    if (!ct.equals("application/merge-patch+json")
+        && !ct.equals("application/strategic-merge-patch+json")) {
       // JSON patch and server-side apply are not simulated.
-      return status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json", null);
+      return status(
+          415,
+          "UnsupportedMediaType",
+          "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json",
+          null);
     }
     JsonObject patch = parseBody(c);
     String ns = c.type.isNamespaced() ? c.namespace : "";
@@ -961,7 +1080,10 @@ final class ApiHandler extends Handler.Abstract {
         return notFound(c);
       }
       JsonObject merged = (JsonObject) mergePatch(current.decode(), patch);
-      JsonObject pm = patch.has("metadata") && patch.get("metadata").isJsonObject() ? patch.getAsJsonObject("metadata") : null;
+      JsonObject pm =
+          patch.has("metadata") && patch.get("metadata").isJsonObject()
+              ? patch.getAsJsonObject("metadata")
+              : null;
       if (pm == null || !pm.has("resourceVersion")) {
         merged.getAsJsonObject("metadata").remove("resourceVersion"); // no precondition
       }
@@ -976,7 +1098,10 @@ final class ApiHandler extends Handler.Abstract {
     if (!patch.isJsonObject()) {
       return patch;
     }
-    JsonObject t = target != null && target.isJsonObject() ? target.getAsJsonObject().deepCopy() : new JsonObject();
+    JsonObject t =
+        target != null && target.isJsonObject()
+            ? target.getAsJsonObject().deepCopy()
+            : new JsonObject();
     for (Map.Entry<String, JsonElement> e : patch.getAsJsonObject().entrySet()) {
       if (e.getValue().isJsonNull()) {
         t.remove(e.getKey());
@@ -997,7 +1122,10 @@ final class ApiHandler extends Handler.Abstract {
     if (q != null && !q.isEmpty()) {
       grace = Long.parseLong(q);
     }
-    JsonObject pre = options.has("preconditions") && options.get("preconditions").isJsonObject() ? options.getAsJsonObject("preconditions") : new JsonObject();
+    JsonObject pre =
+        options.has("preconditions") && options.get("preconditions").isJsonObject()
+            ? options.getAsJsonObject("preconditions")
+            : new JsonObject();
     String ns = c.type.isNamespaced() ? c.namespace : "";
     Etcd etcd = sim.etcd();
     etcd.lock.writeLock().lock();
@@ -1008,8 +1136,14 @@ final class ApiHandler extends Handler.Abstract {
       }
       JsonObject o = current.decode();
       JsonObject meta = o.getAsJsonObject("metadata");
-      if ((pre.has("resourceVersion") && !pre.get("resourceVersion").isJsonNull() && !pre.get("resourceVersion").getAsString().equals(Long.toString(current.resourceVersion)))
-          || (pre.has("uid") && !pre.get("uid").isJsonNull() && !pre.get("uid").getAsString().equals(StoredObject.string(meta, "uid")))) {
+      if ((pre.has("resourceVersion")
+              && !pre.get("resourceVersion").isJsonNull()
+              && !pre.get("resourceVersion")
+                  .getAsString()
+                  .equals(Long.toString(current.resourceVersion)))
+          || (pre.has("uid")
+              && !pre.get("uid").isJsonNull()
+              && !pre.get("uid").getAsString().equals(StoredObject.string(meta, "uid")))) {
         return conflict(c);
       }
       return deleteLocked(c.type, current, o, grace);
@@ -1027,12 +1161,17 @@ final class ApiHandler extends Handler.Abstract {
     boolean scheduled = pod && !current.nodeName.isEmpty();
     if (scheduled && (grace == null || grace > 0)) {
       long g = grace != null ? grace : podGrace(o);
-      if (meta.has("deletionTimestamp") && meta.has("deletionGracePeriodSeconds")
+      if (meta.has("deletionTimestamp")
+          && meta.has("deletionGracePeriodSeconds")
           && meta.get("deletionGracePeriodSeconds").getAsLong() <= g) {
         return new Result(202, current.json); // already terminating, no shorter grace asked
       }
       // Graceful deletion of a scheduled pod: deletionTimestamp first, the kubelet removes it.
-      meta.addProperty("deletionTimestamp", Instant.ofEpochMilli(sim.clock().millis() + g * 1000).truncatedTo(ChronoUnit.SECONDS).toString());
+      meta.addProperty(
+          "deletionTimestamp",
+          Instant.ofEpochMilli(sim.clock().millis() + g * 1000)
+              .truncatedTo(ChronoUnit.SECONDS)
+              .toString());
       meta.addProperty("deletionGracePeriodSeconds", g);
       terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
@@ -1052,8 +1191,13 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private static long podGrace(JsonObject o) {
-    JsonObject spec = o.has("spec") && o.get("spec").isJsonObject() ? o.getAsJsonObject("spec") : new JsonObject();
-    return spec.has("terminationGracePeriodSeconds") ? spec.get("terminationGracePeriodSeconds").getAsLong() : 30;
+    JsonObject spec =
+        o.has("spec") && o.get("spec").isJsonObject()
+            ? o.getAsJsonObject("spec")
+            : new JsonObject();
+    return spec.has("terminationGracePeriodSeconds")
+        ? spec.get("terminationGracePeriodSeconds").getAsLong()
+        : 30;
   }
 
   private Result deleteCollection(Call c) {
@@ -1064,7 +1208,10 @@ final class ApiHandler extends Handler.Abstract {
       return status(400, "BadRequest", e.getMessage(), null);
     }
     JsonObject options = c.body == null || c.body.isBlank() ? new JsonObject() : parseBody(c);
-    Long grace = options.has("gracePeriodSeconds") && !options.get("gracePeriodSeconds").isJsonNull() ? options.get("gracePeriodSeconds").getAsLong() : null;
+    Long grace =
+        options.has("gracePeriodSeconds") && !options.get("gracePeriodSeconds").isJsonNull()
+            ? options.get("gracePeriodSeconds").getAsLong()
+            : null;
     String q = c.param("gracePeriodSeconds");
     if (q != null && !q.isEmpty()) {
       grace = Long.parseLong(q);
@@ -1089,7 +1236,10 @@ final class ApiHandler extends Handler.Abstract {
       List<StoredObject> out = new ArrayList<>();
       for (StoredObject v : victims) {
         Result r = deleteLocked(c.type, v, v.decode(), grace);
-        out.add(StoredObject.of(JsonParser.parseString(new String(r.body, StandardCharsets.UTF_8)).getAsJsonObject()));
+        out.add(
+            StoredObject.of(
+                JsonParser.parseString(new String(r.body, StandardCharsets.UTF_8))
+                    .getAsJsonObject()));
       }
       return new Result(200, listBody(c.type, etcd.currentRv(), null, out));
     } finally {
@@ -1145,7 +1295,8 @@ final class ApiHandler extends Handler.Abstract {
         JsonObject pdb = it.next().decode();
         JsonObject spec = pdb.has("spec") ? pdb.getAsJsonObject("spec") : new JsonObject();
         JsonObject sel = spec.has("selector") ? spec.getAsJsonObject("selector") : new JsonObject();
-        JsonObject ml = sel.has("matchLabels") ? sel.getAsJsonObject("matchLabels") : new JsonObject();
+        JsonObject ml =
+            sel.has("matchLabels") ? sel.getAsJsonObject("matchLabels") : new JsonObject();
         boolean matches = true;
         for (Map.Entry<String, JsonElement> e : ml.entrySet()) {
           matches &= e.getValue().getAsString().equals(pod.labels.get(e.getKey()));
@@ -1158,11 +1309,19 @@ final class ApiHandler extends Handler.Abstract {
           JsonArray causes = new JsonArray();
           JsonObject cause = new JsonObject();
           cause.addProperty("reason", "DisruptionBudget");
-          cause.addProperty("message", "The disruption budget " + pdbName + " needs more healthy pods to allow this eviction.");
+          cause.addProperty(
+              "message",
+              "The disruption budget "
+                  + pdbName
+                  + " needs more healthy pods to allow this eviction.");
           causes.add(cause);
           details.add("causes", causes);
           sim.statsLive().tooManyRequests("disruption-budget");
-          return status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", details);
+          return status(
+              429,
+              "TooManyRequests",
+              "Cannot evict pod as it would violate the pod's disruption budget.",
+              details);
         }
       }
       deleteLocked(c.type, pod, pod.decode(), null);
@@ -1188,7 +1347,15 @@ final class ApiHandler extends Handler.Abstract {
     JsonObject d = new JsonObject();
     d.addProperty("name", c.name);
     d.addProperty("kind", c.type.plural());
-    return status(409, "Conflict", "Operation cannot be fulfilled on " + c.type.resourceName() + " \"" + c.name + "\": the object has been modified; please apply your changes to the latest version and try again", d);
+    return status(
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on "
+            + c.type.resourceName()
+            + " \""
+            + c.name
+            + "\": the object has been modified; please apply your changes to the latest version and try again",
+        d);
   }
 
   private Result alreadyExists(ResourceType t, String name) {
@@ -1200,7 +1367,12 @@ final class ApiHandler extends Handler.Abstract {
 
   private Result expiredContinue(String afterKey) {
     // The fresh token continues an inconsistent list: encoded RV -1 (fact sheet, LIST table).
-    JsonObject s = statusJson(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.", null);
+    JsonObject s =
+        statusJson(
+            410,
+            "Expired",
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+            null);
     s.getAsJsonObject("metadata").addProperty("continue", new ContinueToken(-1, afterKey).encode());
     return new Result(410, s);
   }
@@ -1214,7 +1386,8 @@ final class ApiHandler extends Handler.Abstract {
     causes.add(cause);
     d.add("causes", causes);
     d.addProperty("retryAfterSeconds", 1);
-    return status(504, "Timeout", "Too large resource version: " + requested + ", current: " + current, d)
+    return status(
+            504, "Timeout", "Too large resource version: " + requested + ", current: " + current, d)
         .header("Retry-After", "1");
   }
 
@@ -1271,7 +1444,8 @@ final class ApiHandler extends Handler.Abstract {
       case "/healthz":
       case "/livez":
       case "/readyz":
-        return new Result(200, "ok".getBytes(StandardCharsets.US_ASCII)).header("Content-Type", "text/plain");
+        return new Result(200, "ok".getBytes(StandardCharsets.US_ASCII))
+            .header("Content-Type", "text/plain");
       default:
         return status(404, "NotFound", "the server could not find the requested resource", null);
     }
@@ -1327,7 +1501,10 @@ final class ApiHandler extends Handler.Abstract {
         r.addProperty("namespaced", t.isNamespaced());
         r.addProperty("kind", t.kind());
         JsonArray verbs = new JsonArray();
-        for (String v : new String[] {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}) {
+        for (String v :
+            new String[] {
+              "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"
+            }) {
           verbs.add(v);
         }
         r.add("verbs", verbs);
@@ -1340,7 +1517,9 @@ final class ApiHandler extends Handler.Abstract {
 
   private static void pfHeaders(Response response) {
     response.getHeaders().put("X-Kubernetes-PF-FlowSchema-UID", PriorityLevel.FLOW_SCHEMA_UID);
-    response.getHeaders().put("X-Kubernetes-PF-PriorityLevel-UID", PriorityLevel.PRIORITY_LEVEL_UID);
+    response
+        .getHeaders()
+        .put("X-Kubernetes-PF-PriorityLevel-UID", PriorityLevel.PRIORITY_LEVEL_UID);
   }
 
   private void send(Response response, Callback callback, Result r) {

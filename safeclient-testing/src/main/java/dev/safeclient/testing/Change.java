@@ -45,7 +45,9 @@ final class Change {
     this.timeMillis = timeMillis;
   }
 
-  /** The watch line for this change seen as {@code as} (a filtered watcher may see ADDED/DELETED). */
+  /**
+   * The watch line for this change seen as {@code as} (a filtered watcher may see ADDED/DELETED).
+   */
   byte[] line(Type as) {
     switch (as) {
       case ADDED:

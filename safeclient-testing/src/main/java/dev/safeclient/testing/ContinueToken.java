@@ -7,8 +7,8 @@ import java.util.Base64;
 
 /**
  * The apiserver's continue token: base64 of {@code {"v":"meta.k8s.io/v1","rv":N,"start":K}}, K
- * being the key after which to continue, NUL-terminated as etcd3's {@code lastKey + "\x00"}. An
- * RV of -1 continues an inconsistent list at the current state.
+ * being the key after which to continue, NUL-terminated as etcd3's {@code lastKey + "\x00"}. An RV
+ * of -1 continues an inconsistent list at the current state.
  */
 final class ContinueToken {
   final long rv;
@@ -33,11 +33,13 @@ final class ContinueToken {
   static ContinueToken decode(String token) {
     try {
       String json =
-          new String(Base64.getUrlDecoder().decode(token.replace('+', '-').replace('/', '_')),
+          new String(
+              Base64.getUrlDecoder().decode(token.replace('+', '-').replace('/', '_')),
               StandardCharsets.UTF_8);
       JsonObject o = JsonParser.parseString(json).getAsJsonObject();
       if (!"meta.k8s.io/v1".equals(o.get("v").getAsString())) {
-        throw new IllegalArgumentException("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+        throw new IllegalArgumentException(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
       }
       String start = o.get("start").getAsString();
       if (start.endsWith("\u0000")) {

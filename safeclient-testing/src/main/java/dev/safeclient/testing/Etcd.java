@@ -56,8 +56,7 @@ final class Etcd {
    * Commits a write; the caller holds the write lock. Stamps the next RV into {@code object}'s
    * metadata, encodes it once, and hands the change to every watch cache.
    */
-  Change commit(
-      ResourceType t, Change.Type type, JsonObject object, StoredObject previous) {
+  Change commit(ResourceType t, Change.Type type, JsonObject object, StoredObject previous) {
     long next = rv + 1;
     object.getAsJsonObject("metadata").addProperty("resourceVersion", Long.toString(next));
     StoredObject stored = StoredObject.of(object);
@@ -74,8 +73,8 @@ final class Etcd {
   }
 
   /**
-   * Whether the state at {@code rv} is gone: a later change is older than the compaction period,
-   * so etcd has compacted past {@code rv}. Read-only: callers may hold only the read lock.
+   * Whether the state at {@code rv} is gone: a later change is older than the compaction period, so
+   * etcd has compacted past {@code rv}. Read-only: callers may hold only the read lock.
    */
   boolean isCompacted(ResourceType t, long rv) {
     Keyspace k = keyspace(t);

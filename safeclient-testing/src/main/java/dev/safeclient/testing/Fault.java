@@ -48,8 +48,8 @@ public final class Fault {
   }
 
   /**
-   * A write answered with 500 ServerTimeout and {@code Retry-After}; with {@code writeApplied}
-   * the write is committed first (K8S-API-FACTS: "The write may or may not have happened").
+   * A write answered with 500 ServerTimeout and {@code Retry-After}; with {@code writeApplied} the
+   * write is committed first (K8S-API-FACTS: "The write may or may not have happened").
    */
   public static Fault serverTimeout(int retryAfterSeconds, boolean writeApplied) {
     return new Fault(Kind.SERVER_TIMEOUT, Duration.ZERO, retryAfterSeconds, writeApplied);
@@ -102,7 +102,11 @@ public final class Fault {
       case LATENCY:
         return "LATENCY(" + latency.toMillis() + "ms)";
       case SERVER_TIMEOUT:
-        return "SERVER_TIMEOUT(" + retryAfterSeconds + "s," + (writeApplied ? "applied" : "not applied") + ")";
+        return "SERVER_TIMEOUT("
+            + retryAfterSeconds
+            + "s,"
+            + (writeApplied ? "applied" : "not applied")
+            + ")";
       case TOO_MANY_REQUESTS:
         return "TOO_MANY_REQUESTS(" + retryAfterSeconds + "s)";
       default:

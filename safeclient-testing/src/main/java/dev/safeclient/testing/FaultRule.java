@@ -53,12 +53,14 @@ public final class FaultRule {
 
   /** Only requests with this verb: get, list, watch, create, update, patch, delete, ... */
   public FaultRule verb(String verb) {
-    return new FaultRule(from, until, firstRequest, lastRequest, verb, resource, probability, fault);
+    return new FaultRule(
+        from, until, firstRequest, lastRequest, verb, resource, probability, fault);
   }
 
   /** Only requests on this resource, named as {@link ResourceType#resourceName()}. */
   public FaultRule resource(String resource) {
-    return new FaultRule(from, until, firstRequest, lastRequest, verb, resource, probability, fault);
+    return new FaultRule(
+        from, until, firstRequest, lastRequest, verb, resource, probability, fault);
   }
 
   /** Fires for this share of matching requests, drawn deterministically from the seed. */
@@ -68,7 +70,14 @@ public final class FaultRule {
 
   public FaultRule inject(Fault f) {
     return new FaultRule(
-        from, until, firstRequest, lastRequest, verb, resource, probability, Objects.requireNonNull(f));
+        from,
+        until,
+        firstRequest,
+        lastRequest,
+        verb,
+        resource,
+        probability,
+        Objects.requireNonNull(f));
   }
 
   boolean isTimed() {
@@ -82,7 +91,9 @@ public final class FaultRule {
 
   @Override
   public String toString() {
-    return (isTimed() ? "during[" + from + "," + until + ")" : "requests[" + firstRequest + "," + lastRequest + "]")
+    return (isTimed()
+            ? "during[" + from + "," + until + ")"
+            : "requests[" + firstRequest + "," + lastRequest + "]")
         + (verb == null ? "" : " verb=" + verb)
         + (resource == null ? "" : " resource=" + resource)
         + (probability < 1 ? " p=" + probability : "")

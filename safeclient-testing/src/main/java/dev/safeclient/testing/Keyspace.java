@@ -9,8 +9,8 @@ import java.util.TreeMap;
 
 /**
  * The objects of one resource, sorted by key like etcd, with a bounded history of changes so a
- * state at an older resourceVersion can be read (etcd's MVCC before compaction; the watch
- * cache's event window and, from 1.34, its snapshots). Not thread-safe: the owner locks.
+ * state at an older resourceVersion can be read (etcd's MVCC before compaction; the watch cache's
+ * event window and, from 1.34, its snapshots). Not thread-safe: the owner locks.
  */
 final class Keyspace {
   final TreeMap<String, StoredObject> current = new TreeMap<>();
@@ -59,8 +59,8 @@ final class Keyspace {
   }
 
   /**
-   * The objects under {@code namespace} ("" = all) with keys after {@code afterKey} (exclusive;
-   * "" = from the start), in key order, as they were at {@code rv} ({@code rv <= 0} = now).
+   * The objects under {@code namespace} ("" = all) with keys after {@code afterKey} (exclusive; ""
+   * = from the start), in key order, as they were at {@code rv} ({@code rv <= 0} = now).
    */
   Iterator<StoredObject> iterate(String namespace, String afterKey, long rv) {
     NavigableMap<String, StoredObject> live = range(current, namespace, afterKey);

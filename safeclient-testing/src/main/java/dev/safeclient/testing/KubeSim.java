@@ -24,8 +24,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * An in-process simulated Kubernetes API server that behaves like a real one on the wire and
- * counts what a real one would pay. Its semantics follow K8S-API-FACTS.md row by row.
+ * An in-process simulated Kubernetes API server that behaves like a real one on the wire and counts
+ * what a real one would pay. Its semantics follow K8S-API-FACTS.md row by row.
  *
  * <pre>{@code
  * try (KubeSim sim = KubeSim.builder().serverVersion("1.30").build()) {
@@ -36,15 +36,16 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  *
  * <p>The server is Jetty 12 core (no servlet layer): its writes are asynchronous, so an idle watch
- * holds no thread, and 5,000 open watch streams fit on 2 cores (the JDK's HttpServer needs a
- * thread per open exchange).
+ * holds no thread, and 5,000 open watch streams fit on 2 cores (the JDK's HttpServer needs a thread
+ * per open exchange).
  */
 public final class KubeSim implements AutoCloseable {
   private final Builder config;
   private final Clock clock;
   private final Etcd etcd;
   private final List<SimulatedApiserver> apiservers = new ArrayList<>();
-  private final Map<String, ResourceType> resources = new ConcurrentHashMap<>(ResourceType.BUILT_IN);
+  private final Map<String, ResourceType> resources =
+      new ConcurrentHashMap<>(ResourceType.BUILT_IN);
   private final SimStats stats = new SimStats();
   private final FaultPlayer faults;
   private final PriorityLevel priorityLevel;
@@ -305,12 +306,17 @@ public final class KubeSim implements AutoCloseable {
             outage = true;
           }
           if (openTimedRules.add(r)) {
-            faults.record(new FaultEvent(0, r.verb == null ? "*" : r.verb,
-                r.resource == null ? "*" : r.resource, r.fault.toString()));
+            faults.record(
+                new FaultEvent(
+                    0,
+                    r.verb == null ? "*" : r.verb,
+                    r.resource == null ? "*" : r.resource,
+                    r.fault.toString()));
             if (r.fault.kind() == Fault.Kind.DROP_WATCHES) {
               for (SimulatedApiserver a : apiservers) {
                 for (WatchStream w :
-                    a.watches(w -> r.resource == null || r.resource.equals(w.resource.resourceName()))) {
+                    a.watches(
+                        w -> r.resource == null || r.resource.equals(w.resource.resourceName()))) {
                   w.abort(new IOException("watch dropped by fault script"));
                 }
               }

@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The apiserver's Protobuf encoding, written from the wire format (K8S-API-FACTS, "Protobuf on
- * the wire"), independently of safeclient-core's codec: JSON objects are converted field by field
+ * The apiserver's Protobuf encoding, written from the wire format (K8S-API-FACTS, "Protobuf on the
+ * wire"), independently of safeclient-core's codec: JSON objects are converted field by field
  * against the Kubernetes message descriptors (client-java-proto, an optional dependency), then
  * wrapped as magic {@code k8s\0} + {@code runtime.Unknown}. Only response bodies: requests must
  * send JSON.
@@ -35,16 +35,55 @@ final class ProtobufEncoding {
 
   /** Outer classes of client-java-proto, loaded by name: absent classes are skipped. */
   private static final String[] OUTER_CLASSES = {
-    "IntStr", "Meta", "Resource", "Runtime", "RuntimeSchema", "V1", "V1Admission",
-    "V1Admissionregistration", "V1Apiextensions", "V1Apps", "V1Authentication", "V1Authorization",
-    "V1Autoscaling", "V1Batch", "V1Certificates", "V1Coordination", "V1Discovery", "V1Events",
-    "V1Flowcontrol", "V1Networking", "V1Node", "V1Policy", "V1Rbac", "V1Resource", "V1Scheduling",
-    "V1Storage", "V1alpha1Apiserverinternal", "V1alpha1Imagepolicy", "V1alpha1Rbac",
-    "V1alpha1Scheduling", "V1beta1Admission", "V1beta1Admissionregistration",
-    "V1beta1Apiextensions", "V1beta1Apps", "V1beta1Authentication", "V1beta1Authorization",
-    "V1beta1Batch", "V1beta1Certificates", "V1beta1Extensions", "V1beta1Policy", "V1beta1Rbac",
-    "V1beta1Storage", "V1beta1Storagemigration", "V1beta2Apps", "V2Apidiscovery", "V2Autoscaling",
-    "V2beta1Apidiscovery", "V2beta1Autoscaling", "V2beta2Autoscaling"
+    "IntStr",
+    "Meta",
+    "Resource",
+    "Runtime",
+    "RuntimeSchema",
+    "V1",
+    "V1Admission",
+    "V1Admissionregistration",
+    "V1Apiextensions",
+    "V1Apps",
+    "V1Authentication",
+    "V1Authorization",
+    "V1Autoscaling",
+    "V1Batch",
+    "V1Certificates",
+    "V1Coordination",
+    "V1Discovery",
+    "V1Events",
+    "V1Flowcontrol",
+    "V1Networking",
+    "V1Node",
+    "V1Policy",
+    "V1Rbac",
+    "V1Resource",
+    "V1Scheduling",
+    "V1Storage",
+    "V1alpha1Apiserverinternal",
+    "V1alpha1Imagepolicy",
+    "V1alpha1Rbac",
+    "V1alpha1Scheduling",
+    "V1beta1Admission",
+    "V1beta1Admissionregistration",
+    "V1beta1Apiextensions",
+    "V1beta1Apps",
+    "V1beta1Authentication",
+    "V1beta1Authorization",
+    "V1beta1Batch",
+    "V1beta1Certificates",
+    "V1beta1Extensions",
+    "V1beta1Policy",
+    "V1beta1Rbac",
+    "V1beta1Storage",
+    "V1beta1Storagemigration",
+    "V1beta2Apps",
+    "V2Apidiscovery",
+    "V2Autoscaling",
+    "V2beta1Apidiscovery",
+    "V2beta1Autoscaling",
+    "V2beta2Autoscaling"
   };
 
   private static final Map<String, Descriptor> BY_FULL_NAME = new HashMap<>();
@@ -317,13 +356,28 @@ final class ProtobufEncoding {
       String unit = rest.substring(u, i);
       double mult;
       switch (unit) {
-        case "ns": mult = 1; break;
-        case "us": case "µs": case "μs": mult = 1e3; break;
-        case "ms": mult = 1e6; break;
-        case "s": mult = 1e9; break;
-        case "m": mult = 60e9; break;
-        case "h": mult = 3600e9; break;
-        default: throw new IllegalArgumentException("bad duration " + s);
+        case "ns":
+          mult = 1;
+          break;
+        case "us":
+        case "µs":
+        case "μs":
+          mult = 1e3;
+          break;
+        case "ms":
+          mult = 1e6;
+          break;
+        case "s":
+          mult = 1e9;
+          break;
+        case "m":
+          mult = 60e9;
+          break;
+        case "h":
+          mult = 3600e9;
+          break;
+        default:
+          throw new IllegalArgumentException("bad duration " + s);
       }
       total += n * mult;
     }

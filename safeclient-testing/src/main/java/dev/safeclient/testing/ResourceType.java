@@ -119,7 +119,8 @@ public final class ResourceType {
               namespaced("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
               namespaced("networking.k8s.io", "v1", "ingresses", "Ingress"),
               namespaced("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
-              namespaced("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+              namespaced(
+                  "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
               namespaced("rbac.authorization.k8s.io", "v1", "roles", "Role"),
               namespaced("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
               clusterScoped("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole"),
@@ -133,5 +134,6 @@ public final class ResourceType {
                   "customresourcedefinitions",
                   "CustomResourceDefinition"))
           .stream()
-          .collect(Collectors.toUnmodifiableMap(ResourceType::groupVersionPlural, Function.identity()));
+          .collect(
+              Collectors.toUnmodifiableMap(ResourceType::groupVersionPlural, Function.identity()));
 }

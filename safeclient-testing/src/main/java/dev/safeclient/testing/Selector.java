@@ -3,10 +3,8 @@ package dev.safeclient.testing;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -172,6 +170,4 @@ final class Selector {
     out.add(s.substring(start));
     return out;
   }
-
-
 }

@@ -24,7 +24,9 @@ final class SimStats {
   private final AtomicInteger peak = new AtomicInteger();
 
   void request(String verb, String resource, String userAgent, int apiserver) {
-    requests.computeIfAbsent(verb + "\t" + resource + "\t" + userAgent, k -> new LongAdder()).increment();
+    requests
+        .computeIfAbsent(verb + "\t" + resource + "\t" + userAgent, k -> new LongAdder())
+        .increment();
     byApiserver.computeIfAbsent(apiserver, k -> new LongAdder()).increment();
     // Peak requests per second, over real (not simulated) seconds: it measures client behaviour.
     long now = System.nanoTime() / 1_000_000_000L;

@@ -234,11 +234,15 @@ public final class SimulatedApiserver {
                 : r.keyspace.current.get(StoredObject.keyOf(ns, sel.name));
         if (o == null && ns.isEmpty()) { // namespaced objects queried across namespaces
           List<StoredObject> named = new ArrayList<>();
-          r.keyspace.current.values().forEach(x -> {
-            if (x.name.equals(sel.name)) {
-              named.add(x);
-            }
-          });
+          r.keyspace
+              .current
+              .values()
+              .forEach(
+                  x -> {
+                    if (x.name.equals(sel.name)) {
+                      named.add(x);
+                    }
+                  });
           it = named.iterator();
         } else {
           it = o == null ? List.<StoredObject>of().iterator() : List.of(o).iterator();
@@ -270,8 +274,8 @@ public final class SimulatedApiserver {
 
   /**
    * Registers a watch from {@code fromRv} (exclusive); replays the window's later events first.
-   * Returns false if {@code fromRv} is older than the window (the caller answers 410).
-   * {@code initial} receives the initial-state objects when {@code fromRv <= 0}.
+   * Returns false if {@code fromRv} is older than the window (the caller answers 410). {@code
+   * initial} receives the initial-state objects when {@code fromRv <= 0}.
    */
   boolean watch(WatchStream w, long fromRv, Consumer<Long> initialState, boolean initial) {
     synchronized (mon) {

@@ -139,10 +139,17 @@ final class WatchStream {
         queued.decrementAndGet();
         if (b == COMMIT) {
           Runnable after = afterCommit;
-          response.write(false, b.duplicate(), after == null ? this : Callback.from(() -> {
-            succeeded();
-            ForkJoinPool.commonPool().execute(after);
-          }, this::failed));
+          response.write(
+              false,
+              b.duplicate(),
+              after == null
+                  ? this
+                  : Callback.from(
+                      () -> {
+                        succeeded();
+                        ForkJoinPool.commonPool().execute(after);
+                      },
+                      this::failed));
           return Action.SCHEDULED;
         }
         stats.bytesSent(b.remaining());

@@ -66,9 +66,12 @@ class AdmissionTest {
     Wire w = new Wire(sim);
     assertThat(seatsFor(w, "/api/v1/pods")).isEqualTo(9); // 2 × 450
     assertThat(seatsFor(w, "/api/v1/pods?limit=100")).isEqualTo(2); // 2 × 100
-    assertThat(seatsFor(w, "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1")).isEqualTo(9); // 450 + 450
-    assertThat(seatsFor(w, "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1&limit=100")).isEqualTo(6); // 450 + 100
-    assertThat(seatsFor(w, "/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")).isEqualTo(5); // cache: 450
+    assertThat(seatsFor(w, "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1"))
+        .isEqualTo(9); // 450 + 450
+    assertThat(seatsFor(w, "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1&limit=100"))
+        .isEqualTo(6); // 450 + 100
+    assertThat(seatsFor(w, "/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1"))
+        .isEqualTo(5); // cache: 450
     assertThat(seatsFor(w, "/api/v1/namespaces/ns1/pods/p1")).isEqualTo(1);
     assertThat(seatsFor(w, "/api/v1/pods?limit=1")).isEqualTo(1); // the cheap RV probe
   }
@@ -91,20 +94,31 @@ class AdmissionTest {
   // as long as a request runs (here stretched by a latency fault).
   @Test
   void pastTheSeatLimitRequestsGet429WithAGrowingRetryAfterAndPfHeaders() throws Exception {
-    sim = KubeSim.builder().clock(clock).apfConcurrencyLimit(10)
-        .faults(FaultScript.builder().add(FaultRule.requests(1, 1).verb("list").inject(Fault.latency(Duration.ofSeconds(3)))).build())
-        .build();
+    sim =
+        KubeSim.builder()
+            .clock(clock)
+            .apfConcurrencyLimit(10)
+            .faults(
+                FaultScript.builder()
+                    .add(
+                        FaultRule.requests(1, 1)
+                            .verb("list")
+                            .inject(Fault.latency(Duration.ofSeconds(3))))
+                    .build())
+            .build();
     for (int i = 0; i < 1000; i++) {
       sim.create("v1", "pods", Wire.pod("ns1", "p" + i, null, null));
     }
     Wire w = new Wire(sim);
-    CompletableFuture<Wire.Reply> heavy = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 3 s
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Wire.Reply> heavy =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 3 s
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
     while (sim.stats().seatsCharged() < 10 && System.nanoTime() < deadline) {
       Thread.sleep(5);
@@ -131,13 +145,19 @@ class AdmissionTest {
     Wire w = new Wire(sim);
     w.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "db-0", "node-1", "{\"app\":\"db\"}"));
     w.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "web-0", "node-1", "{\"app\":\"web\"}"));
-    w.post("/apis/policy/v1/namespaces/ns1/poddisruptionbudgets",
+    w.post(
+        "/apis/policy/v1/namespaces/ns1/poddisruptionbudgets",
         "{\"metadata\":{\"name\":\"db\"},\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"db\"}}},\"status\":{\"disruptionsAllowed\":0}}");
-    String eviction = "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns1\"}}";
-    Wire.Reply blocked = w.post("/api/v1/namespaces/ns1/pods/db-0/eviction", String.format(eviction, "db-0"));
+    String eviction =
+        "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns1\"}}";
+    Wire.Reply blocked =
+        w.post("/api/v1/namespaces/ns1/pods/db-0/eviction", String.format(eviction, "db-0"));
     assertThat(blocked.code).isEqualTo(429);
     assertThat(blocked.causeReason()).isEqualTo("DisruptionBudget");
-    assertThat(w.post("/api/v1/namespaces/ns1/pods/web-0/eviction", String.format(eviction, "web-0")).code).isEqualTo(201);
+    assertThat(
+            w.post("/api/v1/namespaces/ns1/pods/web-0/eviction", String.format(eviction, "web-0"))
+                .code)
+        .isEqualTo(201);
     assertThat(sim.stats().tooManyRequestsByReason()).containsEntry("disruption-budget", 1L);
   }
 }

@@ -61,11 +61,12 @@ class ClientJavaCrossCheckTest {
     CoreV1Api api = new CoreV1Api(client);
     factory = new SharedInformerFactory(client);
     return factory.sharedIndexInformerFor(
-        params -> api.listNamespacedPod(namespace)
-            .resourceVersion(params.resourceVersion)
-            .timeoutSeconds(params.timeoutSeconds)
-            .watch(params.watch)
-            .buildCall(null),
+        params ->
+            api.listNamespacedPod(namespace)
+                .resourceVersion(params.resourceVersion)
+                .timeoutSeconds(params.timeoutSeconds)
+                .watch(params.watch)
+                .buildCall(null),
         V1Pod.class,
         V1PodList.class);
   }
@@ -78,7 +79,8 @@ class ClientJavaCrossCheckTest {
     assertThat(created.getMetadata().getUid()).isNotBlank();
     assertThat(created.getMetadata().getCreationTimestamp()).isNotNull();
     V1Pod read = api.readNamespacedPod("a", "ns1").execute();
-    assertThat(read.getMetadata().getResourceVersion()).isEqualTo(created.getMetadata().getResourceVersion());
+    assertThat(read.getMetadata().getResourceVersion())
+        .isEqualTo(created.getMetadata().getResourceVersion());
     read.getMetadata().putLabelsItem("x", "y");
     V1Pod updated = api.replaceNamespacedPod("a", "ns1", read).execute();
     assertThat(updated.getMetadata().getLabels()).containsEntry("x", "y");
@@ -87,7 +89,8 @@ class ClientJavaCrossCheckTest {
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(409));
     V1PodList list = api.listPodForAllNamespaces().execute();
     assertThat(list.getItems()).extracting(p -> p.getMetadata().getName()).containsExactly("a");
-    assertThat(list.getMetadata().getResourceVersion()).isEqualTo(updated.getMetadata().getResourceVersion());
+    assertThat(list.getMetadata().getResourceVersion())
+        .isEqualTo(updated.getMetadata().getResourceVersion());
     V1Pod deleted = api.deleteNamespacedPod("a", "ns1").execute();
     assertThat(deleted.getMetadata().getName()).isEqualTo("a");
     assertThatThrownBy(() -> api.readNamespacedPod("a", "ns1").execute())
@@ -133,22 +136,27 @@ class ClientJavaCrossCheckTest {
     sim = KubeSim.builder().clock(clock).build();
     SharedIndexInformer<V1Pod> inf = informer(sim.apiClient(), "ns1");
     List<String> events = new CopyOnWriteArrayList<>();
-    inf.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1Pod obj) {
-        events.add("add " + obj.getMetadata().getName());
-      }
+    inf.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod obj) {
+            events.add("add " + obj.getMetadata().getName());
+          }
 
-      @Override
-      public void onUpdate(V1Pod oldObj, V1Pod newObj) {
-        events.add("update " + newObj.getMetadata().getName() + " " + newObj.getMetadata().getLabels());
-      }
+          @Override
+          public void onUpdate(V1Pod oldObj, V1Pod newObj) {
+            events.add(
+                "update "
+                    + newObj.getMetadata().getName()
+                    + " "
+                    + newObj.getMetadata().getLabels());
+          }
 
-      @Override
-      public void onDelete(V1Pod obj, boolean deletedFinalStateUnknown) {
-        events.add("delete " + obj.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDelete(V1Pod obj, boolean deletedFinalStateUnknown) {
+            events.add("delete " + obj.getMetadata().getName());
+          }
+        });
     factory.startAllRegisteredInformers();
     await(inf::hasSynced, "sync");
     await(() -> sim.stats().watchesOpen() == 1, "the watch");
@@ -178,16 +186,27 @@ class ClientJavaCrossCheckTest {
     sim.closeWatches();
     await(() -> sim.stats().requests("list", "pods") == 2, "a relist");
     await(() -> sim.stats().watchesOpen() == 1, "a new watch");
-    assertThat(sim.stats().requests("watch", "pods")).isGreaterThanOrEqualTo(3); // 1st, the 410, the new one
-    assertThat(inf.getIndexer().list()).extracting(p -> p.getMetadata().getName()).containsExactly("a");
+    assertThat(sim.stats().requests("watch", "pods"))
+        .isGreaterThanOrEqualTo(3); // 1st, the 410, the new one
+    assertThat(inf.getIndexer().list())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("a");
   }
 
   // "A watch stream that ends empty is re-opened at once, in a hot loop."
   @Test
   void clientJavasEmptyStreamHotLoopShowsInStats() throws Exception {
-    sim = KubeSim.builder().clock(clock)
-        .faults(FaultScript.builder().add(FaultRule.during(Duration.ZERO, Duration.ofHours(1)).verb("watch").inject(Fault.emptyWatch())).build())
-        .build();
+    sim =
+        KubeSim.builder()
+            .clock(clock)
+            .faults(
+                FaultScript.builder()
+                    .add(
+                        FaultRule.during(Duration.ZERO, Duration.ofHours(1))
+                            .verb("watch")
+                            .inject(Fault.emptyWatch()))
+                    .build())
+            .build();
     SharedIndexInformer<V1Pod> inf = informer(sim.apiClient(), "ns1");
     factory.startAllRegisteredInformers();
     await(inf::hasSynced, "sync");

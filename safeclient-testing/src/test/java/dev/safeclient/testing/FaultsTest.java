@@ -39,15 +39,25 @@ class FaultsTest {
     return FaultScript.builder()
         .seed(42)
         .add(FaultRule.requests(3, 4).verb("list").inject(Fault.internalError()))
-        .add(FaultRule.requests(1, 1000).verb("create").probability(0.3).inject(Fault.serverTimeout(2, false)))
-        .add(FaultRule.requests(1, 1000).verb("get").probability(0.2).inject(Fault.tooManyRequests(3)))
+        .add(
+            FaultRule.requests(1, 1000)
+                .verb("create")
+                .probability(0.3)
+                .inject(Fault.serverTimeout(2, false)))
+        .add(
+            FaultRule.requests(1, 1000)
+                .verb("get")
+                .probability(0.2)
+                .inject(Fault.tooManyRequests(3)))
         .build();
   }
 
   private List<Integer> drive() throws IOException {
     List<Integer> codes = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      codes.add(wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c" + i + "\"}}").code);
+      codes.add(
+          wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c" + i + "\"}}")
+              .code);
       codes.add(wire.get("/api/v1/namespaces/ns1/configmaps/c" + i).code);
       codes.add(wire.get("/api/v1/namespaces/ns1/configmaps").code);
     }
@@ -64,21 +74,27 @@ class FaultsTest {
     List<Integer> second = drive();
     assertThat(second).isEqualTo(first);
     assertThat(sim.faultLog()).isEqualTo(firstLog);
-    assertThat(firstLog).extracting(FaultEvent::fault).contains("INTERNAL_ERROR", "SERVER_TIMEOUT(2s,not applied)", "TOO_MANY_REQUESTS(3s)");
-    assertThat(firstLog.stream().filter(e -> e.verb().equals("list"))).extracting(FaultEvent::request).containsExactly(9L, 12L);
+    assertThat(firstLog)
+        .extracting(FaultEvent::fault)
+        .contains("INTERNAL_ERROR", "SERVER_TIMEOUT(2s,not applied)", "TOO_MANY_REQUESTS(3s)");
+    assertThat(firstLog.stream().filter(e -> e.verb().equals("list")))
+        .extracting(FaultEvent::request)
+        .containsExactly(9L, 12L);
   }
 
   @Test
   void internalErrorsAndTooManyRequestsWithRetryAfter() throws Exception {
-    start(FaultScript.builder()
-        .add(FaultRule.requests(1, 1).inject(Fault.internalError()))
-        .add(FaultRule.requests(2, 3).inject(Fault.tooManyRequests(7)))
-        .build());
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).inject(Fault.internalError()))
+            .add(FaultRule.requests(2, 3).inject(Fault.tooManyRequests(7)))
+            .build());
     assertThat(wire.get("/api/v1/pods").code).isEqualTo(500);
     Wire.Reply r = wire.get("/api/v1/pods");
     assertThat(r.code).isEqualTo(429);
     assertThat(r.headers.get("Retry-After")).isEqualTo("7");
-    assertThat(r.json().getAsJsonObject("details").get("retryAfterSeconds").getAsInt()).isEqualTo(7);
+    assertThat(r.json().getAsJsonObject("details").get("retryAfterSeconds").getAsInt())
+        .isEqualTo(7);
     wire.get("/api/v1/pods");
     assertThat(wire.get("/api/v1/pods").code).isEqualTo(200);
     assertThat(sim.stats().tooManyRequestsByReason()).containsEntry("fault", 2L);
@@ -88,12 +104,15 @@ class FaultsTest {
   // or may not have happened."
   @Test
   void serverTimeoutsOnWritesMayOrMayNotApplyTheWrite() throws Exception {
-    start(FaultScript.builder()
-        .add(FaultRule.requests(1, 1).verb("create").inject(Fault.serverTimeout(5, true)))
-        .add(FaultRule.requests(2, 2).verb("create").inject(Fault.serverTimeout(5, false)))
-        .build());
-    Wire.Reply applied = wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"applied\"}}");
-    Wire.Reply lost = wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"lost\"}}");
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).verb("create").inject(Fault.serverTimeout(5, true)))
+            .add(FaultRule.requests(2, 2).verb("create").inject(Fault.serverTimeout(5, false)))
+            .build());
+    Wire.Reply applied =
+        wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"applied\"}}");
+    Wire.Reply lost =
+        wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"lost\"}}");
     for (Wire.Reply r : List.of(applied, lost)) {
       assertThat(r.code).isEqualTo(500);
       assertThat(r.json().get("reason").getAsString()).isEqualTo("ServerTimeout");
@@ -105,7 +124,10 @@ class FaultsTest {
 
   @Test
   void latencyDelaysTheAnswer() throws Exception {
-    start(FaultScript.builder().add(FaultRule.requests(1, 1).inject(Fault.latency(Duration.ofMillis(300)))).build());
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).inject(Fault.latency(Duration.ofMillis(300))))
+            .build());
     long t = System.nanoTime();
     assertThat(wire.get("/api/v1/pods").code).isEqualTo(200);
     assertThat(System.nanoTime() - t).isGreaterThanOrEqualTo(Duration.ofMillis(300).toNanos());
@@ -113,7 +135,10 @@ class FaultsTest {
 
   @Test
   void anEmptyWatchStreamEndsAtOnceWithNoEvent() throws Exception {
-    start(FaultScript.builder().add(FaultRule.requests(1, 1).verb("watch").inject(Fault.emptyWatch())).build());
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).verb("watch").inject(Fault.emptyWatch()))
+            .build());
     try (Response w = wire.openWatch("/api/v1/pods?watch=true&resourceVersion=1")) {
       assertThat(w.code()).isEqualTo(200);
       assertThat(w.body().string()).isEmpty();
@@ -129,7 +154,13 @@ class FaultsTest {
       assertThatThrownBy(() -> w.body().source().readUtf8Line()).isInstanceOf(IOException.class);
     }
     // A time window drops every watch opened in it.
-    sim.play(FaultScript.builder().add(FaultRule.during(Duration.ZERO, Duration.ofMinutes(1)).verb("watch").inject(Fault.dropWatches())).build());
+    sim.play(
+        FaultScript.builder()
+            .add(
+                FaultRule.during(Duration.ZERO, Duration.ofMinutes(1))
+                    .verb("watch")
+                    .inject(Fault.dropWatches()))
+            .build());
     try (Response w = wire.openWatch("/api/v1/pods?watch=true&resourceVersion=1")) {
       assertThatThrownBy(() -> w.body().source().readUtf8Line()).isInstanceOf(IOException.class);
     } catch (IOException expectedToo) {
@@ -139,9 +170,16 @@ class FaultsTest {
 
   @Test
   void expiredContinueTokensAreScriptable() throws Exception {
-    start(FaultScript.builder().add(FaultRule.during(Duration.ZERO, Duration.ofHours(1)).verb("list").inject(Fault.expiredContinue())).build());
+    start(
+        FaultScript.builder()
+            .add(
+                FaultRule.during(Duration.ZERO, Duration.ofHours(1))
+                    .verb("list")
+                    .inject(Fault.expiredContinue()))
+            .build());
     for (int i = 0; i < 5; i++) {
-      sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"c" + i + "\",\"namespace\":\"ns1\"}}");
+      sim.create(
+          "v1", "configmaps", "{\"metadata\":{\"name\":\"c" + i + "\",\"namespace\":\"ns1\"}}");
     }
     Wire.Reply page1 = wire.get("/api/v1/configmaps?limit=2");
     assertThat(page1.code).isEqualTo(200);
@@ -152,39 +190,67 @@ class FaultsTest {
 
   @Test
   void silentHalfOpenConnectionsNeverAnswer() throws Exception {
-    start(FaultScript.builder()
-        .add(FaultRule.requests(1, 1).verb("list").inject(Fault.silent()))
-        .add(FaultRule.requests(1, 1).verb("watch").inject(Fault.silent()))
-        .build());
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).verb("list").inject(Fault.silent()))
+            .add(FaultRule.requests(1, 1).verb("watch").inject(Fault.silent()))
+            .build());
     OkHttpClient impatient = Wire.HTTP.newBuilder().readTimeout(300, TimeUnit.MILLISECONDS).build();
-    assertThatThrownBy(() -> impatient.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute())
+    assertThatThrownBy(
+            () ->
+                impatient
+                    .newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build())
+                    .execute())
         .isInstanceOf(SocketTimeoutException.class);
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
-    try (Response w = impatient.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true").build()).execute()) {
+    try (Response w =
+        impatient
+            .newCall(
+                new Request.Builder()
+                    .url(
+                        sim.url()
+                            + "/api/v1/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true")
+                    .build())
+            .execute()) {
       assertThat(w.code()).isEqualTo(200);
-      assertThatThrownBy(() -> w.body().source().readUtf8Line()).isInstanceOf(SocketTimeoutException.class);
+      assertThatThrownBy(() -> w.body().source().readUtf8Line())
+          .isInstanceOf(SocketTimeoutException.class);
     }
   }
 
   @Test
   void anOutageRefusesConnectionsForItsWindow() throws Exception {
     start(FaultScript.none());
-    OkHttpClient fresh = Wire.HTTP.newBuilder().connectionPool(new okhttp3.ConnectionPool()).build();
+    OkHttpClient fresh =
+        Wire.HTTP.newBuilder().connectionPool(new okhttp3.ConnectionPool()).build();
     sim.outage(true);
-    assertThatThrownBy(() -> fresh.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute())
+    assertThatThrownBy(
+            () ->
+                fresh
+                    .newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build())
+                    .execute())
         .isInstanceOf(ConnectException.class);
     sim.outage(false);
     assertThat(wire.get("/api/v1/pods").code).isEqualTo(200);
 
-    sim.play(FaultScript.builder().add(FaultRule.during(Duration.ZERO, Duration.ofSeconds(10)).inject(Fault.outage())).build());
-    OkHttpClient fresh2 = Wire.HTTP.newBuilder().connectionPool(new okhttp3.ConnectionPool()).build();
-    assertThatThrownBy(() -> fresh2.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute())
+    sim.play(
+        FaultScript.builder()
+            .add(FaultRule.during(Duration.ZERO, Duration.ofSeconds(10)).inject(Fault.outage()))
+            .build());
+    OkHttpClient fresh2 =
+        Wire.HTTP.newBuilder().connectionPool(new okhttp3.ConnectionPool()).build();
+    assertThatThrownBy(
+            () ->
+                fresh2
+                    .newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build())
+                    .execute())
         .isInstanceOf(ConnectException.class);
     clock.advance(Duration.ofSeconds(11));
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     Integer code = null;
     while (code == null && System.nanoTime() < deadline) {
-      try (Response r = fresh2.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute()) {
+      try (Response r =
+          fresh2.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute()) {
         code = r.code();
       } catch (ConnectException stillDown) {
         Thread.sleep(20); // the ticker reopens the listener within 20 ms

@@ -28,7 +28,8 @@ class HighAvailabilityTest {
     for (int i = 0; i < 4; i++) {
       OkHttpClient own = Wire.HTTP.newBuilder().connectionPool(new ConnectionPool()).build();
       for (int j = 0; j < 3; j++) {
-        try (Response r = own.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute()) {
+        try (Response r =
+            own.newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build()).execute()) {
           assertThat(r.code()).isEqualTo(200);
         }
       }
@@ -44,7 +45,8 @@ class HighAvailabilityTest {
     sim = KubeSim.builder().apiservers(2).clock(clock).cacheLag(1, Duration.ofSeconds(10)).build();
     Wire a = new Wire(sim).pin(0);
     Wire b = new Wire(sim).pin(1);
-    assertThat(a.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "fresh", null, null)).code).isEqualTo(201);
+    assertThat(a.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "fresh", null, null)).code)
+        .isEqualTo(201);
     assertThat(a.get("/api/v1/pods?resourceVersion=0").names()).containsExactly("fresh");
     Wire.Reply stale = b.get("/api/v1/pods?resourceVersion=0");
     assertThat(stale.names()).isEmpty(); // the write this client just made is missing
@@ -67,27 +69,40 @@ class HighAvailabilityTest {
     // The probe of SC101: a consistent limit=1 list gives the current RV (1.30: from etcd).
     String rv = b.get("/api/v1/pods?limit=1").rv();
     long t = System.nanoTime();
-    Wire.Reply r = b.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan");
+    Wire.Reply r =
+        b.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan");
     assertThat(System.nanoTime() - t).isGreaterThanOrEqualTo(Duration.ofMillis(200).toNanos());
     assertThat(r.code).isEqualTo(504);
     assertThat(r.causeReason()).isEqualTo("ResourceVersionTooLarge");
     assertThat(r.headers.get("Retry-After")).isEqualTo("1");
     // The fresh apiserver answers at once, never older than the probe.
-    assertThat(a.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan").names()).containsExactly("fresh");
+    assertThat(
+            a.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan")
+                .names())
+        .containsExactly("fresh");
     // Once the cache catches up within the wait, the lagging one answers too.
     sim.apiserver(1).resumeCache();
-    assertThat(b.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan").names()).containsExactly("fresh");
+    assertThat(
+            b.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan")
+                .names())
+        .containsExactly("fresh");
   }
 
   // "After an apiserver restart, the watch cache is initialising for a while. LIST and WATCH
   // answer 429 ... storage is (re)initializing ... Retry-After of 1–30 s."
   @Test
   void aRestartedApiserverAnswers429WhileItsCacheInitialises() throws Exception {
-    sim = KubeSim.builder().apiservers(2).clock(clock).serverVersion("1.31")
-        .cacheInitialization(Duration.ofSeconds(10)).build();
+    sim =
+        KubeSim.builder()
+            .apiservers(2)
+            .clock(clock)
+            .serverVersion("1.31")
+            .cacheInitialization(Duration.ofSeconds(10))
+            .build();
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
     Wire b = new Wire(sim).pin(1);
-    try (Response w = b.openWatch("/api/v1/pods?watch=true&resourceVersion=" + sim.resourceVersion())) {
+    try (Response w =
+        b.openWatch("/api/v1/pods?watch=true&resourceVersion=" + sim.resourceVersion())) {
       sim.apiserver(1).restart();
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.body().source().readUtf8Line())
           .isInstanceOf(java.io.IOException.class); // its watches drop

@@ -19,7 +19,8 @@ class ListFormsTest {
   ResourceType pods;
 
   KubeSim start(String version, boolean cacheEnabled) {
-    KubeSim.Builder b = KubeSim.builder().serverVersion(version).clock(clock).cacheWait(Duration.ofMillis(100));
+    KubeSim.Builder b =
+        KubeSim.builder().serverVersion(version).clock(clock).cacheWait(Duration.ofMillis(100));
     if (!cacheEnabled) {
       b.watchCacheDisabled("pods");
     }
@@ -27,7 +28,13 @@ class ListFormsTest {
     wire = new Wire(sim);
     pods = sim.resource("v1", "pods");
     for (int i = 0; i < 12; i++) {
-      sim.create(pods, Wire.pod("ns1", String.format("p%02d", i), i < 4 ? "node-a" : "node-b", i < 2 ? "{\"app\":\"web\"}" : "{\"app\":\"db\"}"));
+      sim.create(
+          pods,
+          Wire.pod(
+              "ns1",
+              String.format("p%02d", i),
+              i < 4 ? "node-a" : "node-b",
+              i < 2 ? "{\"app\":\"web\"}" : "{\"app\":\"db\"}"));
     }
     for (int i = 0; i < 8; i++) {
       sim.create(pods, Wire.pod("ns2", String.format("q%02d", i), "node-b", null));
@@ -127,7 +134,8 @@ class ListFormsTest {
   // Row "continue=TOKEN": expires; 410 Expired carrying a token for an inconsistent list (RV -1).
   @ParameterizedTest
   @ValueSource(strings = {"1.30", "1.31", "1.34"})
-  void anExpiredContinueTokenGives410WithAnInconsistentContinueToken(String version) throws Exception {
+  void anExpiredContinueTokenGives410WithAnInconsistentContinueToken(String version)
+      throws Exception {
     start(version, true);
     Wire.Reply page1 = wire.get("/api/v1/pods?limit=8");
     sim.create(pods, Wire.pod("ns2", "q50", null, null));
@@ -163,7 +171,8 @@ class ListFormsTest {
   void notOlderThan(String version) throws Exception {
     start(version, true);
     long rv = sim.resourceVersion();
-    Wire.Reply r = wire.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan");
+    Wire.Reply r =
+        wire.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan");
     assertThat(r.names()).hasSize(20);
     assertThat(sim.stats().objectsReadFromStorage()).isZero();
 
@@ -171,7 +180,9 @@ class ListFormsTest {
     assertThat(old.code).isEqualTo(200); // never 410
 
     sim.resetStats();
-    Wire.Reply limited = wire.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan&limit=5");
+    Wire.Reply limited =
+        wire.get(
+            "/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan&limit=5");
     switch (version) {
       case "1.30":
         assertThat(sim.stats().objectsReadFromStorage()).isEqualTo(5);
@@ -188,7 +199,9 @@ class ListFormsTest {
     }
 
     long nanos = System.nanoTime();
-    Wire.Reply ahead = wire.get("/api/v1/pods?resourceVersion=" + (rv + 100) + "&resourceVersionMatch=NotOlderThan");
+    Wire.Reply ahead =
+        wire.get(
+            "/api/v1/pods?resourceVersion=" + (rv + 100) + "&resourceVersionMatch=NotOlderThan");
     assertThat(System.nanoTime() - nanos).isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
     assertThat(ahead.code).isEqualTo(504);
     assertThat(ahead.json().get("reason").getAsString()).isEqualTo("Timeout");
@@ -205,10 +218,13 @@ class ListFormsTest {
     long rv = sim.resourceVersion();
     sim.create(pods, Wire.pod("ns1", "p99", null, null));
     wire.delete("/api/v1/namespaces/ns1/pods/p00?gracePeriodSeconds=0");
-    Wire.Reply exact = wire.get("/api/v1/namespaces/ns1/pods?resourceVersion=" + rv + "&resourceVersionMatch=Exact");
+    Wire.Reply exact =
+        wire.get(
+            "/api/v1/namespaces/ns1/pods?resourceVersion=" + rv + "&resourceVersionMatch=Exact");
     assertThat(exact.rv()).isEqualTo(Long.toString(rv));
     assertThat(exact.names()).hasSize(12).contains("p00").doesNotContain("p99");
-    Wire.Reply unsetWithLimit = wire.get("/api/v1/namespaces/ns1/pods?resourceVersion=" + rv + "&limit=50");
+    Wire.Reply unsetWithLimit =
+        wire.get("/api/v1/namespaces/ns1/pods?resourceVersion=" + rv + "&limit=50");
     assertThat(unsetWithLimit.names()).isEqualTo(exact.names());
     if (version.equals("1.34")) {
       assertThat(sim.stats().objectsReadFromStorage()).isZero();
@@ -217,7 +233,9 @@ class ListFormsTest {
     }
     clock.advance(Duration.ofMinutes(6));
     sim.create(pods, Wire.pod("ns1", "p98", null, null));
-    Wire.Reply gone = wire.get("/api/v1/namespaces/ns1/pods?resourceVersion=" + rv + "&resourceVersionMatch=Exact");
+    Wire.Reply gone =
+        wire.get(
+            "/api/v1/namespaces/ns1/pods?resourceVersion=" + rv + "&resourceVersionMatch=Exact");
     assertThat(gone.code).isEqualTo(410);
     assertThat(gone.json().get("reason").getAsString()).isEqualTo("Expired");
   }
@@ -227,15 +245,19 @@ class ListFormsTest {
   @ValueSource(strings = {"1.30", "1.34"})
   void nodeNameIsIndexedInTheCacheOtherFieldsScanEveryObject(String version) throws Exception {
     start(version, true);
-    Wire.Reply node = wire.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-a");
+    Wire.Reply node =
+        wire.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-a");
     assertThat(node.names()).containsExactly("p00", "p01", "p02", "p03");
     assertThat(sim.stats().objectsScannedInCache()).isZero();
-    Wire.Reply phase = wire.get("/api/v1/pods?resourceVersion=0&fieldSelector=status.phase%3DRunning");
+    Wire.Reply phase =
+        wire.get("/api/v1/pods?resourceVersion=0&fieldSelector=status.phase%3DRunning");
     assertThat(phase.names()).hasSize(20);
     assertThat(sim.stats().objectsScannedInCache()).isEqualTo(20);
-    Wire.Reply byName = wire.get("/api/v1/namespaces/ns2/pods?resourceVersion=0&fieldSelector=metadata.name%3Dq03");
+    Wire.Reply byName =
+        wire.get("/api/v1/namespaces/ns2/pods?resourceVersion=0&fieldSelector=metadata.name%3Dq03");
     assertThat(byName.names()).containsExactly("q03");
-    Wire.Reply notIn = wire.get("/api/v1/pods?resourceVersion=0&labelSelector=app%20notin%20(web),app");
+    Wire.Reply notIn =
+        wire.get("/api/v1/pods?resourceVersion=0&labelSelector=app%20notin%20(web),app");
     assertThat(notIn.names()).hasSize(10);
   }
 
@@ -245,7 +267,8 @@ class ListFormsTest {
     start(version, true);
     assertThat(wire.get("/api/v1/pods?continue=garbage").code).isEqualTo(400);
     assertThat(wire.get("/api/v1/pods?resourceVersionMatch=NotOlderThan").code).isEqualTo(422);
-    assertThat(wire.get("/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact").code).isEqualTo(422);
+    assertThat(wire.get("/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact").code)
+        .isEqualTo(422);
     assertThat(wire.get("/api/v1/pods?labelSelector=a%20in%20x").code).isEqualTo(400);
   }
 }

@@ -26,9 +26,13 @@ class ObjectsTest {
   }
 
   @Test
-  void createStampsUidCreationTimestampGenerationAndAGlobalMonotonicResourceVersion() throws Exception {
+  void createStampsUidCreationTimestampGenerationAndAGlobalMonotonicResourceVersion()
+      throws Exception {
     Wire.Reply a = wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null));
-    Wire.Reply cm = wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c\"},\"data\":{\"k\":\"v\"}}");
+    Wire.Reply cm =
+        wire.post(
+            "/api/v1/namespaces/ns1/configmaps",
+            "{\"metadata\":{\"name\":\"c\"},\"data\":{\"k\":\"v\"}}");
     assertThat(a.code).isEqualTo(201);
     assertThat(cm.code).isEqualTo(201);
     JsonObject meta = a.json().getAsJsonObject("metadata");
@@ -36,23 +40,34 @@ class ObjectsTest {
     assertThat(meta.get("creationTimestamp").getAsString()).isEqualTo("2026-01-01T00:00:00Z");
     assertThat(meta.get("generation").getAsLong()).isEqualTo(1);
     long rvPod = Long.parseLong(meta.get("resourceVersion").getAsString());
-    long rvCm = Long.parseLong(cm.json().getAsJsonObject("metadata").get("resourceVersion").getAsString());
+    long rvCm =
+        Long.parseLong(cm.json().getAsJsonObject("metadata").get("resourceVersion").getAsString());
     assertThat(rvCm).isGreaterThan(rvPod); // one RV sequence across resources
     assertThat(cm.json().get("kind").getAsString()).isEqualTo("ConfigMap");
-    assertThat(wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null)).json().get("reason").getAsString())
+    assertThat(
+            wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null))
+                .json()
+                .get("reason")
+                .getAsString())
         .isEqualTo("AlreadyExists");
   }
 
   @Test
   void generateNameGivesAFreshName() throws Exception {
-    Wire.Reply r = wire.post("/api/v1/namespaces/ns1/pods", "{\"metadata\":{\"generateName\":\"web-\"},\"spec\":{}}");
+    Wire.Reply r =
+        wire.post(
+            "/api/v1/namespaces/ns1/pods",
+            "{\"metadata\":{\"generateName\":\"web-\"},\"spec\":{}}");
     assertThat(r.code).isEqualTo(201);
-    assertThat(r.json().getAsJsonObject("metadata").get("name").getAsString()).startsWith("web-").hasSize(9);
+    assertThat(r.json().getAsJsonObject("metadata").get("name").getAsString())
+        .startsWith("web-")
+        .hasSize(9);
   }
 
   @Test
   void updateWithAStaleResourceVersionIs409AndSpecChangesBumpGeneration() throws Exception {
-    JsonObject created = wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null)).json();
+    JsonObject created =
+        wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null)).json();
     String rv1 = created.getAsJsonObject("metadata").get("resourceVersion").getAsString();
     JsonObject next = created.deepCopy();
     next.getAsJsonObject("spec").addProperty("activeDeadlineSeconds", 5);
@@ -65,15 +80,22 @@ class ObjectsTest {
     Wire.Reply stale = wire.put("/api/v1/namespaces/ns1/pods/a", next.toString());
     assertThat(stale.code).isEqualTo(409);
     assertThat(stale.json().get("reason").getAsString()).isEqualTo("Conflict");
-    assertThat(rv1).isNotEqualTo(ok.json().getAsJsonObject("metadata").get("resourceVersion").getAsString());
+    assertThat(rv1)
+        .isNotEqualTo(ok.json().getAsJsonObject("metadata").get("resourceVersion").getAsString());
   }
 
   @Test
   void mergePatchMergesMapsAndRemovesNulls() throws Exception {
-    wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c\",\"labels\":{\"a\":\"1\",\"b\":\"2\"}},\"data\":{\"k\":\"v\"}}");
-    Wire.Reply r = wire.mergePatch("/api/v1/namespaces/ns1/configmaps/c", "{\"metadata\":{\"labels\":{\"b\":null,\"c\":\"3\"}},\"data\":{\"k2\":\"v2\"}}");
+    wire.post(
+        "/api/v1/namespaces/ns1/configmaps",
+        "{\"metadata\":{\"name\":\"c\",\"labels\":{\"a\":\"1\",\"b\":\"2\"}},\"data\":{\"k\":\"v\"}}");
+    Wire.Reply r =
+        wire.mergePatch(
+            "/api/v1/namespaces/ns1/configmaps/c",
+            "{\"metadata\":{\"labels\":{\"b\":null,\"c\":\"3\"}},\"data\":{\"k2\":\"v2\"}}");
     assertThat(r.code).isEqualTo(200);
-    assertThat(r.json().getAsJsonObject("metadata").getAsJsonObject("labels").toString()).isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
+    assertThat(r.json().getAsJsonObject("metadata").getAsJsonObject("labels").toString())
+        .isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
     assertThat(r.json().getAsJsonObject("data").keySet()).containsExactly("k", "k2");
   }
 
@@ -90,7 +112,8 @@ class ObjectsTest {
     assertThat(meta.get("deletionGracePeriodSeconds").getAsLong()).isEqualTo(30);
     assertThat(wire.get("/api/v1/namespaces/ns1/pods/scheduled").code).isEqualTo(200);
 
-    assertThat(wire.delete("/api/v1/namespaces/ns1/pods/forced", "{\"gracePeriodSeconds\":0}").code).isEqualTo(200);
+    assertThat(wire.delete("/api/v1/namespaces/ns1/pods/forced", "{\"gracePeriodSeconds\":0}").code)
+        .isEqualTo(200);
     assertThat(wire.get("/api/v1/namespaces/ns1/pods/forced").code).isEqualTo(404);
     assertThat(wire.delete("/api/v1/namespaces/ns1/pods/pending").code).isEqualTo(200);
     assertThat(wire.get("/api/v1/namespaces/ns1/pods/pending").code).isEqualTo(404);
@@ -99,7 +122,8 @@ class ObjectsTest {
     clock.advance(Duration.ofSeconds(31));
     sim.apiserver(0).catchUp();
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (wire.get("/api/v1/namespaces/ns1/pods/scheduled").code != 404 && System.nanoTime() < deadline) {
+    while (wire.get("/api/v1/namespaces/ns1/pods/scheduled").code != 404
+        && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
     assertThat(wire.get("/api/v1/namespaces/ns1/pods/scheduled").code).isEqualTo(404);
@@ -108,15 +132,25 @@ class ObjectsTest {
   @Test
   void deletePreconditionOnResourceVersionIs409() throws Exception {
     wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c\"}}");
-    Wire.Reply r = wire.delete("/api/v1/namespaces/ns1/configmaps/c", "{\"preconditions\":{\"resourceVersion\":\"1\"}}");
+    Wire.Reply r =
+        wire.delete(
+            "/api/v1/namespaces/ns1/configmaps/c",
+            "{\"preconditions\":{\"resourceVersion\":\"1\"}}");
     assertThat(r.code).isEqualTo(409);
   }
 
   @Test
   void finalizersHoldADeletedObjectUntilRemoved() throws Exception {
-    wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c\",\"finalizers\":[\"x/y\"]}}");
+    wire.post(
+        "/api/v1/namespaces/ns1/configmaps",
+        "{\"metadata\":{\"name\":\"c\",\"finalizers\":[\"x/y\"]}}");
     assertThat(wire.delete("/api/v1/namespaces/ns1/configmaps/c").code).isEqualTo(202);
-    assertThat(wire.get("/api/v1/namespaces/ns1/configmaps/c").json().getAsJsonObject("metadata").has("deletionTimestamp")).isTrue();
+    assertThat(
+            wire.get("/api/v1/namespaces/ns1/configmaps/c")
+                .json()
+                .getAsJsonObject("metadata")
+                .has("deletionTimestamp"))
+        .isTrue();
     wire.mergePatch("/api/v1/namespaces/ns1/configmaps/c", "{\"metadata\":{\"finalizers\":null}}");
     assertThat(wire.get("/api/v1/namespaces/ns1/configmaps/c").code).isEqualTo(404);
   }
@@ -124,7 +158,14 @@ class ObjectsTest {
   @Test
   void deleteCollectionDeletesTheSelectedAndReadsEveryObjectUnderThePrefix() throws Exception {
     for (int i = 0; i < 10; i++) {
-      sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"c" + i + "\",\"namespace\":\"ns1\",\"labels\":{\"even\":\"" + (i % 2 == 0) + "\"}}}");
+      sim.create(
+          "v1",
+          "configmaps",
+          "{\"metadata\":{\"name\":\"c"
+              + i
+              + "\",\"namespace\":\"ns1\",\"labels\":{\"even\":\""
+              + (i % 2 == 0)
+              + "\"}}}");
     }
     sim.resetStats();
     Wire.Reply r = wire.delete("/api/v1/namespaces/ns1/configmaps?labelSelector=even%3Dtrue");
@@ -137,18 +178,27 @@ class ObjectsTest {
 
   @Test
   void clusterScopedAndRegisteredCustomResources() throws Exception {
-    assertThat(wire.post("/api/v1/nodes", "{\"metadata\":{\"name\":\"node-1\"}}").code).isEqualTo(201);
-    assertThat(wire.get("/api/v1/nodes/node-1").json().getAsJsonObject("metadata").has("namespace")).isFalse();
-    assertThat(wire.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"team-a\"}}").code).isEqualTo(201);
+    assertThat(wire.post("/api/v1/nodes", "{\"metadata\":{\"name\":\"node-1\"}}").code)
+        .isEqualTo(201);
+    assertThat(wire.get("/api/v1/nodes/node-1").json().getAsJsonObject("metadata").has("namespace"))
+        .isFalse();
+    assertThat(wire.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"team-a\"}}").code)
+        .isEqualTo(201);
     assertThat(wire.get("/api/v1/namespaces/team-a").code).isEqualTo(200);
 
     assertThat(wire.get("/apis/example.com/v1/namespaces/ns1/widgets").code).isEqualTo(404);
     sim.register(ResourceType.namespaced("example.com", "v1", "widgets", "Widget"));
-    assertThat(wire.post("/apis/example.com/v1/namespaces/ns1/widgets", "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"size\":3}}").code).isEqualTo(201);
+    assertThat(
+            wire.post(
+                    "/apis/example.com/v1/namespaces/ns1/widgets",
+                    "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"size\":3}}")
+                .code)
+        .isEqualTo(201);
     Wire.Reply list = wire.get("/apis/example.com/v1/widgets");
     assertThat(list.json().get("kind").getAsString()).isEqualTo("WidgetList");
     assertThat(list.names()).containsExactly("w");
-    assertThat(wire.get("/apis/apps/v1/namespaces/ns1/deployments").code).isEqualTo(200); // built-in
+    assertThat(wire.get("/apis/apps/v1/namespaces/ns1/deployments").code)
+        .isEqualTo(200); // built-in
   }
 
   @Test

@@ -44,7 +44,11 @@ class WatchTest {
   }
 
   static long rv(JsonObject e) {
-    return Long.parseLong(e.getAsJsonObject("object").getAsJsonObject("metadata").get("resourceVersion").getAsString());
+    return Long.parseLong(
+        e.getAsJsonObject("object")
+            .getAsJsonObject("metadata")
+            .get("resourceVersion")
+            .getAsString());
   }
 
   // "The watch cache sends a bookmark about every 60 s on an idle watch" (scaled to 100 ms);
@@ -54,7 +58,11 @@ class WatchTest {
     start(KubeSim.builder().bookmarkInterval(Duration.ofMillis(100)));
     sim.create("v1", "pods", Wire.pod("ns1", "before", null, null));
     long rv = sim.resourceVersion();
-    try (Response w = wire.openWatch("/api/v1/namespaces/ns1/pods?watch=true&resourceVersion=" + rv + "&allowWatchBookmarks=true")) {
+    try (Response w =
+        wire.openWatch(
+            "/api/v1/namespaces/ns1/pods?watch=true&resourceVersion="
+                + rv
+                + "&allowWatchBookmarks=true")) {
       BufferedSource s = w.body().source();
       wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null));
       wire.mergePatch("/api/v1/namespaces/ns1/pods/a", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
@@ -64,7 +72,8 @@ class WatchTest {
       long last = 0;
       while ((e = next(s)) != null) {
         if (type(e).equals("BOOKMARK")) {
-          assertThat(e.getAsJsonObject("object").getAsJsonObject("metadata").keySet()).containsExactly("resourceVersion");
+          assertThat(e.getAsJsonObject("object").getAsJsonObject("metadata").keySet())
+              .containsExactly("resourceVersion");
           assertThat(rv(e)).isGreaterThanOrEqualTo(last);
           break;
         }
@@ -79,16 +88,21 @@ class WatchTest {
   // "Only the watch cache sends bookmarks. A watch served from etcd ... gets none"; and
   // timeoutSeconds ends the stream.
   @Test
-  void noBookmarksWithoutAllowWatchBookmarksOrWithoutACacheAndTimeoutSecondsEndsTheStream() throws Exception {
-    start(KubeSim.builder().bookmarkInterval(Duration.ofMillis(50)).watchCacheDisabled("configmaps"));
-    for (String path : new String[] {
-        "/api/v1/namespaces/ns1/pods?watch=true&resourceVersion=1&timeoutSeconds=1",
-        "/api/v1/namespaces/ns1/configmaps?watch=true&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=1"}) {
+  void noBookmarksWithoutAllowWatchBookmarksOrWithoutACacheAndTimeoutSecondsEndsTheStream()
+      throws Exception {
+    start(
+        KubeSim.builder().bookmarkInterval(Duration.ofMillis(50)).watchCacheDisabled("configmaps"));
+    for (String path :
+        new String[] {
+          "/api/v1/namespaces/ns1/pods?watch=true&resourceVersion=1&timeoutSeconds=1",
+          "/api/v1/namespaces/ns1/configmaps?watch=true&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=1"
+        }) {
       try (Response w = wire.openWatch(path)) {
         long start = System.nanoTime();
         String body = w.body().string(); // returns when the server ends the stream
         assertThat(body).doesNotContain("BOOKMARK");
-        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(900).toNanos());
+        assertThat(System.nanoTime() - start)
+            .isGreaterThanOrEqualTo(Duration.ofMillis(900).toNanos());
       }
     }
   }
@@ -112,7 +126,10 @@ class WatchTest {
       assertThat(next(w.body().source())).isNull();
     }
     // Within the window it works.
-    try (Response w = wire.openWatch("/api/v1/pods?watch=true&timeoutSeconds=1&resourceVersion=" + (sim.resourceVersion() - 1))) {
+    try (Response w =
+        wire.openWatch(
+            "/api/v1/pods?watch=true&timeoutSeconds=1&resourceVersion="
+                + (sim.resourceVersion() - 1))) {
       assertThat(name(next(w.body().source()))).isEqualTo("c");
     }
   }
@@ -125,7 +142,8 @@ class WatchTest {
     for (int i = 0; i < 5; i++) {
       sim.create("v1", "pods", Wire.pod("ns1", "p" + i, null, null));
     }
-    String q = "/api/v1/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true";
+    String q =
+        "/api/v1/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true";
     try (Response w = wire.openWatch(q)) {
       BufferedSource s = w.body().source();
       List<String> names = new ArrayList<>();
@@ -135,8 +153,13 @@ class WatchTest {
       }
       assertThat(names).containsExactlyInAnyOrder("p0", "p1", "p2", "p3", "p4");
       assertThat(type(e)).isEqualTo("BOOKMARK");
-      assertThat(e.getAsJsonObject("object").getAsJsonObject("metadata").getAsJsonObject("annotations")
-          .get("k8s.io/initial-events-end").getAsString()).isEqualTo("true");
+      assertThat(
+              e.getAsJsonObject("object")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("annotations")
+                  .get("k8s.io/initial-events-end")
+                  .getAsString())
+          .isEqualTo("true");
       assertThat(rv(e)).isEqualTo(sim.resourceVersion());
       wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "live", null, null));
       JsonObject live = next(s);
@@ -164,8 +187,14 @@ class WatchTest {
   void aNodeScopedWatchSeesOnlyItsNodesPods() throws Exception {
     start(KubeSim.builder());
     long rv = sim.resourceVersion();
-    try (Response a = wire.openWatch("/api/v1/pods?watch=true&fieldSelector=spec.nodeName%3Dnode-a&resourceVersion=" + rv);
-        Response b = wire.openWatch("/api/v1/pods?watch=true&fieldSelector=spec.nodeName%3Dnode-b&resourceVersion=" + rv)) {
+    try (Response a =
+            wire.openWatch(
+                "/api/v1/pods?watch=true&fieldSelector=spec.nodeName%3Dnode-a&resourceVersion="
+                    + rv);
+        Response b =
+            wire.openWatch(
+                "/api/v1/pods?watch=true&fieldSelector=spec.nodeName%3Dnode-b&resourceVersion="
+                    + rv)) {
       wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "x", null, null)); // pending
       wire.mergePatch("/api/v1/namespaces/ns1/pods/x", "{\"spec\":{\"nodeName\":\"node-a\"}}");
       wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "y", "node-b", null));

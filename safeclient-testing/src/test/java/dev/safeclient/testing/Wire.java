@@ -53,7 +53,12 @@ final class Wire {
 
     List<String> names() {
       List<String> out = new ArrayList<>();
-      json().getAsJsonArray("items").forEach(i -> out.add(i.getAsJsonObject().getAsJsonObject("metadata").get("name").getAsString()));
+      json()
+          .getAsJsonArray("items")
+          .forEach(
+              i ->
+                  out.add(
+                      i.getAsJsonObject().getAsJsonObject("metadata").get("name").getAsString()));
       return out;
     }
 
@@ -67,7 +72,13 @@ final class Wire {
     }
 
     String causeReason() {
-      return json().getAsJsonObject("details").getAsJsonArray("causes").get(0).getAsJsonObject().get("reason").getAsString();
+      return json()
+          .getAsJsonObject("details")
+          .getAsJsonArray("causes")
+          .get(0)
+          .getAsJsonObject()
+          .get("reason")
+          .getAsString();
     }
   }
 
@@ -76,15 +87,24 @@ final class Wire {
   }
 
   Reply post(String path, String json) throws IOException {
-    return call(new Request.Builder().url(base + path).post(RequestBody.create(json, MediaType.get("application/json"))));
+    return call(
+        new Request.Builder()
+            .url(base + path)
+            .post(RequestBody.create(json, MediaType.get("application/json"))));
   }
 
   Reply put(String path, String json) throws IOException {
-    return call(new Request.Builder().url(base + path).put(RequestBody.create(json, MediaType.get("application/json"))));
+    return call(
+        new Request.Builder()
+            .url(base + path)
+            .put(RequestBody.create(json, MediaType.get("application/json"))));
   }
 
   Reply mergePatch(String path, String json) throws IOException {
-    return call(new Request.Builder().url(base + path).patch(RequestBody.create(json, MediaType.get("application/merge-patch+json"))));
+    return call(
+        new Request.Builder()
+            .url(base + path)
+            .patch(RequestBody.create(json, MediaType.get("application/merge-patch+json"))));
   }
 
   Reply delete(String pathAndQuery) throws IOException {
@@ -92,7 +112,10 @@ final class Wire {
   }
 
   Reply delete(String path, String optionsJson) throws IOException {
-    return call(new Request.Builder().url(base + path).delete(RequestBody.create(optionsJson, MediaType.get("application/json"))));
+    return call(
+        new Request.Builder()
+            .url(base + path)
+            .delete(RequestBody.create(optionsJson, MediaType.get("application/json"))));
   }
 
   private Reply call(Request.Builder b) throws IOException {
@@ -115,8 +138,14 @@ final class Wire {
   }
 
   static String pod(String ns, String name, String node, String labelsJson) {
-    return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + ns + "\""
+    return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\""
+        + name
+        + "\",\"namespace\":\""
+        + ns
+        + "\""
         + (labelsJson == null ? "" : ",\"labels\":" + labelsJson)
-        + "},\"spec\":{" + (node == null ? "" : "\"nodeName\":\"" + node + "\",") + "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]},\"status\":{\"phase\":\"Running\"}}";
+        + "},\"spec\":{"
+        + (node == null ? "" : "\"nodeName\":\"" + node + "\",")
+        + "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]},\"status\":{\"phase\":\"Running\"}}";
   }
 }
