@@ -124,6 +124,8 @@ public final class InformerOutageDrill {
           plainFactories.add(pf);
         }
       }
+      // client-java's Gson is global: build its pod adapters once, not in 2N threads at once.
+      new CoreV1Api(sim.apiClient()).listNamespacedPod(NAMESPACE).execute();
       safeFactories.forEach(SafeInformerFactory::startAllRegisteredInformers);
       plainFactories.forEach(SharedInformerFactory::startAllRegisteredInformers);
       waitSynced(safeInformers, plainInformers, Duration.ofMinutes(10));
