@@ -85,15 +85,20 @@ public interface InformerClock {
     }
 
     @Override
-    public synchronized void close() {
-      if (timers != null) {
-        timers.shutdownNow();
+    public void close() {
+      ScheduledExecutorService executor;
+      synchronized (this) {
+        executor = timers;
+        timers = null;
+      }
+      if (executor != null) {
+        // Outside the lock: a timer task that schedules its next run must not wait on it.
+        executor.shutdownNow();
         try {
-          timers.awaitTermination(5, TimeUnit.SECONDS);
+          executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        timers = null;
       }
     }
   }

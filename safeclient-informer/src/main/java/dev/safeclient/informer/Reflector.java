@@ -230,7 +230,10 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           delay = backoff.next(clock.nanoTime());
           failures.failure(
               "watch",
-              new IOException("watch ended within " + SHORT_WATCH.toMillis() + " ms"),
+              new IOException(
+                  "the server ended the watch within "
+                      + SHORT_WATCH.toMillis()
+                      + " ms, too soon for a normal end"),
               delay);
         } catch (WatchListUnsupportedException e) {
           if (stopped) {
@@ -254,12 +257,14 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
             listMode = lastRv == null ? listMode : ListMode.AT_LAST_RV;
             relistReason = "expired";
           }
+          retryingList();
           delay = backoff.next(clock.nanoTime(), e.retryAfter());
           failures.failure(phase, e, delay);
         } catch (IOException | RuntimeException e) {
           if (stopped) {
             break;
           }
+          retryingList();
           delay = backoff.next(clock.nanoTime());
           failures.failure(phase, e, delay);
         }
@@ -269,6 +274,13 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       // stop() interrupts a sleeping reflector.
     } finally {
       health.watchConnected(false);
+    }
+  }
+
+  /** A list that failed is counted as a retry when it is sent again. */
+  private void retryingList() {
+    if (needList && !"watch".equals(phase)) {
+      relistReason = "retry";
     }
   }
 
@@ -286,7 +298,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       // The asked resourceVersion is gone from history, or ahead of this server's cache: a
       // consistent read is the one that answers (client-go retries it at once, once).
       listMode = ListMode.CONSISTENT;
-      log.info("{}: list {}; relisting with a consistent paged read", name, e.getMessage());
+      log.info("{}: {}; relisting with a consistent paged read", name, e.getMessage());
       listPaged(ListMode.CONSISTENT, e.expired() ? "list-expired" : "too-large");
     }
     needList = false;
@@ -636,8 +648,9 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
         }
         fired = true;
       }
-      log.info(
-          "{}: no event or bookmark for {}; restarting the watch",
+      // The failure line that follows says why; this one is for debugging the timer.
+      log.debug(
+          "{}: no event or bookmark for {}; cancelling the watch",
           name,
           FailureLog.seconds(limit()));
       call.cancel();

@@ -111,7 +111,13 @@ public class SafeInformerFactory {
           long resyncMillis,
           InformerOptions options,
           String callSite) {
-    String name = endpoint.displayName();
+    String display = endpoint.displayName();
+    // Informers that differ only by transform would share metric names otherwise.
+    long same =
+        informers.values().stream()
+            .filter(i -> i.name().equals(display) || i.name().startsWith(display + " #"))
+            .count();
+    String name = same == 0 ? display : display + " #" + (same + 1);
     ReflectorHealth health = new ReflectorHealth(name, clock, options.watchdogTimeout());
     ObjectTransform transform =
         new ObjectTransform(options.stripManagedFields(), options.transform());

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * -Dsafeclient.convergence.seed=N} replays from seed N (a failure prints its seed).
  */
 class ConvergenceUnderFaultsTest {
-  private static final int SCHEDULES = Integer.getInteger("safeclient.convergence.schedules", 200);
+  private static final int SCHEDULES = Integer.getInteger("safeclient.convergence.schedules", 300);
 
   @Test
   void theCacheConvergesToTheServersStateAfterAnyScheduleOfFaults() throws Exception {
@@ -41,7 +41,9 @@ class ConvergenceUnderFaultsTest {
   private void runSchedule(long seed) throws Exception {
     Random rng = new Random(seed);
     int chaos = 5 + rng.nextInt(40);
-    try (FaultyKubeServer server = new FaultyKubeServer(seed, chaos)) {
+    boolean watchList = rng.nextInt(3) == 0;
+    boolean serverStreams = rng.nextBoolean();
+    try (FaultyKubeServer server = new FaultyKubeServer(seed, chaos, serverStreams)) {
       ApiClient apiClient = new ApiClient();
       apiClient.setBasePath(server.url());
       SafeClient safe = SafeClient.builder(apiClient).nodeName(null).build();
@@ -65,6 +67,7 @@ class ConvergenceUnderFaultsTest {
                   .namespace("default")
                   .startJitter(Duration.ZERO)
                   .transform(mark)
+                  .watchList(watchList)
                   .build());
       RecordingHandler<V1Pod> early = new RecordingHandler<>();
       informer.addEventHandler(early);
@@ -86,7 +89,9 @@ class ConvergenceUnderFaultsTest {
             .as("seed %d: handler sequence per UID\n  %s", seed, server.log())
             .isEmpty();
         assertThat(mismatch)
-            .as("seed %d: cache vs server (%d chaos requests)\n  %s", seed, chaos, server.log())
+            .as(
+                "seed %d: cache vs server (%d chaos requests, watchList %s, server streams %s)\n  %s",
+                seed, chaos, watchList, serverStreams, server.log())
             .isNull();
       } finally {
         factory.stopAllRegisteredInformers();

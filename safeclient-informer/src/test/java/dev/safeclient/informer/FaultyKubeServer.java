@@ -58,6 +58,7 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
   final MockWebServer server = new MockWebServer();
   private final Random rng;
   private final int chaosRequests;
+  private final boolean supportsWatchList;
   private final Map<String, Obj> live = new TreeMap<>();
   private final List<Change> history = new ArrayList<>();
   private final Map<String, Snapshot> snapshots = new HashMap<>();
@@ -71,9 +72,10 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
   private volatile boolean calmWatchServed;
   private boolean complete;
 
-  FaultyKubeServer(long seed, int chaosRequests) throws IOException {
+  FaultyKubeServer(long seed, int chaosRequests, boolean supportsWatchList) throws IOException {
     this.rng = new Random(seed);
     this.chaosRequests = chaosRequests;
+    this.supportsWatchList = supportsWatchList;
     for (int i = 0; i < 1 + rng.nextInt(5); i++) {
       mutate();
     }
@@ -239,6 +241,9 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
   }
 
   private MockResponse watch(RecordedRequest r, boolean chaos) {
+    if ("true".equals(r.getUrl().queryParameter("sendInitialEvents"))) {
+      return streamingList(r, chaos);
+    }
     long from = Long.parseLong(r.getUrl().queryParameter("resourceVersion"));
     if (from < compactedRv) {
       return rng.nextBoolean()
@@ -255,6 +260,32 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
     }
     calmWatchServed = true;
     return hold(body);
+  }
+
+  /**
+   * A streaming list: the current state as ADDED events in no particular order, then the
+   * initial-events-end bookmark. A server without the feature refuses, or sends an ordinary watch
+   * from now (synthetic ADDED events, then a plain bookmark or the end).
+   */
+  private MockResponse streamingList(RecordedRequest r, boolean chaos) {
+    List<Obj> state = new ArrayList<>(live.values());
+    java.util.Collections.shuffle(state, rng);
+    StringBuilder b = new StringBuilder();
+    for (Obj o : state) {
+      b.append(event("ADDED", o.json()));
+    }
+    if (supportsWatchList) {
+      b.append(K8sJson.initialEventsEnd(Long.toString(rv)));
+    } else if (rng.nextBoolean()) {
+      return json(422, status(422, "Invalid", "sendInitialEvents is forbidden for watch"));
+    } else if (!chaos || rng.nextBoolean()) {
+      b.append(K8sJson.bookmark(Long.toString(rv)));
+    }
+    if (chaos) {
+      return json(200, b.toString());
+    }
+    calmWatchServed = true;
+    return hold(b.toString());
   }
 
   /** The changes after the watch's resourceVersion; {@code some}: a random prefix of them. */
