@@ -44,6 +44,26 @@ public final class KubeSimScaleRehearsal {
           pods, seedSeconds, (heapPods - heapBase) >> 20, (heapPods - heapBase) / pods);
 
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      // A full RV=0 list from the cache, JSON then Protobuf, twice each (Protobuf messages are
+      // built on first use, then reused).
+      for (String accept :
+          new String[] {
+            "application/json",
+            "application/json",
+            "application/vnd.kubernetes.protobuf",
+            "application/vnd.kubernetes.protobuf"
+          }) {
+        long l0 = System.nanoTime();
+        HttpResponse<byte[]> list =
+            http.send(
+                HttpRequest.newBuilder(URI.create(sim.url() + "/api/v1/pods?resourceVersion=0"))
+                    .header("Accept", accept)
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        System.out.printf(
+            "full list (%s): %,d bytes in %.2f s%n",
+            accept, list.body().length, (System.nanoTime() - l0) / 1e9);
+      }
       AtomicLong lines = new AtomicLong();
       List<CompletableFuture<HttpResponse<Void>>> watches = new ArrayList<>();
       long rv = sim.resourceVersion();
@@ -95,9 +115,47 @@ public final class KubeSimScaleRehearsal {
           lines.get() / deliverSeconds,
           s.bytesSent());
 
-      // One cluster-wide watcher on top: every event now also goes to it (one shared encoding).
       System.out.printf(
-          "watches open: %d; peak heap used now %,d MB%n", s.watchesOpen(), usedHeap() >> 20);
+          "watches open: %d; heap used now %,d MB%n", s.watchesOpen(), usedHeap() >> 20);
+
+      // Broadcast: cluster-wide watchers on top; every event goes to each of them, one shared
+      // encoding per event.
+      int broadcast = args.length > 3 ? Integer.parseInt(args[3]) : 50;
+      int broadcastEvents = events / 5;
+      AtomicLong wide = new AtomicLong();
+      rv = sim.resourceVersion();
+      for (int n = 0; n < broadcast; n++) {
+        HttpRequest req =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        sim.url()
+                            + "/api/v1/pods?watch=true&timeoutSeconds=3600&resourceVersion="
+                            + rv))
+                .build();
+        watches.add(
+            http.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(new Counter(wide))));
+      }
+      awaitOpen(sim, nodes + broadcast);
+      lines.set(0);
+      sim.resetStats();
+      t0 = System.nanoTime();
+      for (int i = 0; i < broadcastEvents; i++) {
+        sim.create(podType, pod("ns-" + (i % 100), "wide-" + i, "node-" + (i % nodes), i));
+      }
+      long expected = (long) broadcastEvents * broadcast;
+      deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (wide.get() < expected && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      deliverSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          "broadcast: %,d events to %d cluster-wide watchers (+ their node watcher): %,d deliveries in %.2f s (%,.0f deliveries/s, %,.0f MB/s)%n",
+          broadcastEvents,
+          broadcast,
+          wide.get() + lines.get(),
+          deliverSeconds,
+          (wide.get() + lines.get()) / deliverSeconds,
+          sim.stats().bytesSent() / deliverSeconds / (1 << 20));
       watches.forEach(w -> w.cancel(true));
     }
   }

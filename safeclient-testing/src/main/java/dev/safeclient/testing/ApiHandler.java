@@ -2,7 +2,6 @@ package dev.safeclient.testing;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -69,6 +68,28 @@ final class ApiHandler extends Handler.Abstract {
       headers.put(name, value);
       return this;
     }
+
+    // What the body encodes, so a Protobuf answer reuses each object's cached message bytes.
+    StoredObject object;
+    List<StoredObject> items;
+    ResourceType listOf;
+    long listRv;
+    String listContinue;
+
+    static Result of(int code, StoredObject o) {
+      Result r = new Result(code, o.json);
+      r.object = o;
+      return r;
+    }
+
+    static Result list(ResourceType t, long rv, String token, List<StoredObject> items) {
+      Result r = new Result(200, listBody(t, rv, token, items));
+      r.items = items;
+      r.listOf = t;
+      r.listRv = rv;
+      r.listContinue = token;
+      return r;
+    }
   }
 
   /** One parsed resource request. */
@@ -87,6 +108,8 @@ final class ApiHandler extends Handler.Abstract {
     String body;
     SimulatedApiserver apiserver;
     int seats;
+    boolean protobuf;
+    String warning;
 
     String param(String n) {
       Fields.Field f = query.get(n);
@@ -165,6 +188,7 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     c.verb = verbOf(c);
+    c.protobuf = ProtobufEncoding.accepted(request.getHeaders().get(HttpHeader.ACCEPT));
     c.apiserver = pick(request);
     c.apiserver.catchUp();
     SimStats stats = sim.statsLive();
@@ -182,7 +206,7 @@ final class ApiHandler extends Handler.Abstract {
     }
     Result early = validate(c);
     if (early != null) {
-      send(response, callback, early);
+      send(c, early);
       return true;
     }
     PriorityLevel pl = sim.priorityLevel();
@@ -190,7 +214,7 @@ final class ApiHandler extends Handler.Abstract {
     if (!pl.tryAcquire(c.seats)) {
       int retryAfter = pl.drop();
       stats.tooManyRequests("apf");
-      send(response, callback, tooManyRequests(retryAfter, "apf"));
+      send(c, tooManyRequests(retryAfter, "apf"));
       return true;
     }
     stats.seats(c.seats);
@@ -246,21 +270,24 @@ final class ApiHandler extends Handler.Abstract {
   private boolean injectFault(Call c, Fault f) {
     switch (f.kind()) {
       case INTERNAL_ERROR:
-        send(
-            c.response,
-            c.callback,
-            status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
+        send(c, status(500, "InternalError", "Internal error occurred: injected by KubeSim", null));
         return true;
+      case STATUS:
+        send(c, status(f.code(), f.text(), "injected by KubeSim", null));
+        return true;
+      case WARNING:
+        c.warning = f.text();
+        return false;
       case TOO_MANY_REQUESTS:
         sim.statsLive().tooManyRequests("fault");
-        send(c.response, c.callback, tooManyRequests(f.retryAfterSeconds(), "fault"));
+        send(c, tooManyRequests(f.retryAfterSeconds(), "fault"));
         return true;
       case SERVER_TIMEOUT:
         if (!isWrite(c.verb)) {
           return false;
         }
         if (f.writeApplied()) {
-          Result ignored = execute(c);
+          execute(c); // committed; the client is told it timed out
         }
         JsonObject details = new JsonObject();
         details.addProperty("name", c.name == null ? "" : c.name);
@@ -286,7 +313,7 @@ final class ApiHandler extends Handler.Abstract {
         }
         sim.statsLive().watchOpened();
         sim.statsLive().watchClosed();
-        send(c.response, c.callback, new Result(200, new byte[0]));
+        send(c, new Result(200, new byte[0]));
         return true;
       case EXPIRED_CONTINUE:
         String token = c.param("continue");
@@ -299,7 +326,7 @@ final class ApiHandler extends Handler.Abstract {
         } catch (IllegalArgumentException e) {
           return false;
         }
-        send(c.response, c.callback, expiredContinue(t.afterKey));
+        send(c, expiredContinue(t.afterKey));
         return true;
       case SILENT:
         if (c.verb.equals("watch")) {
@@ -325,9 +352,13 @@ final class ApiHandler extends Handler.Abstract {
 
   private void proceed(Call c, Fault f) {
     try {
-      send(c.response, c.callback, execute(c));
+      send(c, execute(c));
+    } catch (BadRequest | NumberFormatException e) {
+      send(c, status(400, "BadRequest", e.getMessage(), null));
+    } catch (UnsupportedBody e) {
+      send(c, status(415, "UnsupportedMediaType", e.getMessage(), null));
     } catch (RuntimeException e) {
-      send(c.response, c.callback, status(500, "InternalError", "KubeSim: " + e, null));
+      send(c, status(500, "InternalError", "KubeSim: " + e, null));
     } finally {
       sim.priorityLevel().release(c.seats);
     }
@@ -377,7 +408,7 @@ final class ApiHandler extends Handler.Abstract {
               0);
       if (!l.items.isEmpty()) {
         sim.statsLive().cacheReads(1, 0);
-        return new Result(200, l.items.get(0).json);
+        return Result.of(200, l.items.get(0));
       }
       return notFound(c);
     }
@@ -386,7 +417,7 @@ final class ApiHandler extends Handler.Abstract {
     try {
       StoredObject o = etcd.keyspace(c.type).current.get(key);
       sim.statsLive().storageReads(1);
-      return o == null ? notFound(c) : new Result(200, o.json);
+      return o == null ? notFound(c) : Result.of(200, o);
     } finally {
       etcd.lock.readLock().unlock();
     }
@@ -632,7 +663,7 @@ final class ApiHandler extends Handler.Abstract {
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
     String token =
         l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
-    return new Result(200, listBody(c.type, l.rv, token, l.items));
+    return Result.list(c.type, l.rv, token, l.items);
   }
 
   /**
@@ -675,7 +706,7 @@ final class ApiHandler extends Handler.Abstract {
       }
       sim.statsLive().storageReads(read);
       String token = more ? new ContinueToken(readRv, last).encode() : null;
-      return new Result(200, listBody(c.type, readRv, token, out));
+      return Result.list(c.type, readRv, token, out);
     } finally {
       etcd.lock.readLock().unlock();
     }
@@ -719,7 +750,7 @@ final class ApiHandler extends Handler.Abstract {
     try {
       sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
     } catch (IllegalArgumentException e) {
-      send(c.response, c.callback, status(400, "BadRequest", e.getMessage(), null));
+      send(c, status(400, "BadRequest", e.getMessage(), null));
       return;
     }
     String rvParam = c.param("resourceVersion");
@@ -729,8 +760,7 @@ final class ApiHandler extends Handler.Abstract {
       // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
       if (!(minor == 32 || minor >= 34)) {
         send(
-            c.response,
-            c.callback,
+            c,
             status(
                 422,
                 "Invalid",
@@ -741,8 +771,7 @@ final class ApiHandler extends Handler.Abstract {
       if (!"NotOlderThan".equals(c.param("resourceVersionMatch"))
           || !c.flag("allowWatchBookmarks")) {
         send(
-            c.response,
-            c.callback,
+            c,
             status(
                 422,
                 "Invalid",
@@ -752,7 +781,7 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     if (!api.isReady()) {
-      send(c.response, c.callback, cacheInitializing(api));
+      send(c, cacheInitializing(api));
       return;
     }
     long fromRv = 0;
@@ -761,10 +790,7 @@ final class ApiHandler extends Handler.Abstract {
       try {
         fromRv = Long.parseLong(rvParam);
       } catch (NumberFormatException e) {
-        send(
-            c.response,
-            c.callback,
-            status(400, "BadRequest", "invalid resource version: " + rvParam, null));
+        send(c, status(400, "BadRequest", "invalid resource version: " + rvParam, null));
         return;
       }
     }
@@ -781,8 +807,11 @@ final class ApiHandler extends Handler.Abstract {
     boolean cache = cacheEnabled(c);
     // Only the watch cache sends bookmarks; a watch served from etcd gets none.
     boolean bookmarks = cache && c.flag("allowWatchBookmarks");
+    boolean protobuf =
+        c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
     WatchStream w =
-        new WatchStream(c.type, ns, sel, bookmarks, c.userAgent, c.response, c.callback, stats);
+        new WatchStream(
+            c.type, ns, sel, bookmarks, c.userAgent, protobuf, c.response, c.callback, stats);
     if (initial) {
       // Initial events are charged like a list (fact sheet, APF section).
       Etcd etcd = sim.etcd();
@@ -805,7 +834,11 @@ final class ApiHandler extends Handler.Abstract {
     // A half-open connection: the watch is established, then nothing ever arrives.
     w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
     c.response.setStatus(200);
-    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+    c.response
+        .getHeaders()
+        .put(
+            HttpHeader.CONTENT_TYPE,
+            protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : JSON);
     pfHeaders(c.response);
     stats.watchOpened();
     long[] initialRv = {0};
@@ -817,7 +850,7 @@ final class ApiHandler extends Handler.Abstract {
               initialRv[0] = rv;
               w.fromRv = rv;
               if (initialEvents) {
-                w.send(SimulatedApiserver.bookmarkLine(c.type, rv, true));
+                w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
               }
             },
             initial);
@@ -833,7 +866,7 @@ final class ApiHandler extends Handler.Abstract {
               "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")",
               null));
       stats.watchOpened(); // balanced by the close below
-      w.send((ev + "\n").getBytes(StandardCharsets.UTF_8));
+      w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
       w.end();
       stats.watchClosed();
       return;
@@ -865,6 +898,10 @@ final class ApiHandler extends Handler.Abstract {
   // ---------------------------------------------------------------- writes
 
   private JsonObject parseBody(Call c) {
+    String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (ct != null && ct.startsWith(ProtobufEncoding.MEDIA_TYPE)) {
+      throw new UnsupportedBody();
+    }
     try {
       JsonElement e = JsonParser.parseString(c.body == null ? "" : c.body);
       if (!e.isJsonObject()) {
@@ -873,6 +910,13 @@ final class ApiHandler extends Handler.Abstract {
       return e.getAsJsonObject();
     } catch (JsonParseException e) {
       throw new BadRequest("invalid JSON: " + e.getMessage());
+    }
+  }
+
+  /** KubeSim reads JSON request bodies only (it answers in Protobuf, but does not decode it). */
+  private static final class UnsupportedBody extends RuntimeException {
+    UnsupportedBody() {
+      super("KubeSim accepts JSON request bodies only", null, false, false);
     }
   }
 
@@ -957,7 +1001,7 @@ final class ApiHandler extends Handler.Abstract {
       meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
       Change ch = etcd.commit(t, Change.Type.ADDED, o, null);
-      return new Result(201, ch.object.json);
+      return Result.of(201, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -1041,10 +1085,10 @@ final class ApiHandler extends Handler.Abstract {
       boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
         Change ch = etcd.commit(c.type, Change.Type.DELETED, next, current);
-        return new Result(200, ch.object.json);
+        return Result.of(200, ch.object);
       }
       Change ch = etcd.commit(c.type, Change.Type.MODIFIED, next, current);
-      return new Result(200, ch.object.json);
+      return Result.of(200, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -1164,7 +1208,7 @@ final class ApiHandler extends Handler.Abstract {
       if (meta.has("deletionTimestamp")
           && meta.has("deletionGracePeriodSeconds")
           && meta.get("deletionGracePeriodSeconds").getAsLong() <= g) {
-        return new Result(202, current.json); // already terminating, no shorter grace asked
+        return Result.of(202, current); // already terminating, no shorter grace asked
       }
       // Graceful deletion of a scheduled pod: deletionTimestamp first, the kubelet removes it.
       meta.addProperty(
@@ -1175,19 +1219,19 @@ final class ApiHandler extends Handler.Abstract {
       meta.addProperty("deletionGracePeriodSeconds", g);
       terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
-      return new Result(202, ch.object.json);
+      return Result.of(202, ch.object);
     }
     if (finalizers) {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
         Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
-        return new Result(202, ch.object.json);
+        return Result.of(202, ch.object);
       }
-      return new Result(202, current.json);
+      return Result.of(202, current);
     }
     Change ch = etcd.commit(t, Change.Type.DELETED, o, current);
-    return new Result(200, ch.object.json);
+    return Result.of(200, ch.object);
   }
 
   private static long podGrace(JsonObject o) {
@@ -1241,7 +1285,7 @@ final class ApiHandler extends Handler.Abstract {
                 JsonParser.parseString(new String(r.body, StandardCharsets.UTF_8))
                     .getAsJsonObject()));
       }
-      return new Result(200, listBody(c.type, etcd.currentRv(), null, out));
+      return Result.list(c.type, etcd.currentRv(), null, out);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -1522,6 +1566,34 @@ final class ApiHandler extends Handler.Abstract {
         .put("X-Kubernetes-PF-PriorityLevel-UID", PriorityLevel.PRIORITY_LEVEL_UID);
   }
 
+  /** Answers a resource request in the encoding it asked for (Protobuf for built-in kinds). */
+  private void send(Call c, Result r) {
+    if (c.warning != null) {
+      r.header("Warning", "299 - \"" + c.warning.replace("\"", "'") + "\"");
+    }
+    if (c.protobuf
+        && r.code != 204
+        && r.body.length > 0
+        && !r.headers.containsKey("Content-Type")
+        && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null) {
+      byte[] pb;
+      if (r.items != null) {
+        pb = ProtobufEncoding.list(r.listOf, r.listRv, r.listContinue, r.items);
+      } else if (r.object != null) {
+        pb = ProtobufEncoding.object(c.type, r.object);
+      } else {
+        pb = ProtobufEncoding.fromJson(r.body);
+      }
+      if (pb != null) {
+        Result p = new Result(r.code, pb);
+        p.headers.putAll(r.headers);
+        p.headers.put("Content-Type", ProtobufEncoding.MEDIA_TYPE);
+        r = p;
+      }
+    }
+    send(c.response, c.callback, r);
+  }
+
   private void send(Response response, Callback callback, Result r) {
     response.setStatus(r.code);
     if (!r.headers.containsKey("Content-Type")) {
@@ -1539,9 +1611,5 @@ final class ApiHandler extends Handler.Abstract {
       cut.run();
     }
     silent.clear();
-  }
-
-  static JsonElement nullToEmpty(JsonElement e) {
-    return e == null ? JsonNull.INSTANCE : e;
   }
 }

@@ -28,6 +28,8 @@ final class Change {
   private volatile byte[] added;
   private volatile byte[] modified;
   private volatile byte[] deleted;
+  private final java.util.concurrent.atomic.AtomicReferenceArray<byte[]> frames =
+      new java.util.concurrent.atomic.AtomicReferenceArray<>(3);
 
   Change(
       long resourceVersion,
@@ -66,6 +68,16 @@ final class Change {
         }
         return deleted;
     }
+  }
+
+  /** The Protobuf watch frame for this change seen as {@code as}; built once, shared. */
+  byte[] frame(Type as) {
+    byte[] f = frames.get(as.ordinal());
+    if (f == null) {
+      f = ProtobufEncoding.frameFromJsonLine(line(as));
+      frames.set(as.ordinal(), f); // at worst built twice, identical bytes
+    }
+    return f;
   }
 
   static byte[] watchLine(String type, byte[] objectJson) {

@@ -82,10 +82,18 @@ final class Etcd {
       return true;
     }
     long oldest = clock.millis() - compactionMillis;
-    for (Change c : k.history) {
-      if (c.resourceVersion > rv) {
-        return c.timeMillis < oldest;
+    // The first change after rv decides; walk back from the newest (few changes follow rv).
+    Change first = null;
+    java.util.Iterator<Change> it = k.history.descendingIterator();
+    while (it.hasNext()) {
+      Change c = it.next();
+      if (c.resourceVersion <= rv) {
+        break;
       }
+      first = c;
+    }
+    if (first != null) {
+      return first.timeMillis < oldest;
     }
     return false;
   }

@@ -24,19 +24,53 @@ public final class Fault {
     /** Half-open: the request is never answered; a watch stays open and says nothing. */
     SILENT,
     /** Connection refused: the listener is closed for the rule's time window. */
-    OUTAGE
+    OUTAGE,
+    /** Any error status with a Status body (401, 403, 503, ...). */
+    STATUS,
+    /** The request is served normally, with a {@code Warning: 299 - "..."} header. */
+    WARNING
   }
 
   private final Kind kind;
   private final Duration latency;
   private final int retryAfterSeconds;
   private final boolean writeApplied;
+  private final int code;
+  private final String text;
 
   private Fault(Kind kind, Duration latency, int retryAfterSeconds, boolean writeApplied) {
+    this(kind, latency, retryAfterSeconds, writeApplied, 0, "");
+  }
+
+  private Fault(
+      Kind kind,
+      Duration latency,
+      int retryAfterSeconds,
+      boolean writeApplied,
+      int code,
+      String text) {
     this.kind = kind;
     this.latency = latency;
     this.retryAfterSeconds = retryAfterSeconds;
     this.writeApplied = writeApplied;
+    this.code = code;
+    this.text = text;
+  }
+
+  /**
+   * An error answer: {@code status(401, "Unauthorized")}, {@code status(503,
+   * "ServiceUnavailable")}.
+   */
+  public static Fault status(int code, String reason) {
+    if (code < 400 || code > 599) {
+      throw new IllegalArgumentException("status(" + code + ")");
+    }
+    return new Fault(Kind.STATUS, Duration.ZERO, 0, false, code, Objects.requireNonNull(reason));
+  }
+
+  /** Serves the request normally and adds {@code Warning: 299 - "<text>"}, as for deprecations. */
+  public static Fault warning(String text) {
+    return new Fault(Kind.WARNING, Duration.ZERO, 0, false, 0, Objects.requireNonNull(text));
   }
 
   public static Fault latency(Duration delay) {
@@ -96,6 +130,14 @@ public final class Fault {
     return writeApplied;
   }
 
+  int code() {
+    return code;
+  }
+
+  String text() {
+    return text;
+  }
+
   @Override
   public String toString() {
     switch (kind) {
@@ -109,6 +151,10 @@ public final class Fault {
             + ")";
       case TOO_MANY_REQUESTS:
         return "TOO_MANY_REQUESTS(" + retryAfterSeconds + "s)";
+      case STATUS:
+        return "STATUS(" + code + " " + text + ")";
+      case WARNING:
+        return "WARNING(" + text + ")";
       default:
         return kind.name();
     }

@@ -305,7 +305,11 @@ public final class KubeSim implements AutoCloseable {
           if (r.fault.kind() == Fault.Kind.OUTAGE) {
             outage = true;
           }
-          if (openTimedRules.add(r)) {
+          boolean edge =
+              r.fault.kind() == Fault.Kind.OUTAGE || r.fault.kind() == Fault.Kind.DROP_WATCHES;
+          // Only faults that act when their window opens are logged here (request number 0);
+          // the others are logged per request, in request order.
+          if (openTimedRules.add(r) && edge) {
             faults.record(
                 new FaultEvent(
                     0,

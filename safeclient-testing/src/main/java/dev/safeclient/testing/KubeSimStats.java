@@ -58,6 +58,11 @@ public final class KubeSimStats {
     return sum(verb, resource, null);
   }
 
+  /** Requests with this verb on this resource from this User-Agent. */
+  public long requests(String verb, String resource, String userAgent) {
+    return sum(verb, resource, userAgent);
+  }
+
   /** Requests sent with this User-Agent header. */
   public long requestsByUserAgent(String userAgent) {
     return sum(null, null, userAgent);

@@ -1,14 +1,11 @@
 package dev.safeclient.testing;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
-import com.google.protobuf.DynamicMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -94,7 +91,7 @@ final class ProtobufEncoding {
 
   private static boolean load() {
     try {
-      Class.forName("com.google.protobuf.DynamicMessage");
+      Class.forName("com.google.protobuf.CodedOutputStream");
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
     }
@@ -188,6 +185,34 @@ final class ProtobufEncoding {
     }
   }
 
+  /** A stored object as magic + Unknown, its message encoded once per RV. */
+  static byte[] object(ResourceType t, StoredObject o) {
+    return wrap(t.apiVersion(), t.kind(), messageOf(t, o));
+  }
+
+  /** A list of stored objects, each message encoded once per RV and shared by every answer. */
+  static byte[] list(ResourceType t, long rv, String continueToken, List<StoredObject> items) {
+    JsonObject meta = new JsonObject();
+    meta.addProperty("resourceVersion", Long.toString(rv));
+    if (continueToken != null) {
+      meta.addProperty("continue", continueToken);
+    }
+    List<byte[]> raw = new ArrayList<>(items.size());
+    for (StoredObject o : items) {
+      raw.add(messageOf(t, o));
+    }
+    return list(t.apiVersion(), t.kind() + "List", meta, raw);
+  }
+
+  private static byte[] messageOf(ResourceType t, StoredObject o) {
+    byte[] m = o.protoMessage;
+    if (m == null) {
+      m = message(descriptor(t.apiVersion(), t.kind()), o.decode());
+      o.protoMessage = m; // at worst built twice, identical bytes
+    }
+    return m;
+  }
+
   /** A list message {1 ListMeta, 2 repeated items} from already encoded item messages. */
   static byte[] list(String apiVersion, String listKind, JsonObject listMeta, List<byte[]> items) {
     try {
@@ -230,13 +255,57 @@ final class ProtobufEncoding {
     }
   }
 
-  /** The message bytes of {@code json} as {@code d}. Unknown JSON fields are skipped. */
-  static byte[] message(Descriptor d, JsonObject json) {
-    return toMessage(d, json).toByteArray();
+  /**
+   * A JSON body ({@code kind} and {@code apiVersion} inside) as magic + Unknown, or null if the
+   * kind has no message (CRDs).
+   */
+  static byte[] fromJson(byte[] jsonBody) {
+    JsonObject o =
+        com.google.gson.JsonParser.parseString(new String(jsonBody, StandardCharsets.UTF_8))
+            .getAsJsonObject();
+    String kind = o.has("kind") ? o.get("kind").getAsString() : "";
+    String apiVersion = o.has("apiVersion") ? o.get("apiVersion").getAsString() : "v1";
+    Descriptor d =
+        kind.equals("Status") ? BY_FULL_NAME.get(META + "Status") : descriptor(apiVersion, kind);
+    return d == null ? null : object(apiVersion, kind, d, o);
   }
 
-  static DynamicMessage toMessage(Descriptor d, JsonElement json) {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(d);
+  /** A JSON watch line {"type":T,"object":O} as a length-prefixed Protobuf frame. */
+  static byte[] frameFromJsonLine(byte[] line) {
+    JsonObject ev =
+        com.google.gson.JsonParser.parseString(new String(line, StandardCharsets.UTF_8))
+            .getAsJsonObject();
+    JsonObject obj = ev.getAsJsonObject("object");
+    String kind = obj.has("kind") ? obj.get("kind").getAsString() : "";
+    String apiVersion = obj.has("apiVersion") ? obj.get("apiVersion").getAsString() : "v1";
+    Descriptor d =
+        kind.equals("Status") ? BY_FULL_NAME.get(META + "Status") : descriptor(apiVersion, kind);
+    return watchFrame(ev.get("type").getAsString(), object(apiVersion, kind, d, obj));
+  }
+
+  /** The message bytes of {@code json} as {@code d}. Unknown JSON fields are skipped. */
+  static byte[] message(Descriptor d, JsonObject json) {
+    return encode(d, json);
+  }
+
+  /**
+   * Writes {@code json} as message {@code d} straight to the wire format, field by field (no
+   * intermediate message object: building each pod's message once must be cheap at 150k pods).
+   */
+  static byte[] encode(Descriptor d, JsonElement json) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes, 128); // most messages are small
+      writeMessage(d, json, out);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeMessage(Descriptor d, JsonElement json, CodedOutputStream out)
+      throws IOException {
     String name = d.getFullName();
     // Types whose JSON form is not an object of their fields (apimachinery's custom marshalling).
     switch (name) {
@@ -244,94 +313,197 @@ final class ProtobufEncoding {
       case META + "MicroTime":
         {
           Instant t = Instant.parse(json.getAsString());
-          b.setField(d.findFieldByName("seconds"), t.getEpochSecond());
+          out.writeInt64(d.findFieldByName("seconds").getNumber(), t.getEpochSecond());
           if (name.endsWith("MicroTime")) {
-            b.setField(d.findFieldByName("nanos"), t.getNano());
+            out.writeInt32(d.findFieldByName("nanos").getNumber(), t.getNano());
           }
-          return b.build();
+          return;
         }
       case META + "Duration":
-        b.setField(d.findFieldByName("duration"), goDurationNanos(json.getAsString()));
-        return b.build();
+        out.writeInt64(
+            d.findFieldByName("duration").getNumber(), goDurationNanos(json.getAsString()));
+        return;
       case META + "FieldsV1":
-        b.setField(d.findFieldByName("Raw"), ByteString.copyFromUtf8(json.toString()));
-        return b.build();
+        out.writeByteArray(
+            d.findFieldByName("Raw").getNumber(), json.toString().getBytes(StandardCharsets.UTF_8));
+        return;
       case "k8s.io.apimachinery.pkg.runtime.RawExtension":
-        b.setField(d.findFieldByName("raw"), ByteString.copyFromUtf8(json.toString()));
-        return b.build();
+        out.writeByteArray(
+            d.findFieldByName("raw").getNumber(), json.toString().getBytes(StandardCharsets.UTF_8));
+        return;
       case "k8s.io.apimachinery.pkg.api.resource.Quantity":
-        b.setField(d.findFieldByName("string"), json.getAsString());
-        return b.build();
+        out.writeString(d.findFieldByName("string").getNumber(), json.getAsString());
+        return;
       case "k8s.io.apimachinery.pkg.util.intstr.IntOrString":
         if (json.getAsJsonPrimitive().isNumber()) {
-          b.setField(d.findFieldByName("type"), 0L);
-          b.setField(d.findFieldByName("intVal"), json.getAsInt());
+          out.writeInt64(d.findFieldByName("type").getNumber(), 0);
+          out.writeInt32(d.findFieldByName("intVal").getNumber(), json.getAsInt());
         } else {
-          b.setField(d.findFieldByName("type"), 1L);
-          b.setField(d.findFieldByName("strVal"), json.getAsString());
+          out.writeInt64(d.findFieldByName("type").getNumber(), 1);
+          out.writeString(d.findFieldByName("strVal").getNumber(), json.getAsString());
         }
-        return b.build();
+        return;
       default:
         break;
     }
     if (name.endsWith(".JSON") && d.findFieldByName("raw") != null) {
-      b.setField(d.findFieldByName("raw"), ByteString.copyFromUtf8(json.toString()));
-      return b.build();
+      out.writeByteArray(
+          d.findFieldByName("raw").getNumber(), json.toString().getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    FieldDescriptor items = d.findFieldByName("items");
+    if (json.isJsonArray() && items != null && items.isRepeated() && d.getFields().size() == 1) {
+      // Named slice types (ExtraValue, OwnerReferences...): {repeated items = 1}.
+      for (JsonElement item : json.getAsJsonArray()) {
+        writeValue(items, item, out);
+      }
+      return;
     }
     if (!json.isJsonObject()) {
       throw new IllegalArgumentException(name + " from " + json);
     }
-    for (Map.Entry<String, JsonElement> e : json.getAsJsonObject().entrySet()) {
-      FieldDescriptor f = d.findFieldByName(e.getKey());
-      if (f == null || e.getValue().isJsonNull()) {
+    JsonObject obj = json.getAsJsonObject();
+    Map<FieldDescriptor, JsonObject> inline = null;
+    for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
+      if (e.getValue().isJsonNull()) {
+        continue;
+      }
+      FieldDescriptor f = field(d, e.getKey());
+      if (f == null) {
+        // Go's embedded structs (json:",inline"): their fields sit at this level in JSON but in
+        // a message field in Protobuf (Volume.volumeSource, RuleWithOperations.rule, ...).
+        FieldDescriptor holder = lookup(d, e.getKey())[1];
+        if (holder != null && !obj.has(holder.getName())) {
+          if (inline == null) {
+            inline = new HashMap<>();
+          }
+          inline.computeIfAbsent(holder, k -> new JsonObject()).add(e.getKey(), e.getValue());
+        }
         continue; // apiVersion/kind (the Unknown's typeMeta) and fields newer than the descriptors
       }
-      JsonElement v = e.getValue();
-      if (f.isMapField()) {
-        Descriptor entry = f.getMessageType();
-        FieldDescriptor key = entry.findFieldByName("key");
-        FieldDescriptor val = entry.findFieldByName("value");
-        for (Map.Entry<String, JsonElement> kv : v.getAsJsonObject().entrySet()) {
-          DynamicMessage.Builder eb = DynamicMessage.newBuilder(entry);
-          eb.setField(key, kv.getKey());
-          if (!kv.getValue().isJsonNull()) {
-            eb.setField(val, scalar(val, kv.getValue()));
-          }
-          b.addRepeatedField(f, eb.build());
-        }
-      } else if (f.isRepeated()) {
-        JsonArray arr = v.getAsJsonArray();
-        for (JsonElement item : arr) {
-          b.addRepeatedField(f, scalar(f, item));
-        }
-      } else {
-        b.setField(f, scalar(f, v));
+      writeField(f, e.getValue(), out);
+    }
+    if (inline != null) {
+      for (Map.Entry<FieldDescriptor, JsonObject> e : inline.entrySet()) {
+        writeValue(e.getKey(), e.getValue(), out);
       }
     }
-    return b.build();
   }
 
-  private static Object scalar(FieldDescriptor f, JsonElement v) {
-    switch (f.getJavaType()) {
+  private static void writeField(FieldDescriptor f, JsonElement v, CodedOutputStream out)
+      throws IOException {
+    if (f.isMapField()) {
+      Descriptor entry = f.getMessageType();
+      FieldDescriptor key = entry.findFieldByName("key");
+      FieldDescriptor val = entry.findFieldByName("value");
+      for (Map.Entry<String, JsonElement> kv : v.getAsJsonObject().entrySet()) {
+        ByteArrayOutputStream eb = new ByteArrayOutputStream(64);
+        CodedOutputStream e = CodedOutputStream.newInstance(eb, 64); // not the 4 kB default
+        e.writeString(key.getNumber(), kv.getKey());
+        if (!kv.getValue().isJsonNull()) {
+          writeValue(val, kv.getValue(), e);
+        }
+        e.flush();
+        out.writeByteArray(f.getNumber(), eb.toByteArray());
+      }
+    } else if (f.isRepeated()) {
+      // proto2 without [packed]: each element as its own field, as the Go marshaller writes.
+      for (JsonElement item : v.getAsJsonArray()) {
+        writeValue(f, item, out);
+      }
+    } else {
+      writeValue(f, v, out);
+    }
+  }
+
+  private static void writeValue(FieldDescriptor f, JsonElement v, CodedOutputStream out)
+      throws IOException {
+    int n = f.getNumber();
+    switch (f.getType()) {
       case MESSAGE:
-        return toMessage(f.getMessageType(), v);
+        out.writeByteArray(n, encode(f.getMessageType(), v));
+        return;
       case STRING:
-        return v.getAsString();
-      case BYTE_STRING:
-        return ByteString.copyFrom(Base64.getDecoder().decode(v.getAsString()));
-      case INT:
-        return v.getAsInt();
-      case LONG:
-        return v.getAsLong();
-      case BOOLEAN:
-        return v.getAsBoolean();
+        out.writeString(n, v.getAsString());
+        return;
+      case BYTES:
+        out.writeByteArray(n, Base64.getDecoder().decode(v.getAsString()));
+        return;
+      case INT32:
+        out.writeInt32(n, v.getAsInt());
+        return;
+      case INT64:
+        out.writeInt64(n, v.getAsLong());
+        return;
+      case UINT32:
+        out.writeUInt32(n, v.getAsInt());
+        return;
+      case UINT64:
+        out.writeUInt64(n, v.getAsLong());
+        return;
+      case BOOL:
+        out.writeBool(n, v.getAsBoolean());
+        return;
       case DOUBLE:
-        return v.getAsDouble();
+        out.writeDouble(n, v.getAsDouble());
+        return;
       case FLOAT:
-        return v.getAsFloat();
+        out.writeFloat(n, v.getAsFloat());
+        return;
       default:
         throw new IllegalArgumentException("unsupported field " + f.getFullName());
     }
+  }
+
+  /** Field and inline-holder lookups by (message, JSON key), resolved once: the hot path. */
+  private static final Map<Descriptor, Map<String, FieldDescriptor[]>> LOOKUPS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static FieldDescriptor[] lookup(Descriptor d, String key) {
+    return LOOKUPS
+        .computeIfAbsent(d, k -> new java.util.concurrent.ConcurrentHashMap<>())
+        .computeIfAbsent(
+            key,
+            k -> new FieldDescriptor[] {fieldUncached(d, k), inlineHolder(d, new JsonObject(), k)});
+  }
+
+  private static FieldDescriptor field(Descriptor d, String key) {
+    return lookup(d, key)[0];
+  }
+
+  /** The field for a JSON key; a few proto names differ in case ("Webhooks", "aPIGroup"). */
+  private static FieldDescriptor fieldUncached(Descriptor d, String key) {
+    FieldDescriptor f = d.findFieldByName(key);
+    if (f != null) {
+      return f;
+    }
+    for (FieldDescriptor c : d.getFields()) {
+      if (c.getName().equalsIgnoreCase(key)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static FieldDescriptor inlineHolder(Descriptor d, JsonObject obj, String key) {
+    return inlineHolder(d, obj, key, 3);
+  }
+
+  /** {@code depth} bounds the search: message types can be recursive (JSONSchemaProps). */
+  private static FieldDescriptor inlineHolder(Descriptor d, JsonObject obj, String key, int depth) {
+    if (depth == 0) {
+      return null;
+    }
+    for (FieldDescriptor f : d.getFields()) {
+      if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+          && !f.isRepeated()
+          && !obj.has(f.getName())
+          && (field(f.getMessageType(), key) != null
+              || inlineHolder(f.getMessageType(), new JsonObject(), key, depth - 1) != null)) {
+        return f; // embedded structs nest (NamedRuleWithOperations > RuleWithOperations > Rule)
+      }
+    }
+    return null;
   }
 
   /** Go's time.Duration string ("1h2m3.5s", "300ms") in nanoseconds. */
@@ -383,9 +555,5 @@ final class ProtobufEncoding {
     }
     long nanos = Math.round(total);
     return negative ? -nanos : nanos;
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -283,7 +283,7 @@ public final class SimulatedApiserver {
       if (initial) {
         for (StoredObject o : r.keyspace.current.values()) {
           if (w.matches(o)) {
-            w.send(Change.watchLine("ADDED", o.json));
+            w.sendAdded(o);
           }
         }
         initialState.accept(rv);
@@ -317,12 +317,16 @@ public final class SimulatedApiserver {
     synchronized (mon) {
       for (Map.Entry<ResourceType, CacheResource> e : resources.entrySet()) {
         byte[] line = null;
+        byte[] frame = null;
         for (WatchStream w : e.getValue().allWatchers()) {
           if (w.bookmarks) {
             if (line == null) {
               line = bookmarkLine(e.getKey(), rv, false);
             }
-            w.send(line);
+            if (w.protobuf && frame == null) {
+              frame = ProtobufEncoding.frameFromJsonLine(line);
+            }
+            w.send(w.protobuf ? frame : line);
           }
         }
       }
@@ -365,15 +369,20 @@ public final class SimulatedApiserver {
     }
     boolean was = c.previous != null && w.matches(c.previous);
     boolean is = c.type != Change.Type.DELETED && w.matches(c.object);
+    Change.Type as;
     if (c.type == Change.Type.DELETED) {
-      if (was) {
-        w.send(c.line(Change.Type.DELETED));
+      if (!was) {
+        return;
       }
+      as = Change.Type.DELETED;
     } else if (is) {
-      w.send(c.line(was ? Change.Type.MODIFIED : Change.Type.ADDED));
+      as = was ? Change.Type.MODIFIED : Change.Type.ADDED;
     } else if (was) {
-      w.send(c.line(Change.Type.DELETED)); // no longer matches: gone from this watcher's view
+      as = Change.Type.DELETED; // no longer matches: gone from this watcher's view
+    } else {
+      return;
     }
+    w.send(w.protobuf ? c.frame(as) : c.line(as));
   }
 
   /** One resource in the cache: its objects and window, the node index, and its watchers. */

@@ -20,6 +20,9 @@ final class StoredObject {
   final String nodeName;
   final byte[] json;
 
+  /** The Protobuf message bytes, built on first Protobuf request (see ProtobufEncoding). */
+  volatile byte[] protoMessage;
+
   private StoredObject(
       String key,
       String namespace,

@@ -18,9 +18,13 @@ import org.eclipse.jetty.util.IteratingCallback;
 final class WatchStream {
   /**
    * A watcher this far behind is cut off, as the cacher closes watchers that cannot keep up
-   * (cacheWatcher's blocked-channel timeout): the sim must not buffer without bound.
+   * (cacheWatcher's blocked-channel timeout): the sim must not buffer without bound. Above the
+   * largest initial state rehearsed (150,000 pods), so an initial RV=0 watch fits.
    */
-  static final int MAX_QUEUED_EVENTS = 50_000;
+  static final int MAX_QUEUED_EVENTS = 250_000;
+
+  /** An event is queued as one buffer, or three (an initial ADDED around shared bytes). */
+  private static final long MAX_QUEUED_BUFFERS = 3L * MAX_QUEUED_EVENTS;
 
   final ResourceType resource;
   final String namespace;
@@ -28,6 +32,7 @@ final class WatchStream {
   final boolean bookmarks;
   final String indexNode;
   final String userAgent;
+  final boolean protobuf;
   volatile boolean silent;
   long fromRv;
   ScheduledFuture<?> timeout;
@@ -50,9 +55,11 @@ final class WatchStream {
       Selector selector,
       boolean bookmarks,
       String userAgent,
+      boolean protobuf,
       Response response,
       Callback done,
       SimStats stats) {
+    this.protobuf = protobuf;
     this.resource = resource;
     this.namespace = namespace;
     this.selector = selector;
@@ -76,11 +83,43 @@ final class WatchStream {
     return !finished.get() && !ending;
   }
 
+  /** Sends a JSON watch line, converted to a Protobuf frame if this watch asked for it. */
+  void sendLine(byte[] jsonLine) {
+    send(protobuf ? ProtobufEncoding.frameFromJsonLine(jsonLine) : jsonLine);
+  }
+
+  /**
+   * Sends an ADDED event for a stored object without copying it: the line is written as three
+   * chunks around the object's shared bytes (initial events of RV 0/unset and streaming lists).
+   */
+  void sendAdded(StoredObject o) {
+    if (protobuf) {
+      sendLine(Change.watchLine("ADDED", o.json));
+      return;
+    }
+    if (silent || !isOpen()) {
+      return;
+    }
+    if (queued.addAndGet(3) > MAX_QUEUED_BUFFERS) {
+      abort(new IOException("watcher too slow: " + MAX_QUEUED_EVENTS + " events queued"));
+      return;
+    }
+    queue.add(ByteBuffer.wrap(ADDED_HEAD));
+    queue.add(ByteBuffer.wrap(o.json));
+    queue.add(ByteBuffer.wrap(LINE_END));
+    writer.iterate();
+  }
+
+  private static final byte[] ADDED_HEAD =
+      "{\"type\":\"ADDED\",\"object\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] LINE_END = {'}', '\n'};
+
+  /** Sends bytes already in this watch's encoding. */
   void send(byte[] line) {
     if (silent || !isOpen()) {
       return;
     }
-    if (queued.incrementAndGet() > MAX_QUEUED_EVENTS) {
+    if (queued.incrementAndGet() > MAX_QUEUED_BUFFERS) {
       abort(new IOException("watcher too slow: " + MAX_QUEUED_EVENTS + " events queued"));
       return;
     }

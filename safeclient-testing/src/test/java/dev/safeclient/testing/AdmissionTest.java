@@ -74,6 +74,22 @@ class AdmissionTest {
         .isEqualTo(5); // cache: 450
     assertThat(seatsFor(w, "/api/v1/namespaces/ns1/pods/p1")).isEqualTo(1);
     assertThat(seatsFor(w, "/api/v1/pods?limit=1")).isEqualTo(1); // the cheap RV probe
+    // "Watches at RV "" or "0" are charged like lists, for their initial events."
+    long before = sim.stats().seatsCharged();
+    try (okhttp3.Response r =
+        w.openWatch("/api/v1/pods?watch=true&resourceVersion=0&timeoutSeconds=1")) {
+      r.body().string();
+    }
+    assertThat(sim.stats().seatsCharged() - before).isEqualTo(5); // from the cache: 450
+    before = sim.stats().seatsCharged();
+    try (okhttp3.Response r =
+        w.openWatch(
+            "/api/v1/pods?watch=true&resourceVersion="
+                + sim.resourceVersion()
+                + "&timeoutSeconds=1")) {
+      r.body().string();
+    }
+    assertThat(sim.stats().seatsCharged() - before).isEqualTo(1);
   }
 
   @Test
@@ -103,7 +119,7 @@ class AdmissionTest {
                     .add(
                         FaultRule.requests(1, 1)
                             .verb("list")
-                            .inject(Fault.latency(Duration.ofSeconds(3))))
+                            .inject(Fault.latency(Duration.ofSeconds(6))))
                     .build())
             .build();
     for (int i = 0; i < 1000; i++) {
@@ -114,12 +130,12 @@ class AdmissionTest {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 3 s
+                return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 6 s
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
             });
-    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (sim.stats().seatsCharged() < 10 && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }

@@ -210,13 +210,13 @@ class ClientJavaCrossCheckTest {
     SharedIndexInformer<V1Pod> inf = informer(sim.apiClient(), "ns1");
     factory.startAllRegisteredInformers();
     await(inf::hasSynced, "sync");
-    Thread.sleep(500);
+    // A client that waited even the fixed 1 s between attempts would need 200 s for this; the
+    // hot loop gets there in well under the 20 s the wait allows, even on a loaded machine.
+    await(() -> sim.stats().requests("watch", "pods") >= 200, "200 empty watches");
     factory.stopAllRegisteredInformers(true);
     factory = null;
     KubeSimStats s = sim.stats();
-    // One informer, half a second: a well-behaved client would have sent a handful.
-    assertThat(s.requests("watch", "pods")).isGreaterThan(100);
-    assertThat(s.requests("list", "pods")).isEqualTo(1);
-    assertThat(s.peakRequestsPerSecond()).isGreaterThan(100);
+    assertThat(s.requests("list", "pods")).isEqualTo(1); // it never relists: it just re-watches
+    assertThat(s.peakRequestsPerSecond()).isGreaterThan(10);
   }
 }

@@ -40,6 +40,10 @@ class FaultsTest {
         .seed(42)
         .add(FaultRule.requests(3, 4).verb("list").inject(Fault.internalError()))
         .add(
+            FaultRule.during(Duration.ofSeconds(5), Duration.ofSeconds(7))
+                .verb("list")
+                .inject(Fault.tooManyRequests(9)))
+        .add(
             FaultRule.requests(1, 1000)
                 .verb("create")
                 .probability(0.3)
@@ -55,6 +59,7 @@ class FaultsTest {
   private List<Integer> drive() throws IOException {
     List<Integer> codes = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
+      clock.advance(Duration.ofSeconds(1)); // simulated time: the 5-7 s window hits i = 4, 5
       codes.add(
           wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c" + i + "\"}}")
               .code);
@@ -66,20 +71,26 @@ class FaultsTest {
 
   @Test
   void aFaultScriptReplaysDeterministically() throws Exception {
+    clock = SimClock.manual();
     start(replayScript());
     List<Integer> first = drive();
     List<FaultEvent> firstLog = sim.faultLog();
     sim.close();
+    clock = SimClock.manual();
     start(replayScript());
     List<Integer> second = drive();
     assertThat(second).isEqualTo(first);
     assertThat(sim.faultLog()).isEqualTo(firstLog);
     assertThat(firstLog)
         .extracting(FaultEvent::fault)
-        .contains("INTERNAL_ERROR", "SERVER_TIMEOUT(2s,not applied)", "TOO_MANY_REQUESTS(3s)");
+        .contains("INTERNAL_ERROR", "SERVER_TIMEOUT(2s,not applied)", "TOO_MANY_REQUESTS(9s)");
     assertThat(firstLog.stream().filter(e -> e.verb().equals("list")))
-        .extracting(FaultEvent::request)
-        .containsExactly(9L, 12L);
+        .extracting(e -> e.request() + " " + e.fault())
+        .containsExactly(
+            "9 INTERNAL_ERROR",
+            "12 INTERNAL_ERROR",
+            "15 TOO_MANY_REQUESTS(9s)",
+            "18 TOO_MANY_REQUESTS(9s)");
   }
 
   @Test
@@ -120,6 +131,22 @@ class FaultsTest {
     }
     assertThat(wire.get("/api/v1/namespaces/ns1/configmaps/applied").code).isEqualTo(200);
     assertThat(wire.get("/api/v1/namespaces/ns1/configmaps/lost").code).isEqualTo(404);
+  }
+
+  @Test
+  void anyStatusAndWarningHeaders() throws Exception {
+    start(
+        FaultScript.builder()
+            .add(FaultRule.requests(1, 1).inject(Fault.status(401, "Unauthorized")))
+            .add(FaultRule.requests(2, 2).inject(Fault.warning("policy/v1beta1 is deprecated")))
+            .build());
+    Wire.Reply unauthorized = wire.get("/api/v1/pods");
+    assertThat(unauthorized.code).isEqualTo(401);
+    assertThat(unauthorized.json().get("reason").getAsString()).isEqualTo("Unauthorized");
+    Wire.Reply warned = wire.get("/api/v1/pods");
+    assertThat(warned.code).isEqualTo(200);
+    assertThat(warned.headers.get("Warning")).isEqualTo("299 - \"policy/v1beta1 is deprecated\"");
+    assertThat(wire.get("/api/v1/pods").headers.get("Warning")).isNull();
   }
 
   @Test
@@ -246,7 +273,7 @@ class FaultsTest {
                     .execute())
         .isInstanceOf(ConnectException.class);
     clock.advance(Duration.ofSeconds(11));
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     Integer code = null;
     while (code == null && System.nanoTime() < deadline) {
       try (Response r =

@@ -88,6 +88,30 @@ class HighAvailabilityTest {
         .containsExactly("fresh");
   }
 
+  // LIST row "RV unset" from 1.31: the cache "after it confirms freshness with etcd ... if the
+  // cache is not fresh within 3 s, etcd."
+  @Test
+  void aConsistentReadFromALaggingCacheFallsBackToEtcd() throws Exception {
+    sim =
+        KubeSim.builder()
+            .apiservers(2)
+            .clock(clock)
+            .serverVersion("1.31")
+            .cacheWait(Duration.ofMillis(100))
+            .build();
+    sim.apiserver(1).pauseCache();
+    Wire b = new Wire(sim).pin(1);
+    new Wire(sim).pin(0).post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "fresh", null, null));
+    assertThat(b.get("/api/v1/pods?resourceVersion=0").names()).isEmpty(); // stale cache
+    sim.resetStats();
+    assertThat(b.get("/api/v1/pods").names()).containsExactly("fresh"); // consistent: never stale
+    assertThat(sim.stats().objectsReadFromStorage()).isEqualTo(1);
+    sim.apiserver(1).resumeCache();
+    sim.resetStats();
+    assertThat(b.get("/api/v1/pods").names()).containsExactly("fresh");
+    assertThat(sim.stats().objectsReadFromStorage()).isZero();
+  }
+
   // "After an apiserver restart, the watch cache is initialising for a while. LIST and WATCH
   // answer 429 ... storage is (re)initializing ... Retry-After of 1–30 s."
   @Test

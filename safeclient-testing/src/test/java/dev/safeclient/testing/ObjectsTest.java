@@ -121,7 +121,7 @@ class ObjectsTest {
     // The simulated kubelet removes the pod once the grace period has passed.
     clock.advance(Duration.ofSeconds(31));
     sim.apiserver(0).catchUp();
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (wire.get("/api/v1/namespaces/ns1/pods/scheduled").code != 404
         && System.nanoTime() < deadline) {
       Thread.onSpinWait();
@@ -210,7 +210,8 @@ class ObjectsTest {
     assertThat(s.requests("create", "pods")).isEqualTo(1);
     assertThat(s.requests("get", "pods")).isEqualTo(1);
     assertThat(s.requests("list", "pods")).isEqualTo(1);
-    assertThat(s.requestsByUserAgent()).containsKey("okhttp/5.4.0");
+    assertThat(s.requestsByUserAgent()).containsEntry("okhttp/5.4.0", 3L);
+    assertThat(s.requests("list", "pods", "okhttp/5.4.0")).isEqualTo(1);
     assertThat(s.bytesSent()).isGreaterThan(100);
     assertThat(s.peakRequestsPerSecond()).isGreaterThanOrEqualTo(1);
     assertThat(s.requestsByApiserver()).containsEntry(0, 3L);
