@@ -101,7 +101,10 @@ public final class InformerHeapBenchmark {
           syncSeconds,
           (after - before) >> 20,
           (after - before) / n,
-          sample.getMetadata().getManagedFields() == null ? "dropped" : "kept");
+          sample.getMetadata().getManagedFields() == null
+                  || sample.getMetadata().getManagedFields().isEmpty()
+              ? "none cached"
+              : "cached");
     }
     System.exit(0);
   }

@@ -42,6 +42,13 @@ final class OutageSummary {
    */
   static final int DETAIL_LINES_PER_PERIOD = 10;
 
+  /**
+   * An informer whose next attempt is this far in the past without a new report is no longer
+   * counted as waiting: its attempt got through (a watch that connects reports nothing until it
+   * ends, minutes later) or it was stopped. Longer than a list or connect attempt takes.
+   */
+  static final Duration STALE_AFTER = Duration.ofSeconds(60);
+
   private static final OutageSummary PROCESS =
       new OutageSummary(System::nanoTime, LoggerFactory.getLogger(OutageSummary.class));
 
@@ -84,6 +91,7 @@ final class OutageSummary {
    */
   synchronized Line failed(Object informer, String kind, String cause, Duration retryIn) {
     long now = nanoTime.getAsLong();
+    pruneStale(now);
     if (waiting.isEmpty()) {
       outageStart = now;
       periodStart = now;
@@ -141,6 +149,10 @@ final class OutageSummary {
     return waiting.size();
   }
 
+  private void pruneStale(long now) {
+    waiting.values().removeIf(w -> now - w.nextAttempt > STALE_AFTER.toNanos());
+  }
+
   private void rollPeriod(long now) {
     if (now - periodStart >= PERIOD.toNanos()) {
       periodStart = now;
@@ -150,7 +162,11 @@ final class OutageSummary {
 
   private void summarizeIfDue(long now) {
     long due = summarized ? PERIOD.toNanos() : FIRST_SUMMARY_DELAY.toNanos();
-    if (now - lastSummary < due || (waiting.size() < 2 && suppressed == 0)) {
+    if (now - lastSummary < due) {
+      return;
+    }
+    pruneStale(now);
+    if (waiting.size() < 2 && suppressed == 0) {
       return;
     }
     long soonest = Long.MAX_VALUE;

@@ -119,6 +119,16 @@ class OutageSummaryTest {
     assertThat(summary.waiting()).isZero();
     now.addAndGet(Duration.ofMinutes(10).toNanos());
     assertThat(summary.failed(a, "watch|X", "X: x", d)).isEqualTo(OutageSummary.Line.WITH_TRACE);
+    // Informers that stopped reporting (their watch got through, or they were stopped) leave
+    // the count once their next attempt is a minute overdue.
+    Object c = new Object();
+    summary.failed(b, "watch|X", "X: x", d);
+    now.addAndGet(Duration.ofSeconds(30).toNanos());
+    summary.failed(c, "watch|X", "X: x", d);
+    assertThat(summary.waiting()).isEqualTo(3);
+    now.addAndGet(Duration.ofSeconds(45).toNanos());
+    summary.failed(c, "watch|X", "X: x", d);
+    assertThat(summary.waiting()).isEqualTo(1);
     // An informer that was never reported as failing may always say it recovered.
     assertThat(summary.recovered(new Object())).isTrue();
   }
