@@ -794,6 +794,17 @@ final class ApiHandler extends Handler.Abstract {
         return;
       }
     }
+    long timeoutSeconds;
+    String ts = c.param("timeoutSeconds");
+    try {
+      timeoutSeconds =
+          ts == null || ts.isEmpty()
+              ? ThreadLocalRandom.current().nextLong(1800, 3600) // fact sheet, WATCH
+              : Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      send(c, status(400, "BadRequest", "invalid timeoutSeconds: " + ts, null));
+      return;
+    }
     boolean consistentStart = initial && (rvParam == null || rvParam.isEmpty());
     try {
       if (consistentStart || (initialEvents && fromRv > 0)) {
@@ -842,18 +853,41 @@ final class ApiHandler extends Handler.Abstract {
     pfHeaders(c.response);
     stats.watchOpened();
     long[] initialRv = {0};
-    boolean ok =
-        api.watch(
-            w,
-            fromRv,
-            rv -> {
-              initialRv[0] = rv;
-              w.fromRv = rv;
-              if (initialEvents) {
-                w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
-              }
-            },
-            initial);
+    java.util.function.Consumer<Long> onInitialState =
+        rv -> {
+          initialRv[0] = rv;
+          w.fromRv = rv;
+          if (initialEvents) {
+            w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
+          }
+        };
+    boolean ok;
+    if (!cache && !initial) {
+      // Served from etcd: its history reaches back to the last compaction (about 5 minutes),
+      // not just the cache's event window. Replay it, then follow live changes.
+      Etcd etcd = sim.etcd();
+      etcd.lock.readLock().lock();
+      try {
+        ok = !etcd.isCompacted(c.type, fromRv);
+        if (ok) {
+          w.fromRv = fromRv;
+          long last = fromRv;
+          for (Change ch : etcd.keyspace(c.type).history) {
+            if (ch.resourceVersion > fromRv) {
+              SimulatedApiserver.deliver(w, ch);
+              last = ch.resourceVersion;
+            }
+          }
+          fromRv = last;
+          w.fromRv = last; // the cache's copies of these changes are skipped
+          ok = api.watch(w, last, onInitialState, false);
+        }
+      } finally {
+        etcd.lock.readLock().unlock();
+      }
+    } else {
+      ok = api.watch(w, fromRv, onInitialState, initial);
+    }
     if (!ok) {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
       JsonObject ev = new JsonObject();
@@ -865,21 +899,12 @@ final class ApiHandler extends Handler.Abstract {
               "Expired",
               "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")",
               null));
-      stats.watchOpened(); // balanced by the close below
       w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
-      w.end();
-      stats.watchClosed();
+      w.end(); // closing the stream counts the watch closed
       return;
     }
     if (!initial) {
       w.fromRv = fromRv;
-    }
-    long timeoutSeconds;
-    String ts = c.param("timeoutSeconds");
-    if (ts != null && !ts.isEmpty()) {
-      timeoutSeconds = Long.parseLong(ts);
-    } else {
-      timeoutSeconds = ThreadLocalRandom.current().nextLong(1800, 3600); // fact sheet, WATCH
     }
     w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
     // Commits the headers now: the client sees the watch established (then, maybe, dropped).

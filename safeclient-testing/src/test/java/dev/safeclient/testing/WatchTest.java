@@ -125,12 +125,43 @@ class WatchTest {
       assertThat(e.getAsJsonObject("object").get("reason").getAsString()).isEqualTo("Expired");
       assertThat(next(w.body().source())).isNull();
     }
+    assertThat(sim.stats().watchesOpened()).isEqualTo(1);
     // Within the window it works.
     try (Response w =
         wire.openWatch(
             "/api/v1/pods?watch=true&timeoutSeconds=1&resourceVersion="
                 + (sim.resourceVersion() - 1))) {
       assertThat(name(next(w.body().source()))).isEqualTo("c");
+    }
+  }
+
+  // A watch served from etcd (cache disabled) reaches back to etcd's compaction (~5 min), not
+  // to the cache's 75 s window.
+  @Test
+  void aWatchFromEtcdReachesBackToCompaction() throws Exception {
+    SimClock clock = SimClock.manual();
+    start(KubeSim.builder().clock(clock).watchCacheDisabled("configmaps"));
+    long rv = sim.resourceVersion();
+    sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns1\"}}");
+    clock.advance(Duration.ofSeconds(80));
+    sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns1\"}}");
+    try (Response w =
+        wire.openWatch("/api/v1/configmaps?watch=true&timeoutSeconds=5&resourceVersion=" + rv)) {
+      BufferedSource s = w.body().source();
+      JsonObject a = next(s);
+      JsonObject b = next(s);
+      assertThat(type(a) + " " + name(a) + ", " + type(b) + " " + name(b))
+          .isEqualTo("ADDED a, ADDED b");
+      sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"c\",\"namespace\":\"ns1\"}}");
+      JsonObject live = next(s);
+      assertThat(type(live) + " " + name(live)).isEqualTo("ADDED c");
+    }
+    clock.advance(Duration.ofMinutes(6));
+    sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"d\",\"namespace\":\"ns1\"}}");
+    try (Response w = wire.openWatch("/api/v1/configmaps?watch=true&resourceVersion=" + rv)) {
+      JsonObject e = next(w.body().source());
+      assertThat(type(e)).isEqualTo("ERROR");
+      assertThat(e.getAsJsonObject("object").get("code").getAsInt()).isEqualTo(410);
     }
   }
 
