@@ -115,11 +115,17 @@ final class ObjectInterner {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void list(List<?> list, boolean unique, Map<Object, Object> local, int depth) {
     ListIterator it = list.listIterator();
+    boolean settable = true;
     while (it.hasNext()) {
       Object v = it.next();
       Object shared = value(v, unique, local, depth + 1);
-      if (shared != v) {
-        it.set(shared);
+      if (shared != v && settable) {
+        try {
+          it.set(shared);
+        } catch (UnsupportedOperationException e) {
+          // An immutable list from a user's transform: its elements are still walked.
+          settable = false;
+        }
       }
     }
     if (list instanceof ArrayList<?> a) {
@@ -127,7 +133,14 @@ final class ObjectInterner {
     }
   }
 
-  private Map<Object, Object> map(Map<?, ?> map, Map<Object, Object> local, int depth) {
+  private Map<?, ?> map(Map<?, ?> map, Map<Object, Object> local, int depth) {
+    String type = map.getClass().getName();
+    if (!type.equals("com.google.gson.internal.LinkedTreeMap")
+        && !type.equals("java.util.LinkedHashMap")
+        && !type.equals("java.util.HashMap")) {
+      // A sorted or immutable map a user's transform chose: kept as it is.
+      return map;
+    }
     // Gson's LinkedTreeMap costs about 50 bytes an entry and cannot take new keys in place.
     Map<Object, Object> out = new LinkedHashMap<>((int) (map.size() / 0.75f) + 1);
     for (Map.Entry<?, ?> e : map.entrySet()) {
@@ -160,7 +173,7 @@ final class ObjectInterner {
           continue;
         }
         Object shared = value(v, s.unique, local, depth);
-        if (shared != v) {
+        if (shared != v && s.field.getType().isInstance(shared)) {
           s.field.set(object, shared);
         }
       } catch (IllegalAccessException e) {

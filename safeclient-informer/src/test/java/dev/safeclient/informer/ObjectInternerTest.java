@@ -124,6 +124,17 @@ class ObjectInternerTest {
   }
 
   @Test
+  void immutableCollectionsFromAUserTransformAreLeftAsTheyAre() throws Exception {
+    V1Pod pod = decode(realisticPod("a", "uid-a", "11"));
+    pod.getMetadata().setFinalizers(List.of("example.com/keep"));
+    pod.getMetadata().setLabels(Map.of("app", "web"));
+    V1Pod expected = decode(realisticPod("a", "uid-a", "11"));
+    expected.getMetadata().setFinalizers(List.of("example.com/keep"));
+    expected.getMetadata().setLabels(Map.of("app", "web"));
+    assertThat(new ObjectInterner().intern(pod)).isEqualTo(expected);
+  }
+
+  @Test
   void handlersAndTheCacheGetWhatTheServerSentMinusManagedFields() throws Exception {
     VirtualClock clock = new VirtualClock(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
