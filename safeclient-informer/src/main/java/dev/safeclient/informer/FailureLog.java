@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The log of one reflector's failures: one line per backoff step, a stack trace only the first
@@ -15,6 +16,8 @@ final class FailureLog {
 
   private final String name;
   private final InformerClock clock;
+  // Scale (issue 9): the process-wide budget of lines and the periodic summary.
+  private final OutageSummary summary;
   private boolean stackLogged;
   private String lastSignature;
   private int repeats;
@@ -22,8 +25,13 @@ final class FailureLog {
   private long firstFailureNanos;
 
   FailureLog(String name, InformerClock clock) {
+    this(name, clock, OutageSummary.process());
+  }
+
+  FailureLog(String name, InformerClock clock, OutageSummary summary) {
     this.name = name;
     this.clock = clock;
+    this.summary = summary;
   }
 
   synchronized void failure(String what, Throwable error, Duration retryIn) {
@@ -47,7 +55,15 @@ final class FailureLog {
             repeats > 1 ? " again (" + repeats + " times in a row)" : "",
             error.getClass().getSimpleName() + ": " + message,
             seconds(retryIn));
-    if (!stackLogged) {
+    OutageSummary.Line allowed =
+        summary.failed(
+            this,
+            what + '|' + error.getClass().getName(),
+            error.getClass().getSimpleName() + ": " + message,
+            retryIn);
+    if (allowed == OutageSummary.Line.SUPPRESSED) {
+      log.debug(line);
+    } else if (!stackLogged && allowed == OutageSummary.Line.WITH_TRACE) {
       stackLogged = true;
       log.warn(line, error);
     } else {
@@ -57,12 +73,14 @@ final class FailureLog {
 
   synchronized void recovered(String what) {
     if (failuresInRow > 0) {
-      log.info(
-          "{}: {} recovered after {} failed attempt(s) over {}",
-          name,
-          what,
-          failuresInRow,
-          seconds(Duration.ofNanos(clock.nanoTime() - firstFailureNanos)));
+      boolean own = summary.recovered(this);
+      log.atLevel(own ? Level.INFO : Level.DEBUG)
+          .log(
+              "{}: {} recovered after {} failed attempt(s) over {}",
+              name,
+              what,
+              failuresInRow,
+              seconds(Duration.ofNanos(clock.nanoTime() - firstFailureNanos)));
       failuresInRow = 0;
       lastSignature = null;
       repeats = 0;

@@ -47,6 +47,7 @@ final class ObjectTransform {
         throw new IllegalStateException("the informer's TransformFunc returned null");
       }
     }
-    return (T) out;
+    // Scale (issue 9): share repeated values with every other cached object; lossless.
+    return (T) ObjectInterner.process().intern(out);
   }
 }

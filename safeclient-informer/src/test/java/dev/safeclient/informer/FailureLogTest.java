@@ -16,7 +16,13 @@ class FailureLogTest {
   @Test
   void repeatedFailuresGiveOneLineEachOneStackTraceAndASummary() {
     VirtualClock clock = VirtualClock.manual();
-    FailureLog log = new FailureLog("Reflector v1/pods (Test.java:1)", clock);
+    // Its own outage summary: the process-wide one is shared with every other test in this JVM.
+    FailureLog log =
+        new FailureLog(
+            "Reflector v1/pods (Test.java:1)",
+            clock,
+            new OutageSummary(
+                clock::nanoTime, org.slf4j.LoggerFactory.getLogger(OutageSummary.class)));
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     // slf4j-simple writes to the System.err of the moment.
