@@ -1,6 +1,7 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
 import io.kubernetes.client.common.KubernetesListObject;
@@ -316,9 +317,10 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       List<T> items = new ArrayList<>();
       String cont = null;
       String rv;
+      int pageIndex = 0;
       try {
         do {
-          L page = fetchList(listQuery(pageMode, cont));
+          L page = fetchList(listQuery(pageMode, cont), pageIndex++);
           for (KubernetesObject item : page.getItems()) {
             items.add(transform.apply(type.cast(item)));
           }
@@ -376,8 +378,16 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     return pairs(q);
   }
 
-  private L fetchList(List<Pair> query) throws IOException {
+  /**
+   * @param pageIndex the page's place in this list (0 first). Pages of a paged list are tagged so
+   *     that the list-cost budget charges the whole list once, up front, and never stalls it
+   *     halfway into an expiring continue token.
+   */
+  private L fetchList(List<Pair> query, int pageIndex) throws IOException {
     Request request = request(query, "application/json");
+    if (query.stream().anyMatch(p -> p.getName().equals("limit"))) {
+      request = request.newBuilder().tag(ListPage.class, new ListPage(pageIndex, pageSize)).build();
+    }
     Call call = api.getHttpClient().newCall(request);
     currentCall = call;
     if (stopped) {

@@ -46,7 +46,7 @@ class ConvergenceUnderFaultsTest {
     try (FaultyKubeServer server = new FaultyKubeServer(seed, chaos, serverStreams)) {
       ApiClient apiClient = new ApiClient();
       apiClient.setBasePath(server.url());
-      SafeClient safe = SafeClient.builder(apiClient).nodeName(null).build();
+      SafeClient safe = UnpacedClients.builder(apiClient).nodeName(null).build();
       VirtualClock clock = new VirtualClock(Duration.ofDays(365));
       SafeInformerFactory factory =
           new SafeInformerFactory(

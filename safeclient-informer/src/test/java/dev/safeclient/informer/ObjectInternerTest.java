@@ -140,12 +140,10 @@ class ObjectInternerTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
+    SafeClient safe = UnpacedClients.builder(base).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            SafeClient.builder(base).nodeName(null).build(),
-            clock,
-            new Random(7),
-            WatchStreamFormat.jsonLines());
+            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
     String a = realisticPod("a", "uid-a", "11");
     String b = realisticPod("b", "uid-b", "12");
     String c = realisticPod("c", "uid-c", "13");

@@ -70,7 +70,7 @@ class ProtobufWatchTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = SafeClient.builder(base).nodeName(null).userAgent("pb-watch/1").build();
+    SafeClient safe = UnpacedClients.builder(base).nodeName(null).userAgent("pb-watch/1").build();
     factory = new SafeInformerFactory(safe, clock);
     byte[] fixturePod =
         Files.readAllBytes(Path.of(System.getProperty("safeclient.fixtures"), "core.v1.Pod.pb"));

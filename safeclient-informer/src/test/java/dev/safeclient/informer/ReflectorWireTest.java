@@ -39,7 +39,7 @@ class ReflectorWireTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    safe = SafeClient.builder(base).nodeName(null).build();
+    safe = UnpacedClients.builder(base).nodeName(null).build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));

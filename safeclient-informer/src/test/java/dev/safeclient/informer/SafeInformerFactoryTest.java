@@ -43,7 +43,7 @@ class SafeInformerFactoryTest {
   private SafeClient client(String url, SafeClientMetrics metrics) {
     ApiClient base = new ApiClient();
     base.setBasePath(url);
-    return SafeClient.builder(base).nodeName(null).metrics(metrics).build();
+    return UnpacedClients.builder(base).nodeName(null).metrics(metrics).build();
   }
 
   private static SharedIndexInformer<V1Pod> pods(SafeInformerFactory f, InformerOptions o) {
@@ -206,7 +206,8 @@ class SafeInformerFactoryTest {
     ApiClient base = new ApiClient();
     base.setBasePath("http://127.0.0.1:1");
     VirtualClock clock = VirtualClock.manual();
-    factory = new SafeInformerFactory(SafeClient.builder(base).nodeName("node-1").build(), clock);
+    factory =
+        new SafeInformerFactory(UnpacedClients.builder(base).nodeName("node-1").build(), clock);
     pods(factory, InformerOptions.builder().namespace("a").build());
     factory.startAllRegisteredInformers();
     try {

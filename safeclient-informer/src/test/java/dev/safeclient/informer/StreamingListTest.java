@@ -31,7 +31,7 @@ class StreamingListTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = SafeClient.builder(base).nodeName(null).build();
+    SafeClient safe = UnpacedClients.builder(base).nodeName(null).build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(3), WatchStreamFormat.jsonLines(safe.tolerantJson()));
