@@ -1,13 +1,24 @@
 package dev.safeclient.core;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.pipeline.JsonListBodyFormat;
+import dev.safeclient.core.pipeline.LintInterceptor;
+import dev.safeclient.core.pipeline.ListBodyFormats;
+import dev.safeclient.core.pipeline.ListPager;
+import dev.safeclient.core.pipeline.ListPagingInterceptor;
+import dev.safeclient.core.pipeline.ListRewriteInterceptor;
+import dev.safeclient.core.pipeline.ServerWarningInterceptor;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.core.rules.DefaultUserAgentRule;
+import dev.safeclient.core.rules.RuleCatalogue;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -32,20 +43,26 @@ public final class SafeClient {
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
     this.config = config;
-    this.warnings = new WarningChannel(config.warningListener(), config.metrics());
-    this.pipeline = buildPipeline(base, config);
-    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, config.userAgent());
+    this.warnings =
+        new WarningChannel(
+            config.warningListener(),
+            config.metrics(),
+            config.warningInterval(),
+            Ticker.systemTicker());
+    this.pipeline = buildPipeline(base, config, warnings);
+    String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
+    this.apiClient = new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent);
     this.consistentApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, config.userAgent());
-    this.libraryApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, config.userAgent());
+        new SafeApiClient(base, pipeline, CallOrigin.USER_CONSISTENT, userAgent);
+    this.libraryApiClient = new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent);
   }
 
   /**
    * The chain, outermost first, one concern per link: classify → lint/rewrite → budget →
    * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
    */
-  private static OkHttpClient buildPipeline(ApiClient base, SafeClientConfig config) {
+  private static OkHttpClient buildPipeline(
+      ApiClient base, SafeClientConfig config, WarningChannel warnings) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
@@ -53,6 +70,16 @@ public final class SafeClient {
             .retryOnConnectionFailure(false)
             .pingInterval(config.pingInterval());
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    // Formats the pager and SC101's probe read, chosen by each response's content type.
+    ListBodyFormats listFormats = new ListBodyFormats(List.of(new JsonListBodyFormat()));
+    ListPager pager = new ListPager(config.listPageSize(), listFormats);
+    b.addInterceptor(
+        new LintInterceptor(
+            RuleCatalogue.requestRules(config, Ticker.systemTicker()), config, warnings));
+    b.addInterceptor(new ListRewriteInterceptor(config, pager, listFormats));
+    b.addInterceptor(new ListPagingInterceptor(config, pager));
+    // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
+    b.addInterceptor(new ServerWarningInterceptor(warnings));
     return b.build();
   }
 

@@ -27,6 +27,16 @@ public interface InformerHealth {
   /** A watch stream is open now. */
   boolean watchConnected();
 
-  /** LISTs sent since start, the initial one included. */
+  /**
+   * Full re-reads of the collection since start (LISTs or streaming lists), the initial one
+   * included.
+   */
   long relists();
+
+  /**
+   * How long the cache may have been out of line with the server: zero while a watch is open and no
+   * bookmark is overdue; otherwise the time since the last list, event or bookmark; since start
+   * before the first sync. Exported as {@code staleness.seconds}.
+   */
+  Duration staleness();
 }

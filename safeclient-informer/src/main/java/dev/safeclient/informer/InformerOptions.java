@@ -19,6 +19,17 @@ public final class InformerOptions {
   private final Duration startJitter;
   private final boolean stripManagedFields;
   private final boolean watchList;
+  private final Duration watchdogTimeout;
+
+  /**
+   * How long a watch may stay without an event or bookmark, once this informer has seen a bookmark,
+   * before it is restarted: 2.5 times the watch cache's ~60 s bookmark interval, so one late or
+   * lost bookmark is tolerated and a dead connection is found within three minutes.
+   */
+  public static final Duration DEFAULT_WATCHDOG_TIMEOUT = Duration.ofSeconds(150);
+
+  /** The server's bookmark interval: a watchdog at or below it would restart healthy watches. */
+  static final Duration SERVER_BOOKMARK_INTERVAL = Duration.ofSeconds(60);
 
   private InformerOptions(Builder b) {
     this.namespace = b.namespace;
@@ -28,6 +39,7 @@ public final class InformerOptions {
     this.startJitter = b.startJitter;
     this.stripManagedFields = b.stripManagedFields;
     this.watchList = b.watchList;
+    this.watchdogTimeout = b.watchdogTimeout;
   }
 
   public static Builder builder() {
@@ -76,6 +88,11 @@ public final class InformerOptions {
     return watchList;
   }
 
+  /** See {@link Builder#watchdogTimeout(Duration)}. */
+  public Duration watchdogTimeout() {
+    return watchdogTimeout;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.namespace = namespace;
@@ -85,6 +102,7 @@ public final class InformerOptions {
     b.startJitter = startJitter;
     b.stripManagedFields = stripManagedFields;
     b.watchList = watchList;
+    b.watchdogTimeout = watchdogTimeout;
     return b;
   }
 
@@ -96,6 +114,7 @@ public final class InformerOptions {
     private Duration startJitter;
     private boolean stripManagedFields = true;
     private boolean watchList;
+    private Duration watchdogTimeout = DEFAULT_WATCHDOG_TIMEOUT;
 
     private Builder() {}
 
@@ -140,6 +159,21 @@ public final class InformerOptions {
 
     public Builder watchList(boolean watchList) {
       this.watchList = watchList;
+      return this;
+    }
+
+    /**
+     * Restart a watch that has seen neither an event nor a bookmark for this long. It arms only
+     * after the informer's first bookmark: only the watch cache sends bookmarks, and a quiet watch
+     * served by etcd is healthy. Must exceed the server's 60 s bookmark interval.
+     */
+    public Builder watchdogTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(SERVER_BOOKMARK_INTERVAL) <= 0) {
+        throw new IllegalArgumentException(
+            "watchdogTimeout must exceed the server's 60 s bookmark interval: " + timeout);
+      }
+      this.watchdogTimeout = timeout;
       return this;
     }
 

@@ -4,22 +4,73 @@ import dev.safeclient.core.SafeClient;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.openapi.ApiClient;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.random.RandomGenerator;
+import okhttp3.OkHttpClient;
 
 /**
- * A drop-in for client-java's {@code SharedInformerFactory}: the same informer, lister and handler
- * types, with a reflector that is gentle on the control plane. TODO(issue 5): implementation.
+ * A drop-in for client-java's {@code SharedInformerFactory}: the same {@link SharedIndexInformer},
+ * {@code Lister}, {@code Indexer} and {@code ResourceEventHandler} types, fed by a reflector that
+ * is gentle on the control plane (see {@code README.md}, "Informers").
+ *
+ * <p>Informers are shared by (type, group/version/plural, namespace, label selector, field
+ * selector, transform): the same key gives back the same instance; another namespace or selector
+ * gives another informer.
  */
 public class SafeInformerFactory {
   private final SafeClient client;
+  private final InformerClock clock;
+  private final RandomGenerator random;
+  // The one place the watch encoding is chosen (JSON lines today; Protobuf plugs in here).
+  private final WatchStreamFormat watchFormat;
+  private final Map<InformerKey, SafeSharedIndexInformer<?>> informers = new LinkedHashMap<>();
+  private OkHttpClient watchHttp;
 
   public SafeInformerFactory(SafeClient client) {
-    this.client = Objects.requireNonNull(client, "client");
+    this(client, InformerClock.system());
   }
 
+  /** With a clock of the caller's: virtual time for tests and drills. */
+  public SafeInformerFactory(SafeClient client, InformerClock clock) {
+    // java.util.Random is thread-safe; the reflectors of one factory share it.
+    this(client, clock, new Random(), WatchStreamFormat.jsonLines());
+  }
+
+  SafeInformerFactory(
+      SafeClient client, InformerClock clock, RandomGenerator random, WatchStreamFormat format) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+    this.watchFormat = Objects.requireNonNull(format, "format");
+  }
+
+  /** With {@link InformerOptions#defaults()}: all namespaces, no selectors. */
   public <T extends KubernetesObject, L extends KubernetesListObject>
+      SharedIndexInformer<T> sharedIndexInformerFor(
+          Class<T> type,
+          Class<L> listType,
+          String group,
+          String version,
+          String plural,
+          long resyncMillis) {
+    return sharedIndexInformerFor(
+        type, listType, group, version, plural, resyncMillis, InformerOptions.defaults());
+  }
+
+  /**
+   * The shared informer for this key, registered to start with {@link
+   * #startAllRegisteredInformers()}. {@code group} is {@code ""} for the core group.
+   */
+  public synchronized <T extends KubernetesObject, L extends KubernetesListObject>
       SharedIndexInformer<T> sharedIndexInformerFor(
           Class<T> type,
           Class<L> listType,
@@ -28,19 +79,145 @@ public class SafeInformerFactory {
           String plural,
           long resyncMillis,
           InformerOptions options) {
-    throw new UnsupportedOperationException("issue 5");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(listType, "listType");
+    Objects.requireNonNull(options, "options");
+    ResourceEndpoint endpoint =
+        new ResourceEndpoint(
+            group,
+            version,
+            plural,
+            options.namespace(),
+            options.labelSelector(),
+            options.fieldSelector());
+    InformerKey key =
+        new InformerKey(type, endpoint, options.transform(), options.stripManagedFields());
+    @SuppressWarnings("unchecked")
+    SafeSharedIndexInformer<T> existing = (SafeSharedIndexInformer<T>) informers.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    SafeSharedIndexInformer<T> informer =
+        create(type, listType, endpoint, resyncMillis, options, callSite());
+    informers.put(key, informer);
+    return informer;
   }
 
-  public void startAllRegisteredInformers() {
-    throw new UnsupportedOperationException("issue 5");
+  private <T extends KubernetesObject, L extends KubernetesListObject>
+      SafeSharedIndexInformer<T> create(
+          Class<T> type,
+          Class<L> listType,
+          ResourceEndpoint endpoint,
+          long resyncMillis,
+          InformerOptions options,
+          String callSite) {
+    String name = endpoint.displayName();
+    ReflectorHealth health = new ReflectorHealth(name, clock, options.watchdogTimeout());
+    ObjectTransform transform =
+        new ObjectTransform(options.stripManagedFields(), options.transform());
+    SafeSharedIndexInformer<T> informer =
+        new SafeSharedIndexInformer<>(name, clock, transform, health, resyncMillis);
+    ApiClient api = client.libraryApiClient();
+    informer.reflector(
+        new Reflector<>(
+            "Reflector " + name + " (" + callSite + ")",
+            endpoint,
+            type,
+            listType,
+            api,
+            watchHttp(api),
+            watchFormat,
+            clock,
+            random,
+            informer,
+            transform,
+            health,
+            client.config().metrics(),
+            startJitter(options),
+            options.watchdogTimeout(),
+            options.watchList(),
+            client.config().listPageSize()));
+    var metrics = client.config().metrics();
+    metrics.informerGauge(name, "synced", () -> health.hasSynced() ? 1 : 0);
+    metrics.informerGauge(name, "staleness.seconds", () -> health.staleness().toMillis() / 1000.0);
+    metrics.informerGauge(name, "watch.connected", () -> health.watchConnected() ? 1 : 0);
+    return informer;
   }
 
-  public void stopAllRegisteredInformers() {
-    throw new UnsupportedOperationException("issue 5");
+  /**
+   * Watches stream for up to ten minutes: no read timeout (the watchdog and the call deadline of
+   * timeoutSeconds plus a grace take its place); same pipeline, pool and budgets as every call.
+   */
+  private OkHttpClient watchHttp(ApiClient api) {
+    if (watchHttp == null) {
+      watchHttp =
+          api.getHttpClient()
+              .newBuilder()
+              .readTimeout(Duration.ZERO)
+              .callTimeout(Duration.ZERO)
+              .build();
+    }
+    return watchHttp;
+  }
+
+  private Duration startJitter(InformerOptions options) {
+    if (options.startJitter() != null) {
+      return options.startJitter();
+    }
+    return client.config().nodeName().isPresent()
+        ? InformerOptions.NODE_AGENT_START_JITTER
+        : Duration.ZERO;
+  }
+
+  /**
+   * The caller's file:line, as client-go names reflectors, so logs point at the informer's owner.
+   */
+  private static String callSite() {
+    String factory = SafeInformerFactory.class.getName();
+    return StackWalker.getInstance()
+        .walk(
+            frames ->
+                frames
+                    .dropWhile(f -> !f.getClassName().equals(factory))
+                    .dropWhile(f -> f.getClassName().equals(factory))
+                    .findFirst()
+                    .map(f -> f.getFileName() + ":" + f.getLineNumber())
+                    .orElse("unknown"));
+  }
+
+  /** Starts every registered informer not started yet; returns at once. */
+  public synchronized void startAllRegisteredInformers() {
+    informers.values().forEach(SafeSharedIndexInformer::start);
+  }
+
+  /**
+   * Stops every registered informer and releases its threads and connections; the registry is
+   * emptied, so later calls build fresh informers.
+   */
+  public synchronized void stopAllRegisteredInformers() {
+    informers.values().forEach(SafeSharedIndexInformer::stop);
+    informers.clear();
+    if (watchHttp != null) {
+      // Idle watch connections would otherwise linger in the shared pool for five minutes.
+      watchHttp.connectionPool().evictAll();
+    }
+    clock.close();
   }
 
   /** The health of every registered informer. */
-  public Collection<InformerHealth> health() {
-    return List.of();
+  public synchronized Collection<InformerHealth> health() {
+    List<InformerHealth> all = new ArrayList<>();
+    informers.values().forEach(i -> all.add(i.health()));
+    return all;
   }
+
+  /** The health of one informer this factory built. */
+  public Optional<InformerHealth> health(SharedIndexInformer<?> informer) {
+    return informer instanceof SafeSharedIndexInformer<?> s
+        ? Optional.of(s.health())
+        : Optional.empty();
+  }
+
+  private record InformerKey(
+      Class<?> type, ResourceEndpoint endpoint, Object transform, boolean stripManagedFields) {}
 }

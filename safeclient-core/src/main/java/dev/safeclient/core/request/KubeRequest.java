@@ -121,6 +121,22 @@ public final class KubeRequest {
     return url.queryParameter(key);
   }
 
+  /**
+   * A boolean query option as the API server reads it ({@code Convert_Slice_string_To_bool}):
+   * present and neither {@code 0} nor {@code false} (any case) means true.
+   */
+  public boolean flag(String key) {
+    return isTrue(url.queryParameterValues(key));
+  }
+
+  static boolean isTrue(List<String> values) {
+    if (values.isEmpty()) {
+      return false;
+    }
+    String v = values.get(0) == null ? "" : values.get(0);
+    return !v.equals("0") && !v.equalsIgnoreCase("false");
+  }
+
   public boolean hasQuery(String key) {
     String v = url.queryParameter(key);
     return v != null && !v.isEmpty();
@@ -147,7 +163,7 @@ public final class KubeRequest {
     if (upgrade || verb == Verb.CONNECT) {
       return true;
     }
-    return "log".equals(subresource) && "true".equals(query("follow"));
+    return "log".equals(subresource) && flag("follow");
   }
 
   /** The request line for warnings and logs: method, path and query. Never headers or bodies. */

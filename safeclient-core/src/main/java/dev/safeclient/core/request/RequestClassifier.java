@@ -108,7 +108,9 @@ public final class RequestClassifier {
     switch (method) {
       case "GET":
       case "HEAD":
-        if (legacyWatch || isTrue(url.queryParameter("watch"))) {
+        // requestinfo.go: ?watch turns only a nameless GET into a watch.
+        if (legacyWatch
+            || (name == null && KubeRequest.isTrue(url.queryParameterValues("watch")))) {
           return Verb.WATCH;
         }
         return name == null ? Verb.LIST : Verb.GET;
@@ -123,10 +125,6 @@ public final class RequestClassifier {
       default:
         return Verb.NON_RESOURCE;
     }
-  }
-
-  private static boolean isTrue(String v) {
-    return v != null && (v.equals("true") || v.equals("1"));
   }
 
   private static KubeRequest nonResource(

@@ -1,0 +1,188 @@
+package dev.safeclient.core.pipeline;
+
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.ListPage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * Reads a LIST page by page ({@code limit}, then {@code continue}) and hands back one response,
+ * exactly as if the server had answered unpaged: every item in order, under the first page's list
+ * metadata with {@code continue} and {@code remainingItemCount} cleared.
+ *
+ * <ul>
+ *   <li>A 410 on a continue page (the token expired, about 5 min on a default server) restarts from
+ *       the top, at most {@value #MAX_RESTARTS} times, then fails with {@link ListPagingException}.
+ *       It never falls back to one unpaged list, the heaviest request there is, and never hands
+ *       back a partial list.
+ *   <li>Any other error page is handed back as it is, so the caller sees the server's Status.
+ *   <li>Each page request carries a {@link ListPage} tag for the budget link.
+ * </ul>
+ */
+public final class ListPager {
+  /**
+   * Restarts after an expired continue token. Each restart re-reads the list from the top; three
+   * covers a transient slowness (client-go's pager falls back to a full list instead, which we
+   * never do).
+   */
+  static final int MAX_RESTARTS = 3;
+
+  /**
+   * Objects one paged list may return before it is considered never-ending. Kubernetes' tested
+   * envelope is about 150k pods per cluster; a million of one type is far past any real collection,
+   * so a list that long is a server or proxy looping on its continue token.
+   */
+  static final long MAX_LIST_OBJECTS = 1_000_000;
+
+  private final int pageSize;
+  private final ListBodyFormats formats;
+
+  public ListPager(int pageSize, ListBodyFormats formats) {
+    this.pageSize = pageSize;
+    this.formats = formats;
+  }
+
+  /** A consistent paged read: resourceVersion unset on every page. */
+  public Response consistent(Interceptor.Chain chain, Request request) throws IOException {
+    return read(chain, request, null);
+  }
+
+  /**
+   * A stale-allowed paged read: the first page at {@code resourceVersion=0} (served by the watch
+   * cache, which ignores {@code limit} and answers in one page), following {@code continue} if the
+   * server paginated anyway (watch cache disabled), as client-go's reflector does.
+   */
+  public Response anyResourceVersion(Interceptor.Chain chain, Request request) throws IOException {
+    return read(chain, request, "0");
+  }
+
+  private Response read(Interceptor.Chain chain, Request request, String firstPageRv)
+      throws IOException {
+    for (int restarts = 0; ; restarts++) {
+      Response whole = readOnce(chain, request, firstPageRv);
+      if (whole != null) {
+        return whole;
+      }
+      if (restarts == MAX_RESTARTS) {
+        throw new ListPagingException(
+            "LIST "
+                + request.url().encodedPath()
+                + ": the continue token expired (410) "
+                + (MAX_RESTARTS + 1)
+                + " times while paging with limit="
+                + pageSize
+                + "; the pages are read too slowly for the server's continue-token lifetime"
+                + " (about 5 min). No partial list is returned.");
+      }
+    }
+  }
+
+  /** The whole list, an error page, or null when a continue token expired. */
+  private Response readOnce(Interceptor.Chain chain, Request request, String firstPageRv)
+      throws IOException {
+    KubeRequest classified = ClassifyInterceptor.classified(request);
+    long maxPages = Math.max(1, (MAX_LIST_OBJECTS + pageSize - 1) / pageSize);
+    List<byte[]> bodies = new ArrayList<>();
+    Set<String> tokens = new HashSet<>();
+    Response first = null;
+    MediaType contentType = null;
+    ListBodyFormat format = null;
+    String token = null;
+    for (int index = 0; ; index++) {
+      if (index == maxPages) {
+        throw new ListPagingException(
+            "LIST "
+                + request.url().encodedPath()
+                + " did not end after "
+                + maxPages
+                + " pages of "
+                + pageSize
+                + ": the server keeps returning continue tokens. No partial list is returned.");
+      }
+      HttpUrl url = pageUrl(request.url(), index, token, firstPageRv);
+      Response page =
+          chain.proceed(
+              request
+                  .newBuilder()
+                  .url(url)
+                  .tag(KubeRequest.class, classified.withUrl(url))
+                  .tag(ListPage.class, new ListPage(index, pageSize))
+                  .build());
+      if (!page.isSuccessful()) {
+        if (page.code() == 410 && index > 0) {
+          page.close();
+          return null;
+        }
+        return page;
+      }
+      byte[] body;
+      MediaType pageType;
+      try (ResponseBody b = page.body()) {
+        pageType = b.contentType();
+        body = b.bytes();
+      }
+      ListBodyFormat pageFormat = formats.forContentType(pageType);
+      if (format != null && pageFormat != format) {
+        throw new ListPagingException(
+            "LIST " + request.url().encodedPath() + ": pages answered in different formats");
+      }
+      if (first == null) {
+        first = page;
+        contentType = pageType;
+        format = pageFormat;
+      }
+      bodies.add(body);
+      token = pageFormat.continueToken(body);
+      if (token == null || token.isEmpty()) {
+        break;
+      }
+      if (!tokens.add(token)) {
+        throw new ListPagingException(
+            "LIST "
+                + request.url().encodedPath()
+                + ": the server returned the same continue token twice; it would never end."
+                + " No partial list is returned.");
+      }
+    }
+    byte[] whole = bodies.size() == 1 ? bodies.get(0) : format.merge(bodies);
+    return first
+        .newBuilder()
+        .body(ResponseBody.create(whole, contentType))
+        .header("Content-Length", Long.toString(whole.length))
+        .build();
+  }
+
+  /**
+   * The caller's query with our {@code limit}; continue pages drop resourceVersion(Match), which
+   * the server forbids next to {@code continue}, and carry the token.
+   */
+  private HttpUrl pageUrl(HttpUrl callerUrl, int index, String token, String firstPageRv) {
+    HttpUrl.Builder b =
+        callerUrl
+            .newBuilder()
+            .removeAllQueryParameters("limit")
+            .removeAllQueryParameters("continue");
+    if (index == 0) {
+      if (firstPageRv != null) {
+        b.setQueryParameter("resourceVersion", firstPageRv);
+      }
+    } else {
+      b.removeAllQueryParameters("resourceVersion")
+          .removeAllQueryParameters("resourceVersionMatch");
+    }
+    b.addQueryParameter("limit", Integer.toString(pageSize));
+    if (index > 0) {
+      b.addQueryParameter("continue", token);
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,244 @@
+package dev.safeclient.core.pipeline;
+
+import static dev.safeclient.core.ApiServerReplies.json;
+import static dev.safeclient.core.ApiServerReplies.pod;
+import static dev.safeclient.core.ApiServerReplies.podList;
+import static dev.safeclient.core.ApiServerReplies.safeClient;
+import static dev.safeclient.core.ApiServerReplies.status;
+import static dev.safeclient.core.ApiServerReplies.warnings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.UnsafeRequestException;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1PodList;
+import java.util.List;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+
+/** SC101 on the wire, with the real generated API. */
+class ListRewriteTest {
+  @StartStop final MockWebServer server = new MockWebServer();
+  final List<SafetyWarning> warnings = warnings();
+
+  private CoreV1Api core(SafetyMode mode) {
+    return new CoreV1Api(safeClient(server, mode, warnings).build().apiClient());
+  }
+
+  @Test
+  void enforceProbesThenReadsNotOlderThanTheProbeFromTheCache() throws Exception {
+    server.enqueue(podList("4711", "probe-continue", "a"));
+    server.enqueue(podList("4712", null, "a", "b"));
+
+    V1PodList list =
+        core(SafetyMode.ENFORCE)
+            .listNamespacedPod("default")
+            .labelSelector("app=web")
+            .fieldSelector("metadata.name=a")
+            .execute();
+
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("a", "b");
+    RecordedRequest probe = server.takeRequest();
+    assertThat(probe.getTarget()).isEqualTo("/api/v1/namespaces/default/pods?limit=1");
+    RecordedRequest read = server.takeRequest();
+    assertThat(read.getTarget())
+        .isEqualTo(
+            "/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Da&labelSelector=app%3Dweb"
+                + "&resourceVersion=4711&resourceVersionMatch=NotOlderThan");
+    assertThat(read.getUrl().queryParameter("limit")).isNull();
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(warnings).extracting(SafetyWarning::ruleId).containsExactly("SC101");
+    assertThat(warnings.get(0).request())
+        .isEqualTo(
+            "GET /api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Da&labelSelector=app%3Dweb");
+  }
+
+  @Test
+  void aLaggingCacheFallsBackAtOnceToAConsistentPagedRead() throws Exception {
+    server.enqueue(podList("900", null, "a"));
+    server.enqueue(
+        status(
+            504,
+            "Timeout",
+            "Too large resource version: 900, current: 880",
+            "ResourceVersionTooLarge"));
+    server.enqueue(podList("901", "next", "a"));
+    server.enqueue(podList("901", null, "b"));
+
+    V1PodList list =
+        new CoreV1Api(
+                safeClient(server, SafetyMode.ENFORCE, warnings)
+                    .listPageSize(1)
+                    .build()
+                    .apiClient())
+            .listPodForAllNamespaces()
+            .execute();
+
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("a", "b");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/pods?resourceVersion=900&resourceVersionMatch=NotOlderThan");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1&continue=next");
+    assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
+  void a504ForAnotherReasonReachesTheCaller() throws Exception {
+    server.enqueue(podList("900", null, "a"));
+    server.enqueue(status(504, "Timeout", "the server timed out", null));
+
+    ApiException e =
+        catchThrowableOfType(
+            ApiException.class, () -> core(SafetyMode.ENFORCE).listPodForAllNamespaces().execute());
+
+    assertThat(e.getCode()).isEqualTo(504);
+    assertThat(e.getResponseBody()).contains("the server timed out");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailedProbeIsTheCallersAnswer() throws Exception {
+    server.enqueue(status(403, "Forbidden", "pods is forbidden: cannot list pods", null));
+
+    ApiException e =
+        catchThrowableOfType(
+            ApiException.class, () -> core(SafetyMode.ENFORCE).listPodForAllNamespaces().execute());
+
+    assertThat(e.getCode()).isEqualTo(403);
+    assertThat(e.getResponseBody()).contains("cannot list pods");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void staleReadsAreOptInAndFollowContinue() throws Exception {
+    server.enqueue(podList("50", "c1", "a"));
+    server.enqueue(podList("50", null, "b"));
+    SafeClient client =
+        safeClient(server, SafetyMode.ENFORCE, warnings)
+            .allowStaleListReads(true)
+            .listPageSize(250)
+            .build();
+
+    V1PodList list =
+        new CoreV1Api(client.apiClient())
+            .listNamespacedPod("default")
+            .labelSelector("x=y")
+            .execute();
+
+    assertThat(list.getItems()).hasSize(2);
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo(
+            "/api/v1/namespaces/default/pods?labelSelector=x%3Dy&resourceVersion=0&limit=250");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?labelSelector=x%3Dy&limit=250&continue=c1");
+  }
+
+  @Test
+  void observeSendsTheListAsWrittenAndWarns() throws Exception {
+    server.enqueue(podList("1", null, "a"));
+
+    core(SafetyMode.OBSERVE).listPodForAllNamespaces().labelSelector("app=web").execute();
+
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?labelSelector=app%3Dweb");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(warnings).extracting(SafetyWarning::ruleId).contains("SC101");
+  }
+
+  @Test
+  void strictRejectsBeforeAnythingIsSent() {
+    ApiException e =
+        catchThrowableOfType(
+            ApiException.class, () -> core(SafetyMode.STRICT).listPodForAllNamespaces().execute());
+
+    UnsafeRequestException unsafe = causeOf(e, UnsafeRequestException.class);
+    assertThat(unsafe.ruleIds()).containsExactly("SC101");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void neverTouchesTheCallersOwnLimitContinueOrResourceVersion() throws Exception {
+    CoreV1Api core = core(SafetyMode.ENFORCE);
+    server.enqueue(podList("1", null));
+    server.enqueue(podList("1", null));
+    server.enqueue(podList("1", null));
+    server.enqueue(podList("1", null));
+
+    core.listNamespacedPod("default").limit(10).execute();
+    core.listNamespacedPod("default")._continue("tok").execute();
+    core.listNamespacedPod("default").resourceVersion("0").execute();
+    core.listNamespacedPod("default").resourceVersion("42").resourceVersionMatch("Exact").execute();
+
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?limit=10");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?continue=tok");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?resourceVersion=0");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?resourceVersion=42&resourceVersionMatch=Exact");
+    assertThat(server.getRequestCount()).isEqualTo(4);
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void neverTouchesGetsOrDeleteCollection() throws Exception {
+    CoreV1Api core = core(SafetyMode.STRICT);
+    server.enqueue(pod("p1"));
+    server.enqueue(json(200, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Success\"}"));
+
+    core.readNamespacedPod("p1", "default").execute();
+    core.deleteCollectionNamespacedPod("default").labelSelector("app=old").execute();
+
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/namespaces/default/pods/p1");
+    RecordedRequest delete = server.takeRequest();
+    assertThat(delete.getMethod()).isEqualTo("DELETE");
+    assertThat(delete.getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?labelSelector=app%3Dold");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void consistentApiClientIsPagedNeverRewrittenToTheCache() throws Exception {
+    server.enqueue(podList("7", null, "a"));
+    SafeClient client = safeClient(server, SafetyMode.STRICT, warnings).listPageSize(100).build();
+
+    new CoreV1Api(client.consistentApiClient()).listNamespacedPod("default").execute();
+
+    RecordedRequest only = server.takeRequest();
+    assertThat(only.getTarget()).isEqualTo("/api/v1/namespaces/default/pods?limit=100");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void libraryCallsAreNeitherLintedNorRewritten() throws Exception {
+    server.enqueue(podList("7", null, "a"));
+    SafeClient client = safeClient(server, SafetyMode.STRICT, warnings).nodeName("n1").build();
+
+    new CoreV1Api(client.libraryApiClient()).listPodForAllNamespaces().execute();
+
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    assertThat(warnings).isEmpty();
+  }
+
+  static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in the cause chain of " + t);
+  }
+}

@@ -1,0 +1,720 @@
+package dev.safeclient.informer;
+
+import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.watch.WatchEvent;
+import dev.safeclient.core.watch.WatchEventReader;
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.cache.Caches;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.Pair;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one informer's cache in line with the server, the way client-go's reflector does, and
+ * gentler: list ({@code resourceVersion=0&limit=500}) then watch with bookmarks; resume a watch
+ * that ended at its last resourceVersion; relist at that resourceVersion from the watch cache when
+ * it expired; back off, jittered, on every failure. Its list and watch calls go through the {@code
+ * SafeClient}'s library view: budgets apply, lint rewrites and generic retries do not.
+ */
+final class Reflector<T extends KubernetesObject, L extends KubernetesListObject> {
+  private static final Logger log = LoggerFactory.getLogger(Reflector.class);
+
+  /**
+   * A watch that ends sooner than this with no event is the server refusing, not a normal end
+   * (client-go's rule). It goes through backoff: client-java re-opens it at once, ~2,700 requests a
+   * second against a mock.
+   */
+  static final Duration SHORT_WATCH = Duration.ofSeconds(1);
+
+  /**
+   * Watch timeouts are drawn from [300, 600) s (client-go's range): long enough to be cheap, and
+   * spread so that watchers do not all reconnect at the same moment.
+   */
+  static final int WATCH_TIMEOUT_MIN_SECONDS = 300;
+
+  static final int WATCH_TIMEOUT_SPAN_SECONDS = 300;
+
+  /**
+   * The watch call's own deadline beyond timeoutSeconds: a server that never ends the stream (a
+   * half-open connection on a server without bookmarks) is cut after this much extra.
+   */
+  static final Duration WATCH_CALL_GRACE = Duration.ofSeconds(30);
+
+  /**
+   * How often paging restarts after an expired continue token (about 5 min of validity each) before
+   * the attempt counts as failed; client-go's pager falls back to one unpaged list instead, the
+   * heaviest request there is, which we never send.
+   */
+  static final int MAX_PAGING_RESTARTS = 3;
+
+  /**
+   * A streaming list that shows neither an event nor its initial-events-end bookmark for this long
+   * is taken for a server that ignored {@code sendInitialEvents} (it then sends an ordinary, quiet
+   * watch). A real one sends the bookmark right after the initial state.
+   */
+  static final Duration WATCH_LIST_SILENCE = Duration.ofSeconds(30);
+
+  static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+
+  /** Where the reflector writes: the informer's cache and handlers. */
+  interface Store<T> {
+    /** A full list: the store becomes exactly {@code items}. */
+    void replace(Collection<T> items);
+
+    void upsert(T object);
+
+    void delete(T object);
+  }
+
+  /** How the next LIST reads. */
+  enum ListMode {
+    /** The first list: {@code resourceVersion=0&limit=<page>}, served by the watch cache. */
+    INITIAL,
+    /** After an expired watch: {@code resourceVersion=<last>}, no limit, not older than that. */
+    AT_LAST_RV,
+    /** After a list that expired or was too new for the server: RV unset, paged. */
+    CONSISTENT
+  }
+
+  private final String name;
+  private final ResourceEndpoint endpoint;
+  private final Class<T> type;
+  private final Class<L> listType;
+  private final ApiClient api;
+  private final OkHttpClient watchHttp;
+  private final WatchStreamFormat format;
+  private final InformerClock clock;
+  private final RandomGenerator random;
+  private final Store<T> store;
+  private final ObjectTransform transform;
+  private final ReflectorHealth health;
+  private final SafeClientMetrics metrics;
+  private final Duration startJitter;
+  private final Duration watchdogTimeout;
+  private final boolean watchList;
+  private final int pageSize;
+  private final RelistBackoff backoff;
+  private final FailureLog failures;
+
+  private volatile boolean stopped;
+  private volatile Thread thread;
+  private volatile Call currentCall;
+  private volatile WatchState currentWatch;
+  private volatile String lastRv;
+
+  // Only the reflector thread touches these.
+  private boolean needList = true;
+  private ListMode listMode = ListMode.INITIAL;
+  private String relistReason = "initial";
+  private String phase = "list";
+  private boolean watchListUnsupported;
+  private int shortWatchesInRow;
+
+  Reflector(
+      String name,
+      ResourceEndpoint endpoint,
+      Class<T> type,
+      Class<L> listType,
+      ApiClient api,
+      OkHttpClient watchHttp,
+      WatchStreamFormat format,
+      InformerClock clock,
+      RandomGenerator random,
+      Store<T> store,
+      ObjectTransform transform,
+      ReflectorHealth health,
+      SafeClientMetrics metrics,
+      Duration startJitter,
+      Duration watchdogTimeout,
+      boolean watchList,
+      int pageSize) {
+    this.name = name;
+    this.endpoint = endpoint;
+    this.type = type;
+    this.listType = listType;
+    this.api = api;
+    this.watchHttp = watchHttp;
+    this.format = format;
+    this.clock = clock;
+    this.random = random;
+    this.store = store;
+    this.transform = transform;
+    this.health = health;
+    this.metrics = metrics;
+    this.startJitter = startJitter;
+    this.watchdogTimeout = watchdogTimeout;
+    this.watchList = watchList;
+    this.pageSize = pageSize;
+    this.backoff = new RelistBackoff(random);
+    this.failures = new FailureLog(name, clock);
+  }
+
+  /** Starts the reflector's thread; returns at once (the start jitter is waited there). */
+  synchronized void start(String threadName) {
+    if (thread != null || stopped) {
+      return;
+    }
+    Thread t = new Thread(this::run, threadName);
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  /** Stops the loop, cancels the open call and waits for the thread to end. */
+  void stop() {
+    stopped = true;
+    WatchState ws = currentWatch;
+    if (ws != null) {
+      ws.call.cancel();
+    }
+    Call c = currentCall;
+    if (c != null) {
+      c.cancel();
+    }
+    Thread t;
+    synchronized (this) {
+      t = thread;
+    }
+    if (t != null && t != Thread.currentThread()) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (t.isAlive()) {
+        log.warn("{}: reflector thread did not end within 10 s of stop", name);
+      }
+    }
+  }
+
+  /** The resourceVersion the next watch resumes from. */
+  String lastResourceVersion() {
+    return lastRv;
+  }
+
+  private void run() {
+    try {
+      if (!startJitter.isZero()) {
+        // Spreads a DaemonSet rollout's first lists; other informers and readiness gates that
+        // do not need this cache are not held up, as this runs on the reflector's own thread.
+        clock.sleep(Duration.ofNanos((long) (random.nextDouble() * startJitter.toNanos())));
+      }
+      while (!stopped) {
+        Duration delay;
+        try {
+          if (needList && !(watchList && !watchListUnsupported)) {
+            list();
+          }
+          if (watch(needList) == WatchEnd.RESUME) {
+            continue;
+          }
+          delay = backoff.next(clock.nanoTime());
+          failures.failure(
+              "watch",
+              new IOException("watch ended within " + SHORT_WATCH.toMillis() + " ms"),
+              delay);
+        } catch (WatchListUnsupportedException e) {
+          if (stopped) {
+            break;
+          }
+          watchListUnsupported = true;
+          relistReason = "watchlist-fallback";
+          log.warn(
+              "{}: the server ignored a streaming list ({}); using LIST then WATCH from now on",
+              name,
+              e.getMessage());
+          continue;
+        } catch (ApiStatusException e) {
+          if (stopped) {
+            break;
+          }
+          if (!"list".equals(phase) && (e.expired() || e.tooLarge())) {
+            // client-go: relist at the last resourceVersion first, a not-older-than read from
+            // the watch cache; never a consistent read from etcd first.
+            needList = true;
+            listMode = lastRv == null ? listMode : ListMode.AT_LAST_RV;
+            relistReason = "expired";
+          }
+          delay = backoff.next(clock.nanoTime(), e.retryAfter());
+          failures.failure(phase, e, delay);
+        } catch (IOException | RuntimeException e) {
+          if (stopped) {
+            break;
+          }
+          delay = backoff.next(clock.nanoTime());
+          failures.failure(phase, e, delay);
+        }
+        clock.sleep(delay);
+      }
+    } catch (InterruptedException e) {
+      // stop() interrupts a sleeping reflector.
+    } finally {
+      health.watchConnected(false);
+    }
+  }
+
+  // ---------------------------------------------------------------- LIST
+
+  private void list() throws IOException {
+    phase = "list";
+    ListMode mode = listMode;
+    try {
+      listPaged(mode, relistReason);
+    } catch (ApiStatusException e) {
+      if (stopped || !(e.expired() || e.tooLarge()) || mode == ListMode.CONSISTENT) {
+        throw e;
+      }
+      // The asked resourceVersion is gone from history, or ahead of this server's cache: a
+      // consistent read is the one that answers (client-go retries it at once, once).
+      listMode = ListMode.CONSISTENT;
+      log.info("{}: list {}; relisting with a consistent paged read", name, e.getMessage());
+      listPaged(ListMode.CONSISTENT, e.expired() ? "list-expired" : "too-large");
+    }
+    needList = false;
+    listMode = ListMode.AT_LAST_RV;
+    relistReason = "expired";
+    failures.recovered("list");
+  }
+
+  private void listPaged(ListMode mode, String reason) throws IOException {
+    health.relisting();
+    metrics.informerRelist(health.name(), reason);
+    ListMode pageMode = mode;
+    int restarts = 0;
+    while (true) {
+      List<T> items = new ArrayList<>();
+      String cont = null;
+      String rv;
+      try {
+        do {
+          L page = fetchList(listQuery(pageMode, cont));
+          for (KubernetesObject item : page.getItems()) {
+            items.add(transform.apply(type.cast(item)));
+          }
+          if (page.getMetadata() == null || page.getMetadata().getResourceVersion() == null) {
+            throw new IOException("list answered without metadata.resourceVersion");
+          }
+          rv = page.getMetadata().getResourceVersion();
+          cont = emptyToNull(page.getMetadata().getContinue());
+        } while (cont != null && !stopped);
+      } catch (ApiStatusException e) {
+        if (e.expired() && cont != null && restarts < MAX_PAGING_RESTARTS && !stopped) {
+          // The continue token expired between pages: restart from the top, consistently.
+          restarts++;
+          pageMode = ListMode.CONSISTENT;
+          log.info("{}: continue token expired; restarting the paged list ({})", name, restarts);
+          continue;
+        }
+        if (e.expired() && cont != null) {
+          // Not the list's resourceVersion expiring: a consistent relist would page the same way.
+          listMode = ListMode.CONSISTENT;
+          throw new IOException(
+              "continue tokens expired "
+                  + (restarts + 1)
+                  + " times in a row; giving up this attempt",
+              e);
+        }
+        throw e;
+      }
+      if (stopped) {
+        throw new InterruptedIOException("stopped");
+      }
+      store.replace(items);
+      lastRv = rv;
+      health.listed();
+      return;
+    }
+  }
+
+  private List<Pair> listQuery(ListMode mode, String cont) {
+    Map<String, String> q = selectors();
+    if (cont != null) {
+      // The apiserver refuses a resourceVersion with continue; client-go's pager clears it.
+      q.put("continue", cont);
+      q.put("limit", Integer.toString(pageSize));
+    } else {
+      switch (mode) {
+        case INITIAL -> {
+          q.put("resourceVersion", "0");
+          q.put("limit", Integer.toString(pageSize));
+        }
+        case AT_LAST_RV -> q.put("resourceVersion", lastRv);
+        case CONSISTENT -> q.put("limit", Integer.toString(pageSize));
+      }
+    }
+    return pairs(q);
+  }
+
+  private L fetchList(List<Pair> query) throws IOException {
+    Request request = request(query, "application/json");
+    Call call = api.getHttpClient().newCall(request);
+    currentCall = call;
+    if (stopped) {
+      call.cancel();
+    }
+    try (Response response = call.execute()) {
+      if (!response.isSuccessful()) {
+        throw ApiStatusException.fromHttp(
+            "list",
+            response.code(),
+            response.headers().toMultimap(),
+            response.body() == null ? null : response.body().string());
+      }
+      L list = api.handleResponse(response, listType);
+      if (list == null) {
+        throw new IOException("list answered with an empty body");
+      }
+      return list;
+    } catch (ApiException | RuntimeException e) {
+      throw new IOException(
+          "could not decode the list of "
+              + type.getSimpleName()
+              + ": "
+              + JsonLinesWatchReader.safeMessage(e),
+          e);
+    } finally {
+      currentCall = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- WATCH
+
+  enum WatchEnd {
+    /** Resume at the last resourceVersion now. */
+    RESUME,
+    /** Ended too soon: back off first. */
+    SHORT
+  }
+
+  /**
+   * One watch, to its end. With {@code streamingList}, a streaming list: the initial state arrives
+   * as ADDED events and replaces the store at the initial-events-end bookmark, then the same stream
+   * goes on as an ordinary watch.
+   */
+  private WatchEnd watch(boolean streamingList) throws IOException {
+    phase = streamingList ? "streaming list" : "watch";
+    int timeoutSeconds = WATCH_TIMEOUT_MIN_SECONDS + random.nextInt(WATCH_TIMEOUT_SPAN_SECONDS);
+    Map<String, String> q = selectors();
+    q.put("allowWatchBookmarks", "true");
+    if (streamingList) {
+      if (listMode == ListMode.AT_LAST_RV && lastRv != null) {
+        q.put("resourceVersion", lastRv);
+      }
+      q.put("resourceVersionMatch", "NotOlderThan");
+      q.put("sendInitialEvents", "true");
+      health.relisting();
+      metrics.informerRelist(health.name(), relistReason);
+    } else {
+      q.put("resourceVersion", lastRv);
+    }
+    q.put("timeoutSeconds", Integer.toString(timeoutSeconds));
+    q.put("watch", "true");
+    Call call = watchHttp.newCall(request(pairs(q), format.accept(type)));
+    call.timeout().timeout(timeoutSeconds + WATCH_CALL_GRACE.toSeconds(), TimeUnit.SECONDS);
+    long start = clock.nanoTime();
+    WatchState ws = new WatchState(call, start, streamingList);
+    currentWatch = ws;
+    if (stopped) {
+      call.cancel();
+    }
+    int events = 0;
+    Map<String, T> initial = streamingList ? new LinkedHashMap<>() : null;
+    try {
+      Response response = call.execute();
+      if (!response.isSuccessful()) {
+        ApiStatusException e;
+        try (response) {
+          e =
+              ApiStatusException.fromHttp(
+                  phase,
+                  response.code(),
+                  response.headers().toMultimap(),
+                  response.body() == null ? null : response.body().string());
+        }
+        if (streamingList
+            && e.code() >= 400
+            && e.code() < 500
+            && e.code() != 410
+            && e.code() != 429) {
+          throw new WatchListUnsupportedException("answered " + e.getMessage());
+        }
+        throw e;
+      }
+      health.watchConnected(true);
+      ws.arm();
+      try (WatchEventReader<T> reader = format.open(response, type)) {
+        WatchEvent<T> event;
+        while ((event = reader.next()) != null) {
+          events++;
+          if (handle(event, initial)) {
+            initial = null;
+            ws.initialDone();
+          }
+          // After handle(): a first bookmark arms the watchdog.
+          ws.progress(clock.nanoTime());
+        }
+      }
+    } catch (IOException e) {
+      if (ws.fired && !stopped) {
+        if (initial != null) {
+          throw new WatchListUnsupportedException(
+              "no event and no initial-events-end bookmark for "
+                  + WATCH_LIST_SILENCE.toSeconds()
+                  + " s");
+        }
+        throw new IOException(
+            "no event or bookmark for "
+                + FailureLog.seconds(watchdogTimeout)
+                + " (watchdog); restarting the watch at "
+                + lastRv,
+            e);
+      }
+      throw e;
+    } finally {
+      ws.disarm();
+      currentWatch = null;
+      health.watchConnected(false);
+    }
+    if (initial != null && !stopped) {
+      throw new WatchListUnsupportedException(
+          "the stream ended before the initial-events-end bookmark");
+    }
+    if (clock.nanoTime() - start >= SHORT_WATCH.toNanos()) {
+      shortWatchesInRow = 0;
+      failures.recovered("watch");
+      return WatchEnd.RESUME;
+    }
+    // Short but with events: resume once at once; a server that keeps cutting watches short gets
+    // the backoff whatever it sends, so no server can drive a hot loop.
+    if (events > 0 && shortWatchesInRow++ == 0) {
+      return WatchEnd.RESUME;
+    }
+    return WatchEnd.SHORT;
+  }
+
+  /** Applies one event; true when it was a streaming list's initial-events-end bookmark. */
+  private boolean handle(WatchEvent<T> event, Map<String, T> initial) throws IOException {
+    switch (event.type()) {
+      case ERROR:
+        throw ApiStatusException.fromStatus(phase, event.status());
+      case BOOKMARK:
+        {
+          health.event(true);
+          String rv = resourceVersion(event.object());
+          if (initial != null) {
+            if (!isInitialEventsEnd(event.object())) {
+              throw new WatchListUnsupportedException(
+                  "a bookmark without "
+                      + INITIAL_EVENTS_END
+                      + " came before the initial state ended");
+            }
+            if (rv == null) {
+              throw new IOException("initial-events-end bookmark without a resourceVersion");
+            }
+            store.replace(initial.values());
+            lastRv = rv;
+            health.listed();
+            needList = false;
+            listMode = ListMode.AT_LAST_RV;
+            relistReason = "expired";
+            failures.recovered("streaming list");
+            return true;
+          }
+          if (rv != null) {
+            lastRv = rv;
+          }
+          return false;
+        }
+      case ADDED:
+      case MODIFIED:
+      case DELETED:
+        {
+          health.event(false);
+          T object = transform.apply(event.object());
+          if (initial != null) {
+            if (event.type() != WatchEvent.Type.ADDED) {
+              throw new WatchListUnsupportedException(
+                  event.type() + " came before the initial-events-end bookmark");
+            }
+            // Initial events are not in resourceVersion order: only the end bookmark sets it.
+            initial.put(Caches.metaNamespaceKeyFunc(object), object);
+            return false;
+          }
+          if (event.type() == WatchEvent.Type.DELETED) {
+            store.delete(object);
+          } else {
+            store.upsert(object);
+          }
+          String rv = resourceVersion(object);
+          if (rv != null) {
+            lastRv = rv;
+          }
+          return false;
+        }
+      default:
+        throw new IOException("unknown watch event type " + event.type());
+    }
+  }
+
+  /**
+   * The state of one open watch, shared with the watchdog timer. The watchdog arms only after the
+   * first bookmark this informer has seen: only the watch cache sends bookmarks, and a quiet watch
+   * served by etcd is healthy.
+   */
+  private final class WatchState {
+    final Call call;
+    volatile long lastProgress;
+    volatile boolean fired;
+    private boolean initialPending;
+    private boolean done;
+    private InformerClock.Timer timer;
+
+    WatchState(Call call, long start, boolean initialPending) {
+      this.call = call;
+      this.lastProgress = start;
+      this.initialPending = initialPending;
+    }
+
+    void progress(long now) {
+      lastProgress = now;
+      synchronized (this) {
+        if (timer == null) {
+          arm();
+        }
+      }
+    }
+
+    synchronized void initialDone() {
+      initialPending = false;
+    }
+
+    private Duration limit() {
+      if (initialPending) {
+        return WATCH_LIST_SILENCE;
+      }
+      return health.bookmarkSeen() ? watchdogTimeout : null;
+    }
+
+    synchronized void arm() {
+      Duration limit = limit();
+      if (done || limit == null) {
+        return;
+      }
+      long due = lastProgress + limit.toNanos() - clock.nanoTime();
+      timer = clock.schedule(Duration.ofNanos(Math.max(0, due)), this::check);
+    }
+
+    private void check() {
+      synchronized (this) {
+        timer = null;
+        Duration limit = limit();
+        if (done || limit == null) {
+          return;
+        }
+        if (clock.nanoTime() - lastProgress < limit.toNanos()) {
+          arm();
+          return;
+        }
+        fired = true;
+      }
+      log.info(
+          "{}: no event or bookmark for {}; restarting the watch",
+          name,
+          FailureLog.seconds(limit()));
+      call.cancel();
+    }
+
+    synchronized void disarm() {
+      done = true;
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
+      }
+    }
+  }
+
+  /** The server ignored or refused {@code sendInitialEvents}: fall back to LIST then WATCH. */
+  static final class WatchListUnsupportedException extends IOException {
+    WatchListUnsupportedException(String message) {
+      super(message);
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** Selectors first; callers add the rest. Sorted on the wire, as client-go encodes queries. */
+  private Map<String, String> selectors() {
+    Map<String, String> q = new HashMap<>();
+    if (endpoint.labelSelector() != null) {
+      q.put("labelSelector", endpoint.labelSelector());
+    }
+    if (endpoint.fieldSelector() != null) {
+      q.put("fieldSelector", endpoint.fieldSelector());
+    }
+    return q;
+  }
+
+  private static List<Pair> pairs(Map<String, String> q) {
+    List<Pair> pairs = new ArrayList<>();
+    q.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> pairs.add(new Pair(e.getKey(), e.getValue())));
+    return pairs;
+  }
+
+  private Request request(List<Pair> query, String accept) throws IOException {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Accept", accept);
+    try {
+      // Built by the client, so the base path, authentication and User-Agent stay the user's.
+      return api.buildRequest(
+          null,
+          endpoint.path(),
+          "GET",
+          query,
+          new ArrayList<>(),
+          null,
+          headers,
+          new HashMap<>(),
+          new HashMap<>(),
+          new String[] {"BearerToken"},
+          null);
+    } catch (ApiException e) {
+      throw new IOException("could not build the request: " + e.getMessage(), e);
+    }
+  }
+
+  private static String resourceVersion(KubernetesObject o) {
+    return o == null || o.getMetadata() == null ? null : o.getMetadata().getResourceVersion();
+  }
+
+  private static boolean isInitialEventsEnd(KubernetesObject o) {
+    return o != null
+        && o.getMetadata() != null
+        && o.getMetadata().getAnnotations() != null
+        && "true".equals(o.getMetadata().getAnnotations().get(INITIAL_EVENTS_END));
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}
