@@ -45,6 +45,23 @@ final class FleetReport {
           naive.start().seats(),
           SERVER_SEATS);
     }
+    for (VersionRun v : r.versions()) {
+      v.bills()
+          .forEach(
+              (s, b) -> {
+                if (b.skippedPasses() > 0) {
+                  out.printf(
+                      Locale.ROOT,
+                      "  WARNING (%s, scenario %s): %,d passes were skipped because the previous one"
+                          + " was still running; this machine could not keep up with the scaled"
+                          + " period, so the per-minute figures are too low. Use a smaller"
+                          + " --time-scale.%n",
+                      v.version(),
+                      s.title,
+                      b.skippedPasses());
+                }
+              });
+    }
     out.println();
     warnings(main, out);
     out.println();

@@ -57,6 +57,7 @@ public final class ControlPlaneBill {
   private final double steadyMinutes;
   private final boolean extrapolated;
   private final long failedPasses;
+  private final long skippedPasses;
 
   ControlPlaneBill(
       int nodes,
@@ -67,7 +68,8 @@ public final class ControlPlaneBill {
       int agentsSynced,
       double steadyMinutes,
       boolean extrapolated,
-      long failedPasses) {
+      long failedPasses,
+      long skippedPasses) {
     this.nodes = nodes;
     this.agentsRun = agentsRun;
     this.start = Objects.requireNonNull(start);
@@ -77,6 +79,15 @@ public final class ControlPlaneBill {
     this.steadyMinutes = steadyMinutes;
     this.extrapolated = extrapolated;
     this.failedPasses = failedPasses;
+    this.skippedPasses = skippedPasses;
+  }
+
+  /**
+   * Passes of polling agents skipped because the previous one was still running: the machine (or
+   * the server) could not keep up with the period, and the per-minute figures are then too low.
+   */
+  public long skippedPasses() {
+    return skippedPasses;
   }
 
   /** Passes of polling agents that failed (an error answer or a broken connection). */
@@ -142,7 +153,8 @@ public final class ControlPlaneBill {
         agentsSynced,
         steadyMinutes,
         true,
-        failedPasses);
+        failedPasses,
+        skippedPasses);
   }
 
   @Override

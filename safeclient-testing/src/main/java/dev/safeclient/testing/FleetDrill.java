@@ -86,18 +86,28 @@ public final class FleetDrill {
     public Agent polling(Duration simulatedPeriod, Pass pass) {
       long periodNanos = (long) (simulatedPeriod.toNanos() / timeScale);
       AtomicBoolean synced = new AtomicBoolean();
+      // One pass at a time, as an agent's own loop runs them: a pass that outlasts the period
+      // makes the next one skip, never overlap.
+      AtomicBoolean running = new AtomicBoolean();
       ScheduledFuture<?> f =
           pollers.scheduleAtFixedRate(
-              () ->
-                  passes.execute(
-                      () -> {
-                        try {
-                          pass.run();
-                          synced.set(true);
-                        } catch (Exception e) {
-                          failedPasses.incrementAndGet();
-                        }
-                      }),
+              () -> {
+                if (!running.compareAndSet(false, true)) {
+                  skippedPasses.incrementAndGet();
+                  return;
+                }
+                passes.execute(
+                    () -> {
+                      try {
+                        pass.run();
+                        synced.set(true);
+                      } catch (Exception e) {
+                        failedPasses.incrementAndGet();
+                      } finally {
+                        running.set(false);
+                      }
+                    });
+              },
               0,
               periodNanos,
               TimeUnit.NANOSECONDS);
@@ -125,6 +135,7 @@ public final class FleetDrill {
   private final ScheduledExecutorService pollers;
   private final ExecutorService passes;
   private final AtomicLong failedPasses = new AtomicLong();
+  private final AtomicLong skippedPasses = new AtomicLong();
 
   private FleetDrill(Builder b) {
     this.sim = b.sim;
@@ -211,7 +222,8 @@ public final class FleetDrill {
           synced,
           steadyMinutes,
           false,
-          failedPasses.get());
+          failedPasses.get(),
+          skippedPasses.get());
     } finally {
       closeAll(agents);
       pollers.shutdownNow();
@@ -252,7 +264,7 @@ public final class FleetDrill {
     private double timeScale = 1;
     private double steadyMinutes = 2;
     private double churnPerMinute = 0.01; // 1% of pods a minute: a busy, not a frantic, cluster
-    private Duration syncTimeout = Duration.ofMinutes(2);
+    private Duration syncTimeout = Duration.ofMinutes(5);
 
     private Builder(KubeSim sim, FleetCluster cluster) {
       this.sim = Objects.requireNonNull(sim, "sim");
