@@ -49,6 +49,15 @@ final class FleetReport {
       v.bills()
           .forEach(
               (s, b) -> {
+                if (b.failedPasses() > 0) {
+                  out.printf(
+                      Locale.ROOT,
+                      "  NOTE (%s, scenario %s): %,d passes of the sample failed (429s or errors);"
+                          + " the naive code does not retry until its next period.%n",
+                      v.version(),
+                      s.title,
+                      b.failedPasses());
+                }
                 if (b.skippedPasses() > 0) {
                   out.printf(
                       Locale.ROOT,
@@ -214,11 +223,14 @@ final class FleetReport {
     out.println("What changed:");
     out.printf(
         Locale.ROOT,
-        "  SafeClient (2 vs 1): objects read from storage per minute %s -> %s (SC101 reads from the"
-            + " watch cache), bytes per minute %s -> %s (%s: every agent still downloads every pod;"
-            + " only the agent's design fixes that).%n",
+        "  SafeClient (2 vs 1): objects read from storage per minute %s -> %s (%s), bytes per"
+            + " minute %s -> %s (%s: every agent still downloads every pod; only the agent's"
+            + " design fixes that).%n",
         count(naive.perMinute().objectsReadFromStorage(), naive),
         count(safe.perMinute().objectsReadFromStorage(), safe),
+        naive.perMinute().objectsReadFromStorage() == 0
+            ? "this server already serves consistent lists from the watch cache"
+            : "SC101 reads from the watch cache",
         bytes(naive.perMinute().bytes()),
         bytes(safe.perMinute().bytes()),
         ratioWords(safe.perMinute().bytes(), naive.perMinute().bytes()));
