@@ -243,7 +243,7 @@ public final class FleetRehearsal {
             "  --nodes N           nodes, one agent each (default 200; the outage: 5000;",
             "                      real-cluster mode: the N to extrapolate to, default 5000)",
             "  --pods-per-node P   pods on each node (default 30)",
-            "  --sample S          agents run for real in scenarios 1 and 2 (default 20)",
+            "  --sample S          agents run for real in scenarios 1 and 2 (default 10)",
             "  --time-scale X      simulated seconds per real second (default 20)",
             "  --steady-minutes M  simulated minutes of steady state measured (default 2)",
             "  --churn F           fraction of pods changing per simulated minute (default 0.01)",
@@ -311,7 +311,7 @@ public final class FleetRehearsal {
           new FleetOptions(
               Integer.parseInt(a.getOrDefault("--nodes", "200")),
               Integer.parseInt(a.getOrDefault("--pods-per-node", "30")),
-              Integer.parseInt(a.getOrDefault("--sample", "20")),
+              Integer.parseInt(a.getOrDefault("--sample", "10")),
               Double.parseDouble(a.getOrDefault("--time-scale", "20")),
               Double.parseDouble(a.getOrDefault("--steady-minutes", "2")),
               Double.parseDouble(a.getOrDefault("--churn", "0.01")),

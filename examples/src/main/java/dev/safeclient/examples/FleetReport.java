@@ -281,6 +281,16 @@ final class FleetReport {
     addVersionRows(
         rows, r, "storage reads at start", b -> count(b.start().objectsReadFromStorage(), b));
     addVersionRows(rows, r, "APF seats at start", b -> count(b.start().seats(), b));
+    addVersionRows(
+        rows,
+        r,
+        "429s",
+        b ->
+            String.format(
+                    Locale.ROOT,
+                    "%,d",
+                    b.start().tooManyRequests() + b.perMinute().tooManyRequests())
+                + (b.extrapolated() ? " (sample)" : ""));
     print(rows, out);
     out.println(
         "  1.30 serves a consistent LIST from etcd; from 1.31 from the watch cache once it is fresh,"
