@@ -1,0 +1,344 @@
+package dev.safeclient.examples;
+
+import dev.safeclient.examples.FleetRehearsal.Result;
+import dev.safeclient.examples.FleetRehearsal.Scenario;
+import dev.safeclient.examples.FleetRehearsal.VersionRun;
+import dev.safeclient.testing.ControlPlaneBill;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/** Prints a rehearsal's bills: the table, the warnings, the targets and the version view. */
+final class FleetReport {
+  /**
+   * KubeSim's APF concurrency: --max-requests-inflight 400 + --max-mutating-requests-inflight 200.
+   */
+  static final int SERVER_SEATS = 600;
+
+  static final String EXTRAPOLATED =
+      "* extrapolated linearly from the sample: its measured per-agent cost × nodes / agents run"
+          + " (every agent sends the same requests, so the cost is linear in N by construction).";
+
+  private FleetReport() {}
+
+  static void print(Result r, PrintStream out) {
+    VersionRun main = r.versions().get(0);
+    out.printf(
+        Locale.ROOT,
+        "What the simulated control plane (Kubernetes %s) paid for %,d node agents:%n%n",
+        main.version(),
+        r.options().nodes());
+    table(main, out);
+    out.println();
+    out.println(EXTRAPOLATED);
+    out.println(
+        "  429s and the wall time are what the sample itself saw: APF admission is not linear.");
+    ControlPlaneBill naive = main.bills().get(Scenario.NAIVE).extrapolatedToFleet();
+    if (naive.extrapolated()) {
+      out.printf(
+          Locale.ROOT,
+          "  At %,d agents the start alone asks for %,d APF seats within about a second, against"
+              + " %,d on a default apiserver: expect 429s and retries there.%n",
+          r.options().nodes(),
+          naive.start().seats(),
+          SERVER_SEATS);
+    }
+    for (VersionRun v : r.versions()) {
+      v.bills()
+          .forEach(
+              (s, b) -> {
+                if (b.failedPasses() > 0) {
+                  out.printf(
+                      Locale.ROOT,
+                      "  NOTE (%s, scenario %s): %,d passes of the sample failed (429s or errors);"
+                          + " the naive code does not retry until its next period.%n",
+                      v.version(),
+                      s.title,
+                      b.failedPasses());
+                }
+                if (b.skippedPasses() > 0) {
+                  out.printf(
+                      Locale.ROOT,
+                      "  WARNING (%s, scenario %s): %,d passes were skipped because the previous one"
+                          + " was still running; this machine could not keep up with the scaled"
+                          + " period, so the per-minute figures are too low. Use a smaller"
+                          + " --time-scale.%n",
+                      v.version(),
+                      s.title,
+                      b.skippedPasses());
+                }
+              });
+    }
+    out.println();
+    warnings(main, out);
+    out.println();
+    verdict(r, main, out);
+    if (r.versions().size() > 1) {
+      out.println();
+      versions(r, out);
+    }
+  }
+
+  private static void table(VersionRun run, PrintStream out) {
+    List<String[]> rows = new ArrayList<>();
+    List<ControlPlaneBill> bills = new ArrayList<>();
+    for (Scenario s : Scenario.values()) {
+      bills.add(run.bills().get(s).extrapolatedToFleet());
+    }
+    rows.add(row("", bills, b -> "", Scenario.values()));
+    rows.add(
+        row(
+            "agents run for real",
+            bills,
+            b ->
+                b.extrapolated()
+                    ? String.format(Locale.ROOT, "%,d of %,d", b.agentsRun(), b.nodes())
+                    : String.format(Locale.ROOT, "all %,d", b.agentsRun()),
+            null));
+    rows.add(new String[] {"start, until all synced"});
+    phaseRows(rows, bills, false);
+    rows.add(new String[] {"steady state, per minute"});
+    phaseRows(rows, bills, true);
+    rows.add(
+        row(
+            "peak requests per second",
+            bills,
+            b ->
+                count(
+                    Math.max(
+                        b.start().peakRequestsPerSecond(), b.perMinute().peakRequestsPerSecond()),
+                    b),
+            null));
+    rows.add(
+        row(
+            "429s",
+            bills,
+            b ->
+                String.format(
+                        Locale.ROOT,
+                        "%,d",
+                        b.start().tooManyRequests() + b.perMinute().tooManyRequests())
+                    + (b.extrapolated() ? " (sample)" : ""),
+            null));
+    rows.add(
+        row(
+            "wall time to all-synced",
+            bills,
+            b ->
+                (b.allSynced() == null
+                        ? String.format(
+                            Locale.ROOT, "NOT SYNCED (%,d of %,d)", b.agentsSynced(), b.agentsRun())
+                        : String.format(Locale.ROOT, "%.1f s", b.allSynced().toMillis() / 1000.0))
+                    + (b.extrapolated() ? " (sample)" : ""),
+            null));
+    print(rows, out);
+  }
+
+  private static void phaseRows(List<String[]> rows, List<ControlPlaneBill> bills, boolean steady) {
+    Function<ControlPlaneBill, ControlPlaneBill.Phase> p =
+        steady ? ControlPlaneBill::perMinute : ControlPlaneBill::start;
+    rows.add(
+        row(
+            "  objects read from storage",
+            bills,
+            b -> count(p.apply(b).objectsReadFromStorage(), b),
+            null));
+    rows.add(
+        row("  objects from the cache", bills, b -> count(p.apply(b).objectsFromCache(), b), null));
+    rows.add(row("  bytes", bills, b -> bytes(p.apply(b).bytes()) + star(b), null));
+    rows.add(row("  APF seats", bills, b -> count(p.apply(b).seats(), b), null));
+    rows.add(row("  requests", bills, b -> count(p.apply(b).requests(), b), null));
+  }
+
+  private static String[] row(
+      String label,
+      List<ControlPlaneBill> bills,
+      Function<ControlPlaneBill, String> cell,
+      Scenario[] titles) {
+    String[] r = new String[bills.size() + 1];
+    r[0] = label;
+    for (int i = 0; i < bills.size(); i++) {
+      r[i + 1] = titles != null ? titles[i].title : cell.apply(bills.get(i));
+    }
+    return r;
+  }
+
+  private static void print(List<String[]> rows, PrintStream out) {
+    int[] w = new int[4];
+    for (String[] r : rows) {
+      if (r.length == 1) {
+        continue;
+      }
+      for (int i = 0; i < r.length; i++) {
+        w[i] = Math.max(w[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      if (r.length == 1) {
+        out.println(r[0]);
+        continue;
+      }
+      StringBuilder b = new StringBuilder(pad(r[0], w[0], false));
+      for (int i = 1; i < r.length; i++) {
+        b.append("   ").append(pad(r[i], w[i], true));
+      }
+      out.println(b.toString().stripTrailing());
+    }
+  }
+
+  private static void warnings(VersionRun run, PrintStream out) {
+    ControlPlaneBill b = run.bills().get(Scenario.SAFE_CLIENT);
+    out.printf(
+        Locale.ROOT,
+        "Warnings the safe client raised for the naive code (scenario 2, %,d agents):%n",
+        b.agentsRun());
+    if (run.naiveWarnings().entries().isEmpty()) {
+      out.println("  none");
+    }
+    for (WarningTally.Entry e : run.naiveWarnings().entries()) {
+      out.printf(
+          Locale.ROOT,
+          "  %s ×%,d at %s%n      %s%n",
+          e.ruleId(),
+          e.count(),
+          e.callSite(),
+          e.message());
+      if (!e.request().isEmpty()) {
+        out.printf(Locale.ROOT, "      request: %s%n", e.request());
+      }
+    }
+    List<WarningTally.Entry> inf = run.informerWarnings().entries();
+    out.printf(
+        Locale.ROOT,
+        "Warnings for the node-scoped informers (scenario 3): %s%n",
+        inf.isEmpty() ? "none" : inf.size() + " kinds, " + inf);
+  }
+
+  private static void verdict(Result r, VersionRun run, PrintStream out) {
+    ControlPlaneBill naive = run.bills().get(Scenario.NAIVE).extrapolatedToFleet();
+    ControlPlaneBill safe = run.bills().get(Scenario.SAFE_CLIENT).extrapolatedToFleet();
+    ControlPlaneBill inf = run.bills().get(Scenario.INFORMERS);
+    out.println("What changed:");
+    out.printf(
+        Locale.ROOT,
+        "  SafeClient (2 vs 1): objects read from storage per minute %s -> %s (%s), bytes per"
+            + " minute %s -> %s (%s: every agent still downloads every pod; only the agent's"
+            + " design fixes that).%n",
+        count(naive.perMinute().objectsReadFromStorage(), naive),
+        count(safe.perMinute().objectsReadFromStorage(), safe),
+        naive.perMinute().objectsReadFromStorage() == 0
+            ? "this server already serves consistent lists from the watch cache"
+            : "SC101 reads from the watch cache",
+        bytes(naive.perMinute().bytes()),
+        bytes(safe.perMinute().bytes()),
+        ratioWords(safe.perMinute().bytes(), naive.perMinute().bytes()));
+    double bytesRatio = (double) naive.perMinute().bytes() / Math.max(1, inf.perMinute().bytes());
+    out.printf(
+        Locale.ROOT,
+        "  Informers (3 vs 1): %,.0f× fewer bytes per minute; %,d pods in the agents' caches (%,d"
+            + " in the cluster).%n",
+        bytesRatio,
+        run.podsInInformerCaches(),
+        r.pods());
+    out.println("Targets (scenario 3):");
+    long storage = inf.perMinute().objectsReadFromStorage();
+    out.printf(
+        Locale.ROOT,
+        "  zero objects read from storage in steady state: %,d -> %s%n",
+        storage,
+        storage == 0 ? "met" : "MISSED");
+    out.printf(
+        Locale.ROOT,
+        "  ≥ 100× fewer bytes per minute than scenario 1: %,.0f× -> %s%n",
+        bytesRatio,
+        bytesRatio >= 100 ? "met" : "MISSED");
+    double synced =
+        inf.allSynced() == null ? Double.POSITIVE_INFINITY : inf.allSynced().toMillis() / 1000.0;
+    out.printf(
+        Locale.ROOT,
+        "  all %,d agents synced in under 60 s: %s -> %s%n",
+        inf.agentsRun(),
+        inf.allSynced() == null ? "not synced" : String.format(Locale.ROOT, "%.1f s", synced),
+        synced < 60 ? "met" : "MISSED");
+  }
+
+  private static void versions(Result r, PrintStream out) {
+    out.println("The same three scenarios by server version (steady state per minute, and start):");
+    List<String[]> rows = new ArrayList<>();
+    VersionRun first = r.versions().get(0);
+    List<ControlPlaneBill> titles = new ArrayList<>();
+    for (Scenario s : Scenario.values()) {
+      titles.add(first.bills().get(s));
+    }
+    rows.add(row("", titles, b -> "", Scenario.values()));
+    addVersionRows(
+        rows, r, "storage reads / min", b -> count(b.perMinute().objectsReadFromStorage(), b));
+    addVersionRows(rows, r, "cache reads / min", b -> count(b.perMinute().objectsFromCache(), b));
+    addVersionRows(rows, r, "bytes / min", b -> bytes(b.perMinute().bytes()) + star(b));
+    addVersionRows(rows, r, "APF seats / min", b -> count(b.perMinute().seats(), b));
+    addVersionRows(
+        rows, r, "storage reads at start", b -> count(b.start().objectsReadFromStorage(), b));
+    addVersionRows(rows, r, "APF seats at start", b -> count(b.start().seats(), b));
+    addVersionRows(
+        rows,
+        r,
+        "429s",
+        b ->
+            String.format(
+                    Locale.ROOT,
+                    "%,d",
+                    b.start().tooManyRequests() + b.perMinute().tooManyRequests())
+                + (b.extrapolated() ? " (sample)" : ""));
+    print(rows, out);
+    out.println(
+        "  1.30 serves a consistent LIST from etcd; from 1.31 from the watch cache once it is fresh,"
+            + " and 1.34 charges APF seats by size (about 100 kB a seat, up to 100).");
+  }
+
+  private static void addVersionRows(
+      List<String[]> rows, Result r, String label, Function<ControlPlaneBill, String> cell) {
+    for (VersionRun v : r.versions()) {
+      List<ControlPlaneBill> bills = new ArrayList<>();
+      for (Scenario s : Scenario.values()) {
+        bills.add(v.bills().get(s).extrapolatedToFleet());
+      }
+      rows.add(row(label + " (" + v.version() + ")", bills, cell, null));
+    }
+  }
+
+  static String count(long n, ControlPlaneBill b) {
+    return String.format(Locale.ROOT, "%,d", n) + star(b);
+  }
+
+  static String star(ControlPlaneBill b) {
+    return b.extrapolated() ? "*" : "";
+  }
+
+  static String bytes(long n) {
+    String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double v = n;
+    int u = 0;
+    while (v >= 1000 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    return u == 0
+        ? String.format(Locale.ROOT, "%d B", n)
+        : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+
+  private static String ratioWords(long after, long before) {
+    double f = (double) after / Math.max(1, before);
+    if (f > 0.9 && f < 1.1) {
+      return "the same";
+    }
+    return String.format(Locale.ROOT, "%.0f%% of it", f * 100);
+  }
+
+  private static String pad(String s, int w, boolean right) {
+    String fill = " ".repeat(Math.max(0, w - s.length()));
+    return right ? fill + s : s + fill;
+  }
+}

@@ -1,0 +1,254 @@
+package dev.safeclient.testing;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A cluster of {@code nodes} nodes with {@code podsPerNode} scheduled pods each, seeded straight
+ * into a {@link KubeSim}'s storage, and a steady pod churn: the world a node agent rehearses in.
+ *
+ * <p>The churn is status updates (restart counts), the writes a kubelet makes. They go straight to
+ * storage and reach the watch caches like any write, but no HTTP request is billed: the bill of a
+ * rehearsal is what the agents cost, not what the kubelets cost.
+ */
+public final class FleetCluster {
+  /** Pods spread over this many namespaces, so namespace-scoped reads are not whole-cluster. */
+  static final int NAMESPACES = 100;
+
+  private final KubeSim sim;
+  private final ResourceType pods;
+  private final int nodes;
+  private final List<String> podKeys; // namespace/name, for the churn
+  private final AtomicLong updates = new AtomicLong();
+
+  private FleetCluster(KubeSim sim, int nodes, List<String> podKeys) {
+    this.sim = sim;
+    this.pods = sim.resource("v1", "pods");
+    this.nodes = nodes;
+    this.podKeys = podKeys;
+  }
+
+  /** Seeds {@code nodes × podsPerNode} pods, {@code podsPerNode} on each node. */
+  public static FleetCluster seed(KubeSim sim, int nodes, int podsPerNode) {
+    Objects.requireNonNull(sim, "sim");
+    if (nodes < 1 || podsPerNode < 1) {
+      throw new IllegalArgumentException("nodes and podsPerNode must be >= 1");
+    }
+    ResourceType podType = sim.resource("v1", "pods");
+    List<String> keys = new ArrayList<>(nodes * podsPerNode);
+    for (int p = 0; p < podsPerNode; p++) {
+      for (int n = 0; n < nodes; n++) {
+        int i = p * nodes + n;
+        String ns = "team-" + (i % NAMESPACES);
+        String name = "app-" + (i % 500) + "-" + Integer.toString(i, 36);
+        sim.create(podType, pod(ns, name, nodeName(n), i));
+        keys.add(ns + "/" + name);
+      }
+    }
+    return new FleetCluster(sim, nodes, keys);
+  }
+
+  /** The name of node {@code i} (0-based). */
+  public static String nodeName(int i) {
+    return "node-" + i;
+  }
+
+  public int nodes() {
+    return nodes;
+  }
+
+  public int pods() {
+    return podKeys.size();
+  }
+
+  /** The average size of one stored pod, in JSON bytes. */
+  public long averagePodBytes() {
+    sim.etcd().lock.readLock().lock();
+    try {
+      return sim.etcd().keyspace(pods).averageObjectBytes();
+    } finally {
+      sim.etcd().lock.readLock().unlock();
+    }
+  }
+
+  /** Status updates applied so far by {@link #churn}. */
+  public long updates() {
+    return updates.get();
+  }
+
+  /**
+   * Starts updating {@code fractionPerMinute} of the pods every simulated minute, spread evenly;
+   * {@code timeScale} simulated seconds pass in one real second. Close the result to stop.
+   */
+  public AutoCloseable churn(double fractionPerMinute, double timeScale) {
+    if (!(fractionPerMinute >= 0) || !(timeScale > 0)) {
+      throw new IllegalArgumentException("fractionPerMinute >= 0 and timeScale > 0");
+    }
+    double perRealSecond = podKeys.size() * fractionPerMinute * timeScale / 60.0;
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fleet-churn");
+              t.setDaemon(true);
+              return t;
+            });
+    long start = System.nanoTime();
+    long[] done = {0};
+    int[] next = {0};
+    // 50 ms ticks: smooth enough that a watcher sees a steady trickle, not bursts.
+    ticker.scheduleAtFixedRate(
+        () -> {
+          long due = (long) ((System.nanoTime() - start) / 1e9 * perRealSecond);
+          try {
+            for (; done[0] < due; done[0]++) {
+              update(podKeys.get(next[0]));
+              next[0] = (next[0] + 1) % podKeys.size();
+            }
+          } catch (RuntimeException e) {
+            // the churn must survive one failed write; the next tick goes on
+          }
+        },
+        50,
+        50,
+        TimeUnit.MILLISECONDS);
+    return () -> {
+      ticker.shutdownNow();
+      ticker.awaitTermination(5, TimeUnit.SECONDS);
+    };
+  }
+
+  /** A kubelet's status update: the container's restart count goes up by one. */
+  private void update(String key) {
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      StoredObject current = etcd.keyspace(pods).current.get(key);
+      if (current == null) {
+        return; // deleted by someone else
+      }
+      JsonObject next = current.decode();
+      JsonObject cs =
+          next.getAsJsonObject("status")
+              .getAsJsonArray("containerStatuses")
+              .get(0)
+              .getAsJsonObject();
+      cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
+      etcd.commit(pods, Change.Type.MODIFIED, next, current);
+      updates.incrementAndGet();
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** A pod of about 1.5 kB of JSON: labels, an owner, one container with probes, and status. */
+  static String pod(String ns, String name, String node, int i) {
+    JsonObject labels = new JsonObject();
+    labels.addProperty("app", "app-" + (i % 500));
+    labels.addProperty("tier", i % 3 == 0 ? "frontend" : "backend");
+    labels.addProperty("pod-template-hash", Integer.toString(i % 500 * 7919, 36));
+    JsonObject owner = new JsonObject();
+    owner.addProperty("apiVersion", "apps/v1");
+    owner.addProperty("kind", "ReplicaSet");
+    owner.addProperty("name", "app-" + (i % 500) + "-" + Integer.toString(i % 500 * 7919, 36));
+    owner.addProperty("uid", "00000000-0000-4000-8000-" + String.format("%012d", i % 500));
+    owner.addProperty("controller", true);
+    JsonArray owners = new JsonArray();
+    owners.add(owner);
+    JsonObject meta = new JsonObject();
+    meta.addProperty("name", name);
+    meta.addProperty("namespace", ns);
+    meta.add("labels", labels);
+    meta.add("ownerReferences", owners);
+
+    JsonObject requests = new JsonObject();
+    requests.addProperty("cpu", "100m");
+    requests.addProperty("memory", "128Mi");
+    JsonObject resources = new JsonObject();
+    resources.add("requests", requests);
+    resources.add("limits", requests.deepCopy());
+    JsonObject port = new JsonObject();
+    port.addProperty("name", "http");
+    port.addProperty("containerPort", 8080);
+    port.addProperty("protocol", "TCP");
+    JsonArray ports = new JsonArray();
+    ports.add(port);
+    JsonObject httpGet = new JsonObject();
+    httpGet.addProperty("path", "/healthz");
+    httpGet.addProperty("port", 8080);
+    JsonObject probe = new JsonObject();
+    probe.add("httpGet", httpGet);
+    probe.addProperty("periodSeconds", 10);
+    JsonObject env = new JsonObject();
+    env.addProperty("name", "LOG_LEVEL");
+    env.addProperty("value", "info");
+    JsonArray envs = new JsonArray();
+    envs.add(env);
+    JsonObject container = new JsonObject();
+    container.addProperty("name", "main");
+    container.addProperty("image", "registry.example.com/team/app-" + (i % 500) + ":1.4.2");
+    container.add("ports", ports);
+    container.add("env", envs);
+    container.add("resources", resources);
+    container.add("readinessProbe", probe);
+    container.add("livenessProbe", probe.deepCopy());
+    JsonArray containers = new JsonArray();
+    containers.add(container);
+    JsonObject spec = new JsonObject();
+    spec.addProperty("nodeName", node);
+    spec.add("containers", containers);
+    spec.addProperty("serviceAccountName", "app-" + (i % 500));
+    spec.addProperty("restartPolicy", "Always");
+
+    JsonObject running = new JsonObject();
+    running.addProperty("startedAt", "2026-11-01T10:00:00Z");
+    JsonObject state = new JsonObject();
+    state.add("running", running);
+    JsonObject status1 = new JsonObject();
+    status1.addProperty("name", "main");
+    status1.addProperty("ready", true);
+    status1.addProperty("restartCount", 0);
+    status1.addProperty("image", container.get("image").getAsString());
+    // Every field client-java's models mark required: its JSON decoding throws without them.
+    status1.addProperty(
+        "imageID",
+        "registry.example.com/team/app-"
+            + (i % 500)
+            + "@sha256:"
+            + String.format("%064x", (long) (i % 500) * 40503L));
+    status1.addProperty(
+        "containerID", "containerd://" + String.format("%064x", (long) i * 2654435761L));
+    status1.add("state", state);
+    JsonArray statuses = new JsonArray();
+    statuses.add(status1);
+    JsonArray conditions = new JsonArray();
+    for (String type : new String[] {"Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
+      JsonObject c = new JsonObject();
+      c.addProperty("type", type);
+      c.addProperty("status", "True");
+      c.addProperty("lastTransitionTime", "2026-11-01T10:00:00Z");
+      conditions.add(c);
+    }
+    JsonObject status = new JsonObject();
+    status.addProperty("phase", "Running");
+    status.addProperty("hostIP", "10.1." + (i % 250) + "." + (i % 200));
+    status.addProperty("podIP", "10.2." + (i % 250) + "." + (i % 200));
+    status.add("conditions", conditions);
+    status.add("containerStatuses", statuses);
+    status.addProperty("qosClass", "Guaranteed");
+
+    JsonObject o = new JsonObject();
+    o.addProperty("apiVersion", "v1");
+    o.addProperty("kind", "Pod");
+    o.add("metadata", meta);
+    o.add("spec", spec);
+    o.add("status", status);
+    return o.toString();
+  }
+}
