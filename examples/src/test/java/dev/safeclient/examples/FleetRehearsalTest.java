@@ -78,10 +78,12 @@ class FleetRehearsalTest {
     assertThat(safe.start().objectsReadFromStorage())
         .isLessThan(naive.start().objectsReadFromStorage());
     assertThat(safe.perMinute().objectsFromCache()).isGreaterThanOrEqualTo(100);
-    // The bytes do not go away: each pass still downloads every pod.
+    // The bytes do not go away: each pass still downloads every pod. SC101 changes where they are
+    // read, not how many; only SC103's Protobuf shrinks them, by the encoding's ratio (about 0.5x
+    // of JSON for pods), never to the size of a node's share.
     long perPassNaive = naive.perMinute().bytes() / Math.max(1, naive.perMinute().requests());
     long perPassSafe = safe.perMinute().bytes() / Math.max(1, safe.perMinute().requests() / 2);
-    assertThat(perPassSafe).isBetween(perPassNaive * 9 / 10, perPassNaive * 11 / 10);
+    assertThat(perPassSafe).isBetween(perPassNaive * 3 / 10, perPassNaive);
   }
 
   @Test
