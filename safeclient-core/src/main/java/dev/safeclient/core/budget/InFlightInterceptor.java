@@ -1,6 +1,7 @@
 package dev.safeclient.core.budget;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.pipeline.BodyEnd;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
@@ -11,13 +12,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Interceptor;
-import okhttp3.MediaType;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.BufferedSource;
-import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * Caps requests in flight: {@code maxInFlight} non-watch requests and {@code maxWatches} watches,
@@ -63,7 +58,10 @@ public final class InFlightInterceptor implements Interceptor {
     Slot slot = new Slot(slots);
     try {
       Response response = chain.proceed(chain.request());
-      return response.newBuilder().body(new SlotBody(response.body(), slot)).build();
+      return response
+          .newBuilder()
+          .body(new BodyEnd(response.body(), slot::release, e -> e))
+          .build();
     } catch (IOException | RuntimeException | Error e) {
       slot.release();
       throw e;
@@ -87,60 +85,6 @@ public final class InFlightInterceptor implements Interceptor {
       if (released.compareAndSet(false, true)) {
         semaphore.release();
       }
-    }
-  }
-
-  /** Frees the slot when the body is exhausted or closed, whichever comes first. */
-  private static final class SlotBody extends ResponseBody {
-    private final ResponseBody delegate;
-    private final Slot slot;
-    private final BufferedSource source;
-
-    SlotBody(ResponseBody delegate, Slot slot) {
-      this.delegate = delegate;
-      this.slot = slot;
-      this.source =
-          Okio.buffer(
-              new ForwardingSource(delegate.source()) {
-                @Override
-                public long read(Buffer sink, long byteCount) throws IOException {
-                  long n;
-                  try {
-                    n = super.read(sink, byteCount);
-                  } catch (IOException e) {
-                    slot.release();
-                    throw e;
-                  }
-                  if (n == -1) {
-                    slot.release();
-                  }
-                  return n;
-                }
-
-                @Override
-                public void close() throws IOException {
-                  try {
-                    super.close();
-                  } finally {
-                    slot.release();
-                  }
-                }
-              });
-    }
-
-    @Override
-    public MediaType contentType() {
-      return delegate.contentType();
-    }
-
-    @Override
-    public long contentLength() {
-      return delegate.contentLength();
-    }
-
-    @Override
-    public BufferedSource source() {
-      return source;
     }
   }
 }

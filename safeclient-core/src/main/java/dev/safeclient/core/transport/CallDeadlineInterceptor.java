@@ -1,5 +1,6 @@
 package dev.safeclient.core.transport;
 
+import dev.safeclient.core.pipeline.BodyEnd;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
@@ -13,13 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 import okhttp3.Interceptor;
-import okhttp3.MediaType;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.BufferedSource;
-import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * A deadline for each exchange of a non-watch call ({@code callTimeout}): from sending the request
@@ -99,7 +94,12 @@ public final class CallDeadlineInterceptor implements Interceptor {
       exchange.done();
       throw exchange.fired.get() ? timedOut(k, e) : e;
     }
-    return response.newBuilder().body(new DeadlineBody(response.body(), exchange, k, this)).build();
+    return response
+        .newBuilder()
+        .body(
+            new BodyEnd(
+                response.body(), exchange::done, e -> exchange.fired.get() ? timedOut(k, e) : e))
+        .build();
   }
 
   SocketTimeoutException timedOut(KubeRequest k, IOException cause) {
@@ -108,54 +108,5 @@ public final class CallDeadlineInterceptor implements Interceptor {
             "callTimeout of " + timeout.toMillis() + " ms elapsed for " + k.requestLine());
     e.initCause(cause);
     return e;
-  }
-
-  private static final class DeadlineBody extends ResponseBody {
-    private final ResponseBody delegate;
-    private final BufferedSource source;
-
-    DeadlineBody(
-        ResponseBody delegate, Exchange exchange, KubeRequest k, CallDeadlineInterceptor owner) {
-      this.delegate = delegate;
-      this.source =
-          Okio.buffer(
-              new ForwardingSource(delegate.source()) {
-                @Override
-                public long read(Buffer sink, long byteCount) throws IOException {
-                  long n;
-                  try {
-                    n = super.read(sink, byteCount);
-                  } catch (IOException e) {
-                    exchange.done();
-                    throw exchange.fired.get() ? owner.timedOut(k, e) : e;
-                  }
-                  if (n == -1) {
-                    exchange.done();
-                  }
-                  return n;
-                }
-
-                @Override
-                public void close() throws IOException {
-                  exchange.done();
-                  super.close();
-                }
-              });
-    }
-
-    @Override
-    public MediaType contentType() {
-      return delegate.contentType();
-    }
-
-    @Override
-    public long contentLength() {
-      return delegate.contentLength();
-    }
-
-    @Override
-    public BufferedSource source() {
-      return source;
-    }
   }
 }
