@@ -19,11 +19,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
-import okio.BufferedSink;
 
 /**
  * An API server for one namespace of pods whose state changes while it misbehaves. For its first
@@ -310,28 +308,7 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
   }
 
   private MockResponse hold(String lines) {
-    return new MockResponse.Builder()
-        .code(200)
-        .setHeader("Content-Type", "application/json")
-        .body(
-            new MockResponseBody() {
-              @Override
-              public long getContentLength() {
-                return -1;
-              }
-
-              @Override
-              public void writeTo(BufferedSink sink) throws IOException {
-                sink.writeUtf8(lines);
-                sink.flush();
-                try {
-                  release.await();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              }
-            })
-        .build();
+    return ScriptedApiServer.heldWatch(lines, release);
   }
 
   @Override

@@ -120,6 +120,14 @@ final class ScriptedApiServer implements Closeable {
 
   /** A 200 watch answer that sends {@code lines} and then stays open and silent. */
   MockResponse hold(String lines) {
+    return heldWatch(lines, release);
+  }
+
+  /**
+   * A 200 JSON watch answer that sends {@code lines}, then stays open and silent until {@code
+   * release} opens (the server's close), as a quiet but healthy watch does.
+   */
+  static MockResponse heldWatch(String lines, CountDownLatch release) {
     return new MockResponse.Builder()
         .code(200)
         .setHeader("Content-Type", "application/json")
