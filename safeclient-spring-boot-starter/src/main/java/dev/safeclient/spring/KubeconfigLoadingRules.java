@@ -1,8 +1,6 @@
 package dev.safeclient.spring;
 
-import dev.safeclient.core.auth.KubeConfigTokenSource;
-import dev.safeclient.core.auth.TokenFileSource;
-import io.kubernetes.client.util.ClientBuilder;
+import dev.safeclient.core.auth.DefaultConfig;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.File;
 import java.io.IOException;
@@ -111,7 +109,7 @@ final class KubeconfigLoadingRules {
               + ca
               + " not readable (is automountServiceAccountToken false?)");
     } else {
-      return inCluster(host, port, token, ca);
+      return inCluster(host, port, serviceAccountDir);
     }
     throw new NoClusterConfigurationException(lookedAt);
   }
@@ -119,8 +117,6 @@ final class KubeconfigLoadingRules {
   private KubernetesConnection fromKubeconfig(File file) {
     try (Reader reader = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
       KubeConfig kc = KubeConfig.loadKubeConfig(reader);
-      // Relative certificate and key paths are resolved against the file, as kubectl does.
-      kc.setFile(file);
       if (context != null && !kc.setContext(context)) {
         throw new NoClusterConfigurationException(
             List.of(file + ": has no context named '" + context + "' (safeclient.context)"));
@@ -130,26 +126,32 @@ final class KubeconfigLoadingRules {
             List.of(file + ": its current context names no cluster server"));
       }
       log.info("Kubernetes configuration from {} (server {})", file, kc.getServer());
-      // Core's source re-reads the file's current context on a 401 (or re-runs its exec plugin);
-      // with another context chosen it would fetch the wrong user's token, so none then.
-      return new KubernetesConnection(
-          ClientBuilder.kubeconfig(kc).build(),
-          context == null ? new KubeConfigTokenSource(file.toPath()) : null,
-          file.toString());
+      // Core resolves the context once and pins the client's credentials to that context's user
+      // and server: a later current-context switch never sends them elsewhere, so refresh stays
+      // on whether or not safeclient.context chose the context.
+      DefaultConfig found = DefaultConfig.fromKubeconfig(file.toPath(), context);
+      return new KubernetesConnection(found.apiClient(), found.tokenSource(), file.toString());
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read kubeconfig " + file, e);
+      throw new UncheckedIOException("Cannot read kubeconfig " + file + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      if (e instanceof NoClusterConfigurationException) {
+        throw e;
+      }
+      // A YAML parser's message quotes the file, which may hold credentials.
+      throw new UncheckedIOException(
+          new IOException(
+              "kubeconfig " + file + " is not a valid kubeconfig (" + e.getClass().getSimpleName() + ")"));
     }
   }
 
-  private static KubernetesConnection inCluster(String host, String port, Path token, Path ca) {
+  private static KubernetesConnection inCluster(String host, String port, Path dir) {
     try {
       log.info("Kubernetes configuration from the in-cluster service account ({}:{})", host, port);
-      // ClientBuilder.cluster() reads the same variables and paths; the token file is re-read on
-      // a 401, as the kubelet rotates it.
-      return new KubernetesConnection(
-          ClientBuilder.cluster().build(), new TokenFileSource(token), "in-cluster");
+      // The token file is re-read every minute and on a 401, as the kubelet rotates it.
+      DefaultConfig found = DefaultConfig.inCluster(host, port, dir);
+      return new KubernetesConnection(found.apiClient(), found.tokenSource(), "in-cluster");
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the service account at " + token + ", " + ca, e);
+      throw new UncheckedIOException("Cannot read the service account at " + dir, e);
     }
   }
 

@@ -16,4 +16,12 @@ public interface TokenSource {
 
   /** Fetches a new token after the server rejected the current one: re-read, re-run, re-login. */
   String refresh() throws IOException;
+
+  /**
+   * The API server ({@code https://host:port}) these credentials belong to: they are sent to no
+   * other, the request fails instead. Null (the default): not pinned.
+   */
+  default String server() {
+    return null;
+  }
 }

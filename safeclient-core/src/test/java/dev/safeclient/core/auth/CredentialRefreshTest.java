@@ -151,7 +151,8 @@ class CredentialRefreshTest {
             "  user: {token: fresh}",
             ""));
 
-    DefaultConfig found = DefaultConfig.load(Map.of("KUBECONFIG", kubeconfig.toString()), dir, dir);
+    DefaultConfig found =
+        DefaultConfig.load(Map.of("KUBECONFIG", kubeconfig.toString()), dir, dir, clock);
     SafeClient client =
         SafeClient.builder(found.apiClient()).tokenSource(found.tokenSource()).build();
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
@@ -164,14 +165,14 @@ class CredentialRefreshTest {
 
   @Test
   void noConfigurationIsAnErrorNeverLocalhost8080() {
-    assertThatThrownBy(() -> DefaultConfig.load(Map.of(), dir, dir.resolve("no-sa")))
+    assertThatThrownBy(() -> DefaultConfig.load(Map.of(), dir, dir.resolve("no-sa"), clock))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("no Kubernetes configuration")
         .hasMessageContaining("never falls back");
     assertThatThrownBy(
             () ->
                 DefaultConfig.load(
-                    Map.of("KUBECONFIG", dir.resolve("missing").toString()), dir, dir))
+                    Map.of("KUBECONFIG", dir.resolve("missing").toString()), dir, dir, clock))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("names no readable file");
   }
