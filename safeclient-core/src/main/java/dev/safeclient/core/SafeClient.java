@@ -161,10 +161,10 @@ public final class SafeClient {
 
   /**
    * A client with the defaults, built from this process's own configuration: {@code $KUBECONFIG},
-   * else {@code ~/.kube/config}, else the in-cluster service account, whose token file is re-read
-   * as the kubelet rotates it. A 401 refreshes the credentials (re-reads the token, re-runs a
-   * kubeconfig exec plugin) and replays once. Never falls back to {@code http://localhost:8080}: no
-   * configuration is an {@link IOException}.
+   * else {@code ~/.kube/config}, else the in-cluster service account. Its credentials are pinned to
+   * the context's user and server as they were at build time ({@link DefaultConfig}): re-read every
+   * minute and on a 401 (which is replayed once), never another user's, never sent elsewhere. Never
+   * falls back to {@code http://localhost:8080}: no configuration is an {@link IOException}.
    */
   public static SafeClient fromDefaultConfig() throws IOException {
     return builderFromDefaultConfig().build();

@@ -140,7 +140,11 @@ final class KubeconfigLoadingRules {
       // A YAML parser's message quotes the file, which may hold credentials.
       throw new UncheckedIOException(
           new IOException(
-              "kubeconfig " + file + " is not a valid kubeconfig (" + e.getClass().getSimpleName() + ")"));
+              "kubeconfig "
+                  + file
+                  + " is not a valid kubeconfig ("
+                  + e.getClass().getSimpleName()
+                  + ")"));
     }
   }
 

@@ -187,9 +187,18 @@ class SafeClientAutoConfigurationTest {
     runner
         .withPropertyValues("safeclient.context=other")
         .run(
-            ctx ->
-                assertThat(ctx.getBean(SafeClient.class).base().getBasePath())
-                    .isEqualTo("https://other.invalid:6443"));
+            ctx -> {
+              SafeClient safe = ctx.getBean(SafeClient.class);
+              assertThat(safe.base().getBasePath()).isEqualTo("https://other.invalid:6443");
+              // A chosen context keeps 401 refresh, pinned to its user and server.
+              assertThat(safe.config().tokenSource())
+                  .isInstanceOfSatisfying(
+                      KubeConfigTokenSource.class,
+                      s -> {
+                        assertThat(s.user()).isEqualTo("u");
+                        assertThat(s.server()).isEqualTo("https://other.invalid:6443");
+                      });
+            });
     runner
         .withPropertyValues("safeclient.context=missing")
         .run(
