@@ -260,6 +260,45 @@ class PinnedCredentialsTest {
     assertThat(sent.subList(2, sent.size())).hasSize(20).containsOnly("Bearer exec-2");
   }
 
+  /** A TLS server requiring client certificates of {@code clientCa}, and a kubeconfig for it. */
+  Path clientCertificateKubeconfig(
+      MockWebServer tls, HeldCertificate root, HeldCertificate clientCa) throws Exception {
+    tls.useHttps(
+        new HandshakeCertificates.Builder()
+            .heldCertificate(serverCertificate(root))
+            .addTrustedCertificate(clientCa.certificate())
+            .build()
+            .sslSocketFactory());
+    tls.requireClientAuth();
+    tls.start();
+    Files.writeString(
+        dir.resolve("config"),
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "current-context: c",
+            "clusters:",
+            "- name: c",
+            "  cluster:",
+            "    server: " + url(tls),
+            "    certificate-authority-data: "
+                + Base64.getEncoder()
+                    .encodeToString(root.certificatePem().getBytes(StandardCharsets.UTF_8)),
+            "contexts:",
+            "- {name: c, context: {cluster: c, user: u}}",
+            "users:",
+            "- name: u",
+            "  user: {client-certificate: client.crt, client-key: client.key}",
+            ""));
+    return dir.resolve("config");
+  }
+
+  void presentNext(HeldCertificate cert) throws Exception {
+    Files.writeString(dir.resolve("client.crt"), cert.certificatePem());
+    Files.writeString(dir.resolve("client.key"), cert.privateKeyPkcs8Pem());
+  }
+
   @Test
   void aRotatedClientCertificateIsPresentedOnANewConnection() throws Exception {
     HeldCertificate root = new HeldCertificate.Builder().certificateAuthority(0).build();
@@ -269,46 +308,15 @@ class PinnedCredentialsTest {
     HeldCertificate two =
         new HeldCertificate.Builder().commonName("user-two").signedBy(clientCa).build();
     try (MockWebServer tls = new MockWebServer()) {
-      HeldCertificate serverCert = serverCertificate(root);
-      tls.useHttps(
-          new HandshakeCertificates.Builder()
-              .heldCertificate(serverCert)
-              .addTrustedCertificate(clientCa.certificate())
-              .build()
-              .sslSocketFactory());
-      tls.requireClientAuth();
       ScriptedServer script = new ScriptedServer(virtual);
       script.otherwise(r -> ok(POD));
       tls.setDispatcher(script);
-      tls.start();
-      Files.writeString(dir.resolve("client.crt"), one.certificatePem());
-      Files.writeString(dir.resolve("client.key"), one.privateKeyPkcs8Pem());
-      Files.writeString(
-          dir.resolve("config"),
-          String.join(
-              "\n",
-              "apiVersion: v1",
-              "kind: Config",
-              "current-context: c",
-              "clusters:",
-              "- name: c",
-              "  cluster:",
-              "    server: " + url(tls),
-              "    certificate-authority-data: "
-                  + Base64.getEncoder()
-                      .encodeToString(root.certificatePem().getBytes(StandardCharsets.UTF_8)),
-              "contexts:",
-              "- {name: c, context: {cluster: c, user: u}}",
-              "users:",
-              "- name: u",
-              "  user: {client-certificate: client.crt, client-key: client.key}",
-              ""));
-      SafeClient client = client(load(dir.resolve("config")));
+      presentNext(one);
+      SafeClient client = client(load(clientCertificateKubeconfig(tls, root, clientCa)));
 
       read(client);
       read(client);
-      Files.writeString(dir.resolve("client.crt"), two.certificatePem());
-      Files.writeString(dir.resolve("client.key"), two.privateKeyPkcs8Pem());
+      presentNext(two);
       virtual.advance(KubeConfigTokenSource.REREAD_PERIOD.plusSeconds(1));
       read(client);
 
@@ -320,6 +328,67 @@ class PinnedCredentialsTest {
       assertThat(seen.get(1).getConnectionIndex()).isEqualTo(seen.get(0).getConnectionIndex());
       assertThat(seen.get(2).getConnectionIndex()).isNotEqualTo(seen.get(0).getConnectionIndex());
       assertThat(seen).allSatisfy(r -> assertThat(r.getHeaders().get("Authorization")).isNull());
+    }
+  }
+
+  @Test
+  void aRotatedClientCertificateAlsoClosesAnHttp2ConnectionCarryingAWatch() throws Exception {
+    HeldCertificate root = new HeldCertificate.Builder().certificateAuthority(0).build();
+    HeldCertificate clientCa = new HeldCertificate.Builder().certificateAuthority(0).build();
+    HeldCertificate one =
+        new HeldCertificate.Builder().commonName("user-one").signedBy(clientCa).build();
+    HeldCertificate two =
+        new HeldCertificate.Builder().commonName("user-two").signedBy(clientCa).build();
+    CountDownLatch watching = new CountDownLatch(1);
+    List<RecordedRequest> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ExecutorService watcher = Executors.newSingleThreadExecutor();
+    try (MockWebServer tls = new MockWebServer()) {
+      tls.setDispatcher(
+          new mockwebserver3.Dispatcher() {
+            @Override
+            public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+              seen.add(r);
+              if (r.getUrl().queryParameter("watch") != null) {
+                watching.countDown();
+                // The watch stays open after its first event.
+                return new mockwebserver3.MockResponse.Builder()
+                    .addHeader("Content-Type", "application/json")
+                    .body("{\"type\":\"ADDED\",\"object\":" + POD + "}\n")
+                    .onResponseBody(mockwebserver3.SocketEffect.Stall.INSTANCE)
+                    .build();
+              }
+              return ok(POD);
+            }
+          });
+      presentNext(one);
+      SafeClient client = client(load(clientCertificateKubeconfig(tls, root, clientCa)));
+      read(client);
+      Future<?> watch =
+          watcher.submit(
+              () -> {
+                new CoreV1Api(client.libraryApiClient())
+                    .listNamespacedPod("default")
+                    .watch(true)
+                    .execute();
+                return null;
+              });
+      assertThat(watching.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(watch.isDone()).isFalse();
+
+      presentNext(two);
+      virtual.advance(KubeConfigTokenSource.REREAD_PERIOD.plusSeconds(1));
+      read(client);
+
+      // One HTTP/2 connection carried the first GET and the watch; the rotation closed it although
+      // it was in use, so the GET after it handshook anew instead of joining the watch's
+      // connection.
+      assertThat(seen.get(0).getVersion()).isEqualTo("HTTP/2");
+      assertThat(seen.get(1).getConnectionIndex()).isEqualTo(seen.get(0).getConnectionIndex());
+      assertThat(seen.get(2).getConnectionIndex()).isNotEqualTo(seen.get(0).getConnectionIndex());
+      assertThat(clientName(seen.get(2))).isEqualTo("CN=user-two");
+      assertThat(catchThrowable(() -> watch.get(60, TimeUnit.SECONDS))).isNotNull();
+    } finally {
+      watcher.shutdownNow();
     }
   }
 
