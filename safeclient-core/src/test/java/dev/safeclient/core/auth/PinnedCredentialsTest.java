@@ -193,13 +193,11 @@ class PinnedCredentialsTest {
     assertThat(serverA.seen()).allSatisfy(s -> assertThat(s.request().getUrl()).isNotNull());
   }
 
-  @Test
-  void anExecCredentialIsRenewedAheadOfItsExpiryByOneRunFor20ConcurrentCallers() throws Exception {
-    serve();
-    serverA.otherwise(r -> ok(POD));
-    Path runs = dir.resolve("runs");
-    Path expiry = dir.resolve("expiry");
-    Files.writeString(expiry, WallClock.EPOCH.plus(Duration.ofMinutes(10)).toString());
+  /**
+   * A kubeconfig user whose exec plugin appends a line to {@code runs} per run and prints token
+   * {@code exec-<run>} expiring at the time written in {@code expiry}.
+   */
+  String execPlugin(Path runs, Path expiry) throws Exception {
     Path plugin = dir.resolve("plugin.sh");
     Files.writeString(
         plugin,
@@ -213,17 +211,49 @@ class PinnedCredentialsTest {
                 + " \"$(cat \"$EXPIRY\")\"",
             ""));
     Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwx------"));
-    String exec =
-        String.join(
-            "\n",
-            "    exec:",
-            "      apiVersion: client.authentication.k8s.io/v1",
-            "      command: ./plugin.sh",
-            "      interactiveMode: Never",
-            "      env:",
-            "      - {name: RUNS, value: \"" + runs + "\"}",
-            "      - {name: EXPIRY, value: \"" + expiry + "\"}",
-            "");
+    return String.join(
+        "\n",
+        "    exec:",
+        "      apiVersion: client.authentication.k8s.io/v1",
+        "      command: ./plugin.sh",
+        "      interactiveMode: Never",
+        "      env:",
+        "      - {name: RUNS, value: \"" + runs + "\"}",
+        "      - {name: EXPIRY, value: \"" + expiry + "\"}",
+        "");
+  }
+
+  @Test
+  void a401RunsTheExecPluginAgainOnceAndReplaysWithItsToken() throws Exception {
+    serve();
+    serverA.otherwise(
+        r ->
+            "Bearer exec-2".equals(r.getHeaders().get("Authorization"))
+                ? ok(POD)
+                : status(401, "Unauthorized", "Unauthorized", null, null, false));
+    Path runs = dir.resolve("runs");
+    Path expiry = dir.resolve("expiry");
+    // Far from expiry: only the 401 says the credential is no longer good.
+    Files.writeString(expiry, WallClock.EPOCH.plus(Duration.ofHours(10)).toString());
+    SafeClient client =
+        client(load(kubeconfig("ctx-a", Map.of("user-a", execPlugin(runs, expiry)))));
+
+    read(client);
+    read(client);
+
+    assertThat(Files.readAllLines(runs)).hasSize(2);
+    assertThat(authorizations(serverA))
+        .containsExactly("Bearer exec-1", "Bearer exec-2", "Bearer exec-2");
+  }
+
+  @Test
+  void anExecCredentialIsRenewedAheadOfItsExpiryByOneRunFor20ConcurrentCallers() throws Exception {
+    serve();
+    serverA.otherwise(r -> ok(POD));
+    Path runs = dir.resolve("runs");
+    Path expiry = dir.resolve("expiry");
+    Files.writeString(expiry, WallClock.EPOCH.plus(Duration.ofMinutes(10)).toString());
+    String exec = execPlugin(runs, expiry);
     SafeClient client = client(load(kubeconfig("ctx-a", Map.of("user-a", exec))));
 
     read(client);
