@@ -73,7 +73,10 @@ public class SafeClientProperties implements InitializingBean {
    */
   private String kubeconfig;
 
-  /** The kubeconfig context to use; its current-context when unset. */
+  /**
+   * The kubeconfig context to use; its current-context when unset. Resolved once at startup: the
+   * credentials stay pinned to that context's user and server, and are still refreshed.
+   */
   private String context;
 
   /**

@@ -89,6 +89,9 @@ public final class DefaultConfig {
       throws IOException {
     KubeConfig config = KubeconfigFile.read(file);
     String name = context != null ? context : config.getCurrentContext();
+    if (name == null || name.isBlank()) {
+      throw new IOException("kubeconfig " + file + " sets no current-context");
+    }
     Map<String, Object> ctx = KubeconfigFile.entry(config.getContexts(), name, "context");
     if (ctx == null || !config.setContext(name)) {
       throw new IOException("kubeconfig " + file + " has no context named '" + name + "'");

@@ -39,7 +39,9 @@ public final class KubeConfigTokenSource implements TokenSource {
   /**
    * client-go's {@code NewCachedFileTokenSource} period (transport/token_source.go): half the time
    * between the kubelet rotating a projected token (at 80% of its hour) and the token expiring.
-   * Reading a few local files a minute costs nothing next to one API request.
+   * Client certificates are re-read with it; client-go polls them every 5 minutes ({@code
+   * CertCallbackRefreshDuration}), but reading a few local files a minute costs nothing next to one
+   * API request.
    */
   static final Duration REREAD_PERIOD = Duration.ofMinutes(1);
 
