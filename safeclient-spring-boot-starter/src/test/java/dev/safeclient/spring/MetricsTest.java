@@ -89,7 +89,13 @@ class MetricsTest {
               assertThat(registry.get("safeclient.warnings").tag("rule", "SC108").counter().count())
                   .isEqualTo(1.0);
               safe.config().metrics().breakerState("host/apps", "OPEN");
-              assertThat(registry.get("safeclient.breaker.state").gauge().value()).isEqualTo(1.0);
+              assertThat(
+                      registry
+                          .get("safeclient.breaker.state")
+                          .tag("breaker", "host/apps")
+                          .gauge()
+                          .value())
+                  .isEqualTo(1.0);
             });
   }
 

@@ -96,6 +96,19 @@ class StartupFailureReportTest {
   }
 
   @Test
+  void aValueTheClientBuilderRefuses(CapturedOutput output) {
+    start(
+        "safeclient.kubeconfig=" + TestKubeconfig.write(tmp, "https://main.invalid:6443"),
+        "safeclient.qps=0");
+    assertThat(report(output))
+        .contains(
+            "Invalid safeclient setting safeclient.qps: qps must be > 0: 0.0.",
+            "Action:",
+            "Change safeclient.qps, or remove it to keep the default.");
+    assertNoStackTrace(output);
+  }
+
+  @Test
   void noClusterConfiguration(CapturedOutput output) {
     start();
     assertThat(report(output))
