@@ -57,7 +57,7 @@ class ReadmeBuildSnippetsTest {
     assertThat(text(bom, "artifactId")).isEqualTo(text(bomPom, "artifactId"));
     assertThat(text(bom, "version"))
         .as("the BOM's version in the README")
-        .isEqualTo(text(bomPom, "version"))
+        .isEqualTo(bomVersion())
         .isEqualTo(text(rootPom, "version"));
     assertThat(text(bom, "type")).isEqualTo("pom");
     assertThat(text(bom, "scope")).isEqualTo("import");
@@ -185,9 +185,17 @@ class ReadmeBuildSnippetsTest {
     Map<String, String> managed = new LinkedHashMap<>();
     for (Element d : dependencies(child(bomPom, "dependencyManagement"))) {
       assertThat(text(d, "groupId")).isEqualTo(GROUP);
-      managed.put(text(d, "artifactId"), text(d, "version"));
+      String version = text(d, "version");
+      managed.put(
+          text(d, "artifactId"), "${project.version}".equals(version) ? bomVersion() : version);
     }
     return managed;
+  }
+
+  /** The BOM's own version, written or inherited from a parent. */
+  private static String bomVersion() {
+    String own = text(bomPom, "version");
+    return own != null ? own : text(child(bomPom, "parent"), "version");
   }
 
   /**
