@@ -10,6 +10,7 @@ import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.budget.StoredCounts;
 import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.json.TolerantJson;
+import dev.safeclient.core.metrics.KnownTags;
 import dev.safeclient.core.metrics.MetricsInterceptor;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
@@ -35,11 +36,13 @@ import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
 /**
@@ -147,7 +150,25 @@ public final class SafeClient {
     b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
     // metrics: innermost, one count per HTTP exchange.
     b.addInterceptor(new MetricsInterceptor(metrics));
+    metrics.clientBuilt(knownTags(base, config));
     return b.build();
+  }
+
+  private static KnownTags knownTags(ApiClient base, SafeClientConfig config) {
+    List<String> retryReasons = new ArrayList<>(RetryInterceptor.FIXED_REASONS);
+    retryReasons.add(CredentialRefreshInterceptor.RETRY_REASON);
+    List<String> budgets = new ArrayList<>(BudgetInterceptor.BUDGETS);
+    budgets.addAll(InFlightInterceptor.BUDGETS);
+    budgets.add(RetryAfterInterceptor.BUDGET);
+    List<String> breakers = new ArrayList<>();
+    if (config.breakerEnabled()) {
+      budgets.add(OverloadBreakerInterceptor.BUDGET);
+      HttpUrl url = HttpUrl.parse(base.getBasePath());
+      if (url != null) {
+        breakers.add(OverloadBreakerInterceptor.key(url, ""));
+      }
+    }
+    return new KnownTags(retryReasons, budgets, RuleCatalogue.IDS, breakers);
   }
 
   /** A client with the defaults: {@link SafetyMode#ENFORCE}, QPS 5, burst 10. */

@@ -8,7 +8,8 @@ import org.slf4j.event.Level;
 
 /**
  * The log of one reflector's failures: one line per backoff step, a stack trace only the first
- * time, a count instead of a repeated message, and one summary line on recovery. A thousand
+ * time, a count instead of a repeated message, and one summary line on recovery (a list that
+ * succeeds, or the first event or bookmark of a watch open longer than a second). A thousand
  * informers retrying every 30-60 s must not flood the logs the outage is read from.
  */
 final class FailureLog {

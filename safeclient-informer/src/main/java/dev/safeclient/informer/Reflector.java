@@ -207,6 +207,11 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     }
   }
 
+  /** Failures since the last recovery. */
+  int failuresInRow() {
+    return failures.failuresInRow();
+  }
+
   /** The resourceVersion the next watch resumes from. */
   String lastResourceVersion() {
     return lastRv;
@@ -485,14 +490,23 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       ws.arm();
       try (WatchEventReader<T> reader = format.open(response, type)) {
         WatchEvent<T> event;
+        boolean recoveryLogged = false;
         while ((event = reader.next()) != null) {
           events++;
           if (handle(event, initial)) {
             initial = null;
             ws.initialDone();
           }
+          long now = clock.nanoTime();
           // After handle(): a first bookmark arms the watchdog.
-          ws.progress(clock.nanoTime());
+          ws.progress(now);
+          // The outage is over at the first event or bookmark of a watch that has lasted longer
+          // than a short one, not when that watch ends 5-10 min later. Not sooner: a server that
+          // sends one event and closes at once would log a recovery between every two failures.
+          if (!recoveryLogged && initial == null && now - start >= SHORT_WATCH.toNanos()) {
+            recoveryLogged = true;
+            failures.recovered(phase);
+          }
         }
       }
     } catch (IOException e) {

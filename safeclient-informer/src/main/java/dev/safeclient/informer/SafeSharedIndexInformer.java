@@ -60,6 +60,10 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
     this.reflector = reflector;
   }
 
+  Reflector<T, ?> reflector() {
+    return reflector;
+  }
+
   ReflectorHealth health() {
     return health;
   }

@@ -1,5 +1,6 @@
 package dev.safeclient.spring;
 
+import dev.safeclient.core.metrics.KnownTags;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,6 +27,11 @@ final class BreakerStates implements SafeClientMetrics {
 
   SafeClientMetrics delegate() {
     return delegate;
+  }
+
+  @Override
+  public void clientBuilt(KnownTags known) {
+    delegate.clientBuilt(known);
   }
 
   @Override

@@ -139,6 +139,51 @@ final class BuiltInResources {
         .findFirst();
   }
 
+  /**
+   * The built-in resource a declared informer names, or an {@link
+   * InvalidSafeClientPropertyException} saying what the starter knows and what to set instead.
+   *
+   * @param where the informer's property path, such as {@code safeclient.informers[0]}
+   */
+  static Resource require(String where, String plural, String group, String version) {
+    return find(plural, group, version)
+        .orElseThrow(
+            () -> {
+              String guess = guess(plural);
+              return new InvalidSafeClientPropertyException(
+                  where + ".resource",
+                  "'"
+                      + plural
+                      + "'"
+                      + (group == null && version == null
+                          ? ""
+                          : " in "
+                              + (group == null ? "any group" : "group '" + group + "'")
+                              + (version == null ? "" : " version " + version))
+                      + " is not a built-in resource the starter knows. It knows: "
+                      + String.join(", ", plurals())
+                      + ".",
+                  (guess == null ? "" : "Did you mean '" + guess + "'? ")
+                      + "Name a built-in by its plural, or, for another resource (a CRD), set "
+                      + where
+                      + ".type, .list-type, .group and .version.");
+            });
+  }
+
+  /** The known plural a singular or miscased name most likely means, if any. */
+  private static String guess(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    List<String> plurals = plurals();
+    for (String candidate :
+        List.of(
+            n, n + "s", n + "es", n.endsWith("y") ? n.substring(0, n.length() - 1) + "ies" : n)) {
+      if (plurals.contains(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
   static List<String> plurals() {
     return TABLE.stream().map(Resource::plural).toList();
   }

@@ -126,38 +126,33 @@ public class DeclaredInformers implements SmartLifecycle {
       return result;
     }
     SafeInformerFactory factory = factoryProvider.getObject();
-    for (SafeClientProperties.DeclaredInformer d : properties.getInformers()) {
-      result.put(d.name(), new Declared(d.name(), d.isRequired(), register(factory, d)));
+    List<SafeClientProperties.DeclaredInformer> all = properties.getInformers();
+    for (int i = 0; i < all.size(); i++) {
+      SafeClientProperties.DeclaredInformer d = all.get(i);
+      result.put(
+          d.name(),
+          new Declared(
+              d.name(), d.isRequired(), register(factory, "safeclient.informers[" + i + "]", d)));
     }
     return result;
   }
 
+  /**
+   * @param where the informer's property path; the properties were validated when bound, so only a
+   *     class name that does not load fails here
+   */
   private SharedIndexInformer<? extends KubernetesObject> register(
-      SafeInformerFactory factory, SafeClientProperties.DeclaredInformer d) {
+      SafeInformerFactory factory, String where, SafeClientProperties.DeclaredInformer d) {
     String group = d.getGroup();
     String version = d.getVersion();
     Class<? extends KubernetesObject> type;
     Class<? extends KubernetesListObject> listType;
     if (d.getType() != null) {
-      if (group == null || version == null) {
-        throw new IllegalArgumentException(
-            "safeclient.informers '" + d.name() + "': with type, set group and version too");
-      }
-      type = load(d.getType(), KubernetesObject.class, d);
-      listType = load(d.getListType(), KubernetesListObject.class, d);
+      type = load(d.getType(), KubernetesObject.class, where + ".type");
+      listType = load(d.getListType(), KubernetesListObject.class, where + ".list-type");
     } else {
       BuiltInResources.Resource r =
-          BuiltInResources.find(d.getResource(), group, version)
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "safeclient.informers '"
-                              + d.name()
-                              + "': '"
-                              + d.getResource()
-                              + "' is not a built-in resource the starter knows ("
-                              + String.join(", ", BuiltInResources.plurals())
-                              + "); set type, list-type, group and version"));
+          BuiltInResources.require(where, d.getResource(), group, version);
       group = r.group();
       version = r.version();
       type = r.type();
@@ -167,7 +162,7 @@ public class DeclaredInformers implements SmartLifecycle {
         type, listType, group, version, d.getResource(), d.getResync().toMillis(), options(d));
   }
 
-  private InformerOptions options(SafeClientProperties.DeclaredInformer d) {
+  InformerOptions options(SafeClientProperties.DeclaredInformer d) {
     SafeClientProperties.Informer global = properties.getInformer();
     InformerOptions.Builder b =
         InformerOptions.builder()
@@ -186,24 +181,24 @@ public class DeclaredInformers implements SmartLifecycle {
     return b.build();
   }
 
-  private <C> Class<? extends C> load(
-      String className, Class<C> expected, SafeClientProperties.DeclaredInformer d) {
+  private <C> Class<? extends C> load(String className, Class<C> expected, String property) {
+    Class<?> c;
     try {
-      Class<?> c = Class.forName(className, false, classLoader);
-      if (!expected.isAssignableFrom(c)) {
-        throw new IllegalArgumentException(
-            "safeclient.informers '"
-                + d.name()
-                + "': "
-                + className
-                + " is not a "
-                + expected.getSimpleName());
-      }
-      return c.asSubclass(expected);
+      c = Class.forName(className, false, classLoader);
     } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException(
-          "safeclient.informers '" + d.name() + "': no class " + className, e);
+      throw new InvalidSafeClientPropertyException(
+          property,
+          "no class " + className + " on the class path.",
+          "Name the model class by its fully qualified name, such as"
+              + " io.kubernetes.client.openapi.models.V1Pod, and check its jar is a dependency.");
     }
+    if (!expected.isAssignableFrom(c)) {
+      throw new InvalidSafeClientPropertyException(
+          property,
+          className + " does not implement " + expected.getName() + ".",
+          "Name a model class that implements " + expected.getSimpleName() + ".");
+    }
+    return c.asSubclass(expected);
   }
 
   @Override

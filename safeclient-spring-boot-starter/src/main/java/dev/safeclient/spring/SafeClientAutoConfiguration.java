@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -134,69 +135,58 @@ public class SafeClientAutoConfiguration {
   }
 
   static void applyProperties(SafeClient.Builder b, SafeClientProperties p, Environment env) {
-    if (p.getMode() != null) {
-      b.mode(p.getMode());
-    }
+    set("safeclient.mode", p.getMode(), b::mode);
     p.getRules()
         .forEach(
-            (id, rule) -> {
-              if (rule.getMode() != null) {
-                b.ruleMode(id.toUpperCase(Locale.ROOT), rule.getMode());
-              }
-            });
+            (id, rule) ->
+                set(
+                    "safeclient.rules." + id + ".mode",
+                    rule.getMode(),
+                    mode -> b.ruleMode(id.toUpperCase(Locale.ROOT), mode)));
     String userAgent =
         p.getUserAgent() != null ? p.getUserAgent() : env.getProperty("spring.application.name");
     if (userAgent != null && !userAgent.isBlank()) {
       b.userAgent(userAgent);
     }
-    if (p.getQps() != null) {
-      b.qps(p.getQps());
-    }
-    if (p.getBurst() != null) {
-      b.burst(p.getBurst());
-    }
-    if (p.getListCostPerSecond() != null) {
-      b.listCostPerSecond(p.getListCostPerSecond());
-    }
-    if (p.getMaxInFlight() != null) {
-      b.maxInFlight(p.getMaxInFlight());
-    }
-    if (p.getMaxWatches() != null) {
-      b.maxWatches(p.getMaxWatches());
-    }
-    if (p.getListPageSize() != null) {
-      b.listPageSize(p.getListPageSize());
-    }
-    if (p.getAllowStaleListReads() != null) {
-      b.allowStaleListReads(p.getAllowStaleListReads());
-    }
-    if (p.getProtobuf().getEnabled() != null) {
-      b.protobuf(p.getProtobuf().getEnabled());
-    }
+    set("safeclient.qps", p.getQps(), b::qps);
+    set("safeclient.burst", p.getBurst(), b::burst);
+    set("safeclient.list-cost-per-second", p.getListCostPerSecond(), b::listCostPerSecond);
+    set("safeclient.max-in-flight", p.getMaxInFlight(), b::maxInFlight);
+    set("safeclient.max-watches", p.getMaxWatches(), b::maxWatches);
+    set("safeclient.list-page-size", p.getListPageSize(), b::listPageSize);
+    set("safeclient.allow-stale-list-reads", p.getAllowStaleListReads(), b::allowStaleListReads);
+    set("safeclient.protobuf.enabled", p.getProtobuf().getEnabled(), b::protobuf);
     if (p.getNodeName() != null && !p.getNodeName().isBlank()) {
       b.nodeName(p.getNodeName());
     }
-    if (p.getWarningInterval() != null) {
-      b.warningInterval(p.getWarningInterval());
-    }
-    if (p.getMaxBudgetWait() != null) {
-      b.maxBudgetWait(p.getMaxBudgetWait());
-    }
-    if (p.getCallTimeout() != null) {
-      b.callTimeout(p.getCallTimeout());
-    }
-    if (p.getPingInterval() != null) {
-      b.pingInterval(p.getPingInterval());
-    }
+    set("safeclient.warning-interval", p.getWarningInterval(), b::warningInterval);
+    set("safeclient.max-budget-wait", p.getMaxBudgetWait(), b::maxBudgetWait);
+    set("safeclient.call-timeout", p.getCallTimeout(), b::callTimeout);
+    set("safeclient.ping-interval", p.getPingInterval(), b::pingInterval);
     SafeClientProperties.Breaker breaker = p.getBreaker();
-    if (breaker.getEnabled() != null) {
-      b.breakerEnabled(breaker.getEnabled());
+    set("safeclient.breaker.enabled", breaker.getEnabled(), b::breakerEnabled);
+    set("safeclient.breaker.open-duration", breaker.getOpenDuration(), b::breakerOpenDuration);
+    set(
+        "safeclient.breaker.failure-rate-threshold",
+        breaker.getFailureRateThreshold(),
+        b::breakerFailureRateThreshold);
+  }
+
+  /**
+   * Hands a set property to the builder; a value the builder refuses becomes an {@link
+   * InvalidSafeClientPropertyException} that names the property, not a stack trace.
+   */
+  private static <T> void set(String property, T value, Consumer<T> setter) {
+    if (value == null) {
+      return;
     }
-    if (breaker.getOpenDuration() != null) {
-      b.breakerOpenDuration(breaker.getOpenDuration());
-    }
-    if (breaker.getFailureRateThreshold() != null) {
-      b.breakerFailureRateThreshold(breaker.getFailureRateThreshold());
+    try {
+      setter.accept(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSafeClientPropertyException(
+          property,
+          e.getMessage() + ".",
+          "Change " + property + ", or remove it to keep the default.");
     }
   }
 

@@ -2,6 +2,7 @@ package dev.safeclient.spring;
 
 import dev.safeclient.core.SafetyMode;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,9 +13,11 @@ import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Everything under {@code safeclient.}. An unset value keeps core's default, which is documented
- * (with its reason) on {@link dev.safeclient.core.SafeClient.Builder}; this class does not repeat
- * those defaults so that there is one place they are written.
+ * Everything under {@code safeclient.}. An unset value keeps core's default, which is written (with
+ * its reason) on {@link dev.safeclient.core.SafeClient.Builder} and {@link
+ * dev.safeclient.informer.InformerOptions}. The configuration metadata states those defaults for
+ * IDEs ({@code additional-spring-configuration-metadata.json}); a test checks each one against a
+ * client built from empty properties.
  */
 @ConfigurationProperties(prefix = "safeclient")
 public class SafeClientProperties implements InitializingBean {
@@ -31,40 +34,40 @@ public class SafeClientProperties implements InitializingBean {
   /** The User-Agent sent with every request. Defaults to {@code spring.application.name}. */
   private String userAgent;
 
-  /** Requests per second the client-side token bucket allows (core default 5). */
+  /** Requests per second the client-side token bucket allows. */
   private Double qps;
 
-  /** Token bucket burst (core default 10). */
+  /** Token bucket burst. */
   private Integer burst;
 
-  /** APF seats per second that LISTs may cost, the list-cost budget (core default 5). */
+  /** APF seats per second that LISTs may cost, the list-cost budget. */
   private Double listCostPerSecond;
 
-  /** Non-watch requests in flight at once (core default 10). */
+  /** Non-watch requests in flight at once. */
   private Integer maxInFlight;
 
-  /** Watches open at once (core default 100). */
+  /** Watches open at once. */
   private Integer maxWatches;
 
-  /** Objects per page when paging a LIST (core default 500). */
+  /** Objects per page when paging a LIST. */
   private Integer listPageSize;
 
-  /** Lets SC101 rewrite to resourceVersion=0 (possibly stale data). Off by default. */
+  /** Lets SC101 rewrite to resourceVersion=0 (possibly stale data). */
   private Boolean allowStaleListReads;
 
-  /** The node this process runs on, for SC106 (core default: the NODE_NAME variable). */
+  /** The node this process runs on, for SC106. Defaults to the NODE_NAME variable. */
   private String nodeName;
 
-  /** At most one log line per rule and call site per interval (core default 1 min). */
+  /** At most one log line per rule and call site per interval. */
   private Duration warningInterval;
 
-  /** The longest a request waits for a budget before failing (core default 30 s). */
+  /** The longest a request waits for a budget before failing. */
   private Duration maxBudgetWait;
 
-  /** Timeout of a non-watch call (core default 60 s). */
+  /** Timeout of each exchange of a non-watch call. */
   private Duration callTimeout;
 
-  /** HTTP/2 ping interval that detects half-open connections (core default 30 s). */
+  /** HTTP/2 ping interval that detects half-open connections. */
   private Duration pingInterval;
 
   /**
@@ -101,11 +104,16 @@ public class SafeClientProperties implements InitializingBean {
     rules.forEach(
         (id, rule) -> {
           if (!id.matches("(?i)SC\\d{3}")) {
-            throw new IllegalArgumentException(
-                "safeclient.rules." + id + ": a rule id looks like SC101");
+            throw new InvalidSafeClientPropertyException(
+                "safeclient.rules." + id,
+                "'" + id + "' is not a rule id.",
+                "Use a rule id from the catalogue, such as safeclient.rules.SC106.mode=OBSERVE.");
           }
           if (rule.getMode() == null) {
-            throw new IllegalArgumentException("safeclient.rules." + id + ".mode is required");
+            throw new InvalidSafeClientPropertyException(
+                "safeclient.rules." + id + ".mode",
+                "no mode is set for this rule override.",
+                "Set safeclient.rules." + id + ".mode to OBSERVE, ENFORCE or STRICT.");
           }
         });
     Set<String> names = new HashSet<>();
@@ -113,33 +121,66 @@ public class SafeClientProperties implements InitializingBean {
       DeclaredInformer d = informers.get(i);
       String where = "safeclient.informers[" + i + "]";
       if (d.getResource() == null || d.getResource().isBlank()) {
-        throw new IllegalArgumentException(where + ".resource is required (e.g. pods)");
+        throw new InvalidSafeClientPropertyException(
+            where + ".resource",
+            "every declared informer needs a resource.",
+            "Set " + where + ".resource to a resource's plural name, such as pods.");
       }
       if (!names.add(d.name())) {
-        throw new IllegalArgumentException(
-            where + ": two informers are named '" + d.name() + "'; give one a name");
+        throw new InvalidSafeClientPropertyException(
+            where + ".name",
+            "two informers are named '" + d.name() + "'.",
+            "Give one of them another name (" + where + ".name).");
       }
       if ((d.getType() == null) != (d.getListType() == null)) {
-        throw new IllegalArgumentException(where + ": set both type and list-type, or neither");
+        throw new InvalidSafeClientPropertyException(
+            where + (d.getType() == null ? ".type" : ".list-type"),
+            "type and list-type go together.",
+            "Set both " + where + ".type and " + where + ".list-type, or neither.");
+      }
+      if (d.getType() == null) {
+        BuiltInResources.require(where, d.getResource(), d.getGroup(), d.getVersion());
+      } else if (d.getGroup() == null || d.getVersion() == null) {
+        throw new InvalidSafeClientPropertyException(
+            where + (d.getGroup() == null ? ".group" : ".version"),
+            "an informer with a type of its own needs its group and version.",
+            "Set " + where + ".group (\"\" for the core group) and " + where + ".version.");
       }
     }
     Duration threshold = health.getReadiness().getStalenessThreshold();
     if (threshold != null
         && threshold.compareTo(MIN_READINESS_STALENESS_THRESHOLD) < 0
         && !health.getReadiness().isAllowShortStalenessThresholdForTests()) {
-      throw new IllegalArgumentException(
-          "safeclient.health.readiness.staleness-threshold must be at least "
-              + MIN_READINESS_STALENESS_THRESHOLD
-              + " (was "
-              + threshold
-              + "): a shorter one takes every replica out of its Service on a short API-server"
-              + " blip");
+      throw new InvalidSafeClientPropertyException(
+          "safeclient.health.readiness.staleness-threshold",
+          "it is "
+              + asWritten(threshold)
+              + ", below the minimum of "
+              + asWritten(MIN_READINESS_STALENESS_THRESHOLD)
+              + ". An idle watch gets a bookmark about once a minute; a shorter threshold takes"
+              + " every replica out of its Service at once on a short API-server blip.",
+          "Set safeclient.health.readiness.staleness-threshold to at least "
+              + asWritten(MIN_READINESS_STALENESS_THRESHOLD)
+              + ", or remove it: staleness then stays a health detail and the"
+              + " safeclient.informer.staleness.seconds gauge, and never takes the pod out.");
     }
+  }
+
+  /** A duration as it would be written in application.yaml: 1m, 90s, 1500ms. */
+  private static String asWritten(Duration d) {
+    for (ChronoUnit unit :
+        new ChronoUnit[] {ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS}) {
+      if (d.toNanos() % unit.getDuration().toNanos() == 0) {
+        return d.dividedBy(unit.getDuration())
+            + (unit == ChronoUnit.HOURS ? "h" : unit == ChronoUnit.MINUTES ? "m" : "s");
+      }
+    }
+    return d.toMillis() + "ms";
   }
 
   /** Protobuf for built-in types (SC103). */
   public static class Protobuf {
-    /** Ask for Protobuf with JSON as the fallback (core default true). */
+    /** Ask for Protobuf with JSON as the fallback. */
     private Boolean enabled;
 
     public Boolean getEnabled() {
@@ -153,13 +194,13 @@ public class SafeClientProperties implements InitializingBean {
 
   /** The overload breaker, per host and resource group. */
   public static class Breaker {
-    /** Core default true. */
+    /** Whether the breaker is on. */
     private Boolean enabled;
 
-    /** How long the breaker stays open before a half-open probe (core default 30 s). */
+    /** How long the breaker stays open before a half-open probe; jittered ×[1, 1.5) per client. */
     private Duration openDuration;
 
-    /** Percent of overload signals among recent calls that opens it (core default 50). */
+    /** Percent of overload signals among the last 20 calls (at least 10) that opens it. */
     private Float failureRateThreshold;
 
     public Boolean getEnabled() {
@@ -195,10 +236,10 @@ public class SafeClientProperties implements InitializingBean {
      */
     private Duration startJitter;
 
-    /** Drop metadata.managedFields before caching (default true). */
+    /** Drop metadata.managedFields before caching. */
     private Boolean stripManagedFields;
 
-    /** Streaming list (sendInitialEvents) instead of LIST then WATCH (default false). */
+    /** Streaming list (sendInitialEvents) instead of LIST then WATCH. */
     private Boolean watchList;
 
     /**

@@ -197,7 +197,10 @@ class ActuatorTest {
                 assertThat(ctx)
                     .getFailure()
                     .rootCause()
-                    .hasMessageContaining("must be at least PT3M (was PT2M)"));
+                    .isInstanceOf(InvalidSafeClientPropertyException.class)
+                    .hasMessageContaining(
+                        "safeclient.health.readiness.staleness-threshold: it is 2m, below the"
+                            + " minimum of 3m"));
     runner
         .withPropertyValues(
             "safeclient.health.readiness.staleness-threshold=2m",

@@ -131,8 +131,12 @@ class DeclaredInformersTest {
                 assertThat(ctx)
                     .getFailure()
                     .rootCause()
-                    .hasMessageContaining("'widgets' is not a built-in resource")
-                    .hasMessageContaining("set type, list-type, group and version"));
+                    .isInstanceOf(InvalidSafeClientPropertyException.class)
+                    .hasMessageContaining(
+                        "safeclient.informers[0].resource: 'widgets' is not a built-in resource")
+                    .extracting(e -> ((InvalidSafeClientPropertyException) e).action())
+                    .asString()
+                    .contains("set safeclient.informers[0].type, .list-type, .group and .version"));
     runner
         .withPropertyValues(
             "safeclient.informers[0].resource=widgets",
@@ -145,7 +149,9 @@ class DeclaredInformersTest {
                 assertThat(ctx)
                     .getFailure()
                     .rootCause()
-                    .hasMessageContaining("java.lang.String is not a KubernetesObject"));
+                    .hasMessageContaining(
+                        "safeclient.informers[0].type: java.lang.String does not implement"
+                            + " io.kubernetes.client.common.KubernetesObject"));
     runner
         .withPropertyValues(
             "safeclient.informers[0].resource=pods", "safeclient.informers[1].resource=pods")

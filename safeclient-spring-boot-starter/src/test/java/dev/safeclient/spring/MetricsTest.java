@@ -89,7 +89,48 @@ class MetricsTest {
               assertThat(registry.get("safeclient.warnings").tag("rule", "SC108").counter().count())
                   .isEqualTo(1.0);
               safe.config().metrics().breakerState("host/apps", "OPEN");
-              assertThat(registry.get("safeclient.breaker.state").gauge().value()).isEqualTo(1.0);
+              assertThat(
+                      registry
+                          .get("safeclient.breaker.state")
+                          .tag("breaker", "host/apps")
+                          .gauge()
+                          .value())
+                  .isEqualTo(1.0);
+            });
+  }
+
+  /** Dashboards and alerts can rely on these series from startup, before anything happened. */
+  @Test
+  void retryThrottleWarningAndBreakerMetersExistAtZeroFromStartup() {
+    runner
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            ctx -> {
+              ctx.getBean(SafeClient.class);
+              MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+              assertThat(registry.get("safeclient.retries").counters())
+                  .isNotEmpty()
+                  .allSatisfy(c -> assertThat(c.count()).isZero());
+              assertThat(registry.get("safeclient.retries").tag("reason", "429").counter())
+                  .isNotNull();
+              assertThat(registry.get("safeclient.throttle.wait").timers())
+                  .isNotEmpty()
+                  .allSatisfy(t -> assertThat(t.count()).isZero());
+              assertThat(registry.get("safeclient.throttle.wait").tag("budget", "qps").timer())
+                  .isNotNull();
+              assertThat(registry.get("safeclient.warnings").counters())
+                  .allSatisfy(c -> assertThat(c.count()).isZero());
+              assertThat(registry.get("safeclient.warnings").tag("rule", "SC101").counter())
+                  .isNotNull();
+              String hostPort = server.getHostName() + ":" + server.getPort();
+              assertThat(
+                      registry
+                          .get("safeclient.breaker.state")
+                          .tag("breaker", hostPort + "/")
+                          .gauge()
+                          .value())
+                  .isZero();
+              assertThat(server.getRequestCount()).isZero();
             });
   }
 

@@ -179,7 +179,10 @@ class SafeClientAutoConfigurationTest {
                 assertThat(ctx)
                     .getFailure()
                     .rootCause()
-                    .hasMessageContaining("safeclient.informers[0].resource is required"));
+                    .isInstanceOf(InvalidSafeClientPropertyException.class)
+                    .hasMessageContaining(
+                        "safeclient.informers[0].resource: every declared informer needs a"
+                            + " resource"));
   }
 
   @Test

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class CredentialRefreshInterceptor implements Interceptor {
   private static final Logger log = LoggerFactory.getLogger(CredentialRefreshInterceptor.class);
 
+  /** The retry reason of a request replayed with refreshed credentials. */
+  public static final String RETRY_REASON = "401-refresh";
+
   private final TokenSource source;
   private final HttpUrl pinnedServer;
   private final SafeClientMetrics metrics;
@@ -95,7 +98,7 @@ public final class CredentialRefreshInterceptor implements Interceptor {
       return response;
     }
     response.close();
-    metrics.retry("401-refresh");
+    metrics.retry(RETRY_REASON);
     log.info("401 Unauthorized: credentials refreshed, replaying the request once");
     return chain.proceed(withToken(request, fresh));
   }

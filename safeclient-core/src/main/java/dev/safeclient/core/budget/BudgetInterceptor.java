@@ -8,6 +8,7 @@ import dev.safeclient.core.request.Verb;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class BudgetInterceptor implements Interceptor {
   private static final Logger log = LoggerFactory.getLogger(BudgetInterceptor.class);
+
+  private static final String REQUESTS_BUDGET = "qps";
+  private static final String LEASES_BUDGET = "lease-qps";
+  private static final String LIST_COST_BUDGET = "list-cost";
+
+  /** Every budget name this link's waits are counted under. */
+  public static final List<String> BUDGETS =
+      List.of(REQUESTS_BUDGET, LEASES_BUDGET, LIST_COST_BUDGET);
 
   /** Waits longer than this are reported and logged: shorter ones are ordinary pacing. */
   static final long REPORTED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -64,11 +73,11 @@ public final class BudgetInterceptor implements Interceptor {
       StoredCounts storedCounts,
       SafeClientMetrics metrics,
       PacingClock clock) {
-    this.requests = new TokenBucket("qps", qps, burst, clock);
-    this.leases = new TokenBucket("lease-qps", LEASE_QPS, LEASE_BURST, clock);
+    this.requests = new TokenBucket(REQUESTS_BUDGET, qps, burst, clock);
+    this.leases = new TokenBucket(LEASES_BUDGET, LEASE_QPS, LEASE_BURST, clock);
     this.listSeats =
         new TokenBucket(
-            "list-cost",
+            LIST_COST_BUDGET,
             listCostPerSecond,
             Math.max(LIST_COST_BURST_SEATS, listCostPerSecond),
             clock);

@@ -8,6 +8,7 @@ import dev.safeclient.core.request.Verb;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,6 +21,12 @@ import okhttp3.Response;
  * port-forward, proxy, followed logs) take no slot: they live as long as the user wants.
  */
 public final class InFlightInterceptor implements Interceptor {
+  private static final String REQUESTS_BUDGET = "in-flight";
+  private static final String WATCHES_BUDGET = "watches";
+
+  /** Every budget name this link's waits are counted under. */
+  public static final List<String> BUDGETS = List.of(REQUESTS_BUDGET, WATCHES_BUDGET);
+
   private final Semaphore requests;
   private final Semaphore watches;
   private final Duration maxWait;
@@ -41,7 +48,7 @@ public final class InFlightInterceptor implements Interceptor {
     }
     boolean watch = k.verb() == Verb.WATCH;
     Semaphore slots = watch ? watches : requests;
-    String budget = watch ? "watches" : "in-flight";
+    String budget = watch ? WATCHES_BUDGET : REQUESTS_BUDGET;
     long start = System.nanoTime();
     try {
       if (!slots.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS)) {

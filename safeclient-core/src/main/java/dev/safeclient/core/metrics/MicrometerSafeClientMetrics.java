@@ -27,6 +27,9 @@ import java.util.function.DoubleSupplier;
  *   <tr><td>safeclient.informer.&lt;name&gt;</td><td>gauge</td><td>informer</td></tr>
  *   <tr><td>safeclient.informer.relists</td><td>counter</td><td>informer, reason</td></tr>
  * </table>
+ *
+ * <p>The retry, throttle, warning and breaker meters exist at zero from the client's build, for
+ * every tag value it knows then ({@link KnownTags}).
  */
 public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
   private final MeterRegistry registry;
@@ -34,6 +37,14 @@ public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
 
   public MicrometerSafeClientMetrics(MeterRegistry registry) {
     this.registry = registry;
+  }
+
+  @Override
+  public void clientBuilt(KnownTags known) {
+    known.retryReasons().forEach(this::retries);
+    known.budgets().forEach(this::throttleWaits);
+    known.ruleIds().forEach(this::warnings);
+    known.breakers().forEach(this::breakerGauge);
   }
 
   @Override
@@ -48,15 +59,20 @@ public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
 
   @Override
   public void retry(String reason) {
-    Counter.builder("safeclient.retries").tag("reason", reason).register(registry).increment();
+    retries(reason).increment();
+  }
+
+  private Counter retries(String reason) {
+    return Counter.builder("safeclient.retries").tag("reason", reason).register(registry);
   }
 
   @Override
   public void throttleWait(String budget, long nanos) {
-    Timer.builder("safeclient.throttle.wait")
-        .tag("budget", budget)
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    throttleWaits(budget).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer throttleWaits(String budget) {
+    return Timer.builder("safeclient.throttle.wait").tag("budget", budget).register(registry);
   }
 
   @Override
@@ -70,27 +86,35 @@ public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
 
   @Override
   public void warning(String ruleId) {
-    Counter.builder("safeclient.warnings").tag("rule", ruleId).register(registry).increment();
+    warnings(ruleId).increment();
+  }
+
+  private Counter warnings(String ruleId) {
+    return Counter.builder("safeclient.warnings").tag("rule", ruleId).register(registry);
   }
 
   @Override
   public void breakerState(String key, String state) {
-    AtomicInteger value =
-        breakerStates.computeIfAbsent(
-            key,
-            k -> {
-              AtomicInteger v = new AtomicInteger();
-              Gauge.builder("safeclient.breaker.state", v, AtomicInteger::get)
-                  .tag("breaker", k)
-                  .register(registry);
-              return v;
+    breakerGauge(key)
+        .set(
+            switch (state) {
+              case "CLOSED" -> 0;
+              case "OPEN" -> 1;
+              case "HALF_OPEN" -> 2;
+              default -> 3;
             });
-    value.set(
-        switch (state) {
-          case "CLOSED" -> 0;
-          case "OPEN" -> 1;
-          case "HALF_OPEN" -> 2;
-          default -> 3;
+  }
+
+  /** The gauge of one breaker, created at 0 (closed): a breaker not yet used is closed. */
+  private AtomicInteger breakerGauge(String key) {
+    return breakerStates.computeIfAbsent(
+        key,
+        k -> {
+          AtomicInteger v = new AtomicInteger();
+          Gauge.builder("safeclient.breaker.state", v, AtomicInteger::get)
+              .tag("breaker", k)
+              .register(registry);
+          return v;
         });
   }
 

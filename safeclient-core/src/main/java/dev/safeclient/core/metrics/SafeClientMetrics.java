@@ -10,6 +10,12 @@ import java.util.function.DoubleSupplier;
 public interface SafeClientMetrics {
   SafeClientMetrics NOOP = new SafeClientMetrics() {};
 
+  /**
+   * A client was built: {@code known} holds the tag values it can report before any request, so
+   * that an implementation may create those meters at zero.
+   */
+  default void clientBuilt(KnownTags known) {}
+
   /** A request finished with an HTTP status ({@code code}), or 0 on an I/O failure. */
   default void requestCompleted(String verb, String resource, int code, long nanos) {}
 

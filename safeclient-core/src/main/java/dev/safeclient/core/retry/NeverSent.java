@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 import okhttp3.internal.http2.ConnectionShutdownException;
 import okhttp3.internal.http2.ErrorCode;
@@ -17,6 +18,10 @@ import okhttp3.internal.http2.StreamResetException;
  * connection already shut down.
  */
 public final class NeverSent {
+  /** Every reason {@link #reason} returns. */
+  static final List<String> REASONS =
+      List.of("connect", "connect-timeout", "refused-stream", "goaway");
+
   private NeverSent() {}
 
   /** The retry reason, or null when the request may have reached the server. */

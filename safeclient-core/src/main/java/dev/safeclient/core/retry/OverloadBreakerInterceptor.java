@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Response;
 import org.slf4j.Logger;
@@ -34,6 +35,9 @@ public final class OverloadBreakerInterceptor implements Interceptor {
 
   /** The last 20 calls decide; at least 10 before any verdict, so one bad second is not enough. */
   static final int WINDOW_CALLS = 20;
+
+  /** The budget name of a wait for an open breaker. */
+  public static final String BUDGET = "breaker";
 
   static final int MIN_CALLS = 10;
 
@@ -136,8 +140,12 @@ public final class OverloadBreakerInterceptor implements Interceptor {
 
   private Breaker breakerFor(KubeRequest k) {
     String group = k.group() == null ? "-" : k.group();
-    String key = k.url().host() + ":" + k.url().port() + "/" + group;
-    return breakers.computeIfAbsent(key, this::newBreaker);
+    return breakers.computeIfAbsent(key(k.url(), group), this::newBreaker);
+  }
+
+  /** The breaker of one host and API group ({@code ""} is the core group). */
+  public static String key(HttpUrl url, String group) {
+    return url.host() + ":" + url.port() + "/" + group;
   }
 
   private Breaker newBreaker(String key) {
@@ -182,7 +190,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
               ? Math.max(b.openUntil.get() - now, TimeUnit.MILLISECONDS.toNanos(1))
               : HALF_OPEN_POLL_NANOS;
       long sleep = Math.min(wait, left);
-      metrics.throttleWait("breaker", sleep);
+      metrics.throttleWait(BUDGET, sleep);
       try {
         clock.sleep(sleep);
       } catch (InterruptedException e) {

@@ -32,6 +32,9 @@ public final class RetryAfterInterceptor implements Interceptor {
   /** APF caps its Retry-After at 32 s; a longer value is a misbehaving proxy, not APF. */
   static final long MAX_WINDOW_SECONDS = 60;
 
+  /** The budget name of a wait for a remembered Retry-After window. */
+  public static final String BUDGET = "retry-after";
+
   private static final String WHOLE_HOST = "*";
 
   private final PacingClock clock;
@@ -83,7 +86,7 @@ public final class RetryAfterInterceptor implements Interceptor {
     if (wait <= 0) {
       return;
     }
-    metrics.throttleWait("retry-after", wait);
+    metrics.throttleWait(BUDGET, wait);
     log.debug(
         "waiting {} ms: the server asked this flow to retry after a while ({})",
         TimeUnit.NANOSECONDS.toMillis(wait),

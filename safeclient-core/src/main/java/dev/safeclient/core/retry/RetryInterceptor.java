@@ -11,8 +11,10 @@ import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -40,9 +42,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class RetryInterceptor implements okhttp3.Interceptor {
   private static final Logger log = LoggerFactory.getLogger(RetryInterceptor.class);
+  private static final String NEVER_SENT = "never-sent/";
 
   /** client-go's rest client: at most 10 attempts. */
   static final int MAX_ATTEMPTS = 10;
+
+  /**
+   * The retry reasons known before any answer; a 5xx with Retry-After is counted under its status
+   * code as well.
+   */
+  public static final List<String> FIXED_REASONS =
+      Stream.concat(
+              Stream.of("429", "initializing"), NeverSent.REASONS.stream().map(r -> NEVER_SENT + r))
+          .toList();
 
   private static final MediaType APPLY_PATCH = MediaType.get("application/apply-patch+yaml");
 
@@ -71,7 +83,7 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
         if (reason == null || !replayable || attempt >= MAX_ATTEMPTS) {
           throw e;
         }
-        pause(Backoff.delayNanos(attempt - 1), "never-sent/" + reason, k, attempt);
+        pause(Backoff.delayNanos(attempt - 1), NEVER_SENT + reason, k, attempt);
         continue;
       }
       if (response.code() < 429 || response.header("Retry-After") == null) {

@@ -81,4 +81,52 @@ class MicrometerSafeClientMetricsTest {
     assertThat(registry.get("safeclient.breaker.state").tag("breaker", "h:1/apps").gauge().value())
         .isEqualTo(1);
   }
+
+  /** Dashboards and alerts need the series before the first retry, wait, warning or trip. */
+  @Test
+  void retryThrottleWarningAndBreakerMetersExistAtZeroOnceTheClientIsBuilt() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ApiClient base = new ApiClient();
+    base.setBasePath("https://10.0.0.1:6443");
+    SafeClient.builder(base)
+        .userAgent("metrics-test/1.0")
+        .metrics(new MicrometerSafeClientMetrics(registry))
+        .build();
+
+    assertThat(
+            registry.get("safeclient.retries").counters().stream()
+                .map(c -> c.getId().getTag("reason")))
+        .contains(
+            "429",
+            "initializing",
+            "never-sent/connect",
+            "never-sent/connect-timeout",
+            "never-sent/refused-stream",
+            "never-sent/goaway",
+            "401-refresh");
+    assertThat(registry.get("safeclient.retries").counters())
+        .allSatisfy(c -> assertThat(c.count()).isZero());
+    assertThat(
+            registry.get("safeclient.throttle.wait").timers().stream()
+                .map(t -> t.getId().getTag("budget")))
+        .containsExactlyInAnyOrder(
+            "qps", "lease-qps", "list-cost", "in-flight", "watches", "retry-after", "breaker");
+    assertThat(registry.get("safeclient.throttle.wait").timers())
+        .allSatisfy(t -> assertThat(t.count()).isZero());
+    assertThat(
+            registry.get("safeclient.warnings").counters().stream()
+                .map(c -> c.getId().getTag("rule")))
+        .containsExactlyInAnyOrderElementsOf(dev.safeclient.core.rules.RuleCatalogue.IDS);
+    assertThat(registry.get("safeclient.warnings").counters())
+        .allSatisfy(c -> assertThat(c.count()).isZero());
+    // The core group's breaker of the client's own host, closed (0); the key the breaker itself
+    // reports under, so its first transition moves this same gauge.
+    assertThat(
+            registry
+                .get("safeclient.breaker.state")
+                .tag("breaker", "10.0.0.1:6443/")
+                .gauge()
+                .value())
+        .isZero();
+  }
 }
