@@ -40,7 +40,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * per open exchange).
  */
 public final class KubeSim implements AutoCloseable {
-  private final Builder config;
+  private final SimConfig config;
   private final Clock clock;
   private final Etcd etcd;
   private final List<SimulatedApiserver> apiservers = new ArrayList<>();
@@ -58,7 +58,8 @@ public final class KubeSim implements AutoCloseable {
   private volatile boolean scriptedOutage;
   private final Set<FaultRule> openTimedRules = new HashSet<>();
 
-  private KubeSim(Builder b) {
+  private KubeSim(Builder builder) {
+    SimConfig b = new SimConfig(builder);
     this.config = b;
     this.clock = b.clock;
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
@@ -229,7 +230,7 @@ public final class KubeSim implements AutoCloseable {
     JsonObject o = JsonParser.parseString(json).getAsJsonObject();
     JsonObject meta = o.getAsJsonObject("metadata");
     String ns = meta == null ? "" : StoredObject.string(meta, "namespace");
-    ApiHandler.Result r = handler.createObject(type, ns, o);
+    Answer r = handler.createObject(type, ns, o);
     if (r.code >= 300) {
       throw new IllegalArgumentException(new String(r.body, StandardCharsets.UTF_8));
     }
@@ -345,7 +346,7 @@ public final class KubeSim implements AutoCloseable {
   }
 
   // ---- accessors for the handler ----
-  Builder config() {
+  SimConfig config() {
     return config;
   }
 

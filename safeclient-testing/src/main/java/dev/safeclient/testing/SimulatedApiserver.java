@@ -23,7 +23,7 @@ public final class SimulatedApiserver {
   private final int index;
   private final Etcd etcd;
   private final Clock clock;
-  private final KubeSim.Builder config;
+  private final SimConfig config;
   private final Object mon = new Object();
   private final Map<ResourceType, CacheResource> resources = new HashMap<>();
   private final ArrayDeque<Change> pending = new ArrayDeque<>();
@@ -33,7 +33,7 @@ public final class SimulatedApiserver {
   private volatile boolean ready = true;
   private long readyAtMillis;
 
-  SimulatedApiserver(int index, Etcd etcd, Clock clock, KubeSim.Builder config, Duration lag) {
+  SimulatedApiserver(int index, Etcd etcd, Clock clock, SimConfig config, Duration lag) {
     this.index = index;
     this.etcd = etcd;
     this.clock = clock;

@@ -38,15 +38,15 @@ class AdmissionTest {
     "false, false, 1, 150000, 1",
   })
   void listWorkEstimate(boolean fromCache, boolean selected, long limit, long stored, int seats) {
-    assertThat(ApiHandler.seatsFor(fromCache, selected, limit, stored, 1000, 30)).isEqualTo(seats);
+    assertThat(Reads.seatsFor(fromCache, selected, limit, stored, 1000, 30)).isEqualTo(seats);
   }
 
   // From 1.34 by size: ~100 kB a seat, at most 100.
   @Test
   void sizeBasedEstimateFrom134() {
-    assertThat(ApiHandler.seatsFor(true, false, 0, 150_000, 4_000, 34)).isEqualTo(100);
-    assertThat(ApiHandler.seatsFor(true, false, 0, 450, 1_000, 34)).isEqualTo(5);
-    assertThat(ApiHandler.seatsFor(false, false, 1, 150_000, 4_000, 34)).isEqualTo(1);
+    assertThat(Reads.seatsFor(true, false, 0, 150_000, 4_000, 34)).isEqualTo(100);
+    assertThat(Reads.seatsFor(true, false, 0, 450, 1_000, 34)).isEqualTo(5);
+    assertThat(Reads.seatsFor(false, false, 1, 150_000, 4_000, 34)).isEqualTo(1);
   }
 
   private long seatsFor(Wire w, String query) throws Exception {

@@ -1,0 +1,57 @@
+package dev.safeclient.testing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A {@link KubeSim.Builder}'s options, snapshotted when the sim starts: later builder calls do not
+ * leak in.
+ */
+final class SimConfig {
+  final Duration bookmarkInterval;
+  final Duration eventWindow;
+  final int eventWindowCapacity;
+  final Duration continueExpiry;
+  final Duration cacheWait;
+  final Duration cacheInitialization;
+  final Duration cacheLag;
+  final Map<Integer, Duration> lags;
+  final int minor;
+  final int apiservers;
+  final int apfConcurrencyLimit;
+  final int maxThreads;
+  final int port;
+  final boolean kubeletDeletes;
+  final Clock clock;
+  final FaultScript faults;
+  final Set<String> cacheDisabled;
+  final List<ResourceType> registered;
+
+  SimConfig(KubeSim.Builder b) {
+    bookmarkInterval = b.bookmarkInterval;
+    eventWindow = b.eventWindow;
+    eventWindowCapacity = b.eventWindowCapacity;
+    continueExpiry = b.continueExpiry;
+    cacheWait = b.cacheWait;
+    cacheInitialization = b.cacheInitialization;
+    cacheLag = b.cacheLag;
+    lags = Map.copyOf(b.lags);
+    minor = b.minor;
+    apiservers = b.apiservers;
+    apfConcurrencyLimit = b.apfConcurrencyLimit;
+    maxThreads = b.maxThreads;
+    port = b.port;
+    kubeletDeletes = b.kubeletDeletes;
+    clock = b.clock;
+    faults = b.faults;
+    cacheDisabled = Set.copyOf(b.cacheDisabled);
+    registered = List.copyOf(b.registered);
+  }
+
+  boolean watchCacheEnabled(ResourceType t) {
+    return !cacheDisabled.contains(t.resourceName());
+  }
+}
