@@ -37,7 +37,7 @@ final class ApiHandler extends Handler.Abstract {
   ApiHandler(KubeSim sim) {
     this.sim = sim;
     this.reads = new Reads(sim);
-    this.watches = new Watches(sim);
+    this.watches = new Watches(sim, reads);
     this.writes = new Writes(sim);
     this.discovery = new Discovery(sim);
     this.faults = new FaultInjection(sim, this::execute);

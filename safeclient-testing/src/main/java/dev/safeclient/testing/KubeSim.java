@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.model.serving.FeatureGate;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -402,8 +404,25 @@ public final class KubeSim implements AutoCloseable {
     FaultScript faults;
     final Set<String> cacheDisabled = new HashSet<>();
     final List<ResourceType> registered = new ArrayList<>();
+    final Map<FeatureGate, Boolean> gates = new EnumMap<>(FeatureGate.class);
+    boolean oldEtcd;
 
     private Builder() {}
+
+    /** Overrides one of the server version's feature gates, as {@code --feature-gates} would. */
+    public Builder featureGate(FeatureGate gate, boolean enabled) {
+      gates.put(Objects.requireNonNull(gate), enabled);
+      return this;
+    }
+
+    /**
+     * An etcd older than 3.4.31 / 3.5.13, without progress requests: consistent reads go to etcd on
+     * every version.
+     */
+    public Builder oldEtcd(boolean old) {
+      oldEtcd = old;
+      return this;
+    }
 
     public Builder bookmarkInterval(Duration d) {
       bookmarkInterval = positive(d);
@@ -441,12 +460,7 @@ public final class KubeSim implements AutoCloseable {
 
     /** {@code "1.30"} .. {@code "1.36"}: where LISTs are served and what they cost. */
     public Builder serverVersion(String version) {
-      String v = version.startsWith("v") ? version.substring(1) : version;
-      String[] parts = v.split("\\.");
-      if (parts.length < 2 || !parts[0].equals("1")) {
-        throw new IllegalArgumentException("serverVersion like \"1.31\": " + version);
-      }
-      minor = Integer.parseInt(parts[1]);
+      minor = dev.safeclient.model.serving.ServerVersion.of(version).minor();
       return this;
     }
 

@@ -2,6 +2,10 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
+import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.serving.ListWorkEstimator;
+import dev.safeclient.model.serving.ReadRequest;
+import dev.safeclient.model.serving.ServerVersion;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,12 +23,28 @@ final class Reads {
     this.sim = sim;
   }
 
+  /**
+   * Cacher.Get: RV unset reads etcd; RV "0" is the cache's current state, any other RV the cache
+   * once it has reached that RV (up to the freshness wait, then 504).
+   */
   Answer get(ApiCall c) {
     String key = StoredObject.keyOf(c.type.isNamespaced() ? c.namespace : "", c.name);
-    if ("0".equals(c.param("resourceVersion")) && cacheEnabled(c)) {
-      String body = null;
+    String rvParam = c.param("resourceVersion");
+    SimulatedApiserver api = c.apiserver;
+    if (rvParam != null && !rvParam.isEmpty() && cacheEnabled(c) && api.isReady()) {
+      long rv = Long.parseLong(rvParam); // NumberFormatException answers 400
+      if (rv > 0) {
+        try {
+          if (!api.waitFor(rv, sim.config().cacheWait)) {
+            return tooLargeResourceVersion(rv, api.cacheResourceVersion());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return status(500, "InternalError", "interrupted", null);
+        }
+      }
       SimulatedApiserver.CacheList l =
-          c.apiserver.list(
+          api.list(
               c.type,
               c.type.isNamespaced() ? c.namespace : "",
               Selector.parse(null, "metadata.name=" + c.name),
@@ -78,7 +98,8 @@ final class Reads {
   }
 
   private Route route(ApiCall c) {
-    int minor = sim.config().minor;
+    ServerVersion version = sim.config().version;
+    boolean snapshots = version.enabled(FeatureGate.LIST_FROM_CACHE_SNAPSHOT);
     boolean cache = cacheEnabled(c);
     String rvParam = c.param("resourceVersion");
     String match = c.param("resourceVersionMatch");
@@ -115,7 +136,7 @@ final class Reads {
         r.rv = t.rv;
         // Continuations: etcd up to 1.33 (1.31–1.33 serve only the first page from the cache);
         // from 1.34 the cache snapshot the first page came from (KEP-4988).
-        r.source = minor >= 34 && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
+        r.source = snapshots && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
       }
       return r;
     }
@@ -134,8 +155,9 @@ final class Reads {
                 "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
                 null));
       }
-      // Consistent read: etcd up to 1.30; from 1.31 the cache after it confirms freshness.
-      r.source = minor >= 31 && cache ? Source.CACHE_CONSISTENT : Source.ETCD;
+      // Consistent read: the cache after it confirms freshness where ConsistentReadSupported
+      // (1.31+ with an etcd that has progress requests); etcd otherwise.
+      r.source = version.consistentReadSupported() && cache ? Source.CACHE_CONSISTENT : Source.ETCD;
       return r;
     }
     long rv;
@@ -160,11 +182,11 @@ final class Reads {
     r.rv = rv;
     boolean exact = matchSet ? match.equals("Exact") : limit > 0; // unset + limit = Exact
     if (exact) {
-      r.source = minor >= 34 && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
+      r.source = snapshots && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
       return r;
     }
     // Not older than rv. Up to 1.30 adding a limit sends it to etcd.
-    if (!cache || (limit > 0 && minor <= 30)) {
+    if (!cache || (limit > 0 && version.minor() <= 30)) {
       r.source = Source.ETCD;
     } else {
       r.source = Source.CACHE_NOT_OLDER_THAN;
@@ -192,10 +214,8 @@ final class Reads {
   }
 
   /**
-   * APF's LIST work estimate, made before execution from the stored count (K8S-API-FACTS, APF
-   * section, after list_work_estimator.go): from the cache, stored; with selectors, stored + limit;
-   * otherwise 2 × min(limit, stored). 100 objects per seat, at most 10 seats; from 1.34 by size,
-   * ~100 kB per seat, at most 100.
+   * APF's estimate, made before execution from the stored count and average stored size: the
+   * model's ListWorkEstimator (listWorkEstimator.estimate in list_work_estimator.go).
    */
   int estimateSeats(ApiCall c) {
     if (c.verb != Verb.LIST) {
@@ -205,6 +225,11 @@ final class Reads {
     if (r.error != null) {
       return 1;
     }
+    return estimate(c, readRequest(c));
+  }
+
+  /** The model's estimate for a LIST or WATCH of {@code c}'s resource. */
+  int estimate(ApiCall c, ReadRequest request) {
     Etcd etcd = sim.etcd();
     long stored;
     long avgBytes;
@@ -216,18 +241,47 @@ final class Reads {
     } finally {
       etcd.lock.readLock().unlock();
     }
-    return seatsFor(r.fromCache(), selected(c), r.limit, stored, avgBytes, sim.config().minor);
+    return ListWorkEstimator.estimate(sim.config().version, request, stored, avgBytes, 0);
   }
 
-  static int seatsFor(
-      boolean fromCache, boolean selected, long limit, long stored, long avgBytes, int minor) {
-    long limited = limit > 0 && limit < stored ? limit : stored;
-    long objects = fromCache ? stored : selected ? stored + limited : 2 * limited;
-    if (minor >= 34) {
-      long bytes = objects * avgBytes;
-      return (int) Math.max(1, Math.min(100, (bytes + 99_999) / 100_000));
+  /** The ListOptions of {@code c} as the model reads them. */
+  static ReadRequest readRequest(ApiCall c) {
+    ReadRequest r =
+        c.verb == Verb.WATCH
+            ? ReadRequest.watch()
+            : c.verb == Verb.GET ? ReadRequest.get(c.name) : ReadRequest.list();
+    String match = c.param("resourceVersionMatch");
+    r =
+        r.resourceVersion(c.param("resourceVersion"))
+            .match(
+                "Exact".equals(match)
+                    ? ReadRequest.Match.EXACT
+                    : "NotOlderThan".equals(match)
+                        ? ReadRequest.Match.NOT_OLDER_THAN
+                        : ReadRequest.Match.UNSET)
+            .sendInitialEvents(c.flag("sendInitialEvents"));
+    String limit = c.param("limit");
+    if (limit != null && !limit.isEmpty()) {
+      r = r.limit(Long.parseLong(limit));
     }
-    return (int) Math.max(1, Math.min(10, (objects + 99) / 100));
+    String cont = c.param("continue");
+    if (cont != null && !cont.isEmpty()) {
+      long tokenRv;
+      try {
+        tokenRv = ContinueToken.decode(cont).rv;
+      } catch (IllegalArgumentException e) {
+        tokenRv = 0;
+      }
+      r = r.continueFrom(cont, tokenRv);
+    }
+    String l = c.param("labelSelector");
+    String f = c.param("fieldSelector");
+    r = r.labelSelector(l != null && !l.isEmpty()).fieldSelector(f != null && !f.isEmpty());
+    // RequestInfo names one object for a metadata.name field selector alone.
+    if (f != null && f.matches("metadata\\.name==?[^,]+")) {
+      r = r.namesOne(true);
+    }
+    return r;
   }
 
   private static boolean selected(ApiCall c) {

@@ -1,5 +1,7 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.serving.ServerVersion;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +32,9 @@ final class SimConfig {
   final Set<String> cacheDisabled;
   final List<ResourceType> registered;
 
+  /** The release with its gate overrides and etcd: where reads are served, what APF charges. */
+  final ServerVersion version;
+
   SimConfig(KubeSim.Builder b) {
     bookmarkInterval = b.bookmarkInterval;
     eventWindow = b.eventWindow;
@@ -49,6 +54,11 @@ final class SimConfig {
     faults = b.faults;
     cacheDisabled = Set.copyOf(b.cacheDisabled);
     registered = List.copyOf(b.registered);
+    ServerVersion v = ServerVersion.ofMinor(b.minor);
+    for (Map.Entry<FeatureGate, Boolean> g : b.gates.entrySet()) {
+      v = v.with(g.getKey(), g.getValue());
+    }
+    version = b.oldEtcd ? v.withOldEtcd() : v;
   }
 
   boolean watchCacheEnabled(ResourceType t) {

@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import static dev.safeclient.testing.StatusAnswers.*;
 
 import com.google.gson.JsonObject;
+import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,8 +16,11 @@ import org.eclipse.jetty.http.HttpHeader;
 final class Watches {
   private final KubeSim sim;
 
-  Watches(KubeSim sim) {
+  private final Reads reads;
+
+  Watches(KubeSim sim, Reads reads) {
     this.sim = sim;
+    this.reads = reads;
   }
 
   private boolean cacheEnabled(ApiCall c) {
@@ -35,10 +39,9 @@ final class Watches {
     }
     String rvParam = c.param("resourceVersion");
     boolean initialEvents = c.flag("sendInitialEvents");
-    int minor = sim.config().minor;
     if (initialEvents) {
       // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
-      if (!(minor == 32 || minor >= 34)) {
+      if (!sim.config().version.enabled(FeatureGate.WATCH_LIST)) {
         c.send(
             status(
                 422,
@@ -101,22 +104,19 @@ final class Watches {
     WatchStream w =
         new WatchStream(
             c.type, ns, sel, bookmarks, c.userAgent, protobuf, c.response, c.callback, stats);
-    if (initial) {
-      // Initial events are charged like a list (fact sheet, APF section).
+    // list_work_estimator.go: a watch takes the minimum, its initial events are charged like a
+    // list only with sendInitialEvents, and from 1.35 for a legacy watch at RV "" or "0".
+    stats.seats(sim.priorityLevel().width(reads.estimate(c, Reads.readRequest(c))));
+    if (initial && consistentStart && !sim.config().version.consistentReadSupported()) {
+      // Without consistent reads from the cache, the initial state of an RV-unset watch is read
+      // from etcd.
       Etcd etcd = sim.etcd();
       etcd.lock.readLock().lock();
       try {
-        Keyspace k = etcd.keyspace(c.type);
-        int seats = Reads.seatsFor(true, !sel.empty, 0, k.size(), k.averageObjectBytes(), minor);
-        stats.seats(sim.priorityLevel().width(seats));
-        if (consistentStart && minor <= 30) {
-          stats.storageReads(k.countUnder(ns));
-        }
+        stats.storageReads(etcd.keyspace(c.type).countUnder(ns));
       } finally {
         etcd.lock.readLock().unlock();
       }
-    } else {
-      stats.seats(1);
     }
     boolean drop =
         (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
