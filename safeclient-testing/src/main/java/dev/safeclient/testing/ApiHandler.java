@@ -123,21 +123,34 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     stats.request(c.verb.apiName(), c.type.resourceName(), c.userAgent, c.apiserver.index());
+    // In flight until answered (or its watch established): KubeSim's virtual clock advances
+    // only once every request in flight waits on it.
+    ClockWaits waits = sim.waits();
+    waits.enter();
+    try {
+      serve(c, stats);
+    } finally {
+      waits.exit();
+    }
+    return true;
+  }
+
+  private void serve(ApiCall c, SimStats stats) throws IOException {
     if (!c.method.equals("GET")) {
-      c.body = Content.Source.asString(request, StandardCharsets.UTF_8);
+      c.body = Content.Source.asString(c.request, StandardCharsets.UTF_8);
     }
     Fault f = sim.faults().next(c.verb.apiName(), c.type.resourceName());
     if (f != null && faults.inject(c, f)) {
-      return true;
+      return;
     }
     if (c.verb == Verb.WATCH) {
       watches.watch(c, f);
-      return true;
+      return;
     }
     Answer early = reads.validate(c);
     if (early != null) {
       c.send(early);
-      return true;
+      return;
     }
     PriorityLevel pl = sim.priorityLevel();
     c.seats = pl.width(reads.estimateSeats(c));
@@ -145,16 +158,15 @@ final class ApiHandler extends Handler.Abstract {
       int retryAfter = pl.drop();
       stats.tooManyRequests("apf");
       c.send(tooManyRequests(retryAfter, "apf"));
-      return true;
+      return;
     }
     stats.seats(c.seats);
     if (f != null && f.kind() == Fault.Kind.LATENCY) {
       sim.scheduler()
           .schedule(() -> proceed(c), f.latencyValue().toMillis(), TimeUnit.MILLISECONDS);
-      return true;
+      return;
     }
     proceed(c);
-    return true;
   }
 
   private boolean resourceExists(String apiVersion, String plural) {

@@ -44,6 +44,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class KubeSim implements AutoCloseable {
   private final SimConfig config;
   private final Clock clock;
+  private final ClockWaits waits;
   private final Etcd etcd;
   private final List<SimulatedApiserver> apiservers = new ArrayList<>();
   private final Map<String, ResourceType> resources =
@@ -64,10 +65,11 @@ public final class KubeSim implements AutoCloseable {
     SimConfig b = new SimConfig(builder);
     this.config = b;
     this.clock = b.clock;
+    this.waits = new ClockWaits(clock);
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
     for (int i = 0; i < b.apiservers; i++) {
       SimulatedApiserver a =
-          new SimulatedApiserver(i, etcd, clock, b, b.lags.getOrDefault(i, b.cacheLag));
+          new SimulatedApiserver(i, etcd, clock, b, b.lags.getOrDefault(i, b.cacheLag), waits);
       apiservers.add(a);
       etcd.watchers.add(a);
     }
@@ -380,6 +382,10 @@ public final class KubeSim implements AutoCloseable {
     return priorityLevel;
   }
 
+  ClockWaits waits() {
+    return waits;
+  }
+
   ScheduledExecutorService scheduler() {
     return scheduler;
   }
@@ -391,6 +397,9 @@ public final class KubeSim implements AutoCloseable {
     int eventWindowCapacity = 102_400; // the cacher's largest watch cache capacity
     Duration continueExpiry = Duration.ofMinutes(5); // etcd's default compaction interval
     Duration cacheWait = Duration.ofSeconds(3); // the cache's wait for a fresh enough RV
+    // etcd's --experimental-watch-progress-notify-interval default: how often a quiet resource's
+    // cache learns etcd's revision where it cannot request progress (up to 1.30, old etcd).
+    Duration progressNotifyInterval = Duration.ofMinutes(10);
     Duration cacheInitialization = Duration.ofSeconds(5);
     Duration cacheLag = Duration.ZERO;
     final Map<Integer, Duration> lags = new HashMap<>();
@@ -449,6 +458,16 @@ public final class KubeSim implements AutoCloseable {
     /** The wait for a cache to reach a requested RV before 504 (3 s on a real apiserver). */
     public Builder cacheWait(Duration d) {
       cacheWait = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /**
+     * How often etcd sends every watch a progress notification (10 minutes by default): the only
+     * way a resource without writes advances its watch cache where progress cannot be requested on
+     * demand (1.30, or an old etcd). Simulation clock.
+     */
+    public Builder progressNotifyInterval(Duration d) {
+      progressNotifyInterval = positive(d);
       return this;
     }
 

@@ -35,8 +35,8 @@ final class Reads {
       long rv = Long.parseLong(rvParam); // NumberFormatException answers 400
       if (rv > 0) {
         try {
-          if (!api.waitFor(rv, sim.config().cacheWait)) {
-            return tooLargeResourceVersion(rv, api.cacheResourceVersion());
+          if (!api.waitFor(c.type, rv, sim.config().cacheWait)) {
+            return tooLargeResourceVersion(rv, api.cacheResourceVersion(c.type));
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -307,19 +307,20 @@ final class Reads {
         case CACHE:
           return fromCache(c, api.list(c.type, ns, sel, 0, "", 0), 0);
         case CACHE_CONSISTENT:
-          if (api.isReady() && api.waitFor(sim.etcd().currentRv(), sim.config().cacheWait)) {
+          if (api.isReady()
+              && api.waitFor(c.type, sim.etcd().currentRv(), sim.config().cacheWait)) {
             // 1.31–1.33 serve the first page from the cache; continuations then go to etcd.
             return fromCache(c, api.list(c.type, ns, sel, 0, "", r.limit), r.limit);
           }
           return fromEtcd(c, ns, sel, 0, "", r.limit, false);
         case CACHE_NOT_OLDER_THAN:
-          if (!api.waitFor(r.rv, sim.config().cacheWait)) {
-            return tooLargeResourceVersion(r.rv, api.cacheResourceVersion());
+          if (!api.waitFor(c.type, r.rv, sim.config().cacheWait)) {
+            return tooLargeResourceVersion(r.rv, api.cacheResourceVersion(c.type));
           }
           long pageLimit = sim.config().minor >= 34 ? r.limit : 0;
           return fromCache(c, api.list(c.type, ns, sel, 0, "", pageLimit), pageLimit);
         case CACHE_SNAPSHOT:
-          if (api.isReady() && api.waitFor(r.rv, sim.config().cacheWait)) {
+          if (api.isReady() && api.waitFor(c.type, r.rv, sim.config().cacheWait)) {
             SimulatedApiserver.CacheList snap =
                 api.list(c.type, ns, sel, r.rv, r.afterKey, r.limit);
             if (snap != null) {

@@ -18,6 +18,7 @@ final class SimConfig {
   final int eventWindowCapacity;
   final Duration continueExpiry;
   final Duration cacheWait;
+  final Duration progressNotifyInterval;
   final Duration cacheInitialization;
   final Duration cacheLag;
   final Map<Integer, Duration> lags;
@@ -41,6 +42,7 @@ final class SimConfig {
     eventWindowCapacity = b.eventWindowCapacity;
     continueExpiry = b.continueExpiry;
     cacheWait = b.cacheWait;
+    progressNotifyInterval = b.progressNotifyInterval;
     cacheInitialization = b.cacheInitialization;
     cacheLag = b.cacheLag;
     lags = Map.copyOf(b.lags);

@@ -90,7 +90,7 @@ final class Watches {
     try {
       if (consistentStart || (initialEvents && fromRv > 0)) {
         long target = consistentStart ? sim.etcd().currentRv() : fromRv;
-        api.waitFor(target, sim.config().cacheWait);
+        api.waitFor(c.type, target, sim.config().cacheWait);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -175,7 +175,7 @@ final class Watches {
           statusJson(
               410,
               "Expired",
-              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion() + ")",
+              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion(c.type) + ")",
               null));
       w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
       w.end(); // closing the stream counts the watch closed
