@@ -28,6 +28,12 @@ final class ApiCall {
   int seats;
   boolean protobuf;
   String warning;
+  RequestRecord record;
+
+  /** Answered later, on another thread (a LATENCY fault). */
+  boolean deferred;
+
+  private boolean finished;
 
   ApiCall(Request request, Response response, Callback callback, SimStats stats) {
     this.request = request;
@@ -83,6 +89,56 @@ final class ApiCall {
       }
     }
     send(response, callback, r, stats);
+    if (record != null) {
+      record.code = r.code;
+      record.bytes.add(r.body.length);
+    }
+    finish();
+  }
+
+  /** Closes this request's bill once (a watch's when its stream is established). */
+  void finish() {
+    if (record == null || finished) {
+      return;
+    }
+    finished = true;
+    String ct = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    record.contentType = ct == null ? "" : ct;
+    stats.finish(record);
+  }
+
+  /** The bill's name for this request's form: verb, then what decides where a read is served. */
+  String form() {
+    if (verb == null) {
+      return method.toLowerCase(java.util.Locale.ROOT);
+    }
+    if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
+      return verb.apiName() + (subresource == null ? "" : " " + subresource);
+    }
+    StringBuilder f = new StringBuilder(verb.apiName());
+    String rv = param("resourceVersion");
+    f.append(rv == null || rv.isEmpty() ? " rv=\"\"" : rv.equals("0") ? " rv=0" : " rv=N");
+    String match = param("resourceVersionMatch");
+    if (match != null && !match.isEmpty()) {
+      f.append(" match=").append(match);
+    }
+    String limit = param("limit");
+    if (limit != null && !limit.isEmpty() && !limit.equals("0")) {
+      f.append(" limit");
+    }
+    String cont = param("continue");
+    if (cont != null && !cont.isEmpty()) {
+      f.append(" continue");
+    }
+    String l = param("labelSelector");
+    String fs = param("fieldSelector");
+    if ((l != null && !l.isEmpty()) || (fs != null && !fs.isEmpty())) {
+      f.append(" selector");
+    }
+    if (flag("sendInitialEvents")) {
+      f.append(" sendInitialEvents");
+    }
+    return f.toString();
   }
 
   static void send(Response response, Callback callback, Answer r, SimStats stats) {

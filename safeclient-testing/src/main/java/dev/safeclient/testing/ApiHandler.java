@@ -108,6 +108,19 @@ final class ApiHandler extends Handler.Abstract {
     c.protobuf = ProtobufEncoding.accepted(request.getHeaders().get(HttpHeader.ACCEPT));
     c.apiserver = pick(request);
     c.apiserver.catchUp();
+    String query = request.getHttpURI().getQuery();
+    String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+    c.record =
+        stats.begin(
+            sim.clock().millis(),
+            c.method + " " + path + (query == null ? "" : "?" + query),
+            accept == null ? "" : accept,
+            c.userAgent,
+            sim.config().identity(request.getHeaders().get(HttpHeader.AUTHORIZATION)),
+            c.form());
+    if (c.verb != null && c.verb.isWrite()) {
+      c.record.servedFrom = "etcd";
+    }
     if (c.verb == null) {
       stats.request(
           c.method.toLowerCase(java.util.Locale.ROOT),
@@ -127,9 +140,14 @@ final class ApiHandler extends Handler.Abstract {
     // only once every request in flight waits on it.
     ClockWaits waits = sim.waits();
     waits.enter();
+    SimStats.enter(c.record);
     try {
       serve(c, stats);
     } finally {
+      SimStats.leave();
+      if (!c.deferred) {
+        c.finish(); // unanswered (a SILENT fault) or a watch: its bill closes now
+      }
       waits.exit();
     }
     return true;
@@ -162,8 +180,20 @@ final class ApiHandler extends Handler.Abstract {
     }
     stats.seats(c.seats);
     if (f != null && f.kind() == Fault.Kind.LATENCY) {
+      c.deferred = true;
       sim.scheduler()
-          .schedule(() -> proceed(c), f.latencyValue().toMillis(), TimeUnit.MILLISECONDS);
+          .schedule(
+              () -> {
+                SimStats.enter(c.record);
+                try {
+                  proceed(c);
+                } finally {
+                  SimStats.leave();
+                  c.finish();
+                }
+              },
+              f.latencyValue().toMillis(),
+              TimeUnit.MILLISECONDS);
       return;
     }
     proceed(c);

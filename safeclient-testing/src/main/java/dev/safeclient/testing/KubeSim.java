@@ -49,7 +49,7 @@ public final class KubeSim implements AutoCloseable {
   private final List<SimulatedApiserver> apiservers = new ArrayList<>();
   private final Map<String, ResourceType> resources =
       new ConcurrentHashMap<>(ResourceType.BUILT_IN);
-  private final SimStats stats = new SimStats();
+  private final SimStats stats;
   private final FaultPlayer faults;
   private final PriorityLevel priorityLevel;
   private final ScheduledExecutorService scheduler;
@@ -66,6 +66,7 @@ public final class KubeSim implements AutoCloseable {
     this.config = b;
     this.clock = b.clock;
     this.waits = new ClockWaits(clock);
+    this.stats = new SimStats(b.requestLogCapacity, "1." + b.minor);
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
     for (int i = 0; i < b.apiservers; i++) {
       SimulatedApiserver a =
@@ -144,6 +145,15 @@ public final class KubeSim implements AutoCloseable {
 
   public KubeSimStats stats() {
     return stats.snapshot();
+  }
+
+  /**
+   * The last requests served (at most the builder's {@code requestLogCapacity}), oldest first: the
+   * request line, Accept and response Content-Type, User-Agent, identity, where each was served
+   * from, its seats and, for watches, the events and bookmarks sent so far.
+   */
+  public List<RequestLogEntry> requestLog() {
+    return stats.requestLog();
   }
 
   /** Zeroes the counters (watches open is kept: it is a level, not a count). */
@@ -414,9 +424,27 @@ public final class KubeSim implements AutoCloseable {
     final Set<String> cacheDisabled = new HashSet<>();
     final List<ResourceType> registered = new ArrayList<>();
     final Map<FeatureGate, Boolean> gates = new EnumMap<>(FeatureGate.class);
+    // Enough for a test's or a rehearsal minute's requests; each entry is a few hundred bytes.
+    int requestLogCapacity = 10_000;
+    final Map<String, String> users = new HashMap<>();
     boolean oldEtcd;
 
     private Builder() {}
+
+    /** How many requests {@link KubeSim#requestLog()} keeps (the oldest are dropped). */
+    public Builder requestLogCapacity(int entries) {
+      if (entries < 1) {
+        throw new IllegalArgumentException("requestLogCapacity(" + entries + ")");
+      }
+      requestLogCapacity = entries;
+      return this;
+    }
+
+    /** A user a bearer token authenticates as: the request log shows the user, never the token. */
+    public Builder user(String bearerToken, String userName) {
+      users.put(Objects.requireNonNull(bearerToken), Objects.requireNonNull(userName));
+      return this;
+    }
 
     /** Overrides one of the server version's feature gates, as {@code --feature-gates} would. */
     public Builder featureGate(FeatureGate gate, boolean enabled) {

@@ -51,12 +51,14 @@ final class Reads {
               0,
               "",
               0);
+      SimStats.servedFrom("watch-cache");
       if (!l.items.isEmpty()) {
         sim.statsLive().cacheReads(1, 0);
         return Answer.of(200, l.items.get(0));
       }
       return notFound(c);
     }
+    SimStats.servedFrom("etcd");
     Etcd etcd = sim.etcd();
     etcd.lock.readLock().lock();
     try {
@@ -324,7 +326,9 @@ final class Reads {
             SimulatedApiserver.CacheList snap =
                 api.list(c.type, ns, sel, r.rv, r.afterKey, r.limit);
             if (snap != null) {
-              return fromCache(c, snap, r.limit);
+              Answer a = fromCache(c, snap, r.limit);
+              SimStats.servedFrom("cache-snapshot");
+              return a;
             }
           }
           return fromEtcd(c, ns, sel, r.rv, r.afterKey, r.limit, false);
@@ -340,6 +344,7 @@ final class Reads {
   }
 
   private Answer fromCache(ApiCall c, SimulatedApiserver.CacheList l, long limit) {
+    SimStats.servedFrom("watch-cache");
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
     String token =
         l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
@@ -358,6 +363,7 @@ final class Reads {
       String afterKey,
       long limit,
       boolean inconsistent) {
+    SimStats.servedFrom("etcd");
     Etcd etcd = sim.etcd();
     etcd.lock.readLock().lock();
     try {

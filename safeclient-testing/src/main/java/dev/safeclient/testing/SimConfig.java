@@ -36,6 +36,11 @@ final class SimConfig {
   /** The release with its gate overrides and etcd: where reads are served, what APF charges. */
   final ServerVersion version;
 
+  final int requestLogCapacity;
+
+  /** Bearer token to user name. */
+  final Map<String, String> users;
+
   SimConfig(KubeSim.Builder b) {
     bookmarkInterval = b.bookmarkInterval;
     eventWindow = b.eventWindow;
@@ -56,11 +61,22 @@ final class SimConfig {
     faults = b.faults;
     cacheDisabled = Set.copyOf(b.cacheDisabled);
     registered = List.copyOf(b.registered);
+    requestLogCapacity = b.requestLogCapacity;
+    users = Map.copyOf(b.users);
     ServerVersion v = ServerVersion.ofMinor(b.minor);
     for (Map.Entry<FeatureGate, Boolean> g : b.gates.entrySet()) {
       v = v.with(g.getKey(), g.getValue());
     }
     version = b.oldEtcd ? v.withOldEtcd() : v;
+  }
+
+  /** The user a request authenticates as: its bearer token's, else anonymous. */
+  String identity(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return "system:anonymous";
+    }
+    String user = users.get(authorization.substring(7).trim());
+    return user == null ? "unknown-bearer-token" : user;
   }
 
   boolean watchCacheEnabled(ResourceType t) {

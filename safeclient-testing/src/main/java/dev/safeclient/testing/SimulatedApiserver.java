@@ -223,6 +223,16 @@ public final class SimulatedApiserver {
    */
   boolean waitFor(ResourceType t, long minRv, Duration timeout) throws InterruptedException {
     boolean requestProgress = config.version.requestsProgressOnDemand();
+    long start = clock.millis();
+    try {
+      return awaitFresh(t, minRv, timeout, requestProgress);
+    } finally {
+      SimStats.waited(clock.millis() - start);
+    }
+  }
+
+  private boolean awaitFresh(ResourceType t, long minRv, Duration timeout, boolean requestProgress)
+      throws InterruptedException {
     return waits.await(
         mon,
         this::catchUp,
@@ -324,11 +334,14 @@ public final class SimulatedApiserver {
     synchronized (mon) {
       CacheResource r = resource(w.resource);
       if (initial) {
+        long sent = 0;
         for (StoredObject o : r.keyspace.current.values()) {
           if (w.matches(o)) {
             w.sendAdded(o);
+            sent++;
           }
         }
+        SimStats.initialEvents(sent);
         initialState.accept(r.rv);
       } else {
         if (fromRv < r.rv && !r.keyspace.canReadAt(fromRv)) {
@@ -369,7 +382,7 @@ public final class SimulatedApiserver {
             if (w.protobuf && frame == null) {
               frame = ProtobufEncoding.frameFromJsonLine(line);
             }
-            w.send(w.protobuf ? frame : line);
+            w.sendBookmark(w.protobuf ? frame : line);
           }
         }
       }

@@ -122,6 +122,9 @@ final class Watches {
         (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
     // A half-open connection: the watch is established, then nothing ever arrives.
     w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
+    w.record = c.record;
+    c.record.code = 200;
+    SimStats.servedFrom(!cache && !initial ? "etcd" : "watch-cache");
     c.response.setStatus(200);
     c.response
         .getHeaders()
@@ -136,7 +139,7 @@ final class Watches {
           initialRv[0] = rv;
           w.fromRv = rv;
           if (initialEvents) {
-            w.sendLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
+            w.sendBookmarkLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
           }
         };
     boolean ok;
