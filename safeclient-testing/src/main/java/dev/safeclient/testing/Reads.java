@@ -5,9 +5,13 @@ import static dev.safeclient.testing.StatusAnswers.*;
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.serving.ListWorkEstimator;
 import dev.safeclient.model.serving.ReadRequest;
+import dev.safeclient.model.serving.ReadServing;
+import dev.safeclient.model.serving.ServedFrom;
 import dev.safeclient.model.serving.ServerVersion;
+import dev.safeclient.model.serving.Serving;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -17,6 +21,12 @@ import java.util.List;
  * estimate.
  */
 final class Reads {
+  /**
+   * The apiserver's default request timeout ({@code --request-timeout}, 60 s): how long a read on
+   * 1.30 waits for an initialising cache before 503.
+   */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
   private final KubeSim sim;
 
   Reads(KubeSim sim) {
@@ -300,9 +310,25 @@ final class Reads {
     Selector sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
     String ns = c.type.isNamespaced() ? c.namespace : "";
     SimulatedApiserver api = c.apiserver;
-    boolean needsCache = r.source == Source.CACHE || r.source == Source.CACHE_NOT_OLDER_THAN;
-    if (needsCache && !api.isReady()) {
-      return cacheInitializing(api, sim.statsLive());
+    if (r.fromCache() && !api.isReady()) {
+      // The cacher's answer while it initialises (ReadServing.decide: CacheDelegator.GetList,
+      // shouldDelegateListOnNotReadyCache; 1.30's ready.wait then 503).
+      Serving s = ReadServing.decide(sim.config().version, readRequest(c), true, false, false);
+      if (s.from() == ServedFrom.ETCD) {
+        long at = r.source == Source.CACHE_SNAPSHOT ? r.rv : 0;
+        return fromEtcd(c, ns, sel, at, r.afterKey, r.limit, false);
+      }
+      if (s.whenNotReady() == Serving.WhenNotReady.TOO_MANY_REQUESTS) {
+        return cacheInitializing(api, sim.statsLive());
+      }
+      try {
+        if (!api.awaitReady(REQUEST_TIMEOUT)) {
+          return status(503, "ServiceUnavailable", "apiserver cache is not initialized", null);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return status(500, "InternalError", "interrupted", null);
+      }
     }
     try {
       switch (r.source) {

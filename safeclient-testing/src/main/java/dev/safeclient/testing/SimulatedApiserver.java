@@ -126,6 +126,24 @@ public final class SimulatedApiserver {
     return ready;
   }
 
+  /** Waits for the cache to finish initialising, on KubeSim's clock (1.30's ready.wait). */
+  boolean awaitReady(Duration timeout) throws InterruptedException {
+    long start = clock.millis();
+    long untilReady;
+    synchronized (mon) {
+      untilReady = Math.max(0, readyAtMillis - start);
+    }
+    try {
+      // The wait's deadline is the end of initialisation if that comes first: a virtual clock
+      // then stops there, not at the request timeout.
+      return untilReady < timeout.toMillis()
+          ? waits.await(mon, this::catchUp, () -> ready, Duration.ofMillis(untilReady)) || isReady()
+          : waits.await(mon, this::catchUp, () -> ready, timeout);
+    } finally {
+      SimStats.waited(clock.millis() - start);
+    }
+  }
+
   long retryAfterWhileInitializing() {
     long left = Math.max(0, readyAtMillis - clock.millis());
     return Math.min(30, Math.max(1, (left + 999) / 1000)); // the fact sheet's 1–30 s

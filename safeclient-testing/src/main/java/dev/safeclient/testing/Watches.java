@@ -61,6 +61,19 @@ final class Watches {
         return;
       }
     }
+    if (!api.isReady()
+        && !sim.config().version.enabled(FeatureGate.RESILIENT_WATCH_CACHE_INITIALIZATION)) {
+      // 1.30: Cacher.Watch waits for the cache (ready.wait), then 503 at the request timeout.
+      try {
+        if (!api.awaitReady(Reads.REQUEST_TIMEOUT)) {
+          c.send(status(503, "ServiceUnavailable", "apiserver cache is not initialized", null));
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
     if (!api.isReady()) {
       c.send(cacheInitializing(api, stats));
       return;
