@@ -162,6 +162,11 @@ final class ApiHandler extends Handler.Abstract {
       return;
     }
     if (c.verb == Verb.WATCH) {
+      Answer denied = authorize(c);
+      if (denied != null) {
+        c.send(denied);
+        return;
+      }
       watches.watch(c, f);
       return;
     }
@@ -179,6 +184,13 @@ final class ApiHandler extends Handler.Abstract {
       return;
     }
     stats.seats(c.seats);
+    // WithAuthorization runs inside WithPriorityAndFairness: a forbidden request was admitted.
+    Answer denied = authorize(c);
+    if (denied != null) {
+      pl.release(c.seats);
+      c.send(denied);
+      return;
+    }
     if (f != null && f.kind() == Fault.Kind.LATENCY) {
       c.deferred = true;
       sim.scheduler()
@@ -197,6 +209,21 @@ final class ApiHandler extends Handler.Abstract {
       return;
     }
     proceed(c);
+  }
+
+  private Answer authorize(ApiCall c) {
+    SimConfig config = sim.config();
+    if (!config.authorizes()) {
+      return null;
+    }
+    String nodeName;
+    try {
+      nodeName = Selector.parse(null, c.param("fieldSelector")).nodeName;
+    } catch (IllegalArgumentException e) {
+      nodeName = null; // the read itself answers 400
+    }
+    return Authorization.check(
+        config.version, config.nodeAuthorizer, config.rules, c, c.record.identity, nodeName);
   }
 
   private boolean resourceExists(String apiVersion, String plural) {

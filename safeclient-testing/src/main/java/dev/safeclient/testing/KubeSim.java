@@ -427,6 +427,8 @@ public final class KubeSim implements AutoCloseable {
     // Enough for a test's or a rehearsal minute's requests; each entry is a few hundred bytes.
     int requestLogCapacity = 10_000;
     final Map<String, String> users = new HashMap<>();
+    final List<Authorization.Rule> rules = new ArrayList<>();
+    boolean nodeAuthorizer;
     boolean oldEtcd;
 
     private Builder() {}
@@ -443,6 +445,31 @@ public final class KubeSim implements AutoCloseable {
     /** A user a bearer token authenticates as: the request log shows the user, never the token. */
     public Builder user(String bearerToken, String userName) {
       users.put(Objects.requireNonNull(bearerToken), Objects.requireNonNull(userName));
+      return this;
+    }
+
+    /**
+     * An RBAC-like rule: {@code user} may use {@code verbs} ("get,list,watch" or "*") on {@code
+     * resources} ("pods,deployments.apps" or "*"). With any rule (or the node authorizer) KubeSim
+     * authorizes every resource request and answers others 403 Forbidden, as a real server does;
+     * without, it allows everything.
+     */
+    public Builder allow(String user, String verbs, String resources) {
+      rules.add(
+          new Authorization.Rule(
+              Objects.requireNonNull(user),
+              java.util.Set.of(verbs.split("\\s*,\\s*")),
+              java.util.Set.of(resources.split("\\s*,\\s*"))));
+      return this;
+    }
+
+    /**
+     * The node authorizer ({@code --authorization-mode=Node,RBAC}): a {@code system:node:<n>} user
+     * may get pods and, from 1.32 (AuthorizeNodeWithSelectors), list and watch pods only with
+     * {@code fieldSelector=spec.nodeName=<n>}. Turns authorization on.
+     */
+    public Builder nodeAuthorizer(boolean on) {
+      nodeAuthorizer = on;
       return this;
     }
 

@@ -41,6 +41,9 @@ final class SimConfig {
   /** Bearer token to user name. */
   final Map<String, String> users;
 
+  final List<Authorization.Rule> rules;
+  final boolean nodeAuthorizer;
+
   SimConfig(KubeSim.Builder b) {
     bookmarkInterval = b.bookmarkInterval;
     eventWindow = b.eventWindow;
@@ -63,6 +66,8 @@ final class SimConfig {
     registered = List.copyOf(b.registered);
     requestLogCapacity = b.requestLogCapacity;
     users = Map.copyOf(b.users);
+    rules = List.copyOf(b.rules);
+    nodeAuthorizer = b.nodeAuthorizer;
     ServerVersion v = ServerVersion.ofMinor(b.minor);
     for (Map.Entry<FeatureGate, Boolean> g : b.gates.entrySet()) {
       v = v.with(g.getKey(), g.getValue());
@@ -77,6 +82,11 @@ final class SimConfig {
     }
     String user = users.get(authorization.substring(7).trim());
     return user == null ? "unknown-bearer-token" : user;
+  }
+
+  /** Whether resource requests are authorized at all (any rule, or the node authorizer). */
+  boolean authorizes() {
+    return nodeAuthorizer || !rules.isEmpty();
   }
 
   boolean watchCacheEnabled(ResourceType t) {
