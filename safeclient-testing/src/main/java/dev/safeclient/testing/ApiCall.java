@@ -88,12 +88,14 @@ final class ApiCall {
         r = p;
       }
     }
-    send(response, callback, r, stats);
     if (record != null) {
+      // Billed before the answer is written: a client that has its answer finds it in the log.
       record.code = r.code;
       record.bytes.add(r.body.length);
+      record.contentType = r.headers.getOrDefault("Content-Type", JSON);
     }
     finish();
+    send(response, callback, r, stats);
   }
 
   /** Closes this request's bill once (a watch's when its stream is established). */
@@ -102,8 +104,10 @@ final class ApiCall {
       return;
     }
     finished = true;
-    String ct = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    record.contentType = ct == null ? "" : ct;
+    if (record.contentType.isEmpty()) {
+      String ct = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+      record.contentType = ct == null ? "" : ct;
+    }
     stats.finish(record);
   }
 
