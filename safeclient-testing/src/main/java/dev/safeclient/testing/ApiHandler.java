@@ -33,6 +33,7 @@ final class ApiHandler extends Handler.Abstract {
   private final Writes writes;
   private final Discovery discovery;
   private final FaultInjection faults;
+  private final AggregatedApi aggregated;
 
   ApiHandler(KubeSim sim) {
     this.sim = sim;
@@ -41,6 +42,7 @@ final class ApiHandler extends Handler.Abstract {
     this.writes = new Writes(sim);
     this.discovery = new Discovery(sim);
     this.faults = new FaultInjection(sim, this::execute);
+    this.aggregated = new AggregatedApi(sim);
   }
 
   @Override
@@ -159,6 +161,15 @@ final class ApiHandler extends Handler.Abstract {
     }
     Fault f = sim.faults().next(c.verb.apiName(), c.type.resourceName());
     if (f != null && faults.inject(c, f)) {
+      return;
+    }
+    if (aggregated.serves(c.type)) {
+      Answer denied = authorize(c);
+      if (denied != null) {
+        c.send(denied);
+        return;
+      }
+      aggregated.serve(c);
       return;
     }
     if (c.verb == Verb.WATCH) {
@@ -298,6 +309,10 @@ final class ApiHandler extends Handler.Abstract {
   /** The simulated kubelet: removes pods whose grace period has ended. */
   void finishGracefulDeletions() {
     writes.finishGracefulDeletions();
+  }
+
+  AggregatedApi aggregatedApi() {
+    return aggregated;
   }
 
   /** Cuts every half-open request held by a SILENT fault (at close). */

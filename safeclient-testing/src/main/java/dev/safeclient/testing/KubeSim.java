@@ -199,6 +199,14 @@ public final class KubeSim implements AutoCloseable {
     return faults.log();
   }
 
+  /**
+   * Takes an aggregated API group's extension apiserver down (its requests answer 503 service
+   * unavailable) or brings it back.
+   */
+  public void aggregatedApiDown(String group, boolean down) {
+    handler.aggregatedApi().down(group, down);
+  }
+
   /** Breaks every open watch connection now. */
   public void dropWatches() {
     for (SimulatedApiserver a : apiservers) {
@@ -429,6 +437,7 @@ public final class KubeSim implements AutoCloseable {
     final Map<String, String> users = new HashMap<>();
     final List<Authorization.Rule> rules = new ArrayList<>();
     boolean nodeAuthorizer;
+    final List<ResourceType> aggregated = new ArrayList<>();
     boolean oldEtcd;
 
     private Builder() {}
@@ -470,6 +479,17 @@ public final class KubeSim implements AutoCloseable {
      */
     public Builder nodeAuthorizer(boolean on) {
       nodeAuthorizer = on;
+      return this;
+    }
+
+    /**
+     * Serves this resource from a simulated extension apiserver behind the aggregation layer
+     * (metrics-server-like): JSON only, {@code limit} ignored, no resourceVersion, no watch cache
+     * and no watch. Seed its objects with {@link KubeSim#create(ResourceType, String)}.
+     */
+    public Builder aggregatedApi(ResourceType type) {
+      aggregated.add(Objects.requireNonNull(type));
+      registered.add(type);
       return this;
     }
 

@@ -44,6 +44,9 @@ final class SimConfig {
   final List<Authorization.Rule> rules;
   final boolean nodeAuthorizer;
 
+  /** groupVersionPlural of resources served by a simulated extension apiserver. */
+  final Set<String> aggregated;
+
   SimConfig(KubeSim.Builder b) {
     bookmarkInterval = b.bookmarkInterval;
     eventWindow = b.eventWindow;
@@ -68,6 +71,10 @@ final class SimConfig {
     users = Map.copyOf(b.users);
     rules = List.copyOf(b.rules);
     nodeAuthorizer = b.nodeAuthorizer;
+    aggregated =
+        b.aggregated.stream()
+            .map(ResourceType::groupVersionPlural)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     ServerVersion v = ServerVersion.ofMinor(b.minor);
     for (Map.Entry<FeatureGate, Boolean> g : b.gates.entrySet()) {
       v = v.with(g.getKey(), g.getValue());
