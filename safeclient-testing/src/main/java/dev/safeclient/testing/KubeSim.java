@@ -530,7 +530,10 @@ public final class KubeSim implements AutoCloseable {
       return this;
     }
 
-    /** The wait for a cache to reach a requested RV before 504 (3 s on a real apiserver). */
+    /**
+     * The wait for a cache to reach a requested RV before 504 (3 s on a real apiserver), on the
+     * simulation {@link #clock(Clock)}.
+     */
     public Builder cacheWait(Duration d) {
       cacheWait = Objects.requireNonNull(d);
       return this;
@@ -614,7 +617,15 @@ public final class KubeSim implements AutoCloseable {
       return this;
     }
 
-    /** The simulation clock: timestamps, lag, event window, continue expiry, fault windows. */
+    /**
+     * The simulation clock: timestamps, lag, event window, continue expiry, fault windows, progress
+     * notifications, and KubeSim's waits (the watch cache's freshness wait, an initialising cache
+     * on 1.30). The system clock makes those waits real; a {@link SimClock} makes them virtual: it
+     * advances itself to the earliest waiting deadline once every request in flight is blocked on
+     * it, so a client on real time still gets its answer. Socket and OkHttp timeouts (connect,
+     * read, call), Jetty's idle timeout, watch {@code timeoutSeconds}, the bookmark ticker and the
+     * LATENCY fault stay on real time.
+     */
     public Builder clock(Clock c) {
       clock = Objects.requireNonNull(c);
       return this;
