@@ -48,6 +48,8 @@ public final class ControlPlaneBill {
     }
   }
 
+  private final KubeSimStats startStats;
+  private final KubeSimStats steadyStats;
   private final int nodes;
   private final int agentsRun;
   private final Phase start;
@@ -69,7 +71,11 @@ public final class ControlPlaneBill {
       double steadyMinutes,
       boolean extrapolated,
       long failedPasses,
-      long skippedPasses) {
+      long skippedPasses,
+      KubeSimStats startStats,
+      KubeSimStats steadyStats) {
+    this.startStats = startStats;
+    this.steadyStats = steadyStats;
     this.nodes = nodes;
     this.agentsRun = agentsRun;
     this.start = Objects.requireNonNull(start);
@@ -139,6 +145,19 @@ public final class ControlPlaneBill {
    * This bill for the whole fleet: the per-agent cost times {@code nodes / agentsRun}. Returns
    * {@code this} when every agent ran.
    */
+  /**
+   * KubeSim's full bill of the start phase (until every agent synced), per request form with the
+   * seats and seat-seconds of each; not extrapolated.
+   */
+  public KubeSimStats startStats() {
+    return startStats;
+  }
+
+  /** KubeSim's full bill of the steady window; not extrapolated. */
+  public KubeSimStats steadyStats() {
+    return steadyStats;
+  }
+
   public ControlPlaneBill extrapolatedToFleet() {
     if (agentsRun >= nodes) {
       return this;
@@ -154,7 +173,9 @@ public final class ControlPlaneBill {
         steadyMinutes,
         true,
         failedPasses,
-        skippedPasses);
+        skippedPasses,
+        startStats,
+        steadyStats);
   }
 
   @Override

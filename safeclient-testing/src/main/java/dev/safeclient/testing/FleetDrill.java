@@ -191,7 +191,8 @@ public final class FleetDrill {
         Thread.sleep(20);
       }
       Duration allSynced = Duration.ofNanos(System.nanoTime() - t0);
-      ControlPlaneBill.Phase start = ControlPlaneBill.Phase.of(sim.stats());
+      KubeSimStats startStats = sim.stats();
+      ControlPlaneBill.Phase start = ControlPlaneBill.Phase.of(startStats);
       // Polling agents fire at t0 + k minutes. The steady window opens half a minute off that
       // grid, so that each minute-period pass lands in it exactly once per minute even when
       // passes run late on a loaded machine; what happens before it opens is billed to neither.
@@ -201,7 +202,8 @@ public final class FleetDrill {
       sleepUntil(t0 + k * minute + minute / 2);
       sim.resetStats();
       sleepUntil(System.nanoTime() + (long) (steadyMinutes * minute));
-      ControlPlaneBill.Phase steady = ControlPlaneBill.Phase.of(sim.stats());
+      KubeSimStats steadyStats = sim.stats();
+      ControlPlaneBill.Phase steady = ControlPlaneBill.Phase.of(steadyStats);
       ControlPlaneBill.Phase perMinute = steady.times(1 / steadyMinutes);
       // Peaks and 429s are levels and events of the window, not rates: keep them as measured.
       perMinute =
@@ -223,7 +225,9 @@ public final class FleetDrill {
           steadyMinutes,
           false,
           failedPasses.get(),
-          skippedPasses.get());
+          skippedPasses.get(),
+          startStats,
+          steadyStats);
     } finally {
       closeAll(agents);
       pollers.shutdownNow();

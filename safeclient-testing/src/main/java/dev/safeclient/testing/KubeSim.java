@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.model.serving.FeatureGate;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -40,13 +42,14 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * per open exchange).
  */
 public final class KubeSim implements AutoCloseable {
-  private final Builder config;
+  private final SimConfig config;
   private final Clock clock;
+  private final ClockWaits waits;
   private final Etcd etcd;
   private final List<SimulatedApiserver> apiservers = new ArrayList<>();
   private final Map<String, ResourceType> resources =
       new ConcurrentHashMap<>(ResourceType.BUILT_IN);
-  private final SimStats stats = new SimStats();
+  private final SimStats stats;
   private final FaultPlayer faults;
   private final PriorityLevel priorityLevel;
   private final ScheduledExecutorService scheduler;
@@ -58,13 +61,16 @@ public final class KubeSim implements AutoCloseable {
   private volatile boolean scriptedOutage;
   private final Set<FaultRule> openTimedRules = new HashSet<>();
 
-  private KubeSim(Builder b) {
+  private KubeSim(Builder builder) {
+    SimConfig b = new SimConfig(builder);
     this.config = b;
     this.clock = b.clock;
+    this.waits = new ClockWaits(clock);
+    this.stats = new SimStats(b.requestLogCapacity, "1." + b.minor);
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
     for (int i = 0; i < b.apiservers; i++) {
       SimulatedApiserver a =
-          new SimulatedApiserver(i, etcd, clock, b, b.lags.getOrDefault(i, b.cacheLag));
+          new SimulatedApiserver(i, etcd, clock, b, b.lags.getOrDefault(i, b.cacheLag), waits);
       apiservers.add(a);
       etcd.watchers.add(a);
     }
@@ -141,6 +147,15 @@ public final class KubeSim implements AutoCloseable {
     return stats.snapshot();
   }
 
+  /**
+   * The last requests served (at most the builder's {@code requestLogCapacity}), oldest first: the
+   * request line, Accept and response Content-Type, User-Agent, identity, where each was served
+   * from, its seats and, for watches, the events and bookmarks sent so far.
+   */
+  public List<RequestLogEntry> requestLog() {
+    return stats.requestLog();
+  }
+
   /** Zeroes the counters (watches open is kept: it is a level, not a count). */
   public void resetStats() {
     stats.reset();
@@ -182,6 +197,14 @@ public final class KubeSim implements AutoCloseable {
   /** The faults injected since the script started, in order. */
   public List<FaultEvent> faultLog() {
     return faults.log();
+  }
+
+  /**
+   * Takes an aggregated API group's extension apiserver down (its requests answer 503 service
+   * unavailable) or brings it back.
+   */
+  public void aggregatedApiDown(String group, boolean down) {
+    handler.aggregatedApi().down(group, down);
   }
 
   /** Breaks every open watch connection now. */
@@ -229,7 +252,7 @@ public final class KubeSim implements AutoCloseable {
     JsonObject o = JsonParser.parseString(json).getAsJsonObject();
     JsonObject meta = o.getAsJsonObject("metadata");
     String ns = meta == null ? "" : StoredObject.string(meta, "namespace");
-    ApiHandler.Result r = handler.createObject(type, ns, o);
+    Answer r = handler.createObject(type, ns, o);
     if (r.code >= 300) {
       throw new IllegalArgumentException(new String(r.body, StandardCharsets.UTF_8));
     }
@@ -345,7 +368,7 @@ public final class KubeSim implements AutoCloseable {
   }
 
   // ---- accessors for the handler ----
-  Builder config() {
+  SimConfig config() {
     return config;
   }
 
@@ -377,6 +400,10 @@ public final class KubeSim implements AutoCloseable {
     return priorityLevel;
   }
 
+  ClockWaits waits() {
+    return waits;
+  }
+
   ScheduledExecutorService scheduler() {
     return scheduler;
   }
@@ -388,6 +415,9 @@ public final class KubeSim implements AutoCloseable {
     int eventWindowCapacity = 102_400; // the cacher's largest watch cache capacity
     Duration continueExpiry = Duration.ofMinutes(5); // etcd's default compaction interval
     Duration cacheWait = Duration.ofSeconds(3); // the cache's wait for a fresh enough RV
+    // etcd's --experimental-watch-progress-notify-interval default: how often a quiet resource's
+    // cache learns etcd's revision where it cannot request progress (up to 1.30, old etcd).
+    Duration progressNotifyInterval = Duration.ofMinutes(10);
     Duration cacheInitialization = Duration.ofSeconds(5);
     Duration cacheLag = Duration.ZERO;
     final Map<Integer, Duration> lags = new HashMap<>();
@@ -401,8 +431,82 @@ public final class KubeSim implements AutoCloseable {
     FaultScript faults;
     final Set<String> cacheDisabled = new HashSet<>();
     final List<ResourceType> registered = new ArrayList<>();
+    final Map<FeatureGate, Boolean> gates = new EnumMap<>(FeatureGate.class);
+    // Enough for a test's or a rehearsal minute's requests; each entry is a few hundred bytes.
+    int requestLogCapacity = 10_000;
+    final Map<String, String> users = new HashMap<>();
+    final List<Authorization.Rule> rules = new ArrayList<>();
+    boolean nodeAuthorizer;
+    final List<ResourceType> aggregated = new ArrayList<>();
+    boolean oldEtcd;
 
     private Builder() {}
+
+    /** How many requests {@link KubeSim#requestLog()} keeps (the oldest are dropped). */
+    public Builder requestLogCapacity(int entries) {
+      if (entries < 1) {
+        throw new IllegalArgumentException("requestLogCapacity(" + entries + ")");
+      }
+      requestLogCapacity = entries;
+      return this;
+    }
+
+    /** A user a bearer token authenticates as: the request log shows the user, never the token. */
+    public Builder user(String bearerToken, String userName) {
+      users.put(Objects.requireNonNull(bearerToken), Objects.requireNonNull(userName));
+      return this;
+    }
+
+    /**
+     * An RBAC-like rule: {@code user} may use {@code verbs} ("get,list,watch" or "*") on {@code
+     * resources} ("pods,deployments.apps" or "*"). With any rule (or the node authorizer) KubeSim
+     * authorizes every resource request and answers others 403 Forbidden, as a real server does;
+     * without, it allows everything.
+     */
+    public Builder allow(String user, String verbs, String resources) {
+      rules.add(
+          new Authorization.Rule(
+              Objects.requireNonNull(user),
+              java.util.Set.of(verbs.split("\\s*,\\s*")),
+              java.util.Set.of(resources.split("\\s*,\\s*"))));
+      return this;
+    }
+
+    /**
+     * The node authorizer ({@code --authorization-mode=Node,RBAC}): a {@code system:node:<n>} user
+     * may get pods and, from 1.32 (AuthorizeNodeWithSelectors), list and watch pods only with
+     * {@code fieldSelector=spec.nodeName=<n>}. Turns authorization on.
+     */
+    public Builder nodeAuthorizer(boolean on) {
+      nodeAuthorizer = on;
+      return this;
+    }
+
+    /**
+     * Serves this resource from a simulated extension apiserver behind the aggregation layer
+     * (metrics-server-like): JSON only, {@code limit} ignored, no resourceVersion, no watch cache
+     * and no watch. Seed its objects with {@link KubeSim#create(ResourceType, String)}.
+     */
+    public Builder aggregatedApi(ResourceType type) {
+      aggregated.add(Objects.requireNonNull(type));
+      registered.add(type);
+      return this;
+    }
+
+    /** Overrides one of the server version's feature gates, as {@code --feature-gates} would. */
+    public Builder featureGate(FeatureGate gate, boolean enabled) {
+      gates.put(Objects.requireNonNull(gate), enabled);
+      return this;
+    }
+
+    /**
+     * An etcd older than 3.4.31 / 3.5.13, without progress requests: consistent reads go to etcd on
+     * every version.
+     */
+    public Builder oldEtcd(boolean old) {
+      oldEtcd = old;
+      return this;
+    }
 
     public Builder bookmarkInterval(Duration d) {
       bookmarkInterval = positive(d);
@@ -426,9 +530,22 @@ public final class KubeSim implements AutoCloseable {
       return this;
     }
 
-    /** The wait for a cache to reach a requested RV before 504 (3 s on a real apiserver). */
+    /**
+     * The wait for a cache to reach a requested RV before 504 (3 s on a real apiserver), on the
+     * simulation {@link #clock(Clock)}.
+     */
     public Builder cacheWait(Duration d) {
       cacheWait = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /**
+     * How often etcd sends every watch a progress notification (10 minutes by default): the only
+     * way a resource without writes advances its watch cache where progress cannot be requested on
+     * demand (1.30, or an old etcd). Simulation clock.
+     */
+    public Builder progressNotifyInterval(Duration d) {
+      progressNotifyInterval = positive(d);
       return this;
     }
 
@@ -440,12 +557,7 @@ public final class KubeSim implements AutoCloseable {
 
     /** {@code "1.30"} .. {@code "1.36"}: where LISTs are served and what they cost. */
     public Builder serverVersion(String version) {
-      String v = version.startsWith("v") ? version.substring(1) : version;
-      String[] parts = v.split("\\.");
-      if (parts.length < 2 || !parts[0].equals("1")) {
-        throw new IllegalArgumentException("serverVersion like \"1.31\": " + version);
-      }
-      minor = Integer.parseInt(parts[1]);
+      minor = dev.safeclient.model.serving.ServerVersion.of(version).minor();
       return this;
     }
 
@@ -505,7 +617,15 @@ public final class KubeSim implements AutoCloseable {
       return this;
     }
 
-    /** The simulation clock: timestamps, lag, event window, continue expiry, fault windows. */
+    /**
+     * The simulation clock: timestamps, lag, event window, continue expiry, fault windows, progress
+     * notifications, and KubeSim's waits (the watch cache's freshness wait, an initialising cache
+     * on 1.30). The system clock makes those waits real; a {@link SimClock} makes them virtual: it
+     * advances itself to the earliest waiting deadline once every request in flight is blocked on
+     * it, so a client on real time still gets its answer. Socket and OkHttp timeouts (connect,
+     * read, call), Jetty's idle timeout, watch {@code timeoutSeconds}, the bookmark ticker and the
+     * LATENCY fault stay on real time.
+     */
     public Builder clock(Clock c) {
       clock = Objects.requireNonNull(c);
       return this;

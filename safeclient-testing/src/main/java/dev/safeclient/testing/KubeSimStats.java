@@ -11,6 +11,8 @@ import java.util.TreeMap;
  * deployments.apps}).
  */
 public final class KubeSimStats {
+  private final String serverVersion;
+  private final Map<String, FormBill> byForm;
   private final Map<String, Long> requests; // "verb\tresource\tuserAgent"
   private final Map<String, Long> tooManyRequests;
   private final Map<Integer, Long> byApiserver;
@@ -24,6 +26,8 @@ public final class KubeSimStats {
   private final int peakRequestsPerSecond;
 
   KubeSimStats(
+      String serverVersion,
+      Map<String, FormBill> byForm,
       Map<String, Long> requests,
       Map<String, Long> tooManyRequests,
       Map<Integer, Long> byApiserver,
@@ -35,6 +39,8 @@ public final class KubeSimStats {
       int watchesOpen,
       long watchesOpened,
       int peakRequestsPerSecond) {
+    this.serverVersion = serverVersion;
+    this.byForm = Collections.unmodifiableMap(byForm);
     this.requests = Collections.unmodifiableMap(requests);
     this.tooManyRequests = Collections.unmodifiableMap(tooManyRequests);
     this.byApiserver = Collections.unmodifiableMap(byApiserver);
@@ -46,6 +52,27 @@ public final class KubeSimStats {
     this.watchesOpen = watchesOpen;
     this.watchesOpened = watchesOpened;
     this.peakRequestsPerSecond = peakRequestsPerSecond;
+  }
+
+  /** The server version the bill was run up on, e.g. {@code "1.34"}. */
+  public String serverVersion() {
+    return serverVersion;
+  }
+
+  /**
+   * The bill per request form: the verb, then for reads the resourceVersion ({@code rv=""}, {@code
+   * rv=0}, {@code rv=N}), {@code match=Exact|NotOlderThan}, {@code limit}, {@code continue}, {@code
+   * selector}, {@code sendInitialEvents}, then where it was served: e.g. {@code "list rv=\"\"
+   * limit @ watch-cache"}, {@code "list rv=N match=Exact @ etcd"}. Requests answered before being
+   * served (429, 4xx) are under the form alone.
+   */
+  public Map<String, FormBill> byRequestForm() {
+    return byForm;
+  }
+
+  /** Seat-seconds over all forms: seats × modelled service time, waits included. */
+  public double seatSeconds() {
+    return byForm.values().stream().mapToDouble(FormBill::seatSeconds).sum();
   }
 
   /** All requests, including rejected ones. */

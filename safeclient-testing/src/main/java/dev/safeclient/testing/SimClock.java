@@ -27,6 +27,11 @@ public final class SimClock extends Clock {
     millis.addAndGet(d.toMillis());
   }
 
+  /** Moves to {@code epochMillis} unless the clock is already past it. */
+  void advanceTo(long epochMillis) {
+    millis.accumulateAndGet(epochMillis, Math::max);
+  }
+
   @Override
   public long millis() {
     return millis.get();

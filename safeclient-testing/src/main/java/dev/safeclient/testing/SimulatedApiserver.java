@@ -23,7 +23,7 @@ public final class SimulatedApiserver {
   private final int index;
   private final Etcd etcd;
   private final Clock clock;
-  private final KubeSim.Builder config;
+  private final SimConfig config;
   private final Object mon = new Object();
   private final Map<ResourceType, CacheResource> resources = new HashMap<>();
   private final ArrayDeque<Change> pending = new ArrayDeque<>();
@@ -32,14 +32,24 @@ public final class SimulatedApiserver {
   private volatile long lagMillis;
   private volatile boolean ready = true;
   private long readyAtMillis;
+  private final ClockWaits waits;
 
-  SimulatedApiserver(int index, Etcd etcd, Clock clock, KubeSim.Builder config, Duration lag) {
+  /** The RV the last etcd progress notification carried: where a resource without events is. */
+  private long progressRv;
+
+  private long nextProgressMillis;
+
+  SimulatedApiserver(
+      int index, Etcd etcd, Clock clock, SimConfig config, Duration lag, ClockWaits waits) {
     this.index = index;
     this.etcd = etcd;
     this.clock = clock;
     this.config = config;
+    this.waits = waits;
     this.lagMillis = lag.toMillis();
     this.rv = etcd.currentRv();
+    this.progressRv = rv;
+    this.nextProgressMillis = clock.millis() + config.progressNotifyInterval.toMillis();
   }
 
   /** This apiserver's position in {@link KubeSimStats#requestsByApiserver()}. */
@@ -47,10 +57,24 @@ public final class SimulatedApiserver {
     return index;
   }
 
-  /** The resourceVersion its watch cache has reached. */
+  /**
+   * The resourceVersion its watch of etcd has reached: the newest event it applied, of any
+   * resource. Each resource's own cache may be behind it; see {@link
+   * #cacheResourceVersion(ResourceType)}.
+   */
   public long cacheResourceVersion() {
     synchronized (mon) {
       return rv;
+    }
+  }
+
+  /**
+   * The resourceVersion one resource's watch cache has reached: its own newest event, or the last
+   * etcd progress notification (or progress request) if later.
+   */
+  public long cacheResourceVersion(ResourceType t) {
+    synchronized (mon) {
+      return resource(t).rv;
     }
   }
 
@@ -102,6 +126,24 @@ public final class SimulatedApiserver {
     return ready;
   }
 
+  /** Waits for the cache to finish initialising, on KubeSim's clock (1.30's ready.wait). */
+  boolean awaitReady(Duration timeout) throws InterruptedException {
+    long start = clock.millis();
+    long untilReady;
+    synchronized (mon) {
+      untilReady = Math.max(0, readyAtMillis - start);
+    }
+    try {
+      // The wait's deadline is the end of initialisation if that comes first: a virtual clock
+      // then stops there, not at the request timeout.
+      return untilReady < timeout.toMillis()
+          ? waits.await(mon, this::catchUp, () -> ready, Duration.ofMillis(untilReady)) || isReady()
+          : waits.await(mon, this::catchUp, () -> ready, timeout);
+    } finally {
+      SimStats.waited(clock.millis() - start);
+    }
+  }
+
   long retryAfterWhileInitializing() {
     long left = Math.max(0, readyAtMillis - clock.millis());
     return Math.min(30, Math.max(1, (left + 999) / 1000)); // the fact sheet's 1–30 s
@@ -140,8 +182,10 @@ public final class SimulatedApiserver {
               }
             }
             rv = etcd.currentRv();
+            progressRv = rv; // each resource's cache starts from a list at etcd's revision
             for (CacheResource r : resources.values()) {
               r.keyspace.compactedRv = rv; // a fresh cache has no event history
+              r.rv = rv;
             }
             ready = true;
             mon.notifyAll();
@@ -153,44 +197,71 @@ public final class SimulatedApiserver {
       return;
     }
     synchronized (mon) {
-      long due = clock.millis() - lagMillis;
+      long now = clock.millis();
+      long due = now - lagMillis;
       while (!paused && !pending.isEmpty() && pending.peekFirst().timeMillis <= due) {
         apply(pending.pollFirst());
       }
+      if (now >= nextProgressMillis) {
+        // etcd's periodic progress notification: every resource learns the revision this
+        // apiserver's watch has reached, events or not.
+        progressNotify();
+        nextProgressMillis = now + config.progressNotifyInterval.toMillis();
+      }
     }
+  }
+
+  /** Caller holds mon. */
+  private void progressNotify() {
+    progressRv = rv;
+    for (CacheResource r : resources.values()) {
+      r.rv = Math.max(r.rv, rv);
+    }
+    mon.notifyAll();
   }
 
   private void apply(Change c) {
     CacheResource r = resource(c.resource);
     r.apply(c, clock.millis());
+    r.rv = c.resourceVersion;
     rv = c.resourceVersion;
     mon.notifyAll();
   }
 
   private CacheResource resource(ResourceType t) {
-    return resources.computeIfAbsent(t, k -> new CacheResource(rv));
+    return resources.computeIfAbsent(t, k -> new CacheResource(rv, progressRv));
   }
 
   /**
-   * Waits until the cache has reached {@code minRv}, for at most {@code timeout}. Real time: the
-   * apiserver's 3 s wait, scaled by the builder for tests.
+   * Waits until the watch cache of {@code t} has reached {@code minRv}, for at most {@code timeout}
+   * on KubeSim's clock (the apiserver's 3 s; see {@link ClockWaits}). A resource's cache moves on
+   * its own events and on etcd progress notifications; where the server requests progress on demand
+   * (1.31+ with a recent etcd), a wait asks for it and the cache jumps to what this apiserver's
+   * watch of etcd has seen (so a lagging apiserver still waits for its lag).
    */
-  boolean waitFor(long minRv, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      catchUp();
-      synchronized (mon) {
-        if (rv >= minRv) {
-          return true;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        // Wake up at least every 10 ms: a lag elapses on the clock, not through notify.
-        mon.wait(Math.max(1, Math.min(10, left / 1_000_000)));
-      }
+  boolean waitFor(ResourceType t, long minRv, Duration timeout) throws InterruptedException {
+    boolean requestProgress = config.version.requestsProgressOnDemand();
+    long start = clock.millis();
+    try {
+      return awaitFresh(t, minRv, timeout, requestProgress);
+    } finally {
+      SimStats.waited(clock.millis() - start);
     }
+  }
+
+  private boolean awaitFresh(ResourceType t, long minRv, Duration timeout, boolean requestProgress)
+      throws InterruptedException {
+    return waits.await(
+        mon,
+        this::catchUp,
+        () -> {
+          CacheResource r = resource(t);
+          if (requestProgress && r.rv < minRv) {
+            r.rv = Math.max(r.rv, rv);
+          }
+          return r.rv >= minRv;
+        },
+        timeout);
   }
 
   /** The result of reading the cache: objects in key order and the cache RV they reflect. */
@@ -216,10 +287,10 @@ public final class SimulatedApiserver {
       ResourceType t, String namespace, Selector sel, long atRv, String afterKey, long limit) {
     synchronized (mon) {
       CacheResource r = resource(t);
-      if (atRv > 0 && atRv < rv && !r.keyspace.canReadAt(atRv)) {
+      if (atRv > 0 && atRv < r.rv && !r.keyspace.canReadAt(atRv)) {
         return null;
       }
-      long snapshotRv = atRv > 0 ? Math.min(atRv, rv) : rv;
+      long snapshotRv = atRv > 0 ? Math.min(atRv, r.rv) : r.rv;
       Iterator<StoredObject> it;
       long scanned;
       String ns = sel.namespace != null && namespace.isEmpty() ? sel.namespace : namespace;
@@ -281,14 +352,17 @@ public final class SimulatedApiserver {
     synchronized (mon) {
       CacheResource r = resource(w.resource);
       if (initial) {
+        long sent = 0;
         for (StoredObject o : r.keyspace.current.values()) {
           if (w.matches(o)) {
             w.sendAdded(o);
+            sent++;
           }
         }
-        initialState.accept(rv);
+        SimStats.initialEvents(sent);
+        initialState.accept(r.rv);
       } else {
-        if (fromRv < rv && !r.keyspace.canReadAt(fromRv)) {
+        if (fromRv < r.rv && !r.keyspace.canReadAt(fromRv)) {
           return false;
         }
         for (Change c : r.keyspace.history) {
@@ -321,12 +395,12 @@ public final class SimulatedApiserver {
         for (WatchStream w : e.getValue().allWatchers()) {
           if (w.bookmarks) {
             if (line == null) {
-              line = bookmarkLine(e.getKey(), rv, false);
+              line = bookmarkLine(e.getKey(), e.getValue().rv, false);
             }
             if (w.protobuf && frame == null) {
               frame = ProtobufEncoding.frameFromJsonLine(line);
             }
-            w.send(w.protobuf ? frame : line);
+            w.sendBookmark(w.protobuf ? frame : line);
           }
         }
       }
@@ -392,8 +466,12 @@ public final class SimulatedApiserver {
     final Map<String, Set<WatchStream>> watchersByNode = new HashMap<>();
     final Set<WatchStream> otherWatchers = new HashSet<>();
 
-    CacheResource(long rv) {
-      keyspace.compactedRv = rv;
+    /** The resourceVersion this resource's cache has reached. */
+    long rv;
+
+    CacheResource(long windowStart, long rv) {
+      keyspace.compactedRv = windowStart;
+      this.rv = rv;
     }
 
     void put(StoredObject o) {

@@ -79,6 +79,9 @@ final class WatchStream {
     return (namespace.isEmpty() || namespace.equals(o.namespace)) && selector.matches(o);
   }
 
+  /** This watch's bill: events, bookmarks and bytes sent are added as they go. */
+  volatile RequestRecord record;
+
   boolean isOpen() {
     return !finished.get() && !ending;
   }
@@ -94,6 +97,7 @@ final class WatchStream {
    */
   void sendAdded(StoredObject o) {
     if (protobuf) {
+      // counted as an event by send
       sendLine(Change.watchLine("ADDED", o.json));
       return;
     }
@@ -104,6 +108,7 @@ final class WatchStream {
       abort(new IOException("watcher too slow: " + MAX_QUEUED_EVENTS + " events queued"));
       return;
     }
+    countEvent();
     queue.add(ByteBuffer.wrap(ADDED_HEAD));
     queue.add(ByteBuffer.wrap(o.json));
     queue.add(ByteBuffer.wrap(LINE_END));
@@ -114,11 +119,40 @@ final class WatchStream {
       "{\"type\":\"ADDED\",\"object\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] LINE_END = {'}', '\n'};
 
-  /** Sends bytes already in this watch's encoding. */
+  /** Sends an event already in this watch's encoding. */
   void send(byte[] line) {
     if (silent || !isOpen()) {
       return;
     }
+    countEvent();
+    enqueue(line);
+  }
+
+  /** Sends a BOOKMARK already in this watch's encoding. */
+  void sendBookmark(byte[] bookmark) {
+    if (silent || !isOpen()) {
+      return;
+    }
+    RequestRecord r = record;
+    if (r != null) {
+      r.bookmarks.increment();
+    }
+    enqueue(bookmark);
+  }
+
+  /** Sends a JSON BOOKMARK line, as a Protobuf frame if this watch asked for it. */
+  void sendBookmarkLine(byte[] jsonLine) {
+    sendBookmark(protobuf ? ProtobufEncoding.frameFromJsonLine(jsonLine) : jsonLine);
+  }
+
+  private void countEvent() {
+    RequestRecord r = record;
+    if (r != null) {
+      r.watchEvents.increment();
+    }
+  }
+
+  private void enqueue(byte[] line) {
     if (queued.incrementAndGet() > MAX_QUEUED_BUFFERS) {
       abort(new IOException("watcher too slow: " + MAX_QUEUED_EVENTS + " events queued"));
       return;
@@ -192,6 +226,14 @@ final class WatchStream {
           return Action.SCHEDULED;
         }
         stats.bytesSent(b.remaining());
+        RequestRecord r = record;
+        if (r != null) {
+          r.bytes.add(b.remaining());
+          FormBill.Live bill = r.bill;
+          if (bill != null) {
+            bill.bytes.add(b.remaining());
+          }
+        }
         response.write(false, b, this);
         return Action.SCHEDULED;
       }

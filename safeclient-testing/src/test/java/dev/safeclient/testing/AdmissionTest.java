@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /** APF-like admission (K8S-API-FACTS, "API Priority and Fairness" and the APF list estimate). */
 class AdmissionTest {
@@ -23,30 +21,69 @@ class AdmissionTest {
     }
   }
 
-  // The estimate, from the stored count, before execution: cache → stored; selected etcd →
-  // stored + limit; unselected etcd → 2 × min(limit, stored). 100 objects a seat, at most 10.
-  @ParameterizedTest
-  @CsvSource({
-    // fromCache, selected, limit, stored, seats
-    "true, false, 0, 150000, 10",
-    "true, false, 0, 450, 5",
-    "false, false, 0, 450, 9",
-    "false, false, 100, 450, 2",
-    "false, false, 500, 150000, 10",
-    "false, true, 100, 450, 6",
-    "false, true, 0, 30, 1",
-    "false, false, 1, 150000, 1",
-  })
-  void listWorkEstimate(boolean fromCache, boolean selected, long limit, long stored, int seats) {
-    assertThat(ApiHandler.seatsFor(fromCache, selected, limit, stored, 1000, 30)).isEqualTo(seats);
+  // The estimate's formulas per version are tested in safeclient-api-model (ReadServingTest); here
+  // KubeSim charges them over the wire. On 1.34 (SizeBasedListCostEstimate) a cache-served list is
+  // min(stored × avg size, 1 MB) / 100 kB, so at most 10 seats, while an etcd read of the same
+  // resource takes more (listWorkEstimator.seatsBasedOnObjectSize).
+  @Test
+  void cacheServedListsStayWithinTenSeatsOn134() throws Exception {
+    sim = KubeSim.builder().clock(clock).serverVersion("1.34").build();
+    String padding = "x".repeat(5_000);
+    for (int i = 0; i < 300; i++) {
+      sim.create(
+          "v1",
+          "configmaps",
+          "{\"metadata\":{\"namespace\":\"ns\",\"name\":\"c"
+              + i
+              + "\"},\"data\":{\"k\":\""
+              + padding
+              + "\"}}");
+    }
+    Wire w = new Wire(sim);
+    assertThat(seatsFor(w, "/api/v1/configmaps")).isEqualTo(10); // consistent, from the cache
+    assertThat(seatsFor(w, "/api/v1/configmaps?resourceVersion=0")).isEqualTo(10);
+    assertThat(seatsFor(w, "/api/v1/configmaps?limit=1")).isEqualTo(1); // the cheap RV probe
+    long rv = sim.resourceVersion();
+    // An exact read is estimated as an etcd read: 300 × ~5.1 kB / 100 kB, beyond 10.
+    assertThat(
+            seatsFor(w, "/api/v1/configmaps?resourceVersion=" + rv + "&resourceVersionMatch=Exact"))
+        .isEqualTo(16);
   }
 
-  // From 1.34 by size: ~100 kB a seat, at most 100.
+  // The same limit=1 probe costs like a full list on 1.31–1.33: the count-based estimate of a
+  // cache-served list ignores limit.
   @Test
-  void sizeBasedEstimateFrom134() {
-    assertThat(ApiHandler.seatsFor(true, false, 0, 150_000, 4_000, 34)).isEqualTo(100);
-    assertThat(ApiHandler.seatsFor(true, false, 0, 450, 1_000, 34)).isEqualTo(5);
-    assertThat(ApiHandler.seatsFor(false, false, 1, 150_000, 4_000, 34)).isEqualTo(1);
+  void aLimitOneProbeCostsLikeAFullListOn133() throws Exception {
+    sim = KubeSim.builder().clock(clock).serverVersion("1.33").build();
+    for (int i = 0; i < 450; i++) {
+      sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
+    }
+    Wire w = new Wire(sim);
+    assertThat(seatsFor(w, "/api/v1/pods?limit=1")).isEqualTo(5); // 450 / 100
+    sim.close();
+    sim = KubeSim.builder().clock(clock).serverVersion("1.33").oldEtcd(true).build();
+    for (int i = 0; i < 450; i++) {
+      sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
+    }
+    // Without progress requests the probe is an etcd read again: 2 × 1.
+    assertThat(seatsFor(new Wire(sim), "/api/v1/pods?limit=1")).isEqualTo(1);
+  }
+
+  // Watches at RV "" / "0" are charged like lists only from 1.35 (list_work_estimator.go).
+  @Test
+  void legacyWatchesAreChargedLikeListsFrom135() throws Exception {
+    sim = KubeSim.builder().clock(clock).serverVersion("1.35").build();
+    for (int i = 0; i < 450; i++) {
+      sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
+    }
+    Wire w = new Wire(sim);
+    long before = sim.stats().seatsCharged();
+    try (okhttp3.Response r =
+        w.openWatch("/api/v1/pods?watch=true&resourceVersion=0&timeoutSeconds=1")) {
+      r.body().string();
+    }
+    // Size-based, from the cache: 450 × the pods' average stored size, at most 1 MB.
+    assertThat(sim.stats().seatsCharged() - before).isBetween(2L, 10L);
   }
 
   private long seatsFor(Wire w, String query) throws Exception {
@@ -74,13 +111,14 @@ class AdmissionTest {
         .isEqualTo(5); // cache: 450
     assertThat(seatsFor(w, "/api/v1/namespaces/ns1/pods/p1")).isEqualTo(1);
     assertThat(seatsFor(w, "/api/v1/pods?limit=1")).isEqualTo(1); // the cheap RV probe
-    // "Watches at RV "" or "0" are charged like lists, for their initial events."
+    // Up to 1.34 a watch at RV "0" takes the minimum: only sendInitialEvents is charged like a
+    // list there (from 1.35 the legacy watch is too, see below).
     long before = sim.stats().seatsCharged();
     try (okhttp3.Response r =
         w.openWatch("/api/v1/pods?watch=true&resourceVersion=0&timeoutSeconds=1")) {
       r.body().string();
     }
-    assertThat(sim.stats().seatsCharged() - before).isEqualTo(5); // from the cache: 450
+    assertThat(sim.stats().seatsCharged() - before).isEqualTo(1);
     before = sim.stats().seatsCharged();
     try (okhttp3.Response r =
         w.openWatch(

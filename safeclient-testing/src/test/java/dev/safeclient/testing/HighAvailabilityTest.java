@@ -68,10 +68,10 @@ class HighAvailabilityTest {
     a.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "fresh", null, null));
     // The probe of SC101: a consistent limit=1 list gives the current RV (1.30: from etcd).
     String rv = b.get("/api/v1/pods?limit=1").rv();
-    long t = System.nanoTime();
+    long t = clock.millis();
     Wire.Reply r =
         b.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan");
-    assertThat(System.nanoTime() - t).isGreaterThanOrEqualTo(Duration.ofMillis(200).toNanos());
+    assertThat(clock.millis() - t).isGreaterThanOrEqualTo(200); // KubeSim's virtual wait
     assertThat(r.code).isEqualTo(504);
     assertThat(r.causeReason()).isEqualTo("ResourceVersionTooLarge");
     assertThat(r.headers.get("Retry-After")).isEqualTo("1");
@@ -136,13 +136,50 @@ class HighAvailabilityTest {
     assertThat(list.json().get("message").getAsString()).contains("storage is (re)initializing");
     assertThat(list.headers.get("Retry-After")).isEqualTo("10");
     assertThat(b.get("/api/v1/pods?watch=true&resourceVersion=0").code).isEqualTo(429);
-    // A consistent read does not need the cache: it goes to etcd.
-    assertThat(b.get("/api/v1/pods").names()).containsExactly("a");
+    // A consistent read needs the cache too (1.31+: it is served from it), so 429; only a
+    // selector-free list with a limit goes to etcd (shouldDelegateListOnNotReadyCache).
+    assertThat(b.get("/api/v1/pods").code).isEqualTo(429);
+    assertThat(b.get("/api/v1/pods?limit=500").names()).containsExactly("a");
     // The other apiserver is unaffected.
     assertThat(new Wire(sim).pin(0).get("/api/v1/pods?resourceVersion=0").code).isEqualTo(200);
     sim.create("v1", "pods", Wire.pod("ns1", "b", null, null));
     clock.advance(Duration.ofSeconds(10));
     assertThat(b.get("/api/v1/pods?resourceVersion=0").names()).containsExactly("a", "b");
-    assertThat(sim.stats().tooManyRequestsByReason()).containsEntry("cache-initializing", 2L);
+    assertThat(sim.stats().tooManyRequestsByReason()).containsEntry("cache-initializing", 3L);
+  }
+
+  // 1.30 (ResilientWatchCacheInitialization off): an RV "0" list goes to etcd while the cache
+  // initialises; other cache reads wait for it (ready.wait), then are served, or get 503 at the
+  // request timeout. KubeSim's virtual clock makes the wait.
+  @Test
+  void onA130ServerAnInitialisingCacheSendsRv0ToEtcdAndMakesOthersWait() throws Exception {
+    sim =
+        KubeSim.builder()
+            .clock(clock)
+            .serverVersion("1.30")
+            .cacheInitialization(Duration.ofSeconds(10))
+            .build();
+    sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
+    Wire w = new Wire(sim);
+    sim.apiserver(0).restart();
+    sim.resetStats();
+    Wire.Reply rv0 = w.get("/api/v1/pods?resourceVersion=0");
+    assertThat(rv0.names()).containsExactly("a");
+    assertThat(sim.stats().objectsReadFromStorage()).isEqualTo(1);
+    long before = clock.millis();
+    Wire.Reply waited = w.get("/api/v1/pods?resourceVersion=" + sim.resourceVersion());
+    assertThat(waited.code).isEqualTo(200);
+    assertThat(clock.millis() - before).isEqualTo(10_000); // until the cache was ready
+    assertThat(sim.stats().tooManyRequests()).isZero();
+    sim.close();
+    sim =
+        KubeSim.builder()
+            .clock(clock)
+            .serverVersion("1.30")
+            .cacheInitialization(Duration.ofMinutes(5))
+            .build();
+    sim.apiserver(0).restart();
+    Wire.Reply unavailable = new Wire(sim).get("/api/v1/pods?resourceVersion=1");
+    assertThat(unavailable.code).isEqualTo(503);
   }
 }

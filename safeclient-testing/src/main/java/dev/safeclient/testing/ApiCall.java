@@ -1,0 +1,158 @@
+package dev.safeclient.testing;
+
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/** One parsed resource request, and how it is answered. */
+final class ApiCall {
+  static final String JSON = "application/json";
+
+  final Request request;
+  final Response response;
+  final Callback callback;
+  final SimStats stats;
+  final String method;
+  final Fields query;
+  final String userAgent;
+  ResourceType type;
+  String namespace = "";
+  String name;
+  String subresource;
+  Verb verb;
+  String body;
+  SimulatedApiserver apiserver;
+  int seats;
+  boolean protobuf;
+  String warning;
+  RequestRecord record;
+
+  /** Answered later, on another thread (a LATENCY fault). */
+  boolean deferred;
+
+  private boolean finished;
+
+  ApiCall(Request request, Response response, Callback callback, SimStats stats) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.stats = stats;
+    this.method = request.getMethod();
+    this.query = Request.extractQueryParameters(request);
+    String ua = request.getHeaders().get(HttpHeader.USER_AGENT);
+    this.userAgent = ua == null ? "" : ua;
+  }
+
+  String param(String n) {
+    Fields.Field f = query.get(n);
+    return f == null ? null : f.getValue();
+  }
+
+  boolean flag(String n) {
+    String v = param(n);
+    return v != null && (v.equals("true") || v.equals("1"));
+  }
+
+  static void pfHeaders(Response response) {
+    response.getHeaders().put("X-Kubernetes-PF-FlowSchema-UID", PriorityLevel.FLOW_SCHEMA_UID);
+    response
+        .getHeaders()
+        .put("X-Kubernetes-PF-PriorityLevel-UID", PriorityLevel.PRIORITY_LEVEL_UID);
+  }
+
+  /** Answers a resource request in the encoding it asked for (Protobuf for built-in kinds). */
+  void send(Answer r) {
+    if (warning != null) {
+      r.header("Warning", "299 - \"" + warning.replace("\"", "'") + "\"");
+    }
+    if (protobuf
+        && r.code != 204
+        && r.body.length > 0
+        && !r.headers.containsKey("Content-Type")
+        && ProtobufEncoding.descriptor(type.apiVersion(), type.kind()) != null) {
+      byte[] pb;
+      if (r.items != null) {
+        pb = ProtobufEncoding.list(r.listOf, r.listRv, r.listContinue, r.items);
+      } else if (r.object != null) {
+        pb = ProtobufEncoding.object(type, r.object);
+      } else {
+        pb = ProtobufEncoding.fromJson(r.body);
+      }
+      if (pb != null) {
+        Answer p = new Answer(r.code, pb);
+        p.headers.putAll(r.headers);
+        p.headers.put("Content-Type", ProtobufEncoding.MEDIA_TYPE);
+        r = p;
+      }
+    }
+    if (record != null) {
+      // Billed before the answer is written: a client that has its answer finds it in the log.
+      record.code = r.code;
+      record.bytes.add(r.body.length);
+      record.contentType = r.headers.getOrDefault("Content-Type", JSON);
+    }
+    finish();
+    send(response, callback, r, stats);
+  }
+
+  /** Closes this request's bill once (a watch's when its stream is established). */
+  void finish() {
+    if (record == null || finished) {
+      return;
+    }
+    finished = true;
+    if (record.contentType.isEmpty()) {
+      String ct = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+      record.contentType = ct == null ? "" : ct;
+    }
+    stats.finish(record);
+  }
+
+  /** The bill's name for this request's form: verb, then what decides where a read is served. */
+  String form() {
+    if (verb == null) {
+      return method.toLowerCase(java.util.Locale.ROOT);
+    }
+    if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
+      return verb.apiName() + (subresource == null ? "" : " " + subresource);
+    }
+    StringBuilder f = new StringBuilder(verb.apiName());
+    String rv = param("resourceVersion");
+    f.append(rv == null || rv.isEmpty() ? " rv=\"\"" : rv.equals("0") ? " rv=0" : " rv=N");
+    String match = param("resourceVersionMatch");
+    if (match != null && !match.isEmpty()) {
+      f.append(" match=").append(match);
+    }
+    String limit = param("limit");
+    if (limit != null && !limit.isEmpty() && !limit.equals("0")) {
+      f.append(" limit");
+    }
+    String cont = param("continue");
+    if (cont != null && !cont.isEmpty()) {
+      f.append(" continue");
+    }
+    String l = param("labelSelector");
+    String fs = param("fieldSelector");
+    if ((l != null && !l.isEmpty()) || (fs != null && !fs.isEmpty())) {
+      f.append(" selector");
+    }
+    if (flag("sendInitialEvents")) {
+      f.append(" sendInitialEvents");
+    }
+    return f.toString();
+  }
+
+  static void send(Response response, Callback callback, Answer r, SimStats stats) {
+    response.setStatus(r.code);
+    if (!r.headers.containsKey("Content-Type")) {
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+    }
+    r.headers.forEach((k, v) -> response.getHeaders().put(k, v));
+    pfHeaders(response);
+    stats.bytesSent(r.body.length);
+    response.write(true, ByteBuffer.wrap(r.body), callback);
+  }
+}

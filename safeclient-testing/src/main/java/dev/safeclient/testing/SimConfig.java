@@ -1,0 +1,102 @@
+package dev.safeclient.testing;
+
+import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.serving.ServerVersion;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A {@link KubeSim.Builder}'s options, snapshotted when the sim starts: later builder calls do not
+ * leak in.
+ */
+final class SimConfig {
+  final Duration bookmarkInterval;
+  final Duration eventWindow;
+  final int eventWindowCapacity;
+  final Duration continueExpiry;
+  final Duration cacheWait;
+  final Duration progressNotifyInterval;
+  final Duration cacheInitialization;
+  final Duration cacheLag;
+  final Map<Integer, Duration> lags;
+  final int minor;
+  final int apiservers;
+  final int apfConcurrencyLimit;
+  final int maxThreads;
+  final int port;
+  final boolean kubeletDeletes;
+  final Clock clock;
+  final FaultScript faults;
+  final Set<String> cacheDisabled;
+  final List<ResourceType> registered;
+
+  /** The release with its gate overrides and etcd: where reads are served, what APF charges. */
+  final ServerVersion version;
+
+  final int requestLogCapacity;
+
+  /** Bearer token to user name. */
+  final Map<String, String> users;
+
+  final List<Authorization.Rule> rules;
+  final boolean nodeAuthorizer;
+
+  /** groupVersionPlural of resources served by a simulated extension apiserver. */
+  final Set<String> aggregated;
+
+  SimConfig(KubeSim.Builder b) {
+    bookmarkInterval = b.bookmarkInterval;
+    eventWindow = b.eventWindow;
+    eventWindowCapacity = b.eventWindowCapacity;
+    continueExpiry = b.continueExpiry;
+    cacheWait = b.cacheWait;
+    progressNotifyInterval = b.progressNotifyInterval;
+    cacheInitialization = b.cacheInitialization;
+    cacheLag = b.cacheLag;
+    lags = Map.copyOf(b.lags);
+    minor = b.minor;
+    apiservers = b.apiservers;
+    apfConcurrencyLimit = b.apfConcurrencyLimit;
+    maxThreads = b.maxThreads;
+    port = b.port;
+    kubeletDeletes = b.kubeletDeletes;
+    clock = b.clock;
+    faults = b.faults;
+    cacheDisabled = Set.copyOf(b.cacheDisabled);
+    registered = List.copyOf(b.registered);
+    requestLogCapacity = b.requestLogCapacity;
+    users = Map.copyOf(b.users);
+    rules = List.copyOf(b.rules);
+    nodeAuthorizer = b.nodeAuthorizer;
+    aggregated =
+        b.aggregated.stream()
+            .map(ResourceType::groupVersionPlural)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    ServerVersion v = ServerVersion.ofMinor(b.minor);
+    for (Map.Entry<FeatureGate, Boolean> g : b.gates.entrySet()) {
+      v = v.with(g.getKey(), g.getValue());
+    }
+    version = b.oldEtcd ? v.withOldEtcd() : v;
+  }
+
+  /** The user a request authenticates as: its bearer token's, else anonymous. */
+  String identity(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return "system:anonymous";
+    }
+    String user = users.get(authorization.substring(7).trim());
+    return user == null ? "unknown-bearer-token" : user;
+  }
+
+  /** Whether resource requests are authorized at all (any rule, or the node authorizer). */
+  boolean authorizes() {
+    return nodeAuthorizer || !rules.isEmpty();
+  }
+
+  boolean watchCacheEnabled(ResourceType t) {
+    return !cacheDisabled.contains(t.resourceName());
+  }
+}

@@ -1,0 +1,216 @@
+package dev.safeclient.testing;
+
+import static dev.safeclient.testing.StatusAnswers.*;
+
+import com.google.gson.JsonObject;
+import dev.safeclient.model.serving.FeatureGate;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+
+/**
+ * WATCH: from the watch cache (bookmarks, initial events) or from etcd when the cache is disabled.
+ */
+final class Watches {
+  private final KubeSim sim;
+
+  private final Reads reads;
+
+  Watches(KubeSim sim, Reads reads) {
+    this.sim = sim;
+    this.reads = reads;
+  }
+
+  private boolean cacheEnabled(ApiCall c) {
+    return sim.config().watchCacheEnabled(c.type);
+  }
+
+  void watch(ApiCall c, Fault fault) {
+    SimStats stats = sim.statsLive();
+    SimulatedApiserver api = c.apiserver;
+    Selector sel;
+    try {
+      sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+    } catch (IllegalArgumentException e) {
+      c.send(status(400, "BadRequest", e.getMessage(), null));
+      return;
+    }
+    String rvParam = c.param("resourceVersion");
+    boolean initialEvents = c.flag("sendInitialEvents");
+    if (initialEvents) {
+      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
+      if (!sim.config().version.enabled(FeatureGate.WATCH_LIST)) {
+        c.send(
+            status(
+                422,
+                "Invalid",
+                "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                null));
+        return;
+      }
+      if (!"NotOlderThan".equals(c.param("resourceVersionMatch"))
+          || !c.flag("allowWatchBookmarks")) {
+        c.send(
+            status(
+                422,
+                "Invalid",
+                "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
+                null));
+        return;
+      }
+    }
+    if (!api.isReady()
+        && !sim.config().version.enabled(FeatureGate.RESILIENT_WATCH_CACHE_INITIALIZATION)) {
+      // 1.30: Cacher.Watch waits for the cache (ready.wait), then 503 at the request timeout.
+      try {
+        if (!api.awaitReady(Reads.REQUEST_TIMEOUT)) {
+          c.send(status(503, "ServiceUnavailable", "apiserver cache is not initialized", null));
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    if (!api.isReady()) {
+      c.send(cacheInitializing(api, stats));
+      return;
+    }
+    long fromRv = 0;
+    boolean initial = initialEvents || rvParam == null || rvParam.isEmpty() || rvParam.equals("0");
+    if (rvParam != null && !rvParam.isEmpty()) {
+      try {
+        fromRv = Long.parseLong(rvParam);
+      } catch (NumberFormatException e) {
+        c.send(status(400, "BadRequest", "invalid resource version: " + rvParam, null));
+        return;
+      }
+    }
+    long timeoutSeconds;
+    String ts = c.param("timeoutSeconds");
+    try {
+      timeoutSeconds =
+          ts == null || ts.isEmpty()
+              ? ThreadLocalRandom.current().nextLong(1800, 3600) // fact sheet, WATCH
+              : Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      c.send(status(400, "BadRequest", "invalid timeoutSeconds: " + ts, null));
+      return;
+    }
+    boolean consistentStart = initial && (rvParam == null || rvParam.isEmpty());
+    try {
+      if (consistentStart || (initialEvents && fromRv > 0)) {
+        long target = consistentStart ? sim.etcd().currentRv() : fromRv;
+        api.waitFor(c.type, target, sim.config().cacheWait);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String ns = c.type.isNamespaced() ? c.namespace : "";
+    boolean cache = cacheEnabled(c);
+    // Only the watch cache sends bookmarks; a watch served from etcd gets none.
+    boolean bookmarks = cache && c.flag("allowWatchBookmarks");
+    boolean protobuf =
+        c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
+    WatchStream w =
+        new WatchStream(
+            c.type, ns, sel, bookmarks, c.userAgent, protobuf, c.response, c.callback, stats);
+    // list_work_estimator.go: a watch takes the minimum, its initial events are charged like a
+    // list only with sendInitialEvents, and from 1.35 for a legacy watch at RV "" or "0".
+    stats.seats(sim.priorityLevel().width(reads.estimate(c, Reads.readRequest(c))));
+    if (initial && consistentStart && !sim.config().version.consistentReadSupported()) {
+      // Without consistent reads from the cache, the initial state of an RV-unset watch is read
+      // from etcd.
+      Etcd etcd = sim.etcd();
+      etcd.lock.readLock().lock();
+      try {
+        stats.storageReads(etcd.keyspace(c.type).countUnder(ns));
+      } finally {
+        etcd.lock.readLock().unlock();
+      }
+    }
+    boolean drop =
+        (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
+    // A half-open connection: the watch is established, then nothing ever arrives.
+    w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
+    w.record = c.record;
+    c.record.code = 200;
+    SimStats.servedFrom(!cache && !initial ? "etcd" : "watch-cache");
+    c.response.setStatus(200);
+    c.response
+        .getHeaders()
+        .put(
+            HttpHeader.CONTENT_TYPE,
+            protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : ApiCall.JSON);
+    ApiCall.pfHeaders(c.response);
+    stats.watchOpened();
+    long[] initialRv = {0};
+    java.util.function.Consumer<Long> onInitialState =
+        rv -> {
+          initialRv[0] = rv;
+          w.fromRv = rv;
+          if (initialEvents) {
+            w.sendBookmarkLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
+          }
+        };
+    boolean ok;
+    if (!cache && !initial) {
+      // Served from etcd: its history reaches back to the last compaction (about 5 minutes),
+      // not just the cache's event window. Replay it, then follow live changes.
+      Etcd etcd = sim.etcd();
+      etcd.lock.readLock().lock();
+      try {
+        ok = !etcd.isCompacted(c.type, fromRv);
+        if (ok) {
+          w.fromRv = fromRv;
+          long last = fromRv;
+          for (Change ch : etcd.keyspace(c.type).history) {
+            if (ch.resourceVersion > fromRv) {
+              SimulatedApiserver.deliver(w, ch);
+              last = ch.resourceVersion;
+            }
+          }
+          fromRv = last;
+          w.fromRv = last; // the cache's copies of these changes are skipped
+          ok = api.watch(w, last, onInitialState, false);
+        }
+      } finally {
+        etcd.lock.readLock().unlock();
+      }
+    } else {
+      ok = api.watch(w, fromRv, onInitialState, initial);
+    }
+    if (!ok) {
+      // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
+      JsonObject ev = new JsonObject();
+      ev.addProperty("type", "ERROR");
+      ev.add(
+          "object",
+          statusJson(
+              410,
+              "Expired",
+              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion(c.type) + ")",
+              null));
+      w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
+      w.end(); // closing the stream counts the watch closed
+      return;
+    }
+    if (!initial) {
+      w.fromRv = fromRv;
+    }
+    w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
+    // Commits the headers now: the client sees the watch established (then, maybe, dropped).
+    w.commit(drop ? () -> w.abort(new IOException("watch dropped by fault script")) : null);
+  }
+
+  private boolean isDropWindowOpen(ApiCall c) {
+    for (FaultRule r : sim.faults().activeTimedRules()) {
+      if (r.fault.kind() == Fault.Kind.DROP_WATCHES && r.matches("watch", c.type.resourceName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,509 @@
+package dev.safeclient.testing;
+
+import static dev.safeclient.testing.StatusAnswers.*;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpHeader;
+
+/** Create, update, patch, delete (graceful for scheduled pods), deletecollection and eviction. */
+final class Writes {
+  private final KubeSim sim;
+
+  /** Pods in graceful deletion, by key, with the time their grace period ends. */
+  private final Map<String, Long> terminatingPods = new ConcurrentHashMap<>();
+
+  Writes(KubeSim sim) {
+    this.sim = sim;
+  }
+
+  JsonObject parseBody(ApiCall c) {
+    String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (ct != null && ct.startsWith(ProtobufEncoding.MEDIA_TYPE)) {
+      throw new UnsupportedBody();
+    }
+    try {
+      JsonElement e = JsonParser.parseString(c.body == null ? "" : c.body);
+      if (!e.isJsonObject()) {
+        throw new BadRequest("the request body must be a JSON object");
+      }
+      return e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new BadRequest("invalid JSON: " + e.getMessage());
+    }
+  }
+
+  /** KubeSim reads JSON request bodies only (it answers in Protobuf, but does not decode it). */
+  static final class UnsupportedBody extends RuntimeException {
+    UnsupportedBody() {
+      super("KubeSim accepts JSON request bodies only", null, false, false);
+    }
+  }
+
+  /** A 400 raised from deep inside a verb. */
+  static final class BadRequest extends RuntimeException {
+    BadRequest(String m) {
+      super(m, null, false, false);
+    }
+  }
+
+  private String now() {
+    return Instant.ofEpochMilli(sim.clock().millis()).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  Answer createObject(ResourceType t, String namespace, JsonObject o) {
+    JsonObject meta =
+        o.has("metadata") && o.get("metadata").isJsonObject()
+            ? o.getAsJsonObject("metadata")
+            : new JsonObject();
+    o.add("metadata", meta);
+    o.addProperty("apiVersion", t.apiVersion());
+    o.addProperty("kind", t.kind());
+    String bodyNs = StoredObject.string(meta, "namespace");
+    if (t.isNamespaced()) {
+      if (namespace.isEmpty()) {
+        namespace = bodyNs;
+      }
+      if (namespace.isEmpty()) {
+        return status(
+            400,
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request",
+            null);
+      }
+      if (!bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
+        return status(
+            400,
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request",
+            null);
+      }
+      meta.addProperty("namespace", namespace);
+    } else {
+      meta.remove("namespace");
+      namespace = "";
+    }
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      String name = StoredObject.string(meta, "name");
+      if (name.isEmpty()) {
+        String gen = StoredObject.string(meta, "generateName");
+        if (gen.isEmpty()) {
+          return status(
+              422,
+              "Invalid",
+              t.kind()
+                  + " is invalid: metadata.name: Required value: name or generateName is required",
+              null);
+        }
+        // Deterministic suffixes (replays give the same names), 5 chars like the real one.
+        name =
+            gen
+                + Long.toString(
+                    36L * 36 * 36 * 36
+                        + (etcd.currentRv() * 2654435761L & 0xFFFFFF) % (36L * 36 * 36 * 36 * 35),
+                    36);
+        meta.addProperty("name", name);
+      }
+      Keyspace k = etcd.keyspace(t);
+      if (k.current.containsKey(StoredObject.keyOf(namespace, name))) {
+        return alreadyExists(t, name);
+      }
+      meta.remove("resourceVersion");
+      meta.addProperty(
+          "uid",
+          UUID.nameUUIDFromBytes(
+                  ("kubesim/" + t + "/" + namespace + "/" + name + "/" + etcd.currentRv())
+                      .getBytes(StandardCharsets.UTF_8))
+              .toString());
+      meta.addProperty("creationTimestamp", now());
+      meta.addProperty("generation", 1);
+      meta.remove("deletionTimestamp");
+      Change ch = etcd.commit(t, Change.Type.ADDED, o, null);
+      return Answer.of(201, ch.object);
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  Answer update(ApiCall c, JsonObject o, boolean fromPatch) {
+    JsonObject meta =
+        o.has("metadata") && o.get("metadata").isJsonObject()
+            ? o.getAsJsonObject("metadata")
+            : new JsonObject();
+    o.add("metadata", meta);
+    String bodyName = StoredObject.string(meta, "name");
+    if (!bodyName.isEmpty() && !bodyName.equals(c.name)) {
+      return status(
+          400,
+          "BadRequest",
+          "the name of the object ("
+              + bodyName
+              + ") does not match the name on the URL ("
+              + c.name
+              + ")",
+          null);
+    }
+    String ns = c.type.isNamespaced() ? c.namespace : "";
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      StoredObject current = etcd.keyspace(c.type).current.get(StoredObject.keyOf(ns, c.name));
+      if (current == null) {
+        return notFound(c);
+      }
+      String rv = StoredObject.string(meta, "resourceVersion");
+      if (!rv.isEmpty() && !rv.equals(Long.toString(current.resourceVersion))) {
+        return conflict(c);
+      }
+      JsonObject old = current.decode();
+      JsonObject oldMeta = old.getAsJsonObject("metadata");
+      JsonObject next;
+      if ("status".equals(c.subresource)) {
+        next = old.deepCopy();
+        if (o.has("status")) {
+          next.add("status", o.get("status"));
+        }
+      } else {
+        next = o;
+        next.addProperty("apiVersion", c.type.apiVersion());
+        next.addProperty("kind", c.type.kind());
+        if (old.has("status") && !fromPatch) {
+          next.add("status", old.get("status")); // status changes need the status subresource
+        }
+        if (old.has("status") && fromPatch && !o.has("status")) {
+          next.add("status", old.get("status"));
+        }
+      }
+      JsonObject nm = next.getAsJsonObject("metadata");
+      nm.addProperty("name", c.name);
+      if (!ns.isEmpty()) {
+        nm.addProperty("namespace", ns);
+      }
+      for (String keep :
+          new String[] {
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation"
+          }) {
+        if (oldMeta.has(keep)) {
+          nm.add(keep, oldMeta.get(keep));
+        } else {
+          nm.remove(keep);
+        }
+      }
+      long gen = oldMeta.has("generation") ? oldMeta.get("generation").getAsLong() : 1;
+      if (!"status".equals(c.subresource)
+          && !String.valueOf(old.get("spec")).equals(String.valueOf(next.get("spec")))) {
+        gen++;
+      }
+      nm.addProperty("generation", gen);
+      boolean deleting = nm.has("deletionTimestamp");
+      boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
+      if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
+        Change ch = etcd.commit(c.type, Change.Type.DELETED, next, current);
+        return Answer.of(200, ch.object);
+      }
+      Change ch = etcd.commit(c.type, Change.Type.MODIFIED, next, current);
+      return Answer.of(200, ch.object);
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  private static boolean isGracefulPod(ResourceType t, JsonObject o) {
+    return t.plural().equals("pods")
+        && t.group().isEmpty()
+        && o.getAsJsonObject("metadata").has("deletionGracePeriodSeconds")
+        && o.getAsJsonObject("metadata").get("deletionGracePeriodSeconds").getAsLong() > 0;
+  }
+
+  Answer patch(ApiCall c) {
+    String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    ct = ct == null ? "" : ct.split(";")[0].trim();
+    if (!ct.equals("application/merge-patch+json")
+        && !ct.equals("application/strategic-merge-patch+json")) {
+      // JSON patch and server-side apply are not simulated.
+      return status(
+          415,
+          "UnsupportedMediaType",
+          "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json",
+          null);
+    }
+    JsonObject patch = parseBody(c);
+    String ns = c.type.isNamespaced() ? c.namespace : "";
+    Etcd etcd = sim.etcd();
+    // Read-merge-update under the write lock, so concurrent patches cannot lose each other.
+    etcd.lock.writeLock().lock();
+    try {
+      StoredObject current = etcd.keyspace(c.type).current.get(StoredObject.keyOf(ns, c.name));
+      if (current == null) {
+        return notFound(c);
+      }
+      JsonObject merged = (JsonObject) mergePatch(current.decode(), patch);
+      JsonObject pm =
+          patch.has("metadata") && patch.get("metadata").isJsonObject()
+              ? patch.getAsJsonObject("metadata")
+              : null;
+      if (pm == null || !pm.has("resourceVersion")) {
+        merged.getAsJsonObject("metadata").remove("resourceVersion"); // no precondition
+      }
+      return update(c, merged, true);
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** RFC 7386 JSON merge patch (strategic merge patch is approximated by it: lists replace). */
+  static JsonElement mergePatch(JsonElement target, JsonElement patch) {
+    if (!patch.isJsonObject()) {
+      return patch;
+    }
+    JsonObject t =
+        target != null && target.isJsonObject()
+            ? target.getAsJsonObject().deepCopy()
+            : new JsonObject();
+    for (Map.Entry<String, JsonElement> e : patch.getAsJsonObject().entrySet()) {
+      if (e.getValue().isJsonNull()) {
+        t.remove(e.getKey());
+      } else {
+        t.add(e.getKey(), mergePatch(t.get(e.getKey()), e.getValue()));
+      }
+    }
+    return t;
+  }
+
+  Answer delete(ApiCall c) {
+    JsonObject options = c.body == null || c.body.isBlank() ? new JsonObject() : parseBody(c);
+    Long grace = null;
+    if (options.has("gracePeriodSeconds") && !options.get("gracePeriodSeconds").isJsonNull()) {
+      grace = options.get("gracePeriodSeconds").getAsLong();
+    }
+    String q = c.param("gracePeriodSeconds");
+    if (q != null && !q.isEmpty()) {
+      grace = Long.parseLong(q);
+    }
+    JsonObject pre =
+        options.has("preconditions") && options.get("preconditions").isJsonObject()
+            ? options.getAsJsonObject("preconditions")
+            : new JsonObject();
+    String ns = c.type.isNamespaced() ? c.namespace : "";
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      StoredObject current = etcd.keyspace(c.type).current.get(StoredObject.keyOf(ns, c.name));
+      if (current == null) {
+        return notFound(c);
+      }
+      JsonObject o = current.decode();
+      JsonObject meta = o.getAsJsonObject("metadata");
+      if ((pre.has("resourceVersion")
+              && !pre.get("resourceVersion").isJsonNull()
+              && !pre.get("resourceVersion")
+                  .getAsString()
+                  .equals(Long.toString(current.resourceVersion)))
+          || (pre.has("uid")
+              && !pre.get("uid").isJsonNull()
+              && !pre.get("uid").getAsString().equals(StoredObject.string(meta, "uid")))) {
+        return conflict(c);
+      }
+      return deleteLocked(c.type, current, o, grace);
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** Deletes or starts a graceful deletion; the caller holds etcd's write lock. */
+  private Answer deleteLocked(ResourceType t, StoredObject current, JsonObject o, Long grace) {
+    Etcd etcd = sim.etcd();
+    JsonObject meta = o.getAsJsonObject("metadata");
+    boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
+    boolean pod = t.plural().equals("pods") && t.group().isEmpty();
+    boolean scheduled = pod && !current.nodeName.isEmpty();
+    if (scheduled && (grace == null || grace > 0)) {
+      long g = grace != null ? grace : podGrace(o);
+      if (meta.has("deletionTimestamp")
+          && meta.has("deletionGracePeriodSeconds")
+          && meta.get("deletionGracePeriodSeconds").getAsLong() <= g) {
+        return Answer.of(202, current); // already terminating, no shorter grace asked
+      }
+      // Graceful deletion of a scheduled pod: deletionTimestamp first, the kubelet removes it.
+      meta.addProperty(
+          "deletionTimestamp",
+          Instant.ofEpochMilli(sim.clock().millis() + g * 1000)
+              .truncatedTo(ChronoUnit.SECONDS)
+              .toString());
+      meta.addProperty("deletionGracePeriodSeconds", g);
+      terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
+      Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
+      return Answer.of(202, ch.object);
+    }
+    if (finalizers) {
+      if (!meta.has("deletionTimestamp")) {
+        meta.addProperty("deletionTimestamp", now());
+        meta.addProperty("deletionGracePeriodSeconds", 0);
+        Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
+        return Answer.of(202, ch.object);
+      }
+      return Answer.of(202, current);
+    }
+    Change ch = etcd.commit(t, Change.Type.DELETED, o, current);
+    return Answer.of(200, ch.object);
+  }
+
+  private static long podGrace(JsonObject o) {
+    JsonObject spec =
+        o.has("spec") && o.get("spec").isJsonObject()
+            ? o.getAsJsonObject("spec")
+            : new JsonObject();
+    return spec.has("terminationGracePeriodSeconds")
+        ? spec.get("terminationGracePeriodSeconds").getAsLong()
+        : 30;
+  }
+
+  Answer deleteCollection(ApiCall c) {
+    Selector sel;
+    try {
+      sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+    } catch (IllegalArgumentException e) {
+      return status(400, "BadRequest", e.getMessage(), null);
+    }
+    JsonObject options = c.body == null || c.body.isBlank() ? new JsonObject() : parseBody(c);
+    Long grace =
+        options.has("gracePeriodSeconds") && !options.get("gracePeriodSeconds").isJsonNull()
+            ? options.get("gracePeriodSeconds").getAsLong()
+            : null;
+    String q = c.param("gracePeriodSeconds");
+    if (q != null && !q.isEmpty()) {
+      grace = Long.parseLong(q);
+    }
+    String ns = c.type.isNamespaced() ? c.namespace : "";
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      // DeleteCollection lists first, from etcd: every object under the prefix is read.
+      Keyspace k = etcd.keyspace(c.type);
+      List<StoredObject> victims = new ArrayList<>();
+      long read = 0;
+      Iterator<StoredObject> it = k.iterate(ns, "", 0);
+      while (it.hasNext()) {
+        StoredObject o = it.next();
+        read++;
+        if (sel.matches(o)) {
+          victims.add(o);
+        }
+      }
+      sim.statsLive().storageReads(read);
+      List<StoredObject> out = new ArrayList<>();
+      for (StoredObject v : victims) {
+        Answer r = deleteLocked(c.type, v, v.decode(), grace);
+        out.add(
+            StoredObject.of(
+                JsonParser.parseString(new String(r.body, StandardCharsets.UTF_8))
+                    .getAsJsonObject()));
+      }
+      return Answer.list(c.type, etcd.currentRv(), null, out);
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** The simulated kubelet: removes pods whose grace period has ended. */
+  void finishGracefulDeletions() {
+    if (terminatingPods.isEmpty()) {
+      return;
+    }
+    ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
+    Etcd etcd = sim.etcd();
+    long now = sim.clock().millis();
+    etcd.lock.writeLock().lock();
+    try {
+      for (Map.Entry<String, Long> e : terminatingPods.entrySet()) {
+        if (e.getValue() > now) {
+          continue;
+        }
+        StoredObject current = etcd.keyspace(pods).current.get(e.getKey());
+        if (current == null) {
+          terminatingPods.remove(e.getKey());
+          continue;
+        }
+        JsonObject j = current.decode();
+        JsonObject meta = j.getAsJsonObject("metadata");
+        boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
+        if (!finalizers) {
+          meta.addProperty("deletionGracePeriodSeconds", 0);
+          etcd.commit(pods, Change.Type.DELETED, j, current);
+          terminatingPods.remove(e.getKey());
+        }
+      }
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** POST pods/{name}/eviction: 429 DisruptionBudget if a matching PDB allows no disruption. */
+  Answer evict(ApiCall c) {
+    ResourceType pdbs = ResourceType.BUILT_IN.get("policy/v1/poddisruptionbudgets");
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      StoredObject pod = etcd.keyspace(c.type).current.get(StoredObject.keyOf(c.namespace, c.name));
+      if (pod == null) {
+        return notFound(c);
+      }
+      Iterator<StoredObject> it = etcd.keyspace(pdbs).iterate(c.namespace, "", 0);
+      while (it.hasNext()) {
+        JsonObject pdb = it.next().decode();
+        JsonObject spec = pdb.has("spec") ? pdb.getAsJsonObject("spec") : new JsonObject();
+        JsonObject sel = spec.has("selector") ? spec.getAsJsonObject("selector") : new JsonObject();
+        JsonObject ml =
+            sel.has("matchLabels") ? sel.getAsJsonObject("matchLabels") : new JsonObject();
+        boolean matches = true;
+        for (Map.Entry<String, JsonElement> e : ml.entrySet()) {
+          matches &= e.getValue().getAsString().equals(pod.labels.get(e.getKey()));
+        }
+        JsonObject st = pdb.has("status") ? pdb.getAsJsonObject("status") : new JsonObject();
+        long allowed = st.has("disruptionsAllowed") ? st.get("disruptionsAllowed").getAsLong() : 0;
+        if (matches && allowed < 1) {
+          String pdbName = pdb.getAsJsonObject("metadata").get("name").getAsString();
+          JsonObject details = new JsonObject();
+          JsonArray causes = new JsonArray();
+          JsonObject cause = new JsonObject();
+          cause.addProperty("reason", "DisruptionBudget");
+          cause.addProperty(
+              "message",
+              "The disruption budget "
+                  + pdbName
+                  + " needs more healthy pods to allow this eviction.");
+          causes.add(cause);
+          details.add("causes", causes);
+          sim.statsLive().tooManyRequests("disruption-budget");
+          return status(
+              429,
+              "TooManyRequests",
+              "Cannot evict pod as it would violate the pod's disruption budget.",
+              details);
+        }
+      }
+      deleteLocked(c.type, pod, pod.decode(), null);
+      return new Answer(201, statusJson(201, null, null, null));
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+}
