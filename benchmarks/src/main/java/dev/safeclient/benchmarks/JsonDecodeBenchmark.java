@@ -1,6 +1,7 @@
 package dev.safeclient.benchmarks;
 
 import dev.safeclient.core.json.TolerantJson;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * client-java does not know (client-java throws there).
  *
  * <p>Run: {@code java -cp <benchmarks classpath> org.openjdk.jmh.Main JsonDecodeBenchmark}, with
- * {@code -Dsafeclient.fixtures=<k8s-testdata>} unless run from the repository root's sibling.
+ * {@code -Dsafeclient.testdata=testdata} from the repository root.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,8 +41,7 @@ public class JsonDecodeBenchmark {
 
   @Setup
   public void load() throws IOException {
-    Path dir =
-        Path.of(System.getProperty("safeclient.fixtures", "../shared/fixtures/k8s-testdata"));
+    Path dir = KubeApiTestdata.head();
     serverPod = Files.readString(dir.resolve("core.v1.Pod.json"));
     // The same pod without the fields client-java 27 does not know, so that both can read it.
     knownFieldsPod =

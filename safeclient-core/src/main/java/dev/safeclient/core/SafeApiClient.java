@@ -57,6 +57,7 @@ public class SafeApiClient extends ApiClient {
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // client-java's own signature takes a raw ApiCallback
   public Request buildRequest(
       String baseUrl,
       String path,

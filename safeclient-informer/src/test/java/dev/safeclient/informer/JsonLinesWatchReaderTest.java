@@ -11,6 +11,7 @@ import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.warning.WarningChannel;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -35,7 +36,7 @@ class JsonLinesWatchReaderTest {
       new TolerantJson(new WarningChannel(WARNINGS::add, SafeClientMetrics.NOOP));
 
   private static String fixture(String name) throws IOException {
-    Path dir = Path.of(System.getProperty("safeclient.fixtures"));
+    Path dir = KubeApiTestdata.head();
     // One line, as the server writes a watch event.
     return JsonParser.parseString(Files.readString(dir.resolve(name))).toString();
   }

@@ -10,9 +10,8 @@ import dev.safeclient.core.protobuf.ProtobufDecodeException;
 import dev.safeclient.core.warning.WarningChannel;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.models.V1Pod;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
@@ -47,8 +46,7 @@ class NegotiatedWatchFormatTest {
 
   @Test
   void readsProtobufFramesAndFallsBackToJsonLines() throws Exception {
-    byte[] pod =
-        Files.readAllBytes(Path.of(System.getProperty("safeclient.fixtures"), "core.v1.Pod.pb"));
+    byte[] pod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
     byte[] frame = ProtobufWatchTest.frame("ADDED", pod);
     try (WatchEventReader<V1Pod> r =
         format.open(

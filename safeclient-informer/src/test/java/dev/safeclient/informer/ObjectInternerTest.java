@@ -31,7 +31,6 @@ import org.junit.jupiter.api.Test;
  * are one instance across objects.
  */
 class ObjectInternerTest {
-  private final JSON json = new JSON();
   private ScriptedApiServer api;
   private SafeInformerFactory factory;
 
@@ -56,7 +55,7 @@ class ObjectInternerTest {
   }
 
   private V1Pod decode(String s) {
-    return json.deserialize(s, V1Pod.class);
+    return JSON.deserialize(s, V1Pod.class);
   }
 
   private static V1Pod withoutManagedFields(V1Pod p) {
@@ -76,7 +75,7 @@ class ObjectInternerTest {
     assertThat(pa).isEqualTo(withoutManagedFields(decode(a)));
     assertThat(pb).isEqualTo(withoutManagedFields(decode(b)));
     assertThat(pa.toString()).isEqualTo(withoutManagedFields(decode(a)).toString());
-    assertThat(json.serialize(pa)).isEqualTo(json.serialize(withoutManagedFields(decode(a))));
+    assertThat(JSON.serialize(pa)).isEqualTo(JSON.serialize(withoutManagedFields(decode(a))));
 
     // Shared across objects: one instance, not merely equal values.
     assertThat(pa.getMetadata().getNamespace()).isSameAs(pb.getMetadata().getNamespace());

@@ -7,14 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import mockwebserver3.MockResponse;
 import okio.Buffer;
@@ -72,8 +71,7 @@ class ProtobufWatchTest {
     base.setBasePath(api.url());
     SafeClient safe = UnpacedClients.builder(base).nodeName(null).userAgent("pb-watch/1").build();
     factory = new SafeInformerFactory(safe, clock);
-    byte[] fixturePod =
-        Files.readAllBytes(Path.of(System.getProperty("safeclient.fixtures"), "core.v1.Pod.pb"));
+    byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
     api.then(json(200, podList("10", null, pod("a", "uid-a", "9"))))
         .then(protobufStream(frame("ADDED", fixturePod)));
 

@@ -9,6 +9,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +28,7 @@ import org.junit.jupiter.api.Test;
  * .json").
  */
 class ProtobufFixturesTest {
-  static final Path FIXTURES =
-      Path.of(System.getProperty("safeclient.fixtures", "../../shared/fixtures/k8s-testdata"));
+  static final Path FIXTURES = KubeApiTestdata.head();
 
   /** The Unknown envelope, read by hand: {1 typeMeta{1 apiVersion, 2 kind}, 2 raw}. */
   record Envelope(String apiVersion, String kind, byte[] raw) {}

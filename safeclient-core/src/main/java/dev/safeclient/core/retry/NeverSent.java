@@ -7,9 +7,6 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
-import okhttp3.internal.http2.ConnectionShutdownException;
-import okhttp3.internal.http2.ErrorCode;
-import okhttp3.internal.http2.StreamResetException;
 
 /**
  * Failures that prove the request never reached the API server, so any verb may be sent again: no
@@ -35,10 +32,10 @@ public final class NeverSent {
       if (isConnectTimeout(t)) {
         return "connect-timeout";
       }
-      if (t instanceof StreamResetException sre && sre.errorCode == ErrorCode.REFUSED_STREAM) {
+      if (Http2Refusal.refusedStream(t)) {
         return "refused-stream";
       }
-      if (t instanceof ConnectionShutdownException) {
+      if (Http2Refusal.onShutDownConnection(t)) {
         return "goaway";
       }
       if (t.getCause() == t) {

@@ -1,5 +1,6 @@
 package dev.safeclient.core.json;
 
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,11 +42,7 @@ final class JsonFixtures {
   }
 
   static Path dir() {
-    String dir = System.getProperty("safeclient.fixtures");
-    if (dir == null) {
-      throw new IllegalStateException("system property safeclient.fixtures is not set");
-    }
-    return Path.of(dir);
+    return KubeApiTestdata.head();
   }
 
   static List<Path> allJson() {

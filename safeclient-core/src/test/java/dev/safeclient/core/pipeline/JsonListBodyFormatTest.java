@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,8 +20,7 @@ class JsonListBodyFormatTest {
 
   /** A real Pod of a 1.37 server, with fields client-java 27 does not know. */
   private static String fixturePod() throws IOException {
-    Path dir =
-        Path.of(System.getProperty("safeclient.fixtures", "../../shared/fixtures/k8s-testdata"));
+    Path dir = KubeApiTestdata.head();
     return Files.readString(dir.resolve("core.v1.Pod.json"));
   }
 

@@ -10,6 +10,7 @@ import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.protobuf.ProtoWriter;
 import dev.safeclient.core.protobuf.ProtobufDecodeException;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
@@ -20,8 +21,6 @@ import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
@@ -48,7 +47,7 @@ class ProtobufNegotiationInterceptorTest {
   }
 
   private static byte[] fixture(String name) throws Exception {
-    return Files.readAllBytes(Path.of(System.getProperty("safeclient.fixtures"), name));
+    return KubeApiTestdata.headBytes(name);
   }
 
   /** A small Pod as the Go marshaller writes it. */

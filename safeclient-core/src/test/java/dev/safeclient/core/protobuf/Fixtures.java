@@ -3,6 +3,7 @@ package dev.safeclient.core.protobuf;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -36,8 +37,7 @@ final class Fixtures {
           .create();
 
   static Path dir() {
-    String d = System.getProperty("safeclient.fixtures", "../../shared/fixtures/k8s-testdata");
-    return Path.of(d);
+    return KubeApiTestdata.head();
   }
 
   static List<Path> protobufFiles() throws IOException {

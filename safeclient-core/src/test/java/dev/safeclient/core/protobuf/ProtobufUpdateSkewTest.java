@@ -7,13 +7,12 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.UnsafeRequestException;
+import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Pod;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +47,7 @@ class ProtobufUpdateSkewTest {
   }
 
   private static byte[] fixture(String name) throws Exception {
-    return Files.readAllBytes(Path.of(System.getProperty("safeclient.fixtures"), name));
+    return KubeApiTestdata.headBytes(name);
   }
 
   private void enqueueProtobuf(byte[] body) {
