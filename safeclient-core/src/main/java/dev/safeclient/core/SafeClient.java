@@ -6,6 +6,7 @@ import dev.safeclient.core.auth.DefaultConfig;
 import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.budget.BudgetInterceptor;
 import dev.safeclient.core.budget.InFlightInterceptor;
+import dev.safeclient.core.budget.ListSeatEstimate;
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.budget.StoredCounts;
 import dev.safeclient.core.json.JsonBodyCodec;
@@ -136,6 +137,7 @@ public final class SafeClient {
             config.listCostPerSecond(),
             config.maxBudgetWait(),
             storedCounts,
+            ListSeatEstimate.STORED_COUNT,
             metrics,
             clock));
     b.addInterceptor(

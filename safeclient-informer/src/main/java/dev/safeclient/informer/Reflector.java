@@ -379,9 +379,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   }
 
   /**
-   * @param pageIndex the page's place in this list (0 first). Pages of a paged list are tagged so
-   *     that the list-cost budget charges the whole list once, up front, and never stalls it
-   *     halfway into an expiring continue token.
+   * @param pageIndex the page's place in this list (0 first). Each page is charged by the budgets
+   *     as the one request it is; as a library call, it waits its turn and is never refused.
    */
   private L fetchList(List<Pair> query, int pageIndex) throws IOException {
     Request request = request(query, "application/json");

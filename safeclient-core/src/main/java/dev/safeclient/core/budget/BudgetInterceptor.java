@@ -2,6 +2,8 @@ package dev.safeclient.core.budget;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.CallDeadline;
+import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.request.Verb;
@@ -18,10 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client-side budgets, taken before every request and every retry: a token bucket for requests
- * (QPS/burst), a small reserved bucket for coordination Leases, and a bucket of APF seats for lists
- * ({@code listCostPerSecond}). A request that would wait longer than {@code maxBudgetWait} fails
- * with {@link BudgetExhaustedException} instead of queueing without limit.
+ * The client-side budgets, taken as each request is sent (every retry and every page is a request
+ * of its own): a token bucket for requests (QPS/burst), a small reserved bucket for coordination
+ * Leases, and a bucket of APF seats for lists ({@code listCostPerSecond}), charged what APF would
+ * charge that one request ({@link ListSeatEstimate}), at most one full bucket. A request that would
+ * wait longer than {@code maxBudgetWait}, or past its call's own deadline, fails with {@link
+ * BudgetExhaustedException} instead of queueing without limit; an informer's own calls and the
+ * later pages of a paged list wait their turn instead.
  */
 public final class BudgetInterceptor implements Interceptor {
   private static final Logger log = LoggerFactory.getLogger(BudgetInterceptor.class);
@@ -52,6 +57,7 @@ public final class BudgetInterceptor implements Interceptor {
   private final TokenBucket listSeats;
   private final Duration maxWait;
   private final StoredCounts storedCounts;
+  private final ListSeatEstimate seatEstimate;
   private final SafeClientMetrics metrics;
   private final PacingClock clock;
   private final ConcurrentHashMap<String, Long> countLearntAt = new ConcurrentHashMap<>();
@@ -62,6 +68,7 @@ public final class BudgetInterceptor implements Interceptor {
       double listCostPerSecond,
       Duration maxWait,
       StoredCounts storedCounts,
+      ListSeatEstimate seatEstimate,
       SafeClientMetrics metrics,
       PacingClock clock) {
     this.requests = new TokenBucket("qps", qps, burst, clock);
@@ -74,6 +81,7 @@ public final class BudgetInterceptor implements Interceptor {
             clock);
     this.maxWait = maxWait;
     this.storedCounts = storedCounts;
+    this.seatEstimate = seatEstimate;
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -87,25 +95,14 @@ public final class BudgetInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     KubeRequest k = ClassifyInterceptor.classified(request);
-    ListPage page = request.tag(ListPage.class);
-    boolean continuation = page != null && !page.isFirst();
+    long maxWaitNanos = maxWaitNanos(request, k);
 
-    TokenBucket bucket = isLease(k) ? leases : requests;
-    if (continuation) {
-      // Counted, never waited for: a paged list is admitted once, up front, and must not stall
-      // into an expired continue token.
-      bucket.charge(1);
-    } else {
-      take(bucket, 1, k);
-    }
-    if (!continuation && ListCostEstimate.applies(k)) {
-      OptionalLong stored = storedCounts.get(k.groupResource());
-      int seats =
-          page != null
-              ? ListCostEstimate.pagedSeats(k, page.pageSize(), stored)
-              : ListCostEstimate.seats(k, stored);
+    take(isLease(k) ? leases : requests, 1, k, maxWaitNanos);
+    if (ListCostEstimate.applies(k)) {
+      // This request as it is: one page of a paged list is one request, charged when it is sent.
+      int seats = seatEstimate.seats(k, storedCounts.get(k.groupResource()));
       metrics.listCost(k.groupResource(), seats);
-      take(listSeats, seats, k);
+      take(listSeats, seats, k, maxWaitNanos);
     }
 
     Response response = chain.proceed(request);
@@ -113,17 +110,44 @@ public final class BudgetInterceptor implements Interceptor {
     return response;
   }
 
-  private void take(TokenBucket bucket, double tokens, KubeRequest k) throws IOException {
+  /**
+   * How long this request may wait for a budget. An informer's own lists and watches, and the
+   * pages after the first of a paged list, wait their turn: refusing them would not save the server
+   * anything (the informer would only retry after its backoff; the pages already read would be
+   * thrown away). Everyone else waits at most {@code maxBudgetWait}, and never past the call's own
+   * deadline.
+   */
+  private long maxWaitNanos(Request request, KubeRequest k) {
+    ListPage page = request.tag(ListPage.class);
+    boolean mustNotBeRefused =
+        k.origin() == CallOrigin.LIBRARY || (page != null && !page.isFirst());
+    long limit = mustNotBeRefused ? TokenBucket.NO_LIMIT : maxWait.toNanos();
+    CallDeadline deadline = request.tag(CallDeadline.class);
+    if (deadline != null) {
+      limit = Math.min(limit, Math.max(0, deadline.remainingNanos()));
+    }
+    return limit;
+  }
+
+  private void take(TokenBucket bucket, double tokens, KubeRequest k, long maxWaitNanos)
+      throws IOException {
     long waited;
     try {
-      waited = bucket.acquire(tokens, maxWait);
+      waited = bucket.acquire(tokens, maxWaitNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting for the client-side budget");
     }
     if (waited < 0) {
+      Duration limit = Duration.ofNanos(maxWaitNanos);
       throw new BudgetExhaustedException(
-          bucket.name(), maxWait, "needs " + tokens + " for " + k.requestLine());
+          bucket.name(),
+          limit,
+          "needs "
+              + tokens
+              + " for "
+              + k.requestLine()
+              + (limit.compareTo(maxWait) < 0 ? ", within the call's own deadline" : ""));
     }
     if (waited > REPORTED_WAIT_NANOS) {
       metrics.throttleWait(bucket.name(), waited);
