@@ -128,7 +128,16 @@ public class SafeInformerFactory {
     ObjectTransform transform =
         new ObjectTransform(options.stripManagedFields(), options.transform());
     SafeSharedIndexInformer<T> informer =
-        new SafeSharedIndexInformer<>(name, clock, transform, health, resyncMillis);
+        new SafeSharedIndexInformer<>(
+            name,
+            clock,
+            transform,
+            health,
+            resyncMillis,
+            e -> {
+              health.handlerFailure(e);
+              client.config().metrics().informerLocalFailure(name, "handler");
+            });
     ApiClient api = client.libraryApiClient();
     informer.reflector(
         new Reflector<>(
@@ -148,11 +157,16 @@ public class SafeInformerFactory {
             startJitter(options),
             options.watchdogTimeout(),
             options.watchList(),
-            client.config().listPageSize()));
+            client.config().listPageSize(),
+            options.maxConsecutiveErrors()));
     var metrics = client.config().metrics();
     metrics.informerGauge(name, "synced", () -> health.hasSynced() ? 1 : 0);
     metrics.informerGauge(name, "staleness.seconds", () -> health.staleness().toMillis() / 1000.0);
     metrics.informerGauge(name, "watch.connected", () -> health.watchConnected() ? 1 : 0);
+    metrics.informerGauge(
+        name,
+        "stopped.on.errors",
+        () -> health.localState() == InformerHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
     return informer;
   }
 

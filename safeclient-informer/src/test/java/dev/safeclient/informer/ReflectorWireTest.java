@@ -575,10 +575,20 @@ class ReflectorWireTest {
   @Test
   void aNewIncarnationUnderTheSameNameIsADeleteThenAnAdd() throws Exception {
     setUp();
-    api.then(json(200, podList("10", null, pod("a", "uid-1", "9"))))
-        .then(r -> api.hold(event("ADDED", pod("a", "uid-2", "12"))));
-    SharedIndexInformer<V1Pod> informer = pods(opts().build());
     RecordingHandler<V1Pod> handler = new RecordingHandler<>();
+    api.then(json(200, podList("10", null, pod("a", "uid-1", "9"))))
+        .then(
+            r -> {
+              // Once the handler has taken the first add: a handler that is behind would (rightly)
+              // never hear of an object added and deleted before it got to it.
+              try {
+                await("first add delivered", () -> handler.events().size() == 1);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return api.hold(event("ADDED", pod("a", "uid-2", "12")));
+            });
+    SharedIndexInformer<V1Pod> informer = pods(opts().build());
     informer.addEventHandler(handler);
     factory.startAllRegisteredInformers();
     await("events", () -> handler.events().size() == 3);

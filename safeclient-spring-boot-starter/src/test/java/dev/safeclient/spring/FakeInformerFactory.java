@@ -43,6 +43,8 @@ class FakeInformerFactory extends SafeInformerFactory {
     volatile Duration sinceLastEvent;
     volatile long relists;
     volatile Duration staleness = Duration.ZERO;
+    volatile LocalState localState = LocalState.RUNNING;
+    volatile long localFailures;
 
     FakeState(String name) {
       this.name = name;
@@ -86,6 +88,23 @@ class FakeInformerFactory extends SafeInformerFactory {
     @Override
     public Duration staleness() {
       return staleness;
+    }
+
+    @Override
+    public LocalState localState() {
+      return localState;
+    }
+
+    @Override
+    public long localFailures() {
+      return localFailures;
+    }
+
+    @Override
+    public Optional<String> lastLocalFailure() {
+      return localFailures > 0
+          ? Optional.of("java.lang.OutOfMemoryError: Java heap space")
+          : Optional.empty();
     }
   }
 

@@ -15,6 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A deadline for each exchange of a non-watch call ({@code callTimeout}): from sending the request
@@ -29,6 +31,8 @@ public final class CallDeadlineInterceptor implements Interceptor {
    * timer task per request, whose scheduling and wake-ups cost more than the rest of the pipeline.
    */
   static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  private static final Logger log = LoggerFactory.getLogger(CallDeadlineInterceptor.class);
 
   private static final Set<Exchange> OPEN = ConcurrentHashMap.newKeySet();
   private static final AtomicBoolean SWEEPER_STARTED = new AtomicBoolean();
@@ -64,18 +68,27 @@ public final class CallDeadlineInterceptor implements Interceptor {
             () -> {
               while (true) {
                 LockSupport.parkNanos(SWEEP_NANOS);
-                long now = System.nanoTime();
-                for (Exchange e : OPEN) {
-                  if (now - e.deadline > 0 && e.fired.compareAndSet(false, true)) {
-                    OPEN.remove(e);
-                    e.call.cancel();
-                  }
+                try {
+                  sweep();
+                } catch (Throwable failure) {
+                  // Without this thread no deadline fires again: report it and sweep on.
+                  log.error("safeclient-call-deadline: sweeping overdue calls failed", failure);
                 }
               }
             },
             "safeclient-call-deadline");
     t.setDaemon(true);
     t.start();
+  }
+
+  private static void sweep() {
+    long now = System.nanoTime();
+    for (Exchange e : OPEN) {
+      if (now - e.deadline > 0 && e.fired.compareAndSet(false, true)) {
+        OPEN.remove(e);
+        e.call.cancel();
+      }
+    }
   }
 
   @Override
