@@ -26,6 +26,7 @@ import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.protobuf.ProtobufListBodyFormat;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.core.retry.NoResponse;
 import dev.safeclient.core.retry.OverloadBreakerInterceptor;
 import dev.safeclient.core.retry.RetryAfterInterceptor;
 import dev.safeclient.core.retry.RetryInterceptor;
@@ -149,6 +150,8 @@ public final class SafeClient {
     b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
     // metrics: innermost, one count per HTTP exchange.
     b.addInterceptor(new MetricsInterceptor(metrics));
+    // Tells the retry link whether an attempt failed before any answer, on a pooled connection.
+    b.addNetworkInterceptor(new NoResponse.Witness());
     return b.build();
   }
 
