@@ -45,9 +45,11 @@ class BudgetTest {
     script.otherwise(
         r ->
             ok(
-                r.getTarget().contains("/pods/") || r.getTarget().contains("/leases/")
-                    ? POD
-                    : POD_LIST));
+                r.getTarget().contains("/leases/")
+                    ? ScriptedServer.LEASE
+                    : r.getTarget().contains("/pods/")
+                        ? POD
+                        : r.getTarget().contains("configmaps") ? CONFIG_MAP_LIST : POD_LIST));
   }
 
   ApiClient base() {
@@ -315,9 +317,7 @@ class BudgetTest {
         .build();
   }
 
-  static final String CONFIG_MAP_LIST =
-      "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"9\"},"
-          + "\"items\":[]}";
+  static final String CONFIG_MAP_LIST = ScriptedServer.CONFIG_MAP_LIST;
 
   @Test
   void storedCountIsLearntFromAnUnselectedListAnswer() throws Exception {
