@@ -51,7 +51,7 @@ import okhttp3.OkHttpClient;
  * <p>All views share one {@link OkHttpClient}: one connection pool, one dispatcher and one set of
  * budgets. They differ only in the {@link CallOrigin} tag they put on each request.
  */
-public final class SafeClient {
+public final class SafeClient implements AutoCloseable {
   private final ApiClient base;
   private final SafeClientConfig config;
   private final WarningChannel warnings;
@@ -62,6 +62,7 @@ public final class SafeClient {
   private final SafeApiClient libraryApiClient;
   private final ProtobufCodec protobuf;
   private final StoredCounts storedCounts = new StoredCounts();
+  private final CallDeadlineInterceptor callDeadlines;
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
@@ -76,7 +77,8 @@ public final class SafeClient {
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     this.protobuf = new ProtobufCodec(warnings, tolerantJson);
-    this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts);
+    this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
+    this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts, callDeadlines);
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
     this.apiClient =
         new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
@@ -96,7 +98,8 @@ public final class SafeClient {
       SafeClientConfig config,
       WarningChannel warnings,
       ProtobufCodec protobuf,
-      StoredCounts storedCounts) {
+      StoredCounts storedCounts,
+      CallDeadlineInterceptor callDeadlines) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
@@ -144,7 +147,7 @@ public final class SafeClient {
     b.addInterceptor(
         new InFlightInterceptor(
             config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics));
-    b.addInterceptor(new CallDeadlineInterceptor(config.callTimeout()));
+    b.addInterceptor(callDeadlines);
     // SC103: below the retry and breaker links, so that the error Status bodies they read arrive
     // as JSON; below the rewrites, so that the pager and SC101 see each page in its wire format.
     b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
@@ -231,6 +234,17 @@ public final class SafeClient {
    */
   public StoredCounts storedCounts() {
     return storedCounts;
+  }
+
+  /**
+   * Releases what this client started: the call-deadline sweeper thread stops once no open client
+   * is left. Not the {@code Dispatcher} nor the {@code ConnectionPool}: they are the base
+   * client's, shared with it and with every other {@code SafeClient} built on it. Calls through
+   * this client's views fail afterwards. Idempotent.
+   */
+  @Override
+  public void close() {
+    callDeadlines.close();
   }
 
   /** The base client this one wraps. */

@@ -26,9 +26,11 @@ import okhttp3.OkHttpClient;
  * selector, transform): the same key gives back the same instance; another namespace or selector
  * gives another informer.
  */
-public class SafeInformerFactory {
+public class SafeInformerFactory implements AutoCloseable {
   private final SafeClient client;
   private final InformerClock clock;
+  // Only a clock this factory made is closed by it; a caller's clock stays the caller's.
+  private boolean ownsClock;
   private final RandomGenerator random;
   // The one place the watch encoding is chosen (JSON lines today; Protobuf plugs in here).
   private final WatchStreamFormat watchFormat;
@@ -37,6 +39,7 @@ public class SafeInformerFactory {
 
   public SafeInformerFactory(SafeClient client) {
     this(client, InformerClock.system());
+    this.ownsClock = true;
   }
 
   /** With a clock of the caller's: virtual time for tests and drills. */
@@ -227,7 +230,18 @@ public class SafeInformerFactory {
       // Idle watch connections would otherwise linger in the shared pool for five minutes.
       watchHttp.connectionPool().evictAll();
     }
-    clock.close();
+    if (ownsClock) {
+      clock.close();
+    }
+  }
+
+  /**
+   * As {@link #stopAllRegisteredInformers()}: every reflector, handler and timer thread of this
+   * factory ends. The {@link SafeClient} is the caller's and stays open.
+   */
+  @Override
+  public void close() {
+    stopAllRegisteredInformers();
   }
 
   /** The health of every registered informer. */
