@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /**
@@ -63,6 +64,7 @@ public final class SafeClient implements AutoCloseable {
   private final ProtobufCodec protobuf;
   private final StoredCounts storedCounts = new StoredCounts();
   private final CallDeadlineInterceptor callDeadlines;
+  private final Dispatcher leaseDispatcher;
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
@@ -79,14 +81,26 @@ public final class SafeClient implements AutoCloseable {
     this.protobuf = new ProtobufCodec(warnings, tolerantJson);
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
     this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts, callDeadlines);
+    this.leaseDispatcher = new Dispatcher();
+    // Every Lease of a virtual kubelet may renew at once; the Lease bucket paces them.
+    leaseDispatcher.setMaxRequestsPerHost(leaseDispatcher.getMaxRequests());
+    OkHttpClient leasePipeline = pipeline.newBuilder().dispatcher(leaseDispatcher).build();
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
     this.apiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
+        new SafeApiClient(
+            base, pipeline, leasePipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
     this.consistentApiClient =
         new SafeApiClient(
-            base, pipeline, CallOrigin.USER_CONSISTENT, userAgent, jsonBodies, protobuf);
+            base,
+            pipeline,
+            leasePipeline,
+            CallOrigin.USER_CONSISTENT,
+            userAgent,
+            jsonBodies,
+            protobuf);
     this.libraryApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf);
+        new SafeApiClient(
+            base, pipeline, leasePipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf);
   }
 
   /**
@@ -139,6 +153,7 @@ public final class SafeClient implements AutoCloseable {
             config.qps(),
             config.burst(),
             config.listCostPerSecond(),
+            BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
             config.maxBudgetWait(),
             storedCounts,
             ListSeatEstimate.STORED_COUNT,
@@ -245,6 +260,8 @@ public final class SafeClient implements AutoCloseable {
   @Override
   public void close() {
     callDeadlines.close();
+    // Ours: the dispatcher of async Lease calls, and its threads.
+    leaseDispatcher.executorService().shutdown();
   }
 
   /** The base client this one wraps. */
@@ -265,6 +282,9 @@ public final class SafeClient implements AutoCloseable {
     // APF seats per second: one full-cost LIST (10 seats) every 2 s. A client polling big
     // collections is slowed even when its request count is low: the shape of the outage.
     double listCostPerSecond = 5;
+    // One leader election (client-go's RetryPeriod 2 s): 1 QPS, burst 6, as before this option.
+    int leasesRenewed = 1;
+    Duration leaseRenewPeriod = Duration.ofSeconds(2);
     // client-go's max-in-flight default on the server side is 400 for the whole cluster; one
     // client holding more than 10 non-watch requests is almost always a loop gone wide.
     int maxInFlight = 10;
@@ -333,6 +353,23 @@ public final class SafeClient implements AutoCloseable {
         throw new IllegalArgumentException("listCostPerSecond must be > 0: " + seatsPerSecond);
       }
       this.listCostPerSecond = seatsPerSecond;
+      return this;
+    }
+
+    /**
+     * The coordination Leases this client renews and how often (leader election: 1 every 2 s; a
+     * kubelet: its node's every 10 s; a virtual kubelet: one per node it serves). Sizes the Lease
+     * bucket: twice the renewal rate, burst one per Lease plus 5, both capped at 50.
+     */
+    public Builder leaseRenewals(int leases, Duration renewPeriod) {
+      if (leases < 1) {
+        throw new IllegalArgumentException("leases must be >= 1: " + leases);
+      }
+      if (renewPeriod.isZero() || renewPeriod.isNegative()) {
+        throw new IllegalArgumentException("renewPeriod must be > 0: " + renewPeriod);
+      }
+      this.leasesRenewed = leases;
+      this.leaseRenewPeriod = renewPeriod;
       return this;
     }
 

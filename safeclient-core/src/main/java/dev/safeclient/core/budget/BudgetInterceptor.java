@@ -35,13 +35,28 @@ public final class BudgetInterceptor implements Interceptor {
   static final long REPORTED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /**
-   * Leader election renews every 2 s (client-go RetryPeriod) and a node heartbeat every 10 s: 1 QPS
-   * is twice one election's need, so a second lock or a retry still fits.
+   * The Lease bucket's ceiling, however many Leases are renewed: a virtual kubelet renewing 5,000
+   * node Leases every 10 s would otherwise get 1,000 QPS; 50 is what a control plane can give one
+   * client for heartbeats without noticing.
    */
-  static final double LEASE_QPS = 1;
+  static final double LEASE_QPS_CAP = 50;
 
-  /** A few renewal retries inside one 10 s renew deadline. */
-  static final int LEASE_BURST = 5;
+  /** Room for a few renewal retries inside one renew deadline, on top of one renewal per Lease. */
+  static final int LEASE_BURST_SPARE = 5;
+
+  /**
+   * The Lease bucket for {@code leases} renewed every {@code renewPeriod}: twice their rate (a
+   * retry of each still fits), capped at {@link #LEASE_QPS_CAP}; burst one per Lease plus {@link
+   * #LEASE_BURST_SPARE}, capped alike.
+   *
+   * @return {qps, burst}
+   */
+  public static double[] leaseBudget(int leases, Duration renewPeriod) {
+    double seconds = Math.max(0.001, renewPeriod.toNanos() / 1e9);
+    double qps = Math.min(LEASE_QPS_CAP, 2.0 * leases / seconds);
+    double burst = Math.min(leases + LEASE_BURST_SPARE, LEASE_QPS_CAP + LEASE_BURST_SPARE);
+    return new double[] {qps, burst};
+  }
 
   /**
    * The list-cost bucket holds two full-cost lists (2 × 10 seats): an informer start-up of a couple
@@ -66,13 +81,14 @@ public final class BudgetInterceptor implements Interceptor {
       double qps,
       int burst,
       double listCostPerSecond,
+      double[] leaseBudget,
       Duration maxWait,
       StoredCounts storedCounts,
       ListSeatEstimate seatEstimate,
       SafeClientMetrics metrics,
       PacingClock clock) {
     this.requests = new TokenBucket("qps", qps, burst, clock);
-    this.leases = new TokenBucket("lease-qps", LEASE_QPS, LEASE_BURST, clock);
+    this.leases = new TokenBucket("lease-qps", leaseBudget[0], leaseBudget[1], clock);
     this.listSeats =
         new TokenBucket(
             "list-cost",

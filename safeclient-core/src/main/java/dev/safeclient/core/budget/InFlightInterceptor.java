@@ -22,6 +22,7 @@ import okhttp3.Response;
  * Caps requests in flight: {@code maxInFlight} non-watch requests and {@code maxWatches} watches,
  * each slot held until the response body is read or closed. Long-running streams (exec, attach,
  * port-forward, proxy, followed logs) take no slot: they live as long as the user wants.
+ * Coordination Lease calls take none either.
  */
 public final class InFlightInterceptor implements Interceptor {
   private final Semaphore requests;
@@ -40,7 +41,9 @@ public final class InFlightInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     KubeRequest k = ClassifyInterceptor.classified(chain.request());
-    if (k.isLongRunningStream()) {
+    if (k.isLongRunningStream() || BudgetInterceptor.isLease(k)) {
+      // A Lease renewal must not wait behind ordinary work (ten writes held by a webhook that
+      // times out would cost the leadership); Leases have their own bucket.
       return chain.proceed(chain.request());
     }
     boolean watch = k.verb() == Verb.WATCH;
