@@ -111,6 +111,7 @@ class FakeInformerFactory extends SafeInformerFactory {
   final List<Registration> registrations = new CopyOnWriteArrayList<>();
   final AtomicInteger starts = new AtomicInteger();
   final AtomicInteger stops = new AtomicInteger();
+  final AtomicInteger closes = new AtomicInteger();
 
   FakeInformerFactory() {
     super(SafeClient.wrap(new ApiClient().setBasePath("https://test.invalid:6443")));
@@ -169,6 +170,12 @@ class FakeInformerFactory extends SafeInformerFactory {
   @Override
   public void stopAllRegisteredInformers() {
     stops.incrementAndGet();
+  }
+
+  /** Counted apart: Spring closes an AutoCloseable bean at shutdown, whoever registered it. */
+  @Override
+  public void close() {
+    closes.incrementAndGet();
   }
 
   @Override
