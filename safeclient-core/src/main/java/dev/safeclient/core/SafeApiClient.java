@@ -101,9 +101,9 @@ public class SafeApiClient extends ApiClient {
   }
 
   /**
-   * As client-java's, except that coordination Lease calls go through a dispatcher of their own:
-   * an async renewal must not queue behind the user's async calls to the same host (OkHttp's
-   * default is 5 per host).
+   * As client-java's, except that coordination Lease calls go through a dispatcher of their own: an
+   * async renewal must not queue behind the user's async calls to the same host (OkHttp's default
+   * is 5 per host).
    */
   @Override
   public Call buildCall(

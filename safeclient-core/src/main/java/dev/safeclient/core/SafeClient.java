@@ -253,9 +253,9 @@ public final class SafeClient implements AutoCloseable {
 
   /**
    * Releases what this client started: the call-deadline sweeper thread stops once no open client
-   * is left. Not the {@code Dispatcher} nor the {@code ConnectionPool}: they are the base
-   * client's, shared with it and with every other {@code SafeClient} built on it. Calls through
-   * this client's views fail afterwards. Idempotent.
+   * is left. Not the {@code Dispatcher} nor the {@code ConnectionPool}: they are the base client's,
+   * shared with it and with every other {@code SafeClient} built on it. Calls through this client's
+   * views fail afterwards. Idempotent.
    */
   @Override
   public void close() {

@@ -54,8 +54,8 @@ public interface InformerHealth {
      */
     RESTARTING,
     /**
-     * The reflector failed with {@code Error}s too many times in a row and stays stopped: the
-     * cache is no longer kept. This replica is broken; a restart of the process is the cure.
+     * The reflector failed with {@code Error}s too many times in a row and stays stopped: the cache
+     * is no longer kept. This replica is broken; a restart of the process is the cure.
      */
     STOPPED_ON_ERRORS
   }

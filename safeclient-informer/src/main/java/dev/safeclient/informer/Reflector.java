@@ -295,8 +295,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   }
 
   /**
-   * Counts, reports and logs an Error; the delay before the reflector starts again, or null when
-   * it has had {@code maxConsecutiveErrors} in a row and stays stopped.
+   * Counts, reports and logs an Error; the delay before the reflector starts again, or null when it
+   * has had {@code maxConsecutiveErrors} in a row and stays stopped.
    */
   private Duration reflectorError(Throwable e) {
     errorsInRow++;

@@ -60,8 +60,8 @@ final class RelistBackoff {
 
   /**
    * As {@link #next}, after an {@code Error} of this process (out of memory): the delay goes on
-   * growing however long the failed attempt took, until {@link #healthy}. A relist that runs out
-   * of memory after minutes would otherwise look like a healthy spell and restart at 0.8 s.
+   * growing however long the failed attempt took, until {@link #healthy}. A relist that runs out of
+   * memory after minutes would otherwise look like a healthy spell and restart at 0.8 s.
    */
   synchronized Duration nextAfterError(long nowNanos) {
     errorHeld = true;

@@ -41,10 +41,7 @@ class FactoryCloseTest {
                 "v1",
                 "pods",
                 60_000,
-                InformerOptions.builder()
-                    .namespace("default")
-                    .startJitter(Duration.ZERO)
-                    .build());
+                InformerOptions.builder().namespace("default").startJitter(Duration.ZERO).build());
         informer.addEventHandler(
             new ResourceEventHandler<>() {
               @Override

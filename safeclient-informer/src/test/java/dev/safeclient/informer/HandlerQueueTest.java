@@ -179,6 +179,7 @@ class HandlerQueueTest {
 
     handler.release.countDown();
     await("delivered", () -> handler.calls().size() == 2);
-    assertThat(handler.calls()).containsExactly("ADD blocker/uid-x@1", "UPDATE b/uid-b@2 -> b/uid-b@4");
+    assertThat(handler.calls())
+        .containsExactly("ADD blocker/uid-x@1", "UPDATE b/uid-b@2 -> b/uid-b@4");
   }
 }

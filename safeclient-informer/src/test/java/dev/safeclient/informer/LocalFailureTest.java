@@ -126,7 +126,9 @@ class LocalFailureTest {
     assertThat(api.poll(200)).isNotNull();
     assertThat(api.poll(200)).isNotNull();
     assertThat(api.poll(300)).as("no fourth list").isNull();
-    assertThat(api.all()).extracting(ScriptedApiServer.Seen::query).containsOnly("limit=500&resourceVersion=0");
+    assertThat(api.all())
+        .extracting(ScriptedApiServer.Seen::query)
+        .containsOnly("limit=500&resourceVersion=0");
     assertThat(health.localFailures()).isEqualTo(3);
     assertThat(informer.hasSynced()).isFalse();
     // Two backoff steps, the second doubled although three minutes passed since the first.

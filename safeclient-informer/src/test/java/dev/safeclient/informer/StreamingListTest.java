@@ -90,8 +90,10 @@ class StreamingListTest {
     assertThat(informer.getIndexer().listKeys())
         .containsExactlyInAnyOrder("default/a", "default/b");
     ReflectorWireTest.await(
-        "handler", () -> handler.events().contains("UPDATE default/a uid=uid-a rv=31")
-            || handler.events().contains("ADD default/a uid=uid-a rv=31"));
+        "handler",
+        () ->
+            handler.events().contains("UPDATE default/a uid=uid-a rv=31")
+                || handler.events().contains("ADD default/a uid=uid-a rv=31"));
     // Every event, or, if the handler was still behind when a was modified, a's add folded with
     // its update into an add of the latest: the same final state either way.
     assertThat(handler.events())

@@ -39,6 +39,8 @@ public class InformerLivenessIndicator implements HealthIndicator {
         stopped.add(LocalInformerFailures.describe(e.getKey(), e.getValue()));
       }
     }
-    return stopped.isEmpty() ? Health.up().build() : Health.down().withDetail("stopped", stopped).build();
+    return stopped.isEmpty()
+        ? Health.up().build()
+        : Health.down().withDetail("stopped", stopped).build();
   }
 }

@@ -12,8 +12,8 @@ import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * The informers of this process whose own machinery failed (an {@code Error} in a reflector), as
- * opposed to informers waiting out an API-server outage. Declared informers marked {@code
- * required: false} are left out: the application said it runs without them.
+ * opposed to informers waiting out an API-server outage. Declared informers marked {@code required:
+ * false} are left out: the application said it runs without them.
  */
 final class LocalInformerFailures {
   private LocalInformerFailures() {}

@@ -15,9 +15,9 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Actuator: the informer readiness contributor (readiness group only), the informer liveness
- * contributor (local failures only; liveness and primary groups) and the info contributor.
- * Ordered after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final
- * {@code readiness} group.
+ * contributor (local failures only; liveness and primary groups) and the info contributor. Ordered
+ * after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final {@code
+ * readiness} group.
  */
 @AutoConfiguration(
     after = SafeClientAutoConfiguration.class,

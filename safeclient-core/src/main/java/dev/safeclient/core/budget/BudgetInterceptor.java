@@ -127,8 +127,8 @@ public final class BudgetInterceptor implements Interceptor {
   }
 
   /**
-   * How long this request may wait for a budget. An informer's own lists and watches, and the
-   * pages after the first of a paged list, wait their turn: refusing them would not save the server
+   * How long this request may wait for a budget. An informer's own lists and watches, and the pages
+   * after the first of a paged list, wait their turn: refusing them would not save the server
    * anything (the informer would only retry after its backoff; the pages already read would be
    * thrown away). Everyone else waits at most {@code maxBudgetWait}, and never past the call's own
    * deadline.

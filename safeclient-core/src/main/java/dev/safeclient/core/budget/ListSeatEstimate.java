@@ -4,8 +4,8 @@ import dev.safeclient.core.request.KubeRequest;
 import java.util.OptionalLong;
 
 /**
- * The APF seats one request will be charged, estimated before it is sent: one request as it is,
- * a single page of a paged list included. The list-cost budget asks nothing else, so that the
+ * The APF seats one request will be charged, estimated before it is sent: one request as it is, a
+ * single page of a paged list included. The list-cost budget asks nothing else, so that the
  * estimate can follow the server's own per-version rules without the budget changing.
  */
 @FunctionalInterface

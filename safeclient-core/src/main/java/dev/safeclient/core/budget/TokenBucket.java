@@ -20,8 +20,8 @@ final class TokenBucket {
   private static final long MAX_REFILL_PER_SECOND = 1_000_000_000L;
 
   /**
-   * Up to 10 % more than the reserved wait: enough to spread callers released by one refill over
-   * a few milliseconds, too little to change a budget's rate noticeably.
+   * Up to 10 % more than the reserved wait: enough to spread callers released by one refill over a
+   * few milliseconds, too little to change a budget's rate noticeably.
    */
   static final double WAIT_JITTER = 0.1;
 

@@ -10,15 +10,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The kind and version a generated model stands for, read from its class name the way the
- * generator writes it ({@code V1Pod}: kind Pod, version v1; {@code V1beta1FlowSchemaList}:
- * FlowSchemaList, v1beta1). Only client-java's generated models are checked: custom types may be
- * named anything.
+ * The kind and version a generated model stands for, read from its class name the way the generator
+ * writes it ({@code V1Pod}: kind Pod, version v1; {@code V1beta1FlowSchemaList}: FlowSchemaList,
+ * v1beta1). Only client-java's generated models are checked: custom types may be named anything.
  */
 final class ExpectedKind {
   private static final String MODELS_PACKAGE = "io.kubernetes.client.openapi.models";
-  private static final Pattern GENERATED =
-      Pattern.compile("^(V\\d+(?:(?:alpha|beta)\\d+)?)(.+)$");
+  private static final Pattern GENERATED = Pattern.compile("^(V\\d+(?:(?:alpha|beta)\\d+)?)(.+)$");
 
   private ExpectedKind() {}
 

@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * The server (or something in front of it) answered with an object of another kind or API version
  * than the one asked for: a ConfigMap for a GET of a Pod, a ConfigMapList for a LIST of pods.
- * Decoding it anyway would hand back a Pod named after the ConfigMap, or "no pods" where the
- * server said something else; client-go and the Protobuf path reject it too.
+ * Decoding it anyway would hand back a Pod named after the ConfigMap, or "no pods" where the server
+ * said something else; client-go and the Protobuf path reject it too.
  */
 public final class WrongKindException extends ApiException {
   private final String expectedKind;

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Remembers what the server asked. A {@code Retry-After} applies to this client, not only to the
  * call that got it, keyed by what the server said was busy (see {@link #windowKey}): every later
- * request that would hit the same busy thing waits out the same window before it is sent. This is what keeps a naive loop ("on error, try again at
- * once") from hammering a server that said "wait". It also relays APF 429s as SC202.
+ * request that would hit the same busy thing waits out the same window before it is sent. This is
+ * what keeps a naive loop ("on error, try again at once") from hammering a server that said "wait".
+ * It also relays APF 429s as SC202.
  *
  * <p>The priority level of a flow (host, verb, resource) is learnt from the {@code
  * X-Kubernetes-PF-PriorityLevel-UID} header APF puts on every answer. A 429 without it (the
@@ -102,8 +103,8 @@ public final class RetryAfterInterceptor implements Interceptor {
   /**
    * What the server said was busy, and so what the window holds: the watch cache of one resource
    * being (re)initialised holds that resource only; a 5xx from a group the API server does not
-   * serve itself (an aggregated API: metrics, custom metrics) holds that group/version only; an
-   * APF rejection holds its priority level; a rejection without APF's headers (the max-in-flight
+   * serve itself (an aggregated API: metrics, custom metrics) holds that group/version only; an APF
+   * rejection holds its priority level; a rejection without APF's headers (the max-in-flight
    * filter) holds the host.
    */
   static String windowKey(KubeRequest k, String host, String pl, ServerAnswer answer) {

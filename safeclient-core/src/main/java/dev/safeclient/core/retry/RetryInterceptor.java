@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  *   <li>Never: a 5xx without Retry-After; a write answered 500/504 (a ServerTimeout's outcome is
  *       unknown: a retry could duplicate a generateName create); a PodDisruptionBudget 429; SC101's
  *       504 ResourceVersionTooLarge.
- *
  *   <li>Reads (GET, LIST, opening a WATCH) whose connection failed before any answer began,
  *       timeouts and cancellations excepted: see {@link #unansweredReadReason}.
  * </ul>
@@ -110,14 +109,14 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
 
   /**
    * A read (GET, LIST, opening a watch) whose connection failed before any answer: sent again, as
-   * Go's HTTP client and OkHttp's default do. Not a timeout or a cancellation (a slow answer is
-   * the server working: sending it again doubles the work), and never once an answer has begun (a
-   * reset in the middle of a big list may be the server killed for memory by that very list). A
-   * write is never sent again on this ground: it may have been applied.
+   * Go's HTTP client and OkHttp's default do. Not a timeout or a cancellation (a slow answer is the
+   * server working: sending it again doubles the work), and never once an answer has begun (a reset
+   * in the middle of a big list may be the server killed for memory by that very list). A write is
+   * never sent again on this ground: it may have been applied.
    *
-   * <p>The library's own calls (the informer, which owns its backoff) get this only on a
-   * connection that had served before, the dead keep-alive connection of a restarted server: not
-   * a server failure, so it must not grow the reflector's backoff.
+   * <p>The library's own calls (the informer, which owns its backoff) get this only on a connection
+   * that had served before, the dead keep-alive connection of a restarted server: not a server
+   * failure, so it must not grow the reflector's backoff.
    */
   static String unansweredReadReason(
       KubeRequest k, NoResponse seen, IOException e, boolean library, boolean canceled) {

@@ -97,8 +97,8 @@ public final class CallDeadlineInterceptor implements Interceptor {
   }
 
   /**
-   * This client is closed: the sweeper stops once no open client is left, and this client's
-   * calls fail from now on. Idempotent.
+   * This client is closed: the sweeper stops once no open client is left, and this client's calls
+   * fail from now on. Idempotent.
    */
   public void close() {
     if (!closed.compareAndSet(false, true)) {

@@ -259,7 +259,8 @@ class BudgetTest {
     OkHttpClient http = client.libraryApiClient().getHttpClient();
     String url = server.url("/api/v1/pods").toString();
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
-    assertThatThrownBy(() -> new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "d").execute())
+    assertThatThrownBy(
+            () -> new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "d").execute())
         .hasRootCauseInstanceOf(BudgetExhaustedException.class);
 
     long start = clock.nanoTime();

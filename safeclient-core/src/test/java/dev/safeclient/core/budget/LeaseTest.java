@@ -93,8 +93,7 @@ class LeaseTest {
     CoordinationV1Api leases = new CoordinationV1Api(safe.apiClient());
     // An async renewal (past the full per-host queue) and a blocking one (past the full slots).
     leases.replaceNamespacedLease("leader", "kube-system", lease).executeAsync(new Ignoring<>());
-    assertThat(leases.replaceNamespacedLease("leader", "kube-system", lease).execute())
-        .isNotNull();
+    assertThat(leases.replaceNamespacedLease("leader", "kube-system", lease).execute()).isNotNull();
     assertThat(leaseSeen.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(release.getCount()).as("both writes still held").isEqualTo(1);
     assertThat(server.getRequestCount()).isEqualTo(4);

@@ -166,7 +166,10 @@ class DeadConnectionTest {
                 return new MockResponse.Builder()
                     .code(200)
                     .addHeader("Content-Type", "application/json")
-                    .body("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[" + "{}, ".repeat(5_000) + "{}]}")
+                    .body(
+                        "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":["
+                            + "{}, ".repeat(5_000)
+                            + "{}]}")
                     .onResponseBody(new SocketEffect.CloseSocket())
                     .build();
               }

@@ -57,7 +57,8 @@ class SafeClientCloseTest {
     assertThat(CallDeadlineInterceptor.sweeperRunning()).isTrue();
     try (Response r =
         base.getHttpClient()
-            .newCall(new Request.Builder().url(server.url("/api/v1/namespaces/default/pods/p1")).build())
+            .newCall(
+                new Request.Builder().url(server.url("/api/v1/namespaces/default/pods/p1")).build())
             .execute()) {
       assertThat(r.code()).isEqualTo(200);
     }
