@@ -10,6 +10,7 @@ import io.kubernetes.client.openapi.Pair;
 import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
+import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -29,15 +30,18 @@ public class SafeApiClient extends ApiClient {
   private final String userAgent;
   private final JsonBodyCodec jsonBodies;
   private final ProtobufCodec protobuf;
+  private final OkHttpClient leasePipeline;
 
   SafeApiClient(
       ApiClient base,
       OkHttpClient pipeline,
+      OkHttpClient leasePipeline,
       CallOrigin origin,
       String userAgent,
       JsonBodyCodec jsonBodies,
       ProtobufCodec protobuf) {
     super(pipeline);
+    this.leasePipeline = leasePipeline;
     this.protobuf = protobuf;
     this.base = base;
     this.origin = origin;
@@ -95,6 +99,47 @@ public class SafeApiClient extends ApiClient {
       b.header("User-Agent", userAgent);
     }
     return b.build();
+  }
+
+  /**
+   * As client-java's, except that coordination Lease calls go through a dispatcher of their own: an
+   * async renewal must not queue behind the user's async calls to the same host (OkHttp's default
+   * is 5 per host).
+   */
+  @Override
+  public Call buildCall(
+      String baseUrl,
+      String path,
+      String method,
+      List<Pair> queryParams,
+      List<Pair> collectionQueryParams,
+      Object body,
+      Map<String, String> headerParams,
+      Map<String, String> cookieParams,
+      Map<String, Object> formParams,
+      String[] authNames,
+      ApiCallback callback)
+      throws ApiException {
+    Request request =
+        buildRequest(
+            baseUrl,
+            path,
+            method,
+            queryParams,
+            collectionQueryParams,
+            body,
+            headerParams,
+            cookieParams,
+            formParams,
+            authNames,
+            callback);
+    return (isLeasePath(path) ? leasePipeline : getHttpClient()).newCall(request);
+  }
+
+  static boolean isLeasePath(String path) {
+    return path != null
+        && path.startsWith("/apis/coordination.k8s.io/")
+        && path.contains("/leases");
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.safeclient.core.auth.DefaultConfig;
 import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.budget.BudgetInterceptor;
 import dev.safeclient.core.budget.InFlightInterceptor;
+import dev.safeclient.core.budget.ListSeatEstimate;
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.budget.StoredCounts;
 import dev.safeclient.core.json.JsonBodyCodec;
@@ -26,6 +27,7 @@ import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.protobuf.ProtobufListBodyFormat;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.core.retry.NoResponse;
 import dev.safeclient.core.retry.OverloadBreakerInterceptor;
 import dev.safeclient.core.retry.RetryAfterInterceptor;
 import dev.safeclient.core.retry.RetryInterceptor;
@@ -42,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
@@ -52,7 +55,7 @@ import okhttp3.OkHttpClient;
  * <p>All views share one {@link OkHttpClient}: one connection pool, one dispatcher and one set of
  * budgets. They differ only in the {@link CallOrigin} tag they put on each request.
  */
-public final class SafeClient {
+public final class SafeClient implements AutoCloseable {
   private final ApiClient base;
   private final SafeClientConfig config;
   private final WarningChannel warnings;
@@ -63,6 +66,8 @@ public final class SafeClient {
   private final SafeApiClient libraryApiClient;
   private final ProtobufCodec protobuf;
   private final StoredCounts storedCounts = new StoredCounts();
+  private final CallDeadlineInterceptor callDeadlines;
+  private final Dispatcher leaseDispatcher;
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
@@ -77,15 +82,28 @@ public final class SafeClient {
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     this.protobuf = new ProtobufCodec(warnings, tolerantJson);
-    this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts);
+    this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
+    this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts, callDeadlines);
+    this.leaseDispatcher = new Dispatcher();
+    // Every Lease of a virtual kubelet may renew at once; the Lease bucket paces them.
+    leaseDispatcher.setMaxRequestsPerHost(leaseDispatcher.getMaxRequests());
+    OkHttpClient leasePipeline = pipeline.newBuilder().dispatcher(leaseDispatcher).build();
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
     this.apiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
+        new SafeApiClient(
+            base, pipeline, leasePipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
     this.consistentApiClient =
         new SafeApiClient(
-            base, pipeline, CallOrigin.USER_CONSISTENT, userAgent, jsonBodies, protobuf);
+            base,
+            pipeline,
+            leasePipeline,
+            CallOrigin.USER_CONSISTENT,
+            userAgent,
+            jsonBodies,
+            protobuf);
     this.libraryApiClient =
-        new SafeApiClient(base, pipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf);
+        new SafeApiClient(
+            base, pipeline, leasePipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf);
   }
 
   /**
@@ -97,7 +115,8 @@ public final class SafeClient {
       SafeClientConfig config,
       WarningChannel warnings,
       ProtobufCodec protobuf,
-      StoredCounts storedCounts) {
+      StoredCounts storedCounts,
+      CallDeadlineInterceptor callDeadlines) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
@@ -137,19 +156,23 @@ public final class SafeClient {
             config.qps(),
             config.burst(),
             config.listCostPerSecond(),
+            BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
             config.maxBudgetWait(),
             storedCounts,
+            ListSeatEstimate.STORED_COUNT,
             metrics,
             clock));
     b.addInterceptor(
         new InFlightInterceptor(
             config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics));
-    b.addInterceptor(new CallDeadlineInterceptor(config.callTimeout()));
+    b.addInterceptor(callDeadlines);
     // SC103: below the retry and breaker links, so that the error Status bodies they read arrive
     // as JSON; below the rewrites, so that the pager and SC101 see each page in its wire format.
     b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
     // metrics: innermost, one count per HTTP exchange.
     b.addInterceptor(new MetricsInterceptor(metrics));
+    // Tells the retry link whether an attempt failed before any answer, on a pooled connection.
+    b.addNetworkInterceptor(new NoResponse.Witness());
     metrics.clientBuilt(knownTags(base, config));
     return b.build();
   }
@@ -249,6 +272,19 @@ public final class SafeClient {
     return storedCounts;
   }
 
+  /**
+   * Releases what this client started: the call-deadline sweeper thread stops once no open client
+   * is left. Not the {@code Dispatcher} nor the {@code ConnectionPool}: they are the base client's,
+   * shared with it and with every other {@code SafeClient} built on it. Calls through this client's
+   * views fail afterwards. Idempotent.
+   */
+  @Override
+  public void close() {
+    callDeadlines.close();
+    // Ours: the dispatcher of async Lease calls, and its threads.
+    leaseDispatcher.executorService().shutdown();
+  }
+
   /** The base client this one wraps. */
   public ApiClient base() {
     return base;
@@ -267,6 +303,9 @@ public final class SafeClient {
     // APF seats per second: one full-cost LIST (10 seats) every 2 s. A client polling big
     // collections is slowed even when its request count is low: the shape of the outage.
     double listCostPerSecond = 5;
+    // One leader election (client-go's RetryPeriod 2 s): 1 QPS, burst 6, as before this option.
+    int leasesRenewed = 1;
+    Duration leaseRenewPeriod = Duration.ofSeconds(2);
     // client-go's max-in-flight default on the server side is 400 for the whole cluster; one
     // client holding more than 10 non-watch requests is almost always a loop gone wide.
     int maxInFlight = 10;
@@ -335,6 +374,23 @@ public final class SafeClient {
         throw new IllegalArgumentException("listCostPerSecond must be > 0: " + seatsPerSecond);
       }
       this.listCostPerSecond = seatsPerSecond;
+      return this;
+    }
+
+    /**
+     * The coordination Leases this client renews and how often (leader election: 1 every 2 s; a
+     * kubelet: its node's every 10 s; a virtual kubelet: one per node it serves). Sizes the Lease
+     * bucket: twice the renewal rate, burst one per Lease plus 5, both capped at 50.
+     */
+    public Builder leaseRenewals(int leases, Duration renewPeriod) {
+      if (leases < 1) {
+        throw new IllegalArgumentException("leases must be >= 1: " + leases);
+      }
+      if (renewPeriod.isZero() || renewPeriod.isNegative()) {
+        throw new IllegalArgumentException("renewPeriod must be > 0: " + renewPeriod);
+      }
+      this.leasesRenewed = leases;
+      this.leaseRenewPeriod = renewPeriod;
       return this;
     }
 

@@ -19,6 +19,8 @@ public final class SafeClientConfig {
   private final double qps;
   private final int burst;
   private final double listCostPerSecond;
+  private final int leasesRenewed;
+  private final Duration leaseRenewPeriod;
   private final int maxInFlight;
   private final int maxWatches;
   private final int listPageSize;
@@ -44,6 +46,8 @@ public final class SafeClientConfig {
     this.qps = b.qps;
     this.burst = b.burst;
     this.listCostPerSecond = b.listCostPerSecond;
+    this.leasesRenewed = b.leasesRenewed;
+    this.leaseRenewPeriod = b.leaseRenewPeriod;
     this.maxInFlight = b.maxInFlight;
     this.maxWatches = b.maxWatches;
     this.listPageSize = b.listPageSize;
@@ -90,6 +94,16 @@ public final class SafeClientConfig {
 
   public double listCostPerSecond() {
     return listCostPerSecond;
+  }
+
+  /** How many coordination Leases this client renews; sizes the Lease bucket. */
+  public int leasesRenewed() {
+    return leasesRenewed;
+  }
+
+  /** How often each Lease is renewed; sizes the Lease bucket. */
+  public Duration leaseRenewPeriod() {
+    return leaseRenewPeriod;
   }
 
   public int maxInFlight() {

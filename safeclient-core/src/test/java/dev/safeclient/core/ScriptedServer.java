@@ -75,6 +75,12 @@ public final class ScriptedServer extends Dispatcher {
   public static final String POD_LIST =
       "{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[]}";
 
+  public static final String LEASE =
+      "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"leader\",\"namespace\":\"kube-system\",\"resourceVersion\":\"7\"}}";
+
+  public static final String CONFIG_MAP_LIST =
+      "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMapList\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[]}";
+
   /** A {@code Status} answer, as the API server sends errors. */
   public static MockResponse status(
       int code, String reason, String message, String causeReason, Long retryAfter, boolean apf) {

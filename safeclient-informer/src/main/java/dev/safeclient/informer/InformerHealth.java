@@ -39,4 +39,42 @@ public interface InformerHealth {
    * before the first sync. Exported as {@code staleness.seconds}.
    */
   Duration staleness();
+
+  /**
+   * The state of this replica's own informer machinery, apart from the API server's health: an API
+   * outage leaves it {@link LocalState#RUNNING} (every replica sees the same outage), a thread of
+   * this process failing with an {@code Error} does not.
+   */
+  enum LocalState {
+    /** The reflector runs; whatever failed, failed on the server's side or on the way to it. */
+    RUNNING,
+    /**
+     * The reflector failed with an {@code Error} (out of memory, stack overflow) and is restarting
+     * through backoff; back to {@link #RUNNING} at its next successful list.
+     */
+    RESTARTING,
+    /**
+     * The reflector failed with {@code Error}s too many times in a row and stays stopped: the cache
+     * is no longer kept. This replica is broken; a restart of the process is the cure.
+     */
+    STOPPED_ON_ERRORS
+  }
+
+  /** See {@link LocalState}; {@link LocalState#RUNNING} for health sources that cannot fail so. */
+  default LocalState localState() {
+    return LocalState.RUNNING;
+  }
+
+  /**
+   * Throwables that were not the server's doing (Errors in the reflector, anything thrown by an
+   * event handler), since start.
+   */
+  default long localFailures() {
+    return 0;
+  }
+
+  /** The last such failure, class and message, if any. */
+  default Optional<String> lastLocalFailure() {
+    return Optional.empty();
+  }
 }

@@ -20,6 +20,15 @@ public final class InformerOptions {
   private final boolean stripManagedFields;
   private final boolean watchList;
   private final Duration watchdogTimeout;
+  private final int maxConsecutiveErrors;
+
+  /**
+   * Errors (out of memory, stack overflow) in a row after which the reflector stays stopped. Three:
+   * one can be a spike, a second after the backoff is suspicious, a third means the relist itself
+   * does not fit in this process, and a fleet of agents relisting into OOM forever is an outage of
+   * the control plane. A restart of the process (CrashLoopBackOff) is paced by the kubelet.
+   */
+  public static final int DEFAULT_MAX_CONSECUTIVE_ERRORS = 3;
 
   /**
    * How long a watch may stay without an event or bookmark, once this informer has seen a bookmark,
@@ -40,6 +49,7 @@ public final class InformerOptions {
     this.stripManagedFields = b.stripManagedFields;
     this.watchList = b.watchList;
     this.watchdogTimeout = b.watchdogTimeout;
+    this.maxConsecutiveErrors = b.maxConsecutiveErrors;
   }
 
   public static Builder builder() {
@@ -93,6 +103,11 @@ public final class InformerOptions {
     return watchdogTimeout;
   }
 
+  /** See {@link Builder#maxConsecutiveErrors(int)}. */
+  public int maxConsecutiveErrors() {
+    return maxConsecutiveErrors;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.namespace = namespace;
@@ -103,6 +118,7 @@ public final class InformerOptions {
     b.stripManagedFields = stripManagedFields;
     b.watchList = watchList;
     b.watchdogTimeout = watchdogTimeout;
+    b.maxConsecutiveErrors = maxConsecutiveErrors;
     return b;
   }
 
@@ -115,6 +131,7 @@ public final class InformerOptions {
     private boolean stripManagedFields = true;
     private boolean watchList;
     private Duration watchdogTimeout = DEFAULT_WATCHDOG_TIMEOUT;
+    private int maxConsecutiveErrors = DEFAULT_MAX_CONSECUTIVE_ERRORS;
 
     private Builder() {}
 
@@ -174,6 +191,19 @@ public final class InformerOptions {
             "watchdogTimeout must exceed the server's 60 s bookmark interval: " + timeout);
       }
       this.watchdogTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * After this many {@code Error}s in a row (no healthy watch of two minutes between them), the
+     * reflector stays stopped and its health says {@code STOPPED_ON_ERRORS} (with the Spring
+     * starter, liveness fails). Default {@value InformerOptions#DEFAULT_MAX_CONSECUTIVE_ERRORS}.
+     */
+    public Builder maxConsecutiveErrors(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxConsecutiveErrors must be >= 1: " + max);
+      }
+      this.maxConsecutiveErrors = max;
       return this;
     }
 

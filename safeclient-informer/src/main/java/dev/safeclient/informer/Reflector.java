@@ -114,6 +114,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   private final int pageSize;
   private final RelistBackoff backoff;
   private final FailureLog failures;
+  private final int maxConsecutiveErrors;
 
   private volatile boolean stopped;
   private volatile Thread thread;
@@ -128,6 +129,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   private String phase = "list";
   private boolean watchListUnsupported;
   private int shortWatchesInRow;
+  private int errorsInRow;
+  private boolean errorTraceLogged;
 
   Reflector(
       String name,
@@ -146,7 +149,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       Duration startJitter,
       Duration watchdogTimeout,
       boolean watchList,
-      int pageSize) {
+      int pageSize,
+      int maxConsecutiveErrors) {
     this.name = name;
     this.endpoint = endpoint;
     this.type = type;
@@ -166,6 +170,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     this.pageSize = pageSize;
     this.backoff = new RelistBackoff(random);
     this.failures = new FailureLog(name, clock);
+    this.maxConsecutiveErrors = maxConsecutiveErrors;
   }
 
   /** Starts the reflector's thread; returns at once (the start jitter is waited there). */
@@ -273,6 +278,17 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           retryingList();
           delay = backoff.next(clock.nanoTime());
           failures.failure(phase, e, delay);
+        } catch (Throwable e) {
+          // Not the server's doing: an Error of this process, most likely out of memory while
+          // relisting a big collection. The thread must not die with it: the cache would stay
+          // stale for good while hasSynced() says true.
+          if (stopped) {
+            break;
+          }
+          delay = reflectorError(e);
+          if (delay == null) {
+            return;
+          }
         }
         clock.sleep(delay);
       }
@@ -280,6 +296,72 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       // stop() interrupts a sleeping reflector.
     } finally {
       health.watchConnected(false);
+    }
+  }
+
+  /**
+   * Counts, reports and logs an Error; the delay before the reflector starts again, or null when it
+   * has had {@code maxConsecutiveErrors} in a row and stays stopped.
+   */
+  private Duration reflectorError(Throwable e) {
+    errorsInRow++;
+    boolean givenUp = errorsInRow >= maxConsecutiveErrors;
+    // An event may have been half applied or lost: start again from a list, at the last
+    // resourceVersion when there is one (from the watch cache, not etcd).
+    if (!"list".equals(phase) && lastRv != null) {
+      listMode = ListMode.AT_LAST_RV;
+    }
+    needList = true;
+    relistReason = "error";
+    health.reflectorError(e, givenUp);
+    metrics.informerLocalFailure(health.name(), "reflector");
+    if (givenUp) {
+      log.error(
+          "{}: {} failed with {} {} times in a row; the informer stays stopped and its cache is"
+              + " no longer kept up to date (health: STOPPED_ON_ERRORS). Restart the process,"
+              + " with more memory if it ran out (-XX:+ExitOnOutOfMemoryError is recommended)",
+          name,
+          phase,
+          e.getClass().getSimpleName(),
+          errorsInRow,
+          e);
+      return null;
+    }
+    Duration delay = backoff.nextAfterError(clock.nanoTime());
+    if (!errorTraceLogged) {
+      errorTraceLogged = true;
+      log.error(
+          "{}: {} failed with {} ({} of {} in a row before the informer stops); restarting in {}",
+          name,
+          phase,
+          e.getClass().getSimpleName(),
+          errorsInRow,
+          maxConsecutiveErrors,
+          FailureLog.seconds(delay),
+          e);
+    } else {
+      log.error(
+          "{}: {} failed with {}: {} ({} of {} in a row before the informer stops); restarting"
+              + " in {}",
+          name,
+          phase,
+          e.getClass().getSimpleName(),
+          JsonLinesWatchReader.safeMessage(e),
+          errorsInRow,
+          maxConsecutiveErrors,
+          FailureLog.seconds(delay));
+    }
+    return delay;
+  }
+
+  /**
+   * A watch stayed open for {@link RelistBackoff#RESET_AFTER}: the informer is healthy again, so
+   * earlier Errors no longer count towards stopping it nor hold the backoff.
+   */
+  private void watchLasted(long openedNanos) {
+    if (openedNanos >= 0 && clock.nanoTime() - openedNanos >= RelistBackoff.RESET_AFTER.toNanos()) {
+      errorsInRow = 0;
+      backoff.healthy();
     }
   }
 
@@ -384,9 +466,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   }
 
   /**
-   * @param pageIndex the page's place in this list (0 first). Pages of a paged list are tagged so
-   *     that the list-cost budget charges the whole list once, up front, and never stalls it
-   *     halfway into an expiring continue token.
+   * @param pageIndex the page's place in this list (0 first). Each page is charged by the budgets
+   *     as the one request it is; as a library call, it waits its turn and is never refused.
    */
   private L fetchList(List<Pair> query, int pageIndex) throws IOException {
     Request request = request(query, "application/json");
@@ -464,6 +545,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       call.cancel();
     }
     int events = 0;
+    long opened = -1;
     Map<String, T> initial = streamingList ? new LinkedHashMap<>() : null;
     try {
       Response response = call.execute();
@@ -487,6 +569,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
         throw e;
       }
       health.watchConnected(true);
+      opened = clock.nanoTime();
       ws.arm();
       try (WatchEventReader<T> reader = format.open(response, type)) {
         WatchEvent<T> event;
@@ -529,6 +612,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       ws.disarm();
       currentWatch = null;
       health.watchConnected(false);
+      watchLasted(opened);
     }
     if (initial != null && !stopped) {
       throw new WatchListUnsupportedException(

@@ -19,6 +19,9 @@ final class ReflectorHealth implements InformerHealth {
   private volatile boolean bookmarkSeen;
   private volatile boolean watchConnected;
   private final AtomicLong relists = new AtomicLong();
+  private final AtomicLong localFailures = new AtomicLong();
+  private volatile LocalState localState = LocalState.RUNNING;
+  private volatile String lastLocalFailure;
 
   ReflectorHealth(String name, InformerClock clock, Duration watchdogTimeout) {
     this.name = name;
@@ -31,6 +34,29 @@ final class ReflectorHealth implements InformerHealth {
     lastSyncNanos = clock.nanoTime();
     lastSyncTime = clock.instant();
     synced = true;
+    if (localState == LocalState.RESTARTING) {
+      localState = LocalState.RUNNING;
+    }
+  }
+
+  /**
+   * The reflector failed with {@code error}, not the server's doing.
+   *
+   * @param givenUp the reflector stays stopped
+   */
+  void reflectorError(Throwable error, boolean givenUp) {
+    localFailure(error);
+    localState = givenUp ? LocalState.STOPPED_ON_ERRORS : LocalState.RESTARTING;
+  }
+
+  /** An event handler threw. The handler's thread goes on; counted, the state is unchanged. */
+  void handlerFailure(Throwable error) {
+    localFailure(error);
+  }
+
+  private void localFailure(Throwable error) {
+    localFailures.incrementAndGet();
+    lastLocalFailure = error.getClass().getName() + ": " + JsonLinesWatchReader.safeMessage(error);
   }
 
   void relisting() {
@@ -100,6 +126,21 @@ final class ReflectorHealth implements InformerHealth {
   }
 
   @Override
+  public LocalState localState() {
+    return localState;
+  }
+
+  @Override
+  public long localFailures() {
+    return localFailures.get();
+  }
+
+  @Override
+  public Optional<String> lastLocalFailure() {
+    return Optional.ofNullable(lastLocalFailure);
+  }
+
+  @Override
   public String toString() {
     return name
         + " synced="
@@ -108,6 +149,7 @@ final class ReflectorHealth implements InformerHealth {
         + (watchConnected ? "open" : "closed")
         + " relists="
         + relists.get()
+        + (localState == LocalState.RUNNING ? "" : " local=" + localState)
         + " staleness="
         + staleness();
   }

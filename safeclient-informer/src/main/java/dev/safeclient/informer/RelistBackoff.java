@@ -35,6 +35,8 @@ final class RelistBackoff {
   private long currentNanos = INITIAL.toNanos();
   private long lastFailureNanos;
   private boolean failedBefore;
+  // After an Error, only a healthy spell (healthy()) lets the delay start again from INITIAL.
+  private boolean errorHeld;
 
   RelistBackoff(RandomGenerator random) {
     this.random = random;
@@ -46,7 +48,7 @@ final class RelistBackoff {
    * #CAP}.
    */
   synchronized Duration next(long nowNanos) {
-    if (failedBefore && nowNanos - lastFailureNanos >= RESET_AFTER.toNanos()) {
+    if (!errorHeld && failedBefore && nowNanos - lastFailureNanos >= RESET_AFTER.toNanos()) {
       currentNanos = INITIAL.toNanos();
     }
     failedBefore = true;
@@ -54,6 +56,21 @@ final class RelistBackoff {
     long d = currentNanos;
     currentNanos = Math.min((long) (currentNanos * FACTOR), CAP.toNanos());
     return Duration.ofNanos(d + (long) (random.nextDouble() * d));
+  }
+
+  /**
+   * As {@link #next}, after an {@code Error} of this process (out of memory): the delay goes on
+   * growing however long the failed attempt took, until {@link #healthy}. A relist that runs out of
+   * memory after minutes would otherwise look like a healthy spell and restart at 0.8 s.
+   */
+  synchronized Duration nextAfterError(long nowNanos) {
+    errorHeld = true;
+    return next(nowNanos);
+  }
+
+  /** The reflector kept a watch open for {@link #RESET_AFTER}: Errors no longer hold the delay. */
+  synchronized void healthy() {
+    errorHeld = false;
   }
 
   /** As {@link #next}, but never shorter than the server's Retry-After (429, or 5xx with it). */

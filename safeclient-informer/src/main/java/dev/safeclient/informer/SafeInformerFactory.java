@@ -26,9 +26,11 @@ import okhttp3.OkHttpClient;
  * selector, transform): the same key gives back the same instance; another namespace or selector
  * gives another informer.
  */
-public class SafeInformerFactory {
+public class SafeInformerFactory implements AutoCloseable {
   private final SafeClient client;
   private final InformerClock clock;
+  // Only a clock this factory made is closed by it; a caller's clock stays the caller's.
+  private boolean ownsClock;
   private final RandomGenerator random;
   // The one place the watch encoding is chosen (JSON lines today; Protobuf plugs in here).
   private final WatchStreamFormat watchFormat;
@@ -37,6 +39,7 @@ public class SafeInformerFactory {
 
   public SafeInformerFactory(SafeClient client) {
     this(client, InformerClock.system());
+    this.ownsClock = true;
   }
 
   /** With a clock of the caller's: virtual time for tests and drills. */
@@ -128,7 +131,16 @@ public class SafeInformerFactory {
     ObjectTransform transform =
         new ObjectTransform(options.stripManagedFields(), options.transform());
     SafeSharedIndexInformer<T> informer =
-        new SafeSharedIndexInformer<>(name, clock, transform, health, resyncMillis);
+        new SafeSharedIndexInformer<>(
+            name,
+            clock,
+            transform,
+            health,
+            resyncMillis,
+            e -> {
+              health.handlerFailure(e);
+              client.config().metrics().informerLocalFailure(name, "handler");
+            });
     ApiClient api = client.libraryApiClient();
     informer.reflector(
         new Reflector<>(
@@ -148,11 +160,16 @@ public class SafeInformerFactory {
             startJitter(options),
             options.watchdogTimeout(),
             options.watchList(),
-            client.config().listPageSize()));
+            client.config().listPageSize(),
+            options.maxConsecutiveErrors()));
     var metrics = client.config().metrics();
     metrics.informerGauge(name, "synced", () -> health.hasSynced() ? 1 : 0);
     metrics.informerGauge(name, "staleness.seconds", () -> health.staleness().toMillis() / 1000.0);
     metrics.informerGauge(name, "watch.connected", () -> health.watchConnected() ? 1 : 0);
+    metrics.informerGauge(
+        name,
+        "stopped.on.errors",
+        () -> health.localState() == InformerHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
     return informer;
   }
 
@@ -213,7 +230,18 @@ public class SafeInformerFactory {
       // Idle watch connections would otherwise linger in the shared pool for five minutes.
       watchHttp.connectionPool().evictAll();
     }
-    clock.close();
+    if (ownsClock) {
+      clock.close();
+    }
+  }
+
+  /**
+   * As {@link #stopAllRegisteredInformers()}: every reflector, handler and timer thread of this
+   * factory ends. The {@link SafeClient} is the caller's and stays open.
+   */
+  @Override
+  public void close() {
+    stopAllRegisteredInformers();
   }
 
   /** The health of every registered informer. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -33,6 +34,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
   private final ObjectTransform transform;
   private final ReflectorHealth health;
   private final long defaultResyncMillis;
+  private final Consumer<Throwable> handlerFailure;
   private final Cache<T> indexer = new Cache<>();
   // Orders cache changes and notifications, so every handler sees them in the cache's order.
   private final Object lock = new Object();
@@ -48,8 +50,10 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
       InformerClock clock,
       ObjectTransform transform,
       ReflectorHealth health,
-      long defaultResyncMillis) {
+      long defaultResyncMillis,
+      Consumer<Throwable> handlerFailure) {
     this.name = name;
+    this.handlerFailure = handlerFailure;
     this.clock = clock;
     this.transform = transform;
     this.health = health;
@@ -91,7 +95,8 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
           new HandlerQueue<>(
               handler,
               "safeclient-informer-handler " + name + " #" + (handlers.size() + 1),
-              period);
+              period,
+              handlerFailure);
       // A late handler first hears of everything already cached, as in client-go.
       for (T object : indexer.list()) {
         q.added(object);

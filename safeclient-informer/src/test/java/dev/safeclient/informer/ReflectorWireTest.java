@@ -154,6 +154,30 @@ class ReflectorWireTest {
   }
 
   @Test
+  void aWatchOpenedOnAConnectionTheServerClosedIsSentAgainWithoutBackoff() throws Exception {
+    setUp();
+    // The list's connection is closed by the server after its answer, unannounced, as a
+    // restarting server (or a load balancer's idle reset) does: it sits dead in the pool.
+    api.then(
+            json(200, podList("10", null, pod("a", "uid-a", "9")))
+                .newBuilder()
+                .onResponseEnd(new mockwebserver3.SocketEffect.CloseSocket())
+                .build())
+        .then(json(200, lines(event("ADDED", pod("b", "uid-b", "11")))));
+    SharedIndexInformer<V1Pod> informer = pods(opts().build());
+    factory.startAllRegisteredInformers();
+
+    assertThat(api.take().query()).isEqualTo("limit=500&resourceVersion=0");
+    ScriptedApiServer.Seen watch = api.take();
+    assertThat(watch.query()).isEqualTo(watchQuery("10", watch));
+    await("the event", () -> "11".equals(rv(informer, "default/b")));
+
+    // The dead connection was not the server failing: no reflector backoff, no relist.
+    assertThat(clock.sleeps()).isEmpty();
+    assertThat(health(informer).relists()).isEqualTo(1);
+  }
+
+  @Test
   void aPaginatedFirstListIsFollowedToTheEnd() throws Exception {
     setUp();
     api.then(json(200, podList("12", "c1", pod("a", "uid-a", "9"))))
@@ -575,10 +599,20 @@ class ReflectorWireTest {
   @Test
   void aNewIncarnationUnderTheSameNameIsADeleteThenAnAdd() throws Exception {
     setUp();
-    api.then(json(200, podList("10", null, pod("a", "uid-1", "9"))))
-        .then(r -> api.hold(event("ADDED", pod("a", "uid-2", "12"))));
-    SharedIndexInformer<V1Pod> informer = pods(opts().build());
     RecordingHandler<V1Pod> handler = new RecordingHandler<>();
+    api.then(json(200, podList("10", null, pod("a", "uid-1", "9"))))
+        .then(
+            r -> {
+              // Once the handler has taken the first add: a handler that is behind would (rightly)
+              // never hear of an object added and deleted before it got to it.
+              try {
+                await("first add delivered", () -> handler.events().size() == 1);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return api.hold(event("ADDED", pod("a", "uid-2", "12")));
+            });
+    SharedIndexInformer<V1Pod> informer = pods(opts().build());
     informer.addEventHandler(handler);
     factory.startAllRegisteredInformers();
     await("events", () -> handler.events().size() == 3);

@@ -74,4 +74,9 @@ final class BreakerStates implements SafeClientMetrics {
   public void informerRelist(String informer, String reason) {
     delegate.informerRelist(informer, reason);
   }
+
+  @Override
+  public void informerLocalFailure(String informer, String where) {
+    delegate.informerLocalFailure(informer, where);
+  }
 }

@@ -23,7 +23,9 @@ import org.springframework.boot.actuate.health.Status;
  * API-server outage would restart the whole fleet at once, and its relists would be a storm of its
  * own.
  *
- * <p>OUT_OF_SERVICE only while a required declared informer has <em>never</em> synced. An informer
+ * <p>OUT_OF_SERVICE while a required declared informer has <em>never</em> synced, and while an
+ * informer's own reflector is restarting after, or stopped by, an {@code Error} of this process
+ * (this replica is broken; see {@link InformerLivenessIndicator} for the stopped case). An informer
  * that synced once keeps serving its (possibly stale) cache through an outage, and the pod stays in
  * its Service. Staleness (time since the last event or bookmark, armed only after a first bookmark,
  * since etcd-served watches get none) is a detail; it takes the pod out only with the opt-in {@code
@@ -90,6 +92,11 @@ public class InformerHealthIndicator implements HealthIndicator {
       }
     }
 
+    // This replica's own informer machinery failed (an Error, not the server): it is broken, unlike
+    // one serving a stale cache through an outage that every replica shares.
+    LocalInformerFailures.find(declared, factory)
+        .forEach((name, h) -> notReady.add(LocalInformerFailures.describe(name, h)));
+
     Health.Builder b = notReady.isEmpty() ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
     if (!notReady.isEmpty()) {
       b.withDetail("reasons", notReady);
@@ -130,5 +137,10 @@ public class InformerHealthIndicator implements HealthIndicator {
     // never sends one, so its quiet is no sign of trouble.
     h.sinceLastEvent().ifPresent(s -> detail.put("sinceLastEvent", s.toString()));
     detail.put("relists", h.relists());
+    detail.put("localState", h.localState().name());
+    if (h.localFailures() > 0) {
+      detail.put("localFailures", h.localFailures());
+      h.lastLocalFailure().ifPresent(f -> detail.put("lastLocalFailure", f));
+    }
   }
 }

@@ -15,7 +15,9 @@ import org.springframework.boot.actuate.health.StatusAggregator;
 /**
  * Puts the {@value InformerHealthIndicator#NAME} contributor in the {@code readiness} group and
  * takes it out of every other one: the primary group ({@code /actuator/health}, often wired to a
- * liveness probe) and {@code liveness} always. Other groups keep their own include/exclude.
+ * liveness probe) and {@code liveness} always. The {@value InformerLivenessIndicator#NAME}
+ * contributor (local failures only) goes the other way: in {@code liveness} and the primary group,
+ * not in {@code readiness}. Other groups keep their own include/exclude.
  *
  * <p>The {@code readiness} group exists when Actuator's probes are on: in Kubernetes they are by
  * default, elsewhere set {@code management.endpoint.health.probes.enabled=true}. It runs after
@@ -55,7 +57,15 @@ class InformerReadinessGroup implements HealthEndpointGroupsPostProcessor {
       implements HealthEndpointGroup {
     @Override
     public boolean isMember(String name) {
-      return name.equals(InformerHealthIndicator.NAME) ? member : delegate.isMember(name);
+      if (name.equals(InformerHealthIndicator.NAME)) {
+        return member;
+      }
+      if (name.equals(InformerLivenessIndicator.NAME)) {
+        // A local failure only: in liveness and the primary group, never in readiness (the
+        // readiness contributor reports it there already).
+        return !member;
+      }
+      return delegate.isMember(name);
     }
 
     @Override

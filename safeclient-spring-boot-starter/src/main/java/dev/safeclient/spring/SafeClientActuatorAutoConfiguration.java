@@ -14,9 +14,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Actuator: the informer readiness contributor (readiness group only) and the info contributor.
- * Ordered after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final
- * {@code readiness} group.
+ * Actuator: the informer readiness contributor (readiness group only), the informer liveness
+ * contributor (local failures only; liveness and primary groups) and the info contributor. Ordered
+ * after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final {@code
+ * readiness} group.
  */
 @AutoConfiguration(
     after = SafeClientAutoConfiguration.class,
@@ -39,6 +40,14 @@ public class SafeClientActuatorAutoConfiguration {
       ObjectProvider<SafeInformerFactory> factory,
       SafeClientProperties properties) {
     return new InformerHealthIndicator(declared, factory, properties);
+  }
+
+  @Bean
+  @ConditionalOnEnabledHealthIndicator("safeclient-informers")
+  @ConditionalOnMissingBean(name = "safeclientInformerLivenessHealthIndicator")
+  public InformerLivenessIndicator safeclientInformerLivenessHealthIndicator(
+      DeclaredInformers declared, ObjectProvider<SafeInformerFactory> factory) {
+    return new InformerLivenessIndicator(declared, factory);
   }
 
   @Bean

@@ -3,6 +3,7 @@ package dev.safeclient.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.InformerHealth;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +87,59 @@ class ActuatorTest {
           assertThat(components(endpoint.healthForPath("liveness"))).doesNotContainKey(NAME);
           assertThat(components(endpoint.health())).doesNotContainKey(NAME);
           assertThat(components(endpoint.healthForPath("readiness"))).containsKey(NAME);
+
+          // The local-failure contributor goes the other way.
+          String live = InformerLivenessIndicator.NAME;
+          assertThat(groups.get("liveness").isMember(live)).isTrue();
+          assertThat(groups.getPrimary().isMember(live)).isTrue();
+          assertThat(groups.get("readiness").isMember(live)).isFalse();
+        });
+  }
+
+  @Test
+  void aLocalReflectorFailureIsToldApartFromAnApiOutage() {
+    runner.run(
+        ctx -> {
+          acceptTraffic(ctx);
+          HealthEndpoint endpoint = ctx.getBean(HealthEndpoint.class);
+          FakeInformerFactory f = ctx.getBean(FakeInformerFactory.class);
+          FakeInformerFactory.FakeState pods = f.state("pods");
+          pods.synced = true;
+
+          // An API-server outage: every replica sees it, none leaves its Service, none restarts.
+          pods.watchConnected = false;
+          pods.bookmarkSeen = true;
+          pods.sinceLastEvent = Duration.ofHours(1);
+          pods.staleness = Duration.ofHours(1);
+          assertThat(endpoint.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
+          assertThat(endpoint.healthForPath("liveness").getStatus()).isEqualTo(Status.UP);
+
+          // This replica's reflector ran out of memory and is restarting: it is broken, not the
+          // server. Out of the Service until it has relisted; not restarted yet.
+          pods.localState = InformerHealth.LocalState.RESTARTING;
+          pods.localFailures = 1;
+          assertThat(endpoint.healthForPath("readiness").getStatus())
+              .isEqualTo(Status.OUT_OF_SERVICE);
+          assertThat(informerHealth(endpoint).getDetails().get("reasons").toString())
+              .contains("pods: RESTARTING after 1 local failure(s)")
+              .contains("OutOfMemoryError");
+          assertThat(endpoint.healthForPath("liveness").getStatus()).isEqualTo(Status.UP);
+
+          // It stopped for good after Errors in a row: liveness fails, so the kubelet restarts
+          // this pod (paced by CrashLoopBackOff).
+          pods.localState = InformerHealth.LocalState.STOPPED_ON_ERRORS;
+          pods.localFailures = 3;
+          assertThat(endpoint.healthForPath("liveness").getStatus()).isEqualTo(Status.DOWN);
+          assertThat(endpoint.health().getStatus()).isEqualTo(Status.DOWN);
+          assertThat(endpoint.healthForPath("readiness").getStatus())
+              .isEqualTo(Status.OUT_OF_SERVICE);
+
+          // A declared informer marked not required never fails either probe.
+          pods.localState = InformerHealth.LocalState.RUNNING;
+          f.state("configmaps").synced = true;
+          f.state("configmaps").localState = InformerHealth.LocalState.STOPPED_ON_ERRORS;
+          assertThat(endpoint.healthForPath("liveness").getStatus()).isEqualTo(Status.UP);
+          assertThat(endpoint.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
         });
   }
 

@@ -176,6 +176,8 @@ class DeclaredInformersTest {
               assertThat(ctx.getBean(DeclaredInformers.class).isRunning()).isTrue();
             });
     assertThat(factory.get().stops).hasValue(1);
+    // And the context's own close of an AutoCloseable bean, after.
+    assertThat(factory.get().closes).hasValue(1);
   }
 
   @Test
@@ -183,7 +185,9 @@ class DeclaredInformersTest {
     AtomicReference<FakeInformerFactory> factory = new AtomicReference<>();
     runner.run(ctx -> factory.set(ctx.getBean(FakeInformerFactory.class)));
     assertThat(factory.get().starts).hasValue(0);
+    // The starter leaves it alone; the application's context closes its AutoCloseable bean.
     assertThat(factory.get().stops).hasValue(0);
+    assertThat(factory.get().closes).hasValue(1);
   }
 
   @Test

@@ -43,6 +43,8 @@ class FakeInformerFactory extends SafeInformerFactory {
     volatile Duration sinceLastEvent;
     volatile long relists;
     volatile Duration staleness = Duration.ZERO;
+    volatile LocalState localState = LocalState.RUNNING;
+    volatile long localFailures;
 
     FakeState(String name) {
       this.name = name;
@@ -87,11 +89,29 @@ class FakeInformerFactory extends SafeInformerFactory {
     public Duration staleness() {
       return staleness;
     }
+
+    @Override
+    public LocalState localState() {
+      return localState;
+    }
+
+    @Override
+    public long localFailures() {
+      return localFailures;
+    }
+
+    @Override
+    public Optional<String> lastLocalFailure() {
+      return localFailures > 0
+          ? Optional.of("java.lang.OutOfMemoryError: Java heap space")
+          : Optional.empty();
+    }
   }
 
   final List<Registration> registrations = new CopyOnWriteArrayList<>();
   final AtomicInteger starts = new AtomicInteger();
   final AtomicInteger stops = new AtomicInteger();
+  final AtomicInteger closes = new AtomicInteger();
 
   FakeInformerFactory() {
     super(SafeClient.wrap(new ApiClient().setBasePath("https://test.invalid:6443")));
@@ -150,6 +170,12 @@ class FakeInformerFactory extends SafeInformerFactory {
   @Override
   public void stopAllRegisteredInformers() {
     stops.incrementAndGet();
+  }
+
+  /** Counted apart: Spring closes an AutoCloseable bean at shutdown, whoever registered it. */
+  @Override
+  public void close() {
+    closes.incrementAndGet();
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.safeclient.core.budget;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.CallDeadline;
+import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.request.Verb;
@@ -19,10 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client-side budgets, taken before every request and every retry: a token bucket for requests
- * (QPS/burst), a small reserved bucket for coordination Leases, and a bucket of APF seats for lists
- * ({@code listCostPerSecond}). A request that would wait longer than {@code maxBudgetWait} fails
- * with {@link BudgetExhaustedException} instead of queueing without limit.
+ * The client-side budgets, taken as each request is sent (every retry and every page is a request
+ * of its own): a token bucket for requests (QPS/burst), a small reserved bucket for coordination
+ * Leases, and a bucket of APF seats for lists ({@code listCostPerSecond}), charged what APF would
+ * charge that one request ({@link ListSeatEstimate}), at most one full bucket. A request that would
+ * wait longer than {@code maxBudgetWait}, or past its call's own deadline, fails with {@link
+ * BudgetExhaustedException} instead of queueing without limit; an informer's own calls and the
+ * later pages of a paged list wait their turn instead.
  */
 public final class BudgetInterceptor implements Interceptor {
   private static final Logger log = LoggerFactory.getLogger(BudgetInterceptor.class);
@@ -39,13 +44,28 @@ public final class BudgetInterceptor implements Interceptor {
   static final long REPORTED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /**
-   * Leader election renews every 2 s (client-go RetryPeriod) and a node heartbeat every 10 s: 1 QPS
-   * is twice one election's need, so a second lock or a retry still fits.
+   * The Lease bucket's ceiling, however many Leases are renewed: a virtual kubelet renewing 5,000
+   * node Leases every 10 s would otherwise get 1,000 QPS; 50 is what a control plane can give one
+   * client for heartbeats without noticing.
    */
-  static final double LEASE_QPS = 1;
+  static final double LEASE_QPS_CAP = 50;
 
-  /** A few renewal retries inside one 10 s renew deadline. */
-  static final int LEASE_BURST = 5;
+  /** Room for a few renewal retries inside one renew deadline, on top of one renewal per Lease. */
+  static final int LEASE_BURST_SPARE = 5;
+
+  /**
+   * The Lease bucket for {@code leases} renewed every {@code renewPeriod}: twice their rate (a
+   * retry of each still fits), capped at {@link #LEASE_QPS_CAP}; burst one per Lease plus {@link
+   * #LEASE_BURST_SPARE}, capped alike.
+   *
+   * @return {qps, burst}
+   */
+  public static double[] leaseBudget(int leases, Duration renewPeriod) {
+    double seconds = Math.max(0.001, renewPeriod.toNanos() / 1e9);
+    double qps = Math.min(LEASE_QPS_CAP, 2.0 * leases / seconds);
+    double burst = Math.min(leases + LEASE_BURST_SPARE, LEASE_QPS_CAP + LEASE_BURST_SPARE);
+    return new double[] {qps, burst};
+  }
 
   /**
    * The list-cost bucket holds two full-cost lists (2 × 10 seats): an informer start-up of a couple
@@ -61,6 +81,7 @@ public final class BudgetInterceptor implements Interceptor {
   private final TokenBucket listSeats;
   private final Duration maxWait;
   private final StoredCounts storedCounts;
+  private final ListSeatEstimate seatEstimate;
   private final SafeClientMetrics metrics;
   private final PacingClock clock;
   private final ConcurrentHashMap<String, Long> countLearntAt = new ConcurrentHashMap<>();
@@ -69,12 +90,14 @@ public final class BudgetInterceptor implements Interceptor {
       double qps,
       int burst,
       double listCostPerSecond,
+      double[] leaseBudget,
       Duration maxWait,
       StoredCounts storedCounts,
+      ListSeatEstimate seatEstimate,
       SafeClientMetrics metrics,
       PacingClock clock) {
     this.requests = new TokenBucket(REQUESTS_BUDGET, qps, burst, clock);
-    this.leases = new TokenBucket(LEASES_BUDGET, LEASE_QPS, LEASE_BURST, clock);
+    this.leases = new TokenBucket(LEASES_BUDGET, leaseBudget[0], leaseBudget[1], clock);
     this.listSeats =
         new TokenBucket(
             LIST_COST_BUDGET,
@@ -83,6 +106,7 @@ public final class BudgetInterceptor implements Interceptor {
             clock);
     this.maxWait = maxWait;
     this.storedCounts = storedCounts;
+    this.seatEstimate = seatEstimate;
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -96,25 +120,14 @@ public final class BudgetInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     KubeRequest k = ClassifyInterceptor.classified(request);
-    ListPage page = request.tag(ListPage.class);
-    boolean continuation = page != null && !page.isFirst();
+    long maxWaitNanos = maxWaitNanos(request, k);
 
-    TokenBucket bucket = isLease(k) ? leases : requests;
-    if (continuation) {
-      // Counted, never waited for: a paged list is admitted once, up front, and must not stall
-      // into an expired continue token.
-      bucket.charge(1);
-    } else {
-      take(bucket, 1, k);
-    }
-    if (!continuation && ListCostEstimate.applies(k)) {
-      OptionalLong stored = storedCounts.get(k.groupResource());
-      int seats =
-          page != null
-              ? ListCostEstimate.pagedSeats(k, page.pageSize(), stored)
-              : ListCostEstimate.seats(k, stored);
+    take(isLease(k) ? leases : requests, 1, k, maxWaitNanos);
+    if (ListCostEstimate.applies(k)) {
+      // This request as it is: one page of a paged list is one request, charged when it is sent.
+      int seats = seatEstimate.seats(k, storedCounts.get(k.groupResource()));
       metrics.listCost(k.groupResource(), seats);
-      take(listSeats, seats, k);
+      take(listSeats, seats, k, maxWaitNanos);
     }
 
     Response response = chain.proceed(request);
@@ -122,17 +135,44 @@ public final class BudgetInterceptor implements Interceptor {
     return response;
   }
 
-  private void take(TokenBucket bucket, double tokens, KubeRequest k) throws IOException {
+  /**
+   * How long this request may wait for a budget. An informer's own lists and watches, and the pages
+   * after the first of a paged list, wait their turn: refusing them would not save the server
+   * anything (the informer would only retry after its backoff; the pages already read would be
+   * thrown away). Everyone else waits at most {@code maxBudgetWait}, and never past the call's own
+   * deadline.
+   */
+  private long maxWaitNanos(Request request, KubeRequest k) {
+    ListPage page = request.tag(ListPage.class);
+    boolean mustNotBeRefused =
+        k.origin() == CallOrigin.LIBRARY || (page != null && !page.isFirst());
+    long limit = mustNotBeRefused ? TokenBucket.NO_LIMIT : maxWait.toNanos();
+    CallDeadline deadline = request.tag(CallDeadline.class);
+    if (deadline != null) {
+      limit = Math.min(limit, Math.max(0, deadline.remainingNanos()));
+    }
+    return limit;
+  }
+
+  private void take(TokenBucket bucket, double tokens, KubeRequest k, long maxWaitNanos)
+      throws IOException {
     long waited;
     try {
-      waited = bucket.acquire(tokens, maxWait);
+      waited = bucket.acquire(tokens, maxWaitNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting for the client-side budget");
     }
     if (waited < 0) {
+      Duration limit = Duration.ofNanos(maxWaitNanos);
       throw new BudgetExhaustedException(
-          bucket.name(), maxWait, "needs " + tokens + " for " + k.requestLine());
+          bucket.name(),
+          limit,
+          "needs "
+              + tokens
+              + " for "
+              + k.requestLine()
+              + (limit.compareTo(maxWait) < 0 ? ", within the call's own deadline" : ""));
     }
     if (waited > REPORTED_WAIT_NANOS) {
       metrics.throttleWait(bucket.name(), waited);

@@ -3,7 +3,10 @@ package dev.safeclient.core.budget;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.BodyEnd;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.CallDeadline;
+import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.request.Verb;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -13,12 +16,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Interceptor;
+import okhttp3.Request;
 import okhttp3.Response;
 
 /**
  * Caps requests in flight: {@code maxInFlight} non-watch requests and {@code maxWatches} watches,
  * each slot held until the response body is read or closed. Long-running streams (exec, attach,
  * port-forward, proxy, followed logs) take no slot: they live as long as the user wants.
+ * Coordination Lease calls take none either.
  */
 public final class InFlightInterceptor implements Interceptor {
   private static final String REQUESTS_BUDGET = "in-flight";
@@ -43,16 +48,22 @@ public final class InFlightInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     KubeRequest k = ClassifyInterceptor.classified(chain.request());
-    if (k.isLongRunningStream()) {
+    if (k.isLongRunningStream() || BudgetInterceptor.isLease(k)) {
+      // A Lease renewal must not wait behind ordinary work (ten writes held by a webhook that
+      // times out would cost the leadership); Leases have their own bucket.
       return chain.proceed(chain.request());
     }
     boolean watch = k.verb() == Verb.WATCH;
     Semaphore slots = watch ? watches : requests;
     String budget = watch ? WATCHES_BUDGET : REQUESTS_BUDGET;
+    long limit = maxWaitNanos(chain.request(), k, watch);
     long start = System.nanoTime();
     try {
-      if (!slots.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS)) {
-        throw new BudgetExhaustedException(budget, maxWait, "no free slot for " + k.requestLine());
+      if (limit == Long.MAX_VALUE) {
+        slots.acquire();
+      } else if (!slots.tryAcquire(limit, TimeUnit.NANOSECONDS)) {
+        throw new BudgetExhaustedException(
+            budget, Duration.ofNanos(limit), "no free slot for " + k.requestLine());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -73,6 +84,25 @@ public final class InFlightInterceptor implements Interceptor {
       slot.release();
       throw e;
     }
+  }
+
+  /**
+   * As the token buckets: an informer's own lists and the later pages of a paged list wait for a
+   * slot, which frees as soon as some exchange ends, instead of being refused. Watch slots are held
+   * for minutes, so a watch (an informer's too) waits at most {@code maxBudgetWait}: more informers
+   * than {@code maxWatches} is a configuration to report, not a queue. Never past the call's own
+   * deadline.
+   */
+  private long maxWaitNanos(Request request, KubeRequest k, boolean watch) {
+    ListPage page = request.tag(ListPage.class);
+    boolean mustNotBeRefused =
+        !watch && (k.origin() == CallOrigin.LIBRARY || (page != null && !page.isFirst()));
+    long limit = mustNotBeRefused ? Long.MAX_VALUE : maxWait.toNanos();
+    CallDeadline deadline = request.tag(CallDeadline.class);
+    if (deadline != null) {
+      limit = Math.min(limit, Math.max(0, deadline.remainingNanos()));
+    }
+    return limit;
   }
 
   /** The number of non-watch slots free now; for tests and diagnostics. */

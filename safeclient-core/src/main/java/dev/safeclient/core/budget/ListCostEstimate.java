@@ -52,19 +52,6 @@ public final class ListCostEstimate {
     return seatsFor(objects);
   }
 
-  /**
-   * Seats for every page of a paged list, admitted up front: pages × the cost of one page. When the
-   * count is unknown the number of pages is too, so one page at the maximum is charged.
-   */
-  public static int pagedSeats(KubeRequest firstPage, int pageSize, OptionalLong stored) {
-    int perPage = seats(firstPage, stored);
-    if (stored.isEmpty() || pageSize <= 0) {
-      return Math.max(perPage, MAX_SEATS);
-    }
-    long pages = Math.max(1, (stored.getAsLong() + pageSize - 1) / pageSize);
-    return (int) Math.min(Integer.MAX_VALUE, pages * perPage);
-  }
-
   static int seatsFor(double objects) {
     if (Double.isInfinite(objects)) {
       return MAX_SEATS;

@@ -90,6 +90,8 @@ public final class JsonBodyCodec {
             headers(response),
             null);
       }
+      ExpectedKind.check(
+          returnType, value, requestLine(response.request()), code, headers(response));
       return value;
     } catch (EmptyJsonException e) {
       throw new ApiException(

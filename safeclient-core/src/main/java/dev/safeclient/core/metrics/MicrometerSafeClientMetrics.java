@@ -134,4 +134,13 @@ public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
         .register(registry)
         .increment();
   }
+
+  @Override
+  public void informerLocalFailure(String informer, String where) {
+    Counter.builder("safeclient.informer.local.failures")
+        .tag("informer", informer)
+        .tag("where", where)
+        .register(registry)
+        .increment();
+  }
 }

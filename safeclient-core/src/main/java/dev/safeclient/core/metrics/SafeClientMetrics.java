@@ -41,4 +41,10 @@ public interface SafeClientMetrics {
    * An informer relisted; {@code reason} such as {@code expired}, {@code error}, {@code initial}.
    */
   default void informerRelist(String informer, String reason) {}
+
+  /**
+   * A thread an informer owns caught a throwable that was not the server's doing; {@code where} is
+   * {@code reflector} (an {@code Error}: out of memory, stack overflow) or {@code handler}.
+   */
+  default void informerLocalFailure(String informer, String where) {}
 }

@@ -1,5 +1,6 @@
 package dev.safeclient.core.pipeline;
 
+import dev.safeclient.core.request.CallDeadline;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.RequestClassifier;
@@ -10,7 +11,8 @@ import okhttp3.Response;
 
 /**
  * The first link: turns the HTTP call into a {@link KubeRequest} and tags the request with it, so
- * every later link reads one classification instead of parsing the path again.
+ * every later link reads one classification instead of parsing the path again. A call with a
+ * deadline of its own ({@code Call.timeout()}) is tagged with it, for the budget waits.
  */
 public final class ClassifyInterceptor implements Interceptor {
   private final RequestClassifier classifier;
@@ -25,7 +27,12 @@ public final class ClassifyInterceptor implements Interceptor {
     CallOrigin origin = request.tag(CallOrigin.class);
     KubeRequest classified =
         classifier.classify(request, origin == null ? CallOrigin.USER : origin);
-    return chain.proceed(request.newBuilder().tag(KubeRequest.class, classified).build());
+    Request.Builder tagged = request.newBuilder().tag(KubeRequest.class, classified);
+    long timeout = chain.call().timeout().timeoutNanos();
+    if (timeout > 0 && request.tag(CallDeadline.class) == null) {
+      tagged.tag(CallDeadline.class, new CallDeadline(System.nanoTime() + timeout));
+    }
+    return chain.proceed(tagged.build());
   }
 
   /** The classification a previous link attached; never null inside the pipeline. */

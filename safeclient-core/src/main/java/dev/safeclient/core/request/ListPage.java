@@ -1,8 +1,9 @@
 package dev.safeclient.core.request;
 
 /**
- * Tag on each request that SC102's pager sends. The budget link charges a paged list's cost once,
- * up front, on page 0, so that it never stalls a list halfway into an expired continue token.
+ * Tag on each page request of a paged list (SC102's pager, the informer's reflector). Each page is
+ * charged as the one request it is, when it is sent; a page after the first waits its turn for the
+ * budgets instead of being refused, since refusing it would throw away the pages already read.
  *
  * @param index 0 for the first page
  * @param pageSize the {@code limit} sent

@@ -4,6 +4,7 @@ import dev.safeclient.core.budget.BudgetInterceptor;
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.BuiltInGroups;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.warning.WarningChannel;
 import java.io.IOException;
@@ -17,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Remembers what the server asked. A {@code Retry-After} applies to this client, per host and APF
- * priority level, not only to the call that got it: every later request of the same flow waits out
- * the same window before it is sent. This is what keeps a naive loop ("on error, try again at
- * once") from hammering a server that said "wait". It also relays APF 429s as SC202.
+ * Remembers what the server asked. A {@code Retry-After} applies to this client, not only to the
+ * call that got it, keyed by what the server said was busy (see {@link #windowKey}): every later
+ * request that would hit the same busy thing waits out the same window before it is sent. This is
+ * what keeps a naive loop ("on error, try again at once") from hammering a server that said "wait".
+ * It also relays APF 429s as SC202.
  *
  * <p>The priority level of a flow (host, verb, resource) is learnt from the {@code
  * X-Kubernetes-PF-PriorityLevel-UID} header APF puts on every answer. A 429 without it (the
@@ -83,6 +85,8 @@ public final class RetryAfterInterceptor implements Interceptor {
     if (!BudgetInterceptor.isLease(k)) {
       wait = Math.max(wait, remaining(host + " " + WHOLE_HOST, now));
     }
+    wait = Math.max(wait, remaining(resourceKey(host, k), now));
+    wait = Math.max(wait, remaining(groupVersionKey(host, k), now));
     if (wait <= 0) {
       return;
     }
@@ -97,6 +101,31 @@ public final class RetryAfterInterceptor implements Interceptor {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting out a Retry-After");
     }
+  }
+
+  /**
+   * What the server said was busy, and so what the window holds: the watch cache of one resource
+   * being (re)initialised holds that resource only; a 5xx from a group the API server does not
+   * serve itself (an aggregated API: metrics, custom metrics) holds that group/version only; an APF
+   * rejection holds its priority level; a rejection without APF's headers (the max-in-flight
+   * filter) holds the host.
+   */
+  static String windowKey(KubeRequest k, String host, String pl, ServerAnswer answer) {
+    if (answer.isStorageInitializing()) {
+      return resourceKey(host, k);
+    }
+    if (answer.code() >= 500 && k.group() != null && !BuiltInGroups.contains(k.group())) {
+      return groupVersionKey(host, k);
+    }
+    return host + " " + (pl == null ? WHOLE_HOST : pl);
+  }
+
+  private static String resourceKey(String host, KubeRequest k) {
+    return host + " resource " + k.groupResource();
+  }
+
+  private static String groupVersionKey(String host, KubeRequest k) {
+    return host + " group/version " + k.groupVersion();
   }
 
   private long remaining(String key, long now) {
@@ -114,7 +143,7 @@ public final class RetryAfterInterceptor implements Interceptor {
     }
     long window = TimeUnit.SECONDS.toNanos(Math.min(seconds.getAsLong(), MAX_WINDOW_SECONDS));
     long end = clock.nanoTime() + window;
-    windowEnds.merge(host + " " + (pl == null ? WHOLE_HOST : pl), end, Math::max);
+    windowEnds.merge(windowKey(k, host, pl, answer), end, Math::max);
     if (answer.code() == 429 && answer.hasFlowHeaders() && answer.isThrottled()) {
       warnings.warn(
           "SC202",

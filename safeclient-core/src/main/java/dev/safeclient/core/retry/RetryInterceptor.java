@@ -36,9 +36,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Never: a 5xx without Retry-After; a write answered 500/504 (a ServerTimeout's outcome is
  *       unknown: a retry could duplicate a generateName create); a PodDisruptionBudget 429; SC101's
  *       504 ResourceVersionTooLarge.
+ *   <li>Reads (GET, LIST, opening a WATCH) whose connection failed before any answer began,
+ *       timeouts and cancellations excepted: see {@link #unansweredReadReason}.
  * </ul>
  *
- * <p>The library's own calls (the informer) and long-running streams bypass this link.
+ * <p>Long-running streams bypass this link. The library's own calls (the informer, which has its
+ * own backoff) get only the retry of a read on a dead keep-alive connection.
  */
 public final class RetryInterceptor implements okhttp3.Interceptor {
   private static final Logger log = LoggerFactory.getLogger(RetryInterceptor.class);
@@ -53,7 +56,8 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
    */
   public static final List<String> FIXED_REASONS =
       Stream.concat(
-              Stream.of("429", "initializing"), NeverSent.REASONS.stream().map(r -> NEVER_SENT + r))
+              Stream.of("429", "initializing", "stale-connection", "no-response"),
+              NeverSent.REASONS.stream().map(r -> NEVER_SENT + r))
           .toList();
 
   private static final MediaType APPLY_PATCH = MediaType.get("application/apply-patch+yaml");
@@ -70,21 +74,29 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     KubeRequest k = ClassifyInterceptor.classified(request);
-    if (k.origin() == CallOrigin.LIBRARY || k.isLongRunningStream()) {
+    if (k.isLongRunningStream()) {
       return chain.proceed(request);
     }
+    boolean library = k.origin() == CallOrigin.LIBRARY;
     boolean replayable = request.body() == null || !request.body().isOneShot();
     for (int attempt = 1; ; attempt++) {
       Response response;
+      NoResponse seen = new NoResponse();
       try {
-        response = chain.proceed(request);
+        response = chain.proceed(request.newBuilder().tag(NoResponse.class, seen).build());
       } catch (IOException e) {
-        String reason = NeverSent.reason(e);
+        String reason = library ? null : neverSentReason(e);
+        if (reason == null) {
+          reason = unansweredReadReason(k, seen, e, library, chain.call().isCanceled());
+        }
         if (reason == null || !replayable || attempt >= MAX_ATTEMPTS) {
           throw e;
         }
-        pause(Backoff.delayNanos(attempt - 1), NEVER_SENT + reason, k, attempt);
+        pause(Backoff.delayNanos(attempt - 1), reason, k, attempt);
         continue;
+      }
+      if (library) {
+        return response;
       }
       if (response.code() < 429 || response.header("Retry-After") == null) {
         return response; // the server did not say when: not retried
@@ -101,6 +113,33 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
                   answer.retryAfterSeconds().orElse(0), RetryAfterInterceptor.MAX_WINDOW_SECONDS));
       pause(Math.max(serverAsked, Backoff.delayNanos(attempt - 1)), reason, k, attempt);
     }
+  }
+
+  private static String neverSentReason(IOException e) {
+    String reason = NeverSent.reason(e);
+    return reason == null ? null : NEVER_SENT + reason;
+  }
+
+  /**
+   * A read (GET, LIST, opening a watch) whose connection failed before any answer: sent again, as
+   * Go's HTTP client and OkHttp's default do. Not a timeout or a cancellation (a slow answer is the
+   * server working: sending it again doubles the work), and never once an answer has begun (a reset
+   * in the middle of a big list may be the server killed for memory by that very list). A write is
+   * never sent again on this ground: it may have been applied.
+   *
+   * <p>The library's own calls (the informer, which owns its backoff) get this only on a connection
+   * that had served before, the dead keep-alive connection of a restarted server: not a server
+   * failure, so it must not grow the reflector's backoff.
+   */
+  static String unansweredReadReason(
+      KubeRequest k, NoResponse seen, IOException e, boolean library, boolean canceled) {
+    if (!seen.failed() || canceled || e instanceof InterruptedIOException || !isSafe(k)) {
+      return null;
+    }
+    if (seen.reusedConnection()) {
+      return "stale-connection";
+    }
+    return library ? null : "no-response";
   }
 
   /** Why this answer may be retried, or null. Retry-After is present. */

@@ -15,6 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A deadline for each exchange of a non-watch call ({@code callTimeout}): from sending the request
@@ -30,13 +32,24 @@ public final class CallDeadlineInterceptor implements Interceptor {
    */
   static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
+  private static final Logger log = LoggerFactory.getLogger(CallDeadlineInterceptor.class);
+
   private static final Set<Exchange> OPEN = ConcurrentHashMap.newKeySet();
-  private static final AtomicBoolean SWEEPER_STARTED = new AtomicBoolean();
+  static final String SWEEPER_THREAD = "safeclient-call-deadline";
+  private static final Object SWEEPER_LOCK = new Object();
+  // Guarded by SWEEPER_LOCK: clients not closed yet, and the sweeper while it runs.
+  private static int openClients;
+  private static Thread sweeper;
 
   private final Duration timeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** One per client; {@link #close()} it with the client. */
   public CallDeadlineInterceptor(Duration timeout) {
     this.timeout = timeout;
+    synchronized (SWEEPER_LOCK) {
+      openClients++;
+    }
   }
 
   /** One exchange being watched: cancelled (its whole call) once overdue. */
@@ -55,32 +68,88 @@ public final class CallDeadlineInterceptor implements Interceptor {
     }
   }
 
+  /**
+   * Starts the one sweeper thread of the JVM, shared by every open client, if it is not running.
+   */
   private static void startSweeper() {
-    if (!SWEEPER_STARTED.compareAndSet(false, true)) {
-      return;
-    }
-    Thread t =
-        new Thread(
-            () -> {
-              while (true) {
-                LockSupport.parkNanos(SWEEP_NANOS);
-                long now = System.nanoTime();
-                for (Exchange e : OPEN) {
-                  if (now - e.deadline > 0 && e.fired.compareAndSet(false, true)) {
-                    OPEN.remove(e);
-                    e.call.cancel();
+    synchronized (SWEEPER_LOCK) {
+      if (sweeper != null) {
+        return;
+      }
+      Thread t =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                  LockSupport.parkNanos(SWEEP_NANOS);
+                  try {
+                    sweep();
+                  } catch (Throwable failure) {
+                    // Without this thread no deadline fires again: report it and sweep on.
+                    log.error("safeclient-call-deadline: sweeping overdue calls failed", failure);
                   }
                 }
-              }
-            },
-            "safeclient-call-deadline");
-    t.setDaemon(true);
-    t.start();
+              },
+              SWEEPER_THREAD);
+      t.setDaemon(true);
+      sweeper = t;
+      t.start();
+    }
+  }
+
+  /**
+   * This client is closed: the sweeper stops once no open client is left, and this client's calls
+   * fail from now on. Idempotent.
+   */
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Thread stopping;
+    synchronized (SWEEPER_LOCK) {
+      if (--openClients > 0 || sweeper == null) {
+        return;
+      }
+      stopping = sweeper;
+      sweeper = null;
+    }
+    stopping.interrupt();
+    try {
+      stopping.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Clients not closed yet, which keep the sweeper; for diagnostics and tests. */
+  public static int openClients() {
+    synchronized (SWEEPER_LOCK) {
+      return openClients;
+    }
+  }
+
+  /** Whether the sweeper thread runs now; for diagnostics and tests. */
+  public static boolean sweeperRunning() {
+    synchronized (SWEEPER_LOCK) {
+      return sweeper != null && sweeper.isAlive();
+    }
+  }
+
+  private static void sweep() {
+    long now = System.nanoTime();
+    for (Exchange e : OPEN) {
+      if (now - e.deadline > 0 && e.fired.compareAndSet(false, true)) {
+        OPEN.remove(e);
+        e.call.cancel();
+      }
+    }
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
     KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    if (closed.get()) {
+      throw new IOException("this SafeClient was closed; not sent: " + k.requestLine());
+    }
     if (timeout.isZero() || k.verb() == Verb.WATCH || k.isLongRunningStream()) {
       return chain.proceed(chain.request());
     }

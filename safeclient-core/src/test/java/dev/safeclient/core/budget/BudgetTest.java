@@ -45,9 +45,11 @@ class BudgetTest {
     script.otherwise(
         r ->
             ok(
-                r.getTarget().contains("/pods/") || r.getTarget().contains("/leases/")
-                    ? POD
-                    : POD_LIST));
+                r.getTarget().contains("/leases/")
+                    ? ScriptedServer.LEASE
+                    : r.getTarget().contains("/pods/")
+                        ? POD
+                        : r.getTarget().contains("configmaps") ? CONFIG_MAP_LIST : POD_LIST));
   }
 
   ApiClient base() {
@@ -142,8 +144,9 @@ class BudgetTest {
     }
     // SC101 sends each as a probe (limit=1, no selector: 2 objects, 1 seat) and a watch-cache
     // read (charged for all 150k stored: 10 seats). 6 × 11 = 66 seats; 20 in the bucket, then 5
-    // seats/s: 46 / 5 = 9.2 s.
-    assertThat(clock.since(start)).isBetween(Duration.ofMillis(9_100), Duration.ofMillis(9_300));
+    // seats/s: 46 / 5 = 9.2 s, plus the last wait's jitter (up to 10 % of 2 s; earlier jitter
+    // only shortens the waits after it).
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(9_200), Duration.ofMillis(9_400));
     assertThat(metrics.of("listCost"))
         .containsExactly(
             "pods 1", "pods 10", "pods 1", "pods 10", "pods 1", "pods 10", "pods 1", "pods 10",
@@ -179,42 +182,143 @@ class BudgetTest {
   }
 
   @Test
-  void aPagedListIsChargedOnceUpFront() throws Exception {
-    SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
+  void eachPageIsChargedWhenSentAndLaterPagesWaitInsteadOfBeingRefused() throws Exception {
+    // No wait allowed at all: only the pages after the first may wait.
+    SafeClient client =
+        safe().qps(1000).burst(1000).listCostPerSecond(5).maxBudgetWait(Duration.ZERO).build();
     client.storedCounts().report("pods", 2_000);
     OkHttpClient http = client.apiClient().getHttpClient();
     String url = server.url("/api/v1/pods").toString();
 
     long start = clock.nanoTime();
     for (int page = 0; page < 4; page++) {
-      Request r =
-          new Request.Builder()
-              .url(url + "?limit=500" + (page == 0 ? "" : "&continue=c" + page))
-              .tag(CallOrigin.class, CallOrigin.USER)
-              .tag(ListPage.class, new ListPage(page, 500))
-              .build();
-      try (Response resp = http.newCall(r).execute()) {
+      try (Response resp = http.newCall(page(url, page, CallOrigin.USER)).execute()) {
         assertThat(resp.code()).isEqualTo(200);
       }
+      // The scripted empty pages teach a count of 0: keep the real one.
+      client.storedCounts().report("pods", 2_000);
     }
 
-    // 4 pages × 10 seats, admitted at page 0 (the bucket's 20 at once, 20 as debt): no page
-    // after the first waited.
-    assertThat(clock.since(start)).isZero();
-    assertThat(metrics.of("listCost")).containsExactly("pods 40");
-    assertThat(script.count()).isEqualTo(4);
-
-    // The debt slows the next list: 20 seats owed, then SC101's probe (1 seat) and its watch-cache
-    // read (2,000 stored: 10 seats), at 5 seats/s: 31 / 5 = 6.2 s. (The scripted empty page
-    // taught the client a count of 0: put the real one back. The probe is answered as a server
-    // holding 2,000 pods would, so whatever it teaches is the real count too.)
-    client.storedCounts().report("pods", 2_000);
-    script.otherwise(r -> ok(r.getTarget().endsWith("?limit=1") ? pageOf(2_000) : POD_LIST));
-    long next = clock.nanoTime();
-    new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
-    assertThat(clock.since(next)).isBetween(Duration.ofMillis(6_100), Duration.ofMillis(6_300));
-    assertThat(metrics.of("listCost")).containsExactly("pods 40", "pods 1", "pods 10");
+    // Each page is one request of 2 × 500 objects: 10 seats, charged as it is sent. The bucket's
+    // 20 seats cover pages 0 and 1; pages 2 and 3 each wait 10 / 5 = 2 s (plus up to 10 %
+    // jitter), although maxBudgetWait is zero.
+    assertThat(metrics.of("listCost")).containsExactly("pods 10", "pods 10", "pods 10", "pods 10");
+    List<ScriptedServer.Seen> seen = script.seen();
+    assertThat(seen).hasSize(4);
+    assertThat(Duration.ofNanos(seen.get(1).atNanos() - start)).isZero();
+    assertThat(Duration.ofNanos(seen.get(2).atNanos() - start))
+        .isBetween(Duration.ofMillis(2_000), Duration.ofMillis(2_200));
+    assertThat(Duration.ofNanos(seen.get(3).atNanos() - seen.get(2).atNanos()))
+        .isBetween(Duration.ofMillis(1_800), Duration.ofMillis(2_200));
+    assertThat(clock.since(start)).isLessThan(Duration.ofMillis(4_400));
   }
+
+  @Test
+  void oneNodeScopedConsistentListLeavesNoDebtBehind() throws Exception {
+    SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
+    script.otherwise(
+        r ->
+            ok(
+                r.getTarget().contains("configmaps")
+                    ? CONFIG_MAP_LIST
+                    : r.getTarget().equals("/api/v1/pods?limit=1") ? pageOf(150_000) : POD_LIST));
+    CoreV1Api api = new CoreV1Api(client.apiClient());
+    CoreV1Api consistent = new CoreV1Api(client.consistentApiClient());
+
+    // Learnt from a list answer: 1 pod and 149,999 remaining.
+    api.listPodForAllNamespaces().limit(1).execute();
+    assertThat(client.storedCounts().get("pods")).hasValue(150_000);
+    // A node agent's consistent list, paged by SC102 and answered in one page: APF charges
+    // 150,000 stored + 500 limit = 10 seats (the maximum), once, not once per page there would
+    // be without the selector (300 × 10).
+    consistent.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
+
+    long start = clock.nanoTime();
+    assertThat(api.listNamespacedConfigMap("default").execute().getItems()).isEmpty();
+
+    // 20 seats - 1 - 10 leaves 9: SC101's probe (1 seat) and its watch-cache read (count
+    // unknown: 10 seats) wait for 2 more, 0.4 s at 5 seats/s (plus up to 10 % jitter).
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(400), Duration.ofMillis(440));
+    assertThat(metrics.of("listCost"))
+        .containsExactly("pods 1", "pods 10", "configmaps 1", "configmaps 10");
+    assertThat(script.seen())
+        .extracting(s -> s.request().getTarget())
+        .containsExactly(
+            "/api/v1/pods?limit=1",
+            "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1&limit=500",
+            "/api/v1/namespaces/default/configmaps?limit=1",
+            "/api/v1/namespaces/default/configmaps?resourceVersion=9"
+                + "&resourceVersionMatch=NotOlderThan");
+  }
+
+  @Test
+  void anInformersListWaitsItsTurnInsteadOfBeingRefused() throws Exception {
+    SafeClient client =
+        safe().qps(1).burst(1).listCostPerSecond(5).maxBudgetWait(Duration.ZERO).build();
+    client.storedCounts().report("pods", 150_000);
+    OkHttpClient http = client.libraryApiClient().getHttpClient();
+    String url = server.url("/api/v1/pods").toString();
+    new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
+    assertThatThrownBy(
+            () -> new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "d").execute())
+        .hasRootCauseInstanceOf(BudgetExhaustedException.class);
+
+    long start = clock.nanoTime();
+    for (int i = 0; i < 3; i++) {
+      // A reflector's relist: 10 seats each, one QPS token each.
+      try (Response resp =
+          http.newCall(
+                  new Request.Builder()
+                      .url(url + "?resourceVersion=0&limit=500")
+                      .tag(CallOrigin.class, CallOrigin.LIBRARY)
+                      .build())
+              .execute()) {
+        assertThat(resp.code()).isEqualTo(200);
+      }
+      client.storedCounts().report("pods", 150_000);
+    }
+
+    // Paced, not refused: one QPS token a second (the GET took the only one), at 1, 2 and 3 s;
+    // the seats keep up (20, then 10 + 5, then 5 + 5 for the third list's 10).
+    assertThat(script.count()).isEqualTo(4);
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(3_000), Duration.ofMillis(3_100));
+    assertThat(metrics.of("listCost")).containsExactly("pods 10", "pods 10", "pods 10");
+  }
+
+  @Test
+  void aWaitPastTheCallsOwnDeadlineIsRefusedAtOnce() throws Exception {
+    SafeClient client = safe().qps(1).burst(1).maxBudgetWait(Duration.ofSeconds(30)).build();
+    OkHttpClient http = client.apiClient().getHttpClient();
+    String url = server.url("/api/v1/namespaces/default/pods/p1").toString();
+    Request get = new Request.Builder().url(url).build();
+    http.newCall(get).execute().close();
+
+    long start = clock.nanoTime();
+    okhttp3.Call call = http.newCall(get);
+    call.timeout().timeout(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+
+    // The token comes back in 1 s; the call would be cancelled after 0.5 s.
+    assertThatThrownBy(call::execute)
+        .isInstanceOf(BudgetExhaustedException.class)
+        .hasMessageContaining("call's own deadline");
+    assertThat(clock.since(start)).isZero();
+    assertThat(script.count()).isEqualTo(1);
+
+    // Without a deadline of its own it waits its second.
+    http.newCall(get).execute().close();
+    assertThat(clock.since(start)).isBetween(Duration.ofMillis(1_000), Duration.ofMillis(1_100));
+    assertThat(script.count()).isEqualTo(2);
+  }
+
+  private static Request page(String url, int page, CallOrigin origin) {
+    return new Request.Builder()
+        .url(url + "?limit=500" + (page == 0 ? "" : "&continue=c" + page))
+        .tag(CallOrigin.class, origin)
+        .tag(ListPage.class, new ListPage(page, 500))
+        .build();
+  }
+
+  static final String CONFIG_MAP_LIST = ScriptedServer.CONFIG_MAP_LIST;
 
   @Test
   void storedCountIsLearntFromAnUnselectedListAnswer() throws Exception {

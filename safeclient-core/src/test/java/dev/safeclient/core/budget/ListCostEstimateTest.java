@@ -57,12 +57,4 @@ class ListCostEstimateTest {
         .isFalse();
     assertThat(ListCostEstimate.applies(get("/api/v1/namespaces/d/pods/p"))).isFalse();
   }
-
-  @Test
-  void aPagedListIsChargedForEveryPage() {
-    KubeRequest first = get("/api/v1/pods?limit=500");
-    assertThat(ListCostEstimate.pagedSeats(first, 500, OptionalLong.of(2_000))).isEqualTo(40);
-    assertThat(ListCostEstimate.pagedSeats(first, 500, OptionalLong.of(300))).isEqualTo(6);
-    assertThat(ListCostEstimate.pagedSeats(first, 500, OptionalLong.empty())).isEqualTo(10);
-  }
 }

@@ -168,7 +168,9 @@ class OverloadBreakerTest {
 
   @Test
   void leaseRenewalsAndWatchResumesPassAnOpenBreaker() throws Exception {
-    script.then(10, PF_429).otherwise(r -> ok(POD));
+    script
+        .then(10, PF_429)
+        .otherwise(r -> ok(r.getTarget().contains("/leases/") ? ScriptedServer.LEASE : POD));
     SafeClient client = safe().build();
     CoreV1Api core = new CoreV1Api(client.apiClient());
     for (int i = 0; i < 10; i++) {

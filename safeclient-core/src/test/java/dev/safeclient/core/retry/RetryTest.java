@@ -246,9 +246,11 @@ class RetryTest {
         .otherwise(
             r ->
                 ok(
-                    r.getTarget().contains("/leases/") || r.getTarget().contains("/pods/")
-                        ? POD
-                        : "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}"));
+                    r.getTarget().contains("/leases/")
+                        ? ScriptedServer.LEASE
+                        : r.getTarget().contains("/pods/")
+                            ? POD
+                            : "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}"));
     SafeClient client = safe(base()).build();
     assertThatThrownBy(
             () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())

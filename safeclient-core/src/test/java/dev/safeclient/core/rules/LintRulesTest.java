@@ -6,6 +6,7 @@ import static dev.safeclient.core.ApiServerReplies.warnings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.safeclient.core.ApiServerReplies;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
@@ -170,7 +171,11 @@ class LintRulesTest {
   @Test
   void sc109IsQuietForIndexedFields() throws Exception {
     server.enqueue(podList("9", null));
-    server.enqueue(podList("9", null));
+    server.enqueue(
+        ApiServerReplies.json(
+            200,
+            "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\","
+                + "\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[]}"));
     CoreV1Api core = new CoreV1Api(client(SafetyMode.ENFORCE, null).apiClient());
 
     core.listPodForAllNamespaces()
