@@ -107,6 +107,7 @@ public class SafeApiClient extends ApiClient {
    * is 5 per host).
    */
   @Override
+  @SuppressWarnings("rawtypes") // client-java's own signature takes a raw ApiCallback
   public Call buildCall(
       String baseUrl,
       String path,
