@@ -27,7 +27,7 @@ cache=${SAFECLIENT_REALSERVER_CACHE:-$HOME/.cache/safeclient/realserver}
 for pin in "$@"; do
   dir="$here/$pin"
   [[ -f $dir/go.mod ]] || { echo "no pinned module $dir/go.mod (make one with gen-module.sh)" >&2; exit 1; }
-  version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" { print $3 }' "$dir/go.mod")
+  version=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 } $1 == "require" && $2 == "k8s.io/kubernetes" { print $3 }' "$dir/go.mod" | head -1)
   [[ $version =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || { echo "$dir/go.mod does not pin k8s.io/kubernetes" >&2; exit 1; }
   minor=${BASH_REMATCH[1]}
   hash=$(cat "$dir/go.mod" "$dir/go.sum" "$here/main.go" "$here/build.sh" | sha256sum | cut -c1-16)
