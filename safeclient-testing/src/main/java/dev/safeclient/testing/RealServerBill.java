@@ -137,29 +137,51 @@ public final class RealServerBill {
     return out;
   }
 
-  /** Lists of {@code resource} (e.g. {@code pods}) that the storage layer read from etcd. */
-  public long etcdLists(String resource) {
-    return (long) sum("apiserver_storage_list_total", s -> s.label("resource").equals(resource));
+  /**
+   * Whether a series is about {@code resource} (e.g. {@code pods}). Releases label alike series
+   * differently: {@code resource} (1.34), {@code resource_prefix="/pods"} (the 1.30 cacher), {@code
+   * type} (1.30 etcd requests, e.g. {@code /registry/pods} or {@code *core.Pod}).
+   */
+  static boolean about(Series s, String resource) {
+    if (s.labels().containsKey("resource")) {
+      return s.label("resource").equals(resource);
+    }
+    if (s.labels().containsKey("resource_prefix")) {
+      return s.label("resource_prefix").equals("/" + resource);
+    }
+    String type = s.label("type");
+    return type.equals("/registry/" + resource) || type.startsWith("/registry/" + resource + "/");
+  }
+
+  /**
+   * Lists of {@code resource} the storage layer handled. On 1.34 this counts consistent reads the
+   * watch cache answered too (with no object fetched): read {@link #etcdObjectsFetched} and {@link
+   * #etcdRequests} for what etcd did.
+   */
+  public long storageLists(String resource) {
+    return (long) sum("apiserver_storage_list_total", s -> about(s, resource));
   }
 
   /** Objects etcd handed the apiserver for lists of {@code resource}. */
   public long etcdObjectsFetched(String resource) {
-    return (long)
-        sum(
-            "apiserver_storage_list_fetched_objects_total",
-            s -> s.label("resource").equals(resource));
+    return (long) sum("apiserver_storage_list_fetched_objects_total", s -> about(s, resource));
   }
 
   /** Lists of {@code resource} that the watch cache answered. */
   public long cacheLists(String resource) {
-    return (long)
-        sum("apiserver_cache_list_total", s -> s.label("resource_prefix").equals("/" + resource));
+    return (long) sum("apiserver_cache_list_total", s -> about(s, resource));
   }
 
-  /** Requests the apiserver sent to etcd for {@code operation} (e.g. {@code listWithCount}). */
-  public long etcdRequests(String operation) {
+  /**
+   * Requests the apiserver sent to etcd for {@code resource} and {@code operation}: {@code list} (a
+   * range over the resource), {@code get} (one key, or the current revision for a consistent read
+   * from the cache), {@code create}, ...
+   */
+  public long etcdRequests(String resource, String operation) {
     return (long)
-        sum("etcd_request_duration_seconds_count", s -> s.label("operation").equals(operation));
+        sum(
+            "etcd_request_duration_seconds_count",
+            s -> about(s, resource) && s.label("operation").equals(operation));
   }
 
   /** Seats APF estimated for requests at {@code priorityLevel} (e.g. {@code workload-low}). */

@@ -72,7 +72,7 @@ class RealApiserverSetupTest {
 
     assertThat(bill.dispatched("workload-low")).isGreaterThanOrEqualTo(1);
     assertThat(bill.seats("workload-low")).isGreaterThanOrEqualTo(1);
-    assertThat(bill.etcdLists("configmaps") + bill.cacheLists("configmaps"))
+    assertThat(bill.storageLists("configmaps") + bill.cacheLists("configmaps"))
         .isGreaterThanOrEqualTo(1);
 
     long revision = server.etcdRevision();

@@ -86,12 +86,12 @@ class InformerThroughGoneOnRealServerTest {
             + " etcd lists %d (%d objects), %.0f seats over %d requests, %d relists |"
             + " etcd lists %d (%d objects), %.0f seats over %d requests, %d relists |%n",
         pin,
-        plain.bill().etcdLists("events"),
+        plain.bill().etcdRequests("events", "list"),
         plain.bill().etcdObjectsFetched("events"),
         plain.bill().seats(WORKLOAD),
         plain.bill().dispatched(WORKLOAD),
         plain.listsAfterGone(),
-        safe.bill().etcdLists("events"),
+        safe.bill().etcdRequests("events", "list"),
         safe.bill().etcdObjectsFetched("events"),
         safe.bill().seats(WORKLOAD),
         safe.bill().dispatched(WORKLOAD),
@@ -101,8 +101,8 @@ class InformerThroughGoneOnRealServerTest {
     assertThat(plain.names()).isEqualTo(expected);
     assertThat(safe.names()).as("nothing lost through the safe client").isEqualTo(expected);
     assertThat(safe.listsAfterGone()).isLessThanOrEqualTo(plain.listsAfterGone());
-    assertThat(safe.bill().etcdLists("events"))
-        .isLessThanOrEqualTo(plain.bill().etcdLists("events"));
+    assertThat(safe.bill().etcdRequests("events", "list"))
+        .isLessThanOrEqualTo(plain.bill().etcdRequests("events", "list"));
     assertThat(safe.bill().etcdObjectsFetched("events"))
         .isLessThanOrEqualTo(plain.bill().etcdObjectsFetched("events"));
   }
