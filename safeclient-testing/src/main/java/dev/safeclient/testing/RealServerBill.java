@@ -140,7 +140,7 @@ public final class RealServerBill {
   /**
    * Whether a series is about {@code resource} (e.g. {@code pods}). Releases label alike series
    * differently: {@code resource} (1.34), {@code resource_prefix="/pods"} (the 1.30 cacher), {@code
-   * type} (1.30 etcd requests, e.g. {@code /registry/pods} or {@code *core.Pod}).
+   * type} (1.30 etcd requests: the group-resource, {@code pods} or {@code deployments.apps}).
    */
   static boolean about(Series s, String resource) {
     if (s.labels().containsKey("resource")) {
@@ -150,7 +150,7 @@ public final class RealServerBill {
       return s.label("resource_prefix").equals("/" + resource);
     }
     String type = s.label("type");
-    return type.equals("/registry/" + resource) || type.startsWith("/registry/" + resource + "/");
+    return type.equals(resource) || type.startsWith(resource + ".");
   }
 
   /**

@@ -17,7 +17,7 @@ class RealServerBillTest {
           "apiserver_cache_list_total{index=\"\",resource_prefix=\"/pods\"} 10",
           "apiserver_flowcontrol_work_estimated_seats_sum{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 12",
           "apiserver_flowcontrol_dispatched_requests_total{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 10",
-          "etcd_request_duration_seconds_count{operation=\"list\",type=\"/registry/pods\"} 4",
+          "etcd_request_duration_seconds_count{operation=\"list\",type=\"pods\"} 4",
           "etcd_request_duration_seconds_count{group=\"\",operation=\"get\",resource=\"pods\"} 1",
           "weird_total{path=\"a\\\"b\"} 1",
           "process_start_time_seconds 1.7e+09",
@@ -30,7 +30,7 @@ class RealServerBillTest {
               .replace("resource_prefix=\"/pods\"} 10", "resource_prefix=\"/pods\"} 11")
               .replace(
                   "priority_level=\"workload-low\"} 12", "priority_level=\"workload-low\"} 32.5")
-              .replace("\"/registry/pods\"} 4", "\"/registry/pods\"} 6")
+              .replace("type=\"pods\"} 4", "type=\"pods\"} 6")
           + "apiserver_flowcontrol_rejected_requests_total{flow_schema=\"service-accounts\",priority_level=\"workload-low\",reason=\"queue-full\"} 2\n";
 
   @Test
@@ -53,7 +53,7 @@ class RealServerBillTest {
     RealServerBill bill = RealServerBill.parse(BEFORE);
 
     assertThat(bill.cacheLists("pods")).isEqualTo(10); // 1.30: resource_prefix="/pods"
-    assertThat(bill.etcdRequests("pods", "list")).isEqualTo(4); // 1.30: type="/registry/pods"
+    assertThat(bill.etcdRequests("pods", "list")).isEqualTo(4); // 1.30: type="pods"
     assertThat(bill.etcdRequests("pods", "get")).isEqualTo(1); // 1.34: resource="pods"
     assertThat(bill.etcdRequests("podtemplates", "list")).isZero();
   }
