@@ -32,6 +32,7 @@ final class ApiHandler extends Handler.Abstract {
   private final Watches watches;
   private final Writes writes;
   private final Discovery discovery;
+  private final Subresources subresources;
   private final FaultInjection faults;
 
   ApiHandler(KubeSim sim) {
@@ -40,6 +41,7 @@ final class ApiHandler extends Handler.Abstract {
     this.watches = new Watches(sim, reads);
     this.writes = new Writes(sim);
     this.discovery = new Discovery(sim);
+    this.subresources = new Subresources(sim, reads, writes);
     this.faults = new FaultInjection(sim, this::execute);
   }
 
@@ -136,6 +138,13 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     stats.request(c.verb.apiName(), c.type.resourceName(), c.userAgent, c.apiserver.index());
+    if (c.subresource != null) {
+      Answer refused = Subresources.refuse(c);
+      if (refused != null) {
+        c.send(refused);
+        return true;
+      }
+    }
     // In flight until answered (or its watch established): KubeSim's virtual clock advances
     // only once every request in flight waits on it.
     ClockWaits waits = sim.waits();
@@ -236,15 +245,15 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private Answer execute(ApiCall c) {
+    if (c.subresource != null) {
+      return subresources.serve(c);
+    }
     switch (c.verb) {
       case GET:
         return reads.get(c);
       case LIST:
         return reads.list(c);
       case CREATE:
-        if ("eviction".equals(c.subresource)) {
-          return writes.evict(c);
-        }
         return writes.createObject(c.type, c.namespace, writes.parseBody(c));
       case UPDATE:
         return writes.update(c, writes.parseBody(c), false);
