@@ -56,6 +56,32 @@ final class ApiCall {
     return v != null && (v.equals("true") || v.equals("1"));
   }
 
+  /**
+   * False if every Accept clause asks for a conversion ({@code as=Table}, {@code
+   * as=PartialObjectMetadata}) KubeSim does not serve and none accepts a plain encoding: a server
+   * without the conversion finds no acceptable type (negotiation.NegotiateOutputMediaType) and
+   * answers 406. A client that offers JSON after the conversion gets JSON and falls back.
+   */
+  static boolean acceptsPlainEncoding(String accept) {
+    if (accept == null || accept.isBlank()) {
+      return true;
+    }
+    for (String clause : accept.split(",")) {
+      String c = clause.trim();
+      String type = c.split(";")[0].trim();
+      boolean plainType =
+          type.equals("*/*")
+              || type.equals("application/*")
+              || type.equals(JSON)
+              || type.equals("application/yaml")
+              || type.equals(ProtobufEncoding.MEDIA_TYPE);
+      if (plainType && !c.replace(" ", "").contains(";as=")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static void pfHeaders(Response response) {
     response.getHeaders().put("X-Kubernetes-PF-FlowSchema-UID", PriorityLevel.FLOW_SCHEMA_UID);
     response

@@ -72,8 +72,13 @@ final class ApiHandler extends Handler.Abstract {
     }
     ApiCall c = new ApiCall(request, response, callback, stats);
     int base = seg.get(0).equals("api") ? 1 : 2;
-    if (seg.size() <= base) {
-      ApiCall.send(response, callback, discovery.discoveryGroups(seg.get(0)), stats);
+    String acceptHeader = request.getHeaders().get(HttpHeader.ACCEPT);
+    if (seg.size() == 1) {
+      ApiCall.send(response, callback, discovery.discoveryGroups(seg.get(0), acceptHeader), stats);
+      return true;
+    }
+    if (base == 2 && seg.size() == 2) {
+      ApiCall.send(response, callback, discovery.discoveryGroup(seg.get(1)), stats);
       return true;
     }
     String group = base == 1 ? "" : seg.get(1);
@@ -81,6 +86,15 @@ final class ApiHandler extends Handler.Abstract {
     List<String> rest = seg.subList(base + 1, seg.size());
     if (rest.isEmpty()) {
       ApiCall.send(response, callback, discovery.discoveryResources(group, version), stats);
+      return true;
+    }
+    if (AccessReviews.isAccessReview(group, version, rest)) {
+      ApiCall.send(
+          response,
+          callback,
+          AccessReviews.review(
+              request.getMethod(), Content.Source.asString(request, StandardCharsets.UTF_8)),
+          stats);
       return true;
     }
     String apiVersion = group.isEmpty() ? version : group + "/" + version;
@@ -138,6 +152,15 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     stats.request(c.verb.apiName(), c.type.resourceName(), c.userAgent, c.apiserver.index());
+    if (!ApiCall.acceptsPlainEncoding(accept)) {
+      c.send(
+          status(
+              406,
+              "NotAcceptable",
+              "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+              null));
+      return true;
+    }
     if (c.subresource != null) {
       Answer refused = Subresources.refuse(c);
       if (refused != null) {
