@@ -114,12 +114,15 @@ final class ApiCall {
         r = p;
       }
     }
-    send(response, callback, r, stats);
+    prepare(response, r, stats);
     if (record != null) {
       record.code = r.code;
       record.bytes.add(r.body.length);
     }
+    // The bill closes before the answer leaves: a client that reads the request log right after
+    // its answer finds its request there.
     finish();
+    response.write(true, ByteBuffer.wrap(r.body), callback);
   }
 
   /** Closes this request's bill once (a watch's when its stream is established). */
@@ -168,6 +171,11 @@ final class ApiCall {
   }
 
   static void send(Response response, Callback callback, Answer r, SimStats stats) {
+    prepare(response, r, stats);
+    response.write(true, ByteBuffer.wrap(r.body), callback);
+  }
+
+  private static void prepare(Response response, Answer r, SimStats stats) {
     response.setStatus(r.code);
     if (!r.headers.containsKey("Content-Type")) {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
@@ -175,6 +183,5 @@ final class ApiCall {
     r.headers.forEach((k, v) -> response.getHeaders().put(k, v));
     pfHeaders(response);
     stats.bytesSent(r.body.length);
-    response.write(true, ByteBuffer.wrap(r.body), callback);
   }
 }
