@@ -51,6 +51,12 @@ final class ApiCall {
     return f == null ? null : f.getValue();
   }
 
+  /** Every value of a repeated query parameter ({@code dryRun=All&dryRun=All}). */
+  java.util.List<String> params(String n) {
+    Fields.Field f = query.get(n);
+    return f == null ? java.util.List.of() : f.getValues();
+  }
+
   boolean flag(String n) {
     String v = param(n);
     return v != null && (v.equals("true") || v.equals("1"));

@@ -268,6 +268,13 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private Answer execute(ApiCall c) {
+    if (c.verb.isWrite()) {
+      return writes.asDryRunIfAsked(c, () -> executeVerb(c));
+    }
+    return executeVerb(c);
+  }
+
+  private Answer executeVerb(ApiCall c) {
     if (c.subresource != null) {
       return subresources.serve(c);
     }

@@ -59,6 +59,82 @@ final class Writes {
     }
   }
 
+  /** Set while a request with {@code dryRun=All} runs: its writes reach no storage. */
+  private static final ThreadLocal<Boolean> DRY_RUN = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * Runs a write, as a dry run if the request asks for one. A dry run goes through the same
+   * defaulting, validation and admission and answers as if done, but the storage skips the write
+   * (the registry's {@code dryrun.IsDryRun} in store.go: no etcd write, hence no event and no new
+   * resourceVersion). Its APF cost is that of the write: the seats were charged on admission.
+   * {@code dryRun} takes only {@code All} (validation.ValidateDryRun).
+   */
+  Answer asDryRunIfAsked(ApiCall c, java.util.function.Supplier<Answer> write) {
+    List<String> values = c.params("dryRun");
+    if (values.isEmpty()) {
+      return write.get();
+    }
+    for (String v : values) {
+      if (!v.equals("All")) {
+        String options =
+            switch (c.verb) {
+              case CREATE -> "CreateOptions";
+              case DELETE, DELETECOLLECTION -> "DeleteOptions";
+              case PATCH -> "PatchOptions";
+              default -> "UpdateOptions";
+            };
+        JsonObject details = new JsonObject();
+        details.addProperty("group", "meta.k8s.io");
+        details.addProperty("kind", options);
+        JsonArray causes = new JsonArray();
+        JsonObject cause = new JsonObject();
+        cause.addProperty("reason", "FieldValueNotSupported");
+        cause.addProperty("message", "Unsupported value: \"" + v + "\": supported values: \"All\"");
+        cause.addProperty("field", "dryRun");
+        causes.add(cause);
+        details.add("causes", causes);
+        return status(
+            422,
+            "Invalid",
+            options
+                + ".meta.k8s.io \"\" is invalid: dryRun: Unsupported value: \""
+                + v
+                + "\": supported values: \"All\"",
+            details);
+      }
+    }
+    DRY_RUN.set(true);
+    try {
+      return write.get();
+    } finally {
+      DRY_RUN.set(false);
+    }
+  }
+
+  /**
+   * Commits a change to etcd, or, in a dry run, builds the object the write would have stored
+   * without storing it: a create has no resourceVersion yet, any other write keeps the current one.
+   */
+  private Change commit(
+      ResourceType t, Change.Type type, JsonObject object, StoredObject previous) {
+    if (!DRY_RUN.get()) {
+      return sim.etcd().commit(t, type, object, previous);
+    }
+    JsonObject meta = object.getAsJsonObject("metadata");
+    if (previous == null) {
+      meta.remove("resourceVersion");
+    } else {
+      meta.addProperty("resourceVersion", Long.toString(previous.resourceVersion));
+    }
+    return new Change(
+        previous == null ? 0 : previous.resourceVersion,
+        t,
+        type,
+        StoredObject.of(object),
+        previous,
+        sim.clock().millis());
+  }
+
   private String now() {
     return Instant.ofEpochMilli(sim.clock().millis()).truncatedTo(ChronoUnit.SECONDS).toString();
   }
@@ -132,7 +208,7 @@ final class Writes {
       meta.addProperty("creationTimestamp", now());
       meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
-      Change ch = etcd.commit(t, Change.Type.ADDED, o, null);
+      Change ch = commit(t, Change.Type.ADDED, o, null);
       return Answer.of(201, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
@@ -216,10 +292,10 @@ final class Writes {
       boolean deleting = nm.has("deletionTimestamp");
       boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
-        Change ch = etcd.commit(c.type, Change.Type.DELETED, next, current);
+        Change ch = commit(c.type, Change.Type.DELETED, next, current);
         return Answer.of(200, ch.object);
       }
-      Change ch = etcd.commit(c.type, Change.Type.MODIFIED, next, current);
+      Change ch = commit(c.type, Change.Type.MODIFIED, next, current);
       return Answer.of(200, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
@@ -349,20 +425,22 @@ final class Writes {
               .truncatedTo(ChronoUnit.SECONDS)
               .toString());
       meta.addProperty("deletionGracePeriodSeconds", g);
-      terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
-      Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
+      if (!DRY_RUN.get()) {
+        terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
+      }
+      Change ch = commit(t, Change.Type.MODIFIED, o, current);
       return Answer.of(202, ch.object);
     }
     if (finalizers) {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
-        Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
+        Change ch = commit(t, Change.Type.MODIFIED, o, current);
         return Answer.of(202, ch.object);
       }
       return Answer.of(202, current);
     }
-    Change ch = etcd.commit(t, Change.Type.DELETED, o, current);
+    Change ch = commit(t, Change.Type.DELETED, o, current);
     return Answer.of(200, ch.object);
   }
 
