@@ -295,11 +295,27 @@ final class Writes {
         Change ch = commit(c.type, Change.Type.DELETED, next, current);
         return Answer.of(200, ch.object);
       }
+      if (unchanged(old, next)) {
+        // etcd3 store.go GuaranteedUpdate: an object that encodes to the stored bytes is not
+        // written (no new resourceVersion, no event); the stored state is re-read from etcd to
+        // be sure (getCurrentState) and answered. The request's APF seats were charged anyway.
+        sim.statsLive().storageReads(1);
+        return Answer.of(200, current);
+      }
       Change ch = commit(c.type, Change.Type.MODIFIED, next, current);
       return Answer.of(200, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
+  }
+
+  /** Whether {@code next} stores the same object as {@code old}, its resourceVersion aside. */
+  private static boolean unchanged(JsonObject old, JsonObject next) {
+    JsonObject a = old.deepCopy();
+    JsonObject b = next.deepCopy();
+    a.getAsJsonObject("metadata").remove("resourceVersion");
+    b.getAsJsonObject("metadata").remove("resourceVersion");
+    return a.equals(b);
   }
 
   private static boolean isGracefulPod(ResourceType t, JsonObject o) {
