@@ -286,7 +286,7 @@ final class ApiHandler extends Handler.Abstract {
       case CREATE:
         return writes.createObject(c.type, c.namespace, writes.parseBody(c));
       case UPDATE:
-        return writes.update(c, writes.parseBody(c), false);
+        return writes.update(c, writes.parseBody(c));
       case PATCH:
         return writes.patch(c);
       case DELETE:

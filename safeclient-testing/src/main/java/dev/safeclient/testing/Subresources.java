@@ -57,7 +57,7 @@ final class Subresources {
           case GET:
             return reads.get(c);
           case UPDATE:
-            return writes.update(c, writes.parseBody(c), false);
+            return writes.update(c, writes.parseBody(c));
           default:
             return writes.patch(c);
         }
@@ -147,7 +147,7 @@ final class Subresources {
     } else {
       meta.addProperty("resourceVersion", rv);
     }
-    Answer written = writes.update(c, next, false);
+    Answer written = writes.update(c, next);
     if (written.code != 200) {
       return written;
     }

@@ -215,7 +215,7 @@ final class Writes {
     }
   }
 
-  Answer update(ApiCall c, JsonObject o, boolean fromPatch) {
+  Answer update(ApiCall c, JsonObject o) {
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
             ? o.getAsJsonObject("metadata")
@@ -257,11 +257,15 @@ final class Writes {
         next = o;
         next.addProperty("apiVersion", c.type.apiVersion());
         next.addProperty("kind", c.type.kind());
-        if (old.has("status") && !fromPatch) {
-          next.add("status", old.get("status")); // status changes need the status subresource
-        }
-        if (old.has("status") && fromPatch && !o.has("status")) {
-          next.add("status", old.get("status"));
+        if (ApiResource.of(c.type).subresources.containsKey("status")) {
+          // Each strategy's PrepareForUpdate (e.g. deploymentStrategy: newDeployment.Status =
+          // oldDeployment.Status): with a status subresource, a write to the main resource
+          // leaves status as it was, whatever the body says, for updates and patches alike.
+          if (old.has("status")) {
+            next.add("status", old.get("status"));
+          } else {
+            next.remove("status");
+          }
         }
       }
       JsonObject nm = next.getAsJsonObject("metadata");
@@ -355,7 +359,7 @@ final class Writes {
       if (pm == null || !pm.has("resourceVersion")) {
         merged.getAsJsonObject("metadata").remove("resourceVersion"); // no precondition
       }
-      return update(c, merged, true);
+      return update(c, merged);
     } finally {
       etcd.lock.writeLock().unlock();
     }
