@@ -284,7 +284,7 @@ final class ApiHandler extends Handler.Abstract {
       case LIST:
         return reads.list(c);
       case CREATE:
-        return writes.createObject(c.type, c.namespace, writes.parseBody(c));
+        return writes.create(c);
       case UPDATE:
         return writes.update(c, writes.parseBody(c));
       case PATCH:

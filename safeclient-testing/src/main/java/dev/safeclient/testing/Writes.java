@@ -139,6 +139,57 @@ final class Writes {
     return Instant.ofEpochMilli(sim.clock().millis()).truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
+  /**
+   * A create from a client: its name is validated as the kind's validation does (422 with a cause),
+   * and a resourceVersion refused as the etcd3 store refuses it (store.go Create, a plain error the
+   * handler answers as a 500 of unknown reason), except in a dry run, whose storage never sees it
+   * (DryRunnableStorage.Create).
+   */
+  Answer create(ApiCall c) {
+    JsonObject o = parseBody(c);
+    JsonObject meta =
+        o.has("metadata") && o.get("metadata").isJsonObject()
+            ? o.getAsJsonObject("metadata")
+            : new JsonObject();
+    String name = StoredObject.string(meta, "name");
+    if (!name.isEmpty()) {
+      String why = ObjectNames.invalid(c.type, name);
+      if (why != null) {
+        JsonObject details = new JsonObject();
+        details.addProperty("name", name);
+        if (!c.type.group().isEmpty()) {
+          details.addProperty("group", c.type.group());
+        }
+        details.addProperty("kind", c.type.kind());
+        JsonArray causes = new JsonArray();
+        JsonObject cause = new JsonObject();
+        cause.addProperty("reason", "FieldValueInvalid");
+        cause.addProperty("message", "Invalid value: \"" + name + "\": " + why);
+        cause.addProperty("field", "metadata.name");
+        causes.add(cause);
+        details.add("causes", causes);
+        String kind =
+            c.type.group().isEmpty() ? c.type.kind() : c.type.kind() + "." + c.type.group();
+        return status(
+            422,
+            "Invalid",
+            kind
+                + " \""
+                + name
+                + "\" is invalid: metadata.name: Invalid value: \""
+                + name
+                + "\": "
+                + why,
+            details);
+      }
+    }
+    String rv = StoredObject.string(meta, "resourceVersion");
+    if (!rv.isEmpty() && !rv.equals("0") && !DRY_RUN.get()) {
+      return status(500, null, "resourceVersion should not be set on objects to be created", null);
+    }
+    return createObject(c.type, c.namespace, o);
+  }
+
   Answer createObject(ResourceType t, String namespace, JsonObject o) {
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
