@@ -286,7 +286,7 @@ final class ApiHandler extends Handler.Abstract {
       case CREATE:
         return writes.create(c);
       case UPDATE:
-        return writes.update(c, writes.parseBody(c));
+        return writes.replace(c);
       case PATCH:
         return writes.patch(c);
       case DELETE:

@@ -147,6 +147,10 @@ final class Writes {
    */
   Answer create(ApiCall c) {
     JsonObject o = parseBody(c);
+    Answer wrongVersion = apiVersionMismatch(c.type, o);
+    if (wrongVersion != null) {
+      return wrongVersion;
+    }
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
             ? o.getAsJsonObject("metadata")
@@ -188,6 +192,34 @@ final class Writes {
       return status(500, null, "resourceVersion should not be set on objects to be created", null);
     }
     return createObject(c.type, c.namespace, o);
+  }
+
+  /** An update of the main resource from a client: its body's apiVersion is checked first. */
+  Answer replace(ApiCall c) {
+    JsonObject o = parseBody(c);
+    Answer wrongVersion = apiVersionMismatch(c.type, o);
+    return wrongVersion != null ? wrongVersion : update(c, o);
+  }
+
+  /**
+   * A body whose apiVersion is not the path's group version (create.go and update.go in the
+   * apiserver's handlers: "the API version in the data ... does not match the expected API
+   * version"). A body without one is decoded as the path's.
+   */
+  private static Answer apiVersionMismatch(ResourceType t, JsonObject o) {
+    String apiVersion = StoredObject.string(o, "apiVersion");
+    if (apiVersion.isEmpty() || apiVersion.equals(t.apiVersion())) {
+      return null;
+    }
+    return status(
+        400,
+        "BadRequest",
+        "the API version in the data ("
+            + apiVersion
+            + ") does not match the expected API version ("
+            + t.apiVersion()
+            + ")",
+        null);
   }
 
   Answer createObject(ResourceType t, String namespace, JsonObject o) {

@@ -97,6 +97,26 @@ class CreateValidationTest {
         .startsWith("Deployment.apps \"Web\" is invalid");
   }
 
+  // handlers/create.go and update.go: the body's group version must be the path's.
+  @Test
+  void aBodyOfAnotherApiVersionIsABadRequest() throws Exception {
+    Wire.Reply r =
+        wire.post(
+            "/api/v1/namespaces/ns1/configmaps",
+            "{\"apiVersion\":\"apps/v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}");
+    assertThat(r.code).isEqualTo(400);
+    assertThat(r.json().get("message").getAsString())
+        .isEqualTo(
+            "the API version in the data (apps/v1) does not match the expected API version (v1)");
+    sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns1\"}}");
+    assertThat(
+            wire.put(
+                    "/api/v1/namespaces/ns1/configmaps/b",
+                    "{\"apiVersion\":\"v2\",\"metadata\":{\"name\":\"b\"}}")
+                .code)
+        .isEqualTo(400);
+  }
+
   @Test
   void aResourceVersionOnCreateIsRefusedByStorage() throws Exception {
     Wire.Reply r =
