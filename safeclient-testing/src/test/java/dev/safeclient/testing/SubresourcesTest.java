@@ -163,6 +163,16 @@ class SubresourcesTest {
         .isEqualTo("container nope is not valid for pod p");
   }
 
+  // errors.NewNotFound names the qualified resource: "deployments.apps \"x\" not found".
+  @Test
+  void notFoundNamesTheQualifiedResource() throws Exception {
+    Wire.Reply r = wire.get("/apis/apps/v1/namespaces/ns1/deployments/x");
+    assertThat(r.code).isEqualTo(404);
+    assertThat(r.json().get("message").getAsString()).isEqualTo("deployments.apps \"x\" not found");
+    assertThat(wire.get("/api/v1/namespaces/ns1/pods/x").json().get("message").getAsString())
+        .isEqualTo("pods \"x\" not found");
+  }
+
   // No route for the subresource: 404 NotFound, never the parent object.
   @Test
   void unknownSubresourcesAreNotFound() throws Exception {
