@@ -51,9 +51,41 @@ final class ApiCall {
     return f == null ? null : f.getValue();
   }
 
+  /** Every value of a repeated query parameter ({@code dryRun=All&dryRun=All}). */
+  java.util.List<String> params(String n) {
+    Fields.Field f = query.get(n);
+    return f == null ? java.util.List.of() : f.getValues();
+  }
+
   boolean flag(String n) {
     String v = param(n);
     return v != null && (v.equals("true") || v.equals("1"));
+  }
+
+  /**
+   * False if every Accept clause asks for a conversion ({@code as=Table}, {@code
+   * as=PartialObjectMetadata}) KubeSim does not serve and none accepts a plain encoding: a server
+   * without the conversion finds no acceptable type (negotiation.NegotiateOutputMediaType) and
+   * answers 406. A client that offers JSON after the conversion gets JSON and falls back.
+   */
+  static boolean acceptsPlainEncoding(String accept) {
+    if (accept == null || accept.isBlank()) {
+      return true;
+    }
+    for (String clause : accept.split(",")) {
+      String c = clause.trim();
+      String type = c.split(";")[0].trim();
+      boolean plainType =
+          type.equals("*/*")
+              || type.equals("application/*")
+              || type.equals(JSON)
+              || type.equals("application/yaml")
+              || type.equals(ProtobufEncoding.MEDIA_TYPE);
+      if (plainType && !c.replace(" ", "").contains(";as=")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static void pfHeaders(Response response) {
@@ -146,6 +178,11 @@ final class ApiCall {
   }
 
   static void send(Response response, Callback callback, Answer r, SimStats stats) {
+    prepare(response, r, stats);
+    response.write(true, ByteBuffer.wrap(r.body), callback);
+  }
+
+  private static void prepare(Response response, Answer r, SimStats stats) {
     response.setStatus(r.code);
     if (!r.headers.containsKey("Content-Type")) {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
@@ -153,6 +190,5 @@ final class ApiCall {
     r.headers.forEach((k, v) -> response.getHeaders().put(k, v));
     pfHeaders(response);
     stats.bytesSent(r.body.length);
-    response.write(true, ByteBuffer.wrap(r.body), callback);
   }
 }

@@ -32,6 +32,7 @@ final class ApiHandler extends Handler.Abstract {
   private final Watches watches;
   private final Writes writes;
   private final Discovery discovery;
+  private final Subresources subresources;
   private final FaultInjection faults;
   private final AggregatedApi aggregated;
 
@@ -41,6 +42,7 @@ final class ApiHandler extends Handler.Abstract {
     this.watches = new Watches(sim, reads);
     this.writes = new Writes(sim);
     this.discovery = new Discovery(sim);
+    this.subresources = new Subresources(sim, reads, writes);
     this.faults = new FaultInjection(sim, this::execute);
     this.aggregated = new AggregatedApi(sim);
   }
@@ -72,8 +74,13 @@ final class ApiHandler extends Handler.Abstract {
     }
     ApiCall c = new ApiCall(request, response, callback, stats);
     int base = seg.get(0).equals("api") ? 1 : 2;
-    if (seg.size() <= base) {
-      ApiCall.send(response, callback, discovery.discoveryGroups(seg.get(0)), stats);
+    String acceptHeader = request.getHeaders().get(HttpHeader.ACCEPT);
+    if (seg.size() == 1) {
+      ApiCall.send(response, callback, discovery.discoveryGroups(seg.get(0), acceptHeader), stats);
+      return true;
+    }
+    if (base == 2 && seg.size() == 2) {
+      ApiCall.send(response, callback, discovery.discoveryGroup(seg.get(1)), stats);
       return true;
     }
     String group = base == 1 ? "" : seg.get(1);
@@ -81,6 +88,15 @@ final class ApiHandler extends Handler.Abstract {
     List<String> rest = seg.subList(base + 1, seg.size());
     if (rest.isEmpty()) {
       ApiCall.send(response, callback, discovery.discoveryResources(group, version), stats);
+      return true;
+    }
+    if (AccessReviews.isAccessReview(group, version, rest)) {
+      ApiCall.send(
+          response,
+          callback,
+          AccessReviews.review(
+              request.getMethod(), Content.Source.asString(request, StandardCharsets.UTF_8)),
+          stats);
       return true;
     }
     String apiVersion = group.isEmpty() ? version : group + "/" + version;
@@ -138,6 +154,22 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     stats.request(c.verb.apiName(), c.type.resourceName(), c.userAgent, c.apiserver.index());
+    if (!ApiCall.acceptsPlainEncoding(accept)) {
+      c.send(
+          status(
+              406,
+              "NotAcceptable",
+              "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+              null));
+      return true;
+    }
+    if (c.subresource != null) {
+      Answer refused = Subresources.refuse(c);
+      if (refused != null) {
+        c.send(refused);
+        return true;
+      }
+    }
     // In flight until answered (or its watch established): KubeSim's virtual clock advances
     // only once every request in flight waits on it.
     ClockWaits waits = sim.waits();
@@ -274,18 +306,25 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private Answer execute(ApiCall c) {
+    if (c.verb.isWrite()) {
+      return writes.asDryRunIfAsked(c, () -> executeVerb(c));
+    }
+    return executeVerb(c);
+  }
+
+  private Answer executeVerb(ApiCall c) {
+    if (c.subresource != null) {
+      return subresources.serve(c);
+    }
     switch (c.verb) {
       case GET:
         return reads.get(c);
       case LIST:
         return reads.list(c);
       case CREATE:
-        if ("eviction".equals(c.subresource)) {
-          return writes.evict(c);
-        }
-        return writes.createObject(c.type, c.namespace, writes.parseBody(c));
+        return writes.create(c);
       case UPDATE:
-        return writes.update(c, writes.parseBody(c), false);
+        return writes.replace(c);
       case PATCH:
         return writes.patch(c);
       case DELETE:

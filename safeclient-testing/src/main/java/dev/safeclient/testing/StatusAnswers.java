@@ -17,7 +17,8 @@ final class StatusAnswers {
     if (!c.type.group().isEmpty()) {
       d.addProperty("group", c.type.group());
     }
-    return status(404, "NotFound", c.type.plural() + " \"" + c.name + "\" not found", d);
+    // errors.NewNotFound(qualifiedResource, name): "deployments.apps \"x\" not found".
+    return status(404, "NotFound", c.type.resourceName() + " \"" + c.name + "\" not found", d);
   }
 
   static Answer conflict(ApiCall c) {

@@ -45,7 +45,9 @@ final class StoredObject {
     JsonObject meta = object.getAsJsonObject("metadata");
     String namespace = string(meta, "namespace");
     String name = string(meta, "name");
-    long rv = Long.parseLong(string(meta, "resourceVersion"));
+    String rvString = string(meta, "resourceVersion");
+    // Only a dry-run create's answer has none: it was never stored.
+    long rv = rvString.isEmpty() ? 0 : Long.parseLong(rvString);
     Map<String, String> labels = Map.of();
     if (meta.has("labels") && meta.get("labels").isJsonObject()) {
       Map<String, String> l = new HashMap<>();

@@ -14,8 +14,69 @@ import org.eclipse.jetty.util.IteratingCallback;
 /**
  * One open watch: a queue of shared, already encoded lines written asynchronously, one write at a
  * time (Jetty allows one pending write per response). No thread is held while the watch is idle.
+ * The lines go out as chunks of a plain HTTP response or as WebSocket messages ({@link Transport}).
  */
 final class WatchStream {
+  /** Where a watch's bytes go: the chunks of an HTTP response, or the messages of a WebSocket. */
+  interface Transport {
+    /** False until bytes can be written (a WebSocket's session not yet open). */
+    boolean ready();
+
+    /** True if each event must be written as one buffer (one WebSocket message per event). */
+    boolean messages();
+
+    /** Puts the response headers on the wire, before any event. */
+    void writeHeaders(Callback written);
+
+    void writeEvent(ByteBuffer event, Callback written);
+
+    /** Ends the stream cleanly (the final chunk, or a normal close). */
+    void writeEnd(Callback written);
+
+    /** The stream ended; {@code failure} is null for a clean end. */
+    void completed(Throwable failure);
+  }
+
+  /** A plain HTTP watch: events are chunks of one streamed 200 response. */
+  static Transport http(Response response, Callback done) {
+    return new Transport() {
+      @Override
+      public boolean ready() {
+        return true;
+      }
+
+      @Override
+      public boolean messages() {
+        return false;
+      }
+
+      @Override
+      public void writeHeaders(Callback written) {
+        // An empty, non-last write commits and flushes the headers alone.
+        response.write(false, ByteBuffer.allocate(0), written);
+      }
+
+      @Override
+      public void writeEvent(ByteBuffer event, Callback written) {
+        response.write(false, event, written);
+      }
+
+      @Override
+      public void writeEnd(Callback written) {
+        response.write(true, ByteBuffer.allocate(0), written);
+      }
+
+      @Override
+      public void completed(Throwable failure) {
+        if (failure == null) {
+          done.succeeded();
+        } else {
+          done.failed(failure);
+        }
+      }
+    };
+  }
+
   /**
    * A watcher this far behind is cut off, as the cacher closes watchers that cannot keep up
    * (cacheWatcher's blocked-channel timeout): the sim must not buffer without bound. Above the
@@ -37,8 +98,7 @@ final class WatchStream {
   long fromRv;
   ScheduledFuture<?> timeout;
 
-  private final Response response;
-  private final Callback done;
+  private final Transport transport;
   private final ConcurrentLinkedQueue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -46,7 +106,11 @@ final class WatchStream {
   private final SimStats stats;
   private volatile boolean ending;
   private volatile Runnable onClose = () -> {};
-  private volatile Runnable afterCommit;
+
+  /** What to run after each queued COMMIT, in queue order. */
+  private final ConcurrentLinkedQueue<Runnable> afterCommits = new ConcurrentLinkedQueue<>();
+
+  private static final Runnable NOTHING = () -> {};
   private static final ByteBuffer COMMIT = ByteBuffer.allocate(0);
 
   WatchStream(
@@ -56,8 +120,7 @@ final class WatchStream {
       boolean bookmarks,
       String userAgent,
       boolean protobuf,
-      Response response,
-      Callback done,
+      Transport transport,
       SimStats stats) {
     this.protobuf = protobuf;
     this.resource = resource;
@@ -66,8 +129,7 @@ final class WatchStream {
     this.bookmarks = bookmarks;
     this.indexNode = selector.nodeName;
     this.userAgent = userAgent;
-    this.response = response;
-    this.done = done;
+    this.transport = transport;
     this.stats = stats;
   }
 
@@ -102,6 +164,15 @@ final class WatchStream {
       return;
     }
     if (silent || !isOpen()) {
+      return;
+    }
+    if (transport.messages()) {
+      // One WebSocket message per event: the three parts are joined.
+      byte[] line = new byte[ADDED_HEAD.length + o.json.length + LINE_END.length];
+      System.arraycopy(ADDED_HEAD, 0, line, 0, ADDED_HEAD.length);
+      System.arraycopy(o.json, 0, line, ADDED_HEAD.length, o.json.length);
+      System.arraycopy(LINE_END, 0, line, ADDED_HEAD.length + o.json.length, LINE_END.length);
+      send(line);
       return;
     }
     if (queued.addAndGet(3) > MAX_QUEUED_BUFFERS) {
@@ -161,12 +232,33 @@ final class WatchStream {
     writer.iterate();
   }
 
+  /** Lets a transport that was not ready (a WebSocket before its session opened) write. */
+  void transportReady() {
+    writer.iterate();
+  }
+
   /**
-   * Sends the response headers even if silent, then runs {@code after} (if any) once they are on
-   * the wire.
+   * Counts this watch open once its headers are handed to the wire (or its WebSocket accepted): a
+   * stream the client never sees established is not an open watch.
    */
-  void commit(Runnable after) {
-    afterCommit = after;
+  void established() {
+    synchronized (this) {
+      if (established || finished.get()) {
+        return;
+      }
+      established = true;
+    }
+    stats.watchOpened();
+  }
+
+  private boolean established;
+
+  /**
+   * Sends the response headers even if silent (once: a later commit only marks a point in the
+   * queue), then runs {@code after} (if any) once everything queued before it is on the wire.
+   */
+  synchronized void commit(Runnable after) {
+    afterCommits.add(after == null ? NOTHING : after);
     queued.incrementAndGet();
     queue.add(COMMIT);
     writer.iterate();
@@ -182,7 +274,7 @@ final class WatchStream {
   void abort(Throwable why) {
     if (finish()) {
       writer.abort(why);
-      done.failed(why);
+      transport.completed(why);
     }
   }
 
@@ -191,7 +283,13 @@ final class WatchStream {
       if (timeout != null) {
         timeout.cancel(false);
       }
-      stats.watchClosed();
+      boolean wasOpen;
+      synchronized (this) {
+        wasOpen = established;
+      }
+      if (wasOpen) {
+        stats.watchClosed();
+      }
       onClose.run();
       return true;
     }
@@ -200,29 +298,38 @@ final class WatchStream {
 
   private final class Writer extends IteratingCallback {
     private boolean lastWritten;
+    private boolean headersWritten;
 
     @Override
     protected Action process() {
       if (lastWritten) {
         return Action.SUCCEEDED;
       }
+      if (!transport.ready()) {
+        return Action.IDLE;
+      }
       ByteBuffer b = queue.peek();
       if (b != null && (b == COMMIT || !silent)) {
         queue.poll();
         queued.decrementAndGet();
         if (b == COMMIT) {
-          Runnable after = afterCommit;
-          response.write(
-              false,
-              b.duplicate(),
-              after == null
+          Runnable after = afterCommits.poll();
+          Callback written =
+              after == null || after == NOTHING
                   ? this
                   : Callback.from(
                       () -> {
                         succeeded();
                         ForkJoinPool.commonPool().execute(after);
                       },
-                      this::failed));
+                      this::failed);
+          if (headersWritten) {
+            written.succeeded();
+            return Action.SCHEDULED;
+          }
+          headersWritten = true;
+          established();
+          transport.writeHeaders(written);
           return Action.SCHEDULED;
         }
         stats.bytesSent(b.remaining());
@@ -234,12 +341,12 @@ final class WatchStream {
             bill.bytes.add(b.remaining());
           }
         }
-        response.write(false, b, this);
+        transport.writeEvent(b, this);
         return Action.SCHEDULED;
       }
       if (ending) {
         lastWritten = true;
-        response.write(true, ByteBuffer.allocate(0), this);
+        transport.writeEnd(this);
         return Action.SCHEDULED;
       }
       return Action.IDLE;
@@ -248,14 +355,14 @@ final class WatchStream {
     @Override
     protected void onCompleteSuccess() {
       if (finish()) {
-        done.succeeded();
+        transport.completed(null);
       }
     }
 
     @Override
     protected void onCompleteFailure(Throwable cause) {
       if (finish()) {
-        done.failed(cause);
+        transport.completed(cause);
       }
     }
   }

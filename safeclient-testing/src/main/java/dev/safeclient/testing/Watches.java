@@ -114,9 +114,27 @@ final class Watches {
     boolean bookmarks = cache && c.flag("allowWatchBookmarks");
     boolean protobuf =
         c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
+    String contentType = protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : ApiCall.JSON;
+    // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
+    // HandleHTTP. A request that asks to upgrade but is no valid handshake is served over HTTP.
+    ApiCall.pfHeaders(c.response); // APF's filter sets them before any handler runs
+    WebSocketWatch ws =
+        WebSocketWatch.isWebSocketRequest(c.request)
+            ? WebSocketWatch.upgrade(c.request, c.response, c.callback, protobuf, contentType)
+            : null;
     WatchStream w =
         new WatchStream(
-            c.type, ns, sel, bookmarks, c.userAgent, protobuf, c.response, c.callback, stats);
+            c.type,
+            ns,
+            sel,
+            bookmarks,
+            c.userAgent,
+            protobuf,
+            ws != null ? ws : WatchStream.http(c.response, c.callback),
+            stats);
+    if (ws != null) {
+      ws.attach(w);
+    }
     // list_work_estimator.go: a watch takes the minimum, its initial events are charged like a
     // list only with sendInitialEvents, and from 1.35 for a legacy watch at RV "" or "0".
     stats.seats(sim.priorityLevel().width(reads.estimate(c, Reads.readRequest(c))));
@@ -136,16 +154,16 @@ final class Watches {
     // A half-open connection: the watch is established, then nothing ever arrives.
     w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
     w.record = c.record;
-    c.record.code = 200;
+    c.record.code = ws != null ? 101 : 200;
     SimStats.servedFrom(!cache && !initial ? "etcd" : "watch-cache");
-    c.response.setStatus(200);
-    c.response
-        .getHeaders()
-        .put(
-            HttpHeader.CONTENT_TYPE,
-            protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : ApiCall.JSON);
-    ApiCall.pfHeaders(c.response);
-    stats.watchOpened();
+    if (ws == null) {
+      c.response.setStatus(200);
+      c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    }
+    // watchResponseWriter.BeginStream: the headers are flushed at once, before any event, so the
+    // client sees its watch established even while nothing changes. The watch is counted open
+    // from then on (WatchStream.established).
+    w.commit(null);
     long[] initialRv = {0};
     java.util.function.Consumer<Long> onInitialState =
         rv -> {

@@ -59,8 +59,167 @@ final class Writes {
     }
   }
 
+  /** Set while a request with {@code dryRun=All} runs: its writes reach no storage. */
+  private static final ThreadLocal<Boolean> DRY_RUN = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * Runs a write, as a dry run if the request asks for one. A dry run goes through the same
+   * defaulting, validation and admission and answers as if done, but the storage skips the write
+   * (the registry's {@code dryrun.IsDryRun} in store.go: no etcd write, hence no event and no new
+   * resourceVersion). Its APF cost is that of the write: the seats were charged on admission.
+   * {@code dryRun} takes only {@code All} (validation.ValidateDryRun).
+   */
+  Answer asDryRunIfAsked(ApiCall c, java.util.function.Supplier<Answer> write) {
+    List<String> values = c.params("dryRun");
+    if (values.isEmpty()) {
+      return write.get();
+    }
+    for (String v : values) {
+      if (!v.equals("All")) {
+        String options =
+            switch (c.verb) {
+              case CREATE -> "CreateOptions";
+              case DELETE, DELETECOLLECTION -> "DeleteOptions";
+              case PATCH -> "PatchOptions";
+              default -> "UpdateOptions";
+            };
+        JsonObject details = new JsonObject();
+        details.addProperty("group", "meta.k8s.io");
+        details.addProperty("kind", options);
+        JsonArray causes = new JsonArray();
+        JsonObject cause = new JsonObject();
+        cause.addProperty("reason", "FieldValueNotSupported");
+        cause.addProperty("message", "Unsupported value: \"" + v + "\": supported values: \"All\"");
+        cause.addProperty("field", "dryRun");
+        causes.add(cause);
+        details.add("causes", causes);
+        return status(
+            422,
+            "Invalid",
+            options
+                + ".meta.k8s.io \"\" is invalid: dryRun: Unsupported value: \""
+                + v
+                + "\": supported values: \"All\"",
+            details);
+      }
+    }
+    DRY_RUN.set(true);
+    try {
+      return write.get();
+    } finally {
+      DRY_RUN.set(false);
+    }
+  }
+
+  /**
+   * Commits a change to etcd, or, in a dry run, builds the object the write would have stored
+   * without storing it: a create has no resourceVersion yet, any other write keeps the current one.
+   */
+  private Change commit(
+      ResourceType t, Change.Type type, JsonObject object, StoredObject previous) {
+    if (!DRY_RUN.get()) {
+      return sim.etcd().commit(t, type, object, previous);
+    }
+    JsonObject meta = object.getAsJsonObject("metadata");
+    if (previous == null) {
+      meta.remove("resourceVersion");
+    } else {
+      meta.addProperty("resourceVersion", Long.toString(previous.resourceVersion));
+    }
+    return new Change(
+        previous == null ? 0 : previous.resourceVersion,
+        t,
+        type,
+        StoredObject.of(object),
+        previous,
+        sim.clock().millis());
+  }
+
   private String now() {
     return Instant.ofEpochMilli(sim.clock().millis()).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /**
+   * A create from a client: its name is validated as the kind's validation does (422 with a cause),
+   * and a resourceVersion refused as the etcd3 store refuses it (store.go Create, a plain error the
+   * handler answers as a 500 of unknown reason), except in a dry run, whose storage never sees it
+   * (DryRunnableStorage.Create).
+   */
+  Answer create(ApiCall c) {
+    JsonObject o = parseBody(c);
+    Answer wrongVersion = apiVersionMismatch(c.type, o);
+    if (wrongVersion != null) {
+      return wrongVersion;
+    }
+    JsonObject meta =
+        o.has("metadata") && o.get("metadata").isJsonObject()
+            ? o.getAsJsonObject("metadata")
+            : new JsonObject();
+    String name = StoredObject.string(meta, "name");
+    if (!name.isEmpty()) {
+      String why = ObjectNames.invalid(c.type, name);
+      if (why != null) {
+        JsonObject details = new JsonObject();
+        details.addProperty("name", name);
+        if (!c.type.group().isEmpty()) {
+          details.addProperty("group", c.type.group());
+        }
+        details.addProperty("kind", c.type.kind());
+        JsonArray causes = new JsonArray();
+        JsonObject cause = new JsonObject();
+        cause.addProperty("reason", "FieldValueInvalid");
+        cause.addProperty("message", "Invalid value: \"" + name + "\": " + why);
+        cause.addProperty("field", "metadata.name");
+        causes.add(cause);
+        details.add("causes", causes);
+        String kind =
+            c.type.group().isEmpty() ? c.type.kind() : c.type.kind() + "." + c.type.group();
+        return status(
+            422,
+            "Invalid",
+            kind
+                + " \""
+                + name
+                + "\" is invalid: metadata.name: Invalid value: \""
+                + name
+                + "\": "
+                + why,
+            details);
+      }
+    }
+    String rv = StoredObject.string(meta, "resourceVersion");
+    if (!rv.isEmpty() && !rv.equals("0") && !DRY_RUN.get()) {
+      return status(500, null, "resourceVersion should not be set on objects to be created", null);
+    }
+    return createObject(c.type, c.namespace, o);
+  }
+
+  /** An update of the main resource from a client: its body's apiVersion is checked first. */
+  Answer replace(ApiCall c) {
+    JsonObject o = parseBody(c);
+    Answer wrongVersion = apiVersionMismatch(c.type, o);
+    return wrongVersion != null ? wrongVersion : update(c, o);
+  }
+
+  /**
+   * A body whose apiVersion is not the path's group version (create.go and update.go in the
+   * apiserver's handlers: "the API version in the data ... does not match the expected API
+   * version"). A body without one is decoded as the path's.
+   */
+  private static Answer apiVersionMismatch(ResourceType t, JsonObject o) {
+    String apiVersion = StoredObject.string(o, "apiVersion");
+    if (apiVersion.isEmpty() || apiVersion.equals(t.apiVersion())) {
+      return null;
+    }
+    return status(
+        400,
+        "BadRequest",
+        "the API version in the data ("
+            + apiVersion
+            + ") does not match the expected API version ("
+            + t.apiVersion()
+            + ")",
+        null);
   }
 
   Answer createObject(ResourceType t, String namespace, JsonObject o) {
@@ -132,14 +291,14 @@ final class Writes {
       meta.addProperty("creationTimestamp", now());
       meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
-      Change ch = etcd.commit(t, Change.Type.ADDED, o, null);
+      Change ch = commit(t, Change.Type.ADDED, o, null);
       return Answer.of(201, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
   }
 
-  Answer update(ApiCall c, JsonObject o, boolean fromPatch) {
+  Answer update(ApiCall c, JsonObject o) {
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
             ? o.getAsJsonObject("metadata")
@@ -181,11 +340,15 @@ final class Writes {
         next = o;
         next.addProperty("apiVersion", c.type.apiVersion());
         next.addProperty("kind", c.type.kind());
-        if (old.has("status") && !fromPatch) {
-          next.add("status", old.get("status")); // status changes need the status subresource
-        }
-        if (old.has("status") && fromPatch && !o.has("status")) {
-          next.add("status", old.get("status"));
+        if (ApiResource.of(c.type).subresources.containsKey("status")) {
+          // Each strategy's PrepareForUpdate (e.g. deploymentStrategy: newDeployment.Status =
+          // oldDeployment.Status): with a status subresource, a write to the main resource
+          // leaves status as it was, whatever the body says, for updates and patches alike.
+          if (old.has("status")) {
+            next.add("status", old.get("status"));
+          } else {
+            next.remove("status");
+          }
         }
       }
       JsonObject nm = next.getAsJsonObject("metadata");
@@ -216,14 +379,30 @@ final class Writes {
       boolean deleting = nm.has("deletionTimestamp");
       boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
-        Change ch = etcd.commit(c.type, Change.Type.DELETED, next, current);
+        Change ch = commit(c.type, Change.Type.DELETED, next, current);
         return Answer.of(200, ch.object);
       }
-      Change ch = etcd.commit(c.type, Change.Type.MODIFIED, next, current);
+      if (unchanged(old, next)) {
+        // etcd3 store.go GuaranteedUpdate: an object that encodes to the stored bytes is not
+        // written (no new resourceVersion, no event); the stored state is re-read from etcd to
+        // be sure (getCurrentState) and answered. The request's APF seats were charged anyway.
+        sim.statsLive().storageReads(1);
+        return Answer.of(200, current);
+      }
+      Change ch = commit(c.type, Change.Type.MODIFIED, next, current);
       return Answer.of(200, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
     }
+  }
+
+  /** Whether {@code next} stores the same object as {@code old}, its resourceVersion aside. */
+  private static boolean unchanged(JsonObject old, JsonObject next) {
+    JsonObject a = old.deepCopy();
+    JsonObject b = next.deepCopy();
+    a.getAsJsonObject("metadata").remove("resourceVersion");
+    b.getAsJsonObject("metadata").remove("resourceVersion");
+    return a.equals(b);
   }
 
   private static boolean isGracefulPod(ResourceType t, JsonObject o) {
@@ -263,7 +442,7 @@ final class Writes {
       if (pm == null || !pm.has("resourceVersion")) {
         merged.getAsJsonObject("metadata").remove("resourceVersion"); // no precondition
       }
-      return update(c, merged, true);
+      return update(c, merged);
     } finally {
       etcd.lock.writeLock().unlock();
     }
@@ -349,20 +528,22 @@ final class Writes {
               .truncatedTo(ChronoUnit.SECONDS)
               .toString());
       meta.addProperty("deletionGracePeriodSeconds", g);
-      terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
-      Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
+      if (!DRY_RUN.get()) {
+        terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
+      }
+      Change ch = commit(t, Change.Type.MODIFIED, o, current);
       return Answer.of(202, ch.object);
     }
     if (finalizers) {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
-        Change ch = etcd.commit(t, Change.Type.MODIFIED, o, current);
+        Change ch = commit(t, Change.Type.MODIFIED, o, current);
         return Answer.of(202, ch.object);
       }
       return Answer.of(202, current);
     }
-    Change ch = etcd.commit(t, Change.Type.DELETED, o, current);
+    Change ch = commit(t, Change.Type.DELETED, o, current);
     return Answer.of(200, ch.object);
   }
 

@@ -1,0 +1,115 @@
+package dev.safeclient.testing;
+
+import static dev.safeclient.testing.StatusAnswers.status;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+/**
+ * {@code POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews} ("can I?"), which clients ask
+ * before acting. KubeSim authorizes every request, so every review is allowed; the review is
+ * validated and echoed as the apiserver's REST storage for it does
+ * (pkg/registry/authorization/selfsubjectaccessreview/rest.go).
+ */
+final class AccessReviews {
+  static final String GROUP = "authorization.k8s.io";
+  static final String VERSION = "v1";
+  static final String PLURAL = "selfsubjectaccessreviews";
+  private static final String KIND = "SelfSubjectAccessReview";
+
+  private AccessReviews() {}
+
+  static boolean isAccessReview(String group, String version, java.util.List<String> rest) {
+    return GROUP.equals(group)
+        && VERSION.equals(version)
+        && rest.size() == 1
+        && rest.get(0).equals(PLURAL);
+  }
+
+  static Answer review(String method, String body) {
+    if (!method.equals("POST")) {
+      return status(
+          405,
+          "MethodNotAllowed",
+          "the server does not allow this method on the requested resource",
+          null);
+    }
+    JsonObject review;
+    try {
+      JsonElement e = JsonParser.parseString(body == null ? "" : body);
+      if (!e.isJsonObject()) {
+        return status(400, "BadRequest", "the request body must be a JSON object", null);
+      }
+      review = e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      return status(400, "BadRequest", "invalid JSON: " + e.getMessage(), null);
+    }
+    JsonObject spec =
+        review.has("spec") && review.get("spec").isJsonObject()
+            ? review.getAsJsonObject("spec")
+            : new JsonObject();
+    boolean resource =
+        spec.has("resourceAttributes") && spec.get("resourceAttributes").isJsonObject();
+    boolean nonResource =
+        spec.has("nonResourceAttributes") && spec.get("nonResourceAttributes").isJsonObject();
+    if (resource == nonResource) {
+      // validation.ValidateSelfSubjectAccessReviewSpec
+      String message =
+          "spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified";
+      JsonObject details = new JsonObject();
+      details.addProperty("group", GROUP);
+      details.addProperty("kind", KIND);
+      JsonArray causes = new JsonArray();
+      JsonObject cause = new JsonObject();
+      cause.addProperty("reason", "FieldValueInvalid");
+      cause.addProperty(
+          "message",
+          "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified");
+      cause.addProperty("field", "spec.resourceAttributes");
+      causes.add(cause);
+      details.add("causes", causes);
+      return status(
+          422, "Invalid", KIND + ".authorization.k8s.io \"\" is invalid: " + message, details);
+    }
+    JsonObject out = new JsonObject();
+    out.addProperty("kind", KIND);
+    out.addProperty("apiVersion", GROUP + "/" + VERSION);
+    JsonObject meta = new JsonObject();
+    meta.add("creationTimestamp", JsonNull.INSTANCE);
+    out.add("metadata", meta);
+    out.add("spec", spec);
+    JsonObject st = new JsonObject();
+    st.addProperty("allowed", true);
+    st.addProperty("reason", "KubeSim authorizes every request");
+    out.add("status", st);
+    return new Answer(201, out); // a create answers 201 Created
+  }
+
+  static JsonObject legacyResource() {
+    JsonObject r = new JsonObject();
+    r.addProperty("name", PLURAL);
+    r.addProperty("singularName", "selfsubjectaccessreview");
+    r.addProperty("namespaced", false);
+    r.addProperty("kind", KIND);
+    JsonArray verbs = new JsonArray();
+    verbs.add("create");
+    r.add("verbs", verbs);
+    return r;
+  }
+
+  static JsonObject aggregatedResource() {
+    JsonObject r = new JsonObject();
+    r.addProperty("resource", PLURAL);
+    r.add("responseKind", Discovery.responseKind(GROUP, VERSION, KIND));
+    r.addProperty("scope", "Cluster");
+    r.addProperty("singularResource", "selfsubjectaccessreview");
+    JsonArray verbs = new JsonArray();
+    verbs.add("create");
+    r.add("verbs", verbs);
+    return r;
+  }
+}

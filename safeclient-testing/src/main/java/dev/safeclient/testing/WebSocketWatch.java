@@ -1,0 +1,180 @@
+package dev.safeclient.testing;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.server.WebSocketMappings;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+
+/**
+ * A watch served over a WebSocket, as the apiserver's {@code WatchServer.HandleWS} serves it
+ * (k8s.io/apiserver pkg/endpoints/handlers/watch.go): {@code 101 Switching Protocols}, then one
+ * message per event, text for JSON and binary for Protobuf. The Protobuf message is the raw
+ * WatchEvent (the stream serializer without its 4-byte length prefix: the WebSocket frame is the
+ * framing). What the client sends is ignored ({@code wsstream.IgnoreReceives}); its close ends the
+ * watch.
+ */
+final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
+  /** Length prefix of a Protobuf watch frame on a plain HTTP stream; a WebSocket frame has none. */
+  private static final int PROTOBUF_LENGTH_PREFIX = 4;
+
+  private final boolean binary;
+  private final AtomicReference<WatchStream> stream = new AtomicReference<>();
+  private volatile CoreSession session;
+
+  private WebSocketWatch(boolean binary) {
+    this.binary = binary;
+  }
+
+  /**
+   * {@code wsstream.IsWebSocketRequest}: a {@code Connection} header naming {@code upgrade} and
+   * {@code Upgrade: websocket}.
+   */
+  static boolean isWebSocketRequest(Request request) {
+    String connection = request.getHeaders().get(HttpHeader.CONNECTION);
+    String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
+    return connection != null
+        && connection.toLowerCase(Locale.ROOT).contains("upgrade")
+        && upgrade != null
+        && upgrade.trim().equalsIgnoreCase("websocket");
+  }
+
+  /**
+   * Upgrades the request, or returns null if it is no valid WebSocket handshake (then the watch is
+   * served over plain HTTP). The stream must be attached with {@link #attach} before events flow.
+   */
+  static WebSocketWatch upgrade(
+      Request request, Response response, Callback callback, boolean binary, String contentType) {
+    WebSocketWatch ws = new WebSocketWatch(binary);
+    // watch.go serveWatchHandler sets the Content-Type before handing over to websocket.Handler.
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    WebSocketNegotiator negotiator =
+        WebSocketNegotiator.from(
+            (req, resp, cb) -> {
+              // golang.org/x/net/websocket accepts one offered subprotocol and echoes it.
+              if (req.getSubProtocols().size() == 1) {
+                resp.setAcceptedSubProtocol(req.getSubProtocols().get(0));
+              }
+              return ws;
+            },
+            (created, req, resp) -> (FrameHandler) created,
+            config -> {
+              // The watch has its own timeout (timeoutSeconds); the apiserver sets none on the
+              // connection, and an event is one unfragmented frame.
+              config.setIdleTimeout(Duration.ZERO);
+              config.setAutoFragment(false);
+              config.setMaxFrameSize(0);
+            });
+    boolean upgraded =
+        mappings(request.getConnectionMetaData().getConnector().getServer())
+            .upgrade(negotiator, request, response, callback, null);
+    return upgraded ? ws : null;
+  }
+
+  private static final Object MAPPINGS_LOCK = new Object();
+
+  private static WebSocketMappings mappings(Server server) {
+    synchronized (MAPPINGS_LOCK) {
+      Object m = server.getAttribute(WebSocketMappings.class.getName());
+      if (m == null) {
+        m = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
+        server.setAttribute(WebSocketMappings.class.getName(), m);
+      }
+      return (WebSocketMappings) m;
+    }
+  }
+
+  void attach(WatchStream w) {
+    stream.set(w);
+    if (session != null) {
+      w.transportReady();
+    }
+  }
+
+  @Override
+  public boolean ready() {
+    return session != null;
+  }
+
+  @Override
+  public boolean messages() {
+    return true;
+  }
+
+  @Override
+  public void writeHeaders(Callback written) {
+    written.succeeded(); // the 101 answered the handshake
+  }
+
+  @Override
+  public void writeEvent(ByteBuffer event, Callback written) {
+    ByteBuffer payload = event.duplicate();
+    if (binary) {
+      payload.position(payload.position() + PROTOBUF_LENGTH_PREFIX);
+    }
+    session.sendFrame(new Frame(binary ? OpCode.BINARY : OpCode.TEXT, payload), written, false);
+  }
+
+  @Override
+  public void writeEnd(Callback written) {
+    // HandleWS returns at the end of results or on timeout, and its deferred ws.Close() closes
+    // the connection normally.
+    session.close(CloseStatus.NORMAL, null, written);
+  }
+
+  @Override
+  public void completed(Throwable failure) {
+    CoreSession s = session;
+    if (failure != null && s != null) {
+      s.abort();
+    }
+  }
+
+  @Override
+  public void onOpen(CoreSession coreSession, Callback callback) {
+    this.session = coreSession;
+    callback.succeeded();
+    coreSession.demand();
+    WatchStream w = stream.get();
+    if (w != null) {
+      w.transportReady();
+    }
+  }
+
+  @Override
+  public void onFrame(Frame frame, Callback callback) {
+    callback.succeeded(); // the client should send nothing; whatever it sends is dropped
+    session.demand();
+  }
+
+  @Override
+  public void onError(Throwable cause, Callback callback) {
+    WatchStream w = stream.get();
+    if (w != null) {
+      w.abort(cause);
+    }
+    callback.succeeded();
+  }
+
+  @Override
+  public void onClosed(CloseStatus closeStatus, Callback callback) {
+    WatchStream w = stream.get();
+    if (w != null) {
+      // The client closed (or the close handshake we started completed): counted closed.
+      w.abort(new java.io.IOException("WebSocket closed: " + closeStatus));
+    }
+    callback.succeeded();
+  }
+}
