@@ -114,7 +114,7 @@ class SubresourcesTest {
     Wire.Reply stale =
         wire.put(
             "/apis/apps/v1/namespaces/ns1/deployments/web/scale",
-            sim.apiClient().getJSON().serialize(scale));
+            io.kubernetes.client.openapi.JSON.serialize(scale));
     assertThat(stale.code).isEqualTo(409);
     assertThat(apps.readNamespacedDeployment("web", "ns1").execute().getSpec().getReplicas())
         .isEqualTo(5);
