@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.CodedOutputStream;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -15,8 +16,14 @@ import io.kubernetes.client.openapi.models.V1PodList;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
 import okio.Buffer;
+import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -97,5 +104,86 @@ class ProtobufWatchTest {
     assertThat(cached.getSpec().getContainers()).isNotEmpty();
     assertThat(cached.getMetadata().getManagedFields()).isNull();
     assertThat(informer.getIndexer().getByKey("default/a")).isNotNull();
+  }
+
+  /**
+   * A quiet watch: the server sends one frame and nothing more until the handler has seen it. A
+   * reader that reads past the frame boundary would hold the event until the next frame, which here
+   * is written only after the handler has run: the order proves the event was not held back.
+   */
+  @Test
+  void anEventReachesTheHandlerBeforeTheNextFrameIsWritten() throws Exception {
+    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    api = new ScriptedApiServer(clock);
+    ApiClient base = new ApiClient();
+    base.setBasePath(api.url());
+    SafeClient safe = UnpacedClients.builder(base).nodeName(null).userAgent("pb-watch/1").build();
+    factory = new SafeInformerFactory(safe, clock);
+    byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
+    List<String> order = new CopyOnWriteArrayList<>();
+    CountDownLatch handled = new CountDownLatch(1);
+    api.then(json(200, podList("10", null)))
+        .then(
+            new MockResponse.Builder()
+                .code(200)
+                .setHeader("Content-Type", "application/vnd.kubernetes.protobuf;stream=watch")
+                .body(
+                    new MockResponseBody() {
+                      @Override
+                      public long getContentLength() {
+                        return -1;
+                      }
+
+                      @Override
+                      public void writeTo(BufferedSink sink) throws IOException {
+                        sink.write(frame("ADDED", fixturePod));
+                        sink.flush();
+                        try {
+                          if (!handled.await(30, TimeUnit.SECONDS)) {
+                            order.add("gave up waiting for the handler");
+                          }
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                          return;
+                        }
+                        order.add("second frame written");
+                        sink.write(frame("MODIFIED", fixturePod));
+                        sink.flush();
+                      }
+                    })
+                .build());
+
+    SharedIndexInformer<V1Pod> informer =
+        factory.sharedIndexInformerFor(
+            V1Pod.class,
+            V1PodList.class,
+            "",
+            "v1",
+            "pods",
+            0,
+            InformerOptions.builder().startJitter(Duration.ZERO).build());
+    informer.addEventHandler(
+        new ResourceEventHandler<V1Pod>() {
+          @Override
+          public void onAdd(V1Pod obj) {
+            order.add("added " + obj.getMetadata().getName());
+            handled.countDown();
+          }
+
+          @Override
+          public void onUpdate(V1Pod oldObj, V1Pod newObj) {
+            order.add("updated " + newObj.getMetadata().getName());
+          }
+
+          @Override
+          public void onDelete(V1Pod obj, boolean deletedFinalStateUnknown) {
+            order.add("deleted " + obj.getMetadata().getName());
+          }
+        });
+    factory.startAllRegisteredInformers();
+
+    ReflectorWireTest.await("both events handled", () -> order.size() >= 3);
+    assertThat(order)
+        .containsExactly("added nameValue", "second frame written", "updated nameValue");
   }
 }
