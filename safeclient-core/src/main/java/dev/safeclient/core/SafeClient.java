@@ -73,7 +73,7 @@ public final class SafeClient {
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
-    this.protobuf = new ProtobufCodec(warnings, tolerantJson);
+    this.protobuf = new ProtobufCodec(warnings, tolerantJson, config.pacingClock());
     this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts);
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
     this.apiClient =

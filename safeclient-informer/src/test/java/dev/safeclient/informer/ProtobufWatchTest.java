@@ -4,6 +4,7 @@ import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.podList;
 import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.safeclient.core.SafeClient;
@@ -11,6 +12,8 @@ import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
 import java.io.ByteArrayOutputStream;
@@ -185,5 +188,50 @@ class ProtobufWatchTest {
     ReflectorWireTest.await("both events handled", () -> order.size() >= 3);
     assertThat(order)
         .containsExactly("added nameValue", "second frame written", "updated nameValue");
+  }
+
+  /**
+   * The HEAD fixture pod carries fields client-java 27's models cannot hold. Delivered by a
+   * Protobuf watch frame, it reaches the cache, and its kind is marked lossy: a PUT of the cached
+   * object (or a copy) is not sent in ENFORCE, since it would wipe those fields on the server.
+   */
+  @Test
+  void aWatchDeliveredObjectThatLostFieldsIsNotPutBack() throws Exception {
+    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    api = new ScriptedApiServer(clock);
+    ApiClient base = new ApiClient();
+    base.setBasePath(api.url());
+    SafeClient safe =
+        UnpacedClients.builder(base)
+            .mode(dev.safeclient.core.SafetyMode.ENFORCE)
+            .nodeName(null)
+            .userAgent("pb-watch/1")
+            .build();
+    factory = new SafeInformerFactory(safe, clock);
+    byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
+    api.then(json(200, podList("10", null))).then(protobufStream(frame("ADDED", fixturePod)));
+    SharedIndexInformer<V1Pod> informer =
+        factory.sharedIndexInformerFor(
+            V1Pod.class,
+            V1PodList.class,
+            "",
+            "v1",
+            "pods",
+            0,
+            InformerOptions.builder().startJitter(Duration.ZERO).build());
+    factory.startAllRegisteredInformers();
+    ReflectorWireTest.await(
+        "the Protobuf ADDED event is cached",
+        () -> informer.getIndexer().getByKey("namespaceValue/nameValue") != null);
+    V1Pod cached = informer.getIndexer().getByKey("namespaceValue/nameValue");
+
+    CoreV1Api core = new CoreV1Api(safe.apiClient());
+    assertThatThrownBy(
+            () -> core.replaceNamespacedPod("nameValue", "namespaceValue", cached).execute())
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("SC204")
+        .hasMessageContaining("without k8s.io.api.core.v1.ClusterTrustBundleProjection.user")
+        .hasMessageContaining("protobuf(false)");
+    assertThat(api.all()).noneMatch(s -> "PUT".equals(s.request().getMethod()));
   }
 }

@@ -186,6 +186,10 @@ final class ProtoSchema {
     return messages.get(fullName);
   }
 
+  java.util.Collection<Message> messages() {
+    return messages.values();
+  }
+
   List<Message> bySimpleName(String simpleName) {
     return bySimpleName.getOrDefault(simpleName, List.of());
   }

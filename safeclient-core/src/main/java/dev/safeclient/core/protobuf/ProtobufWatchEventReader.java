@@ -171,7 +171,7 @@ public final class ProtobufWatchEventReader<T> implements WatchEventReader<T> {
           (V1Status) codec.decode(frame, objOffset, objLength, V1Status.class, "watch ERROR event");
       return WatchEvent.error(status);
     }
-    T object = type.cast(codec.decode(frame, objOffset, objLength, type, "watch event object"));
+    T object = type.cast(codec.decodeWatchObject(frame, objOffset, objLength, type));
     return WatchEvent.of(eventType, object);
   }
 
