@@ -156,14 +156,45 @@ public final class ProtobufCodec {
       return (T) o;
     }
     Set<String> fields = new LinkedHashSet<>(unkept);
+    if (!ModelBinding.isModel(returnType)) {
+      // A JSON tree (GenericKubernetesApi, CustomObjectsApi): client-java binds it with its strict
+      // Gson, which would throw on these fields read in JSON too; so no JSON re-read and no
+      // JSON-only mark, but the kind is lossy for a later PUT.
+      Class<?> kind = modelOfTree(o);
+      if (skew != null && kind != null) {
+        recordUnkept(kind, request, fields);
+      }
+      return (T) o;
+    }
     markJsonOnly(request, "fields the client-java models cannot keep: " + fields);
     if (single && reread != null && "GET".equals(request.method())) {
       return (T) reread.read(jsonRequest(request), returnType);
     }
-    if (skew != null && ModelBinding.isModel(returnType)) {
+    if (skew != null) {
       recordLossy(o, (Class<?>) returnType, request, fields);
     }
     return (T) o;
+  }
+
+  /** The client-java model of a decoded tree's kind (of its items, for a list), or null. */
+  private static Class<?> modelOfTree(Object tree) {
+    String apiVersion;
+    String kind;
+    if (tree instanceof JsonElement e && e.isJsonObject()) {
+      var o = e.getAsJsonObject();
+      apiVersion = o.has("apiVersion") ? o.get("apiVersion").getAsString() : "";
+      kind = o.has("kind") ? o.get("kind").getAsString() : "";
+    } else if (tree instanceof Map<?, ?> m) {
+      apiVersion = String.valueOf(m.get("apiVersion"));
+      kind = String.valueOf(m.get("kind"));
+    } else {
+      return null;
+    }
+    if (kind.endsWith("List")) {
+      kind = kind.substring(0, kind.length() - "List".length());
+    }
+    ProtoSchema.Message m = MessageResolver.byTypeMeta(apiVersion, kind);
+    return m == null ? null : MessageResolver.modelFor(m);
   }
 
   private static boolean isList(Type type) {
@@ -209,6 +240,10 @@ public final class ProtobufCodec {
   private void recordLossy(Object o, Class<?> type, okhttp3.Request request, Set<String> fields) {
     List<?> items = o instanceof KubernetesListObject list ? list.getItems() : null;
     Class<?> updated = items != null && !items.isEmpty() ? items.get(0).getClass() : type;
+    recordUnkept(updated, request, fields);
+  }
+
+  private void recordUnkept(Class<?> updated, okhttp3.Request request, Set<String> fields) {
     String query = request.url().encodedQuery();
     String requestLine =
         request.method() + " " + request.url().encodedPath() + (query == null ? "" : "?" + query);
@@ -276,7 +311,7 @@ public final class ProtobufCodec {
           return o;
         }
       }
-      JsonElement tree = tree(env, what);
+      JsonElement tree = tree(env, what, sink);
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
@@ -311,7 +346,7 @@ public final class ProtobufCodec {
           return new ProtobufJsonTree(sink).root(env, m);
         }
       }
-      return tree(env, "response body");
+      return tree(env, "response body", sink);
     } catch (ProtobufDecodeException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -319,7 +354,8 @@ public final class ProtobufCodec {
     }
   }
 
-  private JsonElement tree(KubernetesEnvelope env, String what) throws IOException {
+  private static JsonElement tree(KubernetesEnvelope env, String what, UnknownFieldSink sink)
+      throws IOException {
     ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
     if (m == null) {
       throw new ProtobufDecodeException(
