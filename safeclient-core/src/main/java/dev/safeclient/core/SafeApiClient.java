@@ -7,6 +7,7 @@ import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.Pair;
+import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
@@ -152,12 +153,42 @@ public class SafeApiClient extends ApiClient {
     if (protobuf != null
         && response.body() != null
         && ProtobufCodec.isProtobuf(response.body().contentType())) {
-      return protobuf.decode(response, returnType);
+      return protobuf.decode(response, returnType, this::readAgainInJson);
     }
     if (jsonBodies.decodes(returnType)) {
       return jsonBodies.decode(response, returnType);
     }
     return super.deserialize(response, returnType);
+  }
+
+  /**
+   * A single object whose Protobuf could not be decoded whole, read again in JSON through the same
+   * pipeline (its group/version is now marked JSON-only, so SC103 leaves the Accept alone).
+   */
+  private Object readAgainInJson(Request jsonRequest, Type type) throws ApiException {
+    Response response;
+    try {
+      response = getHttpClient().newCall(jsonRequest).execute();
+    } catch (IOException e) {
+      throw new ApiException(e);
+    }
+    try (response) {
+      if (!response.isSuccessful()) {
+        String body = null;
+        try {
+          body = response.body() == null ? null : response.body().string();
+        } catch (IOException e) {
+          // the status code says enough
+        }
+        throw new ApiException(
+            response.message(), response.code(), response.headers().toMultimap(), body);
+      }
+      if (response.body() != null && ProtobufCodec.isProtobuf(response.body().contentType())) {
+        // Asked for JSON, answered in Protobuf anyway: decode what can be, no third read.
+        return protobuf.decode(response, type, null);
+      }
+      return deserialize(response, type);
+    }
   }
 
   /** Writes back the unknown fields kept for this very object and the ones nested in it. */

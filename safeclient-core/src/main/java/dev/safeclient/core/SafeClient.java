@@ -81,7 +81,7 @@ public final class SafeClient implements AutoCloseable {
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
-    this.protobuf = new ProtobufCodec(warnings, tolerantJson);
+    this.protobuf = new ProtobufCodec(warnings, tolerantJson, config.pacingClock());
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
     this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts, callDeadlines);
     this.leaseDispatcher = new Dispatcher();

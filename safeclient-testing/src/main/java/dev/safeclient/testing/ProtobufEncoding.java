@@ -6,6 +6,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import dev.safeclient.model.KubeProtoSchemas;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,7 +22,8 @@ import java.util.Map;
 /**
  * The apiserver's Protobuf encoding, written from the wire format (K8S-API-FACTS, "Protobuf on the
  * wire"), independently of safeclient-core's codec: JSON objects are converted field by field
- * against the Kubernetes message descriptors (client-java-proto, an optional dependency), then
+ * against the Kubernetes message descriptors (the union of every release's, from
+ * safeclient-api-model, as the safe client decodes; apiextensions' from client-java-proto), then
  * wrapped as magic {@code k8s\0} + {@code runtime.Unknown}. Only response bodies: requests must
  * send JSON.
  */
@@ -95,13 +97,24 @@ final class ProtobufEncoding {
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
     }
+    // The same schema the safe client decodes with: the union of every release's .proto files.
+    KubeProtoSchemas union = KubeProtoSchemas.union();
+    for (String name : union.messageNames()) {
+      Descriptor d = union.message(name).orElseThrow();
+      if (d.getContainingType() == null) {
+        BY_FULL_NAME.put(d.getFullName(), d);
+        BY_KIND.computeIfAbsent(d.getName(), k -> new ArrayList<>()).add(d);
+      }
+    }
+    // apiextensions (CustomResourceDefinition) is not among the vendored .proto files.
     for (String outer : OUTER_CLASSES) {
       try {
         Method m = Class.forName("io.kubernetes.client.proto." + outer).getMethod("getDescriptor");
         FileDescriptor f = (FileDescriptor) m.invoke(null);
         for (Descriptor d : f.getMessageTypes()) {
-          BY_FULL_NAME.put(d.getFullName(), d);
-          BY_KIND.computeIfAbsent(d.getName(), k -> new ArrayList<>()).add(d);
+          if (BY_FULL_NAME.putIfAbsent(d.getFullName(), d) == null) {
+            BY_KIND.computeIfAbsent(d.getName(), k -> new ArrayList<>()).add(d);
+          }
         }
       } catch (ReflectiveOperationException | LinkageError e) {
         // that group is not in this client-java-proto: JSON only for it
@@ -142,6 +155,8 @@ final class ProtobufEncoding {
       pkg = "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions." + version;
     } else if (group.equals("internal.apiserver.k8s.io")) {
       pkg = "k8s.io.api.apiserverinternal." + version;
+    } else if (group.equals("apiregistration.k8s.io")) {
+      pkg = "k8s.io.kube_aggregator.pkg.apis.apiregistration." + version;
     } else if (group.equals("meta.k8s.io")) {
       pkg = "k8s.io.apimachinery.pkg.apis.meta." + version;
     } else {

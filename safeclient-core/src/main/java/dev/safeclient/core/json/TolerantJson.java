@@ -186,6 +186,14 @@ public final class TolerantJson {
   }
 
   /**
+   * The fields another decoder (Protobuf) could not keep in objects of this type: non-empty marks a
+   * lossy kind, whose copies lack them.
+   */
+  public Set<String> unkeptFieldsWithin(Class<?> type) {
+    return unknownFields.unkeptFieldsWithin(type);
+  }
+
+  /**
    * The unknown fields (as {@code V1PodSpec.evictionResponders}) that SC203 found in objects of
    * this type or nested in them; empty if none. Non-empty means an update of a copy loses data.
    */

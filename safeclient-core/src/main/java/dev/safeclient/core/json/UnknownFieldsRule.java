@@ -33,6 +33,7 @@ final class UnknownFieldsRule {
   private final WarningChannel warnings;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final Map<Class<?>, Set<String>> skewedTypes = new ConcurrentHashMap<>();
+  private final Map<Class<?>, Set<String>> lossyTypes = new ConcurrentHashMap<>();
 
   UnknownFieldsRule(WarningChannel warnings) {
     this.warnings = warnings;
@@ -116,6 +117,10 @@ final class UnknownFieldsRule {
     if (examples.size() < MAX_EXAMPLES_PER_TYPE) {
       examples.add(field);
     }
+    Set<String> lost = lossyTypes.computeIfAbsent(rootType, k -> ConcurrentHashMap.newKeySet());
+    if (lost.size() < MAX_EXAMPLES_PER_TYPE) {
+      lost.add(field);
+    }
     if (firstTime("unkept " + rootType.getName() + " " + field)) {
       warn(
           "the server sent "
@@ -142,6 +147,15 @@ final class UnknownFieldsRule {
     if (warnings != null) {
       warnings.warn(ID, message, requestLine);
     }
+  }
+
+  /**
+   * Fields another decoder (Protobuf) could not keep in objects of this type; empty if none. The
+   * objects of such a kind were delivered without them: a lossy kind.
+   */
+  Set<String> unkeptFieldsWithin(Class<?> type) {
+    Set<String> s = lossyTypes.get(type);
+    return s == null ? Set.of() : s;
   }
 
   /**

@@ -41,8 +41,15 @@ final class UpdateLosesUnknownFieldsRule {
     if (body == null || !"PUT".equals(request.method())) {
       return;
     }
+    if (TolerantJson.decodedHere(body)) {
+      return;
+    }
+    Set<String> unkept = json.unkeptFieldsWithin(body.getClass());
+    if (!unkept.isEmpty() && mode != SafetyMode.OBSERVE) {
+      refuseLossy(body, unkept, request);
+    }
     Set<String> unknown = json.unknownFieldsWithin(body.getClass());
-    if (unknown.isEmpty() || TolerantJson.decodedHere(body)) {
+    if (unknown.isEmpty()) {
       return;
     }
     String message =
@@ -65,6 +72,37 @@ final class UpdateLosesUnknownFieldsRule {
           new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
       throw new ApiException(rejected.getMessage(), rejected, 0, null);
     }
+  }
+
+  /**
+   * A PUT of a kind that SC103's Protobuf delivered without some fields (a list or watch; a single
+   * GET is read again in JSON instead). Plain client-java would have read JSON and kept them, so in
+   * ENFORCE, which switched the encoding, and in STRICT it is not sent.
+   */
+  private void refuseLossy(Object body, Set<String> unkept, Request request) throws ApiException {
+    String message =
+        "update (PUT) of a "
+            + body.getClass().getSimpleName()
+            + " not read whole: objects of this kind were read in Protobuf without "
+            + String.join(
+                ", ",
+                unkept.stream()
+                    .map(f -> f.replace("Protobuf field ", ""))
+                    .sorted()
+                    .limit(MAX_NAMED_FIELDS)
+                    .toList())
+            + (unkept.size() > MAX_NAMED_FIELDS ? ", ..." : "")
+            + ", which client-java's models cannot hold, and the PUT would wipe them on the"
+            + " server. Not sent. Instead: PATCH the fields being changed, use server-side apply,"
+            + " update an object just read with a GET (read in JSON), or build the client with"
+            + " protobuf(false).";
+    String requestLine = requestLine(request.url(), request.method());
+    if (warnings != null) {
+      warnings.warn(ID, "rejected: " + message, requestLine);
+    }
+    UnsafeRequestException rejected =
+        new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
+    throw new ApiException(rejected.getMessage(), rejected, 0, null);
   }
 
   static String requestLine(HttpUrl url, String method) {

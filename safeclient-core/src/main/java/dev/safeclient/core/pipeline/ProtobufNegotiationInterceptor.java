@@ -9,8 +9,6 @@ import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
 import java.io.IOException;
 import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -25,8 +23,10 @@ import okhttp3.ResponseBody;
  * <p>Left alone: any Accept other than plain JSON ({@code as=Table}, {@code PartialObjectMetadata},
  * YAML, a caller's own Protobuf), discovery and other non-resource paths, subresources other than
  * status and scale, long-running calls, watches (client-java's {@code Watch} reads JSON lines
- * only), and writes. A group/version that once answered JSON (an aggregated API) is not asked
- * again. OBSERVE only warns; ENFORCE and STRICT switch; the rule never rejects.
+ * only), and writes. A group/version that answered JSON (an aggregated API, a proxy) or whose
+ * Protobuf could not be decoded whole is asked for JSON for an hour ({@link
+ * dev.safeclient.core.protobuf.JsonOnlyGroupVersions}), then tried again. OBSERVE only warns;
+ * ENFORCE and STRICT switch; the rule never rejects.
  */
 public final class ProtobufNegotiationInterceptor implements Interceptor {
   public static final String RULE_ID = "SC103";
@@ -38,7 +38,6 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
   private final SafeClientConfig config;
   private final WarningChannel warnings;
   private final ProtobufCodec codec;
-  private final Set<String> jsonOnly = ConcurrentHashMap.newKeySet();
 
   public ProtobufNegotiationInterceptor(
       SafeClientConfig config, WarningChannel warnings, ProtobufCodec codec) {
@@ -51,7 +50,9 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     KubeRequest k = ClassifyInterceptor.classified(request);
-    if (!config.protobuf() || !eligible(k, request) || jsonOnly.contains(k.groupVersion())) {
+    if (!config.protobuf()
+        || !eligible(k, request)
+        || codec.jsonOnly().isJsonOnly(k.groupVersion())) {
       return chain.proceed(request);
     }
     if (config.modeFor(RULE_ID) == SafetyMode.OBSERVE) {
@@ -70,7 +71,7 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     MediaType type = body == null ? null : body.contentType();
     if (!ProtobufCodec.isProtobuf(type)) {
       if (response.isSuccessful() && type != null && "json".equals(type.subtype())) {
-        jsonOnly.add(k.groupVersion()); // this group/version is served without Protobuf
+        codec.jsonOnly().mark(k.groupVersion()); // served without Protobuf, for now
       }
       return response;
     }
@@ -98,7 +99,8 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
         || k.isLongRunningStream()
         || k.group() == null
-        || !BuiltInGroups.contains(k.group())) {
+        || !BuiltInGroups.contains(k.group())
+        || !ProtobufCodec.hasSchema(k.group(), k.version())) {
       return false;
     }
     String sub = k.subresource();

@@ -50,6 +50,25 @@ final class MessageResolver {
         .orElse(null);
   }
 
+  private static final Map<String, Boolean> GROUP_VERSIONS = new ConcurrentHashMap<>();
+
+  /** Whether any release's schema has a message in this group/version ({@code ""}, {@code v1}). */
+  static boolean hasGroupVersion(String group, String version) {
+    return GROUP_VERSIONS.computeIfAbsent(
+        group + '/' + version,
+        k -> {
+          for (ProtoSchema.Message m : ProtoSchema.get().messages()) {
+            if (!m.mapEntry
+                && m.version().equals(version)
+                && groupMatches(m.groupSegment(), group)
+                && !m.groupSegment().equals("meta")) {
+              return true;
+            }
+          }
+          return false;
+        });
+  }
+
   static ProtoSchema.Message byTypeMeta(String apiVersion, String kind) {
     if (kind == null || kind.isEmpty()) {
       return null;

@@ -1,5 +1,8 @@
 package dev.safeclient.core.protobuf;
 
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.safeclient.model.KubeProtoSchemas;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,13 +11,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The Kubernetes Protobuf field table: for each message, its fields by number with name and type.
- * Read once from {@code kubernetes-proto.schema}, generated from the {@code .proto} descriptors by
- * {@code ProtoSchemaGenerator} (see there for the command). Immutable after loading.
+ * Built once from the union of Kubernetes' {@code .proto} files of every release ({@link
+ * KubeProtoSchemas#union()}); apiextensions' messages, which those files lack, from {@code
+ * kubernetes-proto.schema} ({@code ProtoSchemaGenerator}). Immutable after loading.
  */
 final class ProtoSchema {
   static final String TIME = "k8s.io.apimachinery.pkg.apis.meta.v1.Time";
@@ -180,17 +186,46 @@ final class ProtoSchema {
     return messages.get(fullName);
   }
 
+  java.util.Collection<Message> messages() {
+    return messages.values();
+  }
+
   List<Message> bySimpleName(String simpleName) {
     return bySimpleName.getOrDefault(simpleName, List.of());
   }
 
+  /**
+   * The union of every release's messages (1.30 to master), from Kubernetes' own {@code .proto}
+   * files: a field any release defines is known, so an object from a newer or older server is
+   * decoded whole. No release reuses a field number with another type, so the union is exact.
+   */
   private static ProtoSchema load() {
-    Map<String, List<Field>> fields = new java.util.LinkedHashMap<>(2048);
-    Map<String, Boolean> mapEntries = new HashMap<>(2048);
-    read("kubernetes-proto.schema", fields, mapEntries);
-    read("kubernetes-proto-supplement.schema", fields, mapEntries);
-    Map<String, Message> messages = new HashMap<>(2048);
-    fields.forEach((name, fs) -> messages.put(name, new Message(name, mapEntries.get(name), fs)));
+    KubeProtoSchemas union = KubeProtoSchemas.union();
+    Map<String, Message> messages = new HashMap<>(4096);
+    for (String name : union.messageNames()) {
+      Descriptor d = union.message(name).orElseThrow();
+      List<Field> fields = new ArrayList<>(d.getFields().size());
+      for (FieldDescriptor f : d.getFields()) {
+        fields.add(
+            new Field(
+                f.getNumber(),
+                f.getName(),
+                type(f),
+                f.isRepeated(),
+                f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+                    ? f.getMessageType().getFullName()
+                    : null));
+      }
+      messages.put(name, new Message(name, d.getOptions().getMapEntry(), fields));
+    }
+    // The vendored .proto files are those of kubernetes/api, apimachinery and kube-aggregator;
+    // apiextensions-apiserver's (CustomResourceDefinition) come from client-java-proto's
+    // descriptors, as before, for messages the union lacks.
+    Map<String, List<Field>> older = new LinkedHashMap<>(2048);
+    Map<String, Boolean> olderMapEntries = new HashMap<>(2048);
+    read("kubernetes-proto.schema", older, olderMapEntries);
+    older.forEach(
+        (name, fs) -> messages.putIfAbsent(name, new Message(name, olderMapEntries.get(name), fs)));
     return new ProtoSchema(Map.copyOf(messages));
   }
 
@@ -218,12 +253,33 @@ final class ProtoSchema {
             new Field(
                 Integer.parseInt(p[0]),
                 p[1],
-                Type.valueOf(p[2].toUpperCase(java.util.Locale.ROOT)),
+                Type.valueOf(p[2].toUpperCase(Locale.ROOT)),
                 repeated,
                 type));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static Type type(FieldDescriptor f) {
+    return switch (f.getType()) {
+      case DOUBLE -> Type.DOUBLE;
+      case FLOAT -> Type.FLOAT;
+      case INT64 -> Type.INT64;
+      case UINT64 -> Type.UINT64;
+      case INT32, ENUM -> Type.INT32;
+      case FIXED64 -> Type.FIXED64;
+      case FIXED32 -> Type.FIXED32;
+      case BOOL -> Type.BOOL;
+      case STRING -> Type.STRING;
+      case MESSAGE, GROUP -> Type.MESSAGE;
+      case BYTES -> Type.BYTES;
+      case UINT32 -> Type.UINT32;
+      case SFIXED32 -> Type.SFIXED32;
+      case SFIXED64 -> Type.SFIXED64;
+      case SINT32 -> Type.SINT32;
+      case SINT64 -> Type.SINT64;
+    };
   }
 }

@@ -3,7 +3,9 @@ package dev.safeclient.core.protobuf;
 import com.google.gson.JsonElement;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.json.TolerantJson;
+import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
@@ -34,6 +36,7 @@ public final class ProtobufCodec {
   private final Map<String, LongAdder> unknownFields = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final UnknownFieldSink sink = this::unknownField;
+  private final JsonOnlyGroupVersions jsonOnly;
 
   /**
    * @param warnings where SC203 goes, once per unknown field; null to only count
@@ -48,8 +51,35 @@ public final class ProtobufCodec {
    *     that could not be kept arms SC204 for its type, as on the JSON path; null to skip
    */
   public ProtobufCodec(WarningChannel warnings, TolerantJson skew) {
+    this(warnings, skew, PacingClock.SYSTEM);
+  }
+
+  /**
+   * @param clock the time of the JSON-only marks ({@link #jsonOnly()})
+   */
+  public ProtobufCodec(WarningChannel warnings, TolerantJson skew, PacingClock clock) {
     this.warnings = warnings;
     this.skew = skew;
+    this.jsonOnly = new JsonOnlyGroupVersions(clock, JsonOnlyGroupVersions.DEFAULT_HOLD);
+  }
+
+  /** The group/versions asked for in JSON for now, shared with SC103's negotiation. */
+  public JsonOnlyGroupVersions jsonOnly() {
+    return jsonOnly;
+  }
+
+  /** Reads a request again, asking for JSON; the answer decoded into {@code type}. */
+  @FunctionalInterface
+  public interface JsonReread {
+    Object read(okhttp3.Request jsonRequest, Type type) throws ApiException;
+  }
+
+  /**
+   * Whether any release's Protobuf schema has a message in this group/version ({@code ""} for the
+   * core group): one that has none (a version newer than these schemas) is not asked for Protobuf.
+   */
+  public static boolean hasSchema(String group, String version) {
+    return MessageResolver.hasGroupVersion(group, version);
   }
 
   /** Whether a response of this content type is Kubernetes Protobuf. */
@@ -76,48 +106,172 @@ public final class ProtobufCodec {
    * ProtobufDecodeException}.
    */
   public <T> T decode(Response response, Type returnType) throws ApiException {
+    return decode(response, returnType, null);
+  }
+
+  /**
+   * As {@link #decode(Response, Type)}; what cannot be decoded whole is never an error where JSON
+   * would have worked. A single object whose body is undecodable or holds fields the models cannot
+   * keep is read again in JSON through {@code reread} (one object: cheap). A list is never read
+   * again (that can cost a full etcd read): its objects are delivered and their kind is marked
+   * lossy (SC204 then holds back a PUT of a copy). Either way the group/version is asked for in
+   * JSON for a while ({@link JsonOnlyGroupVersions}), with SC203 warned once.
+   *
+   * @param reread null to fail instead of reading again
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T decode(Response response, Type returnType, JsonReread reread) throws ApiException {
     if (returnType == null) {
       response.close();
       return null;
     }
+    okhttp3.Request request = response.request();
+    boolean single = !isList(returnType);
+    byte[] bytes;
     try (ResponseBody body = response.body()) {
-      if (skew == null || !ModelBinding.isModel(returnType)) {
-        return decode(body.bytes(), returnType);
-      }
-      return decodeRecordingSkew(body.bytes(), (Class<?>) returnType, response.request());
+      bytes = body.bytes();
     } catch (IOException e) {
       throw new ApiException(
           e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
     }
-  }
-
-  /**
-   * Decodes a model and tells the JSON side table what an update of it would lose (SC204): an
-   * object with no unknown field is recorded as decoded whole; otherwise the fields that could not
-   * be kept arm SC204 for its type. For a list, that is the item type (what callers update), and no
-   * item is recorded: which item held the field is not tracked, so all are treated as copies.
-   */
-  @SuppressWarnings("unchecked")
-  private <T> T decodeRecordingSkew(byte[] body, Class<?> type, okhttp3.Request request)
-      throws ProtobufDecodeException {
     List<String> unkept = new ArrayList<>();
-    Object o = decode(body, 0, body.length, type, "response body", unkept::add);
-    List<?> items = o instanceof KubernetesListObject list ? list.getItems() : null;
+    Object o;
+    try {
+      o = decode(bytes, 0, bytes.length, returnType, "response body", unkept::add);
+    } catch (ProtobufDecodeException e) {
+      markJsonOnly(request, e.getMessage());
+      if (single && reread != null && "GET".equals(request.method())) {
+        return (T) reread.read(jsonRequest(request), returnType);
+      }
+      throw new ApiException(
+          e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
+    }
     if (unkept.isEmpty()) {
-      TolerantJson.recordDecoded(o);
-      if (items != null) {
-        items.forEach(TolerantJson::recordDecoded);
+      if (skew != null && ModelBinding.isModel(returnType)) {
+        TolerantJson.recordDecoded(o);
+        if (o instanceof KubernetesListObject list) {
+          list.getItems().forEach(TolerantJson::recordDecoded);
+        }
       }
       return (T) o;
     }
+    Set<String> fields = new LinkedHashSet<>(unkept);
+    if (!ModelBinding.isModel(returnType)) {
+      // A JSON tree (GenericKubernetesApi, CustomObjectsApi): client-java binds it with its strict
+      // Gson, which would throw on these fields read in JSON too; so no JSON re-read and no
+      // JSON-only mark, but the kind is lossy for a later PUT.
+      Class<?> kind = modelOfTree(o);
+      if (skew != null && kind != null) {
+        recordUnkept(kind, request, fields);
+      }
+      return (T) o;
+    }
+    markJsonOnly(request, "fields the client-java models cannot keep: " + fields);
+    if (single && reread != null && "GET".equals(request.method())) {
+      return (T) reread.read(jsonRequest(request), returnType);
+    }
+    if (skew != null) {
+      recordLossy(o, (Class<?>) returnType, request, fields);
+    }
+    return (T) o;
+  }
+
+  /** The client-java model of a decoded tree's kind (of its items, for a list), or null. */
+  private static Class<?> modelOfTree(Object tree) {
+    String apiVersion;
+    String kind;
+    if (tree instanceof JsonElement e && e.isJsonObject()) {
+      var o = e.getAsJsonObject();
+      apiVersion = o.has("apiVersion") ? o.get("apiVersion").getAsString() : "";
+      kind = o.has("kind") ? o.get("kind").getAsString() : "";
+    } else if (tree instanceof Map<?, ?> m) {
+      apiVersion = String.valueOf(m.get("apiVersion"));
+      kind = String.valueOf(m.get("kind"));
+    } else {
+      return null;
+    }
+    if (kind.endsWith("List")) {
+      kind = kind.substring(0, kind.length() - "List".length());
+    }
+    ProtoSchema.Message m = MessageResolver.byTypeMeta(apiVersion, kind);
+    return m == null ? null : MessageResolver.modelFor(m);
+  }
+
+  private static boolean isList(Type type) {
+    return type instanceof Class<?> c && KubernetesListObject.class.isAssignableFrom(c);
+  }
+
+  private static okhttp3.Request jsonRequest(okhttp3.Request request) {
+    return request.newBuilder().header("Accept", "application/json").build();
+  }
+
+  /** Asks for JSON for the request's group/version for a while; SC203 once per spell. */
+  private void markJsonOnly(okhttp3.Request request, String why) {
+    KubeRequest k = request.tag(KubeRequest.class);
+    if (k == null || k.group() == null) {
+      return;
+    }
+    String gv = k.groupVersion();
+    boolean first = jsonOnly.mark(gv);
+    if (first && warnings != null) {
+      warnings.warn(
+          "SC203",
+          "Protobuf answer of "
+              + gv
+              + " not decoded whole ("
+              + why
+              + "); "
+              + gv
+              + " is read in JSON for the next "
+              + jsonOnlyHoldText(),
+          k.requestLine());
+    }
+  }
+
+  private static String jsonOnlyHoldText() {
+    return JsonOnlyGroupVersions.DEFAULT_HOLD.toMinutes() + " minutes";
+  }
+
+  /**
+   * The fields that could not be kept arm SC204 for the type callers update. For a list, that is
+   * the item type, and no item is recorded as whole: which item held the field is not tracked, so
+   * all are treated as copies.
+   */
+  private void recordLossy(Object o, Class<?> type, okhttp3.Request request, Set<String> fields) {
+    List<?> items = o instanceof KubernetesListObject list ? list.getItems() : null;
     Class<?> updated = items != null && !items.isEmpty() ? items.get(0).getClass() : type;
+    recordUnkept(updated, request, fields);
+  }
+
+  private void recordUnkept(Class<?> updated, okhttp3.Request request, Set<String> fields) {
     String query = request.url().encodedQuery();
     String requestLine =
         request.method() + " " + request.url().encodedPath() + (query == null ? "" : "?" + query);
-    for (String field : new LinkedHashSet<>(unkept)) {
+    for (String field : fields) {
       skew.recordUnkeptField(updated, "Protobuf field " + field, requestLine);
     }
-    return (T) o;
+  }
+
+  /**
+   * The object of a watch event. Fields the models cannot keep mark its kind lossy, as a list's do
+   * (SC204 holds back a PUT of a copy); an object decoded whole is recorded as such.
+   */
+  Object decodeWatchObject(byte[] b, int off, int len, Class<?> type)
+      throws ProtobufDecodeException {
+    String what = "watch event object";
+    if (skew == null || !ModelBinding.isModel(type)) {
+      return decode(b, off, len, type, what);
+    }
+    List<String> unkept = new ArrayList<>();
+    Object o = decode(b, off, len, type, what, unkept::add);
+    if (unkept.isEmpty()) {
+      TolerantJson.recordDecoded(o);
+      return o;
+    }
+    for (String field : new LinkedHashSet<>(unkept)) {
+      skew.recordUnkeptField(type, "Protobuf field " + field, "WATCH " + type.getSimpleName());
+    }
+    return o;
   }
 
   Object decode(byte[] b, int off, int len, Type type, String what) throws ProtobufDecodeException {
@@ -157,7 +311,7 @@ public final class ProtobufCodec {
           return o;
         }
       }
-      JsonElement tree = tree(env, what);
+      JsonElement tree = tree(env, what, sink);
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
@@ -192,7 +346,7 @@ public final class ProtobufCodec {
           return new ProtobufJsonTree(sink).root(env, m);
         }
       }
-      return tree(env, "response body");
+      return tree(env, "response body", sink);
     } catch (ProtobufDecodeException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -200,7 +354,8 @@ public final class ProtobufCodec {
     }
   }
 
-  private JsonElement tree(KubernetesEnvelope env, String what) throws IOException {
+  private static JsonElement tree(KubernetesEnvelope env, String what, UnknownFieldSink sink)
+      throws IOException {
     ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
     if (m == null) {
       throw new ProtobufDecodeException(

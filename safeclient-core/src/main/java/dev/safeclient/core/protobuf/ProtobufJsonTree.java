@@ -110,6 +110,13 @@ final class ProtobufJsonTree {
         continue;
       }
       JsonNames names = JsonNames.of(m);
+      if (names.modelLacks[f.number]) {
+        // client-java binds this tree with its strict Gson, which throws on a field its model
+        // lacks: left out, and reported as a field that could not be kept.
+        unknown.unknownField(m.fullName + "." + f.name);
+        ModelDecoder.skip(in, tag);
+        continue;
+      }
       String name = names.name[f.number];
       ProtoSchema.Message sub =
           f.messageType == null ? null : ProtoSchema.get().message(f.messageType);
@@ -288,10 +295,12 @@ final class ProtobufJsonTree {
         new java.util.concurrent.ConcurrentHashMap<>();
     final String[] name;
     final boolean[] inline;
+    final boolean[] modelLacks;
 
     private JsonNames(ProtoSchema.Message m) {
       name = new String[m.maxNumber() + 1];
       inline = new boolean[m.maxNumber() + 1];
+      modelLacks = new boolean[m.maxNumber() + 1];
       Class<?> model = MessageResolver.modelFor(m);
       var fields = model == null ? null : ModelBinding.modelFields(model);
       for (ProtoSchema.Field f : m.fields) {
@@ -309,6 +318,11 @@ final class ProtobufJsonTree {
                     && f.type == ProtoSchema.Type.MESSAGE
                     && !f.repeated
                     && ModelBinding.FieldBinding.isInline(f, fields));
+        modelLacks[f.number] =
+            fields != null
+                && jf == null
+                && !inline[f.number]
+                && !(ModelBinding.INCLUDE_MANAGED_FIELDS && f.name.equals("managedFields"));
       }
     }
 

@@ -8,6 +8,7 @@ import dev.safeclient.core.watch.WatchEventReader;
 import io.kubernetes.client.openapi.models.V1Status;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,13 @@ public final class ProtobufWatchEventReader<T> implements WatchEventReader<T> {
    * length.
    */
   public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+  /**
+   * The buffer a frame starts with: most events (a pod with managedFields) are a few KiB to tens of
+   * KiB, so one 64 KiB buffer holds nearly all of them without a copy, and a corrupt length costs
+   * at most this before the stream runs dry.
+   */
+  private static final int FIRST_FRAME_BUFFER_BYTES = 64 * 1024;
 
   private final InputStream in;
   private final Class<T> type;
@@ -81,14 +89,32 @@ public final class ProtobufWatchEventReader<T> implements WatchEventReader<T> {
       throw new ProtobufDecodeException(
           "watch frame of " + len + " bytes exceeds the maximum of " + maxFrameBytes);
     }
-    // readNBytes grows its buffer as bytes arrive: a lying length on a short stream costs no
-    // more memory than the bytes really sent.
-    byte[] frame = in.readNBytes((int) len);
-    if (frame.length < len) {
-      throw new ProtobufDecodeException(
-          "watch stream truncated: frame of " + len + " bytes, only " + frame.length + " arrived");
-    }
+    byte[] frame = readFrame((int) len);
     return decodeFrame(frame);
+  }
+
+  /**
+   * Reads exactly one frame and not a byte more. {@code InputStream.readNBytes} is not used: after
+   * the last byte it asks for 0 more, and okio's response stream blocks on that until the next
+   * frame arrives, which would hold each event back until the server sends another one. The buffer
+   * grows as bytes arrive, so a lying length on a short stream costs no more memory than the bytes
+   * really sent.
+   */
+  private byte[] readFrame(int len) throws IOException {
+    byte[] frame = new byte[Math.min(len, FIRST_FRAME_BUFFER_BYTES)];
+    int n = 0;
+    while (n < len) {
+      if (n == frame.length) {
+        frame = Arrays.copyOf(frame, (int) Math.min(len, 2L * frame.length));
+      }
+      int r = in.read(frame, n, frame.length - n);
+      if (r < 0) {
+        throw new ProtobufDecodeException(
+            "watch stream truncated: frame of " + len + " bytes, only " + n + " arrived");
+      }
+      n += r;
+    }
+    return frame;
   }
 
   private WatchEvent<T> decodeFrame(byte[] frame) throws ProtobufDecodeException {
@@ -145,7 +171,7 @@ public final class ProtobufWatchEventReader<T> implements WatchEventReader<T> {
           (V1Status) codec.decode(frame, objOffset, objLength, V1Status.class, "watch ERROR event");
       return WatchEvent.error(status);
     }
-    T object = type.cast(codec.decode(frame, objOffset, objLength, type, "watch event object"));
+    T object = type.cast(codec.decodeWatchObject(frame, objOffset, objLength, type));
     return WatchEvent.of(eventType, object);
   }
 

@@ -1,21 +1,17 @@
 package dev.safeclient.core.protobuf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
-import dev.safeclient.core.UnsafeRequestException;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -25,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A Protobuf field the models don't know cannot be kept on the object, so a later PUT of that
- * object would drop it on the server: SC204, as on the JSON path. An object decoded whole from
+ * A Protobuf field the models don't know cannot be kept on the object, so a single GET holding one
+ * is read again in JSON and a later PUT of that object keeps it. An object decoded whole from
  * Protobuf is updated without a warning.
  */
 @Timeout(60)
@@ -72,39 +68,45 @@ class ProtobufUpdateSkewTest {
     return warnings.stream().filter(w -> w.ruleId().equals(ruleId)).toList();
   }
 
+  /**
+   * The HEAD fixture pod carries fields client-java 27's models lack. Protobuf could not keep them,
+   * so the GET is read again in JSON, whose side table keeps them: the PUT of that object carries
+   * every field the server sent, in ENFORCE and STRICT alike.
+   */
   @Test
-  void putOfAnObjectWhoseProtobufFieldsWereDroppedWarnsSc204InEnforce() throws Exception {
-    CoreV1Api core = core(SafetyMode.ENFORCE);
-    enqueueProtobuf(fixture("core.v1.Pod.pb"));
-    enqueueJsonOk();
+  void getOfAnObjectWithFieldsTheModelsLackIsReadInJsonAndPutBackWhole() throws Exception {
+    for (SafetyMode mode : List.of(SafetyMode.ENFORCE, SafetyMode.STRICT)) {
+      CoreV1Api core = core(mode);
+      String json =
+          new String(fixture("core.v1.Pod.json"), java.nio.charset.StandardCharsets.UTF_8);
+      enqueueProtobuf(fixture("core.v1.Pod.pb"));
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(200)
+              .addHeader("Content-Type", "application/json")
+              .body(json)
+              .build());
+      enqueueJsonOk();
 
-    V1Pod pod = core.readNamespacedPod("p", "ns").execute();
-    assertThat(server.takeRequest().getHeaders().get("Accept"))
-        .startsWith("application/vnd.kubernetes.protobuf");
-    assertThat(warnings("SC203")).isNotEmpty();
+      V1Pod pod = core.readNamespacedPod("p", "ns").execute();
+      assertThat(server.takeRequest().getHeaders().get("Accept"))
+          .startsWith("application/vnd.kubernetes.protobuf");
+      assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo("application/json");
 
-    core.replaceNamespacedPod("p", "ns", pod).execute();
+      core.replaceNamespacedPod("p", "ns", pod).execute();
 
-    RecordedRequest put = server.takeRequest();
-    assertThat(put.getMethod()).isEqualTo("PUT");
-    assertThat(warnings("SC204"))
-        .singleElement()
-        .satisfies(w -> assertThat(w.request()).isEqualTo("PUT /api/v1/namespaces/ns/pods/p"));
-  }
-
-  @Test
-  void strictRejectsThatPutAndSendsNothing() throws Exception {
-    CoreV1Api core = core(SafetyMode.STRICT);
-    enqueueProtobuf(fixture("core.v1.Pod.pb"));
-    V1Pod pod = core.readNamespacedPod("p", "ns").execute();
-    server.takeRequest();
-
-    assertThatThrownBy(() -> core.replaceNamespacedPod("p", "ns", pod).execute())
-        .isInstanceOf(ApiException.class)
-        .rootCause()
-        .isInstanceOfSatisfying(
-            UnsafeRequestException.class, e -> assertThat(e.ruleIds()).contains("SC204"));
-    assertThat(server.takeRequest(200, TimeUnit.MILLISECONDS)).isNull();
+      RecordedRequest put = server.takeRequest();
+      assertThat(put.getMethod()).isEqualTo("PUT");
+      com.google.gson.JsonObject sent =
+          com.google.gson.JsonParser.parseString(put.getBody().utf8()).getAsJsonObject();
+      com.google.gson.JsonObject served =
+          com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+      assertThat(sent.getAsJsonObject("spec").get("evictionResponders"))
+          .as(mode.toString())
+          .isNotNull()
+          .isEqualTo(served.getAsJsonObject("spec").get("evictionResponders"));
+      assertThat(warnings("SC204")).isEmpty();
+    }
   }
 
   @Test

@@ -9,6 +9,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import okio.BufferedSink;
+import okio.Okio;
+import okio.Pipe;
 import org.junit.jupiter.api.Test;
 
 class ProtobufWatchEventReaderTest {
@@ -142,5 +146,49 @@ class ProtobufWatchEventReaderTest {
     var r = reader(stream);
     assertThatThrownBy(r::next).isInstanceOf(ProtobufDecodeException.class);
     assertThatThrownBy(r::next).isInstanceOf(ProtobufDecodeException.class);
+  }
+
+  /**
+   * okio's response stream blocks a read of 0 bytes until more data comes, as a real watch body
+   * does. The pipe here holds only the first frame: the event must be returned without another
+   * byte. A reader that reads past the frame times out on the pipe instead (a failure, never a
+   * pass).
+   */
+  @Test
+  void anEventIsReturnedAsSoonAsItsFrameHasArrived() throws Exception {
+    Pipe pipe = new Pipe(1 << 20);
+    pipe.source().timeout().timeout(20, TimeUnit.SECONDS);
+    BufferedSink server = Okio.buffer(pipe.sink());
+    var r =
+        ProtobufWatchEventReader.open(Okio.buffer(pipe.source()).inputStream(), V1Pod.class, codec);
+
+    server.write(ProtoWriter.watchFrame("ADDED", podBody("a", "1"))).flush();
+    assertThat(r.next().object().getMetadata().getName()).isEqualTo("a");
+
+    server.write(ProtoWriter.watchFrame("MODIFIED", podBody("a", "2"))).flush();
+    assertThat(r.next().object().getMetadata().getResourceVersion()).isEqualTo("2");
+    server.close();
+    assertThat(r.next()).isNull();
+  }
+
+  /** A 2 GB length is refused from the 4 length bytes alone: no allocation, no further read. */
+  @Test
+  void aTwoGigabyteLengthIsATypedErrorAtOnce() throws Exception {
+    Pipe pipe = new Pipe(1 << 20);
+    pipe.source().timeout().timeout(20, TimeUnit.SECONDS);
+    BufferedSink server = Okio.buffer(pipe.sink());
+    var r =
+        ProtobufWatchEventReader.open(Okio.buffer(pipe.source()).inputStream(), V1Pod.class, codec);
+    server.write(new byte[] {(byte) 0x80, 0, 0, 0}).flush();
+    assertThatThrownBy(r::next)
+        .isInstanceOf(ProtobufDecodeException.class)
+        .hasMessageContaining("2147483648 bytes exceeds the maximum of 67108864");
+  }
+
+  @Test
+  void aFrameLongerThanTheFirstBufferIsReadWhole() throws Exception {
+    String longName = "n".repeat(300_000);
+    byte[] stream = ProtoWriter.watchFrame("ADDED", podBody(longName, "1"));
+    assertThat(reader(stream).next().object().getMetadata().getName()).isEqualTo(longName);
   }
 }
