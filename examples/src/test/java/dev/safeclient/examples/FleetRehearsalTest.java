@@ -66,23 +66,24 @@ class FleetRehearsalTest {
   }
 
   @Test
-  void safeClientReadsLessFromStorageThanTheNaiveCodeButSendsAsManyBytes() {
+  void onQuietPodsSafeClientPassesThroughAndNeverReadsMoreFromStorageThanTheNaiveCode() {
     ControlPlaneBill naive = bill(Scenario.NAIVE);
     ControlPlaneBill safe = bill(Scenario.SAFE_CLIENT);
     assertThat(naive.failedPasses()).isZero();
     assertThat(safe.failedPasses()).isZero();
-    // On 1.30 each naive pass reads all 100 pods from etcd; SC101's probe reads one key.
+    // On 1.30 each naive pass reads all 100 pods from etcd. Pods that change 1 % a minute are
+    // quiet: a not-older-than read at etcd's revision would wait 3 s for a 504 on a real 1.30, so
+    // SafeClient sends the agent's own list, at exactly its cost, never more.
     assertThat(naive.perMinute().objectsReadFromStorage()).isGreaterThanOrEqualTo(100);
     assertThat(safe.perMinute().objectsReadFromStorage())
-        .isLessThan(naive.perMinute().objectsReadFromStorage());
+        .isLessThanOrEqualTo(naive.perMinute().objectsReadFromStorage());
     assertThat(safe.start().objectsReadFromStorage())
-        .isLessThan(naive.start().objectsReadFromStorage());
-    assertThat(safe.perMinute().objectsFromCache()).isGreaterThanOrEqualTo(100);
-    // The bytes do not go away: each pass still downloads every pod. SC101 changes where they are
-    // read, not how many; only SC103's Protobuf shrinks them, by the encoding's ratio (about 0.5x
-    // of JSON for pods), never to the size of a node's share.
+        .isLessThanOrEqualTo(naive.start().objectsReadFromStorage());
+    assertThat(safe.perMinute().seats()).isLessThanOrEqualTo(naive.perMinute().seats());
+    // The bytes do not go away: each pass still downloads every pod; only SC103's Protobuf
+    // shrinks them, by the encoding's ratio (about 0.5x of JSON for pods).
     long perPassNaive = naive.perMinute().bytes() / Math.max(1, naive.perMinute().requests());
-    long perPassSafe = safe.perMinute().bytes() / Math.max(1, safe.perMinute().requests() / 2);
+    long perPassSafe = safe.perMinute().bytes() / Math.max(1, safe.perMinute().requests());
     assertThat(perPassSafe).isBetween(perPassNaive * 3 / 10, perPassNaive);
   }
 

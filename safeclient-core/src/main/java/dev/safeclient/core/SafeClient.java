@@ -18,6 +18,7 @@ import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.pipeline.JsonListBodyFormat;
 import dev.safeclient.core.pipeline.LintInterceptor;
 import dev.safeclient.core.pipeline.ListBodyFormats;
+import dev.safeclient.core.pipeline.ListDecisionInterceptor;
 import dev.safeclient.core.pipeline.ListPager;
 import dev.safeclient.core.pipeline.ListPagingInterceptor;
 import dev.safeclient.core.pipeline.ListRewriteInterceptor;
@@ -33,16 +34,22 @@ import dev.safeclient.core.retry.RetryAfterInterceptor;
 import dev.safeclient.core.retry.RetryInterceptor;
 import dev.safeclient.core.rules.DefaultUserAgentRule;
 import dev.safeclient.core.rules.RuleCatalogue;
+import dev.safeclient.core.server.ListDecider;
+import dev.safeclient.core.server.ResourceActivity;
+import dev.safeclient.core.server.ServerVersions;
 import dev.safeclient.core.transport.CallDeadlineInterceptor;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.serving.ServerVersion;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
@@ -66,6 +73,7 @@ public final class SafeClient implements AutoCloseable {
   private final SafeApiClient libraryApiClient;
   private final ProtobufCodec protobuf;
   private final StoredCounts storedCounts = new StoredCounts();
+  private final ResourceActivity activity;
   private final CallDeadlineInterceptor callDeadlines;
   private final Dispatcher leaseDispatcher;
 
@@ -83,7 +91,9 @@ public final class SafeClient implements AutoCloseable {
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     this.protobuf = new ProtobufCodec(warnings, tolerantJson, config.pacingClock());
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
-    this.pipeline = buildPipeline(base, config, warnings, protobuf, storedCounts, callDeadlines);
+    this.activity = new ResourceActivity(config.pacingClock());
+    this.pipeline =
+        buildPipeline(base, config, warnings, protobuf, storedCounts, activity, callDeadlines);
     this.leaseDispatcher = new Dispatcher();
     // Every Lease of a virtual kubelet may renew at once; the Lease bucket paces them.
     leaseDispatcher.setMaxRequestsPerHost(leaseDispatcher.getMaxRequests());
@@ -116,6 +126,7 @@ public final class SafeClient implements AutoCloseable {
       WarningChannel warnings,
       ProtobufCodec protobuf,
       StoredCounts storedCounts,
+      ResourceActivity activity,
       CallDeadlineInterceptor callDeadlines) {
     OkHttpClient.Builder b =
         base.getHttpClient()
@@ -126,6 +137,11 @@ public final class SafeClient implements AutoCloseable {
     SafeClientMetrics metrics = config.metrics();
     PacingClock clock = config.pacingClock();
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    // Before the lint rules, so that SC101/SC102's warnings are true for the server at hand.
+    ServerVersions versions = new ServerVersions(config.serverVersion(), config.oldEtcd());
+    b.addInterceptor(
+        new ListDecisionInterceptor(
+            versions, activity, new ListDecider(config, activity), base.getBasePath(), metrics));
     // Formats the pager and SC101's probe read, chosen by each response's content type.
     ListBodyFormats listFormats =
         new ListBodyFormats(List.of(new JsonListBodyFormat(), new ProtobufListBodyFormat()));
@@ -133,8 +149,8 @@ public final class SafeClient implements AutoCloseable {
     b.addInterceptor(
         new LintInterceptor(
             RuleCatalogue.requestRules(config, Ticker.systemTicker()), config, warnings));
-    b.addInterceptor(new ListRewriteInterceptor(config, pager, listFormats));
-    b.addInterceptor(new ListPagingInterceptor(config, pager));
+    b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity));
+    b.addInterceptor(new ListPagingInterceptor(pager));
     // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
     b.addInterceptor(new ServerWarningInterceptor(warnings));
     // SC101's probe and SC102's pages each pass every link below on their own.
@@ -173,6 +189,7 @@ public final class SafeClient implements AutoCloseable {
     b.addInterceptor(new MetricsInterceptor(metrics));
     // Tells the retry link whether an attempt failed before any answer, on a pooled connection.
     b.addNetworkInterceptor(new NoResponse.Witness());
+    b.addNetworkInterceptor(versions.reconnectWitness());
     metrics.clientBuilt(knownTags(base, config));
     return b.build();
   }
@@ -273,6 +290,14 @@ public final class SafeClient implements AutoCloseable {
   }
 
   /**
+   * What this client saw of each resource. Informers report each change here, so that SC101 knows
+   * which resources are busy on servers that read consistent lists from etcd.
+   */
+  public ResourceActivity resourceActivity() {
+    return activity;
+  }
+
+  /**
    * Releases what this client started: the call-deadline sweeper thread stops once no open client
    * is left. Not the {@code Dispatcher} nor the {@code ConnectionPool}: they are the base client's,
    * shared with it and with every other {@code SafeClient} built on it. Calls through this client's
@@ -332,6 +357,10 @@ public final class SafeClient implements AutoCloseable {
     float breakerFailureRateThreshold = 50f;
     TokenSource tokenSource;
     PacingClock pacingClock = PacingClock.SYSTEM;
+    ServerVersion serverVersion;
+    boolean oldEtcd;
+    final Set<String> watchCacheDisabled = new HashSet<>();
+    final Set<String> eligibleGroups = new HashSet<>();
 
     private Builder(ApiClient base) {
       this.base = Objects.requireNonNull(base, "base");
@@ -425,6 +454,54 @@ public final class SafeClient implements AutoCloseable {
      */
     public Builder allowStaleListReads(boolean allow) {
       this.allowStaleListReads = allow;
+      return this;
+    }
+
+    /**
+     * The server version SC101/SC102 decide for, such as {@code "1.30"}, instead of the oldest one
+     * learnt from {@code /version}: for clusters whose feature gates differ from the release's
+     * defaults, or that cannot be asked.
+     */
+    public Builder serverVersion(String version) {
+      this.serverVersion = ServerVersion.of(version);
+      return this;
+    }
+
+    /** As {@link #serverVersion(String)}, with gates of one's own. */
+    public Builder serverVersion(ServerVersion version) {
+      this.serverVersion = Objects.requireNonNull(version, "version");
+      return this;
+    }
+
+    /**
+     * The cluster's etcd is older than 3.4.31 / 3.5.13 (no progress requests): consistent lists are
+     * then read from etcd on every version, which {@code /version} cannot tell. Off by default.
+     */
+    public Builder oldEtcd(boolean old) {
+      this.oldEtcd = old;
+      return this;
+    }
+
+    /**
+     * Resources whose watch cache is disabled ({@code --watch-cache-sizes=pods#0}), as {@code pods}
+     * or {@code deployments.apps}: every read goes to etcd, so SC101 never probes them.
+     */
+    public Builder watchCacheDisabled(String... groupResources) {
+      for (String gr : groupResources) {
+        watchCacheDisabled.add(Objects.requireNonNull(gr));
+      }
+      return this;
+    }
+
+    /**
+     * API groups besides the built-in ones that SC101/SC102 may rewrite, such as a CRD group: the
+     * kube-apiserver serves them from its own storage and watch cache. Any other group passes
+     * through, since an aggregated API ignores {@code limit} and returns no resourceVersion.
+     */
+    public Builder eligibleGroups(String... groups) {
+      for (String g : groups) {
+        eligibleGroups.add(Objects.requireNonNull(g));
+      }
       return this;
     }
 

@@ -3,9 +3,11 @@ package dev.safeclient.core;
 import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.model.serving.ServerVersion;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +40,10 @@ public final class SafeClientConfig {
   private final float breakerFailureRateThreshold;
   private final TokenSource tokenSource;
   private final PacingClock pacingClock;
+  private final ServerVersion serverVersion;
+  private final boolean oldEtcd;
+  private final Set<String> watchCacheDisabled;
+  private final Set<String> eligibleGroups;
 
   SafeClientConfig(SafeClient.Builder b) {
     this.mode = b.mode;
@@ -65,6 +71,10 @@ public final class SafeClientConfig {
     this.breakerFailureRateThreshold = b.breakerFailureRateThreshold;
     this.tokenSource = b.tokenSource;
     this.pacingClock = b.pacingClock;
+    this.serverVersion = b.serverVersion;
+    this.oldEtcd = b.oldEtcd;
+    this.watchCacheDisabled = Set.copyOf(b.watchCacheDisabled);
+    this.eligibleGroups = Set.copyOf(b.eligibleGroups);
   }
 
   public SafetyMode mode() {
@@ -123,6 +133,26 @@ public final class SafeClientConfig {
    */
   public boolean allowStaleListReads() {
     return allowStaleListReads;
+  }
+
+  /** The server version to decide for instead of the one learnt from {@code /version}; or null. */
+  public ServerVersion serverVersion() {
+    return serverVersion;
+  }
+
+  /** Whether the cluster's etcd lacks progress requests (older than 3.4.31 / 3.5.13). */
+  public boolean oldEtcd() {
+    return oldEtcd;
+  }
+
+  /** Resources ({@code pods}, {@code deployments.apps}) whose watch cache is disabled. */
+  public Set<String> watchCacheDisabled() {
+    return watchCacheDisabled;
+  }
+
+  /** API groups besides the built-in ones that the kube-apiserver serves from its own storage. */
+  public Set<String> eligibleGroups() {
+    return eligibleGroups;
   }
 
   public boolean protobuf() {

@@ -26,7 +26,10 @@ public final class ApiServerReplies {
   /** A builder over the mock with a user agent, so SC108 stays quiet unless a test wants it. */
   public static SafeClient.Builder safeClient(
       MockWebServer server, SafetyMode mode, List<SafetyWarning> warnings) {
+    // A 1.30 server, where consistent lists are read from etcd and SC101/SC102 act; the mock does
+    // not answer /version. Tests of the per-version decision choose their own.
     return SafeClient.builder(baseClient(server))
+        .serverVersion("1.30")
         .mode(mode)
         .userAgent("pipeline-test/1.0")
         .warningListener(exceptSc103(warnings));

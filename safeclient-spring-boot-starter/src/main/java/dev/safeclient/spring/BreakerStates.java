@@ -61,6 +61,11 @@ final class BreakerStates implements SafeClientMetrics {
   }
 
   @Override
+  public void listDecision(String outcome, String reason) {
+    delegate.listDecision(outcome, reason);
+  }
+
+  @Override
   public void warning(String ruleId) {
     delegate.warning(ruleId);
   }

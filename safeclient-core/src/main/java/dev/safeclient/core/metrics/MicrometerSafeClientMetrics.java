@@ -85,6 +85,15 @@ public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
   }
 
   @Override
+  public void listDecision(String outcome, String reason) {
+    Counter.builder("safeclient.list.decisions")
+        .tag("outcome", outcome)
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
   public void warning(String ruleId) {
     warnings(ruleId).increment();
   }

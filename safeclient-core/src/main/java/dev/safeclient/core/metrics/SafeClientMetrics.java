@@ -28,6 +28,13 @@ public interface SafeClientMetrics {
   /** APF seats this client estimates a LIST will be charged. */
   default void listCost(String resource, int seats) {}
 
+  /**
+   * SC101/SC102 decided what to send for a plain consistent LIST: {@code outcome} is {@code
+   * rewritten}, {@code paged} or {@code passed-through}; {@code reason} says why, such as {@code
+   * server serves consistent lists from cache}.
+   */
+  default void listDecision(String outcome, String reason) {}
+
   /** A warning rule fired (counted even when the log line was rate-limited). */
   default void warning(String ruleId) {}
 

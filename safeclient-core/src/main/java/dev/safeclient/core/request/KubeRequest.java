@@ -23,6 +23,7 @@ public final class KubeRequest {
   private final boolean legacyWatchPath;
   private final boolean upgrade;
   private final CallOrigin origin;
+  private final ListDecision listDecision;
 
   KubeRequest(
       String method,
@@ -38,6 +39,38 @@ public final class KubeRequest {
       boolean legacyWatchPath,
       boolean upgrade,
       CallOrigin origin) {
+    this(
+        method,
+        url,
+        verb,
+        group,
+        version,
+        resource,
+        namespace,
+        name,
+        subresource,
+        subpath,
+        legacyWatchPath,
+        upgrade,
+        origin,
+        null);
+  }
+
+  private KubeRequest(
+      String method,
+      HttpUrl url,
+      Verb verb,
+      String group,
+      String version,
+      String resource,
+      String namespace,
+      String name,
+      String subresource,
+      String subpath,
+      boolean legacyWatchPath,
+      boolean upgrade,
+      CallOrigin origin,
+      ListDecision listDecision) {
     this.method = method;
     this.url = url;
     this.verb = verb;
@@ -51,6 +84,7 @@ public final class KubeRequest {
     this.legacyWatchPath = legacyWatchPath;
     this.upgrade = upgrade;
     this.origin = origin;
+    this.listDecision = listDecision;
   }
 
   public String method() {
@@ -194,7 +228,32 @@ public final class KubeRequest {
         subpath,
         legacyWatchPath,
         upgrade,
-        origin);
+        origin,
+        listDecision);
+  }
+
+  /** This request with what SC101/SC102 decided for it on the server at hand. */
+  public KubeRequest withListDecision(ListDecision decision) {
+    return new KubeRequest(
+        method,
+        url,
+        verb,
+        group,
+        version,
+        resource,
+        namespace,
+        name,
+        subresource,
+        subpath,
+        legacyWatchPath,
+        upgrade,
+        origin,
+        decision);
+  }
+
+  /** What SC101/SC102 decided for this plain consistent LIST; null for any other request. */
+  public ListDecision listDecision() {
+    return listDecision;
   }
 
   @Override

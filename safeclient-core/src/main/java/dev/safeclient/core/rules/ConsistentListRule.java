@@ -3,12 +3,15 @@ package dev.safeclient.core.rules;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.ListDecision;
 
 /**
  * SC101: a LIST from {@code apiClient()} with resourceVersion unset and no {@code limit}/{@code
- * continue}. Up to Kubernetes 1.30 that is a consistent read of every stored object of the resource
- * from etcd, and selectors do not reduce it. ENFORCE keeps the consistent meaning but moves the
- * read to the watch cache (see {@code ListRewriteInterceptor}); STRICT rejects it.
+ * continue}. Where the server reads it from etcd (up to 1.30, an old etcd, a disabled watch cache)
+ * it loads every stored object of the resource, and selectors do not reduce it; from 1.31 the watch
+ * cache serves it, and what it costs is bytes and seats on every call. ENFORCE rewrites it only
+ * where that is cheaper on the server at hand (see {@code ListDecider}); STRICT rejects it. The
+ * warning says what is true for the server at hand.
  */
 public final class ConsistentListRule implements RequestRule {
   public static final String ID = "SC101";
@@ -33,8 +36,8 @@ public final class ConsistentListRule implements RequestRule {
   }
 
   /**
-   * Only the safe default view: {@code consistentApiClient()} asked for consistency (SC102 pages
-   * it) and the library's own calls chose their query on purpose.
+   * Only the safe default view: {@code consistentApiClient()} asked for consistency (SC102 pages it
+   * where that helps) and the library's own calls chose their query on purpose.
    */
   public boolean applies(KubeRequest k) {
     return k.origin() == CallOrigin.USER && ListOptions.isPlainConsistentList(k);
@@ -45,20 +48,52 @@ public final class ConsistentListRule implements RequestRule {
     if (!applies(k)) {
       return null;
     }
-    String what =
-        "LIST without resourceVersion or limit reads all stored "
-            + k.groupResource()
-            + " from etcd (selectors do not reduce it)";
+    ListDecision d = k.listDecision();
+    String gr = k.groupResource();
+    String what;
+    if (d == null || d.server().equals("unknown")) {
+      what =
+          "LIST without resourceVersion or limit: up to Kubernetes 1.30 it reads all stored "
+              + gr
+              + " from etcd (selectors do not reduce it); this server's version is not known";
+    } else if (d.fromEtcd()) {
+      what =
+          "LIST without resourceVersion or limit reads all stored "
+              + gr
+              + " from etcd on this server ("
+              + d.server()
+              + "; selectors do not reduce it)";
+    } else {
+      what =
+          "LIST without limit of "
+              + gr
+              + ": this server ("
+              + d.server()
+              + ") serves it from the watch cache, but every call sends every object"
+              + " (bytes, up to 10 APF seats); repeated, an informer or a watch costs far less";
+    }
     return switch (mode) {
-      case OBSERVE -> what + "; ENFORCE would serve it from the watch cache, never older";
-      case ENFORCE ->
-          allowStaleListReads
-              ? what + "; read at resourceVersion=0 instead (allowStaleListReads: may be stale)"
-              : what + "; served from the watch cache instead, never older than a probe";
+      case OBSERVE ->
+          d != null && d.fromEtcd()
+              ? what + "; ENFORCE would serve it from the watch cache while the resource is busy"
+              : what;
+      case ENFORCE -> what + "; " + enforced(d);
       case STRICT ->
           what
-              + "; use an informer, consistentApiClient() for a paged consistent read,"
+              + "; use an informer, consistentApiClient() for a consistent read,"
               + " or set resourceVersion";
+    };
+  }
+
+  private String enforced(ListDecision d) {
+    if (d == null) {
+      return "sent as it is";
+    }
+    return switch (d.action()) {
+      case READ_FROM_CACHE -> "served from the watch cache instead, never older than a probe";
+      case READ_STALE -> "read at resourceVersion=0 instead (allowStaleListReads: may be stale)";
+      case PAGE -> "paged";
+      case PASS_THROUGH -> "sent as it is (" + d.reason() + ")";
     };
   }
 }

@@ -59,7 +59,9 @@ class BudgetTest {
   }
 
   SafeClient.Builder safe() {
+    // 1.30, where SC101 rewrites a busy resource's consistent lists: these tests charge that form.
     return SafeClient.builder(base())
+        .serverVersion("1.30")
         .userAgent("budget-test/1.0")
         .metrics(metrics)
         .pacingClock(clock);
@@ -139,6 +141,7 @@ class BudgetTest {
     script.otherwise(r -> ok(r.getTarget().endsWith("?limit=1") ? pageOf(150_000) : POD_LIST));
     start = clock.nanoTime();
     for (int i = 0; i < 6; i++) {
+      client.resourceActivity().changed("pods");
       // A node-scoped list: selectors do not make it cheaper for APF.
       api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
     }
@@ -173,6 +176,7 @@ class BudgetTest {
     // stored): 1 seat each. 10 lists are 20 one-seat requests: exactly the 20-seat bucket, so
     // nothing waits; at the 10-seat maximum the reads alone would owe 80 seats (16 s).
     for (int i = 0; i < 10; i++) {
+      client.resourceActivity().changed("configmaps");
       api.listNamespacedConfigMap("default").execute();
     }
 
@@ -234,6 +238,7 @@ class BudgetTest {
     consistent.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
 
     long start = clock.nanoTime();
+    client.resourceActivity().changed("configmaps");
     assertThat(api.listNamespacedConfigMap("default").execute().getItems()).isEmpty();
 
     // 20 seats - 1 - 10 leaves 9: SC101's probe (1 seat) and its watch-cache read (count
@@ -357,6 +362,7 @@ class BudgetTest {
   void sc101sProbeTeachesTheStoredCount() throws Exception {
     SafeClient client = safe().qps(1000).burst(1000).build();
     script.then(ok(pageOf(1_236))).then(ok(POD_LIST));
+    client.resourceActivity().changed("pods");
 
     // A selected list, but its probe is unselected and cluster-wide: item + remainingItemCount is
     // what APF counts as stored.

@@ -36,6 +36,7 @@ class WrongKindTest {
     base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
     safe =
         SafeClient.builder(base)
+            .serverVersion("1.30")
             .userAgent("wrong-kind-test/1.0")
             .pacingClock(clock)
             .protobuf(false)
@@ -62,6 +63,7 @@ class WrongKindTest {
   void everyListPathRejectsAConfigMapListForPods() {
     script.otherwise(r -> ok(CONFIG_MAP_LIST));
     CoreV1Api api = new CoreV1Api(safe.apiClient());
+    safe.resourceActivity().changed("pods");
 
     // As sent (a limit of its own), through SC101's probe and read, and through SC102's pager.
     assertThatThrownBy(() -> api.listNamespacedPod("default").limit(10).execute())
@@ -76,6 +78,7 @@ class WrongKindTest {
         .extracting(s -> s.request().getTarget())
         .contains(
             "/api/v1/namespaces/default/pods?limit=10",
+            "/api/v1/namespaces/default/pods?limit=1",
             "/api/v1/namespaces/default/pods?limit=500");
   }
 

@@ -28,7 +28,13 @@ class ListRewriteTest {
   final List<SafetyWarning> warnings = warnings();
 
   private CoreV1Api core(SafetyMode mode) {
-    return new CoreV1Api(safeClient(server, mode, warnings).build().apiClient());
+    return new CoreV1Api(busyPods(safeClient(server, mode, warnings).build()).apiClient());
+  }
+
+  /** Up to 1.30 SC101 rewrites only a resource this process just saw change. */
+  private static SafeClient busyPods(SafeClient client) {
+    client.resourceActivity().changed("pods");
+    return client;
   }
 
   @Test
@@ -62,7 +68,7 @@ class ListRewriteTest {
   }
 
   @Test
-  void aLaggingCacheFallsBackAtOnceToAConsistentPagedRead() throws Exception {
+  void aLaggingCacheFallsBackAtOnceToTheCallersOwnRequestAndIsRemembered() throws Exception {
     server.enqueue(podList("900", null, "a"));
     server.enqueue(
         status(
@@ -70,17 +76,13 @@ class ListRewriteTest {
             "Timeout",
             "Too large resource version: 900, current: 880",
             "ResourceVersionTooLarge"));
-    server.enqueue(podList("901", "next", "a"));
-    server.enqueue(podList("901", null, "b"));
+    server.enqueue(podList("901", null, "a", "b"));
+    server.enqueue(podList("902", null, "a", "b"));
+    SafeClient client =
+        busyPods(safeClient(server, SafetyMode.ENFORCE, warnings).listPageSize(1).build());
+    CoreV1Api api = new CoreV1Api(client.apiClient());
 
-    V1PodList list =
-        new CoreV1Api(
-                safeClient(server, SafetyMode.ENFORCE, warnings)
-                    .listPageSize(1)
-                    .build()
-                    .apiClient())
-            .listPodForAllNamespaces()
-            .execute();
+    V1PodList list = api.listPodForAllNamespaces().execute();
 
     assertThat(list.getItems())
         .extracting(p -> p.getMetadata().getName())
@@ -88,8 +90,12 @@ class ListRewriteTest {
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
     assertThat(server.takeRequest().getTarget())
         .isEqualTo("/api/v1/pods?resourceVersion=900&resourceVersionMatch=NotOlderThan");
-    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
-    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1&continue=next");
+    // The caller's own request, unpaged: a paged etcd read would cost more seats.
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    client.resourceActivity().changed("pods");
+    api.listPodForAllNamespaces().execute();
+    // The lag is remembered for the resource: no probe the next time, though it is busy.
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
     assertThat(server.getRequestCount()).isEqualTo(4);
   }
 
@@ -108,16 +114,58 @@ class ListRewriteTest {
   }
 
   @Test
-  void aFailedProbeIsTheCallersAnswer() throws Exception {
+  void aForbiddenProbeSendsTheCallersOwnRequestAndIsRememberedPerIdentity() throws Exception {
+    // A node may list pods only with its spec.nodeName selector, which the probe drops.
     server.enqueue(status(403, "Forbidden", "pods is forbidden: cannot list pods", null));
+    server.enqueue(podList("77", null, "a"));
+    server.enqueue(podList("78", null, "a"));
+    SafeClient client = busyPods(safeClient(server, SafetyMode.ENFORCE, warnings).build());
+    CoreV1Api api = new CoreV1Api(client.apiClient());
 
-    ApiException e =
-        catchThrowableOfType(
-            ApiException.class, () -> core(SafetyMode.ENFORCE).listPodForAllNamespaces().execute());
+    V1PodList list = api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
 
-    assertThat(e.getCode()).isEqualTo(403);
-    assertThat(e.getResponseBody()).contains("cannot list pods");
+    assertThat(list.getItems()).hasSize(1);
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1");
+    client.resourceActivity().changed("pods");
+    api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1");
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aQuietResourcePassesThroughUpTo130() throws Exception {
+    server.enqueue(podList("5", null, "a"));
+
+    new CoreV1Api(safeClient(server, SafetyMode.ENFORCE, warnings).build().apiClient())
+        .listPodForAllNamespaces()
+        .execute();
+
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
     assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(warnings.get(0).message())
+        .contains("from etcd on this server (1.30")
+        .contains("sent as it is (resource not known to be busy)");
+  }
+
+  @Test
+  void anEmptyResourceVersionIsUnsetAndReplacedNeverRepeated() throws Exception {
+    server.enqueue(podList("4711", null, "a"));
+    server.enqueue(podList("4712", null, "a"));
+
+    core(SafetyMode.ENFORCE).listNamespacedPod("default").resourceVersion("").execute();
+
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?limit=1");
+    RecordedRequest read = server.takeRequest();
+    assertThat(read.getUrl().queryParameterValues("resourceVersion")).containsExactly("4711");
+    assertThat(read.getUrl().queryParameterValues("resourceVersionMatch"))
+        .containsExactly("NotOlderThan");
+    for (String name : read.getUrl().queryParameterNames()) {
+      assertThat(read.getUrl().queryParameterValues(name)).as(name).hasSize(1);
+    }
   }
 
   @Test

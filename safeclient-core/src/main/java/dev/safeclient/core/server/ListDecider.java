@@ -1,0 +1,110 @@
+package dev.safeclient.core.server;
+
+import dev.safeclient.core.SafeClientConfig;
+import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.request.BuiltInGroups;
+import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.ListDecision;
+import dev.safeclient.core.request.ListDecision.Action;
+import dev.safeclient.core.rules.ConsistentListRule;
+import dev.safeclient.core.rules.UnpagedListRule;
+import dev.safeclient.model.serving.ReadRequest;
+import dev.safeclient.model.serving.ReadServing;
+import dev.safeclient.model.serving.ServerVersion;
+import java.util.Optional;
+
+/**
+ * SC101 and SC102's one rule: for a plain consistent LIST (see {@code
+ * ListOptions#isPlainConsistentList}), the cheapest form that keeps the caller's meaning on the
+ * oldest server seen, ordered by objects read from etcd, then apiserver memory, seats, bytes and
+ * requests; when in doubt the caller's own request, which costs exactly what plain client-java
+ * costs.
+ *
+ * <ul>
+ *   <li>Where the server serves the consistent list from the watch cache (1.31+ with a recent
+ *       etcd): nothing is cheaper; no probe, no paging.
+ *   <li>Where it reads etcd: {@code consistentApiClient()} pages it (bounded memory); {@code
+ *       apiClient()} rewrites it to a watch-cache read only for a resource this process saw change
+ *       within the cache's 3 s wait, whose probe was never refused and whose cache did not lag
+ *       recently. Otherwise the probe would cost a seat for nothing, or the read would wait 3 s and
+ *       get 504.
+ *   <li>Groups the apiserver may not serve from its own storage (CRDs cannot be told from
+ *       aggregated APIs without rights agents lack) and resources whose watch cache is disabled are
+ *       never probed.
+ * </ul>
+ */
+public final class ListDecider {
+  private final SafeClientConfig config;
+  private final ResourceActivity activity;
+
+  public ListDecider(SafeClientConfig config, ResourceActivity activity) {
+    this.config = config;
+    this.activity = activity;
+  }
+
+  /**
+   * @param k a plain consistent LIST from {@code apiClient()} or {@code consistentApiClient()}
+   * @param server the oldest version seen for its host; empty when unknown
+   * @param identity who sends it (a digest of its credentials), for the probe's 403 memory
+   */
+  public ListDecision decide(KubeRequest k, Optional<ServerVersion> server, String identity) {
+    String version = server.map(v -> "1." + v.minor()).orElse("unknown");
+    String gr = k.groupResource();
+    if (!BuiltInGroups.contains(k.group()) && !config.eligibleGroups().contains(k.group())) {
+      return new ListDecision(Action.PASS_THROUGH, "not a built-in group", version, false);
+    }
+    boolean cacheEnabled = !config.watchCacheDisabled().contains(gr);
+    if (server.isEmpty()) {
+      return new ListDecision(Action.PASS_THROUGH, "server version unknown", version, false);
+    }
+    ReadRequest plain =
+        ReadRequest.list()
+            .labelSelector(k.hasQuery("labelSelector"))
+            .fieldSelector(k.hasQuery("fieldSelector"));
+    boolean fromEtcd =
+        !ReadServing.decide(server.get(), plain, cacheEnabled, true, false).fromCache();
+    boolean sc101Enforced = config.modeFor(ConsistentListRule.ID) == SafetyMode.ENFORCE;
+    if (k.origin() == CallOrigin.USER && sc101Enforced) {
+      if (config.allowStaleListReads() && cacheEnabled) {
+        return new ListDecision(Action.READ_STALE, "allowStaleListReads", version, fromEtcd);
+      }
+      if (!fromEtcd) {
+        return new ListDecision(
+            Action.PASS_THROUGH, "server serves consistent lists from cache", version, false);
+      }
+      if (!cacheEnabled) {
+        return new ListDecision(Action.PASS_THROUGH, "watch cache disabled", version, true);
+      }
+      if (activity.probeForbiddenFor(identity, gr)) {
+        return new ListDecision(
+            Action.PASS_THROUGH, "probe forbidden for this identity", version, true);
+      }
+      if (activity.recentlyLagged(gr)) {
+        return new ListDecision(
+            Action.PASS_THROUGH, "watch cache lagged (504) recently", version, true);
+      }
+      if (!activity.busy(gr)) {
+        return new ListDecision(
+            Action.PASS_THROUGH, "resource not known to be busy", version, true);
+      }
+      return new ListDecision(
+          Action.READ_FROM_CACHE, "read from etcd, resource busy", version, true);
+    }
+    boolean sc102Applies =
+        k.origin() == CallOrigin.USER_CONSISTENT
+            || (k.origin() == CallOrigin.USER
+                && config.modeFor(ConsistentListRule.ID) == SafetyMode.OBSERVE);
+    if (!sc102Applies) {
+      return new ListDecision(Action.PASS_THROUGH, "SC101 decides", version, fromEtcd);
+    }
+    if (!fromEtcd) {
+      return new ListDecision(
+          Action.PASS_THROUGH, "server serves consistent lists from cache", version, false);
+    }
+    if (config.modeFor(UnpagedListRule.ID) == SafetyMode.OBSERVE) {
+      return new ListDecision(Action.PASS_THROUGH, "SC102 observed", version, true);
+    }
+    return new ListDecision(Action.PAGE, "consistent list read from etcd", version, true);
+  }
+}
