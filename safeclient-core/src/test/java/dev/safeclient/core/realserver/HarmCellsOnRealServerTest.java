@@ -195,8 +195,6 @@ class HarmCellsOnRealServerTest {
     return RealApiserver.shared(pin);
   }
 
-  @Disabled(
-      "measured, 250 config maps, apiClient(): v1.30 safe 10 seats/3 requests/251 etcd objects vs plain 6 seats/1 request/250 (the NotOlderThan read answers 504 on a quiet resource, then a consistent read); v1.34 safe 3 seats/2 requests vs plain 2/1 (the probe) -- fixed by the harm-matrix issue")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
   void consistentListWithoutLimitOfManyCostsNoMoreThroughTheSafeClient(String pin)
@@ -253,8 +251,6 @@ class HarmCellsOnRealServerTest {
    * APF prices a list by the whole resource's stored count (not the namespace's), so the small case
    * needs a resource nobody else fills: pod templates.
    */
-  @Disabled(
-      "measured, 10 pod templates, apiClient(): v1.30 safe 3 seats/3 requests/11 etcd objects vs plain 1 seat/1 request/10; v1.34 safe 2 seats/2 requests vs plain 1/1 -- fixed by the harm-matrix issue")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
   void consistentListWithoutLimitOfASmallResourceCostsNoMoreThroughTheSafeClient(String pin)
@@ -360,8 +356,6 @@ class HarmCellsOnRealServerTest {
     return items;
   }
 
-  @Disabled(
-      "measured: resourceVersion= list through apiClient() answers 422 (resourceVersionMatch is forbidden unless resourceVersion is provided: the rewrite adds a second resourceVersion) on v1.30 and v1.34, plain 200; seats v1.30 7 vs 6, v1.34 3 vs 2 -- fixed by the harm-matrix issue")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
   void emptyResourceVersionCostsNoMoreThroughTheSafeClient(String pin) throws ApiException {
@@ -461,8 +455,6 @@ class HarmCellsOnRealServerTest {
     }
   }
 
-  @Disabled(
-      "measured: node identity, fieldSelector=spec.nodeName through apiClient(): v1.34 safe 403 (the selector-less probe is forbidden by the Node authorizer) vs plain 200/10 pods; v1.30 safe 21 etcd objects vs plain 20 -- fixed by the harm-matrix issue")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
   void nodeScopedPodListCostsNoMoreThroughTheSafeClient(String pin) throws ApiException {
@@ -501,10 +493,6 @@ class HarmCellsOnRealServerTest {
     assertNoHarm(plain, viaSafe);
   }
 
-  @Disabled(
-      "measured: node identity, pods without selector through apiClient(): v1.30 safe 2 seats/2"
-          + " requests/1 etcd object (probe, then the cache) vs plain 1 seat/1 request/20 etcd"
-          + " objects; v1.34 both 403, 1 seat each -- fixed by the harm-matrix issue")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
   void selectorlessNodePodListCostsNoMoreThroughTheSafeClient(String pin) throws ApiException {

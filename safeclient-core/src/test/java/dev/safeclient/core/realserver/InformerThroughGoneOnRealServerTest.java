@@ -73,11 +73,6 @@ class InformerThroughGoneOnRealServerTest {
 
   record Outcome(RealServerBill bill, long listsAfterGone, Set<String> names) {}
 
-  @Disabled(
-      "measured on v1.30 and v1.34: plain client-java recovers from the 410 (relist with"
-          + " resourceVersion=); on safe.apiClient() that relist answers 422 (resourceVersionMatch"
-          + " without resourceVersion) every time and the informer never resyncs: e-after never"
-          + " seen within 90 s -- fixed by the harm-matrix issue")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
   void informerRecoversFromGoneLosingNothingAndCostsNoMoreThroughTheSafeClient(String pin)
