@@ -43,7 +43,12 @@ class ProtobufNegotiationInterceptorTest {
   private SafeClient client(SafetyMode mode) {
     ApiClient base = new ApiClient();
     base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
-    return SafeClient.builder(base).mode(mode).warningListener(warnings::add).build();
+    // The mock answers no /version; named here, the list decision needs no request of its own.
+    return SafeClient.builder(base)
+        .mode(mode)
+        .serverVersion("1.30")
+        .warningListener(warnings::add)
+        .build();
   }
 
   private static byte[] fixture(String name) throws Exception {
