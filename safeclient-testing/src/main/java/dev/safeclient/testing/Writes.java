@@ -70,7 +70,7 @@ final class Writes {
    * {@code dryRun} takes only {@code All} (validation.ValidateDryRun).
    */
   Answer asDryRunIfAsked(ApiCall c, java.util.function.Supplier<Answer> write) {
-    List<String> values = c.params("dryRun");
+    List<String> values = dryRunValues(c);
     if (values.isEmpty()) {
       return write.get();
     }
@@ -109,6 +109,30 @@ final class Writes {
     } finally {
       DRY_RUN.set(false);
     }
+  }
+
+  /**
+   * The {@code dryRun} values of a request. A delete carries its options in a DeleteOptions body
+   * when it has one (kubectl's {@code delete --dry-run=server} does), else in the query: the
+   * handler decodes the body and reads the query only when the body is empty ({@code
+   * DeleteResource} in k8s.io/apiserver pkg/endpoints/handlers/delete.go).
+   */
+  private static List<String> dryRunValues(ApiCall c) {
+    boolean delete = c.verb == Verb.DELETE || c.verb == Verb.DELETECOLLECTION;
+    if (!delete || c.body == null || c.body.isBlank()) {
+      return c.params("dryRun");
+    }
+    List<String> values = new ArrayList<>();
+    try {
+      JsonElement options = JsonParser.parseString(c.body);
+      if (options.isJsonObject()
+          && options.getAsJsonObject().get("dryRun") instanceof JsonArray a) {
+        a.forEach(v -> values.add(v.getAsString()));
+      }
+    } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
+      return c.params("dryRun"); // a malformed body is refused by the delete itself
+    }
+    return values;
   }
 
   /**
