@@ -8,10 +8,10 @@ import java.util.List;
 
 /**
  * RFC 6902 JSON patch as the apiserver applies it: gopkg.in/evanphx/json-patch.v4 ({@code
- * Patch.Apply}), called by {@code jsonPatcher.applyJSPatch} in apiserver endpoints/handlers/patch.go.
- * Paths are RFC 6901 JSON pointers ({@code ~1} is '/', {@code ~0} is '~'). Where v4 departs from
- * the RFC, this follows v4: negative array indices count from the end, and {@code replace} of a
- * missing object member adds it.
+ * Patch.Apply}), called by {@code jsonPatcher.applyJSPatch} in apiserver
+ * endpoints/handlers/patch.go. Paths are RFC 6901 JSON pointers ({@code ~1} is '/', {@code ~0} is
+ * '~'). Where v4 departs from the RFC, this follows v4: negative array indices count from the end,
+ * and {@code replace} of a missing object member adds it.
  */
 final class JsonPatch {
   /** A patch the document does not accept: the apiserver answers any of them with a 422. */

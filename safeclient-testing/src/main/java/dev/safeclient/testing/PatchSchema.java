@@ -87,8 +87,7 @@ final class PatchSchema {
 
   private static PatchSchema typeOf(FieldDescriptor f) {
     if (f.isMapField()) {
-      return new PatchSchema(
-          Shape.MAP, null, single(f.getMessageType().findFieldByName("value")));
+      return new PatchSchema(Shape.MAP, null, single(f.getMessageType().findFieldByName("value")));
     }
     PatchSchema one = single(f);
     return f.isRepeated() ? new PatchSchema(Shape.SLICE, null, one) : one;

@@ -69,7 +69,8 @@ final class StrategicMergePatch {
   // mergepatch.ErrBadPatchFormatFor*: in interpretStrategicMergePatchError's 400 list.
   private static final String BAD_PRIMITIVE_LIST = "invalid patch format of primitive list";
   private static final String BAD_RETAIN_KEYS = "invalid patch format of retainKeys";
-  private static final String BAD_SET_ELEMENT_ORDER = "invalid patch format of setElementOrder list";
+  private static final String BAD_SET_ELEMENT_ORDER =
+      "invalid patch format of setElementOrder list";
 
   static JsonObject mergeMap(JsonObject original, JsonObject patch, PatchSchema schema) {
     if (patch.has(DIRECTIVE)) {
@@ -323,7 +324,9 @@ final class StrategicMergePatch {
     return lv.equals(rv);
   }
 
-  /** {@code mergeSliceHandler}: merge where the strategy says so (or a deletion list), else replace. */
+  /**
+   * {@code mergeSliceHandler}: merge where the strategy says so (or a deletion list), else replace.
+   */
   private static JsonArray mergeSliceHandler(
       JsonArray original,
       JsonArray patch,

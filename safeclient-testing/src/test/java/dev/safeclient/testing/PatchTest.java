@@ -71,7 +71,9 @@ class PatchTest {
                         new Interceptor() {
                           @Override
                           public void before(
-                              BasicBuilder builder, HttpRequest request, Interceptor.RequestTags tags) {
+                              BasicBuilder builder,
+                              HttpRequest request,
+                              Interceptor.RequestTags tags) {
                             if (request.method().equals("PATCH")) {
                               fabric8PatchBodies.add(request.bodyString());
                             }
@@ -200,11 +202,13 @@ class PatchTest {
     e =
         catchThrowableOfType(
             ApiException.class,
-            () ->
-                smpDeployment(
-                    "{\"spec\":{\"$retainKeys\":\"replicas\",\"replicas\":2}}"));
+            () -> smpDeployment("{\"spec\":{\"$retainKeys\":\"replicas\",\"replicas\":2}}"));
     assertThat(e.getCode()).isEqualTo(400);
-    assertThat(JsonParser.parseString(e.getResponseBody()).getAsJsonObject().get("message").getAsString())
+    assertThat(
+            JsonParser.parseString(e.getResponseBody())
+                .getAsJsonObject()
+                .get("message")
+                .getAsString())
         .isEqualTo("invalid patch format of retainKeys");
     assertThat(stored(DEPLOYMENTS + "/web")).isEqualTo(before);
   }
@@ -263,8 +267,12 @@ class PatchTest {
 
   @Test
   void aFailedTestOperationIs422AndChangesNothing() throws Exception {
-    String rv = JsonParser.parseString(stored("/api/v1/namespaces/ns1/configmaps/cm"))
-        .getAsJsonObject().getAsJsonObject("metadata").get("resourceVersion").getAsString();
+    String rv =
+        JsonParser.parseString(stored("/api/v1/namespaces/ns1/configmaps/cm"))
+            .getAsJsonObject()
+            .getAsJsonObject("metadata")
+            .get("resourceVersion")
+            .getAsString();
     // applyJSPatch: any error of Patch.Apply becomes errors.NewGenericServerResponse(422, ...),
     // whose message is the generic one for 422 (the library's text is dropped).
     ApiException e =
@@ -302,8 +310,7 @@ class PatchTest {
                 + "{\"op\":\"copy\",\"from\":\"/data/k\",\"path\":\"/data/copied\"},"
                 + "{\"op\":\"move\",\"from\":\"/data/k\",\"path\":\"/data/moved\"}]");
     assertThat(cm.getMetadata().getAnnotations()).containsEntry("example.com/a~b", "v");
-    assertThat(cm.getData()).containsOnly(
-        Map.entry("copied", "1"), Map.entry("moved", "1"));
+    assertThat(cm.getData()).containsOnly(Map.entry("copied", "1"), Map.entry("moved", "1"));
   }
 
   @Test

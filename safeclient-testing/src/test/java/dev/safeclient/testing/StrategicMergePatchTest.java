@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The merge itself, case by case, against what k8s.io/apimachinery pkg/util/strategicpatch
- * (patch.go, {@code StrategicMergeMapPatch}) computes for the same inputs; the expected results
- * are those of its patch_test.go cases where one exists. The strategies come from the schema's
- * {@code +patchStrategy}/{@code +patchMergeKey} comments only.
+ * (patch.go, {@code StrategicMergeMapPatch}) computes for the same inputs; the expected results are
+ * those of its patch_test.go cases where one exists. The strategies come from the schema's {@code
+ * +patchStrategy}/{@code +patchMergeKey} comments only.
  */
 class StrategicMergePatchTest {
   static JsonObject json(String s) {
@@ -148,8 +148,7 @@ class StrategicMergePatchTest {
     // items in the patch's order, and inserts each server-only item before the first patch item
     // it preceded in the live list (mergeSortedSlice): "b" follows "a".
     assertThat(
-            pod(
-                "{'metadata':{'finalizers':['a','b']}}", "{'metadata':{'finalizers':['c','a']}}"))
+            pod("{'metadata':{'finalizers':['a','b']}}", "{'metadata':{'finalizers':['c','a']}}"))
         .isEqualTo(json("{'metadata':{'finalizers':['c','a','b']}}"));
     assertThat(
             pod(
@@ -219,9 +218,7 @@ class StrategicMergePatchTest {
   void aListOfListsIsA422() {
     // sliceElementType: mergepatch.ErrNoListOfLists, a 422 in interpretStrategicMergePatchError.
     assertThatThrownBy(
-            () ->
-                pod(
-                    "{'metadata':{'finalizers':[]}}", "{'metadata':{'finalizers':[['b']]}}"))
+            () -> pod("{'metadata':{'finalizers':[]}}", "{'metadata':{'finalizers':[['b']]}}"))
         .isInstanceOfSatisfying(
             StrategicMergePatch.PatchError.class, e -> assertThat(e.code).isEqualTo(422));
   }
