@@ -44,6 +44,34 @@ class StrategicMergePatchTest {
   }
 
   @Test
+  void upstreamCasesOnALiveListWithServerOnlyItems() {
+    // patch_test.go strategicMergePatchRawTestCases, Current + ThreeWay -> Result, with its
+    // mergingList (merge on name) played by PodSpec.containers.
+    // "set elements order in a list with server-only items":
+    assertThat(
+            pod(
+                "{'spec':{'containers':[{'name':1,'other':'a'},{'name':3,'value':3},"
+                    + "{'name':4,'value':4},{'name':2,'value':2},{'name':9}]}}",
+                "{'spec':{'$setElementOrder/containers':[{'name':4},{'name':2},{'name':3},"
+                    + "{'name':1}]}}"))
+        .isEqualTo(
+            json(
+                "{'spec':{'containers':[{'name':4,'value':4},{'name':2,'value':2},"
+                    + "{'name':3,'value':3},{'name':1,'other':'a'},{'name':9}]}}"));
+    // "add an item in a list and preserve order":
+    assertThat(
+            pod(
+                "{'spec':{'containers':[{'name':1,'other':'a'},"
+                    + "{'name':2,'value':2,'other':'b'}]}}",
+                "{'spec':{'$setElementOrder/containers':[{'name':3},{'name':1},{'name':2}],"
+                    + "'containers':[{'name':3,'value':3}]}}"))
+        .isEqualTo(
+            json(
+                "{'spec':{'containers':[{'name':3,'value':3},{'name':1,'other':'a'},"
+                    + "{'name':2,'value':2,'other':'b'}]}}"));
+  }
+
+  @Test
   void aPatchListOutOfTheSetElementOrderIsA500() {
     // validatePatchWithSetOrderList: a plain error, so a 500 (ErrorToAPIStatus).
     assertThatThrownBy(
