@@ -438,17 +438,10 @@ final class Writes {
 
   Answer patch(ApiCall c) {
     String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    ct = ct == null ? "" : ct.split(";")[0].trim();
-    if (!ct.equals("application/merge-patch+json")
-        && !ct.equals("application/strategic-merge-patch+json")) {
-      // JSON patch and server-side apply are not simulated.
-      return status(
-          415,
-          "UnsupportedMediaType",
-          "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json",
-          null);
+    PatchBody body = PatchBody.read(c, ct);
+    if (body.refusal() != null) {
+      return body.refusal();
     }
-    JsonObject patch = parseBody(c);
     String ns = c.type.isNamespaced() ? c.namespace : "";
     Etcd etcd = sim.etcd();
     // Read-merge-update under the write lock, so concurrent patches cannot lose each other.
@@ -458,21 +451,17 @@ final class Writes {
       if (current == null) {
         return notFound(c);
       }
-      JsonObject merged = (JsonObject) mergePatch(current.decode(), patch);
-      JsonObject pm =
-          patch.has("metadata") && patch.get("metadata").isJsonObject()
-              ? patch.getAsJsonObject("metadata")
-              : null;
-      if (pm == null || !pm.has("resourceVersion")) {
-        merged.getAsJsonObject("metadata").remove("resourceVersion"); // no precondition
+      Answer failed = body.applyTo(current.decode());
+      if (failed != null) {
+        return failed;
       }
-      return update(c, merged);
+      return update(c, body.merged());
     } finally {
       etcd.lock.writeLock().unlock();
     }
   }
 
-  /** RFC 7386 JSON merge patch (strategic merge patch is approximated by it: lists replace). */
+  /** RFC 7386 JSON merge patch. */
   static JsonElement mergePatch(JsonElement target, JsonElement patch) {
     if (!patch.isJsonObject()) {
       return patch;

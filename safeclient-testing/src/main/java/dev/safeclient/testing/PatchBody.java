@@ -1,0 +1,170 @@
+package dev.safeclient.testing;
+
+import static dev.safeclient.testing.StatusAnswers.status;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.protobuf.Descriptors.Descriptor;
+import java.util.List;
+
+/**
+ * A PATCH body by its Content-Type, as the apiserver's {@code PatchResource} (endpoints/handlers
+ * /patch.go) reads it: JSON patch, JSON merge patch, and strategic merge patch for built-in types.
+ * Server-side apply is not simulated and answers a 415 that says so.
+ */
+final class PatchBody {
+  static final String JSON_PATCH = "application/json-patch+json";
+  static final String MERGE_PATCH = "application/merge-patch+json";
+  static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
+  static final String APPLY_PATCH_YAML = "application/apply-patch+yaml";
+  static final String APPLY_PATCH_CBOR = "application/apply-patch+cbor";
+
+  /** The patch types a built-in resource takes: the installer's {@code supportedTypes}. */
+  private static final List<String> BUILT_IN_TYPES =
+      List.of(JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH_YAML);
+
+  /**
+   * A custom resource takes no strategic merge patch (apiextensions-apiserver
+   * customresource_handler.go {@code supportedTypes}): it has no Go struct tags to merge by.
+   */
+  private static final List<String> CUSTOM_TYPES =
+      List.of(JSON_PATCH, MERGE_PATCH, APPLY_PATCH_YAML);
+
+  private final String type;
+  private final JsonElement body;
+  private final Descriptor schema;
+  private final Answer refusal;
+  private JsonObject merged;
+
+  private PatchBody(String type, JsonElement body, Descriptor schema, Answer refusal) {
+    this.type = type;
+    this.body = body;
+    this.schema = schema;
+    this.refusal = refusal;
+  }
+
+  private static PatchBody refused(Answer a) {
+    return new PatchBody(null, null, null, a);
+  }
+
+  static PatchBody read(ApiCall c, String contentType) {
+    String ct = contentType == null ? "" : contentType.split(";")[0].trim();
+    // A type with a Protobuf schema is a built-in one; anything else KubeSim serves is a CRD.
+    Descriptor schema =
+        ProtobufEncoding.available()
+            ? ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind())
+            : null;
+    List<String> accepted = schema != null ? BUILT_IN_TYPES : CUSTOM_TYPES;
+    if (ct.equals(APPLY_PATCH_YAML) || ct.equals(APPLY_PATCH_CBOR)) {
+      return refused(
+          status(
+              415,
+              "UnsupportedMediaType",
+              "server-side apply ("
+                  + ct
+                  + ") is not simulated by KubeSim; use application/json-patch+json,"
+                  + " application/merge-patch+json or application/strategic-merge-patch+json",
+              null));
+    }
+    if (!accepted.contains(ct)) {
+      // negotiation.NewUnsupportedMediaTypeError(patchTypes).
+      return refused(
+          status(
+              415,
+              "UnsupportedMediaType",
+              "the body of the request was in an unknown format - accepted media types include: "
+                  + String.join(", ", accepted),
+              null));
+    }
+    JsonElement body;
+    try {
+      body = JsonParser.parseString(c.body == null ? "" : c.body);
+    } catch (JsonParseException e) {
+      // validateAndTranscodePatch: json.Valid fails.
+      return refused(status(400, "BadRequest", "invalid JSON patch", null));
+    }
+    if (ct.equals(JSON_PATCH)) {
+      try {
+        JsonPatch.decode(body);
+      } catch (JsonPatch.Undecodable e) {
+        return refused(status(400, "BadRequest", e.getMessage(), null));
+      }
+    } else if (!body.isJsonObject()) {
+      return refused(status(400, "BadRequest", "the request body must be a JSON object", null));
+    }
+    return new PatchBody(ct, body, schema, null);
+  }
+
+  /** Why the request is refused before the object is read, or null. */
+  Answer refusal() {
+    return refusal;
+  }
+
+  /** The object to write after {@link #applyTo}. */
+  JsonObject merged() {
+    return merged;
+  }
+
+  /** Patches the current object; answers the apiserver's refusal, or null when it applied. */
+  Answer applyTo(JsonObject current) {
+    if (type.equals(JSON_PATCH)) {
+      JsonElement out;
+      try {
+        out = JsonPatch.apply(current, body.getAsJsonArray());
+      } catch (JsonPatch.Failed e) {
+        return unprocessable();
+      }
+      if (!out.isJsonObject()) {
+        return unprocessable();
+      }
+      // The patched resourceVersion is the stored one unless the patch changed it: a changed one
+      // is a precondition that fails with 409, as on a real server.
+      merged = out.getAsJsonObject();
+      if (!merged.has("metadata") || !merged.get("metadata").isJsonObject()) {
+        merged.add("metadata", new JsonObject());
+      }
+      return null;
+    }
+    JsonObject patch = body.getAsJsonObject();
+    if (type.equals(MERGE_PATCH)) {
+      merged = (JsonObject) Writes.mergePatch(current, patch);
+    } else {
+      try {
+        merged = StrategicMergePatch.apply(PatchSchema.of(schema), current, patch);
+      } catch (StrategicMergePatch.PatchError e) {
+        return switch (e.code) {
+          case 400 -> status(400, "BadRequest", e.getMessage(), null);
+          case 422 -> unprocessable();
+          // A plain Go error: ErrorToAPIStatus answers 500 with no reason and the error's text.
+          default -> status(500, null, e.getMessage(), null);
+        };
+      }
+    }
+    if (!merged.has("metadata") || !merged.get("metadata").isJsonObject()) {
+      merged.add("metadata", new JsonObject());
+    }
+    JsonObject pm =
+        patch.has("metadata") && patch.get("metadata").isJsonObject()
+            ? patch.getAsJsonObject("metadata")
+            : null;
+    if (pm == null || !pm.has("resourceVersion")) {
+      merged.getAsJsonObject("metadata").remove("resourceVersion"); // no precondition
+    }
+    return null;
+  }
+
+  /**
+   * errors.NewGenericServerResponse(422, ...) as applyJSPatch and interpretStrategicMergePatchError
+   * build it: reason Invalid, the generic message (the patch library's text is dropped), empty
+   * details.
+   */
+  private static Answer unprocessable() {
+    return status(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in our request",
+        new JsonObject());
+  }
+}
