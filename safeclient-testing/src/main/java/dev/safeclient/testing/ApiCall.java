@@ -26,6 +26,9 @@ final class ApiCall {
   String body;
   SimulatedApiserver apiserver;
   int seats;
+
+  /** Admitted by APF and its seats not yet handed back (see {@link Admission}). */
+  boolean admitted;
   boolean protobuf;
   String warning;
   RequestRecord record;
