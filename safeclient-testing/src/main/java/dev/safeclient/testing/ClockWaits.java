@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 
 /**
  * The simulated apiserver's timed waits (the watch cache's 3 s freshness wait), on KubeSim's own
@@ -13,9 +12,8 @@ import java.util.function.LongSupplier;
  * deadline once every request in flight is blocked on it: a 3 s wait then costs no real time, and a
  * client on real time (client-java's informer, OkHttp with read timeout 0) still gets its answer.
  *
- * <p>A request's modelled service time holds its APF seats past its answer (see {@link
- * PriorityLevel}). Once no request is in flight, a virtual clock moves on to when the last held
- * seats come free: with nothing else to serve, the server's time is its requests' service time.
+ * <p>A request's modelled service time is such a wait too: on a virtual clock its answer waits
+ * until the clock has passed it, holding its APF seats (see {@link Admission}).
  *
  * <p>Only KubeSim's own waits are virtual. Socket and OkHttp timeouts (connect, read, call) stay on
  * real time, as do Jetty's idle timeouts and the LATENCY fault's delay.
@@ -26,20 +24,14 @@ final class ClockWaits {
 
   private final Clock clock;
   private final SimClock virtual;
-  private final LongSupplier heldUntil;
   private int inFlight;
 
   /** Deadlines (sim-clock millis) of blocked waiters, with their counts. */
   private final TreeMap<Long, Integer> deadlines = new TreeMap<>();
 
-  /**
-   * @param heldUntil when the last APF seats held past their answer come free (clock millis), or
-   *     {@link Long#MIN_VALUE}
-   */
-  ClockWaits(Clock clock, LongSupplier heldUntil) {
+  ClockWaits(Clock clock) {
     this.clock = clock;
     this.virtual = clock instanceof SimClock s && s.isVirtual() ? s : null;
-    this.heldUntil = heldUntil;
   }
 
   /** A resource request starts being served. */
@@ -50,12 +42,6 @@ final class ClockWaits {
   /** A resource request has its answer (or its watch is established). */
   synchronized void exit() {
     inFlight--;
-    if (virtual != null && inFlight == 0) {
-      long until = heldUntil.getAsLong();
-      if (until != Long.MIN_VALUE) {
-        virtual.advanceTo(until);
-      }
-    }
     advanceIfAllBlocked();
   }
 
@@ -99,6 +85,14 @@ final class ClockWaits {
     }
   }
 
+  /** Waits until the clock reads {@code epochMillis} (a request's end of service). */
+  void awaitUntil(long epochMillis) throws InterruptedException {
+    long left = epochMillis - clock.millis();
+    if (left > 0) {
+      await(this, () -> {}, () -> clock.millis() >= epochMillis, Duration.ofMillis(left));
+    }
+  }
+
   /** Caller holds this. */
   private void advanceIfAllBlocked() {
     if (virtual == null || deadlines.isEmpty()) {
@@ -110,6 +104,7 @@ final class ClockWaits {
     }
     if (blocked >= inFlight) {
       virtual.advanceTo(deadlines.firstKey());
+      notifyAll(); // service-time waits wait on this
     }
   }
 }

@@ -54,7 +54,8 @@ final class Etcd {
 
   /**
    * Commits a write; the caller holds the write lock. Stamps the next RV into {@code object}'s
-   * metadata, encodes it once (and records the size etcd stores), and hands the change to every watch cache.
+   * metadata, encodes it once (and records the size etcd stores), and hands the change to every
+   * watch cache.
    */
   Change commit(ResourceType t, Change.Type type, JsonObject object, StoredObject previous) {
     long next = rv + 1;

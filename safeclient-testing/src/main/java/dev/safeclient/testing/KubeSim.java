@@ -66,7 +66,7 @@ public final class KubeSim implements AutoCloseable {
     this.config = b;
     this.clock = b.clock;
     this.priorityLevel = new PriorityLevel(b.apfConcurrencyLimit, b.apfHandSize, clock);
-    this.waits = new ClockWaits(clock, priorityLevel::heldUntil);
+    this.waits = new ClockWaits(clock);
     this.stats = new SimStats(b.requestLogCapacity, "1." + b.minor);
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
     for (int i = 0; i < b.apiservers; i++) {
@@ -423,6 +423,7 @@ public final class KubeSim implements AutoCloseable {
     final Map<Integer, Duration> lags = new HashMap<>();
     int minor = 30; // the worst case by default: consistent lists go to etcd
     int apiservers = 1;
+
     /** workload-low's and global-default's queuing.handSize in the default APF configuration. */
     static final int DEFAULT_HAND_SIZE = 6;
 
@@ -593,11 +594,11 @@ public final class KubeSim implements AutoCloseable {
     }
 
     /**
-     * The priority level's concurrency limit in seats (default 600, the whole of a default
-     * server's --max-requests-inflight 400 + --max-mutating-requests-inflight 200): past it, 429.
-     * It also bounds one request's estimate, with {@link #apfHandSize(int)}: max(1,
-     * min(ceil(0.15 × limit), limit / hand size)), 90 by default. A default 1.34 server's
-     * workload-low level has a nominal limit of 245 (100 of 245 shares of 600), so 37.
+     * The priority level's concurrency limit in seats (default 600, the whole of a default server's
+     * --max-requests-inflight 400 + --max-mutating-requests-inflight 200): past it, 429. It also
+     * bounds one request's estimate, with {@link #apfHandSize(int)}: max(1, min(ceil(0.15 × limit),
+     * limit / hand size)), 90 by default. A default 1.34 server's workload-low level has a nominal
+     * limit of 245 (100 of 245 shares of 600), so 37.
      */
     public Builder apfConcurrencyLimit(int seats) {
       if (seats < 1) {

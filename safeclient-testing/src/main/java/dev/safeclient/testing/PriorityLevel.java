@@ -5,15 +5,14 @@ import java.time.Clock;
 import java.util.PriorityQueue;
 
 /**
- * An APF priority level reduced to what a client sees: a concurrency limit in seats, and 429s
- * whose Retry-After starts at 1 s, doubles while drops are sustained and is capped at 32 s
+ * An APF priority level reduced to what a client sees: a concurrency limit in seats, and 429s whose
+ * Retry-After starts at 1 s, doubles while drops are sustained and is capped at 32 s
  * (K8S-API-FACTS, "API Priority and Fairness"). It has no queues: a request that does not fit is
  * rejected at once, where a real level would queue it first.
  *
  * <p>A request holds its seats from admission for its modelled service time on KubeSim's clock
- * ({@link RequestRecord#serviceMillis()}: objects, bytes and waits), not for the wall time this
- * machine took: KubeSim answers as soon as the answer is built, and the seats stay held until the
- * modelled time has passed. Admission sees seats still held.
+ * ({@link Admission}), not for the wall time this machine took. Admission sees seats still held. On
+ * a virtual clock the service time has passed on the clock by the time a request is answered.
  */
 final class PriorityLevel {
   static final int MAX_RETRY_AFTER_SECONDS = 32;
@@ -27,9 +26,9 @@ final class PriorityLevel {
   private int requestsExecuting;
 
   /** Requests answered but still within their modelled service time: {releaseAtMillis, seats}. */
-  private final PriorityQueue<long[]> held = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+  private final PriorityQueue<long[]> held =
+      new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
 
-  private long lastHeldRelease = Long.MIN_VALUE;
   private int retryAfter = 1;
   private long lastDropMillis = Long.MIN_VALUE / 2;
   private long periodStartMillis;
@@ -60,15 +59,13 @@ final class PriorityLevel {
 
   /**
    * Admits a request of {@code seats} if the level can accommodate it now:
-   * queueSet.canAccommodateSeatsLocked (fairqueuing/queueset/queueset.go). A request wider than
-   * the whole limit runs only when nothing else does.
+   * queueSet.canAccommodateSeatsLocked (fairqueuing/queueset/queueset.go). A request wider than the
+   * whole limit runs only when nothing else does.
    */
   synchronized boolean tryAcquire(int seats) {
     releaseDue();
     boolean fits =
-        seats > concurrencyLimit
-            ? requestsExecuting == 0
-            : seatsInUse + seats <= concurrencyLimit;
+        seats > concurrencyLimit ? requestsExecuting == 0 : seatsInUse + seats <= concurrencyLimit;
     if (!fits) {
       return false;
     }
@@ -82,12 +79,11 @@ final class PriorityLevel {
    * admission time plus its modelled service time), or are released now if that has passed.
    */
   synchronized void finish(int seats, long releaseAtMillis) {
-    if (releaseAtMillis <= clock.millis()) {
+    if (releaseAtMillis <= clock.millis() || (clock instanceof SimClock s && s.isVirtual())) {
       release(seats);
       return;
     }
     held.add(new long[] {releaseAtMillis, seats});
-    lastHeldRelease = Math.max(lastHeldRelease, releaseAtMillis);
   }
 
   private void release(long seats) {
@@ -106,15 +102,6 @@ final class PriorityLevel {
   synchronized int inUse() {
     releaseDue();
     return seatsInUse;
-  }
-
-  /**
-   * When the last held seats come free (clock millis), or {@link Long#MIN_VALUE} if none are held:
-   * a virtual clock with nothing in flight moves on to it (see {@link ClockWaits}).
-   */
-  synchronized long heldUntil() {
-    releaseDue();
-    return held.isEmpty() ? Long.MIN_VALUE : lastHeldRelease;
   }
 
   /** Records a drop and returns the Retry-After to send with it. */
