@@ -14,7 +14,8 @@ versions=${FLEET_VERSIONS:-"1.30 1.33 1.34"}
 out=${FLEET_OUT:-benchmarks/results/fleet.md}
 java_opts=${FLEET_JAVA_OPTS:-"-Xmx4g -Xss512k"}
 # shellcheck disable=SC2086
-mvn -B -q ${MVN_OPTS_EXTRA:-} -pl examples -am compile dependency:build-classpath \
+# package, not compile: safeclient-testing needs the api-model test-jar.
+mvn -B -q ${MVN_OPTS_EXTRA:-} -pl examples -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile=target/fleet.classpath -Dmdep.includeScope=runtime
 cp="examples/target/classes:$(cat examples/target/fleet.classpath)"
 
