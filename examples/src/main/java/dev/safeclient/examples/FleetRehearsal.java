@@ -7,6 +7,7 @@ import dev.safeclient.testing.ControlPlaneBill;
 import dev.safeclient.testing.FleetCluster;
 import dev.safeclient.testing.FleetDrill;
 import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.SimClock;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,8 +98,9 @@ public final class FleetRehearsal {
         trim(o.churnPerMinute() * 100));
     out.printf(
         Locale.ROOT,
-        "Time is scaled %s×: one simulated minute lasts %s s (agents' polling, pod churn, bookmarks"
-            + " and the steady-state window).%n",
+        "Time is scaled %s×: one simulated minute lasts %s s (agents' polling, pod churn, bookmarks,"
+            + " the steady-state window and KubeSim's clock, on which requests hold their APF"
+            + " seats).%n",
         trim(o.timeScale()),
         trim(60 / o.timeScale()));
     out.printf(
@@ -115,6 +117,9 @@ public final class FleetRehearsal {
       try (KubeSim sim =
           KubeSim.builder()
               .serverVersion(version)
+              // KubeSim's model time runs at the rehearsal's scale: its waits and how long each
+              // request holds its APF seats are simulated time, like the agents' minutes.
+              .clock(SimClock.scaled(o.timeScale()))
               .bookmarkInterval(Duration.ofMillis((long) (60_000 / o.timeScale())))
               .build()) {
         long t0 = System.nanoTime();

@@ -9,6 +9,7 @@ import dev.safeclient.testing.FleetDrill;
 import dev.safeclient.testing.FormBill;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.KubeSimStats;
+import dev.safeclient.testing.SimClock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ class FleetScenario3BillTest {
     try (KubeSim sim =
         KubeSim.builder()
             .serverVersion("1.34")
+            .clock(SimClock.scaled(timeScale)) // as the rehearsal runs it
             .bookmarkInterval(Duration.ofMillis((long) (60_000 / timeScale)))
             .build()) {
       FleetCluster cluster = FleetCluster.seed(sim, 200, 30); // the rehearsal's defaults

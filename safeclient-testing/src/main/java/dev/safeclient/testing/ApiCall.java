@@ -26,6 +26,13 @@ final class ApiCall {
   String body;
   SimulatedApiserver apiserver;
   int seats;
+
+  /** Admitted by APF and its seats not yet handed back (see {@link Admission}). */
+  boolean admitted;
+
+  /** Runs once the answer is billed, before it is written (APF's end of service). */
+  java.util.function.Consumer<ApiCall> beforeAnswer;
+
   boolean protobuf;
   String warning;
   RequestRecord record;
@@ -125,6 +132,9 @@ final class ApiCall {
       record.code = r.code;
       record.bytes.add(r.body.length);
       record.contentType = r.headers.getOrDefault("Content-Type", JSON);
+    }
+    if (beforeAnswer != null) {
+      beforeAnswer.accept(this);
     }
     finish();
     send(response, callback, r, stats);

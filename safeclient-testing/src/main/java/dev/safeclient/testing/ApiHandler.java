@@ -1,7 +1,6 @@
 package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.status;
-import static dev.safeclient.testing.StatusAnswers.tooManyRequests;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,11 +34,13 @@ final class ApiHandler extends Handler.Abstract {
   private final Subresources subresources;
   private final FaultInjection faults;
   private final AggregatedApi aggregated;
+  private final Admission admission;
 
   ApiHandler(KubeSim sim) {
     this.sim = sim;
     this.reads = new Reads(sim);
-    this.watches = new Watches(sim, reads);
+    this.admission = new Admission(sim);
+    this.watches = new Watches(sim);
     this.writes = new Writes(sim);
     this.discovery = new Discovery(sim);
     this.subresources = new Subresources(sim, reads, writes);
@@ -205,12 +206,21 @@ final class ApiHandler extends Handler.Abstract {
       return;
     }
     if (c.verb == Verb.WATCH) {
-      Answer denied = authorize(c);
-      if (denied != null) {
-        c.send(denied);
+      // A watch holds its seats while it initialises (its initial events, a freshness wait), then
+      // runs on none.
+      if (!admission.admit(c, watchSeats(c))) {
         return;
       }
-      watches.watch(c, f);
+      try {
+        Answer denied = authorize(c);
+        if (denied != null) {
+          c.send(denied);
+          return;
+        }
+        watches.watch(c, f);
+      } finally {
+        admission.finish(c);
+      }
       return;
     }
     Answer early = reads.validate(c);
@@ -218,20 +228,14 @@ final class ApiHandler extends Handler.Abstract {
       c.send(early);
       return;
     }
-    PriorityLevel pl = sim.priorityLevel();
-    c.seats = pl.width(reads.estimateSeats(c));
-    if (!pl.tryAcquire(c.seats)) {
-      int retryAfter = pl.drop();
-      stats.tooManyRequests("apf");
-      c.send(tooManyRequests(retryAfter, "apf"));
+    if (!admission.admit(c, reads.estimateSeats(c))) {
       return;
     }
-    stats.seats(c.seats);
     // WithAuthorization runs inside WithPriorityAndFairness: a forbidden request was admitted.
     Answer denied = authorize(c);
     if (denied != null) {
-      pl.release(c.seats);
       c.send(denied);
+      admission.finish(c);
       return;
     }
     if (f != null && f.kind() == Fault.Kind.LATENCY) {
@@ -301,7 +305,19 @@ final class ApiHandler extends Handler.Abstract {
     } catch (RuntimeException e) {
       c.send(status(500, "InternalError", "KubeSim: " + e, null));
     } finally {
-      sim.priorityLevel().release(c.seats);
+      admission.finish(c);
+    }
+  }
+
+  /**
+   * A watch's estimate (listWorkEstimator.estimate); options that do not parse get the level's
+   * maximum, as upstream does for a request destined to fail validation.
+   */
+  private int watchSeats(ApiCall c) {
+    try {
+      return reads.estimate(c, Reads.readRequest(c));
+    } catch (IllegalArgumentException e) {
+      return sim.priorityLevel().maxSeats();
     }
   }
 

@@ -12,6 +12,9 @@ import java.util.function.BooleanSupplier;
  * deadline once every request in flight is blocked on it: a 3 s wait then costs no real time, and a
  * client on real time (client-java's informer, OkHttp with read timeout 0) still gets its answer.
  *
+ * <p>A request's modelled service time is such a wait too: on a virtual clock its answer waits
+ * until the clock has passed it, holding its APF seats (see {@link Admission}).
+ *
  * <p>Only KubeSim's own waits are virtual. Socket and OkHttp timeouts (connect, read, call) stay on
  * real time, as do Jetty's idle timeouts and the LATENCY fault's delay.
  */
@@ -28,7 +31,7 @@ final class ClockWaits {
 
   ClockWaits(Clock clock) {
     this.clock = clock;
-    this.virtual = clock instanceof SimClock ? (SimClock) clock : null;
+    this.virtual = clock instanceof SimClock s && s.isVirtual() ? s : null;
   }
 
   /** A resource request starts being served. */
@@ -82,6 +85,14 @@ final class ClockWaits {
     }
   }
 
+  /** Waits until the clock reads {@code epochMillis} (a request's end of service). */
+  void awaitUntil(long epochMillis) throws InterruptedException {
+    long left = epochMillis - clock.millis();
+    if (left > 0) {
+      await(this, () -> {}, () -> clock.millis() >= epochMillis, Duration.ofMillis(left));
+    }
+  }
+
   /** Caller holds this. */
   private void advanceIfAllBlocked() {
     if (virtual == null || deadlines.isEmpty()) {
@@ -93,6 +104,7 @@ final class ClockWaits {
     }
     if (blocked >= inFlight) {
       virtual.advanceTo(deadlines.firstKey());
+      notifyAll(); // service-time waits wait on this
     }
   }
 }

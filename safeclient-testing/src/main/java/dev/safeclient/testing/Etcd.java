@@ -54,12 +54,14 @@ final class Etcd {
 
   /**
    * Commits a write; the caller holds the write lock. Stamps the next RV into {@code object}'s
-   * metadata, encodes it once, and hands the change to every watch cache.
+   * metadata, encodes it once (and records the size etcd stores), and hands the change to every
+   * watch cache.
    */
   Change commit(ResourceType t, Change.Type type, JsonObject object, StoredObject previous) {
     long next = rv + 1;
     object.getAsJsonObject("metadata").addProperty("resourceVersion", Long.toString(next));
     StoredObject stored = StoredObject.of(object);
+    stored.stored(ProtobufEncoding.storedSize(t, stored));
     long now = clock.millis();
     Change c = new Change(next, t, type, stored, previous, now);
     Keyspace k = keyspace(t);

@@ -19,16 +19,22 @@ final class Keyspace {
   /** States at RVs at or after this one can be rebuilt; older ones are compacted away. */
   long compactedRv;
 
+  /** JSON bytes of the current objects. */
   long bytes;
+
+  /** Bytes etcd stores for the current objects (Protobuf for built-in kinds, JSON for CRDs). */
+  long storedBytes;
 
   void apply(Change c) {
     StoredObject before =
         c.type == Change.Type.DELETED ? current.remove(c.key) : current.put(c.key, c.object);
     if (before != null) {
       bytes -= before.json.length;
+      storedBytes -= before.storedBytes();
     }
     if (c.type != Change.Type.DELETED) {
       bytes += c.object.json.length;
+      storedBytes += c.object.storedBytes();
     }
     history.addLast(c);
   }
@@ -49,8 +55,17 @@ final class Keyspace {
     return current.size();
   }
 
+  /** The average JSON size of the current objects. */
   long averageObjectBytes() {
     return current.isEmpty() ? 0 : bytes / current.size();
+  }
+
+  /**
+   * The average size etcd stores, as the apiserver's object-count tracker estimates it for APF
+   * (storage.Stats.EstimatedAverageObjectSizeBytes).
+   */
+  long averageStoredBytes() {
+    return current.isEmpty() ? 0 : storedBytes / current.size();
   }
 
   /** Number of objects under the key prefix of {@code namespace} ("" = all). */

@@ -65,6 +65,7 @@ public final class KubeSim implements AutoCloseable {
     SimConfig b = new SimConfig(builder);
     this.config = b;
     this.clock = b.clock;
+    this.priorityLevel = new PriorityLevel(b.apfConcurrencyLimit, b.apfHandSize, clock);
     this.waits = new ClockWaits(clock);
     this.stats = new SimStats(b.requestLogCapacity, "1." + b.minor);
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
@@ -78,7 +79,6 @@ public final class KubeSim implements AutoCloseable {
       resources.put(t.groupVersionPlural(), t);
     }
     this.faults = new FaultPlayer(clock);
-    this.priorityLevel = new PriorityLevel(b.apfConcurrencyLimit, clock);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -423,7 +423,12 @@ public final class KubeSim implements AutoCloseable {
     final Map<Integer, Duration> lags = new HashMap<>();
     int minor = 30; // the worst case by default: consistent lists go to etcd
     int apiservers = 1;
+
+    /** workload-low's and global-default's queuing.handSize in the default APF configuration. */
+    static final int DEFAULT_HAND_SIZE = 6;
+
     int apfConcurrencyLimit = 600; // --max-requests-inflight 400 + --max-mutating 200
+    int apfHandSize = DEFAULT_HAND_SIZE;
     int maxThreads = 200;
     int port = 0;
     boolean kubeletDeletes = true;
@@ -588,12 +593,27 @@ public final class KubeSim implements AutoCloseable {
       return this;
     }
 
-    /** APF seats available at once; past them, 429. */
+    /**
+     * The priority level's concurrency limit in seats (default 600, the whole of a default server's
+     * --max-requests-inflight 400 + --max-mutating-requests-inflight 200): past it, 429. It also
+     * bounds one request's estimate, with {@link #apfHandSize(int)}: max(1, min(ceil(0.15 × limit),
+     * limit / hand size)), 90 by default. A default 1.34 server's workload-low level has a nominal
+     * limit of 245 (100 of 245 shares of 600), so 37.
+     */
     public Builder apfConcurrencyLimit(int seats) {
       if (seats < 1) {
         throw new IllegalArgumentException("apfConcurrencyLimit(" + seats + ")");
       }
       apfConcurrencyLimit = seats;
+      return this;
+    }
+
+    /** The priority level's queuing hand size (default 6, as workload-low and global-default). */
+    public Builder apfHandSize(int handSize) {
+      if (handSize < 1) {
+        throw new IllegalArgumentException("apfHandSize(" + handSize + ")");
+      }
+      apfHandSize = handSize;
       return this;
     }
 
@@ -619,12 +639,14 @@ public final class KubeSim implements AutoCloseable {
 
     /**
      * The simulation clock: timestamps, lag, event window, continue expiry, fault windows, progress
-     * notifications, and KubeSim's waits (the watch cache's freshness wait, an initialising cache
-     * on 1.30). The system clock makes those waits real; a {@link SimClock} makes them virtual: it
+     * notifications, KubeSim's waits (the watch cache's freshness wait, an initialising cache on
+     * 1.30) and how long a request holds its APF seats (its modelled service time). The system
+     * clock or {@link SimClock#real()} makes those real; {@link SimClock#scaled(double)} speeds
+     * them up with a rehearsal's time scale; {@link SimClock#virtual()} makes them virtual: it
      * advances itself to the earliest waiting deadline once every request in flight is blocked on
      * it, so a client on real time still gets its answer. Socket and OkHttp timeouts (connect,
      * read, call), Jetty's idle timeout, watch {@code timeoutSeconds}, the bookmark ticker and the
-     * LATENCY fault stay on real time.
+     * LATENCY fault stay on real time in every mode.
      */
     public Builder clock(Clock c) {
       clock = Objects.requireNonNull(c);

@@ -1,48 +1,107 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.model.serving.ListWorkEstimator;
 import java.time.Clock;
+import java.util.PriorityQueue;
 
 /**
- * An APF priority level reduced to what a client sees: a seat limit, and 429s whose Retry-After
- * starts at 1 s, doubles while drops are sustained and is capped at 32 s (K8S-API-FACTS, "API
- * Priority and Fairness").
+ * An APF priority level reduced to what a client sees: a concurrency limit in seats, and 429s whose
+ * Retry-After starts at 1 s, doubles while drops are sustained and is capped at 32 s
+ * (K8S-API-FACTS, "API Priority and Fairness"). It has no queues: a request that does not fit is
+ * rejected at once, where a real level would queue it first.
+ *
+ * <p>A request holds its seats from admission for its modelled service time on KubeSim's clock
+ * ({@link Admission}), not for the wall time this machine took. Admission sees seats still held. On
+ * a virtual clock the service time has passed on the clock by the time a request is answered.
  */
 final class PriorityLevel {
   static final int MAX_RETRY_AFTER_SECONDS = 32;
   static final String FLOW_SCHEMA_UID = "6a9c6b0e-5e3c-4b6c-9d8e-kubesim-flow";
   static final String PRIORITY_LEVEL_UID = "0f1d2c3b-4a59-4e6f-8a7b-kubesim-level";
 
-  private final int limit;
+  private final int concurrencyLimit;
+  private final int maxSeats;
   private final Clock clock;
-  private int inUse;
+  private int seatsInUse;
+  private int requestsExecuting;
+
+  /** Requests answered but still within their modelled service time: {releaseAtMillis, seats}. */
+  private final PriorityQueue<long[]> held =
+      new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+
   private int retryAfter = 1;
   private long lastDropMillis = Long.MIN_VALUE / 2;
   private long periodStartMillis;
 
-  PriorityLevel(int limit, Clock clock) {
-    this.limit = limit;
+  /**
+   * @param concurrencyLimit the level's nominal concurrency limit in seats
+   * @param handSize the level's shuffle-sharding hand size
+   */
+  PriorityLevel(int concurrencyLimit, int handSize, Clock clock) {
+    this.concurrencyLimit = concurrencyLimit;
+    this.maxSeats = ListWorkEstimator.priorityLevelMaxSeats(concurrencyLimit, handSize);
     this.clock = clock;
   }
 
-  /** A request never needs more seats than the level has (APF caps the width the same way). */
-  int width(int seats) {
-    return Math.max(1, Math.min(seats, limit));
+  PriorityLevel(int concurrencyLimit, Clock clock) {
+    this(concurrencyLimit, KubeSim.Builder.DEFAULT_HAND_SIZE, clock);
   }
 
+  /**
+   * The most seats the work estimator gives one request at this level: apf_controller.go
+   * (cfgMeal.finishQueueSetReconfigsLocked) sets max(1, min(ceil(0.15 × nominal concurrency),
+   * nominal concurrency / hand size)) in its MaxSeatsTracker, which listWorkEstimator.estimate
+   * reads.
+   */
+  int maxSeats() {
+    return maxSeats;
+  }
+
+  /**
+   * Admits a request of {@code seats} if the level can accommodate it now:
+   * queueSet.canAccommodateSeatsLocked (fairqueuing/queueset/queueset.go). A request wider than the
+   * whole limit runs only when nothing else does.
+   */
   synchronized boolean tryAcquire(int seats) {
-    if (inUse + seats > limit) {
+    releaseDue();
+    boolean fits =
+        seats > concurrencyLimit ? requestsExecuting == 0 : seatsInUse + seats <= concurrencyLimit;
+    if (!fits) {
       return false;
     }
-    inUse += seats;
+    seatsInUse += seats;
+    requestsExecuting++;
     return true;
   }
 
-  synchronized void release(int seats) {
-    inUse -= seats;
+  /**
+   * The request is answered; its seats stay held until {@code releaseAtMillis} on the clock (its
+   * admission time plus its modelled service time), or are released now if that has passed.
+   */
+  synchronized void finish(int seats, long releaseAtMillis) {
+    if (releaseAtMillis <= clock.millis() || (clock instanceof SimClock s && s.isVirtual())) {
+      release(seats);
+      return;
+    }
+    held.add(new long[] {releaseAtMillis, seats});
   }
 
+  private void release(long seats) {
+    seatsInUse -= (int) seats;
+    requestsExecuting--;
+  }
+
+  private void releaseDue() {
+    long now = clock.millis();
+    while (!held.isEmpty() && held.peek()[0] <= now) {
+      release(held.poll()[1]);
+    }
+  }
+
+  /** Seats in use now: requests executing and those within their modelled service time. */
   synchronized int inUse() {
-    return inUse;
+    releaseDue();
+    return seatsInUse;
   }
 
   /** Records a drop and returns the Retry-After to send with it. */

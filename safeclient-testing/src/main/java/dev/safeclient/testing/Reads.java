@@ -240,7 +240,11 @@ final class Reads {
     return estimate(c, readRequest(c));
   }
 
-  /** The model's estimate for a LIST or WATCH of {@code c}'s resource. */
+  /**
+   * The model's estimate for a LIST or WATCH of {@code c}'s resource (a watch takes the minimum;
+   * its initial events are charged like a list only with sendInitialEvents, and from 1.35 for a
+   * legacy watch at RV "" or "0"), capped at the priority level's max seats.
+   */
   int estimate(ApiCall c, ReadRequest request) {
     Etcd etcd = sim.etcd();
     long stored;
@@ -249,11 +253,12 @@ final class Reads {
     try {
       Keyspace k = etcd.keyspace(c.type);
       stored = k.size();
-      avgBytes = k.averageObjectBytes();
+      avgBytes = k.averageStoredBytes();
     } finally {
       etcd.lock.readLock().unlock();
     }
-    return ListWorkEstimator.estimate(sim.config().version, request, stored, avgBytes, 0);
+    return ListWorkEstimator.estimate(
+        sim.config().version, request, stored, avgBytes, sim.priorityLevel().maxSeats());
   }
 
   /** The ListOptions of {@code c} as the model reads them. */

@@ -25,6 +25,7 @@ final class SimConfig {
   final int minor;
   final int apiservers;
   final int apfConcurrencyLimit;
+  final int apfHandSize;
   final int maxThreads;
   final int port;
   final boolean kubeletDeletes;
@@ -60,6 +61,7 @@ final class SimConfig {
     minor = b.minor;
     apiservers = b.apiservers;
     apfConcurrencyLimit = b.apfConcurrencyLimit;
+    apfHandSize = b.apfHandSize;
     maxThreads = b.maxThreads;
     port = b.port;
     kubeletDeletes = b.kubeletDeletes;

@@ -477,6 +477,7 @@ public final class SimulatedApiserver {
     void put(StoredObject o) {
       keyspace.current.put(o.key, o);
       keyspace.bytes += o.json.length;
+      keyspace.storedBytes += o.storedBytes();
       index(null, o);
     }
 

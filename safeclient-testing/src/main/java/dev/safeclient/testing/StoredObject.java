@@ -23,6 +23,9 @@ final class StoredObject {
   /** The Protobuf message bytes, built on first Protobuf request (see ProtobufEncoding). */
   volatile byte[] protoMessage;
 
+  /** The bytes etcd stores for this version of the object; 0 until {@link #stored} sets it. */
+  private volatile int storedBytes;
+
   private StoredObject(
       String key,
       String namespace,
@@ -68,6 +71,20 @@ final class StoredObject {
         labels,
         nodeName,
         object.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Records the size etcd stores for this object, once, when it is written: APF's size-based list
+   * estimate (1.34+) averages it over the resource.
+   */
+  void stored(int bytes) {
+    storedBytes = bytes;
+  }
+
+  /** The bytes etcd stores; the JSON length for an object never written (a dry run). */
+  int storedBytes() {
+    int b = storedBytes;
+    return b > 0 ? b : json.length;
   }
 
   /** Keys sort like etcd's {@code /registry/<resource>/<namespace>/<name>}. */

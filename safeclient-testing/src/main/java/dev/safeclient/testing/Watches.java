@@ -16,11 +16,8 @@ import org.eclipse.jetty.http.HttpHeader;
 final class Watches {
   private final KubeSim sim;
 
-  private final Reads reads;
-
-  Watches(KubeSim sim, Reads reads) {
+  Watches(KubeSim sim) {
     this.sim = sim;
-    this.reads = reads;
   }
 
   private boolean cacheEnabled(ApiCall c) {
@@ -135,9 +132,6 @@ final class Watches {
     if (ws != null) {
       ws.attach(w);
     }
-    // list_work_estimator.go: a watch takes the minimum, its initial events are charged like a
-    // list only with sendInitialEvents, and from 1.35 for a legacy watch at RV "" or "0".
-    stats.seats(sim.priorityLevel().width(reads.estimate(c, Reads.readRequest(c))));
     if (initial && consistentStart && !sim.config().version.consistentReadSupported()) {
       // Without consistent reads from the cache, the initial state of an RV-unset watch is read
       // from etcd.

@@ -69,12 +69,20 @@ class AdmissionTest {
     assertThat(seatsFor(new Wire(sim), "/api/v1/pods?limit=1")).isEqualTo(1);
   }
 
-  // Watches at RV "" / "0" are charged like lists only from 1.35 (list_work_estimator.go).
+  // Watches at RV "" / "0" are charged like lists only from 1.35 (list_work_estimator.go). The
+  // pods carry labels enough that their stored (Protobuf) size makes the estimate exceed 1 seat.
   @Test
   void legacyWatchesAreChargedLikeListsFrom135() throws Exception {
     sim = KubeSim.builder().clock(clock).serverVersion("1.35").build();
+    StringBuilder labels = new StringBuilder("{");
+    for (int l = 0; l < 8; l++) {
+      labels.append(l == 0 ? "" : ",").append("\"l").append(l).append("\":\"");
+      labels.append("x".repeat(60)).append('"');
+    }
+    labels.append('}');
     for (int i = 0; i < 450; i++) {
-      sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
+      sim.create(
+          "v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), labels.toString()));
     }
     Wire w = new Wire(sim);
     long before = sim.stats().seatsCharged();
@@ -145,13 +153,15 @@ class AdmissionTest {
   }
 
   // Past the limit: 429 with Retry-After and the X-Kubernetes-PF-* headers; seats are held for
-  // as long as a request runs (here stretched by a latency fault).
+  // as long as a request runs (here stretched by a latency fault). A level of 1 seat: one list
+  // fills it (a level's max seats are max(1, min(ceil(0.15 × limit), limit / hand size)), so at a
+  // limit of 10 a list takes 1 seat of 10).
   @Test
   void pastTheSeatLimitRequestsGet429WithAGrowingRetryAfterAndPfHeaders() throws Exception {
     sim =
         KubeSim.builder()
             .clock(clock)
-            .apfConcurrencyLimit(10)
+            .apfConcurrencyLimit(1)
             .faults(
                 FaultScript.builder()
                     .add(
@@ -168,13 +178,13 @@ class AdmissionTest {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return new Wire(sim).get("/api/v1/pods"); // 10 seats, held 6 s
+                return new Wire(sim).get("/api/v1/pods"); // the level's 1 seat, held 6 s
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
             });
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (sim.stats().seatsCharged() < 10 && System.nanoTime() < deadline) {
+    while (sim.stats().seatsCharged() < 1 && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
     List<String> retryAfter = new ArrayList<>();
