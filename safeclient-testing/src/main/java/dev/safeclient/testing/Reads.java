@@ -217,7 +217,7 @@ final class Reads {
         return r.error;
       }
       try {
-        Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+        Selector.of(c);
       } catch (IllegalArgumentException e) {
         return status(400, "BadRequest", e.getMessage(), null);
       }
@@ -307,7 +307,7 @@ final class Reads {
     if (r.error != null) {
       return r.error;
     }
-    Selector sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+    Selector sel = Selector.of(c);
     String ns = c.type.isNamespaced() ? c.namespace : "";
     SimulatedApiserver api = c.apiserver;
     if (r.fromCache() && !api.isReady()) {

@@ -560,7 +560,7 @@ final class Writes {
   Answer deleteCollection(ApiCall c) {
     Selector sel;
     try {
-      sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+      sel = Selector.of(c);
     } catch (IllegalArgumentException e) {
       return status(400, "BadRequest", e.getMessage(), null);
     }
