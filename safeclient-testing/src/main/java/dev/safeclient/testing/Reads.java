@@ -374,7 +374,7 @@ final class Reads {
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
     String token =
         l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
-    return Answer.list(c.type, l.rv, token, l.items);
+    return Answer.list(c.type, l.rv, token, l.remaining, l.items);
   }
 
   /**
@@ -410,10 +410,12 @@ final class Reads {
       long read = 0;
       String last = null;
       boolean more = false;
+      Long remaining = null;
       while (it.hasNext()) {
         StoredObject o = it.next();
         if (limit > 0 && out.size() >= limit) {
           more = true;
+          remaining = sel.empty ? SimulatedApiserver.countRest(it) : null;
           break;
         }
         read++;
@@ -424,13 +426,14 @@ final class Reads {
       }
       sim.statsLive().storageReads(read);
       String token = more ? new ContinueToken(readRv, last).encode() : null;
-      return Answer.list(c.type, readRv, token, out);
+      return Answer.list(c.type, readRv, token, remaining, out);
     } finally {
       etcd.lock.readLock().unlock();
     }
   }
 
-  static byte[] listBody(ResourceType t, long rv, String continueToken, List<StoredObject> items) {
+  static byte[] listBody(
+      ResourceType t, long rv, String continueToken, Long remaining, List<StoredObject> items) {
     int size = 128;
     for (StoredObject o : items) {
       size += o.json.length + 1;
@@ -445,14 +448,16 @@ final class Reads {
             + rv
             + "\""
             + (continueToken == null ? "" : ",\"continue\":\"" + continueToken + "\"")
+            + (remaining == null ? "" : ",\"remainingItemCount\":" + remaining)
             + "},\"items\":[";
     out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+    boolean builtIn = ResourceType.BUILT_IN.containsKey(t.groupVersionPlural());
     boolean first = true;
     for (StoredObject o : items) {
       if (!first) {
         out.write(',');
       }
-      out.writeBytes(o.json);
+      out.writeBytes(builtIn ? o.itemJson() : o.json);
       first = false;
     }
     out.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));
