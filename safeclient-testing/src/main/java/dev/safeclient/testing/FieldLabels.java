@@ -9,8 +9,8 @@ import java.util.Set;
  * The field labels each kind supports in a field selector, and their values. The lists are the
  * apiserver's field label conversion functions (pkg/apis/core/v1/conversion.go for pods, nodes,
  * replication controllers, events, namespaces and secrets; apps/v1 for replica sets; batch/v1 for
- * jobs) and the registries' GetAttrs that fill them (e.g. pod.ToSelectableFields). Every other kind,
- * custom resources included, takes {@code runtime.DefaultMetaV1FieldSelectorConversion}: only
+ * jobs) and the registries' GetAttrs that fill them (e.g. pod.ToSelectableFields). Every other
+ * kind, custom resources included, takes {@code runtime.DefaultMetaV1FieldSelectorConversion}: only
  * metadata.name and metadata.namespace. The list handler answers an unsupported label with a 400
  * BadRequest carrying the conversion's message (handlers/get.go ListResource).
  */
@@ -71,7 +71,9 @@ final class FieldLabels {
         return label;
       }
       throw new IllegalArgumentException(
-          "\"" + label + "\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
+          "\""
+              + label
+              + "\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
     }
     if (type.plural().equals("pods") && type.group().isEmpty() && label.equals("spec.host")) {
       return "spec.nodeName";
@@ -82,7 +84,9 @@ final class FieldLabels {
     return label;
   }
 
-  /** The value GetAttrs gives {@code label} for {@code o}: Go's zero value where a field is unset. */
+  /**
+   * The value GetAttrs gives {@code label} for {@code o}: Go's zero value where a field is unset.
+   */
   static String value(StoredObject o, String label) {
     switch (label) {
       case "metadata.name":

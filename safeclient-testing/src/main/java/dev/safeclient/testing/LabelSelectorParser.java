@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Label selectors by the apiserver's grammar: the lexer and recursive-descent parser of
- * k8s.io/apimachinery pkg/labels/selector.go ({@code Parse}), with its operators ({@code =},
- * {@code ==}, {@code !=}, {@code in}, {@code notin}, exists, {@code !}, {@code >}, {@code <}), its
+ * k8s.io/apimachinery pkg/labels/selector.go ({@code Parse}), with its operators ({@code =}, {@code
+ * ==}, {@code !=}, {@code in}, {@code notin}, exists, {@code !}, {@code >}, {@code <}), its
  * validation of keys and values ({@code NewRequirement}), and its error messages. A bad selector is
  * an {@link IllegalArgumentException}, which the handlers answer as a 400 BadRequest.
  */

@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Namespace lifecycle: the NamespaceLifecycle admission plugin
- * (plugin/pkg/admission/namespace/lifecycle/admission.go) and the namespace registry's strategy
- * and deferred delete (pkg/registry/core/namespace).
+ * (plugin/pkg/admission/namespace/lifecycle/admission.go) and the namespace registry's strategy and
+ * deferred delete (pkg/registry/core/namespace).
  */
 final class Namespaces {
   static final ResourceType NAMESPACES = ResourceType.BUILT_IN.get("v1/namespaces");
@@ -83,7 +83,9 @@ final class Namespaces {
   /** The namespace strategy's PrepareForCreate: the controller's finalizer, phase Active. */
   static void prepareForCreate(JsonObject o) {
     JsonObject spec =
-        o.has("spec") && o.get("spec").isJsonObject() ? o.getAsJsonObject("spec") : new JsonObject();
+        o.has("spec") && o.get("spec").isJsonObject()
+            ? o.getAsJsonObject("spec")
+            : new JsonObject();
     JsonArray finalizers = new JsonArray();
     finalizers.add(FINALIZER);
     spec.add("finalizers", finalizers);

@@ -45,7 +45,9 @@ final class Selector {
     return true;
   }
 
-  /** The selectors of a request, with its kind's field labels; IllegalArgumentException is a 400. */
+  /**
+   * The selectors of a request, with its kind's field labels; IllegalArgumentException is a 400.
+   */
   static Selector of(ApiCall c) {
     return parse(c.type, c.param("labelSelector"), c.param("fieldSelector"));
   }

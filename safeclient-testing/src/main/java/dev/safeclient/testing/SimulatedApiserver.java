@@ -283,10 +283,10 @@ public final class SimulatedApiserver {
   }
 
   /**
-   * The remainingItemCount of a page cut at {@code next} (already taken from {@code it}): every
-   * key after the page, counted as etcd counts a range (store.go GetList: getResp.Count minus the
-   * page, sent only when the predicate is empty, since the count includes objects a selector
-   * would drop). Counting reads no object.
+   * The remainingItemCount of a page cut at {@code next} (already taken from {@code it}): every key
+   * after the page, counted as etcd counts a range (store.go GetList: getResp.Count minus the page,
+   * sent only when the predicate is empty, since the count includes objects a selector would drop).
+   * Counting reads no object.
    */
   static long countRest(Iterator<StoredObject> it) {
     long n = 1;

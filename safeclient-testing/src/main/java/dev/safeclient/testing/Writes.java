@@ -148,6 +148,9 @@ final class Writes {
   Answer create(ApiCall c) {
     JsonObject o = parseBody(c);
     Answer wrongVersion = apiVersionMismatch(c.type, o);
+    if (wrongVersion == null) {
+      wrongVersion = Validation.kindMismatch(c.type, o);
+    }
     if (wrongVersion != null) {
       return wrongVersion;
     }
@@ -205,6 +208,9 @@ final class Writes {
   Answer replace(ApiCall c) {
     JsonObject o = parseBody(c);
     Answer wrongVersion = apiVersionMismatch(c.type, o);
+    if (wrongVersion == null) {
+      wrongVersion = Validation.kindMismatch(c.type, o);
+    }
     return wrongVersion != null ? wrongVersion : update(c, o);
   }
 
@@ -391,6 +397,12 @@ final class Writes {
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
         Change ch = commit(c.type, Change.Type.DELETED, next, current);
         return Answer.of(200, ch.object);
+      }
+      if (!"status".equals(c.subresource)) {
+        Answer invalid = Validation.immutableFields(c.type, c.name, old, next);
+        if (invalid != null) {
+          return invalid;
+        }
       }
       if (unchanged(old, next)) {
         // etcd3 store.go GuaranteedUpdate: an object that encodes to the stored bytes is not

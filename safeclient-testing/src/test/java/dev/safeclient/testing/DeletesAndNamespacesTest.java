@@ -59,10 +59,13 @@ class DeletesAndNamespacesTest {
     // fabric8 reads the Status into its StatusDetails.
     List<StatusDetails> gone =
         k.fabric8.apps().deployments().inNamespace("ns1").withName("d").delete();
-    assertThat(gone).singleElement().satisfies(d -> {
-      assertThat(d.getKind()).isEqualTo("deployments");
-      assertThat(d.getGroup()).isEqualTo("apps");
-    });
+    assertThat(gone)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getKind()).isEqualTo("deployments");
+              assertThat(d.getGroup()).isEqualTo("apps");
+            });
     // orphanDependents=false on a delete done at once changes nothing: still 200.
     k.wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c2\"}}");
     assertThat(
@@ -103,7 +106,11 @@ class DeletesAndNamespacesTest {
                     .configMaps()
                     .inNamespace("nowhere")
                     .resource(
-                        new ConfigMapBuilder().withNewMetadata().withName("c").endMetadata().build())
+                        new ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName("c")
+                            .endMetadata()
+                            .build())
                     .create());
     assertThat(e.getCode()).isEqualTo(404);
     assertThat(e.getStatus().getMessage()).isEqualTo("namespaces \"nowhere\" not found");
@@ -111,7 +118,8 @@ class DeletesAndNamespacesTest {
     // Once the namespace exists, the same create goes through (client-java this time).
     k.fabric8
         .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName("nowhere").endMetadata().build())
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("nowhere").endMetadata().build())
         .create();
     new CoreV1Api(k.clientJava)
         .createNamespacedConfigMap(

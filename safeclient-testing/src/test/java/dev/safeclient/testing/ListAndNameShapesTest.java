@@ -39,8 +39,7 @@ class ListAndNameShapesTest {
   void aPagedListWithoutSelectorsSaysHowManyItemsRemain() throws Exception {
     // etcd3 store.go GetList: remainingItemCount = the range's count minus the page, set only
     // for an empty predicate. From etcd (RV unset on a sim without a ready cache path) ...
-    V1PodList page =
-        new CoreV1Api(k.clientJava).listNamespacedPod("ns1").limit(2).execute();
+    V1PodList page = new CoreV1Api(k.clientJava).listNamespacedPod("ns1").limit(2).execute();
     assertThat(page.getItems()).hasSize(2);
     assertThat(page.getMetadata().getRemainingItemCount()).isEqualTo(3L);
     V1PodList next =
@@ -113,7 +112,10 @@ class ListAndNameShapesTest {
               .configMaps()
               .inNamespace("ns1")
               .resource(
-                  new ConfigMapBuilder().withNewMetadata().withGenerateName("job-").endMetadata()
+                  new ConfigMapBuilder()
+                      .withNewMetadata()
+                      .withGenerateName("job-")
+                      .endMetadata()
                       .build())
               .create();
       assertThat(cm.getMetadata().getName()).matches("job-[bcdfghjklmnpqrstvwxz2456789]{5}");
@@ -127,7 +129,10 @@ class ListAndNameShapesTest {
             .configMaps()
             .inNamespace("ns1")
             .resource(
-                new ConfigMapBuilder().withNewMetadata().withGenerateName(longPrefix).endMetadata()
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withGenerateName(longPrefix)
+                    .endMetadata()
                     .build())
             .create();
     assertThat(cut.getMetadata().getName()).hasSize(63).startsWith("a".repeat(58));
@@ -142,8 +147,11 @@ class ListAndNameShapesTest {
             ApiException.class,
             () -> new AppsV1Api(k.clientJava).readNamespacedDeployment("x", "ns1").execute());
     assertThat(e.getCode()).isEqualTo(404);
-    assertThat(e.getResponseBody()).contains("\"message\":\"deployments.apps \\\"x\\\" not found\"");
-    assertThat(e.getResponseBody()).contains("\"group\":\"apps\"").contains("\"kind\":\"deployments\"");
+    assertThat(e.getResponseBody())
+        .contains("\"message\":\"deployments.apps \\\"x\\\" not found\"");
+    assertThat(e.getResponseBody())
+        .contains("\"group\":\"apps\"")
+        .contains("\"kind\":\"deployments\"");
     assertThat(k.fabric8.apps().deployments().inNamespace("ns1").withName("x").get()).isNull();
   }
 }

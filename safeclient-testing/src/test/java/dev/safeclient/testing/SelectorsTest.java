@@ -57,8 +57,7 @@ class SelectorsTest {
     assertThat(list("app==a,tier=web").names()).containsExactly("a");
     assertThat(list("app,!tier").names()).containsExactly("b");
     // fabric8's typed DSL sends "app in (a,c)" for withLabelIn.
-    assertThat(
-            k.fabric8.pods().inNamespace("ns1").withLabelIn("app", "a", "c").list().getItems())
+    assertThat(k.fabric8.pods().inNamespace("ns1").withLabelIn("app", "a", "c").list().getItems())
         .extracting(p -> p.getMetadata().getName())
         .containsExactly("a", "c");
   }
@@ -125,7 +124,9 @@ class SelectorsTest {
         .isEqualTo(400);
     // A term without an operator is a syntax error (fields.ParseSelector).
     assertThat(
-            k.wire.get("/api/v1/namespaces/ns1/pods?fieldSelector=spec.nodeName").json()
+            k.wire
+                .get("/api/v1/namespaces/ns1/pods?fieldSelector=spec.nodeName")
+                .json()
                 .get("message")
                 .getAsString())
         .isEqualTo("invalid selector: 'spec.nodeName'; can't understand 'spec.nodeName'");
@@ -145,8 +146,7 @@ class SelectorsTest {
   @Test
   void watchesRefuseAnUnsupportedFieldLabelToo() throws Exception {
     // The watch handler converts the field selector the same way (ListResource serves both).
-    Wire.Reply r =
-        k.wire.get("/api/v1/namespaces/ns1/pods?watch=true&fieldSelector=spec.foo%3Dx");
+    Wire.Reply r = k.wire.get("/api/v1/namespaces/ns1/pods?watch=true&fieldSelector=spec.foo%3Dx");
     assertThat(r.code).isEqualTo(400);
     assertThat(r.json().get("message").getAsString())
         .isEqualTo("field label not supported: spec.foo");
