@@ -82,7 +82,7 @@ final class AggregatedApi {
   private Answer list(ApiCall c) {
     Selector sel;
     try {
-      sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+      sel = Selector.of(c);
     } catch (IllegalArgumentException e) {
       return status(400, "BadRequest", e.getMessage(), null);
     }

@@ -32,6 +32,7 @@ final class Answer {
   ResourceType listOf;
   long listRv;
   String listContinue;
+  Long listRemaining;
 
   static Answer of(int code, StoredObject o) {
     Answer r = new Answer(code, o.json);
@@ -40,11 +41,18 @@ final class Answer {
   }
 
   static Answer list(ResourceType t, long rv, String token, List<StoredObject> items) {
-    Answer r = new Answer(200, Reads.listBody(t, rv, token, items));
+    return list(t, rv, token, null, items);
+  }
+
+  /** A list page; {@code remaining} is its remainingItemCount, null where none is sent. */
+  static Answer list(
+      ResourceType t, long rv, String token, Long remaining, List<StoredObject> items) {
+    Answer r = new Answer(200, Reads.listBody(t, rv, token, remaining, items));
     r.items = items;
     r.listOf = t;
     r.listRv = rv;
     r.listContinue = token;
+    r.listRemaining = remaining;
     return r;
   }
 }

@@ -114,7 +114,7 @@ final class ApiCall {
         && ProtobufEncoding.descriptor(type.apiVersion(), type.kind()) != null) {
       byte[] pb;
       if (r.items != null) {
-        pb = ProtobufEncoding.list(r.listOf, r.listRv, r.listContinue, r.items);
+        pb = ProtobufEncoding.list(r.listOf, r.listRv, r.listContinue, r.listRemaining, r.items);
       } else if (r.object != null) {
         pb = ProtobufEncoding.object(type, r.object);
       } else {

@@ -366,6 +366,11 @@ final class ApiHandler extends Handler.Abstract {
     writes.finishGracefulDeletions();
   }
 
+  /** The simulated namespace controller: empties Terminating namespaces, then removes them. */
+  void finishTerminatingNamespaces() {
+    writes.finishTerminatingNamespaces();
+  }
+
   AggregatedApi aggregatedApi() {
     return aggregated;
   }

@@ -362,6 +362,7 @@ public final class KubeSim implements AutoCloseable {
       if (config.kubeletDeletes) {
         handler.finishGracefulDeletions();
       }
+      handler.finishTerminatingNamespaces();
     } catch (RuntimeException e) {
       // the ticker must survive a failed step; the next tick retries
     }
@@ -432,6 +433,7 @@ public final class KubeSim implements AutoCloseable {
     int maxThreads = 200;
     int port = 0;
     boolean kubeletDeletes = true;
+    boolean namespaceLifecycle;
     Clock clock = Clock.systemUTC();
     FaultScript faults;
     final Set<String> cacheDisabled = new HashSet<>();
@@ -634,6 +636,17 @@ public final class KubeSim implements AutoCloseable {
      */
     public Builder kubeletDeletes(boolean on) {
       kubeletDeletes = on;
+      return this;
+    }
+
+    /**
+     * Whether a create over HTTP in a namespace that does not exist answers 404, as the
+     * NamespaceLifecycle admission plugin answers it (default false: tests and rehearsals commonly
+     * seed objects without creating their namespaces first). A Terminating namespace refuses new
+     * content with 403 either way.
+     */
+    public Builder namespaceLifecycle(boolean on) {
+      namespaceLifecycle = on;
       return this;
     }
 

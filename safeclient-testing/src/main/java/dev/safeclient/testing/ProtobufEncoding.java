@@ -206,11 +206,15 @@ final class ProtobufEncoding {
   }
 
   /** A list of stored objects, each message encoded once per RV and shared by every answer. */
-  static byte[] list(ResourceType t, long rv, String continueToken, List<StoredObject> items) {
+  static byte[] list(
+      ResourceType t, long rv, String continueToken, Long remaining, List<StoredObject> items) {
     JsonObject meta = new JsonObject();
     meta.addProperty("resourceVersion", Long.toString(rv));
     if (continueToken != null) {
       meta.addProperty("continue", continueToken);
+    }
+    if (remaining != null) {
+      meta.addProperty("remainingItemCount", remaining);
     }
     List<byte[]> raw = new ArrayList<>(items.size());
     for (StoredObject o : items) {

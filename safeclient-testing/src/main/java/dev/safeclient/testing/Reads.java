@@ -217,7 +217,7 @@ final class Reads {
         return r.error;
       }
       try {
-        Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+        Selector.of(c);
       } catch (IllegalArgumentException e) {
         return status(400, "BadRequest", e.getMessage(), null);
       }
@@ -312,7 +312,7 @@ final class Reads {
     if (r.error != null) {
       return r.error;
     }
-    Selector sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+    Selector sel = Selector.of(c);
     String ns = c.type.isNamespaced() ? c.namespace : "";
     SimulatedApiserver api = c.apiserver;
     if (r.fromCache() && !api.isReady()) {
@@ -379,7 +379,7 @@ final class Reads {
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
     String token =
         l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
-    return Answer.list(c.type, l.rv, token, l.items);
+    return Answer.list(c.type, l.rv, token, l.remaining, l.items);
   }
 
   /**
@@ -415,10 +415,12 @@ final class Reads {
       long read = 0;
       String last = null;
       boolean more = false;
+      Long remaining = null;
       while (it.hasNext()) {
         StoredObject o = it.next();
         if (limit > 0 && out.size() >= limit) {
           more = true;
+          remaining = sel.empty ? SimulatedApiserver.countRest(it) : null;
           break;
         }
         read++;
@@ -429,13 +431,14 @@ final class Reads {
       }
       sim.statsLive().storageReads(read);
       String token = more ? new ContinueToken(readRv, last).encode() : null;
-      return Answer.list(c.type, readRv, token, out);
+      return Answer.list(c.type, readRv, token, remaining, out);
     } finally {
       etcd.lock.readLock().unlock();
     }
   }
 
-  static byte[] listBody(ResourceType t, long rv, String continueToken, List<StoredObject> items) {
+  static byte[] listBody(
+      ResourceType t, long rv, String continueToken, Long remaining, List<StoredObject> items) {
     int size = 128;
     for (StoredObject o : items) {
       size += o.json.length + 1;
@@ -450,14 +453,16 @@ final class Reads {
             + rv
             + "\""
             + (continueToken == null ? "" : ",\"continue\":\"" + continueToken + "\"")
+            + (remaining == null ? "" : ",\"remainingItemCount\":" + remaining)
             + "},\"items\":[";
     out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+    boolean builtIn = ResourceType.BUILT_IN.containsKey(t.groupVersionPlural());
     boolean first = true;
     for (StoredObject o : items) {
       if (!first) {
         out.write(',');
       }
-      out.writeBytes(o.json);
+      out.writeBytes(builtIn ? o.itemJson() : o.json);
       first = false;
     }
     out.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));

@@ -1,10 +1,8 @@
 package dev.safeclient.testing;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -47,8 +45,24 @@ final class Selector {
     return true;
   }
 
-  /** Parses both selectors; throws IllegalArgumentException (a 400) on bad syntax. */
+  /**
+   * The selectors of a request, with its kind's field labels; IllegalArgumentException is a 400.
+   */
+  static Selector of(ApiCall c) {
+    return parse(c.type, c.param("labelSelector"), c.param("fieldSelector"));
+  }
+
+  /** Both selectors, with no kind's field label check (KubeSim's own lookups). */
   static Selector parse(String labelSelector, String fieldSelector) {
+    return parse(null, labelSelector, fieldSelector);
+  }
+
+  /**
+   * Parses both selectors: labels by {@link LabelSelectorParser}, fields as fields.ParseSelector
+   * does (terms split on unescaped commas, the first of {@code !=}, {@code ==}, {@code =} in each,
+   * nothing trimmed), each label converted by {@link FieldLabels} for {@code type} when given.
+   */
+  static Selector parse(ResourceType type, String labelSelector, String fieldSelector) {
     List<Predicate<StoredObject>> terms = new ArrayList<>();
     String nodeName = null;
     String name = null;
@@ -56,22 +70,25 @@ final class Selector {
     boolean scans = false;
     boolean empty = true;
     if (labelSelector != null && !labelSelector.isBlank()) {
-      empty = false;
-      for (String req : splitTopLevel(labelSelector)) {
-        terms.add(labelTerm(req.trim()));
+      for (Predicate<Map<String, String>> req : LabelSelectorParser.parse(labelSelector)) {
+        terms.add(o -> req.test(o.labels));
+        empty = false;
       }
     }
-    if (fieldSelector != null && !fieldSelector.isBlank()) {
-      empty = false;
-      for (String req : fieldSelector.split(",")) {
-        req = req.trim();
-        boolean negate = req.contains("!=");
-        String[] kv = req.split(negate ? "!=" : "==?", 2);
-        if (kv.length != 2 || kv[0].isBlank()) {
-          throw new IllegalArgumentException("invalid field selector: " + req);
+    if (fieldSelector != null && !fieldSelector.isEmpty()) {
+      for (String req : splitFieldTerms(fieldSelector)) {
+        if (req.isEmpty()) {
+          continue;
         }
-        String field = kv[0].trim();
-        String value = kv[1].trim();
+        String[] term = splitFieldTerm(req);
+        if (term == null) {
+          throw new IllegalArgumentException(
+              "invalid selector: '" + fieldSelector + "'; can't understand '" + req + "'");
+        }
+        empty = false;
+        String field = type == null ? term[0] : FieldLabels.convert(type, term[0]);
+        boolean negate = term[1].equals("!=");
+        String value = unescape(term[2]);
         if (!negate && field.equals("spec.nodeName")) {
           nodeName = value;
         } else if (!negate && field.equals("metadata.name")) {
@@ -82,7 +99,7 @@ final class Selector {
         if (!INDEXED_FIELDS.contains(field)) {
           scans = true;
         }
-        Predicate<StoredObject> eq = o -> value.equals(fieldValue(o, field));
+        Predicate<StoredObject> eq = o -> value.equals(FieldLabels.value(o, field));
         terms.add(negate ? eq.negate() : eq);
       }
     }
@@ -90,84 +107,61 @@ final class Selector {
   }
 
   static String fieldValue(StoredObject o, String field) {
-    switch (field) {
-      case "metadata.name":
-        return o.name;
-      case "metadata.namespace":
-        return o.namespace;
-      case "spec.nodeName":
-        return o.nodeName;
-      default:
-        // An unindexed field: decode and walk, as the apiserver's field-set function does.
-        JsonElement e = o.decode();
-        for (String part : field.split("\\.")) {
-          if (e == null || !e.isJsonObject()) {
-            return "";
-          }
-          e = ((JsonObject) e).get(part);
-        }
-        return e == null || e.isJsonNull() ? "" : e.isJsonPrimitive() ? e.getAsString() : "";
-    }
+    return FieldLabels.value(o, field);
   }
 
-  private static Predicate<StoredObject> labelTerm(String req) {
-    if (req.isEmpty()) {
-      throw new IllegalArgumentException("empty label selector term");
-    }
-    String lower = req.replaceAll("\\s+", " ");
-    int in = lower.indexOf(" in ");
-    int notin = lower.indexOf(" notin ");
-    if (notin > 0 || in > 0) {
-      boolean negate = notin > 0;
-      String key = lower.substring(0, negate ? notin : in).trim();
-      String rest = lower.substring((negate ? notin : in) + (negate ? 7 : 4)).trim();
-      if (!rest.startsWith("(") || !rest.endsWith(")")) {
-        throw new IllegalArgumentException("invalid label selector: " + req);
-      }
-      Set<String> values = new HashSet<>();
-      for (String v : rest.substring(1, rest.length() - 1).split(",")) {
-        values.add(v.trim());
-      }
-      return negate
-          ? o -> !values.contains(o.labels.get(key))
-          : o -> values.contains(o.labels.get(key));
-    }
-    if (req.contains("!=")) {
-      String[] kv = req.split("!=", 2);
-      String key = kv[0].trim();
-      String value = kv[1].trim();
-      return o -> !value.equals(o.labels.get(key));
-    }
-    if (req.contains("=")) {
-      String[] kv = req.split("==?", 2);
-      String key = kv[0].trim();
-      String value = kv[1].trim();
-      return o -> value.equals(o.labels.get(key));
-    }
-    if (req.startsWith("!")) {
-      String key = req.substring(1).trim();
-      return o -> !o.labels.containsKey(key);
-    }
-    return o -> o.labels.containsKey(req);
-  }
-
-  /** Splits on commas outside parentheses ("a in (x,y),b=c"). */
-  private static List<String> splitTopLevel(String s) {
+  /** fields.splitTerms: commas not escaped by a backslash. */
+  private static List<String> splitFieldTerms(String s) {
     List<String> out = new ArrayList<>();
-    int depth = 0;
-    int start = 0;
+    StringBuilder cur = new StringBuilder();
+    boolean escaped = false;
     for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '(') {
-        depth++;
-      } else if (c == ')') {
-        depth--;
-      } else if (c == ',' && depth == 0) {
-        out.add(s.substring(start, i));
-        start = i + 1;
+      char ch = s.charAt(i);
+      if (escaped) {
+        cur.append(ch);
+        escaped = false;
+      } else if (ch == '\\') {
+        cur.append(ch);
+        escaped = true;
+      } else if (ch == ',') {
+        out.add(cur.toString());
+        cur.setLength(0);
+      } else {
+        cur.append(ch);
       }
     }
-    out.add(s.substring(start));
+    out.add(cur.toString());
     return out;
+  }
+
+  /** fields.splitTerm: the first operator in the term, "!=" before "==" before "=". */
+  private static String[] splitFieldTerm(String term) {
+    for (int i = 0; i < term.length(); i++) {
+      for (String op : new String[] {"!=", "==", "="}) {
+        if (term.startsWith(op, i)) {
+          return new String[] {term.substring(0, i), op, term.substring(i + op.length())};
+        }
+      }
+    }
+    return null;
+  }
+
+  /** fields.UnescapeValue: {@code \\}, {@code \,} and {@code \=} stand for the character. */
+  private static String unescape(String v) {
+    if (v.indexOf('\\') < 0) {
+      return v;
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < v.length(); i++) {
+      char ch = v.charAt(i);
+      if (ch == '\\') {
+        if (i + 1 >= v.length() || "\\,=".indexOf(v.charAt(i + 1)) < 0) {
+          throw new IllegalArgumentException("invalid field selector value: " + v);
+        }
+        ch = v.charAt(++i);
+      }
+      out.append(ch);
+    }
+    return out.toString();
   }
 }

@@ -29,6 +29,7 @@ final class SimConfig {
   final int maxThreads;
   final int port;
   final boolean kubeletDeletes;
+  final boolean namespaceLifecycle;
   final Clock clock;
   final FaultScript faults;
   final Set<String> cacheDisabled;
@@ -65,6 +66,7 @@ final class SimConfig {
     maxThreads = b.maxThreads;
     port = b.port;
     kubeletDeletes = b.kubeletDeletes;
+    namespaceLifecycle = b.namespaceLifecycle;
     clock = b.clock;
     faults = b.faults;
     cacheDisabled = Set.copyOf(b.cacheDisabled);

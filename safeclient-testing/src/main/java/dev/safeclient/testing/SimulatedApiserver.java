@@ -270,13 +270,31 @@ public final class SimulatedApiserver {
     final long rv;
     final String continueAfter; // non-null if a snapshot page was cut by a limit
     final long scanned;
+    final Long remaining; // remainingItemCount of a cut page without selectors, else null
 
-    CacheList(List<StoredObject> items, long rv, String continueAfter, long scanned) {
+    CacheList(
+        List<StoredObject> items, long rv, String continueAfter, long scanned, Long remaining) {
       this.items = items;
       this.rv = rv;
       this.continueAfter = continueAfter;
       this.scanned = scanned;
+      this.remaining = remaining;
     }
+  }
+
+  /**
+   * The remainingItemCount of a page cut at {@code next} (already taken from {@code it}): every key
+   * after the page, counted as etcd counts a range (store.go GetList: getResp.Count minus the page,
+   * sent only when the predicate is empty, since the count includes objects a selector would drop).
+   * Counting reads no object.
+   */
+  static long countRest(Iterator<StoredObject> it) {
+    long n = 1;
+    while (it.hasNext()) {
+      it.next();
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -327,10 +345,12 @@ public final class SimulatedApiserver {
       long examined = 0;
       String last = null;
       boolean more = false;
+      Long remaining = null;
       while (it.hasNext()) {
         StoredObject o = it.next();
         if (limit > 0 && out.size() >= limit) {
           more = true;
+          remaining = sel.empty ? countRest(it) : null;
           break;
         }
         examined++;
@@ -339,7 +359,8 @@ public final class SimulatedApiserver {
           last = o.key;
         }
       }
-      return new CacheList(out, snapshotRv, more ? last : null, scanned < 0 ? examined : 0);
+      return new CacheList(
+          out, snapshotRv, more ? last : null, scanned < 0 ? examined : 0, remaining);
     }
   }
 

@@ -26,6 +26,9 @@ final class StoredObject {
   /** The bytes etcd stores for this version of the object; 0 until {@link #stored} sets it. */
   private volatile int storedBytes;
 
+  /** {@link #json} without apiVersion and kind, built on first use in a built-in list. */
+  private volatile byte[] itemJson;
+
   private StoredObject(
       String key,
       String namespace,
@@ -90,6 +93,23 @@ final class StoredObject {
   /** Keys sort like etcd's {@code /registry/<resource>/<namespace>/<name>}. */
   static String keyOf(String namespace, String name) {
     return namespace.isEmpty() ? name : namespace + "/" + name;
+  }
+
+  /**
+   * The object as an item of a built-in kind's list: without apiVersion and kind, which the
+   * apiserver's versioned list items do not carry (only the list has a TypeMeta; custom resources'
+   * unstructured items keep theirs).
+   */
+  byte[] itemJson() {
+    byte[] j = itemJson;
+    if (j == null) {
+      JsonObject o = decode();
+      o.remove("apiVersion");
+      o.remove("kind");
+      j = o.toString().getBytes(StandardCharsets.UTF_8);
+      itemJson = j; // at worst built twice, identical bytes
+    }
+    return j;
   }
 
   /** A fresh mutable copy. */

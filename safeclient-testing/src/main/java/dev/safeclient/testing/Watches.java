@@ -29,7 +29,7 @@ final class Watches {
     SimulatedApiserver api = c.apiserver;
     Selector sel;
     try {
-      sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+      sel = Selector.of(c);
     } catch (IllegalArgumentException e) {
       c.send(status(400, "BadRequest", e.getMessage(), null));
       return;

@@ -172,6 +172,9 @@ final class Writes {
   Answer create(ApiCall c) {
     JsonObject o = parseBody(c);
     Answer wrongVersion = apiVersionMismatch(c.type, o);
+    if (wrongVersion == null) {
+      wrongVersion = Validation.kindMismatch(c.type, o);
+    }
     if (wrongVersion != null) {
       return wrongVersion;
     }
@@ -215,6 +218,13 @@ final class Writes {
     if (!rv.isEmpty() && !rv.equals("0") && !DRY_RUN.get()) {
       return status(500, null, "resourceVersion should not be set on objects to be created", null);
     }
+    String path = c.namespace == null ? "" : c.namespace;
+    Answer refused =
+        Namespaces.admitCreate(
+            sim, c.type, path.isEmpty() ? StoredObject.string(meta, "namespace") : path, name);
+    if (refused != null) {
+      return refused;
+    }
     return createObject(c.type, c.namespace, o);
   }
 
@@ -222,6 +232,9 @@ final class Writes {
   Answer replace(ApiCall c) {
     JsonObject o = parseBody(c);
     Answer wrongVersion = apiVersionMismatch(c.type, o);
+    if (wrongVersion == null) {
+      wrongVersion = Validation.kindMismatch(c.type, o);
+    }
     return wrongVersion != null ? wrongVersion : update(c, o);
   }
 
@@ -254,6 +267,9 @@ final class Writes {
     o.add("metadata", meta);
     o.addProperty("apiVersion", t.apiVersion());
     o.addProperty("kind", t.kind());
+    if (Namespaces.isNamespaces(t)) {
+      Namespaces.prepareForCreate(o);
+    }
     String bodyNs = StoredObject.string(meta, "namespace");
     if (t.isNamespaced()) {
       if (namespace.isEmpty()) {
@@ -292,13 +308,13 @@ final class Writes {
                   + " is invalid: metadata.name: Required value: name or generateName is required",
               null);
         }
-        // Deterministic suffixes (replays give the same names), 5 chars like the real one.
-        name =
-            gen
-                + Long.toString(
-                    36L * 36 * 36 * 36
-                        + (etcd.currentRv() * 2654435761L & 0xFFFFFF) % (36L * 36 * 36 * 36 * 35),
-                    36);
+        int attempts = sim.config().version.minor() >= 31 ? GeneratedNames.ATTEMPTS : 1;
+        for (int i = 0; i < attempts; i++) {
+          name = GeneratedNames.generate(gen, etcd.currentRv() * GeneratedNames.ATTEMPTS + i);
+          if (!etcd.keyspace(t).current.containsKey(StoredObject.keyOf(namespace, name))) {
+            break;
+          }
+        }
         meta.addProperty("name", name);
       }
       Keyspace k = etcd.keyspace(t);
@@ -405,6 +421,12 @@ final class Writes {
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
         Change ch = commit(c.type, Change.Type.DELETED, next, current);
         return Answer.of(200, ch.object);
+      }
+      if (!"status".equals(c.subresource)) {
+        Answer invalid = Validation.immutableFields(c.type, c.name, old, next);
+        if (invalid != null) {
+          return invalid;
+        }
       }
       if (unchanged(old, next)) {
         // etcd3 store.go GuaranteedUpdate: an object that encodes to the stored bytes is not
@@ -514,14 +536,22 @@ final class Writes {
               && !pre.get("uid").getAsString().equals(StoredObject.string(meta, "uid")))) {
         return conflict(c);
       }
-      return deleteLocked(c.type, current, o, grace);
+      if (Namespaces.isNamespaces(c.type)) {
+        Answer refused = Namespaces.refuseDelete(c.name);
+        if (refused != null) {
+          return refused;
+        }
+        return DeleteAnswers.answer(c, options, deleteNamespaceLocked(current, o));
+      }
+      return DeleteAnswers.answer(c, options, deleteLocked(c.type, current, o, grace));
     } finally {
       etcd.lock.writeLock().unlock();
     }
   }
 
   /** Deletes or starts a graceful deletion; the caller holds etcd's write lock. */
-  private Answer deleteLocked(ResourceType t, StoredObject current, JsonObject o, Long grace) {
+  private DeleteAnswers.Deletion deleteLocked(
+      ResourceType t, StoredObject current, JsonObject o, Long grace) {
     Etcd etcd = sim.etcd();
     JsonObject meta = o.getAsJsonObject("metadata");
     boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
@@ -532,7 +562,8 @@ final class Writes {
       if (meta.has("deletionTimestamp")
           && meta.has("deletionGracePeriodSeconds")
           && meta.get("deletionGracePeriodSeconds").getAsLong() <= g) {
-        return Answer.of(202, current); // already terminating, no shorter grace asked
+        // already terminating, no shorter grace asked
+        return new DeleteAnswers.Deletion(false, current);
       }
       // Graceful deletion of a scheduled pod: deletionTimestamp first, the kubelet removes it.
       meta.addProperty(
@@ -545,19 +576,104 @@ final class Writes {
         terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       }
       Change ch = commit(t, Change.Type.MODIFIED, o, current);
-      return Answer.of(202, ch.object);
+      return new DeleteAnswers.Deletion(false, ch.object);
     }
     if (finalizers) {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
         Change ch = commit(t, Change.Type.MODIFIED, o, current);
-        return Answer.of(202, ch.object);
+        return new DeleteAnswers.Deletion(false, ch.object);
       }
-      return Answer.of(202, current);
+      return new DeleteAnswers.Deletion(false, current);
     }
     Change ch = commit(t, Change.Type.DELETED, o, current);
-    return Answer.of(200, ch.object);
+    return new DeleteAnswers.Deletion(true, ch.object);
+  }
+
+  /**
+   * The namespace registry's Delete: a namespace with finalizers is marked (deletionTimestamp,
+   * phase Terminating) and left to the namespace controller; one without is deleted at once.
+   */
+  private DeleteAnswers.Deletion deleteNamespaceLocked(StoredObject current, JsonObject o) {
+    JsonObject meta = o.getAsJsonObject("metadata");
+    if (meta.has("deletionTimestamp")) {
+      return new DeleteAnswers.Deletion(false, current);
+    }
+    boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
+    if (!finalizers && !Namespaces.hasControllerFinalizer(o)) {
+      Change ch = commit(Namespaces.NAMESPACES, Change.Type.DELETED, o, current);
+      return new DeleteAnswers.Deletion(true, ch.object);
+    }
+    meta.addProperty("deletionTimestamp", now());
+    meta.addProperty("deletionGracePeriodSeconds", 0);
+    JsonObject status =
+        o.has("status") && o.get("status").isJsonObject()
+            ? o.getAsJsonObject("status")
+            : new JsonObject();
+    status.addProperty("phase", "Terminating");
+    o.add("status", status);
+    Change ch = commit(Namespaces.NAMESPACES, Change.Type.MODIFIED, o, current);
+    return new DeleteAnswers.Deletion(false, ch.object);
+  }
+
+  /**
+   * The simulated namespace controller (pkg/controller/namespace/deletion): deletes the content of
+   * each Terminating namespace as a client's delete would (graceful pods wait for the kubelet,
+   * finalizers hold objects), and once nothing is left removes its finalizer, and with it the
+   * namespace. Its own requests are not billed.
+   */
+  void finishTerminatingNamespaces() {
+    Etcd etcd = sim.etcd();
+    etcd.lock.writeLock().lock();
+    try {
+      Keyspace namespaces = etcd.keyspace(Namespaces.NAMESPACES);
+      if (namespaces.size() == 0) {
+        return;
+      }
+      List<StoredObject> terminating = new ArrayList<>();
+      namespaces.iterate("", "", 0).forEachRemaining(terminating::add);
+      for (StoredObject ns : terminating) {
+        JsonObject nsJson = ns.decode();
+        if (!nsJson.getAsJsonObject("metadata").has("deletionTimestamp")) {
+          continue;
+        }
+        long left = 0;
+        for (ResourceType t : sim.resources().values()) {
+          if (!t.isNamespaced()) {
+            continue;
+          }
+          List<StoredObject> content = new ArrayList<>();
+          etcd.keyspace(t).iterate(ns.name, "", 0).forEachRemaining(content::add);
+          for (StoredObject o : content) {
+            if (!deleteLocked(t, o, o.decode(), null).deletedNow()) {
+              left++;
+            }
+          }
+        }
+        if (left > 0) {
+          continue;
+        }
+        JsonObject meta = nsJson.getAsJsonObject("metadata");
+        boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
+        if (finalizers && !Namespaces.hasControllerFinalizer(nsJson)) {
+          continue; // emptied already, held by someone else's finalizer
+        }
+        JsonObject spec =
+            nsJson.has("spec") && nsJson.get("spec").isJsonObject()
+                ? nsJson.getAsJsonObject("spec")
+                : new JsonObject();
+        spec.add("finalizers", new JsonArray());
+        nsJson.add("spec", spec);
+        etcd.commit(
+            Namespaces.NAMESPACES,
+            finalizers ? Change.Type.MODIFIED : Change.Type.DELETED,
+            nsJson,
+            ns);
+      }
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
   }
 
   private static long podGrace(JsonObject o) {
@@ -573,7 +689,7 @@ final class Writes {
   Answer deleteCollection(ApiCall c) {
     Selector sel;
     try {
-      sel = Selector.parse(c.param("labelSelector"), c.param("fieldSelector"));
+      sel = Selector.of(c);
     } catch (IllegalArgumentException e) {
       return status(400, "BadRequest", e.getMessage(), null);
     }
@@ -605,11 +721,7 @@ final class Writes {
       sim.statsLive().storageReads(read);
       List<StoredObject> out = new ArrayList<>();
       for (StoredObject v : victims) {
-        Answer r = deleteLocked(c.type, v, v.decode(), grace);
-        out.add(
-            StoredObject.of(
-                JsonParser.parseString(new String(r.body, StandardCharsets.UTF_8))
-                    .getAsJsonObject()));
+        out.add(deleteLocked(c.type, v, v.decode(), grace).object());
       }
       return Answer.list(c.type, etcd.currentRv(), null, out);
     } finally {

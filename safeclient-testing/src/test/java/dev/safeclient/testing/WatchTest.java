@@ -226,10 +226,12 @@ class WatchTest {
             wire.openWatch(
                 "/api/v1/pods?watch=true&fieldSelector=spec.nodeName%3Dnode-b&resourceVersion="
                     + rv)) {
-      wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "x", null, null)); // pending
-      wire.mergePatch("/api/v1/namespaces/ns1/pods/x", "{\"spec\":{\"nodeName\":\"node-a\"}}");
+      // A pod's nodeName cannot change by update (ValidatePodUpdate): x arrives on node-a by its
+      // create and leaves by its delete.
+      wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "z", null, null)); // pending
+      wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "x", "node-a", null));
       wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "y", "node-b", null));
-      wire.mergePatch("/api/v1/namespaces/ns1/pods/x", "{\"spec\":{\"nodeName\":\"node-c\"}}");
+      wire.delete("/api/v1/namespaces/ns1/pods/x", "{\"gracePeriodSeconds\":0}");
       JsonObject e1 = next(a.body().source());
       JsonObject e2 = next(a.body().source());
       assertThat(type(e1) + " " + name(e1)).isEqualTo("ADDED x");
