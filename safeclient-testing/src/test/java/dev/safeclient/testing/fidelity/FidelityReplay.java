@@ -208,6 +208,7 @@ final class FidelityReplay {
   }
 
   private void lists() {
+    step("list", "raw", "resourceVersion for the forms");
     String rv = listResourceVersion();
     String base = path("configmaps");
     Map<String, String> forms = listForms(rv);
@@ -303,6 +304,7 @@ final class FidelityReplay {
 
   /** Where each list form was served and what APF estimated it at, per server's own account. */
   private void servingOfLists() {
+    step("serving", "raw", "resourceVersion for the forms");
     String rv = listResourceVersion();
     listForms(rv)
         .forEach(
@@ -317,6 +319,7 @@ final class FidelityReplay {
 
   private void watches() throws Exception {
     String base = path("configmaps");
+    step("watch", "raw", "changes before the watches");
     post(base, configMapLabelled("cm-w1", "w", "1"));
     String rv = listResourceVersion();
     put(base + "/cm-w1", withResourceVersion(get(base + "/cm-w1"), "\"data\":{\"k\":\"changed\"}"));
@@ -750,8 +753,8 @@ final class FidelityReplay {
     proxy.step(area, client, call);
   }
 
+  /** The current resourceVersion of the namespace's configmaps, read under the caller's step. */
   private String listResourceVersion() {
-    step("setup", "raw", "list resourceVersion");
     return jsonField(get(path("configmaps")), "metadata", "resourceVersion");
   }
 

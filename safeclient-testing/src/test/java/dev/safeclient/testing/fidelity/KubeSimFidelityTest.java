@@ -132,7 +132,11 @@ class KubeSimFidelityTest {
     String from =
         d.cacheLists(resource) > 0
             ? "watch-cache"
-            : d.etcdRequests(resource, "list") > 0 ? "etcd" : "nowhere";
+            : d.etcdRequests(resource, "list") > 0
+                ? "etcd"
+                // A list selecting one name by metadata.name is a read of that one key
+                // (registry Store.ListPredicate, MatchesSingle).
+                : d.etcdRequests(resource, "get") > 0 ? "etcd" : "nowhere";
     long seats = Math.round(d.seats("workload-low"));
     return "served from " + from + ", " + seats + " seats";
   }
