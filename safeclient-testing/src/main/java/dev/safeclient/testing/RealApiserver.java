@@ -244,6 +244,11 @@ public final class RealApiserver implements AutoCloseable {
     return ready.get("caPem").getAsString();
   }
 
+  /** A TLS context that trusts this server's CA (and nothing else), for a raw HTTP client. */
+  public SSLContext sslContext() {
+    return sslContext(caPem());
+  }
+
   /** The bearer token of {@code id}. Never log it. */
   public String token(Identity id) {
     return identity(id).get("token").getAsString();
