@@ -52,8 +52,6 @@ class KubectlTranscriptReplayTest {
     String subset = "discovery: KubeSim serves a subset of the built-in resources (README)";
     String openApi = "no OpenAPI: KubeSim answers 404 as a server without it; kubectl falls back";
     String table = "no Table: KubeSim answers the list itself; kubectl prints from it (README)";
-    String deleteAnswer =
-        "a delete of a type that is not deferred answers the object, not a Success Status";
     KNOWN.put("01-apply-create#0", subset);
     KNOWN.put("02-apply-update#1", openApi);
     KNOWN.put("02-apply-update#2", openApi);
@@ -61,7 +59,6 @@ class KubectlTranscriptReplayTest {
     KNOWN.put("03-apply-strict#1", openApi);
     KNOWN.put("05-get-po#0", table);
     KNOWN.put("10-get-w#0", table);
-    KNOWN.put("08-delete-dry-run#0", deleteAnswer);
   }
 
   /**
