@@ -1,21 +1,21 @@
 package dev.safeclient.core;
 
 import dev.safeclient.core.budget.PacingClock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Virtual time for several threads at once, as a discrete-event simulation: a participant's sleep
  * blocks until virtual time reaches its end, and time jumps to the earliest end only when every
- * participant is asleep. Work between sleeps (an HTTP exchange with MockWebServer) takes no
- * virtual time, however long it takes on the wall clock, so what a test counts per virtual second
- * does not depend on the machine's load. A thread that is not a participant never waits: its sleep
- * returns at once without moving time.
+ * participant is asleep. Work between sleeps (an HTTP exchange with MockWebServer) takes no virtual
+ * time, however long it takes on the wall clock, so what a test counts per virtual second does not
+ * depend on the machine's load. A thread that is not a participant never waits: its sleep returns
+ * at once without moving time.
  */
 public final class ThreadedVirtualClock implements PacingClock {
   private final Object lock = new Object();

@@ -17,7 +17,9 @@ class KubeSimCloseTest {
     KubeSim sim = KubeSim.start();
     HttpURLConnection c =
         (HttpURLConnection)
-            URI.create(sim.url() + "/api/v1/namespaces/default/configmaps").toURL().openConnection();
+            URI.create(sim.url() + "/api/v1/namespaces/default/configmaps")
+                .toURL()
+                .openConnection();
     try (InputStream in = c.getInputStream()) {
       assertThat(in.readAllBytes()).isNotEmpty();
     }

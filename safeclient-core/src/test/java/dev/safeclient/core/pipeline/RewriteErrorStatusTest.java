@@ -7,11 +7,11 @@ import static dev.safeclient.core.ApiServerReplies.warnings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.safeclient.core.protobuf.ProtoWriter;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -19,10 +19,10 @@ import java.util.List;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import okio.Buffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An error answered to SC101's probe or read, or to one of SC102's pages, reaches the caller as it
@@ -112,8 +112,7 @@ class RewriteErrorStatusTest {
   void anErrorAnsweredToTheFallbackAfterALaggingCacheReachesTheCallerWithItsStatus()
       throws Exception {
     server.enqueue(podList("900", null, "a"));
-    server.enqueue(
-        status(504, "Timeout", "Too large resource version", "ResourceVersionTooLarge"));
+    server.enqueue(status(504, "Timeout", "Too large resource version", "ResourceVersionTooLarge"));
     server.enqueue(status(403, "Forbidden", "the caller's own list is forbidden", null));
 
     ApiException e = failure(() -> probing().listNamespacedPod("default").execute());
@@ -186,8 +185,7 @@ class RewriteErrorStatusTest {
             "PodList",
             ProtoWriter.message()
                 .message(
-                    1,
-                    ProtoWriter.message().string(2, resourceVersion).string(3, continueToken))
+                    1, ProtoWriter.message().string(2, resourceVersion).string(3, continueToken))
                 .message(
                     2,
                     ProtoWriter.message()

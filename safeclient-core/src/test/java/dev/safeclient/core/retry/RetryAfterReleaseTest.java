@@ -25,9 +25,9 @@ import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
 
 /**
- * How one client's threads leave a Retry-After window, on virtual time shared by the client and
- * the test: one caller first while the server keeps refusing, and no pause of the whole level for
- * a sporadic rejection.
+ * How one client's threads leave a Retry-After window, on virtual time shared by the client and the
+ * test: one caller first while the server keeps refusing, and no pause of the whole level for a
+ * sporadic rejection.
  */
 class RetryAfterReleaseTest {
   static final int THREADS = 8;
@@ -104,8 +104,7 @@ class RetryAfterReleaseTest {
   }
 
   /** Operations completed by {@link #THREADS} threads within {@code run} of virtual time. */
-  private int operationsIn(Duration run, Function<Integer, Boolean> refuseAnswer)
-      throws Exception {
+  private int operationsIn(Duration run, Function<Integer, Boolean> refuseAnswer) throws Exception {
     AtomicInteger answers = new AtomicInteger();
     Function<RecordedRequest, MockResponse> answer =
         r ->

@@ -113,8 +113,7 @@ class RetryAfterWindowTest {
     // client-go). A second in a row says the level is refusing: the window holds all of it.
     script.then(2, status(429, "TooManyRequests", "Too many requests", null, 2L, true));
     assertThat(get("/api/v1/namespaces/default/pods/p1", CallOrigin.LIBRARY)).isEqualTo(429);
-    assertThat(get("/api/v1/namespaces/default/configmaps/cm", CallOrigin.LIBRARY))
-        .isEqualTo(429);
+    assertThat(get("/api/v1/namespaces/default/configmaps/cm", CallOrigin.LIBRARY)).isEqualTo(429);
     ScriptedServer.Seen second = script.seen().get(5);
 
     // Another flow on the same level: it waits.
