@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * An in-process simulated Kubernetes API server that behaves like a real one on the wire and counts
@@ -43,6 +44,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class KubeSim implements AutoCloseable {
   private final SimConfig config;
+  private final ThreadGroup jettyThreads;
   private final Clock clock;
   private final ClockWaits waits;
   private final Etcd etcd;
@@ -90,7 +92,14 @@ public final class KubeSim implements AutoCloseable {
     QueuedThreadPool pool = new QueuedThreadPool(b.maxThreads, 4);
     pool.setName("kubesim");
     pool.setDaemon(true);
-    this.server = new Server(pool);
+    // Jetty's default scheduler stops without waiting for its thread; this one's threads live in a
+    // group of their own, so that close() can wait for them to end.
+    this.jettyThreads = new ThreadGroup("kubesim-jetty");
+    this.server =
+        new Server(
+            pool,
+            new ScheduledExecutorScheduler("kubesim-scheduler", true, null, jettyThreads, 1),
+            null);
     this.connector = new ServerConnector(server, 1, 1);
     connector.setHost("127.0.0.1");
     connector.setPort(b.port);
@@ -294,6 +303,7 @@ public final class KubeSim implements AutoCloseable {
     return t;
   }
 
+  /** Stops the server and waits for every thread it started to end. */
   @Override
   public void close() {
     scheduler.shutdownNow();
@@ -301,10 +311,21 @@ public final class KubeSim implements AutoCloseable {
     handler.releaseSilent();
     try {
       server.stop();
+      scheduler.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+      Thread[] left = new Thread[jettyThreads.activeCount() + 4];
+      int n = jettyThreads.enumerate(left);
+      for (int i = 0; i < n; i++) {
+        left[i].join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
       throw new UncheckedIOException(new IOException("KubeSim could not stop", e));
     }
   }
+
+  /** A stopped thread ends within milliseconds; this only bounds a wedged one. */
+  private static final long CLOSE_WAIT_SECONDS = 5;
 
   private void bookmarks() {
     try {

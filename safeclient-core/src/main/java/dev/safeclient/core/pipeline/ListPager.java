@@ -13,6 +13,8 @@ import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a LIST page by page ({@code limit}, then {@code continue}) and hands back one response,
@@ -21,14 +23,17 @@ import okhttp3.ResponseBody;
  *
  * <ul>
  *   <li>A 410 on a continue page (the token expired, about 5 min on a default server) restarts from
- *       the top, at most {@value #MAX_RESTARTS} times, then fails with {@link ListPagingException}.
- *       It never falls back to one unpaged list, the heaviest request there is, and never hands
- *       back a partial list.
+ *       the top, at most {@value #MAX_RESTARTS} times; the last 410 is then handed back as it is,
+ *       so the caller sees the server's {@code Expired} Status, as it would unpaged. It never falls
+ *       back to one unpaged list, the heaviest request there is, and never hands back a partial
+ *       list.
  *   <li>Any other error page is handed back as it is, so the caller sees the server's Status.
  *   <li>Each page request carries a {@link ListPage} tag for the budget link.
  * </ul>
  */
 public final class ListPager {
+  private static final Logger log = LoggerFactory.getLogger(ListPager.class);
+
   /**
    * Restarts after an expired continue token. Each restart re-reads the list from the top; three
    * covers a transient slowness (client-go's pager falls back to a full list instead, which we
@@ -68,26 +73,19 @@ public final class ListPager {
   private Response read(Interceptor.Chain chain, Request request, String firstPageRv)
       throws IOException {
     for (int restarts = 0; ; restarts++) {
-      Response whole = readOnce(chain, request, firstPageRv);
+      boolean last = restarts == MAX_RESTARTS;
+      Response whole = readOnce(chain, request, firstPageRv, last);
       if (whole != null) {
         return whole;
-      }
-      if (restarts == MAX_RESTARTS) {
-        throw new ListPagingException(
-            "LIST "
-                + request.url().encodedPath()
-                + ": the continue token expired (410) "
-                + (MAX_RESTARTS + 1)
-                + " times while paging with limit="
-                + pageSize
-                + "; the pages are read too slowly for the server's continue-token lifetime"
-                + " (about 5 min). No partial list is returned.");
       }
     }
   }
 
-  /** The whole list, an error page, or null when a continue token expired. */
-  private Response readOnce(Interceptor.Chain chain, Request request, String firstPageRv)
+  /**
+   * The whole list, an error page, or null when a continue token expired and {@code last} is false.
+   */
+  private Response readOnce(
+      Interceptor.Chain chain, Request request, String firstPageRv, boolean last)
       throws IOException {
     KubeRequest classified = ClassifyInterceptor.classified(request);
     long maxPages = Math.max(1, (MAX_LIST_OBJECTS + pageSize - 1) / pageSize);
@@ -119,8 +117,17 @@ public final class ListPager {
                   .build());
       if (!page.isSuccessful()) {
         if (page.code() == 410 && index > 0) {
-          page.close();
-          return null;
+          if (!last) {
+            page.close();
+            return null;
+          }
+          log.warn(
+              "LIST {}: the continue token expired (410) {} times while paging with limit={}; the"
+                  + " pages are read too slowly for the server's continue-token lifetime (about"
+                  + " 5 min). The last 410 is handed back; no partial list is returned.",
+              request.url().encodedPath(),
+              MAX_RESTARTS + 1,
+              pageSize);
         }
         return page;
       }

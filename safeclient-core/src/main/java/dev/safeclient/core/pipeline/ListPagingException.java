@@ -3,7 +3,7 @@ package dev.safeclient.core.pipeline;
 import java.io.IOException;
 
 /**
- * A paged LIST that could not be completed: its continue token kept expiring, it never ended, or
+ * A paged LIST that could not be completed: it never ended, its pages came in different formats, or
  * its pages could not be read. The caller gets no partial list; callers of the generated APIs see
  * this as the cause of an {@code ApiException}.
  */

@@ -9,6 +9,8 @@ import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.warning.WarningChannel;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * call that got it, keyed by what the server said was busy (see {@link #windowKey}): every later
  * request that would hit the same busy thing waits out the same window before it is sent. This is
  * what keeps a naive loop ("on error, try again at once") from hammering a server that said "wait".
- * It also relays APF 429s as SC202.
+ * It also relays APF 429s as SC202. How a window holds and releases its callers is {@link
+ * RetryAfterWindow}'s concern.
  *
  * <p>The priority level of a flow (host, verb, resource) is learnt from the {@code
  * X-Kubernetes-PF-PriorityLevel-UID} header APF puts on every answer. A 429 without it (the
@@ -42,7 +45,7 @@ public final class RetryAfterInterceptor implements Interceptor {
   private final PacingClock clock;
   private final WarningChannel warnings;
   private final SafeClientMetrics metrics;
-  private final ConcurrentHashMap<String, Long> windowEnds = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RetryAfterWindow> windows = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> priorityLevels = new ConcurrentHashMap<>();
 
   public RetryAfterInterceptor(
@@ -60,47 +63,86 @@ public final class RetryAfterInterceptor implements Interceptor {
     }
     String host = k.url().host() + ":" + k.url().port();
     String flow = host + " " + k.verb() + " " + k.groupResource();
-    waitOutWindow(k, host, flow);
+    List<String> keys = keysOf(k, host, priorityLevels.get(flow));
+    List<RetryAfterWindow.Passage> firsts = waitOutWindows(k, keys);
 
-    Response response = chain.proceed(chain.request());
+    Response response;
+    try {
+      response = chain.proceed(chain.request());
+    } catch (IOException | RuntimeException | Error e) {
+      firsts.forEach(RetryAfterWindow.Passage::abandoned);
+      throw e;
+    }
     String pl = response.header(ServerAnswer.PRIORITY_LEVEL_HEADER);
     if (pl != null) {
       priorityLevels.put(flow, pl);
     }
+    String refusedKey = null;
     if (response.code() >= 429 && response.header("Retry-After") != null) {
-      remember(k, host, pl, ServerAnswer.of(response));
+      refusedKey = remember(k, host, pl, ServerAnswer.of(response));
     }
+    List<String> answeredKeys = new ArrayList<>(keys);
+    if (pl != null) {
+      answeredKeys.add(host + " " + pl);
+    }
+    for (String key : answeredKeys) {
+      RetryAfterWindow w = windows.get(key);
+      if (w != null && !key.equals(refusedKey)) {
+        w.succeeded();
+      }
+    }
+    // A first caller refused again has restarted its window (a new generation): this is a no-op.
+    firsts.forEach(RetryAfterWindow.Passage::answered);
     return response;
   }
 
-  private void waitOutWindow(KubeRequest k, String host, String flow) throws IOException {
-    long now = clock.nanoTime();
-    long wait = 0;
-    String pl = priorityLevels.get(flow);
+  /** The windows that may hold this request. */
+  private static List<String> keysOf(KubeRequest k, String host, String pl) {
+    List<String> keys = new ArrayList<>(4);
     if (pl != null) {
-      wait = remaining(host + " " + pl, now);
+      keys.add(host + " " + pl);
     }
     // Leases keep their own priority level (leader election), so a host-wide window from the
     // max-in-flight filter must not cost this client its lease.
     if (!BudgetInterceptor.isLease(k)) {
-      wait = Math.max(wait, remaining(host + " " + WHOLE_HOST, now));
+      keys.add(host + " " + WHOLE_HOST);
     }
-    wait = Math.max(wait, remaining(resourceKey(host, k), now));
-    wait = Math.max(wait, remaining(groupVersionKey(host, k), now));
-    if (wait <= 0) {
-      return;
-    }
-    metrics.throttleWait(BUDGET, wait);
-    log.debug(
-        "waiting {} ms: the server asked this flow to retry after a while ({})",
-        TimeUnit.NANOSECONDS.toMillis(wait),
-        k.requestLine());
+    keys.add(resourceKey(host, k));
+    keys.add(groupVersionKey(host, k));
+    return keys;
+  }
+
+  private List<RetryAfterWindow.Passage> waitOutWindows(KubeRequest k, List<String> keys)
+      throws IOException {
+    List<RetryAfterWindow.Passage> firsts = new ArrayList<>(1);
+    long start = clock.nanoTime();
     try {
-      clock.sleep(wait);
+      for (String key : keys) {
+        RetryAfterWindow w = windows.get(key);
+        if (w == null) {
+          continue;
+        }
+        if (log.isDebugEnabled() && w.remainingNanos(start) > 0) {
+          log.debug(
+              "waiting {} ms: the server asked this flow to retry after a while ({})",
+              TimeUnit.NANOSECONDS.toMillis(w.remainingNanos(start)),
+              k.requestLine());
+        }
+        RetryAfterWindow.Passage first = w.pass(clock);
+        if (first != null) {
+          firsts.add(first);
+        }
+      }
     } catch (InterruptedException e) {
+      firsts.forEach(RetryAfterWindow.Passage::abandoned);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting out a Retry-After");
     }
+    long waited = clock.nanoTime() - start;
+    if (waited > 0) {
+      metrics.throttleWait(BUDGET, waited);
+    }
+    return firsts;
   }
 
   /**
@@ -114,7 +156,7 @@ public final class RetryAfterInterceptor implements Interceptor {
     if (answer.isStorageInitializing()) {
       return resourceKey(host, k);
     }
-    if (answer.code() >= 500 && k.group() != null && !BuiltInGroups.contains(k.group())) {
+    if (isAggregatedUnavailable(k, answer)) {
       return groupVersionKey(host, k);
     }
     return host + " " + (pl == null ? WHOLE_HOST : pl);
@@ -128,22 +170,25 @@ public final class RetryAfterInterceptor implements Interceptor {
     return host + " group/version " + k.groupVersion();
   }
 
-  private long remaining(String key, long now) {
-    Long end = windowEnds.get(key);
-    return end == null ? 0 : end - now;
-  }
-
-  private void remember(KubeRequest k, String host, String pl, ServerAnswer answer) {
+  /**
+   * Starts or restarts the window the answer asks for.
+   *
+   * @return its key, or null if the answer asks for none
+   */
+  private String remember(KubeRequest k, String host, String pl, ServerAnswer answer) {
     if (answer.isDisruptionBudgetBlocked() || answer.isResourceVersionTooLarge()) {
-      return; // about this one request, not about load
+      return null; // about this one request, not about load
     }
     OptionalLong seconds = answer.retryAfterSeconds();
     if (seconds.isEmpty()) {
-      return;
+      return null;
     }
     long window = TimeUnit.SECONDS.toNanos(Math.min(seconds.getAsLong(), MAX_WINDOW_SECONDS));
-    long end = clock.nanoTime() + window;
-    windowEnds.merge(windowKey(k, host, pl, answer), end, Math::max);
+    long now = clock.nanoTime();
+    String key = windowKey(k, host, pl, answer);
+    windows
+        .computeIfAbsent(key, x -> new RetryAfterWindow())
+        .refused(now, now + window, announcesState(k, answer));
     if (answer.code() == 429 && answer.hasFlowHeaders() && answer.isThrottled()) {
       warnings.warn(
           "SC202",
@@ -157,5 +202,18 @@ public final class RetryAfterInterceptor implements Interceptor {
               + " own ServiceAccount and FlowSchema, or make fewer/cheaper calls",
           k.requestLine());
     }
+    return key;
+  }
+
+  /**
+   * Whether the answer says a state that every request to its key meets until it changes (storage
+   * initialising, an aggregated API down), rather than shedding some of the load.
+   */
+  private static boolean announcesState(KubeRequest k, ServerAnswer answer) {
+    return answer.isStorageInitializing() || isAggregatedUnavailable(k, answer);
+  }
+
+  private static boolean isAggregatedUnavailable(KubeRequest k, ServerAnswer answer) {
+    return answer.code() >= 500 && k.group() != null && !BuiltInGroups.contains(k.group());
   }
 }

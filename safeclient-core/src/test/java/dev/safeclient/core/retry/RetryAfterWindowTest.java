@@ -107,16 +107,31 @@ class RetryAfterWindowTest {
   }
 
   @Test
-  void anApfRejectionStillHoldsItsPriorityLevel() throws Exception {
+  void apfRejectionsInARowStillHoldTheirPriorityLevel() throws Exception {
     learnLevels();
-    script.then(status(429, "TooManyRequests", "Too many requests", null, 2L, true));
+    // One rejection is load shedding at the level's edge: only the rejected request waits (as in
+    // client-go). A second in a row says the level is refusing: the window holds all of it.
+    script.then(2, status(429, "TooManyRequests", "Too many requests", null, 2L, true));
     assertThat(get("/api/v1/namespaces/default/pods/p1", CallOrigin.LIBRARY)).isEqualTo(429);
-    ScriptedServer.Seen first = script.seen().get(4);
+    assertThat(get("/api/v1/namespaces/default/configmaps/cm", CallOrigin.LIBRARY)).isEqualTo(429);
+    ScriptedServer.Seen second = script.seen().get(5);
 
     // Another flow on the same level: it waits.
     assertThat(get("/apis/apps/v1/namespaces/default/deployments/d", CallOrigin.USER))
         .isEqualTo(200);
-    assertThat(Duration.ofNanos(script.seen().get(5).atNanos() - first.atNanos()))
+    assertThat(Duration.ofNanos(script.seen().get(6).atNanos() - second.atNanos()))
         .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void oneApfRejectionHoldsOnlyTheRejectedRequest() throws Exception {
+    learnLevels();
+    script.then(status(429, "TooManyRequests", "Too many requests", null, 2L, true));
+    assertThat(get("/api/v1/namespaces/default/pods/p1", CallOrigin.LIBRARY)).isEqualTo(429);
+
+    long start = clock.nanoTime();
+    assertThat(get("/apis/apps/v1/namespaces/default/deployments/d", CallOrigin.USER))
+        .isEqualTo(200);
+    assertThat(clock.since(start)).isZero();
   }
 }
