@@ -119,13 +119,12 @@ public final class InformerHeapBenchmark {
   }
 
   /**
-   * One-time costs that are not the cache's, paid before the baseline so they do not count per
-   * pod: KubeSim encodes each stored object in Protobuf at its first Protobuf answer and keeps the
-   * bytes (about 3 KB a pod, in the server's memory, not the client's), and the first decode builds
-   * the client's own tables (Gson adapters; for Protobuf, the union descriptor).
+   * One-time costs that are not the cache's, paid before the baseline so they do not count per pod:
+   * KubeSim encodes each stored object in Protobuf at its first Protobuf answer and keeps the bytes
+   * (about 3 KB a pod, in the server's memory, not the client's), and the first decode builds the
+   * client's own tables (Gson adapters; for Protobuf, the union descriptor).
    */
-  private static void warmUp(KubeSim sim, String side, ApiClient client)
-      throws Exception {
+  private static void warmUp(KubeSim sim, String side, ApiClient client) throws Exception {
     okhttp3.Request list =
         new okhttp3.Request.Builder()
             .url(sim.url() + "/api/v1/pods")
