@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The fields one Protobuf decode found in the schema but not in the client-java models, rendered
- * in Kubernetes' JSON form, by the model object that carried them. Entered into {@link
- * TolerantJson}'s side table only once the whole decode has succeeded, so that an update of that
- * very object (or of one it is nested in) writes them back, exactly as on the JSON path.
+ * The fields one Protobuf decode found in the schema but not in the client-java models, rendered in
+ * Kubernetes' JSON form, by the model object that carried them. Entered into {@link TolerantJson}'s
+ * side table only once the whole decode has succeeded, so that an update of that very object (or of
+ * one it is nested in) writes them back, exactly as on the JSON path.
  */
 final class KeptFields {
   private Map<Object, JsonObject> byObject;

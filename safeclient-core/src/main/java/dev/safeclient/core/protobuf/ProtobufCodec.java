@@ -251,7 +251,10 @@ public final class ProtobufCodec {
 
   private static String requestLine(okhttp3.Request request) {
     String query = request.url().encodedQuery();
-    return request.method() + " " + request.url().encodedPath() + (query == null ? "" : "?" + query);
+    return request.method()
+        + " "
+        + request.url().encodedPath()
+        + (query == null ? "" : "?" + query);
   }
 
   private void recordUnkept(Class<?> updated, okhttp3.Request request, Set<String> fields) {
