@@ -166,6 +166,26 @@ public final class TolerantJson {
   }
 
   /**
+   * For decoders of other encodings (Protobuf): the fields {@code decoded} carried that its model
+   * lacks, by JSON name, in their JSON form; written back when that very object is encoded.
+   */
+  public static void recordKeptFields(Object decoded, Map<String, JsonElement> fields) {
+    UnknownFieldTable.put(decoded, java.util.Collections.unmodifiableMap(fields));
+  }
+
+  /**
+   * For decoders of other encodings (Protobuf): what {@link #recordKeptFields} kept in one decode.
+   * Warns SC203 once per field, as for JSON, and makes updates of copies meet SC204.
+   *
+   * @param within each model class on a path to a kept field, with the fields beneath it
+   * @param fields every field kept, as {@code V1PodSpec.evictionResponders}
+   */
+  public void reportKeptFields(
+      Map<Class<?>, Set<String>> within, Set<String> fields, String requestLine) {
+    unknownFields.reportKept(within, fields, requestLine);
+  }
+
+  /**
    * For decoders of other encodings (Protobuf): an object of {@code rootType} carried a field its
    * model does not know and that cannot be kept (such as an unknown Protobuf field number). Warns
    * SC203 once per (type, field) and makes updates of objects of that type meet SC204; do not

@@ -110,6 +110,38 @@ final class UnknownFieldsRule {
     return sb.toString();
   }
 
+  /** Fields another decoder (Protobuf) kept beside the objects: as {@link #report} for JSON. */
+  void reportKept(Map<Class<?>, Set<String>> within, Set<String> fields, String requestLine) {
+    for (Map.Entry<Class<?>, Set<String>> t : within.entrySet()) {
+      Set<String> examples =
+          skewedTypes.computeIfAbsent(t.getKey(), k -> ConcurrentHashMap.newKeySet());
+      for (String key : t.getValue()) {
+        if (examples.size() >= MAX_EXAMPLES_PER_TYPE) {
+          break;
+        }
+        examples.add(key);
+      }
+    }
+    List<String> fresh = new ArrayList<>();
+    for (String f : fields) {
+      if (fresh.size() == MAX_LISTED) {
+        break;
+      }
+      if (firstTime("unknown " + f)) {
+        fresh.add(f);
+      }
+    }
+    if (!fresh.isEmpty()) {
+      warn(
+          "the server sent "
+              + (fresh.size() == 1 ? "field " : "fields ")
+              + String.join(", ", fresh)
+              + " that client-java's models do not know; kept, and written back when the same"
+              + " object is updated. Upgrade client-java to read them.",
+          requestLine);
+    }
+  }
+
   /** A field another decoder could not keep: SC203 once, and SC204 for updates of the type. */
   void reportUnkept(Class<?> rootType, String field, String requestLine) {
     Set<String> examples =

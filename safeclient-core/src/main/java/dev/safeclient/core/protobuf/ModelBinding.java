@@ -169,7 +169,12 @@ final class ModelBinding {
       INLINE,
       /** Known, but dropped on purpose (managedFields, as client-java's JSON does). */
       SKIP,
-      /** Unknown to the models (SC203): skipped and counted. */
+      /**
+       * In the schema, not in the model (a newer server's field): rendered to its JSON form and
+       * kept beside the object, as the JSON path keeps unknown JSON fields (SC203).
+       */
+      KEEP,
+      /** Not readable into the model's field (its Java type does not fit): skipped and counted. */
       UNKNOWN
     }
 
@@ -226,7 +231,7 @@ final class ModelBinding {
         if (pf.type == ProtoSchema.Type.MESSAGE && !pf.repeated && isInline(pf, fields)) {
           return new FieldBinding(owner, pf, Mode.INLINE, null, null, null, false, owner.type);
         }
-        return unknown(owner, pf);
+        return new FieldBinding(owner, pf, Mode.KEEP, null, null, null, false, null);
       }
       Type jt = f.getGenericType();
       ProtoSchema.Message pm =

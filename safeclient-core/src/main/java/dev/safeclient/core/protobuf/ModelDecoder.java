@@ -38,10 +38,25 @@ final class ModelDecoder {
 
   private final Map<String, Quantity> quantities = new java.util.HashMap<>();
   private final UnknownFieldSink unknown;
+  private final KeptFields kept;
+  private ProtobufJsonTree keptTree;
   private int depth;
 
+  /** The model classes of the objects being filled, root first: where a kept field lies. */
+  private Class<?>[] path = new Class<?>[16];
+
+  private int pathDepth;
+
   ModelDecoder(UnknownFieldSink unknown) {
+    this(unknown, null);
+  }
+
+  /**
+   * @param kept where fields the models lack are kept; null to skip them as unknown
+   */
+  ModelDecoder(UnknownFieldSink unknown, KeptFields kept) {
     this.unknown = unknown;
+    this.kept = kept;
   }
 
   /** Fills a new instance of the binding's class from the whole remaining input. */
@@ -52,6 +67,18 @@ final class ModelDecoder {
   }
 
   private void fill(CodedInputStream in, ModelBinding b, Object target) throws IOException {
+    if (pathDepth == path.length) {
+      path = java.util.Arrays.copyOf(path, pathDepth * 2);
+    }
+    path[pathDepth++] = b.type;
+    try {
+      fillFields(in, b, target);
+    } finally {
+      pathDepth--;
+    }
+  }
+
+  private void fillFields(CodedInputStream in, ModelBinding b, Object target) throws IOException {
     while (true) {
       int tag = in.readTag();
       if (tag == 0) {
@@ -108,11 +135,35 @@ final class ModelDecoder {
         leave(in, old);
       }
       case SKIP -> skip(in, (fb.proto.number << 3) | wireType);
+      case KEEP -> keep(in, fb, wireType, target);
       case UNKNOWN -> {
         unknown.unknownField(fb.unknownKey);
         skip(in, (fb.proto.number << 3) | wireType);
       }
     }
+  }
+
+  /**
+   * A field the model lacks: rendered in Kubernetes' JSON form beside the object, or, without a
+   * place to keep it, skipped as unknown.
+   */
+  private void keep(CodedInputStream in, FieldBinding fb, int wireType, Object target)
+      throws IOException {
+    int tag = (fb.proto.number << 3) | wireType;
+    if (kept == null) {
+      unknown.unknownField(fb.unknownKey);
+      skip(in, tag);
+      return;
+    }
+    if (keptTree == null) {
+      keptTree = new ProtobufJsonTree(unknown, true);
+    }
+    ProtoSchema.Message m = fb.owner.message;
+    keptTree.field(in, m, fb.proto, tag, kept.of(target));
+    kept.found(
+        fb.owner.type.getSimpleName() + "." + ProtobufJsonTree.jsonName(m, fb.proto),
+        path,
+        pathDepth);
   }
 
   private void readRepeated(CodedInputStream in, ValueReader r, int wireType, List<Object> list)

@@ -97,7 +97,10 @@ public final class ProtobufCodec {
    */
   @SuppressWarnings("unchecked")
   public <T> T decode(byte[] body, Type type) throws ProtobufDecodeException {
-    return (T) decode(body, 0, body.length, type, "response body");
+    KeptFields kept = new KeptFields();
+    T o = (T) decode(body, 0, body.length, type, "response body", null, kept);
+    kept.record(null, null);
+    return o;
   }
 
   /**
@@ -135,9 +138,10 @@ public final class ProtobufCodec {
           e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
     }
     List<String> unkept = new ArrayList<>();
+    KeptFields kept = new KeptFields();
     Object o;
     try {
-      o = decode(bytes, 0, bytes.length, returnType, "response body", unkept::add);
+      o = decode(bytes, 0, bytes.length, returnType, "response body", unkept::add, kept);
     } catch (ProtobufDecodeException e) {
       markJsonOnly(request, e.getMessage());
       if (single && reread != null && "GET".equals(request.method())) {
@@ -147,6 +151,7 @@ public final class ProtobufCodec {
           e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
     }
     if (unkept.isEmpty()) {
+      kept.record(skew, requestLine(request));
       if (skew != null && ModelBinding.isModel(returnType)) {
         TolerantJson.recordDecoded(o);
         if (o instanceof KubernetesListObject list) {
@@ -170,6 +175,7 @@ public final class ProtobufCodec {
     if (single && reread != null && "GET".equals(request.method())) {
       return (T) reread.read(jsonRequest(request), returnType);
     }
+    kept.record(skew, requestLine(request));
     if (skew != null) {
       recordLossy(o, (Class<?>) returnType, request, fields);
     }
@@ -243,10 +249,16 @@ public final class ProtobufCodec {
     recordUnkept(updated, request, fields);
   }
 
-  private void recordUnkept(Class<?> updated, okhttp3.Request request, Set<String> fields) {
+  private static String requestLine(okhttp3.Request request) {
     String query = request.url().encodedQuery();
-    String requestLine =
-        request.method() + " " + request.url().encodedPath() + (query == null ? "" : "?" + query);
+    return request.method()
+        + " "
+        + request.url().encodedPath()
+        + (query == null ? "" : "?" + query);
+  }
+
+  private void recordUnkept(Class<?> updated, okhttp3.Request request, Set<String> fields) {
+    String requestLine = requestLine(request);
     for (String field : fields) {
       skew.recordUnkeptField(updated, "Protobuf field " + field, requestLine);
     }
@@ -259,11 +271,15 @@ public final class ProtobufCodec {
   Object decodeWatchObject(byte[] b, int off, int len, Class<?> type)
       throws ProtobufDecodeException {
     String what = "watch event object";
+    KeptFields kept = new KeptFields();
     if (skew == null || !ModelBinding.isModel(type)) {
-      return decode(b, off, len, type, what);
+      Object o = decode(b, off, len, type, what, null, kept);
+      kept.record(skew, "WATCH " + type.getTypeName());
+      return o;
     }
     List<String> unkept = new ArrayList<>();
-    Object o = decode(b, off, len, type, what, unkept::add);
+    Object o = decode(b, off, len, type, what, unkept::add, kept);
+    kept.record(skew, "WATCH " + type.getSimpleName());
     if (unkept.isEmpty()) {
       TolerantJson.recordDecoded(o);
       return o;
@@ -275,10 +291,14 @@ public final class ProtobufCodec {
   }
 
   Object decode(byte[] b, int off, int len, Type type, String what) throws ProtobufDecodeException {
-    return decode(b, off, len, type, what, null);
+    KeptFields kept = new KeptFields();
+    Object o = decode(b, off, len, type, what, null, kept);
+    kept.record(skew, null);
+    return o;
   }
 
-  private Object decode(byte[] b, int off, int len, Type type, String what, UnknownFieldSink also)
+  private Object decode(
+      byte[] b, int off, int len, Type type, String what, UnknownFieldSink also, KeptFields kept)
       throws ProtobufDecodeException {
     UnknownFieldSink sink =
         also == null
@@ -301,7 +321,7 @@ public final class ProtobufCodec {
           ModelBinding binding = ModelBinding.of(cls, m);
           CodedInputStream in =
               CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
-          Object o = new ModelDecoder(sink).readRoot(in, binding);
+          Object o = new ModelDecoder(sink, kept).readRoot(in, binding);
           if (binding.apiVersionField != null && !env.apiVersion.isEmpty()) {
             binding.apiVersionField.set(o, env.apiVersion);
           }

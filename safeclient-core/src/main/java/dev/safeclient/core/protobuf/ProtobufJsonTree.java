@@ -44,9 +44,20 @@ final class ProtobufJsonTree {
   private final UnknownFieldSink unknown;
   private final ModelDecoder scalars;
 
+  /**
+   * Whether fields the client-java models lack are rendered too: true where the tree is kept beside
+   * a model object for a later write, false where client-java's strict Gson binds the tree.
+   */
+  private final boolean keepAll;
+
   ProtobufJsonTree(UnknownFieldSink unknown) {
+    this(unknown, false);
+  }
+
+  ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll) {
     this.unknown = unknown;
     this.scalars = new ModelDecoder(unknown);
+    this.keepAll = keepAll;
   }
 
   /** The whole object of an envelope, with {@code apiVersion} and {@code kind} first. */
@@ -74,10 +85,13 @@ final class ProtobufJsonTree {
         || n.endsWith(".JSONSchemaPropsOrStringArray")) {
       return union(in, m);
     }
-    if ((m.simpleName().equals("ExtraValue") || m.simpleName().equals("Verbs"))
-        && m.fields.size() == 1
-        && m.fields.get(0).repeated) {
-      // Go slice types (type ExtraValue []string): an array in JSON, a wrapper in Protobuf.
+    if (m.fields.size() == 1
+        && m.fields.get(0).repeated
+        && m.fields.get(0).type == ProtoSchema.Type.STRING
+        && m.fields.get(0).name.equals("items")) {
+      // Go string-slice types (type ExtraValue []string, Verbs, AttestationValue): an array in
+      // JSON, a wrapper in Protobuf whose one field go-to-protobuf names items. A struct of one
+      // list (DownwardAPIProjection) holds messages.
       JsonArray a = new JsonArray();
       JsonObject holder = new JsonObject();
       holder.add("items", a);
@@ -96,100 +110,109 @@ final class ProtobufJsonTree {
         return;
       }
       int number = WireFormat.getTagFieldNumber(tag);
-      int wireType = WireFormat.getTagWireType(tag);
       ProtoSchema.Field f = m.field(number);
       if (f == null) {
         unknown.unknownField(m.fullName + "#" + number);
         ModelDecoder.skip(in, tag);
         continue;
       }
-      if (!ModelBinding.INCLUDE_MANAGED_FIELDS
-          && f.name.equals("managedFields")
-          && m.fullName.equals(ProtoSchema.OBJECT_META)) {
-        ModelDecoder.skip(in, tag);
-        continue;
+      field(in, m, f, tag, o);
+    }
+  }
+
+  /**
+   * One occurrence of field {@code f} (its tag just read) into {@code o}, under its JSON name: a
+   * repeated field or a map adds to what {@code o} holds already.
+   */
+  void field(CodedInputStream in, ProtoSchema.Message m, ProtoSchema.Field f, int tag, JsonObject o)
+      throws IOException {
+    int wireType = WireFormat.getTagWireType(tag);
+    if (!ModelBinding.INCLUDE_MANAGED_FIELDS
+        && f.name.equals("managedFields")
+        && m.fullName.equals(ProtoSchema.OBJECT_META)) {
+      ModelDecoder.skip(in, tag);
+      return;
+    }
+    JsonNames names = JsonNames.of(m);
+    if (names.modelLacks[f.number] && !keepAll) {
+      // client-java binds this tree with its strict Gson, which throws on a field its model
+      // lacks: left out, and reported as a field that could not be kept.
+      unknown.unknownField(m.fullName + "." + f.name);
+      ModelDecoder.skip(in, tag);
+      return;
+    }
+    String name = names.name[f.number];
+    ProtoSchema.Message sub =
+        f.messageType == null ? null : ProtoSchema.get().message(f.messageType);
+    if (sub != null && sub.mapEntry) {
+      ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      JsonObject map = o.getAsJsonObject(name);
+      if (map == null) {
+        map = new JsonObject();
+        o.add(name, map);
       }
-      JsonNames names = JsonNames.of(m);
-      if (names.modelLacks[f.number]) {
-        // client-java binds this tree with its strict Gson, which throws on a field its model
-        // lacks: left out, and reported as a field that could not be kept.
-        unknown.unknownField(m.fullName + "." + f.name);
-        ModelDecoder.skip(in, tag);
-        continue;
-      }
-      String name = names.name[f.number];
-      ProtoSchema.Message sub =
-          f.messageType == null ? null : ProtoSchema.get().message(f.messageType);
-      if (sub != null && sub.mapEntry) {
-        ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        JsonObject map = o.getAsJsonObject(name);
-        if (map == null) {
-          map = new JsonObject();
-          o.add(name, map);
+      int old = scalars.enter(in);
+      JsonElement k = new JsonPrimitive("");
+      JsonElement v = JsonNull.INSTANCE;
+      while (true) {
+        int t = in.readTag();
+        if (t == 0) {
+          break;
         }
-        int old = scalars.enter(in);
-        JsonElement k = new JsonPrimitive("");
-        JsonElement v = JsonNull.INSTANCE;
-        while (true) {
-          int t = in.readTag();
-          if (t == 0) {
-            break;
-          }
-          int n = WireFormat.getTagFieldNumber(t);
-          if (n == 1 || n == 2) {
-            ProtoSchema.Field ef = sub.field(n);
-            ModelDecoder.expectWireType(ef, WireFormat.getTagWireType(t), ef.type.wireType);
-            JsonElement e = value(in, ef);
-            if (n == 1) {
-              k = e;
-            } else {
-              v = e;
-            }
+        int n = WireFormat.getTagFieldNumber(t);
+        if (n == 1 || n == 2) {
+          ProtoSchema.Field ef = sub.field(n);
+          ModelDecoder.expectWireType(ef, WireFormat.getTagWireType(t), ef.type.wireType);
+          JsonElement e = value(in, ef);
+          if (n == 1) {
+            k = e;
           } else {
-            ModelDecoder.skip(in, t);
+            v = e;
           }
-        }
-        scalars.leave(in, old);
-        map.add(k.isJsonPrimitive() ? k.getAsString() : k.toString(), v);
-        continue;
-      }
-      if (names.inline[f.number]) {
-        ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        int old = scalars.enter(in);
-        fill(in, sub, o);
-        scalars.leave(in, old);
-        continue;
-      }
-      if (f.repeated) {
-        JsonArray a = o.getAsJsonArray(name);
-        if (a == null) {
-          a = new JsonArray();
-          o.add(name, a);
-        }
-        if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED && f.type.isPackable()) {
-          int old = in.pushLimit(ModelDecoder.length(in));
-          while (in.getBytesUntilLimit() > 0) {
-            a.add(value(in, f));
-          }
-          in.popLimit(old);
         } else {
-          ModelDecoder.expectWireType(f, wireType, f.type.wireType);
+          ModelDecoder.skip(in, t);
+        }
+      }
+      scalars.leave(in, old);
+      map.add(k.isJsonPrimitive() ? k.getAsString() : k.toString(), v);
+      return;
+    }
+    if (names.inline[f.number]) {
+      ModelDecoder.expectWireType(f, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      int old = scalars.enter(in);
+      fill(in, sub, o);
+      scalars.leave(in, old);
+      return;
+    }
+    if (f.repeated) {
+      JsonArray a = o.getAsJsonArray(name);
+      if (a == null) {
+        a = new JsonArray();
+        o.add(name, a);
+      }
+      if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED && f.type.isPackable()) {
+        int old = in.pushLimit(ModelDecoder.length(in));
+        while (in.getBytesUntilLimit() > 0) {
           a.add(value(in, f));
         }
-        continue;
+        in.popLimit(old);
+      } else {
+        ModelDecoder.expectWireType(f, wireType, f.type.wireType);
+        a.add(value(in, f));
       }
-      ModelDecoder.expectWireType(f, wireType, f.type.wireType);
-      JsonElement v = value(in, f);
-      if (v == null || v.isJsonNull()) {
-        continue;
-      }
-      if (v.isJsonPrimitive()
-          && isZero(v.getAsJsonPrimitive())
-          && GoOmitEmptyFields.contains(m.fullName, f.name)) {
-        continue;
-      }
-      o.add(name, v);
+      return;
     }
+    ModelDecoder.expectWireType(f, wireType, f.type.wireType);
+    JsonElement v = value(in, f);
+    if (v == null || v.isJsonNull()) {
+      return;
+    }
+    if (v.isJsonPrimitive()
+        && isZero(v.getAsJsonPrimitive())
+        && GoOmitEmptyFields.contains(m.fullName, f.name)) {
+      return;
+    }
+    o.add(name, v);
   }
 
   private JsonElement value(CodedInputStream in, ProtoSchema.Field f) throws IOException {
@@ -227,7 +250,7 @@ final class ProtobufJsonTree {
           : new JsonPrimitive(v.getStrValue());
     }
     if (ProtoSchema.isRawJson(type)) {
-      JsonElement e = rawToTree(scalars.readRaw(in), unknown);
+      JsonElement e = rawToTree(scalars.readRaw(in), unknown, keepAll);
       return e == null ? JsonNull.INSTANCE : e;
     }
     ProtoSchema.Message m = ProtoSchema.get().message(type);
@@ -270,6 +293,11 @@ final class ProtobufJsonTree {
    * Kubernetes Protobuf object is turned into its JSON tree. Null when empty.
    */
   static JsonElement rawToTree(byte[] raw, UnknownFieldSink unknown) throws IOException {
+    return rawToTree(raw, unknown, false);
+  }
+
+  static JsonElement rawToTree(byte[] raw, UnknownFieldSink unknown, boolean keepAll)
+      throws IOException {
     if (raw.length == 0) {
       return null;
     }
@@ -280,13 +308,18 @@ final class ProtobufJsonTree {
         throw new ProtobufDecodeException(
             "embedded object of unknown type " + env.apiVersion + "/" + env.kind);
       }
-      return new ProtobufJsonTree(unknown).root(env, m);
+      return new ProtobufJsonTree(unknown, keepAll).root(env, m);
     }
     try {
       return JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));
     } catch (JsonParseException e) {
       throw new ProtobufDecodeException("raw field holds neither JSON nor Protobuf", e);
     }
+  }
+
+  /** The JSON name of a field of {@code m}. */
+  static String jsonName(ProtoSchema.Message m, ProtoSchema.Field f) {
+    return JsonNames.of(m).name[f.number];
   }
 
   /** JSON names and inline flags of one message's fields, from its model where there is one. */
