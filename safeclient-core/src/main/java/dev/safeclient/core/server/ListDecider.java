@@ -54,7 +54,8 @@ public final class ListDecider {
     if (!BuiltInGroups.contains(k.group()) && !config.eligibleGroups().contains(k.group())) {
       return new ListDecision(Action.PASS_THROUGH, "not a built-in group", version, false);
     }
-    boolean cacheEnabled = !config.watchCacheDisabled().contains(gr);
+    boolean cacheEnabled =
+        !config.watchCacheDisabled().contains(gr) && !activity.isWatchCacheDisabled(gr);
     if (server.isEmpty()) {
       return new ListDecision(Action.PASS_THROUGH, "server version unknown", version, false);
     }

@@ -102,7 +102,7 @@ final class HarmCells {
      */
     void prelude(Fixture f, Cell cell) throws ApiException {
       if (informerListFirst) {
-        f.list(cell.kind(), ListArgs.NAMESPACED.rv("0").limit(500));
+        f.list(cell.kind(), ListArgs.CLUSTER.rv("0").limit(500));
       }
     }
 

@@ -45,7 +45,7 @@ record Trade(List<String> names, List<String> violations) {
       extraSeats += 1;
       extraBytes += PROBE_BYTES;
       // The probe's seat for the 1-object read: a fraction of a second of modelled service time.
-      extraSeatSeconds += 1;
+      extraSeatSeconds += 0.01;
     }
     boolean sameRejection = plain.error() != null && plain.error().equals(safe.error());
     if (sameRejection && safe.wire().stream().anyMatch(w -> w.contains("limit=1 "))) {
@@ -55,7 +55,7 @@ record Trade(List<String> names, List<String> violations) {
       extraSeats += 1;
       extraStorage += 1;
       extraBytes += PROBE_BYTES;
-      extraSeatSeconds += 1;
+      extraSeatSeconds += 0.01;
     }
     if (safe.wire().stream().anyMatch(w -> w.contains("limit=1 ") && w.endsWith(" 403"))) {
       // Remembered per identity and resource: only the first such LIST pays it.
@@ -63,7 +63,7 @@ record Trade(List<String> names, List<String> violations) {
       extraRequests += 1;
       extraSeats += 1;
       extraBytes += PROBE_BYTES;
-      extraSeatSeconds += 1;
+      extraSeatSeconds += 0.01;
     }
     check(bad, "storage objects", plain.storageObjects(), safe.storageObjects(), extraStorage);
     check(bad, "seats", plain.seats(), safe.seats(), extraSeats);
