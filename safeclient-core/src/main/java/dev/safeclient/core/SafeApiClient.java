@@ -1,10 +1,10 @@
 package dev.safeclient.core;
 
-import dev.safeclient.core.request.KubeRequest;
-import dev.safeclient.core.server.ListAnswerWitness;
 import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.server.ListAnswerWitness;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;

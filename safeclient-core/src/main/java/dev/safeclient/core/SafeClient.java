@@ -103,7 +103,14 @@ public final class SafeClient implements AutoCloseable {
     ListAnswerWitness listAnswers = new ListAnswerWitness(activity);
     this.apiClient =
         new SafeApiClient(
-            base, pipeline, leasePipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf, listAnswers);
+            base,
+            pipeline,
+            leasePipeline,
+            CallOrigin.USER,
+            userAgent,
+            jsonBodies,
+            protobuf,
+            listAnswers);
     this.consistentApiClient =
         new SafeApiClient(
             base,
@@ -116,7 +123,14 @@ public final class SafeClient implements AutoCloseable {
             listAnswers);
     this.libraryApiClient =
         new SafeApiClient(
-            base, pipeline, leasePipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf, listAnswers);
+            base,
+            pipeline,
+            leasePipeline,
+            CallOrigin.LIBRARY,
+            userAgent,
+            jsonBodies,
+            protobuf,
+            listAnswers);
   }
 
   /**

@@ -66,11 +66,11 @@ public final class ResourceActivity {
   /**
    * A complete list of the resource was answered (one namespace or all, selectors or not): its
    * items' newest resourceVersion, and how many items are newer than the newest of the previous
-   * answer of the same scope. Each such item is a change between the two answers (deletions do
-   * not show, so the count is a lower bound), giving a change rate without any watch.
+   * answer of the same scope. Each such item is a change between the two answers (deletions do not
+   * show, so the count is a lower bound), giving a change rate without any watch.
    *
-   * @param scope what was listed (namespace and selectors), so that answers of different scopes
-   *     are not compared
+   * @param scope what was listed (namespace and selectors), so that answers of different scopes are
+   *     not compared
    */
   public void listed(String groupResource, String scope, long newestItemRv, long[] itemRvs) {
     long now = clock.nanoTime();

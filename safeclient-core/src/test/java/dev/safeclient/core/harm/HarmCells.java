@@ -460,11 +460,17 @@ final class HarmCells {
           list("RV \"\"", ListArgs.NAMESPACED.rv("")),
           list("cluster-wide, RV \"\"", ListArgs.CLUSTER.rv("")),
           list("RV \"0\"", ListArgs.NAMESPACED.rv("0")),
-          list("RV \"0\", limit 100, continue", ListArgs.NAMESPACED.rv("0").limit(100).followContinue()),
+          list(
+              "RV \"0\", limit 100, continue",
+              ListArgs.NAMESPACED.rv("0").limit(100).followContinue()),
           list("RV unset, limit 100, continue", ListArgs.NAMESPACED.limit(100).followContinue()),
-          list("cluster-wide, RV unset, limit 500, continue", ListArgs.CLUSTER.limit(500).followContinue()),
+          list(
+              "cluster-wide, RV unset, limit 500, continue",
+              ListArgs.CLUSTER.limit(500).followContinue()),
           list("RV = last write", ListArgs.NAMESPACED.rv("$WRITE")),
-          list("RV = last write, NotOlderThan", ListArgs.NAMESPACED.rv("$WRITE").match("NotOlderThan")),
+          list(
+              "RV = last write, NotOlderThan",
+              ListArgs.NAMESPACED.rv("$WRITE").match("NotOlderThan")),
           list("RV = last write, Exact", ListArgs.NAMESPACED.rv("$WRITE").match("Exact")),
           list(
               "RV = last write, Exact, limit 100, continue",
@@ -502,9 +508,7 @@ final class HarmCells {
                 V1Pod p = f.lastPod;
                 p.getMetadata().setLabels(Map.of("app", "b"));
                 V1Pod r =
-                    new CoreV1Api(f.client)
-                        .replaceNamespacedPod(f.lastWrite, NS, p)
-                        .execute();
+                    new CoreV1Api(f.client).replaceNamespacedPod(f.lastWrite, NS, p).execute();
                 return written(f, r);
               }),
           new NamedCall(
@@ -542,7 +546,9 @@ final class HarmCells {
 
   private static Observed written(Fixture f, V1Pod r) {
     return new Observed(
-        List.of(Fixture.name(r.getMetadata()) + " " + r.getMetadata().getLabels(), "count=" + f.sim.count(PODS)),
+        List.of(
+            Fixture.name(r.getMetadata()) + " " + r.getMetadata().getLabels(),
+            "count=" + f.sim.count(PODS)),
         true);
   }
 
@@ -582,13 +588,22 @@ final class HarmCells {
   static final Server V130 = Server.version("1.30");
 
   static final List<Server> VERSIONS =
-      List.of(V130, Server.version("1.32"), Server.version("1.33"), Server.version("1.34"), Server.version("1.35"));
+      List.of(
+          V130,
+          Server.version("1.32"),
+          Server.version("1.33"),
+          Server.version("1.34"),
+          Server.version("1.35"));
 
   static final List<Server> DEPLOYMENTS =
       List.of(
           new Server("1.34 old etcd", "1.34", b -> b.oldEtcd(true), b -> {}, false),
           new Server(
-              "1.34 old etcd (declared)", "1.34", b -> b.oldEtcd(true), b -> b.oldEtcd(true), false),
+              "1.34 old etcd (declared)",
+              "1.34",
+              b -> b.oldEtcd(true),
+              b -> b.oldEtcd(true),
+              false),
           new Server(
               "1.30 pods watch cache disabled, after an RV=0 list",
               "1.30",
@@ -630,7 +645,9 @@ final class HarmCells {
               s,
               Kind.BUSY,
               Identity.NODE,
-              list("cluster-wide, RV unset, fieldSelector spec.nodeName=n1", ListArgs.CLUSTER.fields("spec.nodeName=n1")),
+              list(
+                  "cluster-wide, RV unset, fieldSelector spec.nodeName=n1",
+                  ListArgs.CLUSTER.fields("spec.nodeName=n1")),
               false));
     }
     for (Server s : List.of(V130, Server.version("1.34"))) {
@@ -649,7 +666,9 @@ final class HarmCells {
               s,
               Kind.BUSY,
               Identity.NODE,
-              list("cluster-wide, RV unset, fieldSelector spec.nodeName=n1", ListArgs.CLUSTER.fields("spec.nodeName=n1")),
+              list(
+                  "cluster-wide, RV unset, fieldSelector spec.nodeName=n1",
+                  ListArgs.CLUSTER.fields("spec.nodeName=n1")),
               false));
     }
     return cells;

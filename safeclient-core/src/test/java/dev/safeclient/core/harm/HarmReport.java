@@ -39,8 +39,7 @@ final class HarmReport {
         "- **/version**: the first plain consistent LIST on a new connection learns the server's"
             + " version first: one small request (its bytes are in the bytes column), no storage"
             + " read.\n\n");
-    long traded =
-        rows.stream().filter(r -> r.trade().names().contains("rewrite")).count();
+    long traded = rows.stream().filter(r -> r.trade().names().contains("rewrite")).count();
     out.append("Rows with the rewrite trade: ").append(traded).append(".\n\n");
     out.append(
         "| server | kind | call | mode | result | storage objects plain→safe | seats | seat-s |"
@@ -54,7 +53,11 @@ final class HarmReport {
       if (s.rejected()) {
         result = "rejected (STRICT)";
       } else if (s.error() != null || p.error() != null) {
-        result = (s.error() == null ? "ok" : s.error()) + " (plain " + (p.error() == null ? "ok" : p.error()) + ")";
+        result =
+            (s.error() == null ? "ok" : s.error())
+                + " (plain "
+                + (p.error() == null ? "ok" : p.error())
+                + ")";
       } else {
         result = s.items().equals(p.items()) ? "ok, " + s.items().size() + " items" : "DIFFERS";
       }
@@ -86,13 +89,16 @@ final class HarmReport {
   private static String commit() {
     try {
       Process p =
-          new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+          new ProcessBuilder("git", "rev-parse", "--short", "HEAD")
+              .redirectErrorStream(true)
+              .start();
       String head = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       Process d =
           new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
               .redirectErrorStream(true)
               .start();
-      boolean dirty = !new String(d.getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank();
+      boolean dirty =
+          !new String(d.getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank();
       return head + (dirty ? " + uncommitted changes" : "");
     } catch (IOException e) {
       return "unknown";
