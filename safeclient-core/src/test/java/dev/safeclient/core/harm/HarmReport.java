@@ -38,7 +38,19 @@ final class HarmReport {
     out.append(
         "- **/version**: the first plain consistent LIST on a new connection learns the server's"
             + " version first: one small request (its bytes are in the bytes column), no storage"
-            + " read.\n\n");
+            + " read.\n");
+    out.append(
+        "- **first probe forbidden**: an identity allowed to list only with its selectors (the"
+            + " node authorizer with AuthorizeNodeWithSelectors, on a server that reads consistent"
+            + " lists from etcd) gets 403 on the probe: one request and one seat, once per identity"
+            + " and resource (remembered); then the caller's own request goes out.\n");
+    out.append(
+        "- **probe before a refused request**: a request the server refuses (here an unparsable"
+            + " label selector) gets the probe first where SC101 rewrites: one request, one seat,"
+            + " one object read; the caller gets the same 400.\n\n");
+    out.append(
+        "Figures measured on branch s4-harm unless the commit above is on main; the lead"
+            + " re-measures on main with the same command.\n\n");
     long traded = rows.stream().filter(r -> r.trade().names().contains("rewrite")).count();
     out.append("Rows with the rewrite trade: ").append(traded).append(".\n\n");
     out.append(
