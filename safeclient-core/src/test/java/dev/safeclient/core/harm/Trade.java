@@ -68,8 +68,8 @@ record Trade(List<String> names, List<String> violations) {
     check(bad, "storage objects", plain.storageObjects(), safe.storageObjects(), extraStorage);
     check(bad, "seats", plain.seats(), safe.seats(), extraSeats);
     // Seat-seconds are modelled from the bytes served and the time a watch was open: a few
-    // milliseconds of real scheduling show in them, so they compare within 1 ms and 1 %.
-    if (safe.seatSeconds() > (plain.seatSeconds() + extraSeatSeconds) * 1.01 + 0.001) {
+    // milliseconds of real scheduling show in them, so they compare within 5 ms and 1 %.
+    if (safe.seatSeconds() > (plain.seatSeconds() + extraSeatSeconds) * 1.01 + 0.005) {
       bad.add(
           String.format(
               Locale.ROOT,
