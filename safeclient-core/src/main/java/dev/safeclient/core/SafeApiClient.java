@@ -3,6 +3,8 @@ package dev.safeclient.core;
 import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.server.ListAnswerWitness;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -32,6 +34,7 @@ public class SafeApiClient extends ApiClient {
   private final JsonBodyCodec jsonBodies;
   private final ProtobufCodec protobuf;
   private final OkHttpClient leasePipeline;
+  private final ListAnswerWitness listAnswers;
 
   SafeApiClient(
       ApiClient base,
@@ -40,8 +43,10 @@ public class SafeApiClient extends ApiClient {
       CallOrigin origin,
       String userAgent,
       JsonBodyCodec jsonBodies,
-      ProtobufCodec protobuf) {
+      ProtobufCodec protobuf,
+      ListAnswerWitness listAnswers) {
     super(pipeline);
+    this.listAnswers = listAnswers;
     this.leasePipeline = leasePipeline;
     this.protobuf = protobuf;
     this.base = base;
@@ -150,15 +155,21 @@ public class SafeApiClient extends ApiClient {
    */
   @Override
   public <T> T deserialize(Response response, Type returnType) throws ApiException {
+    T decoded;
     if (protobuf != null
         && response.body() != null
         && ProtobufCodec.isProtobuf(response.body().contentType())) {
-      return protobuf.decode(response, returnType, this::readAgainInJson);
+      decoded = protobuf.decode(response, returnType, this::readAgainInJson);
+    } else if (jsonBodies.decodes(returnType)) {
+      decoded = jsonBodies.decode(response, returnType);
+    } else {
+      decoded = super.deserialize(response, returnType);
     }
-    if (jsonBodies.decodes(returnType)) {
-      return jsonBodies.decode(response, returnType);
+    if (response.isSuccessful()) {
+      Request sent = response.request();
+      listAnswers.answered(sent.tag(KubeRequest.class), sent.url(), decoded);
     }
-    return super.deserialize(response, returnType);
+    return decoded;
   }
 
   /**

@@ -34,6 +34,7 @@ import dev.safeclient.core.retry.RetryAfterInterceptor;
 import dev.safeclient.core.retry.RetryInterceptor;
 import dev.safeclient.core.rules.DefaultUserAgentRule;
 import dev.safeclient.core.rules.RuleCatalogue;
+import dev.safeclient.core.server.ListAnswerWitness;
 import dev.safeclient.core.server.ListDecider;
 import dev.safeclient.core.server.ResourceActivity;
 import dev.safeclient.core.server.ServerVersions;
@@ -99,9 +100,17 @@ public final class SafeClient implements AutoCloseable {
     leaseDispatcher.setMaxRequestsPerHost(leaseDispatcher.getMaxRequests());
     OkHttpClient leasePipeline = pipeline.newBuilder().dispatcher(leaseDispatcher).build();
     String userAgent = DefaultUserAgentRule.effectiveUserAgent(base, config.userAgent(), warnings);
+    ListAnswerWitness listAnswers = new ListAnswerWitness(activity);
     this.apiClient =
         new SafeApiClient(
-            base, pipeline, leasePipeline, CallOrigin.USER, userAgent, jsonBodies, protobuf);
+            base,
+            pipeline,
+            leasePipeline,
+            CallOrigin.USER,
+            userAgent,
+            jsonBodies,
+            protobuf,
+            listAnswers);
     this.consistentApiClient =
         new SafeApiClient(
             base,
@@ -110,10 +119,18 @@ public final class SafeClient implements AutoCloseable {
             CallOrigin.USER_CONSISTENT,
             userAgent,
             jsonBodies,
-            protobuf);
+            protobuf,
+            listAnswers);
     this.libraryApiClient =
         new SafeApiClient(
-            base, pipeline, leasePipeline, CallOrigin.LIBRARY, userAgent, jsonBodies, protobuf);
+            base,
+            pipeline,
+            leasePipeline,
+            CallOrigin.LIBRARY,
+            userAgent,
+            jsonBodies,
+            protobuf,
+            listAnswers);
   }
 
   /**

@@ -44,7 +44,7 @@ public final class LintInterceptor implements Interceptor {
       String message = rule.check(k, mode);
       if (message != null) {
         fired.add(
-            new Finding(rule.id(), message, rule.rejectsInStrict() && mode == SafetyMode.STRICT));
+            new Finding(rule.id(), message, rule.rejectsInStrict(k) && mode == SafetyMode.STRICT));
       }
     }
     fired.sort((a, b) -> RuleCatalogue.ORDER.compare(a.ruleId(), b.ruleId()));

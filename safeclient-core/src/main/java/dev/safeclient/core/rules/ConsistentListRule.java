@@ -4,6 +4,7 @@ import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListDecision;
+import dev.safeclient.core.server.ListDecider;
 
 /**
  * SC101: a LIST from {@code apiClient()} with resourceVersion unset and no {@code limit}/{@code
@@ -33,6 +34,20 @@ public final class ConsistentListRule implements RequestRule {
   @Override
   public boolean rejectsInStrict() {
     return true;
+  }
+
+  /**
+   * STRICT rejects the list where the server reads it from etcd, or where that is not known; where
+   * the server serves it from the watch cache (1.31+ with a recent etcd) nothing cheaper exists, so
+   * STRICT only warns, as ENFORCE does.
+   */
+  @Override
+  public boolean rejectsInStrict(KubeRequest k) {
+    ListDecision d = k.listDecision();
+    return d == null
+        || d.server().equals("unknown")
+        || d.reason().equals(ListDecider.NOT_BUILT_IN)
+        || d.fromEtcd();
   }
 
   /**
@@ -79,9 +94,11 @@ public final class ConsistentListRule implements RequestRule {
               : what;
       case ENFORCE -> what + "; " + enforced(d);
       case STRICT ->
-          what
-              + "; use an informer, consistentApiClient() for a consistent read,"
-              + " or set resourceVersion";
+          rejectsInStrict(k)
+              ? what
+                  + "; use an informer, consistentApiClient() for a consistent read,"
+                  + " or set resourceVersion"
+              : what;
     };
   }
 

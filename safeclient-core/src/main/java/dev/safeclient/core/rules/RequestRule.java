@@ -17,6 +17,15 @@ public interface RequestRule {
   }
 
   /**
+   * Whether STRICT rejects this very request when the rule fires on it: {@link #rejectsInStrict()}
+   * unless the rule knows that, on the server at hand, the request costs nothing a rewrite would
+   * save.
+   */
+  default boolean rejectsInStrict(KubeRequest request) {
+    return rejectsInStrict();
+  }
+
+  /**
    * Why this request is unsafe, or null when the rule does not fire. {@code mode} is the mode in
    * force for this rule, so the message can say what happens to the request.
    */

@@ -35,6 +35,12 @@ import java.util.Optional;
  * </ul>
  */
 public final class ListDecider {
+  /**
+   * The reason given for a group the apiserver may not serve from its own storage: where such a
+   * list is served is not known.
+   */
+  public static final String NOT_BUILT_IN = "not a built-in group";
+
   private final SafeClientConfig config;
   private final ResourceActivity activity;
 
@@ -51,10 +57,8 @@ public final class ListDecider {
   public ListDecision decide(KubeRequest k, Optional<ServerVersion> server, String identity) {
     String version = server.map(v -> "1." + v.minor()).orElse("unknown");
     String gr = k.groupResource();
-    if (!BuiltInGroups.contains(k.group()) && !config.eligibleGroups().contains(k.group())) {
-      return new ListDecision(Action.PASS_THROUGH, "not a built-in group", version, false);
-    }
-    boolean cacheEnabled = !config.watchCacheDisabled().contains(gr);
+    boolean cacheEnabled =
+        !config.watchCacheDisabled().contains(gr) && !activity.isWatchCacheDisabled(gr);
     if (server.isEmpty()) {
       return new ListDecision(Action.PASS_THROUGH, "server version unknown", version, false);
     }
@@ -64,6 +68,9 @@ public final class ListDecider {
             .fieldSelector(k.hasQuery("fieldSelector"));
     boolean fromEtcd =
         !ReadServing.decide(server.get(), plain, cacheEnabled, true, false).fromCache();
+    if (!BuiltInGroups.contains(k.group()) && !config.eligibleGroups().contains(k.group())) {
+      return new ListDecision(Action.PASS_THROUGH, NOT_BUILT_IN, version, false);
+    }
     boolean sc101Enforced = config.modeFor(ConsistentListRule.ID) == SafetyMode.ENFORCE;
     if (k.origin() == CallOrigin.USER && sc101Enforced) {
       if (config.allowStaleListReads() && cacheEnabled) {

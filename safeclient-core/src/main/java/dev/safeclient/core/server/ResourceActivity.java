@@ -24,8 +24,18 @@ public final class ResourceActivity {
    */
   static final long TOO_LARGE_MEMORY_NANOS = ReadServing.DEFAULT_PROGRESS_NOTIFY_INTERVAL.toNanos();
 
+  /**
+   * How long a change rate measured between two list answers stands for the resource: etcd's
+   * progress-notify interval, as for a 504. If the resource went quiet since, the 504 it then
+   * causes is remembered, and the caller's own request goes out meanwhile.
+   */
+  static final long RATE_MEMORY_NANOS = ReadServing.DEFAULT_PROGRESS_NOTIFY_INTERVAL.toNanos();
+
   private final PacingClock clock;
   private final Map<String, Long> lastChange = new ConcurrentHashMap<>();
+  private final Map<String, ListAnswer> lastList = new ConcurrentHashMap<>();
+  private final Map<String, Long> busyByRateAt = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> cacheDisabled = new ConcurrentHashMap<>();
   private final Map<String, Long> tooLargeAt = new ConcurrentHashMap<>();
   private final Map<String, Boolean> forbidden = new ConcurrentHashMap<>();
 
@@ -38,9 +48,68 @@ public final class ResourceActivity {
     lastChange.put(groupResource, clock.nanoTime());
   }
 
+  /**
+   * Whether the resource changes often enough for a not-older-than read at etcd's current revision
+   * to be answered within the cache's wait: this process saw a change within that wait, or two of
+   * its list answers showed at least one change per wait between them.
+   */
   public boolean busy(String groupResource) {
+    long now = clock.nanoTime();
     Long at = lastChange.get(groupResource);
-    return at != null && clock.nanoTime() - at <= BUSY_WINDOW_NANOS;
+    if (at != null && now - at <= BUSY_WINDOW_NANOS) {
+      return true;
+    }
+    Long rateAt = busyByRateAt.get(groupResource);
+    return rateAt != null && now - rateAt <= RATE_MEMORY_NANOS;
+  }
+
+  /**
+   * A complete list of the resource was answered (one namespace or all, selectors or not): its
+   * items' newest resourceVersion, and how many items are newer than the newest of the previous
+   * answer of the same scope. Each such item is a change between the two answers (deletions do not
+   * show, so the count is a lower bound), giving a change rate without any watch.
+   *
+   * @param scope what was listed (namespace and selectors), so that answers of different scopes are
+   *     not compared
+   */
+  public void listed(String groupResource, String scope, long newestItemRv, long[] itemRvs) {
+    long now = clock.nanoTime();
+    String key = groupResource + "\n" + scope;
+    ListAnswer previous = lastList.put(key, new ListAnswer(newestItemRv, now));
+    if (previous == null || newestItemRv <= previous.newestItemRv()) {
+      if (previous != null) {
+        busyByRateAt.remove(groupResource);
+      }
+      return;
+    }
+    long changes = 0;
+    for (long rv : itemRvs) {
+      if (rv > previous.newestItemRv()) {
+        changes++;
+      }
+    }
+    long elapsed = Math.max(1, now - previous.atNanos());
+    // At least one change per cache wait on average: the cache passes a probe's revision in time.
+    if (changes * BUSY_WINDOW_NANOS >= elapsed) {
+      busyByRateAt.put(groupResource, now);
+    } else {
+      busyByRateAt.remove(groupResource);
+    }
+  }
+
+  private record ListAnswer(long newestItemRv, long atNanos) {}
+
+  /**
+   * A {@code resourceVersion=0} list with a {@code limit} came back with a continue token: the
+   * watch cache would have ignored the limit, so etcd served it and this resource has no watch
+   * cache (client-go's pager draws the same conclusion). Remembered for good: it is a server flag.
+   */
+  public void watchCacheDisabled(String groupResource) {
+    cacheDisabled.put(groupResource, Boolean.TRUE);
+  }
+
+  public boolean isWatchCacheDisabled(String groupResource) {
+    return cacheDisabled.containsKey(groupResource);
   }
 
   /** A not-older-than read of the resource got 504 ResourceVersionTooLarge. */
