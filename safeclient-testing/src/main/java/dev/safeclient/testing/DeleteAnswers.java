@@ -12,7 +12,10 @@ import java.util.Set;
  * whose details name the resource (not the kind) and the uid.
  */
 final class DeleteAnswers {
-  /** The registries with ReturnDeletedObject (pods, services, service accounts, PVs, PVCs). */
+  /**
+   * The registries with ReturnDeletedObject (pods, services, service accounts, PVs, PVCs, storage
+   * classes).
+   */
   private static final Set<String> RETURN_DELETED_OBJECT =
       Set.of(
           "/pods",
@@ -20,7 +23,8 @@ final class DeleteAnswers {
           "/serviceaccounts",
           "/persistentvolumes",
           "/persistentvolumeclaims",
-          "/namespaces");
+          "/namespaces",
+          "storage.k8s.io/storageclasses");
 
   private DeleteAnswers() {}
 

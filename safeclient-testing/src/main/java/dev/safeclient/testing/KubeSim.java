@@ -327,13 +327,18 @@ public final class KubeSim implements AutoCloseable {
   /** A stopped thread ends within milliseconds; this only bounds a wedged one. */
   private static final long CLOSE_WAIT_SECONDS = 5;
 
+  private static final System.Logger LOG = System.getLogger(KubeSim.class.getName());
+
   private void bookmarks() {
     try {
       for (SimulatedApiserver a : apiservers) {
         a.bookmarks();
       }
-    } catch (RuntimeException e) {
-      // the ticker must survive
+    } catch (Throwable e) { // an Error would cancel the scheduled task for good
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "KubeSim: sending bookmarks failed; the next tick sends them",
+          e);
     }
   }
 
@@ -384,8 +389,8 @@ public final class KubeSim implements AutoCloseable {
         handler.finishGracefulDeletions();
       }
       handler.finishTerminatingNamespaces();
-    } catch (RuntimeException e) {
-      // the ticker must survive a failed step; the next tick retries
+    } catch (Throwable e) { // an Error would cancel the scheduled task for good
+      LOG.log(System.Logger.Level.WARNING, "KubeSim: a tick failed; the next tick retries", e);
     }
   }
 

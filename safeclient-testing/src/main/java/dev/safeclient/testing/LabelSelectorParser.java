@@ -203,14 +203,25 @@ final class LabelSelectorParser {
             throw new IllegalArgumentException(
                 "for 'Gt', 'Lt' operators, the value must be an integer");
           }
-          long bound = Long.parseLong(value);
+          long bound;
+          try {
+            bound = Long.parseLong(value);
+          } catch (NumberFormatException e) { // beyond int64, as strconv.ParseInt refuses it
+            throw new IllegalArgumentException(
+                "for 'Gt', 'Lt' operators, the value must be an integer");
+          }
           boolean gt = op.tok == Tok.GT;
           return l -> {
             String v = l.get(key);
             if (v == null || !INTEGER.matcher(v).matches()) {
               return false;
             }
-            long n = Long.parseLong(v);
+            long n;
+            try {
+              n = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+              return false; // Requirement.Matches: a label that does not parse does not match
+            }
             return gt ? n > bound : n < bound;
           };
         }

@@ -59,6 +59,9 @@ final class Writes {
     }
   }
 
+  /** Whether some namespace is Terminating: set by its delete, cleared when none is left. */
+  private volatile boolean namespacesTerminating;
+
   /** Set while a request with {@code dryRun=All} runs: its writes reach no storage. */
   private static final ThreadLocal<Boolean> DRY_RUN = ThreadLocal.withInitial(() -> false);
 
@@ -607,6 +610,7 @@ final class Writes {
     }
     meta.addProperty("deletionTimestamp", now());
     meta.addProperty("deletionGracePeriodSeconds", 0);
+    namespacesTerminating = true;
     JsonObject status =
         o.has("status") && o.get("status").isJsonObject()
             ? o.getAsJsonObject("status")
@@ -624,8 +628,14 @@ final class Writes {
    * namespace. Its own requests are not billed.
    */
   void finishTerminatingNamespaces() {
+    // The ticker calls this every tick: without a namespace being deleted it must not take
+    // etcd's write lock, which would stall every read and write of a fleet rehearsal.
+    if (!namespacesTerminating) {
+      return;
+    }
     Etcd etcd = sim.etcd();
     etcd.lock.writeLock().lock();
+    boolean stillTerminating = false;
     try {
       Keyspace namespaces = etcd.keyspace(Namespaces.NAMESPACES);
       if (namespaces.size() == 0) {
@@ -652,11 +662,13 @@ final class Writes {
           }
         }
         if (left > 0) {
+          stillTerminating = true;
           continue;
         }
         JsonObject meta = nsJson.getAsJsonObject("metadata");
         boolean finalizers = meta.has("finalizers") && !meta.getAsJsonArray("finalizers").isEmpty();
         if (finalizers && !Namespaces.hasControllerFinalizer(nsJson)) {
+          stillTerminating = true;
           continue; // emptied already, held by someone else's finalizer
         }
         JsonObject spec =
@@ -671,6 +683,7 @@ final class Writes {
             nsJson,
             ns);
       }
+      namespacesTerminating = stillTerminating;
     } finally {
       etcd.lock.writeLock().unlock();
     }

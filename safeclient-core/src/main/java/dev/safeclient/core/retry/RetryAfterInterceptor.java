@@ -137,6 +137,10 @@ public final class RetryAfterInterceptor implements Interceptor {
       firsts.forEach(RetryAfterWindow.Passage::abandoned);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting out a Retry-After");
+    } catch (RuntimeException | Error e) {
+      // A passage taken and never reported would hold its window's other callers.
+      firsts.forEach(RetryAfterWindow.Passage::abandoned);
+      throw e;
     }
     long waited = clock.nanoTime() - start;
     if (waited > 0) {

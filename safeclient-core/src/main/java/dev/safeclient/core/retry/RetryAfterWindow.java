@@ -49,6 +49,10 @@ final class RetryAfterWindow {
   private int refusalsInARow;
   private boolean holding;
   private boolean firstOut;
+
+  /** When the first caller left: if it takes longer than a window, the others stop waiting. */
+  private long firstOutAtNanos;
+
   private long generation;
 
   /**
@@ -98,9 +102,14 @@ final class RetryAfterWindow {
           sleep = endNanos - now;
         } else if (!firstOut) {
           firstOut = true;
+          firstOutAtNanos = now;
           passage = new Passage(this, generation);
           // Jitter spreads callers that the end released together, not one who came much later.
           sleep = now - endNanos > lengthNanos ? 0 : jitter(lengthNanos);
+        } else if (now - firstOutAtNanos > lengthNanos + spreadBound(lengthNanos)) {
+          // The first caller is slow (a long list, a dead connection): the others do not wait
+          // on it beyond one more window, since plain client-java would not wait at all.
+          return null;
         } else {
           // The first caller is on its way: look again within the spread, so that when it is
           // answered the others leave one by one.
@@ -145,7 +154,10 @@ final class RetryAfterWindow {
   }
 
   private static long spread(long lengthNanos) {
-    long bound = Math.max(MIN_SPREAD_NANOS, lengthNanos / JITTER_DIVISOR);
-    return 1 + ThreadLocalRandom.current().nextLong(bound);
+    return 1 + ThreadLocalRandom.current().nextLong(spreadBound(lengthNanos));
+  }
+
+  private static long spreadBound(long lengthNanos) {
+    return Math.max(MIN_SPREAD_NANOS, lengthNanos / JITTER_DIVISOR);
   }
 }

@@ -57,8 +57,12 @@ public final class ListDecider {
   public ListDecision decide(KubeRequest k, Optional<ServerVersion> server, String identity) {
     String version = server.map(v -> "1." + v.minor()).orElse("unknown");
     String gr = k.groupResource();
-    boolean cacheEnabled =
-        !config.watchCacheDisabled().contains(gr) && !activity.isWatchCacheDisabled(gr);
+    // Where the server reads a list is decided from what the user declared only. A paginated
+    // RV=0 answer may also come from a cache that is not ready yet (after an apiserver restart,
+    // CacheDelegator sends such lists to etcd), so that inference only ever stops the probe: a
+    // request passed through costs exactly what plain client-java pays.
+    boolean cacheEnabled = !config.watchCacheDisabled().contains(gr);
+    boolean cacheSeenDisabled = activity.isWatchCacheDisabled(gr);
     if (server.isEmpty()) {
       return new ListDecision(Action.PASS_THROUGH, "server version unknown", version, false);
     }
@@ -73,14 +77,14 @@ public final class ListDecider {
     }
     boolean sc101Enforced = config.modeFor(ConsistentListRule.ID) == SafetyMode.ENFORCE;
     if (k.origin() == CallOrigin.USER && sc101Enforced) {
-      if (config.allowStaleListReads() && cacheEnabled) {
+      if (config.allowStaleListReads() && cacheEnabled && !cacheSeenDisabled) {
         return new ListDecision(Action.READ_STALE, "allowStaleListReads", version, fromEtcd);
       }
       if (!fromEtcd) {
         return new ListDecision(
             Action.PASS_THROUGH, "server serves consistent lists from cache", version, false);
       }
-      if (!cacheEnabled) {
+      if (!cacheEnabled || cacheSeenDisabled) {
         return new ListDecision(Action.PASS_THROUGH, "watch cache disabled", version, true);
       }
       if (activity.probeForbiddenFor(identity, gr)) {

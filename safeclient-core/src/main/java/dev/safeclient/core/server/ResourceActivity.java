@@ -35,7 +35,7 @@ public final class ResourceActivity {
   private final Map<String, Long> lastChange = new ConcurrentHashMap<>();
   private final Map<String, ListAnswer> lastList = new ConcurrentHashMap<>();
   private final Map<String, Long> busyByRateAt = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> cacheDisabled = new ConcurrentHashMap<>();
+  private final Map<String, Long> cacheDisabled = new ConcurrentHashMap<>();
   private final Map<String, Long> tooLargeAt = new ConcurrentHashMap<>();
   private final Map<String, Boolean> forbidden = new ConcurrentHashMap<>();
 
@@ -102,14 +102,17 @@ public final class ResourceActivity {
   /**
    * A {@code resourceVersion=0} list with a {@code limit} came back with a continue token: the
    * watch cache would have ignored the limit, so etcd served it and this resource has no watch
-   * cache (client-go's pager draws the same conclusion). Remembered for good: it is a server flag.
+   * cache (client-go's pager draws the same conclusion), or its cache was not ready yet, as after
+   * an apiserver restart. Remembered for etcd's progress-notify interval, renewed by each such
+   * answer, so that a cache that became ready is used again.
    */
   public void watchCacheDisabled(String groupResource) {
-    cacheDisabled.put(groupResource, Boolean.TRUE);
+    cacheDisabled.put(groupResource, clock.nanoTime());
   }
 
   public boolean isWatchCacheDisabled(String groupResource) {
-    return cacheDisabled.containsKey(groupResource);
+    Long at = cacheDisabled.get(groupResource);
+    return at != null && clock.nanoTime() - at <= TOO_LARGE_MEMORY_NANOS;
   }
 
   /** A not-older-than read of the resource got 504 ResourceVersionTooLarge. */

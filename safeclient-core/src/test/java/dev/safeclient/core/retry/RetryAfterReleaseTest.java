@@ -16,8 +16,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -38,7 +41,19 @@ class RetryAfterReleaseTest {
   @Test
   void aStormOfRefusalsGetsAboutOneRequestPerWindow() throws Exception {
     ScriptedServer script = new ScriptedServer(clock).otherwise(r -> apf429(2));
-    server.setDispatcher(script);
+    // The storm begins with all threads' first requests on the wire: none is answered before
+    // every thread has sent one, so no thread starts late into a window already held (which a
+    // loaded machine would otherwise decide). Only real time passes while they wait.
+    CountDownLatch allSent = new CountDownLatch(THREADS);
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            allSent.countDown();
+            allSent.await(30, TimeUnit.SECONDS);
+            return script.dispatch(request);
+          }
+        });
     Duration window = Duration.ofSeconds(2);
     Duration storm = Duration.ofSeconds(40);
     long start = clock.nanoTime();
