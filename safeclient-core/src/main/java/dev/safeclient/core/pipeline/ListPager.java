@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>A 410 on a continue page (the token expired, about 5 min on a default server) restarts from
- *       the top, at most {@value #MAX_RESTARTS} times; the last 410 is then handed back as it is,
- *       so the caller sees the server's {@code Expired} Status, as it would unpaged. It never falls
- *       back to one unpaged list, the heaviest request there is, and never hands back a partial
- *       list.
+ *       the top, at most {@value #MAX_RESTARTS} times. After that the caller's own request goes out
+ *       unpaged: the heaviest request there is, but exactly what plain client-java sends, and one
+ *       that never answers 410, so paging never fails a call plain client-java would make. It never
+ *       hands back a partial list.
  *   <li>Any other error page is handed back as it is, so the caller sees the server's Status.
  *   <li>Each page request carries a {@link ListPage} tag for the budget link.
  * </ul>
@@ -117,17 +117,22 @@ public final class ListPager {
                   .build());
       if (!page.isSuccessful()) {
         if (page.code() == 410 && index > 0) {
+          page.close();
           if (!last) {
-            page.close();
             return null;
           }
+          // The caller's own request is a list that never answers 410 (no continue token): what
+          // failed is the paging this library chose, so the caller gets what plain client-java
+          // would have got, at plain client-java's cost.
           log.warn(
               "LIST {}: the continue token expired (410) {} times while paging with limit={}; the"
                   + " pages are read too slowly for the server's continue-token lifetime (about"
-                  + " 5 min). The last 410 is handed back; no partial list is returned.",
+                  + " 5 min). Sending the caller's own request, unpaged, as plain client-java"
+                  + " would.",
               request.url().encodedPath(),
               MAX_RESTARTS + 1,
               pageSize);
+          return chain.proceed(request);
         }
         return page;
       }

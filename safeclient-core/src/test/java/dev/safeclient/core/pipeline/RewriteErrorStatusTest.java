@@ -136,25 +136,28 @@ class RewriteErrorStatusTest {
   }
 
   @Test
-  void theLast410AfterTheBoundedRestartsReachesTheCallerWithItsStatus() throws Exception {
+  void afterTheBoundedRestartsTheCallersOwnRequestGoesOutAndItsErrorKeepsItsStatus()
+      throws Exception {
     for (int attempt = 0; attempt <= ListPager.MAX_RESTARTS; attempt++) {
       server.enqueue(podList("100", "c" + attempt, "a"));
       server.enqueue(
           status(410, "Expired", "The provided continue parameter is too old " + attempt, null));
     }
+    server.enqueue(status(500, "InternalError", "etcd is unhappy after the pages", null));
 
     ApiException e = failure(() -> paging().listPodForAllNamespaces().execute());
 
-    assertThat(e.getCode()).isEqualTo(410);
+    assertThat(e.getCode()).isEqualTo(500);
     assertThat(e.getResponseBody())
-        .contains("\"reason\":\"Expired\"")
-        .contains("continue parameter is too old " + ListPager.MAX_RESTARTS);
+        .contains("\"reason\":\"InternalError\"")
+        .contains("etcd is unhappy after the pages");
     for (int attempt = 0; attempt <= ListPager.MAX_RESTARTS; attempt++) {
       assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
       assertThat(server.takeRequest().getTarget())
           .isEqualTo("/api/v1/pods?limit=1&continue=c" + attempt);
     }
-    assertThat(server.getRequestCount()).isEqualTo(2 * (ListPager.MAX_RESTARTS + 1));
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    assertThat(server.getRequestCount()).isEqualTo(2 * (ListPager.MAX_RESTARTS + 1) + 1);
   }
 
   /** A real server answers an error in the format asked for: a Protobuf Status. */
@@ -212,20 +215,22 @@ class RewriteErrorStatusTest {
   }
 
   @Test
-  void aProtobufLast410OfThePagerReachesTheCallerAsJson() throws Exception {
+  void aProtobufErrorOfTheCallersOwnRequestAfterThePagerGaveUpReachesTheCallerAsJson()
+      throws Exception {
     for (int attempt = 0; attempt <= ListPager.MAX_RESTARTS; attempt++) {
       server.enqueue(protobufPage("100", "c" + attempt));
       server.enqueue(protobufStatus(410, "Expired", "The provided continue parameter is too old"));
     }
+    server.enqueue(protobufStatus(503, "ServiceUnavailable", "the apiserver is shutting down"));
 
     ApiException e = failure(() -> paging().listPodForAllNamespaces().execute());
 
-    assertThat(e.getCode()).isEqualTo(410);
+    assertThat(e.getCode()).isEqualTo(503);
     JsonObject body = JsonParser.parseString(e.getResponseBody()).getAsJsonObject();
-    assertThat(body.get("reason").getAsString()).isEqualTo("Expired");
-    assertThat(body.get("code").getAsInt()).isEqualTo(410);
+    assertThat(body.get("reason").getAsString()).isEqualTo("ServiceUnavailable");
+    assertThat(body.get("code").getAsInt()).isEqualTo(503);
     assertThat(server.takeRequest().getHeaders().get("Accept"))
         .startsWith("application/vnd.kubernetes.protobuf");
-    assertThat(server.getRequestCount()).isEqualTo(2 * (ListPager.MAX_RESTARTS + 1));
+    assertThat(server.getRequestCount()).isEqualTo(2 * (ListPager.MAX_RESTARTS + 1) + 1);
   }
 }
