@@ -25,6 +25,9 @@ import okhttp3.ResponseBody;
  *   <li>The caller's list with {@code resourceVersion=<probe RV>&resourceVersionMatch=NotOlderThan}
  *       (replacing, never adding to, what the caller's query had) and no {@code limit}: from the
  *       watch cache, never older than the probe.
+ *   <li>For a resource seen in one earlier answer only, that read goes out only if {@code
+ *       ResourceActivity#busyAtRevision} estimates it busy at the probe's revision; otherwise the
+ *       caller's own request, and the probe was the price of finding out.
  *   <li>If that answers 504 {@code ResourceVersionTooLarge} (this cache lags), the caller's own
  *       request, never a paged read; the lag is remembered for the resource.
  * </ol>
@@ -56,7 +59,8 @@ public final class ListRewriteInterceptor implements Interceptor {
     if (d.action() == ListDecision.Action.READ_STALE) {
       return pager.anyResourceVersion(chain, request);
     }
-    if (d.action() != ListDecision.Action.READ_FROM_CACHE) {
+    if (d.action() != ListDecision.Action.READ_FROM_CACHE
+        && d.action() != ListDecision.Action.READ_FROM_CACHE_IF_BUSY) {
       return chain.proceed(request);
     }
     HttpUrl probeUrl =
@@ -77,6 +81,10 @@ public final class ListRewriteInterceptor implements Interceptor {
     if (probeRv == null || probeRv.isEmpty()) {
       return chain.proceed(request); // nothing to anchor a cache read on
     }
+    if (d.action() == ListDecision.Action.READ_FROM_CACHE_IF_BUSY
+        && !activity.busyAtRevision(k.groupResource(), revision(probeRv))) {
+      return chain.proceed(request);
+    }
     HttpUrl readUrl =
         request
             .url()
@@ -92,6 +100,14 @@ public final class ListRewriteInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     return read;
+  }
+
+  private static long revision(String rv) {
+    try {
+      return Long.parseLong(rv);
+    } catch (NumberFormatException e) {
+      return 0; // not etcd's: no estimate, so the caller's own request
+    }
   }
 
   /** The identity key {@code ListDecisionInterceptor} decided with. */

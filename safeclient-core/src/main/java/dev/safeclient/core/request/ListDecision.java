@@ -20,6 +20,12 @@ public record ListDecision(Action action, String reason, String server, boolean 
     PASS_THROUGH,
     /** SC101: a {@code limit=1} probe, then a not-older-than read from the watch cache. */
     READ_FROM_CACHE,
+    /**
+     * SC101 for a resource seen in one earlier answer only: the probe, then the not-older-than read
+     * if that answer's changes, set against the probe's revision, make the resource busy; else the
+     * caller's own request, at the cost of the probe.
+     */
+    READ_FROM_CACHE_IF_BUSY,
     /** SC101 with {@code allowStaleListReads}: {@code resourceVersion=0}. */
     READ_STALE,
     /** SC102: the consistent read from etcd, paged. */
@@ -37,6 +43,7 @@ public record ListDecision(Action action, String reason, String server, boolean 
     return switch (action) {
       case PASS_THROUGH -> "passed-through";
       case READ_FROM_CACHE, READ_STALE -> "rewritten";
+      case READ_FROM_CACHE_IF_BUSY -> "probed";
       case PAGE -> "paged";
     };
   }

@@ -108,6 +108,9 @@ public final class ConsistentListRule implements RequestRule {
     }
     return switch (d.action()) {
       case READ_FROM_CACHE -> "served from the watch cache instead, never older than a probe";
+      case READ_FROM_CACHE_IF_BUSY ->
+          "served from the watch cache instead if a probe's revision shows the resource busy,"
+              + " else sent as it is";
       case READ_STALE -> "read at resourceVersion=0 instead (allowStaleListReads: may be stale)";
       case PAGE -> "paged";
       case PASS_THROUGH -> "sent as it is (" + d.reason() + ")";

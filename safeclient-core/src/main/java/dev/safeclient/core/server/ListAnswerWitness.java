@@ -31,12 +31,16 @@ public final class ListAnswerWitness {
     }
     String gr = k.groupResource();
     String cont;
+    String listRv;
     List<?> items;
     if (body instanceof KubernetesListObject list) {
       cont = list.getMetadata() == null ? null : list.getMetadata().getContinue();
+      listRv = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
       items = list.getItems();
     } else if (body instanceof Map<?, ?> map && map.get("items") instanceof List<?> l) {
-      cont = map.get("metadata") instanceof Map<?, ?> m ? string(m.get("continue")) : null;
+      Map<?, ?> m = map.get("metadata") instanceof Map<?, ?> meta ? meta : Map.of();
+      cont = string(m.get("continue"));
+      listRv = string(m.get("resourceVersion"));
       items = l;
     } else {
       return;
@@ -64,7 +68,9 @@ public final class ListAnswerWitness {
             + nullToEmpty(url.queryParameter("labelSelector"))
             + "&"
             + nullToEmpty(url.queryParameter("fieldSelector"));
-    activity.listed(gr, scope, newest, rvs);
+    // Only a consistent read's own resourceVersion is etcd's revision at the time it was read.
+    long answerRv = isEmpty(url.queryParameter("resourceVersion")) ? parse(listRv) : 0;
+    activity.listed(gr, scope, answerRv, newest, rvs);
   }
 
   /** Etcd-backed resourceVersions are integers; anything else counts as no information. */
@@ -75,6 +81,10 @@ public final class ListAnswerWitness {
     } else if (item instanceof Map<?, ?> m && m.get("metadata") instanceof Map<?, ?> meta) {
       rv = string(meta.get("resourceVersion"));
     }
+    return parse(rv);
+  }
+
+  private static long parse(String rv) {
     if (rv == null) {
       return 0;
     }

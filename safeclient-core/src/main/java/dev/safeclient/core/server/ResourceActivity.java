@@ -2,6 +2,7 @@ package dev.safeclient.core.server;
 
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.model.serving.ReadServing;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,8 +34,17 @@ public final class ResourceActivity {
 
   private final PacingClock clock;
   private final Map<String, Long> lastChange = new ConcurrentHashMap<>();
+  /**
+   * How many of an answer's newest item resourceVersions are kept for {@link #busyAtRevision}: more
+   * changes than this within the window it looks at mean busy at any elapsed time it can see, so
+   * the rest cannot change its answer.
+   */
+  static final int NEWEST_KEPT = 4096;
+
   private final Map<String, ListAnswer> lastList = new ConcurrentHashMap<>();
+  private final Map<String, OneAnswer> lastAnswer = new ConcurrentHashMap<>();
   private final Map<String, Long> busyByRateAt = new ConcurrentHashMap<>();
+  private final Map<String, Long> rateMeasuredAt = new ConcurrentHashMap<>();
   private final Map<String, Long> cacheDisabled = new ConcurrentHashMap<>();
   private final Map<String, Long> tooLargeAt = new ConcurrentHashMap<>();
   private final Map<String, Boolean> forbidden = new ConcurrentHashMap<>();
@@ -73,9 +83,32 @@ public final class ResourceActivity {
    *     not compared
    */
   public void listed(String groupResource, String scope, long newestItemRv, long[] itemRvs) {
+    listed(groupResource, scope, 0, newestItemRv, itemRvs);
+  }
+
+  /**
+   * As {@link #listed(String, String, long, long[])}, with the answer's own resourceVersion: on a
+   * server that reads consistent lists from etcd, etcd's revision when it was read. That one answer
+   * is then enough for {@link #busyAtRevision} to estimate the change rate from a probe's revision.
+   */
+  public void listed(
+      String groupResource, String scope, long listRv, long newestItemRv, long[] itemRvs) {
     long now = clock.nanoTime();
+    if (listRv > 0) {
+      OneAnswer kept = lastAnswer.get(groupResource);
+      // The answer with the most items sees the most of the resource's changes: a node-scoped
+      // answer does not replace a cluster-wide one while that one still stands.
+      if (kept == null
+          || itemRvs.length >= kept.items()
+          || now - kept.atNanos() > RATE_MEMORY_NANOS) {
+        lastAnswer.put(groupResource, OneAnswer.of(listRv, now, itemRvs));
+      }
+    }
     String key = groupResource + "\n" + scope;
     ListAnswer previous = lastList.put(key, new ListAnswer(newestItemRv, now));
+    if (previous != null) {
+      rateMeasuredAt.put(groupResource, now);
+    }
     if (previous == null || newestItemRv <= previous.newestItemRv()) {
       if (previous != null) {
         busyByRateAt.remove(groupResource);
@@ -98,6 +131,74 @@ public final class ResourceActivity {
   }
 
   private record ListAnswer(long newestItemRv, long atNanos) {}
+
+  /**
+   * Whether a resource that is not {@link #busy} by what this process saw (one list answer, no
+   * rate yet) is estimated busy now, from that answer and a probe's revision: etcd's revisions are
+   * shared by all resources, so the {@code probeRv - listRv} revisions written since the answer are
+   * set against the same number of revisions before it, of which the answer's items show how many
+   * were this resource's. That share, over the time since the answer, gives the rate {@link
+   * #listed} would measure between two answers, on the assumption that the resource's share of the
+   * cluster's writes has not changed since. Deletions and items outside the answer's scope do not
+   * show, so the estimate errs quiet, where the caller's own request goes out.
+   *
+   * @return false without a usable answer (none, expired, or no revision since)
+   */
+  public boolean busyAtRevision(String groupResource, long probeRv) {
+    OneAnswer answer = lastAnswer.get(groupResource);
+    long now = clock.nanoTime();
+    if (answer == null || now - answer.atNanos() > RATE_MEMORY_NANOS) {
+      return false;
+    }
+    long written = probeRv - answer.listRv();
+    if (written <= 0) {
+      return false;
+    }
+    long changes = answer.itemsNewerThan(answer.listRv() - written);
+    long elapsed = Math.max(1, now - answer.atNanos());
+    return changes * BUSY_WINDOW_NANOS >= elapsed;
+  }
+
+  /**
+   * Whether SC101 should ask {@link #busyAtRevision}: an answer to estimate from, and no rate
+   * measured between two answers since, which would decide without a probe.
+   */
+  public boolean canEstimate(String groupResource) {
+    long now = clock.nanoTime();
+    OneAnswer answer = lastAnswer.get(groupResource);
+    Long measured = rateMeasuredAt.get(groupResource);
+    return answer != null
+        && now - answer.atNanos() <= RATE_MEMORY_NANOS
+        && (measured == null || now - measured > RATE_MEMORY_NANOS);
+  }
+
+  /**
+   * One complete list answer: its own resourceVersion, when it came, and its newest items'
+   * resourceVersions, descending.
+   */
+  private record OneAnswer(long listRv, long atNanos, int items, long[] newestDescending) {
+    static OneAnswer of(long listRv, long atNanos, long[] itemRvs) {
+      long[] sorted = itemRvs.clone();
+      Arrays.sort(sorted);
+      int n = Math.min(NEWEST_KEPT, sorted.length);
+      long[] newest = new long[n];
+      for (int i = 0; i < n; i++) {
+        newest[i] = sorted[sorted.length - 1 - i];
+      }
+      return new OneAnswer(listRv, atNanos, itemRvs.length, newest);
+    }
+
+    long itemsNewerThan(long rv) {
+      long count = 0;
+      for (long r : newestDescending) {
+        if (r <= rv) {
+          break;
+        }
+        count++;
+      }
+      return count;
+    }
+  }
 
   /**
    * A {@code resourceVersion=0} list with a {@code limit} came back with a continue token: the

@@ -13,6 +13,7 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.UnsafeRequestException;
+import dev.safeclient.core.VirtualClock;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1PodList;
@@ -148,6 +149,82 @@ class ListRewriteTest {
     assertThat(warnings.get(0).message())
         .contains("from etcd on this server (1.30")
         .contains("sent as it is (resource not known to be busy)");
+  }
+
+  /** A pod list whose items carry their own resourceVersions, as etcd's answers do. */
+  private static String podListWithItemRvs(long listRv, long... itemRvs) {
+    StringBuilder items = new StringBuilder();
+    for (int i = 0; i < itemRvs.length; i++) {
+      items
+          .append(i == 0 ? "" : ",")
+          .append("{\"metadata\":{\"name\":\"p")
+          .append(i)
+          .append("\",\"namespace\":\"default\",\"resourceVersion\":\"")
+          .append(itemRvs[i])
+          .append("\"}}");
+    }
+    return "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\""
+        + listRv
+        + "\"},\"items\":["
+        + items
+        + "]}";
+  }
+
+  @Test
+  void oneAnswerWhosePodsChangedLatelyLetsAProbesRevisionDecideBusyUpTo130() throws Exception {
+    VirtualClock clock = new VirtualClock();
+    CoreV1Api api =
+        new CoreV1Api(
+            safeClient(server, SafetyMode.ENFORCE, warnings).pacingClock(clock).build().apiClient());
+    // etcd at revision 1000; of its last 40 revisions, pods took 30 (971..1000).
+    long[] rvs = new long[60];
+    for (int i = 0; i < 30; i++) {
+      rvs[i] = 100 + i;
+      rvs[30 + i] = 971 + i;
+    }
+    server.enqueue(json(200, podListWithItemRvs(1000, rvs)));
+    api.listPodForAllNamespaces().execute();
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+
+    // A minute later etcd is at 1040: 40 revisions written, set against the 40 before the answer,
+    // of which 30 were pods: about 30 pod changes a minute, one per 2 s, inside the 3 s wait.
+    clock.advance(java.time.Duration.ofMinutes(1));
+    server.enqueue(podList("1040", "c", "p0"));
+    server.enqueue(json(200, podListWithItemRvs(1040, rvs)));
+    api.listPodForAllNamespaces().execute();
+
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/pods?resourceVersion=1040&resourceVersionMatch=NotOlderThan");
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void oneAnswerOfAQuietResourceCostsOneProbeThenTheCallersOwnRequestUpTo130()
+      throws Exception {
+    VirtualClock clock = new VirtualClock();
+    CoreV1Api api =
+        new CoreV1Api(
+            safeClient(server, SafetyMode.ENFORCE, warnings).pacingClock(clock).build().apiClient());
+    // Of etcd's last 1000 revisions before the answer, pods took 2.
+    server.enqueue(json(200, podListWithItemRvs(5000, 10, 20, 4100, 4500)));
+    api.listPodForAllNamespaces().execute();
+    server.takeRequest();
+
+    clock.advance(java.time.Duration.ofMinutes(1));
+    server.enqueue(podList("6000", "c", "p0"));
+    server.enqueue(json(200, podListWithItemRvs(6000, 10, 20, 4100, 4500)));
+    server.enqueue(json(200, podListWithItemRvs(6500, 10, 20, 4100, 4500)));
+    api.listPodForAllNamespaces().execute();
+
+    // Two pod changes in a minute: the cache would wait its 3 s and answer 504.
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    // Two answers now give the rate: no probe the next time.
+    clock.advance(java.time.Duration.ofMinutes(1));
+    api.listPodForAllNamespaces().execute();
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    assertThat(server.getRequestCount()).isEqualTo(4);
   }
 
   @Test
