@@ -2,6 +2,7 @@ package dev.safeclient.examples;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.informer.InformerClock;
 import dev.safeclient.testing.ControlPlaneBill;
 import dev.safeclient.testing.FleetCluster;
@@ -148,6 +149,26 @@ public final class FleetRehearsal {
     return result;
   }
 
+  /**
+   * The rehearsal's scaled time for the safe client's own clock, so that what it measures in time
+   * (how often a resource changes against the cache's 3 s wait, its budgets) is measured in the
+   * simulated time KubeSim charges in.
+   */
+  static PacingClock scaledPacingClock(double factor) {
+    long start = System.nanoTime();
+    return new PacingClock() {
+      @Override
+      public long nanoTime() {
+        return start + (long) ((System.nanoTime() - start) * factor);
+      }
+
+      @Override
+      public void sleep(long nanos) throws InterruptedException {
+        PacingClock.SYSTEM.sleep((long) (nanos / factor));
+      }
+    };
+  }
+
   private static VersionRun runVersion(
       FleetOptions o, KubeSim sim, FleetCluster cluster, String version, PrintStream out)
       throws Exception {
@@ -185,6 +206,7 @@ public final class FleetRehearsal {
                               .nodeName(node.name()) // as a DaemonSet pod gets it from NODE_NAME
                               .warningInterval(Duration.ZERO) // count every warning
                               .warningListener(naiveWarnings)
+                              .pacingClock(scaledPacingClock(o.timeScale()))
                               .build();
                       NaiveNodeAgent agent = new NaiveNodeAgent(safe.apiClient());
                       return node.polling(Duration.ofMinutes(1), agent::listAllPods);

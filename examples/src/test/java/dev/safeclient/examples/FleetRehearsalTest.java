@@ -73,18 +73,22 @@ class FleetRehearsalTest {
     assertThat(safe.failedPasses()).isZero();
     // On 1.30 each naive pass reads all 100 pods from etcd. Pods that change 1 % a minute are
     // quiet: a not-older-than read at etcd's revision would wait 3 s for a 504 on a real 1.30, so
-    // SafeClient sends the agent's own list, at exactly its cost, never more.
+    // SafeClient sends the agent's own list, at exactly its cost. The one exception is the known
+    // trade: an agent's second list, with one answer seen and no rate yet, costs one limit=1 probe
+    // (one object, one seat) to find out. Every later list has the rate and passes through.
+    int agents = naive.agentsRun();
     assertThat(naive.perMinute().objectsReadFromStorage()).isGreaterThanOrEqualTo(100);
     assertThat(safe.perMinute().objectsReadFromStorage())
-        .isLessThanOrEqualTo(naive.perMinute().objectsReadFromStorage());
+        .isLessThanOrEqualTo(naive.perMinute().objectsReadFromStorage() + agents);
     assertThat(safe.start().objectsReadFromStorage())
         .isLessThanOrEqualTo(naive.start().objectsReadFromStorage());
-    assertThat(safe.perMinute().seats()).isLessThanOrEqualTo(naive.perMinute().seats());
+    assertThat(safe.perMinute().seats()).isLessThanOrEqualTo(naive.perMinute().seats() + agents);
+    assertThat(safe.perMinute().requests())
+        .isLessThanOrEqualTo(naive.perMinute().requests() + agents);
     // The bytes do not go away: each pass still downloads every pod; only SC103's Protobuf
     // shrinks them, by the encoding's ratio (about 0.5x of JSON for pods).
-    long perPassNaive = naive.perMinute().bytes() / Math.max(1, naive.perMinute().requests());
-    long perPassSafe = safe.perMinute().bytes() / Math.max(1, safe.perMinute().requests());
-    assertThat(perPassSafe).isBetween(perPassNaive * 3 / 10, perPassNaive);
+    assertThat(safe.perMinute().bytes())
+        .isBetween(naive.perMinute().bytes() * 3 / 10, naive.perMinute().bytes());
   }
 
   @Test
