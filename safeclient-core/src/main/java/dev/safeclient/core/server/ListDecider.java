@@ -26,8 +26,8 @@ import java.util.Optional;
  *       etcd): nothing is cheaper; no probe, no paging.
  *   <li>Where it reads etcd: {@code consistentApiClient()} pages it (bounded memory); {@code
  *       apiClient()} rewrites it to a watch-cache read only for a resource this process saw change
- *       within the cache's 3 s wait (or, seen in one answer only, whose
- *       changes there make it busy at the probe's revision), whose probe was never refused and whose cache did not lag
+ *       within the cache's 3 s wait (or, seen in one answer only, whose changes there make it busy
+ *       at the probe's revision), whose probe was never refused and whose cache did not lag
  *       recently. Otherwise the probe would cost a seat for nothing, or the read would wait 3 s and
  *       get 504.
  *   <li>Groups the apiserver may not serve from its own storage (CRDs cannot be told from

@@ -34,6 +34,7 @@ public final class ResourceActivity {
 
   private final PacingClock clock;
   private final Map<String, Long> lastChange = new ConcurrentHashMap<>();
+
   /**
    * How many of an answer's newest item resourceVersions are kept for {@link #busyAtRevision}: more
    * changes than this within the window it looks at mean busy at any elapsed time it can see, so
@@ -133,8 +134,8 @@ public final class ResourceActivity {
   private record ListAnswer(long newestItemRv, long atNanos) {}
 
   /**
-   * Whether a resource that is not {@link #busy} by what this process saw (one list answer, no
-   * rate yet) is estimated busy now, from that answer and a probe's revision: etcd's revisions are
+   * Whether a resource that is not {@link #busy} by what this process saw (one list answer, no rate
+   * yet) is estimated busy now, from that answer and a probe's revision: etcd's revisions are
    * shared by all resources, so the {@code probeRv - listRv} revisions written since the answer are
    * set against the same number of revisions before it, of which the answer's items show how many
    * were this resource's. That share, over the time since the answer, gives the rate {@link

@@ -175,7 +175,10 @@ class ListRewriteTest {
     VirtualClock clock = new VirtualClock();
     CoreV1Api api =
         new CoreV1Api(
-            safeClient(server, SafetyMode.ENFORCE, warnings).pacingClock(clock).build().apiClient());
+            safeClient(server, SafetyMode.ENFORCE, warnings)
+                .pacingClock(clock)
+                .build()
+                .apiClient());
     // etcd at revision 1000; of its last 40 revisions, pods took 30 (971..1000).
     long[] rvs = new long[60];
     for (int i = 0; i < 30; i++) {
@@ -200,12 +203,14 @@ class ListRewriteTest {
   }
 
   @Test
-  void oneAnswerOfAQuietResourceCostsOneProbeThenTheCallersOwnRequestUpTo130()
-      throws Exception {
+  void oneAnswerOfAQuietResourceCostsOneProbeThenTheCallersOwnRequestUpTo130() throws Exception {
     VirtualClock clock = new VirtualClock();
     CoreV1Api api =
         new CoreV1Api(
-            safeClient(server, SafetyMode.ENFORCE, warnings).pacingClock(clock).build().apiClient());
+            safeClient(server, SafetyMode.ENFORCE, warnings)
+                .pacingClock(clock)
+                .build()
+                .apiClient());
     // Of etcd's last 1000 revisions before the answer, pods took 2.
     server.enqueue(json(200, podListWithItemRvs(5000, 10, 20, 4100, 4500)));
     api.listPodForAllNamespaces().execute();
