@@ -1,5 +1,6 @@
 package dev.safeclient.model;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
@@ -8,6 +9,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.WireFormat;
 import dev.safeclient.model.internal.DescriptorUnion;
 import java.io.IOException;
 import java.io.InputStream;
@@ -150,6 +152,56 @@ public final class KubeProtoSchemas {
     return Optional.of(
         new PatchStrategy(List.of(strategy.get(0).split(",")), key == null ? null : key.get(0)));
   }
+
+  /**
+   * The Protobuf packages of one release's files ({@code k8s.io.api.apps.v1}, ...). Reads only each
+   * file's {@code package} from the release's descriptor set and skips the rest (message
+   * definitions and source info), so that it costs milliseconds, not a full parse.
+   *
+   * @throws IllegalArgumentException if the release is not one of {@link #RELEASES}
+   */
+  public static Set<String> packages(String release) {
+    if (!RELEASES.contains(release)) {
+      throw new IllegalArgumentException(
+          "no Protobuf schemas for Kubernetes release " + release + "; known: " + RELEASES);
+    }
+    String resource = "k8s-proto/" + release + ".desc";
+    Set<String> packages = new java.util.TreeSet<>();
+    try (InputStream in = KubeProtoSchemas.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "descriptor set " + resource + " is missing from the safeclient-api-model jar");
+      }
+      CodedInputStream set = CodedInputStream.newInstance(in);
+      set.setSizeLimit(Integer.MAX_VALUE);
+      for (int tag = set.readTag(); tag != 0; tag = set.readTag()) {
+        if (tag != FILE_TAG) {
+          set.skipField(tag);
+          continue;
+        }
+        int limit = set.pushLimit(set.readRawVarint32());
+        for (int t = set.readTag(); t != 0; t = set.readTag()) {
+          if (t == PACKAGE_TAG) {
+            packages.add(set.readStringRequireUtf8());
+          } else {
+            set.skipField(t);
+          }
+        }
+        set.popLimit(limit);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + resource, e);
+    }
+    return Collections.unmodifiableSet(packages);
+  }
+
+  /** FileDescriptorSet.file: field 1, length-delimited (field number << 3 | wire type 2). */
+  private static final int FILE_TAG =
+      FileDescriptorSet.FILE_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  /** FileDescriptorProto.package: field 2, length-delimited. */
+  private static final int PACKAGE_TAG =
+      FileDescriptorProto.PACKAGE_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   private static FileDescriptorSet read(String release) {
     String resource = "k8s-proto/" + release + ".desc";

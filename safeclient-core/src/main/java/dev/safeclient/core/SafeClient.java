@@ -24,6 +24,7 @@ import dev.safeclient.core.pipeline.ListPagingInterceptor;
 import dev.safeclient.core.pipeline.ListRewriteInterceptor;
 import dev.safeclient.core.pipeline.ProtobufNegotiationInterceptor;
 import dev.safeclient.core.pipeline.ServerWarningInterceptor;
+import dev.safeclient.core.pipeline.WatchEventWitness;
 import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.protobuf.ProtobufListBodyFormat;
 import dev.safeclient.core.request.CallOrigin;
@@ -159,6 +160,8 @@ public final class SafeClient implements AutoCloseable {
     b.addInterceptor(
         new ListDecisionInterceptor(
             versions, activity, new ListDecider(config, activity), base.getBasePath(), metrics));
+    // A caller's watch events tell SC101 the resource is busy (informers on safe.apiClient()).
+    b.addInterceptor(new WatchEventWitness(activity));
     // Formats the pager and SC101's probe read, chosen by each response's content type.
     ListBodyFormats listFormats =
         new ListBodyFormats(List.of(new JsonListBodyFormat(), new ProtobufListBodyFormat()));

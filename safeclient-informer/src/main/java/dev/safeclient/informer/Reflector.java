@@ -128,6 +128,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   private String relistReason = "initial";
   private String phase = "list";
   private boolean watchListUnsupported;
+  private volatile Runnable changed = () -> {};
   private int shortWatchesInRow;
   private int errorsInRow;
   private boolean errorTraceLogged;
@@ -171,6 +172,14 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     this.backoff = new RelistBackoff(random);
     this.failures = new FailureLog(name, clock);
     this.maxConsecutiveErrors = maxConsecutiveErrors;
+  }
+
+  /**
+   * Runs on each ADDED, MODIFIED or DELETED event after the initial state: this process saw the
+   * resource change (for SC101's decision up to 1.30). Set before {@link #start}.
+   */
+  void onChange(Runnable changed) {
+    this.changed = changed;
   }
 
   /** Starts the reflector's thread; returns at once (the start jitter is waited there). */
@@ -684,6 +693,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           } else {
             store.upsert(object);
           }
+          changed.run();
           String rv = resourceVersion(object);
           if (rv != null) {
             lastRv = rv;

@@ -142,7 +142,7 @@ public class SafeInformerFactory implements AutoCloseable {
               client.config().metrics().informerLocalFailure(name, "handler");
             });
     ApiClient api = client.libraryApiClient();
-    informer.reflector(
+    Reflector<T, L> reflector =
         new Reflector<>(
             "Reflector " + name + " (" + callSite + ")",
             endpoint,
@@ -161,7 +161,11 @@ public class SafeInformerFactory implements AutoCloseable {
             options.watchdogTimeout(),
             options.watchList(),
             client.config().listPageSize(),
-            options.maxConsecutiveErrors()));
+            options.maxConsecutiveErrors());
+    String groupResource =
+        endpoint.group().isEmpty() ? endpoint.plural() : endpoint.plural() + "." + endpoint.group();
+    reflector.onChange(() -> client.resourceActivity().changed(groupResource));
+    informer.reflector(reflector);
     var metrics = client.config().metrics();
     metrics.informerGauge(name, "synced", () -> health.hasSynced() ? 1 : 0);
     metrics.informerGauge(name, "staleness.seconds", () -> health.staleness().toMillis() / 1000.0);

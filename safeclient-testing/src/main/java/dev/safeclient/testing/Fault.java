@@ -19,6 +19,11 @@ public final class Fault {
     DROP_WATCHES,
     /** A watch answers 200 and ends with no event at all. */
     EMPTY_WATCH,
+    /**
+     * A watch answers 200, then its only event is an ERROR with a 410 Expired Status, as the watch
+     * cache sends when the requested resourceVersion has left its event window.
+     */
+    EXPIRED_WATCH,
     /** A LIST continuation answers 410 Expired with an inconsistent-continue token. */
     EXPIRED_CONTINUE,
     /** Half-open: the request is never answered; a watch stays open and says nothing. */
@@ -99,6 +104,10 @@ public final class Fault {
 
   public static Fault emptyWatch() {
     return new Fault(Kind.EMPTY_WATCH, Duration.ZERO, 0, false);
+  }
+
+  public static Fault expiredWatch() {
+    return new Fault(Kind.EXPIRED_WATCH, Duration.ZERO, 0, false);
   }
 
   public static Fault expiredContinue() {

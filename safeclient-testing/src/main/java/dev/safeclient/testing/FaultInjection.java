@@ -89,7 +89,8 @@ final class FaultInjection {
         silent.add(() -> c.request.getConnectionMetaData().getConnection().getEndPoint().close());
         return true;
       case DROP_WATCHES:
-        return false; // opened below, then dropped
+      case EXPIRED_WATCH:
+        return false; // opened below, then dropped or expired
       default:
         return false;
     }

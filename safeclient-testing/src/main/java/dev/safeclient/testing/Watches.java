@@ -168,7 +168,9 @@ final class Watches {
           }
         };
     boolean ok;
-    if (!cache && !initial) {
+    if (fault != null && fault.kind() == Fault.Kind.EXPIRED_WATCH) {
+      ok = false;
+    } else if (!cache && !initial) {
       // Served from etcd: its history reaches back to the last compaction (about 5 minutes),
       // not just the cache's event window. Replay it, then follow live changes.
       Etcd etcd = sim.etcd();

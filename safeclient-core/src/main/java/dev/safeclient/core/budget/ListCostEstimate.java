@@ -2,6 +2,10 @@ package dev.safeclient.core.budget;
 
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
+import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.serving.ListWorkEstimator;
+import dev.safeclient.model.serving.ReadRequest;
+import dev.safeclient.model.serving.ServerVersion;
 import java.util.OptionalLong;
 
 /**
@@ -11,9 +15,6 @@ import java.util.OptionalLong;
  * resource, not the number returned.
  */
 public final class ListCostEstimate {
-  /** list_work_estimator.go: ObjectsPerSeat. */
-  static final int OBJECTS_PER_SEAT = 100;
-
   /** list_work_estimator.go: maximumSeats; also what we assume when the count is unknown. */
   public static final int MAX_SEATS = 10;
 
@@ -33,50 +34,53 @@ public final class ListCostEstimate {
   }
 
   /**
-   * Seats for one request.
+   * The release whose estimate the budget charges, which knows no server version: the count-based
+   * estimate as 1.30 makes it (consistent lists read from etcd, so an unpaged one counts twice its
+   * objects), with 1.35's charge of a watch from the current state as a list. No modelled release's
+   * count-based estimate is higher.
+   */
+  static final ServerVersion ESTIMATED_AS =
+      ServerVersion.ofMinor(ServerVersion.OLDEST_MINOR)
+          .with(FeatureGate.LEGACY_WATCH_CHARGED_AS_LIST, true);
+
+  /** An unknown count: more than any limit, as a degraded APF count is; the estimate caps it. */
+  private static final long UNKNOWN_STORED = 1L << 40;
+
+  /**
+   * Seats for one request: {@link ListWorkEstimator#estimate} (the one model of
+   * list_work_estimator.go, which KubeSim charges too) for {@link #ESTIMATED_AS}.
    *
    * @param stored the objects stored for the resource; empty when unknown, which is treated as
    *     "more than any limit", as a degraded APF count is
    */
   public static int seats(KubeRequest r, OptionalLong stored) {
-    long limit = parseLimit(r.query("limit"));
-    boolean selected = r.hasQuery("labelSelector") || r.hasQuery("fieldSelector");
-    double objects;
-    if (r.verb() == Verb.WATCH || !fromStorage(r, limit)) {
-      objects = stored.isPresent() ? stored.getAsLong() : Double.POSITIVE_INFINITY;
-    } else {
-      double n = stored.isPresent() ? stored.getAsLong() : Double.POSITIVE_INFINITY;
-      double effectiveLimit = limit > 0 ? Math.min(limit, n) : n;
-      objects = selected ? n + effectiveLimit : 2 * effectiveLimit;
-    }
-    return seatsFor(objects);
+    long n = stored.isPresent() ? stored.getAsLong() : UNKNOWN_STORED;
+    // Sizes are not known here; the count-based estimate does not use them.
+    return ListWorkEstimator.estimate(ESTIMATED_AS, readRequest(r), n, 0, 0);
   }
 
-  static int seatsFor(double objects) {
-    if (Double.isInfinite(objects)) {
-      return MAX_SEATS;
+  /** The request's ListOptions as the model reads them. */
+  static ReadRequest readRequest(KubeRequest r) {
+    String match = r.query("resourceVersionMatch");
+    ReadRequest q =
+        (r.verb() == Verb.WATCH ? ReadRequest.watch() : ReadRequest.list())
+            .resourceVersion(r.query("resourceVersion"))
+            .match(
+                "Exact".equals(match)
+                    ? ReadRequest.Match.EXACT
+                    : "NotOlderThan".equals(match)
+                        ? ReadRequest.Match.NOT_OLDER_THAN
+                        : ReadRequest.Match.UNSET)
+            .limit(parseLimit(r.query("limit")))
+            .labelSelector(r.hasQuery("labelSelector"))
+            .fieldSelector(r.hasQuery("fieldSelector"))
+            .sendInitialEvents(r.flag("sendInitialEvents"));
+    String cont = r.query("continue");
+    if (cont != null && !cont.isEmpty()) {
+      // Every continuation is read from etcd up to 1.30, whatever its token's revision.
+      q = q.continueFrom(cont, 0);
     }
-    int seats = (int) Math.ceil(objects / OBJECTS_PER_SEAT);
-    return Math.max(1, Math.min(MAX_SEATS, seats));
-  }
-
-  /**
-   * storage/cacher.go shouldDelegateList, before consistent reads from cache (up to 1.30, and the
-   * fallback after): a consistent read (RV unset), an Exact match, or a limit with an RV other than
-   * "0" goes to etcd.
-   */
-  static boolean fromStorage(KubeRequest r, long limit) {
-    String rv = r.query("resourceVersion");
-    if (rv == null || rv.isEmpty()) {
-      return true;
-    }
-    if ("Exact".equals(r.query("resourceVersionMatch"))) {
-      return true;
-    }
-    if (r.hasQuery("continue")) {
-      return true;
-    }
-    return limit > 0 && !rv.equals("0");
+    return q;
   }
 
   private static long parseLimit(String s) {

@@ -2,13 +2,13 @@ package dev.safeclient.core.server;
 
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.request.BuiltInGroups;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListDecision;
 import dev.safeclient.core.request.ListDecision.Action;
 import dev.safeclient.core.rules.ConsistentListRule;
 import dev.safeclient.core.rules.UnpagedListRule;
+import dev.safeclient.model.serving.BuiltInApis;
 import dev.safeclient.model.serving.ReadRequest;
 import dev.safeclient.model.serving.ReadServing;
 import dev.safeclient.model.serving.ServerVersion;
@@ -37,8 +37,8 @@ import java.util.Optional;
  */
 public final class ListDecider {
   /**
-   * The reason given for a group the apiserver may not serve from its own storage: where such a
-   * list is served is not known.
+   * The reason given for a group/version the apiserver of that version does not serve from its own
+   * storage ({@link BuiltInApis}): where such a list is served is not known.
    */
   public static final String NOT_BUILT_IN = "not a built-in group";
 
@@ -73,7 +73,11 @@ public final class ListDecider {
             .fieldSelector(k.hasQuery("fieldSelector"));
     boolean fromEtcd =
         !ReadServing.decide(server.get(), plain, cacheEnabled, true, false).fromCache();
-    if (!BuiltInGroups.contains(k.group()) && !config.eligibleGroups().contains(k.group())) {
+    // Only what this server version serves from its own storage, or a group the user names: a
+    // CRD or aggregated group cannot be told apart by discovery without read access to CRDs or
+    // APIServices.
+    if (!BuiltInApis.servesFromOwnStorage(server.get(), k.group(), k.version())
+        && !config.eligibleGroups().contains(k.group())) {
       return new ListDecision(Action.PASS_THROUGH, NOT_BUILT_IN, version, false);
     }
     boolean sc101Enforced = config.modeFor(ConsistentListRule.ID) == SafetyMode.ENFORCE;

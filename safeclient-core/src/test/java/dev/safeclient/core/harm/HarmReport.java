@@ -12,9 +12,13 @@ import java.util.Locale;
 final class HarmReport {
   private HarmReport() {}
 
+  /**
+   * Both halves: the calls (this module) and the informers (safeclient-informer, which appends its
+   * section), in one reactor run.
+   */
   static final String COMMAND =
-      "mvn -B -o -pl safeclient-core -am package -Dspotless.check.skip=true"
-          + " -Dtest=HarmMatrixTest -Dsurefire.failIfNoSpecifiedTests=false"
+      "mvn -B -o -pl safeclient-informer -am package -Dspotless.check.skip=true"
+          + " -Dtest='HarmMatrixTest,InformerHarmMatrixTest' -Dsurefire.failIfNoSpecifiedTests=false"
           + " -Dsafeclient.harmMatrix=$PWD/benchmarks/results/harm-matrix.md";
 
   static String render(List<Row> rows) {
@@ -48,9 +52,10 @@ final class HarmReport {
         "- **probe before a refused request**: a request the server refuses (here an unparsable"
             + " label selector) gets the probe first where SC101 rewrites: one request, one seat,"
             + " one object read; the caller gets the same 400.\n\n");
-    out.append(
-        "Figures measured on branch s4-harm unless the commit above is on main; the lead"
-            + " re-measures on main with the same command.\n\n");
+    out.append("Figures measured on branch `")
+        .append(git("rev-parse", "--abbrev-ref", "HEAD"))
+        .append("`; figures are main's only where that branch is main (the lead re-measures on")
+        .append(" main with the same command).\n\n");
     long traded = rows.stream().filter(r -> r.trade().names().contains("rewrite")).count();
     out.append("Rows with the rewrite trade: ").append(traded).append(".\n\n");
     out.append(
@@ -96,6 +101,17 @@ final class HarmReport {
               String.join(", ", r.trade().names())));
     }
     return out.toString();
+  }
+
+  private static String git(String... args) {
+    try {
+      List<String> cmd = new java.util.ArrayList<>(List.of("git"));
+      cmd.addAll(List.of(args));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private static String commit() {

@@ -171,6 +171,28 @@ class ListDecisionTest {
   }
 
   @Test
+  void theBuiltInGroupVersionsAreThoseOfTheServersRelease() throws Exception {
+    // resource.k8s.io/v1beta2 came with 1.33; an old etcd keeps consistent lists on etcd there.
+    for (String v : List.of("1.30", "1.33")) {
+      SafeClient safe = learning(SafetyMode.ENFORCE).serverVersion(v).oldEtcd(true).build();
+      safe.resourceActivity().changed("resourceclaims.resource.k8s.io");
+      new CustomObjectsApi(safe.apiClient())
+          .listClusterCustomObject("resource.k8s.io", "v1beta2", "resourceclaims")
+          .execute();
+    }
+
+    assertThat(targets)
+        .containsExactly(
+            "/apis/resource.k8s.io/v1beta2/resourceclaims",
+            "/apis/resource.k8s.io/v1beta2/resourceclaims?limit=1",
+            "/apis/resource.k8s.io/v1beta2/resourceclaims?resourceVersion=42"
+                + "&resourceVersionMatch=NotOlderThan");
+    assertThat(decisions)
+        .containsExactly(
+            "passed-through: not a built-in group", "rewritten: read from etcd, resource busy");
+  }
+
+  @Test
   void ownWritesMakeAResourceBusy() throws Exception {
     SafeClient safe = learning(SafetyMode.ENFORCE).serverVersion("1.30").build();
     CoreV1Api api = new CoreV1Api(safe.apiClient());

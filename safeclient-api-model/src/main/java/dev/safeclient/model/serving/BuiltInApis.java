@@ -1,0 +1,112 @@
+package dev.safeclient.model.serving;
+
+import dev.safeclient.model.KubeProtoSchemas;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The group/versions whose resources a kube-apiserver release serves itself, derived from that
+ * release's vendored {@code generated.proto} files: every Protobuf package of {@code k8s.io/api}
+ * (and the aggregator's {@code apiregistration}), one per group/version. Anything else a server
+ * answers comes from a CustomResourceDefinition or an aggregated API, which SC101's probe and
+ * SC102's pages must not assume to behave like the apiserver's own storage (metrics -server ignores
+ * {@code limit} and sends no resourceVersion).
+ *
+ * <p>Left out: alpha versions (never served unless a flag turns them on), the {@code extensions}
+ * group (its last resource was removed in 1.22; {@code k8s.io/api} keeps the types for old
+ * clients), {@code apidiscovery} (the discovery document, not a resource), and the webhook payloads
+ * {@code admission} and {@code imagepolicy}, which no server serves. The CRD API itself ({@code
+ * apiextensions.k8s.io/v1}) is served by kube-apiserver's own apiextensions server, whose types are
+ * not among the vendored files. A removed beta version whose types {@code k8s.io/api} still carries
+ * (batch/v1beta1, policy/v1beta1, ...) is answered 404 by the server; SC101 then costs one probe
+ * before the same 404.
+ */
+public final class BuiltInApis {
+  private static final Map<Integer, Set<String>> BY_MINOR = new ConcurrentHashMap<>();
+
+  private static final Pattern ALPHA = Pattern.compile("v\\d+alpha\\d+");
+
+  private BuiltInApis() {}
+
+  /**
+   * Whether a server of this version serves {@code group/version} from its own storage; {@code
+   * group} is {@code ""} for the core group.
+   */
+  public static boolean servesFromOwnStorage(ServerVersion server, String group, String version) {
+    return groupVersions(server.minor()).contains(groupVersion(group, version));
+  }
+
+  /** Whether a server of this version serves any version of {@code group} from its own storage. */
+  public static boolean servesGroup(ServerVersion server, String group) {
+    String g = group == null ? "" : group;
+    return groupVersions(server.minor()).stream()
+        .anyMatch(gv -> g.isEmpty() ? !gv.contains("/") : gv.startsWith(g + "/"));
+  }
+
+  /** {@code "v1"}, {@code "apps/v1"}, ... of release {@code 1.<minor>}, sorted. */
+  public static Set<String> groupVersions(int minor) {
+    return BY_MINOR.computeIfAbsent(minor, BuiltInApis::derive);
+  }
+
+  private static Set<String> derive(int minor) {
+    ServerVersion.ofMinor(minor); // rejects a release that is not modelled
+    Set<String> gvs = new TreeSet<>();
+    gvs.add("apiextensions.k8s.io/v1");
+    for (String pkg : KubeProtoSchemas.packages("1." + minor)) {
+      String gv = fromPackage(pkg);
+      if (gv != null) {
+        gvs.add(gv);
+      }
+    }
+    return Set.copyOf(gvs);
+  }
+
+  /** {@code k8s.io.api.rbac.v1} to {@code rbac.authorization.k8s.io/v1}; null if not served. */
+  static String fromPackage(String pkg) {
+    String api = "k8s.io.api.";
+    String aggregator = "k8s.io.kube_aggregator.pkg.apis.";
+    String rest;
+    if (pkg.startsWith(api)) {
+      rest = pkg.substring(api.length());
+    } else if (pkg.startsWith(aggregator)) {
+      rest = pkg.substring(aggregator.length());
+    } else {
+      return null; // apimachinery's meta types
+    }
+    int dot = rest.lastIndexOf('.');
+    if (dot < 0) {
+      return null;
+    }
+    String dir = rest.substring(0, dot);
+    String version = rest.substring(dot + 1);
+    if (ALPHA.matcher(version).matches()) {
+      return null;
+    }
+    String group = groupOf(dir);
+    return group == null ? null : groupVersion(group, version);
+  }
+
+  /**
+   * The API group of a {@code k8s.io/api} package directory: each package's {@code register.go}
+   * names it (GroupName); the legacy groups have no domain, and three directories are named
+   * otherwise than their group.
+   */
+  private static String groupOf(String dir) {
+    return switch (dir) {
+      case "core" -> "";
+      case "apps", "autoscaling", "batch", "policy" -> dir;
+      case "rbac" -> "rbac.authorization.k8s.io";
+      case "flowcontrol" -> "flowcontrol.apiserver.k8s.io";
+      case "apiserverinternal" -> "internal.apiserver.k8s.io";
+      case "extensions", "apidiscovery", "admission", "imagepolicy" -> null;
+      default -> dir + ".k8s.io";
+    };
+  }
+
+  private static String groupVersion(String group, String version) {
+    return group == null || group.isEmpty() ? version : group + "/" + version;
+  }
+}
