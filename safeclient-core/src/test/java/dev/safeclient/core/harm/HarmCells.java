@@ -476,6 +476,20 @@ final class HarmCells {
               "RV = last write, Exact, limit 100, continue",
               ListArgs.NAMESPACED.rv("$WRITE").match("Exact").limit(100).followContinue()));
 
+  /**
+   * The same cluster-wide list twice, a minute apart, as a polling agent sends it: the second one,
+   * with one answer seen and no rate yet, is where SC101 up to 1.30 may probe to estimate.
+   */
+  static final NamedCall LISTED_TWICE =
+      new NamedCall(
+          "LIST cluster-wide, RV unset, again a minute later",
+          (f, c) -> {
+            f.list(c.kind(), ListArgs.CLUSTER);
+            f.clock.advance(Duration.ofMinutes(1));
+            f.pacing.advance(Duration.ofMinutes(1));
+            return f.list(c.kind(), ListArgs.CLUSTER);
+          });
+
   /** Requests the server rejects: both clients must get the same 4xx. */
   static final List<NamedCall> INVALID_LISTS =
       List.of(
@@ -635,6 +649,8 @@ final class HarmCells {
       for (NamedCall c : LIST_FORMS) {
         cells.add(new Cell(s, Kind.BUSY, Identity.FULL_RBAC, c, false));
       }
+      cells.add(new Cell(s, Kind.BUSY, Identity.FULL_RBAC, LISTED_TWICE, false));
+      cells.add(new Cell(s, Kind.QUIET, Identity.FULL_RBAC, LISTED_TWICE, false));
       for (Kind k : List.of(Kind.QUIET, Kind.CRD, Kind.AGGREGATED, Kind.BETA)) {
         cells.add(new Cell(s, k, Identity.FULL_RBAC, LIST_FORMS.get(0), false));
         cells.add(new Cell(s, k, Identity.FULL_RBAC, LIST_FORMS.get(1), false));

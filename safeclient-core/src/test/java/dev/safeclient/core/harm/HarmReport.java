@@ -51,7 +51,13 @@ final class HarmReport {
     out.append(
         "- **probe before a refused request**: a request the server refuses (here an unparsable"
             + " label selector) gets the probe first where SC101 rewrites: one request, one seat,"
-            + " one object read; the caller gets the same 400.\n\n");
+            + " one object read; the caller gets the same 400.\n");
+    out.append(
+        "- **one answer, then quiet** (1.30, or wherever consistent lists are read from etcd): a"
+            + " resource listed a second time, with one answer seen and no rate yet, gets the probe"
+            + " so that its revision, set against that answer's items, estimates the rate; found"
+            + " quiet, the caller's own request goes out after it: one request, one seat, one"
+            + " object read, once per resource while the process keeps listing it.\n\n");
     out.append("Figures measured on branch `")
         .append(git("rev-parse", "--abbrev-ref", "HEAD"))
         .append("`; figures are main's only where that branch is main (the lead re-measures on")

@@ -16,6 +16,9 @@ import java.util.Locale;
  *       is served from the watch cache after a {@code limit=1} probe: one request and up to one
  *       seat more, for (almost) no objects read from etcd. Allowed only where it reads strictly
  *       fewer objects from storage, the first column of the cost order.
+ *   <li>{@code one answer, then quiet}: up to 1.30, a resource listed a second time with one answer
+ *       seen and no rate yet is probed to estimate its rate; found quiet, the caller's own request
+ *       goes out after the probe. Once per resource while the process keeps listing it.
  * </ul>
  */
 record Trade(List<String> names, List<String> violations) {
@@ -48,6 +51,18 @@ record Trade(List<String> names, List<String> violations) {
       extraSeatSeconds += 0.01;
     }
     boolean sameRejection = plain.error() != null && plain.error().equals(safe.error());
+    if (!fewerStorageReads
+        && !sameRejection
+        && safe.wire().stream().anyMatch(w -> w.contains("limit=1 ") && w.endsWith(" 200"))) {
+      // Up to 1.30, a list with one answer seen and no rate yet: the probe's revision showed the
+      // resource quiet, and the caller's own request went out after it.
+      names.add("one answer, then quiet");
+      extraRequests += 1;
+      extraSeats += 1;
+      extraStorage += 1;
+      extraBytes += PROBE_BYTES;
+      extraSeatSeconds += 0.01;
+    }
     if (sameRejection && safe.wire().stream().anyMatch(w -> w.contains("limit=1 "))) {
       // The probe went out before the server refused the caller's own request.
       names.add("probe before a refused request");
