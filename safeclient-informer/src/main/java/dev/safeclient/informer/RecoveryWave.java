@@ -46,18 +46,19 @@ final class RecoveryWave {
    */
   static final Duration SPACING_JITTER = Duration.ofMillis(100);
 
-  private static final Map<SafeClient, Map<InformerClock, RecoveryWave>> WAVES =
-      new WeakHashMap<>();
+  private static final Map<SafeClient, Map<Object, RecoveryWave>> WAVES = new WeakHashMap<>();
 
   /**
-   * The wave of the informers on {@code client} and {@code clock} (deadlines in one clock only
-   * compare with that clock's).
+   * The wave of the informers on {@code client} whose deadlines are read on {@code clock}: every
+   * system clock reads the same time (each factory has its own, for its timer thread), a virtual
+   * one only its own.
    */
   static RecoveryWave of(SafeClient client, InformerClock clock) {
+    Object timeline = clock instanceof InformerClock.SystemClock ? InformerClock.SystemClock.class : clock;
     synchronized (WAVES) {
       return WAVES
           .computeIfAbsent(client, c -> new WeakHashMap<>())
-          .computeIfAbsent(clock, c -> new RecoveryWave());
+          .computeIfAbsent(timeline, c -> new RecoveryWave());
     }
   }
 

@@ -636,7 +636,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           // The outage is over at the first event or bookmark of a watch that has lasted longer
           // than a short one, not when that watch ends 5-10 min later. Not sooner: a server that
           // sends one event and closes at once would log a recovery between every two failures.
-          if (!recoveryLogged && initial == null && now - start >= SHORT_WATCH.toNanos()) {
+          if (!recoveryLogged && initial == null && now - opened >= SHORT_WATCH.toNanos()) {
             recoveryLogged = true;
             failures.recovered(phase);
             answered();
@@ -669,7 +669,9 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       throw new WatchListUnsupportedException(
           "the stream ended before the initial-events-end bookmark");
     }
-    if (clock.nanoTime() - start >= SHORT_WATCH.toNanos()) {
+    // From the answer, not from the call: a watch that waited its turn in the client's token
+    // bucket and then ended at once is still the server ending it at once.
+    if (opened >= 0 && clock.nanoTime() - opened >= SHORT_WATCH.toNanos()) {
       shortWatchesInRow = 0;
       failures.recovered("watch");
       return WatchEnd.RESUME;
