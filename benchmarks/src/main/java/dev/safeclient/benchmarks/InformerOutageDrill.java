@@ -37,12 +37,12 @@ import okhttp3.EventListener;
  * java -Xmx3g -cp ... dev.safeclient.benchmarks.InformerOutageDrill refused|500|empty [informers] [outageSeconds]
  * </pre>
  *
- * With {@code -Ddrill.perClient=20}, the safeclient informers come 20 to a {@code SafeClient}
- * (a controller's informers in one process; each informer its own factory, so 20 distinct
- * informers), and {@code -Ddrill.pullForward=false} turns off bringing their retries forward after
- * a recovery. client-java's side is unchanged ({@code -Ddrill.sides=safe-only} leaves it out).
+ * With {@code -Ddrill.perClient=20}, the safeclient informers come 20 to a {@code SafeClient} (a
+ * controller's informers in one process; each informer its own factory, so 20 distinct informers),
+ * and {@code -Ddrill.pullForward=false} turns off bringing their retries forward after a recovery.
+ * client-java's side is unchanged ({@code -Ddrill.sides=safe-only} leaves it out).
  *
- * Results: {@code benchmarks/results/informer.md}.
+ * <p>Results: {@code benchmarks/results/informer.md}.
  */
 public final class InformerOutageDrill {
   /** Before the outage: every watch open and quiet, so the baseline rate is visible. */

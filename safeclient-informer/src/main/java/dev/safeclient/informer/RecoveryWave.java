@@ -19,13 +19,13 @@ import org.slf4j.LoggerFactory;
  * of them is answered again after failing against the server, the others still waiting out their
  * backoff after a failure of the server (refused, cut, 5xx, 429, a watch ended too soon) are
  * brought forward, one after the other, about {@link #SPACING} apart, instead of each waiting out
- * its [30, 60) s step. Nothing is shared across processes: each still follows client-go's
- * schedule, so a fleet does not retry in step.
+ * its [30, 60) s step. Nothing is shared across processes: each still follows client-go's schedule,
+ * so a fleet does not retry in step.
  *
- * <p>Bounds: an attempt is only ever brought earlier, never past a Retry-After the server gave
- * that informer, and each informer is brought forward at most once between two successes of its
- * own, so a flapping server gets at most one extra attempt per informer per recovery. The attempts
- * go through the client's budgets (token buckets, Retry-After window) like any other.
+ * <p>Bounds: an attempt is only ever brought earlier, never past a Retry-After the server gave that
+ * informer, and each informer is brought forward at most once between two successes of its own, so
+ * a flapping server gets at most one extra attempt per informer per recovery. The attempts go
+ * through the client's budgets (token buckets, Retry-After window) like any other.
  */
 final class RecoveryWave {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
@@ -54,7 +54,8 @@ final class RecoveryWave {
    * one only its own.
    */
   static RecoveryWave of(SafeClient client, InformerClock clock) {
-    Object timeline = clock instanceof InformerClock.SystemClock ? InformerClock.SystemClock.class : clock;
+    Object timeline =
+        clock instanceof InformerClock.SystemClock ? InformerClock.SystemClock.class : clock;
     synchronized (WAVES) {
       return WAVES
           .computeIfAbsent(client, c -> new WeakHashMap<>())
@@ -63,7 +64,8 @@ final class RecoveryWave {
   }
 
   private final Set<Waiter> waiting = new LinkedHashSet<>();
-  // The last brought-forward attempt's time: later waves queue behind it, so the spacing holds.
+  // The last brought-forward attempt's place in the line: later waves queue behind it, so the
+  // spacing holds across them.
   private long lastSlot = Long.MIN_VALUE;
 
   RecoveryWave() {}
@@ -95,26 +97,29 @@ final class RecoveryWave {
       // The earliest own retries go first: nobody's attempt moves later than it was.
       due.sort(Comparator.comparingLong(w -> w.deadline));
       long next = Math.max(nowNanos, lastSlot);
+      long latest = nowNanos;
       int moved = 0;
       for (Waiter w : due) {
-        long slot = next + gap(random);
-        slot = Math.max(slot, w.notBefore);
+        long paced = next + gap(random);
+        // A Retry-After given to this informer holds it, not the ones behind it.
+        long slot = Math.max(paced, w.notBefore);
         if (slot >= w.deadline) {
           // Its own retry comes first anyway; it takes that place in the line.
-          next = Math.max(next, w.deadline);
+          next = Math.max(next, Math.min(w.deadline, paced));
           continue;
         }
         w.deadline = slot;
         w.broughtForward = true;
-        next = slot;
-        lastSlot = slot;
+        next = paced;
+        lastSlot = paced;
+        latest = Math.max(latest, slot);
         moved++;
         if (w.sleeping) {
           w.wakePending = true;
           w.thread.interrupt();
         }
       }
-      spread = lastSlot - nowNanos;
+      spread = latest - nowNanos;
       if (moved == 0) {
         return 0;
       }

@@ -31,14 +31,14 @@ import okhttp3.Call;
 import okhttp3.EventListener;
 
 /**
- * An outage drill on one virtual timeline: {@code informers} informers share one {@code
- * SafeClient} against KubeSim (each informer its own factory, so each reflector draws from its own
- * seeded random and the schedule does not depend on which thread runs first). After every cache is
- * synced and 10 s of quiet, the server fails for {@code outage}, then comes back and a marker pod
- * is created; the drill runs on until {@code after} past recovery. The reflectors' backoff, their
- * timers and the client's token buckets all wait on the {@link SteppedClock}, which moves only
- * when every reflector is asleep or parked in an answered watch; the requests themselves go over
- * real loopback sockets.
+ * An outage drill on one virtual timeline: {@code informers} informers share one {@code SafeClient}
+ * against KubeSim (each informer its own factory, so each reflector draws from its own seeded
+ * random and the schedule does not depend on which thread runs first). After every cache is synced
+ * and 10 s of quiet, the server fails for {@code outage}, then comes back and a marker pod is
+ * created; the drill runs on until {@code after} past recovery. The reflectors' backoff, their
+ * timers and the client's token buckets all wait on the {@link SteppedClock}, which moves only when
+ * every reflector is asleep or parked in an answered watch; the requests themselves go over real
+ * loopback sockets.
  */
 final class SharedClientOutage {
   static final String NAMESPACE = "drill";
@@ -125,7 +125,8 @@ final class SharedClientOutage {
                     @Override
                     public void callStart(Call call) {
                       attempts
-                          .computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>())
+                          .computeIfAbsent(
+                              Thread.currentThread(), t -> new CopyOnWriteArrayList<>())
                           .add(clock.nanoTime());
                     }
 

@@ -99,8 +99,8 @@ final class SteppedClock implements InformerClock {
   }
 
   /**
-   * Waits (really, up to 20 s) until {@code asleep() + parked.getAsInt() == threads}, seen twice
-   * in a row.
+   * Waits (really, up to 20 s) until {@code asleep() + parked.getAsInt() == threads}, seen twice in
+   * a row.
    */
   void awaitQuiet(int threads, IntSupplier parked) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
