@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario="${1:-500}"
 informers="${2:-200}"
-outage="${3:-90}"
+outage="${3:-120}"
 per="${4:-20}"
 mvn -B -q -pl benchmarks -am package -DskipTests
 echo "commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
