@@ -99,11 +99,11 @@ final class SteppedClock implements InformerClock {
   }
 
   /**
-   * Waits (really, up to 20 s) until {@code asleep() + parked.getAsInt() == threads}, seen twice in
-   * a row.
+   * Waits (really, up to 60 s: a loaded machine's first step loads classes) until {@code asleep() +
+   * parked.getAsInt() == threads}, seen twice in a row.
    */
   void awaitQuiet(int threads, IntSupplier parked) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     int seen = 0;
     synchronized (this) {
       while (true) {
