@@ -37,7 +37,12 @@ import okhttp3.EventListener;
  * java -Xmx3g -cp ... dev.safeclient.benchmarks.InformerOutageDrill refused|500|empty [informers] [outageSeconds]
  * </pre>
  *
- * Results: {@code benchmarks/results/informer.md}.
+ * With {@code -Ddrill.perClient=20}, the safeclient informers come 20 to a {@code SafeClient} (a
+ * controller's informers in one process; each informer its own factory, so 20 distinct informers),
+ * and {@code -Ddrill.pullForward=false} turns off bringing their retries forward after a recovery.
+ * client-java's side is unchanged ({@code -Ddrill.sides=safe-only} leaves it out).
+ *
+ * <p>Results: {@code benchmarks/results/informer.md}.
  */
 public final class InformerOutageDrill {
   /** Before the outage: every watch open and quiet, so the baseline rate is visible. */
@@ -68,6 +73,8 @@ public final class InformerOutageDrill {
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
     int outageSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 120;
     boolean plainOn = !"safe-only".equals(System.getProperty("drill.sides"));
+    int perClient = Integer.getInteger("drill.perClient", 1);
+    boolean pullForward = !"false".equals(System.getProperty("drill.pullForward"));
 
     LogCounter logs = new LogCounter(System.err);
     System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
@@ -94,9 +101,13 @@ public final class InformerOutageDrill {
       long t0 = System.nanoTime();
       safe.t0 = t0;
       plain.t0 = t0;
+      SafeClient shared = null;
       for (int i = 0; i < n; i++) {
-        ApiClient base = client(sim, safe, "drill-safe/" + i);
-        SafeInformerFactory f = new SafeInformerFactory(SafeClient.builder(base).build());
+        if (i % perClient == 0) {
+          ApiClient base = client(sim, safe, "drill-safe/" + i / perClient);
+          shared = SafeClient.builder(base).build();
+        }
+        SafeInformerFactory f = new SafeInformerFactory(shared);
         safeInformers.add(
             f.sharedIndexInformerFor(
                 V1Pod.class,
@@ -105,7 +116,11 @@ public final class InformerOutageDrill {
                 "v1",
                 "pods",
                 0,
-                InformerOptions.builder().namespace(NAMESPACE).startJitter(Duration.ZERO).build()));
+                InformerOptions.builder()
+                    .namespace(NAMESPACE)
+                    .startJitter(Duration.ZERO)
+                    .recoveryPullForward(pullForward)
+                    .build()));
         safeFactories.add(f);
         if (plainOn) {
           ApiClient pc = client(sim, plain, "drill-plain/" + i);
@@ -190,7 +205,10 @@ public final class InformerOutageDrill {
       int oStart = safe.second(outageStart);
       int rec = safe.second(recovery);
       out("");
-      out("scenario %s, %d informers per side, outage %d s", scenario, n, outageSeconds);
+      out(
+          "scenario %s, %d informers per side, outage %d s; safeclient: %d informer(s) per client,"
+              + " pull-forward %s",
+          scenario, n, outageSeconds, perClient, pullForward ? "on" : "off");
       out("| | safeclient | client-java | ratio |");
       out("|---|---|---|---|");
       double sMin2 = perInformerPerMinute(safe, oStart + 60, oStart + 120, n);
@@ -203,11 +221,19 @@ public final class InformerOutageDrill {
       out(
           "| requests/informer/min, whole outage | %.2f | %.1f | %s |",
           sWhole, pWhole, ratio(pWhole, sWhole));
+      double sAfter = perInformerPerMinute(safe, rec, rec + 60, n);
+      double pAfter = perInformerPerMinute(plain, rec, rec + 60, n);
+      out(
+          "| requests/informer/min, the minute after recovery | %.2f | %.1f | %s |",
+          sAfter, pAfter, ratio(pAfter, sAfter));
       long sPeak = safe.peak(rec, rec + 10);
       long pPeak = plain.peak(rec, rec + 10);
       out(
           "| peak requests/s in the 10 s after recovery | %d | %d | %s |",
           sPeak, pPeak, ratio(pPeak, sPeak));
+      out(
+          "| peak requests/s in the 60 s after recovery | %d | %d | |",
+          safe.peak(rec, rec + 60), plain.peak(rec, rec + 60));
       out(
           "| requests in the 10 s after recovery | %d | %d | |",
           safe.sum(rec, rec + 10), plain.sum(rec, rec + 10));
@@ -220,6 +246,9 @@ public final class InformerOutageDrill {
       out(
           "| log bytes during outage+recovery | %,d | %,d | |",
           logs.bytes("safe"), logs.bytes("plain"));
+      out(
+          "| log lines per informer during outage+recovery | %.3f | %.1f | |",
+          logs.lines("safe") / (double) n, logs.lines("plain") / (double) n);
       out("| stack traces | %d | %d | |", logs.traces("safe"), logs.traces("plain"));
       out("(other log lines: %d; elapsed %.0f s)", logs.lines("other"), (end - t0) / 1e9);
       out(

@@ -26,7 +26,7 @@ final class FailureLog {
   private long firstFailureNanos;
 
   FailureLog(String name, InformerClock clock) {
-    this(name, clock, OutageSummary.process());
+    this(name, clock, OutageSummary.of(clock));
   }
 
   FailureLog(String name, InformerClock clock, OutageSummary summary) {

@@ -21,6 +21,7 @@ public final class InformerOptions {
   private final boolean watchList;
   private final Duration watchdogTimeout;
   private final int maxConsecutiveErrors;
+  private final boolean recoveryPullForward;
 
   /**
    * Errors (out of memory, stack overflow) in a row after which the reflector stays stopped. Three:
@@ -50,6 +51,7 @@ public final class InformerOptions {
     this.watchList = b.watchList;
     this.watchdogTimeout = b.watchdogTimeout;
     this.maxConsecutiveErrors = b.maxConsecutiveErrors;
+    this.recoveryPullForward = b.recoveryPullForward;
   }
 
   public static Builder builder() {
@@ -108,6 +110,11 @@ public final class InformerOptions {
     return maxConsecutiveErrors;
   }
 
+  /** See {@link Builder#recoveryPullForward(boolean)}. */
+  public boolean recoveryPullForward() {
+    return recoveryPullForward;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.namespace = namespace;
@@ -119,6 +126,7 @@ public final class InformerOptions {
     b.watchList = watchList;
     b.watchdogTimeout = watchdogTimeout;
     b.maxConsecutiveErrors = maxConsecutiveErrors;
+    b.recoveryPullForward = recoveryPullForward;
     return b;
   }
 
@@ -132,6 +140,7 @@ public final class InformerOptions {
     private boolean watchList;
     private Duration watchdogTimeout = DEFAULT_WATCHDOG_TIMEOUT;
     private int maxConsecutiveErrors = DEFAULT_MAX_CONSECUTIVE_ERRORS;
+    private boolean recoveryPullForward = true;
 
     private Builder() {}
 
@@ -204,6 +213,18 @@ public final class InformerOptions {
         throw new IllegalArgumentException("maxConsecutiveErrors must be >= 1: " + max);
       }
       this.maxConsecutiveErrors = max;
+      return this;
+    }
+
+    /**
+     * When another informer on the same {@code SafeClient} (in this process) is answered again
+     * after the server failed, bring this informer's pending retry forward (about two a second per
+     * client, never before a Retry-After, at most once between two of its own successes), and let
+     * its own recovery bring the others forward. On by default; off, it keeps client-go's [30, 60)
+     * s schedule alone.
+     */
+    public Builder recoveryPullForward(boolean on) {
+      this.recoveryPullForward = on;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
@@ -49,6 +50,7 @@ final class OutageSummary {
    */
   static final Duration STALE_AFTER = Duration.ofSeconds(60);
 
+  /** The one every informer on real time in this JVM reports to. */
   private static final OutageSummary PROCESS =
       new OutageSummary(System::nanoTime, LoggerFactory.getLogger(OutageSummary.class));
 
@@ -70,9 +72,30 @@ final class OutageSummary {
     this.log = log;
   }
 
-  /** The one every informer in this JVM reports to. */
-  static OutageSummary process() {
-    return PROCESS;
+  // Virtual clocks' own summaries; the key is held weakly, also by the summary's time source.
+  private static final Map<InformerClock, OutageSummary> VIRTUAL = new WeakHashMap<>();
+
+  /**
+   * The summary of the informers whose time is {@code clock}: the process's for real time, one per
+   * virtual clock, so that its periods and budget run on the same timeline as their backoff.
+   */
+  static OutageSummary of(InformerClock clock) {
+    if (clock instanceof InformerClock.SystemClock) {
+      return PROCESS;
+    }
+    synchronized (VIRTUAL) {
+      return VIRTUAL.computeIfAbsent(
+          clock,
+          c -> {
+            WeakReference<InformerClock> time = new WeakReference<>(c);
+            return new OutageSummary(
+                () -> {
+                  InformerClock t = time.get();
+                  return t == null ? 0 : t.nanoTime();
+                },
+                LoggerFactory.getLogger(OutageSummary.class));
+          });
+    }
   }
 
   /** What an informer's own failure line may be. */

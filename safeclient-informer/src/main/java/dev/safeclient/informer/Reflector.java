@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
@@ -115,6 +116,12 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   private final RelistBackoff backoff;
   private final FailureLog failures;
   private final int maxConsecutiveErrors;
+  // Null when this informer takes no part in bringing retries forward after a recovery.
+  private final RecoveryWave.Waiter recovery;
+  private final RecoveryWave wave;
+  // Set at a failure of the server's, cleared when the server answers again: only that answer
+  // brings the others forward (the reflector thread and the watch-open timer both read it).
+  private final AtomicBoolean serverFailedSinceAnswer = new AtomicBoolean();
 
   private volatile boolean stopped;
   private volatile Thread thread;
@@ -151,7 +158,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       Duration watchdogTimeout,
       boolean watchList,
       int pageSize,
-      int maxConsecutiveErrors) {
+      int maxConsecutiveErrors,
+      RecoveryWave wave) {
     this.name = name;
     this.endpoint = endpoint;
     this.type = type;
@@ -172,6 +180,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     this.backoff = new RelistBackoff(random);
     this.failures = new FailureLog(name, clock);
     this.maxConsecutiveErrors = maxConsecutiveErrors;
+    this.wave = wave;
+    this.recovery = wave == null ? null : wave.waiter();
   }
 
   /**
@@ -240,6 +250,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       }
       while (!stopped) {
         Duration delay;
+        Duration retryAfter = null;
+        boolean serverFailure = false;
         try {
           if (needList && !(watchList && !watchListUnsupported)) {
             list();
@@ -248,6 +260,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
             continue;
           }
           delay = backoff.next(clock.nanoTime());
+          serverFailure = true;
           failures.failure(
               "watch",
               new IOException(
@@ -278,7 +291,9 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
             relistReason = "expired";
           }
           retryingList();
-          delay = backoff.next(clock.nanoTime(), e.retryAfter());
+          retryAfter = e.retryAfter();
+          delay = backoff.next(clock.nanoTime(), retryAfter);
+          serverFailure = e.code() >= 500 || e.code() == 429;
           failures.failure(phase, e, delay);
         } catch (IOException | RuntimeException e) {
           if (stopped) {
@@ -286,6 +301,11 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           }
           retryingList();
           delay = backoff.next(clock.nanoTime());
+          // Refused, reset, cut, timed out; not a decode failure of ours.
+          serverFailure =
+              e instanceof IOException
+                  && !(e.getCause() instanceof ApiException
+                      || e.getCause() instanceof RuntimeException);
           failures.failure(phase, e, delay);
         } catch (Throwable e) {
           // Not the server's doing: an Error of this process, most likely out of memory while
@@ -299,12 +319,40 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
             return;
           }
         }
-        clock.sleep(delay);
+        backoffWait(delay, retryAfter, serverFailure);
       }
     } catch (InterruptedException e) {
       // stop() interrupts a sleeping reflector.
     } finally {
       health.watchConnected(false);
+    }
+  }
+
+  /** Waits out the backoff; a recovery of another informer on this client may shorten it. */
+  private void backoffWait(Duration delay, Duration retryAfter, boolean serverFailure)
+      throws InterruptedException {
+    if (serverFailure) {
+      serverFailedSinceAnswer.set(true);
+    }
+    if (recovery == null) {
+      clock.sleep(delay);
+      return;
+    }
+    recovery.await(clock, delay, retryAfter, serverFailure, () -> stopped);
+  }
+
+  /**
+   * The server answered: a list, a streaming list's initial state, or a watch that lasted longer
+   * than a short one. After a failure of the server's, that brings the other informers forward.
+   */
+  private void answered() {
+    if (serverFailedSinceAnswer.compareAndSet(true, false) && wave != null && !stopped) {
+      try {
+        wave.recovered(recovery, clock.nanoTime(), random);
+      } catch (RuntimeException e) {
+        // Bringing others forward is an optimisation: this informer goes on either way.
+        log.warn("{}: could not bring other informers' retries forward", name, e);
+      }
     }
   }
 
@@ -402,6 +450,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     listMode = ListMode.AT_LAST_RV;
     relistReason = "expired";
     failures.recovered("list");
+    answered();
   }
 
   private void listPaged(ListMode mode, String reason) throws IOException {
@@ -580,6 +629,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       health.watchConnected(true);
       opened = clock.nanoTime();
       ws.arm();
+      ws.armAnswered();
       try (WatchEventReader<T> reader = format.open(response, type)) {
         WatchEvent<T> event;
         boolean recoveryLogged = false;
@@ -595,9 +645,10 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           // The outage is over at the first event or bookmark of a watch that has lasted longer
           // than a short one, not when that watch ends 5-10 min later. Not sooner: a server that
           // sends one event and closes at once would log a recovery between every two failures.
-          if (!recoveryLogged && initial == null && now - start >= SHORT_WATCH.toNanos()) {
+          if (!recoveryLogged && initial == null && now - opened >= SHORT_WATCH.toNanos()) {
             recoveryLogged = true;
             failures.recovered(phase);
+            answered();
           }
         }
       }
@@ -627,7 +678,9 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       throw new WatchListUnsupportedException(
           "the stream ended before the initial-events-end bookmark");
     }
-    if (clock.nanoTime() - start >= SHORT_WATCH.toNanos()) {
+    // From the answer, not from the call: a watch that waited its turn in the client's token
+    // bucket and then ended at once is still the server ending it at once.
+    if (opened >= 0 && clock.nanoTime() - opened >= SHORT_WATCH.toNanos()) {
       shortWatchesInRow = 0;
       failures.recovered("watch");
       return WatchEnd.RESUME;
@@ -666,6 +719,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
             listMode = ListMode.AT_LAST_RV;
             relistReason = "expired";
             failures.recovered("streaming list");
+            answered();
             return true;
           }
           if (rv != null) {
@@ -717,6 +771,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     private boolean initialPending;
     private boolean done;
     private InformerClock.Timer timer;
+    private InformerClock.Timer answeredTimer;
 
     WatchState(Call call, long start, boolean initialPending) {
       this.call = call;
@@ -774,11 +829,41 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       call.cancel();
     }
 
+    /**
+     * A watch still open after {@link #SHORT_WATCH} is the server answering again, even on a quiet
+     * resource that sends nothing for a minute; one that ends sooner is not.
+     */
+    synchronized void armAnswered() {
+      if (done || initialPending) {
+        return;
+      }
+      answeredTimer =
+          clock.schedule(
+              SHORT_WATCH,
+              () -> {
+                synchronized (this) {
+                  answeredTimer = null;
+                  if (done) {
+                    return;
+                  }
+                }
+                try {
+                  answered();
+                } catch (Throwable t) {
+                  log.warn("{}: watch-open timer failed", name, t);
+                }
+              });
+    }
+
     synchronized void disarm() {
       done = true;
       if (timer != null) {
         timer.cancel();
         timer = null;
+      }
+      if (answeredTimer != null) {
+        answeredTimer.cancel();
+        answeredTimer = null;
       }
     }
   }

@@ -57,7 +57,7 @@ public class SafeInformerFactory implements AutoCloseable {
   }
 
   /** Protobuf watch frames for built-in types unless the client turned Protobuf off (SC103). */
-  private static WatchStreamFormat watchFormatOf(SafeClient client) {
+  static WatchStreamFormat watchFormatOf(SafeClient client) {
     WatchStreamFormat json = WatchStreamFormat.jsonLines(client.tolerantJson());
     return client.config().protobuf() ? new NegotiatedWatchFormat(client.protobuf(), json) : json;
   }
@@ -161,7 +161,8 @@ public class SafeInformerFactory implements AutoCloseable {
             options.watchdogTimeout(),
             options.watchList(),
             client.config().listPageSize(),
-            options.maxConsecutiveErrors());
+            options.maxConsecutiveErrors(),
+            options.recoveryPullForward() ? RecoveryWave.of(client, clock) : null);
     String groupResource =
         endpoint.group().isEmpty() ? endpoint.plural() : endpoint.plural() + "." + endpoint.group();
     reflector.onChange(() -> client.resourceActivity().changed(groupResource));

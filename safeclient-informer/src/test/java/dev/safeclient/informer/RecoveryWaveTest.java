@@ -1,0 +1,109 @@
+package dev.safeclient.informer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which waiting attempts a recovery brings forward, and to when, on a virtual clock: the reflector
+ * threads are stood in for by threads waiting in {@link RecoveryWave.Waiter#await}.
+ */
+class RecoveryWaveTest {
+  private static final long S = 1_000_000_000L;
+  private final SteppedClock clock = new SteppedClock();
+  private final RecoveryWave wave = new RecoveryWave();
+  private final Map<String, Long> woke = new ConcurrentHashMap<>();
+
+  private Thread waiting(
+      String name, RecoveryWave.Waiter w, long delayMillis, Long retryAfterS, boolean server) {
+    CountDownLatch started = new CountDownLatch(1);
+    Thread t =
+        new Thread(
+            () -> {
+              started.countDown();
+              try {
+                w.await(
+                    clock,
+                    Duration.ofMillis(delayMillis),
+                    retryAfterS == null ? null : Duration.ofSeconds(retryAfterS),
+                    server,
+                    () -> false);
+                woke.put(name, clock.nanoTime());
+              } catch (InterruptedException e) {
+                woke.put(name, -1L);
+              }
+            },
+            name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private void runUntilAllWoke(int threads) throws InterruptedException {
+    while (true) {
+      clock.awaitQuiet(threads, woke::size);
+      if (woke.size() == threads) {
+        return;
+      }
+      clock.advanceToNextWake(Long.MAX_VALUE);
+    }
+  }
+
+  @Test
+  void aRecoveryPacesTheServerFailuresKeepsRetryAfterAndLeavesOthersAlone() throws Exception {
+    RecoveryWave.Waiter self = wave.waiter();
+    Thread a = waiting("a", wave.waiter(), 50_000, null, true);
+    Thread b = waiting("b", wave.waiter(), 40_000, 20L, true);
+    Thread c = waiting("c", wave.waiter(), 45_000, null, false);
+    Thread d = waiting("d", wave.waiter(), 300, null, true);
+    clock.awaitQuiet(4, () -> 0);
+
+    // At t=0 another informer is answered: d's own retry (0.3 s) comes before the first place
+    // (0.5-0.6 s) and keeps its time, taking that place; b, the earliest of the rest, gets the
+    // next place but is held to 20 s by its Retry-After, without holding a, which gets the third.
+    assertThat(wave.recovered(self, clock.nanoTime(), new Random(3))).isEqualTo(2);
+    runUntilAllWoke(4);
+    for (Thread t : new Thread[] {a, b, c, d}) {
+      t.join(5_000);
+    }
+
+    assertThat(woke.get("d")).isEqualTo(300_000_000L);
+    assertThat(woke.get("a")).isBetween(1_300_000_000L, 1_500_000_000L);
+    assertThat(woke.get("b")).isEqualTo(20 * S);
+    // Not a failure of the server's (a 403, say): its own backoff stands.
+    assertThat(woke.get("c")).isEqualTo(45 * S);
+  }
+
+  @Test
+  void anInformerIsBroughtForwardOnceBetweenTwoOfItsOwnSuccesses() throws Exception {
+    RecoveryWave.Waiter self = wave.waiter();
+    RecoveryWave.Waiter w = wave.waiter();
+    waiting("first", w, 40_000, null, true);
+    clock.awaitQuiet(1, () -> 0);
+    assertThat(wave.recovered(self, clock.nanoTime(), new Random(3))).isEqualTo(1);
+    runUntilAllWoke(1);
+    long first = woke.get("first");
+    assertThat(first).isBetween(500_000_000L, 600_000_000L);
+
+    // Its brought-forward attempt failed: it waits its own backoff, whoever recovers.
+    waiting("second", w, 40_000, null, true);
+    clock.awaitQuiet(1, () -> 0);
+    assertThat(wave.recovered(self, clock.nanoTime(), new Random(3))).isZero();
+    runUntilAllWoke(2);
+    assertThat(woke.get("second")).isEqualTo(first + 40 * S);
+
+    // Once it has been answered itself, the next recovery may bring it forward again.
+    wave.recovered(w, clock.nanoTime(), new Random(3));
+    waiting("third", w, 40_000, null, true);
+    clock.awaitQuiet(1, () -> 0);
+    long now = clock.nanoTime();
+    assertThat(wave.recovered(self, now, new Random(3))).isEqualTo(1);
+    runUntilAllWoke(3);
+    assertThat(woke.get("third")).isBetween(now + 500_000_000L, now + 600_000_000L);
+  }
+}
