@@ -97,6 +97,37 @@ final class PatchBody {
     return new PatchBody(ct, body, schema, null);
   }
 
+  /**
+   * Field validation of a patch (patch.go): the strict errors of the patch body itself (duplicates;
+   * for a JSON patch, unknown keys of its operations), then those of the patched object decoded
+   * into its kind. Strict refuses them with a 422 on {@code patch}, Warn warns of each; the patched
+   * object's unknown fields are dropped in every case. Null if it may go on.
+   */
+  Answer validateFields(FieldValidation.Directive d, ApiCall c) {
+    // strategicPatchObject shows the patch map; the JSON patchers the patched object's JSON.
+    String value =
+        type.equals(STRATEGIC_MERGE_PATCH) ? FieldValidation.goValue(body) : merged.toString();
+    StrictDecoding.Result decoded = StrictDecoding.check(merged.toString(), schema);
+    decoded.prune(merged);
+    if (d == FieldValidation.Directive.IGNORE) {
+      return null;
+    }
+    StrictDecoding.Result own =
+        type.equals(JSON_PATCH)
+            ? StrictDecoding.checkJsonPatch(c.body)
+            : StrictDecoding.check(c.body, null);
+    List<String> errors = new java.util.ArrayList<>(own.errors());
+    List<String> objects = new java.util.ArrayList<>(decoded.errors());
+    if (type.equals(STRATEGIC_MERGE_PATCH)) {
+      // The merged map is converted with FromUnstructuredWithValidation (apimachinery
+      // runtime/converter.go), which sorts its unknown-field errors; the JSON patchers decode
+      // the patched JSON, in document order.
+      java.util.Collections.sort(objects);
+    }
+    errors.addAll(objects);
+    return FieldValidation.apply(d, c, errors, e -> FieldValidation.unpatchable(value, e));
+  }
+
   /** Why the request is refused before the object is read, or null. */
   Answer refusal() {
     return refusal;
