@@ -30,6 +30,7 @@ final class SimConfig {
   final int port;
   final boolean kubeletDeletes;
   final boolean namespaceLifecycle;
+  final java.util.List<String> namespaces;
   final Clock clock;
   final FaultScript faults;
   final Set<String> cacheDisabled;
@@ -67,6 +68,7 @@ final class SimConfig {
     port = b.port;
     kubeletDeletes = b.kubeletDeletes;
     namespaceLifecycle = b.namespaceLifecycle;
+    namespaces = java.util.List.copyOf(b.namespaces);
     clock = b.clock;
     faults = b.faults;
     cacheDisabled = Set.copyOf(b.cacheDisabled);
