@@ -50,12 +50,13 @@ final class PatchBody {
   }
 
   static PatchBody read(ApiCall c, String contentType) {
-    String ct = contentType == null ? "" : contentType.split(";")[0].trim();
     // A type with a Protobuf schema is a built-in one; anything else KubeSim serves is a CRD.
-    Descriptor schema =
-        ProtobufEncoding.available()
-            ? ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind())
-            : null;
+    return read(c, contentType, Writes.schemaOf(c.type.apiVersion(), c.type.kind()));
+  }
+
+  /** A patch of an object of the kind {@code schema} describes (a subresource's own kind). */
+  static PatchBody read(ApiCall c, String contentType, Descriptor schema) {
+    String ct = contentType == null ? "" : contentType.split(";")[0].trim();
     List<String> accepted = schema != null ? BUILT_IN_TYPES : CUSTOM_TYPES;
     if (ct.equals(APPLY_PATCH_YAML) || ct.equals(APPLY_PATCH_CBOR)) {
       return refused(
