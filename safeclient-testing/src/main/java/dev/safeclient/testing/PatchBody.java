@@ -142,6 +142,17 @@ final class PatchBody {
   /** Patches the current object; answers the apiserver's refusal, or null when it applied. */
   Answer applyTo(JsonObject current) {
     if (type.equals(JSON_PATCH)) {
+      // The handler patches the object as encoding/json writes it, where a struct field is never
+      // omitted: a built-in object always has its spec and status, if only as {}.
+      List<String> added = new java.util.ArrayList<>();
+      for (String field : new String[] {"spec", "status"}) {
+        com.google.protobuf.Descriptors.FieldDescriptor f =
+            schema == null ? null : schema.findFieldByName(field);
+        if (f != null && !f.isRepeated() && !current.has(field)) {
+          current.add(field, new JsonObject());
+          added.add(field);
+        }
+      }
       JsonElement out;
       try {
         out = JsonPatch.apply(current, body.getAsJsonArray());
@@ -154,6 +165,12 @@ final class PatchBody {
       // The patched resourceVersion is the stored one unless the patch changed it: a changed one
       // is a precondition that fails with 409, as on a real server.
       merged = out.getAsJsonObject();
+      for (String field : added) {
+        JsonElement left = merged.get(field);
+        if (left != null && left.isJsonObject() && left.getAsJsonObject().isEmpty()) {
+          merged.remove(field); // still empty: as stored, so a no-op stays a no-op
+        }
+      }
       if (!merged.has("metadata") || !merged.get("metadata").isJsonObject()) {
         merged.add("metadata", new JsonObject());
       }
