@@ -471,6 +471,7 @@ public final class KubeSim implements AutoCloseable {
     FaultScript faults;
     final Set<String> cacheDisabled = new HashSet<>();
     final List<ResourceType> registered = new ArrayList<>();
+    final Map<String, JsonObject> crdSchemas = new HashMap<>();
     final Map<FeatureGate, Boolean> gates = new EnumMap<>(FeatureGate.class);
     // Enough for a test's or a rehearsal minute's requests; each entry is a few hundred bytes.
     int requestLogCapacity = 10_000;
@@ -717,6 +718,19 @@ public final class KubeSim implements AutoCloseable {
 
     public Builder register(ResourceType type) {
       registered.add(type);
+      return this;
+    }
+
+    /**
+     * Registers a custom resource with its CRD's structural schema (the version's {@code
+     * openAPIV3Schema}, as JSON): fields it does not declare are pruned, and answered under {@code
+     * fieldValidation} as unknown fields, as apiextensions-apiserver prunes them. Without a schema
+     * a custom resource keeps every field.
+     */
+    public Builder register(ResourceType type, String openApiV3Schema) {
+      registered.add(type);
+      crdSchemas.put(
+          type.groupVersionPlural(), JsonParser.parseString(openApiV3Schema).getAsJsonObject());
       return this;
     }
 

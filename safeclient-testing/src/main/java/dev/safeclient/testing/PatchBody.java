@@ -105,10 +105,15 @@ final class PatchBody {
    * object's unknown fields are dropped in every case. Null if it may go on.
    */
   Answer validateFields(FieldValidation.Directive d, ApiCall c) {
+    return validateFields(d, c, null);
+  }
+
+  /** As {@link #validateFields(FieldValidation.Directive, ApiCall)}, for a custom resource. */
+  Answer validateFields(FieldValidation.Directive d, ApiCall c, JsonObject crdSchema) {
     // strategicPatchObject shows the patch map; the JSON patchers the patched object's JSON.
     String value =
         type.equals(STRATEGIC_MERGE_PATCH) ? FieldValidation.goValue(body) : merged.toString();
-    StrictDecoding.Result decoded = StrictDecoding.check(merged.toString(), schema);
+    StrictDecoding.Result decoded = StrictDecoding.check(merged.toString(), schema, crdSchema);
     decoded.prune(merged);
     if (d == FieldValidation.Directive.IGNORE) {
       return null;

@@ -36,6 +36,9 @@ final class SimConfig {
   final Set<String> cacheDisabled;
   final List<ResourceType> registered;
 
+  /** Registered custom resources' structural schemas, by group/version/plural. */
+  final java.util.Map<String, com.google.gson.JsonObject> crdSchemas;
+
   /** The release with its gate overrides and etcd: where reads are served, what APF charges. */
   final ServerVersion version;
 
@@ -73,6 +76,7 @@ final class SimConfig {
     faults = b.faults;
     cacheDisabled = Set.copyOf(b.cacheDisabled);
     registered = List.copyOf(b.registered);
+    crdSchemas = java.util.Map.copyOf(b.crdSchemas);
     requestLogCapacity = b.requestLogCapacity;
     users = Map.copyOf(b.users);
     rules = List.copyOf(b.rules);

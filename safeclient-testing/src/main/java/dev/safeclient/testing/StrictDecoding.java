@@ -1,6 +1,7 @@
 package dev.safeclient.testing;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.protobuf.Descriptors.Descriptor;
@@ -56,7 +57,8 @@ final class StrictDecoding {
   }
 
   /** The shape a value is decoded into. */
-  private sealed interface Node permits Any, Struct, MapOf, ListOf, SchemaPropsOr, PatchOp {}
+  private sealed interface Node
+      permits Any, Struct, MapOf, ListOf, SchemaPropsOr, PatchOp, OpenApi {}
 
   /** Free-form JSON: only duplicate keys are errors. */
   private record Any() implements Node {}
@@ -69,6 +71,14 @@ final class StrictDecoding {
 
   /** apiextensions' JSONSchemaPropsOrArray/OrBool/OrStringArray: a schema, or a list of them. */
   private record SchemaPropsOr(Descriptor props) implements Node {}
+
+  /**
+   * A value of a custom resource, by its CRD's structural schema (OpenAPI v3): the fields of {@code
+   * properties}, else {@code additionalProperties}, else anything under {@code
+   * x-kubernetes-preserve-unknown-fields}; the root and an {@code x-kubernetes-embedded-resource}
+   * also take apiVersion, kind and metadata (apiextensions-apiserver's structural pruning).
+   */
+  private record OpenApi(JsonObject schema, boolean root) implements Node {}
 
   /** One operation of a JSON patch: the handler's {@code jsonPatchOp} struct. */
   private record PatchOp() implements Node {}
@@ -90,7 +100,28 @@ final class StrictDecoding {
 
   /** A body decoded into a kind ({@code schema} null: free-form, duplicates only). */
   static Result check(String json, Descriptor schema) {
-    return run(json, schema == null ? ANY : new Struct(schema, true));
+    return check(json, schema, null);
+  }
+
+  /**
+   * A body decoded into a built-in kind ({@code schema}), or a custom resource with a structural
+   * schema ({@code openApi}, its CRD's {@code openAPIV3Schema}); with neither, duplicates only.
+   */
+  static Result check(String json, Descriptor schema, JsonObject openApi) {
+    if (schema != null || openApi == null) {
+      return run(json, schema == null ? ANY : new Struct(schema, true));
+    }
+    // A custom resource: the JSON decoder's duplicates, in document order, then what structural
+    // pruning (apiextensions-apiserver's unstructured decoder) reports, sorted.
+    Result r = run(json, new OpenApi(openApi, true));
+    List<String> errors = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    for (String e : r.errors()) {
+      (e.startsWith("duplicate") ? errors : unknown).add(e);
+    }
+    java.util.Collections.sort(unknown);
+    errors.addAll(unknown);
+    return new Result(errors, r.unknown());
   }
 
   /**
@@ -146,6 +177,9 @@ final class StrictDecoding {
       in.endObject();
     } else if (token == JsonToken.BEGIN_ARRAY) {
       Node element = node instanceof ListOf l ? l.element() : ANY;
+      if (node instanceof OpenApi o && o.schema().get("items") instanceof JsonObject items) {
+        element = new OpenApi(items, false);
+      }
       in.beginArray();
       for (int i = 0; in.hasNext(); i++) {
         List<Object> next = new ArrayList<>(steps);
@@ -173,7 +207,44 @@ final class StrictDecoding {
     if (node instanceof PatchOp) {
       return JSON_PATCH_OP_FIELDS.contains(key) ? ANY : null;
     }
+    if (node instanceof OpenApi o) {
+      return childOf(o, key);
+    }
     return ANY; // a list or scalar given an object: a type error, not an unknown field
+  }
+
+  private static Node childOf(OpenApi o, String key) {
+    JsonObject s = o.schema();
+    if (o.root() || flag(s, "x-kubernetes-embedded-resource")) {
+      if (key.equals("apiVersion") || key.equals("kind")) {
+        return ANY;
+      }
+      if (key.equals("metadata")) {
+        return KubeProtoSchemas.union()
+            .message("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+            .<Node>map(m -> new Struct(m, false))
+            .orElse(ANY);
+      }
+    }
+    if (s.get("properties") instanceof JsonObject properties
+        && properties.get(key) instanceof JsonObject property) {
+      return new OpenApi(property, false);
+    }
+    if (flag(s, "x-kubernetes-preserve-unknown-fields")) {
+      return ANY;
+    }
+    JsonElement additional = s.get("additionalProperties");
+    if (additional instanceof JsonObject a) {
+      return new OpenApi(a, false);
+    }
+    return additional != null && additional.isJsonPrimitive() && additional.getAsBoolean()
+        ? ANY
+        : null;
+  }
+
+  private static boolean flag(JsonObject o, String name) {
+    JsonElement e = o.get(name);
+    return e != null && e.isJsonPrimitive() && e.getAsBoolean();
   }
 
   private static Node nodeOf(FieldDescriptor f) {

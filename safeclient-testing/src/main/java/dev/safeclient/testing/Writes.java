@@ -67,6 +67,11 @@ final class Writes {
     return ProtobufEncoding.available() ? ProtobufEncoding.descriptor(apiVersion, kind) : null;
   }
 
+  /** A registered custom resource's structural schema, or null. */
+  JsonObject crdSchema(ResourceType t) {
+    return sim.config().crdSchemas.get(t.groupVersionPlural());
+  }
+
   /**
    * The body of a create or update, decoded into {@code kind} as the handler decodes it: with the
    * strict serializer under {@code fieldValidation} Strict or Warn (create.go, update.go), so an
@@ -80,9 +85,13 @@ final class Writes {
     return o;
   }
 
-  private static void decodeStrictly(
+  private void decodeStrictly(
       ApiCall c, FieldValidation.Directive d, JsonObject o, String apiVersion, String kind) {
-    StrictDecoding.Result r = StrictDecoding.check(c.body, schemaOf(apiVersion, kind));
+    StrictDecoding.Result r =
+        StrictDecoding.check(
+            c.body,
+            schemaOf(apiVersion, kind),
+            kind.equals(c.type.kind()) ? crdSchema(c.type) : null);
     String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
     Answer refused =
         FieldValidation.apply(d, c, r.errors(), e -> FieldValidation.undecodable(kind, version, e));
@@ -526,7 +535,7 @@ final class Writes {
       }
       Answer failed = body.applyTo(current.decode());
       if (failed == null) {
-        failed = body.validateFields(fv, c);
+        failed = body.validateFields(fv, c, crdSchema(c.type));
       }
       if (failed != null) {
         return failed;

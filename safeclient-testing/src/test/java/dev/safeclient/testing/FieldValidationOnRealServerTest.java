@@ -102,6 +102,129 @@ class FieldValidationOnRealServerTest {
     assertThat(sim).isEqualTo(real);
   }
 
+  /**
+   * A custom resource with a structural schema: what pruning drops is what Strict refuses and Warn
+   * warns of (apiextensions-apiserver), sorted.
+   */
+  @Test
+  void kubeSimPrunesACustomResourceAsKubeApiserver134() throws Exception {
+    RealApiserverExtension.requireAvailable("v1.34");
+    RealApiserver server = RealApiserver.shared("v1.34");
+    OkHttpClient http = server.apiClient(Identity.ADMIN).getHttpClient();
+    String auth = "Bearer " + server.token(Identity.ADMIN);
+    String crd =
+        "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+            + "\"metadata\":{\"name\":\"widgets.example.com\"},\"spec\":{\"group\":\"example.com\","
+            + "\"names\":{\"plural\":\"widgets\",\"singular\":\"widget\",\"kind\":\"Widget\","
+            + "\"listKind\":\"WidgetList\"},\"scope\":\"Namespaced\",\"versions\":[{\"name\":\"v1\","
+            + "\"served\":true,\"storage\":true,\"schema\":{\"openAPIV3Schema\":"
+            + FieldValidationTest.WIDGET_SCHEMA
+            + "}}]}}";
+    send(
+        http,
+        server.url(),
+        auth,
+        "POST",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        "application/json",
+        crd);
+    awaitEstablished(http, server.url(), auth);
+    String ns = "fvcr-" + System.nanoTime();
+    List<String> real = runWidgets(http, server.url(), auth, ns);
+    List<String> sim;
+    ResourceType widgets = ResourceType.namespaced("example.com", "v1", "widgets", "Widget");
+    try (KubeSim kubeSim =
+        KubeSim.builder()
+            .serverVersion("1.34")
+            .register(widgets, FieldValidationTest.WIDGET_SCHEMA)
+            .build()) {
+      sim = runWidgets(Wire.HTTP, kubeSim.url(), null, ns);
+    }
+    assertThat(real.get(0)).startsWith("400 [] Widget in version \"v1\" cannot be handled");
+    assertThat(sim).isEqualTo(real);
+  }
+
+  private static List<String> runWidgets(OkHttpClient http, String base, String auth, String ns)
+      throws IOException {
+    send(
+        http,
+        base,
+        auth,
+        "POST",
+        "/api/v1/namespaces",
+        "application/json",
+        "{\"metadata\":{\"name\":\"" + ns + "\"}}");
+    String path = "/apis/example.com/v1/namespaces/" + ns + "/widgets";
+    String w = FieldValidationTest.WIDGET;
+    return List.of(
+        send(
+            http,
+            base,
+            auth,
+            "POST",
+            path + "?fieldValidation=Strict",
+            "application/json",
+            w.replace("NAME", "w1")),
+        send(http, base, auth, "POST", path, "application/json", w.replace("NAME", "w2")),
+        send(
+            http,
+            base,
+            auth,
+            "POST",
+            path + "?fieldValidation=Strict",
+            "application/json",
+            "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
+                + "\"w3\",\"name\":\"w3\"},\"spec\":{\"size\":1}}"),
+        send(
+            http,
+            base,
+            auth,
+            "PATCH",
+            path + "/w2?fieldValidation=Strict",
+            "application/merge-patch+json",
+            "{\"spec\":{\"foo\":1}}"),
+        send(
+            http,
+            base,
+            auth,
+            "PATCH",
+            path + "/w2",
+            "application/merge-patch+json",
+            "{\"spec\":{\"foo\":1,\"size\":3}}"),
+        send(
+            http,
+            base,
+            auth,
+            "PUT",
+            path + "/w2?fieldValidation=Strict",
+            "application/json",
+            "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
+                + "\"w2\"},\"spec\":{\"size\":1,\"foo\":2}}"));
+  }
+
+  /** Follows the CRD with a watch until its Established condition is True. */
+  private static void awaitEstablished(OkHttpClient http, String base, String auth)
+      throws IOException {
+    Request r =
+        new Request.Builder()
+            .url(
+                base
+                    + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=true"
+                    + "&timeoutSeconds=60&fieldSelector=metadata.name%3Dwidgets.example.com")
+            .header("Authorization", auth)
+            .build();
+    OkHttpClient patient = http.newBuilder().readTimeout(java.time.Duration.ofSeconds(70)).build();
+    try (Response w = patient.newCall(r).execute()) {
+      String line;
+      while ((line = w.body().source().readUtf8Line()) != null) {
+        if (line.contains("\"type\":\"Established\",\"status\":\"True\"")) {
+          return;
+        }
+      }
+    }
+    throw new AssertionError("widgets.example.com never became Established");
+  }
+
   private static List<String> run(OkHttpClient http, String base, String auth, String ns)
       throws IOException {
     send(

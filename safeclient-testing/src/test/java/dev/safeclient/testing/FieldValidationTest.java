@@ -318,4 +318,56 @@ class FieldValidationTest {
     assertThat(checked).isGreaterThan(150);
     assertThat(unknown).isEmpty();
   }
+
+  /** A CRD's structural schema: a map, a list of objects, a free-form and an embedded object. */
+  static final String WIDGET_SCHEMA =
+      "{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\",\"properties\":{"
+          + "\"size\":{\"type\":\"integer\"},\"tags\":{\"type\":\"array\",\"items\":{\"type\":"
+          + "\"object\",\"properties\":{\"k\":{\"type\":\"string\"}}}},\"labels\":{\"type\":"
+          + "\"object\",\"additionalProperties\":{\"type\":\"string\"}},\"free\":{\"type\":"
+          + "\"object\",\"x-kubernetes-preserve-unknown-fields\":true},\"inner\":{\"type\":"
+          + "\"object\",\"x-kubernetes-embedded-resource\":true,\"properties\":{\"x\":{\"type\":"
+          + "\"string\"}}}}}}}";
+
+  static final String WIDGET =
+      "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"NAME\"},"
+          + "\"spec\":{\"size\":1,\"foo\":2,\"tags\":[{\"k\":\"a\",\"z\":1}],\"labels\":"
+          + "{\"any\":\"x\"},\"free\":{\"q\":{\"r\":1}},\"inner\":{\"apiVersion\":\"v1\","
+          + "\"kind\":\"X\",\"metadata\":{\"name\":\"n\"},\"x\":\"y\",\"bad\":1}},\"top\":1}";
+
+  @Test
+  void aCustomResourceIsPrunedByItsStructuralSchema() throws Exception {
+    ResourceType widgets = ResourceType.namespaced("example.com", "v1", "widgets", "Widget");
+    try (SimClients crd =
+        new SimClients(
+            KubeSim.builder().namespaces("ns1").register(widgets, WIDGET_SCHEMA).build())) {
+      String path = "/apis/example.com/v1/namespaces/ns1/widgets";
+      // apiextensions-apiserver reports what pruning would drop, sorted.
+      Wire.Reply strict =
+          crd.wire.post(path + "?fieldValidation=Strict", WIDGET.replace("NAME", "w1"));
+      assertThat(strict.code).isEqualTo(400);
+      assertThat(strict.json().get("message").getAsString())
+          .isEqualTo(
+              "Widget in version \"v1\" cannot be handled as a Widget: strict decoding error:"
+                  + " unknown field \"spec.foo\", unknown field \"spec.inner.bad\", unknown field"
+                  + " \"spec.tags[0].z\", unknown field \"top\"");
+      Wire.Reply warn = crd.wire.post(path, WIDGET.replace("NAME", "w2"));
+      assertThat(warn.code).isEqualTo(201);
+      assertThat(warn.headers.values("Warning")).hasSize(4);
+      JsonObject spec = warn.json().getAsJsonObject("spec");
+      assertThat(spec.has("foo")).isFalse();
+      assertThat(warn.json().has("top")).isFalse();
+      assertThat(spec.getAsJsonArray("tags").get(0).getAsJsonObject().has("z")).isFalse();
+      // Kept: a map's keys, a free-form object, an embedded resource's apiVersion/kind/metadata.
+      assertThat(spec.getAsJsonObject("free").toString()).isEqualTo("{\"q\":{\"r\":1}}");
+      assertThat(spec.getAsJsonObject("inner").toString())
+          .isEqualTo(
+              "{\"apiVersion\":\"v1\",\"kind\":\"X\",\"metadata\":{\"name\":\"n\"},\"x\":\"y\"}");
+      Wire.Reply patched =
+          crd.wire.patch(path + "/w2", PatchBody.MERGE_PATCH, "{\"spec\":{\"foo\":1,\"size\":3}}");
+      assertThat(patched.headers.values("Warning"))
+          .containsExactly("299 - \"unknown field \\\"spec.foo\\\"\"");
+      assertThat(patched.json().getAsJsonObject("spec").get("size").getAsInt()).isEqualTo(3);
+    }
+  }
 }
