@@ -12,6 +12,9 @@ final class Answer {
   final byte[] body;
   final Map<String, String> headers = new LinkedHashMap<>();
 
+  /** Warning header values, each sent as its own header. */
+  final List<String> warnings = new java.util.ArrayList<>();
+
   Answer(int code, byte[] body) {
     this.code = code;
     this.body = body;

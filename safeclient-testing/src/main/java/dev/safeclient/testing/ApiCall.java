@@ -35,6 +35,10 @@ final class ApiCall {
 
   boolean protobuf;
   String warning;
+
+  /** Warning headers this request's handling raised (field validation), in order. */
+  final java.util.List<String> warnings = new java.util.ArrayList<>();
+
   RequestRecord record;
 
   /** Answered later, on another thread (a LATENCY fault). */
@@ -51,6 +55,11 @@ final class ApiCall {
     this.query = Request.extractQueryParameters(request);
     String ua = request.getHeaders().get(HttpHeader.USER_AGENT);
     this.userAgent = ua == null ? "" : ua;
+  }
+
+  /** Answers a {@code Warning: 299} header with this text (the handlers' warning.AddWarning). */
+  void warn(String text) {
+    warnings.add(FieldValidation.warningHeader(text));
   }
 
   String param(String n) {
@@ -107,6 +116,7 @@ final class ApiCall {
     if (warning != null) {
       r.header("Warning", "299 - \"" + warning.replace("\"", "'") + "\"");
     }
+    r.warnings.addAll(warnings);
     if (protobuf
         && r.code != 204
         && r.body.length > 0
@@ -123,6 +133,7 @@ final class ApiCall {
       if (pb != null) {
         Answer p = new Answer(r.code, pb);
         p.headers.putAll(r.headers);
+        p.warnings.addAll(r.warnings);
         p.headers.put("Content-Type", ProtobufEncoding.MEDIA_TYPE);
         r = p;
       }
@@ -198,6 +209,7 @@ final class ApiCall {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
     }
     r.headers.forEach((k, v) -> response.getHeaders().put(k, v));
+    r.warnings.forEach(w -> response.getHeaders().add("Warning", w));
     pfHeaders(response);
     stats.bytesSent(r.body.length);
   }

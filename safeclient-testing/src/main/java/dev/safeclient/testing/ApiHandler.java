@@ -298,6 +298,8 @@ final class ApiHandler extends Handler.Abstract {
   private void proceed(ApiCall c) {
     try {
       c.send(execute(c));
+    } catch (Writes.Refused e) {
+      c.send(e.answer);
     } catch (Writes.BadRequest | NumberFormatException e) {
       c.send(status(400, "BadRequest", e.getMessage(), null));
     } catch (Writes.UnsupportedBody e) {

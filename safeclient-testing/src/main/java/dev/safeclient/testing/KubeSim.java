@@ -89,6 +89,12 @@ public final class KubeSim implements AutoCloseable {
               return t;
             });
     this.handler = new ApiHandler(this);
+    if (b.namespaceLifecycle) {
+      Namespaces.createSystemNamespaces(handler);
+    }
+    for (String ns : b.namespaces) {
+      Namespaces.create(handler, ns);
+    }
     QueuedThreadPool pool = new QueuedThreadPool(b.maxThreads, 4);
     pool.setName("kubesim");
     pool.setDaemon(true);
@@ -459,11 +465,13 @@ public final class KubeSim implements AutoCloseable {
     int maxThreads = 200;
     int port = 0;
     boolean kubeletDeletes = true;
-    boolean namespaceLifecycle;
+    boolean namespaceLifecycle = true;
+    final List<String> namespaces = new ArrayList<>();
     Clock clock = Clock.systemUTC();
     FaultScript faults;
     final Set<String> cacheDisabled = new HashSet<>();
     final List<ResourceType> registered = new ArrayList<>();
+    final Map<String, JsonObject> crdSchemas = new HashMap<>();
     final Map<FeatureGate, Boolean> gates = new EnumMap<>(FeatureGate.class);
     // Enough for a test's or a rehearsal minute's requests; each entry is a few hundred bytes.
     int requestLogCapacity = 10_000;
@@ -666,13 +674,24 @@ public final class KubeSim implements AutoCloseable {
     }
 
     /**
-     * Whether a create over HTTP in a namespace that does not exist answers 404, as the
-     * NamespaceLifecycle admission plugin answers it (default false: tests and rehearsals commonly
-     * seed objects without creating their namespaces first). A Terminating namespace refuses new
-     * content with 403 either way.
+     * Whether KubeSim starts with the system namespaces ({@code default}, {@code kube-system},
+     * {@code kube-public}, {@code kube-node-lease}) and a create over HTTP in a namespace that does
+     * not exist answers 404, as the NamespaceLifecycle admission plugin answers it (default true,
+     * as on a real server). Off, for rehearsals that don't care: no namespace exists until created,
+     * and a create goes into any namespace. A Terminating namespace refuses new content with 403
+     * either way. Objects stored with {@link KubeSim#create} are never checked.
      */
     public Builder namespaceLifecycle(boolean on) {
       namespaceLifecycle = on;
+      return this;
+    }
+
+    /**
+     * Namespaces that exist from the start, beside the system ones: what a cluster's setup creates
+     * before the workload under rehearsal runs.
+     */
+    public Builder namespaces(String... names) {
+      namespaces.addAll(List.of(names));
       return this;
     }
 
@@ -699,6 +718,19 @@ public final class KubeSim implements AutoCloseable {
 
     public Builder register(ResourceType type) {
       registered.add(type);
+      return this;
+    }
+
+    /**
+     * Registers a custom resource with its CRD's structural schema (the version's {@code
+     * openAPIV3Schema}, as JSON): fields it does not declare are pruned, and answered under {@code
+     * fieldValidation} as unknown fields, as apiextensions-apiserver prunes them. Without a schema
+     * a custom resource keeps every field.
+     */
+    public Builder register(ResourceType type, String openApiV3Schema) {
+      registered.add(type);
+      crdSchemas.put(
+          type.groupVersionPlural(), JsonParser.parseString(openApiV3Schema).getAsJsonObject());
       return this;
     }
 

@@ -17,18 +17,46 @@ final class Namespaces {
   /** The namespaces the admission plugin never lets go (immortalNamespaces). */
   static final Set<String> IMMORTAL = Set.of("default", "kube-system", "kube-public");
 
+  /**
+   * The namespaces every cluster starts with: {@code default} from the kubernetes service
+   * controller, the others from the system namespaces controller
+   * (pkg/controlplane/controller/systemnamespaces: NamespaceSystem, NamespacePublic,
+   * NamespaceNodeLease).
+   */
+  static final java.util.List<String> SYSTEM =
+      java.util.List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
   /** FinalizerKubernetes: the namespace controller's, removed once the namespace is empty. */
   static final String FINALIZER = "kubernetes";
 
   private Namespaces() {}
+
+  /** Stores the system namespaces, as a freshly started control plane has them. */
+  static void createSystemNamespaces(ApiHandler handler) {
+    SYSTEM.forEach(name -> create(handler, name));
+  }
+
+  /** Stores a namespace as its create would. */
+  static void create(ApiHandler handler, String name) {
+    JsonObject ns = new JsonObject();
+    JsonObject meta = new JsonObject();
+    meta.addProperty("name", name);
+    JsonObject labels = new JsonObject();
+    // The namespace strategy's PrepareForCreate sets this label to the name.
+    labels.addProperty("kubernetes.io/metadata.name", name);
+    meta.add("labels", labels);
+    ns.add("metadata", meta);
+    handler.createObject(NAMESPACES, "", ns);
+  }
 
   static boolean isNamespaces(ResourceType t) {
     return t.equals(NAMESPACES);
   }
 
   /**
-   * Admission of a create in {@code namespace}: 404 if it does not exist (when the sim models the
-   * lifecycle), 403 with a NamespaceTerminating cause if it is being deleted. Null if admitted.
+   * Admission of a create in {@code namespace}: 404 if it does not exist (unless the sim was built
+   * with {@code namespaceLifecycle(false)}), 403 with a NamespaceTerminating cause if it is being
+   * deleted. Null if admitted.
    */
   static Answer admitCreate(KubeSim sim, ResourceType t, String namespace, String name) {
     if (!t.isNamespaced() || namespace.isEmpty()) {

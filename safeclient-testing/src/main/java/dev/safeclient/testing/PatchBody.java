@@ -50,12 +50,13 @@ final class PatchBody {
   }
 
   static PatchBody read(ApiCall c, String contentType) {
-    String ct = contentType == null ? "" : contentType.split(";")[0].trim();
     // A type with a Protobuf schema is a built-in one; anything else KubeSim serves is a CRD.
-    Descriptor schema =
-        ProtobufEncoding.available()
-            ? ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind())
-            : null;
+    return read(c, contentType, Writes.schemaOf(c.type.apiVersion(), c.type.kind()));
+  }
+
+  /** A patch of an object of the kind {@code schema} describes (a subresource's own kind). */
+  static PatchBody read(ApiCall c, String contentType, Descriptor schema) {
+    String ct = contentType == null ? "" : contentType.split(";")[0].trim();
     List<String> accepted = schema != null ? BUILT_IN_TYPES : CUSTOM_TYPES;
     if (ct.equals(APPLY_PATCH_YAML) || ct.equals(APPLY_PATCH_CBOR)) {
       return refused(
@@ -97,6 +98,42 @@ final class PatchBody {
     return new PatchBody(ct, body, schema, null);
   }
 
+  /**
+   * Field validation of a patch (patch.go): the strict errors of the patch body itself (duplicates;
+   * for a JSON patch, unknown keys of its operations), then those of the patched object decoded
+   * into its kind. Strict refuses them with a 422 on {@code patch}, Warn warns of each; the patched
+   * object's unknown fields are dropped in every case. Null if it may go on.
+   */
+  Answer validateFields(FieldValidation.Directive d, ApiCall c) {
+    return validateFields(d, c, null);
+  }
+
+  /** As {@link #validateFields(FieldValidation.Directive, ApiCall)}, for a custom resource. */
+  Answer validateFields(FieldValidation.Directive d, ApiCall c, JsonObject crdSchema) {
+    // strategicPatchObject shows the patch map; the JSON patchers the patched object's JSON.
+    String value =
+        type.equals(STRATEGIC_MERGE_PATCH) ? FieldValidation.goValue(body) : merged.toString();
+    StrictDecoding.Result decoded = StrictDecoding.check(merged.toString(), schema, crdSchema);
+    decoded.prune(merged);
+    if (d == FieldValidation.Directive.IGNORE) {
+      return null;
+    }
+    StrictDecoding.Result own =
+        type.equals(JSON_PATCH)
+            ? StrictDecoding.checkJsonPatch(c.body)
+            : StrictDecoding.check(c.body, null);
+    List<String> errors = new java.util.ArrayList<>(own.errors());
+    List<String> objects = new java.util.ArrayList<>(decoded.errors());
+    if (type.equals(STRATEGIC_MERGE_PATCH)) {
+      // The merged map is converted with FromUnstructuredWithValidation (apimachinery
+      // runtime/converter.go), which sorts its unknown-field errors; the JSON patchers decode
+      // the patched JSON, in document order.
+      java.util.Collections.sort(objects);
+    }
+    errors.addAll(objects);
+    return FieldValidation.apply(d, c, errors, e -> FieldValidation.unpatchable(value, e));
+  }
+
   /** Why the request is refused before the object is read, or null. */
   Answer refusal() {
     return refusal;
@@ -110,6 +147,17 @@ final class PatchBody {
   /** Patches the current object; answers the apiserver's refusal, or null when it applied. */
   Answer applyTo(JsonObject current) {
     if (type.equals(JSON_PATCH)) {
+      // The handler patches the object as encoding/json writes it, where a struct field is never
+      // omitted: a built-in object always has its spec and status, if only as {}.
+      List<String> added = new java.util.ArrayList<>();
+      for (String field : new String[] {"spec", "status"}) {
+        com.google.protobuf.Descriptors.FieldDescriptor f =
+            schema == null ? null : schema.findFieldByName(field);
+        if (f != null && !f.isRepeated() && !current.has(field)) {
+          current.add(field, new JsonObject());
+          added.add(field);
+        }
+      }
       JsonElement out;
       try {
         out = JsonPatch.apply(current, body.getAsJsonArray());
@@ -122,6 +170,12 @@ final class PatchBody {
       // The patched resourceVersion is the stored one unless the patch changed it: a changed one
       // is a precondition that fails with 409, as on a real server.
       merged = out.getAsJsonObject();
+      for (String field : added) {
+        JsonElement left = merged.get(field);
+        if (left != null && left.isJsonObject() && left.getAsJsonObject().isEmpty()) {
+          merged.remove(field); // still empty: as stored, so a no-op stays a no-op
+        }
+      }
       if (!merged.has("metadata") || !merged.get("metadata").isJsonObject()) {
         merged.add("metadata", new JsonObject());
       }

@@ -30,10 +30,14 @@ final class SimConfig {
   final int port;
   final boolean kubeletDeletes;
   final boolean namespaceLifecycle;
+  final java.util.List<String> namespaces;
   final Clock clock;
   final FaultScript faults;
   final Set<String> cacheDisabled;
   final List<ResourceType> registered;
+
+  /** Registered custom resources' structural schemas, by group/version/plural. */
+  final java.util.Map<String, com.google.gson.JsonObject> crdSchemas;
 
   /** The release with its gate overrides and etcd: where reads are served, what APF charges. */
   final ServerVersion version;
@@ -67,10 +71,12 @@ final class SimConfig {
     port = b.port;
     kubeletDeletes = b.kubeletDeletes;
     namespaceLifecycle = b.namespaceLifecycle;
+    namespaces = java.util.List.copyOf(b.namespaces);
     clock = b.clock;
     faults = b.faults;
     cacheDisabled = Set.copyOf(b.cacheDisabled);
     registered = List.copyOf(b.registered);
+    crdSchemas = java.util.Map.copyOf(b.crdSchemas);
     requestLogCapacity = b.requestLogCapacity;
     users = Map.copyOf(b.users);
     rules = List.copyOf(b.rules);

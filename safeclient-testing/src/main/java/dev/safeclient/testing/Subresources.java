@@ -57,7 +57,7 @@ final class Subresources {
           case GET:
             return reads.get(c);
           case UPDATE:
-            return writes.update(c, writes.parseBody(c));
+            return writes.update(c, writes.decode(c, c.type.apiVersion(), c.type.kind()));
           default:
             return writes.patch(c);
         }
@@ -83,20 +83,28 @@ final class Subresources {
     }
     JsonObject scale;
     if (c.verb == Verb.UPDATE) {
-      scale = writes.parseBody(c);
+      scale = writes.decode(c, "autoscaling/v1", "Scale");
     } else {
-      String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-      ct = ct == null ? "" : ct.split(";")[0].trim();
-      if (!ct.equals("application/merge-patch+json")
-          && !ct.equals("application/strategic-merge-patch+json")) {
-        return status(
-            415,
-            "UnsupportedMediaType",
-            "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json",
-            null);
+      // The scale subresource takes every patch type of a built-in resource, applied to the
+      // Scale the registry's scale storage reads (its patcher runs on the Scale, not the
+      // workload), with field validation against autoscaling/v1 Scale.
+      FieldValidation.Directive fv = FieldValidation.of(c);
+      PatchBody body =
+          PatchBody.read(
+              c,
+              c.request.getHeaders().get(HttpHeader.CONTENT_TYPE),
+              Writes.schemaOf("autoscaling/v1", "Scale"));
+      if (body.refusal() != null) {
+        return body.refusal();
       }
-      // A Scale has no lists: its strategic merge is its JSON merge.
-      scale = (JsonObject) Writes.mergePatch(scaleOf(object), writes.parseBody(c));
+      Answer failed = body.applyTo(scaleOf(object));
+      if (failed == null) {
+        failed = body.validateFields(fv, c);
+      }
+      if (failed != null) {
+        return failed;
+      }
+      scale = body.merged();
     }
     JsonElement replicas =
         scale.has("spec") && scale.get("spec").isJsonObject()

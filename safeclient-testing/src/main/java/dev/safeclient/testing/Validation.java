@@ -5,6 +5,8 @@ import static dev.safeclient.testing.StatusAnswers.status;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -70,8 +72,6 @@ final class Validation {
       case "apps/deployments":
       case "apps/replicasets":
       case "apps/daemonsets":
-      case "apps/statefulsets":
-      case "batch/jobs":
         {
           // ValidateImmutableField(newSpec.Selector, oldSpec.Selector, "spec.selector").
           JsonElement before = at(old, "spec", "selector");
@@ -81,44 +81,348 @@ final class Validation {
           }
           return null;
         }
+      case "apps/statefulsets":
+        return errors(t, name, statefulSetUpdate(old, next));
+      case "batch/jobs":
+        return errors(t, name, jobSpecUpdate(old, next));
       case "/pods":
-        return podSpecChanged(old, next) ? forbidden(t, name, "spec", POD_UPDATE) : null;
+        return errors(t, name, podUpdate(old, next));
       default:
         return null;
     }
   }
 
-  /** ValidatePodUpdate: the spec with its mutable fields taken from the old one must be equal. */
-  private static boolean podSpecChanged(JsonObject old, JsonObject next) {
-    JsonElement a = old.get("spec");
-    JsonElement b = next.get("spec");
-    if (a == null || !a.isJsonObject() || b == null || !b.isJsonObject()) {
-      return !same(a, b);
+  /** One field.Error: its field path, cause reason, and the message after the path. */
+  record FieldError(String field, String reason, String detail) {
+    static FieldError invalid(String field, JsonElement value, String why) {
+      return new FieldError(
+          field, "FieldValueInvalid", "Invalid value: " + shown(value) + ": " + why);
     }
-    JsonObject before = a.getAsJsonObject().deepCopy();
-    JsonObject after = b.getAsJsonObject().deepCopy();
-    for (String mutable :
-        new String[] {
-          "activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "schedulingGates"
-        }) {
-      before.remove(mutable);
-      after.remove(mutable);
+
+    static FieldError forbidden(String field, String why) {
+      return new FieldError(field, "FieldValueForbidden", "Forbidden: " + why);
     }
-    for (String list : new String[] {"containers", "initContainers"}) {
-      stripImages(before.get(list));
-      stripImages(after.get(list));
-    }
-    return !same(before, after);
   }
 
-  private static void stripImages(JsonElement containers) {
-    if (containers != null && containers.isJsonArray()) {
-      for (JsonElement c : containers.getAsJsonArray()) {
-        if (c.isJsonObject()) {
-          c.getAsJsonObject().remove("image");
+  /** The statefulset strategy's fields an update may change (ValidateStatefulSetUpdate). */
+  private static final List<String> STATEFULSET_MUTABLE =
+      List.of(
+          "replicas",
+          "ordinals",
+          "template",
+          "updateStrategy",
+          "revisionHistoryLimit",
+          "persistentVolumeClaimRetentionPolicy",
+          "minReadySeconds");
+
+  /**
+   * ValidateStatefulSetUpdate (pkg/apis/apps/validation): the new spec with its mutable fields
+   * taken from the old one must equal the old spec.
+   */
+  static List<FieldError> statefulSetUpdate(JsonObject old, JsonObject next) {
+    JsonObject before = spec(old);
+    JsonObject after = spec(next).deepCopy();
+    for (String f : STATEFULSET_MUTABLE) {
+      after.remove(f);
+      if (before.has(f)) {
+        after.add(f, before.get(f));
+      }
+    }
+    // SetDefaults_StatefulSet: an absent podManagementPolicy is OrderedReady.
+    defaultTo(before = before.deepCopy(), "podManagementPolicy", "OrderedReady");
+    defaultTo(after, "podManagementPolicy", "OrderedReady");
+    if (same(before, after)) {
+      return List.of();
+    }
+    return List.of(
+        FieldError.forbidden(
+            "spec",
+            "updates to statefulset spec for fields other than 'replicas', 'ordinals',"
+                + " 'template', 'updateStrategy', 'revisionHistoryLimit',"
+                + " 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+  }
+
+  /**
+   * ValidateJobSpecUpdate (pkg/apis/batch/validation): completions (elastic only for Indexed jobs,
+   * in tandem with parallelism), selector, template (its scheduling directives mutable while the
+   * job is suspended and never started: validatePodTemplateUpdate with the strategy's
+   * AllowMutableSchedulingDirectives), completionMode, podFailurePolicy, backoffLimitPerIndex,
+   * managedBy and successPolicy.
+   */
+  static List<FieldError> jobSpecUpdate(JsonObject old, JsonObject next) {
+    List<FieldError> errs = new ArrayList<>();
+    JsonObject before = spec(old);
+    JsonObject after = spec(next);
+    if (!same(before.get("completions"), after.get("completions"))) {
+      boolean indexed = "Indexed".equals(string(after, "completionMode"));
+      JsonElement completions = after.get("completions");
+      if (!indexed) {
+        errs.add(FieldError.invalid("spec.completions", completions, IMMUTABLE));
+      } else if (completions != null
+          && !completions.isJsonNull()
+          && !same(completions, after.get("parallelism"))) {
+        errs.add(
+            FieldError.invalid(
+                "spec.completions",
+                completions,
+                "can only be modified in tandem with spec.parallelism"));
+      }
+    }
+    if (!same(before.get("selector"), after.get("selector"))) {
+      errs.add(FieldError.invalid("spec.selector", after.get("selector"), IMMUTABLE));
+    }
+    JsonObject oldTemplate = object(before, "template").deepCopy();
+    JsonObject template = object(after, "template");
+    boolean suspended = Boolean.TRUE.equals(bool(before, "suspend"));
+    boolean notStarted = !object(old, "status").has("startTime");
+    if (suspended && notStarted) {
+      JsonObject oldPodSpec = object(oldTemplate, "spec");
+      JsonObject podSpec = object(template, "spec");
+      JsonObject oldAffinity = object(oldPodSpec, "affinity");
+      JsonObject affinity = object(podSpec, "affinity");
+      oldAffinity.remove("nodeAffinity");
+      if (affinity.has("nodeAffinity")) {
+        oldAffinity.add("nodeAffinity", affinity.get("nodeAffinity"));
+      }
+      if (!podSpec.has("affinity") && oldAffinity.isEmpty()) {
+        oldPodSpec.remove("affinity");
+      } else {
+        oldPodSpec.add("affinity", oldAffinity);
+      }
+      copy(podSpec, oldPodSpec, "nodeSelector");
+      copy(podSpec, oldPodSpec, "tolerations");
+      copy(podSpec, oldPodSpec, "schedulingGates");
+      oldTemplate.add("spec", oldPodSpec);
+      JsonObject oldMeta = object(oldTemplate, "metadata");
+      copy(object(template, "metadata"), oldMeta, "annotations");
+      copy(object(template, "metadata"), oldMeta, "labels");
+      oldTemplate.add("metadata", oldMeta);
+    }
+    if (!same(oldTemplate, template)) {
+      errs.add(FieldError.invalid("spec.template", template, IMMUTABLE));
+    }
+    // SetDefaults_Job: an absent completionMode is NonIndexed.
+    JsonElement mode = after.has("completionMode") ? after.get("completionMode") : null;
+    JsonElement oldMode = before.has("completionMode") ? before.get("completionMode") : null;
+    if (!Objects.equals(
+        mode == null ? "NonIndexed" : mode.getAsString(),
+        oldMode == null ? "NonIndexed" : oldMode.getAsString())) {
+      errs.add(FieldError.invalid("spec.completionMode", mode, IMMUTABLE));
+    }
+    for (String f :
+        new String[] {"podFailurePolicy", "backoffLimitPerIndex", "managedBy", "successPolicy"}) {
+      if (!same(before.get(f), after.get(f))) {
+        errs.add(FieldError.invalid("spec." + f, after.get(f), IMMUTABLE));
+      }
+    }
+    return errs;
+  }
+
+  /**
+   * ValidatePodUpdate (pkg/apis/core/validation): activeDeadlineSeconds may be set or lowered,
+   * never raised or unset; tolerations only added to (validateOnlyAddedTolerations); scheduling
+   * gates only removed (validateOnlyDeletedSchedulingGates); and the spec with its mutable fields
+   * taken from the old one (images, activeDeadlineSeconds, tolerations, scheduling gates, a
+   * negative terminationGracePeriodSeconds set to 1, and a gated pod's nodeSelector and affinity)
+   * must equal the old spec.
+   */
+  static List<FieldError> podUpdate(JsonObject old, JsonObject next) {
+    JsonObject before = spec(old);
+    JsonObject after = spec(next);
+    JsonElement deadline = after.get("activeDeadlineSeconds");
+    JsonElement oldDeadline = before.get("activeDeadlineSeconds");
+    if (deadline != null && !deadline.isJsonNull()) {
+      long d = deadline.getAsLong();
+      if (d < 0 || d > Integer.MAX_VALUE) {
+        return List.of(
+            FieldError.invalid(
+                "spec.activeDeadlineSeconds",
+                deadline,
+                "must be between 0 and " + Integer.MAX_VALUE + ", inclusive"));
+      }
+      if (oldDeadline != null && !oldDeadline.isJsonNull() && oldDeadline.getAsLong() < d) {
+        return List.of(
+            FieldError.invalid(
+                "spec.activeDeadlineSeconds",
+                deadline,
+                "must be less than or equal to previous value"));
+      }
+    } else if (oldDeadline != null && !oldDeadline.isJsonNull()) {
+      return List.of(
+          FieldError.invalid(
+              "spec.activeDeadlineSeconds",
+              null,
+              "must not update from a positive integer to nil value"));
+    }
+    List<FieldError> errs = new ArrayList<>();
+    List<JsonElement> tolerations = list(after, "tolerations");
+    for (JsonElement was : list(before, "tolerations")) {
+      boolean found = false;
+      for (JsonElement now : tolerations) {
+        JsonObject clone = was.getAsJsonObject().deepCopy();
+        clone.remove("tolerationSeconds");
+        JsonObject cmp = now.getAsJsonObject().deepCopy();
+        cmp.remove("tolerationSeconds");
+        found |= same(clone, cmp);
+      }
+      if (!found) {
+        errs.add(
+            FieldError.forbidden(
+                "spec.tolerations",
+                "existing toleration can not be modified except its tolerationSeconds"));
+        break;
+      }
+    }
+    List<JsonElement> gates = list(after, "schedulingGates");
+    java.util.Set<String> oldGates = new java.util.HashSet<>();
+    list(before, "schedulingGates").forEach(g -> oldGates.add(string(g.getAsJsonObject(), "name")));
+    for (int i = 0; i < gates.size(); i++) {
+      String gate = string(gates.get(i).getAsJsonObject(), "name");
+      if (!oldGates.contains(gate)) {
+        errs.add(
+            FieldError.forbidden(
+                "spec.schedulingGates[" + i + "].name",
+                "only deletion is allowed, but found new scheduling gate '" + gate + "'"));
+      }
+    }
+    JsonObject munged = withoutPodDefaults(after);
+    JsonObject original = withoutPodDefaults(before);
+    for (String list : new String[] {"containers", "initContainers"}) {
+      List<JsonElement> now = list(munged, list);
+      List<JsonElement> was = list(original, list);
+      for (int i = 0; i < now.size() && i < was.size(); i++) {
+        now.get(i).getAsJsonObject().remove("image");
+        was.get(i).getAsJsonObject().remove("image");
+      }
+    }
+    for (String f : new String[] {"activeDeadlineSeconds", "tolerations", "schedulingGates"}) {
+      munged.remove(f);
+      original.remove(f);
+    }
+    JsonElement grace = original.get("terminationGracePeriodSeconds");
+    if (grace != null
+        && grace.getAsLong() < 0
+        && munged.has("terminationGracePeriodSeconds")
+        && munged.get("terminationGracePeriodSeconds").getAsLong() == 1) {
+      munged.add("terminationGracePeriodSeconds", grace);
+    }
+    if (!list(before, "schedulingGates").isEmpty()) {
+      // A gated pod's scheduling directives may still change (PodSchedulingReadiness).
+      for (String f : new String[] {"nodeSelector", "affinity"}) {
+        munged.remove(f);
+        original.remove(f);
+      }
+    }
+    if (!same(munged, original)) {
+      errs.add(FieldError.forbidden("spec", POD_UPDATE));
+    }
+    return errs;
+  }
+
+  /**
+   * A pod spec without the values SetDefaults_PodSpec and SetDefaults_Container would fill in:
+   * KubeSim does not default, so a client sending a default explicitly changes nothing.
+   */
+  private static JsonObject withoutPodDefaults(JsonObject spec) {
+    JsonObject s = spec.deepCopy();
+    dropIf(s, "restartPolicy", "Always");
+    dropIf(s, "dnsPolicy", "ClusterFirst");
+    dropIf(s, "schedulerName", "default-scheduler");
+    dropIf(s, "terminationGracePeriodSeconds", "30");
+    dropIf(s, "enableServiceLinks", "true");
+    for (String list : new String[] {"containers", "initContainers"}) {
+      for (JsonElement c : list(s, list)) {
+        JsonObject o = c.getAsJsonObject();
+        dropIf(o, "terminationMessagePath", "/dev/termination-log");
+        dropIf(o, "terminationMessagePolicy", "File");
+        String image = string(o, "image");
+        boolean latest = !image.contains(":") || image.endsWith(":latest");
+        dropIf(o, "imagePullPolicy", latest ? "Always" : "IfNotPresent");
+      }
+    }
+    return s;
+  }
+
+  private static void dropIf(JsonObject o, String field, String defaultValue) {
+    JsonElement v = o.get(field);
+    if (v != null && v.isJsonPrimitive() && v.getAsString().equals(defaultValue)) {
+      o.remove(field);
+    }
+  }
+
+  private static void defaultTo(JsonObject o, String field, String value) {
+    if (!o.has(field) || o.get(field).isJsonNull()) {
+      o.addProperty(field, value);
+    }
+  }
+
+  private static void copy(JsonObject from, JsonObject to, String field) {
+    to.remove(field);
+    if (from.has(field)) {
+      to.add(field, from.get(field));
+    }
+  }
+
+  private static JsonObject spec(JsonObject o) {
+    return object(o, "spec");
+  }
+
+  /** A child object, or a new empty one (not attached) when absent. */
+  private static JsonObject object(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    return e != null && e.isJsonObject() ? e.getAsJsonObject() : new JsonObject();
+  }
+
+  private static List<JsonElement> list(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    List<JsonElement> out = new ArrayList<>();
+    if (e != null && e.isJsonArray()) {
+      for (JsonElement x : e.getAsJsonArray()) {
+        if (x.isJsonObject()) {
+          out.add(x);
         }
       }
     }
+    return out;
+  }
+
+  private static String string(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    return e == null || !e.isJsonPrimitive() ? "" : e.getAsString();
+  }
+
+  /** Go's %v of a field.Invalid value; KubeSim prints a struct as its JSON. */
+  private static String shown(JsonElement value) {
+    return value == null || value.isJsonNull() ? "null" : value.toString();
+  }
+
+  /** errors.NewInvalid over several field errors (one cause each), or null if none. */
+  static Answer errors(ResourceType t, String name, List<FieldError> errs) {
+    if (errs.isEmpty()) {
+      return null;
+    }
+    JsonObject d = new JsonObject();
+    d.addProperty("name", name);
+    if (!t.group().isEmpty()) {
+      d.addProperty("group", t.group());
+    }
+    d.addProperty("kind", t.kind());
+    JsonArray causes = new JsonArray();
+    List<String> messages = new ArrayList<>();
+    for (FieldError e : errs) {
+      JsonObject cause = new JsonObject();
+      cause.addProperty("reason", e.reason());
+      cause.addProperty("message", e.detail());
+      cause.addProperty("field", e.field());
+      causes.add(cause);
+      messages.add(e.field() + ": " + e.detail());
+    }
+    d.add("causes", causes);
+    // field.ErrorList.ToAggregate: one error as it is, several in brackets.
+    String aggregate =
+        messages.size() == 1 ? messages.get(0) : "[" + String.join(", ", messages) + "]";
+    String kind = t.group().isEmpty() ? t.kind() : t.kind() + "." + t.group();
+    return status(422, "Invalid", kind + " \"" + name + "\" is invalid: " + aggregate, d);
   }
 
   /**
@@ -150,6 +454,9 @@ final class Validation {
         }
       }
       return out.isEmpty() ? null : out;
+    }
+    if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() && e.getAsString().isEmpty()) {
+      return null; // an omitempty string
     }
     return e;
   }

@@ -52,6 +52,55 @@ final class Writes {
     }
   }
 
+  /** A refusal raised from deep inside a verb, answered as it is. */
+  static final class Refused extends RuntimeException {
+    final transient Answer answer;
+
+    Refused(Answer answer) {
+      super(null, null, false, false);
+      this.answer = answer;
+    }
+  }
+
+  /** The Protobuf message of a built-in kind, or null for a kind KubeSim has no schema of. */
+  static com.google.protobuf.Descriptors.Descriptor schemaOf(String apiVersion, String kind) {
+    return ProtobufEncoding.available() ? ProtobufEncoding.descriptor(apiVersion, kind) : null;
+  }
+
+  /** A registered custom resource's structural schema, or null. */
+  JsonObject crdSchema(ResourceType t) {
+    return sim.config().crdSchemas.get(t.groupVersionPlural());
+  }
+
+  /**
+   * The body of a create or update, decoded into {@code kind} as the handler decodes it: with the
+   * strict serializer under {@code fieldValidation} Strict or Warn (create.go, update.go), so an
+   * unknown or duplicate field is refused (400, transformDecodeError) or warned of; unknown fields
+   * are dropped in every case, as decoding into the Go struct drops them.
+   */
+  JsonObject decode(ApiCall c, String apiVersion, String kind) {
+    FieldValidation.Directive d = FieldValidation.of(c);
+    JsonObject o = parseBody(c);
+    decodeStrictly(c, d, o, apiVersion, kind);
+    return o;
+  }
+
+  private void decodeStrictly(
+      ApiCall c, FieldValidation.Directive d, JsonObject o, String apiVersion, String kind) {
+    StrictDecoding.Result r =
+        StrictDecoding.check(
+            c.body,
+            schemaOf(apiVersion, kind),
+            kind.equals(c.type.kind()) ? crdSchema(c.type) : null);
+    String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+    Answer refused =
+        FieldValidation.apply(d, c, r.errors(), e -> FieldValidation.undecodable(kind, version, e));
+    if (refused != null) {
+      throw new Refused(refused);
+    }
+    r.prune(o);
+  }
+
   /** A 400 raised from deep inside a verb. */
   static final class BadRequest extends RuntimeException {
     BadRequest(String m) {
@@ -173,6 +222,7 @@ final class Writes {
    * (DryRunnableStorage.Create).
    */
   Answer create(ApiCall c) {
+    FieldValidation.Directive fv = FieldValidation.of(c);
     JsonObject o = parseBody(c);
     Answer wrongVersion = apiVersionMismatch(c.type, o);
     if (wrongVersion == null) {
@@ -181,6 +231,7 @@ final class Writes {
     if (wrongVersion != null) {
       return wrongVersion;
     }
+    decodeStrictly(c, fv, o, c.type.apiVersion(), c.type.kind());
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
             ? o.getAsJsonObject("metadata")
@@ -233,12 +284,17 @@ final class Writes {
 
   /** An update of the main resource from a client: its body's apiVersion is checked first. */
   Answer replace(ApiCall c) {
+    FieldValidation.Directive fv = FieldValidation.of(c);
     JsonObject o = parseBody(c);
     Answer wrongVersion = apiVersionMismatch(c.type, o);
     if (wrongVersion == null) {
       wrongVersion = Validation.kindMismatch(c.type, o);
     }
-    return wrongVersion != null ? wrongVersion : update(c, o);
+    if (wrongVersion != null) {
+      return wrongVersion;
+    }
+    decodeStrictly(c, fv, o, c.type.apiVersion(), c.type.kind());
+    return update(c, o);
   }
 
   /**
@@ -462,6 +518,7 @@ final class Writes {
   }
 
   Answer patch(ApiCall c) {
+    FieldValidation.Directive fv = FieldValidation.of(c);
     String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     PatchBody body = PatchBody.read(c, ct);
     if (body.refusal() != null) {
@@ -477,6 +534,9 @@ final class Writes {
         return notFound(c);
       }
       Answer failed = body.applyTo(current.decode());
+      if (failed == null) {
+        failed = body.validateFields(fv, c, crdSchema(c.type));
+      }
       if (failed != null) {
         return failed;
       }

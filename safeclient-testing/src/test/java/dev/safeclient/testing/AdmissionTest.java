@@ -27,7 +27,7 @@ class AdmissionTest {
   // resource takes more (listWorkEstimator.seatsBasedOnObjectSize).
   @Test
   void cacheServedListsStayWithinTenSeatsOn134() throws Exception {
-    sim = KubeSim.builder().clock(clock).serverVersion("1.34").build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).serverVersion("1.34").build();
     String padding = "x".repeat(5_000);
     for (int i = 0; i < 300; i++) {
       sim.create(
@@ -54,14 +54,20 @@ class AdmissionTest {
   // cache-served list ignores limit.
   @Test
   void aLimitOneProbeCostsLikeAFullListOn133() throws Exception {
-    sim = KubeSim.builder().clock(clock).serverVersion("1.33").build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).serverVersion("1.33").build();
     for (int i = 0; i < 450; i++) {
       sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
     }
     Wire w = new Wire(sim);
     assertThat(seatsFor(w, "/api/v1/pods?limit=1")).isEqualTo(5); // 450 / 100
     sim.close();
-    sim = KubeSim.builder().clock(clock).serverVersion("1.33").oldEtcd(true).build();
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .clock(clock)
+            .serverVersion("1.33")
+            .oldEtcd(true)
+            .build();
     for (int i = 0; i < 450; i++) {
       sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
     }
@@ -73,7 +79,7 @@ class AdmissionTest {
   // pods carry labels enough that their stored (Protobuf) size makes the estimate exceed 1 seat.
   @Test
   void legacyWatchesAreChargedLikeListsFrom135() throws Exception {
-    sim = KubeSim.builder().clock(clock).serverVersion("1.35").build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).serverVersion("1.35").build();
     StringBuilder labels = new StringBuilder("{");
     for (int l = 0; l < 8; l++) {
       labels.append(l == 0 ? "" : ",").append("\"l").append(l).append("\":\"");
@@ -104,7 +110,7 @@ class AdmissionTest {
   // list of 30 pods in a cluster of 150k pods is charged like a full list."
   @Test
   void listsAreChargedFromTheStoredCountNotTheReturnedOne() throws Exception {
-    sim = KubeSim.builder().clock(clock).build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).build();
     for (int i = 0; i < 450; i++) {
       sim.create("v1", "pods", Wire.pod("ns" + (i % 3), "p" + i, "node-" + (i % 15), null));
     }
@@ -160,6 +166,7 @@ class AdmissionTest {
   void pastTheSeatLimitRequestsGet429WithAGrowingRetryAfterAndPfHeaders() throws Exception {
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .clock(clock)
             .apfConcurrencyLimit(1)
             .faults(
@@ -205,7 +212,7 @@ class AdmissionTest {
   // "A PDB-blocked eviction also answers 429 (cause DisruptionBudget). It is not overload."
   @Test
   void aPdbBlockedEvictionIs429WithCauseDisruptionBudget() throws Exception {
-    sim = KubeSim.builder().clock(clock).build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).build();
     Wire w = new Wire(sim);
     w.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "db-0", "node-1", "{\"app\":\"db\"}"));
     w.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "web-0", "node-1", "{\"app\":\"web\"}"));

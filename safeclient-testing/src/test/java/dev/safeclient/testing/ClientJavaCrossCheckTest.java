@@ -73,7 +73,7 @@ class ClientJavaCrossCheckTest {
 
   @Test
   void coreV1ApiVerbsRoundTrip() throws Exception {
-    sim = KubeSim.builder().clock(clock).build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).build();
     CoreV1Api api = new CoreV1Api(sim.apiClient());
     V1Pod created = api.createNamespacedPod("ns1", pod("ns1", "a")).execute();
     assertThat(created.getMetadata().getUid()).isNotBlank();
@@ -103,7 +103,7 @@ class ClientJavaCrossCheckTest {
   @Test
   void theInformerSyncsWithAnRv0ListFromTheCacheOrAFullEtcdReadWithoutIt() throws Exception {
     for (boolean cache : new boolean[] {true, false}) {
-      KubeSim.Builder b = KubeSim.builder().clock(clock);
+      KubeSim.Builder b = KubeSim.builder().namespaces("ns1").clock(clock);
       if (!cache) {
         b.watchCacheDisabled("pods");
       }
@@ -133,7 +133,7 @@ class ClientJavaCrossCheckTest {
 
   @Test
   void theInformerSeesCreateUpdateAndDeleteEvents() throws Exception {
-    sim = KubeSim.builder().clock(clock).build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).build();
     SharedIndexInformer<V1Pod> inf = informer(sim.apiClient(), "ns1");
     List<String> events = new CopyOnWriteArrayList<>();
     inf.addEventHandler(
@@ -173,7 +173,12 @@ class ClientJavaCrossCheckTest {
   // from its last RV, which the event window has dropped: an ERROR 410 event, then a relist.
   @Test
   void theInformerRelistsAfterA410() throws Exception {
-    sim = KubeSim.builder().clock(clock).eventWindow(Duration.ofSeconds(75)).build();
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .clock(clock)
+            .eventWindow(Duration.ofSeconds(75))
+            .build();
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
     SharedIndexInformer<V1Pod> inf = informer(sim.apiClient(), "ns1");
     factory.startAllRegisteredInformers();
@@ -198,6 +203,7 @@ class ClientJavaCrossCheckTest {
   void clientJavasEmptyStreamHotLoopShowsInStats() throws Exception {
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .clock(clock)
             .faults(
                 FaultScript.builder()

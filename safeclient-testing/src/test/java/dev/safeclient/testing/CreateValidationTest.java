@@ -25,7 +25,7 @@ class CreateValidationTest {
 
   @BeforeEach
   void start() {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     wire = new Wire(sim);
     fabric8 =
         new KubernetesClientBuilder()

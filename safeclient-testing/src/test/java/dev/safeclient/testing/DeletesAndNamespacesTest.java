@@ -34,7 +34,7 @@ class DeletesAndNamespacesTest {
 
   @Test
   void aDeleteAtOnceAnswers200WithTheObjectOrASuccessStatus() throws Exception {
-    k = new SimClients();
+    k = new SimClients(KubeSim.builder().namespaces("ns1").build());
     k.wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "p", null, null));
     k.wire.post("/api/v1/namespaces/ns1/configmaps", "{\"metadata\":{\"name\":\"c\"}}");
     k.wire.post(
@@ -76,7 +76,7 @@ class DeletesAndNamespacesTest {
 
   @Test
   void aDeferredDeleteIs202OnlyWithOrphanDependentsFalse() throws Exception {
-    k = new SimClients();
+    k = new SimClients(KubeSim.builder().namespaces("ns1").build());
     k.wire.post(
         "/api/v1/namespaces/ns1/configmaps",
         "{\"metadata\":{\"name\":\"a\",\"finalizers\":[\"x/y\"]}}");
@@ -96,8 +96,12 @@ class DeletesAndNamespacesTest {
   }
 
   @Test
-  void aCreateInAMissingNamespaceIs404WhenTheLifecycleIsModelled() throws Exception {
-    k = new SimClients(KubeSim.builder().namespaceLifecycle(true).build());
+  void aCreateInAMissingNamespaceIs404() throws Exception {
+    k = new SimClients();
+    // A fresh control plane has default (the kubernetes service controller) and the system
+    // namespaces controller's kube-system, kube-public and kube-node-lease.
+    assertThat(k.wire.get("/api/v1/namespaces").names())
+        .containsExactlyInAnyOrder("default", "kube-system", "kube-public", "kube-node-lease");
     KubernetesClientException e =
         catchThrowableOfType(
             KubernetesClientException.class,
@@ -130,7 +134,7 @@ class DeletesAndNamespacesTest {
 
   @Test
   void aDeletedNamespaceStaysTerminatingUntilEmptyAndRefusesNewContent() throws Exception {
-    k = new SimClients(KubeSim.builder().namespaceLifecycle(true).build());
+    k = new SimClients();
     k.wire.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"team\"}}");
     // The strategy's PrepareForCreate: the controller's finalizer, phase Active.
     JsonObject created = k.wire.get("/api/v1/namespaces/team").json();
@@ -196,5 +200,15 @@ class DeletesAndNamespacesTest {
       assertThat(System.nanoTime()).as("deadline").isLessThan(deadline);
       Thread.sleep(5);
     }
+  }
+
+  @Test
+  void withoutTheLifecycleNoNamespaceExistsAndACreateGoesAnywhere() throws Exception {
+    k = new SimClients(KubeSim.builder().namespaceLifecycle(false).build());
+    assertThat(k.wire.get("/api/v1/namespaces").names()).isEmpty();
+    assertThat(
+            k.wire.post("/api/v1/namespaces/nowhere/configmaps", "{\"metadata\":{\"name\":\"c\"}}")
+                .code)
+        .isEqualTo(201);
   }
 }

@@ -28,7 +28,7 @@ class DryRunTest {
 
   @BeforeEach
   void start() {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     wire = new Wire(sim);
     fabric8 =
         new KubernetesClientBuilder()

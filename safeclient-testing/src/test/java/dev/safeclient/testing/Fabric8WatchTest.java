@@ -80,7 +80,7 @@ class Fabric8WatchTest {
 
   private void watchFollowsChanges(boolean onlyHttpWatches, String expectedUpgrade)
       throws Exception {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     KubernetesClient c = client(onlyHttpWatches);
     c.configMaps().inNamespace("ns1").resource(configMap("before", "0")).create();
     String rv = c.configMaps().inNamespace("ns1").list().getMetadata().getResourceVersion();
@@ -139,7 +139,7 @@ class Fabric8WatchTest {
   // Closing the WebSocket ends the watch: HandleWS returns when IgnoreReceives sees the close.
   @Test
   void closingTheWebSocketClosesTheWatch() throws Exception {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     KubernetesClient c = client(false);
     Watch w =
         c.configMaps()
@@ -169,7 +169,7 @@ class Fabric8WatchTest {
   // HandleWS: one event per message, text frames for JSON (UseTextFraming).
   @Test
   void aWebSocketWatchSendsOneTextMessagePerEvent() throws Exception {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"x\",\"namespace\":\"ns1\"}}");
     BlockingQueue<String> messages = new LinkedBlockingQueue<>();
     WebSocket ws =
@@ -218,7 +218,7 @@ class Fabric8WatchTest {
   // serializer's Protobuf without the HTTP stream's 4-byte length: the WebSocket frames it).
   @Test
   void aProtobufWebSocketWatchSendsOneBinaryWatchEventPerMessage() throws Exception {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"x\",\"namespace\":\"ns1\"}}");
     BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
     WebSocket ws =
@@ -263,7 +263,7 @@ class Fabric8WatchTest {
   // A fabric8 informer lists, then watches (over a WebSocket), and follows changes.
   @Test
   void fabric8InformerSyncsAndFollowsChanges() throws Exception {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     KubernetesClient c = client(false);
     c.configMaps().inNamespace("ns1").resource(configMap("one", "1")).create();
     List<String> added = new CopyOnWriteArrayList<>();

@@ -23,7 +23,7 @@ class FaultsTest {
   Wire wire;
 
   KubeSim start(FaultScript script) {
-    sim = KubeSim.builder().clock(clock).faults(script).build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).faults(script).build();
     wire = new Wire(sim);
     return sim;
   }
@@ -229,14 +229,22 @@ class FaultsTest {
                     .newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build())
                     .execute())
         .isInstanceOf(SocketTimeoutException.class);
-    sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
+    String rv =
+        com.google.gson.JsonParser.parseString(
+                sim.create("v1", "pods", Wire.pod("ns1", "a", null, null)))
+            .getAsJsonObject()
+            .getAsJsonObject("metadata")
+            .get("resourceVersion")
+            .getAsString();
     try (Response w =
         impatient
             .newCall(
                 new Request.Builder()
                     .url(
                         sim.url()
-                            + "/api/v1/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true")
+                            + "/api/v1/pods?watch=true&resourceVersion="
+                            + rv
+                            + "&allowWatchBookmarks=true")
                     .build())
             .execute()) {
       assertThat(w.code()).isEqualTo(200);

@@ -25,7 +25,7 @@ class HighAvailabilityTest {
 
   @Test
   void apiserversAreChosenRoundRobinPerConnection() throws Exception {
-    sim = KubeSim.builder().apiservers(2).build();
+    sim = KubeSim.builder().namespaces("ns1").apiservers(2).build();
     for (int i = 0; i < 4; i++) {
       OkHttpClient own = Wire.HTTP.newBuilder().connectionPool(new ConnectionPool()).build();
       for (int j = 0; j < 3; j++) {
@@ -43,7 +43,13 @@ class HighAvailabilityTest {
   // HA, another apiserver's cache may lag)."
   @Test
   void anRv0ListCanGoBackInTimeOnALaggingApiserver() throws Exception {
-    sim = KubeSim.builder().apiservers(2).clock(clock).cacheLag(1, Duration.ofSeconds(10)).build();
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .apiservers(2)
+            .clock(clock)
+            .cacheLag(1, Duration.ofSeconds(10))
+            .build();
     Wire a = new Wire(sim).pin(0);
     Wire b = new Wire(sim).pin(1);
     assertThat(a.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "fresh", null, null)).code)
@@ -62,7 +68,13 @@ class HighAvailabilityTest {
   // scaled), then 504 Timeout, cause ResourceVersionTooLarge, Retry-After: 1.
   @Test
   void notOlderThanAheadOfALaggingCacheWaitsThenAnswers504() throws Exception {
-    sim = KubeSim.builder().apiservers(2).clock(clock).cacheWait(Duration.ofMillis(200)).build();
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .apiservers(2)
+            .clock(clock)
+            .cacheWait(Duration.ofMillis(200))
+            .build();
     sim.apiserver(1).pauseCache();
     Wire a = new Wire(sim).pin(0);
     Wire b = new Wire(sim).pin(1);
@@ -95,6 +107,7 @@ class HighAvailabilityTest {
   void aConsistentReadFromALaggingCacheFallsBackToEtcd() throws Exception {
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .apiservers(2)
             .clock(clock)
             .serverVersion("1.31")
@@ -119,6 +132,7 @@ class HighAvailabilityTest {
   void aRestartedApiserverAnswers429WhileItsCacheInitialises() throws Exception {
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .apiservers(2)
             .clock(clock)
             .serverVersion("1.31")
@@ -156,6 +170,7 @@ class HighAvailabilityTest {
   void onA130ServerAnInitialisingCacheSendsRv0ToEtcdAndMakesOthersWait() throws Exception {
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .clock(clock)
             .serverVersion("1.30")
             .cacheInitialization(Duration.ofSeconds(10))
@@ -179,6 +194,7 @@ class HighAvailabilityTest {
     sim.close();
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .clock(clock)
             .serverVersion("1.30")
             .cacheInitialization(Duration.ofMinutes(5))

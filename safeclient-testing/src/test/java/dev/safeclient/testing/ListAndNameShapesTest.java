@@ -23,7 +23,7 @@ class ListAndNameShapesTest {
 
   @BeforeEach
   void start() {
-    k = new SimClients(KubeSim.builder().serverVersion("1.33").build());
+    k = new SimClients(KubeSim.builder().namespaces("ns1").serverVersion("1.33").build());
     ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
     for (int i = 0; i < 5; i++) {
       k.sim.create(pods, Wire.pod("ns1", "p" + i, null, i < 2 ? "{\"app\":\"a\"}" : null));
@@ -89,7 +89,8 @@ class ListAndNameShapesTest {
         .isEqualTo("Pod");
     // Custom resources are unstructured: their items keep apiVersion and kind.
     ResourceType widgets = ResourceType.namespaced("example.com", "v1", "widgets", "Widget");
-    try (SimClients crd = new SimClients(KubeSim.builder().register(widgets).build())) {
+    try (SimClients crd =
+        new SimClients(KubeSim.builder().namespaces("ns1").register(widgets).build())) {
       crd.wire.post(
           "/apis/example.com/v1/namespaces/ns1/widgets", "{\"metadata\":{\"name\":\"w\"}}");
       JsonObject item =

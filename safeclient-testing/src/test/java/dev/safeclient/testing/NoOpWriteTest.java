@@ -27,7 +27,7 @@ class NoOpWriteTest {
 
   @BeforeEach
   void start() {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     wire = new Wire(sim);
     fabric8 =
         new KubernetesClientBuilder()

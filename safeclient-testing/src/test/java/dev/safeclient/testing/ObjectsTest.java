@@ -16,7 +16,7 @@ class ObjectsTest {
 
   @BeforeEach
   void start() {
-    sim = KubeSim.builder().clock(clock).build();
+    sim = KubeSim.builder().namespaces("ns1").clock(clock).build();
     wire = new Wire(sim);
   }
 

@@ -31,7 +31,7 @@ class SubresourcesTest {
 
   @BeforeEach
   void start() {
-    sim = KubeSim.builder().build();
+    sim = KubeSim.builder().namespaces("ns1").build();
     wire = new Wire(sim);
     fabric8 =
         new KubernetesClientBuilder()

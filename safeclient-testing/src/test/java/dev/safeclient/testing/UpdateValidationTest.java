@@ -20,7 +20,7 @@ class UpdateValidationTest {
 
   @BeforeEach
   void start() {
-    k = new SimClients();
+    k = new SimClients(KubeSim.builder().namespaces("ns1").build());
   }
 
   @AfterEach

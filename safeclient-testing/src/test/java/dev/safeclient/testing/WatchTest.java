@@ -55,7 +55,7 @@ class WatchTest {
   // "BOOKMARK events carry only metadata.resourceVersion".
   @Test
   void watchFromAnRvDeliversLaterEventsThenBookmarks() throws Exception {
-    start(KubeSim.builder().bookmarkInterval(Duration.ofMillis(100)));
+    start(KubeSim.builder().namespaces("ns1").bookmarkInterval(Duration.ofMillis(100)));
     sim.create("v1", "pods", Wire.pod("ns1", "before", null, null));
     long rv = sim.resourceVersion();
     try (Response w =
@@ -91,7 +91,10 @@ class WatchTest {
   void noBookmarksWithoutAllowWatchBookmarksOrWithoutACacheAndTimeoutSecondsEndsTheStream()
       throws Exception {
     start(
-        KubeSim.builder().bookmarkInterval(Duration.ofMillis(50)).watchCacheDisabled("configmaps"));
+        KubeSim.builder()
+            .namespaces("ns1")
+            .bookmarkInterval(Duration.ofMillis(50))
+            .watchCacheDisabled("configmaps"));
     for (String path :
         new String[] {
           "/api/v1/namespaces/ns1/pods?watch=true&resourceVersion=1&timeoutSeconds=1",
@@ -111,7 +114,7 @@ class WatchTest {
   @Test
   void aWatchFromBeforeTheEventWindowGetsAnErrorEventWith410() throws Exception {
     SimClock clock = SimClock.manual();
-    start(KubeSim.builder().clock(clock).eventWindow(Duration.ofSeconds(75)));
+    start(KubeSim.builder().namespaces("ns1").clock(clock).eventWindow(Duration.ofSeconds(75)));
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
     long old = sim.resourceVersion();
     sim.create("v1", "pods", Wire.pod("ns1", "b", null, null));
@@ -140,7 +143,7 @@ class WatchTest {
   @Test
   void aWatchFromEtcdReachesBackToCompaction() throws Exception {
     SimClock clock = SimClock.manual();
-    start(KubeSim.builder().clock(clock).watchCacheDisabled("configmaps"));
+    start(KubeSim.builder().namespaces("ns1").clock(clock).watchCacheDisabled("configmaps"));
     long rv = sim.resourceVersion();
     sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns1\"}}");
     clock.advance(Duration.ofSeconds(80));
@@ -169,7 +172,7 @@ class WatchTest {
   // Gate: beta in 1.32, off again in 1.33, on from 1.34.
   @Test
   void streamingListEndsItsInitialEventsWithTheAnnotatedBookmark() throws Exception {
-    start(KubeSim.builder().serverVersion("1.34"));
+    start(KubeSim.builder().namespaces("ns1").serverVersion("1.34"));
     for (int i = 0; i < 5; i++) {
       sim.create("v1", "pods", Wire.pod("ns1", "p" + i, null, null));
     }
@@ -197,14 +200,14 @@ class WatchTest {
       assertThat(type(live) + " " + name(live)).isEqualTo("ADDED live");
     }
     sim.close();
-    start(KubeSim.builder().serverVersion("1.33"));
+    start(KubeSim.builder().namespaces("ns1").serverVersion("1.33"));
     assertThat(wire.get(q).code).isEqualTo(422);
   }
 
   // A watch at RV unset starts with synthetic ADDED events for what exists.
   @Test
   void aWatchWithoutRvStartsWithTheCurrentState() throws Exception {
-    start(KubeSim.builder());
+    start(KubeSim.builder().namespaces("ns1"));
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
     try (Response w = wire.openWatch("/api/v1/pods?watch=true&timeoutSeconds=5")) {
       JsonObject e = next(w.body().source());
@@ -216,7 +219,7 @@ class WatchTest {
   // watcher sees a pod arrive on its node as ADDED and leave as DELETED; others see nothing.
   @Test
   void aNodeScopedWatchSeesOnlyItsNodesPods() throws Exception {
-    start(KubeSim.builder());
+    start(KubeSim.builder().namespaces("ns1"));
     long rv = sim.resourceVersion();
     try (Response a =
             wire.openWatch(

@@ -107,6 +107,13 @@ final class Wire {
             .patch(RequestBody.create(json, MediaType.get("application/merge-patch+json"))));
   }
 
+  Reply patch(String path, String contentType, String json) throws IOException {
+    return call(
+        new Request.Builder()
+            .url(base + path)
+            .patch(RequestBody.create(json, MediaType.get(contentType))));
+  }
+
   Reply delete(String pathAndQuery) throws IOException {
     return call(new Request.Builder().url(base + pathAndQuery).delete());
   }

@@ -78,6 +78,10 @@ final class HarmCells {
       KubeSim.Builder b =
           KubeSim.builder()
               .serverVersion(version)
+              .namespaces(
+                  java.util.stream.IntStream.range(0, NAMESPACES)
+                      .mapToObj(i -> "ns-" + i)
+                      .toArray(String[]::new))
               .clock(clock)
               .kubeletDeletes(false)
               .user(Identity.FULL_RBAC.token, Identity.FULL_RBAC.user)

@@ -62,6 +62,7 @@ class ReadAfterWriteOnLaggingCacheTest {
   void aPlainRv0ListMissesTheWriteButTheSafeListSeesIt() throws Exception {
     sim =
         KubeSim.builder()
+            .namespaces("ns1")
             .apiservers(2)
             .clock(clock)
             .cacheLag(1, Duration.ofSeconds(30))
@@ -90,7 +91,13 @@ class ReadAfterWriteOnLaggingCacheTest {
 
   @Test
   void onAFreshCacheTheSafeListIsServedFromTheCacheNotStorage() throws Exception {
-    sim = KubeSim.builder().apiservers(2).clock(clock).cacheLag(1, Duration.ofSeconds(30)).build();
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .apiservers(2)
+            .clock(clock)
+            .cacheLag(1, Duration.ofSeconds(30))
+            .build();
     for (int i = 0; i < 20; i++) {
       createThroughApiserver0("p" + i);
     }
