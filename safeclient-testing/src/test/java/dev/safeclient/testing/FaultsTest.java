@@ -236,6 +236,7 @@ class FaultsTest {
             .getAsJsonObject("metadata")
             .get("resourceVersion")
             .getAsString();
+    // From just before the pod: an answered watch would deliver its ADDED event at once.
     try (Response w =
         impatient
             .newCall(
@@ -243,7 +244,7 @@ class FaultsTest {
                     .url(
                         sim.url()
                             + "/api/v1/pods?watch=true&resourceVersion="
-                            + rv
+                            + (Long.parseLong(rv) - 1)
                             + "&allowWatchBookmarks=true")
                     .build())
             .execute()) {
