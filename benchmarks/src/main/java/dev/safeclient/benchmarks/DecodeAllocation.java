@@ -33,10 +33,12 @@ public final class DecodeAllocation {
     }
   }
 
-  /** Lists every pod {@code sim} holds in both encodings and decodes each a few times. */
-  public static PerPod measure(KubeSim sim, ApiClient client) throws IOException {
-    byte[] pb = body(sim, client, ProtobufCodec.MEDIA_TYPE);
-    String json = new String(body(sim, client, "application/json"), StandardCharsets.UTF_8);
+  /** Lists the pods of one namespace in both encodings and decodes each a few times. */
+  public static PerPod measure(KubeSim sim, ApiClient client, String namespace)
+      throws IOException {
+    String path = "/api/v1/namespaces/" + namespace + "/pods";
+    byte[] pb = body(sim, client, path, ProtobufCodec.MEDIA_TYPE);
+    String json = new String(body(sim, client, path, "application/json"), StandardCharsets.UTF_8);
     ProtobufCodec codec = new ProtobufCodec(null);
     int pods = 0;
     long jsonBytes = Long.MAX_VALUE;
@@ -56,11 +58,15 @@ public final class DecodeAllocation {
         pbBytes = Math.min(pbBytes, c - b);
       }
     }
+    if (pods == 0) {
+      throw new IllegalStateException("no pods in " + namespace);
+    }
     return new PerPod(jsonBytes / pods, pbBytes / pods, pods);
   }
 
-  private static byte[] body(KubeSim sim, ApiClient client, String accept) throws IOException {
-    Request list = new Request.Builder().url(sim.url() + "/api/v1/pods").header("Accept", accept).build();
+  private static byte[] body(KubeSim sim, ApiClient client, String path, String accept)
+      throws IOException {
+    Request list = new Request.Builder().url(sim.url() + path).header("Accept", accept).build();
     try (Response r = client.getHttpClient().newCall(list).execute()) {
       if (!r.isSuccessful() || r.body() == null) {
         throw new IOException("list of pods answered " + r.code());

@@ -24,10 +24,12 @@ class CacheFootprintGuardTest {
   static final double HEAP_CEILING = 0.56;
 
   /**
-   * Measured: 0.XX. Allocation counts are exact per thread and vary only with the decoders' own
-   * warm-up; the ceiling leaves 10 % for a changed client-java.
+   * Measured: 0.059 (16.8 KB against client-java's 287 KB per realistic pod: it parses each object
+   * to a JsonElement tree to validate it, then binds the tree). Allocation counts are exact per
+   * thread; they move only with the JIT's escape analysis, a few percent. 0.08 leaves room for that
+   * and for a changed client-java, and fails if the Protobuf decoder's allocation grows by a third.
    */
-  static final double ALLOCATION_CEILING = 1.0;
+  static final double ALLOCATION_CEILING = 0.08;
 
   static KubeSim sim;
 
@@ -64,7 +66,9 @@ class CacheFootprintGuardTest {
 
   @Test
   void decodingAPodFromProtobufAllocatesLessThanClientJavasJson() throws Exception {
-    DecodeAllocation.PerPod perPod = DecodeAllocation.measure(sim, sim.apiClient());
+    // One namespace's pods (200): per pod, the same as all of them, at a fiftieth of the work.
+    DecodeAllocation.PerPod perPod =
+        DecodeAllocation.measure(sim, sim.apiClient(), RealisticPods.namespaceOf(0));
     String figures =
         String.format(
             Locale.ROOT,
@@ -76,7 +80,7 @@ class CacheFootprintGuardTest {
             perPod.ratio(),
             ALLOCATION_CEILING);
     System.out.println(figures);
-    assertTrue(perPod.pods() == PODS, figures);
+    assertTrue(perPod.pods() == PODS / 50, figures);
     assertTrue(perPod.ratio() <= ALLOCATION_CEILING, figures);
   }
 }
