@@ -12,11 +12,10 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Bytes allocated per decoded pod: the same list of pods as KubeSim answers it in Protobuf,
- * decoded by safeclient's {@link ProtobufCodec}, and in JSON, decoded by client-java's own {@code
- * JSON} (from the body as a string, as its {@code ApiClient.deserialize} reads it). Counted by the
- * JVM per thread ({@code com.sun.management.ThreadMXBean}), on this thread only: exact, and not
- * timed.
+ * Bytes allocated per decoded pod: the same list of pods as KubeSim answers it in Protobuf, decoded
+ * by safeclient's {@link ProtobufCodec}, and in JSON, decoded by client-java's own {@code JSON}
+ * (from the body as a string, as its {@code ApiClient.deserialize} reads it). Counted by the JVM
+ * per thread ({@code com.sun.management.ThreadMXBean}), on this thread only: exact, and not timed.
  */
 public final class DecodeAllocation {
   /** Decodes before counting: the first ones build the decoders' own tables. */
@@ -34,8 +33,7 @@ public final class DecodeAllocation {
   }
 
   /** Lists the pods of one namespace in both encodings and decodes each a few times. */
-  public static PerPod measure(KubeSim sim, ApiClient client, String namespace)
-      throws IOException {
+  public static PerPod measure(KubeSim sim, ApiClient client, String namespace) throws IOException {
     String path = "/api/v1/namespaces/" + namespace + "/pods";
     byte[] pb = body(sim, client, path, ProtobufCodec.MEDIA_TYPE);
     String json = new String(body(sim, client, path, "application/json"), StandardCharsets.UTF_8);

@@ -19,12 +19,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Retained heap per cached pod, path by path, plain client-java's {@code SharedInformerFactory}
- * and {@code SafeInformerFactory} in the same JVM, one after the other: N realistic pods ({@link
+ * Retained heap per cached pod, path by path, plain client-java's {@code SharedInformerFactory} and
+ * {@code SafeInformerFactory} in the same JVM, one after the other: N realistic pods ({@link
  * RealisticPods}) served by KubeSim (1.34, so that the streaming list is served) on loopback.
  *
- * <p>Paths ({@code all} runs every one, in this order; the list paths share one seeded server,
- * each watch path fills a server of its own):
+ * <p>Paths ({@code all} runs every one, in this order; the list paths share one seeded server, each
+ * watch path fills a server of its own):
  *
  * <ul>
  *   <li>{@code plain-list}, {@code plain-watch}: client-java, JSON (it speaks nothing else, and has
@@ -37,11 +37,11 @@ import java.util.Map;
  * </ul>
  *
  * <p>Retained = used heap after forced GCs with the informer synced − the same after the informer
- * was stopped and dropped ("released"). KubeSim's memory (its store, its event window, the
- * Protobuf bytes it keeps per object once it answered in Protobuf) and the client's one-time tables
- * (Gson adapters, the union descriptor) are in both, so they cancel; the interner's weak table
- * entries go with the cache, so they count. For list paths the older figure (synced − before the
- * start, after warming KubeSim's Protobuf cache) is printed beside it as a cross-check.
+ * was stopped and dropped ("released"). KubeSim's memory (its store, its event window, the Protobuf
+ * bytes it keeps per object once it answered in Protobuf) and the client's one-time tables (Gson
+ * adapters, the union descriptor) are in both, so they cancel; the interner's weak table entries go
+ * with the cache, so they count. For list paths the older figure (synced − before the start, after
+ * warming KubeSim's Protobuf cache) is printed beside it as a cross-check.
  *
  * <pre>
  * java -Xmx6g -cp ... dev.safeclient.benchmarks.InformerHeapBenchmark all|path[,path...] [pods]
@@ -104,7 +104,13 @@ public final class InformerHeapBenchmark {
     }
     System.out.println();
     System.out.printf(
-        Locale.ROOT, "%-16s %10s %10s %8s %10s%n", "path", "B/pod", "vs plain", "fill s", "cross B");
+        Locale.ROOT,
+        "%-16s %10s %10s %8s %10s%n",
+        "path",
+        "B/pod",
+        "vs plain",
+        "fill s",
+        "cross B");
     for (Result r : results.values()) {
       Result plain = results.get(r.path().endsWith("-watch") ? "plain-watch" : "plain-list");
       System.out.printf(
@@ -112,7 +118,9 @@ public final class InformerHeapBenchmark {
           "%-16s %,10d %10s %8.1f %,10d%n",
           r.path(),
           r.perPod(),
-          plain == null ? "-" : String.format(Locale.ROOT, "%.3f×", r.perPod() / (double) plain.perPod()),
+          plain == null
+              ? "-"
+              : String.format(Locale.ROOT, "%.3f×", r.perPod() / (double) plain.perPod()),
           r.fillSeconds(),
           r.sinceBefore() / n);
     }

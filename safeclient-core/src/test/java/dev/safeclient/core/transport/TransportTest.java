@@ -170,7 +170,9 @@ class TransportTest {
             .throttleBody(200, 100, TimeUnit.MILLISECONDS)
             .build();
     okhttp3.Request list =
-        new okhttp3.Request.Builder().url(server.url("/api/v1/pods?limit=500&resourceVersion=0")).build();
+        new okhttp3.Request.Builder()
+            .url(server.url("/api/v1/pods?limit=500&resourceVersion=0"))
+            .build();
     okhttp3.Request cacheFill =
         list.newBuilder().tag(CacheFillList.class, CacheFillList.INSTANCE).build();
 
