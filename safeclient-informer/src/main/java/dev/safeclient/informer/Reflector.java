@@ -1,6 +1,7 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.core.request.CacheFillList;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
@@ -528,7 +529,11 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
    *     as the one request it is; as a library call, it waits its turn and is never refused.
    */
   private L fetchList(List<Pair> query, int pageIndex) throws IOException {
-    Request request = request(query, "application/json");
+    Request request =
+        request(query, "application/json")
+            .newBuilder()
+            .tag(CacheFillList.class, CacheFillList.INSTANCE)
+            .build();
     if (query.stream().anyMatch(p -> p.getName().equals("limit"))) {
       request = request.newBuilder().tag(ListPage.class, new ListPage(pageIndex, pageSize)).build();
     }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import mockwebserver3.MockResponse;
@@ -105,6 +106,32 @@ class ReflectorWireTest {
   }
 
   // ------------------------------------------------------------------ first list and watch
+
+  @Test
+  void aListWhoseBodyOutlastsTheCallDeadlineStillFillsTheCache() throws Exception {
+    clock = new VirtualClock(Duration.ofHours(1));
+    api = new ScriptedApiServer(clock);
+    ApiClient base = new ApiClient();
+    base.setBasePath(api.url());
+    // A big collection on a slow link or a busy CPU: the body takes longer than the deadline
+    // (about 2 s against 300 ms and its 250 ms sweep). client-java reads it whole; so must we.
+    safe = UnpacedClients.builder(base).nodeName(null).callTimeout(Duration.ofMillis(300)).build();
+    factory =
+        new SafeInformerFactory(
+            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+    String body = podList("10", null, pod("a", "uid-a", "9"), pod("b", "uid-b", "8"));
+    api.then(
+        json(200, body)
+            .newBuilder()
+            .throttleBody(body.length() / 20, 100, TimeUnit.MILLISECONDS)
+            .build());
+    SharedIndexInformer<V1Pod> informer = pods(opts().build());
+    factory.startAllRegisteredInformers();
+
+    await("synced", informer::hasSynced);
+    assertThat(keys(informer)).containsExactly("default/a", "default/b");
+    assertThat(api.take().query()).isEqualTo("limit=500&resourceVersion=0");
+  }
 
   @Test
   void firstListAndFirstWatchSendExactlyClientGosQuery() throws Exception {

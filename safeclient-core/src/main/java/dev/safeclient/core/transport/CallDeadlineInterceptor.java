@@ -2,6 +2,7 @@ package dev.safeclient.core.transport;
 
 import dev.safeclient.core.pipeline.BodyEnd;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.request.CacheFillList;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * to the last byte of the answer. Per attempt, as client-go's {@code rest.Config.Timeout}, so that
  * budget waits, retries and the pages of a paged list each get their own. Not OkHttp's client-wide
  * {@code callTimeout}, which would also cut every watch; watches and long-running streams have
- * none.
+ * none, and an informer's {@link CacheFillList} has one only until its answer starts.
  */
 public final class CallDeadlineInterceptor implements Interceptor {
   /**
@@ -162,6 +163,11 @@ public final class CallDeadlineInterceptor implements Interceptor {
     } catch (IOException e) {
       exchange.done();
       throw exchange.fired.get() ? timedOut(k, e) : e;
+    }
+    if (chain.request().tag(CacheFillList.class) != null) {
+      // The server answered in time; the rest is the collection's size (see CacheFillList).
+      exchange.done();
+      return response;
     }
     return response
         .newBuilder()

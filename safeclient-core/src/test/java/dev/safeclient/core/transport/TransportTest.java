@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.VirtualClock;
+import dev.safeclient.core.request.CacheFillList;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -152,6 +153,53 @@ class TransportTest {
     try (okhttp3.Response r = safe.apiClient().getHttpClient().newCall(watch).execute()) {
       assertThat(r.body().string()).contains("ADDED");
     }
+  }
+
+  @Test
+  void anInformersCacheFillListIsCutOnlyUntilItsAnswerStarts() throws Exception {
+    SafeClient safe =
+        SafeClient.builder(base()).callTimeout(Duration.ofMillis(300)).pacingClock(clock).build();
+    // A whole collection read slowly (a big cache, a slow link, a busy CPU): 2 s of body, far
+    // past the deadline and its 250 ms sweep.
+    String body = "{\"items\":[],\"pad\":\"" + "x".repeat(4_000) + "\"}";
+    MockResponse slowBody =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(body)
+            .throttleBody(200, 100, TimeUnit.MILLISECONDS)
+            .build();
+    okhttp3.Request list =
+        new okhttp3.Request.Builder()
+            .url(server.url("/api/v1/pods?limit=500&resourceVersion=0"))
+            .build();
+    okhttp3.Request cacheFill =
+        list.newBuilder().tag(CacheFillList.class, CacheFillList.INSTANCE).build();
+
+    server.enqueue(slowBody);
+    try (okhttp3.Response r = safe.apiClient().getHttpClient().newCall(cacheFill).execute()) {
+      assertThat(r.body().string()).isEqualTo(body);
+    }
+
+    // Any other call is cut mid-body, as before.
+    server.enqueue(slowBody);
+    try (okhttp3.Response r = safe.apiClient().getHttpClient().newCall(list).execute()) {
+      assertThatThrownBy(() -> r.body().string())
+          .isInstanceOf(SocketTimeoutException.class)
+          .hasMessageContaining("callTimeout of 300 ms");
+    }
+
+    // And a cache fill whose answer does not start is cut too: that is the server's health.
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(body)
+            .headersDelay(3, TimeUnit.SECONDS)
+            .build());
+    assertThatThrownBy(() -> safe.apiClient().getHttpClient().newCall(cacheFill).execute())
+        .isInstanceOf(SocketTimeoutException.class)
+        .hasMessageContaining("callTimeout of 300 ms");
   }
 
   @Test
