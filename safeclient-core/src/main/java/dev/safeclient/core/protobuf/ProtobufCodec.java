@@ -331,7 +331,9 @@ public final class ProtobufCodec {
           return o;
         }
       }
-      JsonElement tree = tree(env, what, sink);
+      // A tree that client-java's strict Gson binds into a model must leave out the fields the
+      // model lacks; any other (a JsonElement, a Map) carries them all, as JSON would.
+      JsonElement tree = tree(env, what, sink, !ModelBinding.isModel(type));
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
@@ -366,7 +368,7 @@ public final class ProtobufCodec {
           return new ProtobufJsonTree(sink).root(env, m);
         }
       }
-      return tree(env, "response body", sink);
+      return tree(env, "response body", sink, false);
     } catch (ProtobufDecodeException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -374,14 +376,27 @@ public final class ProtobufCodec {
     }
   }
 
-  private static JsonElement tree(KubernetesEnvelope env, String what, UnknownFieldSink sink)
+  private static JsonElement tree(
+      KubernetesEnvelope env, String what, UnknownFieldSink sink, boolean keepAll)
       throws IOException {
     ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
     if (m == null) {
       throw new ProtobufDecodeException(
           what + ": no Protobuf schema for " + env.apiVersion + " " + env.kind);
     }
-    return new ProtobufJsonTree(sink).root(env, m);
+    return new ProtobufJsonTree(sink, keepAll).root(env, m);
+  }
+
+  /**
+   * The client-java model of a built-in kind ({@code V1Pod} for {@code v1 Pod}, {@code V1PodList}
+   * for {@code v1 PodList}), or null for any other kind.
+   */
+  public static Class<?> modelOf(String apiVersion, String kind) {
+    if (apiVersion == null || kind == null) {
+      return null;
+    }
+    ProtoSchema.Message m = MessageResolver.byTypeMeta(apiVersion, kind);
+    return m == null ? null : MessageResolver.modelFor(m);
   }
 
   /** How often a field unknown to the models was seen, by {@code <message>.<field>}. */
