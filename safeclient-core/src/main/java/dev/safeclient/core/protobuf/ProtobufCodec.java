@@ -217,7 +217,10 @@ public final class ProtobufCodec {
     if (k == null || k.group() == null) {
       return;
     }
-    String gv = k.groupVersion();
+    markJsonOnly(k.groupVersion(), k.requestLine(), why);
+  }
+
+  private void markJsonOnly(String gv, String requestLine, String why) {
     boolean first = jsonOnly.mark(gv);
     if (first && warnings != null) {
       warnings.warn(
@@ -230,7 +233,7 @@ public final class ProtobufCodec {
               + gv
               + " is read in JSON for the next "
               + jsonOnlyHoldText(),
-          k.requestLine());
+          requestLine);
     }
   }
 
@@ -283,6 +286,15 @@ public final class ProtobufCodec {
     if (unkept.isEmpty()) {
       TolerantJson.recordDecoded(o);
       return o;
+    }
+    // As for a list: the next watch (and list) of this group/version asks for JSON for a while.
+    // First, as for a list, so that the one SC203 warning of this call site says so.
+    String apiVersion = KubernetesEnvelope.read(b, off, len, what).apiVersion;
+    if (!apiVersion.isEmpty()) {
+      markJsonOnly(
+          apiVersion,
+          "WATCH " + type.getSimpleName(),
+          "fields the client-java models cannot keep: " + new LinkedHashSet<>(unkept));
     }
     for (String field : new LinkedHashSet<>(unkept)) {
       skew.recordUnkeptField(type, "Protobuf field " + field, "WATCH " + type.getSimpleName());
