@@ -44,7 +44,8 @@ final class NegotiatedWatchFormat implements WatchStreamFormat {
       return json.open(response, type);
     }
     ProtobufWatchEventReader<T> frames =
-        ProtobufWatchEventReader.open(response.body().byteStream(), type, protobuf);
+        ProtobufWatchEventReader.open(
+            response.body().byteStream(), type, protobuf, protobuf.maxObjectBytes());
     return new WatchEventReader<>() {
       @Override
       public WatchEvent<T> next() throws IOException {

@@ -37,6 +37,7 @@ public final class ProtobufCodec {
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final UnknownFieldSink sink = this::unknownField;
   private final JsonOnlyGroupVersions jsonOnly;
+  private final int maxObjectBytes;
 
   /**
    * @param warnings where SC203 goes, once per unknown field; null to only count
@@ -58,9 +59,26 @@ public final class ProtobufCodec {
    * @param clock the time of the JSON-only marks ({@link #jsonOnly()})
    */
   public ProtobufCodec(WarningChannel warnings, TolerantJson skew, PacingClock clock) {
+    this(warnings, skew, clock, ProtobufWatchEventReader.DEFAULT_MAX_FRAME_BYTES);
+  }
+
+  /**
+   * @param maxObjectBytes the largest watch frame or single-object body accepted
+   */
+  public ProtobufCodec(
+      WarningChannel warnings, TolerantJson skew, PacingClock clock, int maxObjectBytes) {
     this.warnings = warnings;
     this.skew = skew;
     this.jsonOnly = new JsonOnlyGroupVersions(clock, JsonOnlyGroupVersions.DEFAULT_HOLD);
+    if (maxObjectBytes < 1) {
+      throw new IllegalArgumentException("maxObjectBytes must be >= 1: " + maxObjectBytes);
+    }
+    this.maxObjectBytes = maxObjectBytes;
+  }
+
+  /** The largest watch frame or single-object body accepted. */
+  public int maxObjectBytes() {
+    return maxObjectBytes;
   }
 
   /** The group/versions asked for in JSON for now, shared with SC103's negotiation. */
@@ -132,7 +150,9 @@ public final class ProtobufCodec {
     boolean single = !isList(returnType);
     byte[] bytes;
     try (ResponseBody body = response.body()) {
-      bytes = body.bytes();
+      // A list is not capped (150,000 pods are about 135 MB, and plain client-java reads them);
+      // a single object beyond the cap is refused before its bytes are read.
+      bytes = single ? readCapped(body) : body.bytes();
     } catch (IOException e) {
       throw new ApiException(
           e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
@@ -180,6 +200,27 @@ public final class ProtobufCodec {
       recordLossy(o, (Class<?>) returnType, request, fields);
     }
     return (T) o;
+  }
+
+  /**
+   * A single object's body, refused with a typed error if its declared length (Content-Length) or,
+   * for a chunked body, the bytes that arrive go past the cap.
+   */
+  private byte[] readCapped(ResponseBody body) throws IOException {
+    long declared = body.contentLength();
+    if (declared > maxObjectBytes) {
+      throw new ProtobufDecodeException(
+          "Protobuf body of " + declared + " bytes exceeds the maximum of " + maxObjectBytes);
+    }
+    if (declared >= 0) {
+      return body.bytes();
+    }
+    okio.BufferedSource source = body.source();
+    if (source.request(maxObjectBytes + 1L)) {
+      throw new ProtobufDecodeException(
+          "Protobuf body of more than " + maxObjectBytes + " bytes exceeds the maximum");
+    }
+    return source.readByteArray();
   }
 
   /** The client-java model of a decoded tree's kind (of its items, for a list), or null. */
