@@ -83,7 +83,7 @@ final class UpdateLosesUnknownFieldsRule {
     String message =
         "update (PUT) of a "
             + body.getClass().getSimpleName()
-            + " whose nested objects were replaced or renamed since it was read: some of the"
+            + " whose nested objects were removed, replaced or renamed since it was read: some of the"
             + " server's fields unknown to client-java that they held cannot be written back and"
             + " would be wiped. Use PATCH or server-side apply.";
     String requestLine = requestLine(request.url(), request.method());

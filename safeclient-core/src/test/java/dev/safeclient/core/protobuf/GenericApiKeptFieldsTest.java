@@ -164,6 +164,11 @@ class GenericApiKeptFieldsTest {
       JsonObject served = byName(servedContainers, name);
       assertThat(c.getAsJsonObject().keySet()).containsAll(served.keySet());
     }
+    // The removed container's kept fields went with it; a rename looks the same, so SC204 says so.
+    assertThat(warnings)
+        .filteredOn(w -> w.ruleId().equals("SC204"))
+        .singleElement()
+        .satisfies(w -> assertThat(w.message()).contains("removed, replaced or renamed"));
   }
 
   private static JsonObject byName(com.google.gson.JsonArray a, String name) {
