@@ -16,8 +16,8 @@ public interface WatchStreamFormat {
 
   /**
    * The {@code Accept} header for a watch of {@code type} in {@code groupVersion} ({@code v1},
-   * {@code apps/v1}): a format may ask for another encoding for a group/version that answered in
-   * a way it could not decode whole.
+   * {@code apps/v1}): a format may ask for another encoding for a group/version that answered in a
+   * way it could not decode whole.
    */
   default String accept(Class<?> type, String groupVersion) {
     return accept(type);

@@ -294,8 +294,8 @@ class ProtobufWatchTest {
   }
 
   /**
-   * A pod list answered in Protobuf, as the API server answers SC103's request: a list answered
-   * in JSON would mark v1 as read in JSON for a while, watches included.
+   * A pod list answered in Protobuf, as the API server answers SC103's request: a list answered in
+   * JSON would mark v1 as read in JSON for a while, watches included.
    */
   static MockResponse protobufPodList(String rv, byte[]... podRaws) throws IOException {
     ByteArrayOutputStream listMeta = new ByteArrayOutputStream();

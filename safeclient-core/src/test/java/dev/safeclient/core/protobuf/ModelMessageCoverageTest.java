@@ -52,25 +52,70 @@ class ModelMessageCoverageTest {
   private static final Map<String, String> KNOWINGLY_UNMAPPED = new TreeMap<>();
 
   static {
-    known(NOT_SERVED, "k8s.io.api.admissionregistration.v1alpha1", "AuditAnnotation ExpressionWarning TypeChecking ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicyBindingList ValidatingAdmissionPolicyBindingSpec ValidatingAdmissionPolicyList ValidatingAdmissionPolicySpec ValidatingAdmissionPolicyStatus Validation");
-    known(NOT_SERVED, "k8s.io.api.admissionregistration.v1beta1", "AuditAnnotation ExpressionWarning MutatingWebhook MutatingWebhookConfiguration MutatingWebhookConfigurationList ServiceReference TypeChecking ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicyBindingList ValidatingAdmissionPolicyBindingSpec ValidatingAdmissionPolicyList ValidatingAdmissionPolicySpec ValidatingAdmissionPolicyStatus ValidatingWebhook ValidatingWebhookConfiguration ValidatingWebhookConfigurationList Validation WebhookClientConfig");
-    known(NOT_SERVED, "k8s.io.api.certificates.v1", "ClusterTrustBundle ClusterTrustBundleList ClusterTrustBundleSpec PodCertificateRequest PodCertificateRequestList PodCertificateRequestSpec PodCertificateRequestStatus");
-    known(NOT_SERVED, "k8s.io.api.certificates.v1alpha1", "PodCertificateRequest PodCertificateRequestList PodCertificateRequestSpec PodCertificateRequestStatus");
-    known(NOT_SERVED, "k8s.io.api.certificates.v1beta1", "CertificateSigningRequest CertificateSigningRequestCondition CertificateSigningRequestList CertificateSigningRequestSpec CertificateSigningRequestStatus");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.admissionregistration.v1alpha1",
+        "AuditAnnotation ExpressionWarning TypeChecking ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicyBindingList ValidatingAdmissionPolicyBindingSpec ValidatingAdmissionPolicyList ValidatingAdmissionPolicySpec ValidatingAdmissionPolicyStatus Validation");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.admissionregistration.v1beta1",
+        "AuditAnnotation ExpressionWarning MutatingWebhook MutatingWebhookConfiguration MutatingWebhookConfigurationList ServiceReference TypeChecking ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicyBindingList ValidatingAdmissionPolicyBindingSpec ValidatingAdmissionPolicyList ValidatingAdmissionPolicySpec ValidatingAdmissionPolicyStatus ValidatingWebhook ValidatingWebhookConfiguration ValidatingWebhookConfigurationList Validation WebhookClientConfig");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.certificates.v1",
+        "ClusterTrustBundle ClusterTrustBundleList ClusterTrustBundleSpec PodCertificateRequest PodCertificateRequestList PodCertificateRequestSpec PodCertificateRequestStatus");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.certificates.v1alpha1",
+        "PodCertificateRequest PodCertificateRequestList PodCertificateRequestSpec PodCertificateRequestStatus");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.certificates.v1beta1",
+        "CertificateSigningRequest CertificateSigningRequestCondition CertificateSigningRequestList CertificateSigningRequestSpec CertificateSigningRequestStatus");
     known(NOT_SERVED, "k8s.io.api.coordination.v1beta1", "Lease LeaseList LeaseSpec");
-    known(NOT_SERVED, "k8s.io.api.networking.v1beta1", "HTTPIngressPath HTTPIngressRuleValue Ingress IngressBackend IngressClass IngressClassList IngressClassParametersReference IngressClassSpec IngressList IngressLoadBalancerIngress IngressLoadBalancerStatus IngressPortStatus IngressRule IngressRuleValue IngressSpec IngressStatus IngressTLS");
-    known(NOT_SERVED, "k8s.io.api.resource.v1", "DeviceTaintRule DeviceTaintRuleList DeviceTaintRuleSpec DeviceTaintRuleStatus DeviceTaintSelector");
-    known(NOT_SERVED, "k8s.io.api.resource.v1alpha3", "AllocatedDeviceStatus AllocationResult BasicDevice CELDeviceSelector Counter CounterSet Device DeviceAllocationConfiguration DeviceAllocationResult DeviceAttribute DeviceClaim DeviceClaimConfiguration DeviceClass DeviceClassConfiguration DeviceClassList DeviceClassSpec DeviceConfiguration DeviceConstraint DeviceCounterConsumption DeviceRequest DeviceRequestAllocationResult DeviceSelector DeviceSubRequest DeviceToleration NetworkDeviceData OpaqueDeviceConfiguration PartitionTypeStatus PodSchedulingContext PodSchedulingContextList PodSchedulingContextSpec PodSchedulingContextStatus ResourceClaim ResourceClaimConsumerReference ResourceClaimList ResourceClaimSchedulingStatus ResourceClaimSpec ResourceClaimStatus ResourceClaimTemplate ResourceClaimTemplateList ResourceClaimTemplateSpec ResourcePool ResourceSlice ResourceSliceList ResourceSliceSpec ShareableCapacityStatus ShareableSummaryStatus");
-    known(NOT_SERVED, "k8s.io.api.storage.v1beta1", "CSIDriver CSIDriverList CSIDriverSpec CSINode CSINodeDriver CSINodeList CSINodeSpec CSINodeStatus CSIStorageCapacity CSIStorageCapacityList StorageClass StorageClassList StorageHealth StorageHealthCondition TokenRequest VolumeAttachment VolumeAttachmentList VolumeAttachmentSource VolumeAttachmentSpec VolumeAttachmentStatus VolumeError VolumeNodeResources");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.networking.v1beta1",
+        "HTTPIngressPath HTTPIngressRuleValue Ingress IngressBackend IngressClass IngressClassList IngressClassParametersReference IngressClassSpec IngressList IngressLoadBalancerIngress IngressLoadBalancerStatus IngressPortStatus IngressRule IngressRuleValue IngressSpec IngressStatus IngressTLS");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.resource.v1",
+        "DeviceTaintRule DeviceTaintRuleList DeviceTaintRuleSpec DeviceTaintRuleStatus DeviceTaintSelector");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.resource.v1alpha3",
+        "AllocatedDeviceStatus AllocationResult BasicDevice CELDeviceSelector Counter CounterSet Device DeviceAllocationConfiguration DeviceAllocationResult DeviceAttribute DeviceClaim DeviceClaimConfiguration DeviceClass DeviceClassConfiguration DeviceClassList DeviceClassSpec DeviceConfiguration DeviceConstraint DeviceCounterConsumption DeviceRequest DeviceRequestAllocationResult DeviceSelector DeviceSubRequest DeviceToleration NetworkDeviceData OpaqueDeviceConfiguration PartitionTypeStatus PodSchedulingContext PodSchedulingContextList PodSchedulingContextSpec PodSchedulingContextStatus ResourceClaim ResourceClaimConsumerReference ResourceClaimList ResourceClaimSchedulingStatus ResourceClaimSpec ResourceClaimStatus ResourceClaimTemplate ResourceClaimTemplateList ResourceClaimTemplateSpec ResourcePool ResourceSlice ResourceSliceList ResourceSliceSpec ShareableCapacityStatus ShareableSummaryStatus");
+    known(
+        NOT_SERVED,
+        "k8s.io.api.storage.v1beta1",
+        "CSIDriver CSIDriverList CSIDriverSpec CSINode CSINodeDriver CSINodeList CSINodeSpec CSINodeStatus CSIStorageCapacity CSIStorageCapacityList StorageClass StorageClassList StorageHealth StorageHealthCondition TokenRequest VolumeAttachment VolumeAttachmentList VolumeAttachmentSource VolumeAttachmentSpec VolumeAttachmentStatus VolumeError VolumeNodeResources");
     known(NEWER_FIELD_TYPE, "k8s.io.api.batch.v1", "JobSchedulingConfiguration");
-    known(NEWER_FIELD_TYPE, "k8s.io.api.core.v1", "EvictionResponder NodeAllocatableMappedResources NodeAllocatableOverheadResources NodePodPreemptionPolicy PodVolumeHealth VolumeHealthCondition VolumeHealthStatus WorkloadReference");
-    known(NEWER_FIELD_TYPE, "k8s.io.api.resource.v1", "NodeAllocatableMapping NodeAllocatableOverhead NodeAllocatableResource");
-    known(NEWER_FIELD_TYPE, "k8s.io.api.resource.v1beta1", "NodeAllocatableMapping NodeAllocatableOverhead NodeAllocatableResource");
-    known(NEWER_FIELD_TYPE, "k8s.io.api.resource.v1beta2", "NodeAllocatableMapping NodeAllocatableOverhead NodeAllocatableResource");
-    known(NEWER_FIELD_TYPE, "k8s.io.api.storage.v1", "CSINodeStatus StorageHealth StorageHealthCondition");
+    known(
+        NEWER_FIELD_TYPE,
+        "k8s.io.api.core.v1",
+        "EvictionResponder NodeAllocatableMappedResources NodeAllocatableOverheadResources NodePodPreemptionPolicy PodVolumeHealth VolumeHealthCondition VolumeHealthStatus WorkloadReference");
+    known(
+        NEWER_FIELD_TYPE,
+        "k8s.io.api.resource.v1",
+        "NodeAllocatableMapping NodeAllocatableOverhead NodeAllocatableResource");
+    known(
+        NEWER_FIELD_TYPE,
+        "k8s.io.api.resource.v1beta1",
+        "NodeAllocatableMapping NodeAllocatableOverhead NodeAllocatableResource");
+    known(
+        NEWER_FIELD_TYPE,
+        "k8s.io.api.resource.v1beta2",
+        "NodeAllocatableMapping NodeAllocatableOverhead NodeAllocatableResource");
+    known(
+        NEWER_FIELD_TYPE,
+        "k8s.io.api.storage.v1",
+        "CSINodeStatus StorageHealth StorageHealthCondition");
     known(REMOVED_FIELD_TYPE, "k8s.io.api.core.v1", "ClaimSource");
     known(INLINE, "k8s.io.api.admissionregistration.v1", "Rule");
-    known(INLINE, "k8s.io.api.core.v1", "EphemeralContainerCommon PersistentVolumeSource ProbeHandler VolumeSource");
+    known(
+        INLINE,
+        "k8s.io.api.core.v1",
+        "EphemeralContainerCommon PersistentVolumeSource ProbeHandler VolumeSource");
     known(INLINE, "k8s.io.api.networking.v1", "IngressRuleValue");
     known(INLINE, "k8s.io.api.resource.v1", "DeviceConfiguration");
     known(INLINE, "k8s.io.api.resource.v1beta1", "DeviceConfiguration");
@@ -83,16 +128,43 @@ class ModelMessageCoverageTest {
     known(STRING_SLICE, "k8s.io.apimachinery.pkg.apis.meta.v1", "Verbs");
     known(EMPTY_STRUCT, "k8s.io.api.apiserverinternal.v1alpha1", "StorageVersionSpec");
     known(EMPTY_STRUCT, "k8s.io.api.scheduling.v1alpha2", "BasicSchedulingPolicy");
-    known(EMPTY_STRUCT, "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1", "CustomResourceSubresourceStatus");
+    known(
+        EMPTY_STRUCT,
+        "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1",
+        "CustomResourceSubresourceStatus");
     known(EMPTY_STRUCT, "k8s.io.apimachinery.pkg.apis.meta.v1", "Patch");
-    known(SCALAR, "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1", "JSON JSONSchemaPropsOrArray JSONSchemaPropsOrBool JSONSchemaPropsOrStringArray");
-    known(SCALAR, "k8s.io.apimachinery.pkg.apis.meta.v1", "Duration FieldsV1 MicroTime Time Timestamp");
-    known(OPTIONS, "k8s.io.api.core.v1", "NodeProxyOptions PodAttachOptions PodExecOptions PodLogOptions PodPortForwardOptions PodProxyOptions ServiceProxyOptions");
-    known(OPTIONS, "k8s.io.apimachinery.pkg.apis.meta.v1", "ApplyOptions CreateOptions GetOptions ListOptions PatchOptions TableOptions UpdateOptions");
-    known(AUTOSCALING_V1, "k8s.io.api.autoscaling.v1", "ContainerResourceMetricSource ContainerResourceMetricStatus ExternalMetricSource ExternalMetricStatus HorizontalPodAutoscalerCondition MetricSpec MetricStatus ObjectMetricSource ObjectMetricStatus PodsMetricSource PodsMetricStatus ResourceMetricSource ResourceMetricStatus");
-    known(NOT_AN_API_OBJECT, "k8s.io.api.core.v1", "AvoidPods List PodSignature PodStatusResult Preconditions PreferAvoidPodsEntry RangeAllocation SerializedReference");
-    known(NOT_AN_API_OBJECT, "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1", "ConversionRequest ConversionResponse ConversionReview");
-    known(NOT_AN_API_OBJECT, "k8s.io.apimachinery.pkg.apis.meta.v1", "GroupKind GroupVersion GroupVersionResource List PartialObjectMetadata PartialObjectMetadataList RootPaths");
+    known(
+        SCALAR,
+        "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1",
+        "JSON JSONSchemaPropsOrArray JSONSchemaPropsOrBool JSONSchemaPropsOrStringArray");
+    known(
+        SCALAR,
+        "k8s.io.apimachinery.pkg.apis.meta.v1",
+        "Duration FieldsV1 MicroTime Time Timestamp");
+    known(
+        OPTIONS,
+        "k8s.io.api.core.v1",
+        "NodeProxyOptions PodAttachOptions PodExecOptions PodLogOptions PodPortForwardOptions PodProxyOptions ServiceProxyOptions");
+    known(
+        OPTIONS,
+        "k8s.io.apimachinery.pkg.apis.meta.v1",
+        "ApplyOptions CreateOptions GetOptions ListOptions PatchOptions TableOptions UpdateOptions");
+    known(
+        AUTOSCALING_V1,
+        "k8s.io.api.autoscaling.v1",
+        "ContainerResourceMetricSource ContainerResourceMetricStatus ExternalMetricSource ExternalMetricStatus HorizontalPodAutoscalerCondition MetricSpec MetricStatus ObjectMetricSource ObjectMetricStatus PodsMetricSource PodsMetricStatus ResourceMetricSource ResourceMetricStatus");
+    known(
+        NOT_AN_API_OBJECT,
+        "k8s.io.api.core.v1",
+        "AvoidPods List PodSignature PodStatusResult Preconditions PreferAvoidPodsEntry RangeAllocation SerializedReference");
+    known(
+        NOT_AN_API_OBJECT,
+        "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1",
+        "ConversionRequest ConversionResponse ConversionReview");
+    known(
+        NOT_AN_API_OBJECT,
+        "k8s.io.apimachinery.pkg.apis.meta.v1",
+        "GroupKind GroupVersion GroupVersionResource List PartialObjectMetadata PartialObjectMetadataList RootPaths");
   }
 
   private static void known(String reason, String pkg, String names) {
