@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
@@ -147,7 +148,9 @@ public final class ProtobufCodec {
       return null;
     }
     okhttp3.Request request = response.request();
-    boolean single = !isList(returnType);
+    // A LIST read as a JSON tree (GenericKubernetesApi) is a list too: never capped, never re-read.
+    KubeRequest classified = request.tag(KubeRequest.class);
+    boolean single = !isList(returnType) && (classified == null || classified.verb() != Verb.LIST);
     byte[] bytes;
     try (ResponseBody body = response.body()) {
       // A list is not capped (150,000 pods are about 135 MB, and plain client-java reads them);

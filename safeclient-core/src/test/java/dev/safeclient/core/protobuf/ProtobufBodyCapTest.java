@@ -77,6 +77,37 @@ class ProtobufBodyCapTest {
     assertThat(server.getRequestCount()).isEqualTo(2); // no JSON re-read of the refused object
   }
 
+  /** GenericKubernetesApi asks for a JSON tree: its LIST is a list all the same, not capped. */
+  @Test
+  void aGenericKubernetesApiListIsNotCapped() throws Exception {
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    ApiClient client =
+        SafeClient.builder(base)
+            .mode(SafetyMode.ENFORCE)
+            .serverVersion("1.30")
+            .userAgent("body-cap-test/1")
+            .maxProtobufObjectBytes(1024)
+            .build()
+            .apiClient();
+    server.enqueue(
+        protobuf(ProtoWriter.list("v1", "PodList", "50", "", bigPod(4096), bigPod(4096))));
+    var pods =
+        new io.kubernetes.client.util.generic.GenericKubernetesApi<>(
+            io.kubernetes.client.openapi.models.V1Pod.class,
+            V1PodList.class,
+            "",
+            "v1",
+            "pods",
+            client);
+
+    var listed = pods.list("default");
+
+    assertThat(listed.isSuccess()).isTrue();
+    assertThat(listed.getObject().getItems()).hasSize(2);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
   @Test
   void aChunkedSingleObjectBeyondTheCapIsATypedError() throws Exception {
     CoreV1Api core = core(1024);
