@@ -4,7 +4,8 @@
 #   benchmarks/run-jmh.sh ProtobufDecodeBenchmark -prof gc
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -o -pl benchmarks -am compile dependency:build-classpath \
+# package, not compile: safeclient-testing needs safeclient-api-model's test-jar from the reactor.
+mvn -B -q -o -pl benchmarks -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile=target/jmh.classpath -Dmdep.includeScope=runtime
 exec java -cp "benchmarks/target/classes:$(cat benchmarks/target/jmh.classpath)" \
   org.openjdk.jmh.Main "$@"

@@ -1,5 +1,6 @@
 package dev.safeclient.core;
 
+import com.google.gson.JsonObject;
 import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
@@ -98,6 +99,7 @@ public class SafeApiClient extends ApiClient {
     Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
     if (body != null) {
       // SC204 here: only now are both the caller's very object and the verb at hand.
+      body = jsonBodies.restoreKeptFields(body, built);
       jsonBodies.checkUpdate(body, built);
       b.method(method, serialize(body, headerParams.get("Content-Type")));
     }
@@ -165,11 +167,31 @@ public class SafeApiClient extends ApiClient {
     } else {
       decoded = super.deserialize(response, returnType);
     }
+    if (response.isSuccessful() && decoded instanceof JsonObject tree) {
+      keepForClientJavaBinding(tree, response.request());
+    }
     if (response.isSuccessful()) {
       Request sent = response.request();
       listAnswers.answered(sent.tag(KubeRequest.class), sent.url(), decoded);
     }
     return decoded;
+  }
+
+  /**
+   * A JSON tree of a built-in kind ({@code GenericKubernetesApi}, {@code DynamicKubernetesApi} ask
+   * for one) is bound by client-java's strict Gson, which throws on a field its model lacks: those
+   * are taken out and kept for a PUT of the same object.
+   */
+  private void keepForClientJavaBinding(JsonObject tree, Request sent) {
+    Class<?> model = ProtobufCodec.modelOf(string(tree, "apiVersion"), string(tree, "kind"));
+    if (model != null) {
+      KubeRequest k = sent.tag(KubeRequest.class);
+      jsonBodies.keepForClientJavaBinding(tree, model, k == null ? null : k.requestLine());
+    }
+  }
+
+  private static String string(JsonObject o, String name) {
+    return o.get(name) != null && o.get(name).isJsonPrimitive() ? o.get(name).getAsString() : null;
   }
 
   /**

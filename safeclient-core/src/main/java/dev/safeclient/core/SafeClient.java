@@ -27,6 +27,7 @@ import dev.safeclient.core.pipeline.ServerWarningInterceptor;
 import dev.safeclient.core.pipeline.WatchEventWitness;
 import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.protobuf.ProtobufListBodyFormat;
+import dev.safeclient.core.protobuf.ProtobufWatchEventReader;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.RequestClassifier;
 import dev.safeclient.core.retry.NoResponse;
@@ -91,7 +92,9 @@ public final class SafeClient implements AutoCloseable {
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
-    this.protobuf = new ProtobufCodec(warnings, tolerantJson, config.pacingClock());
+    this.protobuf =
+        new ProtobufCodec(
+            warnings, tolerantJson, config.pacingClock(), config.maxProtobufObjectBytes());
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
     this.activity = new ResourceActivity(config.pacingClock());
     this.pipeline =
@@ -359,6 +362,7 @@ public final class SafeClient implements AutoCloseable {
     int listPageSize = 500;
     boolean allowStaleListReads = false;
     boolean protobuf = true;
+    int maxProtobufObjectBytes = ProtobufWatchEventReader.DEFAULT_MAX_FRAME_BYTES;
     String nodeName = System.getenv("NODE_NAME");
     Duration warningInterval = Duration.ofMinutes(1);
     Consumer<SafetyWarning> warningListener;
@@ -528,6 +532,19 @@ public final class SafeClient implements AutoCloseable {
     /** Protobuf for built-in types (SC103). On by default. */
     public Builder protobuf(boolean enabled) {
       this.protobuf = enabled;
+      return this;
+    }
+
+    /**
+     * The largest Protobuf watch frame or single-object body accepted (default 64 MiB, far above
+     * any object etcd stores): a declared length beyond it is a typed error at once, never an
+     * allocation. List bodies are not capped.
+     */
+    public Builder maxProtobufObjectBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxProtobufObjectBytes must be >= 1: " + bytes);
+      }
+      this.maxProtobufObjectBytes = bytes;
       return this;
     }
 

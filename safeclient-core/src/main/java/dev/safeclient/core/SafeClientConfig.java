@@ -28,6 +28,7 @@ public final class SafeClientConfig {
   private final int listPageSize;
   private final boolean allowStaleListReads;
   private final boolean protobuf;
+  private final int maxProtobufObjectBytes;
   private final String nodeName;
   private final Duration warningInterval;
   private final Consumer<SafetyWarning> warningListener;
@@ -59,6 +60,7 @@ public final class SafeClientConfig {
     this.listPageSize = b.listPageSize;
     this.allowStaleListReads = b.allowStaleListReads;
     this.protobuf = b.protobuf;
+    this.maxProtobufObjectBytes = b.maxProtobufObjectBytes;
     this.nodeName = b.nodeName;
     this.warningInterval = b.warningInterval;
     this.warningListener = b.warningListener;
@@ -157,6 +159,11 @@ public final class SafeClientConfig {
 
   public boolean protobuf() {
     return protobuf;
+  }
+
+  /** The largest Protobuf watch frame or single-object body accepted. */
+  public int maxProtobufObjectBytes() {
+    return maxProtobufObjectBytes;
   }
 
   /** The node this process runs on (SC106), from the builder or {@code NODE_NAME}. */

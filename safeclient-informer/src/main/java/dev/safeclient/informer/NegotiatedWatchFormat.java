@@ -31,6 +31,12 @@ final class NegotiatedWatchFormat implements WatchStreamFormat {
     return BUILT_IN_MODELS.equals(type.getPackageName()) ? PROTOBUF_FIRST : json.accept(type);
   }
 
+  /** JSON while the group/version is marked JSON-only (a frame it could not decode whole). */
+  @Override
+  public String accept(Class<?> type, String groupVersion) {
+    return protobuf.jsonOnly().isJsonOnly(groupVersion) ? json.accept(type) : accept(type);
+  }
+
   @Override
   public <T> WatchEventReader<T> open(Response response, Class<T> type) throws IOException {
     MediaType contentType = response.body().contentType();
@@ -38,7 +44,8 @@ final class NegotiatedWatchFormat implements WatchStreamFormat {
       return json.open(response, type);
     }
     ProtobufWatchEventReader<T> frames =
-        ProtobufWatchEventReader.open(response.body().byteStream(), type, protobuf);
+        ProtobufWatchEventReader.open(
+            response.body().byteStream(), type, protobuf, protobuf.maxObjectBytes());
     return new WatchEventReader<>() {
       @Override
       public WatchEvent<T> next() throws IOException {

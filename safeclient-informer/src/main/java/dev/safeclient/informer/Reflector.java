@@ -581,6 +581,12 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
    * as ADDED events and replaces the store at the initial-events-end bookmark, then the same stream
    * goes on as an ordinary watch.
    */
+  private String groupVersion() {
+    return endpoint.group().isEmpty()
+        ? endpoint.version()
+        : endpoint.group() + "/" + endpoint.version();
+  }
+
   private WatchEnd watch(boolean streamingList) throws IOException {
     phase = streamingList ? "streaming list" : "watch";
     int timeoutSeconds = WATCH_TIMEOUT_MIN_SECONDS + random.nextInt(WATCH_TIMEOUT_SPAN_SECONDS);
@@ -599,7 +605,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     }
     q.put("timeoutSeconds", Integer.toString(timeoutSeconds));
     q.put("watch", "true");
-    Call call = watchHttp.newCall(request(pairs(q), format.accept(type)));
+    Call call = watchHttp.newCall(request(pairs(q), format.accept(type, groupVersion())));
     call.timeout().timeout(timeoutSeconds + WATCH_CALL_GRACE.toSeconds(), TimeUnit.SECONDS);
     long start = clock.nanoTime();
     WatchState ws = new WatchState(call, start, streamingList);

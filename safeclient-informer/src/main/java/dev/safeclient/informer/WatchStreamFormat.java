@@ -15,6 +15,15 @@ public interface WatchStreamFormat {
   String accept(Class<?> type);
 
   /**
+   * The {@code Accept} header for a watch of {@code type} in {@code groupVersion} ({@code v1},
+   * {@code apps/v1}): a format may ask for another encoding for a group/version that answered in a
+   * way it could not decode whole.
+   */
+  default String accept(Class<?> type, String groupVersion) {
+    return accept(type);
+  }
+
+  /**
    * A reader for one successful (2xx) watch response. The reader owns the response and closes it.
    * It picks its decoder from the response's {@code Content-Type}, as the server may fall back.
    */

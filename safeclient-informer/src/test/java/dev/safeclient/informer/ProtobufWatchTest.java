@@ -1,7 +1,5 @@
 package dev.safeclient.informer;
 
-import static dev.safeclient.informer.K8sJson.pod;
-import static dev.safeclient.informer.K8sJson.podList;
 import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,7 +79,7 @@ class ProtobufWatchTest {
     SafeClient safe = UnpacedClients.builder(base).nodeName(null).userAgent("pb-watch/1").build();
     factory = new SafeInformerFactory(safe, clock);
     byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
-    api.then(json(200, podList("10", null, pod("a", "uid-a", "9"))))
+    api.then(protobufPodList("10", podRaw("a", "9", false)))
         .then(protobufStream(frame("ADDED", fixturePod)));
 
     SharedIndexInformer<V1Pod> informer =
@@ -124,7 +122,7 @@ class ProtobufWatchTest {
     byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
     List<String> order = new CopyOnWriteArrayList<>();
     CountDownLatch handled = new CountDownLatch(1);
-    api.then(json(200, podList("10", null)))
+    api.then(protobufPodList("10"))
         .then(
             new MockResponse.Builder()
                 .code(200)
@@ -208,7 +206,7 @@ class ProtobufWatchTest {
             .build();
     factory = new SafeInformerFactory(safe, clock);
     byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
-    api.then(json(200, podList("10", null))).then(protobufStream(frame("ADDED", fixturePod)));
+    api.then(protobufPodList("10")).then(protobufStream(frame("ADDED", fixturePod)));
     SharedIndexInformer<V1Pod> informer =
         factory.sharedIndexInformerFor(
             V1Pod.class,
@@ -246,5 +244,150 @@ class ProtobufWatchTest {
     assertThat(sent.getAsJsonObject("spec").get("evictionResponders"))
         .isNotNull()
         .isEqualTo(served.getAsJsonObject("spec").get("evictionResponders"));
+  }
+
+  /**
+   * A pod's raw bytes as the Go marshaller writes them; with {@code fieldNoSchemaKnows} its PodSpec
+   * also carries field 999, a number no release's schema has (a newer server).
+   */
+  static byte[] podRaw(String name, String rv, boolean fieldNoSchemaKnows) throws IOException {
+    ByteArrayOutputStream meta = new ByteArrayOutputStream();
+    CodedOutputStream m = CodedOutputStream.newInstance(meta);
+    m.writeString(1, name);
+    m.writeString(3, "default");
+    m.writeString(5, "uid-" + name);
+    m.writeString(6, rv);
+    m.flush();
+    ByteArrayOutputStream container = new ByteArrayOutputStream();
+    CodedOutputStream c = CodedOutputStream.newInstance(container);
+    c.writeString(1, "app");
+    c.flush();
+    ByteArrayOutputStream spec = new ByteArrayOutputStream();
+    CodedOutputStream sp = CodedOutputStream.newInstance(spec);
+    sp.writeByteArray(2, container.toByteArray());
+    if (fieldNoSchemaKnows) {
+      sp.writeString(999, "from a newer server");
+    }
+    sp.flush();
+    ByteArrayOutputStream pod = new ByteArrayOutputStream();
+    CodedOutputStream p = CodedOutputStream.newInstance(pod);
+    p.writeByteArray(1, meta.toByteArray());
+    p.writeByteArray(2, spec.toByteArray());
+    p.flush();
+    return pod.toByteArray();
+  }
+
+  /** Magic + runtime.Unknown {1 TypeMeta {1 apiVersion, 2 kind}, 2 raw}. */
+  static byte[] envelope(String apiVersion, String kind, byte[] raw) throws IOException {
+    ByteArrayOutputStream typeMeta = new ByteArrayOutputStream();
+    CodedOutputStream t = CodedOutputStream.newInstance(typeMeta);
+    t.writeString(1, apiVersion);
+    t.writeString(2, kind);
+    t.flush();
+    ByteArrayOutputStream unknown = new ByteArrayOutputStream();
+    unknown.write(new byte[] {'k', '8', 's', 0});
+    CodedOutputStream u = CodedOutputStream.newInstance(unknown);
+    u.writeByteArray(1, typeMeta.toByteArray());
+    u.writeByteArray(2, raw);
+    u.flush();
+    return unknown.toByteArray();
+  }
+
+  /**
+   * A pod list answered in Protobuf, as the API server answers SC103's request: a list answered in
+   * JSON would mark v1 as read in JSON for a while, watches included.
+   */
+  static MockResponse protobufPodList(String rv, byte[]... podRaws) throws IOException {
+    ByteArrayOutputStream listMeta = new ByteArrayOutputStream();
+    CodedOutputStream lm = CodedOutputStream.newInstance(listMeta);
+    lm.writeString(2, rv);
+    lm.flush();
+    ByteArrayOutputStream list = new ByteArrayOutputStream();
+    CodedOutputStream l = CodedOutputStream.newInstance(list);
+    l.writeByteArray(1, listMeta.toByteArray());
+    for (byte[] pod : podRaws) {
+      l.writeByteArray(2, pod);
+    }
+    l.flush();
+    return new MockResponse.Builder()
+        .code(200)
+        .setHeader("Content-Type", "application/vnd.kubernetes.protobuf")
+        .body(new Buffer().write(envelope("v1", "PodList", list.toByteArray())))
+        .build();
+  }
+
+  /**
+   * A watch frame holding a field no schema knows: the event is delivered and cached, the kind is
+   * marked lossy (SC204 then holds back a PUT of a copy), and the group/version is watched in JSON
+   * for an hour on the client's clock, with one SC203 warning; after the hour, Protobuf again.
+   */
+  @Test
+  void aFrameWithAnUnknownFieldNumberIsDeliveredAndItsGroupVersionWatchedInJsonForAnHour()
+      throws Exception {
+    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    api = new ScriptedApiServer(clock);
+    ApiClient base = new ApiClient();
+    base.setBasePath(api.url());
+    java.util.concurrent.atomic.AtomicLong pacingNow = new java.util.concurrent.atomic.AtomicLong();
+    List<dev.safeclient.core.SafetyWarning> warnings = new CopyOnWriteArrayList<>();
+    SafeClient safe =
+        UnpacedClients.builder(base)
+            .pacingClock(
+                new dev.safeclient.core.budget.PacingClock() {
+                  @Override
+                  public long nanoTime() {
+                    return pacingNow.get();
+                  }
+
+                  @Override
+                  public void sleep(long nanos) {
+                    pacingNow.addAndGet(nanos);
+                  }
+                })
+            .mode(dev.safeclient.core.SafetyMode.ENFORCE)
+            .nodeName(null)
+            .userAgent("pb-watch/1")
+            .warningListener(warnings::add)
+            .build();
+    factory = new SafeInformerFactory(safe, clock);
+    api.then(protobufPodList("10"))
+        .then(protobufStream(frame("ADDED", envelope("v1", "Pod", podRaw("n", "11", true)))))
+        .then(
+            r -> {
+              // While the JSON watch is answered, the hour passes on the client's clock.
+              pacingNow.addAndGet(Duration.ofHours(1).toNanos() + 1);
+              return json(200, "");
+            });
+
+    SharedIndexInformer<V1Pod> informer =
+        factory.sharedIndexInformerFor(
+            V1Pod.class,
+            V1PodList.class,
+            "",
+            "v1",
+            "pods",
+            0,
+            InformerOptions.builder().startJitter(Duration.ZERO).build());
+    factory.startAllRegisteredInformers();
+
+    api.take(); // the list
+    assertThat(api.take().request().getHeaders().get("Accept"))
+        .startsWith("application/vnd.kubernetes.protobuf;stream=watch");
+    ScriptedApiServer.Seen jsonWatch = api.take();
+    assertThat(jsonWatch.query()).contains("watch=true");
+    assertThat(jsonWatch.request().getHeaders().get("Accept")).doesNotContain("protobuf");
+    ScriptedApiServer.Seen afterTheHour = api.take();
+    assertThat(afterTheHour.query()).contains("watch=true");
+    assertThat(afterTheHour.request().getHeaders().get("Accept"))
+        .startsWith("application/vnd.kubernetes.protobuf;stream=watch");
+
+    V1Pod cached = informer.getIndexer().getByKey("default/n");
+    assertThat(cached).isNotNull();
+    assertThat(cached.getSpec().getContainers()).hasSize(1);
+    assertThat(safe.tolerantJson().unkeptFieldsWithin(V1Pod.class)).isNotEmpty();
+    assertThat(
+            warnings.stream()
+                .filter(w -> w.ruleId().equals("SC203") && w.message().contains("read in JSON")))
+        .hasSize(1);
   }
 }

@@ -1,8 +1,10 @@
 package dev.safeclient.core.json;
 
+import com.google.gson.JsonObject;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
@@ -37,6 +39,7 @@ public final class JsonBodyCodec {
 
   private final TolerantJson json;
   private final UpdateLosesUnknownFieldsRule updateRule;
+  private final ObjectKeyedFields keyedFields = new ObjectKeyedFields();
 
   /**
    * @param updateMode the mode in force for SC204
@@ -107,6 +110,43 @@ public final class JsonBodyCodec {
           code,
           headers(response));
     }
+  }
+
+  /**
+   * A JSON tree that client-java binds with its own strict Gson ({@code GenericKubernetesApi},
+   * {@code DynamicKubernetesApi}): the fields {@code model} lacks are taken out, so that the
+   * binding does not throw, and kept by object key for a PUT of that object (SC203 warns once, as
+   * for any kept field).
+   *
+   * @param model the client-java model of the tree's kind (of its items, through the list model)
+   */
+  public void keepForClientJavaBinding(JsonObject tree, Class<?> model, String requestLine) {
+    KeptFieldOverlay.Findings found = keyedFields.keep(tree, model);
+    if (!found.names.isEmpty()) {
+      json.reportKeptFields(found.within, found.names, requestLine);
+    }
+  }
+
+  /**
+   * The body of a PUT, with the fields kept by object key for it put back: a model object gets them
+   * in its side table (and is no longer a copy for SC204); a {@code DynamicKubernetesObject} is
+   * copied with them merged into its JSON, the caller's own object left as it is.
+   */
+  public Object restoreKeptFields(Object body, Request request) throws ApiException {
+    if (body == null || !"PUT".equals(request.method())) {
+      return body;
+    }
+    Object target = body;
+    if (body instanceof DynamicKubernetesObject d && d.getRaw() != null) {
+      target = new DynamicKubernetesObject(d.getRaw().deepCopy());
+    } else if (TolerantJson.decodedHere(body)) {
+      return body;
+    }
+    ObjectKeyedFields.Restored r = keyedFields.restore(target);
+    if (r == ObjectKeyedFields.Restored.PARTLY) {
+      updateRule.partlyRestored(body, request);
+    }
+    return r == ObjectKeyedFields.Restored.NONE ? body : target;
   }
 
   /** Whether {@link #encode} handles this body: a generated model sent as JSON. */

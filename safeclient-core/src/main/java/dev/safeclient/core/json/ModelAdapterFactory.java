@@ -189,11 +189,22 @@ final class ModelAdapterFactory implements TypeAdapterFactory {
       Map<String, JsonElement> unknown = UnknownFieldTable.get(value);
       if (unknown != null) {
         for (Map.Entry<String, JsonElement> e : unknown.entrySet()) {
+          ModelType.Binding known = model.binding(e.getKey());
+          if (known != null && isSet(known.get(value))) {
+            continue; // a field kept whole because client-java could not bind it; set since
+          }
           out.name(e.getKey());
           elements.write(out, e.getValue());
         }
       }
       out.endObject();
+    }
+
+    /** The generated models start each list as an empty one: that is not a value set. */
+    private static boolean isSet(Object v) {
+      return v != null
+          && !(v instanceof java.util.Collection<?> c && c.isEmpty())
+          && !(v instanceof Map<?, ?> m && m.isEmpty());
     }
   }
 }

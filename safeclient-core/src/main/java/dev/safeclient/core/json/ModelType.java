@@ -173,6 +173,19 @@ final class ModelType {
     return out;
   }
 
+  /**
+   * Whether a JSON object of this model lacks a field the OpenAPI spec marks required, on which
+   * client-java's own strict adapter throws.
+   */
+  boolean lacksRequired(com.google.gson.JsonObject json) {
+    for (String r : requiredNames) {
+      if (!json.has(r)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One JSON field of a model, bound to its Java field. */
   static final class Binding {
     final int index;

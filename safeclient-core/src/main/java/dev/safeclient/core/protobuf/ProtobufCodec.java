@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
@@ -37,6 +38,7 @@ public final class ProtobufCodec {
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final UnknownFieldSink sink = this::unknownField;
   private final JsonOnlyGroupVersions jsonOnly;
+  private final int maxObjectBytes;
 
   /**
    * @param warnings where SC203 goes, once per unknown field; null to only count
@@ -58,9 +60,26 @@ public final class ProtobufCodec {
    * @param clock the time of the JSON-only marks ({@link #jsonOnly()})
    */
   public ProtobufCodec(WarningChannel warnings, TolerantJson skew, PacingClock clock) {
+    this(warnings, skew, clock, ProtobufWatchEventReader.DEFAULT_MAX_FRAME_BYTES);
+  }
+
+  /**
+   * @param maxObjectBytes the largest watch frame or single-object body accepted
+   */
+  public ProtobufCodec(
+      WarningChannel warnings, TolerantJson skew, PacingClock clock, int maxObjectBytes) {
     this.warnings = warnings;
     this.skew = skew;
     this.jsonOnly = new JsonOnlyGroupVersions(clock, JsonOnlyGroupVersions.DEFAULT_HOLD);
+    if (maxObjectBytes < 1) {
+      throw new IllegalArgumentException("maxObjectBytes must be >= 1: " + maxObjectBytes);
+    }
+    this.maxObjectBytes = maxObjectBytes;
+  }
+
+  /** The largest watch frame or single-object body accepted. */
+  public int maxObjectBytes() {
+    return maxObjectBytes;
   }
 
   /** The group/versions asked for in JSON for now, shared with SC103's negotiation. */
@@ -129,10 +148,14 @@ public final class ProtobufCodec {
       return null;
     }
     okhttp3.Request request = response.request();
-    boolean single = !isList(returnType);
+    // A LIST read as a JSON tree (GenericKubernetesApi) is a list too: never capped, never re-read.
+    KubeRequest classified = request.tag(KubeRequest.class);
+    boolean single = !isList(returnType) && (classified == null || classified.verb() != Verb.LIST);
     byte[] bytes;
     try (ResponseBody body = response.body()) {
-      bytes = body.bytes();
+      // A list is not capped (150,000 pods are about 135 MB, and plain client-java reads them);
+      // a single object beyond the cap is refused before its bytes are read.
+      bytes = single ? readCapped(body) : body.bytes();
     } catch (IOException e) {
       throw new ApiException(
           e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
@@ -182,6 +205,27 @@ public final class ProtobufCodec {
     return (T) o;
   }
 
+  /**
+   * A single object's body, refused with a typed error if its declared length (Content-Length) or,
+   * for a chunked body, the bytes that arrive go past the cap.
+   */
+  private byte[] readCapped(ResponseBody body) throws IOException {
+    long declared = body.contentLength();
+    if (declared > maxObjectBytes) {
+      throw new ProtobufDecodeException(
+          "Protobuf body of " + declared + " bytes exceeds the maximum of " + maxObjectBytes);
+    }
+    if (declared >= 0) {
+      return body.bytes();
+    }
+    okio.BufferedSource source = body.source();
+    if (source.request(maxObjectBytes + 1L)) {
+      throw new ProtobufDecodeException(
+          "Protobuf body of more than " + maxObjectBytes + " bytes exceeds the maximum");
+    }
+    return source.readByteArray();
+  }
+
   /** The client-java model of a decoded tree's kind (of its items, for a list), or null. */
   private static Class<?> modelOfTree(Object tree) {
     String apiVersion;
@@ -217,7 +261,10 @@ public final class ProtobufCodec {
     if (k == null || k.group() == null) {
       return;
     }
-    String gv = k.groupVersion();
+    markJsonOnly(k.groupVersion(), k.requestLine(), why);
+  }
+
+  private void markJsonOnly(String gv, String requestLine, String why) {
     boolean first = jsonOnly.mark(gv);
     if (first && warnings != null) {
       warnings.warn(
@@ -230,7 +277,7 @@ public final class ProtobufCodec {
               + gv
               + " is read in JSON for the next "
               + jsonOnlyHoldText(),
-          k.requestLine());
+          requestLine);
     }
   }
 
@@ -284,6 +331,15 @@ public final class ProtobufCodec {
       TolerantJson.recordDecoded(o);
       return o;
     }
+    // As for a list: the next watch (and list) of this group/version asks for JSON for a while.
+    // First, as for a list, so that the one SC203 warning of this call site says so.
+    String apiVersion = KubernetesEnvelope.read(b, off, len, what).apiVersion;
+    if (!apiVersion.isEmpty()) {
+      markJsonOnly(
+          apiVersion,
+          "WATCH " + type.getSimpleName(),
+          "fields the client-java models cannot keep: " + new LinkedHashSet<>(unkept));
+    }
     for (String field : new LinkedHashSet<>(unkept)) {
       skew.recordUnkeptField(type, "Protobuf field " + field, "WATCH " + type.getSimpleName());
     }
@@ -331,7 +387,9 @@ public final class ProtobufCodec {
           return o;
         }
       }
-      JsonElement tree = tree(env, what, sink);
+      // A tree that client-java's strict Gson binds into a model must leave out the fields the
+      // model lacks; any other (a JsonElement, a Map) carries them all, as JSON would.
+      JsonElement tree = tree(env, what, sink, !ModelBinding.isModel(type));
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
@@ -366,7 +424,7 @@ public final class ProtobufCodec {
           return new ProtobufJsonTree(sink).root(env, m);
         }
       }
-      return tree(env, "response body", sink);
+      return tree(env, "response body", sink, false);
     } catch (ProtobufDecodeException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -374,14 +432,27 @@ public final class ProtobufCodec {
     }
   }
 
-  private static JsonElement tree(KubernetesEnvelope env, String what, UnknownFieldSink sink)
+  private static JsonElement tree(
+      KubernetesEnvelope env, String what, UnknownFieldSink sink, boolean keepAll)
       throws IOException {
     ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
     if (m == null) {
       throw new ProtobufDecodeException(
           what + ": no Protobuf schema for " + env.apiVersion + " " + env.kind);
     }
-    return new ProtobufJsonTree(sink).root(env, m);
+    return new ProtobufJsonTree(sink, keepAll).root(env, m);
+  }
+
+  /**
+   * The client-java model of a built-in kind ({@code V1Pod} for {@code v1 Pod}, {@code V1PodList}
+   * for {@code v1 PodList}), or null for any other kind.
+   */
+  public static Class<?> modelOf(String apiVersion, String kind) {
+    if (apiVersion == null || kind == null) {
+      return null;
+    }
+    ProtoSchema.Message m = MessageResolver.byTypeMeta(apiVersion, kind);
+    return m == null ? null : MessageResolver.modelFor(m);
   }
 
   /** How often a field unknown to the models was seen, by {@code <message>.<field>}. */
