@@ -294,7 +294,9 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
           retryingList();
           retryAfter = e.retryAfter();
           delay = backoff.next(clock.nanoTime(), retryAfter);
-          serverFailure = e.code() >= 500 || e.code() == 429;
+          // A 429 is APF at work, not a failing server: an answer to one informer says nothing of
+          // it.
+          serverFailure = e.code() >= 500;
           failures.failure(phase, e, delay);
         } catch (IOException | RuntimeException e) {
           if (stopped) {

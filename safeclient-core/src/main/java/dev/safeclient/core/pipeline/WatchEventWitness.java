@@ -37,11 +37,25 @@ public final class WatchEventWitness implements Interceptor {
         || k.verb() != Verb.WATCH
         || !r.isSuccessful()
         || body == null
-        || !isJson(body.contentType())) {
+        || !isJson(body.contentType())
+        || replaysState(chain.request().url())) {
       return r;
     }
     String groupResource = k.groupResource();
     return r.newBuilder().body(new EventTypes(body, () -> activity.changed(groupResource))).build();
+  }
+
+  /**
+   * A watch from resourceVersion unset or "0", or with {@code sendInitialEvents=true}, starts with
+   * synthetic ADDED events for the current state: changes made long ago, not recent ones. Its later
+   * events are not told apart from those, so such watches are not witnessed at all.
+   */
+  private static boolean replaysState(okhttp3.HttpUrl url) {
+    String rv = url.queryParameter("resourceVersion");
+    return rv == null
+        || rv.isEmpty()
+        || "0".equals(rv)
+        || "true".equals(url.queryParameter("sendInitialEvents"));
   }
 
   private static boolean isJson(MediaType t) {

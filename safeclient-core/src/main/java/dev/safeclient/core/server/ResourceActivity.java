@@ -141,7 +141,11 @@ public final class ResourceActivity {
    * were this resource's. That share, over the time since the answer, gives the rate {@link
    * #listed} would measure between two answers, on the assumption that the resource's share of the
    * cluster's writes has not changed since. Deletions and items outside the answer's scope do not
-   * show, so the estimate errs quiet, where the caller's own request goes out.
+   * show, which errs quiet. A burst of other resources' writes since the answer errs busy: the
+   * window then reaches further back than the time since. Busy in error costs the cache's 3 s wait
+   * and a 504, remembered ({@link #recentlyLagged}), before the caller's own request. A quiet
+   * verdict is remembered like a measured rate, so that a process listing scope after scope pays
+   * the probe once per resource.
    *
    * @return false without a usable answer (none, expired, or no revision since)
    */
@@ -152,12 +156,13 @@ public final class ResourceActivity {
       return false;
     }
     long written = probeRv - answer.listRv();
-    if (written <= 0) {
-      return false;
-    }
-    long changes = answer.itemsNewerThan(answer.listRv() - written);
+    long changes = written <= 0 ? 0 : answer.itemsNewerThan(answer.listRv() - written);
     long elapsed = Math.max(1, now - answer.atNanos());
-    return changes * BUSY_WINDOW_NANOS >= elapsed;
+    boolean busy = changes * BUSY_WINDOW_NANOS >= elapsed;
+    if (!busy) {
+      rateMeasuredAt.put(groupResource, now);
+    }
+    return busy;
   }
 
   /**
@@ -170,7 +175,9 @@ public final class ResourceActivity {
     Long measured = rateMeasuredAt.get(groupResource);
     return answer != null
         && now - answer.atNanos() <= RATE_MEMORY_NANOS
-        && (measured == null || now - measured > RATE_MEMORY_NANOS);
+        && (measured == null || now - measured > RATE_MEMORY_NANOS)
+        // Even if every kept item turned out recent, could they make a change per wait?
+        && answer.newestDescending().length * BUSY_WINDOW_NANOS >= now - answer.atNanos();
   }
 
   /**

@@ -157,9 +157,17 @@ public final class CallDeadlineInterceptor implements Interceptor {
     startSweeper();
     Exchange exchange = new Exchange(chain.call(), System.nanoTime() + timeout.toNanos());
     OPEN.add(exchange);
+    Chain attempt = chain;
+    if (chain.request().tag(CacheFillList.class) != null && chain.readTimeoutMillis() == 0) {
+      // Its body is not cut by the deadline; a stall still is, as client-java's default read
+      // timeout of none would never do (a half-open HTTP/1.1 connection gets no pings).
+      attempt =
+          chain.withReadTimeout(
+              (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()), TimeUnit.MILLISECONDS);
+    }
     Response response;
     try {
-      response = chain.proceed(chain.request());
+      response = attempt.proceed(chain.request());
     } catch (IOException e) {
       exchange.done();
       throw exchange.fired.get() ? timedOut(k, e) : e;

@@ -211,25 +211,53 @@ class ListRewriteTest {
                 .pacingClock(clock)
                 .build()
                 .apiClient());
-    // Of etcd's last 1000 revisions before the answer, pods took 2.
-    server.enqueue(json(200, podListWithItemRvs(5000, 10, 20, 4100, 4500)));
+    // Thirty pods, enough to be busy if all were recent; of etcd's last 1000 revisions before the
+    // answer, pods took 2.
+    long[] rvs = new long[30];
+    for (int i = 0; i < 28; i++) {
+      rvs[i] = 10 + i;
+    }
+    rvs[28] = 4100;
+    rvs[29] = 4500;
+    server.enqueue(json(200, podListWithItemRvs(5000, rvs)));
     api.listPodForAllNamespaces().execute();
     server.takeRequest();
 
     clock.advance(java.time.Duration.ofMinutes(1));
     server.enqueue(podList("6000", "c", "p0"));
-    server.enqueue(json(200, podListWithItemRvs(6000, 10, 20, 4100, 4500)));
-    server.enqueue(json(200, podListWithItemRvs(6500, 10, 20, 4100, 4500)));
+    server.enqueue(json(200, podListWithItemRvs(6000, rvs)));
+    server.enqueue(json(200, podListWithItemRvs(6500, rvs)));
     api.listPodForAllNamespaces().execute();
 
     // Two pod changes in a minute: the cache would wait its 3 s and answer 504.
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
-    // Two answers now give the rate: no probe the next time.
+    // The quiet verdict stands like a measured rate: no probe the next time.
     clock.advance(java.time.Duration.ofMinutes(1));
     api.listPodForAllNamespaces().execute();
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
     assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
+  void oneAnswerTooSmallToBeBusyIsNeverProbedUpTo130() throws Exception {
+    VirtualClock clock = new VirtualClock();
+    CoreV1Api api =
+        new CoreV1Api(
+            safeClient(server, SafetyMode.ENFORCE, warnings)
+                .pacingClock(clock)
+                .build()
+                .apiClient());
+    // Four pods cannot change once per 3 s over a minute, however recent they are.
+    server.enqueue(json(200, podListWithItemRvs(5000, 4997, 4998, 4999, 5000)));
+    server.enqueue(json(200, podListWithItemRvs(6000, 4997, 4998, 4999, 5000)));
+    api.listPodForAllNamespaces().execute();
+    clock.advance(java.time.Duration.ofMinutes(1));
+    api.listPodForAllNamespaces().execute();
+
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
   @Test

@@ -46,13 +46,17 @@ class WatchEventsMakeBusyTest {
 
   /** Reads the whole watch through the safe client, as an informer's reflector does. */
   private static List<String> watch(SafeClient client) throws Exception {
+    return watch(client, "40");
+  }
+
+  private static List<String> watch(SafeClient client, String resourceVersion) throws Exception {
     CoreV1Api api = new CoreV1Api(client.apiClient());
     List<String> seen = new ArrayList<>();
     try (Watch<V1Pod> w =
         Watch.createWatch(
             client.apiClient(),
             api.listNamespacedPod("default")
-                .resourceVersion("40")
+                .resourceVersion(resourceVersion)
                 .allowWatchBookmarks(true)
                 .timeoutSeconds(300)
                 .watch(true)
@@ -92,6 +96,20 @@ class WatchEventsMakeBusyTest {
         .isEqualTo(
             "/api/v1/namespaces/default/pods?resourceVersion=42&resourceVersionMatch=NotOlderThan");
     assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aWatchFromRv0StartsWithTheCurrentStateWhichIsNoRecentChange() throws Exception {
+    server.enqueue(json(200, event("ADDED", "a", "12") + event("ADDED", "b", "7")));
+    server.enqueue(podList("45", null, "a", "b"));
+    SafeClient client = client();
+
+    assertThat(watch(client, "0")).containsExactly("ADDED", "ADDED");
+    new CoreV1Api(client.apiClient()).listNamespacedPod("default").execute();
+
+    server.takeRequest();
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/namespaces/default/pods");
+    assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
   @Test
