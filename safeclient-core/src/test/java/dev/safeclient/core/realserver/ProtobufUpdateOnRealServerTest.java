@@ -135,6 +135,61 @@ class ProtobufUpdateOnRealServerTest {
   }
 
   /**
+   * A 1.37 server (k8s.io/kubernetes v1.37.2) with {@code EmptyDirVolumeMode} on: the pod
+   * template's {@code emptyDir.mode} is a field client-java 27's models lack. SafeClient reads the
+   * Deployment in Protobuf, keeps the field beside the model and writes it back on the PUT; plain
+   * client-java 27 over JSON cannot even read the Deployment (its strict models reject the field).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"v1.37"})
+  void aFieldClientJava27LacksSurvivesTheSafeUpdate(String pin) throws Exception {
+    RealApiserverExtension.requireAvailable(pin);
+    RealApiserver server =
+        RealApiserver.shared(
+            pin, RealApiserver.Options.defaults().withFeatureGates("EmptyDirVolumeMode=true"));
+    createNamespace(server);
+    String name = "newer-" + pin.replace('.', '-');
+    JsonObject created =
+        createDeployment(
+            server, name, "\"volumes\":[{\"name\":\"scratch\",\"emptyDir\":{\"mode\":493}}],");
+    String mode = "spec.template.spec.volumes";
+    assertThat(at(created, mode).toString())
+        .as("the server kept emptyDir.mode on create")
+        .contains("\"mode\":493");
+
+    List<Exchange> wire = new CopyOnWriteArrayList<>();
+    ApiClient base = server.apiClient(Identity.ADMIN);
+    base.setHttpClient(record(base.getHttpClient(), wire));
+    AppsV1Api safeApps = new AppsV1Api(SafeClient.wrap(base).apiClient());
+    V1Deployment d = safeApps.readNamespacedDeployment(name, NAMESPACE).execute();
+    d.getMetadata().putLabelsItem("updated-by", "safe");
+    safeApps.replaceNamespacedDeployment(name, NAMESPACE, d).execute();
+
+    assertThat(only(wire, "GET", "/deployments/" + name).responseType())
+        .startsWith(ProtobufCodec.MEDIA_TYPE);
+    JsonObject putBody =
+        JsonParser.parseString(only(wire, "PUT", "/deployments/" + name).requestBody())
+            .getAsJsonObject();
+    assertThat(missingFrom(at(created, mode), at(putBody, mode), mode)).as("PUT body").isNull();
+    JsonObject afterSafe = readJson(server, name);
+    assertThat(at(afterSafe, "metadata.labels.updated-by").getAsString()).isEqualTo("safe");
+    for (String field : FIELDS) {
+      assertThat(at(afterSafe, field))
+          .as("after the safe PUT: %s", field)
+          .isEqualTo(at(created, field));
+    }
+    assertThat(at(afterSafe, mode)).as("after the safe PUT").isEqualTo(at(created, mode));
+
+    // Plain client-java 27 over JSON: its model of emptyDir has no mode.
+    AppsV1Api plainApps = new AppsV1Api(server.apiClient(Identity.ADMIN));
+    Throwable plain =
+        assertThrows(
+            Throwable.class, () -> plainApps.readNamespacedDeployment(name, NAMESPACE).execute());
+    System.out.println("[protobuf-update] " + pin + ": plain client-java 27's GET: " + plain);
+    assertThat(plain).hasMessageContaining("mode");
+  }
+
+  /**
    * Pod-level resources (beta, on by default since 1.34) cannot be updated through client-java 27
    * at all: its models start every list empty, so an object read without {@code resources.claims}
    * is written back with {@code "claims": []}, which the server refuses at pod level ("claims may
