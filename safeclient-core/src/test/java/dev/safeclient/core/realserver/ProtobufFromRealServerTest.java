@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProtobufFromRealServerTest {
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"v1.30", "v1.34", "v1.36"})
+  @ValueSource(strings = {"v1.30", "v1.34", "v1.36", "v1.37"})
   void protobufDecodesEqualToJsonForEveryListedBuiltInKind(String pin) throws Exception {
     RealApiserverExtension.requireAvailable(pin);
     RealApiserver server = RealApiserver.shared(pin);
