@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import dev.safeclient.model.GoJsonFields;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -107,6 +108,7 @@ final class ProtobufJsonTree {
     while (true) {
       int tag = in.readTag();
       if (tag == 0) {
+        addNil(m, o);
         return;
       }
       int number = WireFormat.getTagFieldNumber(tag);
@@ -205,6 +207,12 @@ final class ProtobufJsonTree {
     ModelDecoder.expectWireType(f, wireType, f.type.wireType);
     JsonElement v = value(in, f);
     if (v == null || v.isJsonNull()) {
+      // A zero metav1.Time or an empty RawExtension: Go writes null, unless the field is omitzero
+      // (omitempty does not apply to structs).
+      GoJsonFields.Field g = GoJsonFields.field(m.fullName, f.name);
+      if (g != null && g.jsonName() != null && !g.omitsZeroStruct()) {
+        o.add(name, JsonNull.INSTANCE);
+      }
       return;
     }
     if (v.isJsonPrimitive()
@@ -268,10 +276,30 @@ final class ProtobufJsonTree {
     return e;
   }
 
+  /**
+   * The fields Protobuf did not carry that Go's JSON still writes: a nil pointer, slice or map
+   * without {@code omitempty} as {@code null} (ClusterRole {@code rules}), and a list's {@code
+   * items} as {@code []}, since the API server never answers a list with nil items (the storage
+   * layer sets an empty slice: {@code etcd3.store.GetList}, "Ensure that we never return a nil
+   * Items pointer"). A field Protobuf did carry is already in {@code o}.
+   */
+  private void addNil(ProtoSchema.Message m, JsonObject o) {
+    JsonNames names = JsonNames.of(m);
+    for (int i = 0; i < names.nilFields.length; i++) {
+      ProtoSchema.Field f = names.nilFields[i];
+      String name = names.name[f.number];
+      if (!o.has(name) && (keepAll || !names.modelLacks[f.number])) {
+        o.add(name, names.nilIsEmptyList[i] ? new JsonArray() : JsonNull.INSTANCE);
+      }
+    }
+  }
+
   /** apiextensions' either-or types: JSON is whichever side is set. */
   private JsonElement union(CodedInputStream in, ProtoSchema.Message m) throws IOException {
     JsonObject o = new JsonObject();
     fill(in, m, o);
+    // Go's custom marshaller writes only the side that is set; nil sides are not nulls here.
+    o.entrySet().removeIf(e -> e.getValue().isJsonNull());
     String n = m.fullName;
     if (n.endsWith("OrArray")) {
       return o.has("schema")
@@ -330,6 +358,12 @@ final class ProtobufJsonTree {
     final boolean[] inline;
     final boolean[] modelLacks;
 
+    /** The fields written when Protobuf does not carry them ({@link #addNil}). */
+    final ProtoSchema.Field[] nilFields;
+
+    /** Per {@link #nilFields} entry: a list's items, written as {@code []}. */
+    final boolean[] nilIsEmptyList;
+
     private JsonNames(ProtoSchema.Message m) {
       name = new String[m.maxNumber() + 1];
       inline = new boolean[m.maxNumber() + 1];
@@ -356,6 +390,24 @@ final class ProtobufJsonTree {
                 && jf == null
                 && !inline[f.number]
                 && !(ModelBinding.INCLUDE_MANAGED_FIELDS && f.name.equals("managedFields"));
+      }
+      ProtoSchema.Field listMeta = m.field("metadata");
+      boolean isList = listMeta != null && ProtoSchema.LIST_META.equals(listMeta.messageType);
+      java.util.List<ProtoSchema.Field> nil = new java.util.ArrayList<>();
+      java.util.List<Boolean> emptyList = new java.util.ArrayList<>();
+      for (ProtoSchema.Field f : m.fields) {
+        GoJsonFields.Field g = GoJsonFields.field(m.fullName, f.name);
+        boolean items = isList && f.repeated && f.name.equals("items");
+        if (!inline[f.number]
+            && (items || (g != null && g.jsonName() != null && !g.inline() && g.nullWhenNil()))) {
+          nil.add(f);
+          emptyList.add(items);
+        }
+      }
+      nilFields = nil.toArray(new ProtoSchema.Field[0]);
+      nilIsEmptyList = new boolean[nil.size()];
+      for (int i = 0; i < nil.size(); i++) {
+        nilIsEmptyList[i] = emptyList.get(i);
       }
     }
 

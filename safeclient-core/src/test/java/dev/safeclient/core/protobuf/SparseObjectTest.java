@@ -200,4 +200,56 @@ class SparseObjectTest {
                          "priority":0}}
                 """));
   }
+
+  /**
+   * Fields the models lack are kept in their Go JSON form, zeros included: a non-pointer omitempty
+   * scalar's zero (which the Go marshaller writes in Protobuf) is left out, a zero without
+   * omitempty is kept, and a zero metav1.Time is null (which the writer, like client-java's, leaves
+   * out), exactly as the same object read in JSON keeps them. An update then writes back what the
+   * server's JSON held, nothing more.
+   */
+  @Test
+  void keptFieldsRenderZerosAsGoJsonDoes() throws Exception {
+    String st = "core.v1.PodStatus";
+    String vh = "core.v1.PodVolumeHealth";
+    String vc = "core.v1.VolumeHealthCondition";
+    byte[] raw =
+        ProtoWriter.message()
+            .message(1, zeroObjectMeta("p"))
+            .message(
+                3,
+                ProtoWriter.message()
+                    .string(n(st, "phase"), "")
+                    .message(
+                        n(st, "volumeHealth"),
+                        ProtoWriter.message()
+                            .string(n(vh, "name"), "v")
+                            .message(
+                                n(vh, "healthConditions"),
+                                ProtoWriter.message()
+                                    .string(n(vc, "status"), "True")
+                                    .string(n(vc, "reason"), "")
+                                    .string(n(vc, "message"), ""))
+                            .message(n(vh, "lastTransitionTime"), ProtoWriter.message())))
+            .build();
+    String goJson =
+        """
+        {"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","creationTimestamp":null},
+         "status":{"volumeHealth":[{"name":"v","healthConditions":[{"status":"True","reason":""}],
+                                    "lastTransitionTime":null}]}}
+        """;
+    dev.safeclient.core.json.TolerantJson json = new dev.safeclient.core.json.TolerantJson(null);
+    V1Pod pb =
+        new ProtobufCodec(null, json).decode(ProtoWriter.envelope("v1", "Pod", raw), V1Pod.class);
+    V1Pod fromJson = json.decode(new java.io.StringReader(goJson), V1Pod.class, null);
+
+    JsonElement written = JsonParser.parseString(json.encode(pb));
+    assertThat(written).isEqualTo(JsonParser.parseString(json.encode(fromJson)));
+    assertThat(written.getAsJsonObject().getAsJsonObject("status").get("volumeHealth"))
+        .isEqualTo(
+            JsonParser.parseString(
+                """
+                [{"name":"v","healthConditions":[{"status":"True","reason":""}]}]
+                """));
+  }
 }

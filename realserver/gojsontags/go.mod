@@ -1,0 +1,3 @@
+module safeclient.dev/realserver/gojsontags
+
+go 1.22
