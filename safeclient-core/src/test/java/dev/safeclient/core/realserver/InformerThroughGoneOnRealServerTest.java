@@ -86,7 +86,10 @@ class InformerThroughGoneOnRealServerTest {
   }
 
   record Outcome(
-      RealServerBill bill, long listsAfterGone, Map<String, String> cache, Map<String, String> server) {}
+      RealServerBill bill,
+      long listsAfterGone,
+      Map<String, String> cache,
+      Map<String, String> server) {}
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})

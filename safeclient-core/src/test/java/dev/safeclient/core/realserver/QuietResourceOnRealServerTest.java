@@ -70,7 +70,8 @@ class QuietResourceOnRealServerTest {
   }
 
   private static final Listing CONSISTENT_LIST =
-      (client, ns) -> new CoreV1Api(client).listNamespacedLimitRange(ns).execute().getItems().size();
+      (client, ns) ->
+          new CoreV1Api(client).listNamespacedLimitRange(ns).execute().getItems().size();
 
   private static RealApiserver server() {
     RealApiserverExtension.requireAvailable(PIN);
@@ -91,16 +92,17 @@ class QuietResourceOnRealServerTest {
         billed(server, SafeClient.wrap(server.apiClient(Identity.SA_USER)).apiClient(), ns);
     Quiet viaConsistent =
         billed(
-            server,
-            SafeClient.wrap(server.apiClient(Identity.SA_USER)).consistentApiClient(),
-            ns);
+            server, SafeClient.wrap(server.apiClient(Identity.SA_USER)).consistentApiClient(), ns);
     HarmCellsOnRealServerTest.record(
         PIN + " (progress-notify " + server.progressNotifyInterval() + ")",
         "quiet resource, consistent list: apiClient()",
         plain.cost(),
         viaSafe.cost());
     HarmCellsOnRealServerTest.record(
-        PIN, "quiet resource, consistent list: consistentApiClient()", plain.cost(), viaConsistent.cost());
+        PIN,
+        "quiet resource, consistent list: consistentApiClient()",
+        plain.cost(),
+        viaConsistent.cost());
     assertNoHarm(plain, viaSafe);
     assertNoHarm(plain, viaConsistent);
   }
@@ -122,8 +124,7 @@ class QuietResourceOnRealServerTest {
           + " rate was measured: a quiet resource then costs probe + 3 s + 504 + the caller's"
           + " request (3 seats against plain's 1, measured on 1.30.14). Enable once SC101's 1.30"
           + " busy rule is decided from these numbers.")
-  void consistentListOfAResourceThatWentQuietCostsNoMoreThroughTheSafeClient()
-      throws ApiException {
+  void consistentListOfAResourceThatWentQuietCostsNoMoreThroughTheSafeClient() throws ApiException {
     wentQuietFor(Duration.ofSeconds(10), "quiet-10s");
   }
 
@@ -139,8 +140,7 @@ class QuietResourceOnRealServerTest {
 
   private static void wentQuietFor(Duration quiet, String ns) throws ApiException {
     RealApiserver server = server();
-    Quiet plain =
-        wentQuiet(server, ns + "-plain", server.apiClient(Identity.SA_USER), null, quiet);
+    Quiet plain = wentQuiet(server, ns + "-plain", server.apiClient(Identity.SA_USER), null, quiet);
     VirtualClock clock = new VirtualClock();
     Quiet viaSafe =
         wentQuiet(
