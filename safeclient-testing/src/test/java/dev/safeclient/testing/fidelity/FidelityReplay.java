@@ -427,31 +427,34 @@ final class FidelityReplay {
     List<String> handled = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> deleted = new CompletableFuture<>();
     SharedIndexInformer<ConfigMap> informer =
-        client
-            .configMaps()
-            .inNamespace(NS)
-            .withLabel(label)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(ConfigMap cm) {
-                    handled.add("add " + cm.getMetadata().getName());
-                  }
+        client.configMaps().inNamespace(NS).withLabel(label).runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(ConfigMap cm) {
+            handled.add("add " + cm.getMetadata().getName());
+          }
 
-                  @Override
-                  public void onUpdate(ConfigMap before, ConfigMap after) {
-                    handled.add("update " + after.getMetadata().getName());
-                  }
+          @Override
+          public void onUpdate(ConfigMap before, ConfigMap after) {
+            handled.add("update " + after.getMetadata().getName());
+          }
 
-                  @Override
-                  public void onDelete(ConfigMap cm, boolean unknownFinalState) {
-                    handled.add("delete " + cm.getMetadata().getName());
-                    deleted.complete(null);
-                  }
-                },
-                0);
+          @Override
+          public void onDelete(ConfigMap cm, boolean unknownFinalState) {
+            handled.add("delete " + cm.getMetadata().getName());
+            deleted.complete(null);
+          }
+        });
     try {
-      informer.start().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      // inform() would wait for the first sync without bound; a watch that never starts (a
+      // transport the server refuses) is itself a difference, recorded on the wire.
+      CompletableFuture<Void> synced = informer.start().toCompletableFuture();
+      await(synced);
+      if (!synced.isDone()) {
+        proxy.observe("fabric8 informer: not synced within " + WAIT_SECONDS + " s");
+        return;
+      }
       quietly(() -> client.configMaps().inNamespace(NS).resource(labelled(name, label)).create());
       quietly(() -> changeByUpdate(name));
       quietly(() -> client.configMaps().inNamespace(NS).withName(name).delete());

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 
@@ -119,37 +120,65 @@ final class RecordingProxy implements AutoCloseable {
     }
   }
 
-  /** One client connection: a WebSocket upgrade is relayed here, anything else spliced behind. */
+  /**
+   * One client connection. Its requests are read one by one (a client reuses a kept-alive
+   * connection, and the JDK's WebSocket client sends its upgrade on one that already carried a
+   * list): ordinary requests are spliced to the HTTP proxy behind, and an upgrade turns the rest of
+   * the connection into a relayed WebSocket. A client sends its next request only once it has the
+   * whole answer to the last, so the HTTP side is done when an upgrade arrives.
+   */
   private void connection(Socket client) {
+    Socket inner = null;
+    AtomicBoolean upgraded = new AtomicBoolean();
     try (client) {
       InputStream in = client.getInputStream();
-      byte[] head = WebSocketRelay.readHead(in);
-      if (head == null) {
-        return;
-      }
-      if (WebSocketRelay.isUpgrade(head)) {
-        webSocket(client, in, head);
-        return;
-      }
-      try (Socket inner =
-          new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
-        sockets.add(inner);
+      for (byte[] head = WebSocketRelay.readHead(in);
+          head != null;
+          head = WebSocketRelay.readHead(in)) {
+        if (WebSocketRelay.isUpgrade(head)) {
+          upgraded.set(true);
+          closeQuietly(inner);
+          webSocket(client, in, head);
+          return;
+        }
+        if (inner == null) {
+          inner = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort());
+          sockets.add(inner);
+          InputStream fromInner = inner.getInputStream();
+          threads.execute(
+              () -> {
+                try {
+                  WebSocketRelay.copy(fromInner, client.getOutputStream());
+                } catch (IOException e) {
+                  // The client went away.
+                }
+                if (!upgraded.get()) {
+                  closeQuietly(client); // the HTTP proxy ended the connection
+                }
+              });
+        }
         OutputStream toInner = inner.getOutputStream();
         toInner.write(head);
+        WebSocketRelay.copyRequestBody(head, in, toInner);
         toInner.flush();
-        threads.execute(
-            () -> {
-              WebSocketRelay.copy(in, toInner);
-              WebSocketRelay.shutdownOutput(inner);
-            });
-        WebSocketRelay.copy(inner.getInputStream(), client.getOutputStream());
-      } finally {
-        sockets.removeIf(s -> s.isClosed());
       }
     } catch (Throwable t) {
       // The client or the server went away: nothing of this connection is kept but its exchanges.
     } finally {
+      closeQuietly(inner);
+      sockets.remove(inner);
       sockets.remove(client);
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    if (socket == null) {
+      return;
+    }
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Already closed.
     }
   }
 
@@ -171,6 +200,8 @@ final class RecordingProxy implements AutoCloseable {
       WebSocketRelay.Head response = WebSocketRelay.Head.parse(responseHead);
       recorded.status = response.status();
       recorded.headers = response.headers();
+      System.out.println(
+          "[recording-proxy] WebSocket " + request.target() + " -> " + response.startLine());
       OutputStream toClient = client.getOutputStream();
       toClient.write(responseHead);
       toClient.flush();

@@ -32,6 +32,8 @@ class RecordingProxyWebSocketTest {
                 .withHttpClientFactory(new JdkHttpClientFactory())
                 .build()) {
       proxy.step("watch", "fabric8", "over WebSocket");
+      // A list first: the JDK client then sends its upgrade on the kept-alive connection.
+      fabric8.configMaps().inNamespace("default").list();
       CompletableFuture<String> added = new CompletableFuture<>();
       Watch watch =
           fabric8
@@ -62,6 +64,9 @@ class RecordingProxyWebSocketTest {
       List<Exchange> upgrades =
           proxy.exchanges().stream().filter(e -> e.pathAndQuery.contains("watch=true")).toList();
       assertThat(upgrades).hasSize(1);
+      assertThat(proxy.exchanges().stream().filter(e -> e.method.equals("GET")).count())
+          .as("the list and the watch")
+          .isEqualTo(2);
       Exchange upgrade = upgrades.get(0);
       assertThat(upgrade.status).isEqualTo(101);
       assertThat(upgrade.header("Upgrade")).isEqualToIgnoringCase("websocket");

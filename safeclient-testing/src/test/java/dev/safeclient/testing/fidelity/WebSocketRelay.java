@@ -55,6 +55,16 @@ final class WebSocketRelay {
       return new Head(lines[0], 0, parts[0], parts.length > 1 ? parts[1] : "", headers);
     }
 
+    /** The first value of header {@code name} (any case), or "". */
+    String header(String name) {
+      for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+        if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+          return e.getValue().get(0);
+        }
+      }
+      return "";
+    }
+
     /**
      * This request head as sent on to the server: its own Host, and the proxy's token in place of
      * any credentials of the client's.
@@ -95,6 +105,65 @@ final class WebSocketRelay {
       last4 = (last4 << 8) | b;
     }
     return head.toByteArray();
+  }
+
+  /**
+   * Copies the body that follows request {@code head}: {@code Content-Length} bytes, or chunks up
+   * to the last one (RFC 9112 section 7.1); none without either.
+   */
+  static void copyRequestBody(byte[] head, InputStream in, OutputStream out) throws IOException {
+    Head h = Head.parse(head);
+    String length = h.header("Content-Length");
+    if (h.header("Transfer-Encoding").toLowerCase(Locale.ROOT).contains("chunked")) {
+      while (true) {
+        String sizeLine = line(in, out);
+        int semicolon = sizeLine.indexOf(';');
+        long size =
+            Long.parseLong(
+                (semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+        if (size == 0) {
+          while (!line(in, out).isEmpty()) {
+            // Trailer fields, up to the blank line.
+          }
+          return;
+        }
+        copyExactly(in, out, size);
+        line(in, out); // the CRLF after the chunk
+      }
+    }
+    if (!length.isEmpty()) {
+      copyExactly(in, out, Long.parseLong(length.trim()));
+    }
+  }
+
+  private static String line(InputStream in, OutputStream out) throws IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0) {
+      out.write(c);
+      if (c == '\n') {
+        break;
+      }
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    if (c < 0) {
+      throw new EOFException("stream ended inside a chunked body");
+    }
+    return b.toString();
+  }
+
+  private static void copyExactly(InputStream in, OutputStream out, long n) throws IOException {
+    byte[] buffer = new byte[16 * 1024];
+    while (n > 0) {
+      int read = in.read(buffer, 0, (int) Math.min(buffer.length, n));
+      if (read < 0) {
+        throw new EOFException("stream ended inside a request body");
+      }
+      out.write(buffer, 0, read);
+      n -= read;
+    }
   }
 
   /** Whether a request head asks to upgrade the connection to WebSocket. */
