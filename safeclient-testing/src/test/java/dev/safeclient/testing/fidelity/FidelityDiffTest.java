@@ -61,6 +61,20 @@ class FidelityDiffTest {
     assertThat(FidelityDiff.bodyDifferences("/api/v1/configmaps?watch=true", sim, real))
         .containsExactly(
             "[1].object.data: KubeSim 1, real 2",
-            "[2] missing on KubeSim (real: {\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{}}})");
+            "bookmarks[0] missing on KubeSim (real: {\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{}}})");
+  }
+
+  @Test
+  void aBookmarkArrivingEarlierDoesNotShiftTheEventsAfterIt() {
+    String sim =
+        "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
+            + "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{}}}\n"
+            + "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n";
+    String real =
+        "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{}}}\n"
+            + "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
+            + "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n";
+
+    assertThat(FidelityDiff.bodyDifferences("/api/v1/configmaps?watch=true", sim, real)).isEmpty();
   }
 }
