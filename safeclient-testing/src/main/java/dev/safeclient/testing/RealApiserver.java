@@ -239,6 +239,41 @@ public final class RealApiserver implements AutoCloseable {
     return ready.get("kubernetesVersion").getAsString();
   }
 
+  /**
+   * etcd's watch progress-notify interval as the server reports it (etcd's default, 10 minutes,
+   * unless {@link Options#withProgressNotifyInterval} set one): how long a quiet resource's watch
+   * cache can stay behind etcd's revision on a server that does not ask etcd for progress itself.
+   */
+  public Duration progressNotifyInterval() {
+    return goDuration(ready.get("progressNotifyInterval").getAsString());
+  }
+
+  /** A Go {@code time.Duration} string such as {@code 10m0s} or {@code 1.5s}. */
+  static Duration goDuration(String text) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("([0-9.]+)(h|ms|m|s|us|µs|ns)").matcher(text);
+    double nanos = 0;
+    int end = 0;
+    while (m.find() && m.start() == end) {
+      double n = Double.parseDouble(m.group(1));
+      nanos +=
+          n
+              * switch (m.group(2)) {
+                case "h" -> 3.6e12;
+                case "m" -> 6e10;
+                case "s" -> 1e9;
+                case "ms" -> 1e6;
+                case "us", "µs" -> 1e3;
+                default -> 1;
+              };
+      end = m.end();
+    }
+    if (end != text.length() || text.isEmpty()) {
+      throw new IllegalArgumentException("not a Go duration: " + text);
+    }
+    return Duration.ofNanos((long) nanos);
+  }
+
   /** The PEM of the CA that signed the serving certificate. */
   public String caPem() {
     return ready.get("caPem").getAsString();

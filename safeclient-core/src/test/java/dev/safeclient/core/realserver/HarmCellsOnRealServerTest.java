@@ -96,7 +96,7 @@ class HarmCellsOnRealServerTest {
     int run() throws ApiException;
   }
 
-  private static Cost bill(RealApiserver server, String resource, String level, Call call)
+  static Cost bill(RealApiserver server, String resource, String level, Call call)
       throws ApiException {
     try {
       call.run(); // unbilled: connection set-up and one-time discovery
@@ -114,7 +114,7 @@ class HarmCellsOnRealServerTest {
     return Cost.of(server.bill().minus(before), resource, level, items, status);
   }
 
-  private static void record(String pin, String cell, Cost plain, Cost safe) {
+  static void record(String pin, String cell, Cost plain, Cost safe) {
     String line = String.format("| %s | %s | %s | %s |%n", pin, cell, plain, safe);
     System.out.print("[harm-cell] " + line);
     Path report = Path.of("target", "real-apiserver-harm-cells.md");
@@ -126,7 +126,7 @@ class HarmCellsOnRealServerTest {
     }
   }
 
-  private static void assertNoHarm(Cost plain, Cost safe) {
+  static void assertNoHarm(Cost plain, Cost safe) {
     assertThat(safe.status()).as("status").isEqualTo(plain.status());
     assertThat(safe.items()).as("items").isEqualTo(plain.items());
     assertThat(safe.etcdObjects())

@@ -22,6 +22,7 @@ import io.kubernetes.client.openapi.models.V1ObjectReference;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -42,6 +43,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * cleanly, which it does at the {@code timeoutSeconds} the reflector asks for: 5 minutes. The
  * client here asks for 3 seconds instead (one interceptor, the same for plain and safe), so the
  * re-watch happens within the test.
+ *
+ * <p>After the 410 the informer's cache must equal what the server lists (names and
+ * resourceVersions), and the safe client's recovery must cost no more requests, seats or etcd reads
+ * than plain's. The safe client's one-time {@code /version} discovery is made before the bill.
  */
 @RealApiserverTest
 class InformerThroughGoneOnRealServerTest {
@@ -60,17 +65,31 @@ class InformerThroughGoneOnRealServerTest {
         url = url.newBuilder().setQueryParameter("timeoutSeconds", "3").build();
         request = request.newBuilder().url(url).build();
       }
-      requests.add(request.method() + " " + url.encodedPath() + "?" + url.encodedQuery());
       Response response = chain.proceed(request);
+      requests.add(
+          request.method()
+              + " "
+              + url.encodedPath()
+              + "?"
+              + url.encodedQuery()
+              + " -> "
+              + response.code());
       return response;
     }
 
+    /** Lists of the resource (not its watches, not {@code /version}). */
     long lists() {
-      return requests.stream().filter(r -> !r.contains("watch=true")).count();
+      return requests.stream()
+          .filter(r -> r.contains("/events?") && !r.contains("watch=true"))
+          .count();
     }
   }
 
-  record Outcome(RealServerBill bill, long listsAfterGone, Set<String> names) {}
+  record Outcome(
+      RealServerBill bill,
+      long listsAfterGone,
+      Map<String, String> cache,
+      Map<String, String> server) {}
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"v1.30", "v1.34"})
@@ -98,9 +117,20 @@ class InformerThroughGoneOnRealServerTest {
         safe.listsAfterGone());
 
     Set<String> expected = Set.of("e-0", "e-1", "e-2", "e-stale", "e-after");
-    assertThat(plain.names()).isEqualTo(expected);
-    assertThat(safe.names()).as("nothing lost through the safe client").isEqualTo(expected);
+    assertThat(plain.server().keySet()).isEqualTo(expected);
+    assertThat(safe.server().keySet()).isEqualTo(expected);
+    assertThat(plain.cache()).as("plain informer's cache = the server's").isEqualTo(plain.server());
+    assertThat(safe.cache())
+        .as("safe informer's cache = the server's (names and resourceVersions)")
+        .isEqualTo(safe.server());
+    assertThat(plain.listsAfterGone()).as("plain relisted after the 410").isGreaterThan(0);
     assertThat(safe.listsAfterGone()).isLessThanOrEqualTo(plain.listsAfterGone());
+    assertThat(safe.bill().dispatched(WORKLOAD))
+        .as("requests APF dispatched")
+        .isLessThanOrEqualTo(plain.bill().dispatched(WORKLOAD));
+    assertThat(safe.bill().seats(WORKLOAD))
+        .as("APF seats")
+        .isLessThanOrEqualTo(plain.bill().seats(WORKLOAD));
     assertThat(safe.bill().etcdRequests("events", "list"))
         .isLessThanOrEqualTo(plain.bill().etcdRequests("events", "list"));
     assertThat(safe.bill().etcdObjectsFetched("events"))
@@ -117,8 +147,11 @@ class InformerThroughGoneOnRealServerTest {
 
     ShortWatches network = new ShortWatches();
     ApiClient base = server.apiClient(Identity.SA_USER);
-    base.setHttpClient(base.getHttpClient().newBuilder().addInterceptor(network).build());
+    base.setHttpClient(base.getHttpClient().newBuilder().addNetworkInterceptor(network).build());
     ApiClient client = throughSafeClient ? SafeClient.wrap(base).apiClient() : base;
+    // Unbilled, as in the other harm cells: the safe client's one-time /version discovery,
+    // which its first consistent list makes.
+    new CoreV1Api(client).listNamespacedEvent(ns).execute();
 
     SharedInformerFactory factory = new SharedInformerFactory(client);
     SharedIndexInformer<CoreV1Event> informer =
@@ -144,12 +177,22 @@ class InformerThroughGoneOnRealServerTest {
       }
       RealServerBill before = server.bill();
       long listsBefore = network.lists();
+      int requestsBefore = network.requests.size();
       server.compact();
       await(() -> network.lists() > listsBefore, "a relist after 410 Gone");
       event(admin, ns, "e-after");
       await(() -> names(informer).contains("e-after"), "e-after seen");
+      // Billed before the admin's own list below, which checks the cache against the server.
+      RealServerBill bill = server.bill().minus(before);
+      Map<String, String> onServer = versions(admin.listNamespacedEvent(ns).execute().getItems());
+      await(() -> versions(informer.getIndexer().list()).equals(onServer), "cache = server");
+      System.out.println(
+          "[informer-410] "
+              + (throughSafeClient ? "safe" : "plain")
+              + " "
+              + network.requests.subList(requestsBefore, network.requests.size()));
       return new Outcome(
-          server.bill().minus(before), network.lists() - listsBefore, names(informer));
+          bill, network.lists() - listsBefore, versions(informer.getIndexer().list()), onServer);
     } finally {
       factory.stopAllRegisteredInformers();
     }
@@ -168,6 +211,14 @@ class InformerThroughGoneOnRealServerTest {
                 .firstTimestamp(OffsetDateTime.now())
                 .lastTimestamp(OffsetDateTime.now()))
         .execute();
+  }
+
+  /** Name to resourceVersion: what an informer's cache must hold, as the server holds it. */
+  private static Map<String, String> versions(List<CoreV1Event> events) {
+    return events.stream()
+        .collect(
+            Collectors.toMap(
+                e -> e.getMetadata().getName(), e -> e.getMetadata().getResourceVersion()));
   }
 
   private static Set<String> names(SharedIndexInformer<CoreV1Event> informer) {

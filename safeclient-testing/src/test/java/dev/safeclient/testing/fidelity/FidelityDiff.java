@@ -109,10 +109,9 @@ final class FidelityDiff {
         out.add(new Difference(area, name, h + ": KubeSim \"" + s + "\", real \"" + r + "\""));
       }
     }
-    String diff = bodyDifference(real.pathAndQuery, sim.body(), real.body());
-    if (diff != null) {
-      out.add(
-          new Difference(area, name, (isWatch(real.pathAndQuery) ? "events: " : "body: ") + diff));
+    String what = isWatch(real.pathAndQuery) ? "events: " : "body: ";
+    for (String diff : bodyDifferences(real.pathAndQuery, sim.body(), real.body())) {
+      out.add(new Difference(area, name, what + diff));
     }
   }
 
@@ -126,18 +125,27 @@ final class FidelityDiff {
         || pathAndQuery.contains("/watch/");
   }
 
-  /** The first difference between two bodies after normalising, or null. */
-  static String bodyDifference(String pathAndQuery, String sim, String real) {
+  /** Every difference between two bodies after normalising; empty when they agree. */
+  static List<String> bodyDifferences(String pathAndQuery, String sim, String real) {
     if (isWatch(pathAndQuery)) {
-      return firstDifference("", events(sim), events(real));
+      // A bookmark comes when the server likes (the initial-events-end one races the first
+      // events), so bookmarks pair among themselves: one arriving earlier on one server does not
+      // shift every event after it.
+      JsonArray s = events(sim);
+      JsonArray r = events(real);
+      List<String> out = differences("", withoutBookmarks(s, false), withoutBookmarks(r, false));
+      differences("bookmarks", withoutBookmarks(s, true), withoutBookmarks(r, true), out);
+      return out;
     }
     JsonElement s = parse(sim);
     JsonElement r = parse(real);
     if (s == null || r == null) {
-      return sim.equals(real) ? null : "text " + abbreviate(sim) + " vs " + abbreviate(real);
+      return sim.equals(real)
+          ? List.of()
+          : List.of("text " + abbreviate(sim) + " vs " + abbreviate(real));
     }
     boolean ordered = pathAndQuery.contains("limit=") || pathAndQuery.contains("continue=");
-    return firstDifference("", normalise(s, ordered), normalise(r, ordered));
+    return differences("", normalise(s, ordered), normalise(r, ordered));
   }
 
   private static JsonElement parse(String text) {
@@ -172,6 +180,25 @@ final class FidelityDiff {
     events.subList(0, run).sort(Comparator.comparing(FidelityDiff::objectName));
     JsonArray out = new JsonArray();
     events.forEach(out::add);
+    return out;
+  }
+
+  /**
+   * The bookmarks that end a watch's initial events ({@code bookmarks} true), or the events that
+   * are no bookmark. Other bookmarks are left out: the apiserver sends them on its own clock (about
+   * once a minute, sooner near a watch's timeout), so whether one falls inside a short watch is
+   * timing.
+   */
+  private static JsonArray withoutBookmarks(JsonArray events, boolean bookmarks) {
+    JsonArray out = new JsonArray();
+    for (JsonElement e : events) {
+      boolean bookmark = type(e).equals("BOOKMARK");
+      if (!bookmarks && !bookmark) {
+        out.add(e);
+      } else if (bookmarks && bookmark && e.toString().contains("k8s.io/initial-events-end")) {
+        out.add(e);
+      }
+    }
     return out;
   }
 
@@ -256,47 +283,108 @@ final class FidelityDiff {
     return v != null && v.isJsonPrimitive() ? v.getAsString() : "";
   }
 
-  /** The path of the first difference between two JSON trees, with both values, or null. */
-  static String firstDifference(String at, JsonElement sim, JsonElement real) {
+  /**
+   * Every difference between two JSON trees, each with its path and both values: a key on one side
+   * only, a value that differs (leaves), an array element on one side only. Arrays whose elements
+   * each carry a distinct name ({@code name} or {@code metadata.name}, as list items, discovery
+   * resources and groups do) pair by name, so that one missing element is one difference, not a
+   * shift of every element after it; their order, where it differs, is one difference more.
+   */
+  static List<String> differences(String at, JsonElement sim, JsonElement real) {
+    List<String> out = new ArrayList<>();
+    differences(at, sim, real, out);
+    return out;
+  }
+
+  private static void differences(String at, JsonElement sim, JsonElement real, List<String> out) {
     if (sim.equals(real)) {
-      return null;
+      return;
     }
     if (sim.isJsonObject() && real.isJsonObject()) {
       JsonObject s = sim.getAsJsonObject();
       JsonObject r = real.getAsJsonObject();
       for (String key : r.keySet()) {
         if (!s.has(key)) {
-          return at + "." + key + " missing on KubeSim (real: " + abbreviate(r.get(key)) + ")";
-        }
-        String d = firstDifference(at + "." + key, s.get(key), r.get(key));
-        if (d != null) {
-          return d;
+          out.add(at + "." + key + " missing on KubeSim (real: " + abbreviate(r.get(key)) + ")");
+        } else {
+          differences(at + "." + key, s.get(key), r.get(key), out);
         }
       }
       for (String key : s.keySet()) {
         if (!r.has(key)) {
-          return at + "." + key + " only on KubeSim (" + abbreviate(s.get(key)) + ")";
+          out.add(at + "." + key + " only on KubeSim (" + abbreviate(s.get(key)) + ")");
         }
       }
+      return;
     }
     if (sim.isJsonArray() && real.isJsonArray()) {
       JsonArray s = sim.getAsJsonArray();
       JsonArray r = real.getAsJsonArray();
-      for (int i = 0; i < Math.min(s.size(), r.size()); i++) {
-        String d = firstDifference(at + "[" + i + "]", s.get(i), r.get(i));
-        if (d != null) {
-          return d;
+      Map<String, JsonElement> simByName = byName(s);
+      Map<String, JsonElement> realByName = byName(r);
+      if (simByName != null && realByName != null) {
+        List<String> common = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : realByName.entrySet()) {
+          JsonElement other = simByName.get(e.getKey());
+          String here = at + "[" + e.getKey() + "]";
+          if (other == null) {
+            out.add(here + " missing on KubeSim (real: " + abbreviate(e.getValue()) + ")");
+          } else {
+            common.add(e.getKey());
+            differences(here, other, e.getValue(), out);
+          }
         }
+        for (Map.Entry<String, JsonElement> e : simByName.entrySet()) {
+          if (!realByName.containsKey(e.getKey())) {
+            out.add(at + "[" + e.getKey() + "] only on KubeSim (" + abbreviate(e.getValue()) + ")");
+          }
+        }
+        List<String> simOrder = new ArrayList<>(simByName.keySet());
+        simOrder.retainAll(common);
+        if (!simOrder.equals(common)) {
+          out.add(
+              (at.isEmpty() ? "." : at)
+                  + ": order: KubeSim "
+                  + abbreviate(simOrder)
+                  + ", real "
+                  + abbreviate(common));
+        }
+        return;
       }
-      if (s.size() != r.size()) {
-        return at + ": " + s.size() + " elements on KubeSim, " + r.size() + " real";
+      for (int i = 0; i < Math.min(s.size(), r.size()); i++) {
+        differences(at + "[" + i + "]", s.get(i), r.get(i), out);
+      }
+      for (int i = r.size(); i < s.size(); i++) {
+        out.add(at + "[" + i + "] only on KubeSim (" + abbreviate(s.get(i)) + ")");
+      }
+      for (int i = s.size(); i < r.size(); i++) {
+        out.add(at + "[" + i + "] missing on KubeSim (real: " + abbreviate(r.get(i)) + ")");
+      }
+      return;
+    }
+    out.add(
+        (at.isEmpty() ? "." : at) + ": KubeSim " + abbreviate(sim) + ", real " + abbreviate(real));
+  }
+
+  /**
+   * The array's elements by name, in order, or null when an element is not an object, has no name
+   * or repeats one (a watch's events of one object, say): such arrays pair by position.
+   */
+  private static Map<String, JsonElement> byName(JsonArray array) {
+    Map<String, JsonElement> out = new LinkedHashMap<>();
+    for (JsonElement e : array) {
+      if (!e.isJsonObject()) {
+        return null;
+      }
+      JsonObject o = e.getAsJsonObject();
+      JsonElement meta = o.get("metadata");
+      JsonElement name =
+          meta != null && meta.isJsonObject() ? meta.getAsJsonObject().get("name") : o.get("name");
+      if (name == null || !name.isJsonPrimitive() || out.put(name.getAsString(), e) != null) {
+        return null;
       }
     }
-    return (at.isEmpty() ? "." : at)
-        + ": KubeSim "
-        + abbreviate(sim)
-        + ", real "
-        + abbreviate(real);
+    return out;
   }
 
   private static String abbreviate(Object e) {

@@ -42,8 +42,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The calls KubeSim's issues name, made the same way against one server through a {@link
  * RecordingProxy}: raw HTTP, client-java 27 and fabric8 7.9 (its typed DSL, a watch and an
- * informer). Every call is tagged with the area it counts under. Nothing here asserts: the replay
- * answers are compared afterwards by {@link FidelityDiff}.
+ * informer, each over HTTP and over fabric8's default WebSocket). Every call is tagged with the
+ * area it counts under. Nothing here asserts: the replay answers are compared afterwards by {@link
+ * FidelityDiff}.
  */
 final class FidelityReplay {
   static final String NS = "fidelity";
@@ -87,6 +88,7 @@ final class FidelityReplay {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final ApiClient clientJava;
   private final KubernetesClient fabric8;
+  private final KubernetesClient fabric8WebSocket;
 
   FidelityReplay(RecordingProxy proxy, ServingProbe serving) {
     this.proxy = proxy;
@@ -104,6 +106,15 @@ final class FidelityReplay {
     this.fabric8 =
         new KubernetesClientBuilder()
             .withConfig(config)
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .build();
+    this.fabric8WebSocket =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder()
+                    .withMasterUrl(proxy.url())
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
             .withHttpClientFactory(new JdkHttpClientFactory())
             .build();
   }
@@ -129,6 +140,7 @@ final class FidelityReplay {
       validation();
     } finally {
       fabric8.close();
+      fabric8WebSocket.close();
     }
   }
 
@@ -366,14 +378,24 @@ final class FidelityReplay {
           return null;
         });
 
-    step("watch", "fabric8", "watch");
+    fabric8Watch(fabric8, "watch", "f8w");
+    fabric8Informer(fabric8, "informer", "inf");
+    // fabric8's default transport for watches: a WebSocket upgrade, which the proxy relays.
+    fabric8Watch(fabric8WebSocket, "watch over WebSocket", "f8ws");
+    fabric8Informer(fabric8WebSocket, "informer over WebSocket", "infws");
+  }
+
+  /** A fabric8 watch of config maps labelled {@code label}, through a create, update and delete. */
+  private void fabric8Watch(KubernetesClient client, String call, String label) {
+    step("watch", "fabric8", call);
+    String name = "cm-" + label;
     List<String> seen = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> threeEvents = new CompletableFuture<>();
     Watch watch =
-        fabric8
+        client
             .configMaps()
             .inNamespace(NS)
-            .withLabel("f8w")
+            .withLabel(label)
             .watch(
                 new Watcher<>() {
                   @Override
@@ -389,47 +411,53 @@ final class FidelityReplay {
                     seen.add("closed " + cause.getMessage());
                   }
                 });
-    quietly(
-        () -> fabric8.configMaps().inNamespace(NS).resource(labelled("cm-f8w", "f8w")).create());
-    quietly(() -> changeByUpdate("cm-f8w"));
-    quietly(() -> fabric8.configMaps().inNamespace(NS).withName("cm-f8w").delete());
+    quietly(() -> client.configMaps().inNamespace(NS).resource(labelled(name, label)).create());
+    quietly(() -> changeByUpdate(name));
+    quietly(() -> client.configMaps().inNamespace(NS).withName(name).delete());
     await(threeEvents);
     watch.close();
     proxy.observe("fabric8 watch: " + seen);
+  }
 
-    step("watch", "fabric8", "informer");
+  /** A fabric8 informer of config maps labelled {@code label}, through a create, update, delete. */
+  private void fabric8Informer(KubernetesClient client, String call, String label)
+      throws Exception {
+    step("watch", "fabric8", call);
+    String name = "cm-" + label;
     List<String> handled = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> deleted = new CompletableFuture<>();
     SharedIndexInformer<ConfigMap> informer =
-        fabric8
-            .configMaps()
-            .inNamespace(NS)
-            .withLabel("inf")
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(ConfigMap cm) {
-                    handled.add("add " + cm.getMetadata().getName());
-                  }
+        client.configMaps().inNamespace(NS).withLabel(label).runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(ConfigMap cm) {
+            handled.add("add " + cm.getMetadata().getName());
+          }
 
-                  @Override
-                  public void onUpdate(ConfigMap before, ConfigMap after) {
-                    handled.add("update " + after.getMetadata().getName());
-                  }
+          @Override
+          public void onUpdate(ConfigMap before, ConfigMap after) {
+            handled.add("update " + after.getMetadata().getName());
+          }
 
-                  @Override
-                  public void onDelete(ConfigMap cm, boolean unknownFinalState) {
-                    handled.add("delete " + cm.getMetadata().getName());
-                    deleted.complete(null);
-                  }
-                },
-                0);
+          @Override
+          public void onDelete(ConfigMap cm, boolean unknownFinalState) {
+            handled.add("delete " + cm.getMetadata().getName());
+            deleted.complete(null);
+          }
+        });
     try {
-      informer.start().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
-      quietly(
-          () -> fabric8.configMaps().inNamespace(NS).resource(labelled("cm-inf", "inf")).create());
-      quietly(() -> changeByUpdate("cm-inf"));
-      quietly(() -> fabric8.configMaps().inNamespace(NS).withName("cm-inf").delete());
+      // inform() would wait for the first sync without bound; a watch that never starts (a
+      // transport the server refuses) is itself a difference, recorded on the wire.
+      CompletableFuture<Void> synced = informer.start().toCompletableFuture();
+      await(synced);
+      if (!synced.isDone()) {
+        proxy.observe("fabric8 informer: not synced within " + WAIT_SECONDS + " s");
+        return;
+      }
+      quietly(() -> client.configMaps().inNamespace(NS).resource(labelled(name, label)).create());
+      quietly(() -> changeByUpdate(name));
+      quietly(() -> client.configMaps().inNamespace(NS).withName(name).delete());
       await(deleted);
     } finally {
       informer.stop();
