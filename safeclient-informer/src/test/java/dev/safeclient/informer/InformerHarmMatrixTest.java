@@ -231,6 +231,7 @@ class InformerHarmMatrixTest {
         KubeSim.builder()
             .serverVersion(version)
             .clock(simClock)
+            .namespaces("ns-0", "ns-1", "ns-2")
             .kubeletDeletes(false)
             .faults(gone.script())
             .build()) {

@@ -26,9 +26,10 @@ public final class ResourceActivity {
   static final long TOO_LARGE_MEMORY_NANOS = ReadServing.DEFAULT_PROGRESS_NOTIFY_INTERVAL.toNanos();
 
   /**
-   * How long a change rate measured between two list answers stands for the resource: etcd's
-   * progress-notify interval, as for a 504. If the resource went quiet since, the 504 it then
-   * causes is remembered, and the caller's own request goes out meanwhile.
+   * The longest a change rate measured between list answers, or a one-answer estimate, stands for
+   * the resource: etcd's progress-notify interval, as for a 504 (a busy rate stands for less: twice
+   * the interval it was measured over). If the resource went quiet since, the 504 it then causes is
+   * remembered, and the caller's own request goes out meanwhile.
    */
   static final long RATE_MEMORY_NANOS = ReadServing.DEFAULT_PROGRESS_NOTIFY_INTERVAL.toNanos();
 
@@ -44,7 +45,10 @@ public final class ResourceActivity {
 
   private final Map<String, ListAnswer> lastList = new ConcurrentHashMap<>();
   private final Map<String, OneAnswer> lastAnswer = new ConcurrentHashMap<>();
-  private final Map<String, Long> busyByRateAt = new ConcurrentHashMap<>();
+
+  /** Until when a busy rate measured between two answers stands, per resource. */
+  private final Map<String, Long> busyByRateUntil = new ConcurrentHashMap<>();
+
   private final Map<String, Long> rateMeasuredAt = new ConcurrentHashMap<>();
   private final Map<String, Long> cacheDisabled = new ConcurrentHashMap<>();
   private final Map<String, Long> tooLargeAt = new ConcurrentHashMap<>();
@@ -70,8 +74,8 @@ public final class ResourceActivity {
     if (at != null && now - at <= BUSY_WINDOW_NANOS) {
       return true;
     }
-    Long rateAt = busyByRateAt.get(groupResource);
-    return rateAt != null && now - rateAt <= RATE_MEMORY_NANOS;
+    Long until = busyByRateUntil.get(groupResource);
+    return until != null && now - until <= 0;
   }
 
   /**
@@ -112,7 +116,7 @@ public final class ResourceActivity {
     }
     if (previous == null || newestItemRv <= previous.newestItemRv()) {
       if (previous != null) {
-        busyByRateAt.remove(groupResource);
+        busyByRateUntil.remove(groupResource);
       }
       return;
     }
@@ -125,9 +129,13 @@ public final class ResourceActivity {
     long elapsed = Math.max(1, now - previous.atNanos());
     // At least one change per cache wait on average: the cache passes a probe's revision in time.
     if (changes * BUSY_WINDOW_NANOS >= elapsed) {
-      busyByRateAt.put(groupResource, now);
+      // A rate measured over an interval foretells about as long again: twice the interval, so
+      // that a process listing at that period re-measures before the verdict lapses, and at most
+      // etcd's progress-notify interval. A resource that went quiet after it then costs the probe,
+      // the cache's 3 s wait and a 504 only within that span.
+      busyByRateUntil.put(groupResource, now + Math.min(2 * elapsed, RATE_MEMORY_NANOS));
     } else {
-      busyByRateAt.remove(groupResource);
+      busyByRateUntil.remove(groupResource);
     }
   }
 

@@ -21,7 +21,6 @@ import io.kubernetes.client.openapi.models.V1Namespace;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -112,18 +111,13 @@ class QuietResourceOnRealServerTest {
    * busy by SafeClient's rate from list answers), then the resource went quiet for longer than the
    * cache's 3 s wait (on the safe client's own clock) while etcd moved on.
    *
-   * <p>Measured on 1.30.14 (progress-notify 10m): plain reads etcd once (8 objects, 1 seat, 1
-   * request); the safe client sends the probe, waits the cache's 3 s for a 504 and then the
-   * caller's own request: 2 etcd lists (9 objects), 3 seats over 3 requests, one 504, 3 s
-   * executing. The rate measured between two answers stands for etcd's progress-notify interval
-   * ({@code ResourceActivity.RATE_MEMORY_NANOS}), long after the resource went quiet.
+   * <p>Measured on 1.30.14 (progress-notify 10m) while the rate stood for etcd's progress-notify
+   * interval: plain read etcd once (8 objects, 1 seat, 1 request); the safe client sent the probe,
+   * waited the cache's 3 s for a 504 and then the caller's own request: 2 etcd lists (9 objects), 3
+   * seats over 3 requests, one 504. A busy rate now stands twice the interval it was measured over
+   * (here one second), so the list goes out as the caller's own.
    */
   @Test
-  @Disabled(
-      "SC101 on 1.30 rewrites a resource busy by its list-answer rate for 10 minutes after the"
-          + " rate was measured: a quiet resource then costs probe + 3 s + 504 + the caller's"
-          + " request (3 seats against plain's 1, measured on 1.30.14). Enable once SC101's 1.30"
-          + " busy rule is decided from these numbers.")
   void consistentListOfAResourceThatWentQuietCostsNoMoreThroughTheSafeClient() throws ApiException {
     wentQuietFor(Duration.ofSeconds(10), "quiet-10s");
   }
