@@ -43,6 +43,13 @@ public final class ResourceActivity {
    */
   static final int NEWEST_KEPT = 4096;
 
+  /**
+   * How old an answer must be before a probe estimates from it: ten cache waits. Sooner, a single
+   * recent item already reads as busy, so the estimate would say little, and an immediate second
+   * list (a warm-up, an informer's relist after a 410) would pay the probe for it.
+   */
+  static final long MIN_ESTIMATE_SPAN_NANOS = 10 * BUSY_WINDOW_NANOS;
+
   private final Map<String, ListAnswer> lastList = new ConcurrentHashMap<>();
   private final Map<String, OneAnswer> lastAnswer = new ConcurrentHashMap<>();
 
@@ -182,6 +189,7 @@ public final class ResourceActivity {
     OneAnswer answer = lastAnswer.get(groupResource);
     Long measured = rateMeasuredAt.get(groupResource);
     return answer != null
+        && now - answer.atNanos() >= MIN_ESTIMATE_SPAN_NANOS
         && now - answer.atNanos() <= RATE_MEMORY_NANOS
         && (measured == null || now - measured > RATE_MEMORY_NANOS)
         // Even if every kept item turned out recent, could they make a change per wait?
