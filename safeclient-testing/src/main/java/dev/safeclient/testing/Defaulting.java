@@ -31,6 +31,9 @@ final class Defaulting {
    * minor}. {@code created} says the object is being created, with its name and uid already set.
    */
   static void apply(ResourceType t, JsonObject o, int minor, boolean created) {
+    if (!builtInGroup(t.group())) {
+      return; // a custom resource: its structural schema's defaults are not simulated
+    }
     String kind = t.group().isEmpty() ? t.kind() : t.kind() + "." + t.group();
     switch (kind) {
       case "Pod" -> {
@@ -94,6 +97,19 @@ final class Defaulting {
     if (ProtobufEncoding.available()) {
       GoZeroValues.fill(t, o, minor);
     }
+  }
+
+  /**
+   * Whether a group is Kubernetes' own: the legacy groups without a dot, or one under k8s.io
+   * (which custom resources may use only with an API review's approval).
+   */
+  static boolean builtInGroup(String group) {
+    return group.isEmpty()
+        || group.endsWith(".k8s.io")
+        || group.equals("apps")
+        || group.equals("batch")
+        || group.equals("autoscaling")
+        || group.equals("policy");
   }
 
   /**

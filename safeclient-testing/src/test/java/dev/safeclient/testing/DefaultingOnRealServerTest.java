@@ -199,7 +199,7 @@ class DefaultingOnRealServerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"v1.30", "v1.34"})
+  @ValueSource(strings = {"v1.30", "v1.34", "v1.36"})
   void kubeSimDefaultsAsKubeApiserver(String pin) throws Exception {
     RealApiserverExtension.requireAvailable(pin);
     RealApiserver server = RealApiserver.shared(pin);

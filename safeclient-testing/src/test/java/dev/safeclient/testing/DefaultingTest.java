@@ -265,6 +265,23 @@ class DefaultingTest {
     }
   }
 
+  /** A custom resource that shares a built-in's kind is not given the built-in's defaults. */
+  @org.junit.jupiter.api.Test
+  void aCustomResourceIsNotDefaultedAsTheBuiltInOfTheSameKind() throws Exception {
+    ResourceType custom = ResourceType.namespaced("apps.example.com", "v1", "deployments", "Deployment");
+    try (KubeSim sim = KubeSim.builder().register(custom).build()) {
+      Wire.Reply r =
+          new Wire(sim)
+              .post(
+                  "/apis/apps.example.com/v1/namespaces/default/deployments",
+                  "{\"apiVersion\":\"apps.example.com/v1\",\"kind\":\"Deployment\","
+                      + "\"metadata\":{\"name\":\"d\"},\"spec\":{\"replicas\":1}}");
+      assertThat(r.code).isEqualTo(201);
+      assertThat(r.json().getAsJsonObject("spec").keySet()).containsExactly("replicas");
+      assertThat(r.json().has("status")).isFalse();
+    }
+  }
+
   private static V1Deployment deployment() {
     return new V1Deployment()
         .metadata(new V1ObjectMeta().name("d"))
