@@ -8,13 +8,12 @@ import java.util.List;
 
 /**
  * What a kube-apiserver fills into a built-in object it decodes from a create, update or patch,
- * before validation: the scheme's defaulting functions ({@code SetDefaults_*} in
- * k8s.io/kubernetes pkg/apis/GROUP/VERSION/defaults.go, run by the generated {@code
- * zz_generated.defaults.go}, which also applies k8s.io/api's {@code +default} markers), the parts of
- * the create strategies that every client sees ({@code PrepareForCreate}: a pod's status, a Job's
- * generated selector), and the zero values Go's {@code encoding/json} writes for fields without
- * {@code omitempty} ({@link GoZeroValues}). Defaults that changed between releases follow the
- * simulated version.
+ * before validation: the scheme's defaulting functions ({@code SetDefaults_*} in k8s.io/kubernetes
+ * pkg/apis/GROUP/VERSION/defaults.go, run by the generated {@code zz_generated.defaults.go}, which
+ * also applies k8s.io/api's {@code +default} markers), the parts of the create strategies that
+ * every client sees ({@code PrepareForCreate}: a pod's status, a Job's generated selector), and the
+ * zero values Go's {@code encoding/json} writes for fields without {@code omitempty} ({@link
+ * GoZeroValues}). Defaults that changed between releases follow the simulated version.
  *
  * <p>Not simulated, because admission plugins or controllers set them, not the scheme: the
  * ServiceAccount plugin's {@code serviceAccountName} and token volume, DefaultTolerationSeconds'
@@ -100,8 +99,8 @@ final class Defaulting {
   }
 
   /**
-   * Whether a group is Kubernetes' own: the legacy groups without a dot, or one under k8s.io
-   * (which custom resources may use only with an API review's approval).
+   * Whether a group is Kubernetes' own: the legacy groups without a dot, or one under k8s.io (which
+   * custom resources may use only with an API review's approval).
    */
   static boolean builtInGroup(String group) {
     return group.isEmpty()
@@ -134,7 +133,9 @@ final class Defaulting {
     }
   }
 
-  /** SetDefaults_Service (pkg/apis/core/v1/defaults.go) and ServicePort's {@code +default="TCP"}. */
+  /**
+   * SetDefaults_Service (pkg/apis/core/v1/defaults.go) and ServicePort's {@code +default="TCP"}.
+   */
   private static void service(JsonObject spec) {
     stringIfAbsent(spec, "sessionAffinity", "None");
     String affinity = string(spec, "sessionAffinity");
@@ -178,8 +179,8 @@ final class Defaulting {
   }
 
   /**
-   * SetDefaults_Namespace: the {@code kubernetes.io/metadata.name} label (set again on every
-   * write, so it cannot be changed); SetDefaults_NamespaceStatus: phase Active.
+   * SetDefaults_Namespace: the {@code kubernetes.io/metadata.name} label (set again on every write,
+   * so it cannot be changed); SetDefaults_NamespaceStatus: phase Active.
    */
   private static void namespace(JsonObject o) {
     JsonObject meta = object(o, "metadata");
@@ -268,6 +269,9 @@ final class Defaulting {
 
   static boolean isTrue(JsonObject o, String key) {
     JsonElement e = o.get(key);
-    return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() && e.getAsBoolean();
+    return e != null
+        && e.isJsonPrimitive()
+        && e.getAsJsonPrimitive().isBoolean()
+        && e.getAsBoolean();
   }
 }

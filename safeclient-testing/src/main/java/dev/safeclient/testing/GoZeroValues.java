@@ -22,8 +22,8 @@ final class GoZeroValues {
   private GoZeroValues() {}
 
   /**
-   * Adds to {@code o}, an object of {@code t}, the zero values its Go struct renders on a server
-   * of minor version {@code minor}.
+   * Adds to {@code o}, an object of {@code t}, the zero values its Go struct renders on a server of
+   * minor version {@code minor}.
    */
   static void fill(ResourceType t, JsonObject o, int minor) {
     Descriptor d = Writes.schemaOf(t.apiVersion(), t.kind());
@@ -51,7 +51,8 @@ final class GoZeroValues {
       JsonElement v = o.get(g.jsonName());
       if (v == null) {
         JsonElement zero =
-            minor < 34 && d.getFullName().equals(META + "ObjectMeta")
+            minor < 34
+                    && d.getFullName().equals(META + "ObjectMeta")
                     && f.getName().equals("creationTimestamp")
                 // Before 1.34 creationTimestamp had no omitzero: an embedded template's
                 // metadata shows "creationTimestamp": null.

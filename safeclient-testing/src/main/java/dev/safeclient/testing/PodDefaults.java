@@ -10,8 +10,8 @@ import java.util.Map;
  * SetDefaults_Probe}, {@code SetDefaults_HTTPGetAction}, the volume sources' {@code defaultMode},
  * {@code SetDefaults_ObjectFieldSelector}, and the {@code +default="TCP"} of {@code
  * ContainerPort.protocol} (k8s.io/kubernetes pkg/apis/core/v1/defaults.go and the generated
- * zz_generated.defaults.go, which walks every embedded pod spec). {@code SetDefaults_Pod} applies to
- * a Pod only, not to templates (its comment says why: new defaults there would change every
+ * zz_generated.defaults.go, which walks every embedded pod spec). {@code SetDefaults_Pod} applies
+ * to a Pod only, not to templates (its comment says why: new defaults there would change every
  * workload's template hash).
  */
 final class PodDefaults {
@@ -96,7 +96,9 @@ final class PodDefaults {
 
   private static void container(JsonObject c) {
     if (Defaulting.string(c, "imagePullPolicy").isEmpty()) {
-      c.addProperty("imagePullPolicy", "latest".equals(tag(Defaulting.string(c, "image"))) ? "Always" : "IfNotPresent");
+      c.addProperty(
+          "imagePullPolicy",
+          "latest".equals(tag(Defaulting.string(c, "image"))) ? "Always" : "IfNotPresent");
     }
     Defaulting.stringIfAbsent(c, "terminationMessagePath", "/dev/termination-log");
     Defaulting.stringIfAbsent(c, "terminationMessagePolicy", "File");
@@ -138,7 +140,9 @@ final class PodDefaults {
     handler(p);
   }
 
-  /** The handler of a probe or lifecycle hook: HTTP GET path "/" and scheme HTTP; gRPC service "". */
+  /**
+   * The handler of a probe or lifecycle hook: HTTP GET path "/" and scheme HTTP; gRPC service "".
+   */
   private static void handler(JsonObject h) {
     if (h.get("httpGet") instanceof JsonObject get) {
       Defaulting.stringIfAbsent(get, "path", "/");
@@ -197,8 +201,8 @@ final class PodDefaults {
   }
 
   /**
-   * The tag of an image reference as {@code parsers.ParseImageName} finds it: none (hence
-   * "latest") unless the last path component has a ':'; a digest reference has no tag.
+   * The tag of an image reference as {@code parsers.ParseImageName} finds it: none (hence "latest")
+   * unless the last path component has a ':'; a digest reference has no tag.
    */
   static String tag(String image) {
     if (image.contains("@")) {

@@ -2,7 +2,9 @@ package dev.safeclient.testing;
 
 import java.math.BigDecimal;
 
-/** Kubernetes resource quantities ("100m", "1Gi", "1e3") compared by value, as resource.Quantity. */
+/**
+ * Kubernetes resource quantities ("100m", "1Gi", "1e3") compared by value, as resource.Quantity.
+ */
 final class Quantities {
   private static final String[] BINARY = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
   private static final String[] DECIMAL = {"k", "M", "G", "T", "P", "E"};

@@ -117,8 +117,10 @@ final class WorkloadDefaults {
         }
       }
     }
-    // BackoffLimitPerIndex (on by default from 1.29) makes the limit per index, the job's unbounded.
-    boolean perIndex = spec.has("backoffLimitPerIndex") && !spec.get("backoffLimitPerIndex").isJsonNull();
+    // BackoffLimitPerIndex (on by default from 1.29) makes the limit per index, the job's
+    // unbounded.
+    boolean perIndex =
+        spec.has("backoffLimitPerIndex") && !spec.get("backoffLimitPerIndex").isJsonNull();
     Defaulting.ifAbsent(spec, "backoffLimit", perIndex ? Integer.MAX_VALUE : 6);
     Defaulting.stringIfAbsent(spec, "completionMode", "NonIndexed");
     if (!spec.has("suspend")) {
@@ -164,7 +166,8 @@ final class WorkloadDefaults {
     }
     Defaulting.ifAbsent(spec, "successfulJobsHistoryLimit", 3);
     Defaulting.ifAbsent(spec, "failedJobsHistoryLimit", 1);
-    if (spec.get("jobTemplate") instanceof JsonObject jt && jt.get("spec") instanceof JsonObject js) {
+    if (spec.get("jobTemplate") instanceof JsonObject jt
+        && jt.get("spec") instanceof JsonObject js) {
       PodDefaults.template(js, "template");
     }
   }

@@ -174,9 +174,7 @@ class DefaultingOnRealServerTest {
             "{\"spec\":{\"revisionHistoryLimit\":null,\"template\":{\"spec\":"
                 + "{\"dnsPolicy\":null,\"containers\":[{\"name\":\"a\",\"image\":\"busybox:1\"}]}}}}"
           },
-          new String[] {
-            "POST", "/api/v1/namespaces/%s/pods?dryRun=All", JSON, pod("dry")
-          },
+          new String[] {"POST", "/api/v1/namespaces/%s/pods?dryRun=All", JSON, pod("dry")},
           new String[] {"POST", "/api/v1/namespaces", JSON, "{\"metadata\":{\"name\":\"%s-b\"}}"});
 
   static String workload(String name, String extra) {
@@ -235,7 +233,14 @@ class DefaultingOnRealServerTest {
 
   static List<String> run(OkHttpClient http, String base, String auth, String ns)
       throws IOException {
-    send(http, base, auth, "POST", "/api/v1/namespaces", JSON, "{\"metadata\":{\"name\":\"" + ns + "\"}}");
+    send(
+        http,
+        base,
+        auth,
+        "POST",
+        "/api/v1/namespaces",
+        JSON,
+        "{\"metadata\":{\"name\":\"" + ns + "\"}}");
     send(
         http,
         base,
@@ -246,15 +251,7 @@ class DefaultingOnRealServerTest {
         "{\"metadata\":{\"name\":\"default\"}}");
     List<String> out = new ArrayList<>();
     for (String[] w : WRITES) {
-      out.add(
-          send(
-              http,
-              base,
-              auth,
-              w[0],
-              String.format(w[1], ns),
-              w[2],
-              w[3].replace("%s", ns)));
+      out.add(send(http, base, auth, w[0], String.format(w[1], ns), w[2], w[3].replace("%s", ns)));
     }
     return out;
   }

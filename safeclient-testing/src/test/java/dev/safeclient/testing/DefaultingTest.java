@@ -121,8 +121,7 @@ class DefaultingTest {
 
       V1Deployment again = deployment();
       again.getMetadata().resourceVersion(created.getMetadata().getResourceVersion());
-      V1Deployment replaced =
-          apps.replaceNamespacedDeployment("d", "default", again).execute();
+      V1Deployment replaced = apps.replaceNamespacedDeployment("d", "default", again).execute();
       assertThat(replaced.getMetadata().getResourceVersion())
           .isEqualTo(created.getMetadata().getResourceVersion());
       assertThat(replaced.getMetadata().getGeneration()).isEqualTo(1L);
@@ -186,8 +185,7 @@ class DefaultingTest {
       assertThat(svc.getSpec().getSessionAffinity()).isEqualTo("None");
       assertThat(svc.getSpec().getInternalTrafficPolicy()).isEqualTo("Cluster");
       assertThat(svc.getSpec().getPorts().get(0).getProtocol()).isEqualTo("TCP");
-      assertThat(svc.getSpec().getPorts().get(0).getTargetPort())
-          .isEqualTo(new IntOrString(8080));
+      assertThat(svc.getSpec().getPorts().get(0).getTargetPort()).isEqualTo(new IntOrString(8080));
 
       V1Namespace ns =
           core.createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name("team")))
@@ -252,10 +250,7 @@ class DefaultingTest {
                   DefaultingOnRealServerTest.workload("d", ""));
       assertThat(r.code).isEqualTo(201);
       com.google.gson.JsonObject meta =
-          r.json()
-              .getAsJsonObject("spec")
-              .getAsJsonObject("template")
-              .getAsJsonObject("metadata");
+          r.json().getAsJsonObject("spec").getAsJsonObject("template").getAsJsonObject("metadata");
       if (Integer.parseInt(version.substring(2)) < 34) {
         assertThat(meta.has("creationTimestamp")).isTrue();
         assertThat(meta.get("creationTimestamp").isJsonNull()).isTrue();
@@ -268,7 +263,8 @@ class DefaultingTest {
   /** A custom resource that shares a built-in's kind is not given the built-in's defaults. */
   @org.junit.jupiter.api.Test
   void aCustomResourceIsNotDefaultedAsTheBuiltInOfTheSameKind() throws Exception {
-    ResourceType custom = ResourceType.namespaced("apps.example.com", "v1", "deployments", "Deployment");
+    ResourceType custom =
+        ResourceType.namespaced("apps.example.com", "v1", "deployments", "Deployment");
     try (KubeSim sim = KubeSim.builder().register(custom).build()) {
       Wire.Reply r =
           new Wire(sim)
@@ -293,7 +289,6 @@ class DefaultingTest {
                         .metadata(new V1ObjectMeta().labels(Map.of("app", "d")))
                         .spec(
                             new V1PodSpec()
-                                .addContainersItem(
-                                    new V1Container().name("a").image("busybox")))));
+                                .addContainersItem(new V1Container().name("a").image("busybox")))));
   }
 }
