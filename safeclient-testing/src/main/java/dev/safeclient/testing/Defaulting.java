@@ -173,7 +173,7 @@ final class Defaulting {
     if (external || type.equals("ClusterIP")) {
       stringIfAbsent(spec, "internalTrafficPolicy", "Cluster");
     }
-    if (type.equals("LoadBalancer") && !spec.has("allocateLoadBalancerNodePorts")) {
+    if (type.equals("LoadBalancer") && absent(spec, "allocateLoadBalancerNodePorts")) {
       spec.addProperty("allocateLoadBalancerNodePorts", true);
     }
   }
@@ -251,9 +251,14 @@ final class Defaulting {
     }
   }
 
+  /** Whether a pointer field is nil: absent or null. */
+  static boolean absent(JsonObject o, String key) {
+    return !o.has(key) || o.get(key).isJsonNull();
+  }
+
   /** Sets a pointer field that is absent or null. */
   static void ifAbsent(JsonObject o, String key, Number value) {
-    if (!o.has(key) || o.get(key).isJsonNull()) {
+    if (absent(o, key)) {
       o.addProperty(key, value);
     }
   }

@@ -28,7 +28,7 @@ final class PodDefaults {
         requestsFromLimits(c);
       }
     }
-    if (!spec.has("enableServiceLinks")) {
+    if (Defaulting.absent(spec, "enableServiceLinks")) {
       spec.addProperty("enableServiceLinks", true); // v1.DefaultEnableServiceLinks
     }
     if (Defaulting.isTrue(spec, "hostNetwork")) {
@@ -79,8 +79,7 @@ final class PodDefaults {
     if (!(spec.get("securityContext") instanceof JsonObject)) {
       spec.add("securityContext", new JsonObject());
     }
-    if (!spec.has("terminationGracePeriodSeconds")
-        || spec.get("terminationGracePeriodSeconds").isJsonNull()) {
+    if (Defaulting.absent(spec, "terminationGracePeriodSeconds")) {
       spec.addProperty("terminationGracePeriodSeconds", 30); // v1.DefaultTerminationGracePeriod
     }
     Defaulting.stringIfAbsent(spec, "schedulerName", "default-scheduler");

@@ -105,7 +105,7 @@ final class WorkloadDefaults {
   }
 
   private static void jobSpec(JsonObject spec, int minor) {
-    if (!spec.has("completions") && !spec.has("parallelism")) {
+    if (Defaulting.absent(spec, "completions") && Defaulting.absent(spec, "parallelism")) {
       spec.addProperty("completions", 1);
       spec.addProperty("parallelism", 1);
     }
@@ -119,11 +119,10 @@ final class WorkloadDefaults {
     }
     // BackoffLimitPerIndex (on by default from 1.29) makes the limit per index, the job's
     // unbounded.
-    boolean perIndex =
-        spec.has("backoffLimitPerIndex") && !spec.get("backoffLimitPerIndex").isJsonNull();
+    boolean perIndex = !Defaulting.absent(spec, "backoffLimitPerIndex");
     Defaulting.ifAbsent(spec, "backoffLimit", perIndex ? Integer.MAX_VALUE : 6);
     Defaulting.stringIfAbsent(spec, "completionMode", "NonIndexed");
-    if (!spec.has("suspend")) {
+    if (Defaulting.absent(spec, "suspend")) {
       spec.addProperty("suspend", false);
     }
     if (minor >= 29) {
@@ -147,7 +146,7 @@ final class WorkloadDefaults {
     labels.addProperty("batch.kubernetes.io/job-name", name);
     labels.addProperty("controller-uid", uid);
     labels.addProperty("job-name", name);
-    if (!spec.has("manualSelector")) {
+    if (Defaulting.absent(spec, "manualSelector")) {
       spec.addProperty("manualSelector", false);
     }
     JsonObject selector = Defaulting.object(spec, "selector");
@@ -161,7 +160,7 @@ final class WorkloadDefaults {
   static void cronJob(JsonObject o) {
     JsonObject spec = Defaulting.object(o, "spec");
     Defaulting.stringIfAbsent(spec, "concurrencyPolicy", "Allow");
-    if (!spec.has("suspend")) {
+    if (Defaulting.absent(spec, "suspend")) {
       spec.addProperty("suspend", false);
     }
     Defaulting.ifAbsent(spec, "successfulJobsHistoryLimit", 3);
