@@ -55,6 +55,10 @@ final class WorkloadDefaults {
     PodDefaults.template(spec, "template");
     // The claim templates are PersistentVolumeClaims, defaulted as such.
     for (JsonObject claim : Defaulting.objects(spec, "volumeClaimTemplates")) {
+      // The apps/v1 conversion of StatefulSetSpec (pkg/apis/apps/v1/conversion.go) writes each
+      // claim template's TypeMeta.
+      Defaulting.stringIfAbsent(claim, "apiVersion", "v1");
+      Defaulting.stringIfAbsent(claim, "kind", "PersistentVolumeClaim");
       Defaulting.stringIfAbsent(Defaulting.object(claim, "spec"), "volumeMode", "Filesystem");
       Defaulting.stringIfAbsent(Defaulting.object(claim, "status"), "phase", "Pending");
     }

@@ -162,6 +162,50 @@ class DefaultingOnRealServerTest {
             "{\"metadata\":{\"name\":\"i\"},\"spec\":{\"defaultBackend\":{\"service\":"
                 + "{\"name\":\"s\",\"port\":{\"number\":80}}}}}"
           },
+          new String[] {
+            "POST",
+            "/api/v1/namespaces/%s/pods",
+            JSON,
+            "{\"metadata\":{\"name\":\"h\"},\"spec\":{\"automountServiceAccountToken\":false,"
+                + "\"hostNetwork\":true,\"containers\":[{\"name\":\"a\",\"image\":\"x@sha256:"
+                + "0000000000000000000000000000000000000000000000000000000000000000\",\"ports\":"
+                + "[{\"containerPort\":9090,\"protocol\":\"UDP\"}],\"lifecycle\":{\"preStop\":"
+                + "{\"httpGet\":{\"port\":1}}}}]}}"
+          },
+          new String[] {
+            "POST",
+            "/api/v1/namespaces/%s/services",
+            JSON,
+            "{\"metadata\":{\"name\":\"c\"},\"spec\":{\"sessionAffinity\":\"ClientIP\","
+                + "\"ports\":[{\"name\":\"a\",\"port\":80,\"targetPort\":\"http\"},"
+                + "{\"name\":\"b\",\"port\":81,\"protocol\":\"UDP\"}]}}"
+          },
+          new String[] {
+            "POST",
+            "/apis/batch/v1/namespaces/%s/jobs",
+            JSON,
+            "{\"metadata\":{\"name\":\"f\",\"labels\":{\"own\":\"x\"}},\"spec\":{"
+                + "\"completions\":3,\"completionMode\":\"Indexed\",\"backoffLimitPerIndex\":1,"
+                + "\"podFailurePolicy\":{\"rules\":[{\"action\":\"FailJob\",\"onPodConditions\":"
+                + "[{\"type\":\"DisruptionTarget\"}]}]},\"template\":{\"spec\":{\"restartPolicy\":"
+                + "\"Never\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}}}}"
+          },
+          new String[] {
+            "POST",
+            "/apis/apps/v1/namespaces/%s/statefulsets",
+            JSON,
+            workload(
+                "v",
+                "\"volumeClaimTemplates\":[{\"metadata\":{\"name\":\"data\"},\"spec\":"
+                    + "{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":"
+                    + "{\"storage\":\"1Gi\"}}}}],\"updateStrategy\":{\"type\":\"OnDelete\"},")
+          },
+          new String[] {
+            "POST",
+            "/apis/apps/v1/namespaces/%s/deployments",
+            JSON,
+            workload("rc", "\"strategy\":{\"type\":\"Recreate\"},\"replicas\":0,")
+          },
           // An update that sends the object without its defaults: defaulted again, so nothing
           // changes (same generation); then a patch that unsets a default, which comes back.
           new String[] {
