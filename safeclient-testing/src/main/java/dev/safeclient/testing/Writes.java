@@ -390,6 +390,7 @@ final class Writes {
       meta.addProperty("creationTimestamp", now());
       meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
+      Defaulting.apply(t, o, sim.config().version.minor(), true);
       Change ch = commit(t, Change.Type.ADDED, o, null);
       return Answer.of(201, ch.object);
     } finally {
@@ -450,6 +451,7 @@ final class Writes {
           }
         }
       }
+      Defaulting.apply(c.type, next, sim.config().version.minor(), false);
       JsonObject nm = next.getAsJsonObject("metadata");
       nm.addProperty("name", c.name);
       if (!ns.isEmpty()) {
