@@ -7,6 +7,8 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import dev.safeclient.model.KubeProtoSchemas;
+import dev.safeclient.model.serving.BuiltInApis;
+import dev.safeclient.model.serving.ServerVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +20,9 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The apiserver's Protobuf encoding, written from the wire format (K8S-API-FACTS, "Protobuf on the
@@ -140,6 +145,14 @@ final class ProtobufEncoding {
     return json < 0 || proto < json;
   }
 
+  /** Every group some modelled release serves from its own storage ("" is the core group). */
+  private static final Set<String> BUILT_IN_GROUPS =
+      IntStream.rangeClosed(ServerVersion.OLDEST_MINOR, ServerVersion.NEWEST_MINOR)
+          .mapToObj(BuiltInApis::groupVersions)
+          .flatMap(Set::stream)
+          .map(gv -> gv.contains("/") ? gv.substring(0, gv.indexOf('/')) : "")
+          .collect(Collectors.toUnmodifiableSet());
+
   /** The message for a kind served at an apiVersion, or null (CRDs: JSON only). */
   static Descriptor descriptor(String apiVersion, String kind) {
     if (!AVAILABLE) {
@@ -159,8 +172,12 @@ final class ProtobufEncoding {
       pkg = "k8s.io.kube_aggregator.pkg.apis.apiregistration." + version;
     } else if (group.equals("meta.k8s.io")) {
       pkg = "k8s.io.apimachinery.pkg.apis.meta." + version;
-    } else {
+    } else if (BUILT_IN_GROUPS.contains(group)) {
       pkg = "k8s.io.api." + group.split("\\.")[0] + "." + version;
+    } else {
+      // A custom resource's group that merely starts like a built-in one (apps.example.com)
+      // has no Protobuf: CRDs are served in JSON only.
+      return null;
     }
     Descriptor d = BY_FULL_NAME.get(pkg + "." + kind);
     if (d == null && kind.equals("Status")) {

@@ -260,7 +260,10 @@ class DefaultingTest {
     }
   }
 
-  /** A custom resource that shares a built-in's kind is not given the built-in's defaults. */
+  /**
+   * A custom resource that shares a built-in's kind, in a group that starts like the built-in's, is
+   * neither given the built-in's defaults nor pruned to the built-in's fields.
+   */
   @org.junit.jupiter.api.Test
   void aCustomResourceIsNotDefaultedAsTheBuiltInOfTheSameKind() throws Exception {
     ResourceType custom =
@@ -271,9 +274,9 @@ class DefaultingTest {
               .post(
                   "/apis/apps.example.com/v1/namespaces/default/deployments",
                   "{\"apiVersion\":\"apps.example.com/v1\",\"kind\":\"Deployment\","
-                      + "\"metadata\":{\"name\":\"d\"},\"spec\":{\"replicas\":1}}");
+                      + "\"metadata\":{\"name\":\"d\"},\"spec\":{\"replicas\":1,\"size\":3}}");
       assertThat(r.code).isEqualTo(201);
-      assertThat(r.json().getAsJsonObject("spec").keySet()).containsExactly("replicas");
+      assertThat(r.json().getAsJsonObject("spec").keySet()).containsExactly("replicas", "size");
       assertThat(r.json().has("status")).isFalse();
     }
   }
