@@ -91,7 +91,11 @@ public final class SafeClient implements AutoCloseable {
             Ticker.systemTicker());
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
-        new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
+        new JsonBodyCodec(
+            tolerantJson,
+            warnings,
+            config.modeFor(JsonBodyCodec.UPDATE_RULE_ID),
+            config.pacingClock());
     this.protobuf =
         new ProtobufCodec(
             warnings, tolerantJson, config.pacingClock(), config.maxProtobufObjectBytes());

@@ -393,6 +393,9 @@ public final class ProtobufCodec {
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
+      if (type == String.class) {
+        return tree.toString(); // the body as JSON text, which is what plain client-java returns
+      }
       return JSON.getGson().fromJson(tree, type);
     } catch (ProtobufDecodeException e) {
       throw e;

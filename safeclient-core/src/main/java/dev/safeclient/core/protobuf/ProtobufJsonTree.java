@@ -129,7 +129,10 @@ final class ProtobufJsonTree {
   void field(CodedInputStream in, ProtoSchema.Message m, ProtoSchema.Field f, int tag, JsonObject o)
       throws IOException {
     int wireType = WireFormat.getTagWireType(tag);
-    if (!ModelBinding.INCLUDE_MANAGED_FIELDS
+    // A tree bound into the models loses managedFields there anyway (as client-java's own JSON
+    // binding does); a tree read as such (keepAll) shows them, as plain client-java's does.
+    if (!keepAll
+        && !ModelBinding.INCLUDE_MANAGED_FIELDS
         && f.name.equals("managedFields")
         && m.fullName.equals(ProtoSchema.OBJECT_META)) {
       ModelDecoder.skip(in, tag);
