@@ -74,6 +74,12 @@ final class ObjectKeyedFields {
             .build();
   }
 
+  /** The weight of what the table holds now, in the bytes {@link KeptFieldOverlay#bytes} counts. */
+  long keptBytes() {
+    table.cleanUp();
+    return table.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+  }
+
   /** What {@link #keep} took out of a tree, to put back once client-java has bound the rest. */
   static final class Stripped {
     final KeptFieldOverlay.Findings findings = new KeptFieldOverlay.Findings();
