@@ -18,10 +18,10 @@ import java.util.Map;
  * into JSON needs it to render zero values exactly as the API server's JSON does.
  *
  * <p>Generated from the Go types of every release this module carries by {@code
- * realserver/gojsontags/gen.sh}. Where a field's rendering changed between releases, {@link
- * #field} gives the newest release's, and {@link #release} the one of a given release (for example
- * {@code ObjectMeta.creationTimestamp} gained {@code omitzero} in 1.34: a zero time is omitted from
- * then on, where a 1.30 server writes {@code null}).
+ * realserver/gojsontags/gen.sh}. Where a field's rendering changed between releases, {@link #field}
+ * gives the newest release's, and {@link #release} the one of a given release (for example {@code
+ * ObjectMeta.creationTimestamp} gained {@code omitzero} in 1.34: a zero time is omitted from then
+ * on, where a 1.30 server writes {@code null}).
  */
 public final class GoJsonFields {
   private static final String RESOURCE = "go-json-fields.tsv";
@@ -90,8 +90,8 @@ public final class GoJsonFields {
   }
 
   /**
-   * The rendering of one release's Go types. A field that release does not declare (a newer
-   * release added it) is given its newest rendering, but never written as {@code null} when nil.
+   * The rendering of one release's Go types. A field that release does not declare (a newer release
+   * added it) is given its newest rendering, but never written as {@code null} when nil.
    */
   public static final class Release {
     private final String name;

@@ -202,7 +202,8 @@ public class SafeApiClient extends ApiClient {
       // GenericKubernetesApi builds a core-group call as /apis//v1/... and makes it /api/v1/...
       // only after the body is serialized (its tweakCallForCoreV1Group).
       if (segments.get(i).equals("apis") && segments.get(i + 1).isEmpty()) {
-        HttpUrl.Builder core = request.url().newBuilder().removePathSegment(i + 1).setPathSegment(i, "api");
+        HttpUrl.Builder core =
+            request.url().newBuilder().removePathSegment(i + 1).setPathSegment(i, "api");
         request = request.newBuilder().url(core.build()).build();
         break;
       }

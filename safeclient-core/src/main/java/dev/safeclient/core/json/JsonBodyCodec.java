@@ -137,8 +137,7 @@ public final class JsonBodyCodec {
   ObjectKeyedFields.Stripped keepForBinding(JsonObject tree, ClientJavaBinding.Returned how) {
     ObjectKeyedFields.Stripped stripped = keyedFields.keep(tree, how.model(), how.resource());
     if (!stripped.findings.names.isEmpty()) {
-      json.reportKeptFields(
-          stripped.findings.within, stripped.findings.names, how.requestLine());
+      json.reportKeptFields(stripped.findings.within, stripped.findings.names, how.requestLine());
     }
     return stripped;
   }

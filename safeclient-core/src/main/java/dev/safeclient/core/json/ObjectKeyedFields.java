@@ -4,11 +4,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.safeclient.core.budget.PacingClock;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
-import dev.safeclient.core.budget.PacingClock;
 import java.lang.reflect.ParameterizedType;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,8 +220,7 @@ final class ObjectKeyedFields {
         || resourceVersion == null) {
       return null; // not an object read from the server, or not through a resource path
     }
-    return new Key(
-        resource, Objects.requireNonNullElse(namespace, ""), name, uid, resourceVersion);
+    return new Key(resource, Objects.requireNonNullElse(namespace, ""), name, uid, resourceVersion);
   }
 
   private static String string(JsonObject o, String name) {

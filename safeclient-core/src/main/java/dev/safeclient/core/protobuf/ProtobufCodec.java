@@ -8,6 +8,8 @@ import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.GoJsonFields;
+import dev.safeclient.model.serving.ServerVersion;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
@@ -17,16 +19,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import okhttp3.MediaType;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import dev.safeclient.model.GoJsonFields;
-import dev.safeclient.model.serving.ServerVersion;
-import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Decodes Kubernetes Protobuf ({@code application/vnd.kubernetes.protobuf}) into the same
@@ -77,9 +77,9 @@ public final class ProtobufCodec {
   }
 
   /**
-   * @param serverVersion the server's version as the client knows it (learnt from {@code
-   *     /version}, or given): a JSON tree renders zero and nil values as that release's Go json
-   *     tags do; the newest release's while it is unknown
+   * @param serverVersion the server's version as the client knows it (learnt from {@code /version},
+   *     or given): a JSON tree renders zero and nil values as that release's Go json tags do; the
+   *     newest release's while it is unknown
    */
   public ProtobufCodec(
       WarningChannel warnings,

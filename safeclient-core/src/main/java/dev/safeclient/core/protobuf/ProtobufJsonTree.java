@@ -366,9 +366,9 @@ final class ProtobufJsonTree {
   /** JSON names and inline flags of one message's fields, from its model where there is one. */
   private static final class JsonNames {
     /** Per release rendering, per message full name. */
-    private static final java.util.Map<
-            GoJsonFields.Release, java.util.Map<String, JsonNames>>
+    private static final java.util.Map<GoJsonFields.Release, java.util.Map<String, JsonNames>>
         CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
     final String[] name;
     final boolean[] inline;
     final boolean[] modelLacks;

@@ -74,8 +74,7 @@ class ReleaseRenderingTest {
 
   private JsonObject listTree(SafeClient.Builder builder) throws Exception {
     ApiClient client = builder.build().apiClient();
-    okhttp3.Call call =
-        new CoreV1Api(client).listNamespacedPodTemplate("default").buildCall(null);
+    okhttp3.Call call = new CoreV1Api(client).listNamespacedPodTemplate("default").buildCall(null);
     return client.<JsonObject>execute(call, JsonObject.class).getData();
   }
 
@@ -126,7 +125,8 @@ class ReleaseRenderingTest {
   @Test
   void codecAloneRendersTheNewestReleaseUntilTheVersionIsKnown() throws Exception {
     byte[] body = podTemplates();
-    assertThat(templateMetadata(new ProtobufCodec(null).toJsonTree(body).getAsJsonObject()).keySet())
+    assertThat(
+            templateMetadata(new ProtobufCodec(null).toJsonTree(body).getAsJsonObject()).keySet())
         .doesNotContain("creationTimestamp");
     ProtobufCodec on131 =
         new ProtobufCodec(

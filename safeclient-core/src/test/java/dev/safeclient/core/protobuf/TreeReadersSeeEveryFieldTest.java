@@ -112,9 +112,7 @@ class TreeReadersSeeEveryFieldTest {
       enqueueFixture(protobuf);
       KubernetesApiResponse<DynamicKubernetesObject> got =
           new DynamicKubernetesApi("", "v1", "pods", safe(SafetyMode.STRICT)).get(NS, NAME);
-      assertThat(take().getHeaders().get("Accept"))
-          .as(what)
-          .startsWith(ProtobufCodec.MEDIA_TYPE);
+      assertThat(take().getHeaders().get("Accept")).as(what).startsWith(ProtobufCodec.MEDIA_TYPE);
       assertThat(got.isSuccess()).as(what).isTrue();
       assertThat(got.getObject().getRaw()).as(what).isEqualTo(plainSaw);
     }
