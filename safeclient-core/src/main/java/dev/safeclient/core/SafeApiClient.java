@@ -27,8 +27,9 @@ import okhttp3.Response;
  * requests through the base client, so the base path, default headers and authentication stay the
  * user's, live; only the {@link OkHttpClient} (the pipeline) and decoding are ours.
  *
- * <p>Decoding is overridden here, per instance, and never through client-java's global static
- * {@code JSON}: that would change every client in the user's JVM.
+ * <p>Decoding is overridden here, per instance, not through client-java's global static {@code
+ * JSON}, which every client in the user's JVM shares. The one exception acts only on JSON trees
+ * this client returned, when client-java binds them into a model ({@code ClientJavaBinding}).
  */
 public class SafeApiClient extends ApiClient {
   private final ApiClient base;
