@@ -5,6 +5,7 @@ import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.protobuf.ProtobufCodec;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.request.RequestClassifier;
 import dev.safeclient.core.server.ListAnswerWitness;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
@@ -15,6 +16,7 @@ import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -25,8 +27,9 @@ import okhttp3.Response;
  * requests through the base client, so the base path, default headers and authentication stay the
  * user's, live; only the {@link OkHttpClient} (the pipeline) and decoding are ours.
  *
- * <p>Decoding is overridden here, per instance, and never through client-java's global static
- * {@code JSON}: that would change every client in the user's JVM.
+ * <p>Decoding is overridden here, per instance, not through client-java's global static {@code
+ * JSON}, which every client in the user's JVM shares. The one exception acts only on JSON trees
+ * this client returned, when client-java binds them into a model ({@code ClientJavaBinding}).
  */
 public class SafeApiClient extends ApiClient {
   private final ApiClient base;
@@ -36,6 +39,7 @@ public class SafeApiClient extends ApiClient {
   private final ProtobufCodec protobuf;
   private final OkHttpClient leasePipeline;
   private final ListAnswerWitness listAnswers;
+  private final RequestClassifier classifier;
 
   SafeApiClient(
       ApiClient base,
@@ -55,6 +59,7 @@ public class SafeApiClient extends ApiClient {
     this.userAgent = userAgent;
     this.jsonBodies = jsonBodies;
     super.setBasePath(base.getBasePath());
+    this.classifier = new RequestClassifier(base.getBasePath());
   }
 
   /** Which view this is: the safe default, the consistent one, or the library's own. */
@@ -99,7 +104,7 @@ public class SafeApiClient extends ApiClient {
     Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
     if (body != null) {
       // SC204 here: only now are both the caller's very object and the verb at hand.
-      body = jsonBodies.restoreKeptFields(body, built);
+      body = jsonBodies.restoreKeptFields(body, built, resourceOf(built));
       jsonBodies.checkUpdate(body, built);
       b.method(method, serialize(body, headerParams.get("Content-Type")));
     }
@@ -168,7 +173,7 @@ public class SafeApiClient extends ApiClient {
       decoded = super.deserialize(response, returnType);
     }
     if (response.isSuccessful() && decoded instanceof JsonObject tree) {
-      keepForClientJavaBinding(tree, response.request());
+      returnedToCaller(tree, response.request());
     }
     if (response.isSuccessful()) {
       Request sent = response.request();
@@ -178,16 +183,39 @@ public class SafeApiClient extends ApiClient {
   }
 
   /**
-   * A JSON tree of a built-in kind ({@code GenericKubernetesApi}, {@code DynamicKubernetesApi} ask
-   * for one) is bound by client-java's strict Gson, which throws on a field its model lacks: those
-   * are taken out and kept for a PUT of the same object.
+   * A JSON tree of a built-in kind goes to the caller whole. {@code GenericKubernetesApi} binds it
+   * with client-java's strict Gson, which throws on a field its model lacks: at that binding those
+   * are left out and kept for a PUT of the same object.
    */
-  private void keepForClientJavaBinding(JsonObject tree, Request sent) {
+  private void returnedToCaller(JsonObject tree, Request sent) {
     Class<?> model = ProtobufCodec.modelOf(string(tree, "apiVersion"), string(tree, "kind"));
     if (model != null) {
       KubeRequest k = sent.tag(KubeRequest.class);
-      jsonBodies.keepForClientJavaBinding(tree, model, k == null ? null : k.requestLine());
+      jsonBodies.returnedToCaller(
+          tree, model, k == null ? null : resource(k), k == null ? null : k.requestLine());
     }
+  }
+
+  /** The group/version/resource of a request's path, as {@code v1/pods}; null if none. */
+  private String resourceOf(Request request) {
+    List<String> segments = request.url().pathSegments();
+    for (int i = 0; i + 1 < segments.size(); i++) {
+      // GenericKubernetesApi builds a core-group call as /apis//v1/... and makes it /api/v1/...
+      // only after the body is serialized (its tweakCallForCoreV1Group).
+      if (segments.get(i).equals("apis") && segments.get(i + 1).isEmpty()) {
+        HttpUrl.Builder core =
+            request.url().newBuilder().removePathSegment(i + 1).setPathSegment(i, "api");
+        request = request.newBuilder().url(core.build()).build();
+        break;
+      }
+    }
+    return resource(classifier.classify(request, origin));
+  }
+
+  private static String resource(KubeRequest k) {
+    return k.resource() == null || k.resource().isEmpty()
+        ? null
+        : k.groupVersion() + "/" + k.resource();
   }
 
   private static String string(JsonObject o, String name) {

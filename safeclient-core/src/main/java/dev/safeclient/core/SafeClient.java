@@ -91,14 +91,24 @@ public final class SafeClient implements AutoCloseable {
             Ticker.systemTicker());
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
-        new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
+        new JsonBodyCodec(
+            tolerantJson,
+            warnings,
+            config.modeFor(JsonBodyCodec.UPDATE_RULE_ID),
+            config.pacingClock());
+    ServerVersions versions = new ServerVersions(config.serverVersion(), config.oldEtcd());
     this.protobuf =
         new ProtobufCodec(
-            warnings, tolerantJson, config.pacingClock(), config.maxProtobufObjectBytes());
+            warnings,
+            tolerantJson,
+            config.pacingClock(),
+            config.maxProtobufObjectBytes(),
+            () -> versions.oldest(hostKey(base.getBasePath())));
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
     this.activity = new ResourceActivity(config.pacingClock());
     this.pipeline =
-        buildPipeline(base, config, warnings, protobuf, storedCounts, activity, callDeadlines);
+        buildPipeline(
+            base, config, versions, warnings, protobuf, storedCounts, activity, callDeadlines);
     this.leaseDispatcher = new Dispatcher();
     // Every Lease of a virtual kubelet may renew at once; the Lease bucket paces them.
     leaseDispatcher.setMaxRequestsPerHost(leaseDispatcher.getMaxRequests());
@@ -144,6 +154,7 @@ public final class SafeClient implements AutoCloseable {
   private static OkHttpClient buildPipeline(
       ApiClient base,
       SafeClientConfig config,
+      ServerVersions versions,
       WarningChannel warnings,
       ProtobufCodec protobuf,
       StoredCounts storedCounts,
@@ -159,7 +170,6 @@ public final class SafeClient implements AutoCloseable {
     PacingClock clock = config.pacingClock();
     b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
     // Before the lint rules, so that SC101/SC102's warnings are true for the server at hand.
-    ServerVersions versions = new ServerVersions(config.serverVersion(), config.oldEtcd());
     b.addInterceptor(
         new ListDecisionInterceptor(
             versions, activity, new ListDecider(config, activity), base.getBasePath(), metrics));
@@ -215,6 +225,12 @@ public final class SafeClient implements AutoCloseable {
     b.addNetworkInterceptor(versions.reconnectWitness());
     metrics.clientBuilt(knownTags(base, config));
     return b.build();
+  }
+
+  /** The key the version of the client's server is learnt under. */
+  private static String hostKey(String basePath) {
+    okhttp3.HttpUrl url = basePath == null ? null : okhttp3.HttpUrl.parse(basePath);
+    return url == null ? "" : ListDecisionInterceptor.hostKey(url);
   }
 
   private static KnownTags knownTags(ApiClient base, SafeClientConfig config) {

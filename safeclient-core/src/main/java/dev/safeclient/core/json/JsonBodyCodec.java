@@ -2,6 +2,7 @@ package dev.safeclient.core.json;
 
 import com.google.gson.JsonObject;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
@@ -39,13 +40,16 @@ public final class JsonBodyCodec {
 
   private final TolerantJson json;
   private final UpdateLosesUnknownFieldsRule updateRule;
-  private final ObjectKeyedFields keyedFields = new ObjectKeyedFields();
+  private final ObjectKeyedFields keyedFields;
 
   /**
    * @param updateMode the mode in force for SC204
+   * @param clock ages the fields kept for a PUT of an object client-java bound itself
    */
-  public JsonBodyCodec(TolerantJson json, WarningChannel warnings, SafetyMode updateMode) {
+  public JsonBodyCodec(
+      TolerantJson json, WarningChannel warnings, SafetyMode updateMode, PacingClock clock) {
     this.json = json;
+    this.keyedFields = new ObjectKeyedFields(clock);
     this.updateRule = new UpdateLosesUnknownFieldsRule(json, warnings, updateMode);
   }
 
@@ -113,26 +117,40 @@ public final class JsonBodyCodec {
   }
 
   /**
-   * A JSON tree that client-java binds with its own strict Gson ({@code GenericKubernetesApi},
-   * {@code DynamicKubernetesApi}): the fields {@code model} lacks are taken out, so that the
-   * binding does not throw, and kept by object key for a PUT of that object (SC203 warns once, as
-   * for any kept field).
+   * A JSON tree about to be returned to the caller: it stays whole, every field the server sent in
+   * it, for callers that read the tree ({@code DynamicKubernetesApi}, a raw {@code JsonObject}). If
+   * client-java then binds it into {@code model} with its own strict Gson ({@code
+   * GenericKubernetesApi}), the fields {@code model} lacks are left out of that binding and kept by
+   * object key for a PUT of that object (SC203 warns once, as for any kept field).
    *
-   * @param model the client-java model of the tree's kind (of its items, through the list model)
+   * @param model the client-java model of the tree's kind (of a list kind, for a list)
+   * @param resource the group/version/resource it was read from, as {@code v1/pods}; null if the
+   *     path names none
    */
-  public void keepForClientJavaBinding(JsonObject tree, Class<?> model, String requestLine) {
-    KeptFieldOverlay.Findings found = keyedFields.keep(tree, model);
-    if (!found.names.isEmpty()) {
-      json.reportKeptFields(found.within, found.names, requestLine);
+  public void returnedToCaller(
+      JsonObject tree, Class<?> model, String resource, String requestLine) {
+    ClientJavaBinding.returned(
+        tree, new ClientJavaBinding.Returned(this, model, resource, requestLine));
+  }
+
+  /** Client-java is binding a returned tree into its model: takes out and keeps what it lacks. */
+  ObjectKeyedFields.Stripped keepForBinding(JsonObject tree, ClientJavaBinding.Returned how) {
+    ObjectKeyedFields.Stripped stripped = keyedFields.keep(tree, how.model(), how.resource());
+    if (!stripped.findings.names.isEmpty()) {
+      json.reportKeptFields(stripped.findings.within, stripped.findings.names, how.requestLine());
     }
+    return stripped;
   }
 
   /**
    * The body of a PUT, with the fields kept by object key for it put back: a model object gets them
    * in its side table (and is no longer a copy for SC204); a {@code DynamicKubernetesObject} is
    * copied with them merged into its JSON, the caller's own object left as it is.
+   *
+   * @param resource the group/version/resource of the PUT's path, as {@code v1/pods}
    */
-  public Object restoreKeptFields(Object body, Request request) throws ApiException {
+  public Object restoreKeptFields(Object body, Request request, String resource)
+      throws ApiException {
     if (body == null || !"PUT".equals(request.method())) {
       return body;
     }
@@ -142,7 +160,7 @@ public final class JsonBodyCodec {
     } else if (TolerantJson.decodedHere(body)) {
       return body;
     }
-    ObjectKeyedFields.Restored r = keyedFields.restore(target);
+    ObjectKeyedFields.Restored r = keyedFields.restore(target, resource);
     if (r == ObjectKeyedFields.Restored.PARTLY) {
       updateRule.partlyRestored(body, request);
     }

@@ -308,6 +308,53 @@ final class KeptFieldOverlay {
     return whole;
   }
 
+  /**
+   * About what this overlay holds on the heap, in bytes: the kept JSON values (Gson's nodes and
+   * strings) and the overlays nested in it. A weight for a bounded table, not an exact count.
+   */
+  int bytes() {
+    long n = 64;
+    for (Map.Entry<String, JsonElement> e : kept.entrySet()) {
+      n += 48 + 2L * e.getKey().length() + jsonBytes(e.getValue());
+    }
+    for (KeptFieldOverlay o : objects.values()) {
+      n += 48 + o.bytes();
+    }
+    for (KeptFieldOverlay[] per : lists.values()) {
+      n += 48 + 8L * per.length;
+      for (KeptFieldOverlay o : per) {
+        n += o == null ? 0 : o.bytes();
+      }
+    }
+    for (Map<String, KeptFieldOverlay> per : maps.values()) {
+      for (Map.Entry<String, KeptFieldOverlay> e : per.entrySet()) {
+        n += 48 + 2L * e.getKey().length() + e.getValue().bytes();
+      }
+    }
+    return (int) Math.min(n, Integer.MAX_VALUE);
+  }
+
+  private static long jsonBytes(JsonElement e) {
+    if (e.isJsonObject()) {
+      long n = 64;
+      for (Map.Entry<String, JsonElement> m : e.getAsJsonObject().entrySet()) {
+        n += 48 + 2L * m.getKey().length() + jsonBytes(m.getValue());
+      }
+      return n;
+    }
+    if (e.isJsonArray()) {
+      long n = 48;
+      for (JsonElement x : e.getAsJsonArray()) {
+        n += 8 + jsonBytes(x);
+      }
+      return n;
+    }
+    if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+      return 64 + 2L * e.getAsString().length();
+    }
+    return 32;
+  }
+
   private static JsonObject jsonElementOf(KeptFieldOverlay o, int index, int size, JsonArray a) {
     if (o.elementName != null) {
       for (JsonElement item : a) {

@@ -108,7 +108,8 @@ public final class ListDecisionInterceptor implements Interceptor {
     }
   }
 
-  private static String hostKey(HttpUrl url) {
+  /** The key a host's version is learnt under ({@code ServerVersions}). */
+  public static String hostKey(HttpUrl url) {
     return url.host() + ":" + url.port();
   }
 

@@ -8,6 +8,8 @@ import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.GoJsonFields;
+import dev.safeclient.model.serving.ServerVersion;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
@@ -17,9 +19,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import okhttp3.MediaType;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
@@ -39,6 +43,7 @@ public final class ProtobufCodec {
   private final UnknownFieldSink sink = this::unknownField;
   private final JsonOnlyGroupVersions jsonOnly;
   private final int maxObjectBytes;
+  private final Supplier<Optional<ServerVersion>> serverVersion;
 
   /**
    * @param warnings where SC203 goes, once per unknown field; null to only count
@@ -68,6 +73,21 @@ public final class ProtobufCodec {
    */
   public ProtobufCodec(
       WarningChannel warnings, TolerantJson skew, PacingClock clock, int maxObjectBytes) {
+    this(warnings, skew, clock, maxObjectBytes, Optional::empty);
+  }
+
+  /**
+   * @param serverVersion the server's version as the client knows it (learnt from {@code /version},
+   *     or given): a JSON tree renders zero and nil values as that release's Go json tags do; the
+   *     newest release's while it is unknown
+   */
+  public ProtobufCodec(
+      WarningChannel warnings,
+      TolerantJson skew,
+      PacingClock clock,
+      int maxObjectBytes,
+      Supplier<Optional<ServerVersion>> serverVersion) {
+    this.serverVersion = java.util.Objects.requireNonNull(serverVersion, "serverVersion");
     this.warnings = warnings;
     this.skew = skew;
     this.jsonOnly = new JsonOnlyGroupVersions(clock, JsonOnlyGroupVersions.DEFAULT_HOLD);
@@ -393,6 +413,9 @@ public final class ProtobufCodec {
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
+      if (type == String.class) {
+        return tree.toString(); // the body as JSON text, which is what plain client-java returns
+      }
       return JSON.getGson().fromJson(tree, type);
     } catch (ProtobufDecodeException e) {
       throw e;
@@ -421,7 +444,7 @@ public final class ProtobufCodec {
       if (env.kind.isEmpty() && model != null) {
         ProtoSchema.Message m = MessageResolver.forClass(model, env.apiVersion);
         if (m != null) {
-          return new ProtobufJsonTree(sink).root(env, m);
+          return new ProtobufJsonTree(sink, false, rendering()).root(env, m);
         }
       }
       return tree(env, "response body", sink, false);
@@ -432,7 +455,15 @@ public final class ProtobufCodec {
     }
   }
 
-  private static JsonElement tree(
+  /** The Go json tags a JSON tree is rendered with: the server's release's, where known. */
+  private GoJsonFields.Release rendering() {
+    return serverVersion
+        .get()
+        .map(v -> GoJsonFields.release(v.minor()))
+        .orElse(GoJsonFields.newest());
+  }
+
+  private JsonElement tree(
       KubernetesEnvelope env, String what, UnknownFieldSink sink, boolean keepAll)
       throws IOException {
     ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
@@ -440,7 +471,7 @@ public final class ProtobufCodec {
       throw new ProtobufDecodeException(
           what + ": no Protobuf schema for " + env.apiVersion + " " + env.kind);
     }
-    return new ProtobufJsonTree(sink, keepAll).root(env, m);
+    return new ProtobufJsonTree(sink, keepAll, rendering()).root(env, m);
   }
 
   /**

@@ -51,14 +51,22 @@ final class ProtobufJsonTree {
    */
   private final boolean keepAll;
 
+  /** Whose Go json tags decide zero and nil values: the release of the server that answered. */
+  private final GoJsonFields.Release rendering;
+
   ProtobufJsonTree(UnknownFieldSink unknown) {
     this(unknown, false);
   }
 
   ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll) {
+    this(unknown, keepAll, GoJsonFields.newest());
+  }
+
+  ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll, GoJsonFields.Release rendering) {
     this.unknown = unknown;
     this.scalars = new ModelDecoder(unknown);
     this.keepAll = keepAll;
+    this.rendering = rendering;
   }
 
   /** The whole object of an envelope, with {@code apiVersion} and {@code kind} first. */
@@ -129,13 +137,16 @@ final class ProtobufJsonTree {
   void field(CodedInputStream in, ProtoSchema.Message m, ProtoSchema.Field f, int tag, JsonObject o)
       throws IOException {
     int wireType = WireFormat.getTagWireType(tag);
-    if (!ModelBinding.INCLUDE_MANAGED_FIELDS
+    // A tree bound into the models loses managedFields there anyway (as client-java's own JSON
+    // binding does); a tree read as such (keepAll) shows them, as plain client-java's does.
+    if (!keepAll
+        && !ModelBinding.INCLUDE_MANAGED_FIELDS
         && f.name.equals("managedFields")
         && m.fullName.equals(ProtoSchema.OBJECT_META)) {
       ModelDecoder.skip(in, tag);
       return;
     }
-    JsonNames names = JsonNames.of(m);
+    JsonNames names = JsonNames.of(m, rendering);
     if (names.modelLacks[f.number] && !keepAll) {
       // client-java binds this tree with its strict Gson, which throws on a field its model
       // lacks: left out, and reported as a field that could not be kept.
@@ -209,16 +220,17 @@ final class ProtobufJsonTree {
     if (v == null || v.isJsonNull()) {
       // A zero metav1.Time or an empty RawExtension: Go writes null, unless the field is omitzero
       // (omitempty does not apply to structs).
-      GoJsonFields.Field g = GoJsonFields.field(m.fullName, f.name);
+      GoJsonFields.Field g = rendering.field(m.fullName, f.name);
       if (g != null && g.jsonName() != null && !g.omitsZeroStruct()) {
         o.add(name, JsonNull.INSTANCE);
       }
       return;
     }
-    if (v.isJsonPrimitive()
-        && isZero(v.getAsJsonPrimitive())
-        && GoOmitEmptyFields.contains(m.fullName, f.name)) {
-      return;
+    if (v.isJsonPrimitive() && isZero(v.getAsJsonPrimitive())) {
+      GoJsonFields.Field g = rendering.field(m.fullName, f.name);
+      if (g != null && g.omitsZeroScalar()) {
+        return;
+      }
     }
     o.add(name, v);
   }
@@ -258,7 +270,7 @@ final class ProtobufJsonTree {
           : new JsonPrimitive(v.getStrValue());
     }
     if (ProtoSchema.isRawJson(type)) {
-      JsonElement e = rawToTree(scalars.readRaw(in), unknown, keepAll);
+      JsonElement e = rawToTree(scalars.readRaw(in), unknown, keepAll, rendering);
       return e == null ? JsonNull.INSTANCE : e;
     }
     ProtoSchema.Message m = ProtoSchema.get().message(type);
@@ -284,7 +296,7 @@ final class ProtobufJsonTree {
    * Items pointer"). A field Protobuf did carry is already in {@code o}.
    */
   private void addNil(ProtoSchema.Message m, JsonObject o) {
-    JsonNames names = JsonNames.of(m);
+    JsonNames names = JsonNames.of(m, rendering);
     for (int i = 0; i < names.nilFields.length; i++) {
       ProtoSchema.Field f = names.nilFields[i];
       String name = names.name[f.number];
@@ -321,10 +333,11 @@ final class ProtobufJsonTree {
    * Kubernetes Protobuf object is turned into its JSON tree. Null when empty.
    */
   static JsonElement rawToTree(byte[] raw, UnknownFieldSink unknown) throws IOException {
-    return rawToTree(raw, unknown, false);
+    return rawToTree(raw, unknown, false, GoJsonFields.newest());
   }
 
-  static JsonElement rawToTree(byte[] raw, UnknownFieldSink unknown, boolean keepAll)
+  static JsonElement rawToTree(
+      byte[] raw, UnknownFieldSink unknown, boolean keepAll, GoJsonFields.Release rendering)
       throws IOException {
     if (raw.length == 0) {
       return null;
@@ -336,7 +349,7 @@ final class ProtobufJsonTree {
         throw new ProtobufDecodeException(
             "embedded object of unknown type " + env.apiVersion + "/" + env.kind);
       }
-      return new ProtobufJsonTree(unknown, keepAll).root(env, m);
+      return new ProtobufJsonTree(unknown, keepAll, rendering).root(env, m);
     }
     try {
       return JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));
@@ -347,13 +360,15 @@ final class ProtobufJsonTree {
 
   /** The JSON name of a field of {@code m}. */
   static String jsonName(ProtoSchema.Message m, ProtoSchema.Field f) {
-    return JsonNames.of(m).name[f.number];
+    return JsonNames.of(m, GoJsonFields.newest()).name[f.number];
   }
 
   /** JSON names and inline flags of one message's fields, from its model where there is one. */
   private static final class JsonNames {
-    private static final java.util.Map<String, JsonNames> CACHE =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per release rendering, per message full name. */
+    private static final java.util.Map<GoJsonFields.Release, java.util.Map<String, JsonNames>>
+        CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
     final String[] name;
     final boolean[] inline;
     final boolean[] modelLacks;
@@ -364,7 +379,7 @@ final class ProtobufJsonTree {
     /** Per {@link #nilFields} entry: a list's items, written as {@code []}. */
     final boolean[] nilIsEmptyList;
 
-    private JsonNames(ProtoSchema.Message m) {
+    private JsonNames(ProtoSchema.Message m, GoJsonFields.Release rendering) {
       name = new String[m.maxNumber() + 1];
       inline = new boolean[m.maxNumber() + 1];
       modelLacks = new boolean[m.maxNumber() + 1];
@@ -396,7 +411,7 @@ final class ProtobufJsonTree {
       java.util.List<ProtoSchema.Field> nil = new java.util.ArrayList<>();
       java.util.List<Boolean> emptyList = new java.util.ArrayList<>();
       for (ProtoSchema.Field f : m.fields) {
-        GoJsonFields.Field g = GoJsonFields.field(m.fullName, f.name);
+        GoJsonFields.Field g = rendering.field(m.fullName, f.name);
         boolean items = isList && f.repeated && f.name.equals("items");
         if (!inline[f.number]
             && (items || (g != null && g.jsonName() != null && !g.inline() && g.nullWhenNil()))) {
@@ -411,8 +426,10 @@ final class ProtobufJsonTree {
       }
     }
 
-    static JsonNames of(ProtoSchema.Message m) {
-      return CACHE.computeIfAbsent(m.fullName, k -> new JsonNames(m));
+    static JsonNames of(ProtoSchema.Message m, GoJsonFields.Release rendering) {
+      return CACHE
+          .computeIfAbsent(rendering, r -> new java.util.concurrent.ConcurrentHashMap<>())
+          .computeIfAbsent(m.fullName, k -> new JsonNames(m, rendering));
     }
   }
 
