@@ -2,6 +2,7 @@ package dev.safeclient.informer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class RecoveryWaveTest {
   private static final long S = 1_000_000_000L;
-  private final SteppedClock clock = new SteppedClock();
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
   private final RecoveryWave wave = new RecoveryWave();
   private final Map<String, Long> woke = new ConcurrentHashMap<>();
 

@@ -31,6 +31,11 @@ final class SystemTimeSource implements TimeSource {
   }
 
   @Override
+  public boolean isSystem() {
+    return scale == 1;
+  }
+
+  @Override
   public long nanoTime() {
     long now = System.nanoTime();
     return scale == 1 ? now : startNanos + (long) ((now - startNanos) * scale);

@@ -38,6 +38,14 @@ public interface TimeSource {
    */
   Timer schedule(Duration delay, Runnable task);
 
+  /**
+   * Whether this is real time, {@link #system()}: every such source reads the same time, so what is
+   * kept per timeline (an outage summary, a recovery wave) is shared by all of them.
+   */
+  default boolean isSystem() {
+    return false;
+  }
+
   /** Releases the timer thread, if any. A later {@link #schedule} starts a new one. */
   default void close() {}
 

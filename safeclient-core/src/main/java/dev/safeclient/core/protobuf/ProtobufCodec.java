@@ -3,11 +3,11 @@ package dev.safeclient.core.protobuf;
 import com.google.gson.JsonElement;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
@@ -53,13 +53,13 @@ public final class ProtobufCodec {
    *     that could not be kept arms SC204 for its type, as on the JSON path; null to skip
    */
   public ProtobufCodec(WarningChannel warnings, TolerantJson skew) {
-    this(warnings, skew, PacingClock.SYSTEM);
+    this(warnings, skew, TimeSource.system());
   }
 
   /**
    * @param clock the time of the JSON-only marks ({@link #jsonOnly()})
    */
-  public ProtobufCodec(WarningChannel warnings, TolerantJson skew, PacingClock clock) {
+  public ProtobufCodec(WarningChannel warnings, TolerantJson skew, TimeSource clock) {
     this(warnings, skew, clock, ProtobufWatchEventReader.DEFAULT_MAX_FRAME_BYTES);
   }
 
@@ -67,7 +67,7 @@ public final class ProtobufCodec {
    * @param maxObjectBytes the largest watch frame or single-object body accepted
    */
   public ProtobufCodec(
-      WarningChannel warnings, TolerantJson skew, PacingClock clock, int maxObjectBytes) {
+      WarningChannel warnings, TolerantJson skew, TimeSource clock, int maxObjectBytes) {
     this.warnings = warnings;
     this.skew = skew;
     this.jsonOnly = new JsonOnlyGroupVersions(clock, JsonOnlyGroupVersions.DEFAULT_HOLD);
