@@ -21,7 +21,11 @@ import org.junit.jupiter.api.Test;
 class FactoryCloseTest {
   static Set<Thread> safeclientThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("safeclient-informer"))
+        .filter(
+            t ->
+                t.isAlive()
+                    && (t.getName().startsWith("safeclient-informer")
+                        || t.getName().startsWith("safeclient-timer")))
         .collect(Collectors.toSet());
   }
 

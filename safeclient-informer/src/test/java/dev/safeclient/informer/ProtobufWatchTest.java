@@ -339,7 +339,8 @@ class ProtobufWatchTest {
   @Test
   void aFrameWithAnUnknownFieldNumberIsDeliveredAndItsGroupVersionWatchedInJsonForAnHour()
       throws Exception {
-    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
+    // Sleeps auto-advance past the hour the test moves the clock by.
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofDays(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());

@@ -41,8 +41,16 @@ class ReflectorWireTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
+    // These tests pin the reflector's own schedule to the nanosecond. The pipeline's waits on the
+    // same wire (Retry-After memory, retry backoff, the list-cost budget) pass at once in a time
+    // of their own here; they are tested in core, and on one timeline with the reflector in the
+    // other informer tests (SharedClientOutage above all).
     safe =
-        SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(VirtualTimeSource.autoAdvancing())
+            .nodeName(null)
+            .build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
