@@ -2,13 +2,11 @@ package dev.safeclient.examples;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.budget.PacingClock;
-import dev.safeclient.informer.InformerClock;
+import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.testing.ControlPlaneBill;
 import dev.safeclient.testing.FleetCluster;
 import dev.safeclient.testing.FleetDrill;
 import dev.safeclient.testing.KubeSim;
-import dev.safeclient.testing.SimClock;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,7 +118,7 @@ public final class FleetRehearsal {
               .serverVersion(version)
               // KubeSim's model time runs at the rehearsal's scale: its waits and how long each
               // request holds its APF seats are simulated time, like the agents' minutes.
-              .clock(SimClock.scaled(o.timeScale()))
+              .clock(TimeSource.scaled(o.timeScale()))
               .bookmarkInterval(Duration.ofMillis((long) (60_000 / o.timeScale())))
               .build()) {
         long t0 = System.nanoTime();
@@ -149,26 +147,6 @@ public final class FleetRehearsal {
     return result;
   }
 
-  /**
-   * The rehearsal's scaled time for the safe client's own clock, so that what it measures in time
-   * (how often a resource changes against the cache's 3 s wait, its budgets) is measured in the
-   * simulated time KubeSim charges in.
-   */
-  static PacingClock scaledPacingClock(double factor) {
-    long start = System.nanoTime();
-    return new PacingClock() {
-      @Override
-      public long nanoTime() {
-        return start + (long) ((System.nanoTime() - start) * factor);
-      }
-
-      @Override
-      public void sleep(long nanos) throws InterruptedException {
-        PacingClock.SYSTEM.sleep((long) (nanos / factor));
-      }
-    };
-  }
-
   private static VersionRun runVersion(
       FleetOptions o, KubeSim sim, FleetCluster cluster, String version, PrintStream out)
       throws Exception {
@@ -176,7 +154,7 @@ public final class FleetRehearsal {
     WarningTally naiveWarnings = new WarningTally();
     WarningTally informerWarnings = new WarningTally();
     AtomicLong cached = new AtomicLong();
-    InformerClock clock = InformerClock.system();
+    TimeSource clock = TimeSource.system();
     for (Scenario s : o.scenarios()) {
       FleetDrill.Builder drill =
           FleetDrill.builder(sim, cluster)
@@ -206,7 +184,11 @@ public final class FleetRehearsal {
                               .nodeName(node.name()) // as a DaemonSet pod gets it from NODE_NAME
                               .warningInterval(Duration.ZERO) // count every warning
                               .warningListener(naiveWarnings)
-                              .pacingClock(scaledPacingClock(o.timeScale()))
+                              // The rehearsal's scaled time, so that what the client measures in
+                              // time (how often a
+                              // resource changes against the cache's 3 s wait, its budgets) is
+                              // measured in the simulated time KubeSim charges in.
+                              .clock(TimeSource.scaled(o.timeScale()))
                               .build();
                       NaiveNodeAgent agent = new NaiveNodeAgent(safe.apiClient());
                       return node.polling(Duration.ofMinutes(1), agent::listAllPods);

@@ -2,9 +2,9 @@ package dev.safeclient.examples;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyWarning;
-import dev.safeclient.informer.InformerClock;
 import dev.safeclient.informer.InformerOptions;
 import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -27,7 +27,7 @@ final class NodeScopedAgent implements AutoCloseable {
    * @param clock shared by all agents of one JVM: one timer thread instead of one per agent
    */
   NodeScopedAgent(
-      ApiClient base, String nodeName, InformerClock clock, Consumer<SafetyWarning> warnings) {
+      ApiClient base, String nodeName, TimeSource clock, Consumer<SafetyWarning> warnings) {
     SafeClient safe =
         SafeClient.builder(base)
             .userAgent(USER_AGENT)

@@ -3,7 +3,7 @@ package dev.safeclient.examples;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.examples.FleetRehearsal.FleetOptions;
-import dev.safeclient.informer.InformerClock;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1NodeList;
@@ -94,7 +94,7 @@ final class RealClusterRehearsal {
     Usage safeClient = meter.usage();
 
     meter.reset();
-    InformerClock clock = InformerClock.system();
+    TimeSource clock = TimeSource.system();
     Usage start;
     Usage perMinute;
     try (NodeScopedAgent agent = new NodeScopedAgent(base, node, clock, w -> {})) {

@@ -2,14 +2,13 @@ package dev.safeclient.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safeclient.informer.InformerClock;
+import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.testing.ControlPlaneBill;
 import dev.safeclient.testing.FleetCluster;
 import dev.safeclient.testing.FleetDrill;
 import dev.safeclient.testing.FormBill;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.KubeSimStats;
-import dev.safeclient.testing.SimClock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,11 +22,11 @@ class FleetScenario3BillTest {
   @Test
   void onA134ServerNo429sAndAtMostTenSeatsPerCacheServedList() throws Exception {
     double timeScale = 30; // one simulated minute is 2 s
-    InformerClock clock = InformerClock.system();
+    TimeSource clock = TimeSource.system();
     try (KubeSim sim =
         KubeSim.builder()
             .serverVersion("1.34")
-            .clock(SimClock.scaled(timeScale)) // as the rehearsal runs it
+            .clock(TimeSource.scaled(timeScale)) // as the rehearsal runs it
             .bookmarkInterval(Duration.ofMillis((long) (60_000 / timeScale)))
             .build()) {
       FleetCluster cluster = FleetCluster.seed(sim, 200, 30); // the rehearsal's defaults

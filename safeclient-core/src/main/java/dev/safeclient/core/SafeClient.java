@@ -1,13 +1,11 @@
 package dev.safeclient.core;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.safeclient.core.auth.CredentialRefreshInterceptor;
 import dev.safeclient.core.auth.DefaultConfig;
 import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.budget.BudgetInterceptor;
 import dev.safeclient.core.budget.InFlightInterceptor;
 import dev.safeclient.core.budget.ListSeatEstimate;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.budget.StoredCounts;
 import dev.safeclient.core.json.JsonBodyCodec;
 import dev.safeclient.core.json.TolerantJson;
@@ -43,6 +41,7 @@ import dev.safeclient.core.server.ServerVersions;
 import dev.safeclient.core.transport.CallDeadlineInterceptor;
 import dev.safeclient.core.warning.WarningChannel;
 import dev.safeclient.model.serving.ServerVersion;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.time.Duration;
@@ -88,24 +87,21 @@ public final class SafeClient implements AutoCloseable {
             config.warningListener(),
             config.metrics(),
             config.warningInterval(),
-            Ticker.systemTicker());
+            config.clock()::nanoTime);
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
         new JsonBodyCodec(
-            tolerantJson,
-            warnings,
-            config.modeFor(JsonBodyCodec.UPDATE_RULE_ID),
-            config.pacingClock());
+            tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID), config.clock());
     ServerVersions versions = new ServerVersions(config.serverVersion(), config.oldEtcd());
     this.protobuf =
         new ProtobufCodec(
             warnings,
             tolerantJson,
-            config.pacingClock(),
+            config.clock(),
             config.maxProtobufObjectBytes(),
             () -> versions.oldest(hostKey(base.getBasePath())));
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
-    this.activity = new ResourceActivity(config.pacingClock());
+    this.activity = new ResourceActivity(config.clock());
     this.pipeline =
         buildPipeline(
             base, config, versions, warnings, protobuf, storedCounts, activity, callDeadlines);
@@ -167,8 +163,8 @@ public final class SafeClient implements AutoCloseable {
             .retryOnConnectionFailure(false)
             .pingInterval(config.pingInterval());
     SafeClientMetrics metrics = config.metrics();
-    PacingClock clock = config.pacingClock();
-    b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath())));
+    TimeSource clock = config.clock();
+    b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath()), clock));
     // Before the lint rules, so that SC101/SC102's warnings are true for the server at hand.
     b.addInterceptor(
         new ListDecisionInterceptor(
@@ -180,8 +176,7 @@ public final class SafeClient implements AutoCloseable {
         new ListBodyFormats(List.of(new JsonListBodyFormat(), new ProtobufListBodyFormat()));
     ListPager pager = new ListPager(config.listPageSize(), listFormats);
     b.addInterceptor(
-        new LintInterceptor(
-            RuleCatalogue.requestRules(config, Ticker.systemTicker()), config, warnings));
+        new LintInterceptor(RuleCatalogue.requestRules(config, clock::nanoTime), config, warnings));
     b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity));
     b.addInterceptor(new ListPagingInterceptor(pager));
     // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
@@ -213,7 +208,7 @@ public final class SafeClient implements AutoCloseable {
             clock));
     b.addInterceptor(
         new InFlightInterceptor(
-            config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics));
+            config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics, clock));
     b.addInterceptor(callDeadlines);
     // SC103: below the retry and breaker links, so that the error Status bodies they read arrive
     // as JSON; below the rewrites, so that the pager and SC101 see each page in its wire format.
@@ -396,7 +391,7 @@ public final class SafeClient implements AutoCloseable {
     // Half of the last 20 calls signalling overload: one slow second is not enough to open it.
     float breakerFailureRateThreshold = 50f;
     TokenSource tokenSource;
-    PacingClock pacingClock = PacingClock.SYSTEM;
+    TimeSource clock = TimeSource.system();
     ServerVersion serverVersion;
     boolean oldEtcd;
     final Set<String> watchCacheDisabled = new HashSet<>();
@@ -595,6 +590,10 @@ public final class SafeClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The deadline of each exchange of a non-watch call, from sending the request to the answer's
+     * last byte. Real time, whatever the {@link #clock(TimeSource)}: it cuts real I/O.
+     */
     public Builder callTimeout(Duration callTimeout) {
       this.callTimeout = Objects.requireNonNull(callTimeout);
       return this;
@@ -636,11 +635,15 @@ public final class SafeClient implements AutoCloseable {
     }
 
     /**
-     * The time source of every client-side wait (buckets, Retry-After, backoff, breaker). Tests
-     * pass a virtual clock; production keeps {@link PacingClock#SYSTEM}.
+     * Where this client reads time and waits: the token buckets, Retry-After memory, retry backoff,
+     * breaker, the budget's view of a call's deadline, the warnings' rate limits, SC107 and SC101's
+     * change rates; and, unless given their own, the informers built on this client. Tests and
+     * drills pass one {@code VirtualTimeSource} for the whole timeline; production keeps {@link
+     * TimeSource#system()}. Socket and OkHttp timeouts, and {@link #callTimeout(Duration)}, stay on
+     * real time: they cut real I/O, which no virtual clock can hurry.
      */
-    public Builder pacingClock(PacingClock clock) {
-      this.pacingClock = Objects.requireNonNull(clock);
+    public Builder clock(TimeSource clock) {
+      this.clock = Objects.requireNonNull(clock);
       return this;
     }
 

@@ -1,9 +1,9 @@
 package dev.safeclient.core;
 
 import dev.safeclient.core.auth.TokenSource;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.serving.ServerVersion;
+import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +40,7 @@ public final class SafeClientConfig {
   private final Duration breakerOpenDuration;
   private final float breakerFailureRateThreshold;
   private final TokenSource tokenSource;
-  private final PacingClock pacingClock;
+  private final TimeSource clock;
   private final ServerVersion serverVersion;
   private final boolean oldEtcd;
   private final Set<String> watchCacheDisabled;
@@ -72,7 +72,7 @@ public final class SafeClientConfig {
     this.breakerOpenDuration = b.breakerOpenDuration;
     this.breakerFailureRateThreshold = b.breakerFailureRateThreshold;
     this.tokenSource = b.tokenSource;
-    this.pacingClock = b.pacingClock;
+    this.clock = b.clock;
     this.serverVersion = b.serverVersion;
     this.oldEtcd = b.oldEtcd;
     this.watchCacheDisabled = Set.copyOf(b.watchCacheDisabled);
@@ -212,7 +212,7 @@ public final class SafeClientConfig {
     return tokenSource;
   }
 
-  public PacingClock pacingClock() {
-    return pacingClock;
+  public TimeSource clock() {
+    return clock;
   }
 }

@@ -1,6 +1,6 @@
 package dev.safeclient.core;
 
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,12 +18,12 @@ public final class ScriptedServer extends Dispatcher {
   /** One request as the server saw it, with the virtual time it arrived. */
   public record Seen(RecordedRequest request, long atNanos) {}
 
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final ConcurrentLinkedQueue<MockResponse> script = new ConcurrentLinkedQueue<>();
   private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
   private volatile Function<RecordedRequest, MockResponse> fallback = r -> ok("{}");
 
-  public ScriptedServer(PacingClock clock) {
+  public ScriptedServer(TimeSource clock) {
     this.clock = clock;
   }
 

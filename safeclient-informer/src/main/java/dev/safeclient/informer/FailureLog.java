@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -16,7 +17,7 @@ final class FailureLog {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   private final String name;
-  private final InformerClock clock;
+  private final TimeSource clock;
   // Scale (issue 9): the process-wide budget of lines and the periodic summary.
   private final OutageSummary summary;
   private boolean stackLogged;
@@ -25,11 +26,11 @@ final class FailureLog {
   private int failuresInRow;
   private long firstFailureNanos;
 
-  FailureLog(String name, InformerClock clock) {
+  FailureLog(String name, TimeSource clock) {
     this(name, clock, OutageSummary.of(clock));
   }
 
-  FailureLog(String name, InformerClock clock, OutageSummary summary) {
+  FailureLog(String name, TimeSource clock, OutageSummary summary) {
     this.name = name;
     this.clock = clock;
     this.summary = summary;

@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.model.time.TimeSource;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.HashSet;
@@ -73,24 +74,24 @@ final class OutageSummary {
   }
 
   // Virtual clocks' own summaries; the key is held weakly, also by the summary's time source.
-  private static final Map<InformerClock, OutageSummary> VIRTUAL = new WeakHashMap<>();
+  private static final Map<TimeSource, OutageSummary> VIRTUAL = new WeakHashMap<>();
 
   /**
    * The summary of the informers whose time is {@code clock}: the process's for real time, one per
    * virtual clock, so that its periods and budget run on the same timeline as their backoff.
    */
-  static OutageSummary of(InformerClock clock) {
-    if (clock instanceof InformerClock.SystemClock) {
+  static OutageSummary of(TimeSource clock) {
+    if (clock.isSystem()) {
       return PROCESS;
     }
     synchronized (VIRTUAL) {
       return VIRTUAL.computeIfAbsent(
           clock,
           c -> {
-            WeakReference<InformerClock> time = new WeakReference<>(c);
+            WeakReference<TimeSource> time = new WeakReference<>(c);
             return new OutageSummary(
                 () -> {
-                  InformerClock t = time.get();
+                  TimeSource t = time.get();
                   return t == null ? 0 : t.nanoTime();
                 },
                 LoggerFactory.getLogger(OutageSummary.class));

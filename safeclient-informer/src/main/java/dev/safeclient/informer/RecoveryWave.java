@@ -1,6 +1,7 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -53,9 +54,8 @@ final class RecoveryWave {
    * system clock reads the same time (each factory has its own, for its timer thread), a virtual
    * one only its own.
    */
-  static RecoveryWave of(SafeClient client, InformerClock clock) {
-    Object timeline =
-        clock instanceof InformerClock.SystemClock ? InformerClock.SystemClock.class : clock;
+  static RecoveryWave of(SafeClient client, TimeSource clock) {
+    Object timeline = clock.isSystem() ? TimeSource.class : clock;
     synchronized (WAVES) {
       return WAVES
           .computeIfAbsent(client, c -> new WeakHashMap<>())
@@ -160,7 +160,7 @@ final class RecoveryWave {
      * @param stopped whether the reflector is stopping (an interrupt then ends the wait)
      */
     void await(
-        InformerClock clock,
+        TimeSource clock,
         Duration delay,
         Duration notBefore,
         boolean serverFailure,

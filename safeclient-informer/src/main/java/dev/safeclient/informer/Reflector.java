@@ -5,6 +5,7 @@ import dev.safeclient.core.request.CacheFillList;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.watch.WatchEvent;
 import dev.safeclient.core.watch.WatchEventReader;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.cache.Caches;
@@ -104,7 +105,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   private final ApiClient api;
   private final OkHttpClient watchHttp;
   private final WatchStreamFormat format;
-  private final InformerClock clock;
+  private final TimeSource clock;
   private final RandomGenerator random;
   private final Store<T> store;
   private final ObjectTransform transform;
@@ -149,7 +150,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       ApiClient api,
       OkHttpClient watchHttp,
       WatchStreamFormat format,
-      InformerClock clock,
+      TimeSource clock,
       RandomGenerator random,
       Store<T> store,
       ObjectTransform transform,
@@ -783,8 +784,8 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     volatile boolean fired;
     private boolean initialPending;
     private boolean done;
-    private InformerClock.Timer timer;
-    private InformerClock.Timer answeredTimer;
+    private TimeSource.Timer timer;
+    private TimeSource.Timer answeredTimer;
 
     WatchState(Call call, long start, boolean initialPending) {
       this.call = call;

@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -8,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** The live health of one informer, written by its reflector, read by metrics and readiness. */
 final class ReflectorHealth implements InformerHealth {
   private final String name;
-  private final InformerClock clock;
+  private final TimeSource clock;
   private final Duration watchdogTimeout;
   private final long startNanos;
   private volatile boolean synced;
@@ -23,7 +24,7 @@ final class ReflectorHealth implements InformerHealth {
   private volatile LocalState localState = LocalState.RUNNING;
   private volatile String lastLocalFailure;
 
-  ReflectorHealth(String name, InformerClock clock, Duration watchdogTimeout) {
+  ReflectorHealth(String name, TimeSource clock, Duration watchdogTimeout) {
     this.name = name;
     this.clock = clock;
     this.watchdogTimeout = watchdogTimeout;

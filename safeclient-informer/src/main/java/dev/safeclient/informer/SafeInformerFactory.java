@@ -1,6 +1,7 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.SharedIndexInformer;
@@ -28,7 +29,7 @@ import okhttp3.OkHttpClient;
  */
 public class SafeInformerFactory implements AutoCloseable {
   private final SafeClient client;
-  private final InformerClock clock;
+  private final TimeSource clock;
   // Only a clock this factory made is closed by it; a caller's clock stays the caller's.
   private boolean ownsClock;
   private final RandomGenerator random;
@@ -37,19 +38,31 @@ public class SafeInformerFactory implements AutoCloseable {
   private final Map<InformerKey, SafeSharedIndexInformer<?>> informers = new LinkedHashMap<>();
   private OkHttpClient watchHttp;
 
+  /**
+   * On the client's clock ({@code SafeClient.Builder#clock}), so that one virtual timeline runs
+   * from the reflectors down to the client's token buckets. On real time, this factory's timers get
+   * a thread of its own, released by {@link #close()}.
+   */
   public SafeInformerFactory(SafeClient client) {
-    this(client, InformerClock.system());
-    this.ownsClock = true;
+    this(client, ownClock(client.config().clock()));
+    this.ownsClock = client.config().clock().isSystem();
   }
 
-  /** With a clock of the caller's: virtual time for tests and drills. */
-  public SafeInformerFactory(SafeClient client, InformerClock clock) {
+  private static TimeSource ownClock(TimeSource clientClock) {
+    return clientClock.isSystem() ? TimeSource.system() : clientClock;
+  }
+
+  /**
+   * With a clock other than the client's: a drill whose informers run on real time while its client
+   * runs on a rehearsal's scaled time.
+   */
+  public SafeInformerFactory(SafeClient client, TimeSource clock) {
     // java.util.Random is thread-safe; the reflectors of one factory share it.
     this(client, clock, new Random(), watchFormatOf(client));
   }
 
   SafeInformerFactory(
-      SafeClient client, InformerClock clock, RandomGenerator random, WatchStreamFormat format) {
+      SafeClient client, TimeSource clock, RandomGenerator random, WatchStreamFormat format) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = Objects.requireNonNull(random, "random");

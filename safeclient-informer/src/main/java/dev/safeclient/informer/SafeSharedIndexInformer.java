@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
@@ -30,7 +31,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
   static final long MINIMUM_RESYNC_MILLIS = 1000;
 
   private final String name;
-  private final InformerClock clock;
+  private final TimeSource clock;
   private final ObjectTransform transform;
   private final ReflectorHealth health;
   private final long defaultResyncMillis;
@@ -39,7 +40,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
   // Orders cache changes and notifications, so every handler sees them in the cache's order.
   private final Object lock = new Object();
   private final List<HandlerQueue<T>> handlers = new ArrayList<>();
-  private final Map<HandlerQueue<T>, InformerClock.Timer> resyncTimers = new HashMap<>();
+  private final Map<HandlerQueue<T>, TimeSource.Timer> resyncTimers = new HashMap<>();
   private final CountDownLatch stoppedLatch = new CountDownLatch(1);
   private Reflector<T, ?> reflector;
   private boolean started;
@@ -47,7 +48,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
 
   SafeSharedIndexInformer(
       String name,
-      InformerClock clock,
+      TimeSource clock,
       ObjectTransform transform,
       ReflectorHealth health,
       long defaultResyncMillis,
@@ -143,7 +144,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
         return;
       }
       stopped = true;
-      resyncTimers.values().forEach(InformerClock.Timer::cancel);
+      resyncTimers.values().forEach(TimeSource.Timer::cancel);
       resyncTimers.clear();
       queues = List.copyOf(handlers);
     }

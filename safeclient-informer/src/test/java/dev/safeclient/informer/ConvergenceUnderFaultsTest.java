@@ -3,6 +3,7 @@ package dev.safeclient.informer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -46,8 +47,13 @@ class ConvergenceUnderFaultsTest {
     try (FaultyKubeServer server = new FaultyKubeServer(seed, chaos, serverStreams)) {
       ApiClient apiClient = new ApiClient();
       apiClient.setBasePath(server.url());
-      SafeClient safe = UnpacedClients.builder(apiClient).nodeName(null).build();
-      VirtualClock clock = new VirtualClock(Duration.ofDays(365));
+      VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofDays(365));
+      SafeClient safe =
+          SafeClient.builder(apiClient)
+              .userAgent("informer-test/1")
+              .clock(clock)
+              .nodeName(null)
+              .build();
       SafeInformerFactory factory =
           new SafeInformerFactory(
               safe, clock, new Random(seed), WatchStreamFormat.jsonLines(safe.tolerantJson()));

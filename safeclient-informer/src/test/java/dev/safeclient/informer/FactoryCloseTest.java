@@ -7,6 +7,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -20,18 +21,23 @@ import org.junit.jupiter.api.Test;
 class FactoryCloseTest {
   static Set<Thread> safeclientThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("safeclient-informer"))
+        .filter(
+            t ->
+                t.isAlive()
+                    && (t.getName().startsWith("safeclient-informer")
+                        || t.getName().startsWith("safeclient-timer")))
         .collect(Collectors.toSet());
   }
 
   @Test
   void closingTheFactoryEndsEveryThreadItStarted() throws Exception {
     Set<Thread> before = safeclientThreads();
-    try (ScriptedApiServer api = new ScriptedApiServer(VirtualClock.manual())) {
+    try (ScriptedApiServer api = new ScriptedApiServer(VirtualTimeSource.manual())) {
       api.then(json(200, podList("10", null, pod("a", "uid-a", "9"))));
       ApiClient base = new ApiClient();
       base.setBasePath(api.url());
-      try (SafeClient safe = UnpacedClients.builder(base).nodeName(null).build()) {
+      try (SafeClient safe =
+          SafeClient.builder(base).userAgent("informer-test/1").nodeName(null).build()) {
         SafeInformerFactory factory = new SafeInformerFactory(safe);
         SharedIndexInformer<V1Pod> informer =
             factory.sharedIndexInformerFor(
@@ -62,7 +68,7 @@ class FactoryCloseTest {
             .extracting(Thread::getName)
             .anyMatch(n -> n.startsWith("safeclient-informer-reflector"))
             .anyMatch(n -> n.startsWith("safeclient-informer-handler"))
-            .anyMatch(n -> n.startsWith("safeclient-informer-timer"));
+            .anyMatch(n -> n.startsWith("safeclient-timer"));
 
         factory.close();
 

@@ -2,6 +2,7 @@ package dev.safeclient.informer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class FailureLogTest {
   @Test
   void repeatedFailuresGiveOneLineEachOneStackTraceAndASummary() {
-    VirtualClock clock = VirtualClock.manual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     // Its own outage summary: the process-wide one is shared with every other test in this JVM.
     FailureLog log =
         new FailureLog(

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.RequestLogEntry;
 import dev.safeclient.testing.ResourceType;
-import dev.safeclient.testing.SimClock;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -47,17 +47,20 @@ class InformerEventsMakeBusyTest {
 
   /** The caller's own pod list, after the informer synced; returns the requests it made. */
   private List<String> callersList(boolean eventFirst) throws Exception {
-    sim = KubeSim.builder().serverVersion("1.30").clock(SimClock.manual()).build();
+    sim = KubeSim.builder().serverVersion("1.30").clock(VirtualTimeSource.manual()).build();
     for (int i = 0; i < 20; i++) {
       sim.create(PODS, pod("p-" + i));
     }
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofDays(1));
     SafeClient safe =
-        UnpacedClients.builder(sim.apiClient())
+        SafeClient.builder(sim.apiClient())
+            .userAgent("informer-test/1")
+            .clock(clock)
             .mode(SafetyMode.ENFORCE)
             .nodeName(null)
             .serverVersion("1.30")
             .build();
-    factory = new SafeInformerFactory(safe, new VirtualClock(Duration.ofDays(1)));
+    factory = new SafeInformerFactory(safe);
     SharedIndexInformer<V1Pod> pods =
         factory.sharedIndexInformerFor(
             V1Pod.class,

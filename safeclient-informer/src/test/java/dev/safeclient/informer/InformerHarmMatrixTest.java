@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.Fault;
 import dev.safeclient.testing.FaultRule;
 import dev.safeclient.testing.FaultScript;
@@ -11,7 +12,6 @@ import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.KubeSimStats;
 import dev.safeclient.testing.RequestLogEntry;
 import dev.safeclient.testing.ResourceType;
-import dev.safeclient.testing.SimClock;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.kubernetes.client.openapi.ApiClient;
@@ -226,7 +226,7 @@ class InformerHarmMatrixTest {
   }
 
   private static Outcome run(String version, Gone gone, Informer informer) throws Exception {
-    SimClock simClock = SimClock.manual();
+    VirtualTimeSource simClock = VirtualTimeSource.manual();
     try (KubeSim sim =
         KubeSim.builder()
             .serverVersion(version)
@@ -264,10 +264,16 @@ class InformerHarmMatrixTest {
                     return r;
                   })
               .build());
+      VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofDays(1));
       SafeClient safe =
           informer == Informer.PLAIN
               ? null
-              : UnpacedClients.builder(base).mode(SafetyMode.ENFORCE).nodeName(null).build();
+              : SafeClient.builder(base)
+                  .userAgent("informer-test/1")
+                  .clock(clock)
+                  .mode(SafetyMode.ENFORCE)
+                  .nodeName(null)
+                  .build();
       ApiClient client = safe == null ? base : safe.apiClient();
       // The caller's own write, through the client under test: the pods are busy to it.
       new CoreV1Api(client)
@@ -290,7 +296,7 @@ class InformerHarmMatrixTest {
       SharedIndexInformer<V1Pod> inf;
       try {
         if (informer == Informer.SAFE_INFORMER) {
-          safeFactory = new SafeInformerFactory(safe, new VirtualClock(Duration.ofDays(1)));
+          safeFactory = new SafeInformerFactory(safe);
           inf =
               safeFactory.sharedIndexInformerFor(
                   V1Pod.class,

@@ -9,6 +9,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -29,16 +30,17 @@ import org.junit.jupiter.api.Test;
  * for good after too many in a row.
  */
 class LocalFailureTest {
-  private VirtualClock clock;
+  private VirtualTimeSource clock;
   private ScriptedApiServer api;
   private SafeInformerFactory factory;
 
   private void setUp() throws Exception {
-    clock = new VirtualClock(Duration.ofHours(1));
+    clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = UnpacedClients.builder(base).nodeName(null).build();
+    SafeClient safe =
+        SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));

@@ -7,6 +7,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
@@ -135,11 +136,12 @@ class ObjectInternerTest {
 
   @Test
   void handlersAndTheCacheGetWhatTheServerSentMinusManagedFields() throws Exception {
-    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = UnpacedClients.builder(base).nodeName(null).build();
+    SafeClient safe =
+        SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));

@@ -74,7 +74,12 @@ class ProtobufKubeSimInformerTest {
                   return r;
                 })
             .build());
-    SafeClient safe = UnpacedClients.builder(base).mode(SafetyMode.ENFORCE).nodeName(null).build();
+    SafeClient safe =
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .mode(SafetyMode.ENFORCE)
+            .nodeName(null)
+            .build();
     factory = new SafeInformerFactory(safe);
     InformerOptions options = InformerOptions.builder().startJitter(Duration.ZERO).build();
     SharedIndexInformer<V1beta2ResourceClaim> claims =

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.CodedOutputStream;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -72,11 +73,17 @@ class ProtobufWatchTest {
 
   @Test
   void aBuiltInTypeIsWatchedInProtobufFramesAndCached() throws Exception {
-    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = UnpacedClients.builder(base).nodeName(null).userAgent("pb-watch/1").build();
+    SafeClient safe =
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(clock)
+            .nodeName(null)
+            .userAgent("pb-watch/1")
+            .build();
     factory = new SafeInformerFactory(safe, clock);
     byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
     api.then(protobufPodList("10", podRaw("a", "9", false)))
@@ -113,11 +120,17 @@ class ProtobufWatchTest {
    */
   @Test
   void anEventReachesTheHandlerBeforeTheNextFrameIsWritten() throws Exception {
-    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = UnpacedClients.builder(base).nodeName(null).userAgent("pb-watch/1").build();
+    SafeClient safe =
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(clock)
+            .nodeName(null)
+            .userAgent("pb-watch/1")
+            .build();
     factory = new SafeInformerFactory(safe, clock);
     byte[] fixturePod = KubeApiTestdata.headBytes("core.v1.Pod.pb");
     List<String> order = new CopyOnWriteArrayList<>();
@@ -194,12 +207,14 @@ class ProtobufWatchTest {
    */
   @Test
   void aWatchDeliveredObjectIsPutBackWithTheFieldsTheModelsLack() throws Exception {
-    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
     SafeClient safe =
-        UnpacedClients.builder(base)
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(clock)
             .mode(dev.safeclient.core.SafetyMode.ENFORCE)
             .nodeName(null)
             .userAgent("pb-watch/1")
@@ -324,26 +339,16 @@ class ProtobufWatchTest {
   @Test
   void aFrameWithAnUnknownFieldNumberIsDeliveredAndItsGroupVersionWatchedInJsonForAnHour()
       throws Exception {
-    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    // Sleeps auto-advance past the hour the test moves the clock by.
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofDays(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    java.util.concurrent.atomic.AtomicLong pacingNow = new java.util.concurrent.atomic.AtomicLong();
     List<dev.safeclient.core.SafetyWarning> warnings = new CopyOnWriteArrayList<>();
     SafeClient safe =
-        UnpacedClients.builder(base)
-            .pacingClock(
-                new dev.safeclient.core.budget.PacingClock() {
-                  @Override
-                  public long nanoTime() {
-                    return pacingNow.get();
-                  }
-
-                  @Override
-                  public void sleep(long nanos) {
-                    pacingNow.addAndGet(nanos);
-                  }
-                })
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(clock)
             .mode(dev.safeclient.core.SafetyMode.ENFORCE)
             .nodeName(null)
             .userAgent("pb-watch/1")
@@ -355,7 +360,7 @@ class ProtobufWatchTest {
         .then(
             r -> {
               // While the JSON watch is answered, the hour passes on the client's clock.
-              pacingNow.addAndGet(Duration.ofHours(1).toNanos() + 1);
+              clock.advance(Duration.ofHours(1).plusNanos(1));
               return json(200, "");
             });
 

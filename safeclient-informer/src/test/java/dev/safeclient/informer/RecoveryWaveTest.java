@@ -2,6 +2,7 @@ package dev.safeclient.informer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
@@ -15,7 +16,9 @@ import org.junit.jupiter.api.Test;
  */
 class RecoveryWaveTest {
   private static final long S = 1_000_000_000L;
-  private final SteppedClock clock = new SteppedClock();
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  // Wake-up times are read from the start of the test.
+  private final long t0 = clock.nanoTime();
   private final RecoveryWave wave = new RecoveryWave();
   private final Map<String, Long> woke = new ConcurrentHashMap<>();
 
@@ -33,7 +36,7 @@ class RecoveryWaveTest {
                     retryAfterS == null ? null : Duration.ofSeconds(retryAfterS),
                     server,
                     () -> false);
-                woke.put(name, clock.nanoTime());
+                woke.put(name, clock.nanoTime() - t0);
               } catch (InterruptedException e) {
                 woke.put(name, -1L);
               }
@@ -104,6 +107,6 @@ class RecoveryWaveTest {
     long now = clock.nanoTime();
     assertThat(wave.recovered(self, now, new Random(3))).isEqualTo(1);
     runUntilAllWoke(3);
-    assertThat(woke.get("third")).isBetween(now + 500_000_000L, now + 600_000_000L);
+    assertThat(woke.get("third")).isBetween(now - t0 + 500_000_000L, now - t0 + 600_000_000L);
   }
 }

@@ -13,6 +13,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -30,17 +31,26 @@ import org.junit.jupiter.api.Test;
 
 /** The reflector's conversation with the server, asserted on what goes over the wire. */
 class ReflectorWireTest {
-  private VirtualClock clock;
+  private VirtualTimeSource clock;
   private ScriptedApiServer api;
   private SafeClient safe;
   private SafeInformerFactory factory;
 
-  private void setUp(VirtualClock c) throws Exception {
+  private void setUp(VirtualTimeSource c) throws Exception {
     clock = c;
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    safe = UnpacedClients.builder(base).nodeName(null).build();
+    // These tests pin the reflector's own schedule to the nanosecond. The pipeline's waits on the
+    // same wire (Retry-After memory, retry backoff, the list-cost budget) pass at once in a time
+    // of their own here; they are tested in core, and on one timeline with the reflector in the
+    // other informer tests (SharedClientOutage above all).
+    safe =
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(VirtualTimeSource.autoAdvancing())
+            .nodeName(null)
+            .build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
@@ -48,7 +58,7 @@ class ReflectorWireTest {
 
   /** Sleeps within an hour of virtual time return at once. */
   private void setUp() throws Exception {
-    setUp(new VirtualClock(Duration.ofHours(1)));
+    setUp(VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1)));
   }
 
   @AfterEach
@@ -109,13 +119,19 @@ class ReflectorWireTest {
 
   @Test
   void aListWhoseBodyOutlastsTheCallDeadlineStillFillsTheCache() throws Exception {
-    clock = new VirtualClock(Duration.ofHours(1));
+    clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
     // A big collection on a slow link or a busy CPU: the body takes longer than the deadline
     // (about 2 s against 300 ms and its 250 ms sweep). client-java reads it whole; so must we.
-    safe = UnpacedClients.builder(base).nodeName(null).callTimeout(Duration.ofMillis(300)).build();
+    safe =
+        SafeClient.builder(base)
+            .userAgent("informer-test/1")
+            .clock(clock)
+            .nodeName(null)
+            .callTimeout(Duration.ofMillis(300))
+            .build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
@@ -266,7 +282,7 @@ class ReflectorWireTest {
   @Test
   void emptyWatchStreamsAreRetriedNoFasterThanTheBackoffSchedule() throws Exception {
     Duration window = Duration.ofMinutes(10);
-    setUp(new VirtualClock(window));
+    setUp(VirtualTimeSource.autoAdvancingFor(window));
     api.then(json(200, podList("10", null, pod("a", "uid-a", "9"))));
     api.otherwise(r -> json(200, ""));
     SharedIndexInformer<V1Pod> informer = pods(opts().build());
@@ -427,7 +443,7 @@ class ReflectorWireTest {
 
   @Test
   void continueTokensThatKeepExpiringEndTheAttemptInsteadOfPagingForever() throws Exception {
-    setUp(VirtualClock.manual());
+    setUp(VirtualTimeSource.manual());
     MockResponse expired = json(410, status(410, "Expired", "continue token expired"));
     api.otherwise(
         r ->
@@ -471,7 +487,7 @@ class ReflectorWireTest {
 
   @Test
   void theWatchdogRestartsASilentWatchAfterABookmarkWasSeen() throws Exception {
-    setUp(VirtualClock.manual());
+    setUp(VirtualTimeSource.manual());
     api.then(json(200, podList("10", null))).then(r -> api.hold(bookmark("11")));
     SharedIndexInformer<V1Pod> informer = pods(opts().build());
     factory.startAllRegisteredInformers();
@@ -494,7 +510,7 @@ class ReflectorWireTest {
 
   @Test
   void theWatchdogStaysUnarmedOnAServerThatSendsNoBookmarks() throws Exception {
-    setUp(VirtualClock.manual());
+    setUp(VirtualTimeSource.manual());
     api.then(json(200, podList("10", null)))
         .then(r -> api.hold(event("ADDED", pod("a", "u", "11"))));
     SharedIndexInformer<V1Pod> informer = pods(opts().build());
@@ -586,7 +602,7 @@ class ReflectorWireTest {
 
   @Test
   void resyncReplaysTheCacheToHandlersAndSendsNoRequest() throws Exception {
-    setUp(VirtualClock.manual());
+    setUp(VirtualTimeSource.manual());
     api.then(json(200, podList("10", null, pod("a", "uid-a", "9"), pod("b", "uid-b", "8"))));
     SharedIndexInformer<V1Pod> informer = pods(opts().build(), 30_000);
     RecordingHandler<V1Pod> handler = new RecordingHandler<>();

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
@@ -40,10 +42,15 @@ class SafeInformerFactoryTest {
     }
   }
 
-  private SafeClient client(String url, SafeClientMetrics metrics) {
+  private SafeClient client(String url, SafeClientMetrics metrics, TimeSource clock) {
     ApiClient base = new ApiClient();
     base.setBasePath(url);
-    return UnpacedClients.builder(base).nodeName(null).metrics(metrics).build();
+    return SafeClient.builder(base)
+        .userAgent("informer-test/1")
+        .clock(clock)
+        .nodeName(null)
+        .metrics(metrics)
+        .build();
   }
 
   private static SharedIndexInformer<V1Pod> pods(SafeInformerFactory f, InformerOptions o) {
@@ -54,7 +61,8 @@ class SafeInformerFactoryTest {
   void theSameKeyGivesTheSameInformerAndAnyOtherKeyAnother() {
     factory =
         new SafeInformerFactory(
-            client("http://127.0.0.1:1", SafeClientMetrics.NOOP), VirtualClock.manual());
+            client("http://127.0.0.1:1", SafeClientMetrics.NOOP, TimeSource.system()),
+            VirtualTimeSource.manual());
     UnaryOperator<V1Pod> t1 = p -> p;
     UnaryOperator<V1Pod> t2 = p -> p;
     InformerOptions base = InformerOptions.builder().namespace("a").labelSelector("app=x").build();
@@ -93,14 +101,14 @@ class SafeInformerFactoryTest {
 
   @Test
   void stopReleasesEveryThreadAndConnection() throws Exception {
-    VirtualClock unused = VirtualClock.manual();
+    VirtualTimeSource unused = VirtualTimeSource.manual();
     api = new ScriptedApiServer(unused);
     api.otherwise(
         r ->
             r.getUrl().queryParameter("watch") == null
                 ? json(200, podList("10", null, pod("p", "u", "9")))
                 : api.hold(""));
-    SafeClient safe = client(api.url(), SafeClientMetrics.NOOP);
+    SafeClient safe = client(api.url(), SafeClientMetrics.NOOP, TimeSource.system());
     // Real time here: the point is the real timer thread too.
     factory = new SafeInformerFactory(safe);
     List<SharedIndexInformer<V1Pod>> informers = new CopyOnWriteArrayList<>();
@@ -137,13 +145,13 @@ class SafeInformerFactoryTest {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .map(Thread::getName)
-        .filter(n -> n.startsWith("safeclient-informer"))
+        .filter(n -> n.startsWith("safeclient-informer") || n.startsWith("safeclient-timer"))
         .toList();
   }
 
   @Test
   void healthIsExportedThroughTheClientsMetrics() throws Exception {
-    VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
     api = new ScriptedApiServer(clock);
     api.then(json(200, podList("10", null)));
     Map<String, DoubleSupplier> gauges = new ConcurrentHashMap<>();
@@ -160,7 +168,7 @@ class SafeInformerFactoryTest {
             relists.add(informer + " " + reason);
           }
         };
-    factory = new SafeInformerFactory(client(api.url(), metrics), clock);
+    factory = new SafeInformerFactory(client(api.url(), metrics, clock));
     SharedIndexInformer<V1Pod> informer =
         pods(
             factory,
@@ -177,14 +185,14 @@ class SafeInformerFactoryTest {
 
   @Test
   void startJitterDelaysOnlyItsOwnInformer() throws Exception {
-    VirtualClock clock = VirtualClock.manual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     api = new ScriptedApiServer(clock);
     api.otherwise(
         r ->
             r.getUrl().queryParameter("watch") == null
                 ? json(200, podList("10", null))
                 : api.hold(""));
-    factory = new SafeInformerFactory(client(api.url(), SafeClientMetrics.NOOP), clock);
+    factory = new SafeInformerFactory(client(api.url(), SafeClientMetrics.NOOP, clock));
     SharedIndexInformer<V1Pod> jittered =
         pods(
             factory,
@@ -205,9 +213,14 @@ class SafeInformerFactoryTest {
   void nodeAgentsGetAStartJitterByDefault() {
     ApiClient base = new ApiClient();
     base.setBasePath("http://127.0.0.1:1");
-    VirtualClock clock = VirtualClock.manual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     factory =
-        new SafeInformerFactory(UnpacedClients.builder(base).nodeName("node-1").build(), clock);
+        new SafeInformerFactory(
+            SafeClient.builder(base)
+                .userAgent("informer-test/1")
+                .clock(clock)
+                .nodeName("node-1")
+                .build());
     pods(factory, InformerOptions.builder().namespace("a").build());
     factory.startAllRegisteredInformers();
     try {

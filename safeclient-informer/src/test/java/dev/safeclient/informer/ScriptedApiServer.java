@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ final class ScriptedApiServer implements Closeable {
   private final CountDownLatch release = new CountDownLatch(1);
   private volatile Function<RecordedRequest, MockResponse> fallback;
 
-  ScriptedApiServer(VirtualClock clock) throws IOException {
+  ScriptedApiServer(VirtualTimeSource clock) throws IOException {
     fallback = r -> hold("");
     server.setDispatcher(
         new Dispatcher() {

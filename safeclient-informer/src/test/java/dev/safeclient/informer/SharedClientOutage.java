@@ -3,6 +3,7 @@ package dev.safeclient.informer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.Fault;
 import dev.safeclient.testing.FaultRule;
 import dev.safeclient.testing.FaultScript;
@@ -36,9 +37,9 @@ import okhttp3.EventListener;
  * random and the schedule does not depend on which thread runs first). After every cache is synced
  * and 10 s of quiet, the server fails for {@code outage}, then comes back and a marker pod is
  * created; the drill runs on until {@code after} past recovery. The reflectors' backoff, their
- * timers and the client's token buckets all wait on the {@link SteppedClock}, which moves only when
- * every reflector is asleep or parked in an answered watch; the requests themselves go over real
- * loopback sockets.
+ * timers and the client's token buckets all wait on the {@link VirtualTimeSource}, which moves only
+ * when every reflector is asleep or parked in an answered watch; the requests themselves go over
+ * real loopback sockets.
  */
 final class SharedClientOutage {
   static final String NAMESPACE = "drill";
@@ -106,7 +107,7 @@ final class SharedClientOutage {
       Duration after,
       long seed)
       throws Exception {
-    SteppedClock clock = new SteppedClock();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     List<Long> wire = new CopyOnWriteArrayList<>();
     Map<Thread, List<Long>> attempts = new ConcurrentHashMap<>();
     List<SafeInformerFactory> factories = new ArrayList<>();
@@ -136,8 +137,7 @@ final class SharedClientOutage {
                     }
                   })
               .build());
-      SafeClient safe =
-          SafeClient.builder(base).userAgent("outage-drill/1").pacingClock(clock.pacing()).build();
+      SafeClient safe = SafeClient.builder(base).userAgent("outage-drill/1").clock(clock).build();
       List<SharedIndexInformer<V1Pod>> all = new ArrayList<>();
       List<InformerHealth> health = new ArrayList<>();
       for (int i = 0; i < informers; i++) {

@@ -11,6 +11,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -23,16 +24,17 @@ import org.junit.jupiter.api.Test;
 
 /** Streaming list (KEP-3157, {@code sendInitialEvents=true}), and its fall back to LIST+WATCH. */
 class StreamingListTest {
-  private VirtualClock clock;
+  private VirtualTimeSource clock;
   private ScriptedApiServer api;
   private SafeInformerFactory factory;
 
-  private SharedIndexInformer<V1Pod> start(VirtualClock c) throws Exception {
+  private SharedIndexInformer<V1Pod> start(VirtualTimeSource c) throws Exception {
     clock = c;
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = UnpacedClients.builder(base).nodeName(null).build();
+    SafeClient safe =
+        SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(3), WatchStreamFormat.jsonLines(safe.tolerantJson()));
@@ -64,7 +66,8 @@ class StreamingListTest {
 
   @Test
   void theResumePointComesOnlyFromTheInitialEventsEndBookmark() throws Exception {
-    SharedIndexInformer<V1Pod> informer = start(new VirtualClock(Duration.ofHours(1)));
+    SharedIndexInformer<V1Pod> informer =
+        start(VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1)));
     RecordingHandler<V1Pod> handler = new RecordingHandler<>();
     informer.addEventHandler(handler);
     // Initial events out of resourceVersion order, as the server sends them.
@@ -109,7 +112,8 @@ class StreamingListTest {
 
   @Test
   void anEventStreamCutBeforeItsEndBookmarkNeverTouchesTheCache() throws Exception {
-    SharedIndexInformer<V1Pod> informer = start(new VirtualClock(Duration.ofHours(1)));
+    SharedIndexInformer<V1Pod> informer =
+        start(VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1)));
     api.then(json(500, status(500, "InternalError", "boom")))
         .then(json(200, lines(event("ADDED", pod("a", "uid-a", "12")), initialEventsEnd("20"))));
     factory.startAllRegisteredInformers();
@@ -125,7 +129,8 @@ class StreamingListTest {
 
   @Test
   void aServerThatRefusesSendInitialEventsGetsListThenWatch() throws Exception {
-    SharedIndexInformer<V1Pod> informer = start(new VirtualClock(Duration.ofHours(1)));
+    SharedIndexInformer<V1Pod> informer =
+        start(VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1)));
     api.then(json(422, status(422, "Invalid", "sendInitialEvents is forbidden")))
         .then(json(200, podList("10", null, pod("a", "uid-a", "9"))));
     factory.startAllRegisteredInformers();
@@ -139,7 +144,8 @@ class StreamingListTest {
 
   @Test
   void aServerThatIgnoresSendInitialEventsIsDetectedByItsPlainBookmark() throws Exception {
-    SharedIndexInformer<V1Pod> informer = start(new VirtualClock(Duration.ofHours(1)));
+    SharedIndexInformer<V1Pod> informer =
+        start(VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1)));
     // An older server: a plain watch from "now" with synthetic ADDED events, no end marker.
     api.then(json(200, lines(event("ADDED", pod("a", "uid-a", "12")), bookmark("40"))))
         .then(json(200, podList("41", null, pod("a", "uid-a", "12"))));
@@ -154,7 +160,7 @@ class StreamingListTest {
 
   @Test
   void aServerThatIgnoresSendInitialEventsAndStaysSilentIsDetectedByTheClock() throws Exception {
-    SharedIndexInformer<V1Pod> informer = start(VirtualClock.manual());
+    SharedIndexInformer<V1Pod> informer = start(VirtualTimeSource.manual());
     api.then(r -> api.hold("")).then(json(200, podList("41", null)));
     factory.startAllRegisteredInformers();
     api.take();

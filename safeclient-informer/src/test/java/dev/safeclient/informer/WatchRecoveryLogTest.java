@@ -7,6 +7,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * watch that has outlived a short one, not when that watch ends 5-10 minutes later.
  */
 class WatchRecoveryLogTest {
-  private final VirtualClock clock = new VirtualClock(Duration.ofHours(1));
+  private final VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofHours(1));
   private final CountDownLatch secondBookmark = new CountDownLatch(1);
   private final CountDownLatch end = new CountDownLatch(1);
   private ScriptedApiServer api;
@@ -48,7 +49,8 @@ class WatchRecoveryLogTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    SafeClient safe = UnpacedClients.builder(base).nodeName(null).build();
+    SafeClient safe =
+        SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
             safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));

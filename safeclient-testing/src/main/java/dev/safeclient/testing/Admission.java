@@ -43,7 +43,7 @@ final class Admission {
       return;
     }
     long releaseAt = releaseAt(c);
-    if (sim.clock() instanceof SimClock s && s.isVirtual()) {
+    if (sim.virtualTime()) {
       try {
         sim.waits().awaitUntil(releaseAt);
       } catch (InterruptedException e) {

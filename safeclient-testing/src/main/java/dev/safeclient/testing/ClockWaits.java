@@ -1,13 +1,16 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
  * The simulated apiserver's timed waits (the watch cache's 3 s freshness wait), on KubeSim's own
- * clock. On a real clock a wait lasts its real time. On a virtual {@link SimClock} nobody would
+ * clock. On a real clock a wait lasts its real time. On a {@link VirtualTimeSource} nobody would
  * move time while a client waits for the answer, so the clock advances itself to the earliest
  * deadline once every request in flight is blocked on it: a 3 s wait then costs no real time, and a
  * client on real time (client-java's informer, OkHttp with read timeout 0) still gets its answer.
@@ -23,15 +26,15 @@ final class ClockWaits {
   private static final long POLL_MILLIS = 10;
 
   private final Clock clock;
-  private final SimClock virtual;
+  private final VirtualTimeSource virtual;
   private int inFlight;
 
   /** Deadlines (sim-clock millis) of blocked waiters, with their counts. */
   private final TreeMap<Long, Integer> deadlines = new TreeMap<>();
 
-  ClockWaits(Clock clock) {
-    this.clock = clock;
-    this.virtual = clock instanceof SimClock s && s.isVirtual() ? s : null;
+  ClockWaits(TimeSource time) {
+    this.clock = time.asJavaClock();
+    this.virtual = time instanceof VirtualTimeSource v ? v : null;
   }
 
   /** A resource request starts being served. */
@@ -103,7 +106,7 @@ final class ClockWaits {
       blocked += n;
     }
     if (blocked >= inFlight) {
-      virtual.advanceTo(deadlines.firstKey());
+      virtual.advanceTo(Instant.ofEpochMilli(deadlines.firstKey()));
       notifyAll(); // service-time waits wait on this
     }
   }

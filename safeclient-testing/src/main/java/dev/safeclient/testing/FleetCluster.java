@@ -99,6 +99,7 @@ public final class FleetCluster {
               t.setDaemon(true);
               return t;
             });
+    // Real seconds, at the rehearsal's time scale (see FleetDrill): the churn feeds real sockets.
     long start = System.nanoTime();
     long[] done = {0};
     int[] next = {0};

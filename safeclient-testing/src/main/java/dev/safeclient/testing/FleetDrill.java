@@ -172,6 +172,8 @@ public final class FleetDrill {
     List<Agent> agents = new ArrayList<>(agentsToRun);
     try (AutoCloseable churn = cluster.churn(churnPerMinute, timeScale)) {
       sim.resetStats();
+      // Real time, by design: a drill's agents and their churn run over real sockets at the
+      // rehearsal's time scale (as a scaled KubeSim clock does); no virtual clock paces them.
       long t0 = System.nanoTime();
       for (int k = 0; k < agentsToRun; k++) {
         // A sample is spread evenly over the nodes.

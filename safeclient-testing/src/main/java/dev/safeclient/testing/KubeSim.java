@@ -3,6 +3,8 @@ package dev.safeclient.testing;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +47,7 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 public final class KubeSim implements AutoCloseable {
   private final SimConfig config;
   private final ThreadGroup jettyThreads;
+  private final TimeSource time;
   private final Clock clock;
   private final ClockWaits waits;
   private final Etcd etcd;
@@ -66,9 +69,10 @@ public final class KubeSim implements AutoCloseable {
   private KubeSim(Builder builder) {
     SimConfig b = new SimConfig(builder);
     this.config = b;
-    this.clock = b.clock;
-    this.priorityLevel = new PriorityLevel(b.apfConcurrencyLimit, b.apfHandSize, clock);
-    this.waits = new ClockWaits(clock);
+    this.time = b.clock;
+    this.clock = b.clock.asJavaClock();
+    this.priorityLevel = new PriorityLevel(b.apfConcurrencyLimit, b.apfHandSize, time);
+    this.waits = new ClockWaits(time);
     this.stats = new SimStats(b.requestLogCapacity, "1." + b.minor);
     this.etcd = new Etcd(clock, b.continueExpiry.toMillis());
     for (int i = 0; i < b.apiservers; i++) {
@@ -409,6 +413,11 @@ public final class KubeSim implements AutoCloseable {
     return clock;
   }
 
+  /** Whether model time is virtual: moved by the test and by KubeSim's own waits. */
+  boolean virtualTime() {
+    return time instanceof VirtualTimeSource;
+  }
+
   Etcd etcd() {
     return etcd;
   }
@@ -467,7 +476,7 @@ public final class KubeSim implements AutoCloseable {
     boolean kubeletDeletes = true;
     boolean namespaceLifecycle = true;
     final List<String> namespaces = new ArrayList<>();
-    Clock clock = Clock.systemUTC();
+    TimeSource clock = TimeSource.system();
     FaultScript faults;
     final Set<String> cacheDisabled = new HashSet<>();
     final List<ResourceType> registered = new ArrayList<>();
@@ -698,15 +707,16 @@ public final class KubeSim implements AutoCloseable {
     /**
      * The simulation clock: timestamps, lag, event window, continue expiry, fault windows, progress
      * notifications, KubeSim's waits (the watch cache's freshness wait, an initialising cache on
-     * 1.30) and how long a request holds its APF seats (its modelled service time). The system
-     * clock or {@link SimClock#real()} makes those real; {@link SimClock#scaled(double)} speeds
-     * them up with a rehearsal's time scale; {@link SimClock#virtual()} makes them virtual: it
-     * advances itself to the earliest waiting deadline once every request in flight is blocked on
-     * it, so a client on real time still gets its answer. Socket and OkHttp timeouts (connect,
-     * read, call), Jetty's idle timeout, watch {@code timeoutSeconds}, the bookmark ticker and the
-     * LATENCY fault stay on real time in every mode.
+     * 1.30) and how long a request holds its APF seats (its modelled service time). {@link
+     * TimeSource#system()} makes those real; {@link TimeSource#scaled(double)} speeds them up with
+     * a rehearsal's time scale; a {@link VirtualTimeSource} makes them virtual: KubeSim advances it
+     * to the earliest waiting deadline once every request in flight is blocked on it, so a client
+     * on real time still gets its answer, and a test may move it too. The same object may be the
+     * clients' ({@code SafeClient.Builder#clock}), for one timeline. Socket and OkHttp timeouts
+     * (connect, read, call), Jetty's idle timeout, watch {@code timeoutSeconds}, the bookmark
+     * ticker and the LATENCY fault stay on real time in every mode.
      */
-    public Builder clock(Clock c) {
+    public Builder clock(TimeSource c) {
       clock = Objects.requireNonNull(c);
       return this;
     }

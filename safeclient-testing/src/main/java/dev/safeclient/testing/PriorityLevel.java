@@ -1,6 +1,8 @@
 package dev.safeclient.testing;
 
 import dev.safeclient.model.serving.ListWorkEstimator;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Clock;
 import java.util.PriorityQueue;
 
@@ -22,6 +24,9 @@ final class PriorityLevel {
   private final int concurrencyLimit;
   private final int maxSeats;
   private final Clock clock;
+  // Whether KubeSim's own waits move the clock: then an answer has already waited out its service
+  // time, and its seats come free at once.
+  private final boolean virtual;
   private int seatsInUse;
   private int requestsExecuting;
 
@@ -37,14 +42,20 @@ final class PriorityLevel {
    * @param concurrencyLimit the level's nominal concurrency limit in seats
    * @param handSize the level's shuffle-sharding hand size
    */
-  PriorityLevel(int concurrencyLimit, int handSize, Clock clock) {
+  PriorityLevel(int concurrencyLimit, int handSize, TimeSource time) {
+    this(concurrencyLimit, handSize, time.asJavaClock(), time instanceof VirtualTimeSource);
+  }
+
+  /** {@code virtual}: whether KubeSim's own waits move {@code clock}. */
+  PriorityLevel(int concurrencyLimit, int handSize, Clock clock, boolean virtual) {
     this.concurrencyLimit = concurrencyLimit;
     this.maxSeats = ListWorkEstimator.priorityLevelMaxSeats(concurrencyLimit, handSize);
     this.clock = clock;
+    this.virtual = virtual;
   }
 
-  PriorityLevel(int concurrencyLimit, Clock clock) {
-    this(concurrencyLimit, KubeSim.Builder.DEFAULT_HAND_SIZE, clock);
+  PriorityLevel(int concurrencyLimit, TimeSource time) {
+    this(concurrencyLimit, KubeSim.Builder.DEFAULT_HAND_SIZE, time);
   }
 
   /**
@@ -79,7 +90,7 @@ final class PriorityLevel {
    * admission time plus its modelled service time), or are released now if that has passed.
    */
   synchronized void finish(int seats, long releaseAtMillis) {
-    if (releaseAtMillis <= clock.millis() || (clock instanceof SimClock s && s.isVirtual())) {
+    if (releaseAtMillis <= clock.millis() || virtual) {
       release(seats);
       return;
     }

@@ -2,7 +2,7 @@ package dev.safeclient.testing;
 
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.serving.ServerVersion;
-import java.time.Clock;
+import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +31,7 @@ final class SimConfig {
   final boolean kubeletDeletes;
   final boolean namespaceLifecycle;
   final java.util.List<String> namespaces;
-  final Clock clock;
+  final TimeSource clock;
   final FaultScript faults;
   final Set<String> cacheDisabled;
   final List<ResourceType> registered;

@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.util.List;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * over the wire.
  */
 class BillTest {
-  SimClock clock = SimClock.manual();
+  VirtualTimeSource clock = VirtualTimeSource.manual();
   KubeSim sim;
   final OkHttpClient http = new OkHttpClient();
 

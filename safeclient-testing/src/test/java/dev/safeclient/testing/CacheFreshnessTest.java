@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * virtual clock.
  */
 class CacheFreshnessTest {
-  SimClock clock = SimClock.manual();
+  VirtualTimeSource clock = VirtualTimeSource.manual();
   KubeSim sim;
 
   @AfterEach
@@ -60,10 +61,11 @@ class CacheFreshnessTest {
     Wire w = quietPods(KubeSim.builder().serverVersion("1.30"));
     long podsRv = sim.apiserver(0).cacheResourceVersion(sim.resource("v1", "pods"));
     assertThat(podsRv).isLessThan(sim.resourceVersion());
-    long before = clock.millis();
+    long before = clock.instant().toEpochMilli();
     Wire.Reply r = w.get(notOlderThanNow());
     assertThat(lastWaitMillis()).isEqualTo(3_000); // the cacher's 3 s, virtual
-    assertThat(clock.millis() - before).isEqualTo(lastServiceMillis()); // the wait included
+    assertThat(clock.instant().toEpochMilli() - before)
+        .isEqualTo(lastServiceMillis()); // the wait included
     assertThat(r.code).isEqualTo(504);
     assertThat(r.json().get("reason").getAsString()).isEqualTo("Timeout");
     assertThat(r.causeReason()).isEqualTo("ResourceVersionTooLarge");
@@ -74,10 +76,12 @@ class CacheFreshnessTest {
   @Test
   void onA131ServerTheCacheRequestsProgressAndAnswersAtOnce() throws Exception {
     Wire w = quietPods(KubeSim.builder().serverVersion("1.31"));
-    long before = clock.millis();
+    long before = clock.instant().toEpochMilli();
     Wire.Reply r = w.get(notOlderThanNow());
     assertThat(lastWaitMillis()).isZero();
-    assertThat(clock.millis() - before).isEqualTo(lastServiceMillis()).isLessThan(10);
+    assertThat(clock.instant().toEpochMilli() - before)
+        .isEqualTo(lastServiceMillis())
+        .isLessThan(10);
     assertThat(r.code).isEqualTo(200);
     assertThat(r.names()).containsExactly("p1");
     assertThat(Long.parseLong(r.rv())).isEqualTo(sim.resourceVersion());
@@ -86,10 +90,10 @@ class CacheFreshnessTest {
   @Test
   void onA131ServerWithAnOldEtcdItBehavesAsOn130() throws Exception {
     Wire w = quietPods(KubeSim.builder().serverVersion("1.31").oldEtcd(true));
-    long before = clock.millis();
+    long before = clock.instant().toEpochMilli();
     Wire.Reply r = w.get(notOlderThanNow());
     assertThat(lastWaitMillis()).isEqualTo(3_000);
-    assertThat(clock.millis() - before).isEqualTo(lastServiceMillis());
+    assertThat(clock.instant().toEpochMilli() - before).isEqualTo(lastServiceMillis());
     assertThat(r.code).isEqualTo(504);
     assertThat(r.causeReason()).isEqualTo("ResourceVersionTooLarge");
   }

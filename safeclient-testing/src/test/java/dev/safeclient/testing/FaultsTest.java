@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Scripted faults, and their deterministic replay. */
 class FaultsTest {
-  SimClock clock = SimClock.manual();
+  VirtualTimeSource clock = VirtualTimeSource.manual();
   KubeSim sim;
   Wire wire;
 
@@ -71,12 +72,12 @@ class FaultsTest {
 
   @Test
   void aFaultScriptReplaysDeterministically() throws Exception {
-    clock = SimClock.manual();
+    clock = VirtualTimeSource.manual();
     start(replayScript());
     List<Integer> first = drive();
     List<FaultEvent> firstLog = sim.faultLog();
     sim.close();
-    clock = SimClock.manual();
+    clock = VirtualTimeSource.manual();
     start(replayScript());
     List<Integer> second = drive();
     assertThat(second).isEqualTo(first);

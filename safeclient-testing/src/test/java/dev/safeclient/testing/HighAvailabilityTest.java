@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.List;
 import okhttp3.ConnectionPool;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** Several simulated apiservers, each with its own (lagging) watch cache. */
 class HighAvailabilityTest {
-  SimClock clock = SimClock.manual();
+  VirtualTimeSource clock = VirtualTimeSource.manual();
   KubeSim sim;
 
   @AfterEach
@@ -81,10 +82,11 @@ class HighAvailabilityTest {
     a.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "fresh", null, null));
     // The probe of SC101: a consistent limit=1 list gives the current RV (1.30: from etcd).
     String rv = b.get("/api/v1/pods?limit=1").rv();
-    long t = clock.millis();
+    long t = clock.instant().toEpochMilli();
     Wire.Reply r =
         b.get("/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan");
-    assertThat(clock.millis() - t).isGreaterThanOrEqualTo(200); // KubeSim's virtual wait
+    assertThat(clock.instant().toEpochMilli() - t)
+        .isGreaterThanOrEqualTo(200); // KubeSim's virtual wait
     assertThat(r.code).isEqualTo(504);
     assertThat(r.causeReason()).isEqualTo("ResourceVersionTooLarge");
     assertThat(r.headers.get("Retry-After")).isEqualTo("1");
@@ -178,12 +180,12 @@ class HighAvailabilityTest {
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
     Wire w = new Wire(sim);
     sim.apiserver(0).restart();
-    long restartedAt = clock.millis();
+    long restartedAt = clock.instant().toEpochMilli();
     sim.resetStats();
     Wire.Reply rv0 = w.get("/api/v1/pods?resourceVersion=0");
     assertThat(rv0.names()).containsExactly("a");
     assertThat(sim.stats().objectsReadFromStorage()).isEqualTo(1);
-    long before = clock.millis();
+    long before = clock.instant().toEpochMilli();
     Wire.Reply waited = w.get("/api/v1/pods?resourceVersion=" + sim.resourceVersion());
     assertThat(waited.code).isEqualTo(200);
     // It waited until the cache was ready, 10 s after the restart (the clock also moved by the

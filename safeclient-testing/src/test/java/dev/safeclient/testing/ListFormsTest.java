@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ns2.
  */
 class ListFormsTest {
-  SimClock clock = SimClock.manual();
+  VirtualTimeSource clock = VirtualTimeSource.manual();
   KubeSim sim;
   Wire wire;
   ResourceType pods;
@@ -199,11 +200,11 @@ class ListFormsTest {
     }
 
     // The wait runs on KubeSim's virtual clock: it advances by the whole wait, in no real time.
-    long before = clock.millis();
+    long before = clock.instant().toEpochMilli();
     Wire.Reply ahead =
         wire.get(
             "/api/v1/pods?resourceVersion=" + (rv + 100) + "&resourceVersionMatch=NotOlderThan");
-    assertThat(clock.millis() - before).isGreaterThanOrEqualTo(100);
+    assertThat(clock.instant().toEpochMilli() - before).isGreaterThanOrEqualTo(100);
     assertThat(ahead.code).isEqualTo(504);
     assertThat(ahead.json().get("reason").getAsString()).isEqualTo("Timeout");
     assertThat(ahead.causeReason()).isEqualTo("ResourceVersionTooLarge");

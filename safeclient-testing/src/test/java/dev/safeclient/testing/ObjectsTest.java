@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** Objects and verbs: what a real apiserver stamps and checks on writes. */
 class ObjectsTest {
-  SimClock clock = SimClock.manual();
+  VirtualTimeSource clock = VirtualTimeSource.manual();
   KubeSim sim;
   Wire wire;
 

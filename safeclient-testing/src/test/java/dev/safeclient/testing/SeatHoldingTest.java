@@ -1,8 +1,9 @@
 package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.List;
 import okhttp3.OkHttpClient;
@@ -31,7 +32,7 @@ class SeatHoldingTest {
   // concurrency), nominal concurrency / hand size)).
   @Test
   void aLevelsMaxSeatsFollowItsConcurrencyLimitAndHandSize() {
-    SimClock clock = SimClock.virtual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     assertThat(new PriorityLevel(600, 6, clock).maxSeats()).isEqualTo(90); // KubeSim's default
     assertThat(new PriorityLevel(245, 6, clock).maxSeats()).isEqualTo(37); // workload-low
     assertThat(new PriorityLevel(49, 6, clock).maxSeats()).isEqualTo(8); // global-default
@@ -39,14 +40,14 @@ class SeatHoldingTest {
     assertThat(new PriorityLevel(3, 6, clock).maxSeats()).isEqualTo(1);
   }
 
-  // A clock that moves only by hand here (scaled a billion times down): on a virtual one the
-  // service time has already passed when a request is answered.
+  // A clock that moves only by hand here, and that KubeSim treats as real time (its own waits do
+  // not move it): on a virtual one the service time has already passed when a request is answered.
   @Test
   void heldSeatsComeFreeOnlyWhenTheModelledServiceTimeHasPassedOnTheClock() {
-    SimClock clock = SimClock.scaled(1e-9);
-    PriorityLevel pl = new PriorityLevel(10, 6, clock);
+    VirtualTimeSource clock = VirtualTimeSource.manual();
+    PriorityLevel pl = new PriorityLevel(10, 6, clock.asJavaClock(), false);
     assertThat(pl.tryAcquire(8)).isTrue();
-    pl.finish(8, clock.millis() + 3_000); // answered; it waited 3 s in the model
+    pl.finish(8, millis(clock) + 3_000); // answered; it waited 3 s in the model
     assertThat(pl.inUse()).isEqualTo(8);
     assertThat(pl.tryAcquire(5)).isFalse();
     clock.advance(Duration.ofMillis(2_999));
@@ -59,11 +60,11 @@ class SeatHoldingTest {
   // queueSet.canAccommodateSeatsLocked: a request wider than the limit runs only alone.
   @Test
   void aRequestWiderThanTheLimitRunsOnlyWhenNothingElseDoes() {
-    SimClock clock = SimClock.virtual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     PriorityLevel pl = new PriorityLevel(4, 6, clock);
     assertThat(pl.tryAcquire(1)).isTrue();
     assertThat(pl.tryAcquire(6)).isFalse();
-    pl.finish(1, clock.millis());
+    pl.finish(1, millis(clock));
     assertThat(pl.tryAcquire(6)).isTrue();
     assertThat(pl.tryAcquire(1)).isFalse();
   }
@@ -72,8 +73,8 @@ class SeatHoldingTest {
   // test, so the seats of answered requests are still held when the next one is admitted.
   @Test
   void admissionSeesTheSeatsOfAnsweredRequestsUntilTheirServiceTimeHasPassed() throws Exception {
-    SimClock clock = SimClock.scaled(1e-6);
-    sim = KubeSim.builder().clock(clock).apfConcurrencyLimit(3).build();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
+    sim = KubeSim.builder().clock(handMoved(clock)).apfConcurrencyLimit(3).build();
     sim.create("v1", "pods", Wire.pod("ns1", "p1", "node-1", null));
     for (int i = 0; i < 3; i++) {
       assertThat(code("/api/v1/namespaces/ns1/pods/p1")).isEqualTo(200);
@@ -100,42 +101,57 @@ class SeatHoldingTest {
   // clock shows the time the server spent.
   @Test
   void onAVirtualClockEachAnswerWaitsOutItsServiceTime() throws Exception {
-    SimClock clock = SimClock.virtual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     sim = KubeSim.builder().clock(clock).apfConcurrencyLimit(1).build();
     sim.create("v1", "pods", Wire.pod("ns1", "p1", "node-1", null));
-    long t0 = clock.millis();
+    long t0 = millis(clock);
     for (int i = 0; i < 5; i++) {
       assertThat(code("/api/v1/namespaces/ns1/pods/p1")).isEqualTo(200);
     }
     assertThat(sim.stats().tooManyRequestsByReason()).doesNotContainKey("apf");
-    assertThat(clock.millis() - t0).isGreaterThanOrEqualTo(5);
+    assertThat(millis(clock) - t0).isGreaterThanOrEqualTo(5);
   }
 
   @Test
-  void clockModes() {
-    assertThat(SimClock.virtual().isVirtual()).isTrue();
-    assertThat(SimClock.manual().isVirtual()).isTrue();
-    SimClock real = SimClock.real();
-    assertThat(real.isVirtual()).isFalse();
-    assertThat(real.scale()).isEqualTo(1.0);
-    assertThat(SimClock.scaled(20).scale()).isEqualTo(20.0);
-    SimClock virtual = SimClock.virtual();
-    long v0 = virtual.millis();
-    virtual.advanceTo(v0 + 500);
-    assertThat(virtual.millis()).isEqualTo(v0 + 500);
-    virtual.advanceTo(v0); // never backwards
-    assertThat(virtual.millis()).isEqualTo(v0 + 500);
-    // Only a virtual clock is moved by KubeSim's waits; a real or scaled one is only ever moved
-    // ahead by hand.
-    SimClock slow = SimClock.scaled(1e-9);
-    long s0 = slow.millis();
-    slow.advanceTo(s0 + 60_000);
-    assertThat(slow.millis()).isLessThan(s0 + 60_000);
-    slow.advance(Duration.ofMinutes(1));
-    assertThat(slow.millis()).isGreaterThanOrEqualTo(s0 + 60_000);
-    assertThatThrownBy(() -> SimClock.scaled(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> SimClock.scaled(Double.NaN))
-        .isInstanceOf(IllegalArgumentException.class);
+  void kubeSimMovesAVirtualClockOnlyAhead() throws Exception {
+    VirtualTimeSource virtual = VirtualTimeSource.manual();
+    ClockWaits waits = new ClockWaits(virtual);
+    long v0 = millis(virtual);
+    waits.enter();
+    // The only request in flight waits: the clock jumps to its deadline, with no real wait.
+    waits.awaitUntil(v0 + 500);
+    assertThat(millis(virtual)).isEqualTo(v0 + 500);
+    virtual.advanceTo(java.time.Instant.ofEpochMilli(v0)); // never backwards
+    assertThat(millis(virtual)).isEqualTo(v0 + 500);
+  }
+
+  private static long millis(TimeSource clock) {
+    return clock.instant().toEpochMilli();
+  }
+
+  /** {@code v}'s time, moved only by the test: KubeSim's own waits leave it alone, as real time. */
+  private static TimeSource handMoved(VirtualTimeSource v) {
+    return new TimeSource() {
+      @Override
+      public long nanoTime() {
+        return v.nanoTime();
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return v.instant();
+      }
+
+      @Override
+      public void sleep(Duration d) throws InterruptedException {
+        v.sleep(d);
+      }
+
+      @Override
+      public Timer schedule(Duration delay, Runnable task) {
+        return v.schedule(delay, task);
+      }
+    };
   }
 
   // "Size-based estimates use the bytes etcd stores: Protobuf for built-in types, JSON for CRDs."

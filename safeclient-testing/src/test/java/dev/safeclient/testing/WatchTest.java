@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +114,7 @@ class WatchTest {
   // "An ERROR event with a 410 Status ... means your RV is gone from history" (bounded window).
   @Test
   void aWatchFromBeforeTheEventWindowGetsAnErrorEventWith410() throws Exception {
-    SimClock clock = SimClock.manual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     start(KubeSim.builder().namespaces("ns1").clock(clock).eventWindow(Duration.ofSeconds(75)));
     sim.create("v1", "pods", Wire.pod("ns1", "a", null, null));
     long old = sim.resourceVersion();
@@ -142,7 +143,7 @@ class WatchTest {
   // to the cache's 75 s window.
   @Test
   void aWatchFromEtcdReachesBackToCompaction() throws Exception {
-    SimClock clock = SimClock.manual();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     start(KubeSim.builder().namespaces("ns1").clock(clock).watchCacheDisabled("configmaps"));
     long rv = sim.resourceVersion();
     sim.create("v1", "configmaps", "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns1\"}}");

@@ -1,6 +1,6 @@
 package dev.safeclient.core.auth;
 
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
@@ -47,11 +47,11 @@ public final class DefaultConfig {
         System.getenv(),
         Path.of(System.getProperty("user.home")),
         Path.of(SA_DIR),
-        PacingClock.SYSTEM);
+        TimeSource.system());
   }
 
   static DefaultConfig load(
-      Map<String, String> env, Path home, Path serviceAccountDir, PacingClock clock)
+      Map<String, String> env, Path home, Path serviceAccountDir, TimeSource clock)
       throws IOException {
     String kubeconfigVar = env.get("KUBECONFIG");
     if (kubeconfigVar != null && !kubeconfigVar.isBlank()) {
@@ -82,10 +82,10 @@ public final class DefaultConfig {
    * pinned to that context's cluster and user.
    */
   public static DefaultConfig fromKubeconfig(Path file, String context) throws IOException {
-    return fromKubeconfig(file, context, file.toString(), PacingClock.SYSTEM);
+    return fromKubeconfig(file, context, file.toString(), TimeSource.system());
   }
 
-  static DefaultConfig fromKubeconfig(Path file, String context, String origin, PacingClock clock)
+  static DefaultConfig fromKubeconfig(Path file, String context, String origin, TimeSource clock)
       throws IOException {
     KubeConfig config = KubeconfigFile.read(file);
     String name = context != null ? context : config.getCurrentContext();
@@ -134,11 +134,11 @@ public final class DefaultConfig {
    */
   public static DefaultConfig inCluster(String host, String port, Path serviceAccountDir)
       throws IOException {
-    return inCluster(host, port, serviceAccountDir, PacingClock.SYSTEM);
+    return inCluster(host, port, serviceAccountDir, TimeSource.system());
   }
 
-  static DefaultConfig inCluster(
-      String host, String port, Path serviceAccountDir, PacingClock clock) throws IOException {
+  static DefaultConfig inCluster(String host, String port, Path serviceAccountDir, TimeSource clock)
+      throws IOException {
     String server;
     try {
       server =

@@ -2,7 +2,7 @@ package dev.safeclient.core.auth;
 
 import static dev.safeclient.core.auth.KubeconfigFile.string;
 
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +55,7 @@ public final class KubeConfigTokenSource implements TokenSource {
   private final Path file;
   private final String user;
   private final KubeconfigCluster cluster;
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final Clock wallClock;
   private final ClientCertificateKeyManager clientCertificate;
 
@@ -70,7 +70,7 @@ public final class KubeConfigTokenSource implements TokenSource {
       Path file,
       String user,
       KubeconfigCluster cluster,
-      PacingClock clock,
+      TimeSource clock,
       ClientCertificateKeyManager clientCertificate) {
     this.file = file.toAbsolutePath();
     this.user = Objects.requireNonNull(user, "user");

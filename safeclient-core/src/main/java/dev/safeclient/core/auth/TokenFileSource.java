@@ -1,6 +1,6 @@
 package dev.safeclient.core.auth;
 
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ public final class TokenFileSource implements TokenSource {
   private static final Logger log = LoggerFactory.getLogger(TokenFileSource.class);
 
   private final Path file;
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final String server;
   // Guarded by this.
   private String token;
@@ -27,13 +27,13 @@ public final class TokenFileSource implements TokenSource {
 
   /** A token file not pinned to a server, re-read on the system clock. */
   public TokenFileSource(Path file) {
-    this(file, PacingClock.SYSTEM, null);
+    this(file, TimeSource.system(), null);
   }
 
   /**
    * @param server the only server this token is sent to; null for any
    */
-  TokenFileSource(Path file, PacingClock clock, String server) {
+  TokenFileSource(Path file, TimeSource clock, String server) {
     this.file = file;
     this.clock = clock;
     this.server = server;

@@ -7,6 +7,7 @@ import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.request.Verb;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -83,7 +84,7 @@ public final class BudgetInterceptor implements Interceptor {
   private final StoredCounts storedCounts;
   private final ListSeatEstimate seatEstimate;
   private final SafeClientMetrics metrics;
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final ConcurrentHashMap<String, Long> countLearntAt = new ConcurrentHashMap<>();
 
   public BudgetInterceptor(
@@ -95,7 +96,7 @@ public final class BudgetInterceptor implements Interceptor {
       StoredCounts storedCounts,
       ListSeatEstimate seatEstimate,
       SafeClientMetrics metrics,
-      PacingClock clock) {
+      TimeSource clock) {
     this.requests = new TokenBucket(REQUESTS_BUDGET, qps, burst, clock);
     this.leases = new TokenBucket(LEASES_BUDGET, leaseBudget[0], leaseBudget[1], clock);
     this.listSeats =
@@ -149,7 +150,7 @@ public final class BudgetInterceptor implements Interceptor {
     long limit = mustNotBeRefused ? TokenBucket.NO_LIMIT : maxWait.toNanos();
     CallDeadline deadline = request.tag(CallDeadline.class);
     if (deadline != null) {
-      limit = Math.min(limit, Math.max(0, deadline.remainingNanos()));
+      limit = Math.min(limit, Math.max(0, deadline.remainingNanos(clock.nanoTime())));
     }
     return limit;
   }

@@ -8,6 +8,7 @@ import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.request.Verb;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -36,13 +37,19 @@ public final class InFlightInterceptor implements Interceptor {
   private final Semaphore watches;
   private final Duration maxWait;
   private final SafeClientMetrics metrics;
+  private final TimeSource clock;
 
   public InFlightInterceptor(
-      int maxInFlight, int maxWatches, Duration maxWait, SafeClientMetrics metrics) {
+      int maxInFlight,
+      int maxWatches,
+      Duration maxWait,
+      SafeClientMetrics metrics,
+      TimeSource clock) {
     this.requests = new Semaphore(maxInFlight, true);
     this.watches = new Semaphore(maxWatches, true);
     this.maxWait = maxWait;
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   @Override
@@ -57,6 +64,7 @@ public final class InFlightInterceptor implements Interceptor {
     Semaphore slots = watch ? watches : requests;
     String budget = watch ? WATCHES_BUDGET : REQUESTS_BUDGET;
     long limit = maxWaitNanos(chain.request(), k, watch);
+    // A semaphore waits in real time: the wait is measured on it.
     long start = System.nanoTime();
     try {
       if (limit == Long.MAX_VALUE) {
@@ -100,7 +108,7 @@ public final class InFlightInterceptor implements Interceptor {
     long limit = mustNotBeRefused ? Long.MAX_VALUE : maxWait.toNanos();
     CallDeadline deadline = request.tag(CallDeadline.class);
     if (deadline != null) {
-      limit = Math.min(limit, Math.max(0, deadline.remainingNanos()));
+      limit = Math.min(limit, Math.max(0, deadline.remainingNanos(clock.nanoTime())));
     }
     return limit;
   }

@@ -1,5 +1,6 @@
 package dev.safeclient.core.budget;
 
+import dev.safeclient.model.time.TimeSource;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BlockingStrategy;
 import io.github.bucket4j.Bucket;
@@ -27,11 +28,11 @@ final class TokenBucket {
 
   private final String name;
   private final Bucket bucket;
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final BlockingStrategy sleeper;
   private final long capacity;
 
-  TokenBucket(String name, double perSecond, double capacity, PacingClock clock) {
+  TokenBucket(String name, double perSecond, double capacity, TimeSource clock) {
     this.name = name;
     this.clock = clock;
     this.capacity = Math.max(1, Math.round(capacity * SCALE));
@@ -57,7 +58,7 @@ final class TokenBucket {
                   }
                 })
             .build();
-    this.sleeper = clock::sleep;
+    this.sleeper = nanos -> clock.sleep(Duration.ofNanos(nanos));
   }
 
   String name() {

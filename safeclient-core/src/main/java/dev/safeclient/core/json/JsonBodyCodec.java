@@ -2,8 +2,8 @@ package dev.safeclient.core.json;
 
 import com.google.gson.JsonObject;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.io.File;
@@ -47,7 +47,7 @@ public final class JsonBodyCodec {
    * @param clock ages the fields kept for a PUT of an object client-java bound itself
    */
   public JsonBodyCodec(
-      TolerantJson json, WarningChannel warnings, SafetyMode updateMode, PacingClock clock) {
+      TolerantJson json, WarningChannel warnings, SafetyMode updateMode, TimeSource clock) {
     this.json = json;
     this.keyedFields = new ObjectKeyedFields(clock);
     this.updateRule = new UpdateLosesUnknownFieldsRule(json, warnings, updateMode);

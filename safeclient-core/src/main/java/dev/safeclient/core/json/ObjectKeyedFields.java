@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
@@ -27,7 +27,7 @@ import java.util.Objects;
  * <p>The object identity the typed path uses ({@link UnknownFieldTable}) is out of reach here: the
  * object is made by client-java's binding, after the client has returned the tree.
  *
- * <p>Bounded by the kept fields' size and by age, on the client's {@link PacingClock}. An entry
+ * <p>Bounded by the kept fields' size and by age, on the client's {@link TimeSource}. An entry
  * evicted or expired is not lost silently: the kind stays marked, and SC204 meets a PUT of that
  * object as it meets any copy.
  */
@@ -58,11 +58,11 @@ final class ObjectKeyedFields {
 
   private final Cache<Key, Entry> table;
 
-  ObjectKeyedFields(PacingClock clock) {
+  ObjectKeyedFields(TimeSource clock) {
     this(clock, MAX_BYTES, MAX_AGE);
   }
 
-  ObjectKeyedFields(PacingClock clock, long maxBytes, Duration maxAge) {
+  ObjectKeyedFields(TimeSource clock, long maxBytes, Duration maxAge) {
     this.table =
         Caffeine.newBuilder()
             .maximumWeight(maxBytes)

@@ -21,6 +21,7 @@ public final class MetricsInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    // Real time: the latency of the HTTP exchange itself, which no clock of ours paces.
     long start = System.nanoTime();
     int code = 0;
     try {

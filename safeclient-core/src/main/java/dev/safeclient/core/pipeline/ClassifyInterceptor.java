@@ -4,6 +4,7 @@ import dev.safeclient.core.request.CallDeadline;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.RequestClassifier;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -16,9 +17,11 @@ import okhttp3.Response;
  */
 public final class ClassifyInterceptor implements Interceptor {
   private final RequestClassifier classifier;
+  private final TimeSource clock;
 
-  public ClassifyInterceptor(RequestClassifier classifier) {
+  public ClassifyInterceptor(RequestClassifier classifier, TimeSource clock) {
     this.classifier = classifier;
+    this.clock = clock;
   }
 
   @Override
@@ -30,7 +33,7 @@ public final class ClassifyInterceptor implements Interceptor {
     Request.Builder tagged = request.newBuilder().tag(KubeRequest.class, classified);
     long timeout = chain.call().timeout().timeoutNanos();
     if (timeout > 0 && request.tag(CallDeadline.class) == null) {
-      tagged.tag(CallDeadline.class, new CallDeadline(System.nanoTime() + timeout));
+      tagged.tag(CallDeadline.class, new CallDeadline(clock.nanoTime() + timeout));
     }
     return chain.proceed(tagged.build());
   }

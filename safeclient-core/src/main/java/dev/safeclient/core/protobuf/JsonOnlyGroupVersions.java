@@ -1,6 +1,6 @@
 package dev.safeclient.core.protobuf;
 
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Protobuf request in JSON (an aggregated API, a proxy), or whose Protobuf could not be decoded
  * whole (an undecodable body, a field the schema does not know). Each mark lapses after {@link
  * #DEFAULT_HOLD}, so a transient JSON answer does not turn Protobuf off for the life of the client.
- * Thread-safe; time from the client's {@link PacingClock}.
+ * Thread-safe; time from the client's {@link TimeSource}.
  */
 public final class JsonOnlyGroupVersions {
   /**
@@ -21,11 +21,11 @@ public final class JsonOnlyGroupVersions {
    */
   public static final Duration DEFAULT_HOLD = Duration.ofHours(1);
 
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final long holdNanos;
   private final Map<String, Long> until = new ConcurrentHashMap<>();
 
-  public JsonOnlyGroupVersions(PacingClock clock, Duration hold) {
+  public JsonOnlyGroupVersions(TimeSource clock, Duration hold) {
     this.clock = Objects.requireNonNull(clock, "clock");
     if (hold.isNegative() || hold.isZero()) {
       throw new IllegalArgumentException("hold must be positive: " + hold);

@@ -3,13 +3,13 @@ package dev.safeclient.core.protobuf;
 import com.google.gson.JsonElement;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.json.TolerantJson;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
 import dev.safeclient.model.GoJsonFields;
 import dev.safeclient.model.serving.ServerVersion;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
@@ -58,13 +58,13 @@ public final class ProtobufCodec {
    *     that could not be kept arms SC204 for its type, as on the JSON path; null to skip
    */
   public ProtobufCodec(WarningChannel warnings, TolerantJson skew) {
-    this(warnings, skew, PacingClock.SYSTEM);
+    this(warnings, skew, TimeSource.system());
   }
 
   /**
    * @param clock the time of the JSON-only marks ({@link #jsonOnly()})
    */
-  public ProtobufCodec(WarningChannel warnings, TolerantJson skew, PacingClock clock) {
+  public ProtobufCodec(WarningChannel warnings, TolerantJson skew, TimeSource clock) {
     this(warnings, skew, clock, ProtobufWatchEventReader.DEFAULT_MAX_FRAME_BYTES);
   }
 
@@ -72,7 +72,7 @@ public final class ProtobufCodec {
    * @param maxObjectBytes the largest watch frame or single-object body accepted
    */
   public ProtobufCodec(
-      WarningChannel warnings, TolerantJson skew, PacingClock clock, int maxObjectBytes) {
+      WarningChannel warnings, TolerantJson skew, TimeSource clock, int maxObjectBytes) {
     this(warnings, skew, clock, maxObjectBytes, Optional::empty);
   }
 
@@ -84,7 +84,7 @@ public final class ProtobufCodec {
   public ProtobufCodec(
       WarningChannel warnings,
       TolerantJson skew,
-      PacingClock clock,
+      TimeSource clock,
       int maxObjectBytes,
       Supplier<Optional<ServerVersion>> serverVersion) {
     this.serverVersion = java.util.Objects.requireNonNull(serverVersion, "serverVersion");

@@ -1,11 +1,11 @@
 package dev.safeclient.core.retry;
 
 import dev.safeclient.core.budget.BudgetInterceptor;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
+import dev.safeclient.model.time.TimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.IOException;
@@ -50,7 +50,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
   /** Each client's open interval is the configured one × [1, 1.5). */
   static final double OPEN_JITTER = 0.5;
 
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final SafeClientMetrics metrics;
   private final Duration maxWait;
   private final CircuitBreakerConfig config;
@@ -61,7 +61,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
       Duration openDuration,
       float failureRateThreshold,
       Duration maxWait,
-      PacingClock clock,
+      TimeSource clock,
       SafeClientMetrics metrics) {
     this.clock = clock;
     this.metrics = metrics;
@@ -192,7 +192,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
       long sleep = Math.min(wait, left);
       metrics.throttleWait(BUDGET, sleep);
       try {
-        clock.sleep(sleep);
+        clock.sleep(Duration.ofNanos(sleep));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted waiting for the overload breaker");

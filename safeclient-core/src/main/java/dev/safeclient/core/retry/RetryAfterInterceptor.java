@@ -1,12 +1,12 @@
 package dev.safeclient.core.retry;
 
 import dev.safeclient.core.budget.BudgetInterceptor;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.BuiltInGroups;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
@@ -42,14 +42,14 @@ public final class RetryAfterInterceptor implements Interceptor {
 
   private static final String WHOLE_HOST = "*";
 
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final WarningChannel warnings;
   private final SafeClientMetrics metrics;
   private final ConcurrentHashMap<String, RetryAfterWindow> windows = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> priorityLevels = new ConcurrentHashMap<>();
 
   public RetryAfterInterceptor(
-      PacingClock clock, WarningChannel warnings, SafeClientMetrics metrics) {
+      TimeSource clock, WarningChannel warnings, SafeClientMetrics metrics) {
     this.clock = clock;
     this.warnings = warnings;
     this.metrics = metrics;

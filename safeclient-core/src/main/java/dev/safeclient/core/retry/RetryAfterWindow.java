@@ -1,6 +1,7 @@
 package dev.safeclient.core.retry;
 
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.TimeSource;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -89,7 +90,7 @@ final class RetryAfterWindow {
    * @return the passage of the first caller at the end, to report its outcome with; {@code null}
    *     for every other caller
    */
-  Passage pass(PacingClock clock) throws InterruptedException {
+  Passage pass(TimeSource clock) throws InterruptedException {
     for (; ; ) {
       long sleep;
       Passage passage = null;
@@ -118,14 +119,14 @@ final class RetryAfterWindow {
       }
       if (passage != null) {
         try {
-          clock.sleep(sleep);
+          clock.sleep(Duration.ofNanos(sleep));
         } catch (InterruptedException e) {
           abandoned(passage);
           throw e;
         }
         return passage;
       }
-      clock.sleep(sleep);
+      clock.sleep(Duration.ofNanos(sleep));
     }
   }
 

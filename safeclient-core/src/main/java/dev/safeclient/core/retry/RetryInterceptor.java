@@ -3,14 +3,15 @@ package dev.safeclient.core.retry;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -62,10 +63,10 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
 
   private static final MediaType APPLY_PATCH = MediaType.get("application/apply-patch+yaml");
 
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final SafeClientMetrics metrics;
 
-  public RetryInterceptor(PacingClock clock, SafeClientMetrics metrics) {
+  public RetryInterceptor(TimeSource clock, SafeClientMetrics metrics) {
     this.clock = clock;
     this.metrics = metrics;
   }
@@ -222,7 +223,7 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
         attempt + 1,
         MAX_ATTEMPTS);
     try {
-      clock.sleep(nanos);
+      clock.sleep(Duration.ofNanos(nanos));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while backing off");

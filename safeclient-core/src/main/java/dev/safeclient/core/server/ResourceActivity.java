@@ -1,7 +1,7 @@
 package dev.safeclient.core.server;
 
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.model.serving.ReadServing;
+import dev.safeclient.model.time.TimeSource;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +33,7 @@ public final class ResourceActivity {
    */
   static final long RATE_MEMORY_NANOS = ReadServing.DEFAULT_PROGRESS_NOTIFY_INTERVAL.toNanos();
 
-  private final PacingClock clock;
+  private final TimeSource clock;
   private final Map<String, Long> lastChange = new ConcurrentHashMap<>();
 
   /**
@@ -61,7 +61,7 @@ public final class ResourceActivity {
   private final Map<String, Long> tooLargeAt = new ConcurrentHashMap<>();
   private final Map<String, Boolean> forbidden = new ConcurrentHashMap<>();
 
-  public ResourceActivity(PacingClock clock) {
+  public ResourceActivity(TimeSource clock) {
     this.clock = clock;
   }
 

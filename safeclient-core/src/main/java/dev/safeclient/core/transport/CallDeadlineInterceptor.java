@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * budget waits, retries and the pages of a paged list each get their own. Not OkHttp's client-wide
  * {@code callTimeout}, which would also cut every watch; watches and long-running streams have
  * none, and an informer's {@link CacheFillList} has one only until its answer starts.
+ *
+ * <p>On real time ({@link System#nanoTime()}), not the client's {@code TimeSource}: it cancels a
+ * real socket exchange, which a virtual clock that nobody moves while the bytes travel would never
+ * cut.
  */
 public final class CallDeadlineInterceptor implements Interceptor {
   /**

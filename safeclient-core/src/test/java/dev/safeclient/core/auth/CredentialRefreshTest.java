@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CredentialRefreshTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
   @TempDir Path dir;
@@ -76,7 +76,7 @@ class CredentialRefreshTest {
   void a401RefreshesTheCredentialsOnceAndReplaysOnce() throws Exception {
     Rotating source = new Rotating("fresh");
     SafeClient client =
-        SafeClient.builder(base()).tokenSource(source).metrics(metrics).pacingClock(clock).build();
+        SafeClient.builder(base()).tokenSource(source).metrics(metrics).clock(clock).build();
     CoreV1Api api = new CoreV1Api(client.apiClient());
 
     api.readNamespacedPod("p1", "default").execute();
@@ -95,7 +95,7 @@ class CredentialRefreshTest {
     Rotating source = new Rotating("also-rejected");
     CoreV1Api api =
         new CoreV1Api(
-            SafeClient.builder(base()).tokenSource(source).pacingClock(clock).build().apiClient());
+            SafeClient.builder(base()).tokenSource(source).clock(clock).build().apiClient());
 
     assertThatThrownBy(() -> api.readNamespacedPod("p1", "default").execute())
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(401));
@@ -105,8 +105,7 @@ class CredentialRefreshTest {
 
   @Test
   void withoutASourceA401IsReturnedAsItIs() {
-    CoreV1Api api =
-        new CoreV1Api(SafeClient.builder(base()).pacingClock(clock).build().apiClient());
+    CoreV1Api api = new CoreV1Api(SafeClient.builder(base()).clock(clock).build().apiClient());
 
     assertThatThrownBy(() -> api.readNamespacedPod("p1", "default").execute())
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(401));
@@ -120,7 +119,7 @@ class CredentialRefreshTest {
     TokenFileSource source = new TokenFileSource(token);
     CoreV1Api api =
         new CoreV1Api(
-            SafeClient.builder(base()).tokenSource(source).pacingClock(clock).build().apiClient());
+            SafeClient.builder(base()).tokenSource(source).clock(clock).build().apiClient());
     assertThat(source.token()).isEqualTo("stale");
 
     Files.writeString(token, "fresh\n"); // the kubelet rotated it

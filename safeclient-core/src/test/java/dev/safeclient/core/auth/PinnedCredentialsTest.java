@@ -8,8 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.io.ByteArrayOutputStream;
@@ -22,11 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -51,53 +47,14 @@ import org.junit.jupiter.api.io.TempDir;
 class PinnedCredentialsTest {
   @StartStop final MockWebServer a = new MockWebServer();
   @StartStop final MockWebServer b = new MockWebServer();
-  final VirtualClock virtual = new VirtualClock();
-  final WallClock clock = new WallClock(virtual);
+  final VirtualTimeSource virtual = VirtualTimeSource.autoAdvancing();
+  final VirtualTimeSource clock = virtual;
   final ScriptedServer serverA = new ScriptedServer(virtual);
   final ScriptedServer serverB = new ScriptedServer(virtual);
   @TempDir Path dir;
 
-  /** The virtual clock with a fixed wall-clock origin, for exec credentials' expiry times. */
-  static final class WallClock implements PacingClock {
-    static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
-    final VirtualClock virtual;
-    final long origin;
-
-    WallClock(VirtualClock virtual) {
-      this.virtual = virtual;
-      this.origin = virtual.nanoTime();
-    }
-
-    @Override
-    public long nanoTime() {
-      return virtual.nanoTime();
-    }
-
-    @Override
-    public void sleep(long nanos) {
-      virtual.sleep(nanos);
-    }
-
-    @Override
-    public Clock asJavaClock() {
-      return new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return EPOCH.plusNanos(virtual.nanoTime() - origin);
-        }
-      };
-    }
-  }
+  /** The virtual clock's wall-clock start, for exec credentials' expiry times. */
+  static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
 
   static String url(MockWebServer s) {
     return s.url("/").toString().replaceAll("/$", "");
@@ -128,7 +85,7 @@ class PinnedCredentialsTest {
   SafeClient client(DefaultConfig found) {
     return SafeClient.builder(found.apiClient())
         .tokenSource(found.tokenSource())
-        .pacingClock(clock)
+        .clock(clock)
         .qps(1000)
         .burst(1000)
         .maxInFlight(50)
@@ -234,7 +191,7 @@ class PinnedCredentialsTest {
     Path runs = dir.resolve("runs");
     Path expiry = dir.resolve("expiry");
     // Far from expiry: only the 401 says the credential is no longer good.
-    Files.writeString(expiry, WallClock.EPOCH.plus(Duration.ofHours(10)).toString());
+    Files.writeString(expiry, EPOCH.plus(Duration.ofHours(10)).toString());
     SafeClient client =
         client(load(kubeconfig("ctx-a", Map.of("user-a", execPlugin(runs, expiry)))));
 
@@ -252,7 +209,7 @@ class PinnedCredentialsTest {
     serverA.otherwise(r -> ok(POD));
     Path runs = dir.resolve("runs");
     Path expiry = dir.resolve("expiry");
-    Files.writeString(expiry, WallClock.EPOCH.plus(Duration.ofMinutes(10)).toString());
+    Files.writeString(expiry, EPOCH.plus(Duration.ofMinutes(10)).toString());
     String exec = execPlugin(runs, expiry);
     SafeClient client = client(load(kubeconfig("ctx-a", Map.of("user-a", exec))));
 
@@ -261,7 +218,7 @@ class PinnedCredentialsTest {
     read(client);
     assertThat(Files.readAllLines(runs)).hasSize(1);
 
-    Files.writeString(expiry, WallClock.EPOCH.plus(Duration.ofMinutes(20)).toString());
+    Files.writeString(expiry, EPOCH.plus(Duration.ofMinutes(20)).toString());
     virtual.advance(Duration.ofSeconds(55)); // 5 s before expiry: inside the 10 s leeway
     ExecutorService pool = Executors.newFixedThreadPool(20);
     CountDownLatch go = new CountDownLatch(1);
@@ -510,7 +467,7 @@ class PinnedCredentialsTest {
     DefaultConfig found = load(file);
     ApiClient elsewhere = new ApiClient().setBasePath(url(b));
     SafeClient client =
-        SafeClient.builder(elsewhere).tokenSource(found.tokenSource()).pacingClock(clock).build();
+        SafeClient.builder(elsewhere).tokenSource(found.tokenSource()).clock(clock).build();
 
     assertThat(catchThrowable(() -> read(client)))
         .rootCause()

@@ -9,9 +9,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.ListPage;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 
 class BudgetTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
 
@@ -64,7 +64,7 @@ class BudgetTest {
         .serverVersion("1.30")
         .userAgent("budget-test/1.0")
         .metrics(metrics)
-        .pacingClock(clock);
+        .clock(clock);
   }
 
   @Test

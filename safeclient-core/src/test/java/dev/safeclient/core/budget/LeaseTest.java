@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /** Lease renewals never wait behind ordinary work, and their bucket is sized from the renewals. */
 class LeaseTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final CountDownLatch writesHeld = new CountDownLatch(2);
   final CountDownLatch release = new CountDownLatch(1);
   final CountDownLatch leaseSeen = new CountDownLatch(2);
@@ -72,11 +72,7 @@ class LeaseTest {
         });
     // Two in-flight slots and two requests per host in the base client's dispatcher: both full.
     SafeClient safe =
-        SafeClient.builder(base(2))
-            .userAgent("lease-test/1.0")
-            .pacingClock(clock)
-            .maxInFlight(2)
-            .build();
+        SafeClient.builder(base(2)).userAgent("lease-test/1.0").clock(clock).maxInFlight(2).build();
     CoreV1Api core = new CoreV1Api(safe.apiClient());
     for (int i = 0; i < 2; i++) {
       V1ConfigMap cm =
@@ -116,7 +112,7 @@ class LeaseTest {
     SafeClient safe =
         SafeClient.builder(base(5))
             .userAgent("lease-test/1.0")
-            .pacingClock(clock)
+            .clock(clock)
             .leaseRenewals(5_000, Duration.ofSeconds(10))
             .build();
     CoordinationV1Api leases = new CoordinationV1Api(safe.apiClient());

@@ -6,10 +6,10 @@ import dev.safeclient.core.request.CallOrigin;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.RequestClassifier;
 import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.RequestLogEntry;
 import dev.safeclient.testing.ResourceType;
-import dev.safeclient.testing.SimClock;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
@@ -56,7 +56,7 @@ class ListSeatEstimateAgreementTest {
         KubeSim.builder()
             .serverVersion("1.30")
             .featureGate(FeatureGate.LEGACY_WATCH_CHARGED_AS_LIST, true)
-            .clock(SimClock.manual())
+            .clock(VirtualTimeSource.manual())
             .build()) {
       for (int i = 0; i < stored; i++) {
         sim.create(

@@ -2,13 +2,13 @@ package dev.safeclient.core.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 class TokenBucketTest {
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
 
   @Test
   void oneRequestNeverTakesMoreThanAFullBucket() throws Exception {

@@ -1,11 +1,10 @@
 package dev.safeclient.core.harm;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.model.serving.FeatureGate;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.ResourceType;
-import dev.safeclient.testing.SimClock;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -74,7 +73,7 @@ final class HarmCells {
       return new Server(v, v, b -> {}, b -> {}, false);
     }
 
-    KubeSim build(SimClock clock, Cell cell) {
+    KubeSim build(VirtualTimeSource clock, Cell cell) {
       KubeSim.Builder b =
           KubeSim.builder()
               .serverVersion(version)
@@ -244,15 +243,20 @@ final class HarmCells {
   /** One KubeSim with its clocks and the client under test. */
   static final class Fixture {
     final KubeSim sim;
-    final SimClock clock;
-    final VirtualClock pacing;
+    final VirtualTimeSource clock;
+    final VirtualTimeSource pacing;
     final ApiClient client;
     final SafeClient safe;
     String lastWrite;
     String lastWriteRv;
     V1Pod lastPod;
 
-    Fixture(KubeSim sim, SimClock clock, VirtualClock pacing, ApiClient client, SafeClient safe) {
+    Fixture(
+        KubeSim sim,
+        VirtualTimeSource clock,
+        VirtualTimeSource pacing,
+        ApiClient client,
+        SafeClient safe) {
       this.sim = sim;
       this.clock = clock;
       this.pacing = pacing;

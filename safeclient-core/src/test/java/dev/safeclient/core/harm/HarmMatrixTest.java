@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.UnsafeRequestException;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.core.harm.HarmCells.Cell;
 import dev.safeclient.core.harm.HarmCells.Fixture;
 import dev.safeclient.core.harm.HarmCells.Observed;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.KubeSimStats;
-import dev.safeclient.testing.SimClock;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.IOException;
@@ -90,8 +89,8 @@ class HarmMatrixTest {
   }
 
   private static Outcome run(Cell cell, SafetyMode mode) throws Exception {
-    SimClock clock = SimClock.manual();
-    VirtualClock pacing = new VirtualClock();
+    VirtualTimeSource clock = VirtualTimeSource.manual();
+    VirtualTimeSource pacing = VirtualTimeSource.autoAdvancing();
     List<String> wire = new ArrayList<>();
     long[] versionBytes = {0};
     try (KubeSim sim = cell.server().build(clock, cell)) {
@@ -125,7 +124,7 @@ class HarmMatrixTest {
       if (mode != null) {
         safe =
             cell.server()
-                .configure(SafeClient.builder(base).mode(mode).pacingClock(pacing))
+                .configure(SafeClient.builder(base).mode(mode).clock(pacing))
                 .userAgent("harm-matrix/1.0")
                 .build();
         client = safe.apiClient();

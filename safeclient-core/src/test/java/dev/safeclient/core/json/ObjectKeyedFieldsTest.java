@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class ObjectKeyedFieldsTest {
   private static final String PODS = "v1/pods";
-  private final VirtualClock clock = new VirtualClock();
+  private final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
 
   /** The HEAD fixture pod (fields client-java 27 lacks), with its own uid. */
   private static JsonObject pod(String uid) throws Exception {

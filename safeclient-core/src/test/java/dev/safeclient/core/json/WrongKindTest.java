@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import mockwebserver3.MockWebServer;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** A body of another kind than asked for is a typed error on every JSON decode path. */
 class WrongKindTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
 
   static final String CONFIG_MAP =
@@ -38,7 +38,7 @@ class WrongKindTest {
         SafeClient.builder(base)
             .serverVersion("1.30")
             .userAgent("wrong-kind-test/1.0")
-            .pacingClock(clock)
+            .clock(clock)
             .protobuf(false)
             .build();
   }

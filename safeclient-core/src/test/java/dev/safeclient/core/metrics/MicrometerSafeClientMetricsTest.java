@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,7 +21,7 @@ class MicrometerSafeClientMetricsTest {
 
   @Test
   void bindsThePipelinesCountsToMeters() throws Exception {
-    VirtualClock clock = new VirtualClock();
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
     ScriptedServer script =
         new ScriptedServer(clock)
             .then(apf429(1))
@@ -36,7 +36,7 @@ class MicrometerSafeClientMetricsTest {
             .qps(1)
             .burst(1)
             .metrics(new MicrometerSafeClientMetrics(registry))
-            .pacingClock(clock)
+            .clock(clock)
             .build();
 
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -24,7 +23,7 @@ class JsonOnlyHoldTest {
   private static final String PROTOBUF_FIRST = ProtobufNegotiationInterceptor.PROTOBUF_FIRST;
 
   @StartStop final MockWebServer server = new MockWebServer();
-  private final AtomicLong nanos = new AtomicLong();
+  private final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
 
   @Test
   void aJsonAnswerHoldsTheGroupVersionInJsonForAnHourThenProtobufAgain() throws Exception {
@@ -48,18 +47,7 @@ class JsonOnlyHoldTest {
             .mode(SafetyMode.ENFORCE)
             .serverVersion("1.30")
             .userAgent("json-only-hold-test/1")
-            .pacingClock(
-                new PacingClock() {
-                  @Override
-                  public long nanoTime() {
-                    return nanos.get();
-                  }
-
-                  @Override
-                  public void sleep(long n) {
-                    nanos.addAndGet(n);
-                  }
-                })
+            .clock(clock)
             .build();
     AppsV1Api apps = new AppsV1Api(safe.apiClient());
 
@@ -67,10 +55,10 @@ class JsonOnlyHoldTest {
     assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo(PROTOBUF_FIRST);
     apps.readNamespacedDeployment("d", "default").execute();
     assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo("application/json");
-    nanos.addAndGet(Duration.ofMinutes(59).toNanos());
+    clock.advance(Duration.ofMinutes(59));
     apps.readNamespacedDeployment("d", "default").execute();
     assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo("application/json");
-    nanos.addAndGet(Duration.ofMinutes(2).toNanos());
+    clock.advance(Duration.ofMinutes(2));
     apps.readNamespacedDeployment("d", "default").execute();
     assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo(PROTOBUF_FIRST);
   }

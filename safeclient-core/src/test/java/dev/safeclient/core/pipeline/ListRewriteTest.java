@@ -13,7 +13,7 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.UnsafeRequestException;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1PodList;
@@ -172,13 +172,10 @@ class ListRewriteTest {
 
   @Test
   void oneAnswerWhosePodsChangedLatelyLetsAProbesRevisionDecideBusyUpTo130() throws Exception {
-    VirtualClock clock = new VirtualClock();
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
     CoreV1Api api =
         new CoreV1Api(
-            safeClient(server, SafetyMode.ENFORCE, warnings)
-                .pacingClock(clock)
-                .build()
-                .apiClient());
+            safeClient(server, SafetyMode.ENFORCE, warnings).clock(clock).build().apiClient());
     // etcd at revision 1000; of its last 40 revisions, pods took 30 (971..1000).
     long[] rvs = new long[60];
     for (int i = 0; i < 30; i++) {
@@ -204,13 +201,10 @@ class ListRewriteTest {
 
   @Test
   void oneAnswerOfAQuietResourceCostsOneProbeThenTheCallersOwnRequestUpTo130() throws Exception {
-    VirtualClock clock = new VirtualClock();
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
     CoreV1Api api =
         new CoreV1Api(
-            safeClient(server, SafetyMode.ENFORCE, warnings)
-                .pacingClock(clock)
-                .build()
-                .apiClient());
+            safeClient(server, SafetyMode.ENFORCE, warnings).clock(clock).build().apiClient());
     // Thirty pods, enough to be busy if all were recent; of etcd's last 1000 revisions before the
     // answer, pods took 2.
     long[] rvs = new long[30];
@@ -241,13 +235,10 @@ class ListRewriteTest {
 
   @Test
   void oneAnswerTooSmallToBeBusyIsNeverProbedUpTo130() throws Exception {
-    VirtualClock clock = new VirtualClock();
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
     CoreV1Api api =
         new CoreV1Api(
-            safeClient(server, SafetyMode.ENFORCE, warnings)
-                .pacingClock(clock)
-                .build()
-                .apiClient());
+            safeClient(server, SafetyMode.ENFORCE, warnings).clock(clock).build().apiClient());
     // Four pods cannot change once per 3 s over a minute, however recent they are.
     server.enqueue(json(200, podListWithItemRvs(5000, 4997, 4998, 4999, 5000)));
     server.enqueue(json(200, podListWithItemRvs(6000, 4997, 4998, 4999, 5000)));

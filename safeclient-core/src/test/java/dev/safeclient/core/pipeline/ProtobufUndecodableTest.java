@@ -7,8 +7,8 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.UnsafeRequestException;
-import dev.safeclient.core.budget.PacingClock;
 import dev.safeclient.core.protobuf.ProtoWriter;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -17,7 +17,6 @@ import io.kubernetes.client.openapi.models.V1PodList;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -36,19 +35,7 @@ class ProtobufUndecodableTest {
 
   @StartStop final MockWebServer server = new MockWebServer();
   private final List<SafetyWarning> warnings = new CopyOnWriteArrayList<>();
-  private final AtomicLong nanos = new AtomicLong();
-  private final PacingClock clock =
-      new PacingClock() {
-        @Override
-        public long nanoTime() {
-          return nanos.get();
-        }
-
-        @Override
-        public void sleep(long n) {
-          nanos.addAndGet(n);
-        }
-      };
+  private final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
 
   /** A pod whose spec carries field 9999, unknown to every release. */
   private static byte[] podRaw(String name) {
@@ -122,11 +109,7 @@ class ProtobufUndecodableTest {
     ApiClient base = new ApiClient();
     base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
     SafeClient safe =
-        SafeClient.builder(base)
-            .mode(mode)
-            .pacingClock(clock)
-            .warningListener(warnings::add)
-            .build();
+        SafeClient.builder(base).mode(mode).clock(clock).warningListener(warnings::add).build();
     return new CoreV1Api(safe.apiClient());
   }
 
@@ -196,7 +179,7 @@ class ProtobufUndecodableTest {
     assertThat(requests())
         .extracting(r -> r.getHeaders().get("Accept"))
         .containsExactly("application/json");
-    nanos.addAndGet(Duration.ofMinutes(61).toNanos());
+    clock.advance(Duration.ofMinutes(61));
     list(core);
     assertThat(requests())
         .extracting(r -> r.getHeaders().get("Accept"))

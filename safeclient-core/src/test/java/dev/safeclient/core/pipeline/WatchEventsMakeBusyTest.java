@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.reflect.TypeToken;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.util.Watch;
@@ -28,10 +28,10 @@ import org.junit.jupiter.api.Test;
  */
 class WatchEventsMakeBusyTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  private final VirtualClock pacing = new VirtualClock();
+  private final VirtualTimeSource pacing = VirtualTimeSource.autoAdvancing();
 
   private SafeClient client() {
-    return safeClient(server, SafetyMode.ENFORCE, warnings()).pacingClock(pacing).build();
+    return safeClient(server, SafetyMode.ENFORCE, warnings()).clock(pacing).build();
   }
 
   private static String event(String type, String name, String rv) {

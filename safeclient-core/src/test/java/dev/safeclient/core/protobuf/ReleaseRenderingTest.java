@@ -132,7 +132,7 @@ class ReleaseRenderingTest {
         new ProtobufCodec(
             null,
             null,
-            dev.safeclient.core.budget.PacingClock.SYSTEM,
+            dev.safeclient.model.time.TimeSource.system(),
             1 << 20,
             () -> java.util.Optional.of(dev.safeclient.model.serving.ServerVersion.of("1.31")));
     assertThat(templateMetadata(on131.toJsonTree(body).getAsJsonObject()).get("creationTimestamp"))

@@ -9,8 +9,8 @@ import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -49,7 +49,7 @@ class TreeReadersSeeEveryFieldTest {
 
   @StartStop final MockWebServer server = new MockWebServer();
   private final List<SafetyWarning> warnings = new CopyOnWriteArrayList<>();
-  private final VirtualClock clock = new VirtualClock();
+  private final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
 
   private ApiClient plain() {
     ApiClient c = new ApiClient();
@@ -61,7 +61,7 @@ class TreeReadersSeeEveryFieldTest {
     return SafeClient.builder(plain())
         .mode(mode)
         .serverVersion("1.30")
-        .pacingClock(clock)
+        .clock(clock)
         .warningListener(warnings::add)
         .build()
         .apiClient();

@@ -3,8 +3,8 @@ package dev.safeclient.core.realserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.core.realserver.HarmCellsOnRealServerTest.Cost;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.RealApiserver;
 import dev.safeclient.testing.RealApiserver.Identity;
 import dev.safeclient.testing.RealApiserverExtension;
@@ -135,15 +135,12 @@ class QuietResourceOnRealServerTest {
   private static void wentQuietFor(Duration quiet, String ns) throws ApiException {
     RealApiserver server = server();
     Quiet plain = wentQuiet(server, ns + "-plain", server.apiClient(Identity.SA_USER), null, quiet);
-    VirtualClock clock = new VirtualClock();
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
     Quiet viaSafe =
         wentQuiet(
             server,
             ns + "-safe",
-            SafeClient.builder(server.apiClient(Identity.SA_USER))
-                .pacingClock(clock)
-                .build()
-                .apiClient(),
+            SafeClient.builder(server.apiClient(Identity.SA_USER)).clock(clock).build().apiClient(),
             clock,
             quiet);
     HarmCellsOnRealServerTest.record(
@@ -160,7 +157,7 @@ class QuietResourceOnRealServerTest {
    * {@code quiet} while etcd moves on, and the billed list.
    */
   private static Quiet wentQuiet(
-      RealApiserver server, String ns, ApiClient client, VirtualClock clock, Duration quiet)
+      RealApiserver server, String ns, ApiClient client, VirtualTimeSource clock, Duration quiet)
       throws ApiException {
     limitRanges(server, ns);
     warm(client);

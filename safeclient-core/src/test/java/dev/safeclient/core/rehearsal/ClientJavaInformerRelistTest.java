@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.RequestLogEntry;
-import dev.safeclient.testing.SimClock;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -25,9 +24,9 @@ import org.junit.jupiter.api.Test;
  * rewrites that list; the rewrite must replace the empty parameter, never add a second one.
  */
 class ClientJavaInformerRelistTest {
-  private final SimClock simClock = SimClock.manual();
+  private final VirtualTimeSource simClock = VirtualTimeSource.manual();
   // A frozen pacing clock: the pods stay "just changed" for SC101 while the informer relists.
-  private final VirtualClock pacing = new VirtualClock();
+  private final VirtualTimeSource pacing = VirtualTimeSource.autoAdvancing();
   private KubeSim sim;
   private SharedInformerFactory factory;
 
@@ -72,7 +71,7 @@ class ClientJavaInformerRelistTest {
         SafeClient.builder(sim.apiClient())
             .mode(SafetyMode.ENFORCE)
             .userAgent("relist-test/1.0")
-            .pacingClock(pacing)
+            .clock(pacing)
             .build();
     CoreV1Api api = new CoreV1Api(safe.apiClient());
     factory = new SharedInformerFactory(safe.apiClient());

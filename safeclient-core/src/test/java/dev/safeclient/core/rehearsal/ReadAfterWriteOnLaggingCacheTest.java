@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
-import dev.safeclient.testing.SimClock;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Container;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * read does not.
  */
 class ReadAfterWriteOnLaggingCacheTest {
-  private final SimClock clock = SimClock.manual();
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
   private KubeSim sim;
 
   @AfterEach

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * fresh connection, writes are not, and nothing is replayed once an answer has begun.
  */
 class DeadConnectionTest {
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final RecordingMetrics metrics = new RecordingMetrics();
   final List<MockWebServer> servers = new ArrayList<>();
 
@@ -89,7 +89,7 @@ class DeadConnectionTest {
     return SafeClient.builder(base)
         .userAgent("dead-connection-test/1.0")
         .metrics(metrics)
-        .pacingClock(clock)
+        .clock(clock)
         .build();
   }
 
@@ -216,7 +216,7 @@ class DeadConnectionTest {
     base.setHttpClient(
         base.getHttpClient().newBuilder().readTimeout(Duration.ofMillis(200)).build());
     SafeClient safe =
-        SafeClient.builder(base).userAgent("t/1").metrics(metrics).pacingClock(clock).build();
+        SafeClient.builder(base).userAgent("t/1").metrics(metrics).clock(clock).build();
 
     assertThatThrownBy(
             () -> new CoreV1Api(safe.apiClient()).readNamespacedPod("p1", "default").execute())

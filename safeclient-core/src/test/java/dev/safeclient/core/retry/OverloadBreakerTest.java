@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class OverloadBreakerTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
 
@@ -43,7 +43,7 @@ class OverloadBreakerTest {
         .qps(1000)
         .burst(1000)
         .metrics(metrics)
-        .pacingClock(clock)
+        .clock(clock)
         .breakerOpenDuration(Duration.ofSeconds(5));
   }
 

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.ThreadedVirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -36,7 +36,7 @@ class RetryAfterReleaseTest {
   static final int THREADS = 8;
 
   @StartStop final MockWebServer server = new MockWebServer();
-  final ThreadedVirtualClock clock = new ThreadedVirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
 
   @Test
   void aStormOfRefusalsGetsAboutOneRequestPerWindow() throws Exception {
@@ -166,6 +166,6 @@ class RetryAfterReleaseTest {
   }
 
   private SafeClient client(SafeClient.Builder b) {
-    return b.userAgent("release-test/1.0").serverVersion("1.30").pacingClock(clock).build();
+    return b.userAgent("release-test/1.0").serverVersion("1.30").clock(clock).build();
   }
 }

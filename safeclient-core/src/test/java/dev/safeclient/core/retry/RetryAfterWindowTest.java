@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.core.request.CallOrigin;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import mockwebserver3.MockWebServer;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** A Retry-After window holds what the server said was busy, not every request of its level. */
 class RetryAfterWindowTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
   OkHttpClient http;
 
@@ -45,7 +45,7 @@ class RetryAfterWindowTest {
     SafeClient safe =
         SafeClient.builder(base)
             .userAgent("window-test/1.0")
-            .pacingClock(clock)
+            .clock(clock)
             .breakerEnabled(false)
             .build();
     http = safe.apiClient().getHttpClient();

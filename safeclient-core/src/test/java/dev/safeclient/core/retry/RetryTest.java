@@ -12,7 +12,7 @@ import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 
 class RetryTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
   final List<SafetyWarning> warnings = new CopyOnWriteArrayList<>();
@@ -65,7 +65,7 @@ class RetryTest {
         .callTimeout(Duration.ofSeconds(10))
         .metrics(metrics)
         .warningListener(warnings::add)
-        .pacingClock(clock);
+        .clock(clock);
   }
 
   CoreV1Api core() {

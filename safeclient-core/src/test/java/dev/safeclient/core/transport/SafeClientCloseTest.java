@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
-import dev.safeclient.core.VirtualClock;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** A SafeClient closes what it started, and nothing of the base client it shares. */
 class SafeClientCloseTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final ScriptedServer script = new ScriptedServer(clock);
   ApiClient base;
 
@@ -35,7 +35,7 @@ class SafeClientCloseTest {
   }
 
   SafeClient safe() {
-    return SafeClient.builder(base).userAgent("close-test/1.0").pacingClock(clock).build();
+    return SafeClient.builder(base).userAgent("close-test/1.0").clock(clock).build();
   }
 
   @Test

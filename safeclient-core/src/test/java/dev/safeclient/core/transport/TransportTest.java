@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.VirtualClock;
 import dev.safeclient.core.request.CacheFillList;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 class TransportTest {
   @StartStop final MockWebServer server = new MockWebServer();
-  final VirtualClock clock = new VirtualClock();
+  final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
   final RecordingMetrics metrics = new RecordingMetrics();
 
   ApiClient base() {
@@ -85,7 +85,7 @@ class TransportTest {
     server.enqueue(okPod());
     server.enqueue(dropAfterRequest());
     server.enqueue(created());
-    SafeClient safe = SafeClient.builder(base()).metrics(metrics).pacingClock(clock).build();
+    SafeClient safe = SafeClient.builder(base()).metrics(metrics).clock(clock).build();
     CoreV1Api api = new CoreV1Api(safe.apiClient());
     api.readNamespacedPod("p1", "default").execute();
     assertThatThrownBy(() -> api.createNamespacedPod("default", pod()).execute())
@@ -106,7 +106,7 @@ class TransportTest {
     ApiClient base = base();
     base.setHttpClient(
         base.getHttpClient().newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build());
-    SafeClient safe = SafeClient.builder(base).metrics(metrics).pacingClock(clock).build();
+    SafeClient safe = SafeClient.builder(base).metrics(metrics).clock(clock).build();
 
     V1Pod created = new CoreV1Api(safe.apiClient()).createNamespacedPod("default", pod()).execute();
 
@@ -120,7 +120,7 @@ class TransportTest {
         SafeClient.builder(base())
             .callTimeout(Duration.ofMillis(300))
             .metrics(metrics)
-            .pacingClock(clock)
+            .clock(clock)
             .build();
     server.enqueue(
         new MockResponse.Builder()
@@ -158,7 +158,7 @@ class TransportTest {
   @Test
   void anInformersCacheFillListIsCutOnlyUntilItsAnswerStarts() throws Exception {
     SafeClient safe =
-        SafeClient.builder(base()).callTimeout(Duration.ofMillis(300)).pacingClock(clock).build();
+        SafeClient.builder(base()).callTimeout(Duration.ofMillis(300)).clock(clock).build();
     // A whole collection read slowly (a big cache, a slow link, a busy CPU): 2 s of body, far
     // past the deadline and its 250 ms sweep.
     String body = "{\"items\":[],\"pad\":\"" + "x".repeat(4_000) + "\"}";
@@ -205,7 +205,7 @@ class TransportTest {
   @Test
   void theDeadlineSaysItIsOne() throws Exception {
     SafeClient safe =
-        SafeClient.builder(base()).callTimeout(Duration.ofMillis(200)).pacingClock(clock).build();
+        SafeClient.builder(base()).callTimeout(Duration.ofMillis(200)).clock(clock).build();
     server.enqueue(
         new MockResponse.Builder()
             .code(200)
