@@ -93,7 +93,7 @@ final class Subresources {
           PatchBody.read(
               c,
               c.request.getHeaders().get(HttpHeader.CONTENT_TYPE),
-              Writes.schemaOf("autoscaling/v1", "Scale"));
+              writes.schemaOf("autoscaling/v1", "Scale"));
       if (body.refusal() != null) {
         return body.refusal();
       }

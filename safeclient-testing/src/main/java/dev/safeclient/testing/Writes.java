@@ -62,8 +62,17 @@ final class Writes {
     }
   }
 
-  /** The Protobuf message of a built-in kind, or null for a kind KubeSim has no schema of. */
-  static com.google.protobuf.Descriptors.Descriptor schemaOf(String apiVersion, String kind) {
+  /**
+   * The Protobuf message of a built-in kind as the simulated release defines it, or null for a kind
+   * KubeSim has no schema of: a 1.30 server decodes into 1.30's Go structs, so a field only later
+   * releases define is unknown to it.
+   */
+  com.google.protobuf.Descriptors.Descriptor schemaOf(String apiVersion, String kind) {
+    return ReleaseSchemas.of(sim.config().minor, unionSchemaOf(apiVersion, kind));
+  }
+
+  /** The message of a built-in kind in the union of every release's schema, or null. */
+  static com.google.protobuf.Descriptors.Descriptor unionSchemaOf(String apiVersion, String kind) {
     return ProtobufEncoding.available() ? ProtobufEncoding.descriptor(apiVersion, kind) : null;
   }
 
@@ -388,8 +397,11 @@ final class Writes {
                       .getBytes(StandardCharsets.UTF_8))
               .toString());
       meta.addProperty("creationTimestamp", now());
-      meta.addProperty("generation", 1);
+      if (Generations.tracked(t, sim.config().minor, isBuiltIn(t))) {
+        meta.addProperty("generation", 1);
+      }
       meta.remove("deletionTimestamp");
+      toStoredForm(t, o);
       Change ch = commit(t, Change.Type.ADDED, o, null);
       return Answer.of(201, ch.object);
     } finally {
@@ -469,12 +481,18 @@ final class Writes {
           nm.remove(keep);
         }
       }
-      long gen = oldMeta.has("generation") ? oldMeta.get("generation").getAsLong() : 1;
-      if (!"status".equals(c.subresource)
-          && !String.valueOf(old.get("spec")).equals(String.valueOf(next.get("spec")))) {
-        gen++;
+      toStoredForm(c.type, next);
+      boolean builtIn = isBuiltIn(c.type);
+      if (oldMeta.has("generation")
+          && !"status".equals(c.subresource)
+          && Generations.tracked(c.type, sim.config().minor, builtIn)
+          && Generations.bumps(
+              old,
+              next,
+              builtIn,
+              ApiResource.of(c.type).subresources.containsKey("status"))) {
+        nm.addProperty("generation", oldMeta.get("generation").getAsLong() + 1);
       }
-      nm.addProperty("generation", gen);
       boolean deleting = nm.has("deletionTimestamp");
       boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
@@ -501,6 +519,33 @@ final class Writes {
     }
   }
 
+  /** Whether KubeSim knows {@code t}'s Go type (its Protobuf schema): not a custom resource. */
+  private static boolean isBuiltIn(ResourceType t) {
+    return unionSchemaOf(t.apiVersion(), t.kind()) != null;
+  }
+
+  /** Brings a written object to what the storage answers once it has stored it ({@link StoredForm}). */
+  private void toStoredForm(ResourceType t, JsonObject o) {
+    com.google.protobuf.Descriptors.Descriptor schema = schemaOf(t.apiVersion(), t.kind());
+    if (schema != null) {
+      StoredForm.of(o, schema);
+    } else {
+      StoredForm.ofCustomResource(
+          o, schemaOf("meta.k8s.io/v1", "ObjectMeta"));
+    }
+  }
+
+  /**
+   * A deletion that marks the object (a graceful pod, finalizers) bumps its generation if it has
+   * one: rest.BeforeDelete for graceful deletion, the store's {@code
+   * updateForGracefulDeletionAndFinalizers} otherwise (k8s.io/apiserver pkg/registry).
+   */
+  private static void bumpGenerationForDeletion(JsonObject meta) {
+    if (meta.has("generation") && meta.get("generation").getAsLong() > 0) {
+      meta.addProperty("generation", meta.get("generation").getAsLong() + 1);
+    }
+  }
+
   /** Whether {@code next} stores the same object as {@code old}, its resourceVersion aside. */
   private static boolean unchanged(JsonObject old, JsonObject next) {
     JsonObject a = old.deepCopy();
@@ -520,7 +565,7 @@ final class Writes {
   Answer patch(ApiCall c) {
     FieldValidation.Directive fv = FieldValidation.of(c);
     String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    PatchBody body = PatchBody.read(c, ct);
+    PatchBody body = PatchBody.read(c, ct, schemaOf(c.type.apiVersion(), c.type.kind()));
     if (body.refusal() != null) {
       return body.refusal();
     }
@@ -635,6 +680,7 @@ final class Writes {
               .truncatedTo(ChronoUnit.SECONDS)
               .toString());
       meta.addProperty("deletionGracePeriodSeconds", g);
+      bumpGenerationForDeletion(meta);
       if (!DRY_RUN.get()) {
         terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       }
@@ -645,6 +691,7 @@ final class Writes {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
+        bumpGenerationForDeletion(meta);
         Change ch = commit(t, Change.Type.MODIFIED, o, current);
         return new DeleteAnswers.Deletion(false, ch.object);
       }
