@@ -138,6 +138,16 @@ final class PatchBody {
     return refusal;
   }
 
+  /** The patch's media type. */
+  String type() {
+    return type;
+  }
+
+  /** The patch as sent. */
+  JsonElement body() {
+    return body;
+  }
+
   /** The object to write after {@link #applyTo}. */
   JsonObject merged() {
     return merged;

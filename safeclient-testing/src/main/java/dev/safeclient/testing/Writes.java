@@ -233,10 +233,7 @@ final class Writes {
   Answer create(ApiCall c) {
     FieldValidation.Directive fv = FieldValidation.of(c);
     JsonObject o = parseBody(c);
-    Answer wrongVersion = apiVersionMismatch(c.type, o);
-    if (wrongVersion == null) {
-      wrongVersion = Validation.kindMismatch(c.type, o);
-    }
+    Answer wrongVersion = typeMetaMismatch(c, o);
     if (wrongVersion != null) {
       return wrongVersion;
     }
@@ -295,15 +292,94 @@ final class Writes {
   Answer replace(ApiCall c) {
     FieldValidation.Directive fv = FieldValidation.of(c);
     JsonObject o = parseBody(c);
-    Answer wrongVersion = apiVersionMismatch(c.type, o);
-    if (wrongVersion == null) {
-      wrongVersion = Validation.kindMismatch(c.type, o);
-    }
+    Answer wrongVersion = typeMetaMismatch(c, o);
     if (wrongVersion != null) {
       return wrongVersion;
     }
     decodeStrictly(c, fv, o, c.type.apiVersion(), c.type.kind());
     return update(c, o);
+  }
+
+  /**
+   * A body whose apiVersion or kind is not the path's. A built-in kind's body may leave both out
+   * (the decoder defaults them from the path); a custom resource's is decoded as unstructured
+   * JSON, which needs both: without a kind it is unrecognized (400, handlers/rest.go {@code
+   * transformDecodeError} over the decoder's {@code Object 'Kind' is missing}), without an
+   * apiVersion it mismatches the path's (400), and another kind is refused by the custom resource
+   * validator (422 {@code kind: Invalid value: "Gadget": must be Widget}).
+   */
+  private Answer typeMetaMismatch(ApiCall c, JsonObject o) {
+    ResourceType t = c.type;
+    if (isBuiltIn(t)) {
+      Answer a = apiVersionMismatch(t, o);
+      return a != null ? a : Validation.kindMismatch(t, o);
+    }
+    if (StoredObject.string(o, "kind").isEmpty()) {
+      String body = c.body == null ? "" : c.body;
+      // summarizeData(body, 30): a JSON body's first 30 bytes.
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      String summary =
+          bytes.length > 30
+              ? new String(bytes, 0, 30, StandardCharsets.UTF_8) + " ..."
+              : body;
+      return status(
+          400,
+          "BadRequest",
+          "the object provided is unrecognized (must be of type "
+              + t.kind()
+              + "): Object 'Kind' is missing in '"
+              + body
+              + "' ("
+              + summary
+              + ")",
+          null);
+    }
+    String apiVersion = StoredObject.string(o, "apiVersion");
+    if (!apiVersion.equals(t.apiVersion())) {
+      return status(
+          400,
+          "BadRequest",
+          "the API version in the data ("
+              + apiVersion
+              + ") does not match the expected API version ("
+              + t.apiVersion()
+              + ")",
+          null);
+    }
+    String kind = StoredObject.string(o, "kind");
+    if (kind.equals(t.kind())) {
+      return null;
+    }
+    // customResourceValidator.Validate: the kind is checked as a field of the object.
+    ResourceType as =
+        t.isNamespaced()
+            ? ResourceType.namespaced(t.group(), t.version(), t.plural(), kind)
+            : ResourceType.clusterScoped(t.group(), t.version(), t.plural(), kind);
+    JsonObject meta = o.get("metadata") instanceof JsonObject m ? m : new JsonObject();
+    return Validation.invalidStatus(
+        as,
+        StoredObject.string(meta, "name"),
+        "kind",
+        "FieldValueInvalid",
+        "Invalid value: \"" + kind + "\": must be " + t.kind());
+  }
+
+  /**
+   * The name check of an update or patch ({@code checkName} in handlers/rest.go, after decoding
+   * the body or applying the patch): an object without a name is a 400, whatever the URL names.
+   */
+  static Answer nameUndeterminable(ApiCall c, JsonObject o) {
+    JsonObject meta = o.get("metadata") instanceof JsonObject m ? m : new JsonObject();
+    if (!StoredObject.string(meta, "name").isEmpty()) {
+      return null;
+    }
+    return status(
+        400,
+        "BadRequest",
+        "the name of the object ("
+            + c.name
+            + " based on URL) was undeterminable: name must be provided",
+        null);
   }
 
   /**
@@ -410,6 +486,10 @@ final class Writes {
   }
 
   Answer update(ApiCall c, JsonObject o) {
+    Answer nameless = nameUndeterminable(c, o);
+    if (nameless != null) {
+      return nameless;
+    }
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
             ? o.getAsJsonObject("metadata")
@@ -500,7 +580,7 @@ final class Writes {
         return Answer.of(200, ch.object);
       }
       if (!"status".equals(c.subresource)) {
-        Answer invalid = Validation.immutableFields(c.type, c.name, old, next);
+        Answer invalid = Validation.immutableFields(c.type, c.name, old, next, sim.config().minor);
         if (invalid != null) {
           return invalid;
         }
