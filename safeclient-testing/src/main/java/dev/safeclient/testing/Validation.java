@@ -13,7 +13,8 @@ import java.util.Objects;
  * Update validation a real apiserver applies to the fields it never lets change
  * (pkg/apis/core/validation and pkg/apis/{apps,batch}/validation, ValidateXxxUpdate), answered as
  * errors.NewInvalid: 422 Invalid with one cause per field. The messages are those of field.Invalid
- * / field.Forbidden; where Go prints a struct value, KubeSim prints its JSON.
+ * / field.Forbidden, with values printed as the release prints them ({@link GoSyntax}); a value
+ * whose Go type has pointers (a Job's template) is printed as its JSON.
  */
 final class Validation {
   /** apivalidation.FieldImmutableErrorMsg. */
@@ -93,7 +94,16 @@ final class Validation {
       case "apps/statefulsets":
         return errors(t, name, statefulSetUpdate(old, next));
       case "batch/jobs":
-        return errors(t, name, jobSpecUpdate(old, next, minor));
+        {
+          // jobStrategy.ValidateUpdate: ValidateJob of the new Job, then ValidateJobUpdate
+          // (whose ValidateJobSpec repeats the selector match).
+          List<FieldError> errs =
+              new ArrayList<>(
+                  JobSelectors.validate(next, JobSelectors.requirePrefixedLabels(old), minor));
+          errs.addAll(JobSelectors.specSelector(next, minor));
+          errs.addAll(jobSpecUpdate(old, next, minor));
+          return errors(t, name, errs);
+        }
       case "/pods":
         return errors(t, name, podUpdate(old, next, minor));
       default:
@@ -558,7 +568,9 @@ final class Validation {
       messages.add(e.field() + ": " + e.detail());
     }
     d.add("causes", causes);
-    // field.ErrorList.ToAggregate: one error as it is, several in brackets.
+    // field.ErrorList.ToAggregate: duplicate messages once, one error as it is, several in
+    // brackets (the causes keep every error).
+    messages = new ArrayList<>(new java.util.LinkedHashSet<>(messages));
     String aggregate =
         messages.size() == 1 ? messages.get(0) : "[" + String.join(", ", messages) + "]";
     String kind = t.group().isEmpty() ? t.kind() : t.kind() + "." + t.group();

@@ -473,6 +473,15 @@ final class Writes {
                       .getBytes(StandardCharsets.UTF_8))
               .toString());
       meta.addProperty("creationTimestamp", now());
+      if (JobSelectors.isJobs(t)) {
+        // jobStrategy.PrepareForCreate, then its Validate.
+        JobSelectors.generate(o);
+        Answer invalid =
+            Validation.errors(t, name, JobSelectors.validate(o, true, sim.config().minor));
+        if (invalid != null) {
+          return invalid;
+        }
+      }
       if (Generations.tracked(t, sim.config().minor, isBuiltIn(t))) {
         meta.addProperty("generation", 1);
       }

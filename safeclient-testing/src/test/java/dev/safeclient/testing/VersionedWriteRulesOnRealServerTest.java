@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * patches that replace the whole Scale; a gated pod's nodeSelector and node affinity, which may
  * only be narrowed; a workload's immutable selector (printed with Go's {@code %#v} up to 1.33,
  * as JSON from 1.34); custom resource bodies without apiVersion or kind; and a field only later
- * releases define (pod-level {@code resources}, 1.32), on 1.30 and 1.36. Codes, reasons, causes
+ * releases define (pod-level {@code resources}, 1.32), on 1.30 and 1.36; a Job's generated
+ * selector and its validation. Codes, reasons, causes
  * (reason and field), Warning headers and Status messages must be equal; a patch's 422 shows the
  * patched Scale's JSON, which differs by what KubeSim does not fill in (managedFields), so only
  * the part after that value is compared, and ValidatePodUpdate's diff of the Go specs is left out.
@@ -37,6 +38,7 @@ class VersionedWriteRulesOnRealServerTest {
   private static final String SCALE = "/apis/apps/v1/namespaces/%s/deployments/d/scale";
   private static final String POD = "/api/v1/namespaces/%s/pods/g";
   private static final String WIDGETS = "/apis/example.com/v1/namespaces/%s/widgets";
+  private static final String JOBS = "/apis/batch/v1/namespaces/%s/jobs";
 
   private static final String TERM_K =
       "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\",\"values\":[\"v\"]}]}";
@@ -188,7 +190,36 @@ class VersionedWriteRulesOnRealServerTest {
           },
           new String[] {
             "PUT", WIDGETS + "/w4", JSON, "{\"metadata\":{\"name\":\"w4\"},\"spec\":{\"size\":2}}", ""
+          },
+          new String[] {"POST", JOBS, JSON, job("j", ""), ""},
+          new String[] {
+            "PATCH", JOBS + "/j", M, "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}}}}", ""
+          },
+          new String[] {
+            "POST",
+            JOBS,
+            JSON,
+            job("j2", "\"selector\":{\"matchLabels\":{\"x\":\"y\"}},").replace("LABELS", "{\"x\":\"y\"}"),
+            ""
+          },
+          new String[] {
+            "POST",
+            JOBS,
+            JSON,
+            job("j3", "\"manualSelector\":true,\"selector\":{\"matchLabels\":{\"x\":\"y\"}},")
+                .replace("LABELS", "{\"x\":\"z\"}"),
+            ""
           });
+
+  /** A Job {@code name} with {@code spec} fields before its template; LABELS: template labels. */
+  private static String job(String name, String spec) {
+    return "{\"metadata\":{\"name\":\""
+        + name
+        + "\"},\"spec\":{"
+        + spec
+        + "\"template\":{\"metadata\":{\"labels\":LABELS},\"spec\":{\"restartPolicy\":"
+        + "\"Never\",\"containers\":[{\"name\":\"a\",\"image\":\"a:1\"}]}}}}";
+  }
 
   @ParameterizedTest
   @ValueSource(strings = {"v1.30", "v1.34"})
@@ -215,7 +246,10 @@ class VersionedWriteRulesOnRealServerTest {
     assertThat(sim).isEqualTo(real);
   }
 
-  /** A pod with a field only 1.32 and later define: Strict, then Warn. */
+  /**
+   * A pod with a field only 1.32 and later define: Strict, then Warn. The field's limits are
+   * compared, not its requests, which defaulting fills in from them (KubeSim does not default).
+   */
   private static final List<String[]> NEWER_FIELD =
       List.of(
           new String[] {
@@ -226,14 +260,14 @@ class VersionedWriteRulesOnRealServerTest {
             "/api/v1/namespaces/%s/pods?fieldValidation=Strict",
             JSON,
             ReleaseSchemaTest.POD.replace("NAME", "s"),
-            "spec.resources"
+            "spec.resources.limits"
           },
           new String[] {
             "POST",
             "/api/v1/namespaces/%s/pods",
             JSON,
             ReleaseSchemaTest.POD.replace("NAME", "w"),
-            "spec.resources"
+            "spec.resources.limits"
           });
 
   @ParameterizedTest
@@ -293,7 +327,8 @@ class VersionedWriteRulesOnRealServerTest {
         "");
     List<String> out = new ArrayList<>();
     for (String[] r : requests) {
-      out.add(send(http, base, auth, r[0], String.format(r[1], ns), r[2], r[3], r[4]));
+      String body = r[3].replace("LABELS", "null");
+      out.add(send(http, base, auth, r[0], String.format(r[1], ns), r[2], body, r[4]));
     }
     return out;
   }
@@ -337,6 +372,8 @@ class VersionedWriteRulesOnRealServerTest {
       if (value >= 0 && error > value) {
         message = message.substring(0, value) + "<object>" + message.substring(error + 2);
       }
+      // A Job's generated selector holds its uid.
+      message = message.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uid>");
       int diff = message.indexOf('\n');
       if (diff >= 0) {
         message = message.substring(0, diff); // ValidatePodUpdate's diff of the Go specs

@@ -235,4 +235,54 @@ class VersionedWriteRulesTest {
       assertThat(wire.get(path).names()).isEmpty();
     }
   }
+
+  /**
+   * A Job without a manual selector gets one (jobStrategy.PrepareForCreate generateSelector), and
+   * a change of it is refused as ValidateJob and ValidateJobUpdate refuse it: the generated-selector
+   * check, the template match (twice in the causes, once in the deduplicated message) and
+   * immutability. The message is kube-apiserver 1.30.14's, its uid aside.
+   */
+  @Test
+  void aJobGetsAGeneratedSelectorThatMayNotChange() throws Exception {
+    try (KubeSim sim = KubeSim.builder().serverVersion("1.30").build()) {
+      Wire wire = start(sim);
+      String jobs = "/apis/batch/v1/namespaces/ns1/jobs";
+      Wire.Reply j =
+          wire.post(
+              jobs,
+              "{\"metadata\":{\"name\":\"j\"},\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":"
+                  + "\"Never\",\"containers\":[{\"name\":\"a\",\"image\":\"a:1\"}]}}}}");
+      assertThat(j.code).isEqualTo(201);
+      String uid = j.json().getAsJsonObject("metadata").get("uid").getAsString();
+      assertThat(j.json().getAsJsonObject("spec").getAsJsonObject("selector").toString())
+          .isEqualTo("{\"matchLabels\":{\"batch.kubernetes.io/controller-uid\":\"" + uid + "\"}}");
+      assertThat(
+              j.json()
+                  .getAsJsonObject("spec")
+                  .getAsJsonObject("template")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("labels")
+                  .keySet())
+          .containsExactly(
+              "job-name", "batch.kubernetes.io/job-name", "controller-uid", "batch.kubernetes.io/controller-uid");
+      Wire.Reply r =
+          wire.patch(jobs + "/j", M, "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}}}}");
+      assertThat(r.code).isEqualTo(422);
+      String selector =
+          "v1.LabelSelector{MatchLabels:map[string]string{\"batch.kubernetes.io/controller-uid\":"
+              + "\"<uid>\", \"x\":\"y\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}";
+      assertThat(message(r).replace(uid, "<uid>"))
+          .isEqualTo(
+              "Job.batch \"j\" is invalid: [spec.selector: Invalid value: "
+                  + selector
+                  + ": `selector` not auto-generated, spec.template.metadata.labels: Invalid value:"
+                  + " map[string]string{\"batch.kubernetes.io/controller-uid\":\"<uid>\","
+                  + " \"batch.kubernetes.io/job-name\":\"j\", \"controller-uid\":\"<uid>\","
+                  + " \"job-name\":\"j\"}: `selector` does not match template `labels`,"
+                  + " spec.selector: Invalid value: "
+                  + selector
+                  + ": field is immutable]");
+      assertThat(r.json().getAsJsonObject("details").getAsJsonArray("causes")).hasSize(4);
+    }
+  }
 }
