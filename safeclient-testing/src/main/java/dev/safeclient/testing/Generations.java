@@ -15,8 +15,8 @@ final class Generations {
    * {@code <group>/<plural>} to the first minor release whose strategy sets the generation: the
    * strategies of 1.30.14 that set {@code Generation = 1}; pods from 1.33 (KEP-5067: {@code
    * podStrategy.PrepareForCreate} sets it; 1.34.2 does, 1.30.14 does not); DRA's device classes,
-   * taint rules and slices from 1.34 (first seen in 1.34.2's strategies); horizontal pod autoscalers
-   * from 1.37.
+   * taint rules and slices and mutating admission policies from 1.34 (first seen in 1.34.2's
+   * strategies; earlier alpha releases were not checked); horizontal pod autoscalers from 1.37.
    */
   private static final Map<String, Integer> SINCE =
       Map.ofEntries(
@@ -70,7 +70,8 @@ final class Generations {
    * old.Spec)}); for a custom resource, a change of anything but metadata, and status when it has a
    * status subresource ({@code customResourceStrategy.PrepareForUpdate}).
    */
-  static boolean bumps(JsonObject old, JsonObject next, boolean builtIn, boolean statusSubresource) {
+  static boolean bumps(
+      JsonObject old, JsonObject next, boolean builtIn, boolean statusSubresource) {
     if (builtIn) {
       return !String.valueOf(old.get("spec")).equals(String.valueOf(next.get("spec")));
     }

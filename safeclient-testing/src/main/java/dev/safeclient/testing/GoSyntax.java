@@ -10,11 +10,12 @@ import java.util.TreeMap;
 /**
  * How a field error prints a value that is not a simple type (apimachinery validation/field {@code
  * Error.ErrorBody}). Up to 1.33 it is Go's {@code %#v} of the value a pointer points to ({@code
- * v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}});
- * from 1.34 it is {@code json.Marshal} of the value, which for an internal type without json tags
- * uses the Go field names ({@code {"MatchExpressions":[...],"MatchFields":null}}). Only types
- * without pointer fields are printed here: up to 1.33 a pointer prints as its address ({@code
- * (*int64)(0xc000123456)}), which no simulator can match.
+ * v1.LabelSelector{MatchLabels:map[string]string{"app":"x"},
+ * MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}); from 1.34 it is {@code json.Marshal} of
+ * the value, which for an internal type without json tags uses the Go field names ({@code
+ * {"MatchExpressions":[...],"MatchFields":null}}). Only types without pointer fields are printed
+ * here: up to 1.33 a pointer prints as its address ({@code (*int64)(0xc000123456)}), which no
+ * simulator can match.
  */
 final class GoSyntax {
   /** One Go struct field: its Go name, its key in KubeSim's JSON, its Go type, omitempty. */
@@ -42,7 +43,8 @@ final class GoSyntax {
           "v1.LabelSelector",
           List.of(
               new Field("MatchLabels", "matchLabels", MAP, true),
-              new Field("MatchExpressions", "matchExpressions", "[]v1.LabelSelectorRequirement", true)),
+              new Field(
+                  "MatchExpressions", "matchExpressions", "[]v1.LabelSelectorRequirement", true)),
           true);
 
   /** The internal core.NodeSelectorRequirement (pkg/apis/core/types.go: no json tags). */
@@ -60,7 +62,8 @@ final class GoSyntax {
       new Struct(
           "core.NodeSelectorTerm",
           List.of(
-              new Field("MatchExpressions", "matchExpressions", "[]core.NodeSelectorRequirement", false),
+              new Field(
+                  "MatchExpressions", "matchExpressions", "[]core.NodeSelectorRequirement", false),
               new Field("MatchFields", "matchFields", "[]core.NodeSelectorRequirement", false)),
           false);
 
@@ -101,7 +104,10 @@ final class GoSyntax {
     StringBuilder b = new StringBuilder(s.name()).append('{');
     for (int i = 0; i < s.fields().size(); i++) {
       Field f = s.fields().get(i);
-      b.append(i == 0 ? "" : ", ").append(f.goName()).append(':').append(goValue(f.type(), o.get(f.key())));
+      b.append(i == 0 ? "" : ", ")
+          .append(f.goName())
+          .append(':')
+          .append(goValue(f.type(), o.get(f.key())));
     }
     return b.append('}').toString();
   }
@@ -116,12 +122,13 @@ final class GoSyntax {
         return MAP + "(nil)";
       }
       StringBuilder b = new StringBuilder(MAP).append('{');
-      sorted(e).forEach(
-          (k, v) ->
-              b.append(b.length() > MAP.length() + 1 ? ", " : "")
-                  .append(quote(k))
-                  .append(':')
-                  .append(quote(v)));
+      sorted(e)
+          .forEach(
+              (k, v) ->
+                  b.append(b.length() > MAP.length() + 1 ? ", " : "")
+                      .append(quote(k))
+                      .append(':')
+                      .append(quote(v)));
       return b.append('}').toString();
     }
     if (nil || !e.isJsonArray()) {
@@ -169,12 +176,13 @@ final class GoSyntax {
         return "null";
       }
       StringBuilder b = new StringBuilder("{");
-      sorted(e).forEach(
-          (k, v) ->
-              b.append(b.length() > 1 ? "," : "")
-                  .append(jsonString(k))
-                  .append(':')
-                  .append(jsonString(v)));
+      sorted(e)
+          .forEach(
+              (k, v) ->
+                  b.append(b.length() > 1 ? "," : "")
+                      .append(jsonString(k))
+                      .append(':')
+                      .append(jsonString(v)));
       return b.append('}').toString();
     }
     if (nil || !e.isJsonArray()) {
@@ -191,7 +199,9 @@ final class GoSyntax {
 
   private static Map<String, String> sorted(JsonElement map) {
     Map<String, String> sorted = new TreeMap<>();
-    map.getAsJsonObject().entrySet().forEach(x -> sorted.put(x.getKey(), x.getValue().getAsString()));
+    map.getAsJsonObject()
+        .entrySet()
+        .forEach(x -> sorted.put(x.getKey(), x.getValue().getAsString()));
     return sorted;
   }
 

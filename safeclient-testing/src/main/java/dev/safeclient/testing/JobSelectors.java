@@ -65,7 +65,9 @@ final class JobSelectors {
     return labels instanceof JsonObject l && l.has(JOB_NAME) && l.has(CONTROLLER_UID);
   }
 
-  /** ValidateJob's selector errors, in its order, with values printed as release 1.{@code minor}. */
+  /**
+   * ValidateJob's selector errors, in its order, with values printed as release 1.{@code minor}.
+   */
   static List<Validation.FieldError> validate(JsonObject job, boolean prefixed, int minor) {
     List<Validation.FieldError> errs = new ArrayList<>(generated(job, prefixed, minor));
     errs.addAll(specSelector(job, minor));
@@ -73,7 +75,8 @@ final class JobSelectors {
   }
 
   /** validateGeneratedSelector. */
-  private static List<Validation.FieldError> generated(JsonObject job, boolean prefixed, int minor) {
+  private static List<Validation.FieldError> generated(
+      JsonObject job, boolean prefixed, int minor) {
     JsonObject spec = child(job, "spec");
     JsonElement selector = spec.get("selector");
     if (manual(spec) || !(selector instanceof JsonObject)) {
@@ -125,11 +128,7 @@ final class JobSelectors {
           new Validation.FieldError(
               field,
               "FieldValueInvalid",
-              "Invalid value: "
-                  + GoSyntax.stringMap(shown, minor)
-                  + ": must be '"
-                  + value
-                  + "'"));
+              "Invalid value: " + GoSyntax.stringMap(shown, minor) + ": must be '" + value + "'"));
     }
   }
 
@@ -137,7 +136,8 @@ final class JobSelectors {
   static List<Validation.FieldError> specSelector(JsonObject job, int minor) {
     JsonElement selector = at(job, "spec", "selector");
     if (!(selector instanceof JsonObject s)) {
-      return List.of(new Validation.FieldError("spec.selector", "FieldValueRequired", "Required value"));
+      return List.of(
+          new Validation.FieldError("spec.selector", "FieldValueRequired", "Required value"));
     }
     JsonElement labels = at(job, "spec", "template", "metadata", "labels");
     Map<String, String> set = new LinkedHashMap<>();

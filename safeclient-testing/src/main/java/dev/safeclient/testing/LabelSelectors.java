@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * Whether a {@code metav1.LabelSelector} object selects a label set, as {@code
  * LabelSelectorAsSelector(...).Matches(...)} decides (apimachinery pkg/apis/meta/v1/helpers.go):
- * every matchLabels pair, and every matchExpressions requirement ({@code In}, {@code NotIn},
- * {@code Exists}, {@code DoesNotExist}); an empty selector selects everything.
+ * every matchLabels pair, and every matchExpressions requirement ({@code In}, {@code NotIn}, {@code
+ * Exists}, {@code DoesNotExist}); an empty selector selects everything.
  */
 final class LabelSelectors {
   private LabelSelectors() {}

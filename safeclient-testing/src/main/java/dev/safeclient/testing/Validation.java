@@ -32,8 +32,8 @@ final class Validation {
   private Validation() {}
 
   /**
-   * The 422 for an update of {@code old} to {@code next} on a server of minor version {@code
-   * minor} (which decides how a value is printed: {@link GoSyntax}), or null if it is allowed.
+   * The 422 for an update of {@code old} to {@code next} on a server of minor version {@code minor}
+   * (which decides how a value is printed: {@link GoSyntax}), or null if it is allowed.
    */
   static Answer immutableFields(
       ResourceType t, String name, JsonObject old, JsonObject next, int minor) {
@@ -346,10 +346,10 @@ final class Validation {
 
   /**
    * A gated pod's scheduling directives may only be narrowed (ValidatePodUpdate's {@code
-   * podIsGated} branch): nodeSelector entries only added ({@code validateNodeSelectorMutation});
-   * a required node affinity that has terms keeps their number, and each term's match expressions
-   * and fields are only added to ({@code validateNodeAffinityMutation}); then both are taken from
-   * the old spec for the final comparison, as the munging there does.
+   * podIsGated} branch): nodeSelector entries only added ({@code validateNodeSelectorMutation}); a
+   * required node affinity that has terms keeps their number, and each term's match expressions and
+   * fields are only added to ({@code validateNodeAffinityMutation}); then both are taken from the
+   * old spec for the final comparison, as the munging there does.
    */
   private static void gatedPodSchedulingDirectives(
       JsonObject before, JsonObject munged, List<FieldError> errs, int minor) {
@@ -417,8 +417,7 @@ final class Validation {
         nodeAffinity instanceof JsonObject n
             ? n.get("requiredDuringSchedulingIgnoredDuringExecution")
             : null;
-    JsonElement newTermList =
-        required instanceof JsonObject r ? r.get("nodeSelectorTerms") : null;
+    JsonElement newTermList = required instanceof JsonObject r ? r.get("nodeSelectorTerms") : null;
     List<JsonElement> newTerms =
         required instanceof JsonObject r ? list(r, "nodeSelectorTerms") : List.of();
     if (!oldTerms.isEmpty() && oldTerms.size() != newTerms.size()) {
@@ -432,7 +431,8 @@ final class Validation {
     }
     List<FieldError> errs = new ArrayList<>();
     for (int i = 0; i < oldTerms.size(); i++) {
-      if (!termHasOnlyAdditions(newTerms.get(i).getAsJsonObject(), oldTerms.get(i).getAsJsonObject())) {
+      if (!termHasOnlyAdditions(
+          newTerms.get(i).getAsJsonObject(), oldTerms.get(i).getAsJsonObject())) {
         errs.add(
             new FieldError(
                 TERMS + "[" + i + "]",

@@ -302,8 +302,8 @@ final class Writes {
 
   /**
    * A body whose apiVersion or kind is not the path's. A built-in kind's body may leave both out
-   * (the decoder defaults them from the path); a custom resource's is decoded as unstructured
-   * JSON, which needs both: without a kind it is unrecognized (400, handlers/rest.go {@code
+   * (the decoder defaults them from the path); a custom resource's is decoded as unstructured JSON,
+   * which needs both: without a kind it is unrecognized (400, handlers/rest.go {@code
    * transformDecodeError} over the decoder's {@code Object 'Kind' is missing}), without an
    * apiVersion it mismatches the path's (400), and another kind is refused by the custom resource
    * validator (422 {@code kind: Invalid value: "Gadget": must be Widget}).
@@ -319,9 +319,7 @@ final class Writes {
       // summarizeData(body, 30): a JSON body's first 30 bytes.
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       String summary =
-          bytes.length > 30
-              ? new String(bytes, 0, 30, StandardCharsets.UTF_8) + " ..."
-              : body;
+          bytes.length > 30 ? new String(bytes, 0, 30, StandardCharsets.UTF_8) + " ..." : body;
       return status(
           400,
           "BadRequest",
@@ -365,8 +363,8 @@ final class Writes {
   }
 
   /**
-   * The name check of an update or patch ({@code checkName} in handlers/rest.go, after decoding
-   * the body or applying the patch): an object without a name is a 400, whatever the URL names.
+   * The name check of an update or patch ({@code checkName} in handlers/rest.go, after decoding the
+   * body or applying the patch): an object without a name is a 400, whatever the URL names.
    */
   static Answer nameUndeterminable(ApiCall c, JsonObject o) {
     JsonObject meta = o.get("metadata") instanceof JsonObject m ? m : new JsonObject();
@@ -576,10 +574,7 @@ final class Writes {
           && !"status".equals(c.subresource)
           && Generations.tracked(c.type, sim.config().minor, builtIn)
           && Generations.bumps(
-              old,
-              next,
-              builtIn,
-              ApiResource.of(c.type).subresources.containsKey("status"))) {
+              old, next, builtIn, ApiResource.of(c.type).subresources.containsKey("status"))) {
         nm.addProperty("generation", oldMeta.get("generation").getAsLong() + 1);
       }
       boolean deleting = nm.has("deletionTimestamp");
@@ -613,14 +608,15 @@ final class Writes {
     return unionSchemaOf(t.apiVersion(), t.kind()) != null;
   }
 
-  /** Brings a written object to what the storage answers once it has stored it ({@link StoredForm}). */
+  /**
+   * Brings a written object to what the storage answers once it has stored it ({@link StoredForm}).
+   */
   private void toStoredForm(ResourceType t, JsonObject o) {
     com.google.protobuf.Descriptors.Descriptor schema = schemaOf(t.apiVersion(), t.kind());
     if (schema != null) {
-      StoredForm.of(o, schema);
+      StoredForm.of(o, schema, sim.config().minor);
     } else {
-      StoredForm.ofCustomResource(
-          o, schemaOf("meta.k8s.io/v1", "ObjectMeta"));
+      StoredForm.ofCustomResource(o, schemaOf("meta.k8s.io/v1", "ObjectMeta"), sim.config().minor);
     }
   }
 

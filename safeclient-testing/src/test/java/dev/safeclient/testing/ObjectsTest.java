@@ -26,8 +26,7 @@ class ObjectsTest {
   }
 
   @Test
-  void createStampsUidCreationTimestampAndAGlobalMonotonicResourceVersion()
-      throws Exception {
+  void createStampsUidCreationTimestampAndAGlobalMonotonicResourceVersion() throws Exception {
     Wire.Reply a = wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null));
     Wire.Reply cm =
         wire.post(

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a real server answers for a written object is what it stored, decoded back and written by
- * Go's encoding/json (etcd3 store.go Create and GuaranteedUpdate decode the bytes they wrote): empty
- * lists and maps of {@code omitempty} fields are left out. And only the kinds whose registry
+ * Go's encoding/json (etcd3 store.go Create and GuaranteedUpdate decode the bytes they wrote):
+ * empty lists and maps of {@code omitempty} fields are left out. And only the kinds whose registry
  * strategy sets it have a {@code metadata.generation} (pkg/registry/.../strategy.go
  * PrepareForCreate); pods have one from 1.33. Each answer below is the one kube-apiserver 1.30.14
  * and 1.34.2 give (kubesim-fidelity.md's create, update and delete areas replay them).
@@ -131,6 +131,48 @@ class StoredFormTest {
       assertThat(w.json().getAsJsonObject("spec").toString()).isEqualTo("{\"list\":[],\"map\":{}}");
       Wire.Reply changed = wire.mergePatch(path + "/w", "{\"spec\":{\"size\":1}}");
       assertThat(generation(changed)).isEqualTo(2);
+    }
+  }
+
+  /**
+   * Go writes a zero struct as {@code {}} whatever its tag ({@code omitempty} does not apply to
+   * structs), a zero metav1.Time as {@code null} (left out from 1.34, where creationTimestamp is
+   * {@code omitzero}), and a scalar without {@code omitempty} as its zero: kube-apiserver 1.30.14
+   * answers a Deployment create with {@code status: {}}, a container's {@code resources: {}} and
+   * the template's {@code creationTimestamp: null}; a ReplicaSet with {@code status.replicas: 0}.
+   */
+  @Test
+  void zeroValuesAreWrittenAsGoWritesThem() throws Exception {
+    String deployment =
+        "{\"metadata\":{\"name\":\"d\"},\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":"
+            + "{\"app\":\"w\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"w\"}},"
+            + "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"a:1\"}]}}}}";
+    for (String version : new String[] {"1.30", "1.34"}) {
+      try (KubeSim sim = KubeSim.builder().serverVersion(version).build()) {
+        Wire wire = new Wire(sim);
+        wire.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"ns1\"}}");
+        JsonObject d = wire.post("/apis/apps/v1/namespaces/ns1/deployments", deployment).json();
+        assertThat(d.get("status").toString()).as(version).isEqualTo("{}");
+        JsonObject template = d.getAsJsonObject("spec").getAsJsonObject("template");
+        assertThat(template.getAsJsonObject("metadata").has("creationTimestamp"))
+            .as(version)
+            .isEqualTo(version.equals("1.30"));
+        assertThat(
+                template
+                    .getAsJsonObject("spec")
+                    .getAsJsonArray("containers")
+                    .get(0)
+                    .getAsJsonObject()
+                    .get("resources")
+                    .toString())
+            .isEqualTo("{}");
+        JsonObject rs =
+            wire.post(
+                    "/apis/apps/v1/namespaces/ns1/replicasets",
+                    deployment.replace("\"name\":\"d\"", "\"name\":\"r\""))
+                .json();
+        assertThat(rs.get("status").toString()).isEqualTo("{\"replicas\":0}");
+      }
     }
   }
 

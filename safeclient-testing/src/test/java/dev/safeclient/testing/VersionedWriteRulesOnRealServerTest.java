@@ -19,15 +19,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Write rules whose answers differ by release, sent to kube-apiserver 1.30.14 and 1.34.2 and to a
- * KubeSim of the same version: scale writes whose replicas are no int32 and strategic merge
- * patches that replace the whole Scale; a gated pod's nodeSelector and node affinity, which may
- * only be narrowed; a workload's immutable selector (printed with Go's {@code %#v} up to 1.33,
- * as JSON from 1.34); custom resource bodies without apiVersion or kind; and a field only later
- * releases define (pod-level {@code resources}, 1.32), on 1.30 and 1.36; a Job's generated
- * selector and its validation. Codes, reasons, causes
- * (reason and field), Warning headers and Status messages must be equal; a patch's 422 shows the
- * patched Scale's JSON, which differs by what KubeSim does not fill in (managedFields), so only
- * the part after that value is compared, and ValidatePodUpdate's diff of the Go specs is left out.
+ * KubeSim of the same version: scale writes whose replicas are no int32 and strategic merge patches
+ * that replace the whole Scale; a gated pod's nodeSelector and node affinity, which may only be
+ * narrowed; a workload's immutable selector (printed with Go's {@code %#v} up to 1.33, as JSON from
+ * 1.34); custom resource bodies without apiVersion or kind; and a field only later releases define
+ * (pod-level {@code resources}, 1.32), on 1.30 and 1.36; a Job's generated selector and its
+ * validation. Codes, reasons, causes (reason and field), Warning headers and Status messages must
+ * be equal; a patch's 422 shows the patched Scale's JSON, which differs by what KubeSim does not
+ * fill in (managedFields), so only the part after that value is compared, and ValidatePodUpdate's
+ * diff of the Go specs is left out.
  */
 @RealApiserverTest
 class VersionedWriteRulesOnRealServerTest {
@@ -54,7 +54,11 @@ class VersionedWriteRulesOnRealServerTest {
   private static final List<String[]> REQUESTS =
       List.of(
           new String[] {
-            "POST", "/api/v1/namespaces/%s/serviceaccounts", JSON, "{\"metadata\":{\"name\":\"default\"}}", ""
+            "POST",
+            "/api/v1/namespaces/%s/serviceaccounts",
+            JSON,
+            "{\"metadata\":{\"name\":\"default\"}}",
+            ""
           },
           new String[] {
             "POST",
@@ -67,10 +71,18 @@ class VersionedWriteRulesOnRealServerTest {
           },
           new String[] {"PATCH", SCALE, M, "{\"spec\":{\"replicas\":1.5}}", ""},
           new String[] {"PATCH", SCALE, S, "{\"spec\":{\"replicas\":1.5}}", ""},
-          new String[] {"PATCH", SCALE, J, "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":1.5}]", ""},
+          new String[] {
+            "PATCH",
+            SCALE,
+            J,
+            "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":1.5}]",
+            ""
+          },
           new String[] {"PATCH", SCALE, M, "{\"spec\":{\"replicas\":\"2\"}}", ""},
           new String[] {"PATCH", SCALE, S, "{\"spec\":{\"replicas\":\"2\"}}", ""},
-          new String[] {"PATCH", SCALE, S, "{\"$patch\":\"replace\",\"spec\":{\"replicas\":4}}", ""},
+          new String[] {
+            "PATCH", SCALE, S, "{\"$patch\":\"replace\",\"spec\":{\"replicas\":4}}", ""
+          },
           new String[] {"PATCH", SCALE, S, "{\"$patch\":\"delete\"}", ""},
           new String[] {"PATCH", SCALE, M, "{\"spec\":{\"replicas\":2.0}}", ""},
           new String[] {"PATCH", SCALE, S, "{\"spec\":{\"replicas\":3.0}}", "spec.replicas"},
@@ -117,7 +129,9 @@ class VersionedWriteRulesOnRealServerTest {
                 + "]}}},\"containers\":[{\"name\":\"a\",\"image\":\"a:1\"}]}}",
             "spec.nodeSelector"
           },
-          new String[] {"PATCH", POD, M, "{\"spec\":{\"nodeSelector\":{\"c\":\"d\"}}}", "spec.nodeSelector"},
+          new String[] {
+            "PATCH", POD, M, "{\"spec\":{\"nodeSelector\":{\"c\":\"d\"}}}", "spec.nodeSelector"
+          },
           new String[] {"PATCH", POD, M, "{\"spec\":{\"nodeSelector\":{\"a\":\"x\"}}}", ""},
           new String[] {"PATCH", POD, M, "{\"spec\":{\"nodeSelector\":{\"a\":null}}}", ""},
           new String[] {
@@ -143,7 +157,8 @@ class VersionedWriteRulesOnRealServerTest {
             "PATCH",
             POD,
             M,
-            nodeAffinity("{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\",\"values\":[\"w\"]}]}"),
+            nodeAffinity(
+                "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\",\"values\":[\"w\"]}]}"),
             ""
           },
           new String[] {
@@ -165,12 +180,22 @@ class VersionedWriteRulesOnRealServerTest {
             ""
           },
           new String[] {"PATCH", POD, M, "{\"spec\":{\"affinity\":null}}", ""},
-          new String[] {"PATCH", POD, M, "{\"spec\":{\"schedulingGates\":null}}", "spec.schedulingGates"},
-          new String[] {"PATCH", POD, M, "{\"spec\":{\"nodeSelector\":{\"e\":\"f\"}}}", ""},
-          new String[] {"POST", WIDGETS, JSON, "{\"metadata\":{\"name\":\"w1\"},\"spec\":{\"size\":1}}", ""},
-          new String[] {"POST", WIDGETS, JSON, "{\"kind\":\"Widget\",\"metadata\":{\"name\":\"w2\"}}", ""},
           new String[] {
-            "POST", WIDGETS, JSON, "{\"apiVersion\":\"example.com/v1\",\"metadata\":{\"name\":\"w3\"}}", ""
+            "PATCH", POD, M, "{\"spec\":{\"schedulingGates\":null}}", "spec.schedulingGates"
+          },
+          new String[] {"PATCH", POD, M, "{\"spec\":{\"nodeSelector\":{\"e\":\"f\"}}}", ""},
+          new String[] {
+            "POST", WIDGETS, JSON, "{\"metadata\":{\"name\":\"w1\"},\"spec\":{\"size\":1}}", ""
+          },
+          new String[] {
+            "POST", WIDGETS, JSON, "{\"kind\":\"Widget\",\"metadata\":{\"name\":\"w2\"}}", ""
+          },
+          new String[] {
+            "POST",
+            WIDGETS,
+            JSON,
+            "{\"apiVersion\":\"example.com/v1\",\"metadata\":{\"name\":\"w3\"}}",
+            ""
           },
           new String[] {
             "POST",
@@ -189,7 +214,11 @@ class VersionedWriteRulesOnRealServerTest {
             "spec.size"
           },
           new String[] {
-            "PUT", WIDGETS + "/w4", JSON, "{\"metadata\":{\"name\":\"w4\"},\"spec\":{\"size\":2}}", ""
+            "PUT",
+            WIDGETS + "/w4",
+            JSON,
+            "{\"metadata\":{\"name\":\"w4\"},\"spec\":{\"size\":2}}",
+            ""
           },
           new String[] {"POST", JOBS, JSON, job("j", ""), ""},
           new String[] {
@@ -199,7 +228,8 @@ class VersionedWriteRulesOnRealServerTest {
             "POST",
             JOBS,
             JSON,
-            job("j2", "\"selector\":{\"matchLabels\":{\"x\":\"y\"}},").replace("LABELS", "{\"x\":\"y\"}"),
+            job("j2", "\"selector\":{\"matchLabels\":{\"x\":\"y\"}},")
+                .replace("LABELS", "{\"x\":\"y\"}"),
             ""
           },
           new String[] {
@@ -253,7 +283,11 @@ class VersionedWriteRulesOnRealServerTest {
   private static final List<String[]> NEWER_FIELD =
       List.of(
           new String[] {
-            "POST", "/api/v1/namespaces/%s/serviceaccounts", JSON, "{\"metadata\":{\"name\":\"default\"}}", ""
+            "POST",
+            "/api/v1/namespaces/%s/serviceaccounts",
+            JSON,
+            "{\"metadata\":{\"name\":\"default\"}}",
+            ""
           },
           new String[] {
             "POST",
@@ -373,7 +407,9 @@ class VersionedWriteRulesOnRealServerTest {
         message = message.substring(0, value) + "<object>" + message.substring(error + 2);
       }
       // A Job's generated selector holds its uid.
-      message = message.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uid>");
+      message =
+          message.replaceAll(
+              "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uid>");
       int diff = message.indexOf('\n');
       if (diff >= 0) {
         message = message.substring(0, diff); // ValidatePodUpdate's diff of the Go specs

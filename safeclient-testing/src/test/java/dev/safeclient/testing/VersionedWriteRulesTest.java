@@ -40,10 +40,13 @@ class VersionedWriteRulesTest {
   void scaleReplicasThatAreNoInt32AreRefusedAsTheDecoderWordsIt() throws Exception {
     try (KubeSim sim = KubeSim.builder().build()) {
       Wire wire = start(sim);
-      String json = "json: cannot unmarshal number 1.5 into Go struct field ScaleSpec.spec.replicas of type int32";
+      String json =
+          "json: cannot unmarshal number 1.5 into Go struct field ScaleSpec.spec.replicas of type int32";
       Wire.Reply merge = wire.patch(SCALE, M, "{\"spec\":{\"replicas\":1.5}}");
       assertThat(merge.code).isEqualTo(422);
-      assertThat(message(merge)).startsWith(" \"\" is invalid: patch: Invalid value: \"{").endsWith("\": " + json);
+      assertThat(message(merge))
+          .startsWith(" \"\" is invalid: patch: Invalid value: \"{")
+          .endsWith("\": " + json);
       assertThat(merge.causeReason()).isEqualTo("FieldValueInvalid");
       Wire.Reply jsonPatch =
           wire.patch(SCALE, J, "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":1.5}]");
@@ -70,7 +73,8 @@ class VersionedWriteRulesTest {
               "{\"apiVersion\":\"autoscaling/v1\",\"kind\":\"Scale\",\"metadata\":{\"name\":\"d\"},"
                   + "\"spec\":{\"replicas\":1.5}}");
       assertThat(put.code).isEqualTo(400);
-      assertThat(message(put)).isEqualTo("Scale in version \"v1\" cannot be handled as a Scale: " + json);
+      assertThat(message(put))
+          .isEqualTo("Scale in version \"v1\" cannot be handled as a Scale: " + json);
     }
   }
 
@@ -85,7 +89,9 @@ class VersionedWriteRulesTest {
       String nameless =
           "the name of the object (d based on URL) was undeterminable: name must be provided";
       for (String patch :
-          new String[] {"{\"$patch\":\"replace\",\"spec\":{\"replicas\":4}}", "{\"$patch\":\"delete\"}"}) {
+          new String[] {
+            "{\"$patch\":\"replace\",\"spec\":{\"replicas\":4}}", "{\"$patch\":\"delete\"}"
+          }) {
         Wire.Reply r = wire.patch(SCALE, S, patch);
         assertThat(r.code).as(patch).isEqualTo(400);
         assertThat(message(r)).isEqualTo(nameless);
@@ -141,15 +147,16 @@ class VersionedWriteRulesTest {
 
   /**
    * A gated pod's scheduling directives may only be narrowed (ValidatePodUpdate, podIsGated):
-   * nodeSelector entries added, never changed or removed (validateNodeSelectorMutation); a
-   * required node affinity with terms keeps their number, and each term is only added to
+   * nodeSelector entries added, never changed or removed (validateNodeSelectorMutation); a required
+   * node affinity with terms keeps their number, and each term is only added to
    * (validateNodeAffinityMutation). Once the gates are gone, neither may change.
    */
   @Test
   void aGatedPodsSchedulingDirectivesMayOnlyBeNarrowed() throws Exception {
     try (KubeSim sim = KubeSim.builder().serverVersion("1.30").build()) {
       Wire wire = start(sim);
-      String term = "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\",\"values\":[\"v\"]}]}";
+      String term =
+          "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\",\"values\":[\"v\"]}]}";
       assertThat(
               wire.post(
                       "/api/v1/namespaces/ns1/pods",
@@ -160,7 +167,8 @@ class VersionedWriteRulesTest {
                           + "]}}},\"containers\":[{\"name\":\"a\",\"image\":\"a:1\"}]}}")
                   .code)
           .isEqualTo(201);
-      assertThat(wire.patch(POD, M, "{\"spec\":{\"nodeSelector\":{\"c\":\"d\"}}}").code).isEqualTo(200);
+      assertThat(wire.patch(POD, M, "{\"spec\":{\"nodeSelector\":{\"c\":\"d\"}}}").code)
+          .isEqualTo(200);
       Wire.Reply changed = wire.patch(POD, M, "{\"spec\":{\"nodeSelector\":{\"a\":\"x\"}}}");
       assertThat(changed.code).isEqualTo(422);
       assertThat(message(changed))
@@ -197,7 +205,8 @@ class VersionedWriteRulesTest {
       assertThat(wire.patch(POD, M, "{\"spec\":{\"schedulingGates\":null}}").code).isEqualTo(200);
       Wire.Reply ungated = wire.patch(POD, M, "{\"spec\":{\"nodeSelector\":{\"e\":\"f\"}}}");
       assertThat(ungated.code).isEqualTo(422);
-      assertThat(message(ungated)).startsWith("Pod \"g\" is invalid: spec: Forbidden: pod updates may not change");
+      assertThat(message(ungated))
+          .startsWith("Pod \"g\" is invalid: spec: Forbidden: pod updates may not change");
     }
   }
 
@@ -219,7 +228,8 @@ class VersionedWriteRulesTest {
               "the object provided is unrecognized (must be of type Widget): Object 'Kind' is"
                   + " missing in '{\"metadata\":{\"name\":\"w1\"},\"spec\":{\"size\":1}}'"
                   + " ({\"metadata\":{\"name\":\"w1\"},\"spe ...)");
-      Wire.Reply noVersion = wire.post(path, "{\"kind\":\"Widget\",\"metadata\":{\"name\":\"w2\"}}");
+      Wire.Reply noVersion =
+          wire.post(path, "{\"kind\":\"Widget\",\"metadata\":{\"name\":\"w2\"}}");
       assertThat(noVersion.code).isEqualTo(400);
       assertThat(message(noVersion))
           .isEqualTo(
@@ -231,14 +241,15 @@ class VersionedWriteRulesTest {
               "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Gadget\",\"metadata\":{\"name\":\"w6\"}}");
       assertThat(gadget.code).isEqualTo(422);
       assertThat(message(gadget))
-          .isEqualTo("Gadget.example.com \"w6\" is invalid: kind: Invalid value: \"Gadget\": must be Widget");
+          .isEqualTo(
+              "Gadget.example.com \"w6\" is invalid: kind: Invalid value: \"Gadget\": must be Widget");
       assertThat(wire.get(path).names()).isEmpty();
     }
   }
 
   /**
-   * A Job without a manual selector gets one (jobStrategy.PrepareForCreate generateSelector), and
-   * a change of it is refused as ValidateJob and ValidateJobUpdate refuse it: the generated-selector
+   * A Job without a manual selector gets one (jobStrategy.PrepareForCreate generateSelector), and a
+   * change of it is refused as ValidateJob and ValidateJobUpdate refuse it: the generated-selector
    * check, the template match (twice in the causes, once in the deduplicated message) and
    * immutability. The message is kube-apiserver 1.30.14's, its uid aside.
    */
@@ -264,7 +275,10 @@ class VersionedWriteRulesTest {
                   .getAsJsonObject("labels")
                   .keySet())
           .containsExactly(
-              "job-name", "batch.kubernetes.io/job-name", "controller-uid", "batch.kubernetes.io/controller-uid");
+              "job-name",
+              "batch.kubernetes.io/job-name",
+              "controller-uid",
+              "batch.kubernetes.io/controller-uid");
       Wire.Reply r =
           wire.patch(jobs + "/j", M, "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}}}}");
       assertThat(r.code).isEqualTo(422);
