@@ -288,11 +288,21 @@ final class Discovery {
     return k;
   }
 
+  /**
+   * A resource's entry in aggregated discovery. A built-in resource's {@code responseKind} names
+   * its group and version only when its storage says (a {@code GroupVersionKindProvider}: scale,
+   * eviction), else they are empty (installer.go, then the aggregated converter copies the
+   * APIResource's Group and Version); a custom resource's always names them
+   * (customresource_discovery_controller.go).
+   */
   private static JsonObject aggregatedResource(ApiResource a) {
     ResourceType t = a.type;
+    boolean builtIn = Writes.unionSchemaOf(t.apiVersion(), t.kind()) != null;
     JsonObject r = new JsonObject();
     r.addProperty("resource", t.plural());
-    r.add("responseKind", responseKind(t.group(), t.version(), t.kind()));
+    r.add(
+        "responseKind",
+        builtIn ? responseKind("", "", t.kind()) : responseKind(t.group(), t.version(), t.kind()));
     r.addProperty("scope", t.isNamespaced() ? "Namespaced" : "Cluster");
     r.addProperty("singularResource", a.singularName);
     r.add("verbs", strings(a.verbs));
@@ -307,7 +317,12 @@ final class Discovery {
       for (ApiResource.Subresource s : a.subresources.values()) {
         JsonObject sr = new JsonObject();
         sr.addProperty("subresource", s.name());
-        sr.add("responseKind", responseKind(s.group(), s.version(), s.kind()));
+        boolean own = s.group().equals(t.group()) && s.version().equals(t.version());
+        sr.add(
+            "responseKind",
+            builtIn && own
+                ? responseKind("", "", s.kind())
+                : responseKind(s.group(), s.version(), s.kind()));
         sr.add("verbs", strings(s.verbs()));
         subs.add(sr);
       }

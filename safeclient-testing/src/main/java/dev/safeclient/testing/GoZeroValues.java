@@ -26,7 +26,7 @@ final class GoZeroValues {
    * minor version {@code minor}.
    */
   static void fill(ResourceType t, JsonObject o, int minor) {
-    Descriptor d = Writes.schemaOf(t.apiVersion(), t.kind());
+    Descriptor d = Writes.unionSchemaOf(t.apiVersion(), t.kind());
     if (d != null) {
       fill(d, o, minor);
     }

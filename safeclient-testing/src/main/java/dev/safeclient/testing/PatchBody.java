@@ -49,12 +49,11 @@ final class PatchBody {
     return new PatchBody(null, null, null, a);
   }
 
-  static PatchBody read(ApiCall c, String contentType) {
-    // A type with a Protobuf schema is a built-in one; anything else KubeSim serves is a CRD.
-    return read(c, contentType, Writes.schemaOf(c.type.apiVersion(), c.type.kind()));
-  }
-
-  /** A patch of an object of the kind {@code schema} describes (a subresource's own kind). */
+  /**
+   * A patch of an object of the kind {@code schema} describes (the resource's or a subresource's
+   * own kind): a type with a Protobuf schema is a built-in one; anything else KubeSim serves is a
+   * CRD.
+   */
   static PatchBody read(ApiCall c, String contentType, Descriptor schema) {
     String ct = contentType == null ? "" : contentType.split(";")[0].trim();
     List<String> accepted = schema != null ? BUILT_IN_TYPES : CUSTOM_TYPES;
@@ -137,6 +136,16 @@ final class PatchBody {
   /** Why the request is refused before the object is read, or null. */
   Answer refusal() {
     return refusal;
+  }
+
+  /** The patch's media type. */
+  String type() {
+    return type;
+  }
+
+  /** The patch as sent. */
+  JsonElement body() {
+    return body;
   }
 
   /** The object to write after {@link #applyTo}. */

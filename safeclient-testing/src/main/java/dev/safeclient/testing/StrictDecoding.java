@@ -86,7 +86,7 @@ final class StrictDecoding {
   private static final Any ANY = new Any();
 
   /** Message types whose JSON is anything, so nothing under them is unknown. */
-  private static final Set<String> FREE_FORM =
+  static final Set<String> FREE_FORM =
       Set.of(
           "k8s.io.apimachinery.pkg.runtime.RawExtension",
           "k8s.io.apimachinery.pkg.runtime.Unknown",
@@ -291,7 +291,7 @@ final class StrictDecoding {
    * without '-' and '$' for the keys Go spells that way ({@code x-kubernetes-*}, {@code $ref}),
    * else a field of an embedded struct.
    */
-  private static FieldDescriptor field(Descriptor d, String key, int depth) {
+  static FieldDescriptor field(Descriptor d, String key, int depth) {
     FieldDescriptor f = d.findFieldByName(key);
     if (f != null) {
       return f;

@@ -84,6 +84,10 @@ final class Subresources {
     JsonObject scale;
     if (c.verb == Verb.UPDATE) {
       scale = writes.decode(c, "autoscaling/v1", "Scale");
+      String error = ScaleReplicas.decodeError(scale);
+      if (error != null) {
+        return FieldValidation.undecodable("Scale", "v1", error);
+      }
     } else {
       // The scale subresource takes every patch type of a built-in resource, applied to the
       // Scale the registry's scale storage reads (its patcher runs on the Scale, not the
@@ -93,11 +97,14 @@ final class Subresources {
           PatchBody.read(
               c,
               c.request.getHeaders().get(HttpHeader.CONTENT_TYPE),
-              Writes.schemaOf("autoscaling/v1", "Scale"));
+              writes.schemaOf("autoscaling/v1", "Scale"));
       if (body.refusal() != null) {
         return body.refusal();
       }
       Answer failed = body.applyTo(scaleOf(object));
+      if (failed == null) {
+        failed = ScaleReplicas.undecodablePatch(body);
+      }
       if (failed == null) {
         failed = body.validateFields(fv, c);
       }
@@ -106,16 +113,15 @@ final class Subresources {
       }
       scale = body.merged();
     }
+    Answer nameless = Writes.nameUndeterminable(c, scale);
+    if (nameless != null) {
+      return nameless;
+    }
     JsonElement replicas =
         scale.has("spec") && scale.get("spec").isJsonObject()
             ? scale.getAsJsonObject("spec").get("replicas")
             : null;
-    long n;
-    try {
-      n = replicas == null || replicas.isJsonNull() ? 0 : replicas.getAsLong();
-    } catch (RuntimeException e) {
-      return status(400, "BadRequest", "spec.replicas: not an integer: " + replicas, null);
-    }
+    long n = replicas == null || replicas.isJsonNull() ? 0 : replicas.getAsLong();
     if (n < 0) {
       // validation.ValidateScale
       JsonObject details = new JsonObject();

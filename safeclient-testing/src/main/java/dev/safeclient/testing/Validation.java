@@ -13,7 +13,8 @@ import java.util.Objects;
  * Update validation a real apiserver applies to the fields it never lets change
  * (pkg/apis/core/validation and pkg/apis/{apps,batch}/validation, ValidateXxxUpdate), answered as
  * errors.NewInvalid: 422 Invalid with one cause per field. The messages are those of field.Invalid
- * / field.Forbidden; where Go prints a struct value, KubeSim prints its JSON.
+ * / field.Forbidden, with values printed as the release prints them ({@link GoSyntax}); a value
+ * whose Go type has pointers (a Job's template) is printed as its JSON.
  */
 final class Validation {
   /** apivalidation.FieldImmutableErrorMsg. */
@@ -30,8 +31,12 @@ final class Validation {
 
   private Validation() {}
 
-  /** The 422 for an update of {@code old} to {@code next}, or null if it is allowed. */
-  static Answer immutableFields(ResourceType t, String name, JsonObject old, JsonObject next) {
+  /**
+   * The 422 for an update of {@code old} to {@code next} on a server of minor version {@code minor}
+   * (which decides how a value is printed: {@link GoSyntax}), or null if it is allowed.
+   */
+  static Answer immutableFields(
+      ResourceType t, String name, JsonObject old, JsonObject next, int minor) {
     String kindKey = t.group() + "/" + t.plural();
     switch (kindKey) {
       case "/configmaps":
@@ -77,16 +82,30 @@ final class Validation {
           JsonElement before = at(old, "spec", "selector");
           JsonElement after = at(next, "spec", "selector");
           if (before != null && !same(before, after)) {
-            return invalid(t, name, "spec.selector", after, IMMUTABLE);
+            return invalidStatus(
+                t,
+                name,
+                "spec.selector",
+                "FieldValueInvalid",
+                "Invalid value: " + GoSyntax.labelSelector(after, minor) + ": " + IMMUTABLE);
           }
           return null;
         }
       case "apps/statefulsets":
         return errors(t, name, statefulSetUpdate(old, next));
       case "batch/jobs":
-        return errors(t, name, jobSpecUpdate(old, next));
+        {
+          // jobStrategy.ValidateUpdate: ValidateJob of the new Job, then ValidateJobUpdate
+          // (whose ValidateJobSpec repeats the selector match).
+          List<FieldError> errs =
+              new ArrayList<>(
+                  JobSelectors.validate(next, JobSelectors.requirePrefixedLabels(old), minor));
+          errs.addAll(JobSelectors.specSelector(next, minor));
+          errs.addAll(jobSpecUpdate(old, next, minor));
+          return errors(t, name, errs);
+        }
       case "/pods":
-        return errors(t, name, podUpdate(old, next));
+        return errors(t, name, podUpdate(old, next, minor));
       default:
         return null;
     }
@@ -149,7 +168,7 @@ final class Validation {
    * AllowMutableSchedulingDirectives), completionMode, podFailurePolicy, backoffLimitPerIndex,
    * managedBy and successPolicy.
    */
-  static List<FieldError> jobSpecUpdate(JsonObject old, JsonObject next) {
+  static List<FieldError> jobSpecUpdate(JsonObject old, JsonObject next, int minor) {
     List<FieldError> errs = new ArrayList<>();
     JsonObject before = spec(old);
     JsonObject after = spec(next);
@@ -169,7 +188,14 @@ final class Validation {
       }
     }
     if (!same(before.get("selector"), after.get("selector"))) {
-      errs.add(FieldError.invalid("spec.selector", after.get("selector"), IMMUTABLE));
+      errs.add(
+          new FieldError(
+              "spec.selector",
+              "FieldValueInvalid",
+              "Invalid value: "
+                  + GoSyntax.labelSelector(after.get("selector"), minor)
+                  + ": "
+                  + IMMUTABLE));
     }
     JsonObject oldTemplate = object(before, "template").deepCopy();
     JsonObject template = object(after, "template");
@@ -226,7 +252,7 @@ final class Validation {
    * negative terminationGracePeriodSeconds set to 1, and a gated pod's nodeSelector and affinity)
    * must equal the old spec.
    */
-  static List<FieldError> podUpdate(JsonObject old, JsonObject next) {
+  static List<FieldError> podUpdate(JsonObject old, JsonObject next, int minor) {
     JsonObject before = spec(old);
     JsonObject after = spec(next);
     JsonElement deadline = after.get("activeDeadlineSeconds");
@@ -307,16 +333,140 @@ final class Validation {
       munged.add("terminationGracePeriodSeconds", grace);
     }
     if (!list(before, "schedulingGates").isEmpty()) {
-      // A gated pod's scheduling directives may still change (PodSchedulingReadiness).
-      for (String f : new String[] {"nodeSelector", "affinity"}) {
-        munged.remove(f);
-        original.remove(f);
-      }
+      gatedPodSchedulingDirectives(before, munged, errs, minor);
     }
     if (!same(munged, original)) {
       errs.add(FieldError.forbidden("spec", POD_UPDATE));
     }
     return errs;
+  }
+
+  private static final String TERMS =
+      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+
+  /**
+   * A gated pod's scheduling directives may only be narrowed (ValidatePodUpdate's {@code
+   * podIsGated} branch): nodeSelector entries only added ({@code validateNodeSelectorMutation}); a
+   * required node affinity that has terms keeps their number, and each term's match expressions and
+   * fields are only added to ({@code validateNodeAffinityMutation}); then both are taken from the
+   * old spec for the final comparison, as the munging there does.
+   */
+  private static void gatedPodSchedulingDirectives(
+      JsonObject before, JsonObject munged, List<FieldError> errs, int minor) {
+    JsonElement oldSelector = before.get("nodeSelector");
+    JsonElement selector = munged.get("nodeSelector");
+    if (!same(selector, oldSelector)) {
+      JsonObject now = selector instanceof JsonObject o ? o : new JsonObject();
+      for (var e : object(before, "nodeSelector").entrySet()) {
+        if (!e.getValue().equals(now.get(e.getKey()))) {
+          errs.add(
+              new FieldError(
+                  "spec.nodeSelector",
+                  "FieldValueInvalid",
+                  "Invalid value: "
+                      + GoSyntax.stringMap(selector, minor)
+                      + ": only additions to spec.nodeSelector are allowed (no mutations or"
+                      + " deletions)"));
+          break;
+        }
+      }
+      copy(before, munged, "nodeSelector");
+    }
+    JsonElement oldAffinity = before.get("affinity");
+    JsonElement oldNodeAffinity = at(before, "affinity", "nodeAffinity");
+    JsonElement affinity = munged.get("affinity");
+    boolean hasAffinity = affinity instanceof JsonObject;
+    JsonElement nodeAffinity = at(munged, "affinity", "nodeAffinity");
+    if (same(oldNodeAffinity, nodeAffinity)) {
+      return;
+    }
+    errs.addAll(nodeAffinityMutation(nodeAffinity, oldNodeAffinity, minor));
+    if (!hasAffinity && oldNodeAffinity == null) {
+      return;
+    }
+    if (!hasAffinity) {
+      JsonObject a = new JsonObject();
+      a.add("nodeAffinity", oldNodeAffinity);
+      munged.add("affinity", a);
+    } else if ((oldAffinity == null || oldAffinity.isJsonNull())
+        && at(munged, "affinity", "podAffinity") == null
+        && at(munged, "affinity", "podAntiAffinity") == null) {
+      munged.remove("affinity");
+    } else {
+      JsonObject a = affinity.getAsJsonObject().deepCopy();
+      a.remove("nodeAffinity");
+      if (oldNodeAffinity != null) {
+        a.add("nodeAffinity", oldNodeAffinity);
+      }
+      munged.add("affinity", a);
+    }
+  }
+
+  /** validateNodeAffinityMutation (pkg/apis/core/validation). */
+  private static List<FieldError> nodeAffinityMutation(
+      JsonElement nodeAffinity, JsonElement oldNodeAffinity, int minor) {
+    JsonElement oldRequired =
+        oldNodeAffinity instanceof JsonObject o
+            ? o.get("requiredDuringSchedulingIgnoredDuringExecution")
+            : null;
+    if (!(oldRequired instanceof JsonObject)) {
+      return List.of();
+    }
+    List<JsonElement> oldTerms = list(oldRequired.getAsJsonObject(), "nodeSelectorTerms");
+    JsonElement required =
+        nodeAffinity instanceof JsonObject n
+            ? n.get("requiredDuringSchedulingIgnoredDuringExecution")
+            : null;
+    JsonElement newTermList = required instanceof JsonObject r ? r.get("nodeSelectorTerms") : null;
+    List<JsonElement> newTerms =
+        required instanceof JsonObject r ? list(r, "nodeSelectorTerms") : List.of();
+    if (!oldTerms.isEmpty() && oldTerms.size() != newTerms.size()) {
+      return List.of(
+          new FieldError(
+              TERMS,
+              "FieldValueInvalid",
+              "Invalid value: "
+                  + GoSyntax.nodeSelectorTerms(newTermList, minor)
+                  + ": no additions/deletions to non-empty NodeSelectorTerms list are allowed"));
+    }
+    List<FieldError> errs = new ArrayList<>();
+    for (int i = 0; i < oldTerms.size(); i++) {
+      if (!termHasOnlyAdditions(
+          newTerms.get(i).getAsJsonObject(), oldTerms.get(i).getAsJsonObject())) {
+        errs.add(
+            new FieldError(
+                TERMS + "[" + i + "]",
+                "FieldValueInvalid",
+                "Invalid value: "
+                    + GoSyntax.nodeSelectorTerm(newTerms.get(i), minor)
+                    + ": only additions are allowed (no mutations or deletions)"));
+      }
+    }
+    return errs;
+  }
+
+  /** validateNodeSelectorTermHasOnlyAdditions. */
+  private static boolean termHasOnlyAdditions(JsonObject term, JsonObject oldTerm) {
+    List<JsonElement> oldExpressions = list(oldTerm, "matchExpressions");
+    List<JsonElement> oldFields = list(oldTerm, "matchFields");
+    if (oldExpressions.isEmpty()
+        && oldFields.isEmpty()
+        && (!list(term, "matchExpressions").isEmpty() || !list(term, "matchFields").isEmpty())) {
+      return false;
+    }
+    for (String f : new String[] {"matchExpressions", "matchFields"}) {
+      List<JsonElement> was = list(oldTerm, f);
+      List<JsonElement> now = list(term, f);
+      if (now.size() < was.size()) {
+        return false;
+      }
+      for (int i = 0; i < was.size(); i++) {
+        if (!same(was.get(i), now.get(i))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**
@@ -418,7 +568,9 @@ final class Validation {
       messages.add(e.field() + ": " + e.detail());
     }
     d.add("causes", causes);
-    // field.ErrorList.ToAggregate: one error as it is, several in brackets.
+    // field.ErrorList.ToAggregate: duplicate messages once, one error as it is, several in
+    // brackets (the causes keep every error).
+    messages = new ArrayList<>(new java.util.LinkedHashSet<>(messages));
     String aggregate =
         messages.size() == 1 ? messages.get(0) : "[" + String.join(", ", messages) + "]";
     String kind = t.group().isEmpty() ? t.kind() : t.kind() + "." + t.group();

@@ -62,8 +62,17 @@ final class Writes {
     }
   }
 
-  /** The Protobuf message of a built-in kind, or null for a kind KubeSim has no schema of. */
-  static com.google.protobuf.Descriptors.Descriptor schemaOf(String apiVersion, String kind) {
+  /**
+   * The Protobuf message of a built-in kind as the simulated release defines it, or null for a kind
+   * KubeSim has no schema of: a 1.30 server decodes into 1.30's Go structs, so a field only later
+   * releases define is unknown to it.
+   */
+  com.google.protobuf.Descriptors.Descriptor schemaOf(String apiVersion, String kind) {
+    return ReleaseSchemas.of(sim.config().minor, unionSchemaOf(apiVersion, kind));
+  }
+
+  /** The message of a built-in kind in the union of every release's schema, or null. */
+  static com.google.protobuf.Descriptors.Descriptor unionSchemaOf(String apiVersion, String kind) {
     return ProtobufEncoding.available() ? ProtobufEncoding.descriptor(apiVersion, kind) : null;
   }
 
@@ -224,10 +233,7 @@ final class Writes {
   Answer create(ApiCall c) {
     FieldValidation.Directive fv = FieldValidation.of(c);
     JsonObject o = parseBody(c);
-    Answer wrongVersion = apiVersionMismatch(c.type, o);
-    if (wrongVersion == null) {
-      wrongVersion = Validation.kindMismatch(c.type, o);
-    }
+    Answer wrongVersion = typeMetaMismatch(c, o);
     if (wrongVersion != null) {
       return wrongVersion;
     }
@@ -286,15 +292,92 @@ final class Writes {
   Answer replace(ApiCall c) {
     FieldValidation.Directive fv = FieldValidation.of(c);
     JsonObject o = parseBody(c);
-    Answer wrongVersion = apiVersionMismatch(c.type, o);
-    if (wrongVersion == null) {
-      wrongVersion = Validation.kindMismatch(c.type, o);
-    }
+    Answer wrongVersion = typeMetaMismatch(c, o);
     if (wrongVersion != null) {
       return wrongVersion;
     }
     decodeStrictly(c, fv, o, c.type.apiVersion(), c.type.kind());
     return update(c, o);
+  }
+
+  /**
+   * A body whose apiVersion or kind is not the path's. A built-in kind's body may leave both out
+   * (the decoder defaults them from the path); a custom resource's is decoded as unstructured JSON,
+   * which needs both: without a kind it is unrecognized (400, handlers/rest.go {@code
+   * transformDecodeError} over the decoder's {@code Object 'Kind' is missing}), without an
+   * apiVersion it mismatches the path's (400), and another kind is refused by the custom resource
+   * validator (422 {@code kind: Invalid value: "Gadget": must be Widget}).
+   */
+  private Answer typeMetaMismatch(ApiCall c, JsonObject o) {
+    ResourceType t = c.type;
+    if (isBuiltIn(t)) {
+      Answer a = apiVersionMismatch(t, o);
+      return a != null ? a : Validation.kindMismatch(t, o);
+    }
+    if (StoredObject.string(o, "kind").isEmpty()) {
+      String body = c.body == null ? "" : c.body;
+      // summarizeData(body, 30): a JSON body's first 30 bytes.
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      String summary =
+          bytes.length > 30 ? new String(bytes, 0, 30, StandardCharsets.UTF_8) + " ..." : body;
+      return status(
+          400,
+          "BadRequest",
+          "the object provided is unrecognized (must be of type "
+              + t.kind()
+              + "): Object 'Kind' is missing in '"
+              + body
+              + "' ("
+              + summary
+              + ")",
+          null);
+    }
+    String apiVersion = StoredObject.string(o, "apiVersion");
+    if (!apiVersion.equals(t.apiVersion())) {
+      return status(
+          400,
+          "BadRequest",
+          "the API version in the data ("
+              + apiVersion
+              + ") does not match the expected API version ("
+              + t.apiVersion()
+              + ")",
+          null);
+    }
+    String kind = StoredObject.string(o, "kind");
+    if (kind.equals(t.kind())) {
+      return null;
+    }
+    // customResourceValidator.Validate: the kind is checked as a field of the object.
+    ResourceType as =
+        t.isNamespaced()
+            ? ResourceType.namespaced(t.group(), t.version(), t.plural(), kind)
+            : ResourceType.clusterScoped(t.group(), t.version(), t.plural(), kind);
+    JsonObject meta = o.get("metadata") instanceof JsonObject m ? m : new JsonObject();
+    return Validation.invalidStatus(
+        as,
+        StoredObject.string(meta, "name"),
+        "kind",
+        "FieldValueInvalid",
+        "Invalid value: \"" + kind + "\": must be " + t.kind());
+  }
+
+  /**
+   * The name check of an update or patch ({@code checkName} in handlers/rest.go, after decoding the
+   * body or applying the patch): an object without a name is a 400, whatever the URL names.
+   */
+  static Answer nameUndeterminable(ApiCall c, JsonObject o) {
+    JsonObject meta = o.get("metadata") instanceof JsonObject m ? m : new JsonObject();
+    if (!StoredObject.string(meta, "name").isEmpty()) {
+      return null;
+    }
+    return status(
+        400,
+        "BadRequest",
+        "the name of the object ("
+            + c.name
+            + " based on URL) was undeterminable: name must be provided",
+        null);
   }
 
   /**
@@ -388,9 +471,21 @@ final class Writes {
                       .getBytes(StandardCharsets.UTF_8))
               .toString());
       meta.addProperty("creationTimestamp", now());
-      meta.addProperty("generation", 1);
       meta.remove("deletionTimestamp");
+      // Decoding defaults the object (SetDefaults_*); then the strategy's PrepareForCreate (a
+      // Job's generated selector, in WorkloadDefaults) and its Validate.
       Defaulting.apply(t, o, sim.config().version.minor(), true);
+      if (JobSelectors.isJobs(t)) {
+        Answer invalid =
+            Validation.errors(t, name, JobSelectors.validate(o, true, sim.config().minor));
+        if (invalid != null) {
+          return invalid;
+        }
+      }
+      if (Generations.tracked(t, sim.config().minor, isBuiltIn(t))) {
+        meta.addProperty("generation", 1);
+      }
+      toStoredForm(t, o);
       Change ch = commit(t, Change.Type.ADDED, o, null);
       return Answer.of(201, ch.object);
     } finally {
@@ -399,6 +494,10 @@ final class Writes {
   }
 
   Answer update(ApiCall c, JsonObject o) {
+    Answer nameless = nameUndeterminable(c, o);
+    if (nameless != null) {
+      return nameless;
+    }
     JsonObject meta =
         o.has("metadata") && o.get("metadata").isJsonObject()
             ? o.getAsJsonObject("metadata")
@@ -471,12 +570,15 @@ final class Writes {
           nm.remove(keep);
         }
       }
-      long gen = oldMeta.has("generation") ? oldMeta.get("generation").getAsLong() : 1;
-      if (!"status".equals(c.subresource)
-          && !String.valueOf(old.get("spec")).equals(String.valueOf(next.get("spec")))) {
-        gen++;
+      toStoredForm(c.type, next);
+      boolean builtIn = isBuiltIn(c.type);
+      if (oldMeta.has("generation")
+          && !"status".equals(c.subresource)
+          && Generations.tracked(c.type, sim.config().minor, builtIn)
+          && Generations.bumps(
+              old, next, builtIn, ApiResource.of(c.type).subresources.containsKey("status"))) {
+        nm.addProperty("generation", oldMeta.get("generation").getAsLong() + 1);
       }
-      nm.addProperty("generation", gen);
       boolean deleting = nm.has("deletionTimestamp");
       boolean noFinalizers = !nm.has("finalizers") || nm.getAsJsonArray("finalizers").isEmpty();
       if (deleting && noFinalizers && !isGracefulPod(c.type, next)) {
@@ -484,7 +586,7 @@ final class Writes {
         return Answer.of(200, ch.object);
       }
       if (!"status".equals(c.subresource)) {
-        Answer invalid = Validation.immutableFields(c.type, c.name, old, next);
+        Answer invalid = Validation.immutableFields(c.type, c.name, old, next, sim.config().minor);
         if (invalid != null) {
           return invalid;
         }
@@ -500,6 +602,34 @@ final class Writes {
       return Answer.of(200, ch.object);
     } finally {
       etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** Whether KubeSim knows {@code t}'s Go type (its Protobuf schema): not a custom resource. */
+  private static boolean isBuiltIn(ResourceType t) {
+    return unionSchemaOf(t.apiVersion(), t.kind()) != null;
+  }
+
+  /**
+   * Brings a written object to what the storage answers once it has stored it ({@link StoredForm}).
+   */
+  private void toStoredForm(ResourceType t, JsonObject o) {
+    com.google.protobuf.Descriptors.Descriptor schema = schemaOf(t.apiVersion(), t.kind());
+    if (schema != null) {
+      StoredForm.of(o, schema, sim.config().minor);
+    } else {
+      StoredForm.ofCustomResource(o, schemaOf("meta.k8s.io/v1", "ObjectMeta"), sim.config().minor);
+    }
+  }
+
+  /**
+   * A deletion that marks the object (a graceful pod, finalizers) bumps its generation if it has
+   * one: rest.BeforeDelete for graceful deletion, the store's {@code
+   * updateForGracefulDeletionAndFinalizers} otherwise (k8s.io/apiserver pkg/registry).
+   */
+  private static void bumpGenerationForDeletion(JsonObject meta) {
+    if (meta.has("generation") && meta.get("generation").getAsLong() > 0) {
+      meta.addProperty("generation", meta.get("generation").getAsLong() + 1);
     }
   }
 
@@ -522,7 +652,7 @@ final class Writes {
   Answer patch(ApiCall c) {
     FieldValidation.Directive fv = FieldValidation.of(c);
     String ct = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    PatchBody body = PatchBody.read(c, ct);
+    PatchBody body = PatchBody.read(c, ct, schemaOf(c.type.apiVersion(), c.type.kind()));
     if (body.refusal() != null) {
       return body.refusal();
     }
@@ -637,6 +767,7 @@ final class Writes {
               .truncatedTo(ChronoUnit.SECONDS)
               .toString());
       meta.addProperty("deletionGracePeriodSeconds", g);
+      bumpGenerationForDeletion(meta);
       if (!DRY_RUN.get()) {
         terminatingPods.put(current.key, sim.clock().millis() + g * 1000);
       }
@@ -647,6 +778,7 @@ final class Writes {
       if (!meta.has("deletionTimestamp")) {
         meta.addProperty("deletionTimestamp", now());
         meta.addProperty("deletionGracePeriodSeconds", 0);
+        bumpGenerationForDeletion(meta);
         Change ch = commit(t, Change.Type.MODIFIED, o, current);
         return new DeleteAnswers.Deletion(false, ch.object);
       }

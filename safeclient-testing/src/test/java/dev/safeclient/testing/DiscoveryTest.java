@@ -173,6 +173,12 @@ class DiscoveryTest {
       JsonObject scale = find(deployments.getAsJsonArray("subresources"), "subresource", "scale");
       assertThat(scale.getAsJsonObject("responseKind").get("kind").getAsString())
           .isEqualTo("Scale");
+      // installer.go: only a storage that names its kind's group version (scale, eviction) gives
+      // one; a built-in resource's own responseKind leaves them empty, as kube-apiserver does.
+      assertThat(scale.getAsJsonObject("responseKind").get("group").getAsString())
+          .isEqualTo("autoscaling");
+      assertThat(deployments.getAsJsonObject("responseKind").toString())
+          .isEqualTo("{\"group\":\"\",\"version\":\"\",\"kind\":\"Deployment\"}");
     }
     JsonObject core = json("/api", AGGREGATED_V2);
     JsonObject v1 = core.getAsJsonArray("items").get(0).getAsJsonObject();

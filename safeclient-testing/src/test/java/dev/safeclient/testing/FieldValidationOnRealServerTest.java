@@ -203,8 +203,7 @@ class FieldValidationOnRealServerTest {
   }
 
   /** Follows the CRD with a watch until its Established condition is True. */
-  private static void awaitEstablished(OkHttpClient http, String base, String auth)
-      throws IOException {
+  static void awaitEstablished(OkHttpClient http, String base, String auth) throws IOException {
     Request r =
         new Request.Builder()
             .url(

@@ -306,7 +306,8 @@ class FieldValidationTest {
         String json = Files.readString(f);
         JsonObject o = JsonParser.parseString(json).getAsJsonObject();
         Descriptor schema =
-            Writes.schemaOf(StoredObject.string(o, "apiVersion"), StoredObject.string(o, "kind"));
+            Writes.unionSchemaOf(
+                StoredObject.string(o, "apiVersion"), StoredObject.string(o, "kind"));
         if (schema == null) {
           continue;
         }

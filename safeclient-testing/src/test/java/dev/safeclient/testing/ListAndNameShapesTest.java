@@ -92,7 +92,8 @@ class ListAndNameShapesTest {
     try (SimClients crd =
         new SimClients(KubeSim.builder().namespaces("ns1").register(widgets).build())) {
       crd.wire.post(
-          "/apis/example.com/v1/namespaces/ns1/widgets", "{\"metadata\":{\"name\":\"w\"}}");
+          "/apis/example.com/v1/namespaces/ns1/widgets",
+          "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w\"}}");
       JsonObject item =
           crd.wire
               .get("/apis/example.com/v1/namespaces/ns1/widgets")

@@ -27,8 +27,7 @@ class ObjectsTest {
   }
 
   @Test
-  void createStampsUidCreationTimestampGenerationAndAGlobalMonotonicResourceVersion()
-      throws Exception {
+  void createStampsUidCreationTimestampAndAGlobalMonotonicResourceVersion() throws Exception {
     Wire.Reply a = wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null));
     Wire.Reply cm =
         wire.post(
@@ -39,7 +38,8 @@ class ObjectsTest {
     JsonObject meta = a.json().getAsJsonObject("metadata");
     assertThat(meta.get("uid").getAsString()).matches("[0-9a-f-]{36}");
     assertThat(meta.get("creationTimestamp").getAsString()).isEqualTo("2026-01-01T00:00:00Z");
-    assertThat(meta.get("generation").getAsLong()).isEqualTo(1);
+    // A 1.30 pod has no generation: podStrategy sets one only from 1.33 (StoredFormTest).
+    assertThat(meta.has("generation")).isFalse();
     long rvPod = Long.parseLong(meta.get("resourceVersion").getAsString());
     long rvCm =
         Long.parseLong(cm.json().getAsJsonObject("metadata").get("resourceVersion").getAsString());
@@ -66,7 +66,7 @@ class ObjectsTest {
   }
 
   @Test
-  void updateWithAStaleResourceVersionIs409AndSpecChangesBumpGeneration() throws Exception {
+  void updateWithAStaleResourceVersionIs409() throws Exception {
     JsonObject created =
         wire.post("/api/v1/namespaces/ns1/pods", Wire.pod("ns1", "a", null, null)).json();
     String rv1 = created.getAsJsonObject("metadata").get("resourceVersion").getAsString();
@@ -74,7 +74,9 @@ class ObjectsTest {
     next.getAsJsonObject("spec").addProperty("activeDeadlineSeconds", 5);
     Wire.Reply ok = wire.put("/api/v1/namespaces/ns1/pods/a", next.toString());
     assertThat(ok.code).isEqualTo(200);
-    assertThat(ok.json().getAsJsonObject("metadata").get("generation").getAsLong()).isEqualTo(2);
+    // Spec changes bump a generation only where the kind has one (StoredFormTest); a 1.30 pod
+    // has none.
+    assertThat(ok.json().getAsJsonObject("metadata").has("generation")).isFalse();
     assertThat(ok.json().getAsJsonObject("metadata").get("uid").getAsString())
         .isEqualTo(created.getAsJsonObject("metadata").get("uid").getAsString());
     // The same body again carries rv1, now stale.
@@ -197,7 +199,8 @@ class ObjectsTest {
     assertThat(
             wire.post(
                     "/apis/example.com/v1/namespaces/ns1/widgets",
-                    "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"size\":3}}")
+                    "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+                        + "\"metadata\":{\"name\":\"w\"},\"spec\":{\"size\":3}}")
                 .code)
         .isEqualTo(201);
     Wire.Reply list = wire.get("/apis/example.com/v1/widgets");

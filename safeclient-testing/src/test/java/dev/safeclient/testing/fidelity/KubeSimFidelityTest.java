@@ -185,11 +185,13 @@ class KubeSimFidelityTest {
       Map<String, List<Difference>> byPin, Map<String, Map<String, Integer>> counts) {
     StringBuilder b = new StringBuilder();
     b.append("# KubeSim fidelity: differences from a real kube-apiserver\n\n");
+    String branch = git("rev-parse", "--abbrev-ref", "HEAD");
     b.append("Measured on branch `")
-        .append(git("rev-parse", "--abbrev-ref", "HEAD"))
+        .append(branch)
         .append("` at commit `")
         .append(git("rev-parse", "--short", "HEAD"))
         .append("`")
+        .append(branch.equals("main") ? "" : ", not main")
         .append(git("status", "--porcelain").isEmpty() ? "" : " (with uncommitted changes)")
         .append(". Regenerate (about 2 minutes with cached binaries):\n\n");
     b.append("```\nmvn -B -P real-apiserver -pl safeclient-testing -am package")
