@@ -66,6 +66,7 @@ class OutageRequestGuardTest {
             + " log records, "
             + r.outageStackTraces()
             + " stack traces";
+    System.out.println("OutageRequestGuardTest " + report);
 
     assertThat(minute1).as(report).hasSize(INFORMERS);
     long resumed = scenario == Scenario.EMPTY_WATCHES ? 1 : 0;

@@ -35,6 +35,7 @@ class RecoveryPullForwardTest {
             + on.allSyncedSeconds()
             + " s, requests per second from recovery "
             + Arrays.toString(on.perSecondAfterRecovery(60));
+    System.out.println("RecoveryPullForwardTest (500s, seed 7):" + report);
 
     // Without it, each informer's own [30, 60) s step decides: most of a minute.
     assertThat(off.allSyncedSeconds()).as(report).isGreaterThan(15);
