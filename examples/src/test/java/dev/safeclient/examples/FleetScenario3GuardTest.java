@@ -92,9 +92,16 @@ class FleetScenario3GuardTest {
         .as(out)
         .isZero();
 
-    // At least 100× fewer bytes per steady minute than the naive agents' fleet.
-    assertThat(naive.perMinute().bytes()).as(out).isPositive();
-    assertThat(informers.perMinute().bytes() * 100).as(out).isLessThan(naive.perMinute().bytes());
+    // At least 100× fewer bytes per steady minute than the naive agents' fleet. A naive agent
+    // lists every pod once a minute, so its minute costs one full list: the start phase's. Its
+    // steady window is only 2 s of real time here, and on a loaded machine the agent's poll can
+    // fall outside it (seen: none did on 1.30 under a load average of 25).
+    long naiveBytesPerMinute = naive.start().bytes();
+    // Every agent downloads every pod (about 1.8 KB of JSON each).
+    assertThat(naiveBytesPerMinute)
+        .as(out)
+        .isGreaterThan((long) NODES * NODES * PODS_PER_NODE * 1_000);
+    assertThat(informers.perMinute().bytes() * 100).as(out).isLessThan(naiveBytesPerMinute);
 
     if (version.equals("1.34")) {
       long cacheServedLists = 0;
