@@ -2,6 +2,7 @@ package dev.safeclient.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.safeclient.testing.FigureGuard;
 import dev.safeclient.testing.KubeSim;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * ÷ plain client-java measured in this JVM (lower is better), each under a ceiling above today's
  * value: a regression fails, an improvement passes. Nothing here is timed.
  */
+@FigureGuard(protects = "benchmarks/results/informer.md")
 class CacheFootprintGuardTest {
   static final int PODS = 10_000;
 

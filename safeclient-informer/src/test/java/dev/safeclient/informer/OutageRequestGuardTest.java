@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.informer.SharedClientOutage.Run;
 import dev.safeclient.informer.SharedClientOutage.Scenario;
+import dev.safeclient.testing.FigureGuard;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  *       failure (at most 2 kinds here: the broken watch, then the outage's own error).
  * </ul>
  */
+@FigureGuard(protects = "benchmarks/results/informer.md")
 class OutageRequestGuardTest {
   static final int INFORMERS = 20;
   static final Duration OUTAGE = Duration.ofSeconds(120);
@@ -64,6 +66,7 @@ class OutageRequestGuardTest {
             + " log records, "
             + r.outageStackTraces()
             + " stack traces";
+    System.out.println("OutageRequestGuardTest " + report);
 
     assertThat(minute1).as(report).hasSize(INFORMERS);
     long resumed = scenario == Scenario.EMPTY_WATCHES ? 1 : 0;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.informer.SharedClientOutage.Run;
 import dev.safeclient.informer.SharedClientOutage.Scenario;
+import dev.safeclient.testing.FigureGuard;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * virtual timeline, real sockets). The same run twice with the same seeds, the pull-forward off
  * then on.
  */
+@FigureGuard(protects = "benchmarks/results/informer.md")
 class RecoveryPullForwardTest {
   static final int INFORMERS = 20;
   static final Duration OUTAGE = Duration.ofSeconds(120);
@@ -33,6 +35,7 @@ class RecoveryPullForwardTest {
             + on.allSyncedSeconds()
             + " s, requests per second from recovery "
             + Arrays.toString(on.perSecondAfterRecovery(60));
+    System.out.println("RecoveryPullForwardTest (500s, seed 7):" + report);
 
     // Without it, each informer's own [30, 60) s step decides: most of a minute.
     assertThat(off.allSyncedSeconds()).as(report).isGreaterThan(15);
