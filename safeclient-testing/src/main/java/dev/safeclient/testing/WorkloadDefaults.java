@@ -142,23 +142,16 @@ final class WorkloadDefaults {
    * uid, under both the legacy and the {@code batch.kubernetes.io/} label names.
    */
   private static void generateSelector(JsonObject o, JsonObject spec, JsonObject template) {
-    JsonObject meta = Defaulting.object(o, "metadata");
-    String uid = Defaulting.string(meta, "uid");
-    String name = Defaulting.string(meta, "name");
-    JsonObject labels = Defaulting.object(Defaulting.object(template, "metadata"), "labels");
-    labels.addProperty("batch.kubernetes.io/controller-uid", uid);
-    labels.addProperty("batch.kubernetes.io/job-name", name);
-    labels.addProperty("controller-uid", uid);
-    labels.addProperty("job-name", name);
     if (Defaulting.absent(spec, "manualSelector")) {
       spec.addProperty("manualSelector", false);
     }
-    JsonObject selector = Defaulting.object(spec, "selector");
-    if (!selector.has("matchLabels")) {
-      JsonObject match = new JsonObject();
-      match.addProperty("batch.kubernetes.io/controller-uid", uid);
-      selector.add("matchLabels", match);
-    }
+    JobSelectors.generate(o);
+    // encoding/json writes a Go map's keys sorted.
+    JsonObject meta = Defaulting.object(template, "metadata");
+    JsonObject labels = Defaulting.object(meta, "labels");
+    JsonObject sorted = new JsonObject();
+    new java.util.TreeMap<>(labels.asMap()).forEach(sorted::add);
+    meta.add("labels", sorted);
   }
 
   static void cronJob(JsonObject o) {
