@@ -56,13 +56,29 @@ final class ProtobufJsonTree {
   }
 
   ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll) {
+    this(unknown, keepAll, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param maxItemBytes the largest message directly inside the root, such as a list's item
+   */
+  ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll, int maxItemBytes) {
     this.unknown = unknown;
-    this.scalars = new ModelDecoder(unknown);
+    this.scalars = new ModelDecoder(unknown).maxItemBytes(maxItemBytes);
     this.keepAll = keepAll;
   }
 
   /** The whole object of an envelope, with {@code apiVersion} and {@code kind} first. */
   JsonObject root(KubernetesEnvelope env, ProtoSchema.Message message) throws IOException {
+    return root(
+        env,
+        CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength),
+        message);
+  }
+
+  /** As {@link #root(KubernetesEnvelope, ProtoSchema.Message)}, from {@code in} to its limit. */
+  JsonObject root(KubernetesEnvelope env, CodedInputStream in, ProtoSchema.Message message)
+      throws IOException {
     JsonObject o = new JsonObject();
     if (!env.kind.isEmpty()) {
       o.addProperty("kind", env.kind);
@@ -70,7 +86,6 @@ final class ProtobufJsonTree {
     if (!env.apiVersion.isEmpty()) {
       o.addProperty("apiVersion", env.apiVersion);
     }
-    CodedInputStream in = CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
     fill(in, message, o);
     return o;
   }
