@@ -487,6 +487,51 @@ class ProtobufListStreamTest {
     return safe.consistentApiClient().handleResponse(r, V1PodList.class);
   }
 
+  /**
+   * A connection that drops in the middle of a list is a failed read, not bad Protobuf: the caller
+   * gets the I/O error, and the group/version is still asked for in Protobuf.
+   */
+  @Test
+  void aConnectionDroppedMidListIsAnIoErrorAndKeepsProtobuf() throws Exception {
+    byte[] whole = ProtoWriter.list("v1", "PodList", "9", "", pod("a"), pod("b"), pod("c"));
+    int split = itemEnds(whole).get(0);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", ProtobufCodec.MEDIA_TYPE)
+            .body(
+                new MockResponseBody() {
+                  @Override
+                  public long getContentLength() {
+                    return whole.length;
+                  }
+
+                  @Override
+                  public void writeTo(BufferedSink sink) throws IOException {
+                    sink.write(whole, 0, split);
+                    sink.flush();
+                    throw new IOException("the server goes away mid-body");
+                  }
+                })
+            .build());
+    server.enqueue(protobuf(whole));
+    CoreV1Api core = new CoreV1Api(safe(64 * 1024 * 1024));
+
+    Throwable failure =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> core.listNamespacedPod("default").execute());
+    V1PodList next = core.listNamespacedPod("default").execute();
+
+    assertThat(failure).isInstanceOf(ApiException.class);
+    assertThat(failure.getCause())
+        .isInstanceOf(IOException.class)
+        .isNotInstanceOf(ProtobufDecodeException.class);
+    assertThat(next.getItems()).hasSize(3);
+    server.takeRequest();
+    assertThat(server.takeRequest().getHeaders().get("Accept"))
+        .startsWith(ProtobufCodec.MEDIA_TYPE);
+  }
+
   // ------------------------------------------------------------------ bad input
 
   private void assertListFails(byte[] body, String message) {
