@@ -139,8 +139,7 @@ final class KubernetesEnvelope {
       while (true) {
         int tag = in.readTag();
         if (tag == 0) {
-          throw new ProtobufDecodeException(
-              what + ": runtime.Unknown envelope without an object");
+          throw new ProtobufDecodeException(what + ": runtime.Unknown envelope without an object");
         }
         switch (tag) {
           case (1 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {

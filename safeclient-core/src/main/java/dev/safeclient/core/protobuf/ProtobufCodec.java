@@ -421,8 +421,7 @@ public final class ProtobufCodec {
       KeptFields kept,
       ModelDecoder.ItemListener items)
       throws IOException {
-    CodedInputStream in =
-        CodedInputStream.newInstance(new BodyStream(body), STREAM_BUFFER_BYTES);
+    CodedInputStream in = CodedInputStream.newInstance(new BodyStream(body), STREAM_BUFFER_BYTES);
     in.setSizeLimit(Integer.MAX_VALUE);
     try {
       KubernetesEnvelope env = KubernetesEnvelope.readHead(in, what, maxObjectBytes);
@@ -485,8 +484,7 @@ public final class ProtobufCodec {
       }
       // A tree that client-java's strict Gson binds into a model must leave out the fields the
       // model lacks; any other (a JsonElement, a Map) carries them all, as JSON would.
-      JsonElement tree =
-          tree(env, in, what, sink, !ModelBinding.isModel(type), maxItemBytes);
+      JsonElement tree = tree(env, in, what, sink, !ModelBinding.isModel(type), maxItemBytes);
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }

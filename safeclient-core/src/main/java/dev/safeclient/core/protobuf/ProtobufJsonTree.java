@@ -71,9 +71,7 @@ final class ProtobufJsonTree {
   /** The whole object of an envelope, with {@code apiVersion} and {@code kind} first. */
   JsonObject root(KubernetesEnvelope env, ProtoSchema.Message message) throws IOException {
     return root(
-        env,
-        CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength),
-        message);
+        env, CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength), message);
   }
 
   /** As {@link #root(KubernetesEnvelope, ProtoSchema.Message)}, from {@code in} to its limit. */

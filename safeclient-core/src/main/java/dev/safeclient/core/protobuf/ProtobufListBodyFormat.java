@@ -74,8 +74,7 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
         if (tag == ((LIST_METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
           firstMeta = withoutPaging(in.readByteArray());
           firstParts.add(null); // where the metadata goes
-          rawLength +=
-              CodedOutputStream.computeByteArraySize(LIST_METADATA, firstMeta);
+          rawLength += CodedOutputStream.computeByteArraySize(LIST_METADATA, firstMeta);
         } else {
           ModelDecoder.skip(in, tag);
           int len = in.getTotalBytesRead() - start;
@@ -157,8 +156,8 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
   }
 
   /**
-   * Reads the envelope's head and the list's metadata, which the API server writes before the
-   * items (Go marshals fields in number order), and not one item.
+   * Reads the envelope's head and the list's metadata, which the API server writes before the items
+   * (Go marshals fields in number order), and not one item.
    */
   @Override
   public String continueTokenAtHead(InputStream page) throws IOException {

@@ -93,8 +93,8 @@ class ProtobufListStreamTest {
   }
 
   /**
-   * The head of a PodList body whose envelope declares {@code declared} bytes of list, followed
-   * by {@code rest} of the list, and nothing more.
+   * The head of a PodList body whose envelope declares {@code declared} bytes of list, followed by
+   * {@code rest} of the list, and nothing more.
    */
   private static byte[] listDeclaring(int declared, byte[] rest) throws IOException {
     Buffer b = new Buffer();
@@ -119,8 +119,7 @@ class ProtobufListStreamTest {
 
   /** ListMeta {2 resourceVersion} and the given items, as a list message's fields. */
   private static byte[] listFields(byte[]... items) {
-    ProtoWriter list =
-        ProtoWriter.message().message(1, ProtoWriter.message().string(2, "50"));
+    ProtoWriter list = ProtoWriter.message().message(1, ProtoWriter.message().string(2, "50"));
     for (byte[] i : items) {
       list.bytes(2, i);
     }
@@ -186,7 +185,8 @@ class ProtobufListStreamTest {
         .isInstanceOf(ApiException.class)
         .hasCauseInstanceOf(ProtobufDecodeException.class)
         .hasMessageContaining("cut short");
-    var generic = new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client);
+    var generic =
+        new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client);
     // GenericKubernetesApi rethrows an ApiException caused by an IOException as it is.
     assertThatThrownBy(() -> generic.list("default"))
         .isInstanceOf(IllegalStateException.class)
@@ -536,7 +536,8 @@ class ProtobufListStreamTest {
 
   private void assertListFails(byte[] body, String message) {
     server.enqueue(protobuf(body));
-    assertThatThrownBy(() -> new CoreV1Api(safe(64 * 1024 * 1024)).listNamespacedPod("default").execute())
+    assertThatThrownBy(
+            () -> new CoreV1Api(safe(64 * 1024 * 1024)).listNamespacedPod("default").execute())
         .isInstanceOf(ApiException.class)
         .hasCauseInstanceOf(ProtobufDecodeException.class)
         .hasMessageContaining(message);
