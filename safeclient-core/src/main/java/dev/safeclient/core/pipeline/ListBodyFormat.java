@@ -1,8 +1,10 @@
 package dev.safeclient.core.pipeline;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import okhttp3.MediaType;
+import okhttp3.ResponseBody;
 
 /**
  * Reads and merges LIST response bodies in one wire format (JSON or Protobuf), for SC102's paging
@@ -24,4 +26,22 @@ public interface ListBodyFormat {
    * continue} and {@code remainingItemCount} cleared, and every page's items in order.
    */
   byte[] merge(List<byte[]> pages) throws IOException;
+
+  /**
+   * {@code metadata.continue} of one page read from the head of the page alone, {@code ""} when it
+   * has none, or null when this format cannot tell without reading the whole page. A page whose
+   * head says it is the last is handed on unread, to be decoded as it arrives.
+   */
+  default String continueTokenAtHead(InputStream page) throws IOException {
+    return null;
+  }
+
+  /**
+   * {@link #merge} as a response body. An implementation may release each page of {@code pages}
+   * (set it to null) once it is copied, so that the pages and the merged body are not all held at
+   * once.
+   */
+  default ResponseBody mergedBody(List<byte[]> pages, MediaType contentType) throws IOException {
+    return ResponseBody.create(merge(pages), contentType);
+  }
 }

@@ -136,16 +136,31 @@ public final class ListPager {
         }
         return page;
       }
-      byte[] body;
-      MediaType pageType;
-      try (ResponseBody b = page.body()) {
-        pageType = b.contentType();
-        body = b.bytes();
-      }
+      MediaType pageType = page.body().contentType();
       ListBodyFormat pageFormat = formats.forContentType(pageType);
       if (format != null && pageFormat != format) {
+        page.close();
         throw new ListPagingException(
             "LIST " + request.url().encodedPath() + ": pages answered in different formats");
+      }
+      if (first == null) {
+        // A list the server answered in one page (the watch cache ignores limit at
+        // resourceVersion=0) is handed on unread, for the decoder to read as it arrives: only
+        // its head is buffered, to learn that no continue token follows.
+        String atHead;
+        try {
+          atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
+        } catch (IOException | RuntimeException e) {
+          page.close();
+          throw e;
+        }
+        if (atHead != null && atHead.isEmpty()) {
+          return page;
+        }
+      }
+      byte[] body;
+      try (ResponseBody b = page.body()) {
+        body = b.bytes();
       }
       if (first == null) {
         first = page;
@@ -165,12 +180,17 @@ public final class ListPager {
                 + " No partial list is returned.");
       }
     }
-    byte[] whole = bodies.size() == 1 ? bodies.get(0) : format.merge(bodies);
+    // The pages are held until the last has come (the merged list's length prefix counts them
+    // all); the merge releases each page as it copies it, so about one list is held, not two.
+    ResponseBody whole =
+        bodies.size() == 1
+            ? ResponseBody.create(bodies.get(0), contentType)
+            : format.mergedBody(bodies, contentType);
     return first
         .newBuilder()
-        .body(ResponseBody.create(whole, contentType))
+        .body(whole)
         .removeHeader("Transfer-Encoding")
-        .header("Content-Length", Long.toString(whole.length))
+        .header("Content-Length", Long.toString(whole.contentLength()))
         .build();
   }
 

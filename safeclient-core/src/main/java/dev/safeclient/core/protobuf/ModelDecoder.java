@@ -47,6 +47,20 @@ final class ModelDecoder {
 
   private int pathDepth;
 
+  /**
+   * The largest message directly inside the root (a list's items and its metadata): the per-object
+   * cap of a list read as a stream, whose own length is not capped.
+   */
+  private int maxItemBytes = Integer.MAX_VALUE;
+
+  private ItemListener items;
+
+  /** Told of each item of the root list as soon as it is decoded. */
+  @FunctionalInterface
+  interface ItemListener {
+    void item(Object item) throws IOException;
+  }
+
   ModelDecoder(UnknownFieldSink unknown) {
     this(unknown, null);
   }
@@ -57,6 +71,17 @@ final class ModelDecoder {
   ModelDecoder(UnknownFieldSink unknown, KeptFields kept) {
     this.unknown = unknown;
     this.kept = kept;
+  }
+
+  /** Caps each message directly inside the root, such as each item of a list. */
+  ModelDecoder maxItemBytes(int max) {
+    this.maxItemBytes = max;
+    return this;
+  }
+
+  ModelDecoder items(ItemListener listener) {
+    this.items = listener;
+    return this;
   }
 
   /** Fills a new instance of the binding's class from the whole remaining input. */
@@ -118,6 +143,9 @@ final class ModelDecoder {
           fb.field.set(target, list);
         }
         readRepeated(in, fb.value, wireType, list);
+        if (items != null && pathDepth == 1 && fb.value.kind == ValueReader.Kind.MESSAGE) {
+          items.item(list.get(list.size() - 1));
+        }
       }
       case MAP -> {
         expectWireType(fb.proto, wireType, WireFormat.WIRETYPE_LENGTH_DELIMITED);
@@ -414,12 +442,30 @@ final class ModelDecoder {
     if (++depth > MAX_DEPTH) {
       throw new ProtobufDecodeException("messages nested deeper than " + MAX_DEPTH);
     }
-    return in.pushLimit(length(in));
+    int length = length(in);
+    if (depth == 1 && length > maxItemBytes) {
+      throw new ProtobufDecodeException(
+          "list item of " + length + " bytes exceeds the maximum of " + maxItemBytes);
+    }
+    return in.pushLimit(length);
   }
 
-  void leave(CodedInputStream in, int oldLimit) {
+  void leave(CodedInputStream in, int oldLimit) throws ProtobufDecodeException {
     depth--;
+    expectEndOfLimit(in, "message");
     in.popLimit(oldLimit);
+  }
+
+  /**
+   * A message read to its end must have ended at its declared length: read from a stream, input
+   * that ends early looks like the end of the message (protobuf-java's own readMessage checks the
+   * same).
+   */
+  static void expectEndOfLimit(CodedInputStream in, String what) throws ProtobufDecodeException {
+    if (in.getBytesUntilLimit() != 0) {
+      throw new ProtobufDecodeException(
+          what + " cut short: the input ended " + in.getBytesUntilLimit() + " bytes early");
+    }
   }
 
   static int length(CodedInputStream in) throws IOException {

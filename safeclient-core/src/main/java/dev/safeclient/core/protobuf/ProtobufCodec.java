@@ -14,6 +14,7 @@ import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -171,27 +172,40 @@ public final class ProtobufCodec {
     // A LIST read as a JSON tree (GenericKubernetesApi) is a list too: never capped, never re-read.
     KubeRequest classified = request.tag(KubeRequest.class);
     boolean single = !isList(returnType) && (classified == null || classified.verb() != Verb.LIST);
-    byte[] bytes;
-    try (ResponseBody body = response.body()) {
-      // A list is not capped (150,000 pods are about 135 MB, and plain client-java reads them);
-      // a single object beyond the cap is refused before its bytes are read.
-      bytes = single ? readCapped(body) : body.bytes();
-    } catch (IOException e) {
-      throw new ApiException(
-          e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
-    }
     List<String> unkept = new ArrayList<>();
     KeptFields kept = new KeptFields();
     Object o;
-    try {
-      o = decode(bytes, 0, bytes.length, returnType, "response body", unkept::add, kept);
-    } catch (ProtobufDecodeException e) {
-      markJsonOnly(request, e.getMessage());
-      if (single && reread != null && "GET".equals(request.method())) {
-        return (T) reread.read(jsonRequest(request), returnType);
+    try (ResponseBody body = response.body()) {
+      byte[] bytes = null;
+      if (single) {
+        try {
+          // A single object beyond the cap is refused before its bytes are read.
+          bytes = readCapped(body);
+        } catch (IOException e) {
+          throw new ApiException(
+              e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
+        }
       }
-      throw new ApiException(
-          e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
+      try {
+        // A list is not capped (150,000 pods are about 135 MB, and plain client-java reads them):
+        // it is decoded as it arrives, each item capped, never buffered whole.
+        o =
+            bytes != null
+                ? decode(bytes, 0, bytes.length, returnType, "response body", unkept::add, kept)
+                : decodeStream(
+                    body.byteStream(), returnType, "response body", unkept::add, kept, null);
+      } catch (ProtobufDecodeException e) {
+        markJsonOnly(request, e.getMessage());
+        if (single && reread != null && "GET".equals(request.method())) {
+          return (T) reread.read(jsonRequest(request), returnType);
+        }
+        throw new ApiException(
+            e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
+      } catch (IOException e) {
+        // The connection failed, not the encoding: as client-java reports a body it cannot read.
+        throw new ApiException(
+            e.getMessage(), e, response.code(), response.headers().toMultimap(), null);
+      }
     }
     if (unkept.isEmpty()) {
       kept.record(skew, requestLine(request));
@@ -376,6 +390,86 @@ public final class ProtobufCodec {
   private Object decode(
       byte[] b, int off, int len, Type type, String what, UnknownFieldSink also, KeptFields kept)
       throws ProtobufDecodeException {
+    KubernetesEnvelope env = KubernetesEnvelope.read(b, off, len, what);
+    try {
+      return decodeObject(
+          env,
+          CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength),
+          type,
+          what,
+          also,
+          kept,
+          Integer.MAX_VALUE,
+          null);
+    } catch (ProtobufDecodeException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ProtobufDecodeException(what + ": malformed Protobuf: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decodes a whole body (magic + {@code runtime.Unknown}) as it is read from {@code body}: a list
+   * of any length, each of its items at most {@link #maxObjectBytes()}. No buffer of the declared
+   * length of the body or the list is allocated: the decoder holds {@value #STREAM_BUFFER_BYTES}
+   * bytes of input beyond the item it is decoding, and a body that ends early is a {@link
+   * ProtobufDecodeException} as soon as its end is read.
+   *
+   * @throws ProtobufDecodeException for any malformed or unexpected input
+   * @throws IOException if reading {@code body} fails
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T decode(InputStream body, Type type) throws IOException {
+    KeptFields kept = new KeptFields();
+    T o = (T) decodeStream(body, type, "response body", null, kept, null);
+    kept.record(null, null);
+    return o;
+  }
+
+  /**
+   * What {@link #decode(InputStream, Type)} reads ahead of the item it decodes: one okio segment,
+   * so that a read from the socket's buffer is one copy.
+   */
+  static final int STREAM_BUFFER_BYTES = 8192;
+
+  /** As {@link #decode(InputStream, Type)}, each item of a root list told to {@code items}. */
+  Object decodeStream(
+      InputStream body,
+      Type type,
+      String what,
+      UnknownFieldSink also,
+      KeptFields kept,
+      ModelDecoder.ItemListener items)
+      throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(new BodyStream(body), STREAM_BUFFER_BYTES);
+    in.setSizeLimit(Integer.MAX_VALUE);
+    try {
+      KubernetesEnvelope env = KubernetesEnvelope.readHead(in, what, maxObjectBytes);
+      int old = in.pushLimit(env.rawLength);
+      Object o = decodeObject(env, in, type, what, also, kept, maxObjectBytes, items);
+      ModelDecoder.expectEndOfLimit(in, what);
+      in.popLimit(old);
+      KubernetesEnvelope.readTail(in, what);
+      return o;
+    } catch (BodyStream.ReadFailure e) {
+      throw e.failure();
+    } catch (ProtobufDecodeException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ProtobufDecodeException(what + ": malformed Protobuf: " + e.getMessage(), e);
+    }
+  }
+
+  private Object decodeObject(
+      KubernetesEnvelope env,
+      CodedInputStream in,
+      Type type,
+      String what,
+      UnknownFieldSink also,
+      KeptFields kept,
+      int maxItemBytes,
+      ModelDecoder.ItemListener items)
+      throws IOException {
     UnknownFieldSink sink =
         also == null
             ? this.sink
@@ -384,7 +478,6 @@ public final class ProtobufCodec {
               count(key);
               also.unknownField(key);
             };
-    KubernetesEnvelope env = KubernetesEnvelope.read(b, off, len, what);
     try {
       if (ModelBinding.isModel(type)) {
         Class<?> cls = (Class<?>) type;
@@ -395,9 +488,11 @@ public final class ProtobufCodec {
                 what + ": expected kind " + m.simpleName() + ", got " + env.kind);
           }
           ModelBinding binding = ModelBinding.of(cls, m);
-          CodedInputStream in =
-              CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
-          Object o = new ModelDecoder(sink, kept).readRoot(in, binding);
+          Object o =
+              new ModelDecoder(sink, kept)
+                  .maxItemBytes(maxItemBytes)
+                  .items(items)
+                  .readRoot(in, binding);
           if (binding.apiVersionField != null && !env.apiVersion.isEmpty()) {
             binding.apiVersionField.set(o, env.apiVersion);
           }
@@ -409,7 +504,7 @@ public final class ProtobufCodec {
       }
       // A tree that client-java's strict Gson binds into a model must leave out the fields the
       // model lacks; any other (a JsonElement, a Map) carries them all, as JSON would.
-      JsonElement tree = tree(env, what, sink, !ModelBinding.isModel(type));
+      JsonElement tree = tree(env, in, what, sink, !ModelBinding.isModel(type), maxItemBytes);
       if (type instanceof Class<?> c && JsonElement.class.isAssignableFrom(c)) {
         return tree;
       }
@@ -417,7 +512,7 @@ public final class ProtobufCodec {
         return tree.toString(); // the body as JSON text, which is what plain client-java returns
       }
       return JSON.getGson().fromJson(tree, type);
-    } catch (ProtobufDecodeException e) {
+    } catch (ProtobufDecodeException | BodyStream.ReadFailure e) {
       throw e;
     } catch (InvalidProtocolBufferException e) {
       throw new ProtobufDecodeException(what + ": malformed Protobuf: " + e.getMessage(), e);
@@ -444,10 +539,16 @@ public final class ProtobufCodec {
       if (env.kind.isEmpty() && model != null) {
         ProtoSchema.Message m = MessageResolver.forClass(model, env.apiVersion);
         if (m != null) {
-          return new ProtobufJsonTree(sink, false, rendering()).root(env, m);
+          return new ProtobufJsonTree(sink, false, rendering(), Integer.MAX_VALUE).root(env, m);
         }
       }
-      return tree(env, "response body", sink, false);
+      return tree(
+          env,
+          CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength),
+          "response body",
+          sink,
+          false,
+          Integer.MAX_VALUE);
     } catch (ProtobufDecodeException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -464,14 +565,19 @@ public final class ProtobufCodec {
   }
 
   private JsonElement tree(
-      KubernetesEnvelope env, String what, UnknownFieldSink sink, boolean keepAll)
+      KubernetesEnvelope env,
+      CodedInputStream in,
+      String what,
+      UnknownFieldSink sink,
+      boolean keepAll,
+      int maxItemBytes)
       throws IOException {
     ProtoSchema.Message m = MessageResolver.byTypeMeta(env.apiVersion, env.kind);
     if (m == null) {
       throw new ProtobufDecodeException(
           what + ": no Protobuf schema for " + env.apiVersion + " " + env.kind);
     }
-    return new ProtobufJsonTree(sink, keepAll, rendering()).root(env, m);
+    return new ProtobufJsonTree(sink, keepAll, rendering(), maxItemBytes).root(env, in, m);
   }
 
   /**

@@ -59,18 +59,30 @@ final class ProtobufJsonTree {
   }
 
   ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll) {
-    this(unknown, keepAll, GoJsonFields.newest());
+    this(unknown, keepAll, GoJsonFields.newest(), Integer.MAX_VALUE);
   }
 
-  ProtobufJsonTree(UnknownFieldSink unknown, boolean keepAll, GoJsonFields.Release rendering) {
+  /**
+   * @param rendering the Go json tags zero and nil values are written with
+   * @param maxItemBytes the largest message directly inside the root, such as a list's item
+   */
+  ProtobufJsonTree(
+      UnknownFieldSink unknown, boolean keepAll, GoJsonFields.Release rendering, int maxItemBytes) {
     this.unknown = unknown;
-    this.scalars = new ModelDecoder(unknown);
+    this.scalars = new ModelDecoder(unknown).maxItemBytes(maxItemBytes);
     this.keepAll = keepAll;
     this.rendering = rendering;
   }
 
   /** The whole object of an envelope, with {@code apiVersion} and {@code kind} first. */
   JsonObject root(KubernetesEnvelope env, ProtoSchema.Message message) throws IOException {
+    return root(
+        env, CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength), message);
+  }
+
+  /** As {@link #root(KubernetesEnvelope, ProtoSchema.Message)}, from {@code in} to its limit. */
+  JsonObject root(KubernetesEnvelope env, CodedInputStream in, ProtoSchema.Message message)
+      throws IOException {
     JsonObject o = new JsonObject();
     if (!env.kind.isEmpty()) {
       o.addProperty("kind", env.kind);
@@ -78,7 +90,6 @@ final class ProtobufJsonTree {
     if (!env.apiVersion.isEmpty()) {
       o.addProperty("apiVersion", env.apiVersion);
     }
-    CodedInputStream in = CodedInputStream.newInstance(env.buffer, env.rawOffset, env.rawLength);
     fill(in, message, o);
     return o;
   }
@@ -349,7 +360,7 @@ final class ProtobufJsonTree {
         throw new ProtobufDecodeException(
             "embedded object of unknown type " + env.apiVersion + "/" + env.kind);
       }
-      return new ProtobufJsonTree(unknown, keepAll, rendering).root(env, m);
+      return new ProtobufJsonTree(unknown, keepAll, rendering, Integer.MAX_VALUE).root(env, m);
     }
     try {
       return JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));

@@ -6,8 +6,12 @@ import com.google.protobuf.WireFormat;
 import dev.safeclient.core.pipeline.ListBodyFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import okhttp3.MediaType;
+import okhttp3.ResponseBody;
+import okio.Buffer;
 
 /**
  * SC102's list paging over Protobuf pages, at the byte level: items are copied as they came, never
@@ -37,16 +41,30 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
 
   @Override
   public byte[] merge(List<byte[]> pages) throws IOException {
+    try (ResponseBody b = mergedBody(new ArrayList<>(pages), null)) {
+      return b.bytes();
+    }
+  }
+
+  /**
+   * The merged list, written into okio segments: each page is released once its items are copied,
+   * so the pages and the merged list are not both held whole.
+   */
+  @Override
+  public ResponseBody mergedBody(List<byte[]> pages, MediaType contentType) throws IOException {
     if (pages.isEmpty()) {
       throw new ProtobufDecodeException("no list pages to merge");
     }
-    KubernetesEnvelope first = envelope(pages.get(0));
-    ByteArrayOutputStream list = new ByteArrayOutputStream();
-    CodedOutputStream out = CodedOutputStream.newInstance(list);
-    // The first page's list metadata without continue/remainingItemCount, and its other fields.
+    byte[] page0 = pages.get(0);
+    KubernetesEnvelope first = envelope(page0);
+    // First pass: what of each page goes into the merged list (no copy), to learn its length.
+    List<List<int[]>> parts = new ArrayList<>(pages.size());
+    byte[] firstMeta = null;
+    long rawLength = 0;
     try {
       CodedInputStream in =
           CodedInputStream.newInstance(first.buffer, first.rawOffset, first.rawLength);
+      List<int[]> firstParts = new ArrayList<>();
       while (true) {
         int start = in.getTotalBytesRead();
         int tag = in.readTag();
@@ -54,17 +72,21 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
           break;
         }
         if (tag == ((LIST_METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-          byte[] meta = in.readByteArray();
-          out.writeByteArray(LIST_METADATA, withoutPaging(meta));
+          firstMeta = withoutPaging(in.readByteArray());
+          firstParts.add(null); // where the metadata goes
+          rawLength += CodedOutputStream.computeByteArraySize(LIST_METADATA, firstMeta);
         } else {
           ModelDecoder.skip(in, tag);
-          out.writeRawBytes(first.buffer, first.rawOffset + start, in.getTotalBytesRead() - start);
+          int len = in.getTotalBytesRead() - start;
+          firstParts.add(new int[] {first.rawOffset + start, len});
+          rawLength += len;
         }
       }
-      // Items (and anything else but metadata) of the later pages, in order.
+      parts.add(firstParts);
       for (int i = 1; i < pages.size(); i++) {
         KubernetesEnvelope p = envelope(pages.get(i));
         CodedInputStream pin = CodedInputStream.newInstance(p.buffer, p.rawOffset, p.rawLength);
+        List<int[]> pageParts = new ArrayList<>();
         while (true) {
           int start = pin.getTotalBytesRead();
           int tag = pin.readTag();
@@ -73,17 +95,97 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
           }
           ModelDecoder.skip(pin, tag);
           if (WireFormat.getTagFieldNumber(tag) != LIST_METADATA) {
-            out.writeRawBytes(p.buffer, p.rawOffset + start, pin.getTotalBytesRead() - start);
+            int len = pin.getTotalBytesRead() - start;
+            pageParts.add(new int[] {p.rawOffset + start, len});
+            rawLength += len;
           }
         }
+        parts.add(pageParts);
       }
-      out.flush();
     } catch (ProtobufDecodeException e) {
       throw e;
     } catch (IOException e) {
       throw new ProtobufDecodeException("malformed list page: " + e.getMessage(), e);
     }
-    return envelopeOf(pages.get(0), first, list.toByteArray());
+    if (rawLength > Integer.MAX_VALUE) {
+      throw new ProtobufDecodeException(
+          "merged list of " + rawLength + " bytes is beyond Protobuf's 2 GiB");
+    }
+    Buffer merged = new Buffer();
+    merged.write(KubernetesEnvelope.MAGIC);
+    // The first page's envelope fields, with raw (field 2) now the merged list.
+    CodedInputStream env = CodedInputStream.newInstance(page0, 4, page0.length - 4);
+    while (true) {
+      int start = env.getTotalBytesRead();
+      int tag = env.readTag();
+      if (tag == 0) {
+        break;
+      }
+      ModelDecoder.skip(env, tag);
+      if (WireFormat.getTagFieldNumber(tag) != 2) {
+        merged.write(page0, 4 + start, env.getTotalBytesRead() - start);
+        continue;
+      }
+      writeVarint(merged, (2 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      writeVarint(merged, rawLength);
+      for (int i = 0; i < parts.size(); i++) {
+        byte[] page = pages.get(i);
+        for (int[] part : parts.get(i)) {
+          if (part == null) {
+            writeVarint(merged, (LIST_METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            writeVarint(merged, firstMeta.length);
+            merged.write(firstMeta);
+          } else {
+            merged.write(page, part[0], part[1]);
+          }
+        }
+        if (i > 0) {
+          pages.set(i, null); // copied: released (the first page's envelope is read to the end)
+        }
+      }
+    }
+    return ResponseBody.create(merged, contentType, merged.size());
+  }
+
+  private static void writeVarint(Buffer out, long value) {
+    while ((value & ~0x7FL) != 0) {
+      out.writeByte((int) ((value & 0x7F) | 0x80));
+      value >>>= 7;
+    }
+    out.writeByte((int) value);
+  }
+
+  /**
+   * Reads the envelope's head and the list's metadata, which the API server writes before the items
+   * (Go marshals fields in number order), and not one item.
+   */
+  @Override
+  public String continueTokenAtHead(InputStream page) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(page, 512);
+    try {
+      KubernetesEnvelope head = KubernetesEnvelope.readHead(in, "list page", 1 << 16);
+      in.pushLimit(head.rawLength);
+      int tag = in.readTag();
+      if (tag != ((LIST_METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+        return tag == 0 ? "" : null; // an empty list; or items first: read the page whole
+      }
+      in.pushLimit(ModelDecoder.length(in));
+      String value = "";
+      while (true) {
+        int t = in.readTag();
+        if (t == 0) {
+          return value;
+        }
+        if (t == ((META_CONTINUE << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+          value = in.readString();
+        } else {
+          ModelDecoder.skip(in, t);
+        }
+      }
+    } catch (IOException e) {
+      // Not readable from its head: the whole page is read, and what is wrong with it said then.
+      return null;
+    }
   }
 
   private static byte[] withoutPaging(byte[] meta) throws IOException {
@@ -100,30 +202,6 @@ public final class ProtobufListBodyFormat implements ListBodyFormat {
       int n = WireFormat.getTagFieldNumber(tag);
       if (n != META_CONTINUE && n != META_REMAINING_ITEM_COUNT) {
         out.writeRawBytes(meta, start, in.getTotalBytesRead() - start);
-      }
-    }
-    out.flush();
-    return b.toByteArray();
-  }
-
-  /** The first page's envelope with {@code raw} replaced. */
-  private static byte[] envelopeOf(byte[] page, KubernetesEnvelope env, byte[] raw)
-      throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(raw.length + 64);
-    b.write(KubernetesEnvelope.MAGIC);
-    CodedOutputStream out = CodedOutputStream.newInstance(b);
-    CodedInputStream in = CodedInputStream.newInstance(page, 4, page.length - 4);
-    while (true) {
-      int start = in.getTotalBytesRead();
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      ModelDecoder.skip(in, tag);
-      if (WireFormat.getTagFieldNumber(tag) == 2) {
-        out.writeByteArray(2, raw);
-      } else {
-        out.writeRawBytes(page, 4 + start, in.getTotalBytesRead() - start);
       }
     }
     out.flush();

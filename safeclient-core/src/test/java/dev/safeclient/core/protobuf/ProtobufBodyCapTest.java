@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A single object's Protobuf body beyond the configured cap is a typed error before its bytes are
- * read; a list body is not capped.
+ * read; a list body is not capped, but each of its items is.
  */
 @Timeout(60)
 class ProtobufBodyCapTest {
@@ -65,7 +65,9 @@ class ProtobufBodyCapTest {
     CoreV1Api core = core(1024);
     server.enqueue(protobuf(ProtoWriter.envelope("v1", "Pod", bigPod(4096))));
     server.enqueue(
-        protobuf(ProtoWriter.list("v1", "PodList", "50", "", bigPod(4096), bigPod(4096))));
+        protobuf(
+            ProtoWriter.list(
+                "v1", "PodList", "50", "", bigPod(600), bigPod(600), bigPod(600), bigPod(600))));
 
     assertThatThrownBy(() -> core.readNamespacedPod("p", "default").execute())
         .isInstanceOf(ApiException.class)
@@ -73,8 +75,22 @@ class ProtobufBodyCapTest {
         .hasMessageContaining("exceeds the maximum of 1024");
     V1PodList list = core.listNamespacedPod("default").execute();
 
-    assertThat(list.getItems()).hasSize(2);
+    assertThat(list.getItems()).hasSize(4); // about 2.5 KB of list, under a 1 KB cap
     assertThat(server.getRequestCount()).isEqualTo(2); // no JSON re-read of the refused object
+  }
+
+  /** The cap holds for each item of a list: never one object larger than a single GET allows. */
+  @Test
+  void aListItemBeyondTheCapIsATypedErrorAndTheListIsNotReadAgain() throws Exception {
+    CoreV1Api core = core(1024);
+    server.enqueue(
+        protobuf(ProtoWriter.list("v1", "PodList", "50", "", bigPod(600), bigPod(4096))));
+
+    assertThatThrownBy(() -> core.listNamespacedPod("default").execute())
+        .isInstanceOf(ApiException.class)
+        .hasCauseInstanceOf(ProtobufDecodeException.class)
+        .hasMessageContaining("list item of 4116 bytes exceeds the maximum of 1024");
+    assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
   /** GenericKubernetesApi asks for a JSON tree: its LIST is a list all the same, not capped. */
@@ -91,7 +107,9 @@ class ProtobufBodyCapTest {
             .build()
             .apiClient();
     server.enqueue(
-        protobuf(ProtoWriter.list("v1", "PodList", "50", "", bigPod(4096), bigPod(4096))));
+        protobuf(
+            ProtoWriter.list(
+                "v1", "PodList", "50", "", bigPod(600), bigPod(600), bigPod(600), bigPod(600))));
     var pods =
         new io.kubernetes.client.util.generic.GenericKubernetesApi<>(
             io.kubernetes.client.openapi.models.V1Pod.class,
@@ -104,7 +122,7 @@ class ProtobufBodyCapTest {
     var listed = pods.list("default");
 
     assertThat(listed.isSuccess()).isTrue();
-    assertThat(listed.getObject().getItems()).hasSize(2);
+    assertThat(listed.getObject().getItems()).hasSize(4);
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
