@@ -92,6 +92,11 @@ public final class ListRewriteInterceptor implements Interceptor {
       activity.probeForbidden(identity(request), k.groupResource());
       return chain.proceed(request);
     }
+    if (probe.code() == 404) {
+      // The path itself is not served (a group/version this server removed or never enabled):
+      // the caller's own request, to the same path, would get this same answer.
+      return probe;
+    }
     if (!probe.isSuccessful()) {
       // The probe drops the caller's selectors and options, and a 5xx or 429 may be passing: the
       // caller's request could be answered where the probe was not.

@@ -281,4 +281,36 @@ class RewriteFallbackTest {
     assertThat(targets).containsExactly("/api/v1/namespaces/default/pods?limit=1");
     assertThat(fallbacks).isEmpty();
   }
+
+  @Test
+  void aProbeAnswered404IsTheCallersAnswerToo() throws Exception {
+    answer(r -> status(404, "NotFound", "the server could not find the requested resource", null));
+    SafeClient client = safe(new VirtualClock());
+    client.resourceActivity().changed("pods");
+
+    Throwable e =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute());
+
+    // The path is not served: the caller's own request would get the same 404.
+    assertThat(e).isInstanceOf(io.kubernetes.client.openapi.ApiException.class);
+    assertThat(((io.kubernetes.client.openapi.ApiException) e).getCode()).isEqualTo(404);
+    assertThat(targets).containsExactly("/api/v1/pods?limit=1");
+  }
+
+  @Test
+  void aBetaVersionTheServerRemovedIsNeverProbed() throws Exception {
+    answer(r -> status(404, "NotFound", "the server could not find the requested resource", null));
+    SafeClient client = safe(new VirtualClock());
+    client.resourceActivity().changed("cronjobs.batch");
+    okhttp3.Request list =
+        new okhttp3.Request.Builder().url(server.url("/apis/batch/v1beta1/cronjobs")).build();
+
+    try (okhttp3.Response r = client.apiClient().getHttpClient().newCall(list).execute()) {
+      assertThat(r.code()).isEqualTo(404);
+    }
+
+    // batch/v1beta1 went in 1.25; k8s.io/api still carries its types. As plain client-java: one.
+    assertThat(targets).containsExactly("/apis/batch/v1beta1/cronjobs");
+  }
 }
