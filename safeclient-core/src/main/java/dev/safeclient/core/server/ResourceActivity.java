@@ -110,6 +110,14 @@ public final class ResourceActivity {
    * Whether the resource changes often enough for a not-older-than read at etcd's current revision
    * to be answered within the cache's wait: this process saw a change within that wait, or two of
    * its list answers showed at least one change per wait between them.
+   *
+   * <p>One change is enough, not two: when it is etcd's newest revision (a process that writes,
+   * then lists), the probe's revision is that change's and the cache answers at once, from memory
+   * instead of every object from etcd. Needing a second change would give that saving up (a
+   * thousand objects read instead of one in the harm matrix's busy cell) and spare only the case of
+   * other resources' writes after a lone change, whose cost, a 3 s wait and a 504 before the
+   * caller's request, is remembered ({@link #recentlyLagged}) so that it is paid once per
+   * progress-notify interval at most.
    */
   public boolean busy(String groupResource) {
     long now = clock.nanoTime();
