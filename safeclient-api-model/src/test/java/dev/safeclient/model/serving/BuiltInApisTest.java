@@ -129,7 +129,6 @@ class BuiltInApisTest {
     assertThat(BuiltInApis.isApiServersOwnGroup(null, "batch")).isTrue();
     assertThat(BuiltInApis.isApiServersOwnGroup(null, null)).isTrue();
     assertThat(BuiltInApis.isApiServersOwnGroup(null, "metrics.k8s.io")).isFalse();
-    assertThat(BuiltInApis.isApiServersOwnGroup(ServerVersion.of("1.36"), "example.com"))
-        .isFalse();
+    assertThat(BuiltInApis.isApiServersOwnGroup(ServerVersion.of("1.36"), "example.com")).isFalse();
   }
 }

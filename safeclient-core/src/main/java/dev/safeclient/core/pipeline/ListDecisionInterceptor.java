@@ -86,8 +86,7 @@ public final class ListDecisionInterceptor implements Interceptor {
         request.newBuilder().tag(KubeRequest.class, k.withListDecision(d)).build());
   }
 
-  private Optional<ServerVersion> askVersion(
-      Chain chain, Request caller) {
+  private Optional<ServerVersion> askVersion(Chain chain, Request caller) {
     if (versionUrl == null) {
       return Optional.empty();
     }

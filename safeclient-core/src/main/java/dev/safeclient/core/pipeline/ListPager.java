@@ -202,9 +202,9 @@ public final class ListPager {
   }
 
   /**
-   * Paging, this library's choice, failed after the caller's own query had been answered once
-   * (its first page): the caller's own request, unpaged, exactly what plain client-java sends, so
-   * that paging never fails a call plain client-java would make. Never a partial list.
+   * Paging, this library's choice, failed after the caller's own query had been answered once (its
+   * first page): the caller's own request, unpaged, exactly what plain client-java sends, so that
+   * paging never fails a call plain client-java would make. Never a partial list.
    */
   private Response callersOwn(Interceptor.Chain chain, Request request, String cause, String why)
       throws IOException {

@@ -81,7 +81,8 @@ public final class RetryAfterInterceptor implements Interceptor {
     String refusedKey = null;
     if (response.code() >= 429 && response.header("Retry-After") != null) {
       refusedKey =
-          remember(k, chain.request().tag(ServerVersion.class), host, pl, ServerAnswer.of(response));
+          remember(
+              k, chain.request().tag(ServerVersion.class), host, pl, ServerAnswer.of(response));
     }
     List<String> answeredKeys = new ArrayList<>(keys);
     if (pl != null) {

@@ -1,10 +1,10 @@
 package dev.safeclient.core.server;
 
-import dev.safeclient.core.budget.PacingClock;
-import dev.safeclient.model.serving.ReadServing;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.safeclient.core.budget.PacingClock;
+import dev.safeclient.model.serving.ReadServing;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -57,8 +57,8 @@ public final class ResourceActivity {
   /**
    * How long a list answer stays to measure a rate against, and an unused 403 memory stays: an
    * hour. A rate averaged over longer says little of the next progress-notify interval, which is
-   * all a rate stands for; bearer tokens rotate hourly (bound service account tokens), so a
-   * refused identity's digest goes unused within that.
+   * all a rate stands for; bearer tokens rotate hourly (bound service account tokens), so a refused
+   * identity's digest goes unused within that.
    */
   static final Duration SCOPE_MEMORY = Duration.ofHours(1);
 

@@ -142,8 +142,7 @@ class ListPagingTest {
           }
         });
     // A page of 250k objects: the bound of a million objects is reached after 4 pages.
-    V1PodList list =
-        consistent(SafetyMode.ENFORCE, 250_000).listPodForAllNamespaces().execute();
+    V1PodList list = consistent(SafetyMode.ENFORCE, 250_000).listPodForAllNamespaces().execute();
 
     assertThat(pages.get()).isEqualTo(4);
     assertThat(server.getRequestCount()).isEqualTo(5);

@@ -200,8 +200,7 @@ class RewriteFallbackTest {
   }
 
   @Test
-  void aSpeculativeProbeWhoseResourceVersionIsNotEtcdsSendsTheCallersOwnRequest()
-      throws Exception {
+  void aSpeculativeProbeWhoseResourceVersionIsNotEtcdsSendsTheCallersOwnRequest() throws Exception {
     VirtualClock clock = new VirtualClock();
     SafeClient client = safe(clock);
     CoreV1Api api = new CoreV1Api(client.apiClient());
@@ -236,8 +235,7 @@ class RewriteFallbackTest {
   }
 
   @Test
-  void aFailingLaterPageSendsTheCallersOwnUnpagedRequestAsPlainClientJavaDoes()
-      throws Exception {
+  void aFailingLaterPageSendsTheCallersOwnUnpagedRequestAsPlainClientJavaDoes() throws Exception {
     answer(
         r -> {
           if (r.getUrl().queryParameter("continue") != null) {
@@ -248,8 +246,7 @@ class RewriteFallbackTest {
           }
           return podList("30", null, "a", "b");
         });
-    V1PodList plain =
-        new CoreV1Api(baseClient(server)).listNamespacedPod("default").execute();
+    V1PodList plain = new CoreV1Api(baseClient(server)).listNamespacedPod("default").execute();
     targets.clear();
 
     V1PodList safe =
