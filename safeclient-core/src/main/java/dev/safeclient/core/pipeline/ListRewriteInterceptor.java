@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *       remembered for that identity and resource. Any other failure (an error status after the
  *       retries, a timeout, an unreadable answer, a resourceVersion that is not etcd's) sends the
  *       caller's own request too, counted: the probe is this library's choice, never the reason a
- *       call fails.
+ *       call fails. A 404 (the path is not served) is the caller's answer as well, and is returned.
  *   <li>The caller's list with {@code resourceVersion=<probe RV>&resourceVersionMatch=NotOlderThan}
  *       (replacing, never adding to, what the caller's query had) and no {@code limit}: from the
  *       watch cache, never older than the probe.
@@ -139,9 +139,9 @@ public final class ListRewriteInterceptor implements Interceptor {
   }
 
   /**
-   * The probe failed, or its answer was unusable: the caller's own request, which costs what plain
-   * client-java costs, as if no probe had been sent. Counted and logged, so that a failing probe is
-   * seen and not only paid for.
+   * The probe failed, or its answer was unusable: the caller's own request, plain client-java's
+   * request and outcome, after the probe already paid for. Counted and logged, so that a failing
+   * probe is seen and not only paid for.
    */
   private Response callersOwn(Chain chain, Request request, KubeRequest k, String cause)
       throws IOException {
