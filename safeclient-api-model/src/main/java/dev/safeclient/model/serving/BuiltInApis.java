@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  */
 public final class BuiltInApis {
   private static final Map<Integer, Set<String>> BY_MINOR = new ConcurrentHashMap<>();
+  private static final Map<Integer, Set<String>> GROUPS_BY_MINOR = new ConcurrentHashMap<>();
 
   private static final Pattern ALPHA = Pattern.compile("v\\d+alpha\\d+");
 
@@ -82,14 +83,36 @@ public final class BuiltInApis {
       return true;
     }
     if (server != null) {
-      return servesGroup(server, group);
+      return ownGroups(server.minor()).contains(group);
     }
     for (int minor = ServerVersion.OLDEST_MINOR; minor <= ServerVersion.NEWEST_MINOR; minor++) {
-      if (servesGroup(ServerVersion.ofMinor(minor), group)) {
+      if (ownGroups(minor).contains(group)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * The groups of release {@code 1.<minor>}'s {@code k8s.io/api}, alpha-only ones included: where a
+   * flag turns an alpha version on, the apiserver serves it itself (its 503s, its Protobuf), and
+   * where it is off, the path answers 404 whatever was asked.
+   */
+  private static Set<String> ownGroups(int minor) {
+    return GROUPS_BY_MINOR.computeIfAbsent(
+        minor,
+        m -> {
+          ServerVersion.ofMinor(m); // rejects a release that is not modelled
+          Set<String> groups = new TreeSet<>();
+          groups.add("apiextensions.k8s.io");
+          for (String pkg : KubeProtoSchemas.packages("1." + m)) {
+            String gv = fromPackage(pkg, true);
+            if (gv != null) {
+              groups.add(gv.contains("/") ? gv.substring(0, gv.indexOf('/')) : "");
+            }
+          }
+          return Set.copyOf(groups);
+        });
   }
 
   /** Whether a server of this version serves any version of {@code group} from its own storage. */
@@ -124,6 +147,10 @@ public final class BuiltInApis {
 
   /** {@code k8s.io.api.rbac.v1} to {@code rbac.authorization.k8s.io/v1}; null if not served. */
   static String fromPackage(String pkg) {
+    return fromPackage(pkg, false);
+  }
+
+  private static String fromPackage(String pkg, boolean alpha) {
     String api = "k8s.io.api.";
     String aggregator = "k8s.io.kube_aggregator.pkg.apis.";
     String rest;
@@ -140,7 +167,7 @@ public final class BuiltInApis {
     }
     String dir = rest.substring(0, dot);
     String version = rest.substring(dot + 1);
-    if (ALPHA.matcher(version).matches()) {
+    if (!alpha && ALPHA.matcher(version).matches()) {
       return null;
     }
     String group = groupOf(dir);
