@@ -174,10 +174,10 @@ public final class SafeClient implements AutoCloseable {
     // Formats the pager and SC101's probe read, chosen by each response's content type.
     ListBodyFormats listFormats =
         new ListBodyFormats(List.of(new JsonListBodyFormat(), new ProtobufListBodyFormat()));
-    ListPager pager = new ListPager(config.listPageSize(), listFormats);
+    ListPager pager = new ListPager(config.listPageSize(), listFormats, metrics);
     b.addInterceptor(
         new LintInterceptor(RuleCatalogue.requestRules(config, clock::nanoTime), config, warnings));
-    b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity));
+    b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity, metrics));
     b.addInterceptor(new ListPagingInterceptor(pager));
     // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
     b.addInterceptor(new ServerWarningInterceptor(warnings));

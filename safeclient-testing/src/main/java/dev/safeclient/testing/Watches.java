@@ -196,6 +196,12 @@ final class Watches {
     } else {
       ok = api.watch(w, fromRv, onInitialState, initial);
     }
+    if (!ok && w.silent) {
+      // A half-open connection tells the client nothing, a 410 included: held like any silent
+      // watch, from the cache's current resourceVersion (it sends nothing either way).
+      fromRv = api.cacheResourceVersion(c.type);
+      ok = api.watch(w, fromRv, onInitialState, false);
+    }
     if (!ok) {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
       JsonObject ev = new JsonObject();

@@ -256,6 +256,46 @@ class FaultsTest {
   }
 
   @Test
+  void aSilentWatchFromATooOldResourceVersionSaysNothingEither() throws Exception {
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .clock(clock)
+            .eventWindow(Duration.ofSeconds(75))
+            .faults(
+                FaultScript.builder()
+                    .add(FaultRule.requests(1, 1).verb("watch").inject(Fault.silent()))
+                    .build())
+            .build();
+    String rv =
+        com.google.gson.JsonParser.parseString(
+                sim.create("v1", "pods", Wire.pod("ns1", "a", null, null)))
+            .getAsJsonObject()
+            .getAsJsonObject("metadata")
+            .get("resourceVersion")
+            .getAsString();
+    clock.advance(Duration.ofSeconds(80));
+    sim.create("v1", "pods", Wire.pod("ns1", "b", null, null));
+    OkHttpClient impatient = Wire.HTTP.newBuilder().readTimeout(300, TimeUnit.MILLISECONDS).build();
+    // From before the event window: an answered watch would send its ERROR 410 and end at once.
+    // A half-open connection sends neither the event nor the end of the stream.
+    try (Response w =
+        impatient
+            .newCall(
+                new Request.Builder()
+                    .url(
+                        sim.url()
+                            + "/api/v1/pods?watch=true&resourceVersion="
+                            + (Long.parseLong(rv) - 1))
+                    .build())
+            .execute()) {
+      assertThat(w.code()).isEqualTo(200);
+      assertThatThrownBy(() -> w.body().source().readUtf8Line())
+          .isInstanceOf(SocketTimeoutException.class);
+    }
+  }
+
+  @Test
   void anOutageRefusesConnectionsForItsWindow() throws Exception {
     start(FaultScript.none());
     OkHttpClient fresh =

@@ -21,13 +21,47 @@ import java.util.regex.Pattern;
  * {@code admission} and {@code imagepolicy}, which no server serves. The CRD API itself ({@code
  * apiextensions.k8s.io/v1}) is served by kube-apiserver's own apiextensions server, whose types are
  * not among the vendored files. A removed beta version whose types {@code k8s.io/api} still carries
- * (batch/v1beta1, policy/v1beta1, ...) is answered 404 by the server; SC101 then costs one probe
- * before the same 404.
+ * (batch/v1beta1, policy/v1beta1, ...) is left out for the releases that no longer serve it ({@link
+ * #REMOVED}).
+ *
+ * <p>Beta versions added since 1.24 are off by default (networking.k8s.io/v1beta1's ServiceCIDR,
+ * resource.k8s.io/v1beta1, ...) but are the apiserver's own storage where a cluster turns them on;
+ * they count as served. Where they are off, the path answers 404 to any request alike.
  */
 public final class BuiltInApis {
   private static final Map<Integer, Set<String>> BY_MINOR = new ConcurrentHashMap<>();
+  private static final Map<Integer, Set<String>> GROUPS_BY_MINOR = new ConcurrentHashMap<>();
 
   private static final Pattern ALPHA = Pattern.compile("v\\d+alpha\\d+");
+
+  /**
+   * Beta group/versions {@code k8s.io/api} still carries after the apiserver stopped serving them:
+   * the minor release that removed them, and the one that served the group/version again with new
+   * types (off by default), or 0. From each type's {@code +k8s:prerelease-lifecycle-gen:removed}
+   * tag ({@code zz_generated.prerelease-lifecycle.go}) and the Kubernetes deprecation guide.
+   */
+  static final Map<String, int[]> REMOVED =
+      Map.ofEntries(
+          Map.entry("apps/v1beta1", new int[] {16, 0}),
+          Map.entry("apps/v1beta2", new int[] {16, 0}),
+          Map.entry("apiregistration.k8s.io/v1beta1", new int[] {22, 0}),
+          Map.entry("authorization.k8s.io/v1beta1", new int[] {22, 0}),
+          Map.entry("certificates.k8s.io/v1beta1", new int[] {22, 33}),
+          Map.entry("coordination.k8s.io/v1beta1", new int[] {22, 33}),
+          Map.entry("networking.k8s.io/v1beta1", new int[] {22, 31}),
+          Map.entry("rbac.authorization.k8s.io/v1beta1", new int[] {22, 0}),
+          Map.entry("scheduling.k8s.io/v1beta1", new int[] {22, 0}),
+          Map.entry("autoscaling/v2beta1", new int[] {25, 0}),
+          Map.entry("batch/v1beta1", new int[] {25, 0}),
+          Map.entry("discovery.k8s.io/v1beta1", new int[] {25, 0}),
+          Map.entry("events.k8s.io/v1beta1", new int[] {25, 0}),
+          Map.entry("node.k8s.io/v1beta1", new int[] {25, 0}),
+          Map.entry("policy/v1beta1", new int[] {25, 0}),
+          Map.entry("autoscaling/v2beta2", new int[] {26, 0}),
+          Map.entry("flowcontrol.apiserver.k8s.io/v1beta1", new int[] {26, 0}),
+          Map.entry("storage.k8s.io/v1beta1", new int[] {27, 31}),
+          Map.entry("flowcontrol.apiserver.k8s.io/v1beta2", new int[] {29, 0}),
+          Map.entry("flowcontrol.apiserver.k8s.io/v1beta3", new int[] {32, 0}));
 
   private BuiltInApis() {}
 
@@ -37,6 +71,48 @@ public final class BuiltInApis {
    */
   public static boolean servesFromOwnStorage(ServerVersion server, String group, String version) {
     return groupVersions(server.minor()).contains(groupVersion(group, version));
+  }
+
+  /**
+   * Whether the kube-apiserver serves {@code group} itself on a server of this version, or, when
+   * the version is not known (null), on any release modelled: its 503s speak of the apiserver, not
+   * of a backend, and it speaks Protobuf. A non-resource path (null group) is the apiserver's own.
+   */
+  public static boolean isApiServersOwnGroup(ServerVersion server, String group) {
+    if (group == null) {
+      return true;
+    }
+    if (server != null) {
+      return ownGroups(server.minor()).contains(group);
+    }
+    for (int minor = ServerVersion.OLDEST_MINOR; minor <= ServerVersion.NEWEST_MINOR; minor++) {
+      if (ownGroups(minor).contains(group)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The groups of release {@code 1.<minor>}'s {@code k8s.io/api}, alpha-only ones included: where a
+   * flag turns an alpha version on, the apiserver serves it itself (its 503s, its Protobuf), and
+   * where it is off, the path answers 404 whatever was asked.
+   */
+  private static Set<String> ownGroups(int minor) {
+    return GROUPS_BY_MINOR.computeIfAbsent(
+        minor,
+        m -> {
+          ServerVersion.ofMinor(m); // rejects a release that is not modelled
+          Set<String> groups = new TreeSet<>();
+          groups.add("apiextensions.k8s.io");
+          for (String pkg : KubeProtoSchemas.packages("1." + m)) {
+            String gv = fromPackage(pkg, true);
+            if (gv != null) {
+              groups.add(gv.contains("/") ? gv.substring(0, gv.indexOf('/')) : "");
+            }
+          }
+          return Set.copyOf(groups);
+        });
   }
 
   /** Whether a server of this version serves any version of {@code group} from its own storage. */
@@ -57,15 +133,24 @@ public final class BuiltInApis {
     gvs.add("apiextensions.k8s.io/v1");
     for (String pkg : KubeProtoSchemas.packages("1." + minor)) {
       String gv = fromPackage(pkg);
-      if (gv != null) {
+      if (gv != null && !removedIn(gv, minor)) {
         gvs.add(gv);
       }
     }
     return Set.copyOf(gvs);
   }
 
+  private static boolean removedIn(String gv, int minor) {
+    int[] removed = REMOVED.get(gv);
+    return removed != null && minor >= removed[0] && (removed[1] == 0 || minor < removed[1]);
+  }
+
   /** {@code k8s.io.api.rbac.v1} to {@code rbac.authorization.k8s.io/v1}; null if not served. */
   static String fromPackage(String pkg) {
+    return fromPackage(pkg, false);
+  }
+
+  private static String fromPackage(String pkg, boolean alpha) {
     String api = "k8s.io.api.";
     String aggregator = "k8s.io.kube_aggregator.pkg.apis.";
     String rest;
@@ -82,7 +167,7 @@ public final class BuiltInApis {
     }
     String dir = rest.substring(0, dot);
     String version = rest.substring(dot + 1);
-    if (ALPHA.matcher(version).matches()) {
+    if (!alpha && ALPHA.matcher(version).matches()) {
       return null;
     }
     String group = groupOf(dir);

@@ -75,4 +75,62 @@ class BuiltInApisTest {
         .contains("v1", "apps/v1", "rbac.authorization.k8s.io/v1")
         .noneMatch(gv -> gv.startsWith("k8s.io") || gv.contains("alpha"));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36"})
+  void betaVersionsTheServerRemovedAreNotServedThoughTheTypesRemain(String v) {
+    for (String[] gv :
+        new String[][] {
+          {"batch", "v1beta1"},
+          {"policy", "v1beta1"},
+          {"apps", "v1beta1"},
+          {"apps", "v1beta2"},
+          {"autoscaling", "v2beta1"},
+          {"autoscaling", "v2beta2"},
+          {"discovery.k8s.io", "v1beta1"},
+          {"events.k8s.io", "v1beta1"},
+          {"node.k8s.io", "v1beta1"},
+          {"rbac.authorization.k8s.io", "v1beta1"},
+          {"scheduling.k8s.io", "v1beta1"},
+          {"flowcontrol.apiserver.k8s.io", "v1beta1"},
+          {"flowcontrol.apiserver.k8s.io", "v1beta2"}
+        }) {
+      assertThat(serves(v, gv[0], gv[1])).as("%s %s/%s", v, gv[0], gv[1]).isFalse();
+    }
+  }
+
+  @Test
+  void removedVersionsServedAgainWithNewTypesFollowTheirReleases() {
+    // flowcontrol v1beta3: served until 1.32 removed it.
+    assertThat(serves("1.31", "flowcontrol.apiserver.k8s.io", "v1beta3")).isTrue();
+    assertThat(serves("1.32", "flowcontrol.apiserver.k8s.io", "v1beta3")).isFalse();
+    // networking.k8s.io/v1beta1: Ingress removed in 1.22, ServiceCIDR and IPAddress from 1.31.
+    assertThat(serves("1.30", "networking.k8s.io", "v1beta1")).isFalse();
+    assertThat(serves("1.31", "networking.k8s.io", "v1beta1")).isTrue();
+    // storage.k8s.io/v1beta1: CSIStorageCapacity removed in 1.27, VolumeAttributesClass from 1.31.
+    assertThat(serves("1.30", "storage.k8s.io", "v1beta1")).isFalse();
+    assertThat(serves("1.31", "storage.k8s.io", "v1beta1")).isTrue();
+    // certificates and coordination v1beta1: ClusterTrustBundle and LeaseCandidate from 1.33.
+    assertThat(serves("1.32", "certificates.k8s.io", "v1beta1")).isFalse();
+    assertThat(serves("1.33", "certificates.k8s.io", "v1beta1")).isTrue();
+    assertThat(serves("1.32", "coordination.k8s.io", "v1beta1")).isFalse();
+    assertThat(serves("1.33", "coordination.k8s.io", "v1beta1")).isTrue();
+    // ValidatingAdmissionPolicy's v1beta1 (1.28) is still there.
+    assertThat(serves("1.30", "admissionregistration.k8s.io", "v1beta1")).isTrue();
+  }
+
+  @Test
+  void theApiServersOwnGroupsFollowTheServerAndAnyReleaseWhenItIsUnknown() {
+    // resource.k8s.io is alpha only on 1.30: the apiserver's own where a flag turns it on.
+    assertThat(BuiltInApis.isApiServersOwnGroup(ServerVersion.of("1.30"), "resource.k8s.io"))
+        .isTrue();
+    assertThat(BuiltInApis.isApiServersOwnGroup(ServerVersion.of("1.30"), "extensions")).isFalse();
+    assertThat(BuiltInApis.isApiServersOwnGroup(ServerVersion.of("1.34"), "resource.k8s.io"))
+        .isTrue();
+    assertThat(BuiltInApis.isApiServersOwnGroup(null, "resource.k8s.io")).isTrue();
+    assertThat(BuiltInApis.isApiServersOwnGroup(null, "batch")).isTrue();
+    assertThat(BuiltInApis.isApiServersOwnGroup(null, null)).isTrue();
+    assertThat(BuiltInApis.isApiServersOwnGroup(null, "metrics.k8s.io")).isFalse();
+    assertThat(BuiltInApis.isApiServersOwnGroup(ServerVersion.of("1.36"), "example.com")).isFalse();
+  }
 }

@@ -94,6 +94,15 @@ public final class MicrometerSafeClientMetrics implements SafeClientMetrics {
   }
 
   @Override
+  public void listRewriteFallback(String step, String cause) {
+    Counter.builder("safeclient.list.rewrite.fallbacks")
+        .tag("step", step)
+        .tag("cause", cause)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
   public void warning(String ruleId) {
     warnings(ruleId).increment();
   }

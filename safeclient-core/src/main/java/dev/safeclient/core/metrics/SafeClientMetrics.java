@@ -35,6 +35,13 @@ public interface SafeClientMetrics {
    */
   default void listDecision(String outcome, String reason) {}
 
+  /**
+   * A request SC101 or SC102 added (SC101's probe, a page after SC102's first) failed, and the
+   * caller's own request was sent instead: {@code step} is {@code probe} or {@code page}, {@code
+   * cause} the HTTP status or the exception's simple name.
+   */
+  default void listRewriteFallback(String step, String cause) {}
+
   /** A warning rule fired (counted even when the log line was rate-limited). */
   default void warning(String ruleId) {}
 

@@ -10,6 +10,7 @@ import dev.safeclient.core.rules.ListOptions;
 import dev.safeclient.core.server.ListDecider;
 import dev.safeclient.core.server.ResourceActivity;
 import dev.safeclient.core.server.ServerVersions;
+import dev.safeclient.model.serving.ServerVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -60,6 +61,8 @@ public final class ListDecisionInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     KubeRequest k = ClassifyInterceptor.classified(request);
+    String host = hostKey(request.url());
+    request = withServerVersion(request, versions.oldest(host));
     if (k.verb().isWrite()) {
       Response r = chain.proceed(request);
       if (r.isSuccessful()) {
@@ -72,9 +75,9 @@ public final class ListDecisionInterceptor implements Interceptor {
         || !ListOptions.isPlainConsistentList(k)) {
       return chain.proceed(request);
     }
-    String host = hostKey(request.url());
     if (versions.needsLearning(host)) {
       versions.learnt(host, askVersion(chain, request));
+      request = withServerVersion(request, versions.oldest(host));
     }
     ListDecision d = decider.decide(k, versions.oldest(host), identity(request));
     metrics.listDecision(d.outcome(), d.reason());
@@ -83,8 +86,7 @@ public final class ListDecisionInterceptor implements Interceptor {
         request.newBuilder().tag(KubeRequest.class, k.withListDecision(d)).build());
   }
 
-  private Optional<dev.safeclient.model.serving.ServerVersion> askVersion(
-      Chain chain, Request caller) {
+  private Optional<ServerVersion> askVersion(Chain chain, Request caller) {
     if (versionUrl == null) {
       return Optional.empty();
     }
@@ -106,6 +108,16 @@ public final class ListDecisionInterceptor implements Interceptor {
       log.debug("GET {} failed: {}", url.encodedPath(), e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Tags the request with the oldest server version known for its host, for the links below that
+   * ask which groups that server serves itself ({@code BuiltInApis}); untagged when unknown.
+   */
+  private static Request withServerVersion(Request request, Optional<ServerVersion> version) {
+    return version.isEmpty()
+        ? request
+        : request.newBuilder().tag(ServerVersion.class, version.get()).build();
   }
 
   /** The key a host's version is learnt under ({@code ServerVersions}). */

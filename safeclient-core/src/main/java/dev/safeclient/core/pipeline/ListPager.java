@@ -1,5 +1,6 @@
 package dev.safeclient.core.pipeline;
 
+import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListPage;
 import java.io.IOException;
@@ -27,7 +28,10 @@ import org.slf4j.LoggerFactory;
  *       unpaged: the heaviest request there is, but exactly what plain client-java sends, and one
  *       that never answers 410, so paging never fails a call plain client-java would make. It never
  *       hands back a partial list.
- *   <li>Any other error page is handed back as it is, so the caller sees the server's Status.
+ *   <li>An error answer to the first page (the caller's own query with a limit) is handed back as
+ *       it is, so the caller sees the server's Status. Any failure after it (an error page, a
+ *       timeout, an unreadable page, a continue token that repeats or never ends) sends the
+ *       caller's own request unpaged, counted ({@code listRewriteFallback}).
  *   <li>Each page request carries a {@link ListPage} tag for the budget link.
  * </ul>
  */
@@ -50,10 +54,12 @@ public final class ListPager {
 
   private final int pageSize;
   private final ListBodyFormats formats;
+  private final SafeClientMetrics metrics;
 
-  public ListPager(int pageSize, ListBodyFormats formats) {
+  public ListPager(int pageSize, ListBodyFormats formats, SafeClientMetrics metrics) {
     this.pageSize = pageSize;
     this.formats = formats;
+    this.metrics = metrics;
   }
 
   /** A consistent paged read: resourceVersion unset on every page. */
@@ -97,101 +103,138 @@ public final class ListPager {
     String token = null;
     for (int index = 0; ; index++) {
       if (index == maxPages) {
-        throw new ListPagingException(
-            "LIST "
-                + request.url().encodedPath()
-                + " did not end after "
-                + maxPages
-                + " pages of "
-                + pageSize
-                + ": the server keeps returning continue tokens. No partial list is returned.");
+        return callersOwn(
+            chain,
+            request,
+            "never-ending",
+            "did not end after " + maxPages + " pages of " + pageSize);
       }
       HttpUrl url = pageUrl(request.url(), index, token, firstPageRv);
-      Response page =
-          chain.proceed(
-              request
-                  .newBuilder()
-                  .url(url)
-                  .tag(KubeRequest.class, classified.withUrl(url))
-                  .tag(ListPage.class, new ListPage(index, pageSize))
-                  .build());
-      if (!page.isSuccessful()) {
-        if (page.code() == 410 && index > 0) {
-          page.close();
-          if (!last) {
-            return null;
+      Response page;
+      MediaType pageType;
+      ListBodyFormat pageFormat;
+      try {
+        page =
+            chain.proceed(
+                request
+                    .newBuilder()
+                    .url(url)
+                    .tag(KubeRequest.class, classified.withUrl(url))
+                    .tag(ListPage.class, new ListPage(index, pageSize))
+                    .build());
+        if (!page.isSuccessful()) {
+          if (page.code() == 410 && index > 0) {
+            page.close();
+            if (!last) {
+              return null;
+            }
+            // The caller's own request is a list that never answers 410 (no continue token): what
+            // failed is the paging this library chose, so the caller gets what plain client-java
+            // would have got, at plain client-java's cost.
+            return callersOwn(
+                chain,
+                request,
+                "410",
+                "the continue token expired (410) "
+                    + (MAX_RESTARTS + 1)
+                    + " times while paging with limit="
+                    + pageSize
+                    + "; the pages are read too slowly for the server's continue-token lifetime"
+                    + " (about 5 min)");
           }
-          // The caller's own request is a list that never answers 410 (no continue token): what
-          // failed is the paging this library chose, so the caller gets what plain client-java
-          // would have got, at plain client-java's cost.
-          log.warn(
-              "LIST {}: the continue token expired (410) {} times while paging with limit={}; the"
-                  + " pages are read too slowly for the server's continue-token lifetime (about"
-                  + " 5 min). Sending the caller's own request, unpaged, as plain client-java"
-                  + " would.",
-              request.url().encodedPath(),
-              MAX_RESTARTS + 1,
-              pageSize);
-          return chain.proceed(request);
+          if (index > 0) {
+            // A page the caller never asked for failed: its own request may well be answered.
+            page.close();
+            return callersOwn(
+                chain, request, Integer.toString(page.code()), "page " + index + " failed");
+          }
+          return page; // the caller's own query with a limit: the server's answer to it
         }
-        return page;
-      }
-      MediaType pageType = page.body().contentType();
-      ListBodyFormat pageFormat = formats.forContentType(pageType);
-      if (format != null && pageFormat != format) {
-        page.close();
-        throw new ListPagingException(
-            "LIST " + request.url().encodedPath() + ": pages answered in different formats");
-      }
-      if (first == null) {
-        // A list the server answered in one page (the watch cache ignores limit at
-        // resourceVersion=0) is handed on unread, for the decoder to read as it arrives: only
-        // its head is buffered, to learn that no continue token follows.
-        String atHead;
-        try {
-          atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
-        } catch (IOException | RuntimeException e) {
+        pageType = page.body().contentType();
+        pageFormat = formats.forContentType(pageType);
+        if (format != null && pageFormat != format) {
           page.close();
+          return callersOwn(chain, request, "formats", "pages answered in different formats");
+        }
+        if (index == 0) {
+          // A list the server answered in one page (the watch cache ignores limit at
+          // resourceVersion=0) is handed on unread, for the decoder to read as it arrives: only
+          // its head is buffered, to learn that no continue token follows.
+          String atHead;
+          try {
+            atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
+          } catch (IOException | RuntimeException e) {
+            page.close();
+            throw e;
+          }
+          if (atHead != null && atHead.isEmpty()) {
+            return page;
+          }
+        }
+        byte[] body;
+        try (ResponseBody b = page.body()) {
+          body = b.bytes();
+        }
+        bodies.add(body);
+        token = pageFormat.continueToken(body);
+      } catch (IOException | RuntimeException e) {
+        if (index == 0 || chain.call().isCanceled()) {
           throw e;
         }
-        if (atHead != null && atHead.isEmpty()) {
-          return page;
-        }
-      }
-      byte[] body;
-      try (ResponseBody b = page.body()) {
-        body = b.bytes();
+        return callersOwn(
+            chain, request, e.getClass().getSimpleName(), "page " + index + " failed: " + e);
       }
       if (first == null) {
         first = page;
         contentType = pageType;
         format = pageFormat;
       }
-      bodies.add(body);
-      token = pageFormat.continueToken(body);
       if (token == null || token.isEmpty()) {
         break;
       }
       if (!tokens.add(token)) {
-        throw new ListPagingException(
-            "LIST "
-                + request.url().encodedPath()
-                + ": the server returned the same continue token twice; it would never end."
-                + " No partial list is returned.");
+        return callersOwn(
+            chain,
+            request,
+            "repeated-continue",
+            "the server returned the same continue token twice; it would never end");
       }
     }
     // The pages are held until the last has come (the merged list's length prefix counts them
     // all); the merge releases each page as it copies it, so about one list is held, not two.
-    ResponseBody whole =
-        bodies.size() == 1
-            ? ResponseBody.create(bodies.get(0), contentType)
-            : format.mergedBody(bodies, contentType);
+    ResponseBody whole;
+    try {
+      whole =
+          bodies.size() == 1
+              ? ResponseBody.create(bodies.get(0), contentType)
+              : format.mergedBody(bodies, contentType);
+    } catch (IOException | RuntimeException e) {
+      if (chain.call().isCanceled()) {
+        throw e;
+      }
+      return callersOwn(chain, request, "unreadable", "pages could not be merged: " + e);
+    }
     return first
         .newBuilder()
         .body(whole)
         .removeHeader("Transfer-Encoding")
         .header("Content-Length", Long.toString(whole.contentLength()))
         .build();
+  }
+
+  /**
+   * Paging, this library's choice, failed after the caller's own query had been answered once (its
+   * first page): the caller's own request, unpaged, exactly what plain client-java sends, so that
+   * paging never fails a call plain client-java would make. Never a partial list.
+   */
+  private Response callersOwn(Interceptor.Chain chain, Request request, String cause, String why)
+      throws IOException {
+    metrics.listRewriteFallback("page", cause);
+    log.warn(
+        "LIST {}: {}. Sending the caller's own request, unpaged, as plain client-java would.",
+        request.url().encodedPath(),
+        why);
+    return chain.proceed(request);
   }
 
   /**

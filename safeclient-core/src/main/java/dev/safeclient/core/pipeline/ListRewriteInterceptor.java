@@ -1,5 +1,6 @@
 package dev.safeclient.core.pipeline;
 
+import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListDecision;
 import dev.safeclient.core.request.ListPage;
@@ -11,6 +12,8 @@ import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SC101's rewrite, where {@code ListDecisionInterceptor} decided it pays (a busy resource on a
@@ -21,7 +24,10 @@ import okhttp3.ResponseBody;
  *   <li>A probe: the same list without selectors or other options, {@code limit=1}, RV unset. One
  *       etcd key and one APF seat, and it gives the current resourceVersion. A 401/403 (an identity
  *       allowed to list only with its selectors) sends the caller's own request instead, and is
- *       remembered for that identity and resource.
+ *       remembered for that identity and resource. Any other failure (an error status after the
+ *       retries, a timeout, an unreadable answer, a resourceVersion that is not etcd's) sends the
+ *       caller's own request too, counted: the probe is this library's choice, never the reason a
+ *       call fails. A 404 (the path is not served) is the caller's answer as well, and is returned.
  *   <li>The caller's list with {@code resourceVersion=<probe RV>&resourceVersionMatch=NotOlderThan}
  *       (replacing, never adding to, what the caller's query had) and no {@code limit}: from the
  *       watch cache, never older than the probe.
@@ -37,15 +43,22 @@ import okhttp3.ResponseBody;
  * controller would not find what it just created.
  */
 public final class ListRewriteInterceptor implements Interceptor {
+  private static final Logger log = LoggerFactory.getLogger(ListRewriteInterceptor.class);
+
   private final ListPager pager;
   private final ListBodyFormats formats;
   private final ResourceActivity activity;
+  private final SafeClientMetrics metrics;
 
   public ListRewriteInterceptor(
-      ListPager pager, ListBodyFormats formats, ResourceActivity activity) {
+      ListPager pager,
+      ListBodyFormats formats,
+      ResourceActivity activity,
+      SafeClientMetrics metrics) {
     this.pager = pager;
     this.formats = formats;
     this.activity = activity;
+    this.metrics = metrics;
   }
 
   @Override
@@ -65,24 +78,47 @@ public final class ListRewriteInterceptor implements Interceptor {
     }
     HttpUrl probeUrl =
         request.url().newBuilder().query(null).addQueryParameter("limit", "1").build();
-    Response probe = chain.proceed(retarget(request, k, probeUrl));
+    Response probe;
+    try {
+      probe = chain.proceed(retarget(request, k, probeUrl));
+    } catch (IOException e) {
+      if (chain.call().isCanceled()) {
+        throw e; // the caller gave up: nothing more is sent
+      }
+      return callersOwn(chain, request, k, e.getClass().getSimpleName());
+    }
     if (probe.code() == 401 || probe.code() == 403) {
       probe.close();
       activity.probeForbidden(identity(request), k.groupResource());
       return chain.proceed(request);
     }
+    if (probe.code() == 404) {
+      // The path itself is not served (a group/version this server removed or never enabled):
+      // the caller's own request, to the same path, would get this same answer.
+      return probe;
+    }
     if (!probe.isSuccessful()) {
-      return probe; // the same resource: the caller's list would meet the same trouble
+      // The probe drops the caller's selectors and options, and a 5xx or 429 may be passing: the
+      // caller's request could be answered where the probe was not.
+      probe.close();
+      return callersOwn(chain, request, k, Integer.toString(probe.code()));
     }
-    String probeRv;
+    long probeRv;
     try (ResponseBody body = probe.body()) {
-      probeRv = formats.forContentType(body.contentType()).resourceVersion(body.bytes());
+      probeRv = revision(formats.forContentType(body.contentType()).resourceVersion(body.bytes()));
+    } catch (IOException | RuntimeException e) {
+      if (chain.call().isCanceled()) {
+        throw e;
+      }
+      return callersOwn(chain, request, k, "unreadable");
     }
-    if (probeRv == null || probeRv.isEmpty()) {
-      return chain.proceed(request); // nothing to anchor a cache read on
+    if (probeRv <= 0) {
+      // Etcd's revisions are positive integers: anything else anchors no cache read, and says
+      // nothing of the resource's rate.
+      return callersOwn(chain, request, k, "no revision");
     }
     if (d.action() == ListDecision.Action.READ_FROM_CACHE_IF_BUSY
-        && !activity.busyAtRevision(k.groupResource(), revision(probeRv))) {
+        && !activity.busyAtRevision(k.groupResource(), probeRv)) {
       return chain.proceed(request);
     }
     HttpUrl readUrl =
@@ -90,7 +126,7 @@ public final class ListRewriteInterceptor implements Interceptor {
             .url()
             .newBuilder()
             .removeAllQueryParameters("limit")
-            .setQueryParameter("resourceVersion", probeRv)
+            .setQueryParameter("resourceVersion", Long.toString(probeRv))
             .setQueryParameter("resourceVersionMatch", "NotOlderThan")
             .build();
     Response read = chain.proceed(retarget(request, k, readUrl));
@@ -102,11 +138,30 @@ public final class ListRewriteInterceptor implements Interceptor {
     return read;
   }
 
+  /**
+   * The probe failed, or its answer was unusable: the caller's own request, plain client-java's
+   * request and outcome, after the probe already paid for. Counted and logged, so that a failing
+   * probe is seen and not only paid for.
+   */
+  private Response callersOwn(Chain chain, Request request, KubeRequest k, String cause)
+      throws IOException {
+    metrics.listRewriteFallback("probe", cause);
+    log.info(
+        "SC101's probe of {} failed ({}); sending the caller's own request",
+        k.groupResource(),
+        cause);
+    return chain.proceed(request);
+  }
+
+  /** A positive integer, as etcd's revisions are; 0 for anything else. */
   private static long revision(String rv) {
+    if (rv == null) {
+      return 0;
+    }
     try {
       return Long.parseLong(rv);
     } catch (NumberFormatException e) {
-      return 0; // not etcd's: no estimate, so the caller's own request
+      return 0;
     }
   }
 

@@ -3,10 +3,11 @@ package dev.safeclient.core.pipeline;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.protobuf.ProtobufCodec;
-import dev.safeclient.core.request.BuiltInGroups;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.serving.BuiltInApis;
+import dev.safeclient.model.serving.ServerVersion;
 import java.io.IOException;
 import java.util.Locale;
 import okhttp3.Interceptor;
@@ -99,7 +100,7 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
         || k.isLongRunningStream()
         || k.group() == null
-        || !BuiltInGroups.contains(k.group())
+        || !BuiltInApis.isApiServersOwnGroup(request.tag(ServerVersion.class), k.group())
         || !ProtobufCodec.hasSchema(k.group(), k.version())) {
       return false;
     }

@@ -5,6 +5,7 @@ import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.Verb;
+import dev.safeclient.model.serving.ServerVersion;
 import dev.safeclient.model.time.TimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -111,7 +112,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
     }
     long took = clock.nanoTime() - start;
     ServerAnswer answer = response.code() >= 429 ? ServerAnswer.of(response) : null;
-    if (answer != null && answer.isOverload(k.group())) {
+    if (answer != null && answer.isOverload(chain.request().tag(ServerVersion.class), k.group())) {
       breaker.cb.onError(took, TimeUnit.NANOSECONDS, new OverloadSignal(answer));
     } else {
       breaker.cb.onSuccess(took, TimeUnit.NANOSECONDS);

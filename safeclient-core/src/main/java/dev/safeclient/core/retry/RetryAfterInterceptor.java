@@ -3,9 +3,10 @@ package dev.safeclient.core.retry;
 import dev.safeclient.core.budget.BudgetInterceptor;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.pipeline.ClassifyInterceptor;
-import dev.safeclient.core.request.BuiltInGroups;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.warning.WarningChannel;
+import dev.safeclient.model.serving.BuiltInApis;
+import dev.safeclient.model.serving.ServerVersion;
 import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -79,7 +80,9 @@ public final class RetryAfterInterceptor implements Interceptor {
     }
     String refusedKey = null;
     if (response.code() >= 429 && response.header("Retry-After") != null) {
-      refusedKey = remember(k, host, pl, ServerAnswer.of(response));
+      refusedKey =
+          remember(
+              k, chain.request().tag(ServerVersion.class), host, pl, ServerAnswer.of(response));
     }
     List<String> answeredKeys = new ArrayList<>(keys);
     if (pl != null) {
@@ -156,11 +159,12 @@ public final class RetryAfterInterceptor implements Interceptor {
    * rejection holds its priority level; a rejection without APF's headers (the max-in-flight
    * filter) holds the host.
    */
-  static String windowKey(KubeRequest k, String host, String pl, ServerAnswer answer) {
+  static String windowKey(
+      KubeRequest k, ServerVersion server, String host, String pl, ServerAnswer answer) {
     if (answer.isStorageInitializing()) {
       return resourceKey(host, k);
     }
-    if (isAggregatedUnavailable(k, answer)) {
+    if (isAggregatedUnavailable(k, server, answer)) {
       return groupVersionKey(host, k);
     }
     return host + " " + (pl == null ? WHOLE_HOST : pl);
@@ -179,7 +183,8 @@ public final class RetryAfterInterceptor implements Interceptor {
    *
    * @return its key, or null if the answer asks for none
    */
-  private String remember(KubeRequest k, String host, String pl, ServerAnswer answer) {
+  private String remember(
+      KubeRequest k, ServerVersion server, String host, String pl, ServerAnswer answer) {
     if (answer.isDisruptionBudgetBlocked() || answer.isResourceVersionTooLarge()) {
       return null; // about this one request, not about load
     }
@@ -189,10 +194,10 @@ public final class RetryAfterInterceptor implements Interceptor {
     }
     long window = TimeUnit.SECONDS.toNanos(Math.min(seconds.getAsLong(), MAX_WINDOW_SECONDS));
     long now = clock.nanoTime();
-    String key = windowKey(k, host, pl, answer);
+    String key = windowKey(k, server, host, pl, answer);
     windows
         .computeIfAbsent(key, x -> new RetryAfterWindow())
-        .refused(now, now + window, announcesState(k, answer));
+        .refused(now, now + window, announcesState(k, server, answer));
     if (answer.code() == 429 && answer.hasFlowHeaders() && answer.isThrottled()) {
       warnings.warn(
           "SC202",
@@ -213,11 +218,14 @@ public final class RetryAfterInterceptor implements Interceptor {
    * Whether the answer says a state that every request to its key meets until it changes (storage
    * initialising, an aggregated API down), rather than shedding some of the load.
    */
-  private static boolean announcesState(KubeRequest k, ServerAnswer answer) {
-    return answer.isStorageInitializing() || isAggregatedUnavailable(k, answer);
+  private static boolean announcesState(KubeRequest k, ServerVersion server, ServerAnswer answer) {
+    return answer.isStorageInitializing() || isAggregatedUnavailable(k, server, answer);
   }
 
-  private static boolean isAggregatedUnavailable(KubeRequest k, ServerAnswer answer) {
-    return answer.code() >= 500 && k.group() != null && !BuiltInGroups.contains(k.group());
+  private static boolean isAggregatedUnavailable(
+      KubeRequest k, ServerVersion server, ServerAnswer answer) {
+    return answer.code() >= 500
+        && k.group() != null
+        && !BuiltInApis.isApiServersOwnGroup(server, k.group());
   }
 }

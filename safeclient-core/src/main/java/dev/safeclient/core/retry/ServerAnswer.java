@@ -4,7 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.safeclient.core.request.BuiltInGroups;
+import dev.safeclient.model.serving.BuiltInApis;
+import dev.safeclient.model.serving.ServerVersion;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Locale;
@@ -164,12 +165,12 @@ public final class ServerAnswer {
    * headers), a 503 from a built-in group, or a timeout 504. Admission-webhook 500s, aggregated-API
    * 503s, initialising caches and lagging caches say nothing about load.
    */
-  public boolean isOverload(String group) {
+  public boolean isOverload(ServerVersion server, String group) {
     if (code == 429) {
       return isThrottled() && hasFlowHeaders();
     }
     if (code == 503) {
-      return !plainText && BuiltInGroups.contains(group);
+      return !plainText && BuiltInApis.isApiServersOwnGroup(server, group);
     }
     if (code == 504) {
       return !isResourceVersionTooLarge();

@@ -60,6 +60,10 @@ public final class ListAnswerWitness {
     long newest = 0;
     for (int i = 0; i < rvs.length; i++) {
       rvs[i] = resourceVersion(items.get(i));
+      if (rvs[i] < 0) {
+        // Not etcd's revisions: the answer says nothing of how often the resource changes.
+        return;
+      }
       newest = Math.max(newest, rvs[i]);
     }
     String scope =
@@ -73,7 +77,10 @@ public final class ListAnswerWitness {
     activity.listed(gr, scope, answerRv, newest, rvs);
   }
 
-  /** Etcd-backed resourceVersions are integers; anything else counts as no information. */
+  /**
+   * An item's resourceVersion: 0 where it has none, -1 where it is not an integer, which etcd's
+   * revisions always are.
+   */
   private static long resourceVersion(Object item) {
     String rv = null;
     if (item instanceof KubernetesObject o && o.getMetadata() != null) {
@@ -81,7 +88,11 @@ public final class ListAnswerWitness {
     } else if (item instanceof Map<?, ?> m && m.get("metadata") instanceof Map<?, ?> meta) {
       rv = string(meta.get("resourceVersion"));
     }
-    return parse(rv);
+    if (rv == null || rv.isEmpty()) {
+      return 0;
+    }
+    long parsed = parse(rv);
+    return parsed > 0 ? parsed : -1;
   }
 
   private static long parse(String rv) {

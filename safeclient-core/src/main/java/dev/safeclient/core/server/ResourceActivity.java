@@ -1,7 +1,11 @@
 package dev.safeclient.core.server;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.safeclient.model.serving.ReadServing;
 import dev.safeclient.model.time.TimeSource;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,7 +54,24 @@ public final class ResourceActivity {
    */
   static final long MIN_ESTIMATE_SPAN_NANOS = 10 * BUSY_WINDOW_NANOS;
 
-  private final Map<String, ListAnswer> lastList = new ConcurrentHashMap<>();
+  /**
+   * How long a list answer stays to measure a rate against, and an unused 403 memory stays: an
+   * hour. A rate averaged over longer says little of the next progress-notify interval, which is
+   * all a rate stands for; bearer tokens rotate hourly (bound service account tokens), so a refused
+   * identity's digest goes unused within that.
+   */
+  static final Duration SCOPE_MEMORY = Duration.ofHours(1);
+
+  /**
+   * Scopes (resource, path and selectors) whose last answer is kept. Past it the least used goes:
+   * its next answer is a first one again, which only passes the caller's request through.
+   */
+  static final long MAX_SCOPES = 16_384;
+
+  /** Identities and resources whose probe was refused; past it, one more refused probe. */
+  static final long MAX_FORBIDDEN = 4_096;
+
+  private final Cache<String, ListAnswer> lastList;
   private final Map<String, OneAnswer> lastAnswer = new ConcurrentHashMap<>();
 
   /** Until when a busy rate measured between two answers stands, per resource. */
@@ -59,10 +80,25 @@ public final class ResourceActivity {
   private final Map<String, Long> rateMeasuredAt = new ConcurrentHashMap<>();
   private final Map<String, Long> cacheDisabled = new ConcurrentHashMap<>();
   private final Map<String, Long> tooLargeAt = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> forbidden = new ConcurrentHashMap<>();
+  private final Cache<String, Boolean> forbidden;
 
   public ResourceActivity(TimeSource clock) {
     this.clock = clock;
+    Ticker ticker = clock::nanoTime;
+    this.lastList =
+        Caffeine.newBuilder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .expireAfterWrite(SCOPE_MEMORY)
+            .maximumSize(MAX_SCOPES)
+            .build();
+    this.forbidden =
+        Caffeine.newBuilder()
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .expireAfterAccess(SCOPE_MEMORY)
+            .maximumSize(MAX_FORBIDDEN)
+            .build();
   }
 
   /** This process saw a change of the resource: its own write, or an informer's event. */
@@ -74,6 +110,14 @@ public final class ResourceActivity {
    * Whether the resource changes often enough for a not-older-than read at etcd's current revision
    * to be answered within the cache's wait: this process saw a change within that wait, or two of
    * its list answers showed at least one change per wait between them.
+   *
+   * <p>One change is enough, not two: when it is etcd's newest revision (a process that writes,
+   * then lists), the probe's revision is that change's and the cache answers at once, from memory
+   * instead of every object from etcd. Needing a second change would give that saving up (a
+   * thousand objects read instead of one in the harm matrix's busy cell) and spare only the case of
+   * other resources' writes after a lone change, whose cost, a 3 s wait and a 504 before the
+   * caller's request, is remembered ({@link #recentlyLagged}) so that it is paid once per
+   * progress-notify interval at most.
    */
   public boolean busy(String groupResource) {
     long now = clock.nanoTime();
@@ -117,7 +161,7 @@ public final class ResourceActivity {
       }
     }
     String key = groupResource + "\n" + scope;
-    ListAnswer previous = lastList.put(key, new ListAnswer(newestItemRv, now));
+    ListAnswer previous = lastList.asMap().put(key, new ListAnswer(newestItemRv, now));
     if (previous != null) {
       rateMeasuredAt.put(groupResource, now);
     }
@@ -252,14 +296,27 @@ public final class ResourceActivity {
 
   /**
    * A probe of the resource was answered 401 or 403 for this identity: it may list only with its
-   * selectors (the node authorizer, a selector-aware webhook). Remembered for good: rights rarely
-   * grow, and the caller's own request costs only what plain client-java costs.
+   * selectors (the node authorizer, a selector-aware webhook). Remembered while the identity keeps
+   * listing it (an hour unused at most, {@link #SCOPE_MEMORY}): rights rarely grow, and the
+   * caller's own request costs only what plain client-java costs.
    */
   public void probeForbidden(String identity, String groupResource) {
     forbidden.put(identity + "\n" + groupResource, Boolean.TRUE);
   }
 
   public boolean probeForbiddenFor(String identity, String groupResource) {
-    return forbidden.containsKey(identity + "\n" + groupResource);
+    return forbidden.getIfPresent(identity + "\n" + groupResource) != null;
+  }
+
+  /** Scopes whose last answer is kept now; for tests. */
+  long keptScopes() {
+    lastList.cleanUp();
+    return lastList.estimatedSize();
+  }
+
+  /** Refused identities and resources remembered now; for tests. */
+  long keptForbidden() {
+    forbidden.cleanUp();
+    return forbidden.estimatedSize();
   }
 }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * to the last byte of the answer. Per attempt, as client-go's {@code rest.Config.Timeout}, so that
  * budget waits, retries and the pages of a paged list each get their own. Not OkHttp's client-wide
  * {@code callTimeout}, which would also cut every watch; watches and long-running streams have
- * none, and an informer's {@link CacheFillList} has one only until its answer starts.
+ * none, and a LIST (an informer's {@link CacheFillList} or any other) has one only until its answer
+ * starts, then a read timeout for stalls.
  *
  * <p>On real time ({@link System#nanoTime()}), not the client's {@code TimeSource}: it cancels a
  * real socket exchange, which a virtual clock that nobody moves while the bytes travel would never
@@ -161,10 +162,11 @@ public final class CallDeadlineInterceptor implements Interceptor {
     startSweeper();
     Exchange exchange = new Exchange(chain.call(), System.nanoTime() + timeout.toNanos());
     OPEN.add(exchange);
+    boolean wholeCollection = isWholeCollection(chain, k);
     Chain attempt = chain;
-    if (chain.request().tag(CacheFillList.class) != null && chain.readTimeoutMillis() == 0) {
-      // Its body is not cut by the deadline; a stall still is, as client-java's default read
-      // timeout of none would never do (a half-open HTTP/1.1 connection gets no pings).
+    if (wholeCollection && chain.readTimeoutMillis() == 0) {
+      // Its body is not cut by the deadline; a stall still is, as a read timeout of none would
+      // never do (a half-open HTTP/1.1 connection gets no pings).
       attempt =
           chain.withReadTimeout(
               (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()), TimeUnit.MILLISECONDS);
@@ -176,7 +178,7 @@ public final class CallDeadlineInterceptor implements Interceptor {
       exchange.done();
       throw exchange.fired.get() ? timedOut(k, e) : e;
     }
-    if (chain.request().tag(CacheFillList.class) != null) {
+    if (wholeCollection) {
       // The server answered in time; the rest is the collection's size (see CacheFillList).
       exchange.done();
       return response;
@@ -187,6 +189,17 @@ public final class CallDeadlineInterceptor implements Interceptor {
             new BodyEnd(
                 response.body(), exchange::done, e -> exchange.fired.get() ? timedOut(k, e) : e))
         .build();
+  }
+
+  /**
+   * A LIST, whoever sends it: an informer's {@link CacheFillList}, client-java's own informer on
+   * {@code apiClient()} (its {@code resourceVersion=0} list carries no tag), a caller's list. Its
+   * body is as long as the collection, which plain client-java reads to the end however long that
+   * takes; cutting it at a fixed length would fail, on every attempt, a list plain client-java
+   * completes.
+   */
+  private static boolean isWholeCollection(Chain chain, KubeRequest k) {
+    return k.verb() == Verb.LIST || chain.request().tag(CacheFillList.class) != null;
   }
 
   SocketTimeoutException timedOut(KubeRequest k, IOException cause) {

@@ -81,6 +81,14 @@ class MicrometerSafeClientMetricsTest {
         .isEqualTo(1);
     assertThat(registry.get("safeclient.breaker.state").tag("breaker", "h:1/apps").gauge().value())
         .isEqualTo(1);
+    new MicrometerSafeClientMetrics(registry).listRewriteFallback("probe", "503");
+    assertThat(
+            registry
+                .get("safeclient.list.rewrite.fallbacks")
+                .tags("step", "probe", "cause", "503")
+                .counter()
+                .count())
+        .isEqualTo(1);
   }
 
   /** Dashboards and alerts need the series before the first retry, wait, warning or trip. */

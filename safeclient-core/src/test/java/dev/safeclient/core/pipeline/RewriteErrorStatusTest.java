@@ -25,9 +25,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * An error answered to SC101's probe or read, or to one of SC102's pages, reaches the caller as it
- * does on the direct path: an {@link ApiException} with the server's status code and its {@code
- * Status} body, never code 0 without a body.
+ * An error answered to SC101's read, to SC102's first page, or to the caller's own request sent
+ * after a failed probe or page, reaches the caller as it does on the direct path: an {@link
+ * ApiException} with the server's status code and its {@code Status} body, never code 0 without a
+ * body.
  */
 class RewriteErrorStatusTest {
   @StartStop final MockWebServer server = new MockWebServer();
@@ -57,16 +58,32 @@ class RewriteErrorStatusTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {400, 404, 500, 503})
-  void anErrorAnsweredToTheProbeReachesTheCallerWithItsStatus(int code) throws Exception {
+  @ValueSource(ints = {400, 500, 503})
+  void whenTheCallersOwnRequestAfterAFailedProbeFailsTooTheCallerSeesItsStatus(int code)
+      throws Exception {
     server.enqueue(status(code, "Failure" + code, "the probe met " + code, null));
+    server.enqueue(status(code, "Failure" + code, "the caller's own list met " + code, null));
 
     ApiException e = failure(() -> probing().listNamespacedPod("default").execute());
 
     assertThat(e.getCode()).isEqualTo(code);
     assertThat(e.getResponseBody())
         .contains("\"kind\":\"Status\"")
-        .contains("the probe met " + code);
+        .contains("the caller's own list met " + code);
+    assertThat(server.takeRequest().getTarget())
+        .isEqualTo("/api/v1/namespaces/default/pods?limit=1");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/namespaces/default/pods");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void a404AnsweredToTheProbeReachesTheCallerWithItsStatus() throws Exception {
+    server.enqueue(status(404, "NotFound", "the probe met 404", null));
+
+    ApiException e = failure(() -> probing().listNamespacedPod("default").execute());
+
+    assertThat(e.getCode()).isEqualTo(404);
+    assertThat(e.getResponseBody()).contains("\"kind\":\"Status\"").contains("the probe met 404");
     assertThat(server.takeRequest().getTarget())
         .isEqualTo("/api/v1/namespaces/default/pods?limit=1");
     assertThat(server.getRequestCount()).isEqualTo(1);
@@ -202,7 +219,9 @@ class RewriteErrorStatusTest {
   }
 
   @Test
-  void aProtobufStatusAnsweredToTheProbeReachesTheCallerAsJson() throws Exception {
+  void aProtobufStatusAnsweredToTheCallersOwnRequestAfterTheProbeReachesTheCallerAsJson()
+      throws Exception {
+    server.enqueue(protobufStatus(500, "InternalError", "etcd is unhappy with the probe"));
     server.enqueue(protobufStatus(500, "InternalError", "etcd is unhappy"));
 
     ApiException e = failure(() -> probing().listNamespacedPod("default").execute());

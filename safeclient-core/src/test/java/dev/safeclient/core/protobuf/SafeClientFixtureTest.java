@@ -6,7 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.request.BuiltInGroups;
+import dev.safeclient.model.serving.BuiltInApis;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -155,7 +155,7 @@ class SafeClientFixtureTest {
           server.takeRequest();
         }
         boolean asked = PB.equals(first.getHeaders().get("Accept").split(",")[0].trim());
-        if (BuiltInGroups.contains(group)) {
+        if (BuiltInApis.isApiServersOwnGroup(null, group)) {
           assertThat(asked).as(d.getFileName() + "/" + name + " asked in Protobuf").isTrue();
         }
         if (asked) {

@@ -181,9 +181,17 @@ class TransportTest {
       assertThat(r.body().string()).isEqualTo(body);
     }
 
-    // Any other call is cut mid-body, as before.
+    // Any LIST without the tag too: its body is the collection's size, whoever asks.
     server.enqueue(slowBody);
     try (okhttp3.Response r = safe.apiClient().getHttpClient().newCall(list).execute()) {
+      assertThat(r.body().string()).isEqualTo(body);
+    }
+
+    // A single object's GET is cut mid-body, as before.
+    server.enqueue(slowBody);
+    okhttp3.Request get =
+        new okhttp3.Request.Builder().url(server.url("/api/v1/namespaces/default/pods/p1")).build();
+    try (okhttp3.Response r = safe.apiClient().getHttpClient().newCall(get).execute()) {
       assertThatThrownBy(() -> r.body().string())
           .isInstanceOf(SocketTimeoutException.class)
           .hasMessageContaining("callTimeout of 300 ms");
@@ -200,6 +208,106 @@ class TransportTest {
     assertThatThrownBy(() -> safe.apiClient().getHttpClient().newCall(cacheFill).execute())
         .isInstanceOf(SocketTimeoutException.class)
         .hasMessageContaining("callTimeout of 300 ms");
+  }
+
+  /** Thirty pods' list, read slowly but steadily: about 3 s of body at 200 bytes per 100 ms. */
+  private static MockResponse slowPodList() {
+    StringBuilder items = new StringBuilder();
+    for (int i = 0; i < 30; i++) {
+      items
+          .append(i == 0 ? "" : ",")
+          .append("{\"metadata\":{\"name\":\"p")
+          .append(i)
+          .append("\",\"namespace\":\"default\",\"resourceVersion\":\"")
+          .append(100 + i)
+          .append("\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+    }
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .body(
+            "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":"
+                + "\"200\"},\"items\":["
+                + items
+                + "]}")
+        .throttleBody(200, 100, TimeUnit.MILLISECONDS)
+        .build();
+  }
+
+  /**
+   * What client-java's own informer sends after its list: the watch if the list was read whole,
+   * another list if it was cut. Each run has its own server, so that no request of an earlier
+   * informer is counted.
+   */
+  private static String secondRequestOfClientJavasInformer(
+      java.util.function.Function<ApiClient, ApiClient> client) throws Exception {
+    try (MockWebServer own = new MockWebServer()) {
+      own.setDispatcher(
+          new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+              if ("true".equals(request.getUrl().queryParameter("watch"))) {
+                return new MockResponse.Builder()
+                    .code(200)
+                    .addHeader("Content-Type", "application/json")
+                    .body("")
+                    .build();
+              }
+              return slowPodList();
+            }
+          });
+      own.start();
+      ApiClient base = new ApiClient();
+      base.setBasePath(own.url("/").toString().replaceAll("/$", ""));
+      // client-java's informers require an ApiClient without a read timeout.
+      base.setReadTimeout(0);
+      ApiClient api = client.apply(base);
+      io.kubernetes.client.informer.SharedInformerFactory factory =
+          new io.kubernetes.client.informer.SharedInformerFactory(api);
+      CoreV1Api core = new CoreV1Api(api);
+      factory.sharedIndexInformerFor(
+          params ->
+              core.listNamespacedPod("default")
+                  .resourceVersion(params.resourceVersion)
+                  .timeoutSeconds(params.timeoutSeconds)
+                  .watch(params.watch)
+                  .buildCall(null),
+          V1Pod.class,
+          io.kubernetes.client.openapi.models.V1PodList.class);
+      factory.startAllRegisteredInformers();
+      try {
+        mockwebserver3.RecordedRequest list = own.takeRequest();
+        assertThat(list.getUrl().queryParameter("watch")).isNotEqualTo("true");
+        mockwebserver3.RecordedRequest next = own.takeRequest();
+        return "true".equals(next.getUrl().queryParameter("watch")) ? "watch" : "list";
+      } finally {
+        factory.stopAllRegisteredInformers(true);
+      }
+    }
+  }
+
+  @Test
+  void clientJavasOwnInformerOnTheSafeApiClientReadsASlowButSteadyListWhole() throws Exception {
+    String plainNext = secondRequestOfClientJavasInformer(base -> base);
+
+    List<SafeClient> built = new java.util.ArrayList<>();
+    String safeNext =
+        secondRequestOfClientJavasInformer(
+            base -> {
+              SafeClient safe =
+                  SafeClient.builder(base)
+                      .serverVersion("1.30")
+                      .userAgent("transport-test/1.0")
+                      .callTimeout(Duration.ofMillis(300))
+                      .clock(VirtualTimeSource.autoAdvancing())
+                      .build();
+              built.add(safe);
+              return safe.apiClient();
+            });
+    built.forEach(SafeClient::close);
+
+    assertThat(plainNext).isEqualTo("watch");
+    assertThat(safeNext).isEqualTo(plainNext);
   }
 
   @Test
