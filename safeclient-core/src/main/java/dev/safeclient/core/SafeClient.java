@@ -177,7 +177,7 @@ public final class SafeClient implements AutoCloseable {
     ListPager pager = new ListPager(config.listPageSize(), listFormats, metrics);
     b.addInterceptor(
         new LintInterceptor(RuleCatalogue.requestRules(config, clock::nanoTime), config, warnings));
-    b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity, metrics));
+    b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity, metrics, clock));
     b.addInterceptor(new ListPagingInterceptor(pager));
     // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
     b.addInterceptor(new ServerWarningInterceptor(warnings));

@@ -26,7 +26,9 @@ final class GoZeroValues {
    * minor version {@code minor}.
    */
   static void fill(ResourceType t, JsonObject o, int minor) {
-    Descriptor d = Writes.unionSchemaOf(t.apiVersion(), t.kind());
+    // The simulated release's own struct and tags: a field only later releases define is not its
+    // zero value to write.
+    Descriptor d = ReleaseSchemas.of(minor, Writes.unionSchemaOf(t.apiVersion(), t.kind()));
     if (d != null) {
       fill(d, o, minor);
     }
@@ -34,7 +36,7 @@ final class GoZeroValues {
 
   private static void fill(Descriptor d, JsonObject o, int minor) {
     for (FieldDescriptor f : d.getFields()) {
-      GoJsonFields.Field g = GoJsonFields.field(d.getFullName(), f.getName());
+      GoJsonFields.Field g = GoJsonFields.release(minor).field(d.getFullName(), f.getName());
       if (g == null) {
         continue;
       }

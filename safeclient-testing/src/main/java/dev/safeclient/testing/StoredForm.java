@@ -47,8 +47,12 @@ final class StoredForm {
 
   private final int minor;
 
+  /** The simulated release's json tags: its encoder writes what its own tags say. */
+  private final GoJsonFields.Release tags;
+
   private StoredForm(int minor) {
     this.minor = minor;
+    this.tags = GoJsonFields.release(minor);
   }
 
   /**
@@ -74,7 +78,7 @@ final class StoredForm {
       if (f == null) {
         continue; // apiVersion and kind (TypeMeta), or a field strict decoding already dropped
       }
-      GoJsonFields.Field go = GoJsonFields.field(f.getContainingType().getFullName(), f.getName());
+      GoJsonFields.Field go = tags.field(f.getContainingType().getFullName(), f.getName());
       JsonElement v = o.get(key);
       if (go == null) {
         continue;
@@ -107,7 +111,7 @@ final class StoredForm {
   /** Writes the fields {@code o} lacks as encoding/json writes a zero value. */
   private void writeZeroes(JsonObject o, Descriptor d) {
     for (FieldDescriptor f : d.getFields()) {
-      GoJsonFields.Field go = GoJsonFields.field(d.getFullName(), f.getName());
+      GoJsonFields.Field go = tags.field(d.getFullName(), f.getName());
       if (go == null) {
         continue;
       }

@@ -51,6 +51,9 @@ public final class JsonBodyCodec {
     this.json = json;
     this.keyedFields = new ObjectKeyedFields(clock);
     this.updateRule = new UpdateLosesUnknownFieldsRule(json, warnings, updateMode);
+    // Now, not at the first tree returned: a DynamicKubernetesApi built after this keeps a Gson
+    // that has the binding, and the install does not race with one being built mid-call.
+    ClientJavaBinding.install();
   }
 
   public TolerantJson tolerantJson() {

@@ -3,6 +3,8 @@ package dev.safeclient.core.pipeline;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListPage;
+import dev.safeclient.core.retry.ServerAnswer;
+import dev.safeclient.model.serving.ServerVersion;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -110,9 +112,13 @@ public final class ListPager {
             "did not end after " + maxPages + " pages of " + pageSize);
       }
       HttpUrl url = pageUrl(request.url(), index, token, firstPageRv);
-      Response page;
-      MediaType pageType;
-      ListBodyFormat pageFormat;
+      Response page = null;
+      MediaType pageType = null;
+      ListBodyFormat pageFormat = null;
+      // Set where paging failed after the caller's own query was answered once; the caller's own
+      // request then goes out once, outside the try, so that its own failure is the caller's.
+      String fallbackCause = null;
+      String fallbackWhy = null;
       try {
         page =
             chain.proceed(
@@ -123,66 +129,75 @@ public final class ListPager {
                     .tag(ListPage.class, new ListPage(index, pageSize))
                     .build());
         if (!page.isSuccessful()) {
-          if (page.code() == 410 && index > 0) {
-            page.close();
+          if (index == 0 || overloaded(request, classified, page)) {
+            // Page 0 is the server's answer to the caller's own query with a limit. An overloaded
+            // server (APF 429, the apiserver's own 503, a timeout) would take the caller's whole
+            // unpaged list, the heaviest request there is, at the worst moment: its answer is
+            // returned instead.
+            return page;
+          }
+          page.close();
+          if (page.code() == 410) {
             if (!last) {
               return null;
             }
             // The caller's own request is a list that never answers 410 (no continue token): what
             // failed is the paging this library chose, so the caller gets what plain client-java
             // would have got, at plain client-java's cost.
-            return callersOwn(
-                chain,
-                request,
-                "410",
+            fallbackCause = "410";
+            fallbackWhy =
                 "the continue token expired (410) "
                     + (MAX_RESTARTS + 1)
                     + " times while paging with limit="
                     + pageSize
                     + "; the pages are read too slowly for the server's continue-token lifetime"
-                    + " (about 5 min)");
-          }
-          if (index > 0) {
+                    + " (about 5 min)";
+          } else {
             // A page the caller never asked for failed: its own request may well be answered.
+            fallbackCause = Integer.toString(page.code());
+            fallbackWhy = "page " + index + " failed";
+          }
+        } else {
+          pageType = page.body().contentType();
+          pageFormat = formats.forContentType(pageType);
+          if (format != null && pageFormat != format) {
             page.close();
-            return callersOwn(
-                chain, request, Integer.toString(page.code()), "page " + index + " failed");
+            fallbackCause = "formats";
+            fallbackWhy = "pages answered in different formats";
+          } else {
+            if (index == 0) {
+              // A list the server answered in one page (the watch cache ignores limit at
+              // resourceVersion=0) is handed on unread, for the decoder to read as it arrives:
+              // only its head is buffered, to learn that no continue token follows.
+              String atHead;
+              try {
+                atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
+              } catch (IOException | RuntimeException e) {
+                page.close();
+                throw e;
+              }
+              if (atHead != null && atHead.isEmpty()) {
+                return page;
+              }
+            }
+            byte[] body;
+            try (ResponseBody b = page.body()) {
+              body = b.bytes();
+            }
+            bodies.add(body);
+            token = pageFormat.continueToken(body);
           }
-          return page; // the caller's own query with a limit: the server's answer to it
         }
-        pageType = page.body().contentType();
-        pageFormat = formats.forContentType(pageType);
-        if (format != null && pageFormat != format) {
-          page.close();
-          return callersOwn(chain, request, "formats", "pages answered in different formats");
-        }
-        if (index == 0) {
-          // A list the server answered in one page (the watch cache ignores limit at
-          // resourceVersion=0) is handed on unread, for the decoder to read as it arrives: only
-          // its head is buffered, to learn that no continue token follows.
-          String atHead;
-          try {
-            atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
-          } catch (IOException | RuntimeException e) {
-            page.close();
-            throw e;
-          }
-          if (atHead != null && atHead.isEmpty()) {
-            return page;
-          }
-        }
-        byte[] body;
-        try (ResponseBody b = page.body()) {
-          body = b.bytes();
-        }
-        bodies.add(body);
-        token = pageFormat.continueToken(body);
       } catch (IOException | RuntimeException e) {
         if (index == 0 || chain.call().isCanceled()) {
           throw e;
         }
-        return callersOwn(
-            chain, request, e.getClass().getSimpleName(), "page " + index + " failed: " + e);
+        // The class only: a message may quote the body, and a page may be a Secret list.
+        fallbackCause = e.getClass().getSimpleName();
+        fallbackWhy = "page " + index + " failed: " + e.getClass().getSimpleName();
+      }
+      if (fallbackCause != null) {
+        return callersOwn(chain, request, fallbackCause, fallbackWhy);
       }
       if (first == null) {
         first = page;
@@ -212,7 +227,11 @@ public final class ListPager {
       if (chain.call().isCanceled()) {
         throw e;
       }
-      return callersOwn(chain, request, "unreadable", "pages could not be merged: " + e);
+      return callersOwn(
+          chain,
+          request,
+          "unreadable",
+          "pages could not be merged: " + e.getClass().getSimpleName());
     }
     return first
         .newBuilder()
@@ -220,6 +239,11 @@ public final class ListPager {
         .removeHeader("Transfer-Encoding")
         .header("Content-Length", Long.toString(whole.contentLength()))
         .build();
+  }
+
+  /** Whether a page's error says the API server itself is overloaded ({@link ServerAnswer}). */
+  private static boolean overloaded(Request request, KubeRequest classified, Response page) {
+    return ServerAnswer.of(page).isOverload(request.tag(ServerVersion.class), classified.group());
   }
 
   /**

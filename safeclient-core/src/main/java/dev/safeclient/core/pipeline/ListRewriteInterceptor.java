@@ -1,12 +1,16 @@
 package dev.safeclient.core.pipeline;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.core.request.KubeRequest;
 import dev.safeclient.core.request.ListDecision;
 import dev.safeclient.core.request.ListPage;
 import dev.safeclient.core.retry.ServerAnswer;
 import dev.safeclient.core.server.ResourceActivity;
+import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
+import java.time.Duration;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -50,15 +54,33 @@ public final class ListRewriteInterceptor implements Interceptor {
   private final ResourceActivity activity;
   private final SafeClientMetrics metrics;
 
+  /**
+   * How long a resource whose probe failed goes without one: its lists go out as the caller sent
+   * them, so a probe that keeps failing (a proxy that refuses {@code limit}, a flaky aggregated
+   * path) is paid, and logged, once a minute per resource and not on every list.
+   */
+  static final Duration PROBE_FAILURE_MEMORY = Duration.ofMinutes(1);
+
+  /** Resources whose probe failed within {@link #PROBE_FAILURE_MEMORY}; bounded like the scopes. */
+  private final Cache<String, Boolean> failedProbes;
+
   public ListRewriteInterceptor(
       ListPager pager,
       ListBodyFormats formats,
       ResourceActivity activity,
-      SafeClientMetrics metrics) {
+      SafeClientMetrics metrics,
+      TimeSource clock) {
     this.pager = pager;
     this.formats = formats;
     this.activity = activity;
     this.metrics = metrics;
+    this.failedProbes =
+        Caffeine.newBuilder()
+            .maximumSize(4_096)
+            .expireAfterWrite(PROBE_FAILURE_MEMORY)
+            .ticker(clock::nanoTime)
+            .executor(Runnable::run)
+            .build();
   }
 
   @Override
@@ -74,6 +96,9 @@ public final class ListRewriteInterceptor implements Interceptor {
     }
     if (d.action() != ListDecision.Action.READ_FROM_CACHE
         && d.action() != ListDecision.Action.READ_FROM_CACHE_IF_BUSY) {
+      return chain.proceed(request);
+    }
+    if (failedProbes.getIfPresent(k.groupResource()) != null) {
       return chain.proceed(request);
     }
     HttpUrl probeUrl =
@@ -146,10 +171,13 @@ public final class ListRewriteInterceptor implements Interceptor {
   private Response callersOwn(Chain chain, Request request, KubeRequest k, String cause)
       throws IOException {
     metrics.listRewriteFallback("probe", cause);
+    failedProbes.put(k.groupResource(), Boolean.TRUE);
     log.info(
-        "SC101's probe of {} failed ({}); sending the caller's own request",
+        "SC101's probe of {} failed ({}); sending the caller's own request, and its lists as sent"
+            + " for {} s",
         k.groupResource(),
-        cause);
+        cause,
+        PROBE_FAILURE_MEMORY.toSeconds());
     return chain.proceed(request);
   }
 

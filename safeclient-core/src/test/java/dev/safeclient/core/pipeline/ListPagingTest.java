@@ -198,6 +198,9 @@ class ListPagingTest {
         .extracting(p -> p.getMetadata().getName())
         .containsExactly("a", "b");
     assertThat(server.getRequestCount()).isEqualTo(3);
+    server.takeRequest();
+    server.takeRequest();
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
   }
 
   @Test

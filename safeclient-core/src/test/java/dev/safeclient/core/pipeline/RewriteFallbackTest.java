@@ -310,4 +310,106 @@ class RewriteFallbackTest {
     // batch/v1beta1 went in 1.25; k8s.io/api still carries its types. As plain client-java: one.
     assertThat(targets).containsExactly("/apis/batch/v1beta1/cronjobs");
   }
+
+  /** The caller's own request after a failed page is sent once, even when it fails in turn. */
+  @Test
+  void aFallbackThatFailsIsSentOnceAndItsFailureIsTheCallers() throws Exception {
+    answer(
+        r -> {
+          if (r.getUrl().queryParameter("continue") != null) {
+            return status(500, "InternalError", "etcdserver: request timed out", null);
+          }
+          if (r.getUrl().queryParameter("limit") != null) {
+            return podList("30", "c1", "a");
+          }
+          return new MockResponse.Builder()
+              .onResponseStart(new SocketEffect.CloseSocket(true, false, false))
+              .build();
+        });
+
+    Throwable e =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                new CoreV1Api(safe(VirtualTimeSource.autoAdvancing()).consistentApiClient())
+                    .listNamespacedPod("default")
+                    .execute());
+
+    assertThat(e).isInstanceOf(io.kubernetes.client.openapi.ApiException.class);
+    // One fallback: the failure of the caller's own request is not taken for a page's.
+    assertThat(fallbacks).containsExactly("page 500");
+    assertThat(targets.stream().filter(t -> t.equals("/api/v1/namespaces/default/pods")))
+        .isNotEmpty();
+    assertThat(targets.subList(0, 2))
+        .containsExactly(
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?limit=1&continue=c1");
+  }
+
+  /**
+   * A later page that APF rejects: the server is overloaded, and the caller's whole unpaged list
+   * would be the heaviest request there is; the page's 429 is the caller's answer.
+   */
+  @Test
+  void aLaterPageAnOverloadedServerRefusesIsNotFollowedByTheWholeList() throws Exception {
+    answer(
+        r -> {
+          if (r.getUrl().queryParameter("continue") != null) {
+            return status(
+                    429, "TooManyRequests", "Too many requests, please try again later.", null)
+                .newBuilder()
+                .addHeader("Retry-After", "1")
+                .addHeader("X-Kubernetes-PF-FlowSchema-UID", "fs-uid-1")
+                .addHeader("X-Kubernetes-PF-PriorityLevel-UID", "pl-uid-1")
+                .build();
+          }
+          if (r.getUrl().queryParameter("limit") != null) {
+            return podList("30", "c1", "a");
+          }
+          return podList("30", null, "a", "b");
+        });
+
+    Throwable e =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                new CoreV1Api(safe(VirtualTimeSource.autoAdvancing()).consistentApiClient())
+                    .listNamespacedPod("default")
+                    .execute());
+
+    assertThat(e).isInstanceOf(io.kubernetes.client.openapi.ApiException.class);
+    assertThat(((io.kubernetes.client.openapi.ApiException) e).getCode()).isEqualTo(429);
+    assertThat(targets).doesNotContain("/api/v1/namespaces/default/pods");
+    assertThat(fallbacks).isEmpty();
+  }
+
+  /**
+   * A probe that failed is not paid again for a minute: the lists go out as the caller sent them.
+   */
+  @Test
+  void aFailedProbeIsNotPaidAgainForAMinute() throws Exception {
+    answer(
+        r ->
+            isProbe(r)
+                ? status(500, "InternalError", "etcdserver: request timed out", null)
+                : podList("20", null, "a", "b"));
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
+    SafeClient client = safe(clock);
+    CoreV1Api api = new CoreV1Api(client.apiClient());
+
+    client.resourceActivity().changed("pods");
+    api.listNamespacedPod("default").labelSelector("app=web").execute();
+    client.resourceActivity().changed("pods");
+    api.listNamespacedPod("default").labelSelector("app=web").execute();
+    clock.advance(ListRewriteInterceptor.PROBE_FAILURE_MEMORY.plusSeconds(1));
+    client.resourceActivity().changed("pods");
+    api.listNamespacedPod("default").labelSelector("app=web").execute();
+
+    assertThat(targets)
+        .containsExactly(
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb",
+            "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb",
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb");
+    assertThat(fallbacks).containsExactly("probe 500", "probe 500");
+  }
 }
