@@ -66,6 +66,11 @@ final class BreakerStates implements SafeClientMetrics {
   }
 
   @Override
+  public void listRewriteFallback(String step, String cause) {
+    delegate.listRewriteFallback(step, cause);
+  }
+
+  @Override
   public void warning(String ruleId) {
     delegate.warning(ruleId);
   }
