@@ -1,6 +1,6 @@
 package dev.safeclient.benchmarks;
 
-import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.testing.KubeSim;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.JSON;

@@ -1,6 +1,6 @@
 package dev.safeclient.benchmarks;
 
-import dev.safeclient.core.json.TolerantJson;
+import dev.safeclient.core.internal.json.TolerantJson;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Pod;

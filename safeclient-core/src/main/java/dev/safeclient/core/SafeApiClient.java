@@ -1,12 +1,12 @@
 package dev.safeclient.core;
 
 import com.google.gson.JsonObject;
-import dev.safeclient.core.json.JsonBodyCodec;
-import dev.safeclient.core.protobuf.ProtobufCodec;
-import dev.safeclient.core.request.CallOrigin;
-import dev.safeclient.core.request.KubeRequest;
-import dev.safeclient.core.request.RequestClassifier;
-import dev.safeclient.core.server.ListAnswerWitness;
+import dev.safeclient.core.internal.json.JsonBodyCodec;
+import dev.safeclient.core.internal.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.request.CallOrigin;
+import dev.safeclient.core.internal.request.KubeRequest;
+import dev.safeclient.core.internal.request.RequestClassifier;
+import dev.safeclient.core.internal.server.ListAnswerWitness;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;

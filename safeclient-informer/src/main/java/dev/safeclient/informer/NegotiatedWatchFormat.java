@@ -1,9 +1,9 @@
 package dev.safeclient.informer;
 
-import dev.safeclient.core.protobuf.ProtobufCodec;
-import dev.safeclient.core.protobuf.ProtobufWatchEventReader;
-import dev.safeclient.core.watch.WatchEvent;
-import dev.safeclient.core.watch.WatchEventReader;
+import dev.safeclient.core.internal.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.protobuf.ProtobufWatchEventReader;
+import dev.safeclient.core.internal.watch.WatchEvent;
+import dev.safeclient.core.internal.watch.WatchEventReader;
 import java.io.IOException;
 import okhttp3.MediaType;
 import okhttp3.Response;

@@ -1,10 +1,10 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.core.internal.request.CacheFillList;
+import dev.safeclient.core.internal.request.ListPage;
+import dev.safeclient.core.internal.watch.WatchEvent;
+import dev.safeclient.core.internal.watch.WatchEventReader;
 import dev.safeclient.core.metrics.SafeClientMetrics;
-import dev.safeclient.core.request.CacheFillList;
-import dev.safeclient.core.request.ListPage;
-import dev.safeclient.core.watch.WatchEvent;
-import dev.safeclient.core.watch.WatchEventReader;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;

@@ -1,7 +1,7 @@
 package dev.safeclient.informer;
 
-import dev.safeclient.core.json.TolerantJson;
-import dev.safeclient.core.watch.WatchEventReader;
+import dev.safeclient.core.internal.json.TolerantJson;
+import dev.safeclient.core.internal.watch.WatchEventReader;
 import java.io.IOException;
 import okhttp3.Response;
 

@@ -2,7 +2,7 @@ package dev.safeclient.informer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Pod;

@@ -1,6 +1,6 @@
 package dev.safeclient.benchmarks.protobuf;
 
-import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1PodList;
 import java.io.ByteArrayInputStream;

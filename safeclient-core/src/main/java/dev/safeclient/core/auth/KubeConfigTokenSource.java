@@ -2,6 +2,7 @@ package dev.safeclient.core.auth;
 
 import static dev.safeclient.core.auth.KubeconfigFile.string;
 
+import dev.safeclient.core.CredentialsUnavailableException;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;

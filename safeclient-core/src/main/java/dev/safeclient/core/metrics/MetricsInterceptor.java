@@ -1,7 +1,7 @@
 package dev.safeclient.core.metrics;
 
-import dev.safeclient.core.pipeline.ClassifyInterceptor;
-import dev.safeclient.core.request.KubeRequest;
+import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.internal.request.KubeRequest;
 import java.io.IOException;
 import okhttp3.Interceptor;
 import okhttp3.Response;

@@ -6,6 +6,7 @@ import static dev.safeclient.core.ScriptedServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.safeclient.core.CredentialsUnavailableException;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.model.time.VirtualTimeSource;

@@ -125,7 +125,7 @@ class MicrometerSafeClientMetricsTest {
     assertThat(
             registry.get("safeclient.warnings").counters().stream()
                 .map(c -> c.getId().getTag("rule")))
-        .containsExactlyInAnyOrderElementsOf(dev.safeclient.core.rules.RuleCatalogue.IDS);
+        .containsExactlyInAnyOrderElementsOf(dev.safeclient.core.internal.rules.RuleCatalogue.IDS);
     assertThat(registry.get("safeclient.warnings").counters())
         .allSatisfy(c -> assertThat(c.count()).isZero());
     // The core group's breaker of the client's own host, closed (0); the key the breaker itself

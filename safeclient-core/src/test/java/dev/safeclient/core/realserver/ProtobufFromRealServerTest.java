@@ -7,7 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.testing.RealApiserver;
 import dev.safeclient.testing.RealApiserver.Identity;
 import dev.safeclient.testing.RealApiserverExtension;

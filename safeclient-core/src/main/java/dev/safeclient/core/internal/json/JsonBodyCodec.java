@@ -1,0 +1,211 @@
+package dev.safeclient.core.internal.json;
+
+import com.google.gson.JsonObject;
+import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.internal.warning.WarningChannel;
+import dev.safeclient.model.time.TimeSource;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import java.io.File;
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+
+/**
+ * The JSON bodies of {@code SafeApiClient}: responses decode through {@link TolerantJson} (SC203),
+ * model request bodies carry their unknown fields back, and updates of copies meet SC204. Bad input
+ * (an empty body, JSON cut short, a proxy's HTML page) is an {@link ApiException} that says so,
+ * never a null or an NPE later.
+ */
+public final class JsonBodyCodec {
+  /** The rule an update of a copy meets: {@code SC204}. */
+  public static final String UPDATE_RULE_ID = UpdateLosesUnknownFieldsRule.ID;
+
+  // client-java's ApiClient.isJsonMime, so both paths agree on what is JSON.
+  private static final Pattern JSON_MIME =
+      Pattern.compile("(?i)^(application/json|[^;/ \t]+/[^;/ \t]+[+]json)[ \t]*(;.*)?$");
+
+  // Enough of a proxy's error page to recognise it; the rest of a large page adds nothing.
+  private static final int MAX_NON_JSON_BODY = 4096;
+
+  private final TolerantJson json;
+  private final UpdateLosesUnknownFieldsRule updateRule;
+  private final ObjectKeyedFields keyedFields;
+
+  /**
+   * @param updateMode the mode in force for SC204
+   * @param clock ages the fields kept for a PUT of an object client-java bound itself
+   */
+  public JsonBodyCodec(
+      TolerantJson json, WarningChannel warnings, SafetyMode updateMode, TimeSource clock) {
+    this.json = json;
+    this.keyedFields = new ObjectKeyedFields(clock);
+    this.updateRule = new UpdateLosesUnknownFieldsRule(json, warnings, updateMode);
+    // Now, not at the first tree returned: a DynamicKubernetesApi built after this keeps a Gson
+    // that has the binding, and the install does not race with one being built mid-call.
+    ClientJavaBinding.install();
+  }
+
+  public TolerantJson tolerantJson() {
+    return json;
+  }
+
+  /** Whether {@link #decode} handles this return type; raw bytes, files and text are not ours. */
+  public boolean decodes(Type returnType) {
+    return returnType != null
+        && returnType != String.class
+        && returnType != byte[].class
+        && returnType != File.class;
+  }
+
+  public <T> T decode(Response response, Type returnType) throws ApiException {
+    int code = response.code();
+    String what = TolerantJson.typeName(returnType);
+    try (ResponseBody body = response.body()) {
+      String contentType = response.header("Content-Type");
+      if (contentType != null && !isJsonMime(contentType)) {
+        throw new ApiException(
+            "expected JSON for "
+                + what
+                + " but the response (HTTP "
+                + code
+                + ") is "
+                + contentType
+                + (contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/html")
+                    ? ": likely an error page from a proxy or load balancer in front of the API"
+                        + " server"
+                    : ""),
+            code,
+            headers(response),
+            head(body.source()));
+      }
+      T value;
+      try (Reader reader = body.charStream()) {
+        value = json.decodeBody(reader, returnType, () -> requestLine(response.request()));
+      }
+      if (value == null) {
+        throw new ApiException(
+            "the response (HTTP " + code + ") is JSON null where " + what + " was expected",
+            code,
+            headers(response),
+            null);
+      }
+      ExpectedKind.check(
+          returnType, value, requestLine(response.request()), code, headers(response));
+      return value;
+    } catch (EmptyJsonException e) {
+      throw new ApiException(
+          "the response (HTTP " + code + ") has an empty body where " + what + " was expected",
+          e,
+          code,
+          headers(response));
+    } catch (IOException e) {
+      // Never the body itself in the message: it can hold Secret data.
+      throw new ApiException(
+          "cannot read " + what + " from the response (HTTP " + code + "): " + e.getMessage(),
+          e,
+          code,
+          headers(response));
+    }
+  }
+
+  /**
+   * A JSON tree about to be returned to the caller: it stays whole, every field the server sent in
+   * it, for callers that read the tree ({@code DynamicKubernetesApi}, a raw {@code JsonObject}). If
+   * client-java then binds it into {@code model} with its own strict Gson ({@code
+   * GenericKubernetesApi}), the fields {@code model} lacks are left out of that binding and kept by
+   * object key for a PUT of that object (SC203 warns once, as for any kept field).
+   *
+   * @param model the client-java model of the tree's kind (of a list kind, for a list)
+   * @param resource the group/version/resource it was read from, as {@code v1/pods}; null if the
+   *     path names none
+   */
+  public void returnedToCaller(
+      JsonObject tree, Class<?> model, String resource, String requestLine) {
+    ClientJavaBinding.returned(
+        tree, new ClientJavaBinding.Returned(this, model, resource, requestLine));
+  }
+
+  /** Client-java is binding a returned tree into its model: takes out and keeps what it lacks. */
+  ObjectKeyedFields.Stripped keepForBinding(JsonObject tree, ClientJavaBinding.Returned how) {
+    ObjectKeyedFields.Stripped stripped = keyedFields.keep(tree, how.model(), how.resource());
+    if (!stripped.findings.names.isEmpty()) {
+      json.reportKeptFields(stripped.findings.within, stripped.findings.names, how.requestLine());
+    }
+    return stripped;
+  }
+
+  /**
+   * The body of a PUT, with the fields kept by object key for it put back: a model object gets them
+   * in its side table (and is no longer a copy for SC204); a {@code DynamicKubernetesObject} is
+   * copied with them merged into its JSON, the caller's own object left as it is.
+   *
+   * @param resource the group/version/resource of the PUT's path, as {@code v1/pods}
+   */
+  public Object restoreKeptFields(Object body, Request request, String resource)
+      throws ApiException {
+    if (body == null || !"PUT".equals(request.method())) {
+      return body;
+    }
+    Object target = body;
+    if (body instanceof DynamicKubernetesObject d && d.getRaw() != null) {
+      target = new DynamicKubernetesObject(d.getRaw().deepCopy());
+    } else if (TolerantJson.decodedHere(body)) {
+      return body;
+    }
+    ObjectKeyedFields.Restored r = keyedFields.restore(target, resource);
+    if (r == ObjectKeyedFields.Restored.PARTLY) {
+      updateRule.partlyRestored(body, request);
+    }
+    return r == ObjectKeyedFields.Restored.NONE ? body : target;
+  }
+
+  /** Whether {@link #encode} handles this body: a generated model sent as JSON. */
+  public boolean encodes(Object body, String contentType) {
+    return body != null
+        && contentType != null
+        && isJsonMime(contentType)
+        && ModelType.of(body.getClass()) != null;
+  }
+
+  /** As client-java's serialize, plus the unknown fields kept for each decoded object in it. */
+  public RequestBody encode(Object body, String contentType) {
+    return RequestBody.create(json.encode(body), MediaType.parse(contentType));
+  }
+
+  /**
+   * SC204, for a request built with {@code body}: warns, or in STRICT throws an {@link
+   * ApiException} whose cause is an {@code UnsafeRequestException}, before anything is sent.
+   */
+  public void checkUpdate(Object body, Request request) throws ApiException {
+    updateRule.check(body, request);
+  }
+
+  static boolean isJsonMime(String mime) {
+    return "*/*".equals(mime) || JSON_MIME.matcher(mime).matches();
+  }
+
+  private static Map<String, List<String>> headers(Response response) {
+    return response.headers().toMultimap();
+  }
+
+  private static String requestLine(Request request) {
+    return UpdateLosesUnknownFieldsRule.requestLine(request.url(), request.method());
+  }
+
+  private static String head(BufferedSource source) throws IOException {
+    source.request(MAX_NON_JSON_BODY);
+    long n = Math.min(source.getBuffer().size(), MAX_NON_JSON_BODY);
+    return source.getBuffer().readString(n, StandardCharsets.UTF_8);
+  }
+}

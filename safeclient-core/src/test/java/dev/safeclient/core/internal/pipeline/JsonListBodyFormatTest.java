@@ -1,0 +1,96 @@
+package dev.safeclient.core.internal.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.safeclient.model.testdata.KubeApiTestdata;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import okhttp3.MediaType;
+import org.junit.jupiter.api.Test;
+
+class JsonListBodyFormatTest {
+  final JsonListBodyFormat format = new JsonListBodyFormat();
+
+  /** A real Pod of a 1.37 server, with fields client-java 27 does not know. */
+  private static String fixturePod() throws IOException {
+    Path dir = KubeApiTestdata.head();
+    return Files.readString(dir.resolve("core.v1.Pod.json"));
+  }
+
+  private static byte[] page(String rv, String cont, Long remaining, String... items) {
+    String meta =
+        "\"resourceVersion\":\""
+            + rv
+            + "\""
+            + (cont == null ? "" : ",\"continue\":\"" + cont + "\"")
+            + (remaining == null ? "" : ",\"remainingItemCount\":" + remaining);
+    return ("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{"
+            + meta
+            + "},\"items\":["
+            + String.join(",", items)
+            + "]}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void readsTheListMetadata() throws IOException {
+    byte[] p = page("123", "tok", 5L, "{\"metadata\":{\"resourceVersion\":\"999\"}}");
+
+    assertThat(format.continueToken(p)).isEqualTo("tok");
+    assertThat(format.resourceVersion(p)).isEqualTo("123");
+    assertThat(format.continueToken(page("1", null, null))).isNull();
+  }
+
+  @Test
+  void mergeKeepsEveryItemByteForByteInOrderAndClearsPagingMetadata() throws IOException {
+    String pod = fixturePod();
+    byte[] merged =
+        format.merge(
+            List.of(
+                page("7", "c1", 2L, pod, "{\"metadata\":{\"name\":\"b\"}}"),
+                page("7", "c2", 1L, "{\"metadata\":{\"name\":\"c\"},\"x\":\"<&>\"}"),
+                page("7", null, null, pod)));
+
+    JsonObject list =
+        JsonParser.parseString(new String(merged, StandardCharsets.UTF_8)).getAsJsonObject();
+    JsonArray items = list.getAsJsonArray("items");
+    assertThat(items).hasSize(4);
+    assertThat(items.get(0)).isEqualTo(JsonParser.parseString(pod));
+    assertThat(items.get(3)).isEqualTo(JsonParser.parseString(pod));
+    assertThat(items.get(2).getAsJsonObject().get("x").getAsString()).isEqualTo("<&>");
+    assertThat(list.getAsJsonObject("metadata").keySet()).containsExactly("resourceVersion");
+    assertThat(list.keySet()).containsExactly("kind", "apiVersion", "metadata", "items");
+    assertThat(new String(merged, StandardCharsets.UTF_8)).contains("\"<&>\"");
+  }
+
+  @Test
+  void malformedBodiesAreClearIoErrors() {
+    assertThatThrownBy(
+            () -> format.continueToken("{\"metadata\":{\"conti".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("malformed list page");
+    assertThatThrownBy(
+            () ->
+                format.continueToken(
+                    "<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> format.continueToken(new byte[0])).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> format.merge(List.of("[1,2]".getBytes(StandardCharsets.UTF_8))))
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void acceptsJsonContentTypesOnly() {
+    assertThat(format.accepts(MediaType.get("application/json; charset=utf-8"))).isTrue();
+    assertThat(format.accepts(null)).isTrue();
+    assertThat(format.accepts(MediaType.get("application/vnd.kubernetes.protobuf"))).isFalse();
+    assertThat(format.accepts(MediaType.get("text/html"))).isFalse();
+  }
+}
