@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -79,13 +80,13 @@ public class DeclaredInformers implements SmartLifecycle {
 
   /** True when none is declared. */
   public boolean isEmpty() {
-    return properties.getInformers().isEmpty();
+    return properties.informers().isEmpty();
   }
 
   /** At least one declared informer is required. */
   public boolean anyRequiredDeclared() {
-    return properties.getInformers().stream()
-        .anyMatch(SafeClientProperties.DeclaredInformer::isRequired);
+    return properties.informers().stream()
+        .anyMatch(SafeClientProperties.DeclaredInformer::required);
   }
 
   /**
@@ -108,7 +109,7 @@ public class DeclaredInformers implements SmartLifecycle {
     Instant start = startedAt;
     return start != null
         && !d.informer().hasSynced()
-        && !clock.instant().isBefore(start.plus(properties.getInformer().getSyncTimeout()));
+        && !clock.instant().isBefore(start.plus(properties.informer().syncTimeout()));
   }
 
   private Map<String, Declared> registered() {
@@ -126,13 +127,13 @@ public class DeclaredInformers implements SmartLifecycle {
       return result;
     }
     SafeInformerFactory factory = factoryProvider.getObject();
-    List<SafeClientProperties.DeclaredInformer> all = properties.getInformers();
+    List<SafeClientProperties.DeclaredInformer> all = properties.informers();
     for (int i = 0; i < all.size(); i++) {
       SafeClientProperties.DeclaredInformer d = all.get(i);
       result.put(
           d.name(),
           new Declared(
-              d.name(), d.isRequired(), register(factory, "safeclient.informers[" + i + "]", d)));
+              d.name(), d.required(), register(factory, "safeclient.informers[" + i + "]", d)));
     }
     return result;
   }
@@ -143,41 +144,34 @@ public class DeclaredInformers implements SmartLifecycle {
    */
   private SharedIndexInformer<? extends KubernetesObject> register(
       SafeInformerFactory factory, String where, SafeClientProperties.DeclaredInformer d) {
-    String group = d.getGroup();
-    String version = d.getVersion();
+    String group = d.group();
+    String version = d.version();
     Class<? extends KubernetesObject> type;
     Class<? extends KubernetesListObject> listType;
-    if (d.getType() != null) {
-      type = load(d.getType(), KubernetesObject.class, where + ".type");
-      listType = load(d.getListType(), KubernetesListObject.class, where + ".list-type");
+    if (d.type() != null) {
+      type = load(d.type(), KubernetesObject.class, where + ".type");
+      listType = load(d.listType(), KubernetesListObject.class, where + ".list-type");
     } else {
-      BuiltInResources.Resource r =
-          BuiltInResources.require(where, d.getResource(), group, version);
+      BuiltInResources.Resource r = BuiltInResources.require(where, d.resource(), group, version);
       group = r.group();
       version = r.version();
       type = r.type();
       listType = r.listType();
     }
     return factory.sharedIndexInformerFor(
-        type, listType, group, version, d.getResource(), d.getResync().toMillis(), options(d));
+        type, listType, group, version, d.resource(), d.resync().toMillis(), options(d));
   }
 
   InformerOptions options(SafeClientProperties.DeclaredInformer d) {
-    SafeClientProperties.Informer global = properties.getInformer();
-    InformerOptions.Builder b =
-        InformerOptions.builder()
-            .namespace(d.getNamespace())
-            .labelSelector(d.getLabelSelector())
-            .fieldSelector(d.getFieldSelector());
-    if (global.getStartJitter() != null) {
-      b.startJitter(global.getStartJitter());
-    }
-    if (global.getStripManagedFields() != null) {
-      b.stripManagedFields(global.getStripManagedFields());
-    }
-    if (global.getWatchList() != null) {
-      b.watchList(global.getWatchList());
-    }
+    SafeClientProperties.Informer global = properties.informer();
+    InformerOptions.Builder b = InformerOptions.builder();
+    PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+    map.from(d::namespace).to(b::namespace);
+    map.from(d::labelSelector).to(b::labelSelector);
+    map.from(d::fieldSelector).to(b::fieldSelector);
+    map.from(global::startJitter).to(b::startJitter);
+    map.from(global::stripManagedFields).to(b::stripManagedFields);
+    map.from(global::watchList).to(b::watchList);
     return b.build();
   }
 
@@ -213,7 +207,7 @@ public class DeclaredInformers implements SmartLifecycle {
     } catch (RuntimeException e) {
       // In a lazy app the cluster may be missing at startup: report it through readiness (the
       // required informers never sync) rather than failing the whole context.
-      if (!properties.isLazy()) {
+      if (!properties.lazy()) {
         throw e;
       }
       RuntimeException cause = noClusterConfiguration(e);
@@ -225,7 +219,7 @@ public class DeclaredInformers implements SmartLifecycle {
       return;
     }
     factoryProvider.getObject().startAllRegisteredInformers();
-    Duration timeout = properties.getInformer().getSyncTimeout();
+    Duration timeout = properties.informer().syncTimeout();
     syncWatch =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -259,7 +253,7 @@ public class DeclaredInformers implements SmartLifecycle {
       log.error(
           "safeclient: informers not synced within {}: {}. Readiness stays OUT_OF_SERVICE while a"
               + " required one has never synced; see the safeclientInformers health details.",
-          properties.getInformer().getSyncTimeout(),
+          properties.informer().syncTimeout(),
           unsynced);
     }
   }

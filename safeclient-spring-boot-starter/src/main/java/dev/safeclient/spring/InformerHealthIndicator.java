@@ -45,7 +45,7 @@ public class InformerHealthIndicator implements HealthIndicator {
       SafeClientProperties properties) {
     this.declared = declared;
     this.factory = factory;
-    this.stalenessThreshold = properties.getHealth().getReadiness().getStalenessThreshold();
+    this.stalenessThreshold = properties.health().readiness().stalenessThreshold();
   }
 
   @Override
