@@ -1,23 +1,20 @@
 package dev.safeclient.spring;
 
+import dev.safeclient.core.SafeClient;
 import dev.safeclient.informer.InformerHealth;
 import dev.safeclient.informer.InformerOptions;
 import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.SharedIndexInformer;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -30,6 +27,9 @@ import org.springframework.context.SmartLifecycle;
  * stopped on shutdown. One that has not synced within {@code safeclient.informer.sync-timeout} is
  * reported (ERROR log, health detail); startup never waits for it.
  *
+ * <p>The sync timeout runs on the client's {@link TimeSource} ({@code SafeClient.Builder#clock}),
+ * the one its informers run on, so a test moves both on one virtual timeline.
+ *
  * <p>On shutdown it stops every informer of the factory, those registered in code included.
  */
 public class DeclaredInformers implements SmartLifecycle {
@@ -39,27 +39,43 @@ public class DeclaredInformers implements SmartLifecycle {
   public record Declared(
       String name, boolean required, SharedIndexInformer<? extends KubernetesObject> informer) {}
 
+  /** When the informers were started, on the clock that times their sync. */
+  private record Started(TimeSource clock, long nanoTime) {
+    Duration elapsed() {
+      return Duration.ofNanos(clock.nanoTime() - nanoTime);
+    }
+  }
+
   private final ObjectProvider<SafeInformerFactory> factoryProvider;
+  // Read only at start, once the informers are registered: a lazy app may have no client before.
+  private final ObjectProvider<SafeClient> clientProvider;
   private final SafeClientProperties properties;
   private final ClassLoader classLoader;
-  private final Clock clock;
   private final Object lock = new Object();
+  // Built on first use or at start; null until then.
   private Map<String, Declared> declared;
+  // Why registering failed at start in a lazy app (no cluster yet); readiness reports it.
   private RuntimeException registrationFailure;
-  private volatile Instant startedAt;
+  // Null until started with informers registered: nothing is overdue before.
+  private volatile Started started;
   private volatile boolean running;
+  // The sync-timeout report fired with an informer unsynced.
   private volatile boolean syncOverdueReported;
-  private ScheduledExecutorService syncWatch;
+  // The one sync-timeout report, cancelled on stop.
+  private TimeSource.Timer syncTimer;
+  // A real-time source of this bean's own, closed on stop (its timer thread with it); a client's
+  // virtual or scaled clock is the client's to close.
+  private TimeSource ownClock;
 
-  public DeclaredInformers(
+  DeclaredInformers(
       ObjectProvider<SafeInformerFactory> factoryProvider,
+      ObjectProvider<SafeClient> clientProvider,
       SafeClientProperties properties,
-      ClassLoader classLoader,
-      Clock clock) {
+      ClassLoader classLoader) {
     this.factoryProvider = factoryProvider;
+    this.clientProvider = clientProvider;
     this.properties = properties;
     this.classLoader = classLoader;
-    this.clock = clock;
   }
 
   /** The declared informer with this name (its resource unless named). */
@@ -106,10 +122,10 @@ public class DeclaredInformers implements SmartLifecycle {
 
   /** Started longer than the sync timeout ago and still not synced. */
   public boolean syncOverdue(Declared d) {
-    Instant start = startedAt;
-    return start != null
+    Started s = started;
+    return s != null
         && !d.informer().hasSynced()
-        && !clock.instant().isBefore(start.plus(properties.informer().syncTimeout()));
+        && s.elapsed().compareTo(properties.informer().syncTimeout()) >= 0;
   }
 
   private Map<String, Declared> registered() {
@@ -197,7 +213,6 @@ public class DeclaredInformers implements SmartLifecycle {
 
   @Override
   public void start() {
-    startedAt = clock.instant();
     running = true;
     if (isEmpty()) {
       return;
@@ -218,16 +233,24 @@ public class DeclaredInformers implements SmartLifecycle {
           "safeclient: the declared informers could not be registered: {}", cause.getMessage());
       return;
     }
+    TimeSource clock = clientClock();
+    started = new Started(clock, clock.nanoTime());
     factoryProvider.getObject().startAllRegisteredInformers();
-    Duration timeout = properties.informer().syncTimeout();
-    syncWatch =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "safeclient-informer-sync-watch");
-              t.setDaemon(true);
-              return t;
-            });
-    syncWatch.schedule(this::reportUnsynced, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    syncTimer = clock.schedule(properties.informer().syncTimeout(), this::reportUnsynced);
+  }
+
+  /**
+   * The client's clock. Real time is read alike by every system source, so for it this bean keeps
+   * one of its own whose timer thread it can release on stop, as {@link SafeInformerFactory} does.
+   */
+  private TimeSource clientClock() {
+    SafeClient client = clientProvider.getIfAvailable();
+    TimeSource clock = client == null ? null : client.config().clock();
+    if (clock == null || clock.isSystem()) {
+      ownClock = TimeSource.system();
+      return ownClock;
+    }
+    return clock;
   }
 
   /** The missing configuration under Spring's bean-creation wrappers, if that is the cause. */
@@ -266,9 +289,13 @@ public class DeclaredInformers implements SmartLifecycle {
   @Override
   public void stop() {
     running = false;
-    if (syncWatch != null) {
-      syncWatch.shutdownNow();
-      syncWatch = null;
+    if (syncTimer != null) {
+      syncTimer.cancel();
+      syncTimer = null;
+    }
+    if (ownClock != null) {
+      ownClock.close();
+      ownClock = null;
     }
     boolean registeredAny;
     synchronized (lock) {

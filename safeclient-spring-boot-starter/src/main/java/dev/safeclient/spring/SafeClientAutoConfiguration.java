@@ -4,8 +4,8 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +37,9 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  *       account's, when the starter found the base client itself);
  *   <li>a {@link SafeClient};
  *   <li>a {@code @Primary} {@link ApiClient} (or a bean named {@value #SAFE_API_CLIENT});
- *   <li>a {@link SafeInformerFactory}.
+ *   <li>a {@link SafeInformerFactory};
+ *   <li>a {@link TimeSource} of the user's is the client's clock, and so its informers' and the
+ *       declared informers' sync timeout.
  * </ul>
  */
 @AutoConfiguration
@@ -75,6 +77,7 @@ public class SafeClientAutoConfiguration {
       ObjectProvider<SafeClientMetrics> metrics,
       ObjectProvider<TokenSource> tokenSource,
       ObjectProvider<KubernetesConnection> connection,
+      ObjectProvider<TimeSource> clock,
       ObjectProvider<SafeClientBuilderCustomizer> customizers) {
     String baseName = baseApiClientName(beanFactory);
     SafeClient.Builder builder = SafeClient.builder(beanFactory.getBean(baseName, ApiClient.class));
@@ -87,6 +90,7 @@ public class SafeClientAutoConfiguration {
     if (source != null) {
       builder.tokenSource(source);
     }
+    clock.ifUnique(builder::clock);
     builder.metrics(new BreakerStates(metrics.getIfUnique(() -> SafeClientMetrics.NOOP)));
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
@@ -111,10 +115,10 @@ public class SafeClientAutoConfiguration {
   @ConditionalOnMissingBean
   public DeclaredInformers safeclientDeclaredInformers(
       ObjectProvider<SafeInformerFactory> factory,
+      ObjectProvider<SafeClient> client,
       SafeClientProperties properties,
       ResourceLoader resourceLoader) {
-    return new DeclaredInformers(
-        factory, properties, resourceLoader.getClassLoader(), Clock.systemUTC());
+    return new DeclaredInformers(factory, client, properties, resourceLoader.getClassLoader());
   }
 
   /**
