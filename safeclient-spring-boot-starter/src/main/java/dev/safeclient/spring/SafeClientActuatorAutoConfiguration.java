@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Bean;
  * Actuator: the informer readiness contributor (readiness group only), the informer liveness
  * contributor (local failures only; liveness and primary groups) and the info contributor. Ordered
  * after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final {@code
- * readiness} group.
+ * readiness} group. Each bean gives way to one of the user's with its name.
  */
 @AutoConfiguration(
     after = SafeClientAutoConfiguration.class,
@@ -52,13 +52,14 @@ public class SafeClientActuatorAutoConfiguration {
 
   @Bean
   @ConditionalOnEnabledHealthIndicator("safeclient-informers")
+  @ConditionalOnMissingBean(name = "safeclientInformerReadinessGroup")
   public static HealthEndpointGroupsPostProcessor safeclientInformerReadinessGroup() {
     return new InformerReadinessGroup();
   }
 
   @Bean
   @ConditionalOnEnabledInfoContributor("safeclient")
-  @ConditionalOnMissingBean
+  @ConditionalOnMissingBean(name = "safeclientInfoContributor")
   public SafeClientInfoContributor safeclientInfoContributor(
       ObjectProvider<SafeClient> client, DeclaredInformers declared) {
     return new SafeClientInfoContributor(client, declared);
