@@ -100,7 +100,7 @@ public class DeclaredInformers implements SmartLifecycle {
   }
 
   /** At least one declared informer is required. */
-  public boolean anyRequiredDeclared() {
+  boolean anyRequiredDeclared() {
     return properties.informers().stream()
         .anyMatch(SafeClientProperties.DeclaredInformer::required);
   }
@@ -116,12 +116,12 @@ public class DeclaredInformers implements SmartLifecycle {
   }
 
   /** The health the factory keeps for a declared informer. */
-  public Optional<InformerHealth> health(Declared d) {
+  Optional<InformerHealth> health(Declared d) {
     return factoryProvider.getObject().health(d.informer());
   }
 
   /** Started longer than the sync timeout ago and still not synced. */
-  public boolean syncOverdue(Declared d) {
+  boolean syncOverdue(Declared d) {
     Started s = started;
     return s != null
         && !d.informer().hasSynced()
@@ -282,7 +282,7 @@ public class DeclaredInformers implements SmartLifecycle {
   }
 
   /** The sync-timeout report fired with at least one informer unsynced. */
-  public boolean syncOverdueReported() {
+  boolean syncOverdueReported() {
     return syncOverdueReported;
   }
 

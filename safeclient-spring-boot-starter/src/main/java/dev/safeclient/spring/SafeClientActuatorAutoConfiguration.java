@@ -35,7 +35,7 @@ public class SafeClientActuatorAutoConfiguration {
   @Bean
   @ConditionalOnEnabledHealthIndicator("safeclient-informers")
   @ConditionalOnMissingBean(name = "safeclientInformersHealthIndicator")
-  public InformerHealthIndicator safeclientInformersHealthIndicator(
+  InformerHealthIndicator safeclientInformersHealthIndicator(
       DeclaredInformers declared,
       ObjectProvider<SafeInformerFactory> factory,
       SafeClientProperties properties) {
@@ -45,7 +45,7 @@ public class SafeClientActuatorAutoConfiguration {
   @Bean
   @ConditionalOnEnabledHealthIndicator("safeclient-informers")
   @ConditionalOnMissingBean(name = "safeclientInformerLivenessHealthIndicator")
-  public InformerLivenessIndicator safeclientInformerLivenessHealthIndicator(
+  InformerLivenessIndicator safeclientInformerLivenessHealthIndicator(
       DeclaredInformers declared, ObjectProvider<SafeInformerFactory> factory) {
     return new InformerLivenessIndicator(declared, factory);
   }
@@ -60,7 +60,7 @@ public class SafeClientActuatorAutoConfiguration {
   @Bean
   @ConditionalOnEnabledInfoContributor("safeclient")
   @ConditionalOnMissingBean(name = "safeclientInfoContributor")
-  public SafeClientInfoContributor safeclientInfoContributor(
+  SafeClientInfoContributor safeclientInfoContributor(
       ObjectProvider<SafeClient> client, DeclaredInformers declared) {
     return new SafeClientInfoContributor(client, declared);
   }

@@ -57,7 +57,7 @@ public class SafeClientAutoConfiguration {
 
   @Bean(name = CONNECTION)
   @ConditionalOnMissingBean({ApiClient.class, SafeClient.class, KubernetesConnection.class})
-  public KubernetesConnection safeclientKubernetesConnection(
+  KubernetesConnection safeclientKubernetesConnection(
       Environment env, SafeClientProperties properties) {
     return new KubeconfigLoadingRules(env, properties).load();
   }

@@ -80,7 +80,7 @@ public record SafeClientProperties(
    * idle watch, and a watch is renewed every 5-10 min; three missed bookmarks is a real outage, not
    * a slow minute. Anything shorter would pull every replica out of its Service on a blip.
    */
-  public static final Duration MIN_READINESS_STALENESS_THRESHOLD = Duration.ofMinutes(3);
+  static final Duration MIN_READINESS_STALENESS_THRESHOLD = Duration.ofMinutes(3);
 
   /** Checks what the builders cannot: rule ids, declared informers, the readiness threshold. */
   public SafeClientProperties {
