@@ -244,7 +244,14 @@ public class DeclaredInformers implements SmartLifecycle {
    * one of its own whose timer thread it can release on stop, as {@link SafeInformerFactory} does.
    */
   private TimeSource clientClock() {
-    SafeClient client = clientProvider.getIfAvailable();
+    SafeClient client;
+    try {
+      client = clientProvider.getIfAvailable();
+    } catch (RuntimeException e) {
+      // A lazy app whose own informer factory registered the informers while the client bean
+      // cannot be built yet (no cluster): the sync timeout then runs on real time.
+      client = null;
+    }
     TimeSource clock = client == null ? null : client.config().clock();
     if (clock == null || clock.isSystem()) {
       ownClock = TimeSource.system();

@@ -227,6 +227,21 @@ class DeclaredInformersTest {
   }
 
   @Test
+  void aLazyAppsOwnFactoryStartsItsInformersWithoutAClient() throws Exception {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(SafeClientAutoConfiguration.class))
+        .withPropertyValues(TestKubeconfig.isolated(Files.createDirectories(tmp.resolve("empty"))))
+        .withPropertyValues("safeclient.lazy=true", "safeclient.informers[0].resource=pods")
+        .withBean(FakeInformerFactory.class, FakeInformerFactory::new)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx.getBean(FakeInformerFactory.class).starts).hasValue(1);
+              assertThat(ctx.getBean(DeclaredInformers.class).registrationFailure()).isEmpty();
+            });
+  }
+
+  @Test
   void stoppingCancelsTheSyncTimeoutReport() {
     VirtualTimeSource clock = VirtualTimeSource.manual();
     AtomicReference<DeclaredInformers> declared = new AtomicReference<>();
