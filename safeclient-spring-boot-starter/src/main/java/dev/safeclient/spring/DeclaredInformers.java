@@ -1,26 +1,24 @@
 package dev.safeclient.spring;
 
+import dev.safeclient.core.SafeClient;
 import dev.safeclient.informer.InformerHealth;
 import dev.safeclient.informer.InformerOptions;
 import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.SharedIndexInformer;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -28,6 +26,9 @@ import org.springframework.context.SmartLifecycle;
  * SafeInformerFactory} on first use (or at start), started after the context is refreshed and
  * stopped on shutdown. One that has not synced within {@code safeclient.informer.sync-timeout} is
  * reported (ERROR log, health detail); startup never waits for it.
+ *
+ * <p>The sync timeout runs on the client's {@link TimeSource} ({@code SafeClient.Builder#clock}),
+ * the one its informers run on, so a test moves both on one virtual timeline.
  *
  * <p>On shutdown it stops every informer of the factory, those registered in code included.
  */
@@ -38,27 +39,43 @@ public class DeclaredInformers implements SmartLifecycle {
   public record Declared(
       String name, boolean required, SharedIndexInformer<? extends KubernetesObject> informer) {}
 
+  /** When the informers were started, on the clock that times their sync. */
+  private record Started(TimeSource clock, long nanoTime) {
+    Duration elapsed() {
+      return Duration.ofNanos(clock.nanoTime() - nanoTime);
+    }
+  }
+
   private final ObjectProvider<SafeInformerFactory> factoryProvider;
+  // Read only at start, once the informers are registered: a lazy app may have no client before.
+  private final ObjectProvider<SafeClient> clientProvider;
   private final SafeClientProperties properties;
   private final ClassLoader classLoader;
-  private final Clock clock;
   private final Object lock = new Object();
+  // Built on first use or at start; null until then.
   private Map<String, Declared> declared;
+  // Why registering failed at start in a lazy app (no cluster yet); readiness reports it.
   private RuntimeException registrationFailure;
-  private volatile Instant startedAt;
+  // Null until started with informers registered: nothing is overdue before.
+  private volatile Started started;
   private volatile boolean running;
+  // The sync-timeout report fired with an informer unsynced.
   private volatile boolean syncOverdueReported;
-  private ScheduledExecutorService syncWatch;
+  // The one sync-timeout report, cancelled on stop.
+  private TimeSource.Timer syncTimer;
+  // A real-time source of this bean's own, closed on stop (its timer thread with it); a client's
+  // virtual or scaled clock is the client's to close.
+  private TimeSource ownClock;
 
-  public DeclaredInformers(
+  DeclaredInformers(
       ObjectProvider<SafeInformerFactory> factoryProvider,
+      ObjectProvider<SafeClient> clientProvider,
       SafeClientProperties properties,
-      ClassLoader classLoader,
-      Clock clock) {
+      ClassLoader classLoader) {
     this.factoryProvider = factoryProvider;
+    this.clientProvider = clientProvider;
     this.properties = properties;
     this.classLoader = classLoader;
-    this.clock = clock;
   }
 
   /** The declared informer with this name (its resource unless named). */
@@ -79,13 +96,13 @@ public class DeclaredInformers implements SmartLifecycle {
 
   /** True when none is declared. */
   public boolean isEmpty() {
-    return properties.getInformers().isEmpty();
+    return properties.informers().isEmpty();
   }
 
   /** At least one declared informer is required. */
-  public boolean anyRequiredDeclared() {
-    return properties.getInformers().stream()
-        .anyMatch(SafeClientProperties.DeclaredInformer::isRequired);
+  boolean anyRequiredDeclared() {
+    return properties.informers().stream()
+        .anyMatch(SafeClientProperties.DeclaredInformer::required);
   }
 
   /**
@@ -99,16 +116,16 @@ public class DeclaredInformers implements SmartLifecycle {
   }
 
   /** The health the factory keeps for a declared informer. */
-  public Optional<InformerHealth> health(Declared d) {
+  Optional<InformerHealth> health(Declared d) {
     return factoryProvider.getObject().health(d.informer());
   }
 
   /** Started longer than the sync timeout ago and still not synced. */
-  public boolean syncOverdue(Declared d) {
-    Instant start = startedAt;
-    return start != null
+  boolean syncOverdue(Declared d) {
+    Started s = started;
+    return s != null
         && !d.informer().hasSynced()
-        && !clock.instant().isBefore(start.plus(properties.getInformer().getSyncTimeout()));
+        && s.elapsed().compareTo(properties.informer().syncTimeout()) >= 0;
   }
 
   private Map<String, Declared> registered() {
@@ -126,13 +143,13 @@ public class DeclaredInformers implements SmartLifecycle {
       return result;
     }
     SafeInformerFactory factory = factoryProvider.getObject();
-    List<SafeClientProperties.DeclaredInformer> all = properties.getInformers();
+    List<SafeClientProperties.DeclaredInformer> all = properties.informers();
     for (int i = 0; i < all.size(); i++) {
       SafeClientProperties.DeclaredInformer d = all.get(i);
       result.put(
           d.name(),
           new Declared(
-              d.name(), d.isRequired(), register(factory, "safeclient.informers[" + i + "]", d)));
+              d.name(), d.required(), register(factory, "safeclient.informers[" + i + "]", d)));
     }
     return result;
   }
@@ -143,41 +160,34 @@ public class DeclaredInformers implements SmartLifecycle {
    */
   private SharedIndexInformer<? extends KubernetesObject> register(
       SafeInformerFactory factory, String where, SafeClientProperties.DeclaredInformer d) {
-    String group = d.getGroup();
-    String version = d.getVersion();
+    String group = d.group();
+    String version = d.version();
     Class<? extends KubernetesObject> type;
     Class<? extends KubernetesListObject> listType;
-    if (d.getType() != null) {
-      type = load(d.getType(), KubernetesObject.class, where + ".type");
-      listType = load(d.getListType(), KubernetesListObject.class, where + ".list-type");
+    if (d.type() != null) {
+      type = load(d.type(), KubernetesObject.class, where + ".type");
+      listType = load(d.listType(), KubernetesListObject.class, where + ".list-type");
     } else {
-      BuiltInResources.Resource r =
-          BuiltInResources.require(where, d.getResource(), group, version);
+      BuiltInResources.Resource r = BuiltInResources.require(where, d.resource(), group, version);
       group = r.group();
       version = r.version();
       type = r.type();
       listType = r.listType();
     }
     return factory.sharedIndexInformerFor(
-        type, listType, group, version, d.getResource(), d.getResync().toMillis(), options(d));
+        type, listType, group, version, d.resource(), d.resync().toMillis(), options(d));
   }
 
   InformerOptions options(SafeClientProperties.DeclaredInformer d) {
-    SafeClientProperties.Informer global = properties.getInformer();
-    InformerOptions.Builder b =
-        InformerOptions.builder()
-            .namespace(d.getNamespace())
-            .labelSelector(d.getLabelSelector())
-            .fieldSelector(d.getFieldSelector());
-    if (global.getStartJitter() != null) {
-      b.startJitter(global.getStartJitter());
-    }
-    if (global.getStripManagedFields() != null) {
-      b.stripManagedFields(global.getStripManagedFields());
-    }
-    if (global.getWatchList() != null) {
-      b.watchList(global.getWatchList());
-    }
+    SafeClientProperties.Informer global = properties.informer();
+    InformerOptions.Builder b = InformerOptions.builder();
+    PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+    map.from(d::namespace).to(b::namespace);
+    map.from(d::labelSelector).to(b::labelSelector);
+    map.from(d::fieldSelector).to(b::fieldSelector);
+    map.from(global::startJitter).to(b::startJitter);
+    map.from(global::stripManagedFields).to(b::stripManagedFields);
+    map.from(global::watchList).to(b::watchList);
     return b.build();
   }
 
@@ -203,7 +213,6 @@ public class DeclaredInformers implements SmartLifecycle {
 
   @Override
   public void start() {
-    startedAt = clock.instant();
     running = true;
     if (isEmpty()) {
       return;
@@ -213,7 +222,7 @@ public class DeclaredInformers implements SmartLifecycle {
     } catch (RuntimeException e) {
       // In a lazy app the cluster may be missing at startup: report it through readiness (the
       // required informers never sync) rather than failing the whole context.
-      if (!properties.isLazy()) {
+      if (!properties.lazy()) {
         throw e;
       }
       RuntimeException cause = noClusterConfiguration(e);
@@ -224,16 +233,31 @@ public class DeclaredInformers implements SmartLifecycle {
           "safeclient: the declared informers could not be registered: {}", cause.getMessage());
       return;
     }
+    TimeSource clock = clientClock();
+    started = new Started(clock, clock.nanoTime());
     factoryProvider.getObject().startAllRegisteredInformers();
-    Duration timeout = properties.getInformer().getSyncTimeout();
-    syncWatch =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "safeclient-informer-sync-watch");
-              t.setDaemon(true);
-              return t;
-            });
-    syncWatch.schedule(this::reportUnsynced, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    syncTimer = clock.schedule(properties.informer().syncTimeout(), this::reportUnsynced);
+  }
+
+  /**
+   * The client's clock. Real time is read alike by every system source, so for it this bean keeps
+   * one of its own whose timer thread it can release on stop, as {@link SafeInformerFactory} does.
+   */
+  private TimeSource clientClock() {
+    SafeClient client;
+    try {
+      client = clientProvider.getIfAvailable();
+    } catch (RuntimeException e) {
+      // A lazy app whose own informer factory registered the informers while the client bean
+      // cannot be built yet (no cluster): the sync timeout then runs on real time.
+      client = null;
+    }
+    TimeSource clock = client == null ? null : client.config().clock();
+    if (clock == null || clock.isSystem()) {
+      ownClock = TimeSource.system();
+      return ownClock;
+    }
+    return clock;
   }
 
   /** The missing configuration under Spring's bean-creation wrappers, if that is the cause. */
@@ -259,22 +283,26 @@ public class DeclaredInformers implements SmartLifecycle {
       log.error(
           "safeclient: informers not synced within {}: {}. Readiness stays OUT_OF_SERVICE while a"
               + " required one has never synced; see the safeclientInformers health details.",
-          properties.getInformer().getSyncTimeout(),
+          properties.informer().syncTimeout(),
           unsynced);
     }
   }
 
   /** The sync-timeout report fired with at least one informer unsynced. */
-  public boolean syncOverdueReported() {
+  boolean syncOverdueReported() {
     return syncOverdueReported;
   }
 
   @Override
   public void stop() {
     running = false;
-    if (syncWatch != null) {
-      syncWatch.shutdownNow();
-      syncWatch = null;
+    if (syncTimer != null) {
+      syncTimer.cancel();
+      syncTimer = null;
+    }
+    if (ownClock != null) {
+      ownClock.close();
+      ownClock = null;
     }
     boolean registeredAny;
     synchronized (lock) {

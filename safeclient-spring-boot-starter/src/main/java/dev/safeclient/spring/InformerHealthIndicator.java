@@ -31,7 +31,7 @@ import org.springframework.boot.actuate.health.Status;
  * since etcd-served watches get none) is a detail; it takes the pod out only with the opt-in {@code
  * safeclient.health.readiness.staleness-threshold}.
  */
-public class InformerHealthIndicator implements HealthIndicator {
+class InformerHealthIndicator implements HealthIndicator {
   /** The contributor name: the bean name without "HealthIndicator". */
   public static final String NAME = "safeclientInformers";
 
@@ -39,13 +39,13 @@ public class InformerHealthIndicator implements HealthIndicator {
   private final ObjectProvider<SafeInformerFactory> factory;
   private final Duration stalenessThreshold;
 
-  public InformerHealthIndicator(
+  InformerHealthIndicator(
       DeclaredInformers declared,
       ObjectProvider<SafeInformerFactory> factory,
       SafeClientProperties properties) {
     this.declared = declared;
     this.factory = factory;
-    this.stalenessThreshold = properties.getHealth().getReadiness().getStalenessThreshold();
+    this.stalenessThreshold = properties.health().readiness().stalenessThreshold();
   }
 
   @Override

@@ -17,14 +17,14 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * the same. An API-server outage never takes this DOWN; a reflector restarting after one Error
  * takes readiness out, not liveness.
  */
-public class InformerLivenessIndicator implements HealthIndicator {
+class InformerLivenessIndicator implements HealthIndicator {
   /** The contributor name: the bean name without "HealthIndicator". */
   public static final String NAME = "safeclientInformerLiveness";
 
   private final DeclaredInformers declared;
   private final ObjectProvider<SafeInformerFactory> factory;
 
-  public InformerLivenessIndicator(
+  InformerLivenessIndicator(
       DeclaredInformers declared, ObjectProvider<SafeInformerFactory> factory) {
     this.declared = declared;
     this.factory = factory;

@@ -8,7 +8,7 @@ public class InvalidSafeClientPropertyException extends IllegalArgumentException
   private final String property;
   private final String action;
 
-  public InvalidSafeClientPropertyException(String property, String problem, String action) {
+  InvalidSafeClientPropertyException(String property, String problem, String action) {
     super(property + ": " + problem);
     this.property = property;
     this.action = action;

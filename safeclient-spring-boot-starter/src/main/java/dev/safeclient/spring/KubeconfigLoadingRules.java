@@ -41,8 +41,8 @@ final class KubeconfigLoadingRules {
 
   KubeconfigLoadingRules(Environment env, SafeClientProperties properties, Path serviceAccountDir) {
     this.env = env;
-    this.explicitKubeconfig = blankToNull(properties.getKubeconfig());
-    this.context = blankToNull(properties.getContext());
+    this.explicitKubeconfig = blankToNull(properties.kubeconfig());
+    this.context = blankToNull(properties.context());
     this.serviceAccountDir = serviceAccountDir;
   }
 

@@ -7,4 +7,4 @@ import io.kubernetes.client.openapi.ApiClient;
  * What the loading rules found: the base client, the credentials pinned to it (re-read periodically
  * and after a 401; null when its context names no user), and where the configuration came from.
  */
-public record KubernetesConnection(ApiClient apiClient, TokenSource tokenSource, String origin) {}
+record KubernetesConnection(ApiClient apiClient, TokenSource tokenSource, String origin) {}

@@ -9,7 +9,7 @@ import java.util.List;
 public class NoClusterConfigurationException extends IllegalStateException {
   private final List<String> lookedAt;
 
-  public NoClusterConfigurationException(List<String> lookedAt) {
+  NoClusterConfigurationException(List<String> lookedAt) {
     super(
         "No Kubernetes configuration found (safeclient never falls back to http://localhost:8080)."
             + " Looked at:\n  - "

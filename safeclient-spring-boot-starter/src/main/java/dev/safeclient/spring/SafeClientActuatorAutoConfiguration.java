@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Bean;
  * Actuator: the informer readiness contributor (readiness group only), the informer liveness
  * contributor (local failures only; liveness and primary groups) and the info contributor. Ordered
  * after Spring Boot's probe groups so that {@link InformerReadinessGroup} sees the final {@code
- * readiness} group.
+ * readiness} group. Each bean gives way to one of the user's with its name.
  */
 @AutoConfiguration(
     after = SafeClientAutoConfiguration.class,
@@ -35,7 +35,7 @@ public class SafeClientActuatorAutoConfiguration {
   @Bean
   @ConditionalOnEnabledHealthIndicator("safeclient-informers")
   @ConditionalOnMissingBean(name = "safeclientInformersHealthIndicator")
-  public InformerHealthIndicator safeclientInformersHealthIndicator(
+  InformerHealthIndicator safeclientInformersHealthIndicator(
       DeclaredInformers declared,
       ObjectProvider<SafeInformerFactory> factory,
       SafeClientProperties properties) {
@@ -45,21 +45,22 @@ public class SafeClientActuatorAutoConfiguration {
   @Bean
   @ConditionalOnEnabledHealthIndicator("safeclient-informers")
   @ConditionalOnMissingBean(name = "safeclientInformerLivenessHealthIndicator")
-  public InformerLivenessIndicator safeclientInformerLivenessHealthIndicator(
+  InformerLivenessIndicator safeclientInformerLivenessHealthIndicator(
       DeclaredInformers declared, ObjectProvider<SafeInformerFactory> factory) {
     return new InformerLivenessIndicator(declared, factory);
   }
 
   @Bean
   @ConditionalOnEnabledHealthIndicator("safeclient-informers")
+  @ConditionalOnMissingBean(name = "safeclientInformerReadinessGroup")
   public static HealthEndpointGroupsPostProcessor safeclientInformerReadinessGroup() {
     return new InformerReadinessGroup();
   }
 
   @Bean
   @ConditionalOnEnabledInfoContributor("safeclient")
-  @ConditionalOnMissingBean
-  public SafeClientInfoContributor safeclientInfoContributor(
+  @ConditionalOnMissingBean(name = "safeclientInfoContributor")
+  SafeClientInfoContributor safeclientInfoContributor(
       ObjectProvider<SafeClient> client, DeclaredInformers declared) {
     return new SafeClientInfoContributor(client, declared);
   }

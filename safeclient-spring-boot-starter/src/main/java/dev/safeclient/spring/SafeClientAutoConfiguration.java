@@ -4,8 +4,8 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +19,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -36,7 +37,9 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  *       account's, when the starter found the base client itself);
  *   <li>a {@link SafeClient};
  *   <li>a {@code @Primary} {@link ApiClient} (or a bean named {@value #SAFE_API_CLIENT});
- *   <li>a {@link SafeInformerFactory}.
+ *   <li>a {@link SafeInformerFactory};
+ *   <li>a {@link TimeSource} of the user's is the client's clock, and so its informers' and the
+ *       declared informers' sync timeout.
  * </ul>
  */
 @AutoConfiguration
@@ -54,7 +57,7 @@ public class SafeClientAutoConfiguration {
 
   @Bean(name = CONNECTION)
   @ConditionalOnMissingBean({ApiClient.class, SafeClient.class, KubernetesConnection.class})
-  public KubernetesConnection safeclientKubernetesConnection(
+  KubernetesConnection safeclientKubernetesConnection(
       Environment env, SafeClientProperties properties) {
     return new KubeconfigLoadingRules(env, properties).load();
   }
@@ -74,6 +77,7 @@ public class SafeClientAutoConfiguration {
       ObjectProvider<SafeClientMetrics> metrics,
       ObjectProvider<TokenSource> tokenSource,
       ObjectProvider<KubernetesConnection> connection,
+      ObjectProvider<TimeSource> clock,
       ObjectProvider<SafeClientBuilderCustomizer> customizers) {
     String baseName = baseApiClientName(beanFactory);
     SafeClient.Builder builder = SafeClient.builder(beanFactory.getBean(baseName, ApiClient.class));
@@ -86,6 +90,7 @@ public class SafeClientAutoConfiguration {
     if (source != null) {
       builder.tokenSource(source);
     }
+    clock.ifUnique(builder::clock);
     builder.metrics(new BreakerStates(metrics.getIfUnique(() -> SafeClientMetrics.NOOP)));
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
@@ -110,10 +115,10 @@ public class SafeClientAutoConfiguration {
   @ConditionalOnMissingBean
   public DeclaredInformers safeclientDeclaredInformers(
       ObjectProvider<SafeInformerFactory> factory,
+      ObjectProvider<SafeClient> client,
       SafeClientProperties properties,
       ResourceLoader resourceLoader) {
-    return new DeclaredInformers(
-        factory, properties, resourceLoader.getClassLoader(), Clock.systemUTC());
+    return new DeclaredInformers(factory, client, properties, resourceLoader.getClassLoader());
   }
 
   /**
@@ -135,59 +140,61 @@ public class SafeClientAutoConfiguration {
   }
 
   static void applyProperties(SafeClient.Builder b, SafeClientProperties p, Environment env) {
-    set("safeclient.mode", p.getMode(), b::mode);
-    p.getRules()
+    PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+    map.from(p::mode).to(refusalNamed("safeclient.mode", b::mode));
+    p.rules()
         .forEach(
             (id, rule) ->
-                set(
-                    "safeclient.rules." + id + ".mode",
-                    rule.getMode(),
-                    mode -> b.ruleMode(id.toUpperCase(Locale.ROOT), mode)));
-    String userAgent =
-        p.getUserAgent() != null ? p.getUserAgent() : env.getProperty("spring.application.name");
-    if (userAgent != null && !userAgent.isBlank()) {
-      b.userAgent(userAgent);
-    }
-    set("safeclient.qps", p.getQps(), b::qps);
-    set("safeclient.burst", p.getBurst(), b::burst);
-    set("safeclient.list-cost-per-second", p.getListCostPerSecond(), b::listCostPerSecond);
-    set("safeclient.max-in-flight", p.getMaxInFlight(), b::maxInFlight);
-    set("safeclient.max-watches", p.getMaxWatches(), b::maxWatches);
-    set("safeclient.list-page-size", p.getListPageSize(), b::listPageSize);
-    set("safeclient.allow-stale-list-reads", p.getAllowStaleListReads(), b::allowStaleListReads);
-    set("safeclient.protobuf.enabled", p.getProtobuf().getEnabled(), b::protobuf);
-    if (p.getNodeName() != null && !p.getNodeName().isBlank()) {
-      b.nodeName(p.getNodeName());
-    }
-    set("safeclient.warning-interval", p.getWarningInterval(), b::warningInterval);
-    set("safeclient.max-budget-wait", p.getMaxBudgetWait(), b::maxBudgetWait);
-    set("safeclient.call-timeout", p.getCallTimeout(), b::callTimeout);
-    set("safeclient.ping-interval", p.getPingInterval(), b::pingInterval);
-    SafeClientProperties.Breaker breaker = p.getBreaker();
-    set("safeclient.breaker.enabled", breaker.getEnabled(), b::breakerEnabled);
-    set("safeclient.breaker.open-duration", breaker.getOpenDuration(), b::breakerOpenDuration);
-    set(
-        "safeclient.breaker.failure-rate-threshold",
-        breaker.getFailureRateThreshold(),
-        b::breakerFailureRateThreshold);
+                map.from(rule::mode)
+                    .to(
+                        refusalNamed(
+                            "safeclient.rules." + id + ".mode",
+                            mode -> b.ruleMode(id.toUpperCase(Locale.ROOT), mode))));
+    map.from(
+            () ->
+                p.userAgent() != null ? p.userAgent() : env.getProperty("spring.application.name"))
+        .whenHasText()
+        .to(b::userAgent);
+    map.from(p::qps).to(refusalNamed("safeclient.qps", b::qps));
+    map.from(p::burst).to(refusalNamed("safeclient.burst", b::burst));
+    map.from(p::listCostPerSecond)
+        .to(refusalNamed("safeclient.list-cost-per-second", b::listCostPerSecond));
+    map.from(p::maxInFlight).to(refusalNamed("safeclient.max-in-flight", b::maxInFlight));
+    map.from(p::maxWatches).to(refusalNamed("safeclient.max-watches", b::maxWatches));
+    map.from(p::listPageSize).to(refusalNamed("safeclient.list-page-size", b::listPageSize));
+    map.from(p::allowStaleListReads).to(b::allowStaleListReads);
+    map.from(p.protobuf()::enabled).to(b::protobuf);
+    map.from(p::nodeName).whenHasText().to(b::nodeName);
+    map.from(p::warningInterval)
+        .to(refusalNamed("safeclient.warning-interval", b::warningInterval));
+    map.from(p::maxBudgetWait).to(refusalNamed("safeclient.max-budget-wait", b::maxBudgetWait));
+    map.from(p::callTimeout).to(refusalNamed("safeclient.call-timeout", b::callTimeout));
+    map.from(p::pingInterval).to(refusalNamed("safeclient.ping-interval", b::pingInterval));
+    SafeClientProperties.Breaker breaker = p.breaker();
+    map.from(breaker::enabled).to(b::breakerEnabled);
+    map.from(breaker::openDuration)
+        .to(refusalNamed("safeclient.breaker.open-duration", b::breakerOpenDuration));
+    map.from(breaker::failureRateThreshold)
+        .to(
+            refusalNamed(
+                "safeclient.breaker.failure-rate-threshold", b::breakerFailureRateThreshold));
   }
 
   /**
-   * Hands a set property to the builder; a value the builder refuses becomes an {@link
+   * The builder's setter, with a value it refuses turned into an {@link
    * InvalidSafeClientPropertyException} that names the property, not a stack trace.
    */
-  private static <T> void set(String property, T value, Consumer<T> setter) {
-    if (value == null) {
-      return;
-    }
-    try {
-      setter.accept(value);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidSafeClientPropertyException(
-          property,
-          e.getMessage() + ".",
-          "Change " + property + ", or remove it to keep the default.");
-    }
+  private static <T> Consumer<T> refusalNamed(String property, Consumer<T> setter) {
+    return value -> {
+      try {
+        setter.accept(value);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSafeClientPropertyException(
+            property,
+            e.getMessage() + ".",
+            "Change " + property + ", or remove it to keep the default.");
+      }
+    };
   }
 
   /**

@@ -13,11 +13,11 @@ import org.springframework.boot.actuate.info.InfoContributor;
  * {@code /actuator/info} under {@code safeclient}: the mode, the rules whose mode differs from it,
  * the breaker's settings and the last state of each breaker, and the declared informers.
  */
-public class SafeClientInfoContributor implements InfoContributor {
+class SafeClientInfoContributor implements InfoContributor {
   private final ObjectProvider<SafeClient> client;
   private final DeclaredInformers declared;
 
-  public SafeClientInfoContributor(ObjectProvider<SafeClient> client, DeclaredInformers declared) {
+  SafeClientInfoContributor(ObjectProvider<SafeClient> client, DeclaredInformers declared) {
     this.client = client;
     this.declared = declared;
   }

@@ -22,6 +22,7 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthComponent;
 import org.springframework.boot.actuate.health.HealthEndpoint;
 import org.springframework.boot.actuate.health.HealthEndpointGroups;
+import org.springframework.boot.actuate.health.HealthEndpointGroupsPostProcessor;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.actuate.info.Info;
@@ -288,6 +289,67 @@ class ActuatorTest {
             ctx -> {
               assertThat(ctx).doesNotHaveBean(InformerHealthIndicator.class);
               assertThat(ctx).hasSingleBean(SafeClientInfoContributor.class);
+            });
+  }
+
+  @Test
+  void theInfoContributorCanBeDisabled() {
+    runner
+        .withPropertyValues("management.info.safeclient.enabled=false")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed().doesNotHaveBean(SafeClientInfoContributor.class);
+              assertThat(ctx).hasSingleBean(InformerHealthIndicator.class);
+            });
+  }
+
+  @Test
+  void aUserBeanOfTheSameNameReplacesEachContributor() {
+    HealthIndicator readiness = () -> Health.up().build();
+    HealthIndicator liveness = () -> Health.up().build();
+    HealthEndpointGroupsPostProcessor groups = g -> g;
+    InfoContributor info = b -> b.withDetail("mine", true);
+    runner
+        .withBean("safeclientInformersHealthIndicator", HealthIndicator.class, () -> readiness)
+        .withBean(
+            "safeclientInformerLivenessHealthIndicator", HealthIndicator.class, () -> liveness)
+        .withBean(
+            "safeclientInformerReadinessGroup",
+            HealthEndpointGroupsPostProcessor.class,
+            () -> groups)
+        .withBean("safeclientInfoContributor", InfoContributor.class, () -> info)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx)
+                  .doesNotHaveBean(InformerHealthIndicator.class)
+                  .doesNotHaveBean(InformerLivenessIndicator.class)
+                  .doesNotHaveBean(InformerReadinessGroup.class)
+                  .doesNotHaveBean(SafeClientInfoContributor.class);
+              assertThat(ctx.getBean("safeclientInformersHealthIndicator")).isSameAs(readiness);
+              assertThat(ctx.getBean("safeclientInformerLivenessHealthIndicator"))
+                  .isSameAs(liveness);
+              assertThat(ctx.getBean("safeclientInformerReadinessGroup")).isSameAs(groups);
+              assertThat(ctx.getBean("safeclientInfoContributor")).isSameAs(info);
+            });
+  }
+
+  @Test
+  void withoutTheClientAutoConfigurationThereAreNoContributors() {
+    new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                SafeClientActuatorAutoConfiguration.class,
+                HealthContributorAutoConfiguration.class,
+                InfoContributorAutoConfiguration.class))
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx)
+                  .doesNotHaveBean(InformerHealthIndicator.class)
+                  .doesNotHaveBean(InformerLivenessIndicator.class)
+                  .doesNotHaveBean(InformerReadinessGroup.class)
+                  .doesNotHaveBean(SafeClientInfoContributor.class);
             });
   }
 

@@ -2,6 +2,7 @@ package dev.safeclient.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.informer.InformerOptions;
 import java.io.InputStream;
@@ -69,11 +70,11 @@ class ConfigurationMetadataDefaultsTest {
     m.put("safeclient.breaker.failure-rate-threshold", a -> a.config.breakerFailureRateThreshold());
     m.put("safeclient.informer.strip-managed-fields", a -> a.informer.stripManagedFields());
     m.put("safeclient.informer.watch-list", a -> a.informer.watchList());
-    m.put("safeclient.informer.sync-timeout", a -> a.properties.getInformer().getSyncTimeout());
-    m.put("safeclient.lazy", a -> a.properties.isLazy());
+    m.put("safeclient.informer.sync-timeout", a -> a.properties.informer().syncTimeout());
+    m.put("safeclient.lazy", a -> a.properties.lazy());
     m.put(
         "safeclient.health.readiness.allow-short-staleness-threshold-for-tests",
-        a -> a.properties.getHealth().getReadiness().isAllowShortStalenessThresholdForTests());
+        a -> a.properties.health().readiness().allowShortStalenessThresholdForTests());
     m.put(
         "management.health.safeclient-informers.enabled",
         a -> a.context.containsBean("safeclientInformersHealthIndicator"));
@@ -134,21 +135,33 @@ class ConfigurationMetadataDefaultsTest {
             ctx -> {
               assertThat(ctx).hasNotFailed();
               SafeClientProperties props = ctx.getBean(SafeClientProperties.class);
-              Actual a =
+              SafeClient client = ctx.getBean(SafeClient.class);
+              Actual starter =
                   new Actual(
-                      ctx.getBean(dev.safeclient.core.SafeClient.class).config(),
+                      client.config(),
                       ctx.getBean(DeclaredInformers.class)
-                          .options(new SafeClientProperties.DeclaredInformer()),
+                          .options(
+                              new SafeClientProperties.DeclaredInformer(
+                                  null, "pods", null, null, null, null, null, true, null, null,
+                                  null)),
                       props,
                       ctx);
-              ApplicationConversionService conversion = new ApplicationConversionService();
-              for (String name : documented) {
-                Map<String, Object> p = byName.get(name);
-                Class<?> type = Class.forName((String) p.get("type"));
-                Object stated = conversion.convert(p.get("defaultValue"), type);
-                assertThat(actual.get(name).apply(a))
-                    .as("%s: metadata says %s", name, p.get("defaultValue"))
-                    .isEqualTo(stated);
+              // The starter states each default itself, so it is compared with the builders' own
+              // too: a client and informer options that core built with nothing set.
+              try (SafeClient bare = SafeClient.builder(client.base()).build()) {
+                Actual core = new Actual(bare.config(), InformerOptions.defaults(), props, ctx);
+                ApplicationConversionService conversion = new ApplicationConversionService();
+                for (String name : documented) {
+                  Map<String, Object> p = byName.get(name);
+                  Class<?> type = Class.forName((String) p.get("type"));
+                  Object stated = conversion.convert(p.get("defaultValue"), type);
+                  assertThat(actual.get(name).apply(starter))
+                      .as("%s: metadata says %s", name, p.get("defaultValue"))
+                      .isEqualTo(stated);
+                  assertThat(actual.get(name).apply(core))
+                      .as("%s: metadata says %s, core's builders", name, p.get("defaultValue"))
+                      .isEqualTo(stated);
+                }
               }
             });
   }

@@ -1,9 +1,11 @@
 package dev.safeclient.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import dev.safeclient.core.SafeClient;
 import dev.safeclient.informer.InformerOptions;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1DeploymentList;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -13,6 +15,7 @@ import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,21 +195,66 @@ class DeclaredInformersTest {
 
   @Test
   void anInformerThatDoesNotSyncInTimeIsReportedNotWaitedFor() {
+    VirtualTimeSource clock = VirtualTimeSource.manual();
     runner
+        .withBean(TimeSource.class, () -> clock)
         .withPropertyValues(
             "safeclient.informers[0].resource=pods",
             "safeclient.informers[1].resource=nodes",
-            "safeclient.informer.sync-timeout=100ms")
+            "safeclient.informer.sync-timeout=2m")
         .run(
             ctx -> {
               // The context started although nothing has synced.
               assertThat(ctx).hasNotFailed();
+              // The user's clock is the client's, and the sync timeout runs on it.
+              assertThat(ctx.getBean(SafeClient.class).config().clock()).isSameAs(clock);
               FakeInformerFactory f = ctx.getBean(FakeInformerFactory.class);
               f.state("nodes").synced = true;
               DeclaredInformers declared = ctx.getBean(DeclaredInformers.class);
-              await().atMost(Duration.ofSeconds(10)).until(declared::syncOverdueReported);
               DeclaredInformers.Declared pods = declared.all().iterator().next();
+              DeclaredInformers.Declared nodes = List.copyOf(declared.all()).get(1);
+
+              clock.advance(Duration.ofMinutes(2).minusMillis(1));
+              assertThat(declared.syncOverdueReported()).isFalse();
+              assertThat(declared.syncOverdue(pods)).isFalse();
+
+              // The report runs on the thread that moves the clock past the timeout.
+              clock.advance(Duration.ofMillis(1));
+              assertThat(declared.syncOverdueReported()).isTrue();
               assertThat(declared.syncOverdue(pods)).isTrue();
+              assertThat(declared.syncOverdue(nodes)).isFalse();
             });
+  }
+
+  @Test
+  void aLazyAppsOwnFactoryStartsItsInformersWithoutAClient() throws Exception {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(SafeClientAutoConfiguration.class))
+        .withPropertyValues(TestKubeconfig.isolated(Files.createDirectories(tmp.resolve("empty"))))
+        .withPropertyValues("safeclient.lazy=true", "safeclient.informers[0].resource=pods")
+        .withBean(FakeInformerFactory.class, FakeInformerFactory::new)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx.getBean(FakeInformerFactory.class).starts).hasValue(1);
+              assertThat(ctx.getBean(DeclaredInformers.class).registrationFailure()).isEmpty();
+            });
+  }
+
+  @Test
+  void stoppingCancelsTheSyncTimeoutReport() {
+    VirtualTimeSource clock = VirtualTimeSource.manual();
+    AtomicReference<DeclaredInformers> declared = new AtomicReference<>();
+    runner
+        .withBean(TimeSource.class, () -> clock)
+        .withPropertyValues("safeclient.informers[0].resource=pods")
+        .run(
+            ctx -> {
+              declared.set(ctx.getBean(DeclaredInformers.class));
+              assertThat(clock.pendingTimers()).isEqualTo(1);
+            });
+    assertThat(clock.pendingTimers()).isZero();
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(declared.get().syncOverdueReported()).isFalse();
   }
 }

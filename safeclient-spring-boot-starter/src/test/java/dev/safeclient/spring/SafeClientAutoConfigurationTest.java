@@ -274,6 +274,35 @@ class SafeClientAutoConfigurationTest {
   }
 
   @Test
+  void aConnectionBeanReplacesTheKubeconfigLookup() {
+    TokenSource credentials =
+        new TokenSource() {
+          @Override
+          public String token() {
+            return "t";
+          }
+
+          @Override
+          public String refresh() {
+            return "t2";
+          }
+        };
+    ApiClient base = new ApiClient().setBasePath("https://given.invalid:6443");
+    runner
+        // The kubeconfig the runner names would fail the lookup if it ran.
+        .withPropertyValues("safeclient.kubeconfig=" + tmp.resolve("absent"))
+        .withBean(
+            KubernetesConnection.class, () -> new KubernetesConnection(base, credentials, "test"))
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              SafeClient safe = ctx.getBean(SafeClient.class);
+              assertThat(safe.base()).isSameAs(base);
+              assertThat(safe.config().tokenSource()).isSameAs(credentials);
+            });
+  }
+
+  @Test
   void aUserTokenSourceAnswers401s() {
     TokenSource mine =
         new TokenSource() {
