@@ -1,5 +1,6 @@
 package dev.safeclient.informer;
 
+import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.core.internal.request.CacheFillList;
 import dev.safeclient.core.internal.request.ListPage;
 import dev.safeclient.core.internal.watch.WatchEvent;
@@ -61,13 +62,6 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
    * half-open connection on a server without bookmarks) is cut after this much extra.
    */
   static final Duration WATCH_CALL_GRACE = Duration.ofSeconds(30);
-
-  /**
-   * How often paging restarts after an expired continue token (about 5 min of validity each) before
-   * the attempt counts as failed; client-go's pager falls back to one unpaged list instead, the
-   * heaviest request there is, which we never send.
-   */
-  static final int MAX_PAGING_RESTARTS = 3;
 
   /**
    * A streaming list that shows neither an event nor its initial-events-end bookmark for this long
@@ -460,51 +454,84 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   private void listPaged(ListMode mode, String reason) throws IOException {
     health.relisting();
     metrics.informerRelist(health.name(), reason);
-    ListMode pageMode = mode;
-    int restarts = 0;
-    while (true) {
-      List<T> items = new ArrayList<>();
-      String cont = null;
-      String rv;
-      int pageIndex = 0;
-      try {
-        do {
-          L page = fetchList(listQuery(pageMode, cont), pageIndex++);
-          for (KubernetesObject item : page.getItems()) {
-            items.add(transform.apply(type.cast(item)));
-          }
-          if (page.getMetadata() == null || page.getMetadata().getResourceVersion() == null) {
-            throw new IOException("list answered without metadata.resourceVersion");
-          }
-          rv = page.getMetadata().getResourceVersion();
-          cont = emptyToNull(page.getMetadata().getContinue());
-        } while (cont != null && !stopped);
-      } catch (ApiStatusException e) {
-        if (e.expired() && cont != null && restarts < MAX_PAGING_RESTARTS && !stopped) {
-          // The continue token expired between pages: restart from the top, consistently.
-          restarts++;
-          pageMode = ListMode.CONSISTENT;
-          log.info("{}: continue token expired; restarting the paged list ({})", name, restarts);
-          continue;
+    Pages pages = new Pages(mode);
+    switch (ListChunks.read(pageSize, pages)) {
+      case COMPLETE -> {
+        if (stopped) {
+          throw new InterruptedIOException("stopped");
         }
-        if (e.expired() && cont != null) {
-          // Not the list's resourceVersion expiring: a consistent relist would page the same way.
-          listMode = ListMode.CONSISTENT;
+        store.replace(pages.items);
+        lastRv = pages.rv;
+        health.listed();
+      }
+      case STOPPED -> throw new InterruptedIOException("stopped");
+      case CONTINUE_EXPIRED -> {
+        // Not the list's resourceVersion expiring: a consistent relist would page the same way.
+        listMode = ListMode.CONSISTENT;
+        throw new IOException(
+            "continue tokens expired "
+                + (ListChunks.MAX_RESTARTS + 1)
+                + " times in a row; giving up this attempt",
+            pages.expired);
+      }
+      case REPEATED_CONTINUE ->
           throw new IOException(
-              "continue tokens expired "
-                  + (restarts + 1)
-                  + " times in a row; giving up this attempt",
-              e);
+              "the server returned the same continue token twice; the list would never end");
+      case NEVER_ENDING ->
+          throw new IOException(
+              "the list did not end within " + ListChunks.MAX_LIST_OBJECTS + " objects' pages");
+    }
+  }
+
+  /** One list's pages, for {@link ListChunks}: each page's items, transformed as they come. */
+  private final class Pages implements ListChunks.Reader {
+    private ListMode pageMode;
+    private List<T> items;
+    private String rv;
+    // The last expired continue token's answer: the cause when the attempt gives up.
+    private ApiStatusException expired;
+
+    Pages(ListMode mode) {
+      this.pageMode = mode;
+    }
+
+    @Override
+    public void start(int restarts) throws IOException {
+      if (restarts > 0) {
+        if (stopped) {
+          throw new InterruptedIOException("stopped");
+        }
+        // The continue token expired between pages: restart from the top, consistently.
+        pageMode = ListMode.CONSISTENT;
+        log.info("{}: continue token expired; restarting the paged list ({})", name, restarts);
+      }
+      items = new ArrayList<>();
+      rv = null;
+    }
+
+    @Override
+    public ListChunks.Page page(int index, String cont) throws IOException {
+      if (index > 0 && stopped) {
+        return ListChunks.Page.stop();
+      }
+      L page;
+      try {
+        page = fetchList(listQuery(pageMode, cont), index);
+      } catch (ApiStatusException e) {
+        if (e.expired() && cont != null) {
+          expired = e;
+          return ListChunks.Page.continueExpired();
         }
         throw e;
       }
-      if (stopped) {
-        throw new InterruptedIOException("stopped");
+      for (KubernetesObject item : page.getItems()) {
+        items.add(transform.apply(type.cast(item)));
       }
-      store.replace(items);
-      lastRv = rv;
-      health.listed();
-      return;
+      if (page.getMetadata() == null || page.getMetadata().getResourceVersion() == null) {
+        throw new IOException("list answered without metadata.resourceVersion");
+      }
+      rv = page.getMetadata().getResourceVersion();
+      return ListChunks.Page.read(emptyToNull(page.getMetadata().getContinue()));
     }
   }
 
@@ -547,11 +574,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
     }
     try (Response response = call.execute()) {
       if (!response.isSuccessful()) {
-        throw ApiStatusException.fromHttp(
-            "list",
-            response.code(),
-            response.headers().toMultimap(),
-            response.body() == null ? null : response.body().string());
+        throw ApiStatusException.fromHttp("list", response);
       }
       L list = api.handleResponse(response, listType);
       if (list == null) {
@@ -624,12 +647,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
       if (!response.isSuccessful()) {
         ApiStatusException e;
         try (response) {
-          e =
-              ApiStatusException.fromHttp(
-                  phase,
-                  response.code(),
-                  response.headers().toMultimap(),
-                  response.body() == null ? null : response.body().string());
+          e = ApiStatusException.fromHttp(phase, response);
         }
         if (streamingList
             && e.code() >= 400

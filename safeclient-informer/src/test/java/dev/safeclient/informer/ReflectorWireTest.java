@@ -13,6 +13,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -453,8 +454,8 @@ class ReflectorWireTest {
     SharedIndexInformer<V1Pod> informer = pods(opts().build());
     factory.startAllRegisteredInformers();
     clock.awaitBlockedSleepers(1);
-    // first page + (1 + MAX_PAGING_RESTARTS) expired continues, each restart one first page.
-    assertThat(api.all()).hasSize(2 * (1 + Reflector.MAX_PAGING_RESTARTS));
+    // first page + (1 + MAX_RESTARTS) expired continues, each restart one first page.
+    assertThat(api.all()).hasSize(2 * (1 + ListChunks.MAX_RESTARTS));
     assertThat(informer.hasSynced()).isFalse();
     assertThat(keys(informer)).isEmpty();
   }
