@@ -157,25 +157,26 @@ public class SafeInformerFactory implements AutoCloseable {
     ApiClient api = client.libraryApiClient();
     Reflector<T, L> reflector =
         new Reflector<>(
-            "Reflector " + name + " (" + callSite + ")",
-            endpoint,
-            type,
-            listType,
-            api,
-            watchHttp(api),
-            watchFormat,
-            clock,
-            random,
-            informer,
-            transform,
-            health,
-            client.config().metrics(),
-            startJitter(options),
-            options.watchdogTimeout(),
-            options.watchList(),
-            client.config().listPageSize(),
-            options.maxConsecutiveErrors(),
-            options.recoveryPullForward() ? RecoveryWave.of(client, clock) : null);
+            new ReflectorConfig<>(
+                "Reflector " + name + " (" + callSite + ")",
+                endpoint,
+                type,
+                listType,
+                api,
+                watchHttp(api),
+                watchFormat,
+                clock,
+                random,
+                informer,
+                transform,
+                health,
+                client.config().metrics(),
+                startJitter(options),
+                options.watchdogTimeout(),
+                options.watchList(),
+                client.config().listPageSize(),
+                options.maxConsecutiveErrors(),
+                options.recoveryPullForward() ? RecoveryWave.of(client, clock) : null));
     String groupResource =
         endpoint.group().isEmpty() ? endpoint.plural() : endpoint.plural() + "." + endpoint.group();
     reflector.onChange(() -> client.resourceActivity().changed(groupResource));
