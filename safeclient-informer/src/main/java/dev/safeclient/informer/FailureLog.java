@@ -18,7 +18,8 @@ final class FailureLog {
 
   private final String name;
   private final TimeSource clock;
-  // Scale (issue 9): the process-wide budget of lines and the periodic summary.
+  // One process-wide budget of lines and a periodic summary: thousands of informers in an outage
+  // must not write a line each per attempt.
   private final OutageSummary summary;
   private boolean stackLogged;
   private String lastSignature;

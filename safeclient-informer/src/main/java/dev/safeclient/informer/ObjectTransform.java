@@ -47,7 +47,8 @@ final class ObjectTransform {
         throw new IllegalStateException("the informer's TransformFunc returned null");
       }
     }
-    // Scale (issue 9): share repeated values with every other cached object; lossless.
+    // Share repeated values with every other cached object, lossless: the cache's heap is mostly
+    // the same strings and maps over and over.
     return (T) ObjectInterner.process().intern(out);
   }
 }

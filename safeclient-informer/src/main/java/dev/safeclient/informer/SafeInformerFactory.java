@@ -33,7 +33,7 @@ public class SafeInformerFactory implements AutoCloseable {
   // Only a clock this factory made is closed by it; a caller's clock stays the caller's.
   private boolean ownsClock;
   private final RandomGenerator random;
-  // The one place the watch encoding is chosen (JSON lines today; Protobuf plugs in here).
+  // The one place the watch encoding is chosen: Protobuf where the client negotiates it, else JSON.
   private final WatchStreamFormat watchFormat;
   private final Map<InformerKey, SafeSharedIndexInformer<?>> informers = new LinkedHashMap<>();
   private OkHttpClient watchHttp;
