@@ -1,6 +1,15 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.internal.NegotiatedWatchFormat;
+import dev.safeclient.informer.internal.ObjectTransform;
+import dev.safeclient.informer.internal.RecoveryWave;
+import dev.safeclient.informer.internal.Reflector;
+import dev.safeclient.informer.internal.ReflectorConfig;
+import dev.safeclient.informer.internal.ReflectorHealth;
+import dev.safeclient.informer.internal.ResourceEndpoint;
+import dev.safeclient.informer.internal.SafeSharedIndexInformer;
+import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
@@ -188,7 +197,7 @@ public class SafeInformerFactory implements AutoCloseable {
     metrics.informerGauge(
         name,
         "stopped.on.errors",
-        () -> health.localState() == InformerHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
+        () -> health.localState() == ReflectorHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
     return informer;
   }
 
@@ -266,14 +275,14 @@ public class SafeInformerFactory implements AutoCloseable {
   /** The health of every registered informer. */
   public synchronized Collection<InformerHealth> health() {
     List<InformerHealth> all = new ArrayList<>();
-    informers.values().forEach(i -> all.add(i.health()));
+    informers.values().forEach(i -> all.add(new InformerHealthView(i.health())));
     return all;
   }
 
   /** The health of one informer this factory built. */
   public Optional<InformerHealth> health(SharedIndexInformer<?> informer) {
     return informer instanceof SafeSharedIndexInformer<?> s
-        ? Optional.of(s.health())
+        ? Optional.of(new InformerHealthView(s.health()))
         : Optional.empty();
   }
 

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 /**
  * Where one reflector stands, written once, as client-go's reflector keeps it: what it is doing

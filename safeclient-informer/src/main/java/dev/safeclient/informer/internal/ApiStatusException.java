@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.internal.protocol.ApiStatus;
 import io.kubernetes.client.openapi.models.V1Status;

@@ -1,8 +1,8 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.internal.watch.WatchEvent;
 import dev.safeclient.core.internal.watch.WatchEventReader;
-import dev.safeclient.informer.ReflectorState.ListMode;
+import dev.safeclient.informer.internal.ReflectorState.ListMode;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;

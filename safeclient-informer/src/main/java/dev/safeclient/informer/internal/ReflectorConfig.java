@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.time.TimeSource;
@@ -32,7 +32,7 @@ import okhttp3.OkHttpClient;
  * @param maxConsecutiveErrors Errors of this process in a row after which the reflector stops
  * @param wave the client's recovery wave, or null when this informer takes no part in it
  */
-record ReflectorConfig<T extends KubernetesObject, L extends KubernetesListObject>(
+public record ReflectorConfig<T extends KubernetesObject, L extends KubernetesListObject>(
     String name,
     ResourceEndpoint endpoint,
     Class<T> type,

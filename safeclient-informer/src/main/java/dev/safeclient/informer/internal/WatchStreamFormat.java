@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.internal.json.TolerantJson;
 import dev.safeclient.core.internal.watch.WatchEventReader;

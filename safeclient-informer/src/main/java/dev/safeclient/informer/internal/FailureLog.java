@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
@@ -13,7 +13,7 @@ import org.slf4j.event.Level;
  * succeeds, or the first event or bookmark of a watch open longer than a second). A thousand
  * informers retrying every 30-60 s must not flood the logs the outage is read from.
  */
-final class FailureLog {
+public final class FailureLog {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   private final String name;

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the loop: a {@link Listing} or a {@link WatchSession} at a time, and the backoff
  * between failures. Where it stands is its {@link ReflectorState}.
  */
-final class Reflector<T extends KubernetesObject, L extends KubernetesListObject> {
+public final class Reflector<T extends KubernetesObject, L extends KubernetesListObject> {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   /**
@@ -52,7 +52,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
    * is taken for a server that ignored {@code sendInitialEvents} (it then sends an ordinary, quiet
    * watch). A real one sends the bookmark right after the initial state.
    */
-  static final Duration WATCH_LIST_SILENCE = Duration.ofSeconds(30);
+  public static final Duration WATCH_LIST_SILENCE = Duration.ofSeconds(30);
 
   static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
@@ -106,7 +106,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   // The first Error is logged with its stack trace, later ones in one line.
   private boolean errorTraceLogged;
 
-  Reflector(ReflectorConfig<T, L> config) {
+  public Reflector(ReflectorConfig<T, L> config) {
     this.config = config;
     this.name = config.name();
     this.clock = config.clock();
@@ -120,7 +120,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
    * Runs on each ADDED, MODIFIED or DELETED event after the initial state: this process saw the
    * resource change (for SC101's decision up to 1.30). Set before {@link #start}.
    */
-  void onChange(Runnable changed) {
+  public void onChange(Runnable changed) {
     this.changed = changed;
   }
 
@@ -164,7 +164,7 @@ final class Reflector<T extends KubernetesObject, L extends KubernetesListObject
   }
 
   /** Failures since the last recovery. */
-  int failuresInRow() {
+  public int failuresInRow() {
     return failures.failuresInRow();
   }
 

@@ -1,10 +1,10 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.core.internal.request.CacheFillList;
 import dev.safeclient.core.internal.request.ListPage;
-import dev.safeclient.informer.ReflectorState.ListMode;
-import dev.safeclient.informer.ReflectorState.RelistReason;
+import dev.safeclient.informer.internal.ReflectorState.ListMode;
+import dev.safeclient.informer.internal.ReflectorState.RelistReason;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiException;
