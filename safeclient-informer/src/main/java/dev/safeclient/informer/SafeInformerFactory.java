@@ -1,6 +1,15 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.internal.NegotiatedWatchFormat;
+import dev.safeclient.informer.internal.ObjectTransform;
+import dev.safeclient.informer.internal.RecoveryWave;
+import dev.safeclient.informer.internal.Reflector;
+import dev.safeclient.informer.internal.ReflectorConfig;
+import dev.safeclient.informer.internal.ReflectorHealth;
+import dev.safeclient.informer.internal.ResourceEndpoint;
+import dev.safeclient.informer.internal.SafeSharedIndexInformer;
+import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
@@ -33,7 +42,7 @@ public class SafeInformerFactory implements AutoCloseable {
   // Only a clock this factory made is closed by it; a caller's clock stays the caller's.
   private boolean ownsClock;
   private final RandomGenerator random;
-  // The one place the watch encoding is chosen (JSON lines today; Protobuf plugs in here).
+  // The one place the watch encoding is chosen: Protobuf where the client negotiates it, else JSON.
   private final WatchStreamFormat watchFormat;
   private final Map<InformerKey, SafeSharedIndexInformer<?>> informers = new LinkedHashMap<>();
   private OkHttpClient watchHttp;
@@ -157,25 +166,26 @@ public class SafeInformerFactory implements AutoCloseable {
     ApiClient api = client.libraryApiClient();
     Reflector<T, L> reflector =
         new Reflector<>(
-            "Reflector " + name + " (" + callSite + ")",
-            endpoint,
-            type,
-            listType,
-            api,
-            watchHttp(api),
-            watchFormat,
-            clock,
-            random,
-            informer,
-            transform,
-            health,
-            client.config().metrics(),
-            startJitter(options),
-            options.watchdogTimeout(),
-            options.watchList(),
-            client.config().listPageSize(),
-            options.maxConsecutiveErrors(),
-            options.recoveryPullForward() ? RecoveryWave.of(client, clock) : null);
+            new ReflectorConfig<>(
+                "Reflector " + name + " (" + callSite + ")",
+                endpoint,
+                type,
+                listType,
+                api,
+                watchHttp(api),
+                watchFormat,
+                clock,
+                random,
+                informer,
+                transform,
+                health,
+                client.config().metrics(),
+                startJitter(options),
+                options.watchdogTimeout(),
+                options.watchList(),
+                client.config().listPageSize(),
+                options.maxConsecutiveErrors(),
+                options.recoveryPullForward() ? RecoveryWave.of(client, clock) : null));
     String groupResource =
         endpoint.group().isEmpty() ? endpoint.plural() : endpoint.plural() + "." + endpoint.group();
     reflector.onChange(() -> client.resourceActivity().changed(groupResource));
@@ -187,7 +197,7 @@ public class SafeInformerFactory implements AutoCloseable {
     metrics.informerGauge(
         name,
         "stopped.on.errors",
-        () -> health.localState() == InformerHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
+        () -> health.localState() == ReflectorHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
     return informer;
   }
 
@@ -265,14 +275,14 @@ public class SafeInformerFactory implements AutoCloseable {
   /** The health of every registered informer. */
   public synchronized Collection<InformerHealth> health() {
     List<InformerHealth> all = new ArrayList<>();
-    informers.values().forEach(i -> all.add(i.health()));
+    informers.values().forEach(i -> all.add(new InformerHealthView(i.health())));
     return all;
   }
 
   /** The health of one informer this factory built. */
   public Optional<InformerHealth> health(SharedIndexInformer<?> informer) {
     return informer instanceof SafeSharedIndexInformer<?> s
-        ? Optional.of(s.health())
+        ? Optional.of(new InformerHealthView(s.health()))
         : Optional.empty();
   }
 

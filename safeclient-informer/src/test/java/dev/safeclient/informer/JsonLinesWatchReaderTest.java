@@ -11,6 +11,8 @@ import dev.safeclient.core.internal.warning.WarningChannel;
 import dev.safeclient.core.internal.watch.WatchEvent;
 import dev.safeclient.core.internal.watch.WatchEventReader;
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.informer.internal.JsonLinesWatchReader;
+import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1ConfigMap;

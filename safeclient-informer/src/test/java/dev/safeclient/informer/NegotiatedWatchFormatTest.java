@@ -10,6 +10,8 @@ import dev.safeclient.core.internal.warning.WarningChannel;
 import dev.safeclient.core.internal.watch.WatchEvent;
 import dev.safeclient.core.internal.watch.WatchEventReader;
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.informer.internal.NegotiatedWatchFormat;
+import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.models.V1Pod;
 import okhttp3.MediaType;

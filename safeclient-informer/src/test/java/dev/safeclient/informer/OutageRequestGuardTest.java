@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.informer.SharedClientOutage.Run;
 import dev.safeclient.informer.SharedClientOutage.Scenario;
+import dev.safeclient.informer.internal.OutageSummary;
+import dev.safeclient.informer.internal.RelistBackoff;
 import dev.safeclient.testing.FigureGuard;
 import java.time.Duration;
 import java.util.List;

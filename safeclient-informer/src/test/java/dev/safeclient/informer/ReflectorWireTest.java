@@ -13,6 +13,9 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.protocol.ListChunks;
+import dev.safeclient.informer.internal.RelistBackoff;
+import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.Test;
 /** The reflector's conversation with the server, asserted on what goes over the wire. */
 class ReflectorWireTest {
   private VirtualTimeSource clock;
+  // The informer's own sleeps on that timeline: the reflector's schedule, pinned to the nanosecond.
+  private InformerSleeps sleeps;
   private ScriptedApiServer api;
   private SafeClient safe;
   private SafeInformerFactory factory;
@@ -41,19 +46,14 @@ class ReflectorWireTest {
     api = new ScriptedApiServer(clock);
     ApiClient base = new ApiClient();
     base.setBasePath(api.url());
-    // These tests pin the reflector's own schedule to the nanosecond. The pipeline's waits on the
-    // same wire (Retry-After memory, retry backoff, the list-cost budget) pass at once in a time
-    // of their own here; they are tested in core, and on one timeline with the reflector in the
-    // other informer tests (SharedClientOutage above all).
+    // One timeline from the reflector down to the token bucket: the pipeline's waits (Retry-After
+    // memory, retry backoff, the list-cost budget) are on the clock these tests pin.
     safe =
-        SafeClient.builder(base)
-            .userAgent("informer-test/1")
-            .clock(VirtualTimeSource.autoAdvancing())
-            .nodeName(null)
-            .build();
+        SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
+    sleeps = new InformerSleeps(clock);
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe, sleeps, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
   }
 
   /** Sleeps within an hour of virtual time return at once. */
@@ -216,7 +216,7 @@ class ReflectorWireTest {
     await("the event", () -> "11".equals(rv(informer, "default/b")));
 
     // The dead connection was not the server failing: no reflector backoff, no relist.
-    assertThat(clock.sleeps()).isEmpty();
+    assertThat(sleeps.sleeps()).isEmpty();
     assertThat(health(informer).relists()).isEqualTo(1);
   }
 
@@ -257,7 +257,7 @@ class ReflectorWireTest {
     ScriptedApiServer.Seen second = api.take();
     assertThat(second.query()).isEqualTo(watchQuery("12", second));
     assertThat(api.all()).hasSize(3);
-    assertThat(clock.sleeps()).as("no backoff for a watch that ended normally").isEmpty();
+    assertThat(sleeps.sleeps()).as("no backoff for a watch that ended normally").isEmpty();
     assertThat(keys(informer)).containsExactly("default/a", "default/b");
     assertThat(rv(informer, "default/a")).isEqualTo("12");
     assertThat(health(informer).relists()).isEqualTo(1);
@@ -289,16 +289,16 @@ class ReflectorWireTest {
     factory.startAllRegisteredInformers();
 
     // The reflector runs on until its next wake-up would fall past the window.
-    clock.awaitBlockedSleepers(1);
+    sleeps.awaitInformerAsleep();
     List<ScriptedApiServer.Seen> all = api.all();
     List<ScriptedApiServer.Seen> watches = all.subList(1, all.size());
     assertThat(watches).allSatisfy(w -> assertThat(w.query()).isEqualTo(watchQuery("10", w)));
 
     // The schedule: steps 0.8, 1.6, ... 30 s, each jittered into [d, 2d).
-    List<Duration> sleeps = clock.sleeps();
-    assertThat(sleeps).hasSize(watches.size());
+    List<Duration> slept = sleeps.sleeps();
+    assertThat(slept).hasSize(watches.size());
     double step = 0.8;
-    for (Duration s : sleeps) {
+    for (Duration s : slept) {
       assertThat(s.toNanos() / 1e9).isGreaterThanOrEqualTo(step).isLessThan(2 * step);
       step = Math.min(step * 2, 30);
     }
@@ -335,8 +335,8 @@ class ReflectorWireTest {
       api.take();
     }
     // list, watch, watch (at once), then only after backoff steps.
-    assertThat(clock.sleeps()).hasSizeGreaterThanOrEqualTo(2);
-    assertThat(clock.sleeps().get(0)).isGreaterThanOrEqualTo(RelistBackoff.INITIAL);
+    assertThat(sleeps.sleeps()).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(sleeps.sleeps().get(0)).isGreaterThanOrEqualTo(RelistBackoff.INITIAL);
   }
 
   // ------------------------------------------------------------------ expired
@@ -452,9 +452,9 @@ class ReflectorWireTest {
                 : json(200, podList("12", "c", pod("a", "u", "1"))));
     SharedIndexInformer<V1Pod> informer = pods(opts().build());
     factory.startAllRegisteredInformers();
-    clock.awaitBlockedSleepers(1);
-    // first page + (1 + MAX_PAGING_RESTARTS) expired continues, each restart one first page.
-    assertThat(api.all()).hasSize(2 * (1 + Reflector.MAX_PAGING_RESTARTS));
+    sleeps.awaitInformerAsleep();
+    // first page + (1 + MAX_RESTARTS) expired continues, each restart one first page.
+    assertThat(api.all()).hasSize(2 * (1 + ListChunks.MAX_RESTARTS));
     assertThat(informer.hasSynced()).isFalse();
     assertThat(keys(informer)).isEmpty();
   }
@@ -477,9 +477,11 @@ class ReflectorWireTest {
     ScriptedApiServer.Seen first = api.take();
     ScriptedApiServer.Seen retry = api.take();
     assertThat(retry.query()).isEqualTo(first.query()).isEqualTo("limit=500&resourceVersion=0");
+    // The reflector waits the 7 s asked, exactly; the client's Retry-After memory then lets the
+    // first caller of the window go after a jitter of at most a tenth of it (RetryAfterWindow).
+    assertThat(sleeps.sleeps()).containsExactly(Duration.ofSeconds(7));
     assertThat(Duration.ofNanos(retry.virtualNanos() - first.virtualNanos()))
-        .isEqualTo(Duration.ofSeconds(7));
-    assertThat(clock.sleeps()).containsExactly(Duration.ofSeconds(7));
+        .isBetween(Duration.ofSeconds(7), Duration.ofMillis(7_700));
     await("synced", informer::hasSynced);
   }
 
@@ -500,7 +502,7 @@ class ReflectorWireTest {
     clock.advance(InformerOptions.DEFAULT_WATCHDOG_TIMEOUT.minusSeconds(1));
     assertThat(api.poll(200)).as("still within the watchdog's limit").isNull();
     clock.advance(Duration.ofSeconds(2));
-    clock.awaitBlockedSleepers(1); // the restart goes through the backoff
+    sleeps.awaitInformerAsleep(); // the restart goes through the backoff
     assertThat(health(informer).watchConnected()).isFalse();
     clock.advance(Duration.ofSeconds(2));
     ScriptedApiServer.Seen restarted = api.take();
@@ -543,7 +545,7 @@ class ReflectorWireTest {
     api.take();
     ScriptedApiServer.Seen resumed = api.take();
     assertThat(resumed.query()).isEqualTo(watchQuery("11", resumed));
-    assertThat(clock.sleeps()).hasSize(1);
+    assertThat(sleeps.sleeps()).hasSize(1);
     await("c arrives", () -> keys(informer).size() == 3);
   }
 
@@ -562,7 +564,7 @@ class ReflectorWireTest {
     api.take();
     ScriptedApiServer.Seen resumed = api.take();
     assertThat(resumed.query()).isEqualTo(watchQuery("11", resumed));
-    assertThat(clock.sleeps()).hasSize(1);
+    assertThat(sleeps.sleeps()).hasSize(1);
     assertThat(keys(informer)).containsExactly("default/b");
   }
 

@@ -1,5 +1,7 @@
 package dev.safeclient.core.internal.pipeline;
 
+import dev.safeclient.core.internal.protocol.ApiStatus;
+import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.ListPage;
 import dev.safeclient.core.internal.retry.ServerAnswer;
@@ -7,9 +9,7 @@ import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.serving.ServerVersion;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>A 410 on a continue page (the token expired, about 5 min on a default server) restarts from
- *       the top, at most {@value #MAX_RESTARTS} times. After that the caller's own request goes out
- *       unpaged: the heaviest request there is, but exactly what plain client-java sends, and one
- *       that never answers 410, so paging never fails a call plain client-java would make. It never
- *       hands back a partial list.
+ *       the top, at most {@value ListChunks#MAX_RESTARTS} times. After that the caller's own
+ *       request goes out unpaged: the heaviest request there is, but exactly what plain client-java
+ *       sends, and one that never answers 410, so paging never fails a call plain client-java would
+ *       make. It never hands back a partial list.
  *   <li>An error answer to the first page (the caller's own query with a limit) is handed back as
  *       it is, so the caller sees the server's Status. Any failure after it (an error page, a
  *       timeout, an unreadable page, a continue token that repeats or never ends) sends the
@@ -39,20 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListPager {
   private static final Logger log = LoggerFactory.getLogger(ListPager.class);
-
-  /**
-   * Restarts after an expired continue token. Each restart re-reads the list from the top; three
-   * covers a transient slowness (client-go's pager falls back to a full list instead, which we
-   * never do).
-   */
-  static final int MAX_RESTARTS = 3;
-
-  /**
-   * Objects one paged list may return before it is considered never-ending. Kubernetes' tested
-   * envelope is about 150k pods per cluster; a million of one type is far past any real collection,
-   * so a list that long is a server or proxy looping on its continue token.
-   */
-  static final long MAX_LIST_OBJECTS = 1_000_000;
 
   private final int pageSize;
   private final ListBodyFormats formats;
@@ -80,45 +66,86 @@ public final class ListPager {
 
   private Response read(Interceptor.Chain chain, Request request, String firstPageRv)
       throws IOException {
-    for (int restarts = 0; ; restarts++) {
-      boolean last = restarts == MAX_RESTARTS;
-      Response whole = readOnce(chain, request, firstPageRv, last);
-      if (whole != null) {
-        return whole;
-      }
-    }
-  }
-
-  /**
-   * The whole list, an error page, or null when a continue token expired and {@code last} is false.
-   */
-  private Response readOnce(
-      Interceptor.Chain chain, Request request, String firstPageRv, boolean last)
-      throws IOException {
-    KubeRequest classified = ClassifyInterceptor.classified(request);
-    long maxPages = Math.max(1, (MAX_LIST_OBJECTS + pageSize - 1) / pageSize);
-    List<byte[]> bodies = new ArrayList<>();
-    Set<String> tokens = new HashSet<>();
-    Response first = null;
-    MediaType contentType = null;
-    ListBodyFormat format = null;
-    String token = null;
-    for (int index = 0; ; index++) {
-      if (index == maxPages) {
+    Pages pages = new Pages(chain, request, firstPageRv);
+    ListChunks.End end = ListChunks.read(pageSize, pages);
+    switch (end) {
+      case STOPPED:
+        if (pages.answer != null) {
+          return pages.answer;
+        }
+        return callersOwn(chain, request, pages.fallbackCause, pages.fallbackWhy);
+      case CONTINUE_EXPIRED:
+        // The caller's own request is a list that never answers 410 (no continue token): what
+        // failed is the paging this library chose, so the caller gets what plain client-java
+        // would have got, at plain client-java's cost.
+        return callersOwn(
+            chain,
+            request,
+            "410",
+            "the continue token expired (410) "
+                + (ListChunks.MAX_RESTARTS + 1)
+                + " times while paging with limit="
+                + pageSize
+                + "; the pages are read too slowly for the server's continue-token lifetime"
+                + " (about 5 min)");
+      case REPEATED_CONTINUE:
+        return callersOwn(
+            chain,
+            request,
+            "repeated-continue",
+            "the server returned the same continue token twice; it would never end");
+      case NEVER_ENDING:
         return callersOwn(
             chain,
             request,
             "never-ending",
-            "did not end after " + maxPages + " pages of " + pageSize);
-      }
+            "did not end after "
+                + Math.max(1, (ListChunks.MAX_LIST_OBJECTS + pageSize - 1) / pageSize)
+                + " pages of "
+                + pageSize);
+      case COMPLETE:
+      default:
+        return pages.merged();
+    }
+  }
+
+  /** One chunked read's pages, for {@link ListChunks}: raw bodies, merged at the end. */
+  private final class Pages implements ListChunks.Reader {
+    private final Interceptor.Chain chain;
+    private final Request request;
+    private final String firstPageRv;
+    private final KubeRequest classified;
+    private List<byte[]> bodies;
+    private Response first;
+    private MediaType contentType;
+    private ListBodyFormat format;
+    // Set when the read stops with an answer for the caller: the server's own, or one page whole.
+    private Response answer;
+    // Set where paging failed after the caller's own query was answered once (its first page):
+    // the caller's own request then goes out once, outside the page, so that its own failure is
+    // the caller's.
+    private String fallbackCause;
+    private String fallbackWhy;
+
+    Pages(Interceptor.Chain chain, Request request, String firstPageRv) {
+      this.chain = chain;
+      this.request = request;
+      this.firstPageRv = firstPageRv;
+      this.classified = ClassifyInterceptor.classified(request);
+    }
+
+    @Override
+    public void start(int restarts) {
+      bodies = new ArrayList<>();
+      first = null;
+      contentType = null;
+      format = null;
+    }
+
+    @Override
+    public ListChunks.Page page(int index, String token) throws IOException {
       HttpUrl url = pageUrl(request.url(), index, token, firstPageRv);
-      Response page = null;
-      MediaType pageType = null;
-      ListBodyFormat pageFormat = null;
-      // Set where paging failed after the caller's own query was answered once; the caller's own
-      // request then goes out once, outside the try, so that its own failure is the caller's.
-      String fallbackCause = null;
-      String fallbackWhy = null;
+      Response page;
       try {
         page =
             chain.proceed(
@@ -134,111 +161,93 @@ public final class ListPager {
             // server (APF 429, the apiserver's own 503, a timeout) would take the caller's whole
             // unpaged list, the heaviest request there is, at the worst moment: its answer is
             // returned instead.
-            return page;
+            answer = page;
+            return ListChunks.Page.stop();
           }
           page.close();
-          if (page.code() == 410) {
-            if (!last) {
-              return null;
-            }
-            // The caller's own request is a list that never answers 410 (no continue token): what
-            // failed is the paging this library chose, so the caller gets what plain client-java
-            // would have got, at plain client-java's cost.
-            fallbackCause = "410";
-            fallbackWhy =
-                "the continue token expired (410) "
-                    + (MAX_RESTARTS + 1)
-                    + " times while paging with limit="
-                    + pageSize
-                    + "; the pages are read too slowly for the server's continue-token lifetime"
-                    + " (about 5 min)";
-          } else {
-            // A page the caller never asked for failed: its own request may well be answered.
-            fallbackCause = Integer.toString(page.code());
-            fallbackWhy = "page " + index + " failed";
+          if (ApiStatus.withoutBody(page).isExpired()) {
+            return ListChunks.Page.continueExpired();
           }
-        } else {
-          pageType = page.body().contentType();
-          pageFormat = formats.forContentType(pageType);
-          if (format != null && pageFormat != format) {
+          // A page the caller never asked for failed: its own request may well be answered.
+          return fallback(Integer.toString(page.code()), "page " + index + " failed");
+        }
+        MediaType pageType = page.body().contentType();
+        ListBodyFormat pageFormat = formats.forContentType(pageType);
+        if (format != null && pageFormat != format) {
+          page.close();
+          return fallback("formats", "pages answered in different formats");
+        }
+        if (index == 0) {
+          // A list the server answered in one page (the watch cache ignores limit at
+          // resourceVersion=0) is handed on unread, for the decoder to read as it arrives: only
+          // its head is buffered, to learn that no continue token follows.
+          String atHead;
+          try {
+            atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
+          } catch (IOException | RuntimeException e) {
             page.close();
-            fallbackCause = "formats";
-            fallbackWhy = "pages answered in different formats";
-          } else {
-            if (index == 0) {
-              // A list the server answered in one page (the watch cache ignores limit at
-              // resourceVersion=0) is handed on unread, for the decoder to read as it arrives:
-              // only its head is buffered, to learn that no continue token follows.
-              String atHead;
-              try {
-                atHead = pageFormat.continueTokenAtHead(page.body().source().peek().inputStream());
-              } catch (IOException | RuntimeException e) {
-                page.close();
-                throw e;
-              }
-              if (atHead != null && atHead.isEmpty()) {
-                return page;
-              }
-            }
-            byte[] body;
-            try (ResponseBody b = page.body()) {
-              body = b.bytes();
-            }
-            bodies.add(body);
-            token = pageFormat.continueToken(body);
+            throw e;
+          }
+          if (atHead != null && atHead.isEmpty()) {
+            answer = page;
+            return ListChunks.Page.stop();
           }
         }
+        byte[] body;
+        try (ResponseBody b = page.body()) {
+          body = b.bytes();
+        }
+        bodies.add(body);
+        if (first == null) {
+          first = page;
+          contentType = pageType;
+          format = pageFormat;
+        }
+        return ListChunks.Page.read(pageFormat.continueToken(body));
       } catch (IOException | RuntimeException e) {
         if (index == 0 || chain.call().isCanceled()) {
           throw e;
         }
         // The class only: a message may quote the body, and a page may be a Secret list.
-        fallbackCause = e.getClass().getSimpleName();
-        fallbackWhy = "page " + index + " failed: " + e.getClass().getSimpleName();
+        return fallback(
+            e.getClass().getSimpleName(),
+            "page " + index + " failed: " + e.getClass().getSimpleName());
       }
-      if (fallbackCause != null) {
-        return callersOwn(chain, request, fallbackCause, fallbackWhy);
-      }
-      if (first == null) {
-        first = page;
-        contentType = pageType;
-        format = pageFormat;
-      }
-      if (token == null || token.isEmpty()) {
-        break;
-      }
-      if (!tokens.add(token)) {
+    }
+
+    private ListChunks.Page fallback(String cause, String why) {
+      fallbackCause = cause;
+      fallbackWhy = why;
+      return ListChunks.Page.stop();
+    }
+
+    /** Every page's items under the first page's metadata, as one answer. */
+    Response merged() throws IOException {
+      // The pages are held until the last has come (the merged list's length prefix counts them
+      // all); the merge releases each page as it copies it, so about one list is held, not two.
+      ResponseBody whole;
+      try {
+        whole =
+            bodies.size() == 1
+                ? ResponseBody.create(bodies.get(0), contentType)
+                : format.mergedBody(bodies, contentType);
+      } catch (IOException | RuntimeException e) {
+        if (chain.call().isCanceled()) {
+          throw e;
+        }
         return callersOwn(
             chain,
             request,
-            "repeated-continue",
-            "the server returned the same continue token twice; it would never end");
+            "unreadable",
+            "pages could not be merged: " + e.getClass().getSimpleName());
       }
+      return first
+          .newBuilder()
+          .body(whole)
+          .removeHeader("Transfer-Encoding")
+          .header("Content-Length", Long.toString(whole.contentLength()))
+          .build();
     }
-    // The pages are held until the last has come (the merged list's length prefix counts them
-    // all); the merge releases each page as it copies it, so about one list is held, not two.
-    ResponseBody whole;
-    try {
-      whole =
-          bodies.size() == 1
-              ? ResponseBody.create(bodies.get(0), contentType)
-              : format.mergedBody(bodies, contentType);
-    } catch (IOException | RuntimeException e) {
-      if (chain.call().isCanceled()) {
-        throw e;
-      }
-      return callersOwn(
-          chain,
-          request,
-          "unreadable",
-          "pages could not be merged: " + e.getClass().getSimpleName());
-    }
-    return first
-        .newBuilder()
-        .body(whole)
-        .removeHeader("Transfer-Encoding")
-        .header("Content-Length", Long.toString(whole.contentLength()))
-        .build();
   }
 
   /** Whether a page's error says the API server itself is overloaded ({@link ServerAnswer}). */

@@ -13,6 +13,7 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.internal.protobuf.ProtoWriter;
+import dev.safeclient.core.internal.protocol.ListChunks;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.util.List;
@@ -155,7 +156,7 @@ class RewriteErrorStatusTest {
   @Test
   void afterTheBoundedRestartsTheCallersOwnRequestGoesOutAndItsErrorKeepsItsStatus()
       throws Exception {
-    for (int attempt = 0; attempt <= ListPager.MAX_RESTARTS; attempt++) {
+    for (int attempt = 0; attempt <= ListChunks.MAX_RESTARTS; attempt++) {
       server.enqueue(podList("100", "c" + attempt, "a"));
       server.enqueue(
           status(410, "Expired", "The provided continue parameter is too old " + attempt, null));
@@ -168,13 +169,13 @@ class RewriteErrorStatusTest {
     assertThat(e.getResponseBody())
         .contains("\"reason\":\"InternalError\"")
         .contains("etcd is unhappy after the pages");
-    for (int attempt = 0; attempt <= ListPager.MAX_RESTARTS; attempt++) {
+    for (int attempt = 0; attempt <= ListChunks.MAX_RESTARTS; attempt++) {
       assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
       assertThat(server.takeRequest().getTarget())
           .isEqualTo("/api/v1/pods?limit=1&continue=c" + attempt);
     }
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
-    assertThat(server.getRequestCount()).isEqualTo(2 * (ListPager.MAX_RESTARTS + 1) + 1);
+    assertThat(server.getRequestCount()).isEqualTo(2 * (ListChunks.MAX_RESTARTS + 1) + 1);
   }
 
   /** A real server answers an error in the format asked for: a Protobuf Status. */
@@ -236,7 +237,7 @@ class RewriteErrorStatusTest {
   @Test
   void aProtobufErrorOfTheCallersOwnRequestAfterThePagerGaveUpReachesTheCallerAsJson()
       throws Exception {
-    for (int attempt = 0; attempt <= ListPager.MAX_RESTARTS; attempt++) {
+    for (int attempt = 0; attempt <= ListChunks.MAX_RESTARTS; attempt++) {
       server.enqueue(protobufPage("100", "c" + attempt));
       server.enqueue(protobufStatus(410, "Expired", "The provided continue parameter is too old"));
     }
@@ -250,6 +251,6 @@ class RewriteErrorStatusTest {
     assertThat(body.get("code").getAsInt()).isEqualTo(503);
     assertThat(server.takeRequest().getHeaders().get("Accept"))
         .startsWith("application/vnd.kubernetes.protobuf");
-    assertThat(server.getRequestCount()).isEqualTo(2 * (ListPager.MAX_RESTARTS + 1) + 1);
+    assertThat(server.getRequestCount()).isEqualTo(2 * (ListChunks.MAX_RESTARTS + 1) + 1);
   }
 }

@@ -1,16 +1,17 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
-import static dev.safeclient.informer.ReflectorWireTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -181,5 +182,15 @@ class HandlerQueueTest {
     await("delivered", () -> handler.calls().size() == 2);
     assertThat(handler.calls())
         .containsExactly("ADD blocker/uid-x@1", "UPDATE b/uid-b@2 -> b/uid-b@4");
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for: " + what);
+      }
+      Thread.sleep(2);
+    }
   }
 }

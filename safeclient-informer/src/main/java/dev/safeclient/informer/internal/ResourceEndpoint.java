@@ -1,9 +1,9 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import java.util.Objects;
 
 /** Where one informer lists and watches: the collection path, and its selectors. */
-record ResourceEndpoint(
+public record ResourceEndpoint(
     String group,
     String version,
     String plural,
@@ -11,7 +11,7 @@ record ResourceEndpoint(
     String labelSelector,
     String fieldSelector) {
 
-  ResourceEndpoint {
+  public ResourceEndpoint {
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(plural, "plural");
     group = group == null ? "" : group;
@@ -28,7 +28,7 @@ record ResourceEndpoint(
   }
 
   /** A stable name for logs, metrics and health: {@code v1/pods ns=default label=app=x}. */
-  String displayName() {
+  public String displayName() {
     StringBuilder b = new StringBuilder();
     b.append(group.isEmpty() ? version : group + "/" + version).append('/').append(plural);
     if (namespace != null) {

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.core.internal.protobuf.ProtobufWatchEventReader;
@@ -12,7 +12,7 @@ import okhttp3.Response;
  * Asks for length-framed Protobuf watch events for built-in types, with JSON as the fallback, and
  * reads whichever the server answered in: CRDs and many aggregated APIs only speak JSON.
  */
-final class NegotiatedWatchFormat implements WatchStreamFormat {
+public final class NegotiatedWatchFormat implements WatchStreamFormat {
   private static final String PROTOBUF_FIRST =
       ProtobufCodec.MEDIA_TYPE + ";stream=watch, application/json";
   // client-java's generated models of built-in types; CRD classes live elsewhere.
@@ -21,7 +21,7 @@ final class NegotiatedWatchFormat implements WatchStreamFormat {
   private final ProtobufCodec protobuf;
   private final WatchStreamFormat json;
 
-  NegotiatedWatchFormat(ProtobufCodec protobuf, WatchStreamFormat json) {
+  public NegotiatedWatchFormat(ProtobufCodec protobuf, WatchStreamFormat json) {
     this.protobuf = protobuf;
     this.json = json;
   }

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ResourceEventHandler;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * handler always ends up with every object's final state, in the order each object first became
  * pending.
  */
-final class HandlerQueue<T extends KubernetesObject> {
+public final class HandlerQueue<T extends KubernetesObject> {
   private static final Logger log = LoggerFactory.getLogger(HandlerQueue.class);
 
   enum Kind {

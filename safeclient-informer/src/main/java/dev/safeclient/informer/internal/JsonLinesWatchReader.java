@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,7 +18,7 @@ import okio.BufferedSource;
  * server writes it. A line that does not decode, or a stream cut in the middle of a line, is an
  * {@link IOException} naming the line; events before it were already handed out whole.
  */
-final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
+public final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
   static WatchStreamFormat format(TolerantJson json) {
     return new WatchStreamFormat() {
       @Override
@@ -137,7 +137,7 @@ final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
   }
 
   /** A watch line that could not be decoded: the reflector backs off and resumes. */
-  static final class MalformedWatchEventException extends IOException {
+  public static final class MalformedWatchEventException extends IOException {
     MalformedWatchEventException(String message, Throwable cause) {
       super(message, cause);
     }

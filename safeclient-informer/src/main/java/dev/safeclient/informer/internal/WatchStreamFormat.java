@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.internal.json.TolerantJson;
 import dev.safeclient.core.internal.watch.WatchEventReader;
@@ -7,8 +7,9 @@ import okhttp3.Response;
 
 /**
  * The one seam that chooses how informer watch streams are encoded and decoded: the {@code Accept}
- * header sent on the watch, and the {@link WatchEventReader} for the answer. JSON lines today; a
- * Protobuf reader (length-framed {@code WatchEvent}s) plugs in here for built-in types.
+ * header sent on the watch, and the {@link WatchEventReader} for the answer. Two formats exist:
+ * {@link #jsonLines JSON lines}, and {@link NegotiatedWatchFormat}, which asks for length-framed
+ * Protobuf {@code WatchEvent}s for built-in types and reads JSON where the server answers so.
  */
 public interface WatchStreamFormat {
   /** The {@code Accept} header for a watch of {@code type}. */

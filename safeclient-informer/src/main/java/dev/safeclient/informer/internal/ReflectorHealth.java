@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
@@ -6,8 +6,18 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The live health of one informer, written by its reflector, read by metrics and readiness. */
-final class ReflectorHealth implements InformerHealth {
+/**
+ * The live health of one informer, written by its reflector, read by metrics and readiness (the
+ * public {@code InformerHealth} reads it).
+ */
+public final class ReflectorHealth {
+  /** The state of this replica's own informer machinery; see {@code InformerHealth.LocalState}. */
+  public enum LocalState {
+    RUNNING,
+    RESTARTING,
+    STOPPED_ON_ERRORS
+  }
+
   private final String name;
   private final TimeSource clock;
   private final Duration watchdogTimeout;
@@ -24,7 +34,7 @@ final class ReflectorHealth implements InformerHealth {
   private volatile LocalState localState = LocalState.RUNNING;
   private volatile String lastLocalFailure;
 
-  ReflectorHealth(String name, TimeSource clock, Duration watchdogTimeout) {
+  public ReflectorHealth(String name, TimeSource clock, Duration watchdogTimeout) {
     this.name = name;
     this.clock = clock;
     this.watchdogTimeout = watchdogTimeout;
@@ -51,7 +61,7 @@ final class ReflectorHealth implements InformerHealth {
   }
 
   /** An event handler threw. The handler's thread goes on; counted, the state is unchanged. */
-  void handlerFailure(Throwable error) {
+  public void handlerFailure(Throwable error) {
     localFailure(error);
   }
 
@@ -76,44 +86,36 @@ final class ReflectorHealth implements InformerHealth {
     watchConnected = connected;
   }
 
-  @Override
   public String name() {
     return name;
   }
 
-  @Override
   public boolean hasSynced() {
     return synced;
   }
 
-  @Override
   public Optional<Instant> lastSyncTime() {
     return Optional.ofNullable(lastSyncTime);
   }
 
-  @Override
   public Optional<Duration> sinceLastEvent() {
     return anyEvent
         ? Optional.of(Duration.ofNanos(clock.nanoTime() - lastEventNanos))
         : Optional.empty();
   }
 
-  @Override
   public boolean bookmarkSeen() {
     return bookmarkSeen;
   }
 
-  @Override
   public boolean watchConnected() {
     return watchConnected;
   }
 
-  @Override
   public long relists() {
     return relists.get();
   }
 
-  @Override
   public Duration staleness() {
     long now = clock.nanoTime();
     if (!synced) {
@@ -126,17 +128,14 @@ final class ReflectorHealth implements InformerHealth {
     return Duration.ofNanos(now - fresh);
   }
 
-  @Override
   public LocalState localState() {
     return localState;
   }
 
-  @Override
   public long localFailures() {
     return localFailures.get();
   }
 
-  @Override
   public Optional<String> lastLocalFailure() {
     return Optional.ofNullable(lastLocalFailure);
   }

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.time.TimeSource;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * a flapping server gets at most one extra attempt per informer per recovery. The attempts go
  * through the client's budgets (token buckets, Retry-After window) like any other.
  */
-final class RecoveryWave {
+public final class RecoveryWave {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   /**
@@ -54,7 +54,7 @@ final class RecoveryWave {
    * system clock reads the same time (each factory has its own, for its timer thread), a virtual
    * one only its own.
    */
-  static RecoveryWave of(SafeClient client, TimeSource clock) {
+  public static RecoveryWave of(SafeClient client, TimeSource clock) {
     Object timeline = clock.isSystem() ? TimeSource.class : clock;
     synchronized (WAVES) {
       return WAVES

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
@@ -13,12 +13,13 @@ import org.slf4j.event.Level;
  * succeeds, or the first event or bookmark of a watch open longer than a second). A thousand
  * informers retrying every 30-60 s must not flood the logs the outage is read from.
  */
-final class FailureLog {
+public final class FailureLog {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   private final String name;
   private final TimeSource clock;
-  // Scale (issue 9): the process-wide budget of lines and the periodic summary.
+  // One process-wide budget of lines and a periodic summary: thousands of informers in an outage
+  // must not write a line each per attempt.
   private final OutageSummary summary;
   private boolean stackLogged;
   private String lastSignature;

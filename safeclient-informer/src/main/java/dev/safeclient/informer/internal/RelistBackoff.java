@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;
@@ -9,9 +9,9 @@ import java.util.random.RandomGenerator;
  * settles in [30, 60) s: about 0.02 requests per second per informer, some 98% less than a fixed 1
  * s retry, and spread so that a fleet does not retry in step.
  */
-final class RelistBackoff {
+public final class RelistBackoff {
   /** client-go's initial delay: long enough to let a blip pass, short enough to go unnoticed. */
-  static final Duration INITIAL = Duration.ofMillis(800);
+  public static final Duration INITIAL = Duration.ofMillis(800);
 
   /** Doubling reaches the cap after six failures (~50 s of trying). */
   static final double FACTOR = 2.0;

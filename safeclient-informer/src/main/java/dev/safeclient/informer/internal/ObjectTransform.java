@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.TransformFunc;
@@ -10,12 +10,12 @@ import java.util.function.UnaryOperator;
  * default: often half an object's size, and no controller reads it), then the user's transform,
  * then a client-java {@link TransformFunc} set on the informer.
  */
-final class ObjectTransform {
+public final class ObjectTransform {
   private final boolean stripManagedFields;
   private final UnaryOperator<Object> transform;
   private volatile TransformFunc transformFunc;
 
-  ObjectTransform(boolean stripManagedFields, UnaryOperator<Object> transform) {
+  public ObjectTransform(boolean stripManagedFields, UnaryOperator<Object> transform) {
     this.stripManagedFields = stripManagedFields;
     this.transform = transform;
   }
@@ -25,7 +25,7 @@ final class ObjectTransform {
   }
 
   @SuppressWarnings("unchecked")
-  <T extends KubernetesObject> T apply(T object) {
+  public <T extends KubernetesObject> T apply(T object) {
     Object out = object;
     if (stripManagedFields && object.getMetadata() != null) {
       object.getMetadata().setManagedFields(null);
@@ -47,7 +47,8 @@ final class ObjectTransform {
         throw new IllegalStateException("the informer's TransformFunc returned null");
       }
     }
-    // Scale (issue 9): share repeated values with every other cached object; lossless.
+    // Share repeated values with every other cached object, lossless: the cache's heap is mostly
+    // the same strings and maps over and over.
     return (T) ObjectInterner.process().intern(out);
   }
 }

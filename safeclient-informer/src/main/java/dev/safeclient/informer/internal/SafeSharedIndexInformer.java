@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesObject;
@@ -25,7 +25,7 @@ import java.util.function.Function;
  * Cache} as the indexer, one {@link HandlerQueue} per handler, resync replayed from the cache on
  * the informer's clock (never a LIST).
  */
-final class SafeSharedIndexInformer<T extends KubernetesObject>
+public final class SafeSharedIndexInformer<T extends KubernetesObject>
     implements SharedIndexInformer<T>, Reflector.Store<T> {
   /** client-java's floor for resync periods: below it, handlers would do nothing but resync. */
   static final long MINIMUM_RESYNC_MILLIS = 1000;
@@ -46,7 +46,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
   private boolean started;
   private boolean stopped;
 
-  SafeSharedIndexInformer(
+  public SafeSharedIndexInformer(
       String name,
       TimeSource clock,
       ObjectTransform transform,
@@ -61,19 +61,19 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
     this.defaultResyncMillis = defaultResyncMillis;
   }
 
-  void reflector(Reflector<T, ?> reflector) {
+  public void reflector(Reflector<T, ?> reflector) {
     this.reflector = reflector;
   }
 
-  Reflector<T, ?> reflector() {
+  public Reflector<T, ?> reflector() {
     return reflector;
   }
 
-  ReflectorHealth health() {
+  public ReflectorHealth health() {
     return health;
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
@@ -111,7 +111,7 @@ final class SafeSharedIndexInformer<T extends KubernetesObject>
   }
 
   /** Starts the reflector and handler threads; returns at once. */
-  void start() {
+  public void start() {
     synchronized (lock) {
       if (started || stopped) {
         return;

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import com.github.benmanes.caffeine.cache.Interner;
 import io.kubernetes.client.custom.IntOrString;
@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Values that are unique per object (uid, resourceVersion, name, IPs, container IDs) are left as
  * they are: a table entry would cost more than the value.
  */
-final class ObjectInterner {
+public final class ObjectInterner {
   /**
    * Field names whose values are unique per object, or nearly: interning them would add a weak
    * table entry (~60 bytes) per value and share nothing.
@@ -68,7 +68,7 @@ final class ObjectInterner {
   }
 
   /** Shares {@code object}'s repeated values in place and returns it. */
-  <T> T intern(T object) {
+  public <T> T intern(T object) {
     if (object != null) {
       walk(object, new IdentityHashMap<>(), 0);
     }

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
 import java.lang.ref.WeakReference;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * written by whichever informer reports after it is due, which during an outage is at least one per
  * backoff step.
  */
-final class OutageSummary {
+public final class OutageSummary {
   /**
    * One summary per steady retry round: the backoff cap is 30 s, so while the server stays away
    * every informer reports once or twice per summary.

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.informer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
