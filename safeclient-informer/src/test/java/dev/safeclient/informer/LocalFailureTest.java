@@ -9,6 +9,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
@@ -43,7 +44,10 @@ class LocalFailureTest {
         SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            clock,
+            new Random(7),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
   }
 
   @AfterEach

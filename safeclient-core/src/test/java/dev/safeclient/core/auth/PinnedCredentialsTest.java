@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.safeclient.core.CredentialsUnavailableException;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -354,7 +355,7 @@ class PinnedCredentialsTest {
       Future<?> watch =
           watcher.submit(
               () -> {
-                new CoreV1Api(client.libraryApiClient())
+                new CoreV1Api(ClientInternals.of(client).libraryApiClient())
                     .listNamespacedPod("default")
                     .watch(true)
                     .execute();
