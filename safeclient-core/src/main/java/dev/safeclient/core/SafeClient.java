@@ -1,9 +1,8 @@
 package dev.safeclient.core;
 
-import dev.safeclient.core.auth.CredentialRefreshInterceptor;
 import dev.safeclient.core.auth.DefaultConfig;
-import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.core.internal.auth.CredentialRefreshInterceptor;
 import dev.safeclient.core.internal.budget.BudgetInterceptor;
 import dev.safeclient.core.internal.budget.InFlightInterceptor;
 import dev.safeclient.core.internal.budget.StoredCounts;

@@ -1,11 +1,12 @@
 package dev.safeclient.core.internal.chain;
 
 import dev.safeclient.core.SafeClientConfig;
-import dev.safeclient.core.auth.CredentialRefreshInterceptor;
+import dev.safeclient.core.internal.auth.CredentialRefreshInterceptor;
 import dev.safeclient.core.internal.budget.BudgetInterceptor;
 import dev.safeclient.core.internal.budget.InFlightInterceptor;
 import dev.safeclient.core.internal.budget.ListSeatEstimate;
 import dev.safeclient.core.internal.budget.StoredCounts;
+import dev.safeclient.core.internal.metrics.MetricsInterceptor;
 import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.internal.pipeline.JsonListBodyFormat;
 import dev.safeclient.core.internal.pipeline.LintInterceptor;
@@ -30,7 +31,6 @@ import dev.safeclient.core.internal.server.ResourceActivity;
 import dev.safeclient.core.internal.server.ServerVersions;
 import dev.safeclient.core.internal.transport.CallDeadlineInterceptor;
 import dev.safeclient.core.internal.warning.WarningChannel;
-import dev.safeclient.core.metrics.MetricsInterceptor;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.time.TimeSource;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.safeclient.core.internal.pipeline;
 
+import dev.safeclient.core.internal.body.ListBodyFormat;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.ListPage;
 import dev.safeclient.core.internal.retry.ServerAnswer;
@@ -95,7 +96,7 @@ public final class ListPager {
   private Response readOnce(
       Interceptor.Chain chain, Request request, String firstPageRv, boolean last)
       throws IOException {
-    KubeRequest classified = ClassifyInterceptor.classified(request);
+    KubeRequest classified = KubeRequest.of(request);
     long maxPages = Math.max(1, (MAX_LIST_OBJECTS + pageSize - 1) / pageSize);
     List<byte[]> bodies = new ArrayList<>();
     Set<String> tokens = new HashSet<>();
