@@ -10,7 +10,7 @@ import okhttp3.Response;
  * header sent on the watch, and the {@link WatchEventReader} for the answer. JSON lines today; a
  * Protobuf reader (length-framed {@code WatchEvent}s) plugs in here for built-in types.
  */
-public interface WatchStreamFormat {
+interface WatchStreamFormat {
   /** The {@code Accept} header for a watch of {@code type}. */
   String accept(Class<?> type);
 

@@ -6,7 +6,6 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import dev.safeclient.core.SafeApiClient;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.auth.DefaultConfig;
 import org.junit.jupiter.api.Test;
@@ -65,7 +64,9 @@ class PackageCyclesTest {
         .resideInAnyPackage(
             "dev.safeclient.core", "dev.safeclient.core.metrics", "dev.safeclient.core.auth")
         .and()
-        .doNotBelongToAnyOf(SafeClient.class, SafeApiClient.class, DefaultConfig.class)
+        .doNotBelongToAnyOf(SafeClient.class, DefaultConfig.class)
+        .and()
+        .doNotHaveFullyQualifiedName("dev.safeclient.core.SafeApiClient")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("dev.safeclient.core.internal..")

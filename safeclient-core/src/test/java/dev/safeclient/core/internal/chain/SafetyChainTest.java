@@ -17,7 +17,12 @@ import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1PodList;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.List;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -59,6 +64,23 @@ class SafetyChainTest {
     assertThat(chain.networkLinks())
         .extracting(Link::name)
         .containsExactly("no-response-witness", "reconnect-witness");
+  }
+
+  /** ARCHITECTURE.md lists the chain; it must be this chain, in this order. */
+  @Test
+  void architectureMdListsTheChainInOrder() throws Exception {
+    String doc = Files.readString(Path.of("../ARCHITECTURE.md"));
+    String block =
+        doc.substring(doc.indexOf("<!-- chain:begin -->"), doc.indexOf("<!-- chain:end -->"));
+    List<String> listed = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^\\d+\\. `([a-z-]+)`").matcher(block);
+    while (m.find()) {
+      listed.add(m.group(1));
+    }
+
+    assertThat(listed)
+        .containsExactlyElementsOf(
+            ClientInternals.of(SafeClient.wrap(baseClient(server))).chain().names());
   }
 
   @Test
