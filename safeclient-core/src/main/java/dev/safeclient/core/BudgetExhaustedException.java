@@ -1,6 +1,5 @@
 package dev.safeclient.core;
 
-import java.io.IOException;
 import java.time.Duration;
 
 /**
@@ -8,7 +7,7 @@ import java.time.Duration;
  * request token bucket, the list-cost budget, or an in-flight slot). It was not sent. Reaches the
  * caller of a generated API as the cause of an {@code ApiException}.
  */
-public final class BudgetExhaustedException extends IOException {
+public final class BudgetExhaustedException extends SafeClientException {
   private final String budget;
   private final Duration maxWait;
 

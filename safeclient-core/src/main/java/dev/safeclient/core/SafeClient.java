@@ -1,44 +1,29 @@
 package dev.safeclient.core;
 
-import dev.safeclient.core.auth.CredentialRefreshInterceptor;
 import dev.safeclient.core.auth.DefaultConfig;
-import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.core.internal.auth.CredentialRefreshInterceptor;
 import dev.safeclient.core.internal.budget.BudgetInterceptor;
 import dev.safeclient.core.internal.budget.InFlightInterceptor;
-import dev.safeclient.core.internal.budget.ListSeatEstimate;
 import dev.safeclient.core.internal.budget.StoredCounts;
+import dev.safeclient.core.internal.chain.SafetyChain;
 import dev.safeclient.core.internal.json.JsonBodyCodec;
 import dev.safeclient.core.internal.json.TolerantJson;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
-import dev.safeclient.core.internal.pipeline.JsonListBodyFormat;
-import dev.safeclient.core.internal.pipeline.LintInterceptor;
-import dev.safeclient.core.internal.pipeline.ListBodyFormats;
 import dev.safeclient.core.internal.pipeline.ListDecisionInterceptor;
-import dev.safeclient.core.internal.pipeline.ListPager;
-import dev.safeclient.core.internal.pipeline.ListPagingInterceptor;
-import dev.safeclient.core.internal.pipeline.ListRewriteInterceptor;
-import dev.safeclient.core.internal.pipeline.ProtobufNegotiationInterceptor;
-import dev.safeclient.core.internal.pipeline.ServerWarningInterceptor;
-import dev.safeclient.core.internal.pipeline.WatchEventWitness;
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
-import dev.safeclient.core.internal.protobuf.ProtobufListBodyFormat;
 import dev.safeclient.core.internal.protobuf.ProtobufWatchEventReader;
 import dev.safeclient.core.internal.request.CallOrigin;
-import dev.safeclient.core.internal.request.RequestClassifier;
-import dev.safeclient.core.internal.retry.NoResponse;
 import dev.safeclient.core.internal.retry.OverloadBreakerInterceptor;
 import dev.safeclient.core.internal.retry.RetryAfterInterceptor;
 import dev.safeclient.core.internal.retry.RetryInterceptor;
 import dev.safeclient.core.internal.rules.DefaultUserAgentRule;
 import dev.safeclient.core.internal.rules.RuleCatalogue;
 import dev.safeclient.core.internal.server.ListAnswerWitness;
-import dev.safeclient.core.internal.server.ListDecider;
 import dev.safeclient.core.internal.server.ResourceActivity;
 import dev.safeclient.core.internal.server.ServerVersions;
 import dev.safeclient.core.internal.transport.CallDeadlineInterceptor;
 import dev.safeclient.core.internal.warning.WarningChannel;
 import dev.safeclient.core.metrics.KnownTags;
-import dev.safeclient.core.metrics.MetricsInterceptor;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.serving.ServerVersion;
 import dev.safeclient.model.time.TimeSource;
@@ -78,6 +63,12 @@ public final class SafeClient implements AutoCloseable {
   private final ResourceActivity activity;
   private final CallDeadlineInterceptor callDeadlines;
   private final Dispatcher leaseDispatcher;
+  private final SafetyChain chain;
+  private final ClientInternals internals;
+
+  static {
+    ClientInternals.grantAccess(client -> client.internals);
+  }
 
   private SafeClient(ApiClient base, SafeClientConfig config) {
     this.base = base;
@@ -102,9 +93,17 @@ public final class SafeClient implements AutoCloseable {
             () -> versions.oldest(hostKey(base.getBasePath())));
     this.callDeadlines = new CallDeadlineInterceptor(config.callTimeout());
     this.activity = new ResourceActivity(config.clock());
-    this.pipeline =
-        buildPipeline(
-            base, config, versions, warnings, protobuf, storedCounts, activity, callDeadlines);
+    this.chain =
+        SafetyChain.assemble(
+            base.getBasePath(),
+            config,
+            versions,
+            warnings,
+            protobuf,
+            storedCounts,
+            activity,
+            callDeadlines);
+    this.pipeline = buildPipeline(base, config, chain);
     this.leaseDispatcher = new Dispatcher();
     // Every Lease of a virtual kubelet may renew at once; the Lease bucket paces them.
     leaseDispatcher.setMaxRequestsPerHost(leaseDispatcher.getMaxRequests());
@@ -141,84 +140,28 @@ public final class SafeClient implements AutoCloseable {
             jsonBodies,
             protobuf,
             listAnswers);
+    this.internals =
+        new ClientInternals(
+            libraryApiClient, protobuf, tolerantJson, storedCounts, activity, warnings, chain);
   }
 
   /**
-   * The chain, outermost first, one concern per link: classify → lint/rewrite → budget →
-   * retry/backoff → encode/decode → metrics. Keep this the one place the order is written.
+   * The client's {@link OkHttpClient}, built from its {@link SafetyChain} (the one place the order
+   * of the links is written): classify → list decision → watch-event witness → lint → SC101 rewrite
+   * → SC102 paging → server warnings → retry → credential refresh → breaker → Retry-After → budgets
+   * → in-flight → call deadline → Protobuf → metrics. Retry sits outside the budgets: each attempt
+   * pays them again.
    */
   private static OkHttpClient buildPipeline(
-      ApiClient base,
-      SafeClientConfig config,
-      ServerVersions versions,
-      WarningChannel warnings,
-      ProtobufCodec protobuf,
-      StoredCounts storedCounts,
-      ResourceActivity activity,
-      CallDeadlineInterceptor callDeadlines) {
+      ApiClient base, SafeClientConfig config, SafetyChain chain) {
     OkHttpClient.Builder b =
         base.getHttpClient()
             .newBuilder()
             // OkHttp would replay requests below our interceptors and outside the budgets.
             .retryOnConnectionFailure(false)
             .pingInterval(config.pingInterval());
-    SafeClientMetrics metrics = config.metrics();
-    TimeSource clock = config.clock();
-    b.addInterceptor(new ClassifyInterceptor(new RequestClassifier(base.getBasePath()), clock));
-    // Before the lint rules, so that SC101/SC102's warnings are true for the server at hand.
-    b.addInterceptor(
-        new ListDecisionInterceptor(
-            versions, activity, new ListDecider(config, activity), base.getBasePath(), metrics));
-    // A caller's watch events tell SC101 the resource is busy (informers on safe.apiClient()).
-    b.addInterceptor(new WatchEventWitness(activity));
-    // Formats the pager and SC101's probe read, chosen by each response's content type.
-    ListBodyFormats listFormats =
-        new ListBodyFormats(List.of(new JsonListBodyFormat(), new ProtobufListBodyFormat()));
-    ListPager pager = new ListPager(config.listPageSize(), listFormats, metrics);
-    b.addInterceptor(
-        new LintInterceptor(RuleCatalogue.requestRules(config, clock::nanoTime), config, warnings));
-    b.addInterceptor(new ListRewriteInterceptor(pager, listFormats, activity, metrics, clock));
-    b.addInterceptor(new ListPagingInterceptor(pager));
-    // Inside the rewrites, so that every response the server sent (probe, each page) is relayed.
-    b.addInterceptor(new ServerWarningInterceptor(warnings));
-    // SC101's probe and SC102's pages each pass every link below on their own.
-    // budgets / breaker / retry: each retry goes down through all of them again.
-    b.addInterceptor(new RetryInterceptor(clock, metrics));
-    b.addInterceptor(new CredentialRefreshInterceptor(config.tokenSource(), metrics));
-    if (config.breakerEnabled()) {
-      b.addInterceptor(
-          new OverloadBreakerInterceptor(
-              config.breakerOpenDuration(),
-              config.breakerFailureRateThreshold(),
-              config.maxBudgetWait(),
-              clock,
-              metrics));
-    }
-    b.addInterceptor(new RetryAfterInterceptor(clock, warnings, metrics));
-    b.addInterceptor(
-        new BudgetInterceptor(
-            config.qps(),
-            config.burst(),
-            config.listCostPerSecond(),
-            BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
-            config.maxBudgetWait(),
-            storedCounts,
-            ListSeatEstimate.STORED_COUNT,
-            metrics,
-            clock));
-    b.addInterceptor(
-        new InFlightInterceptor(
-            config.maxInFlight(), config.maxWatches(), config.maxBudgetWait(), metrics, clock));
-    b.addInterceptor(callDeadlines);
-    // SC103: below the retry and breaker links, so that the error Status bodies they read arrive
-    // as JSON; below the rewrites, so that the pager and SC101 see each page in its wire format.
-    b.addInterceptor(new ProtobufNegotiationInterceptor(config, warnings, protobuf));
-    // metrics: innermost, one count per HTTP exchange.
-    b.addInterceptor(new MetricsInterceptor(metrics));
-    // Tells the retry link whether an attempt failed before any answer, on a pooled connection.
-    b.addNetworkInterceptor(new NoResponse.Witness());
-    b.addNetworkInterceptor(versions.reconnectWitness());
-    metrics.clientBuilt(knownTags(base, config));
+    chain.installInto(b);
+    config.metrics().clientBuilt(knownTags(base, config));
     return b.build();
   }
 
@@ -285,50 +228,8 @@ public final class SafeClient implements AutoCloseable {
     return consistentApiClient;
   }
 
-  /**
-   * For safeclient's own modules (the informer's reflector): calls that chose their query on
-   * purpose and own their backoff. Lint rules do not rewrite them and the generic retries skip
-   * them. Not meant for user code.
-   */
-  public ApiClient libraryApiClient() {
-    return libraryApiClient;
-  }
-
   public SafeClientConfig config() {
     return config;
-  }
-
-  /** The Protobuf decoder of this client (SC103), for the informer's watch streams. */
-  public ProtobufCodec protobuf() {
-    return protobuf;
-  }
-
-  public WarningChannel warnings() {
-    return warnings;
-  }
-
-  /**
-   * The tolerant JSON decoding this client's views use (SC203/SC204), for modules that decode on
-   * their own, such as the informer's watch events.
-   */
-  public TolerantJson tolerantJson() {
-    return tolerantJson;
-  }
-
-  /**
-   * The objects stored per resource as this client knows them, for the list-cost budget. Informers
-   * report the size of their collection here.
-   */
-  public StoredCounts storedCounts() {
-    return storedCounts;
-  }
-
-  /**
-   * What this client saw of each resource. Informers report each change here, so that SC101 knows
-   * which resources are busy on servers that read consistent lists from etcd.
-   */
-  public ResourceActivity resourceActivity() {
-    return activity;
   }
 
   /**

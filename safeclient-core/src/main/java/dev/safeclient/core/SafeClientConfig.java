@@ -1,6 +1,5 @@
 package dev.safeclient.core;
 
-import dev.safeclient.core.auth.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.serving.ServerVersion;
 import dev.safeclient.model.time.TimeSource;

@@ -1,13 +1,11 @@
 package dev.safeclient.core;
 
-import java.io.IOException;
-
 /**
  * The overload breaker for this host and API group stayed open for longer than the caller may wait:
  * the API server keeps signalling overload. The request was not sent. Reaches the caller of a
  * generated API as the cause of an {@code ApiException}.
  */
-public final class ServerOverloadedException extends IOException {
+public final class ServerOverloadedException extends SafeClientException {
   private final String breaker;
 
   public ServerOverloadedException(String breaker, String detail) {

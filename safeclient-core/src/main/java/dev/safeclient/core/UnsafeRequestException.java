@@ -1,13 +1,12 @@
 package dev.safeclient.core;
 
-import java.io.IOException;
 import java.util.List;
 
 /**
  * A request that {@link SafetyMode#STRICT} refused to send. Thrown inside OkHttp's interceptor
  * chain, it reaches callers of the generated APIs as the cause of an {@code ApiException}.
  */
-public class UnsafeRequestException extends IOException {
+public class UnsafeRequestException extends SafeClientException {
   private final List<String> ruleIds;
 
   public UnsafeRequestException(List<String> ruleIds, String message) {

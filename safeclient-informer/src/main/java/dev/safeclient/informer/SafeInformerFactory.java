@@ -1,6 +1,7 @@
 package dev.safeclient.informer;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.NegotiatedWatchFormat;
 import dev.safeclient.informer.internal.ObjectTransform;
 import dev.safeclient.informer.internal.RecoveryWave;
@@ -80,8 +81,9 @@ public class SafeInformerFactory implements AutoCloseable {
 
   /** Protobuf watch frames for built-in types unless the client turned Protobuf off (SC103). */
   static WatchStreamFormat watchFormatOf(SafeClient client) {
-    WatchStreamFormat json = WatchStreamFormat.jsonLines(client.tolerantJson());
-    return client.config().protobuf() ? new NegotiatedWatchFormat(client.protobuf(), json) : json;
+    ClientInternals parts = ClientInternals.of(client);
+    WatchStreamFormat json = WatchStreamFormat.jsonLines(parts.tolerantJson());
+    return client.config().protobuf() ? new NegotiatedWatchFormat(parts.protobuf(), json) : json;
   }
 
   /** With {@link InformerOptions#defaults()}: all namespaces, no selectors. */
@@ -163,7 +165,7 @@ public class SafeInformerFactory implements AutoCloseable {
               health.handlerFailure(e);
               client.config().metrics().informerLocalFailure(name, "handler");
             });
-    ApiClient api = client.libraryApiClient();
+    ApiClient api = ClientInternals.of(client).libraryApiClient();
     Reflector<T, L> reflector =
         new Reflector<>(
             new ReflectorConfig<>(
@@ -188,7 +190,7 @@ public class SafeInformerFactory implements AutoCloseable {
                 options.recoveryPullForward() ? RecoveryWave.of(client, clock) : null));
     String groupResource =
         endpoint.group().isEmpty() ? endpoint.plural() : endpoint.plural() + "." + endpoint.group();
-    reflector.onChange(() -> client.resourceActivity().changed(groupResource));
+    reflector.onChange(() -> ClientInternals.of(client).resourceActivity().changed(groupResource));
     informer.reflector(reflector);
     var metrics = client.config().metrics();
     metrics.informerGauge(name, "synced", () -> health.hasSynced() ? 1 : 0);

@@ -3,6 +3,7 @@ package dev.safeclient.informer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
@@ -57,7 +58,10 @@ class ConvergenceUnderFaultsTest {
               .build();
       SafeInformerFactory factory =
           new SafeInformerFactory(
-              safe, clock, new Random(seed), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+              safe,
+              clock,
+              new Random(seed),
+              WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
       UnaryOperator<V1Pod> mark =
           p -> {
             p.getMetadata().putLabelsItem("transformed", "yes");

@@ -9,6 +9,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.RelistBackoff;
 import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.VirtualTimeSource;
@@ -45,7 +46,10 @@ class LocalFailureTest {
         SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            clock,
+            new Random(7),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
   }
 
   @AfterEach

@@ -7,6 +7,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.ObjectInterner;
 import dev.safeclient.informer.internal.ObjectTransform;
 import dev.safeclient.informer.internal.WatchStreamFormat;
@@ -147,7 +148,10 @@ class ObjectInternerTest {
         SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            clock,
+            new Random(7),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
     String a = realisticPod("a", "uid-a", "11");
     String b = realisticPod("b", "uid-b", "12");
     String c = realisticPod("c", "uid-c", "13");

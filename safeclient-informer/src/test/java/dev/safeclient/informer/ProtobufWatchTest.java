@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.ResourceEventHandler;
@@ -389,7 +390,8 @@ class ProtobufWatchTest {
     V1Pod cached = informer.getIndexer().getByKey("default/n");
     assertThat(cached).isNotNull();
     assertThat(cached.getSpec().getContainers()).hasSize(1);
-    assertThat(safe.tolerantJson().unkeptFieldsWithin(V1Pod.class)).isNotEmpty();
+    assertThat(ClientInternals.of(safe).tolerantJson().unkeptFieldsWithin(V1Pod.class))
+        .isNotEmpty();
     assertThat(
             warnings.stream()
                 .filter(w -> w.ruleId().equals("SC203") && w.message().contains("read in JSON")))

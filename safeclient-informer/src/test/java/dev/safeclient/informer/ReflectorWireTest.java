@@ -13,6 +13,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.informer.internal.RelistBackoff;
 import dev.safeclient.informer.internal.WatchStreamFormat;
@@ -53,7 +54,10 @@ class ReflectorWireTest {
     sleeps = new InformerSleeps(clock);
     factory =
         new SafeInformerFactory(
-            safe, sleeps, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            sleeps,
+            new Random(7),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
   }
 
   /** Sleeps within an hour of virtual time return at once. */
@@ -134,7 +138,10 @@ class ReflectorWireTest {
             .build();
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            clock,
+            new Random(7),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
     String body = podList("10", null, pod("a", "uid-a", "9"), pod("b", "uid-b", "8"));
     api.then(
         json(200, body)

@@ -6,6 +6,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.model.time.VirtualTimeSource;
@@ -130,7 +131,7 @@ class SafeInformerFactoryTest {
         "all watching",
         () -> factory.health().stream().allMatch(h -> h.hasSynced() && h.watchConnected()));
     assertThat(ourThreads()).hasSizeGreaterThanOrEqualTo(3 + 3 + 1);
-    OkHttpClient http = safe.libraryApiClient().getHttpClient();
+    OkHttpClient http = ClientInternals.of(safe).libraryApiClient().getHttpClient();
     assertThat(http.connectionPool().connectionCount()).isGreaterThanOrEqualTo(3);
 
     factory.stopAllRegisteredInformers();

@@ -11,6 +11,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.Reflector;
 import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.VirtualTimeSource;
@@ -39,7 +40,10 @@ class StreamingListTest {
         SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(3), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            clock,
+            new Random(3),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
     return factory.sharedIndexInformerFor(
         V1Pod.class,
         V1PodList.class,

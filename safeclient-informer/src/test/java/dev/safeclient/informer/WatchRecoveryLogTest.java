@@ -7,6 +7,7 @@ import static dev.safeclient.informer.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.SafeSharedIndexInformer;
 import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.VirtualTimeSource;
@@ -55,7 +56,10 @@ class WatchRecoveryLogTest {
         SafeClient.builder(base).userAgent("informer-test/1").clock(clock).nodeName(null).build();
     factory =
         new SafeInformerFactory(
-            safe, clock, new Random(7), WatchStreamFormat.jsonLines(safe.tolerantJson()));
+            safe,
+            clock,
+            new Random(7),
+            WatchStreamFormat.jsonLines(ClientInternals.of(safe).tolerantJson()));
     api.then(json(200, podList("10", null)));
     api.then(json(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd unavailable\"}"));
     api.then(r -> twoBookmarks());

@@ -1,6 +1,6 @@
 package dev.safeclient.spring;
 
-import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.TokenSource;
 import io.kubernetes.client.openapi.ApiClient;
 
 /**

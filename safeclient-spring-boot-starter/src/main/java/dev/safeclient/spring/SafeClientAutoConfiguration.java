@@ -1,7 +1,7 @@
 package dev.safeclient.spring;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.auth.TokenSource;
+import dev.safeclient.core.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;

@@ -3,7 +3,7 @@ package dev.safeclient.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.auth.KubeConfigTokenSource;
+import dev.safeclient.core.internal.auth.KubeConfigTokenSource;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,13 +2,12 @@ package dev.safeclient.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safeclient.core.SafeApiClient;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
-import dev.safeclient.core.auth.KubeConfigTokenSource;
-import dev.safeclient.core.auth.TokenSource;
-import dev.safeclient.core.internal.request.CallOrigin;
+import dev.safeclient.core.TokenSource;
+import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.core.internal.auth.KubeConfigTokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.informer.SafeInformerFactory;
 import io.kubernetes.client.openapi.ApiClient;
@@ -55,8 +54,10 @@ class SafeClientAutoConfigurationTest {
               .isSameAs(safe.base());
           // The primary ApiClient is the safe one: what every generated API gets injected.
           ApiClient primary = ctx.getBean(ApiClient.class);
-          assertThat(primary).isSameAs(safe.apiClient()).isInstanceOf(SafeApiClient.class);
-          assertThat(((SafeApiClient) primary).origin()).isEqualTo(CallOrigin.USER);
+          assertThat(primary)
+              .isSameAs(safe.apiClient())
+              .isNotSameAs(safe.consistentApiClient())
+              .isNotSameAs(ClientInternals.of(safe).libraryApiClient());
           assertThat(ctx)
               .hasSingleBean(SafeInformerFactory.class)
               .hasSingleBean(DeclaredInformers.class);

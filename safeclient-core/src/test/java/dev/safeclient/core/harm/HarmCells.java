@@ -1,6 +1,7 @@
 package dev.safeclient.core.harm;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
@@ -153,7 +154,7 @@ final class HarmCells {
         f.sim.create(type, object(type, "caller-write", NS, 0));
         f.lastWrite = "caller-write";
         if (f.safe != null) {
-          f.safe.resourceActivity().changed(type.resourceName());
+          ClientInternals.of(f.safe).resourceActivity().changed(type.resourceName());
         }
       } else {
         f.callerWrite(this);

@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.testing.RealApiserver;
 import dev.safeclient.testing.RealApiserver.Identity;
@@ -39,7 +40,7 @@ class ProtobufFromRealServerTest {
     OkHttpClient http = server.apiClient(Identity.ADMIN).getHttpClient();
     String token = server.token(Identity.ADMIN);
     SafeClient safe = SafeClient.wrap(server.apiClient(Identity.ADMIN));
-    ProtobufCodec codec = safe.protobuf();
+    ProtobufCodec codec = ClientInternals.of(safe).protobuf();
     // The client's first list learns the server's /version; the codec renders its json tags.
     new io.kubernetes.client.openapi.apis.CoreV1Api(safe.apiClient()).listNamespace().execute();
 

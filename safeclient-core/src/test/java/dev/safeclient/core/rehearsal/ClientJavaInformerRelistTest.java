@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.RequestLogEntry;
@@ -94,7 +95,7 @@ class ClientJavaInformerRelistTest {
     sim.create("v1", "pods", pod("ns2", "x"));
     simClock.advance(Duration.ofSeconds(80));
     sim.create("v1", "pods", pod("ns2", "y"));
-    safe.resourceActivity().changed("pods");
+    ClientInternals.of(safe).resourceActivity().changed("pods");
     sim.closeWatches();
 
     await(() -> sim.stats().requests("list", "pods") >= 3, "a relist (probe and read)");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import io.kubernetes.client.openapi.ApiClient;
@@ -104,7 +105,7 @@ class ReadAfterWriteOnLaggingCacheTest {
     SafeClient safe =
         SafeClient.builder(pinnedTo(0)).mode(SafetyMode.ENFORCE).userAgent("fresh/1").build();
     // Up to 1.30 SC101 rewrites only a resource this process saw change (here, just written).
-    safe.resourceActivity().changed("pods");
+    ClientInternals.of(safe).resourceActivity().changed("pods");
     sim.resetStats();
 
     List<String> listed =

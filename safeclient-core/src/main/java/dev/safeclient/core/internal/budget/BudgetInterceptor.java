@@ -1,7 +1,6 @@
 package dev.safeclient.core.internal.budget;
 
 import dev.safeclient.core.BudgetExhaustedException;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.internal.request.CallDeadline;
 import dev.safeclient.core.internal.request.CallOrigin;
 import dev.safeclient.core.internal.request.KubeRequest;
@@ -114,17 +113,13 @@ public final class BudgetInterceptor implements Interceptor {
   }
 
   /** Coordination Leases (leader election, node heartbeats) draw from their own bucket. */
-  public static boolean isLease(KubeRequest k) {
-    return "coordination.k8s.io".equals(k.group()) && "leases".equals(k.resource());
-  }
-
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    KubeRequest k = ClassifyInterceptor.classified(request);
+    KubeRequest k = KubeRequest.of(request);
     long maxWaitNanos = maxWaitNanos(request, k);
 
-    take(isLease(k) ? leases : requests, 1, k, maxWaitNanos);
+    take(k.isLease() ? leases : requests, 1, k, maxWaitNanos);
     if (ListCostEstimate.applies(k)) {
       // This request as it is: one page of a paged list is one request, charged when it is sent.
       int seats = seatEstimate.seats(k, storedCounts.get(k.groupResource()));

@@ -1,8 +1,7 @@
 package dev.safeclient.core.internal.budget;
 
 import dev.safeclient.core.BudgetExhaustedException;
-import dev.safeclient.core.internal.pipeline.BodyEnd;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.internal.body.BodyEnd;
 import dev.safeclient.core.internal.request.CallDeadline;
 import dev.safeclient.core.internal.request.CallOrigin;
 import dev.safeclient.core.internal.request.KubeRequest;
@@ -55,8 +54,8 @@ public final class InFlightInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
-    if (k.isLongRunningStream() || BudgetInterceptor.isLease(k)) {
+    KubeRequest k = KubeRequest.of(chain.request());
+    if (k.isLongRunningStream() || k.isLease()) {
       // A Lease renewal must not wait behind ordinary work (ten writes held by a webhook that
       // times out would cost the leadership); Leases have their own bucket.
       return chain.proceed(chain.request());

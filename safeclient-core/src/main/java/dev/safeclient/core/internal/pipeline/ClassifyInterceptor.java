@@ -37,13 +37,4 @@ public final class ClassifyInterceptor implements Interceptor {
     }
     return chain.proceed(tagged.build());
   }
-
-  /** The classification a previous link attached; never null inside the pipeline. */
-  public static KubeRequest classified(Request request) {
-    KubeRequest k = request.tag(KubeRequest.class);
-    if (k == null) {
-      throw new IllegalStateException("request was not classified: " + request.url().encodedPath());
-    }
-    return k;
-  }
 }

@@ -34,7 +34,7 @@ public final class LintInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     if (k.origin() == CallOrigin.LIBRARY || k.isLongRunningStream()) {
       return chain.proceed(chain.request());
     }

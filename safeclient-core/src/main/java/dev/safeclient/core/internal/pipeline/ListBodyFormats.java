@@ -1,6 +1,7 @@
 package dev.safeclient.core.internal.pipeline;
 
 import dev.safeclient.core.ListPagingException;
+import dev.safeclient.core.internal.body.ListBodyFormat;
 import java.util.List;
 import okhttp3.MediaType;
 

@@ -60,7 +60,7 @@ public final class ListDecisionInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    KubeRequest k = ClassifyInterceptor.classified(request);
+    KubeRequest k = KubeRequest.of(request);
     String host = hostKey(request.url());
     request = withServerVersion(request, versions.oldest(host));
     if (k.verb().isWrite()) {

@@ -1,5 +1,6 @@
 package dev.safeclient.core.internal.pipeline;
 
+import dev.safeclient.core.internal.body.ListBodyFormat;
 import dev.safeclient.core.internal.protocol.ApiStatus;
 import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.core.internal.request.KubeRequest;
@@ -131,7 +132,7 @@ public final class ListPager {
       this.chain = chain;
       this.request = request;
       this.firstPageRv = firstPageRv;
-      this.classified = ClassifyInterceptor.classified(request);
+      this.classified = KubeRequest.of(request);
     }
 
     @Override

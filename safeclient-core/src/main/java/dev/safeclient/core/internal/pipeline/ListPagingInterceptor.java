@@ -1,5 +1,6 @@
 package dev.safeclient.core.internal.pipeline;
 
+import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.ListDecision;
 import dev.safeclient.core.internal.request.ListPage;
 import java.io.IOException;
@@ -24,7 +25,7 @@ public final class ListPagingInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    ListDecision d = ClassifyInterceptor.classified(request).listDecision();
+    ListDecision d = KubeRequest.of(request).listDecision();
     if (request.tag(ListPage.class) != null
         || d == null
         || d.action() != ListDecision.Action.PAGE) {

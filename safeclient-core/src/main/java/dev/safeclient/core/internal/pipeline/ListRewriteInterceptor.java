@@ -86,7 +86,7 @@ public final class ListRewriteInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    KubeRequest k = ClassifyInterceptor.classified(request);
+    KubeRequest k = KubeRequest.of(request);
     ListDecision d = k.listDecision();
     if (d == null || request.tag(ListPage.class) != null) {
       return chain.proceed(request);

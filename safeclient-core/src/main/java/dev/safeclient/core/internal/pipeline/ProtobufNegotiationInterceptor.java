@@ -50,7 +50,7 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    KubeRequest k = ClassifyInterceptor.classified(request);
+    KubeRequest k = KubeRequest.of(request);
     if (!config.protobuf()
         || !eligible(k, request)
         || codec.jsonOnly().isJsonOnly(k.groupVersion())) {

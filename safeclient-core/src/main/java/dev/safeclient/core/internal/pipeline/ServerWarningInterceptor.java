@@ -21,7 +21,7 @@ public final class ServerWarningInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Response response = chain.proceed(chain.request());
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     for (String value : response.headers("Warning")) {
       for (String text : ServerWarningRule.texts(value)) {
         warnings.warn(ServerWarningRule.ID, "server warning: " + text, k.requestLine());

@@ -31,7 +31,7 @@ public final class WatchEventWitness implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Response r = chain.proceed(chain.request());
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     ResponseBody body = r.body();
     if (k == null
         || k.verb() != Verb.WATCH

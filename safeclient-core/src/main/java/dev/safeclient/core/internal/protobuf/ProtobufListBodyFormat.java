@@ -4,7 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import dev.safeclient.core.ProtobufDecodeException;
-import dev.safeclient.core.internal.pipeline.ListBodyFormat;
+import dev.safeclient.core.internal.body.ListBodyFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -87,6 +87,26 @@ public final class KubeRequest {
     this.listDecision = listDecision;
   }
 
+  /**
+   * The classification the chain's first link attached to {@code request}; never null inside the
+   * chain.
+   */
+  public static KubeRequest of(okhttp3.Request request) {
+    KubeRequest k = request.tag(KubeRequest.class);
+    if (k == null) {
+      throw new IllegalStateException("request was not classified: " + request.url().encodedPath());
+    }
+    return k;
+  }
+
+  /**
+   * A coordination Lease: the budget paces Leases on their own bucket, and the breaker and the
+   * Retry-After memory never hold them, so that a leader keeps its lease through an overload.
+   */
+  public boolean isLease() {
+    return "coordination.k8s.io".equals(group) && "leases".equals(resource);
+  }
+
   public String method() {
     return method;
   }

@@ -1,8 +1,6 @@
 package dev.safeclient.core.internal.retry;
 
 import dev.safeclient.core.ServerOverloadedException;
-import dev.safeclient.core.internal.budget.BudgetInterceptor;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.Verb;
 import dev.safeclient.core.metrics.SafeClientMetrics;
@@ -89,7 +87,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     if (k.isLongRunningStream()) {
       return chain.proceed(chain.request());
     }
@@ -124,7 +122,7 @@ public final class OverloadBreakerInterceptor implements Interceptor {
 
   /** Watch resumes (from a known RV) and Lease calls are never held by the breaker. */
   static boolean exempt(KubeRequest k) {
-    if (BudgetInterceptor.isLease(k)) {
+    if (k.isLease()) {
       return true;
     }
     if (k.verb() == Verb.WATCH) {

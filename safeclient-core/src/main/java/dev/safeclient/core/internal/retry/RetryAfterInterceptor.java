@@ -1,7 +1,5 @@
 package dev.safeclient.core.internal.retry;
 
-import dev.safeclient.core.internal.budget.BudgetInterceptor;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.warning.WarningChannel;
 import dev.safeclient.core.metrics.SafeClientMetrics;
@@ -58,7 +56,7 @@ public final class RetryAfterInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     if (k.isLongRunningStream()) {
       return chain.proceed(chain.request());
     }
@@ -107,7 +105,7 @@ public final class RetryAfterInterceptor implements Interceptor {
     }
     // Leases keep their own priority level (leader election), so a host-wide window from the
     // max-in-flight filter must not cost this client its lease.
-    if (!BudgetInterceptor.isLease(k)) {
+    if (!k.isLease()) {
       keys.add(host + " " + WHOLE_HOST);
     }
     keys.add(resourceKey(host, k));

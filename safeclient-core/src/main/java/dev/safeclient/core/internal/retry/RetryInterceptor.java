@@ -3,7 +3,6 @@ package dev.safeclient.core.internal.retry;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.internal.request.CallOrigin;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.Verb;
@@ -74,7 +73,7 @@ public final class RetryInterceptor implements okhttp3.Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    KubeRequest k = ClassifyInterceptor.classified(request);
+    KubeRequest k = KubeRequest.of(request);
     if (k.isLongRunningStream()) {
       return chain.proceed(request);
     }

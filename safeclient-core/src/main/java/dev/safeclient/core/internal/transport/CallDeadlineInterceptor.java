@@ -1,7 +1,6 @@
 package dev.safeclient.core.internal.transport;
 
-import dev.safeclient.core.internal.pipeline.BodyEnd;
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
+import dev.safeclient.core.internal.body.BodyEnd;
 import dev.safeclient.core.internal.request.CacheFillList;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.Verb;
@@ -152,7 +151,7 @@ public final class CallDeadlineInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     if (closed.get()) {
       throw new IOException("this SafeClient was closed; not sent: " + k.requestLine());
     }

@@ -10,6 +10,7 @@ import dev.safeclient.core.BudgetExhaustedException;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.request.CallOrigin;
 import dev.safeclient.core.internal.request.ListPage;
 import dev.safeclient.model.time.VirtualTimeSource;
@@ -128,7 +129,7 @@ class BudgetTest {
   @Test
   void listCostBudgetSlowsBigListsAndNotSmallGets() throws Exception {
     SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
-    client.storedCounts().report("pods", 150_000);
+    ClientInternals.of(client).storedCounts().report("pods", 150_000);
     CoreV1Api api = new CoreV1Api(client.apiClient());
 
     long start = clock.nanoTime();
@@ -142,7 +143,7 @@ class BudgetTest {
     script.otherwise(r -> ok(r.getTarget().endsWith("?limit=1") ? pageOf(150_000) : POD_LIST));
     start = clock.nanoTime();
     for (int i = 0; i < 6; i++) {
-      client.resourceActivity().changed("pods");
+      ClientInternals.of(client).resourceActivity().changed("pods");
       // A node-scoped list: selectors do not make it cheaper for APF.
       api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
     }
@@ -169,7 +170,7 @@ class BudgetTest {
   @Test
   void smallCollectionsCostOneSeat() throws Exception {
     SafeClient client = safe().qps(1000).burst(1000).listCostPerSecond(5).build();
-    client.storedCounts().report("configmaps", 40);
+    ClientInternals.of(client).storedCounts().report("configmaps", 40);
     CoreV1Api api = new CoreV1Api(client.apiClient());
     long start = clock.nanoTime();
 
@@ -177,7 +178,7 @@ class BudgetTest {
     // stored): 1 seat each. 10 lists are 20 one-seat requests: exactly the 20-seat bucket, so
     // nothing waits; at the 10-seat maximum the reads alone would owe 80 seats (16 s).
     for (int i = 0; i < 10; i++) {
-      client.resourceActivity().changed("configmaps");
+      ClientInternals.of(client).resourceActivity().changed("configmaps");
       api.listNamespacedConfigMap("default").execute();
     }
 
@@ -191,7 +192,7 @@ class BudgetTest {
     // No wait allowed at all: only the pages after the first may wait.
     SafeClient client =
         safe().qps(1000).burst(1000).listCostPerSecond(5).maxBudgetWait(Duration.ZERO).build();
-    client.storedCounts().report("pods", 2_000);
+    ClientInternals.of(client).storedCounts().report("pods", 2_000);
     OkHttpClient http = client.apiClient().getHttpClient();
     String url = server.url("/api/v1/pods").toString();
 
@@ -201,7 +202,7 @@ class BudgetTest {
         assertThat(resp.code()).isEqualTo(200);
       }
       // The scripted empty pages teach a count of 0: keep the real one.
-      client.storedCounts().report("pods", 2_000);
+      ClientInternals.of(client).storedCounts().report("pods", 2_000);
     }
 
     // Each page is one request of 2 × 500 objects: 10 seats, charged as it is sent. The bucket's
@@ -232,14 +233,14 @@ class BudgetTest {
 
     // Learnt from a list answer: 1 pod and 149,999 remaining.
     api.listPodForAllNamespaces().limit(1).execute();
-    assertThat(client.storedCounts().get("pods")).hasValue(150_000);
+    assertThat(ClientInternals.of(client).storedCounts().get("pods")).hasValue(150_000);
     // A node agent's consistent list, paged by SC102 and answered in one page: APF charges
     // 150,000 stored + 500 limit = 10 seats (the maximum), once, not once per page there would
     // be without the selector (300 × 10).
     consistent.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
 
     long start = clock.nanoTime();
-    client.resourceActivity().changed("configmaps");
+    ClientInternals.of(client).resourceActivity().changed("configmaps");
     assertThat(api.listNamespacedConfigMap("default").execute().getItems()).isEmpty();
 
     // 20 seats - 1 - 10 leaves 9: SC101's probe (1 seat) and its watch-cache read (count
@@ -261,8 +262,8 @@ class BudgetTest {
   void anInformersListWaitsItsTurnInsteadOfBeingRefused() throws Exception {
     SafeClient client =
         safe().qps(1).burst(1).listCostPerSecond(5).maxBudgetWait(Duration.ZERO).build();
-    client.storedCounts().report("pods", 150_000);
-    OkHttpClient http = client.libraryApiClient().getHttpClient();
+    ClientInternals.of(client).storedCounts().report("pods", 150_000);
+    OkHttpClient http = ClientInternals.of(client).libraryApiClient().getHttpClient();
     String url = server.url("/api/v1/pods").toString();
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
     assertThatThrownBy(
@@ -281,7 +282,7 @@ class BudgetTest {
               .execute()) {
         assertThat(resp.code()).isEqualTo(200);
       }
-      client.storedCounts().report("pods", 150_000);
+      ClientInternals.of(client).storedCounts().report("pods", 150_000);
     }
 
     // Paced, not refused: one QPS token a second (the GET took the only one), at 1, 2 and 3 s;
@@ -342,7 +343,7 @@ class BudgetTest {
 
     new CoreV1Api(client.apiClient()).listPodForAllNamespaces().limit(2).execute();
 
-    assertThat(client.storedCounts().get("pods")).hasValue(1236);
+    assertThat(ClientInternals.of(client).storedCounts().get("pods")).hasValue(1236);
   }
 
   @Test
@@ -361,21 +362,21 @@ class BudgetTest {
         .containsExactly(
             "/api/v1/pods?labelSelector=app%3Dx&limit=500",
             "/api/v1/namespaces/default/pods?limit=500");
-    assertThat(client.storedCounts().get("pods")).isEmpty();
+    assertThat(ClientInternals.of(client).storedCounts().get("pods")).isEmpty();
   }
 
   @Test
   void sc101sProbeTeachesTheStoredCount() throws Exception {
     SafeClient client = safe().qps(1000).burst(1000).build();
     script.then(ok(pageOf(1_236))).then(ok(POD_LIST));
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
 
     // A selected list, but its probe is unselected and cluster-wide: item + remainingItemCount is
     // what APF counts as stored.
     new CoreV1Api(client.apiClient()).listPodForAllNamespaces().labelSelector("app=x").execute();
 
     assertThat(script.seen().get(0).request().getTarget()).isEqualTo("/api/v1/pods?limit=1");
-    assertThat(client.storedCounts().get("pods")).hasValue(1_236);
+    assertThat(ClientInternals.of(client).storedCounts().get("pods")).hasValue(1_236);
   }
 
   /** The first page (one pod) of a list over {@code stored} pods, as a paging server sends it. */

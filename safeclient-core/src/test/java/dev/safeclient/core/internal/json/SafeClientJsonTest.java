@@ -9,6 +9,7 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.UnsafeRequestException;
+import dev.safeclient.core.internal.ClientInternals;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
@@ -356,7 +357,9 @@ class SafeClientJsonTest {
     CoreV1Api core = new CoreV1Api(client.apiClient());
     V1Pod decodedWhole = new V1Pod().metadata(new V1ObjectMeta().name("p"));
     TolerantJson.recordDecoded(decodedWhole);
-    client.tolerantJson().recordUnkeptField(V1Pod.class, "V1PodSpec field 99", "GET /x");
+    ClientInternals.of(client)
+        .tolerantJson()
+        .recordUnkeptField(V1Pod.class, "V1PodSpec field 99", "GET /x");
     enqueue(200, "application/json", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}");
 
     core.replaceNamespacedPod("p", "ns", decodedWhole).execute();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.WrongKindException;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -64,7 +65,7 @@ class WrongKindTest {
   void everyListPathRejectsAConfigMapListForPods() {
     script.otherwise(r -> ok(CONFIG_MAP_LIST));
     CoreV1Api api = new CoreV1Api(safe.apiClient());
-    safe.resourceActivity().changed("pods");
+    ClientInternals.of(safe).resourceActivity().changed("pods");
 
     // As sent (a limit of its own), through SC101's probe and read, and through SC102's pager.
     assertThatThrownBy(() -> api.listNamespacedPod("default").limit(10).execute())

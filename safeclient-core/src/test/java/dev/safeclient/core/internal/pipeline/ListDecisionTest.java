@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
@@ -71,7 +72,7 @@ class ListDecisionTest {
   }
 
   private static SafeClient busyPods(SafeClient c) {
-    c.resourceActivity().changed("pods");
+    ClientInternals.of(c).resourceActivity().changed("pods");
     return c;
   }
 
@@ -152,8 +153,8 @@ class ListDecisionTest {
   void onlyBuiltInAndNamedGroupsAreRewrittenUpTo130() throws Exception {
     SafeClient safe =
         learning(SafetyMode.ENFORCE).serverVersion("1.30").eligibleGroups("example.com").build();
-    safe.resourceActivity().changed("podmetrics.metrics.k8s.io");
-    safe.resourceActivity().changed("widgets.example.com");
+    ClientInternals.of(safe).resourceActivity().changed("podmetrics.metrics.k8s.io");
+    ClientInternals.of(safe).resourceActivity().changed("widgets.example.com");
     CustomObjectsApi custom = new CustomObjectsApi(safe.apiClient());
 
     custom.listClusterCustomObject("metrics.k8s.io", "v1beta1", "podmetrics").execute();
@@ -175,7 +176,7 @@ class ListDecisionTest {
     // resource.k8s.io/v1beta2 came with 1.33; an old etcd keeps consistent lists on etcd there.
     for (String v : List.of("1.30", "1.33")) {
       SafeClient safe = learning(SafetyMode.ENFORCE).serverVersion(v).oldEtcd(true).build();
-      safe.resourceActivity().changed("resourceclaims.resource.k8s.io");
+      ClientInternals.of(safe).resourceActivity().changed("resourceclaims.resource.k8s.io");
       new CustomObjectsApi(safe.apiClient())
           .listClusterCustomObject("resource.k8s.io", "v1beta2", "resourceclaims")
           .execute();

@@ -13,6 +13,7 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.UnsafeRequestException;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -34,7 +35,7 @@ class ListRewriteTest {
 
   /** Up to 1.30 SC101 rewrites only a resource this process just saw change. */
   private static SafeClient busyPods(SafeClient client) {
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     return client;
   }
 
@@ -93,7 +94,7 @@ class ListRewriteTest {
         .isEqualTo("/api/v1/pods?resourceVersion=900&resourceVersionMatch=NotOlderThan");
     // The caller's own request, unpaged: a paged etcd read would cost more seats.
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     api.listPodForAllNamespaces().execute();
     // The lag is remembered for the resource: no probe the next time, though it is busy.
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
@@ -129,7 +130,7 @@ class ListRewriteTest {
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
     assertThat(server.takeRequest().getTarget())
         .isEqualTo("/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1");
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     api.listPodForAllNamespaces().fieldSelector("spec.nodeName=node-1").execute();
     assertThat(server.takeRequest().getTarget())
         .isEqualTo("/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1");
@@ -376,7 +377,9 @@ class ListRewriteTest {
     server.enqueue(podList("7", null, "a"));
     SafeClient client = safeClient(server, SafetyMode.STRICT, warnings).nodeName("n1").build();
 
-    new CoreV1Api(client.libraryApiClient()).listPodForAllNamespaces().execute();
+    new CoreV1Api(ClientInternals.of(client).libraryApiClient())
+        .listPodForAllNamespaces()
+        .execute();
 
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
     assertThat(warnings).isEmpty();

@@ -9,6 +9,7 @@ import dev.safeclient.core.ProtobufDecodeException;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.protobuf.ProtoWriter;
 import dev.safeclient.model.testdata.KubeApiTestdata;
 import io.kubernetes.client.openapi.ApiClient;
@@ -221,8 +222,8 @@ class ProtobufNegotiationInterceptorTest {
     assertThat(r.getObject().getMetadata().getName()).isEqualTo("nameValue");
     assertThat(server.takeRequest().getHeaders().get("Accept")).isEqualTo(PROTOBUF_FIRST);
     assertThat(server.getRequestCount()).isEqualTo(1);
-    assertThat(safe.tolerantJson().unkeptFieldsWithin(V1Pod.class)).isEmpty();
-    assertThat(safe.tolerantJson().unknownFieldsWithin(V1Pod.class))
+    assertThat(ClientInternals.of(safe).tolerantJson().unkeptFieldsWithin(V1Pod.class)).isEmpty();
+    assertThat(ClientInternals.of(safe).tolerantJson().unknownFieldsWithin(V1Pod.class))
         .contains("V1PodSpec.evictionResponders");
   }
 

@@ -12,6 +12,7 @@ import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.protobuf.ProtoWriter;
 import dev.safeclient.core.internal.protocol.ListChunks;
 import io.kubernetes.client.openapi.ApiException;
@@ -38,7 +39,7 @@ class RewriteErrorStatusTest {
   /** SC101 acts on a busy resource of a 1.30 server. */
   private CoreV1Api probing() {
     SafeClient client = safeClient(server, SafetyMode.ENFORCE, warnings).build();
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     return new CoreV1Api(client.apiClient());
   }
 

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
@@ -96,7 +97,7 @@ class RewriteFallbackTest {
     V1PodList plain = plain();
     targets.clear();
     SafeClient client = safe(VirtualTimeSource.autoAdvancing());
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
 
     V1PodList safe =
         new CoreV1Api(client.apiClient())
@@ -176,7 +177,7 @@ class RewriteFallbackTest {
                     .build()
                 : podList("20", null, "a", "b"));
     SafeClient client = safe(VirtualTimeSource.autoAdvancing());
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
 
     V1PodList safe = new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
 
@@ -189,7 +190,7 @@ class RewriteFallbackTest {
   void aProbeWhoseResourceVersionIsNotEtcdsSendsTheCallersOwnRequest() throws Exception {
     answer(r -> isProbe(r) ? podList("not-a-number", "c", "a") : podList("21", null, "a", "b"));
     SafeClient client = safe(VirtualTimeSource.autoAdvancing());
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
 
     V1PodList safe = new CoreV1Api(client.apiClient()).listPodForAllNamespaces().execute();
 
@@ -283,7 +284,7 @@ class RewriteFallbackTest {
   void aProbeAnswered404IsTheCallersAnswerToo() throws Exception {
     answer(r -> status(404, "NotFound", "the server could not find the requested resource", null));
     SafeClient client = safe(VirtualTimeSource.autoAdvancing());
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
 
     Throwable e =
         org.assertj.core.api.Assertions.catchThrowable(
@@ -299,7 +300,7 @@ class RewriteFallbackTest {
   void aBetaVersionTheServerRemovedIsNeverProbed() throws Exception {
     answer(r -> status(404, "NotFound", "the server could not find the requested resource", null));
     SafeClient client = safe(VirtualTimeSource.autoAdvancing());
-    client.resourceActivity().changed("cronjobs.batch");
+    ClientInternals.of(client).resourceActivity().changed("cronjobs.batch");
     okhttp3.Request list =
         new okhttp3.Request.Builder().url(server.url("/apis/batch/v1beta1/cronjobs")).build();
 
@@ -395,12 +396,12 @@ class RewriteFallbackTest {
     SafeClient client = safe(clock);
     CoreV1Api api = new CoreV1Api(client.apiClient());
 
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     api.listNamespacedPod("default").labelSelector("app=web").execute();
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     api.listNamespacedPod("default").labelSelector("app=web").execute();
     clock.advance(ListRewriteInterceptor.PROBE_FAILURE_MEMORY.plusSeconds(1));
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     api.listNamespacedPod("default").labelSelector("app=web").execute();
 
     assertThat(targets)

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -52,7 +53,7 @@ class ApiStatusWireTest {
 
   private CoreV1Api busyPods() {
     SafeClient client = client();
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     return new CoreV1Api(client.apiClient());
   }
 

@@ -12,6 +12,7 @@ import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -75,7 +76,7 @@ class RetryTest {
   /** A client that just saw pods change: SC101 rewrites their plain lists on 1.30. */
   CoreV1Api coreWithBusyPods() {
     SafeClient client = safe(base()).build();
-    client.resourceActivity().changed("pods");
+    ClientInternals.of(client).resourceActivity().changed("pods");
     return new CoreV1Api(client.apiClient());
   }
 
@@ -237,7 +238,10 @@ class RetryTest {
 
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(
-              () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
+              () ->
+                  new CoreV1Api(ClientInternals.of(client).libraryApiClient())
+                      .listNamespacedPod("default")
+                      .execute())
           .isInstanceOf(ApiException.class);
     }
     // The same flow (LIST pods): the flow's priority level was learnt from the 429.
@@ -267,7 +271,10 @@ class RetryTest {
     SafeClient client = safe(base()).build();
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(
-              () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
+              () ->
+                  new CoreV1Api(ClientInternals.of(client).libraryApiClient())
+                      .listNamespacedPod("default")
+                      .execute())
           .isInstanceOf(ApiException.class);
     }
     long rejectedAt = script.seen().get(1).atNanos();
@@ -291,7 +298,10 @@ class RetryTest {
     SafeClient client = safe(base()).build();
 
     assertThatThrownBy(
-            () -> new CoreV1Api(client.libraryApiClient()).listNamespacedPod("default").execute())
+            () ->
+                new CoreV1Api(ClientInternals.of(client).libraryApiClient())
+                    .listNamespacedPod("default")
+                    .execute())
         .isInstanceOf(ApiException.class);
     assertThat(script.count()).isEqualTo(1);
   }

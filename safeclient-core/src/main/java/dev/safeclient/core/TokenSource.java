@@ -1,4 +1,4 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

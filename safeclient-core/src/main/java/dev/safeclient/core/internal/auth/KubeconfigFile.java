@@ -1,4 +1,4 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;

@@ -1,7 +1,7 @@
-package dev.safeclient.core.metrics;
+package dev.safeclient.core.internal.metrics;
 
-import dev.safeclient.core.internal.pipeline.ClassifyInterceptor;
 import dev.safeclient.core.internal.request.KubeRequest;
+import dev.safeclient.core.metrics.SafeClientMetrics;
 import java.io.IOException;
 import okhttp3.Interceptor;
 import okhttp3.Response;
@@ -20,7 +20,7 @@ public final class MetricsInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    KubeRequest k = ClassifyInterceptor.classified(chain.request());
+    KubeRequest k = KubeRequest.of(chain.request());
     // Real time: the latency of the HTTP exchange itself, which no clock of ours paces.
     long start = System.nanoTime();
     int code = 0;

@@ -1,5 +1,6 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
+import dev.safeclient.core.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import java.io.IOException;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
 import static dev.safeclient.core.ScriptedServer.POD;
 import static dev.safeclient.core.ScriptedServer.ok;
@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.TokenSource;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -150,8 +151,8 @@ class CredentialRefreshTest {
             "  user: {token: fresh}",
             ""));
 
-    DefaultConfig found =
-        DefaultConfig.load(Map.of("KUBECONFIG", kubeconfig.toString()), dir, dir, clock);
+    ConnectionConfig found =
+        ConnectionConfig.load(Map.of("KUBECONFIG", kubeconfig.toString()), dir, dir, clock);
     SafeClient client =
         SafeClient.builder(found.apiClient()).tokenSource(found.tokenSource()).build();
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
@@ -164,13 +165,13 @@ class CredentialRefreshTest {
 
   @Test
   void noConfigurationIsAnErrorNeverLocalhost8080() {
-    assertThatThrownBy(() -> DefaultConfig.load(Map.of(), dir, dir.resolve("no-sa"), clock))
+    assertThatThrownBy(() -> ConnectionConfig.load(Map.of(), dir, dir.resolve("no-sa"), clock))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("no Kubernetes configuration")
         .hasMessageContaining("never falls back");
     assertThatThrownBy(
             () ->
-                DefaultConfig.load(
+                ConnectionConfig.load(
                     Map.of("KUBECONFIG", dir.resolve("missing").toString()), dir, dir, clock))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("names no readable file");

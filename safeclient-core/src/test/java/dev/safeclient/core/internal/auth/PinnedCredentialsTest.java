@@ -1,4 +1,4 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
 import static dev.safeclient.core.ScriptedServer.POD;
 import static dev.safeclient.core.ScriptedServer.ok;
@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.safeclient.core.CredentialsUnavailableException;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -83,7 +84,7 @@ class PinnedCredentialsTest {
     return "    token: " + t + "\n";
   }
 
-  SafeClient client(DefaultConfig found) {
+  SafeClient client(ConnectionConfig found) {
     return SafeClient.builder(found.apiClient())
         .tokenSource(found.tokenSource())
         .clock(clock)
@@ -93,8 +94,8 @@ class PinnedCredentialsTest {
         .build();
   }
 
-  DefaultConfig load(Path kubeconfig) throws Exception {
-    return DefaultConfig.load(Map.of("KUBECONFIG", kubeconfig.toString()), dir, dir, clock);
+  ConnectionConfig load(Path kubeconfig) throws Exception {
+    return ConnectionConfig.load(Map.of("KUBECONFIG", kubeconfig.toString()), dir, dir, clock);
   }
 
   static void read(SafeClient client) throws Exception {
@@ -354,7 +355,7 @@ class PinnedCredentialsTest {
       Future<?> watch =
           watcher.submit(
               () -> {
-                new CoreV1Api(client.libraryApiClient())
+                new CoreV1Api(ClientInternals.of(client).libraryApiClient())
                     .listNamespacedPod("default")
                     .watch(true)
                     .execute();
@@ -412,8 +413,8 @@ class PinnedCredentialsTest {
       Path sa = Files.createDirectories(dir.resolve("sa"));
       Files.writeString(sa.resolve("ca.crt"), root.certificatePem());
       Files.writeString(sa.resolve("token"), "sa-one\n"); // as `echo sa-one > token` writes it
-      DefaultConfig found =
-          DefaultConfig.load(
+      ConnectionConfig found =
+          ConnectionConfig.load(
               Map.of(
                   "KUBERNETES_SERVICE_HOST", tls.getHostName(),
                   "KUBERNETES_SERVICE_PORT", String.valueOf(tls.getPort())),
@@ -465,7 +466,7 @@ class PinnedCredentialsTest {
   void aPinnedTokenIsNeverSentToAnotherServer() throws Exception {
     serve();
     Path file = kubeconfig("ctx-a", Map.of("user-a", token("a-token")));
-    DefaultConfig found = load(file);
+    ConnectionConfig found = load(file);
     ApiClient elsewhere = new ApiClient().setBasePath(url(b));
     SafeClient client =
         SafeClient.builder(elsewhere).tokenSource(found.tokenSource()).clock(clock).build();

@@ -1,8 +1,9 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
-import static dev.safeclient.core.auth.KubeconfigFile.string;
+import static dev.safeclient.core.internal.auth.KubeconfigFile.string;
 
 import dev.safeclient.core.CredentialsUnavailableException;
+import dev.safeclient.core.TokenSource;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;

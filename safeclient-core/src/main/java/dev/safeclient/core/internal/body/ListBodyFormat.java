@@ -1,4 +1,4 @@
-package dev.safeclient.core.internal.pipeline;
+package dev.safeclient.core.internal.body;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
-import static dev.safeclient.core.auth.KubeconfigFile.string;
+import static dev.safeclient.core.internal.auth.KubeconfigFile.string;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

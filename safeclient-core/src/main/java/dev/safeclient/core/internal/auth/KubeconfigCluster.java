@@ -1,4 +1,4 @@
-package dev.safeclient.core.auth;
+package dev.safeclient.core.internal.auth;
 
 /**
  * The cluster entry a client was built with: its server, the CA it trusts, and how it checks the
