@@ -1,5 +1,7 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
+import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.KubeSimStats;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import java.util.ArrayList;

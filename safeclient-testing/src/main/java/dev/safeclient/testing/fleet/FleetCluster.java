@@ -1,7 +1,10 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.ResourceType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,12 +73,7 @@ public final class FleetCluster {
 
   /** The average size of one stored pod, in JSON bytes. */
   public long averagePodBytes() {
-    sim.etcd().lock.readLock().lock();
-    try {
-      return sim.etcd().keyspace(pods).averageObjectBytes();
-    } finally {
-      sim.etcd().lock.readLock().unlock();
-    }
+    return sim.averageObjectBytes(pods);
   }
 
   /** Status updates applied so far by {@link #churn}. */
@@ -127,24 +125,24 @@ public final class FleetCluster {
 
   /** A kubelet's status update: the container's restart count goes up by one. */
   private void update(String key) {
-    Etcd etcd = sim.etcd();
-    etcd.lock.writeLock().lock();
-    try {
-      StoredObject current = etcd.keyspace(pods).current.get(key);
-      if (current == null) {
-        return; // deleted by someone else
-      }
-      JsonObject next = current.decode();
-      JsonObject cs =
-          next.getAsJsonObject("status")
-              .getAsJsonArray("containerStatuses")
-              .get(0)
-              .getAsJsonObject();
-      cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
-      etcd.commit(pods, Change.Type.MODIFIED, next, current);
+    int slash = key.indexOf('/');
+    boolean stored =
+        sim.update(
+            pods,
+            key.substring(0, slash),
+            key.substring(slash + 1),
+            json -> {
+              JsonObject next = JsonParser.parseString(json).getAsJsonObject();
+              JsonObject cs =
+                  next.getAsJsonObject("status")
+                      .getAsJsonArray("containerStatuses")
+                      .get(0)
+                      .getAsJsonObject();
+              cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
+              return next.toString();
+            });
+    if (stored) { // else deleted by someone else
       updates.incrementAndGet();
-    } finally {
-      etcd.lock.writeLock().unlock();
     }
   }
 

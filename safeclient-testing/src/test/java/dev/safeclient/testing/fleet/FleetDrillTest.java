@@ -1,7 +1,8 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.testing.KubeSim;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
