@@ -310,7 +310,8 @@ public final class KubeSim implements AutoCloseable {
         return false;
       }
       String next = change.apply(new String(current.json, StandardCharsets.UTF_8));
-      etcd.commit(type, Change.Type.MODIFIED, JsonParser.parseString(next).getAsJsonObject(), current);
+      etcd.commit(
+          type, Change.Type.MODIFIED, JsonParser.parseString(next).getAsJsonObject(), current);
       return true;
     } finally {
       etcd.lock.writeLock().unlock();
