@@ -3,10 +3,11 @@ package dev.safeclient.informer;
 import static dev.safeclient.informer.K8sJson.bookmark;
 import static dev.safeclient.informer.K8sJson.event;
 import static dev.safeclient.informer.K8sJson.lines;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.informer.ResourceEventHandler;

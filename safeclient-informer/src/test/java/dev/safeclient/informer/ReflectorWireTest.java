@@ -9,10 +9,11 @@ import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.podList;
 import static dev.safeclient.informer.K8sJson.status;
 import static dev.safeclient.informer.K8sJson.tooLargeStatus;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -477,7 +478,7 @@ class ReflectorWireTest {
     ScriptedApiServer.Seen first = api.take();
     ScriptedApiServer.Seen retry = api.take();
     assertThat(retry.query()).isEqualTo(first.query()).isEqualTo("limit=500&resourceVersion=0");
-    assertThat(Duration.ofNanos(retry.virtualNanos() - first.virtualNanos()))
+    assertThat(Duration.ofNanos(retry.atNanos() - first.atNanos()))
         .isEqualTo(Duration.ofSeconds(7));
     assertThat(clock.sleeps()).containsExactly(Duration.ofSeconds(7));
     await("synced", informer::hasSynced);
