@@ -133,6 +133,8 @@ public final class FleetDrill {
   private final FleetCluster cluster;
   private final int agentsToRun;
   private final TimeSource clock;
+  // Only a clock this drill made (real time, when the builder was given none) is closed by it.
+  private final boolean ownsClock;
   private final double steadyMinutes;
   private final double churnPerMinute;
   private final Duration syncTimeout;
@@ -144,7 +146,8 @@ public final class FleetDrill {
     this.sim = b.sim;
     this.cluster = b.cluster;
     this.agentsToRun = Math.min(b.agentsToRun, b.cluster.nodes());
-    this.clock = b.clock;
+    this.ownsClock = b.clock == null;
+    this.clock = ownsClock ? TimeSource.system() : b.clock;
     this.steadyMinutes = b.steadyMinutes;
     this.churnPerMinute = b.churnPerMinute;
     this.syncTimeout = b.syncTimeout;
@@ -228,6 +231,9 @@ public final class FleetDrill {
           steadyStats);
     } finally {
       closeAll(agents);
+      if (ownsClock) {
+        clock.close();
+      }
       passes.shutdownNow();
       passes.awaitTermination(30, TimeUnit.SECONDS);
     }
@@ -259,7 +265,7 @@ public final class FleetDrill {
     private final KubeSim sim;
     private final FleetCluster cluster;
     private int agentsToRun = Integer.MAX_VALUE;
-    private TimeSource clock = TimeSource.system();
+    private TimeSource clock; // null: real time, on a timer thread of the drill's own
     private double steadyMinutes = 2;
     private double churnPerMinute = 0.01; // 1% of pods a minute: a busy, not a frantic, cluster
     private Duration syncTimeout = Duration.ofMinutes(5);
@@ -281,7 +287,7 @@ public final class FleetDrill {
     /**
      * The time the polling periods, the churn and the steady-state window run on: the KubeSim's and
      * the agents' clients' own ({@link TimeSource#scaled} for a rehearsal at a time scale). Real
-     * time by default. The drill does not close it.
+     * time by default. The drill does not close a clock it is given.
      */
     public Builder clock(TimeSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
