@@ -1,6 +1,7 @@
 package dev.safeclient.benchmarks;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.testing.NoDelayServerSockets;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -53,7 +54,7 @@ public class GetOverheadBenchmark {
   @Setup(Level.Trial)
   public void start() throws IOException {
     server = new MockWebServer();
-    server.setServerSocketFactory(NoDelayServerSockets.INSTANCE);
+    server.setServerSocketFactory(new NoDelayServerSockets());
     server.setDispatcher(
         new Dispatcher() {
           @Override

@@ -27,11 +27,11 @@ import okhttp3.Call;
 import okhttp3.EventListener;
 
 /**
- * The outage drill of issue 9: N informers with their own {@code SafeClient} (as N processes would
- * be) and N plain client-java {@code SharedInformerFactory} informers watch pods through one
- * KubeSim on loopback, in one run. The server goes away for the outage, then comes back; the drill
- * counts every request each side starts (an OkHttp {@link EventListener}, so refused connections
- * count too), per second, and every log line and byte each side writes.
+ * The outage drill: N informers with their own {@code SafeClient} (as N processes would be) and N
+ * plain client-java {@code SharedInformerFactory} informers watch pods through one KubeSim on
+ * loopback, in one run. The server goes away for the outage, then comes back; the drill counts
+ * every request each side starts (an OkHttp {@link EventListener}, so refused connections count
+ * too), per second, and every log line and byte each side writes.
  *
  * <pre>
  * java -Xmx3g -cp ... dev.safeclient.benchmarks.InformerOutageDrill refused|500|empty [informers] [outageSeconds]

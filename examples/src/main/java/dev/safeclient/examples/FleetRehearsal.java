@@ -3,10 +3,10 @@ package dev.safeclient.examples;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.model.time.TimeSource;
-import dev.safeclient.testing.ControlPlaneBill;
-import dev.safeclient.testing.FleetCluster;
-import dev.safeclient.testing.FleetDrill;
 import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.fleet.ControlPlaneBill;
+import dev.safeclient.testing.fleet.FleetCluster;
+import dev.safeclient.testing.fleet.FleetDrill;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,12 +113,15 @@ public final class FleetRehearsal {
     int pods = 0;
     long podBytes = 0;
     for (String version : o.versions()) {
+      // One timeline at the rehearsal's scale for KubeSim (its waits, and how long each request
+      // holds its APF seats), the drill (polling, churn, the steady window) and every agent's
+      // client and informers (budgets, backoff, jitter).
+      TimeSource clock = TimeSource.scaled(o.timeScale());
       try (KubeSim sim =
           KubeSim.builder()
               .serverVersion(version)
-              // KubeSim's model time runs at the rehearsal's scale: its waits and how long each
-              // request holds its APF seats are simulated time, like the agents' minutes.
-              .clock(TimeSource.scaled(o.timeScale()))
+              .clock(clock)
+              // The bookmark ticker is real time: a simulated minute at the rehearsal's scale.
               .bookmarkInterval(Duration.ofMillis((long) (60_000 / o.timeScale())))
               .build()) {
         long t0 = System.nanoTime();
@@ -132,7 +135,9 @@ public final class FleetRehearsal {
             pods,
             podBytes,
             (System.nanoTime() - t0) / 1e9);
-        runs.add(runVersion(o, sim, cluster, version, out));
+        runs.add(runVersion(o, sim, cluster, clock, version, out));
+      } finally {
+        clock.close();
       }
     }
     Result result = new Result(o, pods, podBytes, runs);
@@ -148,18 +153,22 @@ public final class FleetRehearsal {
   }
 
   private static VersionRun runVersion(
-      FleetOptions o, KubeSim sim, FleetCluster cluster, String version, PrintStream out)
+      FleetOptions o,
+      KubeSim sim,
+      FleetCluster cluster,
+      TimeSource clock,
+      String version,
+      PrintStream out)
       throws Exception {
     Map<Scenario, ControlPlaneBill> bills = new EnumMap<>(Scenario.class);
     WarningTally naiveWarnings = new WarningTally();
     WarningTally informerWarnings = new WarningTally();
     AtomicLong cached = new AtomicLong();
-    TimeSource clock = TimeSource.system();
     for (Scenario s : o.scenarios()) {
       FleetDrill.Builder drill =
           FleetDrill.builder(sim, cluster)
               .agentsToRun(s == Scenario.INFORMERS ? o.nodes() : o.sample())
-              .timeScale(o.timeScale())
+              .clock(clock)
               .steadyMinutes(o.steadyMinutes())
               .churnPerMinute(o.churnPerMinute())
               // Long enough for 5,000 informers on a shared 2-core machine; a fleet that has not
@@ -184,11 +193,10 @@ public final class FleetRehearsal {
                               .nodeName(node.name()) // as a DaemonSet pod gets it from NODE_NAME
                               .warningInterval(Duration.ZERO) // count every warning
                               .warningListener(naiveWarnings)
-                              // The rehearsal's scaled time, so that what the client measures in
-                              // time (how often a
-                              // resource changes against the cache's 3 s wait, its budgets) is
-                              // measured in the simulated time KubeSim charges in.
-                              .clock(TimeSource.scaled(o.timeScale()))
+                              // The rehearsal's timeline, so that what the client measures in
+                              // time (how often a resource changes against the cache's 3 s wait,
+                              // its budgets) is measured in the time KubeSim charges in.
+                              .clock(clock)
                               .build();
                       NaiveNodeAgent agent = new NaiveNodeAgent(safe.apiClient());
                       return node.polling(Duration.ofMinutes(1), agent::listAllPods);
@@ -222,7 +230,6 @@ public final class FleetRehearsal {
           (System.nanoTime() - t0) / 1e9);
       bills.put(s, bill);
     }
-    clock.close();
     return new VersionRun(version, bills, naiveWarnings, informerWarnings, cached.get());
   }
 

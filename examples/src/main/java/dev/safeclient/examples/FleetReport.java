@@ -3,7 +3,7 @@ package dev.safeclient.examples;
 import dev.safeclient.examples.FleetRehearsal.Result;
 import dev.safeclient.examples.FleetRehearsal.Scenario;
 import dev.safeclient.examples.FleetRehearsal.VersionRun;
-import dev.safeclient.testing.ControlPlaneBill;
+import dev.safeclient.testing.fleet.ControlPlaneBill;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -24,7 +24,8 @@ final class NodeScopedAgent implements AutoCloseable {
   private final SharedIndexInformer<V1Pod> pods;
 
   /**
-   * @param clock shared by all agents of one JVM: one timer thread instead of one per agent
+   * @param clock the rehearsal's one timeline (KubeSim's too), for the client and its informers;
+   *     shared by all agents of one JVM: one timer thread instead of one per agent
    */
   NodeScopedAgent(
       ApiClient base, String nodeName, TimeSource clock, Consumer<SafetyWarning> warnings) {
@@ -33,6 +34,7 @@ final class NodeScopedAgent implements AutoCloseable {
             .userAgent(USER_AGENT)
             .nodeName(nodeName)
             .warningListener(warnings)
+            .clock(clock)
             .build();
     this.factory = new SafeInformerFactory(safe, clock);
     this.pods =

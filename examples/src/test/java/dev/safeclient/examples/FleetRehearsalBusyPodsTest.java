@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safeclient.examples.FleetRehearsal.FleetOptions;
 import dev.safeclient.examples.FleetRehearsal.Result;
 import dev.safeclient.examples.FleetRehearsal.Scenario;
-import dev.safeclient.testing.ControlPlaneBill;
+import dev.safeclient.testing.fleet.ControlPlaneBill;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

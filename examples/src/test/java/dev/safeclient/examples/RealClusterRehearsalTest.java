@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.examples.FleetRehearsal.FleetOptions;
 import dev.safeclient.examples.RealClusterRehearsal.Measurement;
-import dev.safeclient.testing.FleetCluster;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.KubeSimStats;
+import dev.safeclient.testing.fleet.FleetCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -2,12 +2,13 @@ package dev.safeclient.informer;
 
 import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.podList;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.WatchStreamFormat;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -97,7 +98,7 @@ class ErrorAnswerWireTest {
     ScriptedApiServer.Seen retry = api.take();
     assertThat(retry.query()).isEqualTo(first.query()).isEqualTo("limit=500&resourceVersion=0");
     // Through the backoff, as any 500: the body was judged by its first 64 KiB only.
-    assertThat(retry.virtualNanos()).isGreaterThan(first.virtualNanos());
+    assertThat(retry.atNanos()).isGreaterThan(first.atNanos());
     ReflectorWireTest.await("synced", informer::hasSynced);
     assertThat(informer.getIndexer().listKeys()).containsExactly("default/a");
   }

@@ -6,8 +6,10 @@ import static dev.safeclient.informer.K8sJson.managedFields;
 import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.status;
 import static dev.safeclient.informer.K8sJson.tooLargeStatus;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 
+import dev.safeclient.model.testing.NoDelayServerSockets;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;

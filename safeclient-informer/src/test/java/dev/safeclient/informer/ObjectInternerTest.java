@@ -3,7 +3,7 @@ package dev.safeclient.informer;
 import static dev.safeclient.informer.K8sJson.bookmark;
 import static dev.safeclient.informer.K8sJson.event;
 import static dev.safeclient.informer.K8sJson.lines;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
@@ -11,6 +11,7 @@ import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.ObjectInterner;
 import dev.safeclient.informer.internal.ObjectTransform;
 import dev.safeclient.informer.internal.WatchStreamFormat;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.informer.ResourceEventHandler;

@@ -1,12 +1,13 @@
 package dev.safeclient.informer;
 
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;

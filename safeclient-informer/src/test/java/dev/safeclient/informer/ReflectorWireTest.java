@@ -9,7 +9,7 @@ import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.podList;
 import static dev.safeclient.informer.K8sJson.status;
 import static dev.safeclient.informer.K8sJson.tooLargeStatus;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
@@ -17,6 +17,7 @@ import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.informer.internal.RelistBackoff;
 import dev.safeclient.informer.internal.WatchStreamFormat;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
@@ -487,7 +488,7 @@ class ReflectorWireTest {
     // The reflector waits the 7 s asked, exactly; the client's Retry-After memory then lets the
     // first caller of the window go after a jitter of at most a tenth of it (RetryAfterWindow).
     assertThat(sleeps.sleeps()).containsExactly(Duration.ofSeconds(7));
-    assertThat(Duration.ofNanos(retry.virtualNanos() - first.virtualNanos()))
+    assertThat(Duration.ofNanos(retry.atNanos() - first.atNanos()))
         .isBetween(Duration.ofSeconds(7), Duration.ofMillis(7_700));
     await("synced", informer::hasSynced);
   }

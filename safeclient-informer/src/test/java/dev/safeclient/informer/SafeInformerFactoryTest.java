@@ -2,12 +2,13 @@ package dev.safeclient.informer;
 
 import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.podList;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.metrics.SafeClientMetrics;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;

@@ -7,13 +7,14 @@ import static dev.safeclient.informer.K8sJson.lines;
 import static dev.safeclient.informer.K8sJson.pod;
 import static dev.safeclient.informer.K8sJson.podList;
 import static dev.safeclient.informer.K8sJson.status;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.Reflector;
 import dev.safeclient.informer.internal.WatchStreamFormat;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;

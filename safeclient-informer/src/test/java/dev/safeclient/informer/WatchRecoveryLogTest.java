@@ -3,13 +3,14 @@ package dev.safeclient.informer;
 import static dev.safeclient.informer.K8sJson.bookmark;
 import static dev.safeclient.informer.K8sJson.podList;
 import static dev.safeclient.informer.ReflectorWireTest.await;
-import static dev.safeclient.informer.ScriptedApiServer.json;
+import static dev.safeclient.model.testing.ScriptedApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.informer.internal.SafeSharedIndexInformer;
 import dev.safeclient.informer.internal.WatchStreamFormat;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;

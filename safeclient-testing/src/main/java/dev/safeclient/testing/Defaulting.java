@@ -11,9 +11,10 @@ import java.util.List;
  * before validation: the scheme's defaulting functions ({@code SetDefaults_*} in k8s.io/kubernetes
  * pkg/apis/GROUP/VERSION/defaults.go, run by the generated {@code zz_generated.defaults.go}, which
  * also applies k8s.io/api's {@code +default} markers), the parts of the create strategies that
- * every client sees ({@code PrepareForCreate}: a pod's status, a Job's generated selector), and the
- * zero values Go's {@code encoding/json} writes for fields without {@code omitempty} ({@link
- * GoZeroValues}). Defaults that changed between releases follow the simulated version.
+ * every client sees ({@code PrepareForCreate}: a pod's status, a Job's generated selector). The
+ * zero values Go's {@code encoding/json} writes for fields without {@code omitempty} are written
+ * where the object is stored ({@link StoredForm}). Defaults that changed between releases follow
+ * the simulated version.
  *
  * <p>Not simulated, because admission plugins or controllers set them, not the scheme: the
  * ServiceAccount plugin's {@code serviceAccountName} and token volume, DefaultTolerationSeconds'
@@ -92,9 +93,6 @@ final class Defaulting {
         }
       }
       default -> {}
-    }
-    if (ProtobufEncoding.available()) {
-      GoZeroValues.fill(t, o, minor);
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -289,6 +290,39 @@ public final class KubeSim implements AutoCloseable {
     try {
       StoredObject o = etcd.keyspace(type).current.get(StoredObject.keyOf(namespace, name));
       return o == null ? null : new String(o.json, StandardCharsets.UTF_8);
+    } finally {
+      etcd.lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Changes a stored object directly, as a controller's status write reaches etcd, without HTTP,
+   * admission, defaulting or accounting: watchers see a MODIFIED event at the next resourceVersion,
+   * but no request is billed. {@code change} gets the stored JSON and returns the new one. Returns
+   * false when no such object is stored.
+   */
+  public boolean update(
+      ResourceType type, String namespace, String name, UnaryOperator<String> change) {
+    etcd.lock.writeLock().lock();
+    try {
+      StoredObject current = etcd.keyspace(type).current.get(StoredObject.keyOf(namespace, name));
+      if (current == null) {
+        return false;
+      }
+      String next = change.apply(new String(current.json, StandardCharsets.UTF_8));
+      etcd.commit(
+          type, Change.Type.MODIFIED, JsonParser.parseString(next).getAsJsonObject(), current);
+      return true;
+    } finally {
+      etcd.lock.writeLock().unlock();
+    }
+  }
+
+  /** The average size of one stored object of a resource, in JSON bytes. */
+  public long averageObjectBytes(ResourceType type) {
+    etcd.lock.readLock().lock();
+    try {
+      return etcd.keyspace(type).averageObjectBytes();
     } finally {
       etcd.lock.readLock().unlock();
     }

@@ -24,7 +24,11 @@ import java.util.Set;
  * writes a zero value: a struct field (never omitted: {@code omitempty} does not apply to structs)
  * as {@code {}} with its own fields, a zero {@code metav1.Time} as {@code null} (left out from
  * 1.34, where {@code creationTimestamp} is {@code omitzero}), a scalar without {@code omitempty} as
- * its zero, a nil list or map without it as {@code null}. Built-in kinds only: a custom resource is
+ * its zero, a nil list or map without it as {@code null}, and a struct with a JSON form of its own
+ * as its {@code MarshalJSON} writes the zero value: an IntOrString as {@code 0}, a Quantity as
+ * {@code "0"}, a RawExtension as {@code null} (left out only under {@code omitzero}). This is the
+ * one walker of Go's zero values: the defaulted object of every write (create, update, patch,
+ * subresources, dry run, seeded) passes through it. Built-in kinds only: a custom resource is
  * stored as the JSON it was given, except its metadata, which is decoded into ObjectMeta and
  * encoded back (apiextensions-apiserver schema/objectmeta {@code GetObjectMeta}/{@code
  * SetObjectMeta}).
@@ -36,7 +40,21 @@ final class StoredForm {
   /** Structs whose zero value marshals to {@code null} (their MarshalJSON). */
   private static final Set<String> TIMES = Set.of(META + "Time", META + "MicroTime");
 
-  /** Structs with their own JSON form, whose zero value KubeSim does not write. */
+  /**
+   * Structs with their own JSON form, and what their {@code MarshalJSON} writes for a zero value:
+   * intstr.IntOrString{} is the integer 0, resource.Quantity{} canonicalises to "0", and
+   * runtime.RawExtension{} (nil Raw) is null.
+   */
+  private static final Map<String, JsonElement> MARSHALLED_ZERO =
+      Map.of(
+          "k8s.io.apimachinery.pkg.util.intstr.IntOrString", new JsonPrimitive(0),
+          "k8s.io.apimachinery.pkg.api.resource.Quantity", new JsonPrimitive("0"),
+          "k8s.io.apimachinery.pkg.runtime.RawExtension", JsonNull.INSTANCE);
+
+  /**
+   * Structs with their own JSON form whose zero value KubeSim does not write: no object of a kind
+   * it serves holds one outside a pointer (metav1.Duration would be {@code "0s"}).
+   */
   private static final Set<String> SPECIAL =
       Set.of(
           META + "Duration",
@@ -136,6 +154,10 @@ final class StoredForm {
         if (!omitZero) {
           o.add(key, JsonNull.INSTANCE);
         }
+      } else if (message && !f.isRepeated() && MARSHALLED_ZERO.containsKey(typeOf(f))) {
+        if (!go.omitZero()) {
+          o.add(key, MARSHALLED_ZERO.get(typeOf(f)).deepCopy());
+        }
       } else if (plainStruct(f, go)) {
         if (!go.omitZero()) {
           JsonObject zero = new JsonObject();
@@ -149,6 +171,10 @@ final class StoredForm {
         }
       }
     }
+  }
+
+  private static String typeOf(FieldDescriptor f) {
+    return f.getMessageType().getFullName();
   }
 
   /** A non-pointer struct field whose JSON is an object. */

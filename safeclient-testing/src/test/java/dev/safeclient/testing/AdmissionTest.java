@@ -1,6 +1,7 @@
 package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
@@ -191,10 +192,9 @@ class AdmissionTest {
                 throw new IllegalStateException(e);
               }
             });
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (sim.stats().seatsCharged() < 1 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    await("the heavy list's seat")
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> sim.stats().seatsCharged() >= 1);
     List<String> retryAfter = new ArrayList<>();
     for (int s : new int[] {1, 2, 4}) {
       Wire.Reply r = w.get("/api/v1/namespaces/ns1/pods/p1");

@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -168,18 +169,22 @@ class DeletesAndNamespacesTest {
         .contains("\"reason\":\"NamespaceTerminating\"");
 
     // The controller deletes the content; the finalizer holds it, so the namespace stays.
-    awaitTrue(
-        () ->
-            k.sim.get(ResourceType.BUILT_IN.get("v1/configmaps"), "team", "held") != null
-                && k.sim
-                    .get(ResourceType.BUILT_IN.get("v1/configmaps"), "team", "held")
-                    .contains("deletionTimestamp"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                k.sim.get(ResourceType.BUILT_IN.get("v1/configmaps"), "team", "held") != null
+                    && k.sim
+                        .get(ResourceType.BUILT_IN.get("v1/configmaps"), "team", "held")
+                        .contains("deletionTimestamp"));
     assertThat(k.wire.get("/api/v1/namespaces/team").code).isEqualTo(200);
 
     // Released: the namespace empties and goes.
     k.wire.mergePatch(
         "/api/v1/namespaces/team/configmaps/held", "{\"metadata\":{\"finalizers\":null}}");
-    awaitTrue(() -> k.sim.get(Namespaces.NAMESPACES, "", "team") == null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> k.sim.get(Namespaces.NAMESPACES, "", "team") == null);
     assertThat(k.wire.get("/api/v1/namespaces/team").code).isEqualTo(404);
   }
 
@@ -194,14 +199,6 @@ class DeletesAndNamespacesTest {
   }
 
   /** Waits for the sim's controller tick (every 20 ms of real time), with a generous deadline. */
-  private static void awaitTrue(java.util.function.BooleanSupplier c) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!c.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("deadline").isLessThan(deadline);
-      Thread.sleep(5);
-    }
-  }
-
   @Test
   void withoutTheLifecycleNoNamespaceExistsAndACreateGoesAnywhere() throws Exception {
     k = new SimClients(KubeSim.builder().namespaceLifecycle(false).build());

@@ -1,6 +1,7 @@
 package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -158,12 +159,10 @@ class Fabric8WatchTest {
   }
 
   /** Waits (bounded) until KubeSim counts {@code n} open watches; fails if it never does. */
-  private void awaitOpenWatches(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    while (sim.stats().watchesOpen() != n && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(sim.stats().watchesOpen()).isEqualTo(n);
+  private void awaitOpenWatches(int n) {
+    await()
+        .atMost(WAIT_SECONDS, TimeUnit.SECONDS)
+        .untilAsserted(() -> assertThat(sim.stats().watchesOpen()).isEqualTo(n));
   }
 
   // HandleWS: one event per message, text frames for JSON (UseTextFraming).

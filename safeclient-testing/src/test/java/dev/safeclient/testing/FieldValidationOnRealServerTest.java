@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.safeclient.testing.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserver;
+import dev.safeclient.testing.internal.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserverExtension;
+import dev.safeclient.testing.internal.RealApiserverTest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,10 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safeclient.testing.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserver;
+import dev.safeclient.testing.internal.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserverExtension;
+import dev.safeclient.testing.internal.RealApiserverTest;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;

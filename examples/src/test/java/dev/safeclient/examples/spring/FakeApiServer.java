@@ -1,24 +1,24 @@
 package dev.safeclient.examples.spring;
 
+import dev.safeclient.model.testing.ScriptedApiServer;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okio.BufferedSink;
 
 /**
  * The API server as the node agent sees it: pods of one node, a watch that sends a bookmark every
- * 200 ms, and an outage switch (every request then answers 503). Records every request.
+ * 200 ms, and an outage switch (every request then answers 503). It is the tests' one scripted
+ * server ({@link ScriptedApiServer}, which records every request), answering with this logic.
  */
-final class FakeApiServer extends Dispatcher {
+final class FakeApiServer implements Closeable {
   static final String NODE = "node-a";
   private static final String POD =
       "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"agent-x\","
@@ -38,17 +38,21 @@ final class FakeApiServer extends Dispatcher {
   // "short watch" (which it backs off from), and short enough that an outage is seen at once.
   private static final int BOOKMARKS_PER_WATCH = 8;
 
-  final MockWebServer server = new MockWebServer();
-  final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  private final ScriptedApiServer server;
   volatile boolean down;
 
   FakeApiServer() {
-    server.setDispatcher(this);
     try {
-      server.start();
+      server = new ScriptedApiServer(null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    server.otherwise(this::answer);
+  }
+
+  /** Every request so far, in order of arrival. */
+  List<RecordedRequest> requests() {
+    return server.all().stream().map(ScriptedApiServer.Seen::request).toList();
   }
 
   /** A kubeconfig file naming this server. */
@@ -56,7 +60,6 @@ final class FakeApiServer extends Dispatcher {
     try {
       Path file = Files.createTempFile("node-agent-kubeconfig", ".yaml");
       file.toFile().deleteOnExit();
-      String url = server.url("/").toString();
       Files.writeString(
           file,
           """
@@ -73,16 +76,14 @@ final class FakeApiServer extends Dispatcher {
           - name: agent
             user: {token: agent-token}
           """
-              .formatted(url.substring(0, url.length() - 1)));
+              .formatted(server.url()));
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  @Override
-  public MockResponse dispatch(RecordedRequest request) {
-    requests.add(request);
+  private MockResponse answer(RecordedRequest request) {
     if (down) {
       return new MockResponse.Builder()
           .code(503)
@@ -136,14 +137,14 @@ final class FakeApiServer extends Dispatcher {
   }
 
   List<RecordedRequest> lists() {
-    return requests.stream()
+    return requests().stream()
         .filter(r -> r.getUrl().encodedPath().equals("/api/v1/pods"))
         .filter(r -> r.getUrl().queryParameter("watch") == null)
         .toList();
   }
 
   List<RecordedRequest> watches() {
-    return requests.stream()
+    return requests().stream()
         .filter(r -> "true".equals(r.getUrl().queryParameter("watch")))
         .toList();
   }

@@ -78,7 +78,7 @@ class NodeAgentApplicationTest {
     // Served from the informer's cache.
     assertThat(nodePods.pods()).containsExactly("default/agent-x");
     // No request leaves the node without the field selector.
-    assertThat(api.requests)
+    assertThat(api.requests())
         .allSatisfy(
             r ->
                 assertThat(r.getUrl().queryParameter("fieldSelector"))
@@ -94,7 +94,7 @@ class NodeAgentApplicationTest {
 
     api.down = true;
     try {
-      int before = api.requests.size();
+      int before = api.requests().size();
       // The outage is seen: the watch dropped, requests fail, and no event arrives for well over
       // what the opt-in test's threshold would call stale.
       await()
@@ -102,7 +102,7 @@ class NodeAgentApplicationTest {
           .until(
               () -> {
                 String body = probe("readiness").body();
-                return api.requests.size() > before + 1
+                return api.requests().size() > before + 1
                     && body.contains("\"watchConnected\":false")
                     && sinceLastEventSeconds(body) >= 3;
               });

@@ -1,12 +1,12 @@
 package dev.safeclient.core.metrics;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.apf429;
-import static dev.safeclient.core.ScriptedServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.apf429;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -22,10 +22,11 @@ class MicrometerSafeClientMetricsTest {
   @Test
   void bindsThePipelinesCountsToMeters() throws Exception {
     VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-    ScriptedServer script =
-        new ScriptedServer(clock)
+    ScriptedApiServer script =
+        ScriptedApiServer.dispatcher(clock)
             .then(apf429(1))
-            .otherwise(r -> ok(r.getTarget().contains("/pods/") ? POD : ScriptedServer.POD_LIST));
+            .otherwise(
+                r -> ok(r.getTarget().contains("/pods/") ? POD : ScriptedApiServer.POD_LIST));
     server.setDispatcher(script);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ApiClient base = new ApiClient();

@@ -3,11 +3,11 @@ package dev.safeclient.core.realserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.testing.RealApiserver;
-import dev.safeclient.testing.RealApiserver.Identity;
-import dev.safeclient.testing.RealApiserverExtension;
-import dev.safeclient.testing.RealApiserverTest;
-import dev.safeclient.testing.RealServerBill;
+import dev.safeclient.testing.internal.RealApiserver;
+import dev.safeclient.testing.internal.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserverExtension;
+import dev.safeclient.testing.internal.RealApiserverTest;
+import dev.safeclient.testing.internal.RealServerBill;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -26,9 +26,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -169,24 +171,20 @@ class HarmCellsOnRealServerTest {
    * minute: until then a fresh resource is priced as nearly empty.
    */
   private static void awaitObjectCount(RealApiserver server, String resource, int atLeast) {
-    long deadline = System.nanoTime() + 150_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      RealServerBill now = server.bill();
-      double count =
-          Math.max(
-              now.sum("apiserver_storage_objects", s -> s.label("resource").equals(resource)),
-              now.sum("apiserver_resource_objects", s -> s.label("resource").equals(resource)));
-      if (count >= atLeast) {
-        return;
-      }
-      try {
-        Thread.sleep(2_000); // the real server's own refresh period; no virtual clock reaches it
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    throw new AssertionError("the apiserver never counted " + atLeast + " " + resource);
+    // Polled every 2 s, the real server's own refresh period; no virtual clock reaches it.
+    Awaitility.await("the apiserver to count " + atLeast + " " + resource)
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(
+            () -> {
+              RealServerBill now = server.bill();
+              return Math.max(
+                      now.sum(
+                          "apiserver_storage_objects", s -> s.label("resource").equals(resource)),
+                      now.sum(
+                          "apiserver_resource_objects", s -> s.label("resource").equals(resource)))
+                  >= atLeast;
+            });
   }
 
   private static RealApiserver server(String pin) {

@@ -3,11 +3,11 @@ package dev.safeclient.core.realserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.testing.RealApiserver;
-import dev.safeclient.testing.RealApiserver.Identity;
-import dev.safeclient.testing.RealApiserverExtension;
-import dev.safeclient.testing.RealApiserverTest;
-import dev.safeclient.testing.RealServerBill;
+import dev.safeclient.testing.internal.RealApiserver;
+import dev.safeclient.testing.internal.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserverExtension;
+import dev.safeclient.testing.internal.RealApiserverTest;
+import dev.safeclient.testing.internal.RealServerBill;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.kubernetes.client.openapi.ApiClient;
@@ -20,6 +20,7 @@ import io.kubernetes.client.openapi.models.V1Namespace;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -228,13 +230,10 @@ class InformerThroughGoneOnRealServerTest {
   }
 
   /** Polls a condition of the real server's making; there is no virtual clock to drive it. */
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
+  private static void await(BooleanSupplier condition, String what) {
+    Awaitility.await(what)
+        .atMost(Duration.ofMillis(WAIT_MILLIS))
+        .pollInterval(Duration.ofMillis(100))
+        .until(condition::getAsBoolean);
   }
 }

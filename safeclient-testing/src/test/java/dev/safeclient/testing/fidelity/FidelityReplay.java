@@ -40,11 +40,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The calls KubeSim's issues name, made the same way against one server through a {@link
- * RecordingProxy}: raw HTTP, client-java 27 and fabric8 7.9 (its typed DSL, a watch and an
- * informer, each over HTTP and over fabric8's default WebSocket). Every call is tagged with the
- * area it counts under. Nothing here asserts: the replay answers are compared afterwards by {@link
- * FidelityDiff}.
+ * The calls whose answers KubeSim models (discovery, reads, writes, watches, errors), made the same
+ * way against one server through a {@link RecordingProxy}: raw HTTP, client-java 27 and fabric8 7.9
+ * (its typed DSL, a watch and an informer, each over HTTP and over fabric8's default WebSocket).
+ * Every call is tagged with the area it counts under. Nothing here asserts: the replay answers are
+ * compared afterwards by {@link FidelityDiff}.
  */
 final class FidelityReplay {
   static final String NS = "fidelity";

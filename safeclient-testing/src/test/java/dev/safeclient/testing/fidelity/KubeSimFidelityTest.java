@@ -3,13 +3,13 @@ package dev.safeclient.testing.fidelity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.testing.KubeSim;
-import dev.safeclient.testing.RealApiserver;
-import dev.safeclient.testing.RealApiserver.Identity;
-import dev.safeclient.testing.RealApiserverExtension;
-import dev.safeclient.testing.RealApiserverTest;
-import dev.safeclient.testing.RealServerBill;
 import dev.safeclient.testing.RequestLogEntry;
 import dev.safeclient.testing.fidelity.FidelityDiff.Difference;
+import dev.safeclient.testing.internal.RealApiserver;
+import dev.safeclient.testing.internal.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserverExtension;
+import dev.safeclient.testing.internal.RealApiserverTest;
+import dev.safeclient.testing.internal.RealServerBill;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,15 +1,15 @@
 package dev.safeclient.core.internal.auth;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.ok;
-import static dev.safeclient.core.ScriptedServer.status;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.TokenSource;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CredentialRefreshTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
   @TempDir Path dir;
 
@@ -84,7 +84,7 @@ class CredentialRefreshTest {
     api.readNamespacedPod("p1", "default").execute();
 
     assertThat(source.refreshes.get()).isEqualTo(1);
-    assertThat(script.seen())
+    assertThat(script.all())
         .extracting(s -> s.request().getHeaders().get("Authorization"))
         .containsExactly("Bearer stale", "Bearer fresh", "Bearer fresh");
     assertThat(metrics.of("retry")).containsExactly("401-refresh");
@@ -159,7 +159,7 @@ class CredentialRefreshTest {
 
     assertThat(found.origin()).isEqualTo("KUBECONFIG");
     assertThat(found.tokenSource().token()).isEqualTo("fresh");
-    assertThat(script.seen().get(0).request().getHeaders().get("Authorization"))
+    assertThat(script.all().get(0).request().getHeaders().get("Authorization"))
         .isEqualTo("Bearer fresh");
   }
 

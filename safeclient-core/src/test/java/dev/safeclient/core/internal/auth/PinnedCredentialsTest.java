@@ -1,15 +1,15 @@
 package dev.safeclient.core.internal.auth;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.ok;
-import static dev.safeclient.core.ScriptedServer.status;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.safeclient.core.CredentialsUnavailableException;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -51,8 +51,8 @@ class PinnedCredentialsTest {
   @StartStop final MockWebServer b = new MockWebServer();
   final VirtualTimeSource virtual = VirtualTimeSource.autoAdvancing();
   final VirtualTimeSource clock = virtual;
-  final ScriptedServer serverA = new ScriptedServer(virtual);
-  final ScriptedServer serverB = new ScriptedServer(virtual);
+  final ScriptedApiServer serverA = ScriptedApiServer.dispatcher(virtual);
+  final ScriptedApiServer serverB = ScriptedApiServer.dispatcher(virtual);
   @TempDir Path dir;
 
   /** The virtual clock's wall-clock start, for exec credentials' expiry times. */
@@ -102,8 +102,8 @@ class PinnedCredentialsTest {
     new CoreV1Api(client.apiClient()).readNamespacedPod("p1", "default").execute();
   }
 
-  static List<String> authorizations(ScriptedServer s) {
-    return s.seen().stream().map(x -> x.request().getHeaders().get("Authorization")).toList();
+  static List<String> authorizations(ScriptedApiServer s) {
+    return s.all().stream().map(x -> x.request().getHeaders().get("Authorization")).toList();
   }
 
   void serve() {
@@ -149,7 +149,7 @@ class PinnedCredentialsTest {
 
     // A trailing newline is trimmed; no request was ever refused.
     assertThat(authorizations(serverA)).containsExactly("Bearer one", "Bearer one", "Bearer two");
-    assertThat(serverA.seen()).allSatisfy(s -> assertThat(s.request().getUrl()).isNotNull());
+    assertThat(serverA.all()).allSatisfy(s -> assertThat(s.request().getUrl()).isNotNull());
   }
 
   /**
@@ -297,7 +297,7 @@ class PinnedCredentialsTest {
     HeldCertificate two =
         new HeldCertificate.Builder().commonName("user-two").signedBy(clientCa).build();
     try (MockWebServer tls = new MockWebServer()) {
-      ScriptedServer script = new ScriptedServer(virtual);
+      ScriptedApiServer script = ScriptedApiServer.dispatcher(virtual);
       script.otherwise(r -> ok(POD));
       tls.setDispatcher(script);
       presentNext(one);
@@ -310,7 +310,7 @@ class PinnedCredentialsTest {
       read(client);
 
       List<RecordedRequest> seen =
-          script.seen().stream().map(ScriptedServer.Seen::request).toList();
+          script.all().stream().map(ScriptedApiServer.Seen::request).toList();
       assertThat(seen)
           .extracting(PinnedCredentialsTest::clientName)
           .containsExactly("CN=user-one", "CN=user-one", "CN=user-two");
@@ -406,7 +406,7 @@ class PinnedCredentialsTest {
               .heldCertificate(serverCertificate(root))
               .build()
               .sslSocketFactory());
-      ScriptedServer script = new ScriptedServer(virtual);
+      ScriptedApiServer script = ScriptedApiServer.dispatcher(virtual);
       script.otherwise(r -> ok(POD));
       tls.setDispatcher(script);
       tls.start();

@@ -1,18 +1,18 @@
 package dev.safeclient.core.internal.budget;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.POD_LIST;
-import static dev.safeclient.core.ScriptedServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD_LIST;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.BudgetExhaustedException;
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.internal.ClientInternals;
 import dev.safeclient.core.internal.request.CallOrigin;
 import dev.safeclient.core.internal.request.ListPage;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class BudgetTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
 
   @BeforeEach
@@ -48,7 +48,7 @@ class BudgetTest {
         r ->
             ok(
                 r.getTarget().contains("/leases/")
-                    ? ScriptedServer.LEASE
+                    ? ScriptedApiServer.LEASE
                     : r.getTarget().contains("/pods/")
                         ? POD
                         : r.getTarget().contains("configmaps") ? CONFIG_MAP_LIST : POD_LIST));
@@ -156,7 +156,7 @@ class BudgetTest {
         .containsExactly(
             "pods 1", "pods 10", "pods 1", "pods 10", "pods 1", "pods 10", "pods 1", "pods 10",
             "pods 1", "pods 10", "pods 1", "pods 10");
-    List<ScriptedServer.Seen> lists = script.seen().subList(50, script.count());
+    List<ScriptedApiServer.Seen> lists = script.all().subList(50, script.count());
     assertThat(lists).hasSize(12);
     for (int i = 0; i < 12; i += 2) {
       assertThat(lists.get(i).request().getTarget()).isEqualTo("/api/v1/pods?limit=1");
@@ -209,7 +209,7 @@ class BudgetTest {
     // 20 seats cover pages 0 and 1; pages 2 and 3 each wait 10 / 5 = 2 s (plus up to 10 %
     // jitter), although maxBudgetWait is zero.
     assertThat(metrics.of("listCost")).containsExactly("pods 10", "pods 10", "pods 10", "pods 10");
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen).hasSize(4);
     assertThat(Duration.ofNanos(seen.get(1).atNanos() - start)).isZero();
     assertThat(Duration.ofNanos(seen.get(2).atNanos() - start))
@@ -248,7 +248,7 @@ class BudgetTest {
     assertThat(clock.since(start)).isBetween(Duration.ofMillis(400), Duration.ofMillis(440));
     assertThat(metrics.of("listCost"))
         .containsExactly("pods 1", "pods 10", "configmaps 1", "configmaps 10");
-    assertThat(script.seen())
+    assertThat(script.all())
         .extracting(s -> s.request().getTarget())
         .containsExactly(
             "/api/v1/pods?limit=1",
@@ -330,7 +330,7 @@ class BudgetTest {
         .build();
   }
 
-  static final String CONFIG_MAP_LIST = ScriptedServer.CONFIG_MAP_LIST;
+  static final String CONFIG_MAP_LIST = ScriptedApiServer.CONFIG_MAP_LIST;
 
   @Test
   void storedCountIsLearntFromAnUnselectedListAnswer() throws Exception {
@@ -357,7 +357,7 @@ class BudgetTest {
     api.listPodForAllNamespaces().labelSelector("app=x").limit(500).execute();
     api.listNamespacedPod("default").limit(500).execute();
 
-    assertThat(script.seen())
+    assertThat(script.all())
         .extracting(s -> s.request().getTarget())
         .containsExactly(
             "/api/v1/pods?labelSelector=app%3Dx&limit=500",
@@ -375,7 +375,7 @@ class BudgetTest {
     // what APF counts as stored.
     new CoreV1Api(client.apiClient()).listPodForAllNamespaces().labelSelector("app=x").execute();
 
-    assertThat(script.seen().get(0).request().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(script.all().get(0).request().getTarget()).isEqualTo("/api/v1/pods?limit=1");
     assertThat(ClientInternals.of(client).storedCounts().get("pods")).hasValue(1_236);
   }
 

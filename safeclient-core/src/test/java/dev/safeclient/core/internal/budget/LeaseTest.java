@@ -1,11 +1,11 @@
 package dev.safeclient.core.internal.budget;
 
-import static dev.safeclient.core.ScriptedServer.LEASE;
-import static dev.safeclient.core.ScriptedServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.LEASE;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
@@ -106,7 +106,7 @@ class LeaseTest {
     assertThat(BudgetInterceptor.leaseBudget(5_000, Duration.ofSeconds(10)))
         .containsExactly(50.0, 55.0);
 
-    ScriptedServer script = new ScriptedServer(clock);
+    ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
     script.otherwise(r -> ok(LEASE));
     server.setDispatcher(script);
     SafeClient safe =

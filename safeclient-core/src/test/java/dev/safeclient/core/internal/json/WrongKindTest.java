@@ -1,13 +1,13 @@
 package dev.safeclient.core.internal.json;
 
-import static dev.safeclient.core.ScriptedServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.WrongKindException;
 import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class WrongKindTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
 
   static final String CONFIG_MAP =
       "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
@@ -76,7 +76,7 @@ class WrongKindTest {
             () -> new CoreV1Api(safe.consistentApiClient()).listNamespacedPod("default").execute())
         .isInstanceOfSatisfying(
             WrongKindException.class, e -> assertThat(e.kind()).isEqualTo("ConfigMapList"));
-    assertThat(script.seen())
+    assertThat(script.all())
         .extracting(s -> s.request().getTarget())
         .contains(
             "/api/v1/namespaces/default/pods?limit=10",

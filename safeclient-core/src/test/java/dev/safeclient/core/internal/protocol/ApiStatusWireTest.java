@@ -1,15 +1,15 @@
 package dev.safeclient.core.internal.protocol;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.POD_LIST;
-import static dev.safeclient.core.ScriptedServer.ok;
-import static dev.safeclient.core.ScriptedServer.status;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD_LIST;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ApiStatusWireTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
 
   @BeforeEach
   void setUp() {
@@ -58,7 +58,7 @@ class ApiStatusWireTest {
   }
 
   private List<String> targets() {
-    return script.seen().stream().map(s -> s.request().getTarget()).toList();
+    return script.all().stream().map(s -> s.request().getTarget()).toList();
   }
 
   @Test
@@ -119,7 +119,7 @@ class ApiStatusWireTest {
 
     new CoreV1Api(client().apiClient()).readNamespacedPod("p1", "default").execute();
 
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen).hasSize(2);
     assertThat(Duration.ofNanos(seen.get(1).atNanos() - seen.get(0).atNanos()))
         .isBetween(Duration.ofSeconds(2), Duration.ofMillis(2_100));

@@ -1,15 +1,15 @@
 package dev.safeclient.core.internal.retry;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.ok;
-import static dev.safeclient.core.ScriptedServer.status;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.ServerOverloadedException;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class OverloadBreakerTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
 
   /** APF's rejection without Retry-After, so that each call is one attempt (no retry). */
@@ -65,7 +65,7 @@ class OverloadBreakerTest {
 
     // The next call is held, not thrown at: it waits out the open interval (5 s × [1, 1.5)).
     api.readNamespacedPod("p1", "default").execute();
-    ScriptedServer.Seen probe = script.seen().get(10);
+    ScriptedApiServer.Seen probe = script.all().get(10);
     assertThat(Duration.ofNanos(probe.atNanos() - openedAt))
         .isBetween(Duration.ofSeconds(5), Duration.ofMillis(7_500));
 
@@ -171,7 +171,7 @@ class OverloadBreakerTest {
   void leaseRenewalsAndWatchResumesPassAnOpenBreaker() throws Exception {
     script
         .then(10, PF_429)
-        .otherwise(r -> ok(r.getTarget().contains("/leases/") ? ScriptedServer.LEASE : POD));
+        .otherwise(r -> ok(r.getTarget().contains("/leases/") ? ScriptedApiServer.LEASE : POD));
     SafeClient client = safe().build();
     CoreV1Api core = new CoreV1Api(client.apiClient());
     for (int i = 0; i < 10; i++) {

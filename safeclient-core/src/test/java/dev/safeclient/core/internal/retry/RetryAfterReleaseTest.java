@@ -1,12 +1,12 @@
 package dev.safeclient.core.internal.retry;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.apf429;
-import static dev.safeclient.core.ScriptedServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.apf429;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -40,7 +40,7 @@ class RetryAfterReleaseTest {
 
   @Test
   void aStormOfRefusalsGetsAboutOneRequestPerWindow() throws Exception {
-    ScriptedServer script = new ScriptedServer(clock).otherwise(r -> apf429(2));
+    ScriptedApiServer script = ScriptedApiServer.dispatcher(clock).otherwise(r -> apf429(2));
     // The storm begins with all threads' first requests on the wire: none is answered before
     // every thread has sent one, so no thread starts late into a window already held (which a
     // loaded machine would otherwise decide). Only real time passes while they wait.
@@ -74,7 +74,7 @@ class RetryAfterReleaseTest {
               }));
     }
 
-    List<Long> at = script.seen().stream().map(s -> s.atNanos() - start).toList();
+    List<Long> at = script.all().stream().map(s -> s.atNanos() - start).toList();
     int windows = (int) (storm.toNanos() / window.toNanos());
     int[] perWindow = new int[windows];
     for (long t : at) {
@@ -130,7 +130,7 @@ class RetryAfterReleaseTest {
                     .addHeader(ServerAnswer.FLOW_SCHEMA_HEADER, "fs-uid-1")
                     .addHeader(ServerAnswer.PRIORITY_LEVEL_HEADER, "pl-uid-1")
                     .build();
-    server.setDispatcher(new ScriptedServer(clock).otherwise(answer));
+    server.setDispatcher(ScriptedApiServer.dispatcher(clock).otherwise(answer));
     long start = clock.nanoTime();
     AtomicInteger done = new AtomicInteger();
     // A client paced at 100 QPS, as an agent under load is: the budget, not the mock's speed,

@@ -1,13 +1,13 @@
 package dev.safeclient.core.internal.retry;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.ok;
-import static dev.safeclient.core.ScriptedServer.status;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.core.SafeClient;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.internal.request.CallOrigin;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class RetryAfterWindowTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
   OkHttpClient http;
 
   static final String CONFIG_MAP =
@@ -76,14 +76,14 @@ class RetryAfterWindowTest {
     learnLevels();
     script.then(status(429, "TooManyRequests", "storage is (re)initializing", null, 5L, true));
     assertThat(get("/api/v1/namespaces/default/configmaps/cm", CallOrigin.LIBRARY)).isEqualTo(429);
-    ScriptedServer.Seen first = script.seen().get(4);
+    ScriptedApiServer.Seen first = script.all().get(4);
 
     long start = clock.nanoTime();
     assertThat(get("/api/v1/namespaces/default/pods/p1", CallOrigin.USER)).isEqualTo(200);
     assertThat(clock.since(start)).as("pods are not initializing").isZero();
 
     assertThat(get("/api/v1/namespaces/default/configmaps/cm", CallOrigin.USER)).isEqualTo(200);
-    assertThat(Duration.ofNanos(script.seen().get(6).atNanos() - first.atNanos()))
+    assertThat(Duration.ofNanos(script.all().get(6).atNanos() - first.atNanos()))
         .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
   }
 
@@ -93,7 +93,7 @@ class RetryAfterWindowTest {
     script.then(status(503, "ServiceUnavailable", "metrics-server unavailable", null, 3L, true));
     assertThat(get("/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/p1", CallOrigin.LIBRARY))
         .isEqualTo(503);
-    ScriptedServer.Seen first = script.seen().get(4);
+    ScriptedApiServer.Seen first = script.all().get(4);
 
     long start = clock.nanoTime();
     assertThat(get("/api/v1/namespaces/default/pods/p1", CallOrigin.USER)).isEqualTo(200);
@@ -102,7 +102,7 @@ class RetryAfterWindowTest {
     assertThat(clock.since(start)).as("the API server itself was not busy").isZero();
 
     get("/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/p1", CallOrigin.USER);
-    assertThat(Duration.ofNanos(script.seen().get(7).atNanos() - first.atNanos()))
+    assertThat(Duration.ofNanos(script.all().get(7).atNanos() - first.atNanos()))
         .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
   }
 
@@ -114,12 +114,12 @@ class RetryAfterWindowTest {
     script.then(2, status(429, "TooManyRequests", "Too many requests", null, 2L, true));
     assertThat(get("/api/v1/namespaces/default/pods/p1", CallOrigin.LIBRARY)).isEqualTo(429);
     assertThat(get("/api/v1/namespaces/default/configmaps/cm", CallOrigin.LIBRARY)).isEqualTo(429);
-    ScriptedServer.Seen second = script.seen().get(5);
+    ScriptedApiServer.Seen second = script.all().get(5);
 
     // Another flow on the same level: it waits.
     assertThat(get("/apis/apps/v1/namespaces/default/deployments/d", CallOrigin.USER))
         .isEqualTo(200);
-    assertThat(Duration.ofNanos(script.seen().get(6).atNanos() - second.atNanos()))
+    assertThat(Duration.ofNanos(script.all().get(6).atNanos() - second.atNanos()))
         .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
   }
 

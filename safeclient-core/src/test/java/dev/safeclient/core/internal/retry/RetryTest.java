@@ -1,18 +1,18 @@
 package dev.safeclient.core.internal.retry;
 
-import static dev.safeclient.core.ScriptedServer.POD;
-import static dev.safeclient.core.ScriptedServer.POD_LIST;
-import static dev.safeclient.core.ScriptedServer.apf429;
-import static dev.safeclient.core.ScriptedServer.ok;
-import static dev.safeclient.core.ScriptedServer.status;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD_LIST;
+import static dev.safeclient.model.testing.ScriptedApiServer.apf429;
+import static dev.safeclient.model.testing.ScriptedApiServer.ok;
+import static dev.safeclient.model.testing.ScriptedApiServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safeclient.core.RecordingMetrics;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyWarning;
-import dev.safeclient.core.ScriptedServer;
 import dev.safeclient.core.internal.ClientInternals;
+import dev.safeclient.model.testing.ScriptedApiServer;
 import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 class RetryTest {
   @StartStop final MockWebServer server = new MockWebServer();
   final VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
-  final ScriptedServer script = new ScriptedServer(clock);
+  final ScriptedApiServer script = ScriptedApiServer.dispatcher(clock);
   final RecordingMetrics metrics = new RecordingMetrics();
   final List<SafetyWarning> warnings = new CopyOnWriteArrayList<>();
 
@@ -97,7 +97,7 @@ class RetryTest {
     V1Pod pod = core().readNamespacedPod("p1", "default").execute();
 
     assertThat(pod.getMetadata().getName()).isEqualTo("p1");
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen).hasSize(2);
     // max(Retry-After, first backoff < 100 ms): exactly the 2 s asked.
     assertThat(Duration.ofNanos(seen.get(1).atNanos() - seen.get(0).atNanos()))
@@ -154,7 +154,7 @@ class RetryTest {
     core().replaceNamespacedPod("p1", "default", pod).execute();
 
     assertThat(script.count()).isEqualTo(2);
-    assertThat(script.seen().get(1).request().getMethod()).isEqualTo("PUT");
+    assertThat(script.all().get(1).request().getMethod()).isEqualTo("PUT");
   }
 
   @Test
@@ -197,7 +197,7 @@ class RetryTest {
     assertThat(created.getMetadata().getName()).isEqualTo("p1");
     assertThat(connects.get()).isEqualTo(2);
     assertThat(script.count()).isEqualTo(1);
-    assertThat(script.seen().get(0).request().getMethod()).isEqualTo("POST");
+    assertThat(script.all().get(0).request().getMethod()).isEqualTo("POST");
     assertThat(metrics.of("retry")).containsExactly("never-sent/connect");
   }
 
@@ -219,7 +219,7 @@ class RetryTest {
     }
 
     assertThat(calls).isEqualTo(2);
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen).hasSize(13);
     for (int i = 1; i < seen.size(); i++) {
       assertThat(seen.get(i).atNanos() - seen.get(i - 1).atNanos())
@@ -247,7 +247,7 @@ class RetryTest {
     // The same flow (LIST pods): the flow's priority level was learnt from the 429.
     new CoreV1Api(client.apiClient()).listNamespacedPod("default").limit(OWN_LIMIT).execute();
 
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen).hasSize(3);
     // The window, then the first caller's jitter of at most a tenth of it.
     assertThat(Duration.ofNanos(seen.get(2).atNanos() - seen.get(1).atNanos()))
@@ -264,7 +264,7 @@ class RetryTest {
             r ->
                 ok(
                     r.getTarget().contains("/leases/")
-                        ? ScriptedServer.LEASE
+                        ? ScriptedApiServer.LEASE
                         : r.getTarget().contains("/pods/")
                             ? POD
                             : "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}"));
@@ -277,14 +277,14 @@ class RetryTest {
                       .execute())
           .isInstanceOf(ApiException.class);
     }
-    long rejectedAt = script.seen().get(1).atNanos();
+    long rejectedAt = script.all().get(1).atNanos();
 
     new io.kubernetes.client.openapi.apis.CoordinationV1Api(client.apiClient())
         .readNamespacedLease("leader", "kube-system")
         .execute();
     new CoreV1Api(client.apiClient()).listNamespacedConfigMap("default").limit(OWN_LIMIT).execute();
 
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen.get(2).request().getTarget()).contains("/leases/");
     assertThat(seen.get(2).atNanos()).isEqualTo(rejectedAt);
     assertThat(Duration.ofNanos(seen.get(3).atNanos() - rejectedAt))
@@ -392,7 +392,7 @@ class RetryTest {
 
     // Probe, cache read (504: not retried), the caller's own request at once; then the next call
     // of the same flow is not held by the 504's Retry-After.
-    assertThat(script.seen())
+    assertThat(script.all())
         .extracting(s -> s.request().getTarget())
         .containsExactly(
             "/api/v1/namespaces/default/pods?limit=1",
@@ -413,7 +413,7 @@ class RetryTest {
 
     api.listNamespacedPod("default").execute();
 
-    List<ScriptedServer.Seen> seen = script.seen();
+    List<ScriptedApiServer.Seen> seen = script.all();
     assertThat(seen)
         .extracting(s -> s.request().getTarget())
         .containsExactly(

@@ -1,6 +1,6 @@
 package dev.safeclient.core.internal.transport;
 
-import static dev.safeclient.core.ScriptedServer.POD;
+import static dev.safeclient.model.testing.ScriptedApiServer.POD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,7 +1,10 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.model.time.VirtualTimeSource;
+import dev.safeclient.testing.KubeSim;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -10,7 +13,9 @@ import org.junit.jupiter.api.Test;
 class FleetDrillTest {
   @Test
   void billsASampleOfPollingAgentsAndExtrapolatesIt() throws Exception {
-    try (KubeSim sim = KubeSim.builder().serverVersion("1.30").build()) {
+    // One simulated minute = 1 s, for the sim and the drill alike.
+    TimeSource clock = TimeSource.scaled(60);
+    try (KubeSim sim = KubeSim.builder().serverVersion("1.30").clock(clock).build()) {
       FleetCluster cluster = FleetCluster.seed(sim, 8, 5);
       assertThat(cluster.pods()).isEqualTo(40);
       assertThat(sim.count(sim.resource("v1", "pods"))).isEqualTo(40);
@@ -18,7 +23,7 @@ class FleetDrillTest {
       ControlPlaneBill bill =
           FleetDrill.builder(sim, cluster)
               .agentsToRun(2)
-              .timeScale(60) // one simulated minute = 1 s
+              .clock(clock)
               .steadyMinutes(1)
               .churnPerMinute(0)
               .run(
@@ -45,23 +50,23 @@ class FleetDrillTest {
       assertThat(fleet.perMinute().bytes()).isEqualTo(bill.perMinute().bytes() * 4);
       assertThat(fleet.start().tooManyRequests()).isEqualTo(bill.start().tooManyRequests());
       assertThat(fleet.allSynced()).isEqualTo(bill.allSynced());
+    } finally {
+      clock.close();
     }
   }
 
   @Test
   void churnUpdatesTheRequestedShareOfPodsWithoutBillingThem() throws Exception {
-    try (KubeSim sim = KubeSim.builder().build()) {
+    VirtualTimeSource clock = VirtualTimeSource.manual();
+    try (KubeSim sim = KubeSim.builder().clock(clock).build()) {
       FleetCluster cluster = FleetCluster.seed(sim, 10, 10);
       long rv = sim.resourceVersion();
       sim.resetStats();
-      // 60% of 100 pods a simulated minute, 60× time: 60 updates a real second.
-      try (AutoCloseable churn = cluster.churn(0.6, 60)) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (cluster.updates() < 30 && System.nanoTime() < deadline) {
-          Thread.sleep(20);
-        }
+      // 60% of 100 pods a minute: one update a second, on the clock.
+      try (AutoCloseable churn = cluster.churn(0.6, clock)) {
+        clock.advance(Duration.ofSeconds(30));
       }
-      assertThat(cluster.updates()).isGreaterThanOrEqualTo(30);
+      assertThat(cluster.updates()).isEqualTo(30);
       assertThat(sim.resourceVersion()).isEqualTo(rv + cluster.updates());
       assertThat(sim.stats().requests()).isZero();
       assertThat(sim.get(sim.resource("v1", "pods"), "team-0", "app-0-0"))

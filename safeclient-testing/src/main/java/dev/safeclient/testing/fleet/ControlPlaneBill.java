@@ -1,5 +1,6 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
+import dev.safeclient.testing.KubeSimStats;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,9 +1,9 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.safeclient.testing.RealApiserver.Identity;
+import dev.safeclient.testing.internal.RealApiserver.Identity;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1ConfigMap;

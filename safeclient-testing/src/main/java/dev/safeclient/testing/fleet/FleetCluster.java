@@ -1,13 +1,15 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.ResourceType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -70,12 +72,7 @@ public final class FleetCluster {
 
   /** The average size of one stored pod, in JSON bytes. */
   public long averagePodBytes() {
-    sim.etcd().lock.readLock().lock();
-    try {
-      return sim.etcd().keyspace(pods).averageObjectBytes();
-    } finally {
-      sim.etcd().lock.readLock().unlock();
-    }
+    return sim.averageObjectBytes(pods);
   }
 
   /** Status updates applied so far by {@link #churn}. */
@@ -84,29 +81,25 @@ public final class FleetCluster {
   }
 
   /**
-   * Starts updating {@code fractionPerMinute} of the pods every simulated minute, spread evenly;
-   * {@code timeScale} simulated seconds pass in one real second. Close the result to stop.
+   * Starts updating {@code fractionPerMinute} of the pods every minute of {@code clock} (the
+   * KubeSim's and the agents' own, scaled for a rehearsal), spread evenly. Close the result to
+   * stop.
    */
-  public AutoCloseable churn(double fractionPerMinute, double timeScale) {
-    if (!(fractionPerMinute >= 0) || !(timeScale > 0)) {
-      throw new IllegalArgumentException("fractionPerMinute >= 0 and timeScale > 0");
+  public AutoCloseable churn(double fractionPerMinute, TimeSource clock) {
+    if (!(fractionPerMinute >= 0)) {
+      throw new IllegalArgumentException("fractionPerMinute must be >= 0: " + fractionPerMinute);
     }
-    double perRealSecond = podKeys.size() * fractionPerMinute * timeScale / 60.0;
-    ScheduledExecutorService ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "fleet-churn");
-              t.setDaemon(true);
-              return t;
-            });
-    // Real seconds, at the rehearsal's time scale (see FleetDrill): the churn feeds real sockets.
-    long start = System.nanoTime();
+    double perSecond = podKeys.size() * fractionPerMinute / 60.0;
+    long start = clock.nanoTime();
     long[] done = {0};
     int[] next = {0};
-    // 50 ms ticks: smooth enough that a watcher sees a steady trickle, not bursts.
-    ticker.scheduleAtFixedRate(
+    // Ticks of a quarter of a (clock) second: smooth enough that a watcher sees a steady trickle,
+    // not bursts, and at a rehearsal's time scale still tens of milliseconds apart.
+    return Ticks.every(
+        clock,
+        Duration.ofMillis(250),
         () -> {
-          long due = (long) ((System.nanoTime() - start) / 1e9 * perRealSecond);
+          long due = (long) ((clock.nanoTime() - start) / 1e9 * perSecond);
           try {
             for (; done[0] < due; done[0]++) {
               update(podKeys.get(next[0]));
@@ -115,36 +108,29 @@ public final class FleetCluster {
           } catch (RuntimeException e) {
             // the churn must survive one failed write; the next tick goes on
           }
-        },
-        50,
-        50,
-        TimeUnit.MILLISECONDS);
-    return () -> {
-      ticker.shutdownNow();
-      ticker.awaitTermination(5, TimeUnit.SECONDS);
-    };
+        });
   }
 
   /** A kubelet's status update: the container's restart count goes up by one. */
   private void update(String key) {
-    Etcd etcd = sim.etcd();
-    etcd.lock.writeLock().lock();
-    try {
-      StoredObject current = etcd.keyspace(pods).current.get(key);
-      if (current == null) {
-        return; // deleted by someone else
-      }
-      JsonObject next = current.decode();
-      JsonObject cs =
-          next.getAsJsonObject("status")
-              .getAsJsonArray("containerStatuses")
-              .get(0)
-              .getAsJsonObject();
-      cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
-      etcd.commit(pods, Change.Type.MODIFIED, next, current);
+    int slash = key.indexOf('/');
+    boolean stored =
+        sim.update(
+            pods,
+            key.substring(0, slash),
+            key.substring(slash + 1),
+            json -> {
+              JsonObject next = JsonParser.parseString(json).getAsJsonObject();
+              JsonObject cs =
+                  next.getAsJsonObject("status")
+                      .getAsJsonArray("containerStatuses")
+                      .get(0)
+                      .getAsJsonObject();
+              cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
+              return next.toString();
+            });
+    if (stored) { // else deleted by someone else
       updates.incrementAndGet();
-    } finally {
-      etcd.lock.writeLock().unlock();
     }
   }
 

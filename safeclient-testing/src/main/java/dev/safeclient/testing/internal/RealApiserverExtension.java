@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.internal;
 
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;

@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

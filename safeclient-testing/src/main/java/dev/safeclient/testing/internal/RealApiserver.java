@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.internal;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -38,9 +38,9 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A real kube-apiserver of a pinned Kubernetes release, with an etcd embedded in the same process,
- * both on loopback: the oracle that {@link KubeSim} and every serving rule are checked against. The
- * binaries come from {@code realserver/} (built by the Maven profile {@code real-apiserver});
- * {@link #available(String)} says whether one can be started here.
+ * both on loopback: the oracle that {@link dev.safeclient.testing.KubeSim} and every serving rule
+ * are checked against. The binaries come from {@code realserver/} (built by the Maven profile
+ * {@code real-apiserver}); {@link #available(String)} says whether one can be started here.
  *
  * <p>Three identities are set up: {@link Identity#ADMIN} ({@code system:masters}, exempt from APF),
  * {@link Identity#NODE} ({@code system:node:node-1}, authorized by the Node authorizer and limited

@@ -1,4 +1,4 @@
-package dev.safeclient.informer;
+package dev.safeclient.model.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,7 +11,7 @@ import javax.net.ServerSocketFactory;
  * body separately; with Nagle's algorithm and delayed ACKs each response then waits ~40 ms, which
  * would make hundreds of fault schedules take minutes instead of seconds.
  */
-final class NoDelayServerSockets extends ServerSocketFactory {
+public final class NoDelayServerSockets extends ServerSocketFactory {
   private static ServerSocket noDelay() throws IOException {
     return new ServerSocket() {
       @Override

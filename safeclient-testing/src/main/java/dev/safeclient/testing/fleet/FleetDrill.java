@@ -1,5 +1,8 @@
-package dev.safeclient.testing;
+package dev.safeclient.testing.fleet;
 
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.KubeSimStats;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,8 +10,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,17 +22,22 @@ import okhttp3.OkHttpClient;
  * informer.
  *
  * <pre>{@code
+ * TimeSource clock = TimeSource.scaled(10);   // 1 simulated minute = 6 s
+ * KubeSim sim = KubeSim.builder().clock(clock).build();
  * ControlPlaneBill bill = FleetDrill.builder(sim, cluster)
+ *     .clock(clock)                           // the sim's, and the agents' clients'
  *     .agentsToRun(50)                        // a sample; the bill extrapolates to all nodes
- *     .timeScale(10)                          // 1 simulated minute = 6 s
  *     .run(node -> node.polling(Duration.ofMinutes(1),
  *         () -> new CoreV1Api(node.apiClient()).listPodForAllNamespaces().execute()));
  * }</pre>
  *
- * <p>Time may be scaled: a polling period, the churn and the steady-state window are simulated
- * time, divided by {@link Builder#timeScale(double)}. Whatever the agents time themselves (an
- * informer's watch timeouts and backoff) is real time. Give the KubeSim a bookmark interval of 60 s
- * divided by the same scale.
+ * <p>The drill's polling periods, churn and steady-state window are on one {@link TimeSource}
+ * ({@link Builder#clock}). Give the same object to the KubeSim ({@code KubeSim.Builder#clock}) and
+ * to the agents' clients ({@code SafeClient.Builder#clock}), so that the agents' backoff, jitter
+ * and budgets, the server's waits and APF seats, and the drill's minutes are one timeline. A scaled
+ * source speeds all of them up alike; give the KubeSim a bookmark interval of 60 s divided by the
+ * scale, since its bookmark ticker is real time. The I/O is real: sockets, and the machine's CPU,
+ * which is why the time to all-synced and the sync timeout are wall time.
  */
 public final class FleetDrill {
   /** One running agent. */
@@ -84,13 +90,14 @@ public final class FleetDrill {
      * synced once a pass has succeeded. A failed pass is retried at the next period.
      */
     public Agent polling(Duration simulatedPeriod, Pass pass) {
-      long periodNanos = (long) (simulatedPeriod.toNanos() / timeScale);
       AtomicBoolean synced = new AtomicBoolean();
       // One pass at a time, as an agent's own loop runs them: a pass that outlasts the period
       // makes the next one skip, never overlap.
       AtomicBoolean running = new AtomicBoolean();
-      ScheduledFuture<?> f =
-          pollers.scheduleAtFixedRate(
+      Ticks ticks =
+          Ticks.every(
+              clock,
+              simulatedPeriod,
               () -> {
                 if (!running.compareAndSet(false, true)) {
                   skippedPasses.incrementAndGet();
@@ -107,10 +114,7 @@ public final class FleetDrill {
                         running.set(false);
                       }
                     });
-              },
-              0,
-              periodNanos,
-              TimeUnit.NANOSECONDS);
+              });
       return new Agent() {
         @Override
         public boolean synced() {
@@ -119,7 +123,7 @@ public final class FleetDrill {
 
         @Override
         public void close() {
-          f.cancel(false);
+          ticks.close();
         }
       };
     }
@@ -128,11 +132,12 @@ public final class FleetDrill {
   private final KubeSim sim;
   private final FleetCluster cluster;
   private final int agentsToRun;
-  private final double timeScale;
+  private final TimeSource clock;
+  // Only a clock this drill made (real time, when the builder was given none) is closed by it.
+  private final boolean ownsClock;
   private final double steadyMinutes;
   private final double churnPerMinute;
   private final Duration syncTimeout;
-  private final ScheduledExecutorService pollers;
   private final ExecutorService passes;
   private final AtomicLong failedPasses = new AtomicLong();
   private final AtomicLong skippedPasses = new AtomicLong();
@@ -141,17 +146,11 @@ public final class FleetDrill {
     this.sim = b.sim;
     this.cluster = b.cluster;
     this.agentsToRun = Math.min(b.agentsToRun, b.cluster.nodes());
-    this.timeScale = b.timeScale;
+    this.ownsClock = b.clock == null;
+    this.clock = ownsClock ? TimeSource.system() : b.clock;
     this.steadyMinutes = b.steadyMinutes;
     this.churnPerMinute = b.churnPerMinute;
     this.syncTimeout = b.syncTimeout;
-    this.pollers =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "fleet-poller");
-              t.setDaemon(true);
-              return t;
-            });
     // One thread per pass in flight: agents that poll at the same moment really do send their
     // requests at once, as a DaemonSet's pods do.
     this.passes =
@@ -170,11 +169,11 @@ public final class FleetDrill {
   private ControlPlaneBill run(AgentFactory factory) throws Exception {
     OkHttpClient http = sim.apiClient().getHttpClient();
     List<Agent> agents = new ArrayList<>(agentsToRun);
-    try (AutoCloseable churn = cluster.churn(churnPerMinute, timeScale)) {
+    try (AutoCloseable churn = cluster.churn(churnPerMinute, clock)) {
       sim.resetStats();
-      // Real time, by design: a drill's agents and their churn run over real sockets at the
-      // rehearsal's time scale (as a scaled KubeSim clock does); no virtual clock paces them.
-      long t0 = System.nanoTime();
+      long t0 = clock.nanoTime();
+      // Wall time: how long the machine took to sync the fleet, whatever the clock's scale.
+      long wall0 = System.nanoTime();
       for (int k = 0; k < agentsToRun; k++) {
         // A sample is spread evenly over the nodes.
         int node = (int) ((long) k * cluster.nodes() / agentsToRun);
@@ -183,7 +182,7 @@ public final class FleetDrill {
         client.setHttpClient(http);
         agents.add(factory.start(new Node(FleetCluster.nodeName(node), client)));
       }
-      long deadline = t0 + syncTimeout.toNanos();
+      long deadline = wall0 + syncTimeout.toNanos();
       int synced = 0;
       while (System.nanoTime() < deadline) {
         synced = (int) agents.stream().filter(Agent::synced).count();
@@ -192,18 +191,18 @@ public final class FleetDrill {
         }
         Thread.sleep(20);
       }
-      Duration allSynced = Duration.ofNanos(System.nanoTime() - t0);
+      Duration allSynced = Duration.ofNanos(System.nanoTime() - wall0);
       KubeSimStats startStats = sim.stats();
       ControlPlaneBill.Phase start = ControlPlaneBill.Phase.of(startStats);
       // Polling agents fire at t0 + k minutes. The steady window opens half a minute off that
       // grid, so that each minute-period pass lands in it exactly once per minute even when
       // passes run late on a loaded machine; what happens before it opens is billed to neither.
-      long minute = (long) (60e9 / timeScale);
-      long elapsed = System.nanoTime() - t0;
+      long minute = Duration.ofMinutes(1).toNanos();
+      long elapsed = clock.nanoTime() - t0;
       long k = Math.max(0, (elapsed - minute / 2 + minute - 1) / minute);
       sleepUntil(t0 + k * minute + minute / 2);
       sim.resetStats();
-      sleepUntil(System.nanoTime() + (long) (steadyMinutes * minute));
+      sleepUntil(clock.nanoTime() + (long) (steadyMinutes * minute));
       KubeSimStats steadyStats = sim.stats();
       ControlPlaneBill.Phase steady = ControlPlaneBill.Phase.of(steadyStats);
       ControlPlaneBill.Phase perMinute = steady.times(1 / steadyMinutes);
@@ -232,17 +231,16 @@ public final class FleetDrill {
           steadyStats);
     } finally {
       closeAll(agents);
-      pollers.shutdownNow();
+      if (ownsClock) {
+        clock.close();
+      }
       passes.shutdownNow();
       passes.awaitTermination(30, TimeUnit.SECONDS);
     }
   }
 
-  private static void sleepUntil(long nanoTime) throws InterruptedException {
-    long wait = nanoTime - System.nanoTime();
-    if (wait > 0) {
-      TimeUnit.NANOSECONDS.sleep(wait);
-    }
+  private void sleepUntil(long nanoTime) throws InterruptedException {
+    clock.sleep(Duration.ofNanos(nanoTime - clock.nanoTime()));
   }
 
   /** Closes the agents in parallel: thousands of informers each join their threads. */
@@ -267,7 +265,7 @@ public final class FleetDrill {
     private final KubeSim sim;
     private final FleetCluster cluster;
     private int agentsToRun = Integer.MAX_VALUE;
-    private double timeScale = 1;
+    private TimeSource clock; // null: real time, on a timer thread of the drill's own
     private double steadyMinutes = 2;
     private double churnPerMinute = 0.01; // 1% of pods a minute: a busy, not a frantic, cluster
     private Duration syncTimeout = Duration.ofMinutes(5);
@@ -286,12 +284,13 @@ public final class FleetDrill {
       return this;
     }
 
-    /** Simulated seconds per real second. */
-    public Builder timeScale(double scale) {
-      if (!(scale > 0)) {
-        throw new IllegalArgumentException("timeScale must be > 0: " + scale);
-      }
-      timeScale = scale;
+    /**
+     * The time the polling periods, the churn and the steady-state window run on: the KubeSim's and
+     * the agents' clients' own ({@link TimeSource#scaled} for a rehearsal at a time scale). Real
+     * time by default. The drill does not close a clock it is given.
+     */
+    public Builder clock(TimeSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
@@ -310,7 +309,7 @@ public final class FleetDrill {
       return this;
     }
 
-    /** How long to wait for all agents to sync (real time). */
+    /** How long to wait for all agents to sync (wall time). */
     public Builder syncTimeout(Duration timeout) {
       syncTimeout = Objects.requireNonNull(timeout);
       return this;
