@@ -147,27 +147,25 @@ public final class JsonBodyCodec {
 
   /**
    * The body of a PUT, with the fields kept by object key for it put back: a model object gets them
-   * in its side table (and is no longer a copy for SC204); a {@code DynamicKubernetesObject} is
-   * copied with them merged into its JSON, the caller's own object left as it is.
+   * in its side table (and is no longer a copy for SC204). A {@code DynamicKubernetesObject} is
+   * sent as the caller left it: its JSON carries every field the server sent, so a field missing
+   * from it is one the caller removed.
    *
    * @param resource the group/version/resource of the PUT's path, as {@code v1/pods}
    */
   public Object restoreKeptFields(Object body, Request request, String resource)
       throws ApiException {
-    if (body == null || !"PUT".equals(request.method())) {
+    if (body == null
+        || !"PUT".equals(request.method())
+        || body instanceof DynamicKubernetesObject
+        || TolerantJson.decodedHere(body)) {
       return body;
     }
-    Object target = body;
-    if (body instanceof DynamicKubernetesObject d && d.getRaw() != null) {
-      target = new DynamicKubernetesObject(d.getRaw().deepCopy());
-    } else if (TolerantJson.decodedHere(body)) {
-      return body;
-    }
-    ObjectKeyedFields.Restored r = keyedFields.restore(target, resource);
+    ObjectKeyedFields.Restored r = keyedFields.restore(body, resource);
     if (r == ObjectKeyedFields.Restored.PARTLY) {
       updateRule.partlyRestored(body, request);
     }
-    return r == ObjectKeyedFields.Restored.NONE ? body : target;
+    return body;
   }
 
   /** Whether {@link #encode} handles this body: a generated model sent as JSON. */

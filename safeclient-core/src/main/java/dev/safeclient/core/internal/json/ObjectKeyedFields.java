@@ -8,7 +8,6 @@ import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.lang.reflect.ParameterizedType;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -160,10 +159,7 @@ final class ObjectKeyedFields {
   Restored restore(Object body, String resource) {
     Entry entry = null;
     boolean whole = false;
-    if (body instanceof DynamicKubernetesObject d) {
-      entry = lookup(d.getApiVersion(), d.getKind(), metadataKey(resource, d.getMetadata()));
-      whole = entry != null && entry.overlay.mergeInto(d.getRaw());
-    } else if (body instanceof KubernetesObject k && ModelType.of(body.getClass()) != null) {
+    if (body instanceof KubernetesObject k && ModelType.of(body.getClass()) != null) {
       entry = lookup(k.getApiVersion(), k.getKind(), metadataKey(resource, k.getMetadata()));
       whole = entry != null && entry.overlay.adopt(body);
     }

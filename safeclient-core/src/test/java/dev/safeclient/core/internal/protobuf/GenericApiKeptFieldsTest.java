@@ -119,6 +119,39 @@ class GenericApiKeptFieldsTest {
     }
   }
 
+  /**
+   * A {@code DynamicKubernetesObject} carries every field the server sent, so a PUT of it sends
+   * what the caller left in it: a field the caller removed stays removed, even where a Generic read
+   * of the very same object (same uid and resourceVersion) kept it for a PUT of its own.
+   */
+  @Test
+  void aDynamicPutSendsNoFieldTheCallerRemoved() throws Exception {
+    ApiClient client = client(SafetyMode.ENFORCE);
+    for (boolean protobuf : List.of(true, false)) {
+      String what = protobuf ? "Protobuf" : "JSON";
+      enqueueFixture(protobuf);
+      assertThat(pods(client).get("namespaceValue", "nameValue").isSuccess()).as(what).isTrue();
+      server.takeRequest();
+
+      DynamicKubernetesApi dynamic = new DynamicKubernetesApi("", "v1", "pods", client);
+      enqueueFixture(protobuf);
+      DynamicKubernetesObject got = dynamic.get("namespaceValue", "nameValue").getObject();
+      server.takeRequest();
+      JsonObject spec = got.getRaw().getAsJsonObject("spec");
+      assertThat(spec.has("evictionResponders")).as(what).isTrue();
+      spec.remove("evictionResponders");
+
+      enqueuePutAnswer();
+      dynamic.update(got);
+      RecordedRequest put = server.takeRequest();
+      assertThat(put.getMethod()).isEqualTo("PUT");
+      JsonObject sent = JsonParser.parseString(put.getBody().utf8()).getAsJsonObject();
+      assertThat(sent.getAsJsonObject("spec").has("evictionResponders")).as(what).isFalse();
+      // Everything else the server sent is still there.
+      assertThat(sent.getAsJsonObject("status").get("volumeHealth")).as(what).isNotNull();
+    }
+  }
+
   /** An item of a list read through GenericKubernetesApi, edited and PUT back. */
   @Test
   void listItemEditedAndPutKeepsTheFieldsAtTheirPlace() throws Exception {
