@@ -3,6 +3,7 @@ package dev.safeclient.core.internal.json;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.kubernetes.client.common.KubernetesListObject;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
@@ -54,7 +55,41 @@ final class KeptFieldOverlay {
    */
   static KeptFieldOverlay strip(JsonObject json, Class<?> model, Findings findings) {
     ModelType type = ModelType.of(model);
-    return type == null ? null : strip(json, type, new ArrayList<>(), findings);
+    if (type == null) {
+      return null;
+    }
+    if (KubernetesListObject.class.isAssignableFrom(model)) {
+      return stripItems(json, type, findings);
+    }
+    return strip(json, type, new ArrayList<>(), findings);
+  }
+
+  /**
+   * A list's items, each as an object of its own kind: an item is never kept whole, even one that
+   * lacks a field its model marks required (client-java's binding then fails as it would anyway).
+   */
+  private static KeptFieldOverlay stripItems(JsonObject list, ModelType type, Findings findings) {
+    ModelType.Binding b = type.binding("items");
+    ModelType item = b == null ? null : ModelType.of(raw(typeArgument(b.type, List.class, 0)));
+    JsonElement items = list.get("items");
+    if (item == null || items == null || !items.isJsonArray()) {
+      return null;
+    }
+    JsonArray a = items.getAsJsonArray();
+    KeptFieldOverlay[] per = new KeptFieldOverlay[a.size()];
+    boolean any = false;
+    for (int i = 0; i < per.length; i++) {
+      if (a.get(i).isJsonObject()) {
+        per[i] = strip(a.get(i).getAsJsonObject(), item, new ArrayList<>(), findings);
+        any |= per[i] != null;
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    KeptFieldOverlay o = new KeptFieldOverlay();
+    o.lists.put("items", per);
+    return o;
   }
 
   private static KeptFieldOverlay strip(

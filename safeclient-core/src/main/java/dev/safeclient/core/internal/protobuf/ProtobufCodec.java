@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.safeclient.core.ProtobufDecodeException;
+import dev.safeclient.core.internal.json.JsonBodyCodec;
 import dev.safeclient.core.internal.json.TolerantJson;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.Verb;
@@ -226,6 +227,9 @@ public final class ProtobufCodec {
       Class<?> kind = modelOfTree(o);
       if (skew != null && kind != null) {
         recordUnkept(kind, request, fields);
+      }
+      if (o instanceof com.google.gson.JsonObject tree) {
+        JsonBodyCodec.notWhole(tree);
       }
       return (T) o;
     }

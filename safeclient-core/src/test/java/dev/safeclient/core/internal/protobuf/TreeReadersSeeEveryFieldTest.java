@@ -21,7 +21,6 @@ import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -205,52 +204,6 @@ class TreeReadersSeeEveryFieldTest {
       core.replaceNamespacedPod(NAME, NS, pod).execute();
       assertCarriesEveryField(take(), what);
     }
-  }
-
-  /**
-   * The fields kept for an object client-java bound itself are keyed by the resource it was read
-   * from: a body without apiVersion or kind, PUT to another group's resource with the same
-   * namespace, name, uid and resourceVersion, gets none of them.
-   */
-  @Test
-  void keptFieldsGoOnlyToThePathOfTheResourceTheyWereReadFrom() throws Exception {
-    ApiClient safe = safe(SafetyMode.ENFORCE);
-    enqueueFixture(false);
-    V1Pod pod = pods(safe).get(NS, NAME).getObject();
-    take();
-    pod.setApiVersion(null);
-    pod.setKind(null);
-
-    enqueuePutAnswer();
-    new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "other.example", "v1", "pods", safe)
-        .update(pod);
-    RecordedRequest elsewhere = take();
-    assertThat(elsewhere.getUrl().encodedPath())
-        .isEqualTo("/apis/other.example/v1/namespaces/namespaceValue/pods/nameValue");
-    JsonObject sentElsewhere = JsonParser.parseString(elsewhere.getBody().utf8()).getAsJsonObject();
-    assertThat(sentElsewhere.getAsJsonObject("spec").has("evictionResponders")).isFalse();
-
-    enqueuePutAnswer();
-    pods(safe).update(pod);
-    JsonObject sentHome = JsonParser.parseString(take().getBody().utf8()).getAsJsonObject();
-    assertThat(sentHome.getAsJsonObject("spec").get("evictionResponders"))
-        .isEqualTo(served().getAsJsonObject("spec").get("evictionResponders"));
-  }
-
-  /**
-   * Kept fields expire on the client's clock; a PUT after that does not go out silently short of
-   * them: SC204 holds it back in STRICT, as for any copy of a kind with fields the models lack.
-   */
-  @Test
-  void keptFieldsExpireOnTheClientsClockAndSc204MeetsTheLatePut() throws Exception {
-    GenericKubernetesApi<V1Pod, V1PodList> pods = pods(safe(SafetyMode.STRICT));
-    enqueueFixture(true);
-    V1Pod pod = pods.get(NS, NAME).getObject();
-    take();
-
-    clock.advance(Duration.ofMinutes(31));
-    assertThatThrownBy(() -> pods.update(pod)).hasStackTraceContaining("SC204");
-    assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
   private static GenericKubernetesApi<V1Pod, V1PodList> pods(ApiClient client) {
