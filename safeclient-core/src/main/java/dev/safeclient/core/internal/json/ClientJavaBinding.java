@@ -134,14 +134,9 @@ final class ClientJavaBinding implements TypeAdapterFactory {
         JsonObject object = tree.getAsJsonObject();
         KeptFieldOverlay.Findings findings = new KeptFieldOverlay.Findings();
         KeptFieldOverlay kept = KeptFieldOverlay.strip(object, raw, findings);
-        T bound;
-        try {
-          bound = delegate.fromJsonTree(tree);
-        } finally {
-          if (kept != null) {
-            kept.mergeInto(object);
-          }
-        }
+        // Client-java binds a copy without them: the caller's tree is only read, never changed,
+        // so two threads binding one tree, or one reading it meanwhile, see every field.
+        T bound = delegate.fromJsonTree(kept == null ? object : kept.strippedCopy(object));
         how.codec.bound(
             bound, kept, findings, how.requestLine(), !NOT_WHOLE.asMap().containsKey(object));
         return bound;

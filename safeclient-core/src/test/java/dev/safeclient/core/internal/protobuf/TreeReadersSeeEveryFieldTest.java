@@ -14,6 +14,7 @@ import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
@@ -144,6 +145,60 @@ class TreeReadersSeeEveryFieldTest {
       assertThat(bound.getSpec().getContainers()).as(what).isNotEmpty();
       assertThat(tree).as(what).isEqualTo(plainSaw);
     }
+  }
+
+  /**
+   * Binding reads the caller's tree and never writes it: while client-java binds it (here, at the
+   * moment the nested metadata is bound, before the spec), another reader of the same tree, or a
+   * second thread binding it, sees every field the server sent.
+   */
+  @Test
+  void bindingNeverChangesTheCallersTreeWhileItRuns() throws Exception {
+    ApiClient safe = safe(SafetyMode.ENFORCE);
+    enqueueFixture(false);
+    JsonObject tree = safe.<JsonObject>execute(readCall(safe), JsonObject.class).getData();
+    take();
+    JsonObject whole = tree.deepCopy();
+    List<JsonObject> seenMidBinding = new CopyOnWriteArrayList<>();
+    com.google.gson.Gson before = JSON.getGson();
+    JSON.setGson(
+        before
+            .newBuilder()
+            .registerTypeAdapterFactory(
+                new com.google.gson.TypeAdapterFactory() {
+                  @Override
+                  @SuppressWarnings("unchecked")
+                  public <T> com.google.gson.TypeAdapter<T> create(
+                      com.google.gson.Gson gson, com.google.gson.reflect.TypeToken<T> type) {
+                    if (type.getRawType() != V1ObjectMeta.class) {
+                      return null;
+                    }
+                    com.google.gson.TypeAdapter<T> delegate = gson.getDelegateAdapter(this, type);
+                    return new com.google.gson.TypeAdapter<>() {
+                      @Override
+                      public void write(com.google.gson.stream.JsonWriter out, T value)
+                          throws java.io.IOException {
+                        delegate.write(out, value);
+                      }
+
+                      @Override
+                      public T read(com.google.gson.stream.JsonReader in)
+                          throws java.io.IOException {
+                        seenMidBinding.add(tree.deepCopy());
+                        return delegate.read(in);
+                      }
+                    };
+                  }
+                })
+            .create());
+    try {
+      V1Pod bound = JSON.getGson().fromJson(tree, V1Pod.class);
+      assertThat(bound.getSpec()).isNotNull();
+    } finally {
+      JSON.setGson(before);
+    }
+    assertThat(seenMidBinding).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo(whole));
+    assertThat(tree).isEqualTo(whole);
   }
 
   @Test
