@@ -21,6 +21,9 @@ import okhttp3.ResponseBody;
  * and turns a Protobuf error {@code Status} back into JSON so that {@code
  * ApiException.getResponseBody()} and {@code GenericKubernetesApi} keep reading it.
  *
+ * <p>Asked only once the server's version is known (given to the builder, or learnt before a plain
+ * consistent LIST): until then JSON, as plain client-java asks.
+ *
  * <p>Left alone: any Accept other than plain JSON ({@code as=Table}, {@code PartialObjectMetadata},
  * YAML, a caller's own Protobuf), discovery and other non-resource paths, subresources other than
  * status and scale, long-running calls, watches (client-java's {@code Watch} reads JSON lines
@@ -99,6 +102,11 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
   private static boolean eligible(KubeRequest k, Request request) {
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
         || k.isLongRunningStream()
+        // Not before the server's version is known (given, or learnt from /version before a plain
+        // consistent LIST): a tree rendered from Protobuf writes zero and nil values as that
+        // release's Go json tags do, and asking /version for a GET would be a request plain
+        // client-java never makes. JSON meanwhile is what plain client-java asks for: no harm.
+        || request.tag(ServerVersion.class) == null
         || k.group() == null
         || !BuiltInApis.isApiServersOwnGroup(request.tag(ServerVersion.class), k.group())
         || !ProtobufCodec.hasSchema(k.group(), k.version())) {

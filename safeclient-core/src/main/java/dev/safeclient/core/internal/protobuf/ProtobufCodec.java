@@ -495,6 +495,7 @@ public final class ProtobufCodec {
           ModelBinding binding = ModelBinding.of(cls, m);
           Object o =
               new ModelDecoder(sink, kept)
+                  .rendering(rendering())
                   .maxItemBytes(maxItemBytes)
                   .items(items)
                   .readRoot(in, binding);
@@ -561,7 +562,11 @@ public final class ProtobufCodec {
     }
   }
 
-  /** The Go json tags a JSON tree is rendered with: the server's release's, where known. */
+  /**
+   * The Go json tags a JSON tree (and a model's kept fields) is rendered with: the server's
+   * release's. SC103 asks for Protobuf only once the version is known; the newest release's tags
+   * are left for a body in Protobuf that no SC103 request asked for (a caller's own Accept).
+   */
   private GoJsonFields.Release rendering() {
     return serverVersion
         .get()
