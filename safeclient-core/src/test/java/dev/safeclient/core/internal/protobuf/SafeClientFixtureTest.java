@@ -96,6 +96,8 @@ class SafeClientFixtureTest {
         .mode(SafetyMode.ENFORCE)
         .protobuf(protobuf)
         .userAgent("fixture-test/1")
+        // The mock answers no /version; SC103 asks for Protobuf once the version is known.
+        .serverVersion("1.36")
         .build()
         .apiClient();
   }
