@@ -4,11 +4,13 @@ import com.google.gson.JsonObject;
 import dev.safeclient.core.internal.json.JsonBodyCodec;
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.core.internal.request.CallOrigin;
+import dev.safeclient.core.internal.request.DecodeTarget;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.server.ListAnswerWitness;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.ApiResponse;
 import io.kubernetes.client.openapi.Pair;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -97,7 +99,11 @@ public class SafeApiClient extends ApiClient {
             formParams,
             authNames,
             callback);
-    Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
+    Request.Builder b =
+        built
+            .newBuilder()
+            .tag(CallOrigin.class, origin)
+            .tag(DecodeTarget.class, new DecodeTarget());
     if (body != null) {
       // SC204 here: only now are both the caller's very object and the verb at hand.
       jsonBodies.checkUpdate(body, built);
@@ -143,6 +149,28 @@ public class SafeApiClient extends ApiClient {
             authNames,
             callback);
     return (isLeasePath(path) ? leasePipeline : getHttpClient()).newCall(request);
+  }
+
+  /**
+   * As client-java's; the pipeline learns what the answer is decoded into ({@link DecodeTarget}).
+   */
+  @Override
+  public <T> ApiResponse<T> execute(Call call, Type returnType) throws ApiException {
+    decodesInto(call, returnType);
+    return super.execute(call, returnType);
+  }
+
+  @Override
+  public <T> void executeAsync(Call call, Type returnType, ApiCallback<T> callback) {
+    decodesInto(call, returnType);
+    super.executeAsync(call, returnType, callback);
+  }
+
+  private static void decodesInto(Call call, Type returnType) {
+    DecodeTarget target = call.request().tag(DecodeTarget.class);
+    if (target != null) {
+      target.decodesInto(returnType);
+    }
   }
 
   static boolean isLeasePath(String path) {

@@ -19,10 +19,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SC103 asks for Protobuf only once the server's version is known, as a tree rendered from Protobuf
- * follows that release's Go json tags. A client that only GETs never learns it, and costs exactly
- * what plain client-java costs: the same requests, the same Accept, the same bytes; no {@code
- * /version}. Differential, on one KubeSim.
+ * A tree rendered from Protobuf follows the server release's Go json tags, so SC103 asks for
+ * Protobuf for a tree only once the server's version is known. A client that only GETs never learns
+ * it, and sends no {@code /version} for it: its tree reads cost exactly what plain client-java's
+ * cost (same request, same Accept, same bytes), and its reads into models are in Protobuf, which
+ * needs no version. Differential, on one KubeSim.
  */
 class ProtobufBeforeServerVersionTest {
   private KubeSim sim;
@@ -57,7 +58,7 @@ class ProtobufBeforeServerVersionTest {
   }
 
   @Test
-  void aGetOnlyClientCostsWhatPlainClientJavaCostsAndNoVersionRequest() throws Exception {
+  void aGetOnlyClientsTreeReadsCostWhatPlainClientJavasCostAndNoVersionRequest() throws Exception {
     sim = KubeSim.builder().serverVersion("1.34").clock(VirtualTimeSource.manual()).build();
     sim.create("v1", "pods", pod("a"));
     sim.create("v1", "pods", pod("b"));
@@ -80,18 +81,25 @@ class ProtobufBeforeServerVersionTest {
         .extracting(RequestLogEntry::requestLine)
         .containsExactlyElementsOf(plain.stream().map(RequestLogEntry::requestLine).toList())
         .noneMatch(l -> l.contains("/version"));
-    assertThat(safeLog)
+    for (int i = 0; i < plain.size(); i++) {
+      assertThat(safeLog.get(i).bytes())
+          .as("bytes of %s", plain.get(i))
+          .isLessThanOrEqualTo(plain.get(i).bytes());
+    }
+    // The Generic read is rendered as a tree: asked in JSON, exactly as plain client-java asks.
+    assertThat(safeLog.get(1).accept()).isEqualTo(plain.get(1).accept()).doesNotContain("protobuf");
+    assertThat(safeLog.get(1).bytes()).isEqualTo(plain.get(1).bytes());
+    // Reads decoded into models need no version: Protobuf at once.
+    assertThat(List.of(safeLog.get(0), safeLog.get(2), safeLog.get(3)))
         .extracting(RequestLogEntry::accept)
-        .containsExactlyElementsOf(plain.stream().map(RequestLogEntry::accept).toList())
-        .noneMatch(a -> a != null && a.contains("protobuf"));
-    assertThat(safeLog)
-        .extracting(RequestLogEntry::bytes)
-        .containsExactlyElementsOf(plain.stream().map(RequestLogEntry::bytes).toList());
+        .allSatisfy(a -> assertThat(a).startsWith("application/vnd.kubernetes.protobuf"));
 
-    // A plain consistent LIST learns the version (SC101 needs it); from then on, Protobuf.
+    // A plain consistent LIST learns the version (SC101 needs it); from then on, trees too.
     new CoreV1Api(safe.apiClient()).listNamespacedPod("ns").execute();
     start = sim.requestLog().size();
-    new CoreV1Api(safe.apiClient()).readNamespacedPod("a", "ns").execute();
+    new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", safe.apiClient())
+        .get("ns", "a")
+        .throwsApiException();
     assertThat(since(start))
         .extracting(RequestLogEntry::accept)
         .singleElement()

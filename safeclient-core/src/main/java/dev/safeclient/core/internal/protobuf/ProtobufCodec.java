@@ -124,6 +124,11 @@ public final class ProtobufCodec {
     return MessageResolver.hasGroupVersion(group, version);
   }
 
+  /** Whether an answer decoded into {@code type} becomes client-java models, not a JSON tree. */
+  public static boolean decodesIntoModel(Type type) {
+    return type != null && ModelBinding.isModel(type);
+  }
+
   /** Whether a response of this content type is Kubernetes Protobuf. */
   public static boolean isProtobuf(MediaType contentType) {
     return contentType != null
@@ -564,8 +569,10 @@ public final class ProtobufCodec {
 
   /**
    * The Go json tags a JSON tree (and a model's kept fields) is rendered with: the server's
-   * release's. SC103 asks for Protobuf only once the version is known; the newest release's tags
-   * are left for a body in Protobuf that no SC103 request asked for (a caller's own Accept).
+   * release's. SC103 asks for Protobuf for a tree only once the version is known; the newest
+   * release's tags are left for a model's kept fields before that (they only go back to the server
+   * in a PUT, where an absent field and its zero value decode alike) and for a body in Protobuf no
+   * SC103 request asked for (a caller's own Accept).
    */
   private GoJsonFields.Release rendering() {
     return serverVersion

@@ -37,8 +37,6 @@ class ProtobufUpdateSkewTest {
         SafeClient.builder(base)
             .mode(mode)
             .userAgent("proto-skew-test/1.0")
-            // The mock answers no /version; SC103 asks for Protobuf once the version is known.
-            .serverVersion("1.36")
             .warningListener(warnings::add)
             .build();
     return new CoreV1Api(safe.apiClient());

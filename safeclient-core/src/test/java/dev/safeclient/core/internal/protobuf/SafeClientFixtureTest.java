@@ -96,7 +96,8 @@ class SafeClientFixtureTest {
         .mode(SafetyMode.ENFORCE)
         .protobuf(protobuf)
         .userAgent("fixture-test/1")
-        // The mock answers no /version; SC103 asks for Protobuf once the version is known.
+        // The mock answers no /version: a tree (a kind without a model) is asked in Protobuf only
+        // once the server's version is known.
         .serverVersion("1.36")
         .build()
         .apiClient();
