@@ -4,19 +4,19 @@ import com.google.gson.JsonObject;
 import dev.safeclient.core.internal.json.JsonBodyCodec;
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.core.internal.request.CallOrigin;
+import dev.safeclient.core.internal.request.DecodeTarget;
 import dev.safeclient.core.internal.request.KubeRequest;
-import dev.safeclient.core.internal.request.RequestClassifier;
 import dev.safeclient.core.internal.server.ListAnswerWitness;
 import io.kubernetes.client.openapi.ApiCallback;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.ApiResponse;
 import io.kubernetes.client.openapi.Pair;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 import okhttp3.Call;
-import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -39,7 +39,6 @@ final class SafeApiClient extends ApiClient {
   private final ProtobufCodec protobuf;
   private final OkHttpClient leasePipeline;
   private final ListAnswerWitness listAnswers;
-  private final RequestClassifier classifier;
 
   SafeApiClient(
       ApiClient base,
@@ -59,7 +58,6 @@ final class SafeApiClient extends ApiClient {
     this.userAgent = userAgent;
     this.jsonBodies = jsonBodies;
     super.setBasePath(base.getBasePath());
-    this.classifier = new RequestClassifier(base.getBasePath());
   }
 
   /** Which view this is: the safe default, the consistent one, or the library's own. */
@@ -101,10 +99,13 @@ final class SafeApiClient extends ApiClient {
             formParams,
             authNames,
             callback);
-    Request.Builder b = built.newBuilder().tag(CallOrigin.class, origin);
+    Request.Builder b =
+        built
+            .newBuilder()
+            .tag(CallOrigin.class, origin)
+            .tag(DecodeTarget.class, new DecodeTarget());
     if (body != null) {
       // SC204 here: only now are both the caller's very object and the verb at hand.
-      body = jsonBodies.restoreKeptFields(body, built, resourceOf(built));
       jsonBodies.checkUpdate(body, built);
       b.method(method, serialize(body, headerParams.get("Content-Type")));
     }
@@ -150,6 +151,28 @@ final class SafeApiClient extends ApiClient {
     return (isLeasePath(path) ? leasePipeline : getHttpClient()).newCall(request);
   }
 
+  /**
+   * As client-java's; the pipeline learns what the answer is decoded into ({@link DecodeTarget}).
+   */
+  @Override
+  public <T> ApiResponse<T> execute(Call call, Type returnType) throws ApiException {
+    decodesInto(call, returnType);
+    return super.execute(call, returnType);
+  }
+
+  @Override
+  public <T> void executeAsync(Call call, Type returnType, ApiCallback<T> callback) {
+    decodesInto(call, returnType);
+    super.executeAsync(call, returnType, callback);
+  }
+
+  private static void decodesInto(Call call, Type returnType) {
+    DecodeTarget target = call.request().tag(DecodeTarget.class);
+    if (target != null) {
+      target.decodesInto(returnType);
+    }
+  }
+
   static boolean isLeasePath(String path) {
     return path != null
         && path.startsWith("/apis/coordination.k8s.io/")
@@ -191,31 +214,8 @@ final class SafeApiClient extends ApiClient {
     Class<?> model = ProtobufCodec.modelOf(string(tree, "apiVersion"), string(tree, "kind"));
     if (model != null) {
       KubeRequest k = sent.tag(KubeRequest.class);
-      jsonBodies.returnedToCaller(
-          tree, model, k == null ? null : resource(k), k == null ? null : k.requestLine());
+      jsonBodies.returnedToCaller(tree, model, k == null ? null : k.requestLine());
     }
-  }
-
-  /** The group/version/resource of a request's path, as {@code v1/pods}; null if none. */
-  private String resourceOf(Request request) {
-    List<String> segments = request.url().pathSegments();
-    for (int i = 0; i + 1 < segments.size(); i++) {
-      // GenericKubernetesApi builds a core-group call as /apis//v1/... and makes it /api/v1/...
-      // only after the body is serialized (its tweakCallForCoreV1Group).
-      if (segments.get(i).equals("apis") && segments.get(i + 1).isEmpty()) {
-        HttpUrl.Builder core =
-            request.url().newBuilder().removePathSegment(i + 1).setPathSegment(i, "api");
-        request = request.newBuilder().url(core.build()).build();
-        break;
-      }
-    }
-    return resource(classifier.classify(request, origin));
-  }
-
-  private static String resource(KubeRequest k) {
-    return k.resource() == null || k.resource().isEmpty()
-        ? null
-        : k.groupVersion() + "/" + k.resource();
   }
 
   private static String string(JsonObject o, String name) {

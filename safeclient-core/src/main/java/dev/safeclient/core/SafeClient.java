@@ -81,8 +81,7 @@ public final class SafeClient implements AutoCloseable {
             config.clock()::nanoTime);
     this.tolerantJson = new TolerantJson(warnings);
     JsonBodyCodec jsonBodies =
-        new JsonBodyCodec(
-            tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID), config.clock());
+        new JsonBodyCodec(tolerantJson, warnings, config.modeFor(JsonBodyCodec.UPDATE_RULE_ID));
     ServerVersions versions = new ServerVersions(config.serverVersion(), config.oldEtcd());
     this.protobuf =
         new ProtobufCodec(

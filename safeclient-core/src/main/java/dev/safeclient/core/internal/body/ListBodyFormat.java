@@ -39,7 +39,9 @@ public interface ListBodyFormat {
   /**
    * {@link #merge} as a response body. An implementation may release each page of {@code pages}
    * (set it to null) once it is copied, so that the pages and the merged body are not all held at
-   * once.
+   * once. It must hold no more than plain client-java holds for the same list unpaged (its whole
+   * answer, read into a String): both formats stream, so the pages not yet copied and the merged
+   * body are about one list's bytes; in Protobuf, fewer than plain client-java's JSON.
    */
   default ResponseBody mergedBody(List<byte[]> pages, MediaType contentType) throws IOException {
     return ResponseBody.create(merge(pages), contentType);

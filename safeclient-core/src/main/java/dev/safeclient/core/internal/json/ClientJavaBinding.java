@@ -22,8 +22,10 @@ import java.io.IOException;
  * the model lacks. The tree is returned whole, so that whoever reads the tree itself ({@code
  * DynamicKubernetesApi}, a raw {@code ApiClient.execute(call, JsonObject.class)}) sees every field
  * the server sent, as with plain client-java. Only when such a tree is bound into its own kind's
- * model are the fields that model lacks taken out, kept by object key for a PUT ({@link
- * ObjectKeyedFields}), and put back into the tree once bound.
+ * model are the fields that model lacks taken out; they are kept for the very model object the
+ * binding makes, in the side table the typed path uses ({@link UnknownFieldTable}), so that a PUT
+ * of that object carries them for as long as it lives, with no expiry, and a copy of it meets SC204
+ * as any copy does.
  *
  * <p>This needs a factory in client-java's static Gson, as {@code DynamicKubernetesApi}'s
  * constructor adds its own: it is added once (and again if that Gson is replaced), keeping every
@@ -59,11 +61,14 @@ final class ClientJavaBinding implements TypeAdapterFactory {
       Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
 
   /**
-   * What to do when a returned tree is bound into {@code model}, its kind's client-java model.
-   *
-   * @param resource the group/version/resource it was read from, as {@code v1/pods}
+   * Trees some of whose fields could not be rendered (a Protobuf field number no schema knows): an
+   * object bound from one is not whole, so a PUT of it meets SC204 as a copy of a lossy kind does.
    */
-  record Returned(JsonBodyCodec codec, Class<?> model, String resource, String requestLine) {}
+  private static final Cache<JsonObject, Boolean> NOT_WHOLE =
+      Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
+
+  /** What to do when a returned tree is bound into {@code model}, its kind's client-java model. */
+  record Returned(JsonBodyCodec codec, Class<?> model, String requestLine) {}
 
   private ClientJavaBinding() {}
 
@@ -71,6 +76,11 @@ final class ClientJavaBinding implements TypeAdapterFactory {
   static void returned(JsonObject tree, Returned how) {
     install();
     RETURNED.put(tree, how);
+  }
+
+  /** A tree a decoder could not render whole; see {@link #NOT_WHOLE}. */
+  static void notWhole(JsonObject tree) {
+    NOT_WHOLE.put(tree, Boolean.TRUE);
   }
 
   /** Adds this factory to client-java's static Gson unless it is there. */
@@ -121,12 +131,15 @@ final class ClientJavaBinding implements TypeAdapterFactory {
         if (how == null || how.model != raw) {
           return delegate.fromJsonTree(tree);
         }
-        ObjectKeyedFields.Stripped stripped = how.codec.keepForBinding(tree.getAsJsonObject(), how);
-        try {
-          return delegate.fromJsonTree(tree);
-        } finally {
-          stripped.putBack();
-        }
+        JsonObject object = tree.getAsJsonObject();
+        KeptFieldOverlay.Findings findings = new KeptFieldOverlay.Findings();
+        KeptFieldOverlay kept = KeptFieldOverlay.strip(object, raw, findings);
+        // Client-java binds a copy without them: the caller's tree is only read, never changed,
+        // so two threads binding one tree, or one reading it meanwhile, see every field.
+        T bound = delegate.fromJsonTree(kept == null ? object : kept.strippedCopy(object));
+        how.codec.bound(
+            bound, kept, findings, how.requestLine(), !NOT_WHOLE.asMap().containsKey(object));
+        return bound;
       }
     };
   }

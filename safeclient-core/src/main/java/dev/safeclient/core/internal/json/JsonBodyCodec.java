@@ -3,9 +3,8 @@ package dev.safeclient.core.internal.json;
 import com.google.gson.JsonObject;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.internal.warning.WarningChannel;
-import dev.safeclient.model.time.TimeSource;
+import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
@@ -40,16 +39,12 @@ public final class JsonBodyCodec {
 
   private final TolerantJson json;
   private final UpdateLosesUnknownFieldsRule updateRule;
-  private final ObjectKeyedFields keyedFields;
 
   /**
    * @param updateMode the mode in force for SC204
-   * @param clock ages the fields kept for a PUT of an object client-java bound itself
    */
-  public JsonBodyCodec(
-      TolerantJson json, WarningChannel warnings, SafetyMode updateMode, TimeSource clock) {
+  public JsonBodyCodec(TolerantJson json, WarningChannel warnings, SafetyMode updateMode) {
     this.json = json;
-    this.keyedFields = new ObjectKeyedFields(clock);
     this.updateRule = new UpdateLosesUnknownFieldsRule(json, warnings, updateMode);
     // Now, not at the first tree returned: a DynamicKubernetesApi built after this keeps a Gson
     // that has the binding, and the install does not race with one being built mid-call.
@@ -123,51 +118,49 @@ public final class JsonBodyCodec {
    * A JSON tree about to be returned to the caller: it stays whole, every field the server sent in
    * it, for callers that read the tree ({@code DynamicKubernetesApi}, a raw {@code JsonObject}). If
    * client-java then binds it into {@code model} with its own strict Gson ({@code
-   * GenericKubernetesApi}), the fields {@code model} lacks are left out of that binding and kept by
-   * object key for a PUT of that object (SC203 warns once, as for any kept field).
+   * GenericKubernetesApi}), the fields {@code model} lacks are left out of that binding and kept
+   * for the object it makes (SC203 warns once, as for any kept field).
    *
    * @param model the client-java model of the tree's kind (of a list kind, for a list)
-   * @param resource the group/version/resource it was read from, as {@code v1/pods}; null if the
-   *     path names none
    */
-  public void returnedToCaller(
-      JsonObject tree, Class<?> model, String resource, String requestLine) {
-    ClientJavaBinding.returned(
-        tree, new ClientJavaBinding.Returned(this, model, resource, requestLine));
-  }
-
-  /** Client-java is binding a returned tree into its model: takes out and keeps what it lacks. */
-  ObjectKeyedFields.Stripped keepForBinding(JsonObject tree, ClientJavaBinding.Returned how) {
-    ObjectKeyedFields.Stripped stripped = keyedFields.keep(tree, how.model(), how.resource());
-    if (!stripped.findings.names.isEmpty()) {
-      json.reportKeptFields(stripped.findings.within, stripped.findings.names, how.requestLine());
-    }
-    return stripped;
+  public void returnedToCaller(JsonObject tree, Class<?> model, String requestLine) {
+    ClientJavaBinding.returned(tree, new ClientJavaBinding.Returned(this, model, requestLine));
   }
 
   /**
-   * The body of a PUT, with the fields kept by object key for it put back: a model object gets them
-   * in its side table (and is no longer a copy for SC204); a {@code DynamicKubernetesObject} is
-   * copied with them merged into its JSON, the caller's own object left as it is.
-   *
-   * @param resource the group/version/resource of the PUT's path, as {@code v1/pods}
+   * A tree a decoder returns without some fields the server sent: an object client-java binds from
+   * it is not recorded as whole, so SC204 holds back a PUT of it as of any copy of a lossy kind.
    */
-  public Object restoreKeptFields(Object body, Request request, String resource)
-      throws ApiException {
-    if (body == null || !"PUT".equals(request.method())) {
-      return body;
+  public static void notWhole(JsonObject tree) {
+    ClientJavaBinding.notWhole(tree);
+  }
+
+  /**
+   * Client-java bound a returned tree into {@code bound}, leaving out {@code kept}: they go into
+   * the side table of that very object and of the objects nested in it, as if it had been decoded
+   * here, so that a PUT of it writes them back; SC204 sees it as decoded here, not a copy.
+   *
+   * @param whole false if the tree lacked fields the server sent; then nothing is recorded
+   */
+  void bound(
+      Object bound,
+      KeptFieldOverlay kept,
+      KeptFieldOverlay.Findings findings,
+      String requestLine,
+      boolean whole) {
+    if (!findings.names.isEmpty()) {
+      json.reportKeptFields(findings.within, findings.names, requestLine);
     }
-    Object target = body;
-    if (body instanceof DynamicKubernetesObject d && d.getRaw() != null) {
-      target = new DynamicKubernetesObject(d.getRaw().deepCopy());
-    } else if (TolerantJson.decodedHere(body)) {
-      return body;
+    if (!whole || bound == null) {
+      return;
     }
-    ObjectKeyedFields.Restored r = keyedFields.restore(target, resource);
-    if (r == ObjectKeyedFields.Restored.PARTLY) {
-      updateRule.partlyRestored(body, request);
+    if (kept != null) {
+      kept.adopt(bound);
     }
-    return r == ObjectKeyedFields.Restored.NONE ? body : target;
+    TolerantJson.recordDecoded(bound);
+    if (bound instanceof KubernetesListObject list && list.getItems() != null) {
+      list.getItems().forEach(TolerantJson::recordDecoded);
+    }
   }
 
   /** Whether {@link #encode} handles this body: a generated model sent as JSON. */

@@ -3,10 +3,10 @@ package dev.safeclient.core.internal.json;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.kubernetes.client.common.KubernetesListObject;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,22 +48,55 @@ final class KeptFieldOverlay {
   }
 
   /**
-   * Takes out of {@code json} the fields {@code model} lacks, at any depth.
+   * Finds in {@code json} the fields {@code model} lacks, at any depth; {@code json} is only read
+   * ({@link #strippedCopy} makes what client-java binds).
    *
-   * @return what was taken out, or null if nothing was
+   * @return what is to be taken out, or null if nothing is
    */
   static KeptFieldOverlay strip(JsonObject json, Class<?> model, Findings findings) {
     ModelType type = ModelType.of(model);
-    return type == null ? null : strip(json, type, new ArrayList<>(), findings);
+    if (type == null) {
+      return null;
+    }
+    if (KubernetesListObject.class.isAssignableFrom(model)) {
+      return stripItems(json, type, findings);
+    }
+    return strip(json, type, new ArrayList<>(), findings);
+  }
+
+  /**
+   * A list's items, each as an object of its own kind: an item is never kept whole, even one that
+   * lacks a field its model marks required (client-java's binding then fails as it would anyway).
+   */
+  private static KeptFieldOverlay stripItems(JsonObject list, ModelType type, Findings findings) {
+    ModelType.Binding b = type.binding("items");
+    ModelType item = b == null ? null : ModelType.of(raw(typeArgument(b.type, List.class, 0)));
+    JsonElement items = list.get("items");
+    if (item == null || items == null || !items.isJsonArray()) {
+      return null;
+    }
+    JsonArray a = items.getAsJsonArray();
+    KeptFieldOverlay[] per = new KeptFieldOverlay[a.size()];
+    boolean any = false;
+    for (int i = 0; i < per.length; i++) {
+      if (a.get(i).isJsonObject()) {
+        per[i] = strip(a.get(i).getAsJsonObject(), item, new ArrayList<>(), findings);
+        any |= per[i] != null;
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    KeptFieldOverlay o = new KeptFieldOverlay();
+    o.lists.put("items", per);
+    return o;
   }
 
   private static KeptFieldOverlay strip(
       JsonObject json, ModelType type, List<Class<?>> path, Findings findings) {
     KeptFieldOverlay o = null;
     path.add(type.type);
-    Iterator<Map.Entry<String, JsonElement>> it = json.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonElement> e = it.next();
+    for (Map.Entry<String, JsonElement> e : json.entrySet()) {
       String name = e.getKey();
       JsonElement value = e.getValue();
       ModelType.Binding b = type.binding(name);
@@ -72,7 +105,6 @@ final class KeptFieldOverlay {
           continue;
         }
         o = keepWhole(o, type, name, value, path, findings);
-        it.remove();
         continue;
       }
       ModelType nested = ModelType.of(raw(b.type));
@@ -80,7 +112,6 @@ final class KeptFieldOverlay {
         JsonObject v = value.getAsJsonObject();
         if (nested.lacksRequired(v)) {
           o = keepWhole(o, type, name, value, path, findings);
-          it.remove();
           continue;
         }
         KeptFieldOverlay n = strip(v, nested, path, findings);
@@ -95,7 +126,6 @@ final class KeptFieldOverlay {
         JsonArray a = value.getAsJsonArray();
         if (anyLacksRequired(a, element)) {
           o = keepWhole(o, type, name, value, path, findings);
-          it.remove();
           continue;
         }
         KeptFieldOverlay[] per = new KeptFieldOverlay[a.size()];
@@ -122,7 +152,6 @@ final class KeptFieldOverlay {
             value.getAsJsonObject().entrySet().stream().map(Map.Entry::getValue).toList(),
             mapValue)) {
           o = keepWhole(o, type, name, value, path, findings);
-          it.remove();
           continue;
         }
         Map<String, KeptFieldOverlay> per = new LinkedHashMap<>();
@@ -257,114 +286,52 @@ final class KeptFieldOverlay {
   }
 
   /**
-   * Merges the kept fields into a JSON tree the caller holds ({@code DynamicKubernetesObject}'s raw
-   * object), where the caller has not set them itself.
+   * {@code json} without the fields kept here, for client-java's strict binding: the objects on the
+   * way to a kept field are new, every other node is {@code json}'s own, shared, and nothing of
+   * {@code json} is changed, so that whoever else holds it (another thread binding it, a reader of
+   * the tree) sees every field throughout.
    *
-   * @return whether every kept field found its object
+   * @param json the very object this overlay was {@link #strip stripped} from
    */
-  boolean mergeInto(JsonObject json) {
-    kept.forEach(
-        (k, v) -> {
-          if (!json.has(k)) {
-            json.add(k, v.deepCopy());
-          }
-        });
-    boolean whole = true;
-    for (Map.Entry<String, KeptFieldOverlay> e : objects.entrySet()) {
-      JsonElement v = json.get(e.getKey());
-      if (v != null && v.isJsonObject()) {
-        whole &= e.getValue().mergeInto(v.getAsJsonObject());
+  JsonObject strippedCopy(JsonObject json) {
+    JsonObject out = new JsonObject();
+    for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+      String name = e.getKey();
+      if (kept.containsKey(name)) {
+        continue;
       }
-    }
-    for (Map.Entry<String, KeptFieldOverlay[]> e : lists.entrySet()) {
-      JsonElement v = json.get(e.getKey());
-      if (v != null && v.isJsonArray()) {
-        KeptFieldOverlay[] per = e.getValue();
+      JsonElement v = e.getValue();
+      KeptFieldOverlay nested = objects.get(name);
+      KeptFieldOverlay[] per = lists.get(name);
+      Map<String, KeptFieldOverlay> byKey = maps.get(name);
+      if (nested != null && v.isJsonObject()) {
+        v = nested.strippedCopy(v.getAsJsonObject());
+      } else if (per != null && v.isJsonArray()) {
         JsonArray a = v.getAsJsonArray();
-        for (int i = 0; i < per.length; i++) {
-          if (per[i] == null) {
-            continue;
-          }
-          JsonObject target = jsonElementOf(per[i], i, per.length, a);
-          if (target == null) {
-            whole = false;
-          } else {
-            whole &= per[i].mergeInto(target);
-          }
+        JsonArray copy = new JsonArray(a.size());
+        for (int i = 0; i < a.size(); i++) {
+          JsonElement item = a.get(i);
+          copy.add(
+              i < per.length && per[i] != null && item.isJsonObject()
+                  ? per[i].strippedCopy(item.getAsJsonObject())
+                  : item);
         }
-      }
-    }
-    for (Map.Entry<String, Map<String, KeptFieldOverlay>> e : maps.entrySet()) {
-      JsonElement v = json.get(e.getKey());
-      if (v != null && v.isJsonObject()) {
-        for (Map.Entry<String, KeptFieldOverlay> m : e.getValue().entrySet()) {
-          JsonElement item = v.getAsJsonObject().get(m.getKey());
-          if (item != null && item.isJsonObject()) {
-            whole &= m.getValue().mergeInto(item.getAsJsonObject());
-          }
+        v = copy;
+      } else if (byKey != null && v.isJsonObject()) {
+        JsonObject copy = new JsonObject();
+        for (Map.Entry<String, JsonElement> m : v.getAsJsonObject().entrySet()) {
+          KeptFieldOverlay o = byKey.get(m.getKey());
+          copy.add(
+              m.getKey(),
+              o != null && m.getValue().isJsonObject()
+                  ? o.strippedCopy(m.getValue().getAsJsonObject())
+                  : m.getValue());
         }
+        v = copy;
       }
+      out.add(name, v);
     }
-    return whole;
-  }
-
-  /**
-   * About what this overlay holds on the heap, in bytes: the kept JSON values (Gson's nodes and
-   * strings) and the overlays nested in it. A weight for a bounded table, not an exact count.
-   */
-  int bytes() {
-    long n = 64;
-    for (Map.Entry<String, JsonElement> e : kept.entrySet()) {
-      n += 48 + 2L * e.getKey().length() + jsonBytes(e.getValue());
-    }
-    for (KeptFieldOverlay o : objects.values()) {
-      n += 48 + o.bytes();
-    }
-    for (KeptFieldOverlay[] per : lists.values()) {
-      n += 48 + 8L * per.length;
-      for (KeptFieldOverlay o : per) {
-        n += o == null ? 0 : o.bytes();
-      }
-    }
-    for (Map<String, KeptFieldOverlay> per : maps.values()) {
-      for (Map.Entry<String, KeptFieldOverlay> e : per.entrySet()) {
-        n += 48 + 2L * e.getKey().length() + e.getValue().bytes();
-      }
-    }
-    return (int) Math.min(n, Integer.MAX_VALUE);
-  }
-
-  private static long jsonBytes(JsonElement e) {
-    if (e.isJsonObject()) {
-      long n = 64;
-      for (Map.Entry<String, JsonElement> m : e.getAsJsonObject().entrySet()) {
-        n += 48 + 2L * m.getKey().length() + jsonBytes(m.getValue());
-      }
-      return n;
-    }
-    if (e.isJsonArray()) {
-      long n = 48;
-      for (JsonElement x : e.getAsJsonArray()) {
-        n += 8 + jsonBytes(x);
-      }
-      return n;
-    }
-    if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
-      return 64 + 2L * e.getAsString().length();
-    }
-    return 32;
-  }
-
-  private static JsonObject jsonElementOf(KeptFieldOverlay o, int index, int size, JsonArray a) {
-    if (o.elementName != null) {
-      for (JsonElement item : a) {
-        if (item.isJsonObject() && o.elementName.equals(nameOf(item.getAsJsonObject()))) {
-          return item.getAsJsonObject();
-        }
-      }
-      return null;
-    }
-    return a.size() == size && a.get(index).isJsonObject() ? a.get(index).getAsJsonObject() : null;
+    return out;
   }
 
   private static String nameOf(JsonObject o) {

@@ -75,30 +75,6 @@ final class UpdateLosesUnknownFieldsRule {
   }
 
   /**
-   * A PUT of an object read through {@code GenericKubernetesApi} or {@code DynamicKubernetesApi}
-   * whose kept fields were put back, except those under nested objects the caller moved or
-   * replaced. Warns; STRICT rejects, as for a copy.
-   */
-  void partlyRestored(Object body, Request request) throws ApiException {
-    String message =
-        "update (PUT) of a "
-            + body.getClass().getSimpleName()
-            + " whose nested objects were removed, replaced or renamed since it was read: some of the"
-            + " server's fields unknown to client-java that they held cannot be written back and"
-            + " would be wiped. Use PATCH or server-side apply.";
-    String requestLine = requestLine(request.url(), request.method());
-    boolean reject = mode == SafetyMode.STRICT;
-    if (warnings != null) {
-      warnings.warn(ID, (reject ? "rejected: " : "") + message, requestLine);
-    }
-    if (reject) {
-      UnsafeRequestException rejected =
-          new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
-      throw new ApiException(rejected.getMessage(), rejected, 0, null);
-    }
-  }
-
-  /**
    * A PUT of a kind that SC103's Protobuf delivered without some fields (a list or watch; a single
    * GET is read again in JSON instead). Plain client-java would have read JSON and kept them, so in
    * ENFORCE, which switched the encoding, and in STRICT it is not sent.

@@ -1,21 +1,26 @@
 package dev.safeclient.core.internal.pipeline;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
 import dev.safeclient.core.internal.body.ListBodyFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import okhttp3.MediaType;
+import okhttp3.ResponseBody;
+import okio.Buffer;
 
 /**
  * LIST bodies in JSON, read as plain JSON (never through client-java's models or its global Gson):
@@ -45,33 +50,127 @@ public final class JsonListBodyFormat implements ListBodyFormat {
 
   @Override
   public byte[] merge(List<byte[]> pages) throws IOException {
-    JsonObject first = parse(pages.get(0));
-    JsonArray items = new JsonArray();
-    for (byte[] page : pages) {
-      JsonElement pageItems = parse(page).get("items");
-      if (pageItems != null && pageItems.isJsonArray()) {
-        items.addAll(pageItems.getAsJsonArray());
-      }
+    try (ResponseBody b = mergedBody(new ArrayList<>(pages), null)) {
+      return b.bytes();
     }
-    first.add("items", items);
-    JsonElement metadata = first.get("metadata");
-    if (metadata != null && metadata.isJsonObject()) {
-      metadata.getAsJsonObject().remove("continue");
-      metadata.getAsJsonObject().remove("remainingItemCount");
-    }
-    return GSON.toJson(first).getBytes(StandardCharsets.UTF_8);
   }
 
-  private static JsonObject parse(byte[] body) throws IOException {
-    try {
-      JsonElement e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
-      if (!e.isJsonObject()) {
-        throw new IOException("malformed list page: not a JSON object");
+  /**
+   * The merged list, streamed token by token into okio segments: the first page's fields in their
+   * order, its {@code items} followed by every later page's, each page released (set to null) once
+   * its items are copied; only the list's metadata is built as a tree. So what is held is the pages
+   * not yet copied plus the merged list: about one list's bytes, never a tree of every item. Plain
+   * client-java holds its single unpaged answer whole too, and more: the bytes and a String of
+   * them.
+   */
+  @Override
+  public ResponseBody mergedBody(List<byte[]> pages, MediaType contentType) throws IOException {
+    if (pages.isEmpty()) {
+      throw new IOException("no list pages to merge");
+    }
+    Buffer out = new Buffer();
+    try (JsonWriter w = new JsonWriter(new OutputStreamWriter(out.outputStream(), UTF_8))) {
+      JsonReader first = reader(pages.get(0));
+      first.beginObject();
+      w.beginObject();
+      boolean items = false;
+      while (first.hasNext()) {
+        String name = first.nextName();
+        w.name(name);
+        if (name.equals("items")) {
+          w.beginArray();
+          copyItems(first, w);
+          copyLaterPagesItems(pages, w);
+          w.endArray();
+          items = true;
+        } else if (name.equals("metadata") && first.peek() == JsonToken.BEGIN_OBJECT) {
+          JsonObject metadata = JsonParser.parseReader(first).getAsJsonObject();
+          metadata.remove("continue");
+          metadata.remove("remainingItemCount");
+          GSON.toJson(metadata, w);
+        } else {
+          copy(first, w);
+        }
       }
-      return e.getAsJsonObject();
-    } catch (JsonParseException e) {
+      first.endObject();
+      if (!items) {
+        w.name("items").beginArray();
+        copyLaterPagesItems(pages, w);
+        w.endArray();
+      }
+      w.endObject();
+      pages.set(0, null);
+    } catch (IOException | IllegalStateException | JsonParseException e) {
+      out.clear();
       throw new IOException("malformed list page: " + e.getMessage(), e);
     }
+    return ResponseBody.create(out, contentType, out.size());
+  }
+
+  private static void copyLaterPagesItems(List<byte[]> pages, JsonWriter w) throws IOException {
+    for (int i = 1; i < pages.size(); i++) {
+      JsonReader r = reader(pages.get(i));
+      r.beginObject();
+      while (r.hasNext()) {
+        if (r.nextName().equals("items")) {
+          copyItems(r, w);
+        } else {
+          r.skipValue();
+        }
+      }
+      pages.set(i, null);
+    }
+  }
+
+  /** A list's items, into the array {@code w} is writing; {@code null} items are none. */
+  private static void copyItems(JsonReader r, JsonWriter w) throws IOException {
+    if (r.peek() == JsonToken.NULL) {
+      r.nextNull();
+      return;
+    }
+    r.beginArray();
+    while (r.hasNext()) {
+      copy(r, w);
+    }
+    r.endArray();
+  }
+
+  /** One JSON value, token by token: numbers keep the server's spelling. */
+  private static void copy(JsonReader r, JsonWriter w) throws IOException {
+    switch (r.peek()) {
+      case BEGIN_ARRAY -> {
+        r.beginArray();
+        w.beginArray();
+        while (r.hasNext()) {
+          copy(r, w);
+        }
+        r.endArray();
+        w.endArray();
+      }
+      case BEGIN_OBJECT -> {
+        r.beginObject();
+        w.beginObject();
+        while (r.hasNext()) {
+          w.name(r.nextName());
+          copy(r, w);
+        }
+        r.endObject();
+        w.endObject();
+      }
+      case STRING -> w.value(r.nextString());
+      case NUMBER -> w.jsonValue(r.nextString());
+      case BOOLEAN -> w.value(r.nextBoolean());
+      case NULL -> {
+        r.nextNull();
+        w.nullValue();
+      }
+      default -> throw new IOException("unexpected " + r.peek());
+    }
+  }
+
+  private static JsonReader reader(byte[] page) {
+    return new JsonReader(
+        new InputStreamReader(new ByteArrayInputStream(page), StandardCharsets.UTF_8));
   }
 
   /** One string of the list's {@code metadata}, streamed: the items are skipped, not built. */

@@ -61,6 +61,14 @@ public final class ListRewriteInterceptor implements Interceptor {
    */
   static final Duration PROBE_FAILURE_MEMORY = Duration.ofMinutes(1);
 
+  /**
+   * The most of a probe's answer read. A {@code limit=1} list holds one object, and etcd refuses to
+   * store one above 1.5 MiB (its default {@code --max-request-bytes}); in JSON it can be larger
+   * than stored, so 4 MiB holds any one object with its list around it. Only a server or proxy that
+   * ignores {@code limit} sends more, and then the whole list: never read, never held.
+   */
+  static final int MAX_PROBE_BYTES = 4 << 20;
+
   /** Resources whose probe failed within {@link #PROBE_FAILURE_MEMORY}; bounded like the scopes. */
   private final Cache<String, Boolean> failedProbes;
 
@@ -129,13 +137,23 @@ public final class ListRewriteInterceptor implements Interceptor {
       return callersOwn(chain, request, k, Integer.toString(probe.code()));
     }
     long probeRv;
+    boolean tooLarge;
     try (ResponseBody body = probe.body()) {
-      probeRv = revision(formats.forContentType(body.contentType()).resourceVersion(body.bytes()));
+      byte[] bytes = readCapped(body);
+      tooLarge = bytes == null;
+      probeRv =
+          tooLarge
+              ? 0
+              : revision(formats.forContentType(body.contentType()).resourceVersion(bytes));
     } catch (IOException | RuntimeException e) {
       if (chain.call().isCanceled()) {
         throw e;
       }
       return callersOwn(chain, request, k, "unreadable");
+    }
+    if (tooLarge) {
+      // Sent once the probe is closed: one response at a time on this chain.
+      return callersOwn(chain, request, k, "too large");
     }
     if (probeRv <= 0) {
       // Etcd's revisions are positive integers: anything else anchors no cache read, and says
@@ -179,6 +197,21 @@ public final class ListRewriteInterceptor implements Interceptor {
         cause,
         PROBE_FAILURE_MEMORY.toSeconds());
     return chain.proceed(request);
+  }
+
+  /**
+   * The probe's body, or null if it is longer than {@link #MAX_PROBE_BYTES}: then no more of it is
+   * read (closing it drops the connection's rest), and it is never held whole.
+   */
+  private static byte[] readCapped(ResponseBody body) throws IOException {
+    if (body.contentLength() > MAX_PROBE_BYTES) {
+      return null;
+    }
+    okio.BufferedSource source = body.source();
+    if (source.request(MAX_PROBE_BYTES + 1L)) {
+      return null;
+    }
+    return source.readByteArray();
   }
 
   /** A positive integer, as etcd's revisions are; 0 for anything else. */

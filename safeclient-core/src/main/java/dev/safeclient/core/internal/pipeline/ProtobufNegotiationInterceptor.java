@@ -3,6 +3,8 @@ package dev.safeclient.core.internal.pipeline;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
+import dev.safeclient.core.internal.request.CacheFillList;
+import dev.safeclient.core.internal.request.DecodeTarget;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.Verb;
 import dev.safeclient.core.internal.warning.WarningChannel;
@@ -20,6 +22,9 @@ import okhttp3.ResponseBody;
  * SC103: asks for Protobuf, with JSON as the fallback, on GET and LIST of built-in group/versions,
  * and turns a Protobuf error {@code Status} back into JSON so that {@code
  * ApiException.getResponseBody()} and {@code GenericKubernetesApi} keep reading it.
+ *
+ * <p>Asked only once the server's version is known (given to the builder, or learnt before a plain
+ * consistent LIST): until then JSON, as plain client-java asks.
  *
  * <p>Left alone: any Accept other than plain JSON ({@code as=Table}, {@code PartialObjectMetadata},
  * YAML, a caller's own Protobuf), discovery and other non-resource paths, subresources other than
@@ -96,9 +101,28 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     return response.newBuilder().body(ResponseBody.create(json, JSON)).build();
   }
 
+  /**
+   * Whether the answer is known to be decoded into client-java models (an informer's cache fill, a
+   * generated API's call), not rendered as a JSON tree for the caller to read. A tree rendered from
+   * Protobuf writes zero and nil values as the server release's Go json tags do, so it needs the
+   * server's version; asking {@code /version} for it would be a request plain client-java never
+   * makes. Until the version is known (given, or learnt before a plain consistent LIST), such a
+   * call is asked in JSON, as plain client-java asks: no harm. A model needs no version: only the
+   * fields it lacks are rendered, and those only go back to the server in a PUT, which decodes an
+   * absent field and its zero value alike.
+   */
+  private static boolean decodesIntoModel(Request request) {
+    if (request.tag(CacheFillList.class) != null) {
+      return true;
+    }
+    DecodeTarget target = request.tag(DecodeTarget.class);
+    return target != null && ProtobufCodec.decodesIntoModel(target.type());
+  }
+
   private static boolean eligible(KubeRequest k, Request request) {
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
         || k.isLongRunningStream()
+        || (request.tag(ServerVersion.class) == null && !decodesIntoModel(request))
         || k.group() == null
         || !BuiltInApis.isApiServersOwnGroup(request.tag(ServerVersion.class), k.group())
         || !ProtobufCodec.hasSchema(k.group(), k.version())) {

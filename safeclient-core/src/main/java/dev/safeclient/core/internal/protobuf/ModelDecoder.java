@@ -6,6 +6,7 @@ import com.google.protobuf.WireFormat;
 import dev.safeclient.core.ProtobufDecodeException;
 import dev.safeclient.core.internal.protobuf.ModelBinding.FieldBinding;
 import dev.safeclient.core.internal.protobuf.ModelBinding.ValueReader;
+import dev.safeclient.model.GoJsonFields;
 import io.kubernetes.client.custom.IntOrString;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.openapi.JSON;
@@ -40,6 +41,7 @@ final class ModelDecoder {
   private final Map<String, Quantity> quantities = new java.util.HashMap<>();
   private final UnknownFieldSink unknown;
   private final KeptFields kept;
+  private GoJsonFields.Release rendering = GoJsonFields.newest();
   private ProtobufJsonTree keptTree;
   private int depth;
 
@@ -72,6 +74,12 @@ final class ModelDecoder {
   ModelDecoder(UnknownFieldSink unknown, KeptFields kept) {
     this.unknown = unknown;
     this.kept = kept;
+  }
+
+  /** The Go json tags the kept fields' zero and nil values are rendered with. */
+  ModelDecoder rendering(GoJsonFields.Release release) {
+    this.rendering = release;
+    return this;
   }
 
   /** Caps each message directly inside the root, such as each item of a list. */
@@ -185,7 +193,7 @@ final class ModelDecoder {
       return;
     }
     if (keptTree == null) {
-      keptTree = new ProtobufJsonTree(unknown, true);
+      keptTree = new ProtobufJsonTree(unknown, true, rendering, Integer.MAX_VALUE);
     }
     ProtoSchema.Message m = fb.owner.message;
     keptTree.field(in, m, fb.proto, tag, kept.of(target));

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.safeclient.core.ProtobufDecodeException;
+import dev.safeclient.core.internal.json.JsonBodyCodec;
 import dev.safeclient.core.internal.json.TolerantJson;
 import dev.safeclient.core.internal.request.KubeRequest;
 import dev.safeclient.core.internal.request.Verb;
@@ -123,6 +124,11 @@ public final class ProtobufCodec {
     return MessageResolver.hasGroupVersion(group, version);
   }
 
+  /** Whether an answer decoded into {@code type} becomes client-java models, not a JSON tree. */
+  public static boolean decodesIntoModel(Type type) {
+    return type != null && ModelBinding.isModel(type);
+  }
+
   /** Whether a response of this content type is Kubernetes Protobuf. */
   public static boolean isProtobuf(MediaType contentType) {
     return contentType != null
@@ -226,6 +232,9 @@ public final class ProtobufCodec {
       Class<?> kind = modelOfTree(o);
       if (skew != null && kind != null) {
         recordUnkept(kind, request, fields);
+      }
+      if (o instanceof com.google.gson.JsonObject tree) {
+        JsonBodyCodec.notWhole(tree);
       }
       return (T) o;
     }
@@ -491,6 +500,7 @@ public final class ProtobufCodec {
           ModelBinding binding = ModelBinding.of(cls, m);
           Object o =
               new ModelDecoder(sink, kept)
+                  .rendering(rendering())
                   .maxItemBytes(maxItemBytes)
                   .items(items)
                   .readRoot(in, binding);
@@ -557,7 +567,13 @@ public final class ProtobufCodec {
     }
   }
 
-  /** The Go json tags a JSON tree is rendered with: the server's release's, where known. */
+  /**
+   * The Go json tags a JSON tree (and a model's kept fields) is rendered with: the server's
+   * release's. SC103 asks for Protobuf for a tree only once the version is known; the newest
+   * release's tags are left for a model's kept fields before that (they only go back to the server
+   * in a PUT, where an absent field and its zero value decode alike) and for a body in Protobuf no
+   * SC103 request asked for (a caller's own Accept).
+   */
   private GoJsonFields.Release rendering() {
     return serverVersion
         .get()

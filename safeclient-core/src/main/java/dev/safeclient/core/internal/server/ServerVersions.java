@@ -102,6 +102,15 @@ public final class ServerVersions {
       if (m < ServerVersion.OLDEST_MINOR) {
         return Optional.empty();
       }
+      // A newer server (1.37+) is taken as the newest modelled. For its rules that is what the
+      // class comment says; for rendering Protobuf as JSON it means the newest release's Go json
+      // tags, which is safe: Kubernetes' API rules never rename a field's json name or change its
+      // type, so a newer release can only differ in whether a zero or nil value is written
+      // (omitempty, omitzero), and the API server decodes an absent field and its zero value
+      // alike, so a PUT of such a tree changes nothing; a reader of the tree itself may see such
+      // a zero value written where the server's JSON omits it. A field the newest schema does not
+      // know
+      // is an unknown field number: the object is read again in JSON, or its kind marked lossy.
       return Optional.of(ServerVersion.ofMinor(Math.min(m, ServerVersion.NEWEST_MINOR)));
     } catch (RuntimeException e) {
       return Optional.empty();

@@ -188,7 +188,7 @@ class ProtobufNegotiationInterceptorTest {
   /**
    * A pod with a field client-java 27's models lack. GenericKubernetesApi binds its tree with
    * client-java's strict Gson, which throws on those (as it does on the same JSON): the tree leaves
-   * them out, the read succeeds, and they are kept by object key for a later PUT (not lossy).
+   * them out, the read succeeds, and they are kept for the bound object's later PUT (not lossy).
    */
   @Test
   void genericKubernetesApiReadsAPodWithFieldsTheModelsLack() throws Exception {

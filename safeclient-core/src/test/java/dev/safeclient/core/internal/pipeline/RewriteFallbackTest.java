@@ -113,6 +113,46 @@ class RewriteFallbackTest {
     assertThat(fallbacks).containsExactly("probe 503");
   }
 
+  /**
+   * A server (or a proxy) that ignores {@code limit} answers the probe with the whole list: the
+   * probe's body is read only up to its cap, and the caller's own request goes out, as plain
+   * client-java sends it.
+   */
+  @Test
+  void aProbeAnsweredBeyondItsCapSendsTheCallersOwnRequest() throws Exception {
+    StringBuilder huge = new StringBuilder();
+    String pad = "x".repeat(1000);
+    for (int i = 0; huge.length() <= ListRewriteInterceptor.MAX_PROBE_BYTES; i++) {
+      huge.append(i == 0 ? "" : ",")
+          .append("{\"metadata\":{\"name\":\"p")
+          .append(i)
+          .append("\",\"annotations\":{\"pad\":\"")
+          .append(pad)
+          .append("\"}}}");
+    }
+    String ignoresLimit =
+        "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"20\"},"
+            + "\"items\":["
+            + huge
+            + "]}";
+    answer(r -> isProbe(r) ? json(200, ignoresLimit) : podList("20", null, "a", "b"));
+    SafeClient client = safe(VirtualTimeSource.autoAdvancing());
+    ClientInternals.of(client).resourceActivity().changed("pods");
+
+    V1PodList safe =
+        new CoreV1Api(client.apiClient())
+            .listNamespacedPod("default")
+            .labelSelector("app=web")
+            .execute();
+
+    assertThat(names(safe)).containsExactly("a", "b");
+    assertThat(targets)
+        .containsExactly(
+            "/api/v1/namespaces/default/pods?limit=1",
+            "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb");
+    assertThat(fallbacks).containsExactly("probe too large");
+  }
+
   /** A pod list whose items carry the given resourceVersions. */
   private static String podListWithItemRvs(String listRv, String... itemRvs) {
     StringBuilder items = new StringBuilder();

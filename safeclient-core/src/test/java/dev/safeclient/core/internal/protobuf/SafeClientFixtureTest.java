@@ -96,6 +96,9 @@ class SafeClientFixtureTest {
         .mode(SafetyMode.ENFORCE)
         .protobuf(protobuf)
         .userAgent("fixture-test/1")
+        // The mock answers no /version: a tree (a kind without a model) is asked in Protobuf only
+        // once the server's version is known.
+        .serverVersion("1.36")
         .build()
         .apiClient();
   }
