@@ -31,7 +31,7 @@ import okhttp3.Response;
  * JSON}, which every client in the user's JVM shares. The one exception acts only on JSON trees
  * this client returned, when client-java binds them into a model ({@code ClientJavaBinding}).
  */
-final class SafeApiClient extends ApiClient {
+class SafeApiClient extends ApiClient {
   private final ApiClient base;
   private final CallOrigin origin;
   private final String userAgent;

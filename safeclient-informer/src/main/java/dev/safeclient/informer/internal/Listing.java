@@ -92,7 +92,11 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
               "the server returned the same continue token twice; the list would never end");
       case NEVER_ENDING ->
           throw new IOException(
-              "the list did not end within " + ListChunks.MAX_LIST_OBJECTS + " objects' pages");
+              "the list did not end within "
+                  + ListChunks.MAX_LIST_OBJECTS
+                  + " objects or "
+                  + ListChunks.MAX_COUNTED_PAGES
+                  + " pages");
       default -> throw new IllegalStateException("unknown end of a list");
     }
   }
@@ -142,7 +146,8 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
         }
         throw e;
       }
-      for (KubernetesObject item : page.getItems()) {
+      List<? extends KubernetesObject> pageItems = page.getItems();
+      for (KubernetesObject item : pageItems) {
         items.add(config.transform().apply(config.type().cast(item)));
       }
       if (page.getMetadata() == null || page.getMetadata().getResourceVersion() == null) {
@@ -150,7 +155,9 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
       }
       rv = page.getMetadata().getResourceVersion();
       String next = page.getMetadata().getContinue();
-      return ListChunks.Page.read(next == null || next.isEmpty() ? null : next);
+      // Counted, not assumed full: a server may send short pages, and a long list that pages in
+      // them must still sync (the informer has no unpaged fallback to take instead).
+      return ListChunks.Page.read(next == null || next.isEmpty() ? null : next, pageItems.size());
     }
   }
 

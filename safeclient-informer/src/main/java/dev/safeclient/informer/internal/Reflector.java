@@ -207,78 +207,107 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
                 (long) (config.random().nextDouble() * config.startJitter().toNanos())));
       }
       while (!stopped) {
-        Duration delay;
-        Duration retryAfter = null;
-        boolean serverFailure = false;
         try {
-          boolean streaming = state.streamsList(config.watchList());
-          if (state.needsList() && !streaming) {
-            new Listing<>(this, config, state).run();
-          }
-          if (watch(state.needsList()) == WatchSession.End.RESUME) {
+          Duration delay;
+          Duration retryAfter = null;
+          boolean serverFailure = false;
+          try {
+            boolean streaming = state.streamsList(config.watchList());
+            if (state.needsList() && !streaming) {
+              new Listing<>(this, config, state).run();
+            }
+            if (watch(state.needsList()) == WatchSession.End.RESUME) {
+              continue;
+            }
+            delay = backoff.next(clock.nanoTime());
+            serverFailure = true;
+            failures.failure(
+                "watch",
+                new IOException(
+                    "the server ended the watch within "
+                        + SHORT_WATCH.toMillis()
+                        + " ms, too soon for a normal end"),
+                delay);
+          } catch (WatchListUnsupportedException e) {
+            if (stopped) {
+              break;
+            }
+            state.watchListRefused();
+            log.warn(
+                "{}: the server ignored a streaming list ({}); using LIST then WATCH from now on",
+                name,
+                e.getMessage());
             continue;
+          } catch (ApiStatusException e) {
+            if (stopped) {
+              break;
+            }
+            state.serverRefused(e.expired() || e.tooLarge());
+            retryAfter = e.retryAfter();
+            delay = backoff.next(clock.nanoTime(), retryAfter);
+            // A 429 is APF at work, not a failing server: an answer to one informer says nothing of
+            // it.
+            serverFailure = e.code() >= 500;
+            failures.failure(state.phase().label(), e, delay);
+          } catch (IOException | RuntimeException e) {
+            if (stopped) {
+              break;
+            }
+            state.failed();
+            delay = backoff.next(clock.nanoTime());
+            // Refused, reset, cut, timed out; not a decode failure of ours.
+            serverFailure =
+                e instanceof IOException
+                    && !(e.getCause() instanceof ApiException
+                        || e.getCause() instanceof RuntimeException);
+            failures.failure(state.phase().label(), e, delay);
+          } catch (Throwable e) {
+            // Not the server's doing: an Error of this process, most likely out of memory while
+            // relisting a big collection. The thread must not die with it: the cache would stay
+            // stale for good while hasSynced() says true.
+            if (stopped) {
+              break;
+            }
+            delay = reflectorError(e);
+            if (delay == null) {
+              return;
+            }
           }
-          delay = backoff.next(clock.nanoTime());
-          serverFailure = true;
-          failures.failure(
-              "watch",
-              new IOException(
-                  "the server ended the watch within "
-                      + SHORT_WATCH.toMillis()
-                      + " ms, too soon for a normal end"),
-              delay);
-        } catch (WatchListUnsupportedException e) {
-          if (stopped) {
-            break;
-          }
-          state.watchListRefused();
-          log.warn(
-              "{}: the server ignored a streaming list ({}); using LIST then WATCH from now on",
-              name,
-              e.getMessage());
-          continue;
-        } catch (ApiStatusException e) {
-          if (stopped) {
-            break;
-          }
-          state.serverRefused(e.expired() || e.tooLarge());
-          retryAfter = e.retryAfter();
-          delay = backoff.next(clock.nanoTime(), retryAfter);
-          // A 429 is APF at work, not a failing server: an answer to one informer says nothing of
-          // it.
-          serverFailure = e.code() >= 500;
-          failures.failure(state.phase().label(), e, delay);
-        } catch (IOException | RuntimeException e) {
-          if (stopped) {
-            break;
-          }
-          state.failed();
-          delay = backoff.next(clock.nanoTime());
-          // Refused, reset, cut, timed out; not a decode failure of ours.
-          serverFailure =
-              e instanceof IOException
-                  && !(e.getCause() instanceof ApiException
-                      || e.getCause() instanceof RuntimeException);
-          failures.failure(state.phase().label(), e, delay);
+          backoffWait(delay, retryAfter, serverFailure);
+        } catch (InterruptedException e) {
+          throw e;
         } catch (Throwable e) {
-          // Not the server's doing: an Error of this process, most likely out of memory while
-          // relisting a big collection. The thread must not die with it: the cache would stay
-          // stale for good while hasSynced() says true.
           if (stopped) {
             break;
           }
-          delay = reflectorError(e);
-          if (delay == null) {
-            return;
-          }
+          handlingFailed(e);
         }
-        backoffWait(delay, retryAfter, serverFailure);
       }
     } catch (InterruptedException e) {
       // stop() interrupts a sleeping reflector.
     } finally {
       health.watchConnected(false);
     }
+  }
+
+  /**
+   * Reporting or waiting out a failure failed itself: a metrics hook that throws, or another Error
+   * (out of memory again) while the first was logged. Nothing that threw is called again: one
+   * guarded line, then the backoff's ceiling, since whatever failed is likely to fail on the next
+   * attempt too, and the loop goes on. A dead thread would leave the cache stale for good while
+   * hasSynced() says true.
+   */
+  private void handlingFailed(Throwable e) throws InterruptedException {
+    try {
+      log.error(
+          "{}: handling a failure failed with {}; retrying in {}",
+          name,
+          e.getClass().getName(),
+          FailureLog.seconds(RelistBackoff.CAP));
+    } catch (Throwable ignored) {
+      // Nothing left to report with.
+    }
+    clock.sleep(RelistBackoff.CAP);
   }
 
   /** Waits out the backoff; a recovery of another informer on this client may shorten it. */

@@ -27,6 +27,15 @@ public final class ListChunks {
    */
   public static final long MAX_LIST_OBJECTS = 1_000_000;
 
+  /**
+   * Pages one chunked list may take when its pages say how many objects they hold. A real server
+   * may send short (even empty) pages when a selector filters most of a range, so the object count
+   * alone would not end a server that loops on fresh tokens with empty pages; at 100,000 pages a
+   * list of {@link #MAX_LIST_OBJECTS} would average 10 objects a page, far below any page size
+   * worth asking for.
+   */
+  public static final long MAX_COUNTED_PAGES = 100_000;
+
   /** How a chunked read ended. */
   public enum End {
     /** The last page came: no continue token. */
@@ -37,31 +46,45 @@ public final class ListChunks {
     CONTINUE_EXPIRED,
     /** The server sent a continue token it had sent before: it would never end. */
     REPEATED_CONTINUE,
-    /** More pages than {@link #MAX_LIST_OBJECTS} objects fill: it would never end. */
+    /**
+     * More than {@link #MAX_LIST_OBJECTS} objects (counted, or a full page each where a page does
+     * not say), or more than {@link #MAX_COUNTED_PAGES} pages: it would never end.
+     */
     NEVER_ENDING
   }
 
   /** What one page said. */
-  public record Page(Kind kind, String continueToken) {
+  public record Page(Kind kind, String continueToken, int objects) {
     enum Kind {
       NEXT,
       CONTINUE_EXPIRED,
       STOP
     }
 
-    /** The page was read; {@code continueToken} null or empty when it was the last. */
+    /**
+     * The page was read; {@code continueToken} null or empty when it was the last. It counts as a
+     * full page of objects.
+     */
     public static Page read(String continueToken) {
-      return new Page(Kind.NEXT, continueToken);
+      return new Page(Kind.NEXT, continueToken, -1);
+    }
+
+    /** The page was read and held {@code objects} objects. */
+    public static Page read(String continueToken, int objects) {
+      if (objects < 0) {
+        throw new IllegalArgumentException("objects must be >= 0: " + objects);
+      }
+      return new Page(Kind.NEXT, continueToken, objects);
     }
 
     /** A continue page was answered 410: its token expired. */
     public static Page continueExpired() {
-      return new Page(Kind.CONTINUE_EXPIRED, null);
+      return new Page(Kind.CONTINUE_EXPIRED, null, -1);
     }
 
     /** The reader has its own answer (an error to hand back, a fallback): read no further. */
     public static Page stop() {
-      return new Page(Kind.STOP, null);
+      return new Page(Kind.STOP, null, -1);
     }
   }
 
@@ -84,13 +107,13 @@ public final class ListChunks {
 
   /** Reads the list in pages of {@code pageSize}; returns how the read ended. */
   public static End read(int pageSize, Reader reader) throws IOException {
-    long maxPages = Math.max(1, (MAX_LIST_OBJECTS + pageSize - 1) / pageSize);
     for (int restarts = 0; ; restarts++) {
       reader.start(restarts);
       Set<String> tokens = new HashSet<>();
       String token = null;
+      long objects = 0;
       for (int index = 0; ; index++) {
-        if (index == maxPages) {
+        if (objects >= MAX_LIST_OBJECTS || index == MAX_COUNTED_PAGES) {
           return End.NEVER_ENDING;
         }
         Page page = reader.page(index, token);
@@ -107,6 +130,7 @@ public final class ListChunks {
         if (token == null || token.isEmpty()) {
           return End.COMPLETE;
         }
+        objects += page.objects() < 0 ? pageSize : page.objects();
         if (!tokens.add(token)) {
           return End.REPEATED_CONTINUE;
         }
