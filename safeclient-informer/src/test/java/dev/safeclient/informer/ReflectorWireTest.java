@@ -93,14 +93,8 @@ class ReflectorWireTest {
     return factory.health(informer).orElseThrow();
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(2);
-    }
+  static void await(String what, BooleanSupplier condition) {
+    Await.until(what, condition);
   }
 
   private static List<String> keys(SharedIndexInformer<V1Pod> informer) {
@@ -658,11 +652,7 @@ class ReflectorWireTest {
             r -> {
               // Once the handler has taken the first add: a handler that is behind would (rightly)
               // never hear of an object added and deleted before it got to it.
-              try {
-                await("first add delivered", () -> handler.events().size() == 1);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
+              await("first add delivered", () -> handler.events().size() == 1);
               return api.hold(event("ADDED", pod("a", "uid-2", "12")));
             });
     SharedIndexInformer<V1Pod> informer = pods(opts().build());

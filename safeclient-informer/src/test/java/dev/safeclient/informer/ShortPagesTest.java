@@ -61,10 +61,8 @@ class ShortPagesTest {
               0,
               InformerOptions.builder().namespace("default").startJitter(Duration.ZERO).build());
       factory.startAllRegisteredInformers();
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (!informer.hasSynced() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Await.until(
+          "synced; requests: " + api.describe(), informer::hasSynced, Duration.ofSeconds(5));
       try {
         assertThat(informer.hasSynced()).as("requests: %s", api.describe()).isTrue();
         assertThat(informer.getIndexer().listKeys())

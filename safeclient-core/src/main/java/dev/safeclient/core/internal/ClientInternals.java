@@ -48,6 +48,13 @@ public record ClientInternals(
    * that {@code SafeClient} need not expose its parts on its public API.
    */
   public static void grantAccess(Function<SafeClient, ClientInternals> reader) {
+    // Only SafeClient may grant it: a grant from anywhere else would make SafeClient's own one
+    // throw, and the class unusable in that JVM.
+    Class<?> caller =
+        StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
+    if (caller != SafeClient.class) {
+      throw new IllegalCallerException("only SafeClient grants access to its parts");
+    }
     if (access != null) {
       throw new IllegalStateException("access already granted");
     }

@@ -2,10 +2,10 @@ package dev.safeclient.informer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.informer.Await;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Pod;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -184,13 +184,7 @@ class HandlerQueueTest {
         .containsExactly("ADD blocker/uid-x@1", "UPDATE b/uid-b@2 -> b/uid-b@4");
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(2);
-    }
+  private static void await(String what, BooleanSupplier condition) {
+    Await.until(what, condition);
   }
 }

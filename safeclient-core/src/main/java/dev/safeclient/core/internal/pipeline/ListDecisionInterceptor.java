@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * change of its resource.
  */
 public final class ListDecisionInterceptor implements Interceptor {
+  /** The most of a {@code /version} answer read: 64 KiB, a hundred times a real one. */
+  static final long MAX_VERSION_BYTES = 64 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(ListDecisionInterceptor.class);
 
   private final ServerVersions versions;
@@ -102,7 +105,13 @@ public final class ListDecisionInterceptor implements Interceptor {
       if (!r.isSuccessful() || body == null) {
         return Optional.empty();
       }
-      return ServerVersions.parse(body.string());
+      // A version answer is a few hundred bytes; one past the cap is not one (a proxy's page, or a
+      // server that never ends it), and is not read whole: the version stays unknown.
+      okio.BufferedSource source = body.source();
+      if (source.request(MAX_VERSION_BYTES + 1)) {
+        return Optional.empty();
+      }
+      return ServerVersions.parse(source.readUtf8());
     } catch (IOException e) {
       // Not known: pass through. The caller's own request tells it whether the server is there.
       log.debug("GET {} failed: {}", url.encodedPath(), e.toString());

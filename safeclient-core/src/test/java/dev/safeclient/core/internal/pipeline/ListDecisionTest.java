@@ -150,6 +150,21 @@ class ListDecisionTest {
   }
 
   @Test
+  void aVersionAnswerPastItsCapIsNotReadAndTheVersionStaysUnknown() throws Exception {
+    // A 1.30 answer that SC101 would rewrite for, padded past the 64 KiB a version answer may take.
+    versionJson =
+        "{\"major\":\"1\",\"minor\":\"30\",\"gitVersion\":\"v1.30.0\",\"pad\":\""
+            + "x".repeat((int) ListDecisionInterceptor.MAX_VERSION_BYTES)
+            + "\"}";
+    SafeClient safe = busyPods(learning(SafetyMode.ENFORCE).build());
+
+    new CoreV1Api(safe.apiClient()).listPodForAllNamespaces().execute();
+
+    assertThat(targets).containsExactly("/version", "/api/v1/pods");
+    assertThat(decisions).containsOnly("passed-through: server version unknown");
+  }
+
+  @Test
   void onlyBuiltInAndNamedGroupsAreRewrittenUpTo130() throws Exception {
     SafeClient safe =
         learning(SafetyMode.ENFORCE).serverVersion("1.30").eligibleGroups("example.com").build();
