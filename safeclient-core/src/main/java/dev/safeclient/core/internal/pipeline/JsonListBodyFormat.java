@@ -93,11 +93,7 @@ public final class JsonListBodyFormat implements ListBodyFormat {
         }
       }
       first.endObject();
-      if (!items) {
-        w.name("items").beginArray();
-        copyLaterPagesItems(pages, w);
-        w.endArray();
-      }
+      endOfPage(first, 0, items);
       w.endObject();
       pages.set(0, null);
     } catch (IOException | IllegalStateException | JsonParseException e) {
@@ -111,14 +107,32 @@ public final class JsonListBodyFormat implements ListBodyFormat {
     for (int i = 1; i < pages.size(); i++) {
       JsonReader r = reader(pages.get(i));
       r.beginObject();
+      boolean items = false;
       while (r.hasNext()) {
         if (r.nextName().equals("items")) {
           copyItems(r, w);
+          items = true;
         } else {
           r.skipValue();
         }
       }
+      r.endObject();
+      endOfPage(r, i, items);
       pages.set(i, null);
+    }
+  }
+
+  /**
+   * A page is one list object and nothing after it. A list always carries {@code items} (Go writes
+   * an empty one as {@code null}, never leaves it out), so a page without is not a list (a Status a
+   * proxy answered 200, say), and merging it as no items would hand the caller a partial list.
+   */
+  private static void endOfPage(JsonReader r, int index, boolean items) throws IOException {
+    if (!items) {
+      throw new IOException("page " + (index + 1) + " is not a list: it has no items");
+    }
+    if (r.peek() != JsonToken.END_DOCUMENT) {
+      throw new IOException("page " + (index + 1) + " has data after its list");
     }
   }
 

@@ -65,12 +65,21 @@ public final class ListRewriteInterceptor implements Interceptor {
    * The most of a probe's answer read. A {@code limit=1} list holds one object, and etcd refuses to
    * store one above 1.5 MiB (its default {@code --max-request-bytes}); in JSON it can be larger
    * than stored, so 4 MiB holds any one object with its list around it. Only a server or proxy that
-   * ignores {@code limit} sends more, and then the whole list: never read, never held.
+   * ignores {@code limit} sends more, and then the whole list: not read past the cap (OkHttp may
+   * discard a little more as it closes the body), never held.
    */
   static final int MAX_PROBE_BYTES = 4 << 20;
 
   /** Resources whose probe failed within {@link #PROBE_FAILURE_MEMORY}; bounded like the scopes. */
   private final Cache<String, Boolean> failedProbes;
+
+  /**
+   * Resources whose probe was answered past {@link #MAX_PROBE_BYTES}. A server or proxy that
+   * ignores {@code limit} does so on every probe, and each probe (no selector) would be a whole
+   * unfiltered list on top of the caller's own: they are not probed again while the client lives.
+   */
+  private final Cache<String, Boolean> probesIgnoringLimit =
+      Caffeine.newBuilder().maximumSize(4_096).executor(Runnable::run).build();
 
   public ListRewriteInterceptor(
       ListPager pager,
@@ -106,7 +115,8 @@ public final class ListRewriteInterceptor implements Interceptor {
         && d.action() != ListDecision.Action.READ_FROM_CACHE_IF_BUSY) {
       return chain.proceed(request);
     }
-    if (failedProbes.getIfPresent(k.groupResource()) != null) {
+    if (failedProbes.getIfPresent(k.groupResource()) != null
+        || probesIgnoringLimit.getIfPresent(k.groupResource()) != null) {
       return chain.proceed(request);
     }
     HttpUrl probeUrl =
@@ -152,6 +162,7 @@ public final class ListRewriteInterceptor implements Interceptor {
       return callersOwn(chain, request, k, "unreadable");
     }
     if (tooLarge) {
+      probesIgnoringLimit.put(k.groupResource(), Boolean.TRUE);
       // Sent once the probe is closed: one response at a time on this chain.
       return callersOwn(chain, request, k, "too large");
     }

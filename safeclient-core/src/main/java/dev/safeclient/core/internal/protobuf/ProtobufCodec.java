@@ -226,9 +226,15 @@ public final class ProtobufCodec {
     }
     Set<String> fields = new LinkedHashSet<>(unkept);
     if (!ModelBinding.isModel(returnType)) {
-      // A JSON tree (GenericKubernetesApi, CustomObjectsApi): client-java binds it with its strict
-      // Gson, which would throw on these fields read in JSON too; so no JSON re-read and no
-      // JSON-only mark, but the kind is lossy for a later PUT.
+      // A JSON tree (GenericKubernetesApi, DynamicKubernetesApi, CustomObjectsApi) returns every
+      // field the server sent, and a Dynamic body is PUT as it is: a tree without these fields
+      // would be PUT without them, with nothing to warn. One object is read again in JSON (cheap),
+      // as a model is. A list is not (a second whole list): its kind is marked lossy and the tree
+      // not whole, so that a later PUT of one of its items meets SC204.
+      if (single && reread != null && "GET".equals(request.method())) {
+        markJsonOnly(request, "fields no schema knows: " + fields);
+        return (T) reread.read(jsonRequest(request), returnType);
+      }
       Class<?> kind = modelOfTree(o);
       if (skew != null && kind != null) {
         recordUnkept(kind, request, fields);

@@ -122,4 +122,45 @@ class JsonListBodyFormatTest {
     assertThat(format.accepts(MediaType.get("application/vnd.kubernetes.protobuf"))).isFalse();
     assertThat(format.accepts(MediaType.get("text/html"))).isFalse();
   }
+
+  private static final String FIRST_PAGE =
+      "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"5\",\"continue\":\"c\"},"
+          + "\"items\":[{\"a\":1}]}";
+
+  private static List<byte[]> pages(String... bodies) {
+    return new java.util.ArrayList<>(
+        java.util.Arrays.stream(bodies).map(b -> b.getBytes(StandardCharsets.UTF_8)).toList());
+  }
+
+  @Test
+  void aPageWithDataAfterItsListIsRefusedNotMerged() {
+    String second =
+        "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"5\"},\"items\":[{\"a\":2}]}"
+            + " {\"items\":[{\"a\":3}]}";
+    assertThatThrownBy(() -> format.mergedBody(pages(FIRST_PAGE, second), null).close())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("malformed list page");
+  }
+
+  @Test
+  void aPageThatIsNotAListIsRefusedNeverMergedAsNoItems() {
+    String status =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":410}";
+    assertThatThrownBy(() -> format.mergedBody(pages(FIRST_PAGE, status), null).close())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("page 2 is not a list");
+    assertThatThrownBy(() -> format.mergedBody(pages(status, FIRST_PAGE), null).close())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("page 1 is not a list");
+  }
+
+  @Test
+  void anEmptyPageWrittenAsGoWritesItMerges() throws IOException {
+    String empty = "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"5\"},\"items\":null}";
+    try (var body = format.mergedBody(pages(FIRST_PAGE, empty), null)) {
+      JsonObject merged = JsonParser.parseString(body.string()).getAsJsonObject();
+      assertThat(merged.getAsJsonArray("items")).hasSize(1);
+      assertThat(merged.getAsJsonObject("metadata").has("continue")).isFalse();
+    }
+  }
 }

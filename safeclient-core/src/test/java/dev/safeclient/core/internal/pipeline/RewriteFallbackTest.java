@@ -136,7 +136,8 @@ class RewriteFallbackTest {
             + huge
             + "]}";
     answer(r -> isProbe(r) ? json(200, ignoresLimit) : podList("20", null, "a", "b"));
-    SafeClient client = safe(VirtualTimeSource.autoAdvancing());
+    VirtualTimeSource clock = VirtualTimeSource.autoAdvancing();
+    SafeClient client = safe(clock);
     ClientInternals.of(client).resourceActivity().changed("pods");
 
     V1PodList safe =
@@ -150,6 +151,17 @@ class RewriteFallbackTest {
         .containsExactly(
             "/api/v1/namespaces/default/pods?limit=1",
             "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb");
+    assertThat(fallbacks).containsExactly("probe too large");
+
+    // A proxy that ignores limit does so every time: no probe again, even an hour later.
+    clock.advance(Duration.ofHours(1));
+    ClientInternals.of(client).resourceActivity().changed("pods");
+    new CoreV1Api(client.apiClient())
+        .listNamespacedPod("default")
+        .labelSelector("app=web")
+        .execute();
+    assertThat(targets).hasSize(3);
+    assertThat(targets.get(2)).isEqualTo("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb");
     assertThat(fallbacks).containsExactly("probe too large");
   }
 

@@ -1,0 +1,103 @@
+package dev.safeclient.core.internal.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.internal.protobuf.ProtoWriter;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.junit5.StartStop;
+import okio.Buffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A DynamicKubernetesApi GET answered in Protobuf with a field no schema knows: the tree would lack
+ * it, and a Dynamic body is PUT as it is, with nothing to warn. The one object is read again in
+ * JSON, so the GET-modify-PUT carries every field the server sent.
+ */
+class DynamicReadOfAnUnknownFieldTest {
+  private static final String PB = "application/vnd.kubernetes.protobuf";
+  @StartStop final MockWebServer server = new MockWebServer();
+
+  private static byte[] podRaw() {
+    return ProtoWriter.message()
+        .message(
+            1,
+            ProtoWriter.message()
+                .string(1, "a")
+                .string(3, "default")
+                .string(5, "uid-1")
+                .string(6, "42"))
+        .message(
+            2,
+            ProtoWriter.message()
+                .message(2, ProtoWriter.message().string(1, "app"))
+                .string(9999, "from the future"))
+        .build();
+  }
+
+  @Test
+  void dynamicPutOfAProtobufTreeMissingAFieldIsNotSentWithoutIt() throws Exception {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest r) {
+            String accept = r.getHeaders().get("Accept");
+            if ("GET".equals(r.getMethod())) {
+              if (accept != null && accept.startsWith(PB)) {
+                return new MockResponse.Builder()
+                    .code(200)
+                    .addHeader("Content-Type", PB)
+                    .body(new Buffer().write(ProtoWriter.envelope("v1", "Pod", podRaw())))
+                    .build();
+              }
+              return new MockResponse.Builder()
+                  .code(200)
+                  .addHeader("Content-Type", "application/json")
+                  .body(
+                      "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\","
+                          + "\"namespace\":\"default\",\"uid\":\"uid-1\",\"resourceVersion\":\"42\"},"
+                          + "\"spec\":{\"containers\":[{\"name\":\"app\"}],"
+                          + "\"futureField\":\"from the future\"}}")
+                  .build();
+            }
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .body("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}")
+                .build();
+          }
+        });
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    ApiClient client =
+        SafeClient.builder(base).mode(SafetyMode.ENFORCE).serverVersion("1.30").build().apiClient();
+    DynamicKubernetesApi pods = new DynamicKubernetesApi("", "v1", "pods", client);
+
+    DynamicKubernetesObject got = pods.get("default", "a").getObject();
+    RecordedRequest protobufGet = server.takeRequest();
+    RecordedRequest jsonGet = server.takeRequest();
+    assertThat(protobufGet.getHeaders().get("Accept")).startsWith(PB);
+    assertThat(jsonGet.getMethod()).isEqualTo("GET");
+    assertThat(jsonGet.getHeaders().get("Accept")).doesNotContain("protobuf");
+    assertThat(got.getRaw().getAsJsonObject("spec").get("futureField").getAsString())
+        .isEqualTo("from the future");
+
+    pods.update(got);
+    RecordedRequest put = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(put).isNotNull();
+    assertThat(put.getMethod()).isEqualTo("PUT");
+    JsonObject sent = JsonParser.parseString(put.getBody().utf8()).getAsJsonObject();
+    assertThat(sent.getAsJsonObject("spec").get("futureField").getAsString())
+        .isEqualTo("from the future");
+  }
+}
