@@ -83,6 +83,11 @@ final class ClientJavaBinding implements TypeAdapterFactory {
     NOT_WHOLE.put(tree, Boolean.TRUE);
   }
 
+  /** Whether a decoder could not render {@code tree} whole. */
+  static boolean isNotWhole(JsonObject tree) {
+    return tree != null && NOT_WHOLE.asMap().containsKey(tree);
+  }
+
   /** Adds this factory to client-java's static Gson unless it is there. */
   static void install() {
     if (installed()) {

@@ -133,6 +133,14 @@ public final class JsonBodyCodec {
    */
   public static void notWhole(JsonObject tree) {
     ClientJavaBinding.notWhole(tree);
+    // A list's items are handed out one by one (a Dynamic list's objects are its item trees).
+    if (tree.get("items") instanceof com.google.gson.JsonArray items) {
+      for (com.google.gson.JsonElement item : items) {
+        if (item instanceof JsonObject itemTree) {
+          ClientJavaBinding.notWhole(itemTree);
+        }
+      }
+    }
   }
 
   /**

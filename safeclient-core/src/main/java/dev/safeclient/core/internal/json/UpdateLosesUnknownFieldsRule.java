@@ -4,6 +4,7 @@ import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.UnsafeRequestException;
 import dev.safeclient.core.internal.warning.WarningChannel;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.util.List;
 import java.util.Set;
 import okhttp3.HttpUrl;
@@ -40,6 +41,11 @@ final class UpdateLosesUnknownFieldsRule {
   void check(Object body, Request request) throws ApiException {
     if (body == null || !"PUT".equals(request.method())) {
       return;
+    }
+    if (body instanceof DynamicKubernetesObject dynamic
+        && ClientJavaBinding.isNotWhole(dynamic.getRaw())
+        && mode != SafetyMode.OBSERVE) {
+      refuseNotWholeTree(body, request);
     }
     if (TolerantJson.decodedHere(body)) {
       return;
@@ -96,6 +102,29 @@ final class UpdateLosesUnknownFieldsRule {
             + " server. Not sent. Instead: PATCH the fields being changed, use server-side apply,"
             + " update an object just read with a GET (read in JSON), or build the client with"
             + " protobuf(false).";
+    String requestLine = requestLine(request.url(), request.method());
+    if (warnings != null) {
+      warnings.warn(ID, "rejected: " + message, requestLine);
+    }
+    UnsafeRequestException rejected =
+        new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
+    throw new ApiException(rejected.getMessage(), rejected, 0, null);
+  }
+
+  /**
+   * A PUT of a {@code DynamicKubernetesObject} whose tree SC103's Protobuf delivered without fields
+   * no schema knows (an item of a list, which is never read again): it is sent as it is, so the
+   * server would wipe them. Plain client-java would have read JSON and kept them: in ENFORCE and
+   * STRICT it is not sent.
+   */
+  private void refuseNotWholeTree(Object body, Request request) throws ApiException {
+    String message =
+        "update (PUT) of a "
+            + body.getClass().getSimpleName()
+            + " not read whole: it was read in Protobuf with fields no schema of this client knows,"
+            + " and the PUT would wipe them on the server. Not sent. Instead: PATCH the fields being"
+            + " changed, use server-side apply, update an object just read with a GET (read in"
+            + " JSON), or build the client with protobuf(false).";
     String requestLine = requestLine(request.url(), request.method());
     if (warnings != null) {
       warnings.warn(ID, "rejected: " + message, requestLine);

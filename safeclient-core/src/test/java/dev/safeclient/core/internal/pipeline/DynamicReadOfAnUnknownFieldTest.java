@@ -1,11 +1,13 @@
 package dev.safeclient.core.internal.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
+import dev.safeclient.core.UnsafeRequestException;
 import dev.safeclient.core.internal.protobuf.ProtoWriter;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
@@ -17,6 +19,7 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
 import okio.Buffer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,14 +48,25 @@ class DynamicReadOfAnUnknownFieldTest {
         .build();
   }
 
-  @Test
-  void dynamicPutOfAProtobufTreeMissingAFieldIsNotSentWithoutIt() throws Exception {
+  /** The server answers by Accept, as the API server does. */
+  @BeforeEach
+  void answerByAccept() {
     server.setDispatcher(
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest r) {
             String accept = r.getHeaders().get("Accept");
             if ("GET".equals(r.getMethod())) {
+              boolean list =
+                  r.getTarget().startsWith("/api/v1/namespaces/default/pods?")
+                      || r.getTarget().equals("/api/v1/namespaces/default/pods");
+              if (list && accept != null && accept.startsWith(PB)) {
+                return new MockResponse.Builder()
+                    .code(200)
+                    .addHeader("Content-Type", PB)
+                    .body(new Buffer().write(ProtoWriter.list("v1", "PodList", "50", "", podRaw())))
+                    .build();
+              }
               if (accept != null && accept.startsWith(PB)) {
                 return new MockResponse.Builder()
                     .code(200)
@@ -77,6 +91,10 @@ class DynamicReadOfAnUnknownFieldTest {
                 .build();
           }
         });
+  }
+
+  @Test
+  void aDynamicGetIsReadAgainInJsonAndItsPutCarriesEveryField() throws Exception {
     ApiClient base = new ApiClient();
     base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
     ApiClient client =
@@ -99,5 +117,29 @@ class DynamicReadOfAnUnknownFieldTest {
     JsonObject sent = JsonParser.parseString(put.getBody().utf8()).getAsJsonObject();
     assertThat(sent.getAsJsonObject("spec").get("futureField").getAsString())
         .isEqualTo("from the future");
+  }
+
+  /**
+   * A list is never read again (a second whole list): an item whose Protobuf lacked a field no
+   * schema knows is not whole, and a PUT of it is not sent in ENFORCE.
+   */
+  @Test
+  void aDynamicPutOfAListItemReadWithoutAFieldIsNotSent() throws Exception {
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    ApiClient client =
+        SafeClient.builder(base).mode(SafetyMode.ENFORCE).serverVersion("1.30").build().apiClient();
+    DynamicKubernetesApi pods = new DynamicKubernetesApi("", "v1", "pods", client);
+
+    DynamicKubernetesObject item = pods.list("default").getObject().getItems().get(0);
+    RecordedRequest list = server.takeRequest();
+    assertThat(list.getHeaders().get("Accept")).startsWith(PB);
+
+    // DynamicKubernetesApi hands the refusal on as an IllegalStateException.
+    assertThatThrownBy(() -> pods.update(item))
+        .hasRootCauseInstanceOf(UnsafeRequestException.class)
+        .rootCause()
+        .hasMessageContaining("SC204");
+    assertThat(server.takeRequest(500, TimeUnit.MILLISECONDS)).isNull(); // the PUT was not sent
   }
 }
