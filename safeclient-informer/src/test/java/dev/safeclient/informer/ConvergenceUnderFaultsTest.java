@@ -46,7 +46,7 @@ class ConvergenceUnderFaultsTest {
     int chaos = 5 + rng.nextInt(40);
     boolean watchList = rng.nextInt(3) == 0;
     boolean serverStreams = rng.nextBoolean();
-    try (FaultyKubeServer server = new FaultyKubeServer(seed, chaos, serverStreams)) {
+    try (SeededFaultScript server = new SeededFaultScript(seed, chaos, serverStreams)) {
       ApiClient apiClient = new ApiClient();
       apiClient.setBasePath(server.url());
       VirtualTimeSource clock = VirtualTimeSource.autoAdvancingFor(Duration.ofDays(365));
@@ -113,12 +113,12 @@ class ConvergenceUnderFaultsTest {
 
   /** Null when cache and handler both equal the server's state after the transform. */
   private static String mismatch(
-      Map<String, FaultyKubeServer.Obj> server,
+      Map<String, SeededFaultScript.Obj> server,
       SharedIndexInformer<V1Pod> informer,
       RecordingHandler<V1Pod> handler) {
     Map<String, String> expected = new TreeMap<>();
     Map<String, String> expectedByUid = new TreeMap<>();
-    for (FaultyKubeServer.Obj o : server.values()) {
+    for (SeededFaultScript.Obj o : server.values()) {
       expected.put("default/" + o.name(), o.uid() + " rv=" + o.rv() + " data=" + o.data() + " yes");
       expectedByUid.put(o.uid(), o.name() + " rv=" + o.rv());
     }

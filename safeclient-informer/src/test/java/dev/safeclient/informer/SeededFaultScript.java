@@ -8,7 +8,6 @@ import static dev.safeclient.informer.K8sJson.status;
 import static dev.safeclient.informer.K8sJson.tooLargeStatus;
 import static dev.safeclient.model.testing.ScriptedApiServer.json;
 
-import dev.safeclient.model.testing.NoDelayServerSockets;
 import dev.safeclient.model.testing.ScriptedApiServer;
 import java.io.Closeable;
 import java.io.IOException;
@@ -19,22 +18,24 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 
 /**
- * An API server for one namespace of pods whose state changes while it misbehaves. For its first
- * {@code chaosRequests} requests each request first applies a few random creates, updates and
- * deletes (names are reused, with new UIDs), may compact history, and may be answered with a fault:
- * 500, 429 with Retry-After, 410, a dropped connection, an empty stream, a truncated frame, an
- * ERROR event, a watch cut short, an expired continue token. After that it is calm: no changes, no
- * faults, and watches stay open. Everything it decides comes from one seeded generator, and the
- * reflector sends one request at a time, so a seed replays the same schedule.
+ * The script of an API server for one namespace of pods whose state changes while it misbehaves,
+ * answered through the one scripted exact-wire server ({@link ScriptedApiServer}, which records
+ * every request). KubeSim's fault scripts model faults by rule; this is a seeded schedule that
+ * changes state on every request, compacts at random, truncates frames, drops connections on lists
+ * and pages at random, which a fault rule does not express. For its first {@code chaosRequests}
+ * requests each request first applies a few random creates, updates and deletes (names are reused,
+ * with new UIDs), may compact history, and may be answered with a fault: 500, 429 with Retry-After,
+ * 410, a dropped connection, an empty stream, a truncated frame, an ERROR event, a watch cut short,
+ * an expired continue token. After that it is calm: no changes, no faults, and watches stay open.
+ * Everything it decides comes from one seeded generator, and the reflector sends one request at a
+ * time, so a seed replays the same schedule.
  */
-final class FaultyKubeServer extends Dispatcher implements Closeable {
+final class SeededFaultScript implements Closeable {
   record Obj(String name, String uid, long rv, int data) {
     String json() {
       return pod(
@@ -55,7 +56,9 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
 
   private static final int NAMES = 8;
 
-  final MockWebServer server = new MockWebServer();
+  /** The one scripted exact-wire server, answering every request with this script. */
+  private final ScriptedApiServer server;
+
   private final Random rng;
   private final int chaosRequests;
   private final boolean supportsWatchList;
@@ -72,21 +75,18 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
   private volatile boolean calmWatchServed;
   private boolean complete;
 
-  FaultyKubeServer(long seed, int chaosRequests, boolean supportsWatchList) throws IOException {
+  SeededFaultScript(long seed, int chaosRequests, boolean supportsWatchList) throws IOException {
     this.rng = new Random(seed);
     this.chaosRequests = chaosRequests;
     this.supportsWatchList = supportsWatchList;
     for (int i = 0; i < 1 + rng.nextInt(5); i++) {
       mutate();
     }
-    server.setServerSocketFactory(new NoDelayServerSockets());
-    server.setDispatcher(this);
-    server.start();
+    server = new ScriptedApiServer(null).otherwise(this::answer);
   }
 
   String url() {
-    String u = server.url("/").toString();
-    return u.substring(0, u.length() - 1);
+    return server.url();
   }
 
   /** Faults are over and a watch is being held open. */
@@ -102,8 +102,7 @@ final class FaultyKubeServer extends Dispatcher implements Closeable {
     return String.join("\n  ", log.subList(Math.max(0, log.size() - 60), log.size()));
   }
 
-  @Override
-  public synchronized MockResponse dispatch(RecordedRequest r) {
+  synchronized MockResponse answer(RecordedRequest r) {
     requests++;
     boolean chaos = requests <= chaosRequests;
     String target = r.getUrl().encodedPath() + "?" + r.getUrl().encodedQuery();
