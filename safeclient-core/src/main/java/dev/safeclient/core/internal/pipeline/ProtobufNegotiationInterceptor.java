@@ -119,7 +119,26 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
     return target != null && ProtobufCodec.decodesIntoModel(target.type());
   }
 
+  /**
+   * Whether the answer is bound by Gson's own {@code Object}/{@code Map} adapter ({@code
+   * CustomObjectsApi}): such a body carries no identity back to the tree it was read from, so a PUT
+   * of it could not be told whole from a Protobuf list item that lacked a field no schema knows.
+   * Asked in JSON, as plain client-java asks: it is always whole.
+   */
+  private static boolean decodesIntoPlainMap(Request request) {
+    DecodeTarget target = request.tag(DecodeTarget.class);
+    java.lang.reflect.Type type = target == null ? null : target.type();
+    if (type instanceof java.lang.reflect.ParameterizedType p) {
+      type = p.getRawType();
+    }
+    return type == Object.class
+        || (type instanceof Class<?> c && java.util.Map.class.isAssignableFrom(c));
+  }
+
   private static boolean eligible(KubeRequest k, Request request) {
+    if (decodesIntoPlainMap(request)) {
+      return false;
+    }
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)
         || k.isLongRunningStream()
         || (request.tag(ServerVersion.class) == null && !decodesIntoModel(request))

@@ -10,6 +10,7 @@ import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.UnsafeRequestException;
 import dev.safeclient.core.internal.protobuf.ProtoWriter;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.util.concurrent.TimeUnit;
@@ -141,5 +142,26 @@ class DynamicReadOfAnUnknownFieldTest {
         .rootCause()
         .hasMessageContaining("SC204");
     assertThat(server.takeRequest(500, TimeUnit.MILLISECONDS)).isNull(); // the PUT was not sent
+  }
+
+  /**
+   * {@code CustomObjectsApi} answers are bound by Gson's own Map adapter, which keeps no identity
+   * to tell a whole body from a Protobuf list item that lacked a field: they are asked in JSON, as
+   * plain client-java asks, for built-in groups too.
+   */
+  @Test
+  void customObjectsApiReadsAreAskedInJson() throws Exception {
+    ApiClient base = new ApiClient();
+    base.setBasePath(server.url("/").toString().replaceAll("/$", ""));
+    ApiClient client =
+        SafeClient.builder(base).mode(SafetyMode.ENFORCE).serverVersion("1.30").build().apiClient();
+
+    new CustomObjectsApi(client)
+        .getNamespacedCustomObject("apps", "v1", "default", "deployments", "a")
+        .execute();
+
+    RecordedRequest get = server.takeRequest();
+    assertThat(get.getTarget()).isEqualTo("/apis/apps/v1/namespaces/default/deployments/a");
+    assertThat(get.getHeaders().get("Accept")).doesNotContain("protobuf");
   }
 }
