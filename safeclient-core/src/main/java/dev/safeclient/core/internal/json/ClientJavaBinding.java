@@ -142,8 +142,7 @@ final class ClientJavaBinding implements TypeAdapterFactory {
         // Client-java binds a copy without them: the caller's tree is only read, never changed,
         // so two threads binding one tree, or one reading it meanwhile, see every field.
         T bound = delegate.fromJsonTree(kept == null ? object : kept.strippedCopy(object));
-        how.codec.bound(
-            bound, kept, findings, how.requestLine(), !NOT_WHOLE.asMap().containsKey(object));
+        how.codec.bound(bound, kept, findings, how.requestLine(), !isNotWhole(object));
         return bound;
       }
     };

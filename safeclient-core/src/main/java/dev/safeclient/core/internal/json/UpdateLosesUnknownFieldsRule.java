@@ -67,16 +67,11 @@ final class UpdateLosesUnknownFieldsRule {
             + (unknown.size() > MAX_NAMED_FIELDS ? ", ..." : "")
             + ") cannot be written back and would be wiped. Update the object you read, or use"
             + " PATCH or server-side apply.";
-    String requestLine = requestLine(request.url(), request.method());
-    boolean reject = mode == SafetyMode.STRICT;
-    if (warnings != null) {
-      // A rejection is logged and counted too, as every warning is.
-      warnings.warn(ID, (reject ? "rejected: " : "") + message, requestLine);
+    if (mode == SafetyMode.STRICT) {
+      reject(message, request);
     }
-    if (reject) {
-      UnsafeRequestException rejected =
-          new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
-      throw new ApiException(rejected.getMessage(), rejected, 0, null);
+    if (warnings != null) {
+      warnings.warn(ID, message, requestLine(request.url(), request.method()));
     }
   }
 
@@ -102,6 +97,15 @@ final class UpdateLosesUnknownFieldsRule {
             + " server. Not sent. Instead: PATCH the fields being changed, use server-side apply,"
             + " update an object just read with a GET (read in JSON), or build the client with"
             + " protobuf(false).";
+    reject(message, request);
+  }
+
+  /**
+   * Refuses the PUT before anything is sent: warned (a rejection is logged and counted too, as
+   * every warning is), then thrown as an {@link ApiException} whose cause is an {@code
+   * UnsafeRequestException}, as a generated API's caller receives it.
+   */
+  private void reject(String message, Request request) throws ApiException {
     String requestLine = requestLine(request.url(), request.method());
     if (warnings != null) {
       warnings.warn(ID, "rejected: " + message, requestLine);
@@ -125,13 +129,7 @@ final class UpdateLosesUnknownFieldsRule {
             + " and the PUT would wipe them on the server. Not sent. Instead: PATCH the fields being"
             + " changed, use server-side apply, update an object just read with a GET (read in"
             + " JSON), or build the client with protobuf(false).";
-    String requestLine = requestLine(request.url(), request.method());
-    if (warnings != null) {
-      warnings.warn(ID, "rejected: " + message, requestLine);
-    }
-    UnsafeRequestException rejected =
-        new UnsafeRequestException(List.of(ID), ID + " " + message + " [" + requestLine + "]");
-    throw new ApiException(rejected.getMessage(), rejected, 0, null);
+    reject(message, request);
   }
 
   static String requestLine(HttpUrl url, String method) {
