@@ -203,6 +203,28 @@ class ListPagingTest {
     assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
   }
 
+  /** A later page that is a Status, not a list (a proxy answering 200), is never merged as none. */
+  @Test
+  void aLaterPageThatIsNotAListSendsTheCallersOwnRequest() throws Exception {
+    server.enqueue(podList("1", "c1", "a"));
+    server.enqueue(
+        dev.safeclient.core.ApiServerReplies.json(
+            200,
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                + "\"status\":\"Failure\",\"code\":410}"));
+    server.enqueue(podList("2", null, "a", "b"));
+
+    V1PodList list = consistent(SafetyMode.ENFORCE, 1).listPodForAllNamespaces().execute();
+
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("a", "b");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods?limit=1&continue=c1");
+    assertThat(server.takeRequest().getTarget()).isEqualTo("/api/v1/pods");
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
   @Test
   void strictPagesAsEnforceDoes() throws Exception {
     server.enqueue(podList("1", "c1", "a"));
