@@ -616,7 +616,8 @@ final class HarmCells {
           Server.version("1.32"),
           Server.version("1.33"),
           Server.version("1.34"),
-          Server.version("1.35"));
+          Server.version("1.35"),
+          Server.version("1.36"));
 
   static final List<Server> DEPLOYMENTS =
       List.of(
