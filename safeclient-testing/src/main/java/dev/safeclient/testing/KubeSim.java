@@ -8,6 +8,9 @@ import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -209,8 +212,8 @@ public final class KubeSim implements AutoCloseable {
   public void play(FaultScript script) {
     synchronized (openTimedRules) {
       openTimedRules.clear();
+      faults.play(Objects.requireNonNull(script));
     }
-    faults.play(Objects.requireNonNull(script));
     tick();
   }
 
@@ -253,6 +256,7 @@ public final class KubeSim implements AutoCloseable {
     try {
       if (on) {
         connector.stop();
+        awaitListenerClosed();
         dropWatches();
       } else {
         connector.setPort(port);
@@ -261,6 +265,26 @@ public final class KubeSim implements AutoCloseable {
       down = on;
     } catch (Exception e) {
       throw new IllegalStateException("outage(" + on + ")", e);
+    }
+  }
+
+  /**
+   * Waits until connections are refused. The JDK closes a listening socket only when the acceptor
+   * blocked in accept() has left it, which can be after stop() returns; until then the kernel still
+   * completes handshakes, and the client sees a reset instead of a refusal.
+   */
+  private void awaitListenerClosed() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (true) {
+      try (Socket probe = new Socket()) {
+        probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      } catch (ConnectException refused) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("the listener on port " + port + " still accepts after 5 s");
+      }
+      Thread.sleep(2);
     }
   }
 
@@ -391,9 +415,12 @@ public final class KubeSim implements AutoCloseable {
       for (SimulatedApiserver a : apiservers) {
         a.catchUp();
       }
-      List<FaultRule> active = faults.activeTimedRules();
-      boolean outage = false;
+      // The rules are read, and the outage switched, under the lock play() installs a script
+      // under: a tick that read the old script must not act after the new script's first tick
+      // (it would end the outage that tick just began).
       synchronized (openTimedRules) {
+        List<FaultRule> active = faults.activeTimedRules();
+        boolean outage = false;
         for (FaultRule r : active) {
           if (r.fault.kind() == Fault.Kind.OUTAGE) {
             outage = true;
@@ -421,13 +448,13 @@ public final class KubeSim implements AutoCloseable {
           }
         }
         openTimedRules.retainAll(new HashSet<>(active));
-      }
-      if (outage && !down) {
-        outage(true);
-        scriptedOutage = true;
-      } else if (!outage && scriptedOutage) {
-        outage(false);
-        scriptedOutage = false;
+        if (outage && !down) {
+          outage(true);
+          scriptedOutage = true;
+        } else if (!outage && scriptedOutage) {
+          outage(false);
+          scriptedOutage = false;
+        }
       }
       if (config.kubeletDeletes) {
         handler.finishGracefulDeletions();

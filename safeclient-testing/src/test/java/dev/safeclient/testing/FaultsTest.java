@@ -336,4 +336,36 @@ class FaultsTest {
     assertThat(code).isEqualTo(200);
     assertThat(sim.faultLog()).extracting(FaultEvent::fault).contains("OUTAGE");
   }
+
+  /**
+   * The ticker reads the running script every 20 ms. A tick that read the old script, and acted
+   * after the new script's first tick, used to end the outage that tick had just begun: a scripted
+   * outage must hold from the moment {@code play} returns, however the two interleave.
+   */
+  @Test
+  void aScriptedOutageHoldsFromTheMomentItIsPlayed() throws Exception {
+    start(FaultScript.none());
+    FaultScript outage =
+        FaultScript.builder()
+            .add(FaultRule.during(Duration.ZERO, Duration.ofSeconds(10)).inject(Fault.outage()))
+            .build();
+    for (int i = 0; i < 150; i++) {
+      sim.play(outage);
+      // A stale tick acts within the ticker's period; a connect after it shows the outage held.
+      Thread.sleep(1 + i % 25);
+      OkHttpClient fresh =
+          Wire.HTTP.newBuilder().connectionPool(new okhttp3.ConnectionPool()).build();
+      int round = i;
+      assertThatThrownBy(
+              () ->
+                  fresh
+                      .newCall(new Request.Builder().url(sim.url() + "/api/v1/pods").build())
+                      .execute()
+                      .close(),
+              "round %d",
+              round)
+          .isInstanceOf(ConnectException.class);
+      sim.play(FaultScript.none());
+    }
+  }
 }
