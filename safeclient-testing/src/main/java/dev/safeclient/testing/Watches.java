@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import static dev.safeclient.testing.StatusAnswers.*;
 
 import com.google.gson.JsonObject;
+import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -130,7 +131,7 @@ final class Watches {
             ws != null ? ws : WatchStream.http(c.response, c.callback),
             stats);
     if (ws != null) {
-      ws.attach(w);
+      ws.attach(w.writer());
     }
     if (initial && consistentStart && !sim.config().version.consistentReadSupported()) {
       // Without consistent reads from the cache, the initial state of an RV-unset watch is read
@@ -146,7 +147,9 @@ final class Watches {
     boolean drop =
         (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
     // A half-open connection: the watch is established, then nothing ever arrives.
-    w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
+    if (fault != null && fault.kind() == Fault.Kind.SILENT) {
+      w.silence();
+    }
     w.record = c.record;
     c.record.code = ws != null ? 101 : 200;
     SimStats.servedFrom(!cache && !initial ? "etcd" : "watch-cache");
