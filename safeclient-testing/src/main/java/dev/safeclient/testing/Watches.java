@@ -2,11 +2,12 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
-import com.google.gson.JsonObject;
+import dev.safeclient.apiserver.ProtobufEnvelope;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
@@ -112,7 +113,7 @@ final class Watches {
     boolean bookmarks = cache && c.flag("allowWatchBookmarks");
     boolean protobuf =
         c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
-    String contentType = protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : ApiCall.JSON;
+    String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : ApiCall.JSON;
     // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
     // HandleHTTP. A request that asks to upgrade but is no valid handshake is served over HTTP.
     ApiCall.pfHeaders(c.response); // APF's filter sets them before any handler runs
@@ -207,16 +208,9 @@ final class Watches {
     }
     if (!ok) {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
-      JsonObject ev = new JsonObject();
-      ev.addProperty("type", "ERROR");
-      ev.add(
-          "object",
-          statusJson(
-              410,
-              "Expired",
-              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion(c.type) + ")",
-              null));
-      w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
+      w.sendLine(
+          WatchEvents.error(
+              Status.tooOldResourceVersion(fromRv, api.cacheResourceVersion(c.type))));
       w.end(); // closing the stream counts the watch closed
       return;
     }
