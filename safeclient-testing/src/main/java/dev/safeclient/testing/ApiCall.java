@@ -1,5 +1,8 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.Query;
+import dev.safeclient.apiserver.Verb;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -60,6 +63,23 @@ final class ApiCall {
   /** Answers a {@code Warning: 299} header with this text (the handlers' warning.AddWarning). */
   void warn(String text) {
     warnings.add(FieldValidation.warningHeader(text));
+  }
+
+  private ListOptions listOptions;
+
+  /**
+   * The request's list or watch options as the apiserver decodes them (not yet validated); a value
+   * that does not decode throws a {@link dev.safeclient.apiserver.StatusException} (400).
+   */
+  ListOptions listOptions() {
+    if (listOptions == null) {
+      java.util.Map<String, java.util.List<String>> m = new java.util.LinkedHashMap<>();
+      for (Fields.Field f : query) {
+        m.put(f.getName(), f.getValues());
+      }
+      listOptions = ListOptions.parse(Query.of(m), verb == Verb.WATCH);
+    }
+    return listOptions;
   }
 
   String param(String n) {
