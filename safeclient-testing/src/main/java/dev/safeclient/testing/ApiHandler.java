@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.status;
 
+import dev.safeclient.apiserver.MediaTypes;
 import dev.safeclient.apiserver.Query;
 import dev.safeclient.apiserver.RequestInfo;
 import dev.safeclient.apiserver.Status;
@@ -161,13 +162,8 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     stats.request(c.verb.apiName(), c.type.resourceName(), c.userAgent, c.apiserver.index());
-    if (!ApiCall.acceptsPlainEncoding(accept)) {
-      c.send(
-          status(
-              406,
-              "NotAcceptable",
-              "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
-              null));
+    if (!MediaTypes.acceptsPlainEncoding(accept)) {
+      c.send(Answer.of(Status.notAcceptable()));
       return true;
     }
     if (c.subresource != null) {
