@@ -14,7 +14,6 @@ import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 
 /**
@@ -209,7 +208,7 @@ final class Watches {
     if (!initial) {
       w.fromRv = fromRv;
     }
-    w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
+    w.endAfter(java.time.Duration.ofSeconds(timeoutSeconds), sim.scheduler());
     // Commits the headers now: the client sees the watch established (then, maybe, dropped).
     w.commit(drop ? () -> w.abort(new IOException("watch dropped by fault script")) : null);
   }
