@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
+import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.apiserver.ContinueToken;
 import dev.safeclient.apiserver.ListBody;
 import dev.safeclient.apiserver.ListOptions;
@@ -25,11 +26,8 @@ import java.util.List;
  * estimate.
  */
 final class Reads {
-  /**
-   * The apiserver's default request timeout ({@code --request-timeout}, 60 s): how long a read on
-   * 1.30 waits for an initialising cache before 503.
-   */
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  /** How long a read on 1.30 waits for an initialising cache before 503: the request timeout. */
+  static final Duration REQUEST_TIMEOUT = ApiserverDefaults.REQUEST_TIMEOUT;
 
   private final KubeSim sim;
 
