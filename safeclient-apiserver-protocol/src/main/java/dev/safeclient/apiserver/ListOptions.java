@@ -17,6 +17,13 @@ public final class ListOptions {
   private final String labelSelector;
   private final String fieldSelector;
   private final boolean watch;
+
+  /**
+   * The {@code watch} parameter itself. The apiserver validates and defaults by it, not by the
+   * route: a {@code /watch/} path without {@code watch=true} is validated as a list.
+   */
+  private final boolean watchParameter;
+
   private final boolean allowWatchBookmarks;
   private final Boolean sendInitialEvents;
   private final Long timeoutSeconds;
@@ -29,9 +36,25 @@ public final class ListOptions {
     this.labelSelector = q.get("labelSelector");
     this.fieldSelector = q.get("fieldSelector");
     this.watch = watch;
+    this.watchParameter = q.flag("watch");
     this.allowWatchBookmarks = q.flag("allowWatchBookmarks");
     this.sendInitialEvents = q.has("sendInitialEvents") ? q.flag("sendInitialEvents") : null;
     this.timeoutSeconds = q.has("timeoutSeconds") ? int64(q, "timeoutSeconds") : null;
+  }
+
+  /** A copy as SetListOptionsDefaults leaves it: a streaming list at "not older than". */
+  private ListOptions(ListOptions o, boolean sendInitialEvents, String resourceVersionMatch) {
+    this.resourceVersion = o.resourceVersion;
+    this.resourceVersionMatch = resourceVersionMatch;
+    this.limit = o.limit;
+    this.continueToken = o.continueToken;
+    this.labelSelector = o.labelSelector;
+    this.fieldSelector = o.fieldSelector;
+    this.watch = o.watch;
+    this.watchParameter = o.watchParameter;
+    this.allowWatchBookmarks = o.allowWatchBookmarks;
+    this.sendInitialEvents = sendInitialEvents;
+    this.timeoutSeconds = o.timeoutSeconds;
   }
 
   /**
@@ -63,13 +86,34 @@ public final class ListOptions {
   }
 
   /**
-   * ValidateListOptions (apiserver internalversion/validation): every error at once, answered 422
-   * Invalid. {@code watchListEnabled} is the WatchList feature gate of the server version served.
+   * The options as the apiserver's list handler acts on them (handlers/get.go listOpts): first
+   * SetListOptionsDefaults, then ValidateListOptions, every error at once, answered 422 Invalid.
+   * {@code watchListEnabled} is the WatchList feature gate of the server version served. Both read
+   * the {@code watch} parameter, not the route: the legacy {@code /watch/} prefix alone is
+   * validated as a list.
+   *
+   * <p>With the gate on, a legacy watch ({@code watch=true}, RV unset or "0", neither
+   * sendInitialEvents nor resourceVersionMatch) is defaulted to {@code sendInitialEvents=true,
+   * resourceVersionMatch=NotOlderThan}: it then ends its initial events with the annotated bookmark
+   * if it allows bookmarks.
    */
   public ListOptions validate(boolean watchListEnabled) {
+    ListOptions o = this;
+    if (watchListEnabled
+        && watchParameter
+        && sendInitialEvents == null
+        && resourceVersionMatch.isEmpty()
+        && (resourceVersion.isEmpty() || resourceVersion.equals("0"))) {
+      o = new ListOptions(this, true, "NotOlderThan");
+    }
+    o.check(watchListEnabled);
+    return o;
+  }
+
+  private void check(boolean watchListEnabled) {
     List<Status.FieldError> errs = new ArrayList<>();
     String match = resourceVersionMatch;
-    if (watch) {
+    if (watchParameter) {
       if (sendInitialEvents != null) {
         if (!match.equals("NotOlderThan")) {
           errs.add(
@@ -140,7 +184,6 @@ public final class ListOptions {
     if (!errs.isEmpty()) {
       throw new StatusException(Status.invalidListOptions(errs));
     }
-    return this;
   }
 
   /**
@@ -220,7 +263,8 @@ public final class ListOptions {
 
   /** Where a WATCH starts. Throws the store's 400 for an RV that is no number. */
   public WatchStart watchStart() {
-    return WatchStart.of(resourceVersion, resourceVersionNumber(), sendInitialEvents);
+    return WatchStart.of(
+        resourceVersion, resourceVersionNumber(), sendInitialEvents, allowWatchBookmarks);
   }
 
   /** {@code resourceVersion} as sent; "" if unset. */

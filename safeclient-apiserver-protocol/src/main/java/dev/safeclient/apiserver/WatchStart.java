@@ -29,7 +29,8 @@ public final class WatchStart {
     this.initialEventsEndBookmark = initialEventsEndBookmark;
   }
 
-  static WatchStart of(String rv, long rvNumber, Boolean sendInitialEvents) {
+  static WatchStart of(
+      String rv, long rvNumber, Boolean sendInitialEvents, boolean allowWatchBookmarks) {
     boolean unset = rv.isEmpty();
     boolean zero = rv.equals("0");
     if (sendInitialEvents == null) {
@@ -44,7 +45,10 @@ public final class WatchStart {
     }
     if (sendInitialEvents) {
       ReadMode state = unset ? ReadMode.CONSISTENT : zero ? ReadMode.ANY : ReadMode.NOT_OLDER_THAN;
-      return new WatchStart(Kind.INITIAL_EVENTS, state, unset || zero ? 0 : rvNumber, true);
+      // The end bookmark only where bookmarks are allowed (cacher and etcd3 watcher alike); without
+      // them the initial events simply run into the changes.
+      return new WatchStart(
+          Kind.INITIAL_EVENTS, state, unset || zero ? 0 : rvNumber, allowWatchBookmarks);
     }
     // sendInitialEvents=false: never a state; RV unset or 0 starts at the most recent change.
     if (unset || zero) {
@@ -75,7 +79,8 @@ public final class WatchStart {
 
   /**
    * True if the initial events end with a BOOKMARK annotated {@code k8s.io/initial-events-end:
-   * "true"} (sendInitialEvents=true): only that bookmark sets the client's resume point.
+   * "true"} (sendInitialEvents=true with allowWatchBookmarks=true): only that bookmark sets the
+   * client's resume point.
    */
   public boolean initialEventsEndBookmark() {
     return initialEventsEndBookmark;

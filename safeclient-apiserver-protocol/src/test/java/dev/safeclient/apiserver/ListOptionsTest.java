@@ -18,7 +18,13 @@ class ListOptionsTest {
     return ListOptions.parse(Query.parse(query), false);
   }
 
+  /** A watch as clients send it: {@code watch=true}, on the collection's path. */
   private static ListOptions watch(String query) {
+    return ListOptions.parse(Query.parse("watch=true&" + query), true);
+  }
+
+  /** A watch by the legacy {@code /watch/} prefix alone: the route says watch, the query not. */
+  private static ListOptions watchByPrefix(String query) {
     return ListOptions.parse(Query.parse(query), true);
   }
 
@@ -164,9 +170,11 @@ class ListOptionsTest {
         "|INITIAL_EVENTS|CONSISTENT|0|false",
         "resourceVersion=0|INITIAL_EVENTS|ANY|0|false",
         "resourceVersion=12|FROM_RESOURCE_VERSION||12|false",
-        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan|INITIAL_EVENTS|CONSISTENT|0|true",
-        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=0|INITIAL_EVENTS|ANY|0|true",
-        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=12|INITIAL_EVENTS|NOT_OLDER_THAN|12|true",
+        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true|INITIAL_EVENTS|CONSISTENT|0|true",
+        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=0&allowWatchBookmarks=true|INITIAL_EVENTS|ANY|0|true",
+        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=12&allowWatchBookmarks=true|INITIAL_EVENTS|NOT_OLDER_THAN|12|true",
+        // Without bookmarks allowed, the initial events end with no bookmark (isListWatchRequest).
+        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=12|INITIAL_EVENTS|NOT_OLDER_THAN|12|false",
         "sendInitialEvents=false&resourceVersionMatch=NotOlderThan|FROM_NOW||0|false",
         "sendInitialEvents=false&resourceVersionMatch=NotOlderThan&resourceVersion=12|FROM_RESOURCE_VERSION||12|false",
       })
@@ -177,6 +185,51 @@ class ListOptionsTest {
     assertThat(s.initialState()).isEqualTo(state);
     assertThat(s.resourceVersion()).isEqualTo(rv);
     assertThat(s.initialEventsEndBookmark()).isEqualTo(endBookmark);
+  }
+
+  @Test
+  void theWatchPrefixAloneIsValidatedAndDefaultedAsAList() {
+    // handlers/get.go listOpts validates by the decoded watch parameter; the /watch/ route's
+    // forceWatch only picks the handler afterwards.
+    Status s =
+        refusal(
+            () ->
+                watchByPrefix(
+                        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                            + "&allowWatchBookmarks=true")
+                    .validate(true));
+    assertThat(s.code()).isEqualTo(422);
+    assertThat(s.message())
+        .isEqualTo(
+            "ListOptions.meta.k8s.io \"\" is invalid: [resourceVersionMatch: Forbidden:"
+                + " resourceVersionMatch is forbidden unless resourceVersion is provided,"
+                + " sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list]");
+    // ... and is not defaulted to a streaming list: no initial-events-end bookmark.
+    assertThat(watchByPrefix("allowWatchBookmarks=true").validate(true).watchStart())
+        .satisfies(w -> assertThat(w.initialEventsEndBookmark()).isFalse());
+  }
+
+  @Test
+  void aLegacyWatchIsDefaultedToAStreamingListWhereTheGateIsOn() {
+    // SetListOptionsDefaults: RV unset or "0", no sendInitialEvents, no resourceVersionMatch.
+    for (String rv : new String[] {"", "resourceVersion=0&"}) {
+      ListOptions on = watch(rv + "allowWatchBookmarks=true").validate(true);
+      assertThat(on.sendInitialEvents()).isTrue();
+      assertThat(on.resourceVersionMatch()).isEqualTo("NotOlderThan");
+      assertThat(on.watchStart().initialEventsEndBookmark()).isTrue();
+      ListOptions off = watch(rv + "allowWatchBookmarks=true").validate(false);
+      assertThat(off.sendInitialEvents()).isNull();
+      assertThat(off.watchStart().initialEventsEndBookmark()).isFalse();
+    }
+    // A specific RV, or an explicit sendInitialEvents, is left as sent.
+    assertThat(
+            watch("resourceVersion=5&allowWatchBookmarks=true").validate(true).sendInitialEvents())
+        .isNull();
+    assertThat(
+            watch("sendInitialEvents=false&resourceVersionMatch=NotOlderThan")
+                .validate(true)
+                .sendInitialEvents())
+        .isFalse();
   }
 
   @Test

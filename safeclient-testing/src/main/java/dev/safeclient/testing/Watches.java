@@ -38,8 +38,9 @@ final class Watches {
     try {
       options = c.listOptions();
       sel = Selector.of(c);
-      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
-      options.validate(sim.config().version.enabled(FeatureGate.WATCH_LIST));
+      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH). The
+      // options served are the defaulted ones: a legacy watch may become a streaming list.
+      options = options.validate(sim.config().version.enabled(FeatureGate.WATCH_LIST));
     } catch (StatusException e) {
       c.send(Answer.of(e.status()));
       return;
@@ -48,16 +49,6 @@ final class Watches {
       return;
     }
     boolean initialEvents = Boolean.TRUE.equals(options.sendInitialEvents());
-    if (initialEvents && !options.allowWatchBookmarks()) {
-      // KubeSim's own rule: a streaming list's end is a bookmark, so it must be allowed.
-      c.send(
-          status(
-              422,
-              "Invalid",
-              "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
-              null));
-      return;
-    }
     if (!api.isReady()
         && !sim.config().version.enabled(FeatureGate.RESILIENT_WATCH_CACHE_INITIALIZATION)) {
       // 1.30: Cacher.Watch waits for the cache (ready.wait), then 503 at the request timeout.
@@ -153,12 +144,13 @@ final class Watches {
     // client sees its watch established even while nothing changes. The watch is counted open
     // from then on (WatchStream.established).
     w.commit(null);
+    boolean endBookmark = start.initialEventsEndBookmark();
     long[] initialRv = {0};
     java.util.function.Consumer<Long> onInitialState =
         rv -> {
           initialRv[0] = rv;
           w.fromRv = rv;
-          if (initialEvents) {
+          if (endBookmark) {
             w.sendBookmarkLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
           }
         };

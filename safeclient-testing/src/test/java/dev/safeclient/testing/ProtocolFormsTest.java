@@ -27,6 +27,13 @@ class ProtocolFormsTest {
     sim.close();
   }
 
+  /** KubeSim again, as a server of {@code version} (its feature gates' defaults). */
+  private void restartAt(String version) {
+    sim.close();
+    sim = KubeSim.builder().namespaces("ns1").serverVersion(version).build();
+    wire = new Wire(sim);
+  }
+
   @Test
   void theLegacyWatchPrefixIsAWatch() throws Exception {
     ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
@@ -43,6 +50,76 @@ class ProtocolFormsTest {
       JsonObject ev = WatchTest.next(w.body().source());
       assertThat(WatchTest.type(ev)).isEqualTo("ADDED");
       assertThat(WatchTest.name(ev)).isEqualTo("after");
+    }
+  }
+
+  @Test
+  void theLegacyWatchPrefixAloneIsValidatedAsAList() throws Exception {
+    restartAt("1.34");
+    // handlers/get.go listOpts validates by the decoded watch parameter, not by the route: a
+    // streaming list asked for on the /watch/ prefix alone is refused as list options.
+    Wire.Reply r =
+        wire.get(
+            "/api/v1/watch/namespaces/ns1/pods?sendInitialEvents=true"
+                + "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true");
+    assertThat(r.code).isEqualTo(422);
+    assertThat(r.json().get("message").getAsString())
+        .isEqualTo(
+            "ListOptions.meta.k8s.io \"\" is invalid: [resourceVersionMatch: Forbidden:"
+                + " resourceVersionMatch is forbidden unless resourceVersion is provided,"
+                + " sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list]");
+  }
+
+  @Test
+  void aStreamingListWithoutBookmarksIsServedWithoutTheEndBookmark() throws Exception {
+    restartAt("1.34");
+    ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
+    sim.create(pods, Wire.pod("ns1", "before", null, null));
+    // The apiserver refuses nothing here: isListWatchRequest only decides the end bookmark.
+    try (Response w =
+        wire.openWatch(
+            "/api/v1/namespaces/ns1/pods?watch=true&sendInitialEvents=true"
+                + "&resourceVersionMatch=NotOlderThan")) {
+      assertThat(w.code()).isEqualTo(200);
+      okio.BufferedSource s = w.body().source();
+      JsonObject first = WatchTest.next(s);
+      assertThat(WatchTest.type(first) + " " + WatchTest.name(first)).isEqualTo("ADDED before");
+      sim.create(pods, Wire.pod("ns1", "after", null, null));
+      JsonObject next = WatchTest.next(s);
+      assertThat(WatchTest.type(next) + " " + WatchTest.name(next)).isEqualTo("ADDED after");
+    }
+  }
+
+  @Test
+  void aLegacyWatchIsAStreamingListWhereWatchListIsOn() throws Exception {
+    restartAt("1.34");
+    ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
+    sim.create(pods, Wire.pod("ns1", "before", null, null));
+    String q = "/api/v1/namespaces/ns1/pods?watch=true&allowWatchBookmarks=true";
+    // SetListOptionsDefaults: RV unset, no sendInitialEvents, gate on (1.34+): the initial events
+    // end with the annotated bookmark.
+    try (Response w = wire.openWatch(q)) {
+      okio.BufferedSource s = w.body().source();
+      assertThat(WatchTest.name(WatchTest.next(s))).isEqualTo("before");
+      JsonObject end = WatchTest.next(s);
+      assertThat(WatchTest.type(end)).isEqualTo("BOOKMARK");
+      assertThat(
+              end.getAsJsonObject("object")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("annotations")
+                  .get("k8s.io/initial-events-end")
+                  .getAsString())
+          .isEqualTo("true");
+    }
+    // 1.33 turned the gate off again: the legacy watch runs straight into the changes.
+    restartAt("1.33");
+    sim.create(pods, Wire.pod("ns1", "before", null, null));
+    try (Response w = wire.openWatch(q)) {
+      okio.BufferedSource s = w.body().source();
+      assertThat(WatchTest.name(WatchTest.next(s))).isEqualTo("before");
+      sim.create(pods, Wire.pod("ns1", "after", null, null));
+      JsonObject next = WatchTest.next(s);
+      assertThat(WatchTest.type(next) + " " + WatchTest.name(next)).isEqualTo("ADDED after");
     }
   }
 
