@@ -29,12 +29,12 @@ public final class ApiserverDefaults {
   private ApiserverDefaults() {}
 
   /**
-   * How long a watch runs: its timeoutSeconds if given, else {@link #MIN_REQUEST_TIMEOUT} times a
-   * random factor in [1, 2) (handlers/get.go ListResource).
+   * How long a watch runs: its timeoutSeconds if given and not 0, else {@link #MIN_REQUEST_TIMEOUT}
+   * times a random factor in [1, 2) (handlers/get.go handleWatch: 0 counts as not given).
    */
   public static Duration watchTimeout(ListOptions options, RandomGenerator random) {
     Long t = options.timeoutSeconds();
-    if (t != null) {
+    if (t != null && t != 0) {
       return Duration.ofSeconds(t);
     }
     long min = MIN_REQUEST_TIMEOUT.toSeconds();

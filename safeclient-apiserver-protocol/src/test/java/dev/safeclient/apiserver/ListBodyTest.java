@@ -49,5 +49,11 @@ class ListBodyTest {
       Duration d = ApiserverDefaults.watchTimeout(ListOptions.parse(Query.parse(""), true), r);
       assertThat(d).isBetween(Duration.ofSeconds(1800), Duration.ofSeconds(3599));
     }
+    // handlers/get.go: "if timeout == 0 && minRequestTimeout > 0": timeoutSeconds=0 is no timeout
+    // given, not a watch that ends at once.
+    assertThat(
+            ApiserverDefaults.watchTimeout(
+                ListOptions.parse(Query.parse("timeoutSeconds=0"), true), r))
+        .isBetween(Duration.ofSeconds(1800), Duration.ofSeconds(3599));
   }
 }

@@ -54,6 +54,28 @@ class ProtocolFormsTest {
   }
 
   @Test
+  void aWatchWithTimeoutSecondsZeroRunsTheDefaultSpan() throws Exception {
+    ResourceType pods = ResourceType.BUILT_IN.get("v1/pods");
+    sim.create(pods, Wire.pod("ns1", "before", null, null));
+    String rv =
+        wire.get("/api/v1/namespaces/ns1/pods")
+            .json()
+            .getAsJsonObject("metadata")
+            .get("resourceVersion")
+            .getAsString();
+    // handlers/get.go handleWatch: a timeout of 0 is "none given", the random 30 to 60 minutes.
+    try (Response w =
+        wire.openWatch(
+            "/api/v1/namespaces/ns1/pods?watch=true&timeoutSeconds=0&resourceVersion=" + rv)) {
+      assertThat(w.code()).isEqualTo(200);
+      sim.create(pods, Wire.pod("ns1", "after", null, null));
+      JsonObject ev = WatchTest.next(w.body().source());
+      assertThat(ev).isNotNull();
+      assertThat(WatchTest.type(ev) + " " + WatchTest.name(ev)).isEqualTo("ADDED after");
+    }
+  }
+
+  @Test
   void theLegacyWatchPrefixAloneIsValidatedAsAList() throws Exception {
     restartAt("1.34");
     // handlers/get.go listOpts validates by the decoded watch parameter, not by the route: a
