@@ -153,7 +153,10 @@ public final class WatchStreamWriter {
       tooSlow();
       return false;
     }
-    queue.add(ByteBuffer.wrap(event));
+    synchronized (this) {
+      // Never between the parts of an event another thread is queueing (send(List)).
+      queue.add(ByteBuffer.wrap(event));
+    }
     writer.iterate();
     return true;
   }

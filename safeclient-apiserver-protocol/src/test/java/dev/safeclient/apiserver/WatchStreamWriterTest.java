@@ -132,6 +132,48 @@ class WatchStreamWriterTest {
   }
 
   @Test
+  void anEventInPartsStaysWholeWhileAnotherThreadSendsOneBuffer() throws Exception {
+    SlowTransport t = new SlowTransport();
+    WatchStreamWriter w = new WatchStreamWriter(t, 100, new Counts());
+    w.commit(null); // the headers' write stays pending: the sends below only queue
+    Thread[] other = new Thread[1];
+    // Between the first and second part of the event, another thread sends a whole event (a
+    // bookmark timer, a relay's fan-out) and gets as far as it can.
+    List<ByteBuffer> parts =
+        new java.util.AbstractList<>() {
+          final List<ByteBuffer> real = List.of(bb("{\"a\":"), bb("1"), bb("}\n"));
+
+          @Override
+          public ByteBuffer get(int i) {
+            if (i == 1 && other[0] == null) {
+              other[0] = new Thread(() -> w.send(b("BOOKMARK\n")));
+              other[0].start();
+              org.awaitility.Awaitility.await()
+                  .until(
+                      () ->
+                          other[0].getState() == Thread.State.TERMINATED
+                              || other[0].getState() == Thread.State.BLOCKED);
+            }
+            return real.get(i);
+          }
+
+          @Override
+          public int size() {
+            return real.size();
+          }
+        };
+    w.send(parts);
+    other[0].join();
+    t.completeAll();
+    assertThat(t.wire.toString(StandardCharsets.UTF_8))
+        .isIn("{\"a\":1}\nBOOKMARK\n", "BOOKMARK\n{\"a\":1}\n");
+  }
+
+  private static ByteBuffer bb(String s) {
+    return ByteBuffer.wrap(b(s));
+  }
+
+  @Test
   void aWebSocketGetsEachEventAsOneMessage() {
     SlowTransport t = new SlowTransport();
     t.messages = true;
