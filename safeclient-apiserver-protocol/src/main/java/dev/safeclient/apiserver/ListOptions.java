@@ -188,7 +188,7 @@ public final class ListOptions {
 
   /**
    * The resourceVersion as a number: 0 for unset or "0". Anything else that is not a number throws
-   * the store's 400 ({@code invalid resource version: x}).
+   * the store's 400 ({@code invalid resource version: resourceVersion: Invalid value: "x": ...}).
    */
   public long resourceVersionNumber() {
     if (resourceVersion.isEmpty()) {
@@ -201,7 +201,15 @@ public final class ListOptions {
       }
       return rv;
     } catch (NumberFormatException e) {
-      throw new StatusException(Status.badRequest("invalid resource version: " + resourceVersion));
+      // storage.ValidateListOptions: "invalid resource version: %v" of the versioner's
+      // InvalidError, a field.Invalid of resourceVersion carrying strconv.ParseUint's error.
+      throw new StatusException(
+          Status.badRequest(
+              "invalid resource version: resourceVersion: Invalid value: \""
+                  + resourceVersion
+                  + "\": strconv.ParseUint: parsing \""
+                  + resourceVersion
+                  + "\": invalid syntax"));
     }
   }
 

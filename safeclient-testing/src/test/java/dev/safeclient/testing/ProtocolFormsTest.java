@@ -165,6 +165,19 @@ class ProtocolFormsTest {
   }
 
   @Test
+  void aResourceVersionThatIsNoNumberIsTheStoresBadRequest() throws Exception {
+    restartAt("1.34");
+    // storage.ValidateListOptions, which the cache delegator runs first from 1.33.
+    Wire.Reply r = wire.get("/api/v1/namespaces/ns1/pods?resourceVersion=abc");
+    assertThat(r.code).isEqualTo(400);
+    assertThat(r.json().get("reason").getAsString()).isEqualTo("BadRequest");
+    assertThat(r.json().get("message").getAsString())
+        .isEqualTo(
+            "invalid resource version: resourceVersion: Invalid value: \"abc\":"
+                + " strconv.ParseUint: parsing \"abc\": invalid syntax");
+  }
+
+  @Test
   void aContinueTokenThatIsNotOneIsTheStoresBadRequest() throws Exception {
     Wire.Reply r = wire.get("/api/v1/namespaces/ns1/pods?limit=1&continue=bm90LWpzb24");
     assertThat(r.code).isEqualTo(400);
