@@ -34,9 +34,13 @@ public final class WatchStart {
     boolean unset = rv.isEmpty();
     boolean zero = rv.equals("0");
     if (sendInitialEvents == null) {
-      // The legacy forms: RV unset is "get state and start at most recent", RV 0 "start at any".
+      // The legacy forms. The API concepts call RV unset "get state and start at most recent",
+      // but the watch cache serves it from its current state, however old, with no freshness
+      // wait (cacher getWatchCacheResourceVersion's legacy case, 1.30-1.36), as RV 0. Only
+      // storage, serving a watch without a cache, reads it fresh. Where WatchList is on,
+      // ListOptions.validate has already made this form a streaming list (CONSISTENT below).
       if (unset) {
-        return new WatchStart(Kind.INITIAL_EVENTS, ReadMode.CONSISTENT, 0, false);
+        return new WatchStart(Kind.INITIAL_EVENTS, ReadMode.ANY, 0, false);
       }
       if (zero) {
         return new WatchStart(Kind.INITIAL_EVENTS, ReadMode.ANY, 0, false);

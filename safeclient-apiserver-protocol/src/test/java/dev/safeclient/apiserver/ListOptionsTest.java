@@ -167,6 +167,7 @@ class ListOptionsTest {
   @CsvSource(
       delimiter = '|',
       value = {
+        // Validated with the WatchList gate on: the legacy RV-unset watch is a streaming list.
         "|INITIAL_EVENTS|CONSISTENT|0|false",
         "resourceVersion=0|INITIAL_EVENTS|ANY|0|false",
         "resourceVersion=12|FROM_RESOURCE_VERSION||12|false",
@@ -230,6 +231,14 @@ class ListOptionsTest {
                 .validate(true)
                 .sendInitialEvents())
         .isFalse();
+  }
+
+  @Test
+  void aLegacyRvUnsetWatchIsServedFromTheCachesCurrentStateWhereTheGateIsOff() {
+    // cacher getWatchCacheResourceVersion: "legacy case", RV 0 to the cache, no freshness wait.
+    WatchStart s = watch("").validate(false).watchStart();
+    assertThat(s.kind()).isEqualTo(WatchStart.Kind.INITIAL_EVENTS);
+    assertThat(s.initialState()).isEqualTo(ReadMode.ANY);
   }
 
   @Test

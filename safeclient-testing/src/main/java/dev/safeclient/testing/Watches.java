@@ -74,7 +74,11 @@ final class Watches {
       return;
     }
     boolean initial = start.kind() == WatchStart.Kind.INITIAL_EVENTS;
-    boolean consistentStart = initial && start.initialState() == ReadMode.CONSISTENT;
+    // A legacy RV-unset watch reads a fresh state only where no cache serves it.
+    boolean consistentStart =
+        initial
+            && (start.initialState() == ReadMode.CONSISTENT
+                || (!cacheEnabled(c) && options.resourceVersion().isEmpty()));
     long fromRv =
         start.kind() == WatchStart.Kind.FROM_NOW
             ? api.cacheResourceVersion(c.type)
