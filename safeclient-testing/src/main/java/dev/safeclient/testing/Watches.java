@@ -2,12 +2,18 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
-import com.google.gson.JsonObject;
+import dev.safeclient.apiserver.ApiserverDefaults;
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.ProtobufEnvelope;
+import dev.safeclient.apiserver.ReadMode;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchStart;
+import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 
 /**
@@ -27,37 +33,22 @@ final class Watches {
   void watch(ApiCall c, Fault fault) {
     SimStats stats = sim.statsLive();
     SimulatedApiserver api = c.apiserver;
+    ListOptions options;
     Selector sel;
     try {
+      options = c.listOptions();
       sel = Selector.of(c);
+      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH). The
+      // options served are the defaulted ones: a legacy watch may become a streaming list.
+      options = options.validate(sim.config().version.enabled(FeatureGate.WATCH_LIST));
+    } catch (StatusException e) {
+      c.send(Answer.of(e.status()));
+      return;
     } catch (IllegalArgumentException e) {
       c.send(status(400, "BadRequest", e.getMessage(), null));
       return;
     }
-    String rvParam = c.param("resourceVersion");
-    boolean initialEvents = c.flag("sendInitialEvents");
-    if (initialEvents) {
-      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
-      if (!sim.config().version.enabled(FeatureGate.WATCH_LIST)) {
-        c.send(
-            status(
-                422,
-                "Invalid",
-                "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
-                null));
-        return;
-      }
-      if (!"NotOlderThan".equals(c.param("resourceVersionMatch"))
-          || !c.flag("allowWatchBookmarks")) {
-        c.send(
-            status(
-                422,
-                "Invalid",
-                "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
-                null));
-        return;
-      }
-    }
+    boolean initialEvents = Boolean.TRUE.equals(options.sendInitialEvents());
     if (!api.isReady()
         && !sim.config().version.enabled(FeatureGate.RESILIENT_WATCH_CACHE_INITIALIZATION)) {
       // 1.30: Cacher.Watch waits for the cache (ready.wait), then 503 at the request timeout.
@@ -75,28 +66,25 @@ final class Watches {
       c.send(cacheInitializing(api, stats));
       return;
     }
-    long fromRv = 0;
-    boolean initial = initialEvents || rvParam == null || rvParam.isEmpty() || rvParam.equals("0");
-    if (rvParam != null && !rvParam.isEmpty()) {
-      try {
-        fromRv = Long.parseLong(rvParam);
-      } catch (NumberFormatException e) {
-        c.send(status(400, "BadRequest", "invalid resource version: " + rvParam, null));
-        return;
-      }
-    }
-    long timeoutSeconds;
-    String ts = c.param("timeoutSeconds");
+    WatchStart start;
     try {
-      timeoutSeconds =
-          ts == null || ts.isEmpty()
-              ? ThreadLocalRandom.current().nextLong(1800, 3600) // fact sheet, WATCH
-              : Long.parseLong(ts);
-    } catch (NumberFormatException e) {
-      c.send(status(400, "BadRequest", "invalid timeoutSeconds: " + ts, null));
+      start = options.watchStart();
+    } catch (StatusException e) {
+      c.send(Answer.of(e.status()));
       return;
     }
-    boolean consistentStart = initial && (rvParam == null || rvParam.isEmpty());
+    boolean initial = start.kind() == WatchStart.Kind.INITIAL_EVENTS;
+    // A legacy RV-unset watch reads a fresh state only where no cache serves it.
+    boolean consistentStart =
+        initial
+            && (start.initialState() == ReadMode.CONSISTENT
+                || (!cacheEnabled(c) && options.resourceVersion().isEmpty()));
+    long fromRv =
+        start.kind() == WatchStart.Kind.FROM_NOW
+            ? api.cacheResourceVersion(c.type)
+            : start.resourceVersion();
+    long timeoutSeconds =
+        ApiserverDefaults.watchTimeout(options, ThreadLocalRandom.current()).toSeconds();
     try {
       if (consistentStart || (initialEvents && fromRv > 0)) {
         long target = consistentStart ? sim.etcd().currentRv() : fromRv;
@@ -108,10 +96,10 @@ final class Watches {
     String ns = c.type.isNamespaced() ? c.namespace : "";
     boolean cache = cacheEnabled(c);
     // Only the watch cache sends bookmarks; a watch served from etcd gets none.
-    boolean bookmarks = cache && c.flag("allowWatchBookmarks");
+    boolean bookmarks = cache && options.allowWatchBookmarks();
     boolean protobuf =
         c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
-    String contentType = protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : ApiCall.JSON;
+    String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : ApiCall.JSON;
     // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
     // HandleHTTP. A request that asks to upgrade but is no valid handshake is served over HTTP.
     ApiCall.pfHeaders(c.response); // APF's filter sets them before any handler runs
@@ -130,7 +118,7 @@ final class Watches {
             ws != null ? ws : WatchStream.http(c.response, c.callback),
             stats);
     if (ws != null) {
-      ws.attach(w);
+      ws.attach(w.writer());
     }
     if (initial && consistentStart && !sim.config().version.consistentReadSupported()) {
       // Without consistent reads from the cache, the initial state of an RV-unset watch is read
@@ -146,7 +134,9 @@ final class Watches {
     boolean drop =
         (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
     // A half-open connection: the watch is established, then nothing ever arrives.
-    w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
+    if (fault != null && fault.kind() == Fault.Kind.SILENT) {
+      w.silence();
+    }
     w.record = c.record;
     c.record.code = ws != null ? 101 : 200;
     SimStats.servedFrom(!cache && !initial ? "etcd" : "watch-cache");
@@ -158,12 +148,13 @@ final class Watches {
     // client sees its watch established even while nothing changes. The watch is counted open
     // from then on (WatchStream.established).
     w.commit(null);
+    boolean endBookmark = start.initialEventsEndBookmark();
     long[] initialRv = {0};
     java.util.function.Consumer<Long> onInitialState =
         rv -> {
           initialRv[0] = rv;
           w.fromRv = rv;
-          if (initialEvents) {
+          if (endBookmark) {
             w.sendBookmarkLine(SimulatedApiserver.bookmarkLine(c.type, rv, true));
           }
         };
@@ -204,23 +195,16 @@ final class Watches {
     }
     if (!ok) {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
-      JsonObject ev = new JsonObject();
-      ev.addProperty("type", "ERROR");
-      ev.add(
-          "object",
-          statusJson(
-              410,
-              "Expired",
-              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion(c.type) + ")",
-              null));
-      w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
+      w.sendLine(
+          WatchEvents.error(
+              Status.tooOldResourceVersion(fromRv, api.cacheResourceVersion(c.type))));
       w.end(); // closing the stream counts the watch closed
       return;
     }
     if (!initial) {
       w.fromRv = fromRv;
     }
-    w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
+    w.endAfter(java.time.Duration.ofSeconds(timeoutSeconds), sim.scheduler());
     // Commits the headers now: the client sees the watch established (then, maybe, dropped).
     w.commit(drop ? () -> w.abort(new IOException("watch dropped by fault script")) : null);
   }

@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
 import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.List;
@@ -70,6 +71,21 @@ class CacheFreshnessTest {
     assertThat(r.json().get("reason").getAsString()).isEqualTo("Timeout");
     assertThat(r.causeReason()).isEqualTo("ResourceVersionTooLarge");
     assertThat(r.headers.get("Retry-After")).isEqualTo("1");
+    assertThat(sim.stats().objectsReadFromStorage()).isZero();
+  }
+
+  @Test
+  void onA130ServerALegacyRvUnsetWatchGetsTheCachesStateAtOnceAndReadsNoStorage() throws Exception {
+    Wire w = quietPods(KubeSim.builder().serverVersion("1.30"));
+    long podsRv = sim.apiserver(0).cacheResourceVersion(sim.resource("v1", "pods"));
+    assertThat(podsRv).isLessThan(sim.resourceVersion());
+    // cacher getWatchCacheResourceVersion's legacy case: the cache's current state, however far
+    // behind etcd, with no freshness wait and no read of etcd.
+    try (okhttp3.Response r = w.openWatch("/api/v1/pods?watch=true")) {
+      JsonObject first = WatchTest.next(r.body().source());
+      assertThat(WatchTest.type(first) + " " + WatchTest.name(first)).isEqualTo("ADDED p1");
+      assertThat(WatchTest.rv(first)).isEqualTo(podsRv);
+    }
     assertThat(sim.stats().objectsReadFromStorage()).isZero();
   }
 

@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.apiserver.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * validation of keys and values ({@code NewRequirement}), and its error messages. A bad selector is
  * an {@link IllegalArgumentException}, which the handlers answer as a 400 BadRequest.
  */
-final class LabelSelectorParser {
+public final class LabelSelectorParser {
   private enum Tok {
     IDENT,
     DOES_NOT_EXIST, // !
@@ -61,7 +61,15 @@ final class LabelSelectorParser {
   }
 
   /** Parses {@code selector}; an empty one selects everything. */
-  static List<Predicate<Map<String, String>>> parse(String selector) {
+  /**
+   * One parsed requirement: its key, operator ({@code =}, {@code !=}, {@code in}, {@code notin},
+   * {@code exists}, {@code !}, {@code gt}, {@code lt}; {@code ==} reads as {@code =}), values, and
+   * how it matches a label set.
+   */
+  public record Requirement(
+      String key, String operator, Set<String> values, Predicate<Map<String, String>> matcher) {}
+
+  public static List<Requirement> parse(String selector) {
     return new LabelSelectorParser(selector).requirements();
   }
 
@@ -127,8 +135,8 @@ final class LabelSelectorParser {
     return t;
   }
 
-  private List<Predicate<Map<String, String>>> requirements() {
-    List<Predicate<Map<String, String>>> out = new ArrayList<>();
+  private List<Requirement> requirements() {
+    List<Requirement> out = new ArrayList<>();
     while (true) {
       Token t = lookahead(Context.VALUES);
       switch (t.tok) {
@@ -165,7 +173,7 @@ final class LabelSelectorParser {
     }
   }
 
-  private Predicate<Map<String, String>> requirement() {
+  private Requirement requirement() {
     boolean doesNotExist = false;
     Token t = consume(Context.VALUES);
     if (t.tok == Tok.DOES_NOT_EXIST) {
@@ -179,11 +187,11 @@ final class LabelSelectorParser {
     validateKey(key);
     if (doesNotExist) {
       // A unary requirement ends here; "!a=b" then fails on "=" where ',' was expected.
-      return l -> !l.containsKey(key);
+      return new Requirement(key, "!", Set.of(), l -> !l.containsKey(key));
     }
     Tok after = lookahead(Context.VALUES).tok;
     if (after == Tok.END || after == Tok.COMMA) {
-      return l -> l.containsKey(key);
+      return new Requirement(key, "exists", Set.of(), l -> l.containsKey(key));
     }
     Token op = consume(Context.KEY_AND_OPERATOR);
     switch (op.tok) {
@@ -193,8 +201,10 @@ final class LabelSelectorParser {
           validateValue(key, v);
         }
         return op.tok == Tok.IN
-            ? l -> l.containsKey(key) && values.contains(l.get(key))
-            : l -> !l.containsKey(key) || !values.contains(l.get(key));
+            ? new Requirement(
+                key, "in", values, l -> l.containsKey(key) && values.contains(l.get(key)))
+            : new Requirement(
+                key, "notin", values, l -> !l.containsKey(key) || !values.contains(l.get(key)));
       }
       case EQUALS, DOUBLE_EQUALS, NOT_EQUALS, GT, LT -> {
         String value = exactValue();
@@ -211,24 +221,27 @@ final class LabelSelectorParser {
                 "for 'Gt', 'Lt' operators, the value must be an integer");
           }
           boolean gt = op.tok == Tok.GT;
-          return l -> {
-            String v = l.get(key);
-            if (v == null || !INTEGER.matcher(v).matches()) {
-              return false;
-            }
-            long n;
-            try {
-              n = Long.parseLong(v);
-            } catch (NumberFormatException e) {
-              return false; // Requirement.Matches: a label that does not parse does not match
-            }
-            return gt ? n > bound : n < bound;
-          };
+          Predicate<Map<String, String>> compare =
+              l -> {
+                String v = l.get(key);
+                if (v == null || !INTEGER.matcher(v).matches()) {
+                  return false;
+                }
+                long n;
+                try {
+                  n = Long.parseLong(v);
+                } catch (NumberFormatException e) {
+                  return false; // Requirement.Matches: a label that does not parse does not match
+                }
+                return gt ? n > bound : n < bound;
+              };
+          return new Requirement(key, gt ? "gt" : "lt", Set.of(value), compare);
         }
         validateValue(key, value);
         return op.tok == Tok.NOT_EQUALS
-            ? l -> !value.equals(l.get(key))
-            : l -> l.containsKey(key) && value.equals(l.get(key));
+            ? new Requirement(key, "!=", Set.of(value), l -> !value.equals(l.get(key)))
+            : new Requirement(
+                key, "=", Set.of(value), l -> l.containsKey(key) && value.equals(l.get(key)));
       }
       default ->
           throw new IllegalArgumentException(
