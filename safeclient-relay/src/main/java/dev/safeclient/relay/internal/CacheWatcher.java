@@ -1,0 +1,122 @@
+package dev.safeclient.relay.internal;
+
+import dev.safeclient.relay.internal.ResourceCache.Event;
+import dev.safeclient.relay.internal.ResourceCache.EventType;
+
+/**
+ * One open watch on a cache: its selection, and where its events go. As the apiserver's cacher
+ * ({@code cacheWatcher.convertToWatchEvent}), an event is judged against both the object and the
+ * object before it: one that stops matching the selection becomes DELETED for this watcher (the
+ * previous object, at the event's RV), one that starts matching becomes ADDED.
+ */
+final class CacheWatcher {
+  /** Where a watcher's framed events go; the HTTP layer writes them asynchronously. */
+  interface Sink {
+    /** Queues one event; false when the watcher is too far behind or gone (then it ends). */
+    boolean send(String type, byte[] object);
+
+    /** Ends the stream cleanly, as a server-side watch timeout does. */
+    void end();
+  }
+
+  final Selection selection;
+  private final boolean bookmarks;
+  private final boolean initialEventsEnd;
+  private final String apiVersion;
+  private final String kind;
+  private final Sink sink;
+
+  /** The newest RV this watcher has been sent (an event's or a bookmark's). */
+  private long sentResourceVersion;
+
+  private volatile boolean ended;
+
+  CacheWatcher(
+      Selection selection,
+      boolean bookmarks,
+      boolean initialEventsEnd,
+      long fromResourceVersion,
+      String apiVersion,
+      String kind,
+      Sink sink) {
+    this.selection = selection;
+    this.bookmarks = bookmarks;
+    this.initialEventsEnd = initialEventsEnd;
+    this.sentResourceVersion = fromResourceVersion;
+    this.apiVersion = apiVersion;
+    this.kind = kind;
+    this.sink = sink;
+  }
+
+  void initial(CachedObject o) {
+    send("ADDED", o.bytes);
+  }
+
+  /** The end of the initial state: the {@code k8s.io/initial-events-end} bookmark when asked. */
+  void initialStateEnd(long rv) {
+    sentResourceVersion = Math.max(sentResourceVersion, rv);
+    if (initialEventsEnd) {
+      send("BOOKMARK", WatchFrames.bookmark(apiVersion, kind, rv, true));
+    }
+  }
+
+  /** Offers one change; false once this watcher has ended. */
+  boolean offer(Event e) {
+    if (ended) {
+      return false;
+    }
+    if (e.resourceVersion() <= sentResourceVersion) {
+      return true;
+    }
+    boolean now = e.type() != EventType.DELETED && selection.matches(e.object());
+    boolean before = e.previous() != null && selection.matches(e.previous());
+    if (e.type() == EventType.DELETED) {
+      now = false;
+      before = selection.matches(e.object());
+    }
+    sentResourceVersion = e.resourceVersion();
+    if (now && before) {
+      return send("MODIFIED", e.object().bytes);
+    } else if (now) {
+      return send("ADDED", e.object().bytes);
+    } else if (before) {
+      byte[] gone =
+          e.type() == EventType.DELETED
+              ? e.object().bytes
+              : WatchFrames.withResourceVersion(
+                  e.previous().bytes, e.previous().resourceVersion, e.resourceVersion());
+      return send("DELETED", gone);
+    }
+    return true;
+  }
+
+  /** A bookmark at {@code rv}, when this watcher takes them and {@code rv} moves it forward. */
+  void bookmark(long rv) {
+    if (bookmarks && !ended && rv > sentResourceVersion) {
+      sentResourceVersion = rv;
+      send("BOOKMARK", WatchFrames.bookmark(apiVersion, kind, rv, false));
+    }
+  }
+
+  void end() {
+    if (!ended) {
+      ended = true;
+      sink.end();
+    }
+  }
+
+  boolean ended() {
+    return ended;
+  }
+
+  private boolean send(String type, byte[] object) {
+    if (ended) {
+      return false;
+    }
+    if (!sink.send(type, object)) {
+      end();
+      return false;
+    }
+    return true;
+  }
+}
