@@ -370,11 +370,11 @@ public final class ResourceCache implements CacheFeed {
   }
 
   /**
-   * A page of the state at {@code rv}, after key {@code after} (null: from the start): the state
+   * A page of the state at {@code rv}, from key {@code start} on (null: from the first): the state
    * now with every change after {@code rv} undone, from the window. Never the current state for an
    * older RV: 410 when the window no longer reaches back to {@code rv}.
    */
-  synchronized Page listAt(Selection s, long rv, String after, int limit) {
+  synchronized Page listAt(Selection s, long rv, String start, int limit) {
     requireSynced();
     if (rv > resourceVersion) {
       throw new TooLargeResourceVersion(rv, resourceVersion);
@@ -392,7 +392,7 @@ public final class ResourceCache implements CacheFeed {
       }
       undone.put(e.object.key, e.previous);
     }
-    return pageFrom(s, rv, after, limit, undone);
+    return pageFrom(s, rv, start, limit, undone);
   }
 
   private Page page(
@@ -401,8 +401,8 @@ public final class ResourceCache implements CacheFeed {
   }
 
   private Page pageFrom(
-      Selection s, long rv, String after, int limit, TreeMap<String, CachedObject> undone) {
-    NavigableSet<String> candidates = candidates(s, after, undone);
+      Selection s, long rv, String start, int limit, TreeMap<String, CachedObject> undone) {
+    NavigableSet<String> candidates = candidates(s, start, undone);
     List<CachedObject> items = new ArrayList<>();
     String last = null;
     boolean more = false;
@@ -423,7 +423,7 @@ public final class ResourceCache implements CacheFeed {
 
   /** The keys a selection can match, in key order, from the narrowest index that applies. */
   private NavigableSet<String> candidates(
-      Selection s, String after, TreeMap<String, CachedObject> undone) {
+      Selection s, String start, TreeMap<String, CachedObject> undone) {
     TreeSet<String> keys = new TreeSet<>();
     if (s.name != null && (s.namespace != null || !objects.isEmpty())) {
       if (s.namespace != null) {
@@ -452,7 +452,7 @@ public final class ResourceCache implements CacheFeed {
       keys.addAll(objects.navigableKeySet());
       keys.addAll(undone.navigableKeySet());
     }
-    return after == null ? keys : keys.tailSet(after, false);
+    return start == null ? keys : keys.tailSet(start, true);
   }
 
   /**

@@ -1,0 +1,93 @@
+package dev.safeclient.relay.internal;
+
+import dev.safeclient.core.SafeClient;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.Pair;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import okhttp3.Call;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * The relay's own reads through a {@link SafeClient}'s consistent view, so that they carry its
+ * budgets, retries and credentials. The bytes of the answer are kept as sent.
+ */
+public final class SafeClientUpstream implements Upstream {
+  private final ApiClient client;
+
+  public SafeClientUpstream(SafeClient safe) {
+    this.client = safe.consistentApiClient();
+  }
+
+  @Override
+  public long currentResourceVersion(ResourceSpec r) throws IOException {
+    List<Pair> q = selectors(r);
+    q.add(new Pair("limit", "1"));
+    return list(get(r, q)).resourceVersion;
+  }
+
+  @Override
+  public ListSnapshot consistentList(ResourceSpec r) throws IOException {
+    JsonListBody body = list(get(r, selectors(r)));
+    List<CachedObject> items = new ArrayList<>(body.items.size());
+    for (byte[] item : body.items) {
+      items.add(CachedObject.ofJson(item));
+    }
+    return new ListSnapshot(body.resourceVersion, items);
+  }
+
+  private static JsonListBody list(byte[] bytes) throws IOException {
+    try {
+      return JsonListBody.parse(bytes);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("upstream answer not a list: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Pair> selectors(ResourceSpec r) {
+    List<Pair> q = new ArrayList<>();
+    if (r.labelSelector() != null && !r.labelSelector().isEmpty()) {
+      q.add(new Pair("labelSelector", r.labelSelector()));
+    }
+    if (r.fieldSelector() != null && !r.fieldSelector().isEmpty()) {
+      q.add(new Pair("fieldSelector", r.fieldSelector()));
+    }
+    return q;
+  }
+
+  private byte[] get(ResourceSpec r, List<Pair> query) throws IOException {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Accept", "application/json");
+    Call call;
+    try {
+      call =
+          client.buildCall(
+              null,
+              r.path(),
+              "GET",
+              query,
+              new ArrayList<>(),
+              null,
+              headers,
+              new HashMap<>(),
+              new HashMap<>(),
+              new String[] {"BearerToken"},
+              null);
+    } catch (ApiException e) {
+      throw new IOException("could not build the upstream request", e);
+    }
+    try (Response response = call.execute()) {
+      ResponseBody body = response.body();
+      byte[] bytes = body == null ? new byte[0] : body.bytes();
+      if (!response.isSuccessful()) {
+        throw new IOException("upstream answered " + response.code() + " to " + r.path());
+      }
+      return bytes;
+    }
+  }
+}
