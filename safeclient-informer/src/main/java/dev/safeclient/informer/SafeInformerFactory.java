@@ -10,6 +10,7 @@ import dev.safeclient.informer.internal.ReflectorConfig;
 import dev.safeclient.informer.internal.ReflectorHealth;
 import dev.safeclient.informer.internal.ResourceEndpoint;
 import dev.safeclient.informer.internal.SafeSharedIndexInformer;
+import dev.safeclient.informer.internal.TypedDecoder;
 import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
@@ -166,20 +167,17 @@ public class SafeInformerFactory implements AutoCloseable {
               client.config().metrics().informerLocalFailure(name, "handler");
             });
     ApiClient api = ClientInternals.of(client).libraryApiClient();
-    Reflector<T, L> reflector =
+    Reflector<T> reflector =
         new Reflector<>(
             new ReflectorConfig<>(
                 "Reflector " + name + " (" + callSite + ")",
                 endpoint,
-                type,
-                listType,
+                new TypedDecoder<>(type, listType, api, watchFormat, transform),
                 api,
                 watchHttp(api),
-                watchFormat,
                 clock,
                 random,
                 informer,
-                transform,
                 health,
                 client.config().metrics(),
                 startJitter(options),
