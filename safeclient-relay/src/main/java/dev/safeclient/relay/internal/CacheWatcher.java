@@ -2,6 +2,7 @@ package dev.safeclient.relay.internal;
 
 import dev.safeclient.relay.internal.ResourceCache.Event;
 import dev.safeclient.relay.internal.ResourceCache.EventType;
+import java.nio.ByteBuffer;
 
 /**
  * One open watch on a cache: its selection, and where its events go. As the apiserver's cacher
@@ -13,7 +14,7 @@ final class CacheWatcher {
   /** Where a watcher's framed events go; the HTTP layer writes them asynchronously. */
   interface Sink {
     /** Queues one event; false when the watcher is too far behind or gone (then it ends). */
-    boolean send(String type, byte[] object);
+    boolean send(String type, ByteBuffer object);
 
     /** Ends the stream cleanly, as a server-side watch timeout does. */
     void end();
@@ -49,14 +50,14 @@ final class CacheWatcher {
   }
 
   void initial(CachedObject o) {
-    send("ADDED", o.bytes);
+    send("ADDED", o.objectBytes());
   }
 
   /** The end of the initial state: the {@code k8s.io/initial-events-end} bookmark when asked. */
   void initialStateEnd(long rv) {
     sentResourceVersion = Math.max(sentResourceVersion, rv);
     if (initialEventsEnd) {
-      send("BOOKMARK", WatchFrames.bookmark(apiVersion, kind, rv, true));
+      send("BOOKMARK", ByteBuffer.wrap(WatchFrames.bookmark(apiVersion, kind, rv, true)));
     }
   }
 
@@ -76,15 +77,18 @@ final class CacheWatcher {
     }
     sentResourceVersion = e.resourceVersion();
     if (now && before) {
-      return send("MODIFIED", e.object().bytes);
+      return send("MODIFIED", e.object().objectBytes());
     } else if (now) {
-      return send("ADDED", e.object().bytes);
+      return send("ADDED", e.object().objectBytes());
     } else if (before) {
-      byte[] gone =
+      ByteBuffer gone =
           e.type() == EventType.DELETED
-              ? e.object().bytes
-              : WatchFrames.withResourceVersion(
-                  e.previous().bytes, e.previous().resourceVersion, e.resourceVersion());
+              ? e.object().objectBytes()
+              : ByteBuffer.wrap(
+                  WatchFrames.withResourceVersion(
+                      e.previous().raw.copyBytes(),
+                      e.previous().resourceVersion,
+                      e.resourceVersion()));
       return send("DELETED", gone);
     }
     return true;
@@ -94,7 +98,7 @@ final class CacheWatcher {
   void bookmark(long rv) {
     if (bookmarks && !ended && rv > sentResourceVersion) {
       sentResourceVersion = rv;
-      send("BOOKMARK", WatchFrames.bookmark(apiVersion, kind, rv, false));
+      send("BOOKMARK", ByteBuffer.wrap(WatchFrames.bookmark(apiVersion, kind, rv, false)));
     }
   }
 
@@ -109,7 +113,7 @@ final class CacheWatcher {
     return ended;
   }
 
-  private boolean send(String type, byte[] object) {
+  private boolean send(String type, ByteBuffer object) {
     if (ended) {
       return false;
     }

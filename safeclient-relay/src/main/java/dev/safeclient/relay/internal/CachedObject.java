@@ -2,53 +2,57 @@ package dev.safeclient.relay.internal;
 
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.safeclient.informer.RawObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One object as the API server sent it: its bytes, their content type, and the few metadata fields
- * the cache indexes and filters on, read once when the object is stored. No parsed tree is kept:
- * the relay holds a whole cluster's pods, and the bytes are what it serves.
+ * One object as the API server sent it, in its object form (with {@code kind} and {@code
+ * apiVersion}, as a watch event or a GET carries it: the hot path, a watch event fanned out to
+ * every watcher, sends it as it is), and the metadata the cache indexes and filters on, read once
+ * when stored. No parsed tree is kept: the relay holds a whole cluster's pods.
  */
 public final class CachedObject {
-  /** The content type of JSON bytes; Protobuf bytes (a later encoding) carry their own. */
-  public static final String JSON = "application/json";
-
+  final RawObject raw;
   final String key;
   final String namespace;
   final String name;
-  final String uid;
   final long resourceVersion;
   final Map<String, String> labels;
 
   /** A pod's {@code spec.nodeName}, for the node index; null for every other type or unbound. */
   final String nodeName;
 
-  final String contentType;
-  final byte[] bytes;
-
-  CachedObject(
-      String namespace,
-      String name,
-      String uid,
-      long resourceVersion,
-      Map<String, String> labels,
-      String nodeName,
-      String contentType,
-      byte[] bytes) {
-    this.namespace = namespace == null || namespace.isEmpty() ? null : namespace;
-    this.name = name;
-    this.uid = uid;
+  private CachedObject(RawObject raw, long resourceVersion, String nodeName) {
+    this.raw = raw;
+    this.namespace = raw.namespace().isEmpty() ? null : raw.namespace();
+    this.name = raw.name();
+    this.key = raw.key();
     this.resourceVersion = resourceVersion;
-    this.labels = labels == null ? Map.of() : labels;
+    this.labels = raw.labels();
     this.nodeName = nodeName == null || nodeName.isEmpty() ? null : nodeName;
-    this.contentType = contentType;
-    this.bytes = bytes;
-    this.key = key(this.namespace, name);
+  }
+
+  /**
+   * Stores {@code raw}, in its object form for {@code kind} and {@code apiVersion}. Throws {@link
+   * IllegalArgumentException} for an object without a name or a numeric resourceVersion: the relay
+   * never stores what it could not serve by the RV rules.
+   *
+   * @param readNodeName whether to read {@code spec.nodeName} (pods), once, for the node index
+   */
+  public static CachedObject of(
+      RawObject raw, String kind, String apiVersion, boolean readNodeName) {
+    if (raw.name().isEmpty()) {
+      throw new IllegalArgumentException("an object without metadata.name");
+    }
+    long rv = ResourceVersions.parse(raw.resourceVersion());
+    RawObject form = raw.hasTypeMeta() ? raw : raw.withTypeMeta(kind, apiVersion);
+    String node = readNodeName ? field(form.copyBytes(), "spec.nodeName") : null;
+    return new CachedObject(form, rv, node);
   }
 
   /** The watch cache's key order: namespace, then name; a cluster-scoped object is its name. */
@@ -56,64 +60,21 @@ public final class CachedObject {
     return namespace == null || namespace.isEmpty() ? name : namespace + "/" + name;
   }
 
+  String contentType() {
+    return raw.contentType();
+  }
+
+  /** The bytes as a watch event or a GET carries them. */
+  ByteBuffer objectBytes() {
+    return raw.asReadOnlyBuffer();
+  }
+
   /**
-   * Reads an object's metadata (and a pod's node) from its JSON bytes, once. Throws {@link
-   * IllegalArgumentException} for bytes that are not a JSON object with a name and a numeric
-   * resourceVersion: the relay never stores what it could not serve by the RV rules.
+   * The bytes as a list carries the object: a built-in type's list items have no {@code kind} nor
+   * {@code apiVersion}, a custom resource's have both.
    */
-  public static CachedObject ofJson(byte[] bytes) {
-    String[] meta = new String[4]; // namespace, name, uid, resourceVersion
-    Map<String, String> labels = new LinkedHashMap<>();
-    String node = null;
-    try (JsonReader r = reader(bytes)) {
-      r.beginObject();
-      while (r.hasNext()) {
-        String field = r.nextName();
-        if (field.equals("metadata") && r.peek() == JsonToken.BEGIN_OBJECT) {
-          r.beginObject();
-          while (r.hasNext()) {
-            String m = r.nextName();
-            switch (m) {
-              case "namespace" -> meta[0] = stringOrSkip(r);
-              case "name" -> meta[1] = stringOrSkip(r);
-              case "uid" -> meta[2] = stringOrSkip(r);
-              case "resourceVersion" -> meta[3] = stringOrSkip(r);
-              case "labels" -> readLabels(r, labels);
-              default -> r.skipValue();
-            }
-          }
-          r.endObject();
-        } else if (field.equals("spec") && r.peek() == JsonToken.BEGIN_OBJECT) {
-          r.beginObject();
-          while (r.hasNext()) {
-            if (r.nextName().equals("nodeName")) {
-              node = stringOrSkip(r);
-            } else {
-              r.skipValue();
-            }
-          }
-          r.endObject();
-        } else {
-          r.skipValue();
-        }
-      }
-      r.endObject();
-    } catch (IOException | IllegalStateException e) {
-      throw new IllegalArgumentException("not a JSON object: " + e.getMessage(), e);
-    }
-    if (meta[1] == null || meta[1].isEmpty()) {
-      throw new IllegalArgumentException("an object without metadata.name");
-    }
-    long rv = ResourceVersions.parse(meta[3]);
-    return new CachedObject(
-        meta[0],
-        meta[1],
-        meta[2],
-        rv,
-        labels.isEmpty() ? Map.of() : Map.copyOf(labels),
-        node,
-        JSON,
-        bytes);
+  ByteBuffer listItemBytes(boolean withoutTypeMeta) {
+    return withoutTypeMeta ? raw.withoutTypeMeta().asReadOnlyBuffer() : raw.asReadOnlyBuffer();
   }
 
   /**
@@ -122,8 +83,14 @@ public final class CachedObject {
    * Only unindexed field selectors come here: they cost a scan, as in the apiserver.
    */
   String field(String path) {
+    return field(raw.copyBytes(), path);
+  }
+
+  private static String field(byte[] bytes, String path) {
     String[] parts = path.split("\\.");
-    try (JsonReader r = reader(bytes)) {
+    try (JsonReader r =
+        new JsonReader(
+            new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8))) {
       return find(r, parts, 0);
     } catch (IOException | IllegalStateException e) {
       return "";
@@ -142,8 +109,10 @@ public final class CachedObject {
       if (n.equals(parts[i])) {
         if (i == parts.length - 1) {
           JsonToken t = r.peek();
-          if (t == JsonToken.STRING || t == JsonToken.NUMBER || t == JsonToken.BOOLEAN) {
-            found = t == JsonToken.BOOLEAN ? String.valueOf(r.nextBoolean()) : r.nextString();
+          if (t == JsonToken.STRING || t == JsonToken.NUMBER) {
+            found = r.nextString();
+          } else if (t == JsonToken.BOOLEAN) {
+            found = String.valueOf(r.nextBoolean());
           } else {
             r.skipValue();
           }
@@ -158,38 +127,9 @@ public final class CachedObject {
     return found;
   }
 
-  private static JsonReader reader(byte[] bytes) {
-    return new JsonReader(
-        new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
-  }
-
-  private static String stringOrSkip(JsonReader r) throws IOException {
-    if (r.peek() == JsonToken.STRING) {
-      return r.nextString();
-    }
-    r.skipValue();
-    return null;
-  }
-
-  private static void readLabels(JsonReader r, Map<String, String> into) throws IOException {
-    if (r.peek() != JsonToken.BEGIN_OBJECT) {
-      r.skipValue();
-      return;
-    }
-    r.beginObject();
-    while (r.hasNext()) {
-      String k = r.nextName();
-      String v = stringOrSkip(r);
-      if (v != null) {
-        into.put(k, v);
-      }
-    }
-    r.endObject();
-  }
-
   /** The bytes' size, for the event window's byte bound. */
   int size() {
-    return bytes.length;
+    return raw.size();
   }
 
   @Override

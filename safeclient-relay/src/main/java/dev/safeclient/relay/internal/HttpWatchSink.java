@@ -43,7 +43,7 @@ final class HttpWatchSink implements CacheWatcher.Sink {
   }
 
   @Override
-  public boolean send(String type, byte[] object) {
+  public boolean send(String type, ByteBuffer object) {
     if (queued.incrementAndGet() > MAX_QUEUED_EVENTS) {
       return false;
     }

@@ -1,5 +1,6 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.informer.RawObject;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.ResourceCache.Page;
 import java.io.ByteArrayOutputStream;
@@ -110,6 +111,7 @@ public final class RelayServer implements AutoCloseable {
     for (ResourceSpec s : specs) {
       ResourceCache cache =
           new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock);
+      cache.listItemsBare(s.builtIn());
       byPath.put(
           key(s.group(), s.version(), s.plural()),
           new Relayed(s, cache, new ConsistentReads(s, cache, upstream, clock, upstreamCalls)));
@@ -346,7 +348,7 @@ public final class RelayServer implements AutoCloseable {
               if (t != null) {
                 send(response, callback, status(t, false));
               } else {
-                sendBytes(response, callback, 200, o.contentType, o.bytes, Map.of());
+                sendBytes(response, callback, 200, o.contentType(), o.objectBytes(), Map.of());
               }
             });
   }
@@ -389,7 +391,13 @@ public final class RelayServer implements AutoCloseable {
           if (t != null) {
             send(response, callback, status(t, false));
           } else {
-            sendBytes(response, callback, 200, CachedObject.JSON, listBody(r.spec, p), Map.of());
+            sendBytes(
+                response,
+                callback,
+                200,
+                RawObject.JSON,
+                ByteBuffer.wrap(listBody(r.spec, p, r.cache.listItemsBare())),
+                Map.of());
           }
         });
   }
@@ -412,7 +420,7 @@ public final class RelayServer implements AutoCloseable {
     }
   }
 
-  private static byte[] listBody(ResourceSpec spec, Page p) {
+  private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     String head =
         "{\"kind\":\""
@@ -435,7 +443,10 @@ public final class RelayServer implements AutoCloseable {
         out.write(',');
       }
       first = false;
-      out.writeBytes(o.bytes);
+      ByteBuffer item = o.listItemBytes(bare);
+      byte[] b = new byte[item.remaining()];
+      item.get(b);
+      out.writeBytes(b);
     }
     out.writeBytes("]}\n".getBytes(StandardCharsets.UTF_8));
     return out.toByteArray();
@@ -461,7 +472,7 @@ public final class RelayServer implements AutoCloseable {
             r.spec.kind(),
             sink);
     response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, CachedObject.JSON);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, RawObject.JSON);
     sink.start();
     TimeSource.Timer timeout =
         clock.schedule(
@@ -500,7 +511,7 @@ public final class RelayServer implements AutoCloseable {
             }
           } catch (Throwable e) {
             ApiStatus st = status(e, true);
-            sink.send("ERROR", st.bytes());
+            sink.send("ERROR", ByteBuffer.wrap(st.bytes()));
             w.end();
           }
         });
@@ -529,7 +540,7 @@ public final class RelayServer implements AutoCloseable {
   }
 
   private static void send(Response response, Callback callback, ApiStatus s) {
-    sendBytes(response, callback, s.code, CachedObject.JSON, s.bytes(), s.headers);
+    sendBytes(response, callback, s.code, RawObject.JSON, ByteBuffer.wrap(s.bytes()), s.headers);
   }
 
   private static void sendText(Response response, Callback callback, int code, String text) {
@@ -538,7 +549,7 @@ public final class RelayServer implements AutoCloseable {
         callback,
         code,
         "text/plain; charset=utf-8",
-        text.getBytes(StandardCharsets.UTF_8),
+        ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)),
         Map.of());
   }
 
@@ -547,12 +558,12 @@ public final class RelayServer implements AutoCloseable {
       Callback callback,
       int code,
       String contentType,
-      byte[] body,
+      ByteBuffer body,
       Map<String, String> headers) {
     response.setStatus(code);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
     headers.forEach((k, v) -> response.getHeaders().put(k, v));
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, ByteBuffer.wrap(body), callback);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
+    response.write(true, body, callback);
   }
 }

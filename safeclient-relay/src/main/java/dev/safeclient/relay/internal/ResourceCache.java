@@ -108,6 +108,14 @@ public final class ResourceCache implements CacheFeed {
 
   private boolean stale;
   private String staleReason;
+
+  /**
+   * Whether list items go without {@code kind} and {@code apiVersion}: the API server writes a
+   * built-in type's list items bare, a custom resource's with both. Learnt from the upstream's
+   * lists; until one had an item, assumed from the group (built-in groups have no dot, or end in
+   * {@code .k8s.io}).
+   */
+  private volatile boolean listItemsBare;
   private long relists;
   private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
@@ -119,6 +127,14 @@ public final class ResourceCache implements CacheFeed {
     this.maxEvents = maxEvents;
     this.maxEventBytes = maxEventBytes;
     this.clock = clock;
+  }
+
+  boolean listItemsBare() {
+    return listItemsBare;
+  }
+
+  void listItemsBare(boolean bare) {
+    this.listItemsBare = bare;
   }
 
   String resource() {

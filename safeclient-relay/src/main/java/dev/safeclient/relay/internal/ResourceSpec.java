@@ -23,8 +23,13 @@ public record ResourceSpec(
   }
 
   /** Pods get the node index: node agents read their own node's pods. */
-  boolean nodeIndexed() {
+  public boolean nodeIndexed() {
     return group.isEmpty() && plural.equals("pods");
+  }
+
+  /** A group the kube-apiserver serves itself (custom resources' groups have a dot, not k8s.io). */
+  boolean builtIn() {
+    return !group.contains(".") || group.endsWith(".k8s.io");
   }
 
   @Override

@@ -1,6 +1,10 @@
 package dev.safeclient.relay.internal;
 
 import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.RawJsonException;
+import dev.safeclient.informer.RawList;
+import dev.safeclient.informer.RawObject;
+import java.io.ByteArrayInputStream;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.Pair;
@@ -28,23 +32,23 @@ public final class SafeClientUpstream implements Upstream {
   public long currentResourceVersion(ResourceSpec r) throws IOException {
     List<Pair> q = selectors(r);
     q.add(new Pair("limit", "1"));
-    return list(get(r, q)).resourceVersion;
+    return ResourceVersions.parse(list(get(r, q)).resourceVersion());
   }
 
   @Override
   public ListSnapshot consistentList(ResourceSpec r) throws IOException {
-    JsonListBody body = list(get(r, selectors(r)));
-    List<CachedObject> items = new ArrayList<>(body.items.size());
-    for (byte[] item : body.items) {
-      items.add(CachedObject.ofJson(item));
+    RawList body = list(get(r, selectors(r)));
+    List<CachedObject> items = new ArrayList<>(body.items().size());
+    for (RawObject item : body.items()) {
+      items.add(CachedObject.of(item, r.kind(), r.apiVersion(), r.nodeIndexed()));
     }
-    return new ListSnapshot(body.resourceVersion, items);
+    return new ListSnapshot(ResourceVersions.parse(body.resourceVersion()), items);
   }
 
-  private static JsonListBody list(byte[] bytes) throws IOException {
+  private static RawList list(byte[] bytes) throws IOException {
     try {
-      return JsonListBody.parse(bytes);
-    } catch (IllegalArgumentException e) {
+      return RawList.read(new ByteArrayInputStream(bytes));
+    } catch (RawJsonException | IllegalArgumentException e) {
       throw new IOException("upstream answer not a list: " + e.getMessage(), e);
     }
   }

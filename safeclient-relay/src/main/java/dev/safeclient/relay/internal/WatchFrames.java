@@ -1,5 +1,6 @@
 package dev.safeclient.relay.internal;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** JSON watch frames around stored bytes: one {@code {"type":..,"object":..}} line per event. */
@@ -11,9 +12,11 @@ final class WatchFrames {
   private static final byte[] END = "}\n".getBytes(StandardCharsets.UTF_8);
 
   /** One JSON-lines watch event around an object's bytes, which are copied as they are. */
-  static byte[] json(String type, byte[] object) {
+  static byte[] json(String type, ByteBuffer objectBytes) {
+    ByteBuffer object = objectBytes.duplicate();
+    int n = object.remaining();
     byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-    byte[] out = new byte[TYPE.length + t.length + OBJECT.length + object.length + END.length];
+    byte[] out = new byte[TYPE.length + t.length + OBJECT.length + n + END.length];
     int i = 0;
     System.arraycopy(TYPE, 0, out, i, TYPE.length);
     i += TYPE.length;
@@ -21,8 +24,8 @@ final class WatchFrames {
     i += t.length;
     System.arraycopy(OBJECT, 0, out, i, OBJECT.length);
     i += OBJECT.length;
-    System.arraycopy(object, 0, out, i, object.length);
-    i += object.length;
+    object.get(out, i, n);
+    i += n;
     System.arraycopy(END, 0, out, i, END.length);
     return out;
   }
