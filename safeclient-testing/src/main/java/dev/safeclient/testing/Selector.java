@@ -1,8 +1,9 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.apiserver.LabelSelector;
+import dev.safeclient.apiserver.StatusException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -58,8 +59,8 @@ final class Selector {
   }
 
   /**
-   * Parses both selectors: labels by {@link LabelSelectorParser}, fields as fields.ParseSelector
-   * does (terms split on unescaped commas, the first of {@code !=}, {@code ==}, {@code =} in each,
+   * Parses both selectors: labels by {@link LabelSelector}, fields as fields.ParseSelector does
+   * (terms split on unescaped commas, the first of {@code !=}, {@code ==}, {@code =} in each,
    * nothing trimmed), each label converted by {@link FieldLabels} for {@code type} when given.
    */
   static Selector parse(ResourceType type, String labelSelector, String fieldSelector) {
@@ -70,8 +71,14 @@ final class Selector {
     boolean scans = false;
     boolean empty = true;
     if (labelSelector != null && !labelSelector.isBlank()) {
-      for (Predicate<Map<String, String>> req : LabelSelectorParser.parse(labelSelector)) {
-        terms.add(o -> req.test(o.labels));
+      LabelSelector labels;
+      try {
+        labels = LabelSelector.parse(labelSelector);
+      } catch (StatusException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      if (!labels.isEmpty()) {
+        terms.add(o -> labels.matches(o.labels));
         empty = false;
       }
     }

@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.apiserver.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * validation of keys and values ({@code NewRequirement}), and its error messages. A bad selector is
  * an {@link IllegalArgumentException}, which the handlers answer as a 400 BadRequest.
  */
-final class LabelSelectorParser {
+public final class LabelSelectorParser {
   private enum Tok {
     IDENT,
     DOES_NOT_EXIST, // !
@@ -61,7 +61,7 @@ final class LabelSelectorParser {
   }
 
   /** Parses {@code selector}; an empty one selects everything. */
-  static List<Predicate<Map<String, String>>> parse(String selector) {
+  public static List<Predicate<Map<String, String>>> parse(String selector) {
     return new LabelSelectorParser(selector).requirements();
   }
 

@@ -1,0 +1,119 @@
+package dev.safeclient.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The cases of kube-apiserver's request_info_test.go, as RequestInfoFactory resolves them. */
+class RequestInfoTest {
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      value = {
+        // method | path | query | verb | prefix | group | version | namespace | resource | name |
+        // subresource
+        "GET|/api/v1/namespaces|-|list|api||v1||namespaces||",
+        "GET|/api/v1/namespaces/other|-|get|api||v1|other|namespaces|other|",
+        "GET|/api/v1/namespaces/other/pods/foo|-|get|api||v1|other|pods|foo|",
+        "GET|/api/v1/namespaces/other/pods|-|list|api||v1|other|pods||",
+        "HEAD|/api/v1/namespaces/other/pods/foo|-|get|api||v1|other|pods|foo|",
+        "GET|/api/v1/pods|-|list|api||v1||pods||",
+        "GET|/api/v1/pods|watch=true|watch|api||v1||pods||",
+        "GET|/api/v1/pods|watch=1|watch|api||v1||pods||",
+        "GET|/api/v1/pods|watch=false|list|api||v1||pods||",
+        "GET|/api/v1/pods|watch=0|list|api||v1||pods||",
+        "GET|/api/v1/watch/pods|-|watch|api||v1||pods||",
+        "GET|/api/v1/watch/namespaces/other/pods|-|watch|api||v1|other|pods||",
+        "GET|/api/v1/namespaces/other/pods|fieldSelector=metadata.name%3Dfoo|list|api||v1|other|pods|foo|",
+        "GET|/api/v1/namespaces/other/pods|fieldSelector=metadata.name%3D..|list|api||v1|other|pods||",
+        "GET|/api/v1/namespaces/other/pods|watch=true&fieldSelector=metadata.name%3D%3Dfoo|watch|api||v1|other|pods|foo|",
+        "GET|/api/v1/namespaces/other/pods|fieldSelector=metadata.name!%3Dfoo|list|api||v1|other|pods||",
+        "POST|/api/v1/namespaces/other/pods|-|create|api||v1|other|pods||",
+        "PUT|/api/v1/namespaces/other/pods/foo|-|update|api||v1|other|pods|foo|",
+        "PATCH|/api/v1/namespaces/other/pods/foo|-|patch|api||v1|other|pods|foo|",
+        "DELETE|/api/v1/namespaces/other/pods/foo|-|delete|api||v1|other|pods|foo|",
+        "DELETE|/api/v1/namespaces/other/pods|-|deletecollection|api||v1|other|pods||",
+        "GET|/api/v1/namespaces/other/pods/foo/status|-|get|api||v1|other|pods|foo|status",
+        "PUT|/api/v1/namespaces/other/finalize|-|update|api||v1|other|namespaces|other|finalize",
+        "GET|/api/v1/namespaces/other/status|-|get|api||v1|other|namespaces|other|status",
+        "GET|/apis/apps/v1/namespaces/other/deployments/web/scale|-|get|apis|apps|v1|other|deployments|web|scale",
+        "GET|/apis/apps/v1/deployments|-|list|apis|apps|v1||deployments||",
+        "GET|/api/v1/nodes/n1|-|get|api||v1||nodes|n1|",
+        "GET|/api/v1/proxy/namespaces/other/pods/foo/a/b|-|proxy|api||v1|other|pods|foo|",
+        "OPTIONS|/api/v1/pods|-||api||v1||pods||",
+      })
+  void resourceRequestsResolveAsTheApiserverDoes(
+      String method,
+      String path,
+      String query,
+      String verb,
+      String prefix,
+      String group,
+      String version,
+      String namespace,
+      String resource,
+      String name,
+      String subresource) {
+    RequestInfo r = RequestInfo.parse(method, path, Query.parse(query));
+    assertThat(r.isResourceRequest()).isTrue();
+    assertThat(r.verbName()).isEqualTo(nz(verb));
+    assertThat(r.apiPrefix()).isEqualTo(prefix);
+    assertThat(r.apiGroup()).isEqualTo(nz(group));
+    assertThat(r.apiVersion()).isEqualTo(version);
+    assertThat(r.namespace()).isEqualTo(nz(namespace));
+    assertThat(r.resource()).isEqualTo(resource);
+    assertThat(r.name()).isEqualTo(nz(name));
+    assertThat(r.subresource()).isEqualTo(nz(subresource));
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "GET,/healthz,get",
+    "GET,/,get",
+    "GET,/api,get",
+    "GET,/api/v1,get",
+    "GET,/apis,get",
+    "GET,/apis/apps,get",
+    "GET,/apis/apps/v1,get",
+    "POST,/openapi/v3,post",
+    "GET,/version,get",
+  })
+  void discoveryAndOtherPathsAreNonResourceRequests(String method, String path, String verb) {
+    RequestInfo r = RequestInfo.parse(method, path, Query.parse(null));
+    assertThat(r.isResourceRequest()).isFalse();
+    assertThat(r.verbName()).isEqualTo(verb);
+    assertThat(r.verb()).isNull();
+    assertThat(r.path()).isEqualTo(path);
+  }
+
+  @Test
+  void theVerbEnumFollowsTheVerbName() {
+    assertThat(RequestInfo.parse("GET", "/api/v1/pods", Query.parse("watch=yes")).verb())
+        .isEqualTo(Verb.WATCH);
+    assertThat(RequestInfo.parse("DELETE", "/apis/batch/v1/jobs", Query.parse("")).verb())
+        .isEqualTo(Verb.DELETECOLLECTION);
+    assertThat(RequestInfo.parse("GET", "/api/v1/proxy/nodes/n1", Query.parse("")).verb()).isNull();
+    assertThat(
+            RequestInfo.parse("GET", "/api/v1/namespaces/ns/pods/p/log", Query.parse("")).parts())
+        .containsExactly("pods", "p", "log");
+  }
+
+  @Test
+  void aSpecialVerbWithNothingAfterItIsTheFiltersInternalError() {
+    StatusException e =
+        catchThrowableOfType(
+            StatusException.class,
+            () -> RequestInfo.parse("GET", "/api/v1/watch", Query.parse("")));
+    assertThat(e.status().code()).isEqualTo(500);
+    assertThat(e.status().message())
+        .contains("unable to determine kind and namespace from url, /api/v1/watch");
+  }
+}
