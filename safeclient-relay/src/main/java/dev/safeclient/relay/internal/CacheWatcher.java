@@ -2,7 +2,8 @@ package dev.safeclient.relay.internal;
 
 import dev.safeclient.relay.internal.ResourceCache.Event;
 import dev.safeclient.relay.internal.ResourceCache.EventType;
-import java.nio.ByteBuffer;
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchEvents.Type;
 
 /**
  * One open watch on a cache: its selection, and where its events go. As the apiserver's cacher
@@ -13,8 +14,8 @@ import java.nio.ByteBuffer;
 final class CacheWatcher {
   /** Where a watcher's framed events go; the HTTP layer writes them asynchronously. */
   interface Sink {
-    /** Queues one event; false when the watcher is too far behind or gone (then it ends). */
-    boolean send(String type, ByteBuffer object);
+    /** Queues one framed event; false when the watcher is too far behind or gone (then it ends). */
+    boolean send(byte[] event);
 
     /** Ends the stream cleanly, as a server-side watch timeout does. */
     void end();
@@ -50,14 +51,14 @@ final class CacheWatcher {
   }
 
   void initial(CachedObject o) {
-    send("ADDED", o.objectBytes());
+    send(Type.ADDED, o.objectJson());
   }
 
   /** The end of the initial state: the {@code k8s.io/initial-events-end} bookmark when asked. */
   void initialStateEnd(long rv) {
     sentResourceVersion = Math.max(sentResourceVersion, rv);
     if (initialEventsEnd) {
-      send("BOOKMARK", ByteBuffer.wrap(WatchFrames.bookmark(apiVersion, kind, rv, true)));
+      send(Type.BOOKMARK, WatchEvents.bookmarkObject(apiVersion, kind, rv, true));
     }
   }
 
@@ -77,19 +78,16 @@ final class CacheWatcher {
     }
     sentResourceVersion = e.resourceVersion();
     if (now && before) {
-      return send("MODIFIED", e.object().objectBytes());
+      return send(Type.MODIFIED, e.object().objectJson());
     } else if (now) {
-      return send("ADDED", e.object().objectBytes());
+      return send(Type.ADDED, e.object().objectJson());
     } else if (before) {
-      ByteBuffer gone =
+      byte[] gone =
           e.type() == EventType.DELETED
-              ? e.object().objectBytes()
-              : ByteBuffer.wrap(
-                  WatchFrames.withResourceVersion(
-                      e.previous().raw.copyBytes(),
-                      e.previous().resourceVersion,
-                      e.resourceVersion()));
-      return send("DELETED", gone);
+              ? e.object().objectJson()
+              : WatchFrames.withResourceVersion(
+                  e.previous().objectJson(), e.previous().resourceVersion, e.resourceVersion());
+      return send(Type.DELETED, gone);
     }
     return true;
   }
@@ -98,7 +96,7 @@ final class CacheWatcher {
   void bookmark(long rv) {
     if (bookmarks && !ended && rv > sentResourceVersion) {
       sentResourceVersion = rv;
-      send("BOOKMARK", ByteBuffer.wrap(WatchFrames.bookmark(apiVersion, kind, rv, false)));
+      send(Type.BOOKMARK, WatchEvents.bookmarkObject(apiVersion, kind, rv, false));
     }
   }
 
@@ -113,11 +111,19 @@ final class CacheWatcher {
     return ended;
   }
 
-  private boolean send(String type, ByteBuffer object) {
+  /** Sends an ERROR event with {@code status}, then ends: the stream's only answer. */
+  void fail(byte[] errorEvent) {
+    if (!ended) {
+      sink.send(errorEvent);
+      end();
+    }
+  }
+
+  private boolean send(Type type, byte[] object) {
     if (ended) {
       return false;
     }
-    if (!sink.send(type, object)) {
+    if (!sink.send(WatchEvents.json(type, object))) {
       end();
       return false;
     }

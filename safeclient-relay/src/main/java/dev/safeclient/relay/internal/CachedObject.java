@@ -1,6 +1,10 @@
 package dev.safeclient.relay.internal;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
+import dev.safeclient.apiserver.FieldLabels;
+import dev.safeclient.apiserver.SelectableObject;
 import com.google.gson.stream.JsonToken;
 import dev.safeclient.informer.RawObject;
 import java.io.ByteArrayInputStream;
@@ -16,7 +20,7 @@ import java.util.Map;
  * every watcher, sends it as it is), and the metadata the cache indexes and filters on, read once
  * when stored. No parsed tree is kept: the relay holds a whole cluster's pods.
  */
-public final class CachedObject {
+public final class CachedObject implements SelectableObject {
   final RawObject raw;
   final String key;
   final String namespace;
@@ -69,6 +73,11 @@ public final class CachedObject {
     return raw.asReadOnlyBuffer();
   }
 
+  /** A copy of {@link #objectBytes()}, for framing. */
+  byte[] objectJson() {
+    return raw.copyBytes();
+  }
+
   /**
    * The bytes as a list carries the object: a built-in type's list items have no {@code kind} nor
    * {@code apiVersion}, a custom resource's have both.
@@ -77,13 +86,31 @@ public final class CachedObject {
     return withoutTypeMeta ? raw.withoutTypeMeta().asReadOnlyBuffer() : raw.asReadOnlyBuffer();
   }
 
+  @Override
+  public Map<String, String> labels() {
+    return labels;
+  }
+
   /**
-   * The value of a dotted field path (as a field selector names it: {@code status.phase}), read
-   * from the bytes on demand; "" when absent, as the apiserver's field sets hold absent fields.
-   * Only unindexed field selectors come here: they cost a scan, as in the apiserver.
+   * The value the apiserver's GetAttrs gives a (converted) field label. The indexed ones come from
+   * what was read when stored; any other is read from the bytes on demand, a transient parse per
+   * object, as unindexed field selectors cost a scan in the apiserver too.
    */
-  String field(String path) {
-    return field(raw.copyBytes(), path);
+  @Override
+  public String fieldValue(String label) {
+    return switch (label) {
+      case "metadata.name" -> name;
+      case "metadata.namespace" -> namespace == null ? "" : namespace;
+      case "spec.nodeName" -> nodeName != null ? nodeName : parsedValue(label);
+      default -> parsedValue(label);
+    };
+  }
+
+  private String parsedValue(String label) {
+    JsonObject tree =
+        JsonParser.parseString(new String(raw.copyBytes(), StandardCharsets.UTF_8))
+            .getAsJsonObject();
+    return FieldLabels.value(tree, label);
   }
 
   private static String field(byte[] bytes, String path) {
@@ -108,14 +135,7 @@ public final class CachedObject {
       String n = r.nextName();
       if (n.equals(parts[i])) {
         if (i == parts.length - 1) {
-          JsonToken t = r.peek();
-          if (t == JsonToken.STRING || t == JsonToken.NUMBER) {
-            found = r.nextString();
-          } else if (t == JsonToken.BOOLEAN) {
-            found = String.valueOf(r.nextBoolean());
-          } else {
-            r.skipValue();
-          }
+          found = r.peek() == JsonToken.STRING ? r.nextString() : skip(r);
         } else {
           found = find(r, parts, i + 1);
         }
@@ -125,6 +145,11 @@ public final class CachedObject {
     }
     r.endObject();
     return found;
+  }
+
+  private static String skip(JsonReader r) throws IOException {
+    r.skipValue();
+    return "";
   }
 
   /** The bytes' size, for the event window's byte bound. */

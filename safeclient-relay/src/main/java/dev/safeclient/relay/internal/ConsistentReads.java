@@ -1,5 +1,7 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
 import dev.safeclient.model.time.TimeSource;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -74,6 +76,18 @@ final class ConsistentReads {
     return s != null && s.resourceVersion == rv ? s : null;
   }
 
+  /**
+   * A consistent read could not learn the API server's current RV: never answered from a state
+   * that may be stale. 503 with Retry-After, as a server that cannot reach its storage.
+   */
+  static StatusException upstreamUnavailable() {
+    return new StatusException(
+        Status.serviceUnavailable(
+                "the relay could not reach the API server for a consistent read; a read with a"
+                    + " resourceVersion is served from the relay's cache")
+            .withHeader("Retry-After", "1"));
+  }
+
   synchronized long probes() {
     return probes;
   }
@@ -94,7 +108,7 @@ final class ConsistentReads {
       rv = upstream.currentResourceVersion(spec);
     } catch (Throwable t) {
       LOG.warn("{}: the consistent-read probe failed: {}", spec, t.toString());
-      window.completeExceptionally(ApiStatus.upstreamUnavailable());
+      window.completeExceptionally(upstreamUnavailable());
       return;
     }
     cache
@@ -119,7 +133,7 @@ final class ConsistentReads {
       window.complete(new Fresh(s));
     } catch (Throwable t) {
       LOG.warn("{}: the consistent list failed: {}", spec, t.toString());
-      window.completeExceptionally(ApiStatus.upstreamUnavailable());
+      window.completeExceptionally(upstreamUnavailable());
     }
   }
 }

@@ -43,11 +43,11 @@ final class HttpWatchSink implements CacheWatcher.Sink {
   }
 
   @Override
-  public boolean send(String type, ByteBuffer object) {
+  public boolean send(byte[] event) {
     if (queued.incrementAndGet() > MAX_QUEUED_EVENTS) {
       return false;
     }
-    queue.add(ByteBuffer.wrap(WatchFrames.json(type, object)));
+    queue.add(ByteBuffer.wrap(event));
     writer.iterate();
     return true;
   }

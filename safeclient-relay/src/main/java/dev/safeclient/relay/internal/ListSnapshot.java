@@ -2,6 +2,7 @@ package dev.safeclient.relay.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -37,6 +38,10 @@ final class ListSnapshot {
       last = o.key;
     }
     return new ResourceCache.Page(items, resourceVersion, more ? last : null);
+  }
+
+  Optional<CachedObject> get(String key) {
+    return Optional.ofNullable(objects.get(key));
   }
 
   int size() {

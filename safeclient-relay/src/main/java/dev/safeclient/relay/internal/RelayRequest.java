@@ -1,5 +1,7 @@
 package dev.safeclient.relay.internal;
 
-/** One read request to the relay: its verb, what it names, and its query. */
-public record RelayRequest(
-    String verb, ResourceSpec resource, String namespace, String name, ReadQuery query) {}
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.RequestInfo;
+
+/** One read request to the relay: what it names, its options, and the relayed resource. */
+public record RelayRequest(RequestInfo info, ListOptions options, ResourceSpec resource) {}

@@ -1,5 +1,16 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.ContinueToken;
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.Query;
+import dev.safeclient.apiserver.ReadMode;
+import dev.safeclient.apiserver.RequestInfo;
+import dev.safeclient.apiserver.SelectionPredicate;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.apiserver.Verb;
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchStart;
 import dev.safeclient.informer.RawObject;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.ResourceCache.Page;
@@ -28,7 +39,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -227,169 +237,161 @@ public final class RelayServer implements AutoCloseable {
   private boolean handle(Request request, Response response, Callback callback) {
     try {
       route(request, response, callback);
-    } catch (ApiStatus s) {
-      send(response, callback, s);
+    } catch (StatusException s) {
+      send(response, callback, s.status());
     } catch (Throwable t) {
       LOG.error("relay: a request failed", t);
-      send(response, callback, ApiStatus.internal("the relay failed to answer: " + t));
+      send(response, callback, Status.internalError("the relay failed to answer: " + t));
     }
     return true;
   }
 
   private void route(Request request, Response response, Callback callback) {
     String path = request.getHttpURI().getPath();
-    List<String> seg = new ArrayList<>();
-    for (String s : path.split("/")) {
-      if (!s.isEmpty()) {
-        seg.add(s);
-      }
-    }
-    if (seg.size() == 1 && (seg.get(0).equals("healthz") || seg.get(0).equals("livez"))) {
+    if (path.equals("/healthz") || path.equals("/livez")) {
       sendText(response, callback, 200, "ok");
       return;
     }
-    if (seg.size() == 1 && seg.get(0).equals("readyz")) {
+    if (path.equals("/readyz")) {
       boolean ready = byPath.values().stream().allMatch(r -> r.cache.synced());
       sendText(response, callback, ready ? 200 : 503, ready ? "ok" : "not synced");
       return;
     }
-    if (seg.size() < 3 || !(seg.get(0).equals("api") || seg.get(0).equals("apis"))) {
-      throw ApiStatus.notFound();
+    Query query = Query.parse(request.getHttpURI().getQuery());
+    RequestInfo info = RequestInfo.parse(request.getMethod(), path, query);
+    if (!info.isResourceRequest()) {
+      throw new StatusException(Status.resourceNotFound());
     }
-    int base = seg.get(0).equals("api") ? 1 : 2;
-    if (seg.size() < base + 2) {
-      throw ApiStatus.notFound();
+    Relayed r = byPath.get(key(info.apiGroup(), info.apiVersion(), info.resource()));
+    if (r == null
+        || !info.subresource().isEmpty()
+        || (!info.namespace().isEmpty() && !r.spec.namespaced())) {
+      throw new StatusException(Status.resourceNotFound());
     }
-    String group = base == 1 ? "" : seg.get(1);
-    String version = seg.get(base);
-    List<String> rest = seg.subList(base + 1, seg.size());
-    String namespace = null;
-    if (rest.size() >= 3 && rest.get(0).equals("namespaces")) {
-      namespace = rest.get(1);
-      rest = rest.subList(2, rest.size());
+    Verb verb = info.verb();
+    if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
+      throw new StatusException(Status.methodNotAllowed());
     }
-    Relayed r = byPath.get(key(group, version, rest.get(0)));
-    if (r == null || rest.size() > 2 || (namespace != null && !r.spec.namespaced())) {
-      throw ApiStatus.notFound();
+    ListOptions options = ListOptions.parse(query, verb == Verb.WATCH);
+    if (verb != Verb.GET) {
+      // The relay serves streaming lists: it answers as a server with the WatchList gate on.
+      options.validate(true);
     }
-    String name = rest.size() == 2 ? rest.get(1) : null;
-    if (!"GET".equals(request.getMethod())) {
-      throw ApiStatus.methodNotAllowed(request.getMethod());
-    }
-    ReadQuery q = ReadQuery.parse(query(request));
-    String verb = q.watch ? "watch" : name != null ? "get" : "list";
     gate.check(
         request.getHeaders().get(HttpHeader.AUTHORIZATION),
-        new RelayRequest(verb, r.spec, namespace, name, q));
-    Selection s = q.selection(r.spec.plural(), r.spec.group(), namespace);
+        new RelayRequest(info, options, r.spec));
+    String namespace = info.namespace().isEmpty() ? null : info.namespace();
+    Selection s =
+        new Selection(
+            namespace,
+            verb == Verb.GET
+                ? SelectionPredicate.everything()
+                : SelectionPredicate.of(info, options));
     if (!r.cache.synced()) {
-      throw ApiStatus.notReady();
+      throw new StatusException(notReady());
     }
     switch (verb) {
-      case "watch" -> watch(r, q, withName(s, name), response, callback);
-      case "get" -> get(r, q, namespace, name, response, callback);
-      default -> list(r, q, s, response, callback);
+      case WATCH -> watch(r, options, s, info.name(), response, callback);
+      case GET -> get(r, options, namespace, info.name(), response, callback);
+      default -> list(r, options, s, response, callback);
     }
-  }
-
-  private static Selection withName(Selection s, String name) {
-    if (name == null) {
-      return s;
-    }
-    List<Selection.FieldTerm> fields = Selection.copy(s.fields);
-    fields.add(new Selection.FieldTerm("metadata.name", true, name));
-    return new Selection(s.namespace, s.labels, fields);
-  }
-
-  private static Map<String, String> query(Request request) {
-    Map<String, String> q = new HashMap<>();
-    Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-    for (Fields.Field f : fields) {
-      q.put(f.getName(), f.getValue());
-    }
-    return q;
   }
 
   /**
-   * Completes when the cache may serve a read by {@code q}'s resourceVersion: at once for "0",
-   * after the cache reached a specific RV (up to the apiserver's 3 s, then 504), or for a
-   * consistent read after the coalesced probe (or with the list made for the window).
+   * The cache has no state yet: 429 as a 1.31+ apiserver whose watch cache is initialising, never
+   * an empty list. One second: a relay syncs within about one upstream list's time.
    */
-  private CompletableFuture<ConsistentReads.Fresh> readPoint(Relayed r, ReadQuery q) {
-    if (q.unset()) {
-      return r.reads.fresh();
-    }
-    if (q.zero()) {
-      return CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
-    }
-    return r.cache
-        .awaitResourceVersion(q.specificResourceVersion(), ResourceCache.FRESHNESS_WAIT)
-        .thenApply(v -> new ConsistentReads.Fresh(null));
+  static Status notReady() {
+    return Status.tooManyRequests("storage is (re)initializing", 1);
+  }
+
+  /**
+   * Completes when the cache may serve a read of {@code mode} at {@code rv}: at once for ANY,
+   * after the cache reached a specific RV (up to the apiserver's 3 s, then 504), or, for a
+   * consistent read, after the coalesced probe (or with the list made for the window).
+   */
+  private CompletableFuture<ConsistentReads.Fresh> readPoint(Relayed r, ReadMode mode, long rv) {
+    return switch (mode) {
+      case CONSISTENT -> r.reads.fresh();
+      case ANY -> CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
+      default ->
+          r.cache
+              .awaitResourceVersion(rv, ResourceCache.FRESHNESS_WAIT)
+              .thenApply(v -> new ConsistentReads.Fresh(null));
+    };
   }
 
   private void get(
-      Relayed r, ReadQuery q, String ns, String name, Response response, Callback callback) {
-    readPoint(r, q)
+      Relayed r,
+      ListOptions options,
+      String ns,
+      String name,
+      Response response,
+      Callback callback) {
+    // A GET reads by its RV as a list does, never exactly: NotOlderThan for a specific RV.
+    ReadMode mode =
+        options.resourceVersion().isEmpty()
+            ? ReadMode.CONSISTENT
+            : options.resourceVersionNumber() == 0 ? ReadMode.ANY : ReadMode.NOT_OLDER_THAN;
+    readPoint(r, mode, options.resourceVersionNumber())
         .thenApply(
             fresh -> {
               Optional<CachedObject> o =
                   fresh.fromCache()
                       ? r.cache.get(ns, name)
-                      : fresh.snapshot().page(Selection.EVERYTHING.inNamespace(ns), null, 0)
-                          .items()
-                          .stream()
-                          .filter(x -> x.name.equals(name))
-                          .findFirst();
+                      : fresh.snapshot().get(CachedObject.key(ns, name));
               return o.orElseThrow(
-                  () -> ApiStatus.objectNotFound(r.spec.plural(), r.spec.group(), name));
+                  () ->
+                      new StatusException(
+                          Status.notFound(r.spec.group(), r.spec.plural(), name)));
             })
         .whenComplete(
             (o, t) -> {
               if (t != null) {
-                send(response, callback, status(t, false));
+                send(response, callback, status(t));
               } else {
                 sendBytes(response, callback, 200, o.contentType(), o.objectBytes(), Map.of());
               }
             });
   }
 
-  private void list(Relayed r, ReadQuery q, Selection s, Response response, Callback callback) {
+  private void list(
+      Relayed r, ListOptions options, Selection s, Response response, Callback callback) {
+    ReadMode mode = options.readMode();
+    long rv = options.readResourceVersion();
+    int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.limit()));
+    ContinueToken token = options.continueTokenValue();
+    String start = token == null ? null : token.startKey();
     CompletableFuture<Page> page;
-    if (q.continueToken != null) {
-      ReadQuery.Continue c = ReadQuery.Continue.decode(q.continueToken);
-      ListSnapshot kept = r.reads.snapshotAt(c.resourceVersion());
+    if (mode == ReadMode.ANY) {
+      // As the watch cache: RV=0 is one unpaged answer, limit ignored.
+      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, null, 0));
+    } else if (mode == ReadMode.EXACT) {
+      ListSnapshot kept = token == null ? null : r.reads.snapshotAt(rv);
       if (kept != null) {
-        page = CompletableFuture.completedFuture(kept.page(s, c.start(), q.limit));
+        page = CompletableFuture.completedFuture(kept.page(s, start, limit));
       } else {
         page =
             r.cache
-                .awaitResourceVersion(c.resourceVersion(), ResourceCache.FRESHNESS_WAIT)
-                .thenApply(v -> continued(r, s, c, q.limit));
+                .awaitResourceVersion(rv, ResourceCache.FRESHNESS_WAIT)
+                .thenApply(v -> exact(r, s, rv, start, limit));
       }
-    } else if (q.zero()) {
-      // As the watch cache: RV=0 is one unpaged answer, limit ignored.
-      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, 0));
-    } else if (!q.unset()
-        && ("Exact".equals(q.resourceVersionMatch)
-            || (q.resourceVersionMatch == null && q.limit > 0))) {
-      long rv = q.specificResourceVersion();
-      page =
-          r.cache
-              .awaitResourceVersion(rv, ResourceCache.FRESHNESS_WAIT)
-              .thenApply(v -> exact(r, s, rv, q.limit));
+    } else if (token != null) {
+      // An inconsistent continuation (RV -1, offered by a 410): the current state, from its key.
+      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, start, limit));
     } else {
       page =
-          readPoint(r, q)
+          readPoint(r, mode, rv)
               .thenApply(
                   fresh ->
                       fresh.fromCache()
-                          ? r.cache.listCurrent(s, q.limit)
-                          : fresh.snapshot().page(s, null, q.limit));
+                          ? r.cache.listCurrent(s, null, limit)
+                          : fresh.snapshot().page(s, null, limit));
     }
     page.whenComplete(
         (p, t) -> {
           if (t != null) {
-            send(response, callback, status(t, false));
+            send(response, callback, status(t));
           } else {
             sendBytes(
                 response,
@@ -402,22 +404,28 @@ public final class RelayServer implements AutoCloseable {
         });
   }
 
-  private static Page continued(Relayed r, Selection s, ReadQuery.Continue c, int limit) {
+  /**
+   * A page of the snapshot at {@code rv}: rebuilt from the window, or 410 when it no longer
+   * reaches back there; never the current state instead.
+   */
+  private static Page exact(Relayed r, Selection s, long rv, String start, int limit) {
     try {
-      return r.cache.listAt(s, c.resourceVersion(), c.start(), limit);
+      return r.cache.listAt(s, rv, start, limit);
     } catch (ResourceCache.Expired e) {
-      throw ApiStatus.expiredContinue();
+      if (start == null) {
+        // etcd's answer for a compacted revision, as an Exact list read from storage gets it.
+        throw new StatusException(Status.expiredList());
+      }
+      // As etcd3's store: the 410 offers a token continuing inconsistently from the same key.
+      throw new StatusException(
+          Status.expiredContinue(
+              ContinueToken.after(ContinueToken.INCONSISTENT, withoutTerminator(start)).encode()));
     }
   }
 
-  private static Page exact(Relayed r, Selection s, long rv, int limit) {
-    try {
-      return r.cache.listAt(s, rv, null, limit);
-    } catch (ResourceCache.Expired e) {
-      // etcd's answer for a compacted revision, as an Exact list read from storage gets it.
-      throw ApiStatus.of(
-          410, "Expired", "The resourceVersion for the provided list is too old.", null);
-    }
+  /** The key a start key was issued after: the start without the NUL its issuer appended. */
+  private static String withoutTerminator(String start) {
+    return start.endsWith("\u0000") ? start.substring(0, start.length() - 1) : start;
   }
 
   private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
@@ -433,7 +441,7 @@ public final class RelayServer implements AutoCloseable {
             + (p.continueAfter() == null
                 ? ""
                 : ",\"continue\":\""
-                    + ReadQuery.Continue.after(p.resourceVersion(), p.continueAfter()).encode()
+                    + ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode()
                     + "\"")
             + "},\"items\":[";
     out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
@@ -452,22 +460,39 @@ public final class RelayServer implements AutoCloseable {
     return out.toByteArray();
   }
 
-  private void watch(Relayed r, ReadQuery q, Selection s, Response response, Callback callback) {
+  private void watch(
+      Relayed r,
+      ListOptions options,
+      Selection selection,
+      String name,
+      Response response,
+      Callback callback) {
+    Selection s = selection;
+    if (!name.isEmpty()) {
+      // A watch of one object: the apiserver turns its name into a metadata.name field selector.
+      s =
+          new Selection(
+              selection.namespace,
+              SelectionPredicate.parse(
+                  r.spec.group(),
+                  r.spec.plural(),
+                  options.labelSelector(),
+                  options.fieldSelector().isEmpty()
+                      ? "metadata.name=" + name
+                      : options.fieldSelector() + ",metadata.name=" + name));
+    }
     long seconds =
-        q.timeoutSeconds != null && q.timeoutSeconds > 0
-            ? q.timeoutSeconds
+        options.timeoutSeconds() != null && options.timeoutSeconds() > 0
+            ? options.timeoutSeconds()
             : ThreadLocalRandom.current().nextLong(MIN_WATCH_SECONDS, MAX_WATCH_SECONDS);
-    boolean streamingList = Boolean.TRUE.equals(q.sendInitialEvents);
-    boolean legacyInitial =
-        q.sendInitialEvents == null && (q.unset() || q.zero());
-    long from = q.unset() || q.zero() ? 0 : q.specificResourceVersion();
+    WatchStart start = options.watchStart();
     HttpWatchSink sink = new HttpWatchSink(response, callback);
     CacheWatcher w =
         new CacheWatcher(
             s,
-            q.allowWatchBookmarks,
-            streamingList,
-            from,
+            options.allowWatchBookmarks(),
+            start.initialEventsEndBookmark(),
+            start.resourceVersion(),
             r.spec.apiVersion(),
             r.spec.kind(),
             sink);
@@ -486,61 +511,60 @@ public final class RelayServer implements AutoCloseable {
           timeout.cancel();
           r.cache.forget(w);
         });
-    CompletableFuture<?> ready;
-    if (streamingList) {
-      // The cacher waits for freshness only for a streaming list (waitUntilWatchCacheFreshAnd
-      // ForceAllEvents); an error is the stream's only event.
-      ready = readPoint(r, q);
-    } else {
-      // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets the
-      // events after that RV when they come.
-      ready = CompletableFuture.completedFuture(null);
-    }
+    CompletableFuture<ConsistentReads.Fresh> ready =
+        start.kind() == WatchStart.Kind.INITIAL_EVENTS
+            ? readPoint(r, start.initialState(), start.resourceVersion())
+            // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets
+            // the events after that RV when they come.
+            : CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
     ready.whenComplete(
-        (v, t) -> {
+        (fresh, t) -> {
           try {
             if (t != null) {
               throw t;
             }
-            if (streamingList || legacyInitial) {
-              r.cache.watch(w, 0, true);
-            } else if (q.unset() || q.zero()) {
-              r.cache.watch(w, r.cache.resourceVersion(), false);
-            } else {
-              r.cache.watch(w, from, false);
+            switch (start.kind()) {
+              case INITIAL_EVENTS -> r.cache.watch(w, 0, true);
+              case FROM_NOW -> r.cache.watch(w, r.cache.resourceVersion(), false);
+              default -> r.cache.watch(w, start.resourceVersion(), false);
             }
           } catch (Throwable e) {
-            ApiStatus st = status(e, true);
-            sink.send("ERROR", ByteBuffer.wrap(st.bytes()));
-            w.end();
+            // As the cacher's errWatcher: the stream is 200 and its one event is the ERROR.
+            w.fail(WatchEvents.error(status(e)));
           }
         });
   }
 
-  /** The Status a failure answers; {@code inWatch}: an expired RV in a watch is its own text. */
-  private static ApiStatus status(Throwable t, boolean inWatch) {
+  /** The Status a failure answers. */
+  private static Status status(Throwable t) {
     Throwable c = t;
     while (c instanceof CompletionException && c.getCause() != null) {
       c = c.getCause();
     }
-    if (c instanceof ApiStatus s) {
-      return s;
+    if (c instanceof StatusException s) {
+      return s.status();
     }
     if (c instanceof ResourceCache.TooLargeResourceVersion e) {
-      return ApiStatus.tooLargeResourceVersion(e.requested, e.current);
+      return Status.tooLargeResourceVersion(e.requested, e.current);
     }
     if (c instanceof ResourceCache.Expired e) {
-      return ApiStatus.expired(e.requested, e.oldest);
+      return Status.tooOldResourceVersion(e.requested, e.oldest);
     }
     if (c instanceof ResourceCache.NotReady) {
-      return ApiStatus.notReady();
+      return notReady();
     }
     LOG.error("relay: a read failed", c);
-    return ApiStatus.internal("the relay failed to answer: " + c);
+    return Status.internalError("the relay failed to answer: " + c);
   }
 
-  private static void send(Response response, Callback callback, ApiStatus s) {
-    sendBytes(response, callback, s.code, RawObject.JSON, ByteBuffer.wrap(s.bytes()), s.headers);
+  private static void send(Response response, Callback callback, Status s) {
+    sendBytes(
+        response,
+        callback,
+        s.code(),
+        RawObject.JSON,
+        ByteBuffer.wrap(s.toJsonBytes()),
+        s.headers());
   }
 
   private static void sendText(Response response, Callback callback, int code, String text) {

@@ -380,9 +380,9 @@ public final class ResourceCache implements CacheFeed {
    * A page of the current state, the state at the cache's RV: a list served from the cache.
    * {@code limit} 0 means all.
    */
-  synchronized Page listCurrent(Selection s, int limit) {
+  synchronized Page listCurrent(Selection s, String start, int limit) {
     requireSynced();
-    return page(s, resourceVersion, null, limit, Map.of());
+    return pageFrom(s, resourceVersion, start, limit, new TreeMap<>());
   }
 
   /**
@@ -409,11 +409,6 @@ public final class ResourceCache implements CacheFeed {
       undone.put(e.object.key, e.previous);
     }
     return pageFrom(s, rv, start, limit, undone);
-  }
-
-  private Page page(
-      Selection s, long rv, String after, int limit, Map<String, CachedObject> undone) {
-    return pageFrom(s, rv, after, limit, new TreeMap<>(undone));
   }
 
   private Page pageFrom(

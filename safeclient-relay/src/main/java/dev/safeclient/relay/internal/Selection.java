@@ -1,48 +1,33 @@
 package dev.safeclient.relay.internal;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import dev.safeclient.apiserver.SelectionPredicate;
 
 /**
- * Which objects one request reads: a namespace, and the label and field selectors it sent. The
- * node and name fields are served from the cache's indexes; every other field is read from the
- * stored bytes (a scan, as in the apiserver).
+ * Which objects one request reads: a namespace (null: all) and the request's selectors. The node
+ * and name the selectors require exactly are served from the cache's indexes; everything else is
+ * matched in memory, as the apiserver's watch cache does.
  */
 final class Selection {
-  static final Selection EVERYTHING = new Selection(null, List.of(), List.of());
+  static final Selection EVERYTHING = new Selection(null, SelectionPredicate.everything());
 
   final String namespace;
-  final List<Requirement> labels;
-  final List<FieldTerm> fields;
+  final SelectionPredicate predicate;
 
-  /** The node an equality term on {@code spec.nodeName} names, for the node index; else null. */
+  /** The node the field selector requires ({@code spec.nodeName=X}), for the node index; or null. */
   final String nodeName;
 
-  /** The name an equality term on {@code metadata.name} names; else null. */
+  /** The name the field selector requires ({@code metadata.name=X}); or null. */
   final String name;
 
-  Selection(String namespace, List<Requirement> labels, List<FieldTerm> fields) {
+  Selection(String namespace, SelectionPredicate predicate) {
     this.namespace = namespace;
-    this.labels = labels;
-    this.fields = fields;
-    String node = null;
-    String n = null;
-    for (FieldTerm t : fields) {
-      if (t.equal && t.field.equals("spec.nodeName")) {
-        node = t.value;
-      }
-      if (t.equal && t.field.equals("metadata.name")) {
-        n = t.value;
-      }
-    }
-    this.nodeName = node;
-    this.name = n;
+    this.predicate = predicate;
+    this.nodeName = predicate.exactField("spec.nodeName");
+    this.name = predicate.exactField("metadata.name");
   }
 
   Selection inNamespace(String ns) {
-    return new Selection(ns, labels, fields);
+    return new Selection(ns, predicate);
   }
 
   boolean matches(CachedObject o) {
@@ -52,46 +37,6 @@ final class Selection {
     if (namespace != null && !namespace.equals(o.namespace)) {
       return false;
     }
-    for (Requirement r : labels) {
-      if (!r.matches(o.labels)) {
-        return false;
-      }
-    }
-    for (FieldTerm t : fields) {
-      String v =
-          switch (t.field) {
-            case "metadata.name" -> o.name;
-            case "metadata.namespace" -> o.namespace == null ? "" : o.namespace;
-            case "spec.nodeName" -> o.nodeName == null ? "" : o.nodeName;
-            default -> o.field(t.field);
-          };
-      if (t.equal != v.equals(t.value)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** One label requirement: {@code op} is one of =, !=, in, notin, exists, !. */
-  record Requirement(String key, String op, Set<String> values) {
-    boolean matches(Map<String, String> labels) {
-      String v = labels.get(key);
-      return switch (op) {
-        case "=" -> v != null && values.contains(v);
-        case "!=" -> v == null || !values.contains(v);
-        case "in" -> v != null && values.contains(v);
-        case "notin" -> v == null || !values.contains(v);
-        case "exists" -> v != null;
-        case "!" -> v == null;
-        default -> false;
-      };
-    }
-  }
-
-  /** One field term: {@code field=value} or {@code field!=value}. */
-  record FieldTerm(String field, boolean equal, String value) {}
-
-  static List<FieldTerm> copy(List<FieldTerm> terms) {
-    return new ArrayList<>(terms);
+    return predicate.isEverything() || predicate.matches(o);
   }
 }
