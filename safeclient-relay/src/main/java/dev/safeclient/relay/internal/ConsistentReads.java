@@ -43,6 +43,7 @@ final class ConsistentReads {
   private final TimeSource clock;
   private final Executor upstreamCalls;
   private CompletableFuture<Fresh> open;
+  private int joined;
   private volatile ListSnapshot lastList;
   private long probes;
   private long lists;
@@ -65,9 +66,16 @@ final class ConsistentReads {
     if (open == null) {
       CompletableFuture<Fresh> window = new CompletableFuture<>();
       open = window;
+      joined = 0;
       clock.schedule(WINDOW, () -> upstreamCalls.execute(() -> close(window)));
     }
+    joined++;
     return open;
+  }
+
+  /** How many reads wait on the open window (0 when none is open). */
+  synchronized int joined() {
+    return open == null ? 0 : joined;
   }
 
   /** The last list made for a window, if its RV is {@code rv}: its pages' continue tokens. */

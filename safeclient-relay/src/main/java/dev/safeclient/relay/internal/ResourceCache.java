@@ -177,6 +177,11 @@ public final class ResourceCache implements CacheFeed {
     return relists;
   }
 
+  /** Reads waiting for the cache to reach a resource version. */
+  synchronized int waiting() {
+    return waiters.values().stream().mapToInt(List::size).sum();
+  }
+
   int watchers() {
     return watchers.size();
   }

@@ -18,26 +18,32 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * The relay's own reads through a {@link SafeClient}'s consistent view, so that they carry its
- * budgets, retries and credentials. The bytes of the answer are kept as sent.
+ * The relay's own reads of the API server. The probe goes through the {@link SafeClient}'s
+ * consistent view, with its budgets, retries and credentials. The consistent list's bytes are kept
+ * and served again, so it must come in the JSON it asked for: the SafeClient's views negotiate a
+ * large list into Protobuf, and the public API has no way to keep a caller's encoding (the
+ * informer's raw feed tags its requests with a core-internal marker), so the list goes through
+ * the client the SafeClient wraps, with the same credentials and connection pool.
  */
 public final class SafeClientUpstream implements Upstream {
   private final ApiClient client;
+  private final ApiClient rawClient;
 
   public SafeClientUpstream(SafeClient safe) {
     this.client = safe.consistentApiClient();
+    this.rawClient = safe.base();
   }
 
   @Override
   public long currentResourceVersion(ResourceSpec r) throws IOException {
     List<Pair> q = selectors(r);
     q.add(new Pair("limit", "1"));
-    return ResourceVersions.parse(list(get(r, q)).resourceVersion());
+    return ResourceVersions.parse(list(get(client, r, q)).resourceVersion());
   }
 
   @Override
   public ListSnapshot consistentList(ResourceSpec r) throws IOException {
-    RawList body = list(get(r, selectors(r)));
+    RawList body = list(get(rawClient, r, selectors(r)));
     List<CachedObject> items = new ArrayList<>(body.items().size());
     for (RawObject item : body.items()) {
       items.add(CachedObject.of(item, r.kind(), r.apiVersion(), r.nodeIndexed()));
@@ -64,7 +70,8 @@ public final class SafeClientUpstream implements Upstream {
     return q;
   }
 
-  private byte[] get(ResourceSpec r, List<Pair> query) throws IOException {
+  private static byte[] get(ApiClient client, ResourceSpec r, List<Pair> query)
+      throws IOException {
     Map<String, String> headers = new HashMap<>();
     headers.put("Accept", "application/json");
     Call call;
