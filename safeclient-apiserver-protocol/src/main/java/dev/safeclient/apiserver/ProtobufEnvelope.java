@@ -54,6 +54,27 @@ public final class ProtobufEnvelope {
     }
   }
 
+  /** The four magic bytes, {@code k8s\0}. */
+  public static byte[] magic() {
+    return MAGIC.clone();
+  }
+
+  /** The size {@link #wrap} gives a message of {@code rawLength} bytes, without building it. */
+  public static int wrappedSize(String apiVersion, String kind, int rawLength) {
+    int typeMeta =
+        CodedOutputStream.computeStringSize(1, apiVersion)
+            + CodedOutputStream.computeStringSize(2, kind);
+    return MAGIC.length
+        + CodedOutputStream.computeTagSize(1)
+        + CodedOutputStream.computeUInt32SizeNoTag(typeMeta)
+        + typeMeta
+        + CodedOutputStream.computeTagSize(2)
+        + CodedOutputStream.computeUInt32SizeNoTag(rawLength)
+        + rawLength
+        + CodedOutputStream.computeStringSize(3, "")
+        + CodedOutputStream.computeStringSize(4, "");
+  }
+
   /** True if {@code bytes} start with the magic. */
   public static boolean isEnveloped(byte[] bytes) {
     return bytes.length >= MAGIC.length

@@ -65,13 +65,47 @@ public final class Status {
 
   /** errors.NewNotFound: {@code pods "x" not found}, {@code deployments.apps "x" not found}. */
   public static Status notFound(String group, String resource, String name) {
+    return of(
+        404,
+        "NotFound",
+        qualified(group, resource) + " \"" + name + "\" not found",
+        details(group, resource, name));
+  }
+
+  /**
+   * errors.NewConflict with the optimistic-concurrency cause: a write whose resourceVersion is not
+   * the stored one.
+   */
+  public static Status conflict(String group, String resource, String name) {
+    return of(
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on "
+            + qualified(group, resource)
+            + " \""
+            + name
+            + "\": the object has been modified; please apply your changes to the latest version"
+            + " and try again",
+        details(group, resource, name));
+  }
+
+  /** errors.NewAlreadyExists: {@code configmaps "x" already exists}. */
+  public static Status alreadyExists(String group, String resource, String name) {
+    return of(
+        409,
+        "AlreadyExists",
+        qualified(group, resource) + " \"" + name + "\" already exists",
+        details(group, resource, name));
+  }
+
+  private static JsonObject details(String group, String resource, String name) {
     JsonObject d = new JsonObject();
     d.addProperty("name", name);
     if (!group.isEmpty()) {
       d.addProperty("group", group);
     }
     d.addProperty("kind", resource);
-    return of(404, "NotFound", qualified(group, resource) + " \"" + name + "\" not found", d);
+    return d;
   }
 
   /** The 404 of a path that names no resource the server serves. */

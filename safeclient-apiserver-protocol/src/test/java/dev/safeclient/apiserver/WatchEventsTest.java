@@ -87,5 +87,8 @@ class WatchEventsTest {
     assertThat(e.kind()).isEqualTo("Pod");
     assertThat(e.raw()).isEqualTo(message);
     assertThat(ProtobufEnvelope.isEnveloped(STORED)).isFalse();
+    assertThat(ProtobufEnvelope.wrappedSize("v1", "Pod", message.length))
+        .isEqualTo(enveloped.length);
+    assertThat(ProtobufEnvelope.magic()).containsExactly('k', '8', 's', 0);
   }
 }

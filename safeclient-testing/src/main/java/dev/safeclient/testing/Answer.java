@@ -37,6 +37,13 @@ final class Answer {
   String listContinue;
   Long listRemaining;
 
+  /** A Status answer, its headers ({@code Retry-After}) with it. */
+  static Answer of(dev.safeclient.apiserver.Status s) {
+    Answer r = new Answer(s.code(), s.toJsonBytes());
+    s.headers().forEach(r::header);
+    return r;
+  }
+
   static Answer of(int code, StoredObject o) {
     Answer r = new Answer(code, o.json);
     r.object = o;

@@ -1,6 +1,6 @@
 package dev.safeclient.testing;
 
-import java.nio.charset.StandardCharsets;
+import dev.safeclient.apiserver.WatchEvents;
 
 /**
  * One write as etcd records it. The encoded watch line for each event type is built at most once
@@ -81,12 +81,6 @@ final class Change {
   }
 
   static byte[] watchLine(String type, byte[] objectJson) {
-    byte[] head = ("{\"type\":\"" + type + "\",\"object\":").getBytes(StandardCharsets.US_ASCII);
-    byte[] line = new byte[head.length + objectJson.length + 2];
-    System.arraycopy(head, 0, line, 0, head.length);
-    System.arraycopy(objectJson, 0, line, head.length, objectJson.length);
-    line[line.length - 2] = '}';
-    line[line.length - 1] = '\n';
-    return line;
+    return WatchEvents.json(WatchEvents.Type.valueOf(type), objectJson);
   }
 }

@@ -1,14 +1,11 @@
 package dev.safeclient.testing;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import dev.safeclient.apiserver.StatusException;
 
 /**
- * The apiserver's continue token: base64 of {@code {"v":"meta.k8s.io/v1","rv":N,"start":K}}, K
- * being the key after which to continue, NUL-terminated as etcd3's {@code lastKey + "\x00"}. An RV
- * of -1 continues an inconsistent list at the current state.
+ * KubeSim's view of a continue token (the protocol module's {@link
+ * dev.safeclient.apiserver.ContinueToken}, the apiserver's format): the snapshot's RV and the key
+ * the previous page ended at. An RV of -1 continues an inconsistent list at the current state.
  */
 final class ContinueToken {
   final long rv;
@@ -20,34 +17,17 @@ final class ContinueToken {
   }
 
   String encode() {
-    JsonObject o = new JsonObject();
-    o.addProperty("v", "meta.k8s.io/v1");
-    o.addProperty("rv", rv);
-    o.addProperty("start", afterKey + "\u0000");
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString(o.toString().getBytes(StandardCharsets.UTF_8));
+    return dev.safeclient.apiserver.ContinueToken.after(rv, afterKey).encode();
   }
 
-  /** Throws IllegalArgumentException (a 400) for anything that is not one of ours. */
+  /** Throws IllegalArgumentException with the store's 400 message for anything not a token. */
   static ContinueToken decode(String token) {
     try {
-      String json =
-          new String(
-              Base64.getUrlDecoder().decode(token.replace('+', '-').replace('/', '_')),
-              StandardCharsets.UTF_8);
-      JsonObject o = JsonParser.parseString(json).getAsJsonObject();
-      if (!"meta.k8s.io/v1".equals(o.get("v").getAsString())) {
-        throw new IllegalArgumentException(
-            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-      }
-      String start = o.get("start").getAsString();
-      if (start.endsWith("\u0000")) {
-        start = start.substring(0, start.length() - 1);
-      }
-      return new ContinueToken(o.get("rv").getAsLong(), start);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("continue key is not valid: " + e.getMessage(), e);
+      dev.safeclient.apiserver.ContinueToken t =
+          dev.safeclient.apiserver.ContinueToken.decode(token);
+      return new ContinueToken(t.resourceVersion(), t.afterKey());
+    } catch (StatusException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 }

@@ -6,6 +6,8 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import dev.safeclient.apiserver.ProtobufEnvelope;
+import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.model.KubeProtoSchemas;
 import dev.safeclient.model.serving.BuiltInApis;
 import dev.safeclient.model.serving.ServerVersion;
@@ -33,8 +35,8 @@ import java.util.stream.IntStream;
  * send JSON.
  */
 final class ProtobufEncoding {
-  static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
-  static final byte[] MAGIC = {0x6b, 0x38, 0x73, 0x00};
+  static final String MEDIA_TYPE = ProtobufEnvelope.MEDIA_TYPE;
+  static final byte[] MAGIC = ProtobufEnvelope.magic();
   private static final String META = "k8s.io.apimachinery.pkg.apis.meta.v1.";
 
   /** Outer classes of client-java-proto, loaded by name: absent classes are skipped. */
@@ -197,24 +199,7 @@ final class ProtobufEncoding {
   }
 
   static byte[] wrap(String apiVersion, String kind, byte[] raw) {
-    try {
-      ByteArrayOutputStream typeMeta = new ByteArrayOutputStream();
-      CodedOutputStream tm = CodedOutputStream.newInstance(typeMeta);
-      tm.writeString(1, apiVersion);
-      tm.writeString(2, kind);
-      tm.flush();
-      ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length + 64);
-      out.write(MAGIC);
-      CodedOutputStream o = CodedOutputStream.newInstance(out);
-      o.writeByteArray(1, typeMeta.toByteArray());
-      o.writeByteArray(2, raw);
-      o.writeString(3, "");
-      o.writeString(4, "");
-      o.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ProtobufEnvelope.wrap(apiVersion, kind, raw);
   }
 
   /** A stored object as magic + Unknown, its message encoded once per RV. */
@@ -258,16 +243,7 @@ final class ProtobufEncoding {
       // write itself stands, and its JSON size is the best estimate left.
       return o.json.length;
     }
-    int typeMeta =
-        CodedOutputStream.computeStringSize(1, t.apiVersion())
-            + CodedOutputStream.computeStringSize(2, t.kind());
-    return MAGIC.length
-        + CodedOutputStream.computeTagSize(1)
-        + CodedOutputStream.computeUInt32SizeNoTag(typeMeta)
-        + typeMeta
-        + CodedOutputStream.computeByteArraySize(2, raw)
-        + CodedOutputStream.computeStringSize(3, "")
-        + CodedOutputStream.computeStringSize(4, "");
+    return ProtobufEnvelope.wrappedSize(t.apiVersion(), t.kind(), raw.length);
   }
 
   private static byte[] messageOf(ResourceType t, StoredObject o) {
@@ -298,27 +274,7 @@ final class ProtobufEncoding {
 
   /** One watch frame: 4-byte big-endian length, then a raw WatchEvent {1 type, 2 RawExtension}. */
   static byte[] watchFrame(String type, byte[] wrappedObject) {
-    try {
-      ByteArrayOutputStream raw = new ByteArrayOutputStream(wrappedObject.length + 8);
-      CodedOutputStream r = CodedOutputStream.newInstance(raw);
-      r.writeByteArray(1, wrappedObject);
-      r.flush();
-      ByteArrayOutputStream ev = new ByteArrayOutputStream(wrappedObject.length + 24);
-      CodedOutputStream e = CodedOutputStream.newInstance(ev);
-      e.writeString(1, type);
-      e.writeByteArray(2, raw.toByteArray());
-      e.flush();
-      byte[] body = ev.toByteArray();
-      byte[] frame = new byte[body.length + 4];
-      frame[0] = (byte) (body.length >>> 24);
-      frame[1] = (byte) (body.length >>> 16);
-      frame[2] = (byte) (body.length >>> 8);
-      frame[3] = (byte) body.length;
-      System.arraycopy(body, 0, frame, 4, body.length);
-      return frame;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return WatchEvents.protobufFrame(WatchEvents.Type.valueOf(type), wrappedObject);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
+import dev.safeclient.apiserver.ListBody;
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.serving.ListWorkEstimator;
 import dev.safeclient.model.serving.ReadRequest;
@@ -9,8 +10,6 @@ import dev.safeclient.model.serving.ReadServing;
 import dev.safeclient.model.serving.ServedFrom;
 import dev.safeclient.model.serving.ServerVersion;
 import dev.safeclient.model.serving.Serving;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -439,33 +438,12 @@ final class Reads {
 
   static byte[] listBody(
       ResourceType t, long rv, String continueToken, Long remaining, List<StoredObject> items) {
-    int size = 128;
-    for (StoredObject o : items) {
-      size += o.json.length + 1;
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
-    String head =
-        "{\"kind\":\""
-            + t.kind()
-            + "List\",\"apiVersion\":\""
-            + t.apiVersion()
-            + "\",\"metadata\":{\"resourceVersion\":\""
-            + rv
-            + "\""
-            + (continueToken == null ? "" : ",\"continue\":\"" + continueToken + "\"")
-            + (remaining == null ? "" : ",\"remainingItemCount\":" + remaining)
-            + "},\"items\":[";
-    out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
     boolean builtIn = ResourceType.BUILT_IN.containsKey(t.groupVersionPlural());
-    boolean first = true;
+    List<byte[]> raw = new ArrayList<>(items.size());
     for (StoredObject o : items) {
-      if (!first) {
-        out.write(',');
-      }
-      out.writeBytes(builtIn ? o.itemJson() : o.json);
-      first = false;
+      // A built-in kind's items carry no apiVersion and kind in a real list.
+      raw.add(builtIn ? o.itemJson() : o.json);
     }
-    out.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));
-    return out.toByteArray();
+    return ListBody.json(t.apiVersion(), t.kind() + "List", rv, continueToken, remaining, raw);
   }
 }

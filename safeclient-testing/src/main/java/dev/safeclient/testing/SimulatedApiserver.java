@@ -1,7 +1,7 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.apiserver.WatchEvents;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -429,18 +429,7 @@ public final class SimulatedApiserver {
   }
 
   static byte[] bookmarkLine(ResourceType t, long rv, boolean initialEventsEnd) {
-    String annotations =
-        initialEventsEnd ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "";
-    return ("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\""
-            + t.kind()
-            + "\",\"apiVersion\":\""
-            + t.apiVersion()
-            + "\",\"metadata\":{\"resourceVersion\":\""
-            + rv
-            + "\""
-            + annotations
-            + "}}}\n")
-        .getBytes(StandardCharsets.UTF_8);
+    return WatchEvents.bookmark(t.apiVersion(), t.kind(), rv, initialEventsEnd);
   }
 
   /** Open watches through this apiserver matching {@code filter}. */

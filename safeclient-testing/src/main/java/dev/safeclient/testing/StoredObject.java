@@ -3,6 +3,8 @@ package dev.safeclient.testing;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.apiserver.FieldLabels;
+import dev.safeclient.apiserver.SelectableObject;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,7 +13,7 @@ import java.util.Map;
  * One version of one object, immutable and encoded once: every list page and watch event that
  * carries it shares {@link #json}. Only what indexes and selectors need is kept decoded.
  */
-final class StoredObject {
+final class StoredObject implements SelectableObject {
   final String key;
   final String namespace;
   final String name;
@@ -91,6 +93,26 @@ final class StoredObject {
   }
 
   /** Keys sort like etcd's {@code /registry/<resource>/<namespace>/<name>}. */
+  @Override
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  /** GetAttrs: the indexed fields from their copies, any other from the decoded object. */
+  @Override
+  public String fieldValue(String label) {
+    switch (label) {
+      case "metadata.name":
+        return name;
+      case "metadata.namespace":
+        return namespace;
+      case "spec.nodeName":
+        return nodeName;
+      default:
+        return FieldLabels.value(decode(), label);
+    }
+  }
+
   static String keyOf(String namespace, String name) {
     return namespace.isEmpty() ? name : namespace + "/" + name;
   }

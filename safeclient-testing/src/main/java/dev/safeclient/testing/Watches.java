@@ -2,10 +2,12 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
-import com.google.gson.JsonObject;
+import dev.safeclient.apiserver.ProtobufEnvelope;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
@@ -111,7 +113,7 @@ final class Watches {
     boolean bookmarks = cache && c.flag("allowWatchBookmarks");
     boolean protobuf =
         c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
-    String contentType = protobuf ? ProtobufEncoding.MEDIA_TYPE + ";stream=watch" : ApiCall.JSON;
+    String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : ApiCall.JSON;
     // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
     // HandleHTTP. A request that asks to upgrade but is no valid handshake is served over HTTP.
     ApiCall.pfHeaders(c.response); // APF's filter sets them before any handler runs
@@ -130,7 +132,7 @@ final class Watches {
             ws != null ? ws : WatchStream.http(c.response, c.callback),
             stats);
     if (ws != null) {
-      ws.attach(w);
+      ws.attach(w.writer());
     }
     if (initial && consistentStart && !sim.config().version.consistentReadSupported()) {
       // Without consistent reads from the cache, the initial state of an RV-unset watch is read
@@ -146,7 +148,9 @@ final class Watches {
     boolean drop =
         (fault != null && fault.kind() == Fault.Kind.DROP_WATCHES) || isDropWindowOpen(c);
     // A half-open connection: the watch is established, then nothing ever arrives.
-    w.silent = fault != null && fault.kind() == Fault.Kind.SILENT;
+    if (fault != null && fault.kind() == Fault.Kind.SILENT) {
+      w.silence();
+    }
     w.record = c.record;
     c.record.code = ws != null ? 101 : 200;
     SimStats.servedFrom(!cache && !initial ? "etcd" : "watch-cache");
@@ -204,16 +208,9 @@ final class Watches {
     }
     if (!ok) {
       // Too old for the event window: an ERROR event with a 410 Status, as the cacher sends.
-      JsonObject ev = new JsonObject();
-      ev.addProperty("type", "ERROR");
-      ev.add(
-          "object",
-          statusJson(
-              410,
-              "Expired",
-              "too old resource version: " + fromRv + " (" + api.cacheResourceVersion(c.type) + ")",
-              null));
-      w.sendLine((ev + "\n").getBytes(StandardCharsets.UTF_8));
+      w.sendLine(
+          WatchEvents.error(
+              Status.tooOldResourceVersion(fromRv, api.cacheResourceVersion(c.type))));
       w.end(); // closing the stream counts the watch closed
       return;
     }

@@ -1,4 +1,4 @@
-package dev.safeclient.testing;
+package dev.safeclient.apiserver;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -26,12 +26,12 @@ import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
  * framing). What the client sends is ignored ({@code wsstream.IgnoreReceives}); its close ends the
  * watch.
  */
-final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
+public final class WebSocketWatch implements WatchStreamWriter.Transport {
   /** Length prefix of a Protobuf watch frame on a plain HTTP stream; a WebSocket frame has none. */
   private static final int PROTOBUF_LENGTH_PREFIX = 4;
 
   private final boolean binary;
-  private final AtomicReference<WatchStream> stream = new AtomicReference<>();
+  private final AtomicReference<WatchStreamWriter> stream = new AtomicReference<>();
   private volatile CoreSession session;
 
   private WebSocketWatch(boolean binary) {
@@ -42,7 +42,7 @@ final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
    * {@code wsstream.IsWebSocketRequest}: a {@code Connection} header naming {@code upgrade} and
    * {@code Upgrade: websocket}.
    */
-  static boolean isWebSocketRequest(Request request) {
+  public static boolean isWebSocketRequest(Request request) {
     String connection = request.getHeaders().get(HttpHeader.CONNECTION);
     String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
     return connection != null
@@ -53,9 +53,9 @@ final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
 
   /**
    * Upgrades the request, or returns null if it is no valid WebSocket handshake (then the watch is
-   * served over plain HTTP). The stream must be attached with {@link #attach} before events flow.
+   * served over plain HTTP). The writer must be attached with {@link #attach} before events flow.
    */
-  static WebSocketWatch upgrade(
+  public static WebSocketWatch upgrade(
       Request request, Response response, Callback callback, boolean binary, String contentType) {
     WebSocketWatch ws = new WebSocketWatch(binary);
     // watch.go serveWatchHandler sets the Content-Type before handing over to websocket.Handler.
@@ -69,7 +69,7 @@ final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
               }
               return ws;
             },
-            (created, req, resp) -> (FrameHandler) created,
+            (created, req, resp) -> ((WebSocketWatch) created).frames,
             config -> {
               // The watch has its own timeout (timeoutSeconds); the apiserver sets none on the
               // connection, and an event is one unfragmented frame.
@@ -96,7 +96,8 @@ final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
     }
   }
 
-  void attach(WatchStream w) {
+  /** Starts writing {@code w}'s events once the session is open (at once if it is). */
+  public void attach(WatchStreamWriter w) {
     stream.set(w);
     if (session != null) {
       w.transportReady();
@@ -142,39 +143,43 @@ final class WebSocketWatch implements WatchStream.Transport, FrameHandler {
     }
   }
 
-  @Override
-  public void onOpen(CoreSession coreSession, Callback callback) {
-    this.session = coreSession;
-    callback.succeeded();
-    coreSession.demand();
-    WatchStream w = stream.get();
-    if (w != null) {
-      w.transportReady();
-    }
-  }
+  /** The session's side: what the client sends is dropped; its close or an error ends the watch. */
+  private final FrameHandler frames =
+      new FrameHandler() {
+        @Override
+        public void onOpen(CoreSession coreSession, Callback callback) {
+          session = coreSession;
+          callback.succeeded();
+          coreSession.demand();
+          WatchStreamWriter w = stream.get();
+          if (w != null) {
+            w.transportReady();
+          }
+        }
 
-  @Override
-  public void onFrame(Frame frame, Callback callback) {
-    callback.succeeded(); // the client should send nothing; whatever it sends is dropped
-    session.demand();
-  }
+        @Override
+        public void onFrame(Frame frame, Callback callback) {
+          callback.succeeded(); // the client should send nothing; whatever it sends is dropped
+          session.demand();
+        }
 
-  @Override
-  public void onError(Throwable cause, Callback callback) {
-    WatchStream w = stream.get();
-    if (w != null) {
-      w.abort(cause);
-    }
-    callback.succeeded();
-  }
+        @Override
+        public void onError(Throwable cause, Callback callback) {
+          WatchStreamWriter w = stream.get();
+          if (w != null) {
+            w.abort(cause);
+          }
+          callback.succeeded();
+        }
 
-  @Override
-  public void onClosed(CloseStatus closeStatus, Callback callback) {
-    WatchStream w = stream.get();
-    if (w != null) {
-      // The client closed (or the close handshake we started completed): counted closed.
-      w.abort(new java.io.IOException("WebSocket closed: " + closeStatus));
-    }
-    callback.succeeded();
-  }
+        @Override
+        public void onClosed(CloseStatus closeStatus, Callback callback) {
+          WatchStreamWriter w = stream.get();
+          if (w != null) {
+            // The client closed (or the close handshake we started completed): counted closed.
+            w.abort(new java.io.IOException("WebSocket closed: " + closeStatus));
+          }
+          callback.succeeded();
+        }
+      };
 }
