@@ -66,41 +66,34 @@ final class RawJson {
     }
 
     /**
-     * The ranges that remove kind and apiVersion with one separator each: a member followed by
-     * another goes up to that one's name; the last one goes from the end of the one before it.
+     * The ranges that remove kind and apiVersion with one separator each. A run of such members
+     * followed by another member goes up to that one's name; a run that ends the object goes from
+     * the end of the member before it, taking the comma before the run.
      */
     private int[] typeMetaCuts() {
       List<long[]> cuts = new ArrayList<>();
-      for (int i = 0; i < members.size(); i++) {
-        long[] m = members.get(i);
-        if (m[2] == 0) {
+      int n = members.size();
+      for (int i = 0; i < n; i++) {
+        if (members.get(i)[2] == 0) {
           continue;
         }
-        if (i + 1 < members.size()) {
-          cuts.add(new long[] {m[0], members.get(i + 1)[0]});
+        int j = i;
+        while (j + 1 < n && members.get(j + 1)[2] == 1) {
+          j++;
+        }
+        if (j + 1 < n) {
+          cuts.add(new long[] {members.get(i)[0], members.get(j + 1)[0]});
         } else if (i > 0) {
-          cuts.add(new long[] {members.get(i - 1)[1], m[1]});
+          cuts.add(new long[] {members.get(i - 1)[1], members.get(j)[1]});
         } else {
-          cuts.add(new long[] {m[0], m[1]});
+          cuts.add(new long[] {members.get(i)[0], members.get(j)[1]});
         }
+        i = j;
       }
-      if (cuts.isEmpty()) {
-        return new int[0];
-      }
-      // In member order already; overlapping ones (kind and apiVersion last, side by side) merge.
-      List<long[]> merged = new ArrayList<>();
-      for (long[] c : cuts) {
-        long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
-        if (last != null && c[0] <= last[1]) {
-          last[1] = Math.max(last[1], c[1]);
-        } else {
-          merged.add(c);
-        }
-      }
-      int[] out = new int[merged.size() * 2];
-      for (int i = 0; i < merged.size(); i++) {
-        out[2 * i] = (int) (merged.get(i)[0] - start);
-        out[2 * i + 1] = (int) (merged.get(i)[1] - start);
+      int[] out = new int[cuts.size() * 2];
+      for (int k = 0; k < cuts.size(); k++) {
+        out[2 * k] = (int) (cuts.get(k)[0] - start);
+        out[2 * k + 1] = (int) (cuts.get(k)[1] - start);
       }
       return out;
     }
