@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import dev.safeclient.informer.internal.Reflector;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,16 +22,16 @@ import java.util.Map;
  */
 final class RawJson {
   /**
-   * Shared (a JsonFactory is thread-safe); the caller owns and closes its stream. Jackson's default
-   * limits stand: 20 MB strings and 500 levels are far above any object etcd stores (1.5 MB).
+   * Shared: a JsonFactory is thread-safe. The caller owns and closes its stream. Jackson's default
+   * limits stand (1,000 levels, 20 MB strings; etcd stores at most 1.5 MB an object): input past
+   * them is a {@link RawJsonException}, never a silent cut. Field names are not interned: label
+   * keys are the caller's data, not a fixed vocabulary.
    */
   static final JsonFactory FACTORY =
       JsonFactory.builder()
           .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
           .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
           .build();
-
-  static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
   private RawJson() {}
 
@@ -191,7 +192,7 @@ final class RawJson {
     }
     boolean end = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
-      boolean ours = p.currentName().equals(INITIAL_EVENTS_END);
+      boolean ours = p.currentName().equals(Reflector.INITIAL_EVENTS_END);
       JsonToken v = p.nextToken();
       if (ours && v == JsonToken.VALUE_STRING && p.getText().equals("true")) {
         end = true;
