@@ -321,6 +321,42 @@ class RawFeedWireTest {
   }
 
   @Test
+  void aStreamingListEndsInOneReplaceThenItsBookmark() throws Exception {
+    setUp();
+    api.then(
+        api.hold(
+            lines(
+                event("ADDED", object("a", "uid-a", "9")),
+                event("ADDED", object("b", "uid-b", "11")),
+                K8sJson.initialEventsEnd("12"),
+                event("MODIFIED", object("a", "uid-a", "13")))));
+    RawFeed feed =
+        factory.rawFeed(
+            "",
+            "v1",
+            "pods",
+            InformerOptions.builder()
+                .namespace("default")
+                .startJitter(Duration.ZERO)
+                .watchList(true)
+                .build(),
+            listener);
+    factory.startAllRegisteredInformers();
+
+    ScriptedApiServer.Seen watch = api.take();
+    assertThat(watch.param("sendInitialEvents")).isEqualTo("true");
+    assertThat(watch.request().getHeaders().get("Accept")).isEqualTo("application/json");
+    Await.until("the modify", () -> listener.calls.size() == 3);
+    assertThat(listener.calls)
+        .containsExactly(
+            "replaced 12 [default/a@9, default/b@11]", "progressed 12", "modified default/a@13");
+    // Initial events keep the watch form they came in.
+    assertThat(text(listener.lists.get(0).get(1))).isEqualTo(object("b", "uid-b", "11"));
+    assertThat(feed.hasSynced()).isTrue();
+    assertThat(feed.lastSyncResourceVersion()).isEqualTo("13");
+  }
+
+  @Test
   void aTransformIsRefused() throws Exception {
     setUp();
     InformerOptions withTransform = InformerOptions.builder().transform((Object o) -> o).build();
