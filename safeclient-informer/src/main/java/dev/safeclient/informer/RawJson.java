@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import dev.safeclient.informer.internal.Reflector;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,16 +22,16 @@ import java.util.Map;
  */
 final class RawJson {
   /**
-   * Shared (a JsonFactory is thread-safe); the caller owns and closes its stream. Jackson's default
-   * limits stand: 20 MB strings and 500 levels are far above any object etcd stores (1.5 MB).
+   * Shared: a JsonFactory is thread-safe. The caller owns and closes its stream. Jackson's default
+   * limits stand (1,000 levels, 20 MB strings; etcd stores at most 1.5 MB an object): input past
+   * them is a {@link RawJsonException}, never a silent cut. Field names are not interned: label
+   * keys are the caller's data, not a fixed vocabulary.
    */
   static final JsonFactory FACTORY =
       JsonFactory.builder()
           .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
           .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
           .build();
-
-  static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
   private RawJson() {}
 
@@ -66,41 +67,34 @@ final class RawJson {
     }
 
     /**
-     * The ranges that remove kind and apiVersion with one separator each: a member followed by
-     * another goes up to that one's name; the last one goes from the end of the one before it.
+     * The ranges that remove kind and apiVersion with one separator each. A run of such members
+     * followed by another member goes up to that one's name; a run that ends the object goes from
+     * the end of the member before it, taking the comma before the run.
      */
     private int[] typeMetaCuts() {
       List<long[]> cuts = new ArrayList<>();
-      for (int i = 0; i < members.size(); i++) {
-        long[] m = members.get(i);
-        if (m[2] == 0) {
+      int n = members.size();
+      for (int i = 0; i < n; i++) {
+        if (members.get(i)[2] == 0) {
           continue;
         }
-        if (i + 1 < members.size()) {
-          cuts.add(new long[] {m[0], members.get(i + 1)[0]});
+        int j = i;
+        while (j + 1 < n && members.get(j + 1)[2] == 1) {
+          j++;
+        }
+        if (j + 1 < n) {
+          cuts.add(new long[] {members.get(i)[0], members.get(j + 1)[0]});
         } else if (i > 0) {
-          cuts.add(new long[] {members.get(i - 1)[1], m[1]});
+          cuts.add(new long[] {members.get(i - 1)[1], members.get(j)[1]});
         } else {
-          cuts.add(new long[] {m[0], m[1]});
+          cuts.add(new long[] {members.get(i)[0], members.get(j)[1]});
         }
+        i = j;
       }
-      if (cuts.isEmpty()) {
-        return new int[0];
-      }
-      // In member order already; overlapping ones (kind and apiVersion last, side by side) merge.
-      List<long[]> merged = new ArrayList<>();
-      for (long[] c : cuts) {
-        long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
-        if (last != null && c[0] <= last[1]) {
-          last[1] = Math.max(last[1], c[1]);
-        } else {
-          merged.add(c);
-        }
-      }
-      int[] out = new int[merged.size() * 2];
-      for (int i = 0; i < merged.size(); i++) {
-        out[2 * i] = (int) (merged.get(i)[0] - start);
-        out[2 * i + 1] = (int) (merged.get(i)[1] - start);
+      int[] out = new int[cuts.size() * 2];
+      for (int k = 0; k < cuts.size(); k++) {
+        out[2 * k] = (int) (cuts.get(k)[0] - start);
+        out[2 * k + 1] = (int) (cuts.get(k)[1] - start);
       }
       return out;
     }
@@ -198,7 +192,7 @@ final class RawJson {
     }
     boolean end = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
-      boolean ours = p.currentName().equals(INITIAL_EVENTS_END);
+      boolean ours = p.currentName().equals(Reflector.INITIAL_EVENTS_END);
       JsonToken v = p.nextToken();
       if (ours && v == JsonToken.VALUE_STRING && p.getText().equals("true")) {
         end = true;

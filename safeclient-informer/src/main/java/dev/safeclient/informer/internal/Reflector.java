@@ -52,7 +52,8 @@ public final class Reflector<O> {
    */
   public static final Duration WATCH_LIST_SILENCE = Duration.ofSeconds(30);
 
-  static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+  /** The annotation of the bookmark that ends a streaming list's initial state. */
+  public static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
   /**
    * Where the reflector writes: the informer's cache and handlers, or a raw feed's listener. Called
