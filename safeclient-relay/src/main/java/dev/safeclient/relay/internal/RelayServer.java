@@ -1,6 +1,8 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.apiserver.ContinueToken;
+import dev.safeclient.apiserver.ListBody;
 import dev.safeclient.apiserver.ListOptions;
 import dev.safeclient.apiserver.Query;
 import dev.safeclient.apiserver.ReadMode;
@@ -14,7 +16,6 @@ import dev.safeclient.apiserver.WatchStart;
 import dev.safeclient.informer.RawObject;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.ResourceCache.Page;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -52,15 +52,10 @@ public final class RelayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
 
   /**
-   * The watch cache sends an idle watcher a bookmark about once a minute (the cacher's {@code
-   * bookmarkFrequency}); agents arm their "no bookmark" watchdogs on that.
+   * Watches stay silent for a whole bookmark interval and run up to twice the apiserver's request
+   * timeout: the connector's idle timeout is longer than any watch.
    */
-  static final Duration BOOKMARK_INTERVAL = Duration.ofSeconds(60);
-
-  /** Without {@code timeoutSeconds}, the apiserver ends a watch at a random time in [30, 60) min. */
-  static final long MIN_WATCH_SECONDS = 1800;
-
-  static final long MAX_WATCH_SECONDS = 3600;
+  static final Duration IDLE_TIMEOUT = ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
 
   /** One relayed resource: its cache and its coalesced consistent reads. */
   static final class Relayed {
@@ -133,8 +128,7 @@ public final class RelayServer implements AutoCloseable {
     this.connector = new ServerConnector(server, 1, 1);
     connector.setHost(host);
     connector.setPort(port);
-    // Watches stay silent for a whole bookmark interval: no idle timeout shorter than a watch.
-    connector.setIdleTimeout(TimeUnit.SECONDS.toMillis(MAX_WATCH_SECONDS + 60));
+    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     server.addConnector(connector);
     server.setHandler(
         new Handler.Abstract() {
@@ -218,7 +212,7 @@ public final class RelayServer implements AutoCloseable {
     }
     bookmarkTimer =
         clock.schedule(
-            BOOKMARK_INTERVAL,
+            ApiserverDefaults.BOOKMARK_INTERVAL,
             () -> {
               try {
                 for (Relayed r : byPath.values()) {
@@ -316,7 +310,7 @@ public final class RelayServer implements AutoCloseable {
       case ANY -> CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
       default ->
           r.cache
-              .awaitResourceVersion(rv, ResourceCache.FRESHNESS_WAIT)
+              .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
               .thenApply(v -> new ConsistentReads.Fresh(null));
     };
   }
@@ -373,7 +367,7 @@ public final class RelayServer implements AutoCloseable {
       } else {
         page =
             r.cache
-                .awaitResourceVersion(rv, ResourceCache.FRESHNESS_WAIT)
+                .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
                 .thenApply(v -> exact(r, s, rv, start, limit));
       }
     } else if (token != null) {
@@ -429,36 +423,21 @@ public final class RelayServer implements AutoCloseable {
   }
 
   private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    String head =
-        "{\"kind\":\""
-            + spec.kind()
-            + "List\",\"apiVersion\":\""
-            + spec.apiVersion()
-            + "\",\"metadata\":{\"resourceVersion\":\""
-            + p.resourceVersion()
-            + "\""
-            + (p.continueAfter() == null
-                ? ""
-                : ",\"continue\":\""
-                    + ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode()
-                    + "\"")
-            + "},\"items\":[";
-    out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
-    boolean first = true;
+    List<byte[]> items = new ArrayList<>(p.items().size());
     for (CachedObject o : p.items()) {
-      if (!first) {
-        out.write(',');
-      }
-      first = false;
       ByteBuffer item = o.listItemBytes(bare);
       byte[] b = new byte[item.remaining()];
       item.get(b);
-      out.writeBytes(b);
+      items.add(b);
     }
-    out.writeBytes("]}\n".getBytes(StandardCharsets.UTF_8));
-    return out.toByteArray();
+    String token =
+        p.continueAfter() == null
+            ? null
+            : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
+    return ListBody.json(
+        spec.apiVersion(), spec.kind() + "List", p.resourceVersion(), token, null, items);
   }
+
 
   private void watch(
       Relayed r,
@@ -481,10 +460,7 @@ public final class RelayServer implements AutoCloseable {
                       ? "metadata.name=" + name
                       : options.fieldSelector() + ",metadata.name=" + name));
     }
-    long seconds =
-        options.timeoutSeconds() != null && options.timeoutSeconds() > 0
-            ? options.timeoutSeconds()
-            : ThreadLocalRandom.current().nextLong(MIN_WATCH_SECONDS, MAX_WATCH_SECONDS);
+    Duration timeoutAfter = ApiserverDefaults.watchTimeout(options, ThreadLocalRandom.current());
     WatchStart start = options.watchStart();
     HttpWatchSink sink = new HttpWatchSink(response, callback);
     CacheWatcher w =
@@ -501,7 +477,7 @@ public final class RelayServer implements AutoCloseable {
     sink.start();
     TimeSource.Timer timeout =
         clock.schedule(
-            Duration.ofSeconds(seconds),
+            timeoutAfter,
             () -> {
               r.cache.forget(w);
               w.end();

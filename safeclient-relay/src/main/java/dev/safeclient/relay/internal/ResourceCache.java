@@ -33,12 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class ResourceCache implements CacheFeed {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceCache.class);
 
-  /**
-   * The apiserver's wait for a cache to reach a requested RV before 504 ResourceVersionTooLarge
-   * (the cacher's {@code blockTimeout}).
-   */
-  static final Duration FRESHNESS_WAIT = Duration.ofSeconds(3);
-
   enum EventType {
     ADDED,
     MODIFIED,

@@ -305,7 +305,7 @@ class ReadPathTest {
         RelayHttp.Watch without = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
       await().until(() -> server.health().get(0).watchers() == 2);
       feed.progressed(20);
-      clock.advance(RelayServer.BOOKMARK_INTERVAL);
+      clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
       JsonObject b = with.next();
       assertThat(type(b)).isEqualTo("BOOKMARK");
       assertThat(rv(b)).isEqualTo("20");
