@@ -3,6 +3,8 @@ package dev.safeclient.relay.internal;
 import dev.safeclient.relay.internal.ResourceCache.Event;
 import dev.safeclient.relay.internal.ResourceCache.EventType;
 import dev.safeclient.apiserver.WatchEvents;
+import java.nio.ByteBuffer;
+import java.util.List;
 import dev.safeclient.apiserver.WatchEvents.Type;
 
 /**
@@ -16,6 +18,9 @@ final class CacheWatcher {
   interface Sink {
     /** Queues one framed event; false when the watcher is too far behind or gone (then it ends). */
     boolean send(byte[] event);
+
+    /** As {@link #send(byte[])}, the event given as buffers shared with other watchers. */
+    boolean send(List<ByteBuffer> event);
 
     /** Ends the stream cleanly, as a server-side watch timeout does. */
     void end();
@@ -64,6 +69,14 @@ final class CacheWatcher {
 
   /** Offers one change; false once this watcher has ended. */
   boolean offer(Event e) {
+    return offer(e, null);
+  }
+
+  /**
+   * Offers one change; {@code shared} is the object's bytes, copied once for every watcher the
+   * change is dispatched to (null: this watcher copies them).
+   */
+  boolean offer(Event e, byte[] shared) {
     if (ended) {
       return false;
     }
@@ -77,17 +90,16 @@ final class CacheWatcher {
       before = selection.matches(e.object());
     }
     sentResourceVersion = e.resourceVersion();
-    if (now && before) {
-      return send(Type.MODIFIED, e.object().objectJson());
-    } else if (now) {
-      return send(Type.ADDED, e.object().objectJson());
+    if (now || (before && e.type() == EventType.DELETED)) {
+      byte[] object = shared != null ? shared : e.object().objectJson();
+      Type type = now && before ? Type.MODIFIED : now ? Type.ADDED : Type.DELETED;
+      return sendShared(WatchEvents.jsonParts(type, object));
     } else if (before) {
-      byte[] gone =
-          e.type() == EventType.DELETED
-              ? e.object().objectJson()
-              : WatchFrames.withResourceVersion(
-                  e.previous().objectJson(), e.previous().resourceVersion, e.resourceVersion());
-      return send(Type.DELETED, gone);
+      // Stopped matching: the previous object, at the event's RV.
+      return send(
+          Type.DELETED,
+          WatchFrames.withResourceVersion(
+              e.previous().objectJson(), e.previous().resourceVersion, e.resourceVersion()));
     }
     return true;
   }
@@ -117,6 +129,17 @@ final class CacheWatcher {
       sink.send(errorEvent);
       end();
     }
+  }
+
+  private boolean sendShared(List<ByteBuffer> event) {
+    if (ended) {
+      return false;
+    }
+    if (!sink.send(event)) {
+      end();
+      return false;
+    }
+    return true;
   }
 
   private boolean send(Type type, byte[] object) {

@@ -1,6 +1,8 @@
 package dev.safeclient.relay.internal;
 
 import dev.safeclient.apiserver.WatchStreamWriter;
+import java.nio.ByteBuffer;
+import java.util.List;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
@@ -42,6 +44,11 @@ final class HttpWatchSink implements CacheWatcher.Sink {
 
   @Override
   public boolean send(byte[] event) {
+    return writer.send(event);
+  }
+
+  @Override
+  public boolean send(List<ByteBuffer> event) {
     return writer.send(event);
   }
 

@@ -271,8 +271,10 @@ public final class ResourceCache implements CacheFeed {
     resourceVersion = o.resourceVersion;
     stale = false;
     staleReason = null;
+    // The object's bytes are framed once, shared by every watcher's stream (read-only buffers).
+    byte[] shared = watchers.isEmpty() ? null : o.objectJson();
     for (CacheWatcher w : watchers) {
-      if (!w.offer(e)) {
+      if (!w.offer(e, shared)) {
         watchers.remove(w);
       }
     }

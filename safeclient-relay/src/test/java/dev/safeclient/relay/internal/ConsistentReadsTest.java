@@ -171,6 +171,21 @@ class ConsistentReadsTest {
   }
 
   @Test
+  void withTheApiServerDownAConsistentReadIs503NeverTheCachedState() throws Exception {
+    sim.outage(true);
+    List<CompletableFuture<Answer>> answers = consistentLists(3, "");
+    clock.advance(ConsistentReads.WINDOW);
+    for (CompletableFuture<Answer> f : answers) {
+      Answer a = f.get(60, TimeUnit.SECONDS);
+      assertThat(a.code()).isEqualTo(503);
+      assertThat(a.retryAfter()).isEqualTo("1");
+    }
+    // Reads that may be served from the cache still are.
+    assertThat(http.get("/api/v1/pods?resourceVersion=0").names()).hasSize(5);
+    assertThat(server.relayed(SPEC).reads.probes()).isEqualTo(1);
+  }
+
+  @Test
   void anAgentThatWroteDirectlyReadsItsWriteThroughTheRelay() throws Exception {
     CoreV1Api direct = new CoreV1Api(sim.apiClient());
     V1Pod written =
