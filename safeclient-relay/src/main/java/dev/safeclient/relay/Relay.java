@@ -22,19 +22,19 @@ import java.util.Optional;
 
 /**
  * A read-only relay that agents read from as if it were the API server: GET, LIST and WATCH of the
- * configured resources, on the API server's paths and query parameters, answered from one cache
- * per resource that one upstream list and watch (a safeclient reflector) keep. The API server sees
- * one watch per resource per relay, whatever the number of agents. Objects are served as the bytes
- * the API server sent, never re-encoded.
+ * configured resources, on the API server's paths and query parameters, answered from one cache per
+ * resource that one upstream list and watch (a safeclient reflector) keep. The API server sees one
+ * watch per resource per relay, whatever the number of agents. Objects are served as the bytes the
+ * API server sent, never re-encoded.
  *
  * <p>The resourceVersion rules are the apiserver's watch cache's, and never go back in time: a read
  * at an RV the relay has reached is served from its cache; one ahead of it waits up to 3 s, then
  * gets 504 ResourceVersionTooLarge with {@code Retry-After: 1}; a consistent read (RV unset) is
  * coalesced with the others of its 100 ms into one upstream {@code limit=1} probe; {@code
- * resourceVersionMatch=Exact}, the legacy RV + {@code limit} and continue tokens read a snapshot
- * at their RV or get 410; a watch resumes inside the event window, and gets 410 outside it. Until
- * it has synced the relay answers 429 with {@code Retry-After}, never an empty list; when its
- * upstream fails it keeps serving its last state, marked stale in {@link #health()}.
+ * resourceVersionMatch=Exact}, the legacy RV + {@code limit} and continue tokens read a snapshot at
+ * their RV or get 410; a watch resumes inside the event window, and gets 410 outside it. Until it
+ * has synced the relay answers 429 with {@code Retry-After}, never an empty list; when its upstream
+ * fails it keeps serving its last state, marked stale in {@link #health()}.
  *
  * <p><b>This version has no authentication nor authorization.</b> It serves anyone who can reach
  * it, over plain HTTP, so it refuses to build unless told {@link Builder#plainHttpForTests(boolean)
@@ -157,7 +157,9 @@ public final class Relay implements AutoCloseable {
     return new RelayHealth(out);
   }
 
-  /** Stops the feeds and the server; open watches end cleanly. The SafeClient stays the caller's. */
+  /**
+   * Stops the feeds and the server; open watches end cleanly. The SafeClient stays the caller's.
+   */
   @Override
   public synchronized void close() {
     factory.close();

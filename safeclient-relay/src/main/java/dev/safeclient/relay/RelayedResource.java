@@ -4,9 +4,9 @@ import dev.safeclient.relay.internal.ResourceSpec;
 import java.util.Objects;
 
 /**
- * One resource the relay serves: where it lives in the API, and the selectors its one upstream
- * list and watch use. Secrets are relayed only when named here explicitly ({@link #secrets()}):
- * {@link #of} refuses them.
+ * One resource the relay serves: where it lives in the API, and the selectors its one upstream list
+ * and watch use. Secrets are relayed only when named here explicitly ({@link #secrets()}): {@link
+ * #of} refuses them.
  */
 public final class RelayedResource {
   final ResourceSpec spec;
@@ -106,8 +106,7 @@ public final class RelayedResource {
     if (version.isEmpty() || plural.isEmpty() || kind.isEmpty()) {
       throw new IllegalArgumentException("a relayed resource needs a version, plural and kind");
     }
-    return new ResourceSpec(
-        group, version, plural, kind, namespaced, labelSelector, fieldSelector);
+    return new ResourceSpec(group, version, plural, kind, namespaced, labelSelector, fieldSelector);
   }
 
   @Override

@@ -36,9 +36,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Informers that know nothing of the relay (client-java's {@link SharedInformerFactory}, and a
- * {@link SafeInformerFactory} one) sync from it and follow what happens on the API server, with
- * the same per-object events as an informer reading the API server directly, and objects
- * byte-identical to the API server's own answers. One upstream watch whatever the informers.
+ * {@link SafeInformerFactory} one) sync from it and follow what happens on the API server, with the
+ * same per-object events as an informer reading the API server directly, and objects byte-identical
+ * to the API server's own answers. One upstream watch whatever the informers.
  */
 class RelayInformersTest {
   static final ResourceType PODS = ResourceType.namespaced("", "v1", "pods", "Pod");
@@ -222,7 +222,8 @@ class RelayInformersTest {
     assertThat(relayedItems.keySet()).isEqualTo(upstreamItems.keySet()).hasSize(6);
     for (Map.Entry<String, RawObject> e : upstreamItems.entrySet()) {
       assertThat(relayedItems.get(e.getKey())).isEqualTo(e.getValue());
-      String path = "/api/v1/namespaces/" + e.getValue().namespace() + "/pods/" + e.getValue().name();
+      String path =
+          "/api/v1/namespaces/" + e.getValue().namespace() + "/pods/" + e.getValue().name();
       assertThat(body(http, url + path + "?resourceVersion=0"))
           .isEqualTo(body(http, sim.url() + path));
     }

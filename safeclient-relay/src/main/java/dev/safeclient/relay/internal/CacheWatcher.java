@@ -1,11 +1,11 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchEvents.Type;
 import dev.safeclient.relay.internal.ResourceCache.Event;
 import dev.safeclient.relay.internal.ResourceCache.EventType;
-import dev.safeclient.apiserver.WatchEvents;
 import java.nio.ByteBuffer;
 import java.util.List;
-import dev.safeclient.apiserver.WatchEvents.Type;
 
 /**
  * One open watch on a cache: its selection, and where its events go. As the apiserver's cacher

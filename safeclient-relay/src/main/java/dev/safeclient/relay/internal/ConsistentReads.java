@@ -25,8 +25,8 @@ final class ConsistentReads {
   static final Duration WINDOW = Duration.ofMillis(100);
 
   /**
-   * How long the cache gets to reach the probe's RV before one upstream list is made instead:
-   * a busy resource's events arrive within milliseconds of their write.
+   * How long the cache gets to reach the probe's RV before one upstream list is made instead: a
+   * busy resource's events arrive within milliseconds of their write.
    */
   static final Duration CATCH_UP = Duration.ofMillis(100);
 
@@ -85,8 +85,8 @@ final class ConsistentReads {
   }
 
   /**
-   * A consistent read could not learn the API server's current RV: never answered from a state
-   * that may be stale. 503 with Retry-After, as a server that cannot reach its storage.
+   * A consistent read could not learn the API server's current RV: never answered from a state that
+   * may be stale. 503 with Retry-After, as a server that cannot reach its storage.
    */
   static StatusException upstreamUnavailable() {
     return new StatusException(

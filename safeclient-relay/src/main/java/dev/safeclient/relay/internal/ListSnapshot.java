@@ -25,8 +25,7 @@ final class ListSnapshot {
     List<CachedObject> items = new ArrayList<>();
     String last = null;
     boolean more = false;
-    for (CachedObject o :
-        (start == null ? objects : objects.tailMap(start, true)).values()) {
+    for (CachedObject o : (start == null ? objects : objects.tailMap(start, true)).values()) {
       if (!s.matches(o)) {
         continue;
       }

@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +43,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay's HTTP side: the API server's paths and query parameters for GET, LIST and WATCH of
- * the relayed resources, answered from their caches by the resourceVersion rules of the
- * apiserver's watch cache, and the apiserver's Status bodies for everything else.
+ * The relay's HTTP side: the API server's paths and query parameters for GET, LIST and WATCH of the
+ * relayed resources, answered from their caches by the resourceVersion rules of the apiserver's
+ * watch cache, and the apiserver's Status bodies for everything else.
  */
 public final class RelayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
@@ -55,7 +54,8 @@ public final class RelayServer implements AutoCloseable {
    * Watches stay silent for a whole bookmark interval and run up to twice the apiserver's request
    * timeout: the connector's idle timeout is longer than any watch.
    */
-  static final Duration IDLE_TIMEOUT = ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
+  static final Duration IDLE_TIMEOUT =
+      ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
 
   /** One relayed resource: its cache and its coalesced consistent reads. */
   static final class Relayed {
@@ -300,9 +300,9 @@ public final class RelayServer implements AutoCloseable {
   }
 
   /**
-   * Completes when the cache may serve a read of {@code mode} at {@code rv}: at once for ANY,
-   * after the cache reached a specific RV (up to the apiserver's 3 s, then 504), or, for a
-   * consistent read, after the coalesced probe (or with the list made for the window).
+   * Completes when the cache may serve a read of {@code mode} at {@code rv}: at once for ANY, after
+   * the cache reached a specific RV (up to the apiserver's 3 s, then 504), or, for a consistent
+   * read, after the coalesced probe (or with the list made for the window).
    */
   private CompletableFuture<ConsistentReads.Fresh> readPoint(Relayed r, ReadMode mode, long rv) {
     return switch (mode) {
@@ -336,8 +336,7 @@ public final class RelayServer implements AutoCloseable {
                       : fresh.snapshot().get(CachedObject.key(ns, name));
               return o.orElseThrow(
                   () ->
-                      new StatusException(
-                          Status.notFound(r.spec.group(), r.spec.plural(), name)));
+                      new StatusException(Status.notFound(r.spec.group(), r.spec.plural(), name)));
             })
         .whenComplete(
             (o, t) -> {
@@ -399,8 +398,8 @@ public final class RelayServer implements AutoCloseable {
   }
 
   /**
-   * A page of the snapshot at {@code rv}: rebuilt from the window, or 410 when it no longer
-   * reaches back there; never the current state instead.
+   * A page of the snapshot at {@code rv}: rebuilt from the window, or 410 when it no longer reaches
+   * back there; never the current state instead.
    */
   private static Page exact(Relayed r, Selection s, long rv, String start, int limit) {
     try {
@@ -437,7 +436,6 @@ public final class RelayServer implements AutoCloseable {
     return ListBody.json(
         spec.apiVersion(), spec.kind() + "List", p.resourceVersion(), token, null, items);
   }
-
 
   private void watch(
       Relayed r,

@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One relayed resource's cache, the relay's watch cache: the current objects by key (with a node
  * index for pods), and a window of recent events, each with the object before it, so that a watch
- * can resume inside the window and a snapshot at any resource version inside it can be rebuilt
- * (for {@code resourceVersionMatch=Exact} and for continue tokens). The resource version it serves
- * only moves forward.
+ * can resume inside the window and a snapshot at any resource version inside it can be rebuilt (for
+ * {@code resourceVersionMatch=Exact} and for continue tokens). The resource version it serves only
+ * moves forward.
  *
  * <p>Every method takes the one lock: a change, its dispatch to the watchers, and a watcher's
  * replay-then-register are atomic, so no watcher can miss an event between its replay and its
@@ -55,7 +55,8 @@ public final class ResourceCache implements CacheFeed {
     final long current;
 
     TooLargeResourceVersion(long requested, long current) {
-      super("Too large resource version: " + requested + ", current: " + current, null, false, false);
+      super(
+          "Too large resource version: " + requested + ", current: " + current, null, false, false);
       this.requested = requested;
       this.current = current;
     }
@@ -110,6 +111,7 @@ public final class ResourceCache implements CacheFeed {
    * {@code .k8s.io}).
    */
   private volatile boolean listItemsBare;
+
   private long relists;
   private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
@@ -378,8 +380,8 @@ public final class ResourceCache implements CacheFeed {
   }
 
   /**
-   * A page of the current state, the state at the cache's RV: a list served from the cache.
-   * {@code limit} 0 means all.
+   * A page of the current state, the state at the cache's RV: a list served from the cache. {@code
+   * limit} 0 means all.
    */
   synchronized Page listCurrent(Selection s, String start, int limit) {
     requireSynced();
@@ -470,8 +472,8 @@ public final class ResourceCache implements CacheFeed {
   /**
    * Opens a watch from {@code rv}: every event after it, in order, then every new one. {@code
    * initialState} first sends the current state as ADDED events (RV 0 or unset, or
-   * sendInitialEvents). Throws {@link Expired} for an RV older than the window. An RV ahead of
-   * the cache is accepted, as the cacher accepts it: the watcher gets only events after it.
+   * sendInitialEvents). Throws {@link Expired} for an RV older than the window. An RV ahead of the
+   * cache is accepted, as the cacher accepts it: the watcher gets only events after it.
    */
   synchronized void watch(CacheWatcher w, long rv, boolean initialState) {
     requireSynced();

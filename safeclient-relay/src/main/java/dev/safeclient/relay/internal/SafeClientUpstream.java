@@ -4,10 +4,10 @@ import dev.safeclient.core.SafeClient;
 import dev.safeclient.informer.RawJsonException;
 import dev.safeclient.informer.RawList;
 import dev.safeclient.informer.RawObject;
-import java.io.ByteArrayInputStream;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.Pair;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,8 +22,8 @@ import okhttp3.ResponseBody;
  * consistent view, with its budgets, retries and credentials. The consistent list's bytes are kept
  * and served again, so it must come in the JSON it asked for: the SafeClient's views negotiate a
  * large list into Protobuf, and the public API has no way to keep a caller's encoding (the
- * informer's raw feed tags its requests with a core-internal marker), so the list goes through
- * the client the SafeClient wraps, with the same credentials and connection pool.
+ * informer's raw feed tags its requests with a core-internal marker), so the list goes through the
+ * client the SafeClient wraps, with the same credentials and connection pool.
  */
 public final class SafeClientUpstream implements Upstream {
   private final ApiClient client;
@@ -70,8 +70,7 @@ public final class SafeClientUpstream implements Upstream {
     return q;
   }
 
-  private static byte[] get(ApiClient client, ResourceSpec r, List<Pair> query)
-      throws IOException {
+  private static byte[] get(ApiClient client, ResourceSpec r, List<Pair> query) throws IOException {
     Map<String, String> headers = new HashMap<>();
     headers.put("Accept", "application/json");
     Call call;

@@ -13,7 +13,9 @@ final class Selection {
   final String namespace;
   final SelectionPredicate predicate;
 
-  /** The node the field selector requires ({@code spec.nodeName=X}), for the node index; or null. */
+  /**
+   * The node the field selector requires ({@code spec.nodeName=X}), for the node index; or null.
+   */
   final String nodeName;
 
   /** The name the field selector requires ({@code metadata.name=X}); or null. */

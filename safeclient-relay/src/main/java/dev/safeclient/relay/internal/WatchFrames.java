@@ -8,10 +8,10 @@ final class WatchFrames {
 
   /**
    * The object's bytes with its {@code metadata.resourceVersion} set to {@code to}: the cacher
-   * sends an object that stopped matching a watcher's selector as DELETED at the event's RV
-   * ({@code cacheWatcher.convertToWatchEvent} updates the old object's RV), so that the watcher's
-   * resume point moves forward, never back. The apiserver writes metadata before spec and status,
-   * so the first {@code "resourceVersion":"from"} is the object's own.
+   * sends an object that stopped matching a watcher's selector as DELETED at the event's RV ({@code
+   * cacheWatcher.convertToWatchEvent} updates the old object's RV), so that the watcher's resume
+   * point moves forward, never back. The apiserver writes metadata before spec and status, so the
+   * first {@code "resourceVersion":"from"} is the object's own.
    */
   static byte[] withResourceVersion(byte[] object, long from, long to) {
     byte[] needle = ("\"resourceVersion\":\"" + from + "\"").getBytes(StandardCharsets.UTF_8);

@@ -122,8 +122,7 @@ class ConsistentReadsTest {
   }
 
   @Test
-  void concurrentConsistentListsWithinOneWindowCostTheApiServerOneLimitOneProbe()
-      throws Exception {
+  void concurrentConsistentListsWithinOneWindowCostTheApiServerOneLimitOneProbe() throws Exception {
     long from = mark();
     List<CompletableFuture<Answer>> answers = consistentLists(50, "");
     for (CompletableFuture<Answer> a : answers) {
@@ -146,8 +145,11 @@ class ConsistentReadsTest {
   void onAQuietResourceOneConsistentListServesTheWholeWindowPagedPerCaller() throws Exception {
     // A write elsewhere moves etcd's revision past the pods' last event: the probe's RV is one
     // the pods' watch never reaches.
-    sim.create("v1", "configmaps", "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
-        + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
     long from = mark();
     ResourceCache cache = server.relayed(SPEC).cache;
     List<CompletableFuture<Answer>> answers = consistentLists(20, "?limit=2");
@@ -206,7 +208,8 @@ class ConsistentReadsTest {
         http.get("/api/v1/pods?resourceVersion=" + r + "&resourceVersionMatch=NotOlderThan");
     assertThat(notOlder.code()).isEqualTo(200);
     assertThat(notOlder.names()).contains("mine");
-    assertThat(Long.parseLong(notOlder.resourceVersion())).isGreaterThanOrEqualTo(Long.parseLong(r));
+    assertThat(Long.parseLong(notOlder.resourceVersion()))
+        .isGreaterThanOrEqualTo(Long.parseLong(r));
 
     direct.deleteNamespacedPod("mine", "ns").gracePeriodSeconds(0).execute();
     List<CompletableFuture<Answer>> consistent = consistentLists(1, "");

@@ -183,8 +183,15 @@ class ReadPathTest {
     Answer legacy = http.get("/api/v1/pods?resourceVersion=10&limit=10");
     assertThat(legacy.names()).containsExactly("a", "b", "c");
     assertThat(legacy.resourceVersion()).isEqualTo("10");
-    assertThat(legacy.json().getAsJsonArray("items").get(0).getAsJsonObject()
-            .getAsJsonObject("metadata").get("resourceVersion").getAsString())
+    assertThat(
+            legacy
+                .json()
+                .getAsJsonArray("items")
+                .get(0)
+                .getAsJsonObject()
+                .getAsJsonObject("metadata")
+                .get("resourceVersion")
+                .getAsString())
         .isEqualTo("5");
 
     // The window holds three events; a fourth pushes RV 11 out: 10 is gone, 11 still rebuilt.
@@ -230,7 +237,8 @@ class ReadPathTest {
     }
     assertThat(seen)
         .containsExactly("p-0", "p-1", "p-2", "p-3", "p-4", "p-5", "p-6", "p-7", "p-8", "p-9");
-    assertThat(versions).containsExactlyInAnyOrder("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+    assertThat(versions)
+        .containsExactlyInAnyOrder("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
   }
 
   @Test
@@ -321,7 +329,8 @@ class ReadPathTest {
   void timeoutSecondsEndsTheWatchCleanly() throws Exception {
     start(100);
     history();
-    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=13&timeoutSeconds=5")) {
+    try (RelayHttp.Watch w =
+        http.watch("/api/v1/pods?watch=1&resourceVersion=13&timeoutSeconds=5")) {
       await().until(() -> server.health().get(0).watchers() == 1);
       clock.advance(Duration.ofSeconds(5));
       assertThat(w.next()).isNull();
@@ -381,7 +390,8 @@ class ReadPathTest {
             pod("ns", "b", 2, "node-2", "web", "Pending"),
             pod("other", "c", 3, "node-1", "db", "Running")),
         10);
-    assertThat(http.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1").names())
+    assertThat(
+            http.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1").names())
         .containsExactly("a", "c");
     assertThat(
             http.get(
@@ -390,20 +400,23 @@ class ReadPathTest {
         .containsExactly("a");
     assertThat(http.get("/api/v1/pods?resourceVersion=0&labelSelector=app%20in%20(db)").names())
         .containsExactly("c");
-    assertThat(http.get("/api/v1/pods?resourceVersion=0&fieldSelector=status.phase%3DPending").names())
+    assertThat(
+            http.get("/api/v1/pods?resourceVersion=0&fieldSelector=status.phase%3DPending").names())
         .containsExactly("b");
     assertThat(http.get("/api/v1/pods?resourceVersion=0&fieldSelector=metadata.name%3Dc").names())
         .containsExactly("c");
     Answer unsupported = http.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.image%3Dx");
     assertThat(unsupported.code()).isEqualTo(400);
-    assertThat(unsupported.json().get("message").getAsString()).contains("field label not supported");
+    assertThat(unsupported.json().get("message").getAsString())
+        .contains("field label not supported");
     assertThat(http.get("/api/v1/pods?resourceVersion=0&labelSelector=%3D%3Dx").code())
         .isEqualTo(400);
 
     // A watch by node: a pod that moves onto the node is ADDED for it, one that leaves DELETED,
     // at the event's version (the cacher's rule), so the watcher's version never goes back.
     try (RelayHttp.Watch w =
-        http.watch("/api/v1/pods?watch=1&resourceVersion=10&fieldSelector=spec.nodeName%3Dnode-2")) {
+        http.watch(
+            "/api/v1/pods?watch=1&resourceVersion=10&fieldSelector=spec.nodeName%3Dnode-2")) {
       feed.modified(pod("ns", "a", 11, "node-2", "web"));
       feed.modified(pod("ns", "b", 12, "node-3", "web"));
       feed.modified(pod("other", "c", 13, "node-1", "x"));

@@ -51,7 +51,8 @@ final class RelayHttp implements AutoCloseable {
   }
 
   Answer get(String pathAndQuery) throws IOException {
-    try (Response r = http.newCall(new Request.Builder().url(base + pathAndQuery).build()).execute()) {
+    try (Response r =
+        http.newCall(new Request.Builder().url(base + pathAndQuery).build()).execute()) {
       return new Answer(r.code(), r.header("Retry-After"), r.body().string());
     }
   }
@@ -69,7 +70,10 @@ final class RelayHttp implements AutoCloseable {
 
   Answer post(String path) throws IOException {
     Request req =
-        new Request.Builder().url(base + path).post(RequestBody.create(new byte[] {'{', '}'})).build();
+        new Request.Builder()
+            .url(base + path)
+            .post(RequestBody.create(new byte[] {'{', '}'}))
+            .build();
     try (Response r = http.newCall(req).execute()) {
       return new Answer(r.code(), r.header("Retry-After"), r.body().string());
     }
@@ -143,8 +147,7 @@ final class RelayHttp implements AutoCloseable {
     return pod(ns, name, rv, node, app, "Running");
   }
 
-  static CachedObject pod(
-      String ns, String name, long rv, String node, String app, String phase) {
+  static CachedObject pod(String ns, String name, long rv, String node, String app, String phase) {
     try {
       return CachedObject.of(
           RawObject.ofJson(
