@@ -1,6 +1,7 @@
 package dev.safeclient.relay.internal;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -37,6 +38,10 @@ final class ListSnapshot {
       last = o.key;
     }
     return new ResourceCache.Page(items, resourceVersion, more ? last : null);
+  }
+
+  Collection<CachedObject> objects() {
+    return objects.values();
   }
 
   Optional<CachedObject> get(String key) {

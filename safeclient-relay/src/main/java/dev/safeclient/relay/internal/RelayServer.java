@@ -498,7 +498,13 @@ public final class RelayServer implements AutoCloseable {
               throw t;
             }
             switch (start.kind()) {
-              case INITIAL_EVENTS -> r.cache.watch(w, 0, true);
+              case INITIAL_EVENTS -> {
+                if (fresh.fromCache()) {
+                  r.cache.watch(w, 0, true);
+                } else {
+                  r.cache.watchFrom(w, fresh.snapshot());
+                }
+              }
               case FROM_NOW -> r.cache.watch(w, r.cache.resourceVersion(), false);
               default -> r.cache.watch(w, start.resourceVersion(), false);
             }

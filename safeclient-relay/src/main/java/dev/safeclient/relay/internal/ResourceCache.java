@@ -497,6 +497,30 @@ public final class ResourceCache implements CacheFeed {
     watchers.add(w);
   }
 
+  /**
+   * Opens a watch whose initial state is {@code list}, a consistent list made upstream because the
+   * cache had not reached the API server's RV: its objects as ADDED events, then every change after
+   * its RV, which the cache passes on as it reaches them. Never the cache's older state.
+   */
+  synchronized void watchFrom(CacheWatcher w, ListSnapshot list) {
+    requireSynced();
+    if (list.resourceVersion < windowStart) {
+      throw new Expired(list.resourceVersion, windowStart);
+    }
+    for (CachedObject o : list.objects()) {
+      if (w.selection.matches(o)) {
+        w.initial(o);
+      }
+    }
+    w.initialStateEnd(list.resourceVersion);
+    for (Event e : window) {
+      if (e.resourceVersion > list.resourceVersion) {
+        w.offer(e);
+      }
+    }
+    watchers.add(w);
+  }
+
   void forget(CacheWatcher w) {
     watchers.remove(w);
   }

@@ -173,6 +173,45 @@ class ConsistentReadsTest {
   }
 
   @Test
+  void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    long etcd = sim.resourceVersion();
+    ResourceCache cache = server.relayed(SPEC).cache;
+    assertThat(cache.resourceVersion()).isLessThan(etcd);
+    CompletableFuture<List<com.google.gson.JsonObject>> events =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (RelayHttp.Watch w =
+                  http.watch(
+                      "/api/v1/pods?watch=1&sendInitialEvents=true"
+                          + "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true")) {
+                List<com.google.gson.JsonObject> out = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                  out.add(w.next());
+                }
+                return out;
+              } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).reads.joined() == 1);
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+    List<com.google.gson.JsonObject> got = events.get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 5; i++) {
+      assertThat(RelayHttp.type(got.get(i))).isEqualTo("ADDED");
+    }
+    // The initial state is the API server's at the list's RV, not the cache's older one.
+    assertThat(RelayHttp.type(got.get(5))).isEqualTo("BOOKMARK");
+    assertThat(Long.parseLong(RelayHttp.rv(got.get(5)))).isGreaterThanOrEqualTo(etcd);
+  }
+
+  @Test
   void withTheApiServerDownAConsistentReadIs503NeverTheCachedState() throws Exception {
     sim.outage(true);
     List<CompletableFuture<Answer>> answers = consistentLists(3, "");
