@@ -184,6 +184,16 @@ public final class Status {
         null);
   }
 
+  /** 406: no encoding the Accept header allows is served. */
+  public static Status notAcceptable() {
+    return of(
+        406,
+        "NotAcceptable",
+        "only the following media types are accepted: application/json, application/yaml,"
+            + " application/vnd.kubernetes.protobuf",
+        null);
+  }
+
   /** 410 Expired of a list at a compacted resourceVersion. */
   public static Status expiredList() {
     return of(410, "Expired", "The resourceVersion for the provided list is too old.", null);

@@ -2,9 +2,13 @@ package dev.safeclient.apiserver;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Response;
@@ -109,6 +113,7 @@ public final class WatchStreamWriter {
   private final ConcurrentLinkedQueue<Runnable> afterCommits = new ConcurrentLinkedQueue<>();
 
   private volatile boolean ending;
+  private volatile ScheduledFuture<?> endTimer;
   private volatile boolean silent;
   private boolean established;
 
@@ -202,6 +207,19 @@ public final class WatchStreamWriter {
     writer.iterate();
   }
 
+  /**
+   * Ends the stream cleanly after {@code timeout} (the watch's timeoutSeconds, or {@link
+   * ApiserverDefaults#watchTimeout}), on {@code scheduler}'s clock; the timer is cancelled if the
+   * stream ends first.
+   */
+  public void endAfter(Duration timeout, ScheduledExecutorService scheduler) {
+    ScheduledFuture<?> f = scheduler.schedule(this::end, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    endTimer = f;
+    if (finished.get()) {
+      f.cancel(false);
+    }
+  }
+
   /** Ends the stream cleanly (the final chunk) once what is queued has been written. */
   public void end() {
     ending = true;
@@ -233,6 +251,10 @@ public final class WatchStreamWriter {
 
   private boolean finish() {
     if (finished.compareAndSet(false, true)) {
+      ScheduledFuture<?> t = endTimer;
+      if (t != null) {
+        t.cancel(false);
+      }
       boolean wasOpen;
       synchronized (this) {
         wasOpen = established;

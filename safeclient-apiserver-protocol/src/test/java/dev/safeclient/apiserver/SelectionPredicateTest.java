@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +55,25 @@ class SelectionPredicateTest {
     assertThat(LabelSelector.parse("x>3").matches(Map.of("x", "4"))).isTrue();
     assertThat(LabelSelector.parse("x>3").matches(Map.of("x", "three"))).isFalse();
     assertThat(LabelSelector.parse(" ").isEmpty()).isTrue();
+  }
+
+  @Test
+  void requirementsAndExactMatchesNameTheLabelIndexesARequestCanUse() {
+    LabelSelector s = LabelSelector.parse("app==web,tier in (db),env notin (a,b),!legacy,x>3,y");
+    assertThat(s.requirements())
+        .containsExactly(
+            new LabelSelector.Requirement("app", LabelSelector.Operator.EQUALS, List.of("web")),
+            new LabelSelector.Requirement("tier", LabelSelector.Operator.IN, List.of("db")),
+            new LabelSelector.Requirement("env", LabelSelector.Operator.NOT_IN, List.of("a", "b")),
+            new LabelSelector.Requirement(
+                "legacy", LabelSelector.Operator.DOES_NOT_EXIST, List.of()),
+            new LabelSelector.Requirement("x", LabelSelector.Operator.GREATER_THAN, List.of("3")),
+            new LabelSelector.Requirement("y", LabelSelector.Operator.EXISTS, List.of()));
+    assertThat(s.requiresExactMatch("app")).isEqualTo("web");
+    assertThat(s.requiresExactMatch("tier")).isEqualTo("db");
+    assertThat(s.requiresExactMatch("env")).isNull();
+    assertThat(LabelSelector.parse("a in (x,y)").requiresExactMatch("a")).isNull();
+    assertThat(LabelSelector.parse("a!=x").requiresExactMatch("a")).isNull();
   }
 
   @Test

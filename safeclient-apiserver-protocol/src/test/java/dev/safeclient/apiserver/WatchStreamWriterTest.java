@@ -200,4 +200,31 @@ class WatchStreamWriterTest {
     t.complete(); // e
     assertThat(ran.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
   }
+
+  @Test
+  void aWatchEndsCleanlyAtItsTimeoutAndAnEarlierEndCancelsTheTimer() throws Exception {
+    java.util.concurrent.ScheduledThreadPoolExecutor clock =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+    clock.setRemoveOnCancelPolicy(true);
+    try {
+      SlowTransport t = new SlowTransport();
+      Counts c = new Counts();
+      WatchStreamWriter w = new WatchStreamWriter(t, 100, c);
+      w.commit(null);
+      t.complete();
+      w.endAfter(java.time.Duration.ZERO, clock);
+      org.awaitility.Awaitility.await().until(() -> !w.isOpen());
+      t.completeAll();
+      assertThat(t.calls).last().isEqualTo("end");
+      assertThat(t.completedCleanly).isTrue();
+
+      WatchStreamWriter cut = new WatchStreamWriter(new SlowTransport(), 100, new Counts());
+      cut.endAfter(java.time.Duration.ofHours(1), clock);
+      assertThat(clock.getQueue()).hasSize(1);
+      cut.abort(new java.io.IOException("client gone"));
+      assertThat(clock.getQueue()).isEmpty();
+    } finally {
+      clock.shutdownNow();
+    }
+  }
 }

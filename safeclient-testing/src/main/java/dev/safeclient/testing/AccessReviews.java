@@ -8,6 +8,8 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.safeclient.apiserver.DiscoveryResource;
+import java.util.List;
 
 /**
  * {@code POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews} ("can I?"), which clients ask
@@ -89,27 +91,19 @@ final class AccessReviews {
     return new Answer(201, out); // a create answers 201 Created
   }
 
-  static JsonObject legacyResource() {
-    JsonObject r = new JsonObject();
-    r.addProperty("name", PLURAL);
-    r.addProperty("singularName", "selfsubjectaccessreview");
-    r.addProperty("namespaced", false);
-    r.addProperty("kind", KIND);
-    JsonArray verbs = new JsonArray();
-    verbs.add("create");
-    r.add("verbs", verbs);
-    return r;
-  }
-
-  static JsonObject aggregatedResource() {
-    JsonObject r = new JsonObject();
-    r.addProperty("resource", PLURAL);
-    r.add("responseKind", Discovery.responseKind(GROUP, VERSION, KIND));
-    r.addProperty("scope", "Cluster");
-    r.addProperty("singularResource", "selfsubjectaccessreview");
-    JsonArray verbs = new JsonArray();
-    verbs.add("create");
-    r.add("verbs", verbs);
-    return r;
+  /** What discovery lists: a cluster-scoped kind served in create only. */
+  static DiscoveryResource discoveryResource() {
+    return new DiscoveryResource(
+        GROUP,
+        VERSION,
+        PLURAL,
+        KIND,
+        "selfsubjectaccessreview",
+        false,
+        List.of("create"),
+        List.of(),
+        List.of(),
+        true,
+        List.of());
   }
 }

@@ -1,5 +1,9 @@
 package dev.safeclient.testing;
 
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.MediaTypes;
+import dev.safeclient.apiserver.Query;
+import dev.safeclient.apiserver.Verb;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -9,7 +13,7 @@ import org.eclipse.jetty.util.Fields;
 
 /** One parsed resource request, and how it is answered. */
 final class ApiCall {
-  static final String JSON = "application/json";
+  static final String JSON = MediaTypes.JSON;
 
   final Request request;
   final Response response;
@@ -62,6 +66,23 @@ final class ApiCall {
     warnings.add(FieldValidation.warningHeader(text));
   }
 
+  private ListOptions listOptions;
+
+  /**
+   * The request's list or watch options as the apiserver decodes them (not yet validated); a value
+   * that does not decode throws a {@link dev.safeclient.apiserver.StatusException} (400).
+   */
+  ListOptions listOptions() {
+    if (listOptions == null) {
+      java.util.Map<String, java.util.List<String>> m = new java.util.LinkedHashMap<>();
+      for (Fields.Field f : query) {
+        m.put(f.getName(), f.getValues());
+      }
+      listOptions = ListOptions.parse(Query.of(m), verb == Verb.WATCH);
+    }
+    return listOptions;
+  }
+
   String param(String n) {
     Fields.Field f = query.get(n);
     return f == null ? null : f.getValue();
@@ -76,32 +97,6 @@ final class ApiCall {
   boolean flag(String n) {
     String v = param(n);
     return v != null && (v.equals("true") || v.equals("1"));
-  }
-
-  /**
-   * False if every Accept clause asks for a conversion ({@code as=Table}, {@code
-   * as=PartialObjectMetadata}) KubeSim does not serve and none accepts a plain encoding: a server
-   * without the conversion finds no acceptable type (negotiation.NegotiateOutputMediaType) and
-   * answers 406. A client that offers JSON after the conversion gets JSON and falls back.
-   */
-  static boolean acceptsPlainEncoding(String accept) {
-    if (accept == null || accept.isBlank()) {
-      return true;
-    }
-    for (String clause : accept.split(",")) {
-      String c = clause.trim();
-      String type = c.split(";")[0].trim();
-      boolean plainType =
-          type.equals("*/*")
-              || type.equals("application/*")
-              || type.equals(JSON)
-              || type.equals("application/yaml")
-              || type.equals(ProtobufEncoding.MEDIA_TYPE);
-      if (plainType && !c.replace(" ", "").contains(";as=")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   static void pfHeaders(Response response) {

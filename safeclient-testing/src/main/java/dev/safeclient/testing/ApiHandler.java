@@ -2,6 +2,12 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.status;
 
+import dev.safeclient.apiserver.MediaTypes;
+import dev.safeclient.apiserver.Query;
+import dev.safeclient.apiserver.RequestInfo;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.apiserver.Verb;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -100,30 +106,31 @@ final class ApiHandler extends Handler.Abstract {
           stats);
       return true;
     }
-    String apiVersion = group.isEmpty() ? version : group + "/" + version;
-    String plural;
-    if (rest.get(0).equals("namespaces")
-        && rest.size() >= 3
-        && resourceExists(apiVersion, rest.get(2))) {
-      c.namespace = rest.get(1);
-      plural = rest.get(2);
-      c.name = rest.size() > 3 ? rest.get(3) : null;
-      c.subresource = rest.size() > 4 ? rest.get(4) : null;
-    } else {
-      plural = rest.get(0);
-      c.name = rest.size() > 1 ? rest.get(1) : null;
-      c.subresource = rest.size() > 2 ? rest.get(2) : null;
-    }
-    c.type = sim.resources().get(apiVersion + "/" + plural);
-    if (c.type == null) {
-      ApiCall.send(
-          response,
-          callback,
-          status(404, "NotFound", "the server could not find the requested resource", null),
-          stats);
+    RequestInfo info;
+    try {
+      info = RequestInfo.parse(c.method, path, Query.parse(request.getHttpURI().getQuery()));
+    } catch (StatusException e) {
+      ApiCall.send(response, callback, Answer.of(e.status()), stats);
       return true;
     }
-    c.verb = Verb.of(c.method, c.name != null, c.flag("watch"));
+    String apiVersion = group.isEmpty() ? version : group + "/" + version;
+    c.type =
+        info.verbName().equals("proxy")
+            ? null // the proxy verb's paths were removed from the apiserver: not found
+            : sim.resources().get(apiVersion + "/" + info.resource());
+    if (c.type == null) {
+      ApiCall.send(response, callback, Answer.of(Status.resourceNotFound()), stats);
+      return true;
+    }
+    // A namespace's own path (/namespaces/ns, its status and finalize) is no namespace's object.
+    boolean namespaceObject = info.resource().equals("namespaces") && group.isEmpty();
+    c.namespace = namespaceObject ? "" : info.namespace();
+    // A list or watch names an object only through its field selector: not a path name.
+    boolean collection = info.verb() == Verb.LIST || info.verb() == Verb.WATCH;
+    c.name = info.name().isEmpty() || collection ? null : info.name();
+    c.subresource = info.subresource().isEmpty() ? null : info.subresource();
+    // The apiserver registers no HEAD route on resources: 405, though RequestInfo says "get".
+    c.verb = c.method.equals("HEAD") ? null : info.verb();
     c.protobuf = ProtobufEncoding.accepted(request.getHeaders().get(HttpHeader.ACCEPT));
     c.apiserver = pick(request);
     c.apiserver.catchUp();
@@ -155,13 +162,8 @@ final class ApiHandler extends Handler.Abstract {
       return true;
     }
     stats.request(c.verb.apiName(), c.type.resourceName(), c.userAgent, c.apiserver.index());
-    if (!ApiCall.acceptsPlainEncoding(accept)) {
-      c.send(
-          status(
-              406,
-              "NotAcceptable",
-              "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
-              null));
+    if (!MediaTypes.acceptsPlainEncoding(accept)) {
+      c.send(Answer.of(Status.notAcceptable()));
       return true;
     }
     if (c.subresource != null) {
@@ -271,10 +273,6 @@ final class ApiHandler extends Handler.Abstract {
     }
     return Authorization.check(
         config.version, config.nodeAuthorizer, config.rules, c, c.record.identity, nodeName);
-  }
-
-  private boolean resourceExists(String apiVersion, String plural) {
-    return sim.resources().containsKey(apiVersion + "/" + plural);
   }
 
   private SimulatedApiserver pick(Request request) {

@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import static dev.safeclient.testing.StatusAnswers.*;
 
 import com.google.gson.JsonObject;
+import dev.safeclient.apiserver.Verb;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;

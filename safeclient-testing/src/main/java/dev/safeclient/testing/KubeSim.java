@@ -2,6 +2,7 @@ package dev.safeclient.testing;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.model.time.VirtualTimeSource;
@@ -486,11 +487,11 @@ public final class KubeSim implements AutoCloseable {
 
   /** Options for a {@link KubeSim}. Every duration is scalable so tests run in milliseconds. */
   public static final class Builder {
-    Duration bookmarkInterval = Duration.ofSeconds(60); // the cacher's ~1 min bookmark
+    Duration bookmarkInterval = ApiserverDefaults.BOOKMARK_INTERVAL;
     Duration eventWindow = Duration.ofSeconds(75); // the cacher's event window (fact sheet)
     int eventWindowCapacity = 102_400; // the cacher's largest watch cache capacity
     Duration continueExpiry = Duration.ofMinutes(5); // etcd's default compaction interval
-    Duration cacheWait = Duration.ofSeconds(3); // the cache's wait for a fresh enough RV
+    Duration cacheWait = ApiserverDefaults.RESOURCE_VERSION_WAIT;
     // etcd's --experimental-watch-progress-notify-interval default: how often a quiet resource's
     // cache learns etcd's revision where it cannot request progress (up to 1.30, old etcd).
     Duration progressNotifyInterval = Duration.ofMinutes(10);

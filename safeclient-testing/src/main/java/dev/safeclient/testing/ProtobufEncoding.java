@@ -6,6 +6,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import dev.safeclient.apiserver.MediaTypes;
 import dev.safeclient.apiserver.ProtobufEnvelope;
 import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.model.KubeProtoSchemas;
@@ -136,15 +137,7 @@ final class ProtobufEncoding {
 
   /** Whether the request's Accept header prefers Protobuf (listed before JSON, or alone). */
   static boolean accepted(String accept) {
-    if (!AVAILABLE || accept == null) {
-      return false;
-    }
-    int proto = accept.indexOf(MEDIA_TYPE);
-    if (proto < 0) {
-      return false;
-    }
-    int json = accept.indexOf("application/json");
-    return json < 0 || proto < json;
+    return AVAILABLE && MediaTypes.prefersProtobuf(accept);
   }
 
   /** Every group some modelled release serves from its own storage ("" is the core group). */

@@ -2,7 +2,13 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
+import dev.safeclient.apiserver.ApiserverDefaults;
+import dev.safeclient.apiserver.ContinueToken;
 import dev.safeclient.apiserver.ListBody;
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.ReadMode;
+import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.apiserver.Verb;
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.serving.ListWorkEstimator;
 import dev.safeclient.model.serving.ReadRequest;
@@ -20,11 +26,8 @@ import java.util.List;
  * estimate.
  */
 final class Reads {
-  /**
-   * The apiserver's default request timeout ({@code --request-timeout}, 60 s): how long a read on
-   * 1.30 waits for an initialising cache before 503.
-   */
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  /** How long a read on 1.30 waits for an initialising cache before 503: the request timeout. */
+  static final Duration REQUEST_TIMEOUT = ApiserverDefaults.REQUEST_TIMEOUT;
 
   private final KubeSim sim;
 
@@ -112,97 +115,54 @@ final class Reads {
     ServerVersion version = sim.config().version;
     boolean snapshots = version.enabled(FeatureGate.LIST_FROM_CACHE_SNAPSHOT);
     boolean cache = cacheEnabled(c);
-    String rvParam = c.param("resourceVersion");
-    String match = c.param("resourceVersionMatch");
-    String cont = c.param("continue");
-    long limit = 0;
+    ListOptions o;
+    ReadMode mode;
+    ContinueToken token;
     try {
-      String l = c.param("limit");
-      limit = l == null || l.isEmpty() ? 0 : Long.parseLong(l);
-    } catch (NumberFormatException e) {
-      return Route.error(status(400, "BadRequest", "invalid limit", null));
+      o = c.listOptions().validate(version.enabled(FeatureGate.WATCH_LIST));
+      mode = o.readMode();
+      token = o.continueTokenValue();
+    } catch (StatusException e) {
+      return Route.error(Answer.of(e.status()));
     }
     Route r = new Route();
-    r.limit = limit;
-    if (cont != null && !cont.isEmpty()) {
-      if (rvParam != null && !rvParam.isEmpty() && !rvParam.equals("0")) {
-        return Route.error(
-            status(
-                400,
-                "BadRequest",
-                "specifying resource version is not allowed when using continue",
-                null));
-      }
-      ContinueToken t;
-      try {
-        t = ContinueToken.decode(cont);
-      } catch (IllegalArgumentException e) {
-        return Route.error(status(400, "BadRequest", e.getMessage(), null));
-      }
-      r.afterKey = t.afterKey;
-      if (t.rv < 0) {
+    r.limit = o.limit();
+    if (token != null) {
+      r.afterKey = token.afterKey();
+      if (token.isInconsistent()) {
         r.source = Source.ETCD;
         r.inconsistent = true;
       } else {
-        r.rv = t.rv;
+        r.rv = token.resourceVersion();
         // Continuations: etcd up to 1.33 (1.31–1.33 serve only the first page from the cache);
         // from 1.34 the cache snapshot the first page came from (KEP-4988).
         r.source = snapshots && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
       }
       return r;
     }
-    boolean matchSet = match != null && !match.isEmpty();
-    if (matchSet && !match.equals("NotOlderThan") && !match.equals("Exact")) {
-      return Route.error(
-          status(
-              422, "Invalid", "resourceVersionMatch: Unsupported value: \"" + match + "\"", null));
+    r.rv = o.readResourceVersion();
+    switch (mode) {
+      case CONSISTENT:
+        // Consistent read: the cache after it confirms freshness where ConsistentReadSupported
+        // (1.31+ with an etcd that has progress requests); etcd otherwise.
+        r.source =
+            version.consistentReadSupported() && cache ? Source.CACHE_CONSISTENT : Source.ETCD;
+        return r;
+      case ANY:
+        // RV=0: any data. From the cache limit is ignored; without a cache etcd honours it.
+        r.source = cache ? Source.CACHE : Source.ETCD;
+        return r;
+      case EXACT:
+        r.source = snapshots && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
+        return r;
+      default:
+        // Not older than rv. Up to 1.30 adding a limit sends it to etcd.
+        r.source =
+            !cache || (r.limit > 0 && version.minor() <= 30)
+                ? Source.ETCD
+                : Source.CACHE_NOT_OLDER_THAN;
+        return r;
     }
-    if (rvParam == null || rvParam.isEmpty()) {
-      if (matchSet) {
-        return Route.error(
-            status(
-                422,
-                "Invalid",
-                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
-                null));
-      }
-      // Consistent read: the cache after it confirms freshness where ConsistentReadSupported
-      // (1.31+ with an etcd that has progress requests); etcd otherwise.
-      r.source = version.consistentReadSupported() && cache ? Source.CACHE_CONSISTENT : Source.ETCD;
-      return r;
-    }
-    long rv;
-    try {
-      rv = Long.parseLong(rvParam);
-    } catch (NumberFormatException e) {
-      return Route.error(status(400, "BadRequest", "invalid resource version: " + rvParam, null));
-    }
-    if (rv == 0) {
-      if (matchSet && match.equals("Exact")) {
-        return Route.error(
-            status(
-                422,
-                "Invalid",
-                "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"",
-                null));
-      }
-      // RV=0: any data. From the cache limit is ignored; without a cache etcd honours it.
-      r.source = cache ? Source.CACHE : Source.ETCD;
-      return r;
-    }
-    r.rv = rv;
-    boolean exact = matchSet ? match.equals("Exact") : limit > 0; // unset + limit = Exact
-    if (exact) {
-      r.source = snapshots && cache ? Source.CACHE_SNAPSHOT : Source.ETCD_AT;
-      return r;
-    }
-    // Not older than rv. Up to 1.30 adding a limit sends it to etcd.
-    if (!cache || (limit > 0 && version.minor() <= 30)) {
-      r.source = Source.ETCD;
-    } else {
-      r.source = Source.CACHE_NOT_OLDER_THAN;
-    }
-    return r;
   }
 
   private boolean cacheEnabled(ApiCall c) {
@@ -284,8 +244,8 @@ final class Reads {
     if (cont != null && !cont.isEmpty()) {
       long tokenRv;
       try {
-        tokenRv = ContinueToken.decode(cont).rv;
-      } catch (IllegalArgumentException e) {
+        tokenRv = ContinueToken.decode(cont).resourceVersion();
+      } catch (StatusException e) {
         tokenRv = 0;
       }
       r = r.continueFrom(cont, tokenRv);
@@ -377,7 +337,7 @@ final class Reads {
     SimStats.servedFrom("watch-cache");
     sim.statsLive().cacheReads(l.items.size(), l.scanned);
     String token =
-        l.continueAfter == null ? null : new ContinueToken(l.rv, l.continueAfter).encode();
+        l.continueAfter == null ? null : ContinueToken.after(l.rv, l.continueAfter).encode();
     return Answer.list(c.type, l.rv, token, l.remaining, l.items);
   }
 
@@ -429,7 +389,7 @@ final class Reads {
         }
       }
       sim.statsLive().storageReads(read);
-      String token = more ? new ContinueToken(readRv, last).encode() : null;
+      String token = more ? ContinueToken.after(readRv, last).encode() : null;
       return Answer.list(c.type, readRv, token, remaining, out);
     } finally {
       etcd.lock.readLock().unlock();

@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.apiserver.Verb;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

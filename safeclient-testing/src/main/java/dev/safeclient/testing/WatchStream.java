@@ -2,7 +2,6 @@ package dev.safeclient.testing;
 
 import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.apiserver.WatchStreamWriter;
-import java.util.concurrent.ScheduledFuture;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
@@ -36,7 +35,6 @@ final class WatchStream {
   final boolean protobuf;
   volatile boolean silent;
   long fromRv;
-  ScheduledFuture<?> timeout;
 
   private final WatchStreamWriter writer;
   private final SimStats stats;
@@ -151,6 +149,11 @@ final class WatchStream {
     writer.commit(after);
   }
 
+  /** Ends the stream cleanly at the watch's timeout, on KubeSim's clock. */
+  void endAfter(java.time.Duration timeout, java.util.concurrent.ScheduledExecutorService clock) {
+    writer.endAfter(timeout, clock);
+  }
+
   /** Ends the stream cleanly (the final chunk) once what is queued has been written. */
   void end() {
     writer.end();
@@ -183,9 +186,6 @@ final class WatchStream {
 
     @Override
     public void closed(boolean established) {
-      if (timeout != null) {
-        timeout.cancel(false);
-      }
       if (established) {
         stats.watchClosed();
       }

@@ -2,14 +2,18 @@ package dev.safeclient.testing;
 
 import static dev.safeclient.testing.StatusAnswers.*;
 
+import dev.safeclient.apiserver.ApiserverDefaults;
+import dev.safeclient.apiserver.ListOptions;
 import dev.safeclient.apiserver.ProtobufEnvelope;
+import dev.safeclient.apiserver.ReadMode;
 import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
 import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchStart;
 import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.model.serving.FeatureGate;
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 
 /**
@@ -29,36 +33,30 @@ final class Watches {
   void watch(ApiCall c, Fault fault) {
     SimStats stats = sim.statsLive();
     SimulatedApiserver api = c.apiserver;
+    ListOptions options;
     Selector sel;
     try {
+      options = c.listOptions();
       sel = Selector.of(c);
+      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
+      options.validate(sim.config().version.enabled(FeatureGate.WATCH_LIST));
+    } catch (StatusException e) {
+      c.send(Answer.of(e.status()));
+      return;
     } catch (IllegalArgumentException e) {
       c.send(status(400, "BadRequest", e.getMessage(), null));
       return;
     }
-    String rvParam = c.param("resourceVersion");
-    boolean initialEvents = c.flag("sendInitialEvents");
-    if (initialEvents) {
-      // WatchList gate: beta in 1.32, off again in 1.33, on from 1.34 (fact sheet, WATCH).
-      if (!sim.config().version.enabled(FeatureGate.WATCH_LIST)) {
-        c.send(
-            status(
-                422,
-                "Invalid",
-                "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
-                null));
-        return;
-      }
-      if (!"NotOlderThan".equals(c.param("resourceVersionMatch"))
-          || !c.flag("allowWatchBookmarks")) {
-        c.send(
-            status(
-                422,
-                "Invalid",
-                "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
-                null));
-        return;
-      }
+    boolean initialEvents = Boolean.TRUE.equals(options.sendInitialEvents());
+    if (initialEvents && !options.allowWatchBookmarks()) {
+      // KubeSim's own rule: a streaming list's end is a bookmark, so it must be allowed.
+      c.send(
+          status(
+              422,
+              "Invalid",
+              "sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
+              null));
+      return;
     }
     if (!api.isReady()
         && !sim.config().version.enabled(FeatureGate.RESILIENT_WATCH_CACHE_INITIALIZATION)) {
@@ -77,28 +75,21 @@ final class Watches {
       c.send(cacheInitializing(api, stats));
       return;
     }
-    long fromRv = 0;
-    boolean initial = initialEvents || rvParam == null || rvParam.isEmpty() || rvParam.equals("0");
-    if (rvParam != null && !rvParam.isEmpty()) {
-      try {
-        fromRv = Long.parseLong(rvParam);
-      } catch (NumberFormatException e) {
-        c.send(status(400, "BadRequest", "invalid resource version: " + rvParam, null));
-        return;
-      }
-    }
-    long timeoutSeconds;
-    String ts = c.param("timeoutSeconds");
+    WatchStart start;
     try {
-      timeoutSeconds =
-          ts == null || ts.isEmpty()
-              ? ThreadLocalRandom.current().nextLong(1800, 3600) // fact sheet, WATCH
-              : Long.parseLong(ts);
-    } catch (NumberFormatException e) {
-      c.send(status(400, "BadRequest", "invalid timeoutSeconds: " + ts, null));
+      start = options.watchStart();
+    } catch (StatusException e) {
+      c.send(Answer.of(e.status()));
       return;
     }
-    boolean consistentStart = initial && (rvParam == null || rvParam.isEmpty());
+    boolean initial = start.kind() == WatchStart.Kind.INITIAL_EVENTS;
+    boolean consistentStart = initial && start.initialState() == ReadMode.CONSISTENT;
+    long fromRv =
+        start.kind() == WatchStart.Kind.FROM_NOW
+            ? api.cacheResourceVersion(c.type)
+            : start.resourceVersion();
+    long timeoutSeconds =
+        ApiserverDefaults.watchTimeout(options, ThreadLocalRandom.current()).toSeconds();
     try {
       if (consistentStart || (initialEvents && fromRv > 0)) {
         long target = consistentStart ? sim.etcd().currentRv() : fromRv;
@@ -110,7 +101,7 @@ final class Watches {
     String ns = c.type.isNamespaced() ? c.namespace : "";
     boolean cache = cacheEnabled(c);
     // Only the watch cache sends bookmarks; a watch served from etcd gets none.
-    boolean bookmarks = cache && c.flag("allowWatchBookmarks");
+    boolean bookmarks = cache && options.allowWatchBookmarks();
     boolean protobuf =
         c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
     String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : ApiCall.JSON;
@@ -217,7 +208,7 @@ final class Watches {
     if (!initial) {
       w.fromRv = fromRv;
     }
-    w.timeout = sim.scheduler().schedule(w::end, timeoutSeconds, TimeUnit.SECONDS);
+    w.endAfter(java.time.Duration.ofSeconds(timeoutSeconds), sim.scheduler());
     // Commits the headers now: the client sees the watch established (then, maybe, dropped).
     w.commit(drop ? () -> w.abort(new IOException("watch dropped by fault script")) : null);
   }

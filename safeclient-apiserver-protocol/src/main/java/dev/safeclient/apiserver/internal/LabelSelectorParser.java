@@ -61,7 +61,15 @@ public final class LabelSelectorParser {
   }
 
   /** Parses {@code selector}; an empty one selects everything. */
-  public static List<Predicate<Map<String, String>>> parse(String selector) {
+  /**
+   * One parsed requirement: its key, operator ({@code =}, {@code !=}, {@code in}, {@code notin},
+   * {@code exists}, {@code !}, {@code gt}, {@code lt}; {@code ==} reads as {@code =}), values, and
+   * how it matches a label set.
+   */
+  public record Requirement(
+      String key, String operator, Set<String> values, Predicate<Map<String, String>> matcher) {}
+
+  public static List<Requirement> parse(String selector) {
     return new LabelSelectorParser(selector).requirements();
   }
 
@@ -127,8 +135,8 @@ public final class LabelSelectorParser {
     return t;
   }
 
-  private List<Predicate<Map<String, String>>> requirements() {
-    List<Predicate<Map<String, String>>> out = new ArrayList<>();
+  private List<Requirement> requirements() {
+    List<Requirement> out = new ArrayList<>();
     while (true) {
       Token t = lookahead(Context.VALUES);
       switch (t.tok) {
@@ -165,7 +173,7 @@ public final class LabelSelectorParser {
     }
   }
 
-  private Predicate<Map<String, String>> requirement() {
+  private Requirement requirement() {
     boolean doesNotExist = false;
     Token t = consume(Context.VALUES);
     if (t.tok == Tok.DOES_NOT_EXIST) {
@@ -179,11 +187,11 @@ public final class LabelSelectorParser {
     validateKey(key);
     if (doesNotExist) {
       // A unary requirement ends here; "!a=b" then fails on "=" where ',' was expected.
-      return l -> !l.containsKey(key);
+      return new Requirement(key, "!", Set.of(), l -> !l.containsKey(key));
     }
     Tok after = lookahead(Context.VALUES).tok;
     if (after == Tok.END || after == Tok.COMMA) {
-      return l -> l.containsKey(key);
+      return new Requirement(key, "exists", Set.of(), l -> l.containsKey(key));
     }
     Token op = consume(Context.KEY_AND_OPERATOR);
     switch (op.tok) {
@@ -193,8 +201,10 @@ public final class LabelSelectorParser {
           validateValue(key, v);
         }
         return op.tok == Tok.IN
-            ? l -> l.containsKey(key) && values.contains(l.get(key))
-            : l -> !l.containsKey(key) || !values.contains(l.get(key));
+            ? new Requirement(
+                key, "in", values, l -> l.containsKey(key) && values.contains(l.get(key)))
+            : new Requirement(
+                key, "notin", values, l -> !l.containsKey(key) || !values.contains(l.get(key)));
       }
       case EQUALS, DOUBLE_EQUALS, NOT_EQUALS, GT, LT -> {
         String value = exactValue();
@@ -211,24 +221,27 @@ public final class LabelSelectorParser {
                 "for 'Gt', 'Lt' operators, the value must be an integer");
           }
           boolean gt = op.tok == Tok.GT;
-          return l -> {
-            String v = l.get(key);
-            if (v == null || !INTEGER.matcher(v).matches()) {
-              return false;
-            }
-            long n;
-            try {
-              n = Long.parseLong(v);
-            } catch (NumberFormatException e) {
-              return false; // Requirement.Matches: a label that does not parse does not match
-            }
-            return gt ? n > bound : n < bound;
-          };
+          Predicate<Map<String, String>> compare =
+              l -> {
+                String v = l.get(key);
+                if (v == null || !INTEGER.matcher(v).matches()) {
+                  return false;
+                }
+                long n;
+                try {
+                  n = Long.parseLong(v);
+                } catch (NumberFormatException e) {
+                  return false; // Requirement.Matches: a label that does not parse does not match
+                }
+                return gt ? n > bound : n < bound;
+              };
+          return new Requirement(key, gt ? "gt" : "lt", Set.of(value), compare);
         }
         validateValue(key, value);
         return op.tok == Tok.NOT_EQUALS
-            ? l -> !value.equals(l.get(key))
-            : l -> l.containsKey(key) && value.equals(l.get(key));
+            ? new Requirement(key, "!=", Set.of(value), l -> !value.equals(l.get(key)))
+            : new Requirement(
+                key, "=", Set.of(value), l -> l.containsKey(key) && value.equals(l.get(key)));
       }
       default ->
           throw new IllegalArgumentException(
