@@ -478,7 +478,9 @@ public final class ResourceCache implements CacheFeed {
   synchronized void watch(CacheWatcher w, long rv, boolean initialState) {
     requireSynced();
     if (initialState) {
-      for (CachedObject o : objects.values()) {
+      // From the narrowest index, as a list: a node's agent gets its node's pods without a scan.
+      for (String key : candidates(w.selection, null, new TreeMap<>())) {
+        CachedObject o = objects.get(key);
         if (w.selection.matches(o)) {
           w.initial(o);
         }

@@ -100,8 +100,10 @@ class ReadPathTest {
       assertThat(a.retryAfter()).isEqualTo("1");
       assertThat(a.json().get("reason").getAsString()).isEqualTo("TooManyRequests");
     }
+    assertThat(http.get("/readyz").code()).isEqualTo(503);
     feed.replaced(List.of(pod("ns", "a", 5, "n", "web")), 10);
     assertThat(http.get("/api/v1/pods?resourceVersion=0").names()).containsExactly("a");
+    assertThat(http.get("/readyz").code()).isEqualTo(200);
   }
 
   @Test
@@ -412,21 +414,35 @@ class ReadPathTest {
     assertThat(http.get("/api/v1/pods?resourceVersion=0&labelSelector=%3D%3Dx").code())
         .isEqualTo(400);
 
+    // The initial state of a node's watch: that node's pods, from the node index.
+    try (RelayHttp.Watch w =
+        http.watch("/api/v1/pods?watch=1&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")) {
+      Set<String> initial = new HashSet<>();
+      initial.add(name(w.next()));
+      initial.add(name(w.next()));
+      assertThat(initial).containsExactlyInAnyOrder("a", "c");
+      feed.added(pod("ns", "z", 11, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED z 11");
+      feed.deleted(pod("ns", "z", 12, "node-1", "web"));
+      assertThat(type(w.next())).isEqualTo("DELETED");
+    }
+
     // A watch by node: a pod that moves onto the node is ADDED for it, one that leaves DELETED,
     // at the event's version (the cacher's rule), so the watcher's version never goes back.
     try (RelayHttp.Watch w =
         http.watch(
-            "/api/v1/pods?watch=1&resourceVersion=10&fieldSelector=spec.nodeName%3Dnode-2")) {
-      feed.modified(pod("ns", "a", 11, "node-2", "web"));
-      feed.modified(pod("ns", "b", 12, "node-3", "web"));
-      feed.modified(pod("other", "c", 13, "node-1", "x"));
-      feed.modified(pod("ns", "a", 14, "node-2", "web2"));
+            "/api/v1/pods?watch=1&resourceVersion=12&fieldSelector=spec.nodeName%3Dnode-2")) {
+      feed.modified(pod("ns", "a", 13, "node-2", "web"));
+      feed.modified(pod("ns", "b", 14, "node-3", "web"));
+      feed.modified(pod("other", "c", 15, "node-1", "x"));
+      feed.modified(pod("ns", "a", 16, "node-2", "web2"));
       JsonObject e1 = w.next();
-      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("ADDED a 11");
+      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("ADDED a 13");
       JsonObject e2 = w.next();
-      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("DELETED b 12");
+      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("DELETED b 14");
       JsonObject e3 = w.next();
-      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED a 14");
+      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED a 16");
     }
   }
 
