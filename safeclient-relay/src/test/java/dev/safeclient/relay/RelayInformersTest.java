@@ -232,6 +232,65 @@ class RelayInformersTest {
     assertThat(sim.stats().requestsByUserAgent("relay/1")).isBetween(2L, 3L);
   }
 
+  /**
+   * The relay's upstream watch falls out of the API server's window and its feed relists: the relay
+   * ends its watches, as the cacher does, and an informer reading from it converges on the API
+   * server's state without missing a change (its resume from before the relist gets 410, and it
+   * relists from the relay, not from the API server).
+   */
+  @Test
+  void afterAnUpstreamRelistInformersOnTheRelayConvergeOnTheApiServersState() throws Exception {
+    VirtualTimeSource simClock = VirtualTimeSource.manual();
+    sim = KubeSim.builder().clock(simClock).eventWindow(Duration.ofSeconds(75)).build();
+    for (int i = 0; i < 4; i++) {
+      sim.create(PODS, pod("ns-0", "p-" + i, "node-1", "web"));
+    }
+    VirtualTimeSource clock = VirtualTimeSource.manual();
+    startRelay(clock);
+    Recorder viaRelay = new Recorder();
+    SharedIndexInformer<V1Pod> inf = clientJavaInformer(relay.url().toString(), viaRelay);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> inf.hasSynced() && relay.health().resources().get(0).watchers() == 1);
+
+    // The relay's feed loses its watch and, its backoff on the relay's clock, stays away while
+    // the API server's window moves past its resourceVersion.
+    sim.dropWatches();
+    CoreV1Api writer = new CoreV1Api(sim.apiClient());
+    sim.create(PODS, pod("ns-0", "p-new", "node-1", "web"));
+    sim.update(PODS, "ns-0", "p-0", json -> json.replace("\"app\":\"web\"", "\"app\":\"db\""));
+    writer
+        .deleteNamespacedPod("p-1", "ns-0")
+        .body(new V1DeleteOptions().gracePeriodSeconds(0L))
+        .execute();
+    simClock.advance(Duration.ofSeconds(80));
+    sim.create(PODS, pod("ns-0", "p-later", "node-1", "web"));
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              clock.advance(Duration.ofSeconds(1));
+              return relay.health().resources().get(0).relists() == 1
+                  && names(inf).equals(List.of("p-0", "p-2", "p-3", "p-later", "p-new"));
+            });
+    V1Pod p0 = inf.getIndexer().getByKey("ns-0/p-0");
+    assertThat(p0.getMetadata().getLabels()).containsEntry("app", "db");
+    // Every object's last state is the API server's.
+    for (V1Pod p : inf.getIndexer().list()) {
+      RawObject upstream =
+          RawObject.ofJson(
+              sim.get(PODS, "ns-0", p.getMetadata().getName())
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(p.getMetadata().getResourceVersion()).isEqualTo(upstream.resourceVersion());
+    }
+    assertThat(viaRelay.snapshot().get("p-1")).last().asString().startsWith("DELETED");
+  }
+
+  private static List<String> names(SharedIndexInformer<V1Pod> inf) {
+    return inf.getIndexer().list().stream().map(p -> p.getMetadata().getName()).sorted().toList();
+  }
+
   static Map<String, RawObject> items(OkHttpClient http, String url) throws IOException {
     Map<String, RawObject> out = new TreeMap<>();
     RawList list = RawList.read(new ByteArrayInputStream(body(http, url)));
