@@ -57,18 +57,14 @@ public final class Relay implements AutoCloseable {
    */
   public static final long DEFAULT_WINDOW_BYTES = 128L << 20;
 
-  private final SafeClient upstream;
   private final List<RelayedResource> resources;
-  private final TimeSource clock;
   private final RelayServer server;
   private final SafeInformerFactory factory;
   private final Map<String, RawFeed> feeds = new LinkedHashMap<>();
   private boolean started;
 
   private Relay(Builder b) {
-    this.upstream = b.upstream;
     this.resources = List.copyOf(b.resources);
-    this.clock = b.clock;
     List<ResourceSpec> specs = new ArrayList<>();
     for (RelayedResource r : resources) {
       specs.add(r.spec);
@@ -76,14 +72,14 @@ public final class Relay implements AutoCloseable {
     this.server =
         new RelayServer(
             specs,
-            new SafeClientUpstream(upstream),
-            clock,
+            new SafeClientUpstream(b.upstream),
+            b.clock,
             RequestGate.OPEN,
             b.host,
             b.port,
             b.windowEvents,
             b.windowBytes);
-    this.factory = new SafeInformerFactory(upstream, clock);
+    this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
 
   public static Builder builder(SafeClient upstream) {
@@ -130,8 +126,9 @@ public final class Relay implements AutoCloseable {
     List<RelayHealth.Resource> out = new ArrayList<>();
     for (RelayServer.ResourceState s : server.health()) {
       RawFeed feed = feeds.get(s.resource());
-      Optional<String> reason = s.staleReason();
-      boolean stale = s.stale();
+      // Stale: synced, and the upstream watch that would confirm the state is down.
+      Optional<String> reason = Optional.empty();
+      boolean stale = false;
       if (feed != null && s.synced()) {
         InformerHealth h = feed.health();
         if (!h.watchConnected()) {

@@ -20,7 +20,4 @@ public interface CacheFeed {
 
   /** The upstream state has reached {@code resourceVersion} with no change of this resource. */
   void progressed(long resourceVersion);
-
-  /** The upstream is failing (a list or watch error): the cache keeps serving, marked stale. */
-  void upstreamFailing(String reason);
 }

@@ -74,8 +74,6 @@ public final class RelayServer implements AutoCloseable {
   public record ResourceState(
       String resource,
       boolean synced,
-      boolean stale,
-      Optional<String> staleReason,
       long resourceVersion,
       int objects,
       int windowEvents,
@@ -174,8 +172,6 @@ public final class RelayServer implements AutoCloseable {
           new ResourceState(
               r.spec.toString(),
               c.synced(),
-              c.stale(),
-              c.staleReason(),
               c.resourceVersion(),
               c.size(),
               c.windowEvents(),

@@ -101,9 +101,6 @@ public final class ResourceCache implements CacheFeed {
    */
   private long windowStart;
 
-  private boolean stale;
-  private String staleReason;
-
   /**
    * Whether list items go without {@code kind} and {@code apiVersion}: the API server writes a
    * built-in type's list items bare, a custom resource's with both. Learnt from the upstream's
@@ -161,14 +158,6 @@ public final class ResourceCache implements CacheFeed {
     return windowBytes;
   }
 
-  synchronized boolean stale() {
-    return stale;
-  }
-
-  synchronized Optional<String> staleReason() {
-    return Optional.ofNullable(staleReason);
-  }
-
   synchronized long relists() {
     return relists;
   }
@@ -216,8 +205,6 @@ public final class ResourceCache implements CacheFeed {
     windowBytes = 0;
     windowStart = rv;
     resourceVersion = rv;
-    stale = false;
-    staleReason = null;
     for (CacheWatcher w : watchers) {
       w.end();
     }
@@ -271,8 +258,6 @@ public final class ResourceCache implements CacheFeed {
     windowBytes += e.bytes();
     trim();
     resourceVersion = o.resourceVersion;
-    stale = false;
-    staleReason = null;
     // The object's bytes are framed once, shared by every watcher's stream (read-only buffers).
     byte[] shared = watchers.isEmpty() ? null : o.objectJson();
     for (CacheWatcher w : watchers) {
@@ -286,12 +271,6 @@ public final class ResourceCache implements CacheFeed {
   @Override
   public synchronized void progressed(long rv) {
     advance(rv);
-  }
-
-  @Override
-  public synchronized void upstreamFailing(String reason) {
-    stale = true;
-    staleReason = reason;
   }
 
   private void advance(long rv) {
