@@ -104,6 +104,7 @@ public final class RelayServer implements AutoCloseable {
     this.clock = clock;
     this.gate = gate;
     AtomicInteger n = new AtomicInteger();
+    // Unbounded in form only: each resource has at most one probe and one list out per window.
     this.upstreamCalls =
         Executors.newCachedThreadPool(
             r -> {
@@ -119,10 +120,12 @@ public final class RelayServer implements AutoCloseable {
           key(s.group(), s.version(), s.plural()),
           new Relayed(s, cache, new ConsistentReads(s, cache, upstream, clock, upstreamCalls)));
     }
+    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
     QueuedThreadPool pool = new QueuedThreadPool(200, 4);
     pool.setName("relay-http");
     pool.setDaemon(true);
     this.server = new Server(pool);
+    // One acceptor and one selector: connections are long-lived watches, accepted rarely.
     this.connector = new ServerConnector(server, 1, 1);
     connector.setHost(host);
     connector.setPort(port);
