@@ -7,9 +7,11 @@ import dev.safeclient.informer.internal.ObjectTransform;
 import dev.safeclient.informer.internal.RecoveryWave;
 import dev.safeclient.informer.internal.Reflector;
 import dev.safeclient.informer.internal.ReflectorConfig;
+import dev.safeclient.informer.internal.ReflectorDecoder;
 import dev.safeclient.informer.internal.ReflectorHealth;
 import dev.safeclient.informer.internal.ResourceEndpoint;
 import dev.safeclient.informer.internal.SafeSharedIndexInformer;
+import dev.safeclient.informer.internal.TypedDecoder;
 import dev.safeclient.informer.internal.WatchStreamFormat;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.common.KubernetesListObject;
@@ -46,6 +48,7 @@ public class SafeInformerFactory implements AutoCloseable {
   // The one place the watch encoding is chosen: Protobuf where the client negotiates it, else JSON.
   private final WatchStreamFormat watchFormat;
   private final Map<InformerKey, SafeSharedIndexInformer<?>> informers = new LinkedHashMap<>();
+  private final List<RawFeed> feeds = new ArrayList<>();
   private OkHttpClient watchHttp;
 
   /**
@@ -166,20 +169,98 @@ public class SafeInformerFactory implements AutoCloseable {
               client.config().metrics().informerLocalFailure(name, "handler");
             });
     ApiClient api = ClientInternals.of(client).libraryApiClient();
-    Reflector<T, L> reflector =
+    Reflector<T> reflector =
+        reflector(
+            name,
+            callSite,
+            endpoint,
+            new TypedDecoder<>(type, listType, api, watchFormat, transform),
+            informer,
+            health,
+            options);
+    informer.reflector(reflector);
+    return informer;
+  }
+
+  /**
+   * A raw feed of one resource: the informer's reflector (same list and watch, same recovery, same
+   * budgets), handing {@code listener} the bytes the server sent instead of client-java models. It
+   * starts with {@link #startAllRegisteredInformers()} (or its own {@link RawFeed#start()}), stops
+   * with {@link #stopAllRegisteredInformers()}, and is in {@link #health()}. Each call makes a new
+   * feed: raw feeds are not shared.
+   *
+   * <p>Its lists and watches ask for {@code application/json} only, whatever the client negotiates
+   * elsewhere (SC103's Protobuf, the informers' Protobuf watches); Protobuf comes in a later
+   * release. The objects are never altered: {@link InformerOptions#stripManagedFields()} does not
+   * apply, and a transform is refused.
+   *
+   * @param group {@code ""} for the core group
+   * @param options namespace, selectors, start jitter, watchdog, streaming list, error limit,
+   *     recovery wave: as for an informer
+   * @throws IllegalArgumentException when {@code options} has a transform
+   */
+  public synchronized RawFeed rawFeed(
+      String group,
+      String version,
+      String plural,
+      InformerOptions options,
+      RawFeedListener listener) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(listener, "listener");
+    if (options.transform() != null) {
+      throw new IllegalArgumentException(
+          "a raw feed hands on the bytes the server sent; a transform cannot apply to them");
+    }
+    ResourceEndpoint endpoint =
+        new ResourceEndpoint(
+            group,
+            version,
+            plural,
+            options.namespace(),
+            options.labelSelector(),
+            options.fieldSelector());
+    String display = endpoint.displayName() + " (raw)";
+    long same =
+        feeds.stream()
+            .filter(f -> f.name().equals(display) || f.name().startsWith(display + " #"))
+            .count();
+    String name = same == 0 ? display : display + " #" + (same + 1);
+    ReflectorHealth health = new ReflectorHealth(name, clock, options.watchdogTimeout());
+    Reflector<RawObject> reflector =
+        reflector(
+            name,
+            callSite(),
+            endpoint,
+            new RawDecoder(ClientInternals.of(client).tolerantJson(), endpoint.plural()),
+            new RawFeed.ListenerStore(listener),
+            health,
+            options);
+    RawFeed feed = new RawFeed(name, reflector, health);
+    feeds.add(feed);
+    return feed;
+  }
+
+  /** The reflector of an informer or a raw feed, with its metrics. */
+  private <O> Reflector<O> reflector(
+      String name,
+      String callSite,
+      ResourceEndpoint endpoint,
+      ReflectorDecoder<O> decoder,
+      Reflector.Store<O> store,
+      ReflectorHealth health,
+      InformerOptions options) {
+    ApiClient api = ClientInternals.of(client).libraryApiClient();
+    Reflector<O> reflector =
         new Reflector<>(
             new ReflectorConfig<>(
                 "Reflector " + name + " (" + callSite + ")",
                 endpoint,
-                type,
-                listType,
+                decoder,
                 api,
                 watchHttp(api),
-                watchFormat,
                 clock,
                 random,
-                informer,
-                transform,
+                store,
                 health,
                 client.config().metrics(),
                 startJitter(options),
@@ -191,7 +272,6 @@ public class SafeInformerFactory implements AutoCloseable {
     String groupResource =
         endpoint.group().isEmpty() ? endpoint.plural() : endpoint.plural() + "." + endpoint.group();
     reflector.onChange(() -> ClientInternals.of(client).resourceActivity().changed(groupResource));
-    informer.reflector(reflector);
     var metrics = client.config().metrics();
     metrics.informerGauge(name, "synced", () -> health.hasSynced() ? 1 : 0);
     metrics.informerGauge(name, "staleness.seconds", () -> health.staleness().toMillis() / 1000.0);
@@ -200,7 +280,7 @@ public class SafeInformerFactory implements AutoCloseable {
         name,
         "stopped.on.errors",
         () -> health.localState() == ReflectorHealth.LocalState.STOPPED_ON_ERRORS ? 1 : 0);
-    return informer;
+    return reflector;
   }
 
   /**
@@ -244,18 +324,21 @@ public class SafeInformerFactory implements AutoCloseable {
                     .orElse("unknown"));
   }
 
-  /** Starts every registered informer not started yet; returns at once. */
+  /** Starts every registered informer and raw feed not started yet; returns at once. */
   public synchronized void startAllRegisteredInformers() {
     informers.values().forEach(SafeSharedIndexInformer::start);
+    feeds.forEach(RawFeed::start);
   }
 
   /**
-   * Stops every registered informer and releases its threads and connections; the registry is
-   * emptied, so later calls build fresh informers.
+   * Stops every registered informer and raw feed, and releases its threads and connections; the
+   * registry is emptied, so later calls build fresh informers.
    */
   public synchronized void stopAllRegisteredInformers() {
     informers.values().forEach(SafeSharedIndexInformer::stop);
     informers.clear();
+    feeds.forEach(RawFeed::stop);
+    feeds.clear();
     if (watchHttp != null) {
       // Idle watch connections would otherwise linger in the shared pool for five minutes.
       watchHttp.connectionPool().evictAll();
@@ -274,10 +357,11 @@ public class SafeInformerFactory implements AutoCloseable {
     stopAllRegisteredInformers();
   }
 
-  /** The health of every registered informer. */
+  /** The health of every registered informer and raw feed. */
   public synchronized Collection<InformerHealth> health() {
     List<InformerHealth> all = new ArrayList<>();
     informers.values().forEach(i -> all.add(new InformerHealthView(i.health())));
+    feeds.forEach(f -> all.add(f.health()));
     return all;
   }
 

@@ -122,7 +122,7 @@ public final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
    * client-java's model validation quotes the whole object after "JSON:"; a Secret's data must
    * never reach a log, so only the part before it is kept.
    */
-  static String safeMessage(Throwable e) {
+  public static String safeMessage(Throwable e) {
     String m = String.valueOf(e.getMessage());
     int json = m.indexOf("JSON:");
     if (json >= 0) {
@@ -138,7 +138,7 @@ public final class JsonLinesWatchReader<T> implements WatchEventReader<T> {
 
   /** A watch line that could not be decoded: the reflector backs off and resumes. */
   public static final class MalformedWatchEventException extends IOException {
-    MalformedWatchEventException(String message, Throwable cause) {
+    public MalformedWatchEventException(String message, Throwable cause) {
       super(message, cause);
     }
   }

@@ -3,10 +3,9 @@ package dev.safeclient.informer.internal;
 import dev.safeclient.core.internal.protocol.ListChunks;
 import dev.safeclient.core.internal.request.CacheFillList;
 import dev.safeclient.core.internal.request.ListPage;
+import dev.safeclient.core.internal.request.RawBody;
 import dev.safeclient.informer.internal.ReflectorState.ListMode;
 import dev.safeclient.informer.internal.ReflectorState.RelistReason;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.Pair;
 import java.io.IOException;
@@ -25,14 +24,14 @@ import org.slf4j.LoggerFactory;
  * resourceVersion is gone or ahead of the server's cache. On success the store holds exactly the
  * list and the state is synced at its resourceVersion.
  */
-final class Listing<T extends KubernetesObject, L extends KubernetesListObject> {
+final class Listing<O> {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
-  private final Reflector<T, L> owner;
-  private final ReflectorConfig<T, L> config;
+  private final Reflector<O> owner;
+  private final ReflectorConfig<O> config;
   private final ReflectorState state;
 
-  Listing(Reflector<T, L> owner, ReflectorConfig<T, L> config, ReflectorState state) {
+  Listing(Reflector<O> owner, ReflectorConfig<O> config, ReflectorState state) {
     this.owner = owner;
     this.config = config;
     this.state = state;
@@ -72,7 +71,7 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
         if (owner.stopped()) {
           throw new InterruptedIOException("stopped");
         }
-        config.store().replace(pages.items);
+        config.store().replace(pages.items, pages.rv);
         state.advancedTo(pages.rv);
         config.health().listed();
         return pages.rv;
@@ -106,7 +105,7 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
     // How the first page of the current attempt reads; a restart reads consistently.
     private ListMode pageMode;
     // The current attempt's items, in the server's order.
-    private List<T> items;
+    private List<O> items;
     // The current attempt's resourceVersion: the last page's.
     private String rv;
     // The last expired continue token's answer: the cause when the attempt gives up.
@@ -136,7 +135,7 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
       if (index > 0 && owner.stopped()) {
         return ListChunks.Page.stop();
       }
-      L page;
+      ReflectorDecoder.ListPage<O> page;
       try {
         page = fetchList(listQuery(pageMode, cont), index);
       } catch (ApiStatusException e) {
@@ -146,15 +145,15 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
         }
         throw e;
       }
-      List<? extends KubernetesObject> pageItems = page.getItems();
-      for (KubernetesObject item : pageItems) {
-        items.add(config.transform().apply(config.type().cast(item)));
+      List<O> pageItems = page.items();
+      for (O item : pageItems) {
+        items.add(config.decoder().prepare(item));
       }
-      if (page.getMetadata() == null || page.getMetadata().getResourceVersion() == null) {
+      if (page.resourceVersion() == null) {
         throw new IOException("list answered without metadata.resourceVersion");
       }
-      rv = page.getMetadata().getResourceVersion();
-      String next = page.getMetadata().getContinue();
+      rv = page.resourceVersion();
+      String next = page.continueToken();
       // Counted, not assumed full: a server may send short pages, and a long list that pages in
       // them must still sync (the informer has no unpaged fallback to take instead).
       return ListChunks.Page.read(next == null || next.isEmpty() ? null : next, pageItems.size());
@@ -184,12 +183,17 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
    * @param pageIndex the page's place in this list (0 first). Each page is charged by the budgets
    *     as the one request it is; as a library call, it waits its turn and is never refused.
    */
-  private L fetchList(List<Pair> query, int pageIndex) throws IOException {
+  private ReflectorDecoder.ListPage<O> fetchList(List<Pair> query, int pageIndex)
+      throws IOException {
+    ReflectorDecoder<O> decoder = config.decoder();
     Request request =
-        ReflectorRequests.request(config.api(), config.endpoint(), query, "application/json")
+        ReflectorRequests.request(config.api(), config.endpoint(), query, decoder.listAccept())
             .newBuilder()
             .tag(CacheFillList.class, CacheFillList.INSTANCE)
             .build();
+    if (!decoder.listEncodingNegotiable()) {
+      request = request.newBuilder().tag(RawBody.class, RawBody.INSTANCE).build();
+    }
     if (query.stream().anyMatch(p -> p.getName().equals("limit"))) {
       request =
           request
@@ -203,7 +207,7 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
       if (!response.isSuccessful()) {
         throw ApiStatusException.fromHttp("list", response);
       }
-      L list = config.api().handleResponse(response, config.listType());
+      ReflectorDecoder.ListPage<O> list = decoder.decodeList(response);
       if (list == null) {
         throw new IOException("list answered with an empty body");
       }
@@ -211,7 +215,7 @@ final class Listing<T extends KubernetesObject, L extends KubernetesListObject> 
     } catch (ApiException | RuntimeException e) {
       throw new IOException(
           "could not decode the list of "
-              + config.type().getSimpleName()
+              + decoder.objectName()
               + ": "
               + JsonLinesWatchReader.safeMessage(e),
           e);

@@ -1,8 +1,6 @@
 package dev.safeclient.informer.internal;
 
 import dev.safeclient.model.time.TimeSource;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the loop: a {@link Listing} or a {@link WatchSession} at a time, and the backoff
  * between failures. Where it stands is its {@link ReflectorState}.
  */
-public final class Reflector<T extends KubernetesObject, L extends KubernetesListObject> {
+public final class Reflector<O> {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   /**
@@ -54,16 +52,30 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
    */
   public static final Duration WATCH_LIST_SILENCE = Duration.ofSeconds(30);
 
-  static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+  /** The annotation of the bookmark that ends a streaming list's initial state. */
+  public static final String INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
-  /** Where the reflector writes: the informer's cache and handlers. */
-  interface Store<T> {
-    /** A full list: the store becomes exactly {@code items}. */
-    void replace(Collection<T> items);
+  /**
+   * Where the reflector writes: the informer's cache and handlers, or a raw feed's listener. Called
+   * on the reflector's thread only, one call at a time, in the server's order. A call that throws
+   * is a failure of the list or watch it came from: the reflector backs off and lists or resumes
+   * from the last resourceVersion it had applied, so that call's change comes again.
+   */
+  public interface Store<O> {
+    /** A full list at {@code resourceVersion}: the store becomes exactly {@code items}. */
+    void replace(Collection<O> items, String resourceVersion);
 
-    void upsert(T object);
+    /** An ADDED event. */
+    void added(O object);
 
-    void delete(T object);
+    /** A MODIFIED event. */
+    void modified(O object);
+
+    /** A DELETED event: the object as it was deleted, at the deletion's resourceVersion. */
+    void deleted(O object);
+
+    /** A BOOKMARK at {@code resourceVersion}, the initial-events-end one included. */
+    default void progressed(String resourceVersion) {}
   }
 
   /** The server ignored or refused {@code sendInitialEvents}: fall back to LIST then WATCH. */
@@ -74,7 +86,7 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
   }
 
   // Fixed for the reflector's life.
-  private final ReflectorConfig<T, L> config;
+  private final ReflectorConfig<O> config;
   // Shorthands for config's.
   private final String name;
   private final TimeSource clock;
@@ -98,7 +110,7 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
   // The list page in flight, for stop() to cancel.
   private volatile Call currentCall;
   // The watch in flight, for stop() to cancel.
-  private volatile WatchSession<T, L> currentWatch;
+  private volatile WatchSession<O> currentWatch;
   // Runs on each change seen after the initial state (SC101's busy resources).
   private volatile Runnable changed = () -> {};
   // Errors of this process in a row; the reflector stops at config's maxConsecutiveErrors.
@@ -106,7 +118,7 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
   // The first Error is logged with its stack trace, later ones in one line.
   private boolean errorTraceLogged;
 
-  public Reflector(ReflectorConfig<T, L> config) {
+  public Reflector(ReflectorConfig<O> config) {
     this.config = config;
     this.name = config.name();
     this.clock = config.clock();
@@ -125,7 +137,7 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
   }
 
   /** Starts the reflector's thread; returns at once (the start jitter is waited there). */
-  synchronized void start(String threadName) {
+  public synchronized void start(String threadName) {
     if (thread != null || stopped) {
       return;
     }
@@ -136,9 +148,9 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
   }
 
   /** Stops the loop, cancels the open call and waits for the thread to end. */
-  void stop() {
+  public void stop() {
     stopped = true;
-    WatchSession<T, L> ws = currentWatch;
+    WatchSession<O> ws = currentWatch;
     if (ws != null) {
       ws.cancel();
     }
@@ -169,7 +181,7 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
   }
 
   /** The resourceVersion the next watch resumes from. */
-  String lastResourceVersion() {
+  public String lastResourceVersion() {
     return state.lastResourceVersion();
   }
 
@@ -400,7 +412,7 @@ public final class Reflector<T extends KubernetesObject, L extends KubernetesLis
 
   /** One watch, to its end; with {@code streamingList} a streaming list. */
   private WatchSession.End watch(boolean streamingList) throws IOException {
-    WatchSession<T, L> session = new WatchSession<>(this, config, state, streamingList);
+    WatchSession<O> session = new WatchSession<>(this, config, state, streamingList);
     currentWatch = session;
     if (stopped) {
       session.cancel();

@@ -2,8 +2,6 @@ package dev.safeclient.informer.internal;
 
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.model.time.TimeSource;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
@@ -14,15 +12,12 @@ import okhttp3.OkHttpClient;
  *
  * @param name names the reflector in every log line: the resource and the informer's call site
  * @param endpoint the collection it lists and watches, with its selectors
- * @param type the item type, for decoding watch events
- * @param listType the list type, for decoding lists
+ * @param decoder what the objects are, and how lists and watch events are asked for and read
  * @param api the SafeClient's library view: lists go through the budgets, not the lint rewrites
  * @param watchHttp the same pipeline without a read timeout: a watch is a ten-minute stream
- * @param format how watch events are asked for and read (JSON lines, or Protobuf)
  * @param clock the client's time source: backoff, watchdog and timeouts on one timeline
  * @param random draws the jitter of the start, of the backoff and of the watch timeouts
- * @param store the informer's cache and handlers
- * @param transform applied to every object before it is stored (managedFields, interning)
+ * @param store the informer's cache and handlers, or a raw feed's listener
  * @param health what the informer reports of itself
  * @param metrics where relists and local failures are counted
  * @param startJitter the first list waits a random part of this, to spread a rollout's lists
@@ -32,18 +27,15 @@ import okhttp3.OkHttpClient;
  * @param maxConsecutiveErrors Errors of this process in a row after which the reflector stops
  * @param wave the client's recovery wave, or null when this informer takes no part in it
  */
-public record ReflectorConfig<T extends KubernetesObject, L extends KubernetesListObject>(
+public record ReflectorConfig<O>(
     String name,
     ResourceEndpoint endpoint,
-    Class<T> type,
-    Class<L> listType,
+    ReflectorDecoder<O> decoder,
     ApiClient api,
     OkHttpClient watchHttp,
-    WatchStreamFormat format,
     TimeSource clock,
     RandomGenerator random,
-    Reflector.Store<T> store,
-    ObjectTransform transform,
+    Reflector.Store<O> store,
     ReflectorHealth health,
     SafeClientMetrics metrics,
     Duration startJitter,

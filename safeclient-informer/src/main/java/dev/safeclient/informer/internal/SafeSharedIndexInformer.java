@@ -42,7 +42,7 @@ public final class SafeSharedIndexInformer<T extends KubernetesObject>
   private final List<HandlerQueue<T>> handlers = new ArrayList<>();
   private final Map<HandlerQueue<T>, TimeSource.Timer> resyncTimers = new HashMap<>();
   private final CountDownLatch stoppedLatch = new CountDownLatch(1);
-  private Reflector<T, ?> reflector;
+  private Reflector<T> reflector;
   private boolean started;
   private boolean stopped;
 
@@ -61,11 +61,11 @@ public final class SafeSharedIndexInformer<T extends KubernetesObject>
     this.defaultResyncMillis = defaultResyncMillis;
   }
 
-  public void reflector(Reflector<T, ?> reflector) {
+  public void reflector(Reflector<T> reflector) {
     this.reflector = reflector;
   }
 
-  public Reflector<T, ?> reflector() {
+  public Reflector<T> reflector() {
     return reflector;
   }
 
@@ -216,7 +216,7 @@ public final class SafeSharedIndexInformer<T extends KubernetesObject>
   // ------------------------------------------------------------- Reflector.Store
 
   @Override
-  public void replace(Collection<T> items) {
+  public void replace(Collection<T> items, String resourceVersion) {
     synchronized (lock) {
       Map<String, T> fresh = new LinkedHashMap<>();
       for (T item : items) {
@@ -247,7 +247,21 @@ public final class SafeSharedIndexInformer<T extends KubernetesObject>
   }
 
   @Override
-  public void upsert(T object) {
+  public void added(T object) {
+    upsert(object);
+  }
+
+  @Override
+  public void modified(T object) {
+    upsert(object);
+  }
+
+  @Override
+  public void deleted(T object) {
+    delete(object);
+  }
+
+  private void upsert(T object) {
     synchronized (lock) {
       T old = indexer.getByKey(Caches.metaNamespaceKeyFunc(object));
       if (old != null && !sameUid(old, object)) {
@@ -268,8 +282,7 @@ public final class SafeSharedIndexInformer<T extends KubernetesObject>
     }
   }
 
-  @Override
-  public void delete(T object) {
+  private void delete(T object) {
     synchronized (lock) {
       T old = indexer.getByKey(Caches.metaNamespaceKeyFunc(object));
       if (old == null || !sameUid(old, object)) {

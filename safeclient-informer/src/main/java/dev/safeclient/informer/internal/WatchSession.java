@@ -4,9 +4,6 @@ import dev.safeclient.core.internal.watch.WatchEvent;
 import dev.safeclient.core.internal.watch.WatchEventReader;
 import dev.safeclient.informer.internal.ReflectorState.ListMode;
 import dev.safeclient.model.time.TimeSource;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.informer.cache.Caches;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -25,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <p>The watchdog arms only after the first bookmark this informer has seen: only the watch cache
  * sends bookmarks, and a quiet watch served by etcd is healthy.
  */
-final class WatchSession<T extends KubernetesObject, L extends KubernetesListObject> {
+final class WatchSession<O> {
   private static final Logger log = LoggerFactory.getLogger(Reflector.class);
 
   /** How a watch ended. */
@@ -36,8 +33,8 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
     SHORT
   }
 
-  private final Reflector<T, L> owner;
-  private final ReflectorConfig<T, L> config;
+  private final Reflector<O> owner;
+  private final ReflectorConfig<O> config;
   private final ReflectorState state;
   private final TimeSource clock;
   // A streaming list whose initial state is still arriving.
@@ -60,10 +57,7 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
   private TimeSource.Timer answeredTimer;
 
   WatchSession(
-      Reflector<T, L> owner,
-      ReflectorConfig<T, L> config,
-      ReflectorState state,
-      boolean streamingList)
+      Reflector<O> owner, ReflectorConfig<O> config, ReflectorState state, boolean streamingList)
       throws IOException {
     this.owner = owner;
     this.config = config;
@@ -99,8 +93,8 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
                     config.endpoint(),
                     ReflectorRequests.pairs(q),
                     config
-                        .format()
-                        .accept(config.type(), ReflectorRequests.groupVersion(config.endpoint()))));
+                        .decoder()
+                        .watchAccept(ReflectorRequests.groupVersion(config.endpoint()))));
     call.timeout()
         .timeout(timeoutSeconds + Reflector.WATCH_CALL_GRACE.toSeconds(), TimeUnit.SECONDS);
     lastProgress = clock.nanoTime();
@@ -115,7 +109,7 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
     String phase = state.phase().label();
     int events = 0;
     long opened = -1;
-    Map<String, T> initial = streamingList ? new LinkedHashMap<>() : null;
+    Map<String, O> initial = streamingList ? new LinkedHashMap<>() : null;
     try {
       Response response = call.execute();
       if (!response.isSuccessful()) {
@@ -136,8 +130,8 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
       opened = clock.nanoTime();
       arm();
       armAnswered();
-      try (WatchEventReader<T> reader = config.format().open(response, config.type())) {
-        WatchEvent<T> event;
+      try (WatchEventReader<O> reader = config.decoder().openWatch(response)) {
+        WatchEvent<O> event;
         boolean recoveryLogged = false;
         while ((event = reader.next()) != null) {
           events++;
@@ -200,16 +194,16 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
   }
 
   /** Applies one event; true when it was a streaming list's initial-events-end bookmark. */
-  private boolean handle(WatchEvent<T> event, Map<String, T> initial) throws IOException {
+  private boolean handle(WatchEvent<O> event, Map<String, O> initial) throws IOException {
     switch (event.type()) {
       case ERROR:
         throw ApiStatusException.fromStatus(state.phase().label(), event.status());
       case BOOKMARK:
         {
           config.health().event(true);
-          String rv = resourceVersion(event.object());
+          String rv = config.decoder().resourceVersion(event.object());
           if (initial != null) {
-            if (!isInitialEventsEnd(event.object())) {
+            if (!config.decoder().isInitialEventsEnd(event.object())) {
               throw new Reflector.WatchListUnsupportedException(
                   "a bookmark without "
                       + Reflector.INITIAL_EVENTS_END
@@ -218,15 +212,21 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
             if (rv == null) {
               throw new IOException("initial-events-end bookmark without a resourceVersion");
             }
-            config.store().replace(initial.values());
+            config.store().replace(initial.values(), rv);
             state.advancedTo(rv);
             config.health().listed();
             state.synced(rv);
             owner.failures().recovered("streaming list");
             owner.answered();
+            if (rv != null) {
+              config.store().progressed(rv);
+            }
             return true;
           }
           state.advancedTo(rv);
+          if (rv != null) {
+            config.store().progressed(rv);
+          }
           return false;
         }
       case ADDED:
@@ -234,23 +234,23 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
       case DELETED:
         {
           config.health().event(false);
-          T object = config.transform().apply(event.object());
+          O object = config.decoder().prepare(event.object());
           if (initial != null) {
             if (event.type() != WatchEvent.Type.ADDED) {
               throw new Reflector.WatchListUnsupportedException(
                   event.type() + " came before the initial-events-end bookmark");
             }
             // Initial events are not in resourceVersion order: only the end bookmark sets it.
-            initial.put(Caches.metaNamespaceKeyFunc(object), object);
+            initial.put(config.decoder().key(object), object);
             return false;
           }
-          if (event.type() == WatchEvent.Type.DELETED) {
-            config.store().delete(object);
-          } else {
-            config.store().upsert(object);
+          switch (event.type()) {
+            case ADDED -> config.store().added(object);
+            case MODIFIED -> config.store().modified(object);
+            default -> config.store().deleted(object);
           }
           owner.changed();
-          state.advancedTo(resourceVersion(object));
+          state.advancedTo(config.decoder().resourceVersion(object));
           return false;
         }
       default:
@@ -346,16 +346,5 @@ final class WatchSession<T extends KubernetesObject, L extends KubernetesListObj
       answeredTimer.cancel();
       answeredTimer = null;
     }
-  }
-
-  private static String resourceVersion(KubernetesObject o) {
-    return o == null || o.getMetadata() == null ? null : o.getMetadata().getResourceVersion();
-  }
-
-  private static boolean isInitialEventsEnd(KubernetesObject o) {
-    return o != null
-        && o.getMetadata() != null
-        && o.getMetadata().getAnnotations() != null
-        && "true".equals(o.getMetadata().getAnnotations().get(Reflector.INITIAL_EVENTS_END));
   }
 }

@@ -6,6 +6,7 @@ import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.core.internal.request.CacheFillList;
 import dev.safeclient.core.internal.request.DecodeTarget;
 import dev.safeclient.core.internal.request.KubeRequest;
+import dev.safeclient.core.internal.request.RawBody;
 import dev.safeclient.core.internal.request.Verb;
 import dev.safeclient.core.internal.warning.WarningChannel;
 import dev.safeclient.model.serving.BuiltInApis;
@@ -26,11 +27,12 @@ import okhttp3.ResponseBody;
  * <p>Asked only once the server's version is known (given to the builder, or learnt before a plain
  * consistent LIST): until then JSON, as plain client-java asks.
  *
- * <p>Left alone: any Accept other than plain JSON ({@code as=Table}, {@code PartialObjectMetadata},
- * YAML, a caller's own Protobuf), discovery and other non-resource paths, subresources other than
- * status and scale, long-running calls, watches (client-java's {@code Watch} reads JSON lines
- * only), and writes. A group/version that answered JSON (an aggregated API, a proxy) or whose
- * Protobuf could not be decoded whole is asked for JSON for an hour ({@link
+ * <p>Left alone: a request tagged {@link RawBody} (its caller keeps the JSON bytes as sent), any
+ * Accept other than plain JSON ({@code as=Table}, {@code PartialObjectMetadata}, YAML, a caller's
+ * own Protobuf), discovery and other non-resource paths, subresources other than status and scale,
+ * long-running calls, watches (client-java's {@code Watch} reads JSON lines only), and writes. A
+ * group/version that answered JSON (an aggregated API, a proxy) or whose Protobuf could not be
+ * decoded whole is asked for JSON for an hour ({@link
  * dev.safeclient.core.internal.protobuf.JsonOnlyGroupVersions}), then tried again. OBSERVE only
  * warns; ENFORCE and STRICT switch; the rule never rejects.
  */
@@ -136,7 +138,7 @@ public final class ProtobufNegotiationInterceptor implements Interceptor {
   }
 
   private static boolean eligible(KubeRequest k, Request request) {
-    if (decodesIntoPlainMap(request)) {
+    if (request.tag(RawBody.class) != null || decodesIntoPlainMap(request)) {
       return false;
     }
     if ((k.verb() != Verb.GET && k.verb() != Verb.LIST)

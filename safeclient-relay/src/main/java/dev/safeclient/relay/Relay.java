@@ -1,0 +1,243 @@
+package dev.safeclient.relay;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.InformerHealth;
+import dev.safeclient.informer.InformerOptions;
+import dev.safeclient.informer.RawFeed;
+import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.relay.internal.FeedToCache;
+import dev.safeclient.relay.internal.RelayServer;
+import dev.safeclient.relay.internal.RequestGate;
+import dev.safeclient.relay.internal.ResourceSpec;
+import dev.safeclient.relay.internal.SafeClientUpstream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A read-only relay that agents read from as if it were the API server: GET, LIST and WATCH of the
+ * configured resources, on the API server's paths and query parameters, answered from one cache per
+ * resource that one upstream list and watch (a safeclient reflector) keep. The API server sees one
+ * watch per resource per relay, whatever the number of agents. Objects are served as the bytes the
+ * API server sent, never re-encoded.
+ *
+ * <p>The resourceVersion rules are the apiserver's watch cache's, and never go back in time: a read
+ * at an RV the relay has reached is served from its cache; one ahead of it waits up to 3 s, then
+ * gets 504 ResourceVersionTooLarge with {@code Retry-After: 1}; a consistent read (RV unset) is
+ * coalesced with the others of its 100 ms into one upstream {@code limit=1} probe; {@code
+ * resourceVersionMatch=Exact}, the legacy RV + {@code limit} and continue tokens read a snapshot at
+ * their RV or get 410; a watch resumes inside the event window, and gets 410 outside it. Until it
+ * has synced the relay answers 429 with {@code Retry-After}, never an empty list; when its upstream
+ * fails it keeps serving its last state, marked stale in {@link #health()}.
+ *
+ * <p><b>This version has no authentication nor authorization.</b> It serves anyone who can reach
+ * it, over plain HTTP, so it refuses to build unless told {@link Builder#plainHttpForTests(boolean)
+ * plainHttpForTests(true)}, and it listens only where {@link Builder#listen} says (loopback by
+ * default). Do not expose it: bearer-token authentication, authorization with the requests'
+ * selectors, and TLS come in a later version.
+ */
+public final class Relay implements AutoCloseable {
+  /**
+   * The event window's default bound in events: the apiserver's watch cache's upper bound ({@code
+   * defaultUpperBoundCapacity}, 100 × 1024).
+   */
+  public static final int DEFAULT_WINDOW_EVENTS = 100 * 1024;
+
+  /**
+   * The event window's default bound in bytes: a window also holds each change's previous object,
+   * and pods run to 5–10 kB of JSON, so 100 k events could pin a gigabyte. 128 MiB keeps some
+   * 10,000 pod changes (minutes of churn in a 5,000-node cluster, for agents resuming after a blip)
+   * in a Deployment's ordinary memory limit.
+   */
+  public static final long DEFAULT_WINDOW_BYTES = 128L << 20;
+
+  private final List<RelayedResource> resources;
+  private final RelayServer server;
+  private final SafeInformerFactory factory;
+  private final Map<String, RawFeed> feeds = new LinkedHashMap<>();
+  private boolean started;
+
+  private Relay(Builder b) {
+    this.resources = List.copyOf(b.resources);
+    List<ResourceSpec> specs = new ArrayList<>();
+    for (RelayedResource r : resources) {
+      specs.add(r.spec);
+    }
+    this.server =
+        new RelayServer(
+            specs,
+            new SafeClientUpstream(b.upstream),
+            b.clock,
+            RequestGate.OPEN,
+            b.host,
+            b.port,
+            b.windowEvents,
+            b.windowBytes);
+    this.factory = new SafeInformerFactory(b.upstream, b.clock);
+  }
+
+  public static Builder builder(SafeClient upstream) {
+    return new Builder(upstream);
+  }
+
+  /** Starts serving and starts each resource's upstream feed; returns at once. */
+  public synchronized Relay start() {
+    if (started) {
+      return this;
+    }
+    started = true;
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("the relay could not listen", e);
+    }
+    for (RelayedResource r : resources) {
+      InformerOptions.Builder o =
+          InformerOptions.builder()
+              .startJitter(Duration.ZERO)
+              .labelSelector(r.labelSelector().isEmpty() ? null : r.labelSelector())
+              .fieldSelector(r.fieldSelector().isEmpty() ? null : r.fieldSelector());
+      RawFeed feed =
+          factory.rawFeed(
+              r.group(),
+              r.version(),
+              r.plural(),
+              o.build(),
+              new FeedToCache(r.spec, server.feed(r.spec)));
+      feeds.put(r.spec.toString(), feed);
+      feed.start();
+    }
+    return this;
+  }
+
+  /** Where agents send their reads: the base URL, as they would the API server's. */
+  public URI url() {
+    return server.url();
+  }
+
+  /** Synced, stale, and what each resource holds. */
+  public RelayHealth health() {
+    List<RelayHealth.Resource> out = new ArrayList<>();
+    for (RelayServer.ResourceState s : server.health()) {
+      RawFeed feed = feeds.get(s.resource());
+      // Stale: synced, and the upstream watch that would confirm the state is down.
+      Optional<String> reason = Optional.empty();
+      boolean stale = false;
+      if (feed != null && s.synced()) {
+        InformerHealth h = feed.health();
+        if (!h.watchConnected()) {
+          stale = true;
+          reason = Optional.of("upstream watch down for " + h.staleness());
+        }
+      }
+      out.add(
+          new RelayHealth.Resource(
+              s.resource(),
+              s.synced(),
+              stale,
+              reason,
+              s.resourceVersion(),
+              s.objects(),
+              s.windowEvents(),
+              s.windowBytes(),
+              s.watchers(),
+              s.relists(),
+              s.probes(),
+              s.consistentLists()));
+    }
+    return new RelayHealth(out);
+  }
+
+  /**
+   * Stops the feeds and the server; open watches end cleanly. The SafeClient stays the caller's.
+   */
+  @Override
+  public synchronized void close() {
+    factory.close();
+    server.close();
+  }
+
+  /** Builds a {@link Relay}. */
+  public static final class Builder {
+    private final SafeClient upstream;
+    private final List<RelayedResource> resources = new ArrayList<>();
+    private TimeSource clock = TimeSource.system();
+    private String host = "127.0.0.1";
+    private int port;
+    private boolean plainHttpForTests;
+    private int windowEvents = DEFAULT_WINDOW_EVENTS;
+    private long windowBytes = DEFAULT_WINDOW_BYTES;
+
+    private Builder(SafeClient upstream) {
+      this.upstream = Objects.requireNonNull(upstream, "upstream");
+    }
+
+    /** Adds resources to relay; each gets one upstream list and watch. */
+    public Builder resource(RelayedResource... r) {
+      for (RelayedResource x : r) {
+        for (RelayedResource y : resources) {
+          if (y.spec.group().equals(x.spec.group())
+              && y.spec.version().equals(x.spec.version())
+              && y.spec.plural().equals(x.spec.plural())) {
+            throw new IllegalArgumentException("relayed twice: " + x);
+          }
+        }
+        resources.add(x);
+      }
+      return this;
+    }
+
+    /** The clock of waits, bookmarks, watch timeouts and the upstream feeds' backoff. */
+    public Builder clock(TimeSource clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** Where to listen; {@code 127.0.0.1} and a free port by default. Port 0: a free port. */
+    public Builder listen(String host, int port) {
+      this.host = Objects.requireNonNull(host);
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Must be true in this version: the relay serves plain HTTP with no authentication, which is
+     * for tests only. TLS and bearer-token authentication come in a later version.
+     */
+    public Builder plainHttpForTests(boolean plainHttpForTests) {
+      this.plainHttpForTests = plainHttpForTests;
+      return this;
+    }
+
+    /**
+     * The event window's bounds: watches resume, and snapshots are rebuilt, from the events it
+     * retains; older RVs get 410.
+     */
+    public Builder eventWindow(int maxEvents, long maxBytes) {
+      if (maxEvents < 1 || maxBytes < 1) {
+        throw new IllegalArgumentException("an event window holds at least one event");
+      }
+      this.windowEvents = maxEvents;
+      this.windowBytes = maxBytes;
+      return this;
+    }
+
+    public Relay build() {
+      if (!plainHttpForTests) {
+        throw new IllegalStateException(
+            "this relay has no TLS nor authentication yet: it serves plain HTTP only with"
+                + " plainHttpForTests(true), for tests");
+      }
+      if (resources.isEmpty()) {
+        throw new IllegalStateException("nothing to relay: add a RelayedResource");
+      }
+      return new Relay(this);
+    }
+  }
+}

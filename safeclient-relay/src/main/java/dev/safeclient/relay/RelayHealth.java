@@ -1,0 +1,50 @@
+package dev.safeclient.relay;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a relay shows of itself: per relayed resource, whether it has synced (until then it answers
+ * 429, never an empty list), whether it is stale (its upstream watch is down: it keeps serving its
+ * last state), and what it holds.
+ *
+ * @param resources one entry per relayed resource
+ */
+public record RelayHealth(List<Resource> resources) {
+  /** Synced: every resource has had its first full state. Readiness is this. */
+  public boolean synced() {
+    return resources.stream().allMatch(Resource::synced);
+  }
+
+  /** Some resource is served from a state its upstream no longer confirms. */
+  public boolean stale() {
+    return resources.stream().anyMatch(Resource::stale);
+  }
+
+  /**
+   * One relayed resource.
+   *
+   * @param resource {@code pods}, {@code deployments.apps}
+   * @param resourceVersion the RV the cache is at; 0 before it synced
+   * @param objects how many objects the cache holds
+   * @param windowEvents the events retained for resuming watches and snapshots
+   * @param windowBytes their objects' bytes (objects shared with the current state count again)
+   * @param watchers the watches open on this relay
+   * @param relists upstream relists after the first list
+   * @param probes upstream {@code limit=1} probes made for consistent reads
+   * @param consistentLists upstream consistent lists made for consistent reads
+   */
+  public record Resource(
+      String resource,
+      boolean synced,
+      boolean stale,
+      Optional<String> staleReason,
+      long resourceVersion,
+      int objects,
+      int windowEvents,
+      long windowBytes,
+      int watchers,
+      long relists,
+      long probes,
+      long consistentLists) {}
+}

@@ -1,0 +1,155 @@
+package dev.safeclient.relay.internal;
+
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchEvents.Type;
+import dev.safeclient.relay.internal.ResourceCache.Event;
+import dev.safeclient.relay.internal.ResourceCache.EventType;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * One open watch on a cache: its selection, and where its events go. As the apiserver's cacher
+ * ({@code cacheWatcher.convertToWatchEvent}), an event is judged against both the object and the
+ * object before it: one that stops matching the selection becomes DELETED for this watcher (the
+ * previous object, at the event's RV), one that starts matching becomes ADDED.
+ */
+final class CacheWatcher {
+  /** Where a watcher's framed events go; the HTTP layer writes them asynchronously. */
+  interface Sink {
+    /** Queues one framed event; false when the watcher is too far behind or gone (then it ends). */
+    boolean send(byte[] event);
+
+    /** As {@link #send(byte[])}, the event given as buffers shared with other watchers. */
+    boolean send(List<ByteBuffer> event);
+
+    /** Ends the stream cleanly, as a server-side watch timeout does. */
+    void end();
+  }
+
+  final Selection selection;
+  private final boolean bookmarks;
+  private final boolean initialEventsEnd;
+  private final String apiVersion;
+  private final String kind;
+  private final Sink sink;
+
+  /** The newest RV this watcher has been sent (an event's or a bookmark's). */
+  private long sentResourceVersion;
+
+  private volatile boolean ended;
+
+  CacheWatcher(
+      Selection selection,
+      boolean bookmarks,
+      boolean initialEventsEnd,
+      long fromResourceVersion,
+      String apiVersion,
+      String kind,
+      Sink sink) {
+    this.selection = selection;
+    this.bookmarks = bookmarks;
+    this.initialEventsEnd = initialEventsEnd;
+    this.sentResourceVersion = fromResourceVersion;
+    this.apiVersion = apiVersion;
+    this.kind = kind;
+    this.sink = sink;
+  }
+
+  void initial(CachedObject o) {
+    send(Type.ADDED, o.objectJson());
+  }
+
+  /** The end of the initial state: the {@code k8s.io/initial-events-end} bookmark when asked. */
+  void initialStateEnd(long rv) {
+    sentResourceVersion = Math.max(sentResourceVersion, rv);
+    if (initialEventsEnd) {
+      send(Type.BOOKMARK, WatchEvents.bookmarkObject(apiVersion, kind, rv, true));
+    }
+  }
+
+  /** Offers one change; false once this watcher has ended. */
+  boolean offer(Event e) {
+    return offer(e, null);
+  }
+
+  /**
+   * Offers one change; {@code shared} is the object's bytes, copied once for every watcher the
+   * change is dispatched to (null: this watcher copies them).
+   */
+  boolean offer(Event e, byte[] shared) {
+    if (ended) {
+      return false;
+    }
+    if (e.resourceVersion() <= sentResourceVersion) {
+      return true;
+    }
+    boolean now = e.type() != EventType.DELETED && selection.matches(e.object());
+    boolean before = e.previous() != null && selection.matches(e.previous());
+    if (e.type() == EventType.DELETED) {
+      now = false;
+      before = selection.matches(e.object());
+    }
+    sentResourceVersion = e.resourceVersion();
+    if (now || (before && e.type() == EventType.DELETED)) {
+      byte[] object = shared != null ? shared : e.object().objectJson();
+      Type type = now && before ? Type.MODIFIED : now ? Type.ADDED : Type.DELETED;
+      return sendShared(WatchEvents.jsonParts(type, object));
+    } else if (before) {
+      // Stopped matching: the previous object, at the event's RV.
+      return send(
+          Type.DELETED,
+          WatchFrames.withResourceVersion(
+              e.previous().objectJson(), e.previous().resourceVersion, e.resourceVersion()));
+    }
+    return true;
+  }
+
+  /** A bookmark at {@code rv}, when this watcher takes them and {@code rv} moves it forward. */
+  void bookmark(long rv) {
+    if (bookmarks && !ended && rv > sentResourceVersion) {
+      sentResourceVersion = rv;
+      send(Type.BOOKMARK, WatchEvents.bookmarkObject(apiVersion, kind, rv, false));
+    }
+  }
+
+  void end() {
+    if (!ended) {
+      ended = true;
+      sink.end();
+    }
+  }
+
+  boolean ended() {
+    return ended;
+  }
+
+  /** Sends an ERROR event with {@code status}, then ends: the stream's only answer. */
+  void fail(byte[] errorEvent) {
+    if (!ended) {
+      sink.send(errorEvent);
+      end();
+    }
+  }
+
+  private boolean sendShared(List<ByteBuffer> event) {
+    if (ended) {
+      return false;
+    }
+    if (!sink.send(event)) {
+      end();
+      return false;
+    }
+    return true;
+  }
+
+  private boolean send(Type type, byte[] object) {
+    if (ended) {
+      return false;
+    }
+    if (!sink.send(WatchEvents.json(type, object))) {
+      end();
+      return false;
+    }
+    return true;
+  }
+}

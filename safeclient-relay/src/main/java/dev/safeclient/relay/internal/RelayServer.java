@@ -1,0 +1,572 @@
+package dev.safeclient.relay.internal;
+
+import dev.safeclient.apiserver.ApiserverDefaults;
+import dev.safeclient.apiserver.ContinueToken;
+import dev.safeclient.apiserver.ListBody;
+import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.Query;
+import dev.safeclient.apiserver.ReadMode;
+import dev.safeclient.apiserver.RequestInfo;
+import dev.safeclient.apiserver.SelectionPredicate;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.apiserver.Verb;
+import dev.safeclient.apiserver.WatchEvents;
+import dev.safeclient.apiserver.WatchStart;
+import dev.safeclient.informer.RawObject;
+import dev.safeclient.model.time.TimeSource;
+import dev.safeclient.relay.internal.ResourceCache.Page;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay's HTTP side: the API server's paths and query parameters for GET, LIST and WATCH of the
+ * relayed resources, answered from their caches by the resourceVersion rules of the apiserver's
+ * watch cache, and the apiserver's Status bodies for everything else.
+ */
+public final class RelayServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
+
+  /**
+   * Watches stay silent for a whole bookmark interval and run up to twice the apiserver's request
+   * timeout: the connector's idle timeout is longer than any watch.
+   */
+  static final Duration IDLE_TIMEOUT =
+      ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
+
+  /** One relayed resource: its cache and its coalesced consistent reads. */
+  static final class Relayed {
+    final ResourceSpec spec;
+    final ResourceCache cache;
+    final ConsistentReads reads;
+
+    Relayed(ResourceSpec spec, ResourceCache cache, ConsistentReads reads) {
+      this.spec = spec;
+      this.cache = cache;
+      this.reads = reads;
+    }
+  }
+
+  /** What health shows of one relayed resource. */
+  public record ResourceState(
+      String resource,
+      boolean synced,
+      long resourceVersion,
+      int objects,
+      int windowEvents,
+      long windowBytes,
+      int watchers,
+      long relists,
+      long probes,
+      long consistentLists) {}
+
+  private final Map<String, Relayed> byPath = new LinkedHashMap<>();
+  private final TimeSource clock;
+  private final RequestGate gate;
+  private final ExecutorService upstreamCalls;
+  private final Server server;
+  private final ServerConnector connector;
+  private volatile boolean closed;
+  private volatile TimeSource.Timer bookmarkTimer;
+
+  public RelayServer(
+      List<ResourceSpec> specs,
+      Upstream upstream,
+      TimeSource clock,
+      RequestGate gate,
+      String host,
+      int port,
+      int maxEvents,
+      long maxEventBytes) {
+    this.clock = clock;
+    this.gate = gate;
+    AtomicInteger n = new AtomicInteger();
+    // Unbounded in form only: each resource has at most one probe and one list out per window.
+    this.upstreamCalls =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "relay-upstream-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    for (ResourceSpec s : specs) {
+      ResourceCache cache =
+          new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock);
+      cache.listItemsBare(s.builtIn());
+      byPath.put(
+          key(s.group(), s.version(), s.plural()),
+          new Relayed(s, cache, new ConsistentReads(s, cache, upstream, clock, upstreamCalls)));
+    }
+    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
+    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+    pool.setName("relay-http");
+    pool.setDaemon(true);
+    this.server = new Server(pool);
+    // One acceptor and one selector: connections are long-lived watches, accepted rarely.
+    this.connector = new ServerConnector(server, 1, 1);
+    connector.setHost(host);
+    connector.setPort(port);
+    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    server.addConnector(connector);
+    server.setHandler(
+        new Handler.Abstract() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            return RelayServer.this.handle(request, response, callback);
+          }
+        });
+  }
+
+  private static String key(String group, String version, String plural) {
+    return group + "/" + version + "/" + plural;
+  }
+
+  /** The cache of {@code spec}, as its upstream feed tells it. */
+  public CacheFeed feed(ResourceSpec spec) {
+    return relayed(spec).cache;
+  }
+
+  Relayed relayed(ResourceSpec spec) {
+    Relayed r = byPath.get(key(spec.group(), spec.version(), spec.plural()));
+    if (r == null) {
+      throw new IllegalArgumentException("not relayed: " + spec);
+    }
+    return r;
+  }
+
+  public void start() throws Exception {
+    server.start();
+    scheduleBookmarks();
+  }
+
+  public URI url() {
+    String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
+    return URI.create("http://" + host + ":" + connector.getLocalPort());
+  }
+
+  public List<ResourceState> health() {
+    List<ResourceState> out = new ArrayList<>();
+    for (Relayed r : byPath.values()) {
+      ResourceCache c = r.cache;
+      out.add(
+          new ResourceState(
+              r.spec.toString(),
+              c.synced(),
+              c.resourceVersion(),
+              c.size(),
+              c.windowEvents(),
+              c.windowBytes(),
+              c.watchers(),
+              c.relists(),
+              r.reads.probes(),
+              r.reads.lists()));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    TimeSource.Timer t = bookmarkTimer;
+    if (t != null) {
+      t.cancel();
+    }
+    for (Relayed r : byPath.values()) {
+      r.cache.endAll();
+    }
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("relay: the HTTP server did not stop cleanly: {}", e.toString());
+    }
+    upstreamCalls.shutdownNow();
+  }
+
+  private void scheduleBookmarks() {
+    if (closed) {
+      return;
+    }
+    bookmarkTimer =
+        clock.schedule(
+            ApiserverDefaults.BOOKMARK_INTERVAL,
+            () -> {
+              try {
+                for (Relayed r : byPath.values()) {
+                  r.cache.bookmarks();
+                }
+              } catch (Throwable t) {
+                LOG.error("relay: sending bookmarks failed; next round in a minute", t);
+              } finally {
+                scheduleBookmarks();
+              }
+            });
+  }
+
+  // ---- HTTP ----
+
+  private boolean handle(Request request, Response response, Callback callback) {
+    try {
+      route(request, response, callback);
+    } catch (StatusException s) {
+      send(response, callback, s.status());
+    } catch (Throwable t) {
+      LOG.error("relay: a request failed", t);
+      send(response, callback, Status.internalError("the relay failed to answer: " + t));
+    }
+    return true;
+  }
+
+  private void route(Request request, Response response, Callback callback) {
+    String path = request.getHttpURI().getPath();
+    if (path.equals("/healthz") || path.equals("/livez")) {
+      sendText(response, callback, 200, "ok");
+      return;
+    }
+    if (path.equals("/readyz")) {
+      boolean ready = byPath.values().stream().allMatch(r -> r.cache.synced());
+      sendText(response, callback, ready ? 200 : 503, ready ? "ok" : "not synced");
+      return;
+    }
+    Query query = Query.parse(request.getHttpURI().getQuery());
+    RequestInfo info = RequestInfo.parse(request.getMethod(), path, query);
+    if (!info.isResourceRequest()) {
+      throw new StatusException(Status.resourceNotFound());
+    }
+    Relayed r = byPath.get(key(info.apiGroup(), info.apiVersion(), info.resource()));
+    if (r == null
+        || !info.subresource().isEmpty()
+        || (!info.namespace().isEmpty() && !r.spec.namespaced())) {
+      throw new StatusException(Status.resourceNotFound());
+    }
+    Verb verb = info.verb();
+    if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
+      throw new StatusException(Status.methodNotAllowed());
+    }
+    ListOptions options = ListOptions.parse(query, verb == Verb.WATCH);
+    if (verb != Verb.GET) {
+      // The relay serves streaming lists: it answers as a server with the WatchList gate on.
+      options.validate(true);
+    }
+    gate.check(
+        request.getHeaders().get(HttpHeader.AUTHORIZATION),
+        new RelayRequest(info, options, r.spec));
+    String namespace = info.namespace().isEmpty() ? null : info.namespace();
+    Selection s =
+        new Selection(
+            namespace,
+            verb == Verb.GET
+                ? SelectionPredicate.everything()
+                : SelectionPredicate.of(info, options));
+    if (!r.cache.synced()) {
+      throw new StatusException(notReady());
+    }
+    switch (verb) {
+      case WATCH -> watch(r, options, s, info.name(), response, callback);
+      case GET -> get(r, options, namespace, info.name(), response, callback);
+      default -> list(r, options, s, response, callback);
+    }
+  }
+
+  /**
+   * The cache has no state yet: 429 as a 1.31+ apiserver whose watch cache is initialising, never
+   * an empty list. One second: a relay syncs within about one upstream list's time.
+   */
+  static Status notReady() {
+    return Status.tooManyRequests("storage is (re)initializing", 1);
+  }
+
+  /**
+   * Completes when the cache may serve a read of {@code mode} at {@code rv}: at once for ANY, after
+   * the cache reached a specific RV (up to the apiserver's 3 s, then 504), or, for a consistent
+   * read, after the coalesced probe (or with the list made for the window).
+   */
+  private CompletableFuture<ConsistentReads.Fresh> readPoint(Relayed r, ReadMode mode, long rv) {
+    return switch (mode) {
+      case CONSISTENT -> r.reads.fresh();
+      case ANY -> CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
+      default ->
+          r.cache
+              .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
+              .thenApply(v -> new ConsistentReads.Fresh(null));
+    };
+  }
+
+  private void get(
+      Relayed r,
+      ListOptions options,
+      String ns,
+      String name,
+      Response response,
+      Callback callback) {
+    // A GET reads by its RV as a list does, never exactly: NotOlderThan for a specific RV.
+    ReadMode mode =
+        options.resourceVersion().isEmpty()
+            ? ReadMode.CONSISTENT
+            : options.resourceVersionNumber() == 0 ? ReadMode.ANY : ReadMode.NOT_OLDER_THAN;
+    readPoint(r, mode, options.resourceVersionNumber())
+        .thenApply(
+            fresh -> {
+              Optional<CachedObject> o =
+                  fresh.fromCache()
+                      ? r.cache.get(ns, name)
+                      : fresh.snapshot().get(CachedObject.key(ns, name));
+              return o.orElseThrow(
+                  () ->
+                      new StatusException(Status.notFound(r.spec.group(), r.spec.plural(), name)));
+            })
+        .whenComplete(
+            (o, t) -> {
+              if (t != null) {
+                send(response, callback, status(t));
+              } else {
+                sendBytes(response, callback, 200, o.contentType(), o.objectBytes(), Map.of());
+              }
+            });
+  }
+
+  private void list(
+      Relayed r, ListOptions options, Selection s, Response response, Callback callback) {
+    ReadMode mode = options.readMode();
+    long rv = options.readResourceVersion();
+    int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.limit()));
+    ContinueToken token = options.continueTokenValue();
+    String start = token == null ? null : token.startKey();
+    CompletableFuture<Page> page;
+    if (mode == ReadMode.ANY) {
+      // As the watch cache: RV=0 is one unpaged answer, limit ignored.
+      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, null, 0));
+    } else if (mode == ReadMode.EXACT) {
+      ListSnapshot kept = token == null ? null : r.reads.snapshotAt(rv);
+      if (kept != null) {
+        page = CompletableFuture.completedFuture(kept.page(s, start, limit));
+      } else {
+        page =
+            r.cache
+                .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
+                .thenApply(v -> exact(r, s, rv, start, limit));
+      }
+    } else if (token != null) {
+      // An inconsistent continuation (RV -1, offered by a 410): the current state, from its key.
+      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, start, limit));
+    } else {
+      page =
+          readPoint(r, mode, rv)
+              .thenApply(
+                  fresh ->
+                      fresh.fromCache()
+                          ? r.cache.listCurrent(s, null, limit)
+                          : fresh.snapshot().page(s, null, limit));
+    }
+    page.whenComplete(
+        (p, t) -> {
+          if (t != null) {
+            send(response, callback, status(t));
+          } else {
+            sendBytes(
+                response,
+                callback,
+                200,
+                RawObject.JSON,
+                ByteBuffer.wrap(listBody(r.spec, p, r.cache.listItemsBare())),
+                Map.of());
+          }
+        });
+  }
+
+  /**
+   * A page of the snapshot at {@code rv}: rebuilt from the window, or 410 when it no longer reaches
+   * back there; never the current state instead.
+   */
+  private static Page exact(Relayed r, Selection s, long rv, String start, int limit) {
+    try {
+      return r.cache.listAt(s, rv, start, limit);
+    } catch (ResourceCache.Expired e) {
+      if (start == null) {
+        // etcd's answer for a compacted revision, as an Exact list read from storage gets it.
+        throw new StatusException(Status.expiredList());
+      }
+      // As etcd3's store: the 410 offers a token continuing inconsistently from the same key.
+      throw new StatusException(
+          Status.expiredContinue(
+              ContinueToken.after(ContinueToken.INCONSISTENT, withoutTerminator(start)).encode()));
+    }
+  }
+
+  /** The key a start key was issued after: the start without the NUL its issuer appended. */
+  private static String withoutTerminator(String start) {
+    return start.endsWith("\u0000") ? start.substring(0, start.length() - 1) : start;
+  }
+
+  private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
+    List<byte[]> items = new ArrayList<>(p.items().size());
+    for (CachedObject o : p.items()) {
+      ByteBuffer item = o.listItemBytes(bare);
+      byte[] b = new byte[item.remaining()];
+      item.get(b);
+      items.add(b);
+    }
+    String token =
+        p.continueAfter() == null
+            ? null
+            : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
+    return ListBody.json(
+        spec.apiVersion(), spec.kind() + "List", p.resourceVersion(), token, null, items);
+  }
+
+  private void watch(
+      Relayed r,
+      ListOptions options,
+      Selection selection,
+      String name,
+      Response response,
+      Callback callback) {
+    Selection s = selection;
+    if (!name.isEmpty()) {
+      // A watch of one object: the apiserver turns its name into a metadata.name field selector.
+      s =
+          new Selection(
+              selection.namespace,
+              SelectionPredicate.parse(
+                  r.spec.group(),
+                  r.spec.plural(),
+                  options.labelSelector(),
+                  options.fieldSelector().isEmpty()
+                      ? "metadata.name=" + name
+                      : options.fieldSelector() + ",metadata.name=" + name));
+    }
+    Duration timeoutAfter = ApiserverDefaults.watchTimeout(options, ThreadLocalRandom.current());
+    WatchStart start = options.watchStart();
+    HttpWatchSink sink = new HttpWatchSink(response, callback);
+    CacheWatcher w =
+        new CacheWatcher(
+            s,
+            options.allowWatchBookmarks(),
+            start.initialEventsEndBookmark(),
+            start.resourceVersion(),
+            r.spec.apiVersion(),
+            r.spec.kind(),
+            sink);
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, RawObject.JSON);
+    sink.start();
+    TimeSource.Timer timeout =
+        clock.schedule(
+            timeoutAfter,
+            () -> {
+              r.cache.forget(w);
+              w.end();
+            });
+    sink.onEnd(
+        () -> {
+          timeout.cancel();
+          r.cache.forget(w);
+        });
+    CompletableFuture<ConsistentReads.Fresh> ready =
+        start.kind() == WatchStart.Kind.INITIAL_EVENTS
+            ? readPoint(r, start.initialState(), start.resourceVersion())
+            // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets
+            // the events after that RV when they come.
+            : CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
+    ready.whenComplete(
+        (fresh, t) -> {
+          try {
+            if (t != null) {
+              throw t;
+            }
+            switch (start.kind()) {
+              case INITIAL_EVENTS -> {
+                if (fresh.fromCache()) {
+                  r.cache.watch(w, 0, true);
+                } else {
+                  r.cache.watchFrom(w, fresh.snapshot());
+                }
+              }
+              case FROM_NOW -> r.cache.watch(w, r.cache.resourceVersion(), false);
+              default -> r.cache.watch(w, start.resourceVersion(), false);
+            }
+          } catch (Throwable e) {
+            // As the cacher's errWatcher: the stream is 200 and its one event is the ERROR.
+            w.fail(WatchEvents.error(status(e)));
+          }
+        });
+  }
+
+  /** The Status a failure answers. */
+  private static Status status(Throwable t) {
+    Throwable c = t;
+    while (c instanceof CompletionException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof StatusException s) {
+      return s.status();
+    }
+    if (c instanceof ResourceCache.TooLargeResourceVersion e) {
+      return Status.tooLargeResourceVersion(e.requested, e.current);
+    }
+    if (c instanceof ResourceCache.Expired e) {
+      return Status.tooOldResourceVersion(e.requested, e.oldest);
+    }
+    if (c instanceof ResourceCache.NotReady) {
+      return notReady();
+    }
+    LOG.error("relay: a read failed", c);
+    return Status.internalError("the relay failed to answer: " + c);
+  }
+
+  private static void send(Response response, Callback callback, Status s) {
+    sendBytes(
+        response,
+        callback,
+        s.code(),
+        RawObject.JSON,
+        ByteBuffer.wrap(s.toJsonBytes()),
+        s.headers());
+  }
+
+  private static void sendText(Response response, Callback callback, int code, String text) {
+    sendBytes(
+        response,
+        callback,
+        code,
+        "text/plain; charset=utf-8",
+        ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)),
+        Map.of());
+  }
+
+  private static void sendBytes(
+      Response response,
+      Callback callback,
+      int code,
+      String contentType,
+      ByteBuffer body,
+      Map<String, String> headers) {
+    response.setStatus(code);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    headers.forEach((k, v) -> response.getHeaders().put(k, v));
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
+    response.write(true, body, callback);
+  }
+}

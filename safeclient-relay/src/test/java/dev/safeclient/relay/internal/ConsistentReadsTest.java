@@ -1,0 +1,260 @@
+package dev.safeclient.relay.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.informer.InformerOptions;
+import dev.safeclient.informer.RawFeed;
+import dev.safeclient.informer.SafeInformerFactory;
+import dev.safeclient.model.time.VirtualTimeSource;
+import dev.safeclient.relay.internal.RelayHttp.Answer;
+import dev.safeclient.testing.KubeSim;
+import dev.safeclient.testing.RequestLogEntry;
+import dev.safeclient.testing.ResourceType;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Consistent reads (resourceVersion unset) through the relay, against KubeSim as the API server:
+ * what the API server is asked is counted from its request log.
+ */
+class ConsistentReadsTest {
+  static final ResourceType PODS = ResourceType.namespaced("", "v1", "pods", "Pod");
+  static final ResourceSpec SPEC = ReadPathTest.PODS;
+  static final String RELAY_AGENT = "relay-test/1";
+
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  private KubeSim sim;
+  private RelayServer server;
+  private SafeInformerFactory factory;
+  private RelayHttp http;
+
+  static String pod(String name) {
+    return "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\""
+        + name
+        + "\",\"namespace\":\"ns\"},\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":"
+        + "\"c\",\"image\":\"busybox\"}]}}";
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    sim = KubeSim.builder().clock(VirtualTimeSource.manual()).namespaces("ns").build();
+    for (int i = 0; i < 5; i++) {
+      sim.create(PODS, pod("p-" + i));
+    }
+    SafeClient upstream =
+        SafeClient.builder(sim.apiClient()).userAgent(RELAY_AGENT).nodeName(null).build();
+    server =
+        new RelayServer(
+            List.of(SPEC),
+            new SafeClientUpstream(upstream),
+            clock,
+            RequestGate.OPEN,
+            "127.0.0.1",
+            0,
+            1000,
+            1L << 30);
+    server.start();
+    factory = new SafeInformerFactory(upstream, clock);
+    RawFeed feed =
+        factory.rawFeed(
+            "",
+            "v1",
+            "pods",
+            InformerOptions.builder().startJitter(Duration.ZERO).build(),
+            new FeedToCache(SPEC, server.feed(SPEC)));
+    feed.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).cache.synced());
+    http = new RelayHttp(server.url().toString());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (http != null) {
+      http.close();
+    }
+    if (factory != null) {
+      factory.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (sim != null) {
+      sim.close();
+    }
+  }
+
+  private long mark() {
+    List<RequestLogEntry> log = sim.requestLog();
+    return log.isEmpty() ? 0 : log.get(log.size() - 1).sequence();
+  }
+
+  /**
+   * What KubeSim was asked since {@code from}, watches left out: only the relay talks to it here
+   * (its consistent list goes out with the wrapped client's own User-Agent).
+   */
+  private List<String> relayRequestsSince(long from) {
+    return sim.requestLog().stream()
+        .filter(e -> e.sequence() > from)
+        .map(RequestLogEntry::requestLine)
+        .filter(l -> !l.contains("watch="))
+        .toList();
+  }
+
+  private List<CompletableFuture<Answer>> consistentLists(int n, String query) {
+    ConsistentReads reads = server.relayed(SPEC).reads;
+    List<CompletableFuture<Answer>> answers = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      answers.add(http.getAsync("/api/v1/pods" + query));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> reads.joined() == n);
+    return answers;
+  }
+
+  @Test
+  void concurrentConsistentListsWithinOneWindowCostTheApiServerOneLimitOneProbe() throws Exception {
+    long from = mark();
+    List<CompletableFuture<Answer>> answers = consistentLists(50, "");
+    for (CompletableFuture<Answer> a : answers) {
+      assertThat(a).isNotDone();
+    }
+    clock.advance(ConsistentReads.WINDOW);
+    String current = Long.toString(sim.resourceVersion());
+    for (CompletableFuture<Answer> f : answers) {
+      Answer a = f.get(30, TimeUnit.SECONDS);
+      assertThat(a.code()).isEqualTo(200);
+      assertThat(a.resourceVersion()).isEqualTo(current);
+      assertThat(a.names()).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
+    }
+    assertThat(relayRequestsSince(from)).containsExactly("GET /api/v1/pods?limit=1");
+    assertThat(server.relayed(SPEC).reads.probes()).isEqualTo(1);
+    assertThat(server.relayed(SPEC).reads.lists()).isZero();
+  }
+
+  @Test
+  void onAQuietResourceOneConsistentListServesTheWholeWindowPagedPerCaller() throws Exception {
+    // A write elsewhere moves etcd's revision past the pods' last event: the probe's RV is one
+    // the pods' watch never reaches.
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    long from = mark();
+    ResourceCache cache = server.relayed(SPEC).cache;
+    List<CompletableFuture<Answer>> answers = consistentLists(20, "?limit=2");
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+    String token = null;
+    for (CompletableFuture<Answer> f : answers) {
+      Answer a = f.get(30, TimeUnit.SECONDS);
+      assertThat(a.code()).isEqualTo(200);
+      assertThat(Long.parseLong(a.resourceVersion())).isEqualTo(sim.resourceVersion());
+      assertThat(a.names()).containsExactly("p-0", "p-1");
+      token = a.continueToken();
+    }
+    assertThat(relayRequestsSince(from))
+        .containsExactly("GET /api/v1/pods?limit=1", "GET /api/v1/pods");
+    // The next pages come from the list kept for the window, at its version.
+    Answer next = http.get("/api/v1/pods?limit=10&continue=" + token);
+    assertThat(next.names()).containsExactly("p-2", "p-3", "p-4");
+    assertThat(relayRequestsSince(from)).hasSize(2);
+  }
+
+  @Test
+  void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    long etcd = sim.resourceVersion();
+    ResourceCache cache = server.relayed(SPEC).cache;
+    assertThat(cache.resourceVersion()).isLessThan(etcd);
+    CompletableFuture<List<com.google.gson.JsonObject>> events =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (RelayHttp.Watch w =
+                  http.watch(
+                      "/api/v1/pods?watch=1&sendInitialEvents=true"
+                          + "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true")) {
+                List<com.google.gson.JsonObject> out = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                  out.add(w.next());
+                }
+                return out;
+              } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).reads.joined() == 1);
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+    List<com.google.gson.JsonObject> got = events.get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 5; i++) {
+      assertThat(RelayHttp.type(got.get(i))).isEqualTo("ADDED");
+    }
+    // The initial state is the API server's at the list's RV, not the cache's older one.
+    assertThat(RelayHttp.type(got.get(5))).isEqualTo("BOOKMARK");
+    assertThat(Long.parseLong(RelayHttp.rv(got.get(5)))).isGreaterThanOrEqualTo(etcd);
+  }
+
+  @Test
+  void withTheApiServerDownAConsistentReadIs503NeverTheCachedState() throws Exception {
+    sim.outage(true);
+    List<CompletableFuture<Answer>> answers = consistentLists(3, "");
+    clock.advance(ConsistentReads.WINDOW);
+    for (CompletableFuture<Answer> f : answers) {
+      Answer a = f.get(60, TimeUnit.SECONDS);
+      assertThat(a.code()).isEqualTo(503);
+      assertThat(a.retryAfter()).isEqualTo("1");
+    }
+    // Reads that may be served from the cache still are.
+    assertThat(http.get("/api/v1/pods?resourceVersion=0").names()).hasSize(5);
+    assertThat(server.relayed(SPEC).reads.probes()).isEqualTo(1);
+  }
+
+  @Test
+  void anAgentThatWroteDirectlyReadsItsWriteThroughTheRelay() throws Exception {
+    CoreV1Api direct = new CoreV1Api(sim.apiClient());
+    V1Pod written =
+        direct
+            .createNamespacedPod(
+                "ns",
+                new V1Pod()
+                    .metadata(new V1ObjectMeta().name("mine").namespace("ns"))
+                    .spec(
+                        new io.kubernetes.client.openapi.models.V1PodSpec()
+                            .addContainersItem(
+                                new io.kubernetes.client.openapi.models.V1Container()
+                                    .name("c")
+                                    .image("busybox"))))
+            .execute();
+    String r = written.getMetadata().getResourceVersion();
+    Answer notOlder =
+        http.get("/api/v1/pods?resourceVersion=" + r + "&resourceVersionMatch=NotOlderThan");
+    assertThat(notOlder.code()).isEqualTo(200);
+    assertThat(notOlder.names()).contains("mine");
+    assertThat(Long.parseLong(notOlder.resourceVersion()))
+        .isGreaterThanOrEqualTo(Long.parseLong(r));
+
+    direct.deleteNamespacedPod("mine", "ns").gracePeriodSeconds(0).execute();
+    List<CompletableFuture<Answer>> consistent = consistentLists(1, "");
+    clock.advance(ConsistentReads.WINDOW);
+    Answer after = consistent.get(0).get(30, TimeUnit.SECONDS);
+    assertThat(after.code()).isEqualTo(200);
+    assertThat(after.names()).doesNotContain("mine");
+  }
+}

@@ -1,0 +1,493 @@
+package dev.safeclient.relay.internal;
+
+import static dev.safeclient.relay.internal.RelayHttp.name;
+import static dev.safeclient.relay.internal.RelayHttp.pod;
+import static dev.safeclient.relay.internal.RelayHttp.rv;
+import static dev.safeclient.relay.internal.RelayHttp.type;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonObject;
+import dev.safeclient.model.time.VirtualTimeSource;
+import dev.safeclient.relay.internal.RelayHttp.Answer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay's resourceVersion rules on the wire, with its cache told directly what its upstream
+ * feed would tell it, and time virtual: every wait and every bookmark happens when the test moves
+ * the clock.
+ */
+class ReadPathTest {
+  static final ResourceSpec PODS = new ResourceSpec("", "v1", "pods", "Pod", true, "", "");
+
+  /** Consistent reads are the other test's: this one's upstream is never asked. */
+  static final class NoUpstream implements Upstream {
+    @Override
+    public long currentResourceVersion(ResourceSpec r) throws IOException {
+      throw new IOException("no upstream in this test");
+    }
+
+    @Override
+    public ListSnapshot consistentList(ResourceSpec r) throws IOException {
+      throw new IOException("no upstream in this test");
+    }
+  }
+
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  private RelayServer server;
+  private CacheFeed feed;
+  private RelayHttp http;
+
+  private void start(int maxEvents) throws Exception {
+    server =
+        new RelayServer(
+            List.of(PODS),
+            new NoUpstream(),
+            clock,
+            RequestGate.OPEN,
+            "127.0.0.1",
+            0,
+            maxEvents,
+            1L << 30);
+    server.start();
+    feed = server.feed(PODS);
+    http = new RelayHttp(server.url().toString());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (http != null) {
+      http.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** a, b, c at RV 10; then a modified at 11, b deleted at 12, d added at 13. */
+  private void history() {
+    feed.replaced(
+        List.of(
+            pod("ns", "a", 5, "node-1", "web"),
+            pod("ns", "b", 6, "node-2", "web"),
+            pod("ns", "c", 7, "node-1", "db")),
+        10);
+    feed.modified(pod("ns", "a", 11, "node-1", "web"));
+    feed.deleted(pod("ns", "b", 12, "node-2", "web"));
+    feed.added(pod("ns", "d", 13, "node-2", "web"));
+  }
+
+  private int timers() {
+    return clock.pendingTimers();
+  }
+
+  @Test
+  void beforeItsFirstStateTheRelayAnswers429WithRetryAfterNeverAnEmptyList() throws Exception {
+    start(100);
+    for (String q : List.of("?resourceVersion=0", "", "?watch=1", "/ns/pods/a")) {
+      String path = q.startsWith("/") ? "/api/v1/namespaces" + q : "/api/v1/pods" + q;
+      Answer a = http.get(path);
+      assertThat(a.code()).as(path).isEqualTo(429);
+      assertThat(a.retryAfter()).isEqualTo("1");
+      assertThat(a.json().get("reason").getAsString()).isEqualTo("TooManyRequests");
+    }
+    assertThat(http.get("/readyz").code()).isEqualTo(503);
+    feed.replaced(List.of(pod("ns", "a", 5, "n", "web")), 10);
+    assertThat(http.get("/api/v1/pods?resourceVersion=0").names()).containsExactly("a");
+    assertThat(http.get("/readyz").code()).isEqualTo(200);
+  }
+
+  @Test
+  void readsAtAReachedVersionAreServedFromTheCache() throws Exception {
+    start(100);
+    history();
+    Answer any = http.get("/api/v1/pods?resourceVersion=0&limit=1");
+    // RV=0: the watch cache's one unpaged answer, limit ignored.
+    assertThat(any.names()).containsExactly("a", "c", "d");
+    assertThat(any.resourceVersion()).isEqualTo("13");
+    assertThat(any.continueToken()).isNull();
+    Answer notOlder = http.get("/api/v1/namespaces/ns/pods?resourceVersion=12");
+    assertThat(notOlder.names()).containsExactly("a", "c", "d");
+    assertThat(notOlder.resourceVersion()).isEqualTo("13");
+    Answer one = http.get("/api/v1/namespaces/ns/pods/a?resourceVersion=11");
+    assertThat(one.code()).isEqualTo(200);
+    assertThat(one.json().getAsJsonObject("metadata").get("resourceVersion").getAsString())
+        .isEqualTo("11");
+    Answer gone = http.get("/api/v1/namespaces/ns/pods/b?resourceVersion=0");
+    assertThat(gone.code()).isEqualTo(404);
+    assertThat(gone.json().get("message").getAsString()).isEqualTo("pods \"b\" not found");
+  }
+
+  @Test
+  void aVersionAheadWaitsThreeSecondsThen504WithRetryAfterOneNeverStaleNor410() throws Exception {
+    start(100);
+    history();
+    for (String q :
+        List.of(
+            "/api/v1/pods?resourceVersion=20&resourceVersionMatch=NotOlderThan",
+            "/api/v1/pods?resourceVersion=20",
+            "/api/v1/pods?resourceVersion=20&resourceVersionMatch=Exact",
+            "/api/v1/namespaces/ns/pods/a?resourceVersion=20")) {
+      int before = timers();
+      CompletableFuture<Answer> answer = http.getAsync(q);
+      await().until(() -> timers() == before + 1);
+      clock.advance(Duration.ofMillis(2999));
+      assertThat(answer).isNotDone();
+      clock.advance(Duration.ofMillis(1));
+      Answer a = answer.get(10, TimeUnit.SECONDS);
+      assertThat(a.code()).as(q).isEqualTo(504);
+      assertThat(a.retryAfter()).isEqualTo("1");
+      JsonObject status = a.json();
+      assertThat(status.get("reason").getAsString()).isEqualTo("Timeout");
+      assertThat(
+              status
+                  .getAsJsonObject("details")
+                  .getAsJsonArray("causes")
+                  .get(0)
+                  .getAsJsonObject()
+                  .get("reason")
+                  .getAsString())
+          .isEqualTo("ResourceVersionTooLarge");
+    }
+
+    // Reached within the wait: served, at the version asked or newer.
+    int before = timers();
+    CompletableFuture<Answer> answer =
+        http.getAsync("/api/v1/pods?resourceVersion=15&resourceVersionMatch=NotOlderThan");
+    await().until(() -> timers() == before + 1);
+    clock.advance(Duration.ofSeconds(1));
+    feed.added(pod("ns", "e", 15, "node-1", "web"));
+    Answer a = answer.get(10, TimeUnit.SECONDS);
+    assertThat(a.code()).isEqualTo(200);
+    assertThat(a.resourceVersion()).isEqualTo("15");
+    assertThat(a.names()).containsExactly("a", "c", "d", "e");
+  }
+
+  @Test
+  void exactReadsComeFromTheSnapshotAtTheirVersionOr410NeverTheCurrentState() throws Exception {
+    start(3);
+    history();
+    Answer at11 = http.get("/api/v1/pods?resourceVersion=11&resourceVersionMatch=Exact");
+    assertThat(at11.names()).containsExactly("a", "b", "c");
+    assertThat(at11.resourceVersion()).isEqualTo("11");
+    Answer at12 = http.get("/api/v1/pods?resourceVersion=12&resourceVersionMatch=Exact");
+    assertThat(at12.names()).containsExactly("a", "c");
+    // The legacy form, a specific RV with a limit, reads exactly too.
+    Answer legacy = http.get("/api/v1/pods?resourceVersion=10&limit=10");
+    assertThat(legacy.names()).containsExactly("a", "b", "c");
+    assertThat(legacy.resourceVersion()).isEqualTo("10");
+    assertThat(
+            legacy
+                .json()
+                .getAsJsonArray("items")
+                .get(0)
+                .getAsJsonObject()
+                .getAsJsonObject("metadata")
+                .get("resourceVersion")
+                .getAsString())
+        .isEqualTo("5");
+
+    // The window holds three events; a fourth pushes RV 11 out: 10 is gone, 11 still rebuilt.
+    feed.added(pod("ns", "e", 14, "node-1", "web"));
+    Answer expired = http.get("/api/v1/pods?resourceVersion=10&resourceVersionMatch=Exact");
+    assertThat(expired.code()).isEqualTo(410);
+    assertThat(expired.json().get("reason").getAsString()).isEqualTo("Expired");
+    assertThat(http.get("/api/v1/pods?resourceVersion=11&resourceVersionMatch=Exact").names())
+        .containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void pagesOfASnapshotWhileWritesHappenHoldEveryObjectOnceAllAtTheSnapshotsVersion()
+      throws Exception {
+    start(1000);
+    List<CachedObject> pods = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      pods.add(pod("ns", "p-" + i, i + 1, "node-" + (i % 2), "web"));
+    }
+    feed.replaced(pods, 20);
+    List<String> seen = new ArrayList<>();
+    Set<String> versions = new HashSet<>();
+    Answer page = http.get("/api/v1/pods?resourceVersion=20&limit=3");
+    long rv = 20;
+    int round = 0;
+    while (true) {
+      assertThat(page.code()).isEqualTo(200);
+      assertThat(page.resourceVersion()).isEqualTo("20");
+      seen.addAll(page.names());
+      for (var e : page.json().getAsJsonArray("items")) {
+        versions.add(
+            e.getAsJsonObject().getAsJsonObject("metadata").get("resourceVersion").getAsString());
+      }
+      // Writes between pages: a change, a deletion and a creation, all after the snapshot.
+      feed.modified(pod("ns", "p-" + (9 - round), ++rv + 100, "node-0", "changed"));
+      feed.deleted(pod("ns", "p-" + round, ++rv + 100, "node-0", "web"));
+      feed.added(pod("ns", "new-" + round, ++rv + 100, "node-0", "web"));
+      round++;
+      if (page.continueToken() == null) {
+        break;
+      }
+      page = http.get("/api/v1/pods?limit=3&continue=" + page.continueToken());
+    }
+    assertThat(seen)
+        .containsExactly("p-0", "p-1", "p-2", "p-3", "p-4", "p-5", "p-6", "p-7", "p-8", "p-9");
+    assertThat(versions)
+        .containsExactlyInAnyOrder("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+  }
+
+  @Test
+  void aContinueTokenOutsideTheWindowGets410WithTheApiserversMessage() throws Exception {
+    start(2);
+    List<CachedObject> pods = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      pods.add(pod("ns", "p-" + i, i + 1, "node-0", "web"));
+    }
+    feed.replaced(pods, 20);
+    Answer first = http.get("/api/v1/pods?resourceVersion=20&limit=2");
+    String token = first.continueToken();
+    assertThat(token).isNotNull();
+    feed.modified(pod("ns", "p-4", 21, "node-0", "x"));
+    feed.modified(pod("ns", "p-4", 22, "node-0", "y"));
+    feed.modified(pod("ns", "p-4", 23, "node-0", "z"));
+    Answer expired = http.get("/api/v1/pods?limit=2&continue=" + token);
+    assertThat(expired.code()).isEqualTo(410);
+    assertThat(expired.json().get("message").getAsString())
+        .startsWith("The provided continue parameter is too old to display a consistent list");
+    // It offers a token that continues at the current state from the same key.
+    String fresh = expired.json().getAsJsonObject("metadata").get("continue").getAsString();
+    Answer rest = http.get("/api/v1/pods?limit=10&continue=" + fresh);
+    assertThat(rest.names()).containsExactly("p-2", "p-3", "p-4");
+    assertThat(rest.resourceVersion()).isEqualTo("23");
+  }
+
+  @Test
+  void aWatchResumesInsideTheWindowAndGetsAn410ErrorEventOutsideIt() throws Exception {
+    start(3);
+    history();
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=11")) {
+      assertThat(w.response.code()).isEqualTo(200);
+      JsonObject e1 = w.next();
+      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("DELETED b 12");
+      JsonObject e2 = w.next();
+      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("ADDED d 13");
+      feed.modified(pod("ns", "c", 14, "node-1", "db"));
+      JsonObject e3 = w.next();
+      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED c 14");
+    }
+    // The window now starts after 11: a watch from 10 has missed events it cannot be given.
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=10")) {
+      assertThat(w.response.code()).isEqualTo(200);
+      JsonObject error = w.next();
+      assertThat(type(error)).isEqualTo("ERROR");
+      assertThat(error.getAsJsonObject("object").get("code").getAsInt()).isEqualTo(410);
+      assertThat(error.getAsJsonObject("object").get("reason").getAsString()).isEqualTo("Expired");
+      assertThat(w.next()).isNull();
+    }
+  }
+
+  @Test
+  void aWatchAheadOfTheCacheIsAcceptedAndGetsOnlyLaterEvents() throws Exception {
+    start(100);
+    history();
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=15")) {
+      assertThat(w.response.code()).isEqualTo(200);
+      feed.added(pod("ns", "e", 15, "node-1", "web"));
+      feed.added(pod("ns", "f", 16, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+    }
+  }
+
+  @Test
+  void bookmarksAboutEveryMinuteOnlyWhenAsked() throws Exception {
+    start(100);
+    history();
+    try (RelayHttp.Watch with =
+            http.watch("/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true");
+        RelayHttp.Watch without = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
+      await().until(() -> server.health().get(0).watchers() == 2);
+      feed.progressed(20);
+      clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
+      JsonObject b = with.next();
+      assertThat(type(b)).isEqualTo("BOOKMARK");
+      assertThat(rv(b)).isEqualTo("20");
+      assertThat(b.getAsJsonObject("object").get("kind").getAsString()).isEqualTo("Pod");
+      feed.added(pod("ns", "e", 21, "node-1", "web"));
+      JsonObject first = without.next();
+      assertThat(type(first) + " " + name(first)).isEqualTo("ADDED e");
+      assertThat(type(with.next())).isEqualTo("ADDED");
+    }
+  }
+
+  @Test
+  void timeoutSecondsEndsTheWatchCleanly() throws Exception {
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch("/api/v1/pods?watch=1&resourceVersion=13&timeoutSeconds=5")) {
+      await().until(() -> server.health().get(0).watchers() == 1);
+      clock.advance(Duration.ofSeconds(5));
+      assertThat(w.next()).isNull();
+    }
+    await().until(() -> server.health().get(0).watchers() == 0);
+  }
+
+  @Test
+  void sendInitialEventsGivesTheStateThenTheInitialEventsEndBookmark() throws Exception {
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                + "&allowWatchBookmarks=true&resourceVersion=12")) {
+      Set<String> added = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        JsonObject e = w.next();
+        assertThat(type(e)).isEqualTo("ADDED");
+        added.add(name(e));
+      }
+      assertThat(added).containsExactlyInAnyOrder("a", "c", "d");
+      JsonObject end = w.next();
+      assertThat(type(end)).isEqualTo("BOOKMARK");
+      assertThat(rv(end)).isEqualTo("13");
+      assertThat(
+              end.getAsJsonObject("object")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("annotations")
+                  .get("k8s.io/initial-events-end")
+                  .getAsString())
+          .isEqualTo("true");
+      feed.added(pod("ns", "e", 14, "node-1", "web"));
+      assertThat(name(w.next())).isEqualTo("e");
+    }
+    // Ahead of the cache: the streaming list waits 3 s, then its one event is the 504.
+    int before = timers();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                + "&allowWatchBookmarks=true&resourceVersion=99")) {
+      await().until(() -> timers() >= before + 2);
+      clock.advance(Duration.ofSeconds(3));
+      JsonObject error = w.next();
+      assertThat(type(error)).isEqualTo("ERROR");
+      assertThat(error.getAsJsonObject("object").get("code").getAsInt()).isEqualTo(504);
+      assertThat(w.next()).isNull();
+    }
+  }
+
+  @Test
+  void selectorsUseTheIndexesOrFilterInMemoryAndAnUnsupportedFieldIs400() throws Exception {
+    start(100);
+    feed.replaced(
+        List.of(
+            pod("ns", "a", 1, "node-1", "web", "Running"),
+            pod("ns", "b", 2, "node-2", "web", "Pending"),
+            pod("other", "c", 3, "node-1", "db", "Running")),
+        10);
+    assertThat(
+            http.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1").names())
+        .containsExactly("a", "c");
+    assertThat(
+            http.get(
+                    "/api/v1/namespaces/ns/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
+                .names())
+        .containsExactly("a");
+    assertThat(http.get("/api/v1/pods?resourceVersion=0&labelSelector=app%20in%20(db)").names())
+        .containsExactly("c");
+    assertThat(
+            http.get("/api/v1/pods?resourceVersion=0&fieldSelector=status.phase%3DPending").names())
+        .containsExactly("b");
+    assertThat(http.get("/api/v1/pods?resourceVersion=0&fieldSelector=metadata.name%3Dc").names())
+        .containsExactly("c");
+    Answer unsupported = http.get("/api/v1/pods?resourceVersion=0&fieldSelector=spec.image%3Dx");
+    assertThat(unsupported.code()).isEqualTo(400);
+    assertThat(unsupported.json().get("message").getAsString())
+        .contains("field label not supported");
+    assertThat(http.get("/api/v1/pods?resourceVersion=0&labelSelector=%3D%3Dx").code())
+        .isEqualTo(400);
+
+    // The initial state of a node's watch: that node's pods, from the node index.
+    try (RelayHttp.Watch w =
+        http.watch("/api/v1/pods?watch=1&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")) {
+      Set<String> initial = new HashSet<>();
+      initial.add(name(w.next()));
+      initial.add(name(w.next()));
+      assertThat(initial).containsExactlyInAnyOrder("a", "c");
+      feed.added(pod("ns", "z", 11, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED z 11");
+      feed.deleted(pod("ns", "z", 12, "node-1", "web"));
+      assertThat(type(w.next())).isEqualTo("DELETED");
+    }
+
+    // A watch by node: a pod that moves onto the node is ADDED for it, one that leaves DELETED,
+    // at the event's version (the cacher's rule), so the watcher's version never goes back.
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&resourceVersion=12&fieldSelector=spec.nodeName%3Dnode-2")) {
+      feed.modified(pod("ns", "a", 13, "node-2", "web"));
+      feed.modified(pod("ns", "b", 14, "node-3", "web"));
+      feed.modified(pod("other", "c", 15, "node-1", "x"));
+      feed.modified(pod("ns", "a", 16, "node-2", "web2"));
+      JsonObject e1 = w.next();
+      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("ADDED a 13");
+      JsonObject e2 = w.next();
+      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("DELETED b 14");
+      JsonObject e3 = w.next();
+      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED a 16");
+    }
+  }
+
+  @Test
+  void aRelistEndsEveryWatchAndTimeNeverGoesBack() throws Exception {
+    start(100);
+    history();
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
+      await().until(() -> server.health().get(0).watchers() == 1);
+      feed.replaced(List.of(pod("ns", "a", 11, "node-1", "web"), pod("ns", "z", 18, "n", "x")), 20);
+      // Ended cleanly, as the cacher ends its watchers when its reflector relists.
+      assertThat(w.next()).isNull();
+    }
+    // Resuming from before the relist would miss what changed unseen: 410, and relist here.
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
+      JsonObject e = w.next();
+      assertThat(type(e)).isEqualTo("ERROR");
+      assertThat(e.getAsJsonObject("object").get("code").getAsInt()).isEqualTo(410);
+    }
+    assertThat(http.get("/api/v1/pods?resourceVersion=13").names()).containsExactly("a", "z");
+    // An older full state never replaces a newer one.
+    feed.replaced(List.of(pod("ns", "old", 3, "n", "x")), 15);
+    Answer now = http.get("/api/v1/pods?resourceVersion=0");
+    assertThat(now.resourceVersion()).isEqualTo("20");
+    assertThat(now.names()).containsExactly("a", "z");
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=20")) {
+      feed.added(pod("ns", "y", 21, "n", "x"));
+      assertThat(rv(w.next())).isEqualTo("21");
+    }
+  }
+
+  @Test
+  void onlyReadsOfRelayedResourcesAndTheApiserversAnswersToBadQueries() throws Exception {
+    start(100);
+    history();
+    assertThat(http.post("/api/v1/namespaces/ns/pods").code()).isEqualTo(405);
+    assertThat(http.get("/api/v1/configmaps").code()).isEqualTo(404);
+    assertThat(http.get("/api/v1/secrets").code()).isEqualTo(404);
+    assertThat(http.get("/api/v1/namespaces/ns/pods/a/log").code()).isEqualTo(404);
+    Answer badLimit = http.get("/api/v1/pods?limit=x");
+    assertThat(badLimit.code()).isEqualTo(400);
+    assertThat(badLimit.json().get("reason").getAsString()).isEqualTo("BadRequest");
+    Answer exactZero = http.get("/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact");
+    assertThat(exactZero.code()).isEqualTo(422);
+    assertThat(http.get("/api/v1/pods?continue=not-a-token").code()).isEqualTo(400);
+    assertThat(http.get("/api/v1/pods?resourceVersion=x").code()).isEqualTo(400);
+  }
+}
