@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
@@ -22,13 +23,21 @@ import java.util.Map;
  */
 final class RawJson {
   /**
-   * Shared: a JsonFactory is thread-safe. The caller owns and closes its stream. Jackson's default
-   * limits stand (1,000 levels, 20 MB strings; etcd stores at most 1.5 MB an object): input past
-   * them is a {@link RawJsonException}, never a silent cut. Field names are not interned: label
-   * keys are the caller's data, not a fixed vocabulary.
+   * Shared: a JsonFactory is thread-safe. The caller owns and closes its stream. The limits are the
+   * API server's, not Jackson's defaults, so that no object the server serves poisons a list: a
+   * custom resource's schemaless map may have a key as long as a string (Jackson's 50,000
+   * characters would refuse it), and nest as deep as Go's encoding/json reads (its maxNestingDepth,
+   * 10,000; Jackson's parser keeps no stack per level). Strings keep Jackson's 20 MB, past etcd's
+   * largest object. Input past these is a {@link RawJsonException}, never a silent cut. Field names
+   * are not interned: label keys are the caller's data, not a fixed vocabulary.
    */
   static final JsonFactory FACTORY =
       JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNameLength(StreamReadConstraints.DEFAULT_MAX_STRING_LEN)
+                  .maxNestingDepth(10_000)
+                  .build())
           .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
           .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
           .build();

@@ -134,6 +134,29 @@ class RawJsonTest {
     assertThat(list.kind()).isEqualTo("PodList");
   }
 
+  /**
+   * A custom resource's schemaless map may have a key of any length up to the object's size (etcd's
+   * 1.5 MB), and nest as deep as Go's encoding/json reads (10,000 levels): the API server stores
+   * and serves it, so the feed must read it, not refuse the whole list over one object.
+   */
+  @Test
+  void memberNamesAsLongAsTheApiServerServesAreRead() throws Exception {
+    String key = "k".repeat(1_000_000);
+    String item =
+        "{\"metadata\":{\"name\":\"w\",\"namespace\":\"ns\",\"resourceVersion\":\"7\"},"
+            + "\"spec\":{\""
+            + key
+            + "\":1.5e-300,\"big\":18446744073709551615,\"deep\":"
+            + "[".repeat(9_990)
+            + "]".repeat(9_990)
+            + "}}";
+    String body = "{\"kind\":\"WidgetList\",\"items\":[" + item + "]}";
+    RawList list = RawList.read(new Trickle(new ByteArrayInputStream(utf8(body))));
+    assertThat(list.items()).hasSize(1);
+    assertThat(text(list.items().get(0))).isEqualTo(item);
+    assertThat(text(RawObject.ofJson(utf8(item)))).isEqualTo(item);
+  }
+
   @Test
   void badListsAreTypedErrorsThatNeverQuoteTheContent() {
     String secret = "{\"metadata\":{\"name\":\"s\"},\"data\":{\"password\":\"aHVudGVyMg==\"";
