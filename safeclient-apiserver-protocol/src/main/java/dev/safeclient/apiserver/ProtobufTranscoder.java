@@ -343,7 +343,9 @@ public final class ProtobufTranscoder {
         e.writeString(key.getNumber(), kv.getKey());
         if (!kv.getValue().isJsonNull()) {
           writeValue(val, kv.getValue(), e, strict);
-        } else if (strict) {
+        } else if (strict && !isTime(val)) {
+          // A zero metav1.Time is JSON's null and Protobuf's empty value (PodDisruptionBudget's
+          // disruptedPods); any other null would come back as a zero value.
           throw new Lossy(f.getFullName() + ": a null value");
         }
         e.flush();
@@ -386,6 +388,12 @@ public final class ProtobufTranscoder {
       case FLOAT -> out.writeFloat(n, number(f, v, strict).getAsFloat());
       default -> throw new Lossy("unsupported field " + f.getFullName());
     }
+  }
+
+  private static boolean isTime(FieldDescriptor f) {
+    return f.getType() == FieldDescriptor.Type.MESSAGE
+        && (f.getMessageType().getFullName().equals(META + "Time")
+            || f.getMessageType().getFullName().equals(META + "MicroTime"));
   }
 
   private static String string(Object where, JsonElement v, boolean strict) {
