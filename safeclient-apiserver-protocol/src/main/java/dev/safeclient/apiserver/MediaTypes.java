@@ -64,13 +64,13 @@ public final class MediaTypes {
 
   /**
    * The media type a resource endpoint answers {@code accept} in, among {@code served} (the
-   * server's order: the first is what an empty Accept gets), or null when none is acceptable:
-   * then the answer is {@link Status#notAcceptable()}. As {@code
-   * negotiation.NegotiateMediaTypeOptions} with a RequestScope's restrictions: clauses in
-   * goautoneg's order (q, then specific before wildcard), each tried against every served type; a
-   * clause matches {@code type/subtype}, {@code type/*} or {@code *}{@code /*}, and is skipped if it
-   * asks for a stream other than {@code watch}, a server version other than {@code v1}, or a
-   * conversion ({@code as=Table}, {@code as=PartialObjectMetadata}: not served here).
+   * server's order: the first is what an empty Accept gets), or null when none is acceptable: then
+   * the answer is {@link Status#notAcceptable()}. As {@code negotiation.NegotiateMediaTypeOptions}
+   * with a RequestScope's restrictions: clauses in goautoneg's order (q, then specific before
+   * wildcard), each tried against every served type; a clause matches {@code type/subtype}, {@code
+   * type/*} or {@code *}{@code /*}, and is skipped if it asks for a stream other than {@code
+   * watch}, a server version other than {@code v1}, or a conversion ({@code as=Table}, {@code
+   * as=PartialObjectMetadata}: not served here).
    */
   public static String negotiate(String accept, List<String> served) {
     if (accept == null || accept.isEmpty()) {
@@ -119,10 +119,10 @@ public final class MediaTypes {
   }
 
   /**
-   * goautoneg.ParseAccept: clauses split on commas and semicolons, spaces trimmed, a clause
-   * without a subtype dropped unless it is {@code *}, {@code q} parsed (0 if unparsable), then
-   * sorted by its Less with Go's insertion sort (what sort.Sort does for up to 12 elements; Less is
-   * no strict order, so the algorithm matters).
+   * goautoneg.ParseAccept: clauses split on commas and semicolons, spaces trimmed, a clause without
+   * a subtype dropped unless it is {@code *}, {@code q} parsed (0 if unparsable), then sorted by
+   * its Less with Go's insertion sort (what sort.Sort does for up to 12 elements; Less is no strict
+   * order, so the algorithm matters).
    */
   static List<AcceptClause> parseAccept(String header) {
     List<AcceptClause> out = new ArrayList<>();

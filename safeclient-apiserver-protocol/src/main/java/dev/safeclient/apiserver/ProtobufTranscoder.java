@@ -246,8 +246,7 @@ public final class ProtobufTranscoder {
         }
       case META + "Duration":
         out.writeInt64(
-            d.findFieldByName("duration").getNumber(),
-            goDurationNanos(string(d, json, strict)));
+            d.findFieldByName("duration").getNumber(), goDurationNanos(string(d, json, strict)));
         return;
       case META + "FieldsV1":
         out.writeByteArray(

@@ -59,16 +59,15 @@ class MediaTypesTest {
         .isEqualTo(MediaTypes.PROTOBUF);
     assertThat(MediaTypes.negotiate("*/*, application/vnd.kubernetes.protobuf", BUILT_IN))
         .isEqualTo(MediaTypes.PROTOBUF);
-    assertThat(MediaTypes.negotiate("application/json;q=0", BUILT_IN))
-        .isEqualTo(MediaTypes.JSON);
+    assertThat(MediaTypes.negotiate("application/json;q=0", BUILT_IN)).isEqualTo(MediaTypes.JSON);
     // A watch's stream type is accepted on any request; another stream is not.
-    assertThat(
-            MediaTypes.negotiate("application/vnd.kubernetes.protobuf;stream=watch", BUILT_IN))
+    assertThat(MediaTypes.negotiate("application/vnd.kubernetes.protobuf;stream=watch", BUILT_IN))
         .isEqualTo(MediaTypes.PROTOBUF);
     assertThat(MediaTypes.negotiate("application/json;stream=other", BUILT_IN)).isNull();
     // A type without Protobuf: JSON when admitted, else nothing (406).
     assertThat(
-            MediaTypes.negotiate("application/vnd.kubernetes.protobuf, application/json", JSON_ONLY))
+            MediaTypes.negotiate(
+                "application/vnd.kubernetes.protobuf, application/json", JSON_ONLY))
         .isEqualTo(MediaTypes.JSON);
     assertThat(MediaTypes.negotiate("application/vnd.kubernetes.protobuf", JSON_ONLY)).isNull();
     // Conversions are not served; kubectl's fallback after them is.

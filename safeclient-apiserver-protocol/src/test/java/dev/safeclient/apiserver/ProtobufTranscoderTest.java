@@ -143,8 +143,7 @@ class ProtobufTranscoderTest {
           .message()
           .doesNotContain("4294967296");
     }
-    assertThatThrownBy(
-            () -> T.losslessMessage(d, pod(",\"creationTimestamp\":\"yesterday\"", "")))
+    assertThatThrownBy(() -> T.losslessMessage(d, pod(",\"creationTimestamp\":\"yesterday\"", "")))
         .isInstanceOf(ProtobufTranscoder.NotLossless.class)
         .hasMessageNotContaining("yesterday");
   }
