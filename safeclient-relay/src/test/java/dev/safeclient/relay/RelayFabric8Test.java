@@ -146,9 +146,14 @@ class RelayFabric8Test {
 
     await()
         .atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(viaRelay.snapshot()).isEqualTo(direct.snapshot()));
-    assertThat(direct.snapshot().get("p-new")).hasSize(2);
-    assertThat(direct.snapshot().get("p-1")).last().asString().startsWith("DELETED");
+        .untilAsserted(
+            () -> {
+              // Every change reached the direct informer, and the relay's saw the same.
+              assertThat(direct.snapshot().get("p-new")).hasSize(2);
+              assertThat(direct.snapshot().get("p-0")).hasSize(2);
+              assertThat(direct.snapshot().get("p-1")).last().asString().startsWith("DELETED");
+              assertThat(viaRelay.snapshot()).isEqualTo(direct.snapshot());
+            });
     // The objects are equal, field for field, to the ones read directly.
     for (Pod p : d.getStore().list()) {
       assertThat(r.getStore().get(p)).isEqualTo(p);
