@@ -149,7 +149,8 @@ public final class Relay implements AutoCloseable {
               s.watchers(),
               s.relists(),
               s.probes(),
-              s.consistentLists()));
+              s.consistentLists(),
+              Optional.ofNullable(s.jsonOnlyBecause())));
     }
     return new RelayHealth(out);
   }

@@ -33,6 +33,8 @@ public record RelayHealth(List<Resource> resources) {
    * @param relists upstream relists after the first list
    * @param probes upstream {@code limit=1} probes made for consistent reads
    * @param consistentLists upstream consistent lists made for consistent reads
+   * @param jsonOnly why Protobuf requests get JSON (no vendored message for the kind, or an object
+   *     Protobuf cannot carry losslessly); empty while they get Protobuf
    */
   public record Resource(
       String resource,
@@ -46,5 +48,6 @@ public record RelayHealth(List<Resource> resources) {
       int watchers,
       long relists,
       long probes,
-      long consistentLists) {}
+      long consistentLists,
+      Optional<String> jsonOnly) {}
 }

@@ -1,5 +1,6 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.ProtobufTranscoder.NotLossless;
 import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.apiserver.WatchEvents.Type;
 import dev.safeclient.relay.internal.ResourceCache.Event;
@@ -33,6 +34,9 @@ final class CacheWatcher {
   private final String kind;
   private final Sink sink;
 
+  /** The resource's encodings, for a watcher that streams Protobuf frames; null: JSON lines. */
+  private final ResourceEncoding protobuf;
+
   /** The newest RV this watcher has been sent (an event's or a bookmark's). */
   private long sentResourceVersion;
 
@@ -45,7 +49,8 @@ final class CacheWatcher {
       long fromResourceVersion,
       String apiVersion,
       String kind,
-      Sink sink) {
+      Sink sink,
+      ResourceEncoding protobuf) {
     this.selection = selection;
     this.bookmarks = bookmarks;
     this.initialEventsEnd = initialEventsEnd;
@@ -53,10 +58,15 @@ final class CacheWatcher {
     this.apiVersion = apiVersion;
     this.kind = kind;
     this.sink = sink;
+    this.protobuf = protobuf;
   }
 
   void initial(CachedObject o) {
-    send(Type.ADDED, o.objectJson());
+    if (protobuf != null) {
+      sendFrame(Type.ADDED, o);
+    } else {
+      send(Type.ADDED, o.objectJson());
+    }
   }
 
   /** The end of the initial state: the {@code k8s.io/initial-events-end} bookmark when asked. */
@@ -91,6 +101,10 @@ final class CacheWatcher {
     }
     sentResourceVersion = e.resourceVersion();
     if (now || (before && e.type() == EventType.DELETED)) {
+      if (protobuf != null) {
+        return sendFrame(
+            now && before ? Type.MODIFIED : now ? Type.ADDED : Type.DELETED, e.object());
+      }
       byte[] object = shared != null ? shared : e.object().objectJson();
       Type type = now && before ? Type.MODIFIED : now ? Type.ADDED : Type.DELETED;
       return sendShared(WatchEvents.jsonParts(type, object));
@@ -142,11 +156,49 @@ final class CacheWatcher {
     return true;
   }
 
+  /** A stored object's event in this watcher's encoding. */
+  private boolean sendFrame(Type type, CachedObject o) {
+    if (ended) {
+      return false;
+    }
+    byte[] frame;
+    try {
+      frame = protobuf.frame(type, o);
+    } catch (NotLossless e) {
+      return cannotTranscode(e);
+    }
+    return sendBytes(frame);
+  }
+
+  /**
+   * Protobuf cannot carry an object of this resource: the resource is served in JSON from now on,
+   * and this watch ends cleanly, so that its client resumes from the last RV it was sent, in JSON,
+   * and misses nothing.
+   */
+  private boolean cannotTranscode(NotLossless e) {
+    protobuf.jsonOnly(e);
+    end();
+    return false;
+  }
+
   private boolean send(Type type, byte[] object) {
     if (ended) {
       return false;
     }
-    if (!sink.send(WatchEvents.json(type, object))) {
+    if (protobuf != null) {
+      byte[] frame;
+      try {
+        frame = protobuf.frame(type, object);
+      } catch (NotLossless e) {
+        return cannotTranscode(e);
+      }
+      return sendBytes(frame);
+    }
+    return sendBytes(WatchEvents.json(type, object));
+  }
+
+  private boolean sendBytes(byte[] event) {
+    if (!sink.send(event)) {
       end();
       return false;
     }

@@ -31,6 +31,9 @@ public final class CachedObject implements SelectableObject {
   /** A pod's {@code spec.nodeName}, for the node index; null for every other type or unbound. */
   final String nodeName;
 
+  /** The Protobuf message transcoded from the bytes, on the first Protobuf request; or null. */
+  private volatile byte[] protobufMessage;
+
   private CachedObject(RawObject raw, long resourceVersion, String nodeName) {
     this.raw = raw;
     this.namespace = raw.namespace().isEmpty() ? null : raw.namespace();
@@ -150,6 +153,15 @@ public final class CachedObject implements SelectableObject {
   private static String skip(JsonReader r) throws IOException {
     r.skipValue();
     return "";
+  }
+
+  byte[] protobufMessage() {
+    return protobufMessage;
+  }
+
+  /** Keeps the transcoded message: at worst built twice by racing requests, identical bytes. */
+  void protobufMessage(byte[] message) {
+    this.protobufMessage = message;
   }
 
   /** The bytes' size, for the event window's byte bound. */

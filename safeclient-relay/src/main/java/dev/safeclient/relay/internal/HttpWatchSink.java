@@ -3,12 +3,10 @@ package dev.safeclient.relay.internal;
 import dev.safeclient.apiserver.WatchStreamWriter;
 import java.nio.ByteBuffer;
 import java.util.List;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 
 /**
- * A watcher's events as the chunks of one streamed 200 response, through the protocol module's
- * asynchronous writer: no thread is held while a watch is idle.
+ * A watcher's events as the chunks of one streamed 200 response, or as the messages of a WebSocket,
+ * through the protocol module's asynchronous writer: no thread is held while a watch is idle.
  */
 final class HttpWatchSink implements CacheWatcher.Sink {
   /**
@@ -20,10 +18,11 @@ final class HttpWatchSink implements CacheWatcher.Sink {
   private final WatchStreamWriter writer;
   private volatile Runnable onEnd = () -> {};
 
-  HttpWatchSink(Response response, Callback done) {
+  /** A sink onto {@code transport}: a chunked HTTP response, or a WebSocket's messages. */
+  HttpWatchSink(WatchStreamWriter.Transport transport) {
     this.writer =
         new WatchStreamWriter(
-            WatchStreamWriter.http(response, done),
+            transport,
             MAX_QUEUED_EVENTS,
             new WatchStreamWriter.Listener() {
               @Override
@@ -31,6 +30,10 @@ final class HttpWatchSink implements CacheWatcher.Sink {
                 onEnd.run();
               }
             });
+  }
+
+  WatchStreamWriter writer() {
+    return writer;
   }
 
   void onEnd(Runnable r) {

@@ -4,6 +4,10 @@ import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.apiserver.ContinueToken;
 import dev.safeclient.apiserver.ListBody;
 import dev.safeclient.apiserver.ListOptions;
+import dev.safeclient.apiserver.MediaTypes;
+import dev.safeclient.apiserver.ProtobufEnvelope;
+import dev.safeclient.apiserver.ProtobufTranscoder;
+import dev.safeclient.apiserver.ProtobufTranscoder.NotLossless;
 import dev.safeclient.apiserver.Query;
 import dev.safeclient.apiserver.ReadMode;
 import dev.safeclient.apiserver.RequestInfo;
@@ -13,6 +17,8 @@ import dev.safeclient.apiserver.StatusException;
 import dev.safeclient.apiserver.Verb;
 import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.apiserver.WatchStart;
+import dev.safeclient.apiserver.WatchStreamWriter;
+import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.informer.RawObject;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.ResourceCache.Page;
@@ -57,16 +63,19 @@ public final class RelayServer implements AutoCloseable {
   static final Duration IDLE_TIMEOUT =
       ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
 
-  /** One relayed resource: its cache and its coalesced consistent reads. */
+  /** One relayed resource: its cache, its coalesced consistent reads and its encodings. */
   static final class Relayed {
     final ResourceSpec spec;
     final ResourceCache cache;
     final ConsistentReads reads;
+    final ResourceEncoding encoding;
 
-    Relayed(ResourceSpec spec, ResourceCache cache, ConsistentReads reads) {
+    Relayed(
+        ResourceSpec spec, ResourceCache cache, ConsistentReads reads, ResourceEncoding encoding) {
       this.spec = spec;
       this.cache = cache;
       this.reads = reads;
+      this.encoding = encoding;
     }
   }
 
@@ -81,7 +90,8 @@ public final class RelayServer implements AutoCloseable {
       int watchers,
       long relists,
       long probes,
-      long consistentLists) {}
+      long consistentLists,
+      String jsonOnlyBecause) {}
 
   private final Map<String, Relayed> byPath = new LinkedHashMap<>();
   private final TimeSource clock;
@@ -112,13 +122,18 @@ public final class RelayServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    ProtobufTranscoder transcoder = ProtobufTranscoder.vendored();
     for (ResourceSpec s : specs) {
       ResourceCache cache =
           new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock);
       cache.listItemsBare(s.builtIn());
       byPath.put(
           key(s.group(), s.version(), s.plural()),
-          new Relayed(s, cache, new ConsistentReads(s, cache, upstream, clock, upstreamCalls)));
+          new Relayed(
+              s,
+              cache,
+              new ConsistentReads(s, cache, upstream, clock, upstreamCalls),
+              new ResourceEncoding(s, transcoder)));
     }
     // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
     QueuedThreadPool pool = new QueuedThreadPool(200, 4);
@@ -182,7 +197,8 @@ public final class RelayServer implements AutoCloseable {
               c.watchers(),
               c.relists(),
               r.reads.probes(),
-              r.reads.lists()));
+              r.reads.lists(),
+              r.encoding.jsonOnlyBecause()));
     }
     return out;
   }
@@ -265,6 +281,22 @@ public final class RelayServer implements AutoCloseable {
     if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
       throw new StatusException(Status.methodNotAllowed());
     }
+    String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+    String mediaType = MediaTypes.negotiate(accept, r.encoding.served());
+    if (mediaType == null) {
+      throw new StatusException(Status.notAcceptable()); // written in JSON, as negotiation's own
+    }
+    Reply reply =
+        new Reply(response, callback, r.encoding, accept, mediaType.equals(MediaTypes.PROTOBUF));
+    try {
+      serve(request, info, query, r, reply);
+    } catch (StatusException e) {
+      reply.status(e.status());
+    }
+  }
+
+  private void serve(Request request, RequestInfo info, Query query, Relayed r, Reply reply) {
+    Verb verb = info.verb();
     ListOptions options = ListOptions.parse(query, verb == Verb.WATCH);
     if (verb != Verb.GET) {
       // The relay serves streaming lists: it answers as a server with the WatchList gate on.
@@ -284,9 +316,9 @@ public final class RelayServer implements AutoCloseable {
       throw new StatusException(notReady());
     }
     switch (verb) {
-      case WATCH -> watch(r, options, s, info.name(), response, callback);
-      case GET -> get(r, options, namespace, info.name(), response, callback);
-      default -> list(r, options, s, response, callback);
+      case WATCH -> watch(r, options, s, info.name(), request, reply);
+      case GET -> get(r, options, namespace, info.name(), reply);
+      default -> list(r, options, s, reply);
     }
   }
 
@@ -314,13 +346,7 @@ public final class RelayServer implements AutoCloseable {
     };
   }
 
-  private void get(
-      Relayed r,
-      ListOptions options,
-      String ns,
-      String name,
-      Response response,
-      Callback callback) {
+  private void get(Relayed r, ListOptions options, String ns, String name, Reply reply) {
     // A GET reads by its RV as a list does, never exactly: NotOlderThan for a specific RV.
     ReadMode mode =
         options.resourceVersion().isEmpty()
@@ -340,15 +366,24 @@ public final class RelayServer implements AutoCloseable {
         .whenComplete(
             (o, t) -> {
               if (t != null) {
-                send(response, callback, status(t));
-              } else {
-                sendBytes(response, callback, 200, o.contentType(), o.objectBytes(), Map.of());
+                reply.status(status(t));
+                return;
               }
+              if (reply.protobuf) {
+                try {
+                  reply.send(200, MediaTypes.PROTOBUF, r.encoding.object(o), Map.of());
+                  return;
+                } catch (NotLossless e) {
+                  if (!reply.fallBackToJson(e)) {
+                    return;
+                  }
+                }
+              }
+              reply.send(200, o.contentType(), o.objectBytes(), Map.of());
             });
   }
 
-  private void list(
-      Relayed r, ListOptions options, Selection s, Response response, Callback callback) {
+  private void list(Relayed r, ListOptions options, Selection s, Reply reply) {
     ReadMode mode = options.readMode();
     long rv = options.readResourceVersion();
     int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.limit()));
@@ -383,16 +418,20 @@ public final class RelayServer implements AutoCloseable {
     page.whenComplete(
         (p, t) -> {
           if (t != null) {
-            send(response, callback, status(t));
-          } else {
-            sendBytes(
-                response,
-                callback,
-                200,
-                RawObject.JSON,
-                ByteBuffer.wrap(listBody(r.spec, p, r.cache.listItemsBare())),
-                Map.of());
+            reply.status(status(t));
+            return;
           }
+          if (reply.protobuf) {
+            try {
+              reply.send(200, MediaTypes.PROTOBUF, protobufListBody(r, p), Map.of());
+              return;
+            } catch (NotLossless e) {
+              if (!reply.fallBackToJson(e)) {
+                return;
+              }
+            }
+          }
+          reply.send(200, RawObject.JSON, listBody(r.spec, p, r.cache.listItemsBare()), Map.of());
         });
   }
 
@@ -420,6 +459,21 @@ public final class RelayServer implements AutoCloseable {
     return start.endsWith("\u0000") ? start.substring(0, start.length() - 1) : start;
   }
 
+  private static String continueToken(Page p) {
+    return p.continueAfter() == null
+        ? null
+        : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
+  }
+
+  /** The page in Protobuf: each item's message transcoded once per object version. */
+  private static byte[] protobufListBody(Relayed r, Page p) throws NotLossless {
+    List<byte[]> items = new ArrayList<>(p.items().size());
+    for (CachedObject o : p.items()) {
+      items.add(r.encoding.message(o));
+    }
+    return r.encoding.list(p.resourceVersion(), continueToken(p), items);
+  }
+
   private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
     List<byte[]> items = new ArrayList<>(p.items().size());
     for (CachedObject o : p.items()) {
@@ -428,10 +482,7 @@ public final class RelayServer implements AutoCloseable {
       item.get(b);
       items.add(b);
     }
-    String token =
-        p.continueAfter() == null
-            ? null
-            : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
+    String token = continueToken(p);
     return ListBody.json(
         spec.apiVersion(), spec.kind() + "List", p.resourceVersion(), token, null, items);
   }
@@ -441,8 +492,8 @@ public final class RelayServer implements AutoCloseable {
       ListOptions options,
       Selection selection,
       String name,
-      Response response,
-      Callback callback) {
+      Request request,
+      Reply reply) {
     Selection s = selection;
     if (!name.isEmpty()) {
       // A watch of one object: the apiserver turns its name into a metadata.name field selector.
@@ -459,7 +510,19 @@ public final class RelayServer implements AutoCloseable {
     }
     Duration timeoutAfter = ApiserverDefaults.watchTimeout(options, ThreadLocalRandom.current());
     WatchStart start = options.watchStart();
-    HttpWatchSink sink = new HttpWatchSink(response, callback);
+    boolean protobuf = reply.protobuf;
+    String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : RawObject.JSON;
+    // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
+    // HandleHTTP; one that asks to upgrade with no valid handshake is served over HTTP.
+    WebSocketWatch ws =
+        WebSocketWatch.isWebSocketRequest(request)
+            ? WebSocketWatch.upgrade(request, reply.response, reply.callback, protobuf, contentType)
+            : null;
+    HttpWatchSink sink =
+        new HttpWatchSink(ws != null ? ws : WatchStreamWriter.http(reply.response, reply.callback));
+    if (ws != null) {
+      ws.attach(sink.writer());
+    }
     CacheWatcher w =
         new CacheWatcher(
             s,
@@ -468,9 +531,12 @@ public final class RelayServer implements AutoCloseable {
             start.resourceVersion(),
             r.spec.apiVersion(),
             r.spec.kind(),
-            sink);
-    response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, RawObject.JSON);
+            sink,
+            protobuf ? r.encoding : null);
+    if (ws == null) {
+      reply.response.setStatus(200);
+      reply.response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    }
     sink.start();
     TimeSource.Timer timeout =
         clock.schedule(
@@ -509,7 +575,8 @@ public final class RelayServer implements AutoCloseable {
             }
           } catch (Throwable e) {
             // As the cacher's errWatcher: the stream is 200 and its one event is the ERROR.
-            w.fail(WatchEvents.error(status(e)));
+            Status failed = status(e);
+            w.fail(protobuf ? r.encoding.errorFrame(failed) : WatchEvents.error(failed));
           }
         });
   }
