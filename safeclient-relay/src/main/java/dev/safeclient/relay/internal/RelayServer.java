@@ -368,17 +368,16 @@ public final class RelayServer implements AutoCloseable {
                 .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
                 .thenApply(v -> exact(r, s, rv, start, limit));
       }
-    } else if (token != null) {
-      // An inconsistent continuation (RV -1, offered by a 410): the current state, from its key.
-      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, start, limit));
     } else {
+      // An inconsistent continuation (RV -1, offered by a 410) is a consistent read from its key,
+      // as the cacher's ShouldDelegateContinue has it: never the cache's state without the probe.
       page =
           readPoint(r, mode, rv)
               .thenApply(
                   fresh ->
                       fresh.fromCache()
-                          ? r.cache.listCurrent(s, null, limit)
-                          : fresh.snapshot().page(s, null, limit));
+                          ? r.cache.listCurrent(s, start, limit)
+                          : fresh.snapshot().page(s, start, limit));
     }
     page.whenComplete(
         (p, t) -> {

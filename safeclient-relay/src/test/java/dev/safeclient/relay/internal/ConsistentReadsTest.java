@@ -173,6 +173,37 @@ class ConsistentReadsTest {
   }
 
   @Test
+  void anInconsistentContinuationIsAConsistentReadFromItsKeyNeverTheCachesOlderState()
+      throws Exception {
+    // The token a 410 offers (RV -1): the cacher calls its continuation a consistent read
+    // (ShouldDelegateContinue), served at the API server's current RV or newer.
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    long etcd = sim.resourceVersion();
+    ResourceCache cache = server.relayed(SPEC).cache;
+    assertThat(cache.resourceVersion()).isLessThan(etcd);
+    String token =
+        dev.safeclient.apiserver.ContinueToken.after(
+                dev.safeclient.apiserver.ContinueToken.INCONSISTENT, "ns/p-1")
+            .encode();
+    List<CompletableFuture<Answer>> answers = consistentLists(1, "?limit=2&continue=" + token);
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+    Answer a = answers.get(0).get(30, TimeUnit.SECONDS);
+    assertThat(a.code()).isEqualTo(200);
+    assertThat(Long.parseLong(a.resourceVersion())).isGreaterThanOrEqualTo(etcd);
+    assertThat(a.names()).containsExactly("p-2", "p-3");
+    // Its next page reads the same snapshot.
+    Answer next = http.get("/api/v1/pods?limit=2&continue=" + a.continueToken());
+    assertThat(next.names()).containsExactly("p-4");
+    assertThat(next.resourceVersion()).isEqualTo(a.resourceVersion());
+  }
+
+  @Test
   void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
     sim.create(
         "v1",

@@ -42,22 +42,34 @@ class ReadPathTest {
     }
   }
 
+  /**
+   * An API server whose current RV the relay's cache has reached: the probe answers the cache's.
+   */
+  final class CacheReached implements Upstream {
+    @Override
+    public long currentResourceVersion(ResourceSpec r) {
+      return server.relayed(PODS).cache.resourceVersion();
+    }
+
+    @Override
+    public ListSnapshot consistentList(ResourceSpec r) throws IOException {
+      throw new IOException("the cache has reached the API server: no list in this test");
+    }
+  }
+
   private final VirtualTimeSource clock = VirtualTimeSource.manual();
   private RelayServer server;
   private CacheFeed feed;
   private RelayHttp http;
 
   private void start(int maxEvents) throws Exception {
+    start(maxEvents, new NoUpstream());
+  }
+
+  private void start(int maxEvents, Upstream upstream) throws Exception {
     server =
         new RelayServer(
-            List.of(PODS),
-            new NoUpstream(),
-            clock,
-            RequestGate.OPEN,
-            "127.0.0.1",
-            0,
-            maxEvents,
-            1L << 30);
+            List.of(PODS), upstream, clock, RequestGate.OPEN, "127.0.0.1", 0, maxEvents, 1L << 30);
     server.start();
     feed = server.feed(PODS);
     http = new RelayHttp(server.url().toString());
@@ -245,7 +257,7 @@ class ReadPathTest {
 
   @Test
   void aContinueTokenOutsideTheWindowGets410WithTheApiserversMessage() throws Exception {
-    start(2);
+    start(2, new CacheReached());
     List<CachedObject> pods = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       pods.add(pod("ns", "p-" + i, i + 1, "node-0", "web"));
@@ -261,9 +273,12 @@ class ReadPathTest {
     assertThat(expired.code()).isEqualTo(410);
     assertThat(expired.json().get("message").getAsString())
         .startsWith("The provided continue parameter is too old to display a consistent list");
-    // It offers a token that continues at the current state from the same key.
+    // It offers a token that continues at the current state from the same key: a consistent read.
     String fresh = expired.json().getAsJsonObject("metadata").get("continue").getAsString();
-    Answer rest = http.get("/api/v1/pods?limit=10&continue=" + fresh);
+    CompletableFuture<Answer> continued = http.getAsync("/api/v1/pods?limit=10&continue=" + fresh);
+    await().until(() -> server.relayed(PODS).reads.joined() == 1);
+    clock.advance(ConsistentReads.WINDOW);
+    Answer rest = continued.get(10, TimeUnit.SECONDS);
     assertThat(rest.names()).containsExactly("p-2", "p-3", "p-4");
     assertThat(rest.resourceVersion()).isEqualTo("23");
   }
