@@ -267,8 +267,9 @@ public final class RelayServer implements AutoCloseable {
     }
     ListOptions options = ListOptions.parse(query, verb == Verb.WATCH);
     if (verb != Verb.GET) {
-      // The relay serves streaming lists: it answers as a server with the WatchList gate on.
-      options.validate(true);
+      // The relay serves streaming lists: it answers as a server with the WatchList gate on, whose
+      // defaults make a legacy watch from RV unset or "0" a streaming list.
+      options = options.validate(true);
     }
     gate.check(
         request.getHeaders().get(HttpHeader.AUTHORIZATION),

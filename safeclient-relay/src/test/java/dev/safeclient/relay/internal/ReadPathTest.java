@@ -399,6 +399,56 @@ class ReadPathTest {
   }
 
   @Test
+  void aLegacyWatchFromZeroOrUnsetIsDefaultedToAStreamingListAsWithTheWatchListGateOn()
+      throws Exception {
+    // handlers/get.go listOpts: SetListOptionsDefaults makes watch=1 with RV "0" or unset (and
+    // neither sendInitialEvents nor resourceVersionMatch) sendInitialEvents=true, NotOlderThan.
+    start(100, new CacheReached());
+    history();
+    try (RelayHttp.Watch w =
+        http.watch("/api/v1/pods?watch=1&resourceVersion=0&allowWatchBookmarks=true")) {
+      Set<String> added = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        JsonObject e = w.next();
+        assertThat(type(e)).isEqualTo("ADDED");
+        added.add(name(e));
+      }
+      assertThat(added).containsExactlyInAnyOrder("a", "c", "d");
+      JsonObject end = w.next();
+      assertThat(type(end) + " " + rv(end)).isEqualTo("BOOKMARK 13");
+      assertThat(
+              end.getAsJsonObject("object")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("annotations")
+                  .get("k8s.io/initial-events-end")
+                  .getAsString())
+          .isEqualTo("true");
+    }
+    // RV unset: a consistent streaming list, so it waits for the window's probe; never the cache's
+    // state at once.
+    CompletableFuture<List<JsonObject>> events =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1")) {
+                List<JsonObject> out = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                  out.add(w.next());
+                }
+                return out;
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await().until(() -> server.relayed(PODS).reads.joined() == 1);
+    assertThat(events).isNotDone();
+    clock.advance(ConsistentReads.WINDOW);
+    for (JsonObject e : events.get(10, TimeUnit.SECONDS)) {
+      assertThat(type(e)).isEqualTo("ADDED");
+    }
+    assertThat(server.relayed(PODS).reads.probes()).isEqualTo(1);
+  }
+
+  @Test
   void selectorsUseTheIndexesOrFilterInMemoryAndAnUnsupportedFieldIs400() throws Exception {
     start(100);
     feed.replaced(
