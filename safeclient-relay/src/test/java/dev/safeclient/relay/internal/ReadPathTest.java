@@ -512,6 +512,36 @@ class ReadPathTest {
   }
 
   @Test
+  void anEmptyNodeNameSelectorReadsTheUnscheduledPodsInListsSnapshotsAndInitialStates()
+      throws Exception {
+    // spec.nodeName= is how a scheduler asks for unscheduled pods; they have no node to index by.
+    start(100);
+    CachedObject pending =
+        CachedObject.of(
+            dev.safeclient.informer.RawObject.ofJson(
+                ("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"pending\","
+                        + "\"namespace\":\"ns\",\"uid\":\"uid-pending\",\"resourceVersion\":\"8\"},"
+                        + "\"spec\":{},\"status\":{\"phase\":\"Pending\"}}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            "Pod",
+            "v1",
+            true);
+    feed.replaced(List.of(pod("ns", "a", 5, "node-1", "web"), pending), 10);
+    feed.modified(pod("ns", "a", 11, "node-2", "web"));
+    String unscheduled = "fieldSelector=spec.nodeName%3D";
+    assertThat(http.get("/api/v1/pods?resourceVersion=0&" + unscheduled).names())
+        .containsExactly("pending");
+    assertThat(
+            http.get("/api/v1/pods?resourceVersion=10&resourceVersionMatch=Exact&" + unscheduled)
+                .names())
+        .containsExactly("pending");
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=0&" + unscheduled)) {
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e)).isEqualTo("ADDED pending");
+    }
+  }
+
+  @Test
   void aRelistEndsEveryWatchAndTimeNeverGoesBack() throws Exception {
     start(100);
     history();
