@@ -343,6 +343,37 @@ class ReadPathTest {
   }
 
   @Test
+  void aSelectiveWatcherGetsItsBookmarkWhenOnlyOtherObjectsChanged() throws Exception {
+    // The cacher sends every bookmark watcher the bookmark at its latest RV, whatever its filter
+    // let through: that is how a node's agent moves its resume point while other nodes' pods churn.
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true"
+                + "&fieldSelector=spec.nodeName%3Dnode-1")) {
+      await().until(() -> server.health().get(0).watchers() == 1);
+      feed.added(pod("ns", "e", 14, "node-2", "web"));
+      feed.modified(pod("ns", "d", 15, "node-2", "db"));
+      clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
+      JsonObject b = CompletableFuture.supplyAsync(() -> next(w)).get(10, TimeUnit.SECONDS);
+      assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 15");
+      // Its own node's change still comes, after the bookmark.
+      feed.added(pod("ns", "f", 16, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+    }
+  }
+
+  private static JsonObject next(RelayHttp.Watch w) {
+    try {
+      return w.next();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void timeoutSecondsEndsTheWatchCleanly() throws Exception {
     start(100);
     history();
