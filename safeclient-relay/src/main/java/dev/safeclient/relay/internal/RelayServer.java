@@ -112,18 +112,19 @@ public final class RelayServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
+    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+    pool.setName("relay-http");
+    pool.setDaemon(true);
     for (ResourceSpec s : specs) {
+      // Reads that waited for the cache continue on the HTTP pool, as the reads themselves.
       ResourceCache cache =
-          new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock);
+          new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock, pool);
       cache.listItemsBare(s.builtIn());
       byPath.put(
           key(s.group(), s.version(), s.plural()),
           new Relayed(s, cache, new ConsistentReads(s, cache, upstream, clock, upstreamCalls)));
     }
-    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
-    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
-    pool.setName("relay-http");
-    pool.setDaemon(true);
     this.server = new Server(pool);
     // One acceptor and one selector: connections are long-lived watches, accepted rarely.
     this.connector = new ServerConnector(server, 1, 1);

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +88,12 @@ public final class ResourceCache implements CacheFeed {
   private final long maxEventBytes;
   private final TimeSource clock;
 
+  /**
+   * Where reads waiting for a resource version continue: never on the feed thread that reached it,
+   * under the lock every change and read takes, since a continuation builds and writes an answer.
+   */
+  private final Executor completions;
+
   private final TreeMap<String, CachedObject> objects = new TreeMap<>();
   private final Map<String, NavigableSet<String>> byNode = new HashMap<>();
   private final ArrayDeque<Event> window = new ArrayDeque<>();
@@ -114,12 +121,18 @@ public final class ResourceCache implements CacheFeed {
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
 
   ResourceCache(
-      String resource, boolean nodeIndexed, int maxEvents, long maxEventBytes, TimeSource clock) {
+      String resource,
+      boolean nodeIndexed,
+      int maxEvents,
+      long maxEventBytes,
+      TimeSource clock,
+      Executor completions) {
     this.resource = resource;
     this.nodeIndexed = nodeIndexed;
     this.maxEvents = maxEvents;
     this.maxEventBytes = maxEventBytes;
     this.clock = clock;
+    this.completions = completions;
   }
 
   boolean listItemsBare() {
@@ -313,9 +326,9 @@ public final class ResourceCache implements CacheFeed {
       ready.addAll(l);
     }
     due.clear();
-    // Completed outside the caller's view of the lock order: the continuations run on the
-    // completing thread, which holds the lock; they only hand work to the HTTP layer.
-    ready.forEach(f -> f.complete(null));
+    for (CompletableFuture<Void> f : ready) {
+      completions.execute(() -> f.complete(null));
+    }
   }
 
   // ---- reads ----
@@ -337,6 +350,7 @@ public final class ResourceCache implements CacheFeed {
         clock.schedule(
             wait,
             () -> {
+              long current;
               synchronized (this) {
                 List<CompletableFuture<Void>> l = waiters.get(rv);
                 if (l != null) {
@@ -345,8 +359,9 @@ public final class ResourceCache implements CacheFeed {
                     waiters.remove(rv);
                   }
                 }
-                f.completeExceptionally(new TooLargeResourceVersion(rv, resourceVersion));
+                current = resourceVersion;
               }
+              f.completeExceptionally(new TooLargeResourceVersion(rv, current));
             });
     f.whenComplete((v, t) -> timer.cancel());
     return f;
