@@ -434,7 +434,12 @@ public final class RelayServer implements AutoCloseable {
             ? null
             : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
     return ListBody.json(
-        spec.apiVersion(), spec.kind() + "List", p.resourceVersion(), token, null, items);
+        spec.apiVersion(),
+        spec.kind() + "List",
+        p.resourceVersion(),
+        token,
+        p.remainingItemCount(),
+        items);
   }
 
   private void watch(

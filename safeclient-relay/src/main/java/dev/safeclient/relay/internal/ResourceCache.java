@@ -47,8 +47,42 @@ public final class ResourceCache implements CacheFeed {
     }
   }
 
-  /** A list answer: the items, the RV they are the state at, and the key to continue after. */
-  record Page(List<CachedObject> items, long resourceVersion, String continueAfter) {}
+  /**
+   * A list answer: the items, the RV they are the state at, the key to continue after, and how many
+   * items follow (null unless counted: only a selection without selectors has it, as
+   * storage.PrepareContinueToken sets remainingItemCount only for an empty predicate).
+   */
+  record Page(
+      List<CachedObject> items,
+      long resourceVersion,
+      String continueAfter,
+      Long remainingItemCount) {
+
+    /** A page of {@code states} (key order; null where no object is) from its first on. */
+    static Page of(Selection s, long rv, Iterable<CachedObject> states, int limit) {
+      boolean count = limit > 0 && s.predicate.isEverything();
+      List<CachedObject> items = new ArrayList<>();
+      String last = null;
+      long remaining = 0;
+      for (CachedObject o : states) {
+        if (!s.matches(o)) {
+          continue;
+        }
+        if (limit > 0 && items.size() == limit) {
+          if (!count) {
+            remaining = -1;
+            break;
+          }
+          remaining++;
+          continue;
+        }
+        items.add(o);
+        last = o.key;
+      }
+      boolean more = remaining != 0;
+      return new Page(items, rv, more ? last : null, more && count ? remaining : null);
+    }
+  }
 
   /** The cache has not reached a resource version in time: 504 ResourceVersionTooLarge. */
   static final class TooLargeResourceVersion extends RuntimeException {
@@ -411,22 +445,12 @@ public final class ResourceCache implements CacheFeed {
   private Page pageFrom(
       Selection s, long rv, String start, int limit, TreeMap<String, CachedObject> undone) {
     NavigableSet<String> candidates = candidates(s, start, undone);
-    List<CachedObject> items = new ArrayList<>();
-    String last = null;
-    boolean more = false;
-    for (String key : candidates) {
-      CachedObject o = undone.containsKey(key) ? undone.get(key) : objects.get(key);
-      if (!s.matches(o)) {
-        continue;
-      }
-      if (limit > 0 && items.size() == limit) {
-        more = true;
-        break;
-      }
-      items.add(o);
-      last = key;
-    }
-    return new Page(items, rv, more ? last : null);
+    Iterable<CachedObject> states =
+        () ->
+            candidates.stream()
+                .map(key -> undone.containsKey(key) ? undone.get(key) : objects.get(key))
+                .iterator();
+    return Page.of(s, rv, states, limit);
   }
 
   /** The keys a selection can match, in key order, from the narrowest index that applies. */

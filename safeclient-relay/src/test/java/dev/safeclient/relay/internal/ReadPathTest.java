@@ -256,6 +256,37 @@ class ReadPathTest {
   }
 
   @Test
+  void aPageWithoutSelectorsSaysHowManyItemsRemainAsTheApiserverDoes() throws Exception {
+    // storage.PrepareContinueToken: remainingItemCount only for an empty predicate, when more
+    // items follow; the namespace is part of the key, not of the predicate.
+    start(1000);
+    List<CachedObject> pods = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      pods.add(pod(i < 5 ? "ns" : "other", "p-" + i, i + 1, "node-" + (i % 2), "web"));
+    }
+    feed.replaced(pods, 20);
+    feed.deleted(pod("ns", "p-0", 21, "node-0", "web"));
+    Answer first = http.get("/api/v1/pods?resourceVersion=20&limit=3");
+    assertThat(first.names()).containsExactly("p-0", "p-1", "p-2");
+    assertThat(first.json().getAsJsonObject("metadata").get("remainingItemCount").getAsLong())
+        .isEqualTo(4);
+    Answer second = http.get("/api/v1/pods?limit=3&continue=" + first.continueToken());
+    assertThat(second.names()).containsExactly("p-3", "p-4", "p-5");
+    assertThat(second.json().getAsJsonObject("metadata").get("remainingItemCount").getAsLong())
+        .isEqualTo(1);
+    Answer last = http.get("/api/v1/pods?limit=3&continue=" + second.continueToken());
+    assertThat(last.names()).containsExactly("p-6");
+    assertThat(last.json().getAsJsonObject("metadata").has("remainingItemCount")).isFalse();
+    Answer inNamespace = http.get("/api/v1/namespaces/ns/pods?resourceVersion=21&limit=2");
+    assertThat(inNamespace.names()).containsExactly("p-1", "p-2");
+    assertThat(inNamespace.json().getAsJsonObject("metadata").get("remainingItemCount").getAsLong())
+        .isEqualTo(2);
+    Answer selected = http.get("/api/v1/pods?resourceVersion=21&limit=2&labelSelector=app%3Dweb");
+    assertThat(selected.continueToken()).isNotNull();
+    assertThat(selected.json().getAsJsonObject("metadata").has("remainingItemCount")).isFalse();
+  }
+
+  @Test
   void aContinueTokenOutsideTheWindowGets410WithTheApiserversMessage() throws Exception {
     start(2, new CacheReached());
     List<CachedObject> pods = new ArrayList<>();
