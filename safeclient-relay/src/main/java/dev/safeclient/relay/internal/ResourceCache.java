@@ -520,12 +520,15 @@ public final class ResourceCache implements CacheFeed {
   /**
    * Opens a watch whose initial state is {@code list}, a consistent list made upstream because the
    * cache had not reached the API server's RV: its objects as ADDED events, then every change after
-   * its RV, which the cache passes on as it reaches them. Never the cache's older state.
+   * its RV, which the cache passes on as it reaches them. Never the cache's older state. If the
+   * cache has meanwhile relisted past the list (its window starts after it), its own state is the
+   * fresher one and serves the read.
    */
   synchronized void watchFrom(CacheWatcher w, ListSnapshot list) {
     requireSynced();
     if (list.resourceVersion < windowStart) {
-      throw new Expired(list.resourceVersion, windowStart);
+      watch(w, 0, true);
+      return;
     }
     for (CachedObject o : list.objects()) {
       if (w.selection.matches(o)) {

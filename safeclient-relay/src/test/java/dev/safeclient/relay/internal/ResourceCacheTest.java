@@ -4,7 +4,10 @@ import static dev.safeclient.relay.internal.RelayHttp.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safeclient.model.time.VirtualTimeSource;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +24,58 @@ class ResourceCacheTest {
   @AfterEach
   void tearDown() {
     completions.shutdownNow();
+  }
+
+  /** A watcher's frames as text, in order. */
+  static final class Frames implements CacheWatcher.Sink {
+    final List<String> frames = new ArrayList<>();
+
+    @Override
+    public boolean send(byte[] event) {
+      frames.add(new String(event, StandardCharsets.UTF_8));
+      return true;
+    }
+
+    @Override
+    public boolean send(List<ByteBuffer> event) {
+      StringBuilder b = new StringBuilder();
+      for (ByteBuffer part : event) {
+        b.append(StandardCharsets.UTF_8.decode(part.duplicate()));
+      }
+      frames.add(b.toString());
+      return true;
+    }
+
+    @Override
+    public void end() {
+      frames.add("END");
+    }
+  }
+
+  @Test
+  void aConsistentStreamingListWhoseListTheCacheRelistedPastStartsFromTheNewerCacheNever410()
+      throws Exception {
+    // The window's upstream list is at 15; before the watch registers, the feed relists at 20.
+    // The cache is then fresher than the list, so it serves the consistent read itself: the cacher
+    // never answers a streaming list with RV unset 410.
+    ResourceCache cache = new ResourceCache("pods", true, 100, 1L << 30, clock, completions);
+    cache.replaced(List.of(pod("ns", "a", 5, "node-1", "web")), 10);
+    ListSnapshot list =
+        new ListSnapshot(
+            15, List.of(pod("ns", "a", 5, "node-1", "web"), pod("ns", "b", 14, "node-1", "web")));
+    cache.replaced(List.of(pod("ns", "c", 18, "node-1", "web")), 20);
+    Frames sink = new Frames();
+    CacheWatcher w = new CacheWatcher(Selection.EVERYTHING, true, true, 0, "v1", "Pod", sink);
+    cache.watchFrom(w, list);
+    assertThat(sink.frames).hasSize(2);
+    assertThat(sink.frames.get(0)).startsWith("{\"type\":\"ADDED\"").contains("\"name\":\"c\"");
+    assertThat(sink.frames.get(1))
+        .startsWith("{\"type\":\"BOOKMARK\"")
+        .contains("\"resourceVersion\":\"20\"")
+        .contains("k8s.io/initial-events-end");
+    cache.added(pod("ns", "d", 21, "node-1", "web"));
+    assertThat(sink.frames).hasSize(3);
+    assertThat(sink.frames.get(2)).startsWith("{\"type\":\"ADDED\"").contains("\"name\":\"d\"");
   }
 
   @Test
