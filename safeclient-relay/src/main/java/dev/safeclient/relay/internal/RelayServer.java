@@ -355,7 +355,10 @@ public final class RelayServer implements AutoCloseable {
     long rv = options.readResourceVersion();
     int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.limit()));
     ContinueToken token = options.continueTokenValue();
-    String start = token == null ? null : token.startKey();
+    // A token's key is relative to the request's prefix, as storage.EncodeContinue writes it: a
+    // namespaced list's starts at the name.
+    String prefix = s.namespace == null ? "" : s.namespace + "/";
+    String start = token == null ? null : prefix + token.startKey();
     CompletableFuture<Page> page;
     if (mode == ReadMode.ANY) {
       // As the watch cache: RV=0 is one unpaged answer, limit ignored.
@@ -368,7 +371,7 @@ public final class RelayServer implements AutoCloseable {
         page =
             r.cache
                 .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
-                .thenApply(v -> exact(r, s, rv, start, limit));
+                .thenApply(v -> exact(r, s, rv, start, limit, prefix));
       }
     } else {
       // An inconsistent continuation (RV -1, offered by a 410) is a consistent read from its key,
@@ -391,7 +394,7 @@ public final class RelayServer implements AutoCloseable {
                 callback,
                 200,
                 RawObject.JSON,
-                ByteBuffer.wrap(listBody(r.spec, p, r.cache.listItemsBare())),
+                ByteBuffer.wrap(listBody(r.spec, p, r.cache.listItemsBare(), prefix)),
                 Map.of());
           }
         });
@@ -401,7 +404,8 @@ public final class RelayServer implements AutoCloseable {
    * A page of the snapshot at {@code rv}: rebuilt from the window, or 410 when it no longer reaches
    * back there; never the current state instead.
    */
-  private static Page exact(Relayed r, Selection s, long rv, String start, int limit) {
+  private static Page exact(
+      Relayed r, Selection s, long rv, String start, int limit, String prefix) {
     try {
       return r.cache.listAt(s, rv, start, limit);
     } catch (ResourceCache.Expired e) {
@@ -412,7 +416,10 @@ public final class RelayServer implements AutoCloseable {
       // As etcd3's store: the 410 offers a token continuing inconsistently from the same key.
       throw new StatusException(
           Status.expiredContinue(
-              ContinueToken.after(ContinueToken.INCONSISTENT, withoutTerminator(start)).encode()));
+              ContinueToken.after(
+                      ContinueToken.INCONSISTENT,
+                      withoutTerminator(start.substring(prefix.length())))
+                  .encode()));
     }
   }
 
@@ -421,7 +428,7 @@ public final class RelayServer implements AutoCloseable {
     return start.endsWith("\u0000") ? start.substring(0, start.length() - 1) : start;
   }
 
-  private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
+  private static byte[] listBody(ResourceSpec spec, Page p, boolean bare, String prefix) {
     List<byte[]> items = new ArrayList<>(p.items().size());
     for (CachedObject o : p.items()) {
       ByteBuffer item = o.listItemBytes(bare);
@@ -432,7 +439,8 @@ public final class RelayServer implements AutoCloseable {
     String token =
         p.continueAfter() == null
             ? null
-            : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
+            : ContinueToken.after(p.resourceVersion(), p.continueAfter().substring(prefix.length()))
+                .encode();
     return ListBody.json(
         spec.apiVersion(),
         spec.kind() + "List",

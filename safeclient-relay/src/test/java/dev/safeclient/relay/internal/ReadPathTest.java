@@ -287,6 +287,34 @@ class ReadPathTest {
   }
 
   @Test
+  void aNamespacedListsContinueTokenIsKeyedInsideItsNamespaceAsTheApiserversIs() throws Exception {
+    // storage.EncodeContinue trims the request's key prefix (/registry/pods/ns/): a namespaced
+    // list's token starts at the name. An agent's pager may carry a token between the relay and
+    // the API server, so each must read the other's.
+    start(1000);
+    List<CachedObject> pods = new ArrayList<>();
+    for (String ns : List.of("a", "ns", "z")) {
+      for (int i = 0; i < 4; i++) {
+        pods.add(pod(ns, "p-" + i, pods.size() + 1, "node-0", "web"));
+      }
+    }
+    feed.replaced(pods, 20);
+    Answer first = http.get("/api/v1/namespaces/ns/pods?resourceVersion=20&limit=2");
+    assertThat(first.names()).containsExactly("p-0", "p-1");
+    dev.safeclient.apiserver.ContinueToken token =
+        dev.safeclient.apiserver.ContinueToken.decode(first.continueToken());
+    assertThat(token.startKey()).isEqualTo("p-1\u0000");
+    assertThat(token.resourceVersion()).isEqualTo(20);
+    Answer rest = http.get("/api/v1/namespaces/ns/pods?limit=10&continue=" + first.continueToken());
+    assertThat(rest.names()).containsExactly("p-2", "p-3");
+    assertThat(rest.json().getAsJsonArray("items").size()).isEqualTo(2);
+    // A cluster-wide list's token holds the namespace.
+    Answer all = http.get("/api/v1/pods?resourceVersion=20&limit=5");
+    assertThat(dev.safeclient.apiserver.ContinueToken.decode(all.continueToken()).startKey())
+        .isEqualTo("ns/p-0\u0000");
+  }
+
+  @Test
   void aContinueTokenOutsideTheWindowGets410WithTheApiserversMessage() throws Exception {
     start(2, new CacheReached());
     List<CachedObject> pods = new ArrayList<>();
