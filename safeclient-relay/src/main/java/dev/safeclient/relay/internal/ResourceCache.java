@@ -514,7 +514,7 @@ public final class ResourceCache implements CacheFeed {
         }
       }
     }
-    watchers.add(w);
+    register(w);
   }
 
   /**
@@ -541,7 +541,17 @@ public final class ResourceCache implements CacheFeed {
         w.offer(e);
       }
     }
-    watchers.add(w);
+    register(w);
+  }
+
+  /**
+   * Registers a started watcher, unless it ended meanwhile (its timeout or its client, while it
+   * waited for its start or took its initial events): nothing would remove it before a change.
+   */
+  private void register(CacheWatcher w) {
+    if (!w.ended()) {
+      watchers.add(w);
+    }
   }
 
   void forget(CacheWatcher w) {

@@ -79,6 +79,25 @@ class ResourceCacheTest {
   }
 
   @Test
+  void aWatchThatEndedBeforeItsStartIsNeverRegistered() throws Exception {
+    // Its timeout, or its client, may end a watch while it waits for its start (3 s for an RV
+    // ahead, a window for a consistent one); the cache must not keep it until the next change.
+    ResourceCache cache = new ResourceCache("pods", true, 100, 1L << 30, clock, completions);
+    cache.replaced(List.of(pod("ns", "a", 5, "node-1", "web")), 10);
+    Frames sink = new Frames();
+    CacheWatcher w = new CacheWatcher(Selection.EVERYTHING, true, true, 0, "v1", "Pod", sink);
+    w.end();
+    cache.watch(w, 0, true);
+    CacheWatcher resumed =
+        new CacheWatcher(Selection.EVERYTHING, true, false, 10, "v1", "Pod", new Frames());
+    resumed.end();
+    cache.watch(resumed, 10, false);
+    cache.watchFrom(w, new ListSnapshot(10, List.of()));
+    assertThat(cache.watchers()).isZero();
+    assertThat(sink.frames).containsExactly("END");
+  }
+
+  @Test
   void aReadWaitingForAVersionContinuesOffTheFeedThreadAndOutsideTheLock() throws Exception {
     // The feed thread reaching the version must not build the waiting read's answer (a list, its
     // bytes, the socket write) while it holds the lock every change and every read takes.
