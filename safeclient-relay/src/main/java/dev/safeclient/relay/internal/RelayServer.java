@@ -57,6 +57,9 @@ public final class RelayServer implements AutoCloseable {
   static final Duration IDLE_TIMEOUT =
       ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
 
+  /** How long before its timeout a watch gets its last bookmark: the cacher's 2 s. */
+  static final Duration BOOKMARK_BEFORE_TIMEOUT = Duration.ofSeconds(2);
+
   /** One relayed resource: its cache and its coalesced consistent reads. */
   static final class Relayed {
     final ResourceSpec spec;
@@ -493,9 +496,19 @@ public final class RelayServer implements AutoCloseable {
               r.cache.forget(w);
               w.end();
             });
+    // As cacheWatcher.nextBookmarkTime: a bookmark right before the deadline, so that the client
+    // resumes from as close to its end as it can.
+    Duration beforeTimeout = timeoutAfter.minus(BOOKMARK_BEFORE_TIMEOUT);
+    TimeSource.Timer lastBookmark =
+        options.allowWatchBookmarks() && !beforeTimeout.isNegative()
+            ? clock.schedule(beforeTimeout, () -> r.cache.bookmark(w))
+            : null;
     sink.onEnd(
         () -> {
           timeout.cancel();
+          if (lastBookmark != null) {
+            lastBookmark.cancel();
+          }
           r.cache.forget(w);
         });
     CompletableFuture<ConsistentReads.Fresh> ready =

@@ -568,6 +568,13 @@ public final class ResourceCache implements CacheFeed {
     }
   }
 
+  /** Sends {@code w} a bookmark at the cache's RV, if it has started (its initial events sent). */
+  synchronized void bookmark(CacheWatcher w) {
+    if (resourceVersion > 0 && watchers.contains(w)) {
+      w.bookmark(resourceVersion);
+    }
+  }
+
   synchronized void endAll() {
     for (CacheWatcher w : watchers) {
       w.end();

@@ -424,6 +424,26 @@ class ReadPathTest {
     }
   }
 
+  @Test
+  void aBookmarkWatcherGetsABookmarkTwoSecondsBeforeItsTimeout() throws Exception {
+    // cacheWatcher.nextBookmarkTime: right before the deadline (2 s), so that the client resumes
+    // from as close to now as possible.
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true&timeoutSeconds=10"
+                + "&fieldSelector=spec.nodeName%3Dnode-1")) {
+      await().until(() -> server.health().get(0).watchers() == 1);
+      feed.added(pod("ns", "e", 14, "node-2", "web"));
+      clock.advance(Duration.ofSeconds(8));
+      JsonObject b = CompletableFuture.supplyAsync(() -> next(w)).get(10, TimeUnit.SECONDS);
+      assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 14");
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(w.next()).isNull();
+    }
+  }
+
   private static JsonObject next(RelayHttp.Watch w) {
     try {
       return w.next();
