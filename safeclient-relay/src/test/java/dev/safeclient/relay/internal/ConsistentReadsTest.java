@@ -94,6 +94,18 @@ class ConsistentReadsTest {
     }
   }
 
+  /**
+   * A write elsewhere moves etcd's revision past the pods' last event: the probe's RV is then one
+   * the pods' watch never reaches.
+   */
+  private void writeAnotherResource() {
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+  }
+
   private long mark() {
     List<RequestLogEntry> log = sim.requestLog();
     return log.isEmpty() ? 0 : log.get(log.size() - 1).sequence();
@@ -143,13 +155,7 @@ class ConsistentReadsTest {
 
   @Test
   void onAQuietResourceOneConsistentListServesTheWholeWindowPagedPerCaller() throws Exception {
-    // A write elsewhere moves etcd's revision past the pods' last event: the probe's RV is one
-    // the pods' watch never reaches.
-    sim.create(
-        "v1",
-        "configmaps",
-        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
-            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    writeAnotherResource();
     long from = mark();
     ResourceCache cache = server.relayed(SPEC).cache;
     List<CompletableFuture<Answer>> answers = consistentLists(20, "?limit=2");
@@ -177,11 +183,7 @@ class ConsistentReadsTest {
       throws Exception {
     // The token a 410 offers (RV -1): the cacher calls its continuation a consistent read
     // (ShouldDelegateContinue), served at the API server's current RV or newer.
-    sim.create(
-        "v1",
-        "configmaps",
-        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
-            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    writeAnotherResource();
     long etcd = sim.resourceVersion();
     ResourceCache cache = server.relayed(SPEC).cache;
     assertThat(cache.resourceVersion()).isLessThan(etcd);
@@ -205,11 +207,7 @@ class ConsistentReadsTest {
 
   @Test
   void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
-    sim.create(
-        "v1",
-        "configmaps",
-        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
-            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    writeAnotherResource();
     long etcd = sim.resourceVersion();
     ResourceCache cache = server.relayed(SPEC).cache;
     assertThat(cache.resourceVersion()).isLessThan(etcd);

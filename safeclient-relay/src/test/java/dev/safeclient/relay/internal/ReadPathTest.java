@@ -415,7 +415,7 @@ class ReadPathTest {
       feed.added(pod("ns", "e", 14, "node-2", "web"));
       feed.modified(pod("ns", "d", 15, "node-2", "db"));
       clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
-      JsonObject b = CompletableFuture.supplyAsync(() -> next(w)).get(10, TimeUnit.SECONDS);
+      JsonObject b = nextWithin(w);
       assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 15");
       // Its own node's change still comes, after the bookmark.
       feed.added(pod("ns", "f", 16, "node-1", "web"));
@@ -437,19 +437,24 @@ class ReadPathTest {
       await().until(() -> server.health().get(0).watchers() == 1);
       feed.added(pod("ns", "e", 14, "node-2", "web"));
       clock.advance(Duration.ofSeconds(8));
-      JsonObject b = CompletableFuture.supplyAsync(() -> next(w)).get(10, TimeUnit.SECONDS);
+      JsonObject b = nextWithin(w);
       assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 14");
       clock.advance(Duration.ofSeconds(2));
       assertThat(w.next()).isNull();
     }
   }
 
-  private static JsonObject next(RelayHttp.Watch w) {
-    try {
-      return w.next();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The next event, or a failure if none comes within 10 s (a read never waits the minute). */
+  private static JsonObject nextWithin(RelayHttp.Watch w) throws Exception {
+    return CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return w.next();
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
   }
 
   @Test
