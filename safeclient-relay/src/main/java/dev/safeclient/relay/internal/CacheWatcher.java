@@ -37,7 +37,17 @@ final class CacheWatcher {
   /** The resource's encodings, for a watcher that streams Protobuf frames; null: JSON lines. */
   private final ResourceEncoding protobuf;
 
-  /** The newest RV this watcher has been sent (an event's or a bookmark's). */
+  /**
+   * The newest RV of a change this watcher was offered, sent or filtered out (or where it started):
+   * a change at or before it is one it has already had.
+   */
+  private long offeredResourceVersion;
+
+  /**
+   * The newest RV the client was told (an event's or a bookmark's). Behind {@link
+   * #offeredResourceVersion} while the filter drops other objects' changes: a bookmark then moves
+   * the client's resume point, as the cacher sends every bookmark watcher its latest RV.
+   */
   private long sentResourceVersion;
 
   private volatile boolean ended;
@@ -54,6 +64,7 @@ final class CacheWatcher {
     this.selection = selection;
     this.bookmarks = bookmarks;
     this.initialEventsEnd = initialEventsEnd;
+    this.offeredResourceVersion = fromResourceVersion;
     this.sentResourceVersion = fromResourceVersion;
     this.apiVersion = apiVersion;
     this.kind = kind;
@@ -71,6 +82,7 @@ final class CacheWatcher {
 
   /** The end of the initial state: the {@code k8s.io/initial-events-end} bookmark when asked. */
   void initialStateEnd(long rv) {
+    offeredResourceVersion = Math.max(offeredResourceVersion, rv);
     sentResourceVersion = Math.max(sentResourceVersion, rv);
     if (initialEventsEnd) {
       send(Type.BOOKMARK, WatchEvents.bookmarkObject(apiVersion, kind, rv, true));
@@ -90,7 +102,7 @@ final class CacheWatcher {
     if (ended) {
       return false;
     }
-    if (e.resourceVersion() <= sentResourceVersion) {
+    if (e.resourceVersion() <= offeredResourceVersion) {
       return true;
     }
     boolean now = e.type() != EventType.DELETED && selection.matches(e.object());
@@ -99,7 +111,10 @@ final class CacheWatcher {
       now = false;
       before = selection.matches(e.object());
     }
-    sentResourceVersion = e.resourceVersion();
+    offeredResourceVersion = e.resourceVersion();
+    if (now || before) {
+      sentResourceVersion = e.resourceVersion();
+    }
     if (now || (before && e.type() == EventType.DELETED)) {
       if (protobuf != null) {
         return sendFrame(
@@ -118,9 +133,13 @@ final class CacheWatcher {
     return true;
   }
 
-  /** A bookmark at {@code rv}, when this watcher takes them and {@code rv} moves it forward. */
+  /**
+   * A bookmark at {@code rv}, when this watcher takes them, {@code rv} moves the client forward,
+   * and no change after {@code rv} was offered (a watch started ahead of the cache).
+   */
   void bookmark(long rv) {
-    if (bookmarks && !ended && rv > sentResourceVersion) {
+    if (bookmarks && !ended && rv > sentResourceVersion && rv >= offeredResourceVersion) {
+      offeredResourceVersion = rv;
       sentResourceVersion = rv;
       send(Type.BOOKMARK, WatchEvents.bookmarkObject(apiVersion, kind, rv, false));
     }

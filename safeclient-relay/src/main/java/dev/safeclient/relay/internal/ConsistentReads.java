@@ -17,6 +17,9 @@ import org.slf4j.LoggerFactory;
  * When it has not within {@link #CATCH_UP} (a quiet resource: the probe returns etcd's global
  * revision, which the resource's own events may never reach), one consistent upstream LIST serves
  * the whole window. So N readers cost the API server one probe, and at most one list, per window.
+ * One window's upstream calls are out at a time: a window that closes meanwhile stays open until
+ * they end, so an API server that hangs holds one thread and one request per resource, not one per
+ * window.
  */
 final class ConsistentReads {
   private static final Logger LOG = LoggerFactory.getLogger(ConsistentReads.class);
@@ -44,6 +47,13 @@ final class ConsistentReads {
   private final Executor upstreamCalls;
   private CompletableFuture<Fresh> open;
   private int joined;
+
+  /** A window's probe (and list, if any) is out. */
+  private boolean inFlight;
+
+  /** The open window's time is up; it closes when the calls in flight end. */
+  private boolean due;
+
   private volatile ListSnapshot lastList;
   private long probes;
   private long lists;
@@ -67,7 +77,7 @@ final class ConsistentReads {
       CompletableFuture<Fresh> window = new CompletableFuture<>();
       open = window;
       joined = 0;
-      clock.schedule(WINDOW, () -> upstreamCalls.execute(() -> close(window)));
+      clock.schedule(WINDOW, () -> upstreamCalls.execute(() -> windowUp(window)));
     }
     joined++;
     return open;
@@ -104,44 +114,92 @@ final class ConsistentReads {
     return lists;
   }
 
-  private void close(CompletableFuture<Fresh> window) {
+  private void windowUp(CompletableFuture<Fresh> window) {
     synchronized (this) {
-      if (open == window) {
-        open = null;
+      if (inFlight) {
+        due = true;
+        return;
       }
-      probes++;
+      close(window);
     }
-    long rv;
+    probe(window);
+  }
+
+  /** Closes {@code window}: later reads open the next one. Under the lock. */
+  private void close(CompletableFuture<Fresh> window) {
+    if (open == window) {
+      open = null;
+    }
+    inFlight = true;
+    probes++;
+  }
+
+  /**
+   * The window's calls ended: the window that came due meanwhile sends its probe now. Every path
+   * out of a window's calls comes here once, or no window would close again.
+   */
+  private void ended() {
+    CompletableFuture<Fresh> next;
+    synchronized (this) {
+      if (!due) {
+        inFlight = false;
+        return;
+      }
+      due = false;
+      next = open;
+      close(next);
+    }
     try {
-      rv = upstream.currentResourceVersion(spec);
+      upstreamCalls.execute(() -> probe(next));
     } catch (Throwable t) {
-      LOG.warn("{}: the consistent-read probe failed: {}", spec, t.toString());
-      window.completeExceptionally(upstreamUnavailable());
-      return;
+      failed(next, "probe", t);
     }
-    cache
-        .awaitResourceVersion(rv, CATCH_UP)
-        .whenComplete(
-            (ok, notYet) -> {
-              if (notYet == null) {
-                window.complete(new Fresh(null));
-              } else {
-                upstreamCalls.execute(() -> listFor(window));
-              }
-            });
+  }
+
+  private void probe(CompletableFuture<Fresh> window) {
+    try {
+      long rv = upstream.currentResourceVersion(spec);
+      cache
+          .awaitResourceVersion(rv, CATCH_UP)
+          .whenComplete(
+              (ok, notYet) -> {
+                if (notYet == null) {
+                  // The calls ended before the window's reads are answered (on this thread).
+                  ended();
+                  window.complete(new Fresh(null));
+                  return;
+                }
+                try {
+                  // Not on the thread that timed the wait out: the list blocks.
+                  upstreamCalls.execute(() -> listFor(window));
+                } catch (Throwable t) {
+                  failed(window, "list", t);
+                }
+              });
+    } catch (Throwable t) {
+      failed(window, "probe", t);
+    }
   }
 
   private void listFor(CompletableFuture<Fresh> window) {
     synchronized (this) {
       lists++;
     }
+    ListSnapshot s;
     try {
-      ListSnapshot s = upstream.consistentList(spec);
-      lastList = s;
-      window.complete(new Fresh(s));
+      s = upstream.consistentList(spec);
     } catch (Throwable t) {
-      LOG.warn("{}: the consistent list failed: {}", spec, t.toString());
-      window.completeExceptionally(upstreamUnavailable());
+      failed(window, "list", t);
+      return;
     }
+    lastList = s;
+    ended();
+    window.complete(new Fresh(s));
+  }
+
+  private void failed(CompletableFuture<Fresh> window, String call, Throwable t) {
+    LOG.warn("{}: the consistent-read {} failed: {}", spec, call, t.toString());
+    ended();
+    window.completeExceptionally(upstreamUnavailable());
   }
 }

@@ -1,6 +1,5 @@
 package dev.safeclient.relay.internal;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -23,21 +22,11 @@ final class ListSnapshot {
   }
 
   ResourceCache.Page page(Selection s, String start, int limit) {
-    List<CachedObject> items = new ArrayList<>();
-    String last = null;
-    boolean more = false;
-    for (CachedObject o : (start == null ? objects : objects.tailMap(start, true)).values()) {
-      if (!s.matches(o)) {
-        continue;
-      }
-      if (limit > 0 && items.size() == limit) {
-        more = true;
-        break;
-      }
-      items.add(o);
-      last = o.key;
-    }
-    return new ResourceCache.Page(items, resourceVersion, more ? last : null);
+    return ResourceCache.Page.of(
+        s,
+        resourceVersion,
+        (start == null ? objects : objects.tailMap(start, true)).values(),
+        limit);
   }
 
   Collection<CachedObject> objects() {

@@ -63,6 +63,9 @@ public final class RelayServer implements AutoCloseable {
   static final Duration IDLE_TIMEOUT =
       ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
 
+  /** How long before its timeout a watch gets its last bookmark: the cacher's 2 s. */
+  static final Duration BOOKMARK_BEFORE_TIMEOUT = Duration.ofSeconds(2);
+
   /** One relayed resource: its cache, its coalesced consistent reads and its encodings. */
   static final class Relayed {
     final ResourceSpec spec;
@@ -122,10 +125,15 @@ public final class RelayServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
+    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+    pool.setName("relay-http");
+    pool.setDaemon(true);
     ProtobufTranscoder transcoder = ProtobufTranscoder.vendored();
     for (ResourceSpec s : specs) {
+      // Reads that waited for the cache continue on the HTTP pool, as the reads themselves.
       ResourceCache cache =
-          new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock);
+          new ResourceCache(s.toString(), s.nodeIndexed(), maxEvents, maxEventBytes, clock, pool);
       cache.listItemsBare(s.builtIn());
       byPath.put(
           key(s.group(), s.version(), s.plural()),
@@ -135,10 +143,6 @@ public final class RelayServer implements AutoCloseable {
               new ConsistentReads(s, cache, upstream, clock, upstreamCalls),
               new ResourceEncoding(s, transcoder)));
     }
-    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
-    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
-    pool.setName("relay-http");
-    pool.setDaemon(true);
     this.server = new Server(pool);
     // One acceptor and one selector: connections are long-lived watches, accepted rarely.
     this.connector = new ServerConnector(server, 1, 1);
@@ -299,8 +303,9 @@ public final class RelayServer implements AutoCloseable {
     Verb verb = info.verb();
     ListOptions options = ListOptions.parse(query, verb == Verb.WATCH);
     if (verb != Verb.GET) {
-      // The relay serves streaming lists: it answers as a server with the WatchList gate on.
-      options.validate(true);
+      // The relay serves streaming lists: it answers as a server with the WatchList gate on, whose
+      // defaults make a legacy watch from RV unset or "0" a streaming list.
+      options = options.validate(true);
     }
     gate.check(
         request.getHeaders().get(HttpHeader.AUTHORIZATION),
@@ -388,7 +393,10 @@ public final class RelayServer implements AutoCloseable {
     long rv = options.readResourceVersion();
     int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.limit()));
     ContinueToken token = options.continueTokenValue();
-    String start = token == null ? null : token.startKey();
+    // A token's key is relative to the request's prefix, as storage.EncodeContinue writes it: a
+    // namespaced list's starts at the name.
+    String prefix = s.namespace == null ? "" : s.namespace + "/";
+    String start = token == null ? null : prefix + token.startKey();
     CompletableFuture<Page> page;
     if (mode == ReadMode.ANY) {
       // As the watch cache: RV=0 is one unpaged answer, limit ignored.
@@ -401,19 +409,18 @@ public final class RelayServer implements AutoCloseable {
         page =
             r.cache
                 .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
-                .thenApply(v -> exact(r, s, rv, start, limit));
+                .thenApply(v -> exact(r, s, rv, start, limit, prefix));
       }
-    } else if (token != null) {
-      // An inconsistent continuation (RV -1, offered by a 410): the current state, from its key.
-      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, start, limit));
     } else {
+      // An inconsistent continuation (RV -1, offered by a 410) is a consistent read from its key,
+      // as the cacher's ShouldDelegateContinue has it: never the cache's state without the probe.
       page =
           readPoint(r, mode, rv)
               .thenApply(
                   fresh ->
                       fresh.fromCache()
-                          ? r.cache.listCurrent(s, null, limit)
-                          : fresh.snapshot().page(s, null, limit));
+                          ? r.cache.listCurrent(s, start, limit)
+                          : fresh.snapshot().page(s, start, limit));
     }
     page.whenComplete(
         (p, t) -> {
@@ -423,7 +430,7 @@ public final class RelayServer implements AutoCloseable {
           }
           if (reply.protobuf) {
             try {
-              reply.send(200, MediaTypes.PROTOBUF, protobufListBody(r, p), Map.of());
+              reply.send(200, MediaTypes.PROTOBUF, protobufListBody(r, p, prefix), Map.of());
               return;
             } catch (NotLossless e) {
               if (!reply.fallBackToJson(e)) {
@@ -431,7 +438,8 @@ public final class RelayServer implements AutoCloseable {
               }
             }
           }
-          reply.send(200, RawObject.JSON, listBody(r.spec, p, r.cache.listItemsBare()), Map.of());
+          reply.send(
+              200, RawObject.JSON, listBody(r.spec, p, r.cache.listItemsBare(), prefix), Map.of());
         });
   }
 
@@ -439,7 +447,8 @@ public final class RelayServer implements AutoCloseable {
    * A page of the snapshot at {@code rv}: rebuilt from the window, or 410 when it no longer reaches
    * back there; never the current state instead.
    */
-  private static Page exact(Relayed r, Selection s, long rv, String start, int limit) {
+  private static Page exact(
+      Relayed r, Selection s, long rv, String start, int limit, String prefix) {
     try {
       return r.cache.listAt(s, rv, start, limit);
     } catch (ResourceCache.Expired e) {
@@ -450,7 +459,10 @@ public final class RelayServer implements AutoCloseable {
       // As etcd3's store: the 410 offers a token continuing inconsistently from the same key.
       throw new StatusException(
           Status.expiredContinue(
-              ContinueToken.after(ContinueToken.INCONSISTENT, withoutTerminator(start)).encode()));
+              ContinueToken.after(
+                      ContinueToken.INCONSISTENT,
+                      withoutTerminator(start.substring(prefix.length())))
+                  .encode()));
     }
   }
 
@@ -459,22 +471,24 @@ public final class RelayServer implements AutoCloseable {
     return start.endsWith("\u0000") ? start.substring(0, start.length() - 1) : start;
   }
 
-  private static String continueToken(Page p) {
+  private static String continueToken(Page p, String prefix) {
     return p.continueAfter() == null
         ? null
-        : ContinueToken.after(p.resourceVersion(), p.continueAfter()).encode();
+        : ContinueToken.after(p.resourceVersion(), p.continueAfter().substring(prefix.length()))
+            .encode();
   }
 
   /** The page in Protobuf: each item's message transcoded once per object version. */
-  private static byte[] protobufListBody(Relayed r, Page p) throws NotLossless {
+  private static byte[] protobufListBody(Relayed r, Page p, String prefix) throws NotLossless {
     List<byte[]> items = new ArrayList<>(p.items().size());
     for (CachedObject o : p.items()) {
       items.add(r.encoding.message(o));
     }
-    return r.encoding.list(p.resourceVersion(), continueToken(p), items);
+    return r.encoding.list(
+        p.resourceVersion(), continueToken(p, prefix), p.remainingItemCount(), items);
   }
 
-  private static byte[] listBody(ResourceSpec spec, Page p, boolean bare) {
+  private static byte[] listBody(ResourceSpec spec, Page p, boolean bare, String prefix) {
     List<byte[]> items = new ArrayList<>(p.items().size());
     for (CachedObject o : p.items()) {
       ByteBuffer item = o.listItemBytes(bare);
@@ -482,9 +496,14 @@ public final class RelayServer implements AutoCloseable {
       item.get(b);
       items.add(b);
     }
-    String token = continueToken(p);
+    String token = continueToken(p, prefix);
     return ListBody.json(
-        spec.apiVersion(), spec.kind() + "List", p.resourceVersion(), token, null, items);
+        spec.apiVersion(),
+        spec.kind() + "List",
+        p.resourceVersion(),
+        token,
+        p.remainingItemCount(),
+        items);
   }
 
   private void watch(
@@ -545,9 +564,19 @@ public final class RelayServer implements AutoCloseable {
               r.cache.forget(w);
               w.end();
             });
+    // As cacheWatcher.nextBookmarkTime: a bookmark right before the deadline, so that the client
+    // resumes from as close to its end as it can.
+    Duration beforeTimeout = timeoutAfter.minus(BOOKMARK_BEFORE_TIMEOUT);
+    TimeSource.Timer lastBookmark =
+        options.allowWatchBookmarks() && !beforeTimeout.isNegative()
+            ? clock.schedule(beforeTimeout, () -> r.cache.bookmark(w))
+            : null;
     sink.onEnd(
         () -> {
           timeout.cancel();
+          if (lastBookmark != null) {
+            lastBookmark.cancel();
+          }
           r.cache.forget(w);
         });
     CompletableFuture<ConsistentReads.Fresh> ready =

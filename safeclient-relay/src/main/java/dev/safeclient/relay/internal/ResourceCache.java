@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +47,42 @@ public final class ResourceCache implements CacheFeed {
     }
   }
 
-  /** A list answer: the items, the RV they are the state at, and the key to continue after. */
-  record Page(List<CachedObject> items, long resourceVersion, String continueAfter) {}
+  /**
+   * A list answer: the items, the RV they are the state at, the key to continue after, and how many
+   * items follow (null unless counted: only a selection without selectors has it, as
+   * storage.PrepareContinueToken sets remainingItemCount only for an empty predicate).
+   */
+  record Page(
+      List<CachedObject> items,
+      long resourceVersion,
+      String continueAfter,
+      Long remainingItemCount) {
+
+    /** A page of {@code states} (key order; null where no object is) from its first on. */
+    static Page of(Selection s, long rv, Iterable<CachedObject> states, int limit) {
+      boolean count = limit > 0 && s.predicate.isEverything();
+      List<CachedObject> items = new ArrayList<>();
+      String last = null;
+      long remaining = 0;
+      for (CachedObject o : states) {
+        if (!s.matches(o)) {
+          continue;
+        }
+        if (limit > 0 && items.size() == limit) {
+          if (!count) {
+            remaining = -1;
+            break;
+          }
+          remaining++;
+          continue;
+        }
+        items.add(o);
+        last = o.key;
+      }
+      boolean more = remaining != 0;
+      return new Page(items, rv, more ? last : null, more && count ? remaining : null);
+    }
+  }
 
   /** The cache has not reached a resource version in time: 504 ResourceVersionTooLarge. */
   static final class TooLargeResourceVersion extends RuntimeException {
@@ -87,6 +122,12 @@ public final class ResourceCache implements CacheFeed {
   private final long maxEventBytes;
   private final TimeSource clock;
 
+  /**
+   * Where reads waiting for a resource version continue: never on the feed thread that reached it,
+   * under the lock every change and read takes, since a continuation builds and writes an answer.
+   */
+  private final Executor completions;
+
   private final TreeMap<String, CachedObject> objects = new TreeMap<>();
   private final Map<String, NavigableSet<String>> byNode = new HashMap<>();
   private final ArrayDeque<Event> window = new ArrayDeque<>();
@@ -114,12 +155,18 @@ public final class ResourceCache implements CacheFeed {
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
 
   ResourceCache(
-      String resource, boolean nodeIndexed, int maxEvents, long maxEventBytes, TimeSource clock) {
+      String resource,
+      boolean nodeIndexed,
+      int maxEvents,
+      long maxEventBytes,
+      TimeSource clock,
+      Executor completions) {
     this.resource = resource;
     this.nodeIndexed = nodeIndexed;
     this.maxEvents = maxEvents;
     this.maxEventBytes = maxEventBytes;
     this.clock = clock;
+    this.completions = completions;
   }
 
   boolean listItemsBare() {
@@ -313,9 +360,9 @@ public final class ResourceCache implements CacheFeed {
       ready.addAll(l);
     }
     due.clear();
-    // Completed outside the caller's view of the lock order: the continuations run on the
-    // completing thread, which holds the lock; they only hand work to the HTTP layer.
-    ready.forEach(f -> f.complete(null));
+    for (CompletableFuture<Void> f : ready) {
+      completions.execute(() -> f.complete(null));
+    }
   }
 
   // ---- reads ----
@@ -337,6 +384,7 @@ public final class ResourceCache implements CacheFeed {
         clock.schedule(
             wait,
             () -> {
+              long current;
               synchronized (this) {
                 List<CompletableFuture<Void>> l = waiters.get(rv);
                 if (l != null) {
@@ -345,8 +393,9 @@ public final class ResourceCache implements CacheFeed {
                     waiters.remove(rv);
                   }
                 }
-                f.completeExceptionally(new TooLargeResourceVersion(rv, resourceVersion));
+                current = resourceVersion;
               }
+              f.completeExceptionally(new TooLargeResourceVersion(rv, current));
             });
     f.whenComplete((v, t) -> timer.cancel());
     return f;
@@ -396,22 +445,12 @@ public final class ResourceCache implements CacheFeed {
   private Page pageFrom(
       Selection s, long rv, String start, int limit, TreeMap<String, CachedObject> undone) {
     NavigableSet<String> candidates = candidates(s, start, undone);
-    List<CachedObject> items = new ArrayList<>();
-    String last = null;
-    boolean more = false;
-    for (String key : candidates) {
-      CachedObject o = undone.containsKey(key) ? undone.get(key) : objects.get(key);
-      if (!s.matches(o)) {
-        continue;
-      }
-      if (limit > 0 && items.size() == limit) {
-        more = true;
-        break;
-      }
-      items.add(o);
-      last = key;
-    }
-    return new Page(items, rv, more ? last : null);
+    Iterable<CachedObject> states =
+        () ->
+            candidates.stream()
+                .map(key -> undone.containsKey(key) ? undone.get(key) : objects.get(key))
+                .iterator();
+    return Page.of(s, rv, states, limit);
   }
 
   /** The keys a selection can match, in key order, from the narrowest index that applies. */
@@ -475,18 +514,21 @@ public final class ResourceCache implements CacheFeed {
         }
       }
     }
-    watchers.add(w);
+    register(w);
   }
 
   /**
    * Opens a watch whose initial state is {@code list}, a consistent list made upstream because the
    * cache had not reached the API server's RV: its objects as ADDED events, then every change after
-   * its RV, which the cache passes on as it reaches them. Never the cache's older state.
+   * its RV, which the cache passes on as it reaches them. Never the cache's older state. If the
+   * cache has meanwhile relisted past the list (its window starts after it), its own state is the
+   * fresher one and serves the read.
    */
   synchronized void watchFrom(CacheWatcher w, ListSnapshot list) {
     requireSynced();
     if (list.resourceVersion < windowStart) {
-      throw new Expired(list.resourceVersion, windowStart);
+      watch(w, 0, true);
+      return;
     }
     for (CachedObject o : list.objects()) {
       if (w.selection.matches(o)) {
@@ -499,7 +541,17 @@ public final class ResourceCache implements CacheFeed {
         w.offer(e);
       }
     }
-    watchers.add(w);
+    register(w);
+  }
+
+  /**
+   * Registers a started watcher, unless it ended meanwhile (its timeout or its client, while it
+   * waited for its start or took its initial events): nothing would remove it before a change.
+   */
+  private void register(CacheWatcher w) {
+    if (!w.ended()) {
+      watchers.add(w);
+    }
   }
 
   void forget(CacheWatcher w) {
@@ -512,6 +564,13 @@ public final class ResourceCache implements CacheFeed {
       return;
     }
     for (CacheWatcher w : watchers) {
+      w.bookmark(resourceVersion);
+    }
+  }
+
+  /** Sends {@code w} a bookmark at the cache's RV, if it has started (its initial events sent). */
+  synchronized void bookmark(CacheWatcher w) {
+    if (resourceVersion > 0 && watchers.contains(w)) {
       w.bookmark(resourceVersion);
     }
   }

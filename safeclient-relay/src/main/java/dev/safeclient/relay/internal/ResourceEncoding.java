@@ -92,9 +92,9 @@ final class ResourceEncoding {
         type, ProtobufEnvelope.wrap(spec.apiVersion(), spec.kind(), transcode(objectJson)));
   }
 
-  byte[] list(long rv, String continueToken, List<byte[]> messages) {
+  byte[] list(long rv, String continueToken, Long remainingItemCount, List<byte[]> messages) {
     return transcoder.list(
-        spec.apiVersion(), spec.kind() + "List", rv, continueToken, null, messages);
+        spec.apiVersion(), spec.kind() + "List", rv, continueToken, remainingItemCount, messages);
   }
 
   byte[] status(Status s) {

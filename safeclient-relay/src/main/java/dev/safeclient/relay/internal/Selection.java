@@ -15,6 +15,8 @@ final class Selection {
 
   /**
    * The node the field selector requires ({@code spec.nodeName=X}), for the node index; or null.
+   * Null too for {@code spec.nodeName=}: unscheduled pods have no node to be indexed by, so they
+   * are matched in memory.
    */
   final String nodeName;
 
@@ -24,7 +26,8 @@ final class Selection {
   Selection(String namespace, SelectionPredicate predicate) {
     this.namespace = namespace;
     this.predicate = predicate;
-    this.nodeName = predicate.exactField("spec.nodeName");
+    String node = predicate.exactField("spec.nodeName");
+    this.nodeName = node == null || node.isEmpty() ? null : node;
     this.name = predicate.exactField("metadata.name");
   }
 

@@ -94,6 +94,18 @@ class ConsistentReadsTest {
     }
   }
 
+  /**
+   * A write elsewhere moves etcd's revision past the pods' last event: the probe's RV is then one
+   * the pods' watch never reaches.
+   */
+  private void writeAnotherResource() {
+    sim.create(
+        "v1",
+        "configmaps",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+  }
+
   private long mark() {
     List<RequestLogEntry> log = sim.requestLog();
     return log.isEmpty() ? 0 : log.get(log.size() - 1).sequence();
@@ -143,13 +155,7 @@ class ConsistentReadsTest {
 
   @Test
   void onAQuietResourceOneConsistentListServesTheWholeWindowPagedPerCaller() throws Exception {
-    // A write elsewhere moves etcd's revision past the pods' last event: the probe's RV is one
-    // the pods' watch never reaches.
-    sim.create(
-        "v1",
-        "configmaps",
-        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
-            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    writeAnotherResource();
     long from = mark();
     ResourceCache cache = server.relayed(SPEC).cache;
     List<CompletableFuture<Answer>> answers = consistentLists(20, "?limit=2");
@@ -173,12 +179,35 @@ class ConsistentReadsTest {
   }
 
   @Test
+  void anInconsistentContinuationIsAConsistentReadFromItsKeyNeverTheCachesOlderState()
+      throws Exception {
+    // The token a 410 offers (RV -1): the cacher calls its continuation a consistent read
+    // (ShouldDelegateContinue), served at the API server's current RV or newer.
+    writeAnotherResource();
+    long etcd = sim.resourceVersion();
+    ResourceCache cache = server.relayed(SPEC).cache;
+    assertThat(cache.resourceVersion()).isLessThan(etcd);
+    String token =
+        dev.safeclient.apiserver.ContinueToken.after(
+                dev.safeclient.apiserver.ContinueToken.INCONSISTENT, "ns/p-1")
+            .encode();
+    List<CompletableFuture<Answer>> answers = consistentLists(1, "?limit=2&continue=" + token);
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+    Answer a = answers.get(0).get(30, TimeUnit.SECONDS);
+    assertThat(a.code()).isEqualTo(200);
+    assertThat(Long.parseLong(a.resourceVersion())).isGreaterThanOrEqualTo(etcd);
+    assertThat(a.names()).containsExactly("p-2", "p-3");
+    // Its next page reads the same snapshot.
+    Answer next = http.get("/api/v1/pods?limit=2&continue=" + a.continueToken());
+    assertThat(next.names()).containsExactly("p-4");
+    assertThat(next.resourceVersion()).isEqualTo(a.resourceVersion());
+  }
+
+  @Test
   void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
-    sim.create(
-        "v1",
-        "configmaps",
-        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
-            + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
+    writeAnotherResource();
     long etcd = sim.resourceVersion();
     ResourceCache cache = server.relayed(SPEC).cache;
     assertThat(cache.resourceVersion()).isLessThan(etcd);

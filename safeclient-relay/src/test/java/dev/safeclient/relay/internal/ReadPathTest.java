@@ -42,22 +42,34 @@ class ReadPathTest {
     }
   }
 
+  /**
+   * An API server whose current RV the relay's cache has reached: the probe answers the cache's.
+   */
+  final class CacheReached implements Upstream {
+    @Override
+    public long currentResourceVersion(ResourceSpec r) {
+      return server.relayed(PODS).cache.resourceVersion();
+    }
+
+    @Override
+    public ListSnapshot consistentList(ResourceSpec r) throws IOException {
+      throw new IOException("the cache has reached the API server: no list in this test");
+    }
+  }
+
   private final VirtualTimeSource clock = VirtualTimeSource.manual();
   private RelayServer server;
   private CacheFeed feed;
   private RelayHttp http;
 
   private void start(int maxEvents) throws Exception {
+    start(maxEvents, new NoUpstream());
+  }
+
+  private void start(int maxEvents, Upstream upstream) throws Exception {
     server =
         new RelayServer(
-            List.of(PODS),
-            new NoUpstream(),
-            clock,
-            RequestGate.OPEN,
-            "127.0.0.1",
-            0,
-            maxEvents,
-            1L << 30);
+            List.of(PODS), upstream, clock, RequestGate.OPEN, "127.0.0.1", 0, maxEvents, 1L << 30);
     server.start();
     feed = server.feed(PODS);
     http = new RelayHttp(server.url().toString());
@@ -244,8 +256,67 @@ class ReadPathTest {
   }
 
   @Test
+  void aPageWithoutSelectorsSaysHowManyItemsRemainAsTheApiserverDoes() throws Exception {
+    // storage.PrepareContinueToken: remainingItemCount only for an empty predicate, when more
+    // items follow; the namespace is part of the key, not of the predicate.
+    start(1000);
+    List<CachedObject> pods = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      pods.add(pod(i < 5 ? "ns" : "other", "p-" + i, i + 1, "node-" + (i % 2), "web"));
+    }
+    feed.replaced(pods, 20);
+    feed.deleted(pod("ns", "p-0", 21, "node-0", "web"));
+    Answer first = http.get("/api/v1/pods?resourceVersion=20&limit=3");
+    assertThat(first.names()).containsExactly("p-0", "p-1", "p-2");
+    assertThat(first.json().getAsJsonObject("metadata").get("remainingItemCount").getAsLong())
+        .isEqualTo(4);
+    Answer second = http.get("/api/v1/pods?limit=3&continue=" + first.continueToken());
+    assertThat(second.names()).containsExactly("p-3", "p-4", "p-5");
+    assertThat(second.json().getAsJsonObject("metadata").get("remainingItemCount").getAsLong())
+        .isEqualTo(1);
+    Answer last = http.get("/api/v1/pods?limit=3&continue=" + second.continueToken());
+    assertThat(last.names()).containsExactly("p-6");
+    assertThat(last.json().getAsJsonObject("metadata").has("remainingItemCount")).isFalse();
+    Answer inNamespace = http.get("/api/v1/namespaces/ns/pods?resourceVersion=21&limit=2");
+    assertThat(inNamespace.names()).containsExactly("p-1", "p-2");
+    assertThat(inNamespace.json().getAsJsonObject("metadata").get("remainingItemCount").getAsLong())
+        .isEqualTo(2);
+    Answer selected = http.get("/api/v1/pods?resourceVersion=21&limit=2&labelSelector=app%3Dweb");
+    assertThat(selected.continueToken()).isNotNull();
+    assertThat(selected.json().getAsJsonObject("metadata").has("remainingItemCount")).isFalse();
+  }
+
+  @Test
+  void aNamespacedListsContinueTokenIsKeyedInsideItsNamespaceAsTheApiserversIs() throws Exception {
+    // storage.EncodeContinue trims the request's key prefix (/registry/pods/ns/): a namespaced
+    // list's token starts at the name. An agent's pager may carry a token between the relay and
+    // the API server, so each must read the other's.
+    start(1000);
+    List<CachedObject> pods = new ArrayList<>();
+    for (String ns : List.of("a", "ns", "z")) {
+      for (int i = 0; i < 4; i++) {
+        pods.add(pod(ns, "p-" + i, pods.size() + 1, "node-0", "web"));
+      }
+    }
+    feed.replaced(pods, 20);
+    Answer first = http.get("/api/v1/namespaces/ns/pods?resourceVersion=20&limit=2");
+    assertThat(first.names()).containsExactly("p-0", "p-1");
+    dev.safeclient.apiserver.ContinueToken token =
+        dev.safeclient.apiserver.ContinueToken.decode(first.continueToken());
+    assertThat(token.startKey()).isEqualTo("p-1\u0000");
+    assertThat(token.resourceVersion()).isEqualTo(20);
+    Answer rest = http.get("/api/v1/namespaces/ns/pods?limit=10&continue=" + first.continueToken());
+    assertThat(rest.names()).containsExactly("p-2", "p-3");
+    assertThat(rest.json().getAsJsonArray("items").size()).isEqualTo(2);
+    // A cluster-wide list's token holds the namespace.
+    Answer all = http.get("/api/v1/pods?resourceVersion=20&limit=5");
+    assertThat(dev.safeclient.apiserver.ContinueToken.decode(all.continueToken()).startKey())
+        .isEqualTo("ns/p-0\u0000");
+  }
+
+  @Test
   void aContinueTokenOutsideTheWindowGets410WithTheApiserversMessage() throws Exception {
-    start(2);
+    start(2, new CacheReached());
     List<CachedObject> pods = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       pods.add(pod("ns", "p-" + i, i + 1, "node-0", "web"));
@@ -261,9 +332,12 @@ class ReadPathTest {
     assertThat(expired.code()).isEqualTo(410);
     assertThat(expired.json().get("message").getAsString())
         .startsWith("The provided continue parameter is too old to display a consistent list");
-    // It offers a token that continues at the current state from the same key.
+    // It offers a token that continues at the current state from the same key: a consistent read.
     String fresh = expired.json().getAsJsonObject("metadata").get("continue").getAsString();
-    Answer rest = http.get("/api/v1/pods?limit=10&continue=" + fresh);
+    CompletableFuture<Answer> continued = http.getAsync("/api/v1/pods?limit=10&continue=" + fresh);
+    await().until(() -> server.relayed(PODS).reads.joined() == 1);
+    clock.advance(ConsistentReads.WINDOW);
+    Answer rest = continued.get(10, TimeUnit.SECONDS);
     assertThat(rest.names()).containsExactly("p-2", "p-3", "p-4");
     assertThat(rest.resourceVersion()).isEqualTo("23");
   }
@@ -328,6 +402,62 @@ class ReadPathTest {
   }
 
   @Test
+  void aSelectiveWatcherGetsItsBookmarkWhenOnlyOtherObjectsChanged() throws Exception {
+    // The cacher sends every bookmark watcher the bookmark at its latest RV, whatever its filter
+    // let through: that is how a node's agent moves its resume point while other nodes' pods churn.
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true"
+                + "&fieldSelector=spec.nodeName%3Dnode-1")) {
+      await().until(() -> server.health().get(0).watchers() == 1);
+      feed.added(pod("ns", "e", 14, "node-2", "web"));
+      feed.modified(pod("ns", "d", 15, "node-2", "db"));
+      clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
+      JsonObject b = nextWithin(w);
+      assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 15");
+      // Its own node's change still comes, after the bookmark.
+      feed.added(pod("ns", "f", 16, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+    }
+  }
+
+  @Test
+  void aBookmarkWatcherGetsABookmarkTwoSecondsBeforeItsTimeout() throws Exception {
+    // cacheWatcher.nextBookmarkTime: right before the deadline (2 s), so that the client resumes
+    // from as close to now as possible.
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true&timeoutSeconds=10"
+                + "&fieldSelector=spec.nodeName%3Dnode-1")) {
+      await().until(() -> server.health().get(0).watchers() == 1);
+      feed.added(pod("ns", "e", 14, "node-2", "web"));
+      clock.advance(Duration.ofSeconds(8));
+      JsonObject b = nextWithin(w);
+      assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 14");
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(w.next()).isNull();
+    }
+  }
+
+  /** The next event, or a failure if none comes within 10 s (a read never waits the minute). */
+  private static JsonObject nextWithin(RelayHttp.Watch w) throws Exception {
+    return CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return w.next();
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   void timeoutSecondsEndsTheWatchCleanly() throws Exception {
     start(100);
     history();
@@ -381,6 +511,56 @@ class ReadPathTest {
       assertThat(error.getAsJsonObject("object").get("code").getAsInt()).isEqualTo(504);
       assertThat(w.next()).isNull();
     }
+  }
+
+  @Test
+  void aLegacyWatchFromZeroOrUnsetIsDefaultedToAStreamingListAsWithTheWatchListGateOn()
+      throws Exception {
+    // handlers/get.go listOpts: SetListOptionsDefaults makes watch=1 with RV "0" or unset (and
+    // neither sendInitialEvents nor resourceVersionMatch) sendInitialEvents=true, NotOlderThan.
+    start(100, new CacheReached());
+    history();
+    try (RelayHttp.Watch w =
+        http.watch("/api/v1/pods?watch=1&resourceVersion=0&allowWatchBookmarks=true")) {
+      Set<String> added = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        JsonObject e = w.next();
+        assertThat(type(e)).isEqualTo("ADDED");
+        added.add(name(e));
+      }
+      assertThat(added).containsExactlyInAnyOrder("a", "c", "d");
+      JsonObject end = w.next();
+      assertThat(type(end) + " " + rv(end)).isEqualTo("BOOKMARK 13");
+      assertThat(
+              end.getAsJsonObject("object")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("annotations")
+                  .get("k8s.io/initial-events-end")
+                  .getAsString())
+          .isEqualTo("true");
+    }
+    // RV unset: a consistent streaming list, so it waits for the window's probe; never the cache's
+    // state at once.
+    CompletableFuture<List<JsonObject>> events =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1")) {
+                List<JsonObject> out = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                  out.add(w.next());
+                }
+                return out;
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await().until(() -> server.relayed(PODS).reads.joined() == 1);
+    assertThat(events).isNotDone();
+    clock.advance(ConsistentReads.WINDOW);
+    for (JsonObject e : events.get(10, TimeUnit.SECONDS)) {
+      assertThat(type(e)).isEqualTo("ADDED");
+    }
+    assertThat(server.relayed(PODS).reads.probes()).isEqualTo(1);
   }
 
   @Test
@@ -443,6 +623,36 @@ class ReadPathTest {
       assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("DELETED b 14");
       JsonObject e3 = w.next();
       assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED a 16");
+    }
+  }
+
+  @Test
+  void anEmptyNodeNameSelectorReadsTheUnscheduledPodsInListsSnapshotsAndInitialStates()
+      throws Exception {
+    // spec.nodeName= is how a scheduler asks for unscheduled pods; they have no node to index by.
+    start(100);
+    CachedObject pending =
+        CachedObject.of(
+            dev.safeclient.informer.RawObject.ofJson(
+                ("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"pending\","
+                        + "\"namespace\":\"ns\",\"uid\":\"uid-pending\",\"resourceVersion\":\"8\"},"
+                        + "\"spec\":{},\"status\":{\"phase\":\"Pending\"}}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            "Pod",
+            "v1",
+            true);
+    feed.replaced(List.of(pod("ns", "a", 5, "node-1", "web"), pending), 10);
+    feed.modified(pod("ns", "a", 11, "node-2", "web"));
+    String unscheduled = "fieldSelector=spec.nodeName%3D";
+    assertThat(http.get("/api/v1/pods?resourceVersion=0&" + unscheduled).names())
+        .containsExactly("pending");
+    assertThat(
+            http.get("/api/v1/pods?resourceVersion=10&resourceVersionMatch=Exact&" + unscheduled)
+                .names())
+        .containsExactly("pending");
+    try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=0&" + unscheduled)) {
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e)).isEqualTo("ADDED pending");
     }
   }
 
