@@ -10,6 +10,8 @@ import dev.safeclient.relay.internal.FeedToCache;
 import dev.safeclient.relay.internal.RelayServer;
 import dev.safeclient.relay.internal.RequestGate;
 import dev.safeclient.relay.internal.ResourceSpec;
+import dev.safeclient.relay.internal.ReviewGate;
+import dev.safeclient.relay.internal.SafeClientReviews;
 import dev.safeclient.relay.internal.SafeClientUpstream;
 import java.net.URI;
 import java.time.Duration;
@@ -57,7 +59,24 @@ public final class Relay implements AutoCloseable {
    */
   public static final long DEFAULT_WINDOW_BYTES = 128L << 20;
 
+  /**
+   * How long an authenticated token and an allowed request stay trusted without asking again. The
+   * API server's webhook defaults are 2 min (authentication) and 5 min (authorization allowed); a
+   * relay serves its agents' reads, which are mostly long watches authorized once at their start,
+   * so its reviews cost little and a shorter minute bounds how long a deleted pod's token or a
+   * removed RoleBinding keeps reading through it.
+   */
+  public static final Duration DEFAULT_ALLOWED_TTL = Duration.ofMinutes(1);
+
+  /**
+   * How long a refused token and a denied request stay refused: the webhook authorizer's denied TTL
+   * is 30 s; 10 s lets an agent whose RBAC was just granted read soon after, while a misconfigured
+   * agent retrying in a loop still costs the API server one review per 10 s.
+   */
+  public static final Duration DEFAULT_REFUSED_TTL = Duration.ofSeconds(10);
+
   private final List<RelayedResource> resources;
+  private final ReviewGate reviews;
   private final RelayServer server;
   private final SafeInformerFactory factory;
   private final Map<String, RawFeed> feeds = new LinkedHashMap<>();
@@ -69,12 +88,17 @@ public final class Relay implements AutoCloseable {
     for (RelayedResource r : resources) {
       specs.add(r.spec);
     }
+    this.reviews =
+        b.unauthenticatedForTests
+            ? null
+            : new ReviewGate(
+                new SafeClientReviews(b.upstream), b.audience, b.allowedTtl, b.refusedTtl, b.clock);
     this.server =
         new RelayServer(
             specs,
             new SafeClientUpstream(b.upstream),
             b.clock,
-            RequestGate.OPEN,
+            reviews == null ? RequestGate.OPEN : reviews,
             b.host,
             b.port,
             b.windowEvents,
@@ -152,7 +176,10 @@ public final class Relay implements AutoCloseable {
               s.consistentLists(),
               Optional.ofNullable(s.jsonOnlyBecause())));
     }
-    return new RelayHealth(out);
+    return new RelayHealth(
+        out,
+        reviews == null ? 0 : reviews.tokenReviews(),
+        reviews == null ? 0 : reviews.subjectAccessReviews());
   }
 
   /**
@@ -172,6 +199,10 @@ public final class Relay implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port;
     private boolean plainHttpForTests;
+    private boolean unauthenticatedForTests;
+    private String audience;
+    private Duration allowedTtl = DEFAULT_ALLOWED_TTL;
+    private Duration refusedTtl = DEFAULT_REFUSED_TTL;
     private int windowEvents = DEFAULT_WINDOW_EVENTS;
     private long windowBytes = DEFAULT_WINDOW_BYTES;
 
@@ -207,12 +238,47 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
-    /**
-     * Must be true in this version: the relay serves plain HTTP with no authentication, which is
-     * for tests only. TLS and bearer-token authentication come in a later version.
-     */
+    /** Serves plain HTTP: for tests only. Without it the relay needs TLS. */
     public Builder plainHttpForTests(boolean plainHttpForTests) {
       this.plainHttpForTests = plainHttpForTests;
+      return this;
+    }
+
+    /**
+     * The relay's audience: agents present projected ServiceAccount tokens bound to it (a {@code
+     * serviceAccountToken} volume source with this {@code audience}), and the relay accepts a token
+     * only if a TokenReview for this audience authenticates it. Never the API server's own
+     * audience: a token the relay accepted must be one it could not replay upstream. Required
+     * unless {@link #unauthenticatedForTests}.
+     */
+    public Builder audience(String audience) {
+      if (audience == null || audience.isBlank()) {
+        throw new IllegalArgumentException("the relay's audience is a non-blank string");
+      }
+      this.audience = audience;
+      return this;
+    }
+
+    /**
+     * Serves every request without authentication nor authorization: for tests of other things
+     * only. Authentication is on otherwise.
+     */
+    public Builder unauthenticatedForTests(boolean unauthenticatedForTests) {
+      this.unauthenticatedForTests = unauthenticatedForTests;
+      return this;
+    }
+
+    /**
+     * How long review answers are cached: {@code allowed} for an authenticated token and an allowed
+     * request, {@code refused} for a refused token and a denied request. Defaults {@link
+     * #DEFAULT_ALLOWED_TTL} and {@link #DEFAULT_REFUSED_TTL}. Upstream failures are never cached.
+     */
+    public Builder reviewCache(Duration allowed, Duration refused) {
+      if (allowed.isNegative() || refused.isNegative()) {
+        throw new IllegalArgumentException("a cache TTL is not negative");
+      }
+      this.allowedTtl = allowed;
+      this.refusedTtl = refused;
       return this;
     }
 
@@ -232,8 +298,13 @@ public final class Relay implements AutoCloseable {
     public Relay build() {
       if (!plainHttpForTests) {
         throw new IllegalStateException(
-            "this relay has no TLS nor authentication yet: it serves plain HTTP only with"
-                + " plainHttpForTests(true), for tests");
+            "the relay serves HTTPS: give it tls(certFile, keyFile), or plainHttpForTests(true)"
+                + " in tests");
+      }
+      if (!unauthenticatedForTests && audience == null) {
+        throw new IllegalStateException(
+            "the relay authenticates its agents' tokens for its own audience: give it"
+                + " audience(...), or unauthenticatedForTests(true) in tests");
       }
       if (resources.isEmpty()) {
         throw new IllegalStateException("nothing to relay: add a RelayedResource");

@@ -266,6 +266,8 @@ public final class RelayServer implements AutoCloseable {
       sendText(response, callback, ready ? 200 : 503, ready ? "ok" : "not synced");
       return;
     }
+    // As the apiserver's filters: authentication first, for any path but health.
+    Identity who = gate.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
     Query query = Query.parse(request.getHttpURI().getQuery());
     RequestInfo info = RequestInfo.parse(request.getMethod(), path, query);
     if (!info.isResourceRequest()) {
@@ -281,6 +283,11 @@ public final class RelayServer implements AutoCloseable {
     if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
       throw new StatusException(Status.methodNotAllowed());
     }
+    // Authorized before anything of the request is parsed or read, as WithAuthorization runs
+    // before the handler; a watch is authorized once, at its start, as the apiserver's is.
+    gate.authorize(
+        who,
+        new RelayRequest(info, query.get("labelSelector"), query.get("fieldSelector"), r.spec));
     String accept = request.getHeaders().get(HttpHeader.ACCEPT);
     String mediaType = MediaTypes.negotiate(accept, r.encoding.served());
     if (mediaType == null) {
@@ -302,9 +309,6 @@ public final class RelayServer implements AutoCloseable {
       // The relay serves streaming lists: it answers as a server with the WatchList gate on.
       options.validate(true);
     }
-    gate.check(
-        request.getHeaders().get(HttpHeader.AUTHORIZATION),
-        new RelayRequest(info, options, r.spec));
     String namespace = info.namespace().isEmpty() ? null : info.namespace();
     Selection s =
         new Selection(
