@@ -7,6 +7,7 @@ import dev.safeclient.informer.RawFeed;
 import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.FeedToCache;
+import dev.safeclient.relay.internal.PemTls;
 import dev.safeclient.relay.internal.RelayServer;
 import dev.safeclient.relay.internal.RequestGate;
 import dev.safeclient.relay.internal.ResourceSpec;
@@ -14,6 +15,7 @@ import dev.safeclient.relay.internal.ReviewGate;
 import dev.safeclient.relay.internal.SafeClientReviews;
 import dev.safeclient.relay.internal.SafeClientUpstream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,7 +104,8 @@ public final class Relay implements AutoCloseable {
             b.host,
             b.port,
             b.windowEvents,
-            b.windowBytes);
+            b.windowBytes,
+            b.certFile == null ? null : PemTls.server(b.certFile, b.keyFile));
     this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
 
@@ -200,6 +203,8 @@ public final class Relay implements AutoCloseable {
     private int port;
     private boolean plainHttpForTests;
     private boolean unauthenticatedForTests;
+    private Path certFile;
+    private Path keyFile;
     private String audience;
     private Duration allowedTtl = DEFAULT_ALLOWED_TTL;
     private Duration refusedTtl = DEFAULT_REFUSED_TTL;
@@ -238,7 +243,18 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
-    /** Serves plain HTTP: for tests only. Without it the relay needs TLS. */
+    /**
+     * Serves HTTPS with the certificate chain in {@code certFile} (PEM, leaf first) and its private
+     * key in {@code keyFile} (PEM PKCS#8, RSA or EC): the {@code tls.crt} and {@code tls.key} of a
+     * mounted kubernetes.io/tls Secret. Read once, at {@link #build()}.
+     */
+    public Builder tls(Path certFile, Path keyFile) {
+      this.certFile = Objects.requireNonNull(certFile, "certFile");
+      this.keyFile = Objects.requireNonNull(keyFile, "keyFile");
+      return this;
+    }
+
+    /** Serves plain HTTP: for tests only. Without it the relay needs {@link #tls}. */
     public Builder plainHttpForTests(boolean plainHttpForTests) {
       this.plainHttpForTests = plainHttpForTests;
       return this;
@@ -296,7 +312,10 @@ public final class Relay implements AutoCloseable {
     }
 
     public Relay build() {
-      if (!plainHttpForTests) {
+      if (certFile != null && plainHttpForTests) {
+        throw new IllegalStateException("tls(...) and plainHttpForTests(true) both given");
+      }
+      if (certFile == null && !plainHttpForTests) {
         throw new IllegalStateException(
             "the relay serves HTTPS: give it tls(certFile, keyFile), or plainHttpForTests(true)"
                 + " in tests");
