@@ -40,11 +40,20 @@ import java.util.Optional;
  * has synced the relay answers 429 with {@code Retry-After}, never an empty list; when its upstream
  * fails it keeps serving its last state, marked stale in {@link #health()}.
  *
- * <p><b>This version has no authentication nor authorization.</b> It serves anyone who can reach
- * it, over plain HTTP, so it refuses to build unless told {@link Builder#plainHttpForTests(boolean)
- * plainHttpForTests(true)}, and it listens only where {@link Builder#listen} says (loopback by
- * default). Do not expose it: bearer-token authentication, authorization with the requests'
- * selectors, and TLS come in a later version.
+ * <p><b>Security: nobody reads through the relay what they could not read from the API server.</b>
+ * Agents present a bearer token bound to the relay's {@link Builder#audience audience} (a projected
+ * ServiceAccount token); the relay checks it with one TokenReview for that audience and refuses
+ * (401) a token without one, a token the API server does not authenticate for it, and a token for
+ * the API server's own audience, which the relay could replay upstream. It authorizes each request
+ * with one SubjectAccessReview that carries the request's field and label selectors, so
+ * selector-based rules such as the node authorizer's apply (403 otherwise, as the API server
+ * answers). A watch is authorized once, at its start, as the API server's. Both answers are cached
+ * briefly ({@link #DEFAULT_ALLOWED_TTL}, {@link #DEFAULT_REFUSED_TTL}). Client-certificate
+ * identities are not supported, and there is no anonymous access. The relay's ServiceAccount needs
+ * list and watch on the relayed resources and {@code system:auth-delegator}, nothing else. It
+ * serves HTTPS from mounted PEM files ({@link Builder#tls}); plain HTTP and unauthenticated serving
+ * exist only behind test flags. Not yet: per-identity fairness (one agent cannot yet be kept from
+ * starving others).
  */
 public final class Relay implements AutoCloseable {
   /**
