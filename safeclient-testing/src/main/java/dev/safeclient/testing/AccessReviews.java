@@ -66,18 +66,23 @@ final class AccessReviews {
           "null",
           "exactly one of nonResourceAttributes or resourceAttributes must be specified");
     }
+    JsonObject st = new JsonObject();
+    st.addProperty("allowed", true);
+    st.addProperty("reason", "KubeSim authorizes every request");
+    return created(KIND, GROUP + "/" + VERSION, spec, st);
+  }
+
+  /** A review as its create answers it: 201 Created, the spec echoed, the status filled in. */
+  static Answer created(String kind, String apiVersion, JsonObject spec, JsonObject status) {
     JsonObject out = new JsonObject();
-    out.addProperty("kind", KIND);
-    out.addProperty("apiVersion", GROUP + "/" + VERSION);
+    out.addProperty("kind", kind);
+    out.addProperty("apiVersion", apiVersion);
     JsonObject meta = new JsonObject();
     meta.add("creationTimestamp", JsonNull.INSTANCE);
     out.add("metadata", meta);
     out.add("spec", spec);
-    JsonObject st = new JsonObject();
-    st.addProperty("allowed", true);
-    st.addProperty("reason", "KubeSim authorizes every request");
-    out.add("status", st);
-    return new Answer(201, out); // a create answers 201 Created
+    out.add("status", status);
+    return new Answer(201, out);
   }
 
   /** The body as a JSON object, or null if it is none. */

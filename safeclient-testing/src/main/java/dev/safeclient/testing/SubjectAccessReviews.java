@@ -1,7 +1,6 @@
 package dev.safeclient.testing;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.util.List;
 
@@ -77,21 +76,13 @@ final class SubjectAccessReviews {
                   .anyMatch(r -> r.allows(user, verb, "*") && r.resources.contains("*"));
       d = new Authorization.Decision(any, "");
     }
-    JsonObject out = new JsonObject();
-    out.addProperty("kind", KIND);
-    out.addProperty("apiVersion", AccessReviews.GROUP + "/" + AccessReviews.VERSION);
-    JsonObject meta = new JsonObject();
-    meta.add("creationTimestamp", JsonNull.INSTANCE);
-    out.add("metadata", meta);
-    out.add("spec", spec);
     JsonObject st = new JsonObject();
     // The node authorizer and RBAC never deny, they have no opinion: denied stays unset.
     st.addProperty("allowed", d.allowed());
     if (!d.reason().isEmpty()) {
       st.addProperty("reason", d.reason());
     }
-    out.add("status", st);
-    return new Answer(201, out);
+    return AccessReviews.created(KIND, AccessReviews.GROUP + "/" + AccessReviews.VERSION, spec, st);
   }
 
   /**

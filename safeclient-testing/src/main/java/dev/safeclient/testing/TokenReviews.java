@@ -3,7 +3,6 @@ package dev.safeclient.testing;
 import static dev.safeclient.testing.StatusAnswers.status;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -70,15 +69,7 @@ final class TokenReviews {
         st.add("audiences", array(common));
       }
     }
-    JsonObject out = new JsonObject();
-    out.addProperty("kind", KIND);
-    out.addProperty("apiVersion", GROUP + "/" + VERSION);
-    JsonObject meta = new JsonObject();
-    meta.add("creationTimestamp", JsonNull.INSTANCE);
-    out.add("metadata", meta);
-    out.add("spec", spec);
-    out.add("status", st);
-    return new Answer(201, out);
+    return AccessReviews.created(KIND, GROUP + "/" + VERSION, spec, st);
   }
 
   /**
