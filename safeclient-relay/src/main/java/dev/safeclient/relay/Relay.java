@@ -7,11 +7,15 @@ import dev.safeclient.informer.RawFeed;
 import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.FeedToCache;
+import dev.safeclient.relay.internal.PemTls;
 import dev.safeclient.relay.internal.RelayServer;
 import dev.safeclient.relay.internal.RequestGate;
 import dev.safeclient.relay.internal.ResourceSpec;
+import dev.safeclient.relay.internal.ReviewGate;
+import dev.safeclient.relay.internal.SafeClientReviews;
 import dev.safeclient.relay.internal.SafeClientUpstream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,11 +40,20 @@ import java.util.Optional;
  * has synced the relay answers 429 with {@code Retry-After}, never an empty list; when its upstream
  * fails it keeps serving its last state, marked stale in {@link #health()}.
  *
- * <p><b>This version has no authentication nor authorization.</b> It serves anyone who can reach
- * it, over plain HTTP, so it refuses to build unless told {@link Builder#plainHttpForTests(boolean)
- * plainHttpForTests(true)}, and it listens only where {@link Builder#listen} says (loopback by
- * default). Do not expose it: bearer-token authentication, authorization with the requests'
- * selectors, and TLS come in a later version.
+ * <p><b>Security: nobody reads through the relay what they could not read from the API server.</b>
+ * Agents present a bearer token bound to the relay's {@link Builder#audience audience} (a projected
+ * ServiceAccount token); the relay checks it with one TokenReview for that audience and refuses
+ * (401) a token without one, a token the API server does not authenticate for it, and a token for
+ * the API server's own audience, which the relay could replay upstream. It authorizes each request
+ * with one SubjectAccessReview that carries the request's field and label selectors, so
+ * selector-based rules such as the node authorizer's apply (403 otherwise, as the API server
+ * answers). A watch is authorized once, at its start, as the API server's. Both answers are cached
+ * briefly ({@link #DEFAULT_ALLOWED_TTL}, {@link #DEFAULT_REFUSED_TTL}). Client-certificate
+ * identities are not supported, and there is no anonymous access. The relay's ServiceAccount needs
+ * list and watch on the relayed resources and {@code system:auth-delegator}, nothing else. It
+ * serves HTTPS from mounted PEM files ({@link Builder#tls}); plain HTTP and unauthenticated serving
+ * exist only behind test flags. Not yet: per-identity fairness (one agent cannot yet be kept from
+ * starving others).
  */
 public final class Relay implements AutoCloseable {
   /**
@@ -57,7 +70,24 @@ public final class Relay implements AutoCloseable {
    */
   public static final long DEFAULT_WINDOW_BYTES = 128L << 20;
 
+  /**
+   * How long an authenticated token and an allowed request stay trusted without asking again. The
+   * API server's webhook defaults are 2 min (authentication) and 5 min (authorization allowed); a
+   * relay serves its agents' reads, which are mostly long watches authorized once at their start,
+   * so its reviews cost little and a shorter minute bounds how long a deleted pod's token or a
+   * removed RoleBinding keeps reading through it.
+   */
+  public static final Duration DEFAULT_ALLOWED_TTL = Duration.ofMinutes(1);
+
+  /**
+   * How long a refused token and a denied request stay refused: the webhook authorizer's denied TTL
+   * is 30 s; 10 s lets an agent whose RBAC was just granted read soon after, while a misconfigured
+   * agent retrying in a loop still costs the API server one review per 10 s.
+   */
+  public static final Duration DEFAULT_REFUSED_TTL = Duration.ofSeconds(10);
+
   private final List<RelayedResource> resources;
+  private final ReviewGate reviews;
   private final RelayServer server;
   private final SafeInformerFactory factory;
   private final Map<String, RawFeed> feeds = new LinkedHashMap<>();
@@ -69,16 +99,22 @@ public final class Relay implements AutoCloseable {
     for (RelayedResource r : resources) {
       specs.add(r.spec);
     }
+    this.reviews =
+        b.unauthenticatedForTests
+            ? null
+            : new ReviewGate(
+                new SafeClientReviews(b.upstream), b.audience, b.allowedTtl, b.refusedTtl, b.clock);
     this.server =
         new RelayServer(
             specs,
             new SafeClientUpstream(b.upstream),
             b.clock,
-            RequestGate.OPEN,
+            reviews == null ? RequestGate.OPEN : reviews,
             b.host,
             b.port,
             b.windowEvents,
-            b.windowBytes);
+            b.windowBytes,
+            b.certFile == null ? null : PemTls.server(b.certFile, b.keyFile));
     this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
 
@@ -152,7 +188,10 @@ public final class Relay implements AutoCloseable {
               s.consistentLists(),
               Optional.ofNullable(s.jsonOnlyBecause())));
     }
-    return new RelayHealth(out);
+    return new RelayHealth(
+        out,
+        reviews == null ? 0 : reviews.tokenReviews(),
+        reviews == null ? 0 : reviews.subjectAccessReviews());
   }
 
   /**
@@ -172,6 +211,12 @@ public final class Relay implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port;
     private boolean plainHttpForTests;
+    private boolean unauthenticatedForTests;
+    private Path certFile;
+    private Path keyFile;
+    private String audience;
+    private Duration allowedTtl = DEFAULT_ALLOWED_TTL;
+    private Duration refusedTtl = DEFAULT_REFUSED_TTL;
     private int windowEvents = DEFAULT_WINDOW_EVENTS;
     private long windowBytes = DEFAULT_WINDOW_BYTES;
 
@@ -208,11 +253,57 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * Must be true in this version: the relay serves plain HTTP with no authentication, which is
-     * for tests only. TLS and bearer-token authentication come in a later version.
+     * Serves HTTPS with the certificate chain in {@code certFile} (PEM, leaf first) and its private
+     * key in {@code keyFile} (PEM PKCS#8, RSA or EC): the {@code tls.crt} and {@code tls.key} of a
+     * mounted kubernetes.io/tls Secret. Read once, at {@link #build()}.
      */
+    public Builder tls(Path certFile, Path keyFile) {
+      this.certFile = Objects.requireNonNull(certFile, "certFile");
+      this.keyFile = Objects.requireNonNull(keyFile, "keyFile");
+      return this;
+    }
+
+    /** Serves plain HTTP: for tests only. Without it the relay needs {@link #tls}. */
     public Builder plainHttpForTests(boolean plainHttpForTests) {
       this.plainHttpForTests = plainHttpForTests;
+      return this;
+    }
+
+    /**
+     * The relay's audience: agents present projected ServiceAccount tokens bound to it (a {@code
+     * serviceAccountToken} volume source with this {@code audience}), and the relay accepts a token
+     * only if a TokenReview for this audience authenticates it. Never the API server's own
+     * audience: a token the relay accepted must be one it could not replay upstream. Required
+     * unless {@link #unauthenticatedForTests}.
+     */
+    public Builder audience(String audience) {
+      if (audience == null || audience.isBlank()) {
+        throw new IllegalArgumentException("the relay's audience is a non-blank string");
+      }
+      this.audience = audience;
+      return this;
+    }
+
+    /**
+     * Serves every request without authentication nor authorization: for tests of other things
+     * only. Authentication is on otherwise.
+     */
+    public Builder unauthenticatedForTests(boolean unauthenticatedForTests) {
+      this.unauthenticatedForTests = unauthenticatedForTests;
+      return this;
+    }
+
+    /**
+     * How long review answers are cached: {@code allowed} for an authenticated token and an allowed
+     * request, {@code refused} for a refused token and a denied request. Defaults {@link
+     * #DEFAULT_ALLOWED_TTL} and {@link #DEFAULT_REFUSED_TTL}. Upstream failures are never cached.
+     */
+    public Builder reviewCache(Duration allowed, Duration refused) {
+      if (allowed.isNegative() || refused.isNegative()) {
+        throw new IllegalArgumentException("a cache TTL is not negative");
+      }
+      this.allowedTtl = allowed;
+      this.refusedTtl = refused;
       return this;
     }
 
@@ -230,10 +321,18 @@ public final class Relay implements AutoCloseable {
     }
 
     public Relay build() {
-      if (!plainHttpForTests) {
+      if (certFile != null && plainHttpForTests) {
+        throw new IllegalStateException("tls(...) and plainHttpForTests(true) both given");
+      }
+      if (certFile == null && !plainHttpForTests) {
         throw new IllegalStateException(
-            "this relay has no TLS nor authentication yet: it serves plain HTTP only with"
-                + " plainHttpForTests(true), for tests");
+            "the relay serves HTTPS: give it tls(certFile, keyFile), or plainHttpForTests(true)"
+                + " in tests");
+      }
+      if (!unauthenticatedForTests && audience == null) {
+        throw new IllegalStateException(
+            "the relay authenticates its agents' tokens for its own audience: give it"
+                + " audience(...), or unauthenticatedForTests(true) in tests");
       }
       if (resources.isEmpty()) {
         throw new IllegalStateException("nothing to relay: add a RelayedResource");

@@ -9,8 +9,11 @@ import java.util.Optional;
  * last state), and what it holds.
  *
  * @param resources one entry per relayed resource
+ * @param tokenReviews TokenReviews sent to the API server (cache misses of authentication)
+ * @param subjectAccessReviews SubjectAccessReviews sent to the API server (cache misses of
+ *     authorization)
  */
-public record RelayHealth(List<Resource> resources) {
+public record RelayHealth(List<Resource> resources, long tokenReviews, long subjectAccessReviews) {
   /** Synced: every resource has had its first full state. Readiness is this. */
   public boolean synced() {
     return resources.stream().allMatch(Resource::synced);

@@ -119,6 +119,7 @@ class RelayFabric8Test {
             .resource(RelayedResource.pods())
             .clock(VirtualTimeSource.manual())
             .plainHttpForTests(true)
+            .unauthenticatedForTests(true)
             .build()
             .start();
     await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());

@@ -163,6 +163,7 @@ class RelayInformersTest {
             .resource(RelayedResource.pods())
             .clock(clock)
             .plainHttpForTests(true)
+            .unauthenticatedForTests(true)
             .build()
             .start();
     await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());

@@ -47,6 +47,7 @@ class RelayOutageTest {
             .resource(RelayedResource.pods())
             .clock(clock)
             .plainHttpForTests(true)
+            .unauthenticatedForTests(true)
             .build()
             .start();
     await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());

@@ -60,35 +60,79 @@ final class AccessReviews {
         spec.has("nonResourceAttributes") && spec.get("nonResourceAttributes").isJsonObject();
     if (resource == nonResource) {
       // validation.ValidateSelfSubjectAccessReviewSpec
-      String message =
-          "spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified";
-      JsonObject details = new JsonObject();
-      details.addProperty("group", GROUP);
-      details.addProperty("kind", KIND);
-      JsonArray causes = new JsonArray();
-      JsonObject cause = new JsonObject();
-      cause.addProperty("reason", "FieldValueInvalid");
-      cause.addProperty(
-          "message",
-          "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified");
-      cause.addProperty("field", "spec.resourceAttributes");
-      causes.add(cause);
-      details.add("causes", causes);
-      return status(
-          422, "Invalid", KIND + ".authorization.k8s.io \"\" is invalid: " + message, details);
+      return invalid(
+          KIND,
+          "spec.resourceAttributes",
+          "null",
+          "exactly one of nonResourceAttributes or resourceAttributes must be specified");
     }
+    JsonObject st = new JsonObject();
+    st.addProperty("allowed", true);
+    st.addProperty("reason", "KubeSim authorizes every request");
+    return created(KIND, GROUP + "/" + VERSION, spec, st);
+  }
+
+  /** A review as its create answers it: 201 Created, the spec echoed, the status filled in. */
+  static Answer created(String kind, String apiVersion, JsonObject spec, JsonObject status) {
     JsonObject out = new JsonObject();
-    out.addProperty("kind", KIND);
-    out.addProperty("apiVersion", GROUP + "/" + VERSION);
+    out.addProperty("kind", kind);
+    out.addProperty("apiVersion", apiVersion);
     JsonObject meta = new JsonObject();
     meta.add("creationTimestamp", JsonNull.INSTANCE);
     out.add("metadata", meta);
     out.add("spec", spec);
-    JsonObject st = new JsonObject();
-    st.addProperty("allowed", true);
-    st.addProperty("reason", "KubeSim authorizes every request");
-    out.add("status", st);
-    return new Answer(201, out); // a create answers 201 Created
+    out.add("status", status);
+    return new Answer(201, out);
+  }
+
+  /** The body as a JSON object, or null if it is none. */
+  static JsonObject object(String body) {
+    try {
+      JsonElement e = JsonParser.parseString(body == null ? "" : body);
+      return e != null && e.isJsonObject() ? e.getAsJsonObject() : null;
+    } catch (JsonParseException e) {
+      return null;
+    }
+  }
+
+  /** The object field {@code name}, or an empty object. */
+  static JsonObject child(JsonObject o, String name) {
+    return o != null && o.has(name) && o.get(name).isJsonObject()
+        ? o.getAsJsonObject(name)
+        : new JsonObject();
+  }
+
+  /** The string field {@code name}, or "". */
+  static String string(JsonObject o, String name) {
+    return o.has(name) && o.get(name).isJsonPrimitive() ? o.get(name).getAsString() : "";
+  }
+
+  /** The string-array field {@code name}, or none. */
+  static List<String> strings(JsonObject o, String name) {
+    List<String> out = new java.util.ArrayList<>();
+    if (o.has(name) && o.get(name).isJsonArray()) {
+      for (JsonElement e : o.getAsJsonArray(name)) {
+        out.add(e.getAsString());
+      }
+    }
+    return out;
+  }
+
+  /** The 422 of a review whose spec validation failed, one cause. */
+  static Answer invalid(String kind, String field, String value, String detail) {
+    String cause = "Invalid value: \"" + value + "\": " + detail;
+    JsonObject details = new JsonObject();
+    details.addProperty("group", GROUP);
+    details.addProperty("kind", kind);
+    JsonArray causes = new JsonArray();
+    JsonObject c = new JsonObject();
+    c.addProperty("reason", "FieldValueInvalid");
+    c.addProperty("message", cause);
+    c.addProperty("field", field);
+    causes.add(c);
+    details.add("causes", causes);
+    return status(
+        422, "Invalid", kind + "." + GROUP + " \"\" is invalid: " + field + ": " + cause, details);
   }
 
   /** What discovery lists: a cluster-scoped kind served in create only. */

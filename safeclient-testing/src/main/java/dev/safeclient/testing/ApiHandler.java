@@ -106,6 +106,11 @@ final class ApiHandler extends Handler.Abstract {
           stats);
       return true;
     }
+    boolean tokenReview = TokenReviews.isTokenReview(group, version, rest);
+    if (tokenReview || SubjectAccessReviews.isSubjectAccessReview(group, version, rest)) {
+      ApiCall.send(response, callback, delegatedReview(request, tokenReview), stats);
+      return true;
+    }
     RequestInfo info;
     try {
       info = RequestInfo.parse(c.method, path, Query.parse(request.getHttpURI().getQuery()));
@@ -258,6 +263,46 @@ final class ApiHandler extends Handler.Abstract {
       return;
     }
     proceed(c);
+  }
+
+  /**
+   * A TokenReview or SubjectAccessReview: its caller must itself be allowed to create it (what
+   * system:auth-delegator grants); counted per resource so a rehearsal can bill it.
+   */
+  private Answer delegatedReview(Request request, boolean tokenReview) throws IOException {
+    SimConfig config = sim.config();
+    String resource = tokenReview ? TokenReviews.RESOURCE : SubjectAccessReviews.RESOURCE;
+    String userAgent = request.getHeaders().get(HttpHeader.USER_AGENT);
+    sim.statsLive()
+        .request("create", resource, userAgent == null ? "" : userAgent, pick(request).index());
+    if (!request.getMethod().equals("POST")) {
+      return status(
+          405,
+          "MethodNotAllowed",
+          "the server does not allow this method on the requested resource",
+          null);
+    }
+    if (config.authorizes()) {
+      Authorization.Attributes caller =
+          new Authorization.Attributes(
+              config.identity(request.getHeaders().get(HttpHeader.AUTHORIZATION)),
+              "create",
+              tokenReview ? TokenReviews.GROUP : AccessReviews.GROUP,
+              tokenReview ? TokenReviews.PLURAL : SubjectAccessReviews.PLURAL,
+              null,
+              "",
+              null,
+              null);
+      Authorization.Decision d =
+          Authorization.decide(config.version, config.nodeAuthorizer, config.rules, caller);
+      if (!d.allowed()) {
+        return Authorization.forbidden(caller, d.reason());
+      }
+    }
+    String body = Content.Source.asString(request, StandardCharsets.UTF_8);
+    return tokenReview
+        ? TokenReviews.review(config, body)
+        : SubjectAccessReviews.review(config, body);
   }
 
   private Answer authorize(ApiCall c) {

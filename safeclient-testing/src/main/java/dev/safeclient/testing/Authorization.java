@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * Authorization as {@code --authorization-mode=Node,RBAC} does it: the node authorizer first (its
  * selector rule from the api-model), then RBAC-like allow rules by user, verb and resource. A
- * denial is the real 403 Forbidden Status.
+ * denial is the real 403 Forbidden Status. A SubjectAccessReview asks the same authorizer.
  */
 final class Authorization {
   /** One RBAC-like rule: a user may use these verbs on these resources ("*" for any). */
@@ -31,6 +31,31 @@ final class Authorization {
     }
   }
 
+  /**
+   * What is asked, as authorizer.Attributes carries it.
+   *
+   * @param namespace empty at the cluster scope
+   * @param name null unless the request names one object
+   * @param fieldSelectorNodeName the value of a {@code spec.nodeName=} field-selector requirement,
+   *     or null
+   */
+  record Attributes(
+      String user,
+      String verb,
+      String group,
+      String resource,
+      String subresource,
+      String namespace,
+      String name,
+      String fieldSelectorNodeName) {
+    String resourceName() {
+      return group.isEmpty() ? resource : resource + "." + group;
+    }
+  }
+
+  /** The authorizer's answer: allowed, or not, with the reason the authorizers gave. */
+  record Decision(boolean allowed, String reason) {}
+
   private Authorization() {}
 
   /** Null if allowed, else the 403 answer (WithAuthorization's responsewriters.Forbidden). */
@@ -41,59 +66,77 @@ final class Authorization {
       ApiCall c,
       String user,
       String fieldSelectorNodeName) {
-    String verb = c.verb.apiName();
+    Attributes a =
+        new Attributes(
+            user,
+            c.verb.apiName(),
+            c.type.group(),
+            c.type.plural(),
+            c.subresource,
+            c.type.isNamespaced() ? c.namespace : "",
+            c.name,
+            fieldSelectorNodeName);
+    Decision d = decide(version, nodeAuthorizer, rules, a);
+    return d.allowed() ? null : forbidden(a, d.reason());
+  }
+
+  /** The union of the node authorizer and the rules, as the apiserver's authorizer chain. */
+  static Decision decide(
+      ServerVersion version, boolean nodeAuthorizer, List<Rule> rules, Attributes a) {
     String reason = "";
-    String node = NodeAuthorization.nodeOf(user);
+    String node = NodeAuthorization.nodeOf(a.user());
     if (nodeAuthorizer
         && node != null
-        && c.type.plural().equals("pods")
-        && c.type.group().isEmpty()
-        && c.subresource == null) {
+        && a.resource().equals("pods")
+        && a.group().isEmpty()
+        && a.subresource() == null) {
       NodeAuthorization.Decision d =
           NodeAuthorization.authorizePod(
-              version, node, verb, fieldSelectorNodeName, c.name != null);
+              version, node, a.verb(), a.fieldSelectorNodeName(), a.name() != null);
       if (d == NodeAuthorization.Decision.ALLOW) {
-        return null;
+        return new Decision(true, "");
       }
-      if (verb.equals("list") || verb.equals("watch")) {
+      if (a.verb().equals("list") || a.verb().equals("watch")) {
         reason = NodeAuthorization.POD_SELECTOR_REASON;
       }
     }
     for (Rule r : rules) {
-      if (r.allows(user, verb, c.type.resourceName())) {
-        return null;
+      if (r.allows(a.user(), a.verb(), a.resourceName())) {
+        return new Decision(true, "");
       }
     }
-    return forbidden(c, user, verb, reason);
+    return new Decision(false, reason);
   }
 
-  private static Answer forbidden(ApiCall c, String user, String verb, String reason) {
+  static Answer forbidden(Attributes a, String reason) {
     String scope =
-        c.type.isNamespaced() && !c.namespace.isEmpty()
-            ? "in the namespace \"" + c.namespace + "\""
+        !a.namespace().isEmpty()
+            ? "in the namespace \"" + a.namespace() + "\""
             : "at the cluster scope";
-    String what = c.type.plural() + (c.subresource == null ? "" : "/" + c.subresource);
+    String what = a.resource() + (a.subresource() == null ? "" : "/" + a.subresource());
+    // errors.NewForbidden names the group resource, never the subresource.
+    String qualified = a.group().isEmpty() ? a.resource() : a.resource() + "." + a.group();
     String message =
-        (c.name == null ? what : what + " \"" + c.name + "\"")
+        (a.name() == null ? qualified : qualified + " \"" + a.name() + "\"")
             + " is forbidden: User \""
-            + user
+            + a.user()
             + "\" cannot "
-            + verb
+            + a.verb()
             + " resource \""
             + what
             + "\" in API group \""
-            + c.type.group()
+            + a.group()
             + "\" "
             + scope
             + (reason.isEmpty() ? "" : ": " + reason);
     JsonObject d = new JsonObject();
-    if (c.name != null) {
-      d.addProperty("name", c.name);
+    if (a.name() != null) {
+      d.addProperty("name", a.name());
     }
-    if (!c.type.group().isEmpty()) {
-      d.addProperty("group", c.type.group());
+    if (!a.group().isEmpty()) {
+      d.addProperty("group", a.group());
     }
-    d.addProperty("kind", c.type.plural());
+    d.addProperty("kind", a.resource());
     return StatusAnswers.status(403, "Forbidden", message, d);
   }
 }

@@ -50,6 +50,12 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * per open exchange).
  */
 public final class KubeSim implements AutoCloseable {
+  /**
+   * The API server's own audience ({@code --api-audiences}, by default its ServiceAccount issuer,
+   * which kubeadm sets to this): a TokenReview without {@code spec.audiences} asks for it.
+   */
+  public static final String API_AUDIENCE = "https://kubernetes.default.svc.cluster.local";
+
   private final SimConfig config;
   private final ThreadGroup jettyThreads;
   private final TimeSource time;
@@ -547,6 +553,7 @@ public final class KubeSim implements AutoCloseable {
     // Enough for a test's or a rehearsal minute's requests; each entry is a few hundred bytes.
     int requestLogCapacity = 10_000;
     final Map<String, String> users = new HashMap<>();
+    final Map<String, List<String>> audiences = new HashMap<>();
     final List<Authorization.Rule> rules = new ArrayList<>();
     boolean nodeAuthorizer;
     final List<ResourceType> aggregated = new ArrayList<>();
@@ -567,6 +574,30 @@ public final class KubeSim implements AutoCloseable {
     public Builder user(String bearerToken, String userName) {
       users.put(Objects.requireNonNull(bearerToken), Objects.requireNonNull(userName));
       return this;
+    }
+
+    /**
+     * Binds a token of {@link #user} to these audiences, as a projected ServiceAccount token's
+     * {@code aud} claim: a TokenReview authenticates it only for a {@code spec.audiences} that
+     * shares one, and it authenticates to KubeSim itself only if one is {@link #API_AUDIENCE}.
+     */
+    public Builder tokenAudiences(String bearerToken, String... audiences) {
+      if (audiences.length == 0) {
+        throw new IllegalArgumentException("a token is bound to at least one audience");
+      }
+      this.audiences.put(Objects.requireNonNull(bearerToken), List.of(audiences));
+      return this;
+    }
+
+    /**
+     * What the {@code system:auth-delegator} ClusterRole grants {@code user}: create on
+     * tokenreviews and subjectaccessreviews, so that it may ask who a token is and what it may do.
+     */
+    public Builder authDelegator(String user) {
+      return allow(
+          user,
+          "create",
+          "tokenreviews.authentication.k8s.io,subjectaccessreviews.authorization.k8s.io");
     }
 
     /**

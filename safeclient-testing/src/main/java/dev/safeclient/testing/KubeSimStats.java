@@ -85,6 +85,16 @@ public final class KubeSimStats {
     return sum(verb, resource, null);
   }
 
+  /** TokenReviews created: what a relay's (or any webhook's) authentication costs the server. */
+  public long tokenReviews() {
+    return sum("create", "tokenreviews.authentication.k8s.io", null);
+  }
+
+  /** SubjectAccessReviews created: what delegated authorization costs the server. */
+  public long subjectAccessReviews() {
+    return sum("create", "subjectaccessreviews.authorization.k8s.io", null);
+  }
+
   /** Requests with this verb on this resource from this User-Agent. */
   public long requests(String verb, String resource, String userAgent) {
     return sum(verb, resource, userAgent);

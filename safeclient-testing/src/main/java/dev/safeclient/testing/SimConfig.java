@@ -47,6 +47,9 @@ final class SimConfig {
   /** Bearer token to user name. */
   final Map<String, String> users;
 
+  /** Bearer token to the audiences it is bound to; a token not here is the API server's. */
+  final Map<String, List<String>> audiences;
+
   final List<Authorization.Rule> rules;
   final boolean nodeAuthorizer;
 
@@ -79,6 +82,7 @@ final class SimConfig {
     crdSchemas = java.util.Map.copyOf(b.crdSchemas);
     requestLogCapacity = b.requestLogCapacity;
     users = Map.copyOf(b.users);
+    audiences = Map.copyOf(b.audiences);
     rules = List.copyOf(b.rules);
     nodeAuthorizer = b.nodeAuthorizer;
     aggregated =
@@ -97,8 +101,17 @@ final class SimConfig {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return "system:anonymous";
     }
-    String user = users.get(authorization.substring(7).trim());
-    return user == null ? "unknown-bearer-token" : user;
+    String token = authorization.substring(7).trim();
+    String user = users.get(token);
+    // A token bound to another audience (a relay's) does not authenticate to the API server.
+    return user == null || !audiencesOf(token).contains(KubeSim.API_AUDIENCE)
+        ? "unknown-bearer-token"
+        : user;
+  }
+
+  /** The audiences a known token is bound to: the API server's unless the builder said others. */
+  List<String> audiencesOf(String token) {
+    return audiences.getOrDefault(token, List.of(KubeSim.API_AUDIENCE));
   }
 
   /** Whether resource requests are authorized at all (any rule, or the node authorizer). */

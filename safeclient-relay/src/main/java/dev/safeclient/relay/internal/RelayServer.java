@@ -38,12 +38,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +108,7 @@ public final class RelayServer implements AutoCloseable {
   private final ExecutorService upstreamCalls;
   private final Server server;
   private final ServerConnector connector;
+  private final boolean tls;
   private volatile boolean closed;
   private volatile TimeSource.Timer bookmarkTimer;
 
@@ -114,6 +121,23 @@ public final class RelayServer implements AutoCloseable {
       int port,
       int maxEvents,
       long maxEventBytes) {
+    this(specs, upstream, clock, gate, host, port, maxEvents, maxEventBytes, null);
+  }
+
+  /**
+   * @param tls the serving certificate; null serves plain HTTP (tests only)
+   */
+  public RelayServer(
+      List<ResourceSpec> specs,
+      Upstream upstream,
+      TimeSource clock,
+      RequestGate gate,
+      String host,
+      int port,
+      int maxEvents,
+      long maxEventBytes,
+      SslContextFactory.Server tls) {
+    this.tls = tls != null;
     this.clock = clock;
     this.gate = gate;
     AtomicInteger n = new AtomicInteger();
@@ -145,7 +169,22 @@ public final class RelayServer implements AutoCloseable {
     }
     this.server = new Server(pool);
     // One acceptor and one selector: connections are long-lived watches, accepted rarely.
-    this.connector = new ServerConnector(server, 1, 1);
+    if (tls == null) {
+      this.connector = new ServerConnector(server, 1, 1);
+    } else {
+      HttpConfiguration https = new HttpConfiguration();
+      // Agents reach the relay by its Service's name or IP; SNI checking is the clients' job.
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false);
+      https.addCustomizer(secure);
+      this.connector =
+          new ServerConnector(
+              server,
+              1,
+              1,
+              new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+              new HttpConnectionFactory(https));
+    }
     connector.setHost(host);
     connector.setPort(port);
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -183,7 +222,7 @@ public final class RelayServer implements AutoCloseable {
 
   public URI url() {
     String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
-    return URI.create("http://" + host + ":" + connector.getLocalPort());
+    return URI.create((tls ? "https://" : "http://") + host + ":" + connector.getLocalPort());
   }
 
   public List<ResourceState> health() {
@@ -270,6 +309,8 @@ public final class RelayServer implements AutoCloseable {
       sendText(response, callback, ready ? 200 : 503, ready ? "ok" : "not synced");
       return;
     }
+    // As the apiserver's filters: authentication first, for any path but health.
+    Identity who = gate.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
     Query query = Query.parse(request.getHttpURI().getQuery());
     RequestInfo info = RequestInfo.parse(request.getMethod(), path, query);
     if (!info.isResourceRequest()) {
@@ -285,6 +326,11 @@ public final class RelayServer implements AutoCloseable {
     if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
       throw new StatusException(Status.methodNotAllowed());
     }
+    // Authorized before anything of the request is parsed or read, as WithAuthorization runs
+    // before the handler; a watch is authorized once, at its start, as the apiserver's is.
+    gate.authorize(
+        who,
+        new RelayRequest(info, query.get("labelSelector"), query.get("fieldSelector"), r.spec));
     String accept = request.getHeaders().get(HttpHeader.ACCEPT);
     String mediaType = MediaTypes.negotiate(accept, r.encoding.served());
     if (mediaType == null) {
@@ -307,9 +353,6 @@ public final class RelayServer implements AutoCloseable {
       // defaults make a legacy watch from RV unset or "0" a streaming list.
       options = options.validate(true);
     }
-    gate.check(
-        request.getHeaders().get(HttpHeader.AUTHORIZATION),
-        new RelayRequest(info, options, r.spec));
     String namespace = info.namespace().isEmpty() ? null : info.namespace();
     Selection s =
         new Selection(

@@ -1,0 +1,191 @@
+package dev.safeclient.relay.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.safeclient.apiserver.Status;
+import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.model.time.TimeSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authentication by TokenReview for the relay's audience, authorization by SubjectAccessReview with
+ * the request's selectors, both answers cached for a short time so that an agent's requests cost
+ * the API server one review of each kind per TTL, not one per request. Only answers are cached: a
+ * review that failed refuses its request with 500 and is asked again by the next.
+ */
+public final class ReviewGate implements RequestGate {
+  private static final Logger LOG = LoggerFactory.getLogger(ReviewGate.class);
+
+  /**
+   * Tokens cached: one per agent, with room for agents' token rotation (kubelet refreshes a
+   * projected token at 80% of its life, so two per agent overlap for a while).
+   */
+  static final int MAX_TOKENS = 20_000;
+
+  /**
+   * Attribute sets cached: an agent asks a few (one per resource and selector it reads), so 5,000
+   * agents' few each; an entry is a few hundred bytes, the bound some 20 MB.
+   */
+  static final int MAX_DECISIONS = 50_000;
+
+  /** A SubjectAccessReview's question: who asks what; its equality is the cache's. */
+  record Question(
+      Identity who,
+      String verb,
+      String namespace,
+      String group,
+      String version,
+      String resource,
+      String name,
+      String labelSelector,
+      String fieldSelector) {
+    static Question of(Identity who, RelayRequest r) {
+      return new Question(
+          who,
+          r.info().verbName(),
+          r.info().namespace(),
+          r.info().apiGroup(),
+          r.info().apiVersion(),
+          r.info().resource(),
+          r.info().name(),
+          r.labelSelector(),
+          r.fieldSelector());
+    }
+  }
+
+  private final Reviews reviews;
+  private final String audience;
+  private final Cache<String, Optional<Identity>> tokens;
+  private final Cache<Question, Reviews.Decision> decisions;
+  private final LongAdder tokenReviews = new LongAdder();
+  private final LongAdder subjectAccessReviews = new LongAdder();
+
+  /**
+   * @param allowed how long an authenticated token, and an allowed request, stay trusted
+   * @param refused how long a refused token, and a denied request, stay refused
+   */
+  public ReviewGate(
+      Reviews reviews, String audience, Duration allowed, Duration refused, TimeSource clock) {
+    this.reviews = reviews;
+    this.audience = audience;
+    this.tokens =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_TOKENS)
+            .ticker(clock::nanoTime)
+            .expireAfter(
+                Expiry.<String, Optional<Identity>>creating(
+                    (k, v) -> v.isPresent() ? allowed : refused))
+            .build();
+    this.decisions =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_DECISIONS)
+            .ticker(clock::nanoTime)
+            .expireAfter(
+                Expiry.<Question, Reviews.Decision>creating(
+                    (k, v) -> v.allowed() ? allowed : refused))
+            .build();
+  }
+
+  @Override
+  public Identity authenticate(String authorization) {
+    String token = bearerToken(authorization);
+    if (token == null) {
+      throw new StatusException(Status.unauthorized());
+    }
+    Optional<Identity> who;
+    try {
+      who =
+          tokens.get(
+              sha256(token),
+              k -> {
+                tokenReviews.increment();
+                try {
+                  return reviews.tokenReview(token, audience);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    } catch (UncheckedIOException e) {
+      LOG.warn("relay: a TokenReview failed, its request gets 500: {}", e.getCause().getMessage());
+      throw new StatusException(
+          Status.internalError("the relay could not review the request's token"));
+    }
+    return who.orElseThrow(() -> new StatusException(Status.unauthorized()));
+  }
+
+  @Override
+  public void authorize(Identity who, RelayRequest request) {
+    Reviews.Decision d;
+    try {
+      d =
+          decisions.get(
+              Question.of(who, request),
+              q -> {
+                subjectAccessReviews.increment();
+                try {
+                  return reviews.subjectAccessReview(who, request);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    } catch (UncheckedIOException e) {
+      LOG.warn(
+          "relay: a SubjectAccessReview failed, its request gets 500: {}",
+          e.getCause().getMessage());
+      throw new StatusException(
+          Status.internalError("the relay could not review the request's authorization"));
+    }
+    if (!d.allowed()) {
+      throw new StatusException(Status.forbidden(request.info(), who.user(), d.reason()));
+    }
+  }
+
+  /** TokenReviews sent upstream. */
+  public long tokenReviews() {
+    return tokenReviews.sum();
+  }
+
+  /** SubjectAccessReviews sent upstream. */
+  public long subjectAccessReviews() {
+    return subjectAccessReviews.sum();
+  }
+
+  /**
+   * The token of an {@code Authorization: Bearer <token>} header, as the apiserver's bearertoken
+   * authenticator reads it (scheme case-insensitive, the second space-separated part); null when
+   * there is none. The relay has no anonymous identity: a request without one is 401.
+   */
+  static String bearerToken(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    String[] parts = authorization.trim().split(" ", 3);
+    if (parts.length < 2 || !parts[0].toLowerCase(Locale.ROOT).equals("bearer")) {
+      return null;
+    }
+    return parts[1].isEmpty() ? null : parts[1];
+  }
+
+  /** The cache key of a token: its hash, so no cache dump or key logging can show the token. */
+  static String sha256(String token) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package dev.safeclient.relay.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.safeclient.core.SafeClient;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import okhttp3.Call;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * TokenReview and SubjectAccessReview through the relay's own {@link SafeClient}, with its budgets
+ * and credentials (the relay's ServiceAccount, which needs {@code system:auth-delegator}). Neither
+ * the token nor a review's body ever goes into an exception message: only the status code.
+ */
+public final class SafeClientReviews implements Reviews {
+  static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
+  static final String SUBJECT_ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+
+  private final ApiClient client;
+
+  public SafeClientReviews(SafeClient safe) {
+    this.client = safe.apiClient();
+  }
+
+  @Override
+  public Optional<Identity> tokenReview(String token, String audience) throws IOException {
+    JsonObject spec = new JsonObject();
+    spec.addProperty("token", token);
+    JsonArray auds = new JsonArray();
+    auds.add(audience);
+    spec.add("audiences", auds);
+    return identity(
+        post(TOKEN_REVIEWS, review("authentication.k8s.io/v1", "TokenReview", spec)), audience);
+  }
+
+  /**
+   * The user a TokenReview answer authenticated, only if it names {@code audience} among its {@code
+   * status.audiences}: an authenticated answer without them means the token is valid for the API
+   * server's audience (TokenReviewStatus), which is the token a relay must never accept.
+   */
+  static Optional<Identity> identity(JsonObject review, String audience) {
+    JsonObject status = object(review, "status");
+    if (!status.has("authenticated") || !status.get("authenticated").getAsBoolean()) {
+      return Optional.empty();
+    }
+    if (!strings(status, "audiences").contains(audience)) {
+      return Optional.empty();
+    }
+    JsonObject user = object(status, "user");
+    Map<String, List<String>> extra = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> e : object(user, "extra").entrySet()) {
+      extra.put(e.getKey(), strings(object(user, "extra"), e.getKey()));
+    }
+    String name = string(user, "username");
+    if (name.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Identity(name, string(user, "uid"), strings(user, "groups"), extra));
+  }
+
+  @Override
+  public Decision subjectAccessReview(Identity who, RelayRequest request) throws IOException {
+    JsonObject spec = new JsonObject();
+    spec.addProperty("user", who.user());
+    if (!who.uid().isEmpty()) {
+      spec.addProperty("uid", who.uid());
+    }
+    spec.add("groups", array(who.groups()));
+    if (!who.extra().isEmpty()) {
+      JsonObject extra = new JsonObject();
+      who.extra().forEach((k, v) -> extra.add(k, array(v)));
+      spec.add("extra", extra);
+    }
+    spec.add("resourceAttributes", resourceAttributes(request));
+    JsonObject status =
+        object(
+            post(
+                SUBJECT_ACCESS_REVIEWS,
+                review("authorization.k8s.io/v1", "SubjectAccessReview", spec)),
+            "status");
+    boolean allowed =
+        status.has("allowed")
+            && status.get("allowed").getAsBoolean()
+            && !(status.has("denied") && status.get("denied").getAsBoolean());
+    return new Decision(allowed, string(status, "reason"));
+  }
+
+  /**
+   * The request as authorizer attributes, its selectors as the client sent them (1.31+ {@code
+   * fieldSelector} and {@code labelSelector}, {@code rawSelector} form: the API server parses them
+   * as it would the request's own).
+   */
+  static JsonObject resourceAttributes(RelayRequest r) {
+    JsonObject a = new JsonObject();
+    if (!r.info().namespace().isEmpty()) {
+      a.addProperty("namespace", r.info().namespace());
+    }
+    a.addProperty("verb", r.info().verbName());
+    a.addProperty("group", r.info().apiGroup());
+    a.addProperty("version", r.info().apiVersion());
+    a.addProperty("resource", r.info().resource());
+    if (!r.info().subresource().isEmpty()) {
+      a.addProperty("subresource", r.info().subresource());
+    }
+    if (!r.info().name().isEmpty()) {
+      a.addProperty("name", r.info().name());
+    }
+    if (!r.fieldSelector().isEmpty()) {
+      JsonObject f = new JsonObject();
+      f.addProperty("rawSelector", r.fieldSelector());
+      a.add("fieldSelector", f);
+    }
+    if (!r.labelSelector().isEmpty()) {
+      JsonObject l = new JsonObject();
+      l.addProperty("rawSelector", r.labelSelector());
+      a.add("labelSelector", l);
+    }
+    return a;
+  }
+
+  private static JsonObject review(String apiVersion, String kind, JsonObject spec) {
+    JsonObject o = new JsonObject();
+    o.addProperty("apiVersion", apiVersion);
+    o.addProperty("kind", kind);
+    o.add("spec", spec);
+    return o;
+  }
+
+  private JsonObject post(String path, JsonObject body) throws IOException {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Accept", "application/json");
+    headers.put("Content-Type", "application/json");
+    Call call;
+    try {
+      call =
+          client.buildCall(
+              null,
+              path,
+              "POST",
+              new ArrayList<>(),
+              new ArrayList<>(),
+              body.toString().getBytes(StandardCharsets.UTF_8),
+              headers,
+              new HashMap<>(),
+              new HashMap<>(),
+              new String[] {"BearerToken"},
+              null);
+    } catch (ApiException e) {
+      throw new IOException("could not build the upstream review", e);
+    }
+    try (Response response = call.execute()) {
+      if (!response.isSuccessful()) {
+        throw new IOException("upstream answered " + response.code() + " to " + path);
+      }
+      ResponseBody b = response.body();
+      try {
+        JsonElement e = JsonParser.parseString(b == null ? "" : b.string());
+        if (!e.isJsonObject()) {
+          throw new IOException("upstream answer to " + path + " is not an object");
+        }
+        return e.getAsJsonObject();
+      } catch (JsonParseException e) {
+        throw new IOException("upstream answer to " + path + " is not JSON"); // no body: a token
+      }
+    }
+  }
+
+  private static JsonObject object(JsonObject o, String name) {
+    return o.has(name) && o.get(name).isJsonObject() ? o.getAsJsonObject(name) : new JsonObject();
+  }
+
+  private static String string(JsonObject o, String name) {
+    return o.has(name) && o.get(name).isJsonPrimitive() ? o.get(name).getAsString() : "";
+  }
+
+  private static List<String> strings(JsonObject o, String name) {
+    List<String> out = new ArrayList<>();
+    if (o.has(name) && o.get(name).isJsonArray()) {
+      for (JsonElement e : o.getAsJsonArray(name)) {
+        out.add(e.getAsString());
+      }
+    }
+    return out;
+  }
+
+  private static JsonArray array(List<String> values) {
+    JsonArray a = new JsonArray();
+    values.forEach(a::add);
+    return a;
+  }
+}

@@ -1,0 +1,338 @@
+package dev.safeclient.relay;
+
+import static dev.safeclient.relay.RelayInformersTest.PODS;
+import static dev.safeclient.relay.RelayInformersTest.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
+import dev.safeclient.testing.KubeSim;
+import io.kubernetes.client.openapi.ApiClient;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every security rule of the relay on the wire: real HTTP to the relay, KubeSim upstream answering
+ * the relay's TokenReviews and SubjectAccessReviews with its node authorizer (1.32, selectors) and
+ * RBAC-like rules. Nobody reads through the relay what they could not read from the API server, and
+ * no token nor object content reaches a log line.
+ */
+class RelayAuthTest {
+  static final String AUDIENCE = "https://relay.safeclient.example";
+  static final String RELAY_SA = "system:serviceaccount:relay:relay";
+  // Distinctive token strings, so that the log check cannot miss one.
+  static final String NODE1 = "tok-node1-3f9c2e7a51";
+  static final String NODE1_FOR_API = "tok-node1-api-8d01b6";
+  static final String NOBODY = "tok-nobody-5a77e0c4d2";
+  static final String UNKNOWN = "tok-unknown-c0ffee1234";
+  static final String SECRET_LABEL = "label-value-never-logged-91d2";
+
+  private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
+  private PrintStream stderr;
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  private KubeSim sim;
+  private Relay relay;
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(30)).build();
+
+  @BeforeEach
+  void start() {
+    // slf4j-simple writes to the System.err of the moment: every log line of the test lands here.
+    stderr = System.err;
+    System.setErr(new PrintStream(new TeeStream(stderr, logs), true, StandardCharsets.UTF_8));
+    sim =
+        KubeSim.builder()
+            .serverVersion("1.32")
+            .nodeAuthorizer(true)
+            .user("tok-relay-sa-77", RELAY_SA)
+            .authDelegator(RELAY_SA)
+            .allow(RELAY_SA, "get,list,watch", "pods")
+            .user(NODE1, "system:node:node-1")
+            .tokenAudiences(NODE1, AUDIENCE)
+            .user(NODE1_FOR_API, "system:node:node-1")
+            .user(NOBODY, "system:serviceaccount:agents:nobody")
+            .tokenAudiences(NOBODY, AUDIENCE)
+            .build();
+    sim.create(PODS, pod("ns", "a", "node-1", SECRET_LABEL));
+    sim.create(PODS, pod("ns", "b", "node-2", SECRET_LABEL));
+    ApiClient api = sim.apiClient();
+    api.setHttpClient(
+        api.getHttpClient()
+            .newBuilder()
+            .addInterceptor(
+                chain ->
+                    chain.proceed(
+                        chain
+                            .request()
+                            .newBuilder()
+                            .header("Authorization", "Bearer tok-relay-sa-77")
+                            .build()))
+            .build());
+    SafeClient upstream = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
+    relay =
+        Relay.builder(upstream)
+            .resource(RelayedResource.pods())
+            .clock(clock)
+            .audience(AUDIENCE)
+            .plainHttpForTests(true)
+            .build()
+            .start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+  }
+
+  @AfterEach
+  void stop() {
+    try {
+      relay.close();
+      sim.close();
+      String logged = logs.toString(StandardCharsets.UTF_8);
+      for (String secret :
+          List.of(NODE1, NODE1_FOR_API, NOBODY, UNKNOWN, "tok-relay-sa-77", SECRET_LABEL)) {
+        assertThat(logged).as("the log").doesNotContain(secret);
+      }
+    } finally {
+      System.setErr(stderr);
+    }
+  }
+
+  record Answer(int code, String body) {
+    JsonObject json() {
+      return JsonParser.parseString(body).getAsJsonObject();
+    }
+
+    List<String> names() {
+      List<String> out = new ArrayList<>();
+      for (JsonElement e : json().getAsJsonArray("items")) {
+        out.add(e.getAsJsonObject().getAsJsonObject("metadata").get("name").getAsString());
+      }
+      return out;
+    }
+  }
+
+  private Answer get(String authorization, String pathAndQuery) throws IOException {
+    Request.Builder b = new Request.Builder().url(relay.url() + pathAndQuery);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    try (Response r = http.newCall(b.build()).execute()) {
+      return new Answer(r.code(), r.body().string());
+    }
+  }
+
+  private static String bearer(String token) {
+    return "Bearer " + token;
+  }
+
+  private static void assertStatus(Answer a, int code, String reason, String message) {
+    assertThat(a.code()).isEqualTo(code);
+    JsonObject s = a.json();
+    assertThat(s.get("kind").getAsString()).isEqualTo("Status");
+    assertThat(s.get("status").getAsString()).isEqualTo("Failure");
+    assertThat(s.get("code").getAsInt()).isEqualTo(code);
+    assertThat(s.get("reason").getAsString()).isEqualTo(reason);
+    assertThat(s.get("message").getAsString()).isEqualTo(message);
+  }
+
+  static final String OWN_PODS =
+      "/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1";
+
+  @Test
+  void noTokenOrAMalformedHeaderIs401WithoutAReview() throws Exception {
+    for (String header :
+        new String[] {null, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", NODE1}) {
+      assertStatus(get(header, OWN_PODS), 401, "Unauthorized", "Unauthorized");
+    }
+    assertThat(relay.health().tokenReviews()).isZero();
+    assertThat(sim.stats().tokenReviews()).isZero();
+  }
+
+  @Test
+  void anUnknownTokenIs401() throws Exception {
+    assertStatus(get(bearer(UNKNOWN), OWN_PODS), 401, "Unauthorized", "Unauthorized");
+    assertThat(sim.stats().tokenReviews()).isEqualTo(1);
+  }
+
+  @Test
+  void aTokenForTheApiServersAudienceIs401() throws Exception {
+    // The same node's token, but bound to the API server: the relay could replay it, so refuses it.
+    assertStatus(get(bearer(NODE1_FOR_API), OWN_PODS), 401, "Unauthorized", "Unauthorized");
+    // The relay asked for its own audience.
+    assertThat(sim.stats().tokenReviews()).isEqualTo(1);
+  }
+
+  @Test
+  void aTokenWithoutRightsIs403() throws Exception {
+    assertStatus(
+        get(bearer(NOBODY), "/api/v1/namespaces/ns/pods?resourceVersion=0"),
+        403,
+        "Forbidden",
+        "pods is forbidden: User \"system:serviceaccount:agents:nobody\" cannot list resource"
+            + " \"pods\" in API group \"\" in the namespace \"ns\"");
+    assertStatus(
+        get(bearer(NOBODY), "/api/v1/namespaces/ns/pods/a"),
+        403,
+        "Forbidden",
+        "pods \"a\" is forbidden: User \"system:serviceaccount:agents:nobody\" cannot get resource"
+            + " \"pods\" in API group \"\" in the namespace \"ns\"");
+  }
+
+  @Test
+  void aNodeReadsItsOwnPodsAndNotAnotherNodesNorWithoutItsSelector() throws Exception {
+    Answer own = get(bearer(NODE1), OWN_PODS);
+    assertThat(own.code()).isEqualTo(200);
+    assertThat(own.names()).containsExactly("a");
+
+    String reason = ": can only list/watch pods with spec.nodeName field selector";
+    String denied =
+        "pods is forbidden: User \"system:node:node-1\" cannot list resource \"pods\" in API group"
+            + " \"\" at the cluster scope"
+            + reason;
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-2"),
+        403,
+        "Forbidden",
+        denied);
+    assertStatus(get(bearer(NODE1), "/api/v1/pods?resourceVersion=0"), 403, "Forbidden", denied);
+    // A selector the node authorizer does not accept for it: a label selector, a namespace one.
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/pods?resourceVersion=0&labelSelector=app%3Dweb"),
+        403,
+        "Forbidden",
+        denied);
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/pods?resourceVersion=0&fieldSelector=metadata.namespace%3Dns"),
+        403,
+        "Forbidden",
+        denied);
+  }
+
+  @Test
+  void secretsNotConfiguredAreNotFoundEvenToAnAuthenticatedAgent() throws Exception {
+    Answer a = get(bearer(NODE1), "/api/v1/namespaces/ns/secrets");
+    assertThat(a.code()).isEqualTo(404);
+    assertThat(a.json().get("reason").getAsString()).isEqualTo("NotFound");
+    // Authenticated first (a token that fails gets 401 there too), then nothing to authorize.
+    assertStatus(
+        get(bearer(UNKNOWN), "/api/v1/namespaces/ns/secrets"), 401, "Unauthorized", "Unauthorized");
+    assertThat(relay.health().subjectAccessReviews()).isZero();
+  }
+
+  @Test
+  void aWatchIsAuthorizedOnceAtItsStart() throws Exception {
+    Request req =
+        new Request.Builder()
+            .url(
+                relay.url()
+                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
+            .header("Authorization", bearer(NODE1))
+            .build();
+    try (Response r = http.newCall(req).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+      BufferedReader lines =
+          new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8));
+      assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"a\"");
+      long reviews = sim.stats().subjectAccessReviews();
+      sim.create(PODS, pod("ns", "c", "node-1", "web"));
+      assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"c\"");
+      assertThat(sim.stats().subjectAccessReviews()).isEqualTo(reviews).isEqualTo(1);
+    }
+    Request other =
+        new Request.Builder()
+            .url(
+                relay.url()
+                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-2")
+            .header("Authorization", bearer(NODE1))
+            .build();
+    try (Response r = http.newCall(other).execute()) {
+      assertThat(r.code()).isEqualTo(403);
+      assertThat(r.body().string())
+          .contains("cannot watch resource \\\"pods\\\"")
+          .doesNotContain("node-2\\\"}");
+    }
+  }
+
+  @Test
+  void oneIdentitysRequestsWithinTheTtlCostOneTokenReviewAndOneReviewPerAttributeSet()
+      throws Exception {
+    for (int i = 0; i < 20; i++) {
+      assertThat(get(bearer(NODE1), OWN_PODS).code()).isEqualTo(200);
+    }
+    assertThat(sim.stats().tokenReviews()).isEqualTo(1);
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(1);
+    assertThat(relay.health().tokenReviews()).isEqualTo(1);
+    assertThat(relay.health().subjectAccessReviews()).isEqualTo(1);
+    // A second attribute set (a get by name), and a denied one, asked once each.
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(bearer(NODE1), "/api/v1/namespaces/ns/pods/a?resourceVersion=0").code())
+          .isEqualTo(200);
+      assertThat(get(bearer(NODE1), "/api/v1/pods?resourceVersion=0").code()).isEqualTo(403);
+    }
+    assertThat(sim.stats().tokenReviews()).isEqualTo(1);
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(3);
+    // A refused token is asked again only after the refused TTL.
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(bearer(UNKNOWN), OWN_PODS).code()).isEqualTo(401);
+    }
+    assertThat(sim.stats().tokenReviews()).isEqualTo(2);
+
+    clock.advance(Relay.DEFAULT_REFUSED_TTL.plusSeconds(1));
+    assertThat(get(bearer(UNKNOWN), OWN_PODS).code()).isEqualTo(401);
+    assertThat(get(bearer(NODE1), "/api/v1/pods?resourceVersion=0").code()).isEqualTo(403);
+    assertThat(get(bearer(NODE1), OWN_PODS).code()).isEqualTo(200);
+    assertThat(sim.stats().tokenReviews()).isEqualTo(3); // the refused token again; not NODE1
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(4); // the denial again
+
+    clock.advance(Relay.DEFAULT_ALLOWED_TTL);
+    assertThat(get(bearer(NODE1), OWN_PODS).code()).isEqualTo(200);
+    assertThat(sim.stats().tokenReviews()).isEqualTo(4);
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(5);
+    assertThat(relay.health().tokenReviews()).isEqualTo(4);
+    assertThat(relay.health().subjectAccessReviews()).isEqualTo(5);
+  }
+
+  /** Writes to both streams. */
+  static final class TeeStream extends java.io.OutputStream {
+    private final java.io.OutputStream a;
+    private final java.io.OutputStream b;
+
+    TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public synchronized void write(int c) throws IOException {
+      a.write(c);
+      b.write(c);
+    }
+
+    @Override
+    public synchronized void write(byte[] buf, int off, int len) throws IOException {
+      a.write(buf, off, len);
+      b.write(buf, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      a.flush();
+      b.flush();
+    }
+  }
+}
