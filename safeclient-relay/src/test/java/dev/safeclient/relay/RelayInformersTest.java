@@ -130,9 +130,25 @@ class RelayInformersTest {
     return inf;
   }
 
+  /** What the safe informer's calls got back: "watch" or "list", then the Content-Type. */
+  private final List<String> safeAnswers = new CopyOnWriteArrayList<>();
+
   private SharedIndexInformer<V1Pod> safeInformer(String baseUrl, Recorder r) {
     ApiClient c = new ApiClient();
     c.setBasePath(baseUrl);
+    c.setHttpClient(
+        c.getHttpClient()
+            .newBuilder()
+            .addNetworkInterceptor(
+                chain -> {
+                  Response answer = chain.proceed(chain.request());
+                  String watch = chain.request().url().queryParameter("watch");
+                  safeAnswers.add(
+                      ("true".equals(watch) || "1".equals(watch) ? "watch " : "list ")
+                          + answer.header("Content-Type"));
+                  return answer;
+                })
+            .build());
     SafeClient agent =
         SafeClient.builder(c)
             .userAgent("relay-agent/1")
@@ -212,6 +228,11 @@ class RelayInformersTest {
               assertThat(viaClientJava.snapshot()).isEqualTo(direct.snapshot());
               assertThat(viaSafe.snapshot()).isEqualTo(direct.snapshot());
             });
+    // The safe informer asked for Protobuf, as it asks the API server, and the relay answered it
+    // in Protobuf: its events above were decoded from transcoded frames.
+    assertThat(safeAnswers)
+        .contains("watch application/vnd.kubernetes.protobuf;stream=watch")
+        .noneMatch(a -> a.startsWith("watch application/json"));
     assertThat(direct.snapshot().get("p-2")).hasSize(2).last().asString().startsWith("DELETED");
     assertThat(direct.snapshot().get("p-new")).hasSize(2);
 
