@@ -57,14 +57,15 @@ import java.util.Optional;
  *
  * <p><b>Per-identity fairness</b>, as one priority level of the apiserver's API Priority and
  * Fairness: {@link Builder#fairness seats} bound the requests served at once (reads, including
- * those waiting for the cache, and watches until they are established), each identity waits for a
- * seat in its own bounded queue, and a freed seat goes to the waiting identity that holds the
- * fewest, round-robin. An identity is the authenticated user, and the pod of a pod-bound
- * ServiceAccount token (the agents of one DaemonSet share their ServiceAccount); before
- * authentication it is the client's address, so that a flood of bad tokens waits in its own queue
- * for its TokenReviews. A request whose identity's queue is full, or that waited too long, gets the
- * apiserver's 429 with {@code Retry-After}, and so does a watch beyond its identity's {@link
- * Builder#watchesPerIdentity cap}; {@link RelayHealth#flowControl()} counts them.
+ * those waiting for the cache, and watches until they are established) and, in a level of their
+ * own, the authentications (TokenReviews) in progress; each identity waits for a seat in its own
+ * bounded queue, and a freed seat goes to the waiting identity that holds the fewest, round-robin.
+ * An identity is the authenticated user, and the pod of a pod-bound ServiceAccount token (the
+ * agents of one DaemonSet share their ServiceAccount); before authentication it is the client's
+ * address, so that a flood of bad tokens waits in its own queue for its TokenReviews. A request
+ * whose identity's queue is full, or that waited too long, gets the apiserver's 429 with {@code
+ * Retry-After}, and so does a watch beyond its identity's {@link Builder#watchesPerIdentity cap};
+ * {@link RelayHealth#flowControl()} counts them.
  */
 public final class Relay implements AutoCloseable {
   /**
@@ -98,30 +99,31 @@ public final class Relay implements AutoCloseable {
   public static final Duration DEFAULT_REFUSED_TTL = Duration.ofSeconds(10);
 
   /**
-   * Requests served at once: three quarters of the relay's 200 HTTP threads, so that a request
-   * given a seat finds a thread for its TokenReview or its encoding while the rest write watch
-   * events, finish reads that waited for the cache and accept connections.
+   * Requests served at once, and as many authentications in their own level: each a quarter of the
+   * relay's 200 HTTP threads, so that a request given a seat finds a thread for its TokenReview or
+   * its encoding while the other half write watch events, finish reads that waited for the cache
+   * and accept connections.
    */
-  public static final int DEFAULT_SEATS = RelayServer.THREADS * 3 / 4;
+  public static final int DEFAULT_SEATS = FlowControl.Limits.DEFAULTS.seats();
 
   /**
    * Requests one identity may have waiting for a seat: the {@code queueLengthLimit} of APF's
    * bootstrap priority levels.
    */
-  public static final int DEFAULT_QUEUE_LENGTH = 50;
+  public static final int DEFAULT_QUEUE_LENGTH = FlowControl.Limits.DEFAULTS.queueLength();
 
   /**
    * How long a request may wait for its seat: APF's default request wait limit, a quarter of the
    * apiserver's 60 s request timeout.
    */
-  public static final Duration DEFAULT_QUEUE_WAIT = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_QUEUE_WAIT = FlowControl.Limits.DEFAULTS.queueWait();
 
   /**
    * Watches one identity may have open. An agent watches once per informer and replaces a watch
    * rather than adds one, so a hundred is room for any agent, and far below what one that leaks
    * watches would pin in the relay's memory and event fan-out.
    */
-  public static final int DEFAULT_WATCHES_PER_IDENTITY = 100;
+  public static final int DEFAULT_WATCHES_PER_IDENTITY = FlowControl.Limits.DEFAULTS.watches();
 
   private final List<RelayedResource> resources;
   private final ReviewGate reviews;
@@ -366,10 +368,11 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * Per-identity fairness: {@code seats} requests are served at once, each identity may have
-     * {@code queueLength} more waiting for a seat, each for up to {@code queueWait}; beyond either
-     * a request gets 429 with {@code Retry-After}. Defaults {@link #DEFAULT_SEATS}, {@link
-     * #DEFAULT_QUEUE_LENGTH} and {@link #DEFAULT_QUEUE_WAIT}.
+     * Per-identity fairness: {@code seats} requests are served at once (and as many authenticated
+     * in a level of their own), each identity may have {@code queueLength} more waiting for a seat,
+     * each for up to {@code queueWait}; beyond either a request gets 429 with {@code Retry-After}.
+     * Defaults {@link #DEFAULT_SEATS}, {@link #DEFAULT_QUEUE_LENGTH} and {@link
+     * #DEFAULT_QUEUE_WAIT}.
      */
     public Builder fairness(int seats, int queueLength, Duration queueWait) {
       if (seats < 1 || queueLength < 0 || queueWait.isNegative()) {

@@ -15,21 +15,27 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Per-identity fairness: the relay's seats, fairly queued per flow ({@link QueueSet}), and a cap on
- * each flow's open watches. A flow is one authenticated identity, and before authentication the
- * client's address, so that a flood of bad tokens waits in its own queue for its TokenReviews. A
- * request refused here gets what the apiserver's priority-and-fairness filter answers.
+ * each flow's open watches. There are two levels, as APF's priority levels, each with its own
+ * seats: authentication, whose flows are the clients' addresses, so that a flood of bad tokens
+ * waits in its own queue for its TokenReviews and never holds a seat an agent's read needs; and
+ * requests, whose flows are the authenticated identities. A request refused here gets what the
+ * apiserver's priority-and-fairness filter answers.
  */
 public final class FlowControl {
   /**
    * The limits.
    *
-   * @param seats requests served at once: reads, TokenReviews, and watches until they are
-   *     established
+   * @param seats requests served at once (reads, and watches until they are established); as many
+   *     authentications
    * @param queueLength requests one flow may have waiting for a seat
    * @param queueWait how long a request may wait for its seat
    * @param watches watches one identity may have open
    */
   public record Limits(int seats, int queueLength, Duration queueWait, int watches) {
+    /** The defaults {@code Relay}'s constants document: why each value is what it is. */
+    public static final Limits DEFAULTS =
+        new Limits(RelayServer.THREADS / 4, 50, Duration.ofSeconds(15), 100);
+
     public Limits {
       if (seats < 1 || queueLength < 0 || watches < 0 || queueWait.isNegative()) {
         throw new IllegalArgumentException(
@@ -56,13 +62,16 @@ public final class FlowControl {
    */
   static final String POD_UID = "authentication.kubernetes.io/pod-uid";
 
-  private final QueueSet seats;
+  private final QueueSet authentication;
+  private final QueueSet requests;
   private final int watchesPerFlow;
   private final Map<String, Integer> watches = new ConcurrentHashMap<>();
   private final AtomicLong watchesRejected = new AtomicLong();
 
   public FlowControl(Limits limits, TimeSource clock, Executor executor) {
-    this.seats =
+    this.authentication =
+        new QueueSet(limits.seats(), limits.queueLength(), limits.queueWait(), clock, executor);
+    this.requests =
         new QueueSet(limits.seats(), limits.queueLength(), limits.queueWait(), clock, executor);
     this.watchesPerFlow = limits.watches();
   }
@@ -80,8 +89,14 @@ public final class FlowControl {
         : "user " + who.user() + " pod " + pod.get(0);
   }
 
-  QueueSet seats() {
-    return seats;
+  /** The level of authentication (TokenReviews), per client address. */
+  QueueSet authentication() {
+    return authentication;
+  }
+
+  /** The level of authenticated requests, per identity. */
+  QueueSet requests() {
+    return requests;
   }
 
   /** Counts a watch of {@code flow} open; false, counting nothing, when its cap is reached. */
@@ -113,16 +128,19 @@ public final class FlowControl {
     return watches.values().stream().mapToInt(Integer::intValue).sum();
   }
 
+  /** Seats in use, at both levels. */
   public int executing() {
-    return seats.executing();
+    return authentication.executing() + requests.executing();
   }
 
+  /** Requests waiting for a seat, at both levels. */
   public int queued() {
-    return seats.queued();
+    return authentication.queued() + requests.queued();
   }
 
+  /** Requests rejected at either level. */
   public long rejectedRequests() {
-    return seats.rejected();
+    return authentication.rejected() + requests.rejected();
   }
 
   public long rejectedWatches() {

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * that executes the fewest requests, round-robin among equals. A flow is "non-empty" while it has
  * requests queued or executing, as the queueset judges it, so a flow that holds many seats gives
  * way to one that holds none. Every request costs one seat (the relay's reads are alike), so the
- * virtual-time bookkeeping that the queueset needs for unequal widths and durations reduces to
- * that choice; there is one queue per flow, so no shuffle sharding.
+ * virtual-time bookkeeping that the queueset needs for unequal widths and durations reduces to that
+ * choice; there is one queue per flow, so no shuffle sharding.
  *
  * <p>A request is rejected when its flow's queue is full, or when it has waited the queue wait
  * limit, as the queueset rejects on {@code queueLengthLimit} and on its request's wait context.

@@ -123,16 +123,18 @@ public final class RelayServer implements AutoCloseable {
       int port,
       int maxEvents,
       long maxEventBytes) {
-    this(specs, upstream, clock, gate, host, port, maxEvents, maxEventBytes, null, DEFAULT_LIMITS);
+    this(
+        specs,
+        upstream,
+        clock,
+        gate,
+        host,
+        port,
+        maxEvents,
+        maxEventBytes,
+        null,
+        FlowControl.Limits.DEFAULTS);
   }
-
-  /** The relay's default fairness limits, for the servers of tests of other things. */
-  static final FlowControl.Limits DEFAULT_LIMITS =
-      new FlowControl.Limits(
-          dev.safeclient.relay.Relay.DEFAULT_SEATS,
-          dev.safeclient.relay.Relay.DEFAULT_QUEUE_LENGTH,
-          dev.safeclient.relay.Relay.DEFAULT_QUEUE_WAIT,
-          dev.safeclient.relay.Relay.DEFAULT_WATCHES_PER_IDENTITY);
 
   /** Jetty's default maximum: reads are short, and an open watch holds no thread (async writes). */
   public static final int THREADS = 200;
@@ -322,6 +324,7 @@ public final class RelayServer implements AutoCloseable {
     // TokenReview, so that a flood of bad tokens cannot starve authenticated agents, then as its
     // identity for the rest.
     admit(
+        flowControl.authentication(),
         FlowControl.flowOf(Request.getRemoteAddr(request)),
         response,
         callback,
@@ -334,7 +337,12 @@ public final class RelayServer implements AutoCloseable {
             authentication.seat().release();
           }
           String flow = FlowControl.flowOf(who);
-          admit(flow, response, callback, served -> route(request, who, flow, served));
+          admit(
+              flowControl.requests(),
+              flow,
+              response,
+              callback,
+              served -> route(request, who, flow, served));
         });
     return true;
   }
@@ -347,30 +355,29 @@ public final class RelayServer implements AutoCloseable {
   /** A request with its seat: its response's callback releases the seat, however it completes. */
   private record Served(Response response, Callback callback, QueueSet.Seat seat) {}
 
-  private void admit(String flow, Response response, Callback callback, Seated then) {
-    flowControl
-        .seats()
-        .admit(
-            flow,
-            new QueueSet.Admission() {
-              @Override
-              public void granted(QueueSet.Seat seat) {
-                Callback released = FlowControl.releasing(callback, seat);
-                try {
-                  then.run(new Served(response, released, seat));
-                } catch (StatusException s) {
-                  send(response, released, s.status());
-                } catch (Throwable t) {
-                  LOG.error("relay: a request failed", t);
-                  send(response, released, Status.internalError("the relay failed to answer: " + t));
-                }
-              }
+  private void admit(
+      QueueSet level, String flow, Response response, Callback callback, Seated then) {
+    level.admit(
+        flow,
+        new QueueSet.Admission() {
+          @Override
+          public void granted(QueueSet.Seat seat) {
+            Callback released = FlowControl.releasing(callback, seat);
+            try {
+              then.run(new Served(response, released, seat));
+            } catch (StatusException s) {
+              send(response, released, s.status());
+            } catch (Throwable t) {
+              LOG.error("relay: a request failed", t);
+              send(response, released, Status.internalError("the relay failed to answer: " + t));
+            }
+          }
 
-              @Override
-              public void rejected() {
-                FlowControl.tooManyRequests(response, callback);
-              }
-            });
+          @Override
+          public void rejected() {
+            FlowControl.tooManyRequests(response, callback);
+          }
+        });
   }
 
   private void route(Request request, Identity who, String flow, Served served) {
