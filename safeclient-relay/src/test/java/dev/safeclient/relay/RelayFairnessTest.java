@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -185,7 +186,7 @@ class RelayFairnessTest {
     // One seat's turn: the first seat freed goes to the agent, ahead of the flooder's queue.
     sim.create(PODS, pod("ns", "b", "node-2", "web"));
     assertThat(untilNextWrite.get().code()).isEqualTo(200);
-    Answer served = agent.get();
+    Answer served = agent.get(10, TimeUnit.SECONDS);
     assertThat(served.code()).isEqualTo(200);
     assertThat(served.body()).contains("\"name\":\"a\"").contains("\"name\":\"b\"");
     assertThat(untilTimeout).isNotDone();
@@ -277,7 +278,8 @@ class RelayFairnessTest {
       assertThat(get(NOBODY, "/api/v1/pods").code()).isEqualTo(403);
       assertThat(get(AGENT, "/api/v1/nothere").code()).isEqualTo(404);
       assertThat(get(AGENT, "/api/v1/pods?labelSelector=a%20in").code()).isEqualTo(400);
-      assertThat(get(AGENT, "/api/v1/namespaces/ns/pods/zzz?resourceVersion=0").code()).isEqualTo(404);
+      assertThat(get(AGENT, "/api/v1/namespaces/ns/pods/zzz?resourceVersion=0").code())
+          .isEqualTo(404);
     }
     // Watches refused before they start, and one whose start fails: an RV too old to resume is
     // an ERROR event in a 200.
