@@ -7,6 +7,7 @@ import dev.safeclient.informer.RawFeed;
 import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.FeedToCache;
+import dev.safeclient.relay.internal.FlowControl;
 import dev.safeclient.relay.internal.PemTls;
 import dev.safeclient.relay.internal.RelayServer;
 import dev.safeclient.relay.internal.RequestGate;
@@ -52,8 +53,19 @@ import java.util.Optional;
  * identities are not supported, and there is no anonymous access. The relay's ServiceAccount needs
  * list and watch on the relayed resources and {@code system:auth-delegator}, nothing else. It
  * serves HTTPS from mounted PEM files ({@link Builder#tls}); plain HTTP and unauthenticated serving
- * exist only behind test flags. Not yet: per-identity fairness (one agent cannot yet be kept from
- * starving others).
+ * exist only behind test flags.
+ *
+ * <p><b>Per-identity fairness</b>, as one priority level of the apiserver's API Priority and
+ * Fairness: {@link Builder#fairness seats} bound the requests served at once (reads, including
+ * those waiting for the cache, and watches until they are established) and, in a level of their
+ * own, the authentications (TokenReviews) in progress; each identity waits for a seat in its own
+ * bounded queue, and a freed seat goes to the waiting identity that holds the fewest, round-robin.
+ * An identity is the authenticated user, and the pod of a pod-bound ServiceAccount token (the
+ * agents of one DaemonSet share their ServiceAccount); before authentication it is the client's
+ * address, so that a flood of bad tokens waits in its own queue for its TokenReviews. A request
+ * whose identity's queue is full, or that waited too long, gets the apiserver's 429 with {@code
+ * Retry-After}, and so does a watch beyond its identity's {@link Builder#watchesPerIdentity cap};
+ * {@link RelayHealth#flowControl()} counts them.
  */
 public final class Relay implements AutoCloseable {
   /**
@@ -86,6 +98,33 @@ public final class Relay implements AutoCloseable {
    */
   public static final Duration DEFAULT_REFUSED_TTL = Duration.ofSeconds(10);
 
+  /**
+   * Requests served at once, and as many authentications in their own level: each a quarter of the
+   * relay's 200 HTTP threads, so that a request given a seat finds a thread for its TokenReview or
+   * its encoding while the other half write watch events, finish reads that waited for the cache
+   * and accept connections.
+   */
+  public static final int DEFAULT_SEATS = FlowControl.Limits.DEFAULTS.seats();
+
+  /**
+   * Requests one identity may have waiting for a seat: the {@code queueLengthLimit} of APF's
+   * bootstrap priority levels.
+   */
+  public static final int DEFAULT_QUEUE_LENGTH = FlowControl.Limits.DEFAULTS.queueLength();
+
+  /**
+   * How long a request may wait for its seat: APF's default request wait limit, a quarter of the
+   * apiserver's 60 s request timeout.
+   */
+  public static final Duration DEFAULT_QUEUE_WAIT = FlowControl.Limits.DEFAULTS.queueWait();
+
+  /**
+   * Watches one identity may have open. An agent watches once per informer and replaces a watch
+   * rather than adds one, so a hundred is room for any agent, and far below what one that leaks
+   * watches would pin in the relay's memory and event fan-out.
+   */
+  public static final int DEFAULT_WATCHES_PER_IDENTITY = FlowControl.Limits.DEFAULTS.watches();
+
   private final List<RelayedResource> resources;
   private final ReviewGate reviews;
   private final RelayServer server;
@@ -114,7 +153,8 @@ public final class Relay implements AutoCloseable {
             b.port,
             b.windowEvents,
             b.windowBytes,
-            b.certFile == null ? null : PemTls.server(b.certFile, b.keyFile));
+            b.certFile == null ? null : PemTls.server(b.certFile, b.keyFile),
+            new FlowControl.Limits(b.seats, b.queueLength, b.queueWait, b.watchesPerIdentity));
     this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
 
@@ -188,10 +228,13 @@ public final class Relay implements AutoCloseable {
               s.consistentLists(),
               Optional.ofNullable(s.jsonOnlyBecause())));
     }
+    FlowControl f = server.flowControl();
     return new RelayHealth(
         out,
         reviews == null ? 0 : reviews.tokenReviews(),
-        reviews == null ? 0 : reviews.subjectAccessReviews());
+        reviews == null ? 0 : reviews.subjectAccessReviews(),
+        new RelayHealth.FlowControl(
+            f.executing(), f.queued(), f.rejectedRequests(), f.rejectedWatches()));
   }
 
   /**
@@ -219,6 +262,10 @@ public final class Relay implements AutoCloseable {
     private Duration refusedTtl = DEFAULT_REFUSED_TTL;
     private int windowEvents = DEFAULT_WINDOW_EVENTS;
     private long windowBytes = DEFAULT_WINDOW_BYTES;
+    private int seats = DEFAULT_SEATS;
+    private int queueLength = DEFAULT_QUEUE_LENGTH;
+    private Duration queueWait = DEFAULT_QUEUE_WAIT;
+    private int watchesPerIdentity = DEFAULT_WATCHES_PER_IDENTITY;
 
     private Builder(SafeClient upstream) {
       this.upstream = Objects.requireNonNull(upstream, "upstream");
@@ -317,6 +364,36 @@ public final class Relay implements AutoCloseable {
       }
       this.windowEvents = maxEvents;
       this.windowBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * Per-identity fairness: {@code seats} requests are served at once (and as many authenticated
+     * in a level of their own), each identity may have {@code queueLength} more waiting for a seat,
+     * each for up to {@code queueWait}; beyond either a request gets 429 with {@code Retry-After}.
+     * Defaults {@link #DEFAULT_SEATS}, {@link #DEFAULT_QUEUE_LENGTH} and {@link
+     * #DEFAULT_QUEUE_WAIT}.
+     */
+    public Builder fairness(int seats, int queueLength, Duration queueWait) {
+      if (seats < 1 || queueLength < 0 || queueWait.isNegative()) {
+        throw new IllegalArgumentException(
+            "at least one seat, and a queue length and wait not negative");
+      }
+      this.seats = seats;
+      this.queueLength = queueLength;
+      this.queueWait = queueWait;
+      return this;
+    }
+
+    /**
+     * How many watches one identity may have open; one more gets 429 with {@code Retry-After}.
+     * Default {@link #DEFAULT_WATCHES_PER_IDENTITY}.
+     */
+    public Builder watchesPerIdentity(int watches) {
+      if (watches < 1) {
+        throw new IllegalArgumentException("an identity may open at least one watch");
+      }
+      this.watchesPerIdentity = watches;
       return this;
     }
 

@@ -12,8 +12,13 @@ import java.util.Optional;
  * @param tokenReviews TokenReviews sent to the API server (cache misses of authentication)
  * @param subjectAccessReviews SubjectAccessReviews sent to the API server (cache misses of
  *     authorization)
+ * @param flowControl the per-identity fairness's seats, queues and refusals
  */
-public record RelayHealth(List<Resource> resources, long tokenReviews, long subjectAccessReviews) {
+public record RelayHealth(
+    List<Resource> resources,
+    long tokenReviews,
+    long subjectAccessReviews,
+    FlowControl flowControl) {
   /** Synced: every resource has had its first full state. Readiness is this. */
   public boolean synced() {
     return resources.stream().allMatch(Resource::synced);
@@ -23,6 +28,18 @@ public record RelayHealth(List<Resource> resources, long tokenReviews, long subj
   public boolean stale() {
     return resources.stream().anyMatch(Resource::stale);
   }
+
+  /**
+   * Per-identity fairness, as APF's metrics name it.
+   *
+   * @param executingSeats seats in use: requests being served, watches not yet established
+   * @param inqueueRequests requests waiting for a seat
+   * @param rejectedRequests requests answered 429: their identity's queue was full, or they waited
+   *     too long
+   * @param rejectedWatches watches answered 429: their identity had its cap of watches open
+   */
+  public record FlowControl(
+      int executingSeats, int inqueueRequests, long rejectedRequests, long rejectedWatches) {}
 
   /**
    * One relayed resource.

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -105,6 +106,7 @@ public final class RelayServer implements AutoCloseable {
   private final Map<String, Relayed> byPath = new LinkedHashMap<>();
   private final TimeSource clock;
   private final RequestGate gate;
+  private final FlowControl flowControl;
   private final ExecutorService upstreamCalls;
   private final Server server;
   private final ServerConnector connector;
@@ -121,11 +123,25 @@ public final class RelayServer implements AutoCloseable {
       int port,
       int maxEvents,
       long maxEventBytes) {
-    this(specs, upstream, clock, gate, host, port, maxEvents, maxEventBytes, null);
+    this(
+        specs,
+        upstream,
+        clock,
+        gate,
+        host,
+        port,
+        maxEvents,
+        maxEventBytes,
+        null,
+        FlowControl.Limits.DEFAULTS);
   }
+
+  /** Jetty's default maximum: reads are short, and an open watch holds no thread (async writes). */
+  public static final int THREADS = 200;
 
   /**
    * @param tls the serving certificate; null serves plain HTTP (tests only)
+   * @param limits seats, queues and open watches per identity
    */
   public RelayServer(
       List<ResourceSpec> specs,
@@ -136,7 +152,8 @@ public final class RelayServer implements AutoCloseable {
       int port,
       int maxEvents,
       long maxEventBytes,
-      SslContextFactory.Server tls) {
+      SslContextFactory.Server tls,
+      FlowControl.Limits limits) {
     this.tls = tls != null;
     this.clock = clock;
     this.gate = gate;
@@ -149,10 +166,11 @@ public final class RelayServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    // Jetty's default maximum: reads are short, and an open watch holds no thread (async writes).
-    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+    QueuedThreadPool pool = new QueuedThreadPool(THREADS, 4);
     pool.setName("relay-http");
     pool.setDaemon(true);
+    // Requests that waited for their seat continue on the HTTP pool, as they began.
+    this.flowControl = new FlowControl(limits, clock, pool);
     ProtobufTranscoder transcoder = ProtobufTranscoder.vendored();
     for (ResourceSpec s : specs) {
       // Reads that waited for the cache continue on the HTTP pool, as the reads themselves.
@@ -196,6 +214,11 @@ public final class RelayServer implements AutoCloseable {
             return RelayServer.this.handle(request, response, callback);
           }
         });
+  }
+
+  /** Seats, queues and open watches per identity. */
+  public FlowControl flowControl() {
+    return flowControl;
   }
 
   private static String key(String group, String version, String plural) {
@@ -287,30 +310,80 @@ public final class RelayServer implements AutoCloseable {
   // ---- HTTP ----
 
   private boolean handle(Request request, Response response, Callback callback) {
-    try {
-      route(request, response, callback);
-    } catch (StatusException s) {
-      send(response, callback, s.status());
-    } catch (Throwable t) {
-      LOG.error("relay: a request failed", t);
-      send(response, callback, Status.internalError("the relay failed to answer: " + t));
-    }
-    return true;
-  }
-
-  private void route(Request request, Response response, Callback callback) {
     String path = request.getHttpURI().getPath();
     if (path.equals("/healthz") || path.equals("/livez")) {
       sendText(response, callback, 200, "ok");
-      return;
+      return true;
     }
     if (path.equals("/readyz")) {
       boolean ready = byPath.values().stream().allMatch(r -> r.cache.synced());
       sendText(response, callback, ready ? 200 : 503, ready ? "ok" : "not synced");
-      return;
+      return true;
     }
-    // As the apiserver's filters: authentication first, for any path but health.
-    Identity who = gate.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    // Any other request takes a seat in its turn twice: as its client's address for its
+    // TokenReview, so that a flood of bad tokens cannot starve authenticated agents, then as its
+    // identity for the rest.
+    admit(
+        flowControl.authentication(),
+        FlowControl.flowOf(Request.getRemoteAddr(request)),
+        response,
+        callback,
+        authentication -> {
+          Identity who;
+          try {
+            // As the apiserver's filters: authentication first, for any path but health.
+            who = gate.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+          } finally {
+            authentication.seat().release();
+          }
+          String flow = FlowControl.flowOf(who);
+          admit(
+              flowControl.requests(),
+              flow,
+              response,
+              callback,
+              served -> route(request, who, flow, served));
+        });
+    return true;
+  }
+
+  /** What one request does once it has its seat, which its response's completion releases. */
+  private interface Seated {
+    void run(Served served);
+  }
+
+  /** A request with its seat: its response's callback releases the seat, however it completes. */
+  private record Served(Response response, Callback callback, QueueSet.Seat seat) {}
+
+  private void admit(
+      QueueSet level, String flow, Response response, Callback callback, Seated then) {
+    level.admit(
+        flow,
+        new QueueSet.Admission() {
+          @Override
+          public void granted(QueueSet.Seat seat) {
+            Callback released = FlowControl.releasing(callback, seat);
+            try {
+              then.run(new Served(response, released, seat));
+            } catch (StatusException s) {
+              send(response, released, s.status());
+            } catch (Throwable t) {
+              LOG.error("relay: a request failed", t);
+              send(response, released, Status.internalError("the relay failed to answer: " + t));
+            }
+          }
+
+          @Override
+          public void rejected() {
+            FlowControl.tooManyRequests(response, callback);
+          }
+        });
+  }
+
+  private void route(Request request, Identity who, String flow, Served served) {
+    Response response = served.response();
+    Callback callback = served.callback();
+    String path = request.getHttpURI().getPath();
     Query query = Query.parse(request.getHttpURI().getQuery());
     RequestInfo info = RequestInfo.parse(request.getMethod(), path, query);
     if (!info.isResourceRequest()) {
@@ -339,13 +412,20 @@ public final class RelayServer implements AutoCloseable {
     Reply reply =
         new Reply(response, callback, r.encoding, accept, mediaType.equals(MediaTypes.PROTOBUF));
     try {
-      serve(request, info, query, r, reply);
+      serve(request, info, query, r, reply, flow, served.seat());
     } catch (StatusException e) {
       reply.status(e.status());
     }
   }
 
-  private void serve(Request request, RequestInfo info, Query query, Relayed r, Reply reply) {
+  private void serve(
+      Request request,
+      RequestInfo info,
+      Query query,
+      Relayed r,
+      Reply reply,
+      String flow,
+      QueueSet.Seat seat) {
     Verb verb = info.verb();
     ListOptions options = ListOptions.parse(query, verb == Verb.WATCH);
     if (verb != Verb.GET) {
@@ -364,7 +444,7 @@ public final class RelayServer implements AutoCloseable {
       throw new StatusException(notReady());
     }
     switch (verb) {
-      case WATCH -> watch(r, options, s, info.name(), request, reply);
+      case WATCH -> watch(r, options, s, info.name(), request, reply, flow, seat);
       case GET -> get(r, options, namespace, info.name(), reply);
       default -> list(r, options, s, reply);
     }
@@ -555,7 +635,42 @@ public final class RelayServer implements AutoCloseable {
       Selection selection,
       String name,
       Request request,
-      Reply reply) {
+      Reply reply,
+      String flow,
+      QueueSet.Seat seat) {
+    if (!flowControl.openWatch(flow)) {
+      FlowControl.tooManyRequests(reply.response, reply.callback);
+      return;
+    }
+    AtomicBoolean counted = new AtomicBoolean(true);
+    Runnable closed =
+        () -> {
+          if (counted.getAndSet(false)) {
+            flowControl.closeWatch(flow);
+          }
+        };
+    try {
+      watch(r, options, selection, name, request, reply, seat, closed);
+    } catch (Throwable t) {
+      closed.run();
+      throw t;
+    }
+  }
+
+  /**
+   * A watch counted open; {@code closed} uncounts it when it ends. Its seat is released once it is
+   * established, its initial events (if any) queued: from then on it holds no thread, as the
+   * apiserver's APF filter frees a watch's seat at its initialization signal.
+   */
+  private void watch(
+      Relayed r,
+      ListOptions options,
+      Selection selection,
+      String name,
+      Request request,
+      Reply reply,
+      QueueSet.Seat seat,
+      Runnable closed) {
     Selection s = selection;
     if (!name.isEmpty()) {
       // A watch of one object: the apiserver turns its name into a metadata.name field selector.
@@ -616,6 +731,8 @@ public final class RelayServer implements AutoCloseable {
             : null;
     sink.onEnd(
         () -> {
+          closed.run();
+          seat.release();
           timeout.cancel();
           if (lastBookmark != null) {
             lastBookmark.cancel();
@@ -649,6 +766,8 @@ public final class RelayServer implements AutoCloseable {
             // As the cacher's errWatcher: the stream is 200 and its one event is the ERROR.
             Status failed = status(e);
             w.fail(protobuf ? r.encoding.errorFrame(failed) : WatchEvents.error(failed));
+          } finally {
+            seat.release();
           }
         });
   }

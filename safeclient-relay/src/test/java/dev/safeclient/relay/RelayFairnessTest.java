@@ -1,0 +1,335 @@
+package dev.safeclient.relay;
+
+import static dev.safeclient.relay.RelayInformersTest.PODS;
+import static dev.safeclient.relay.RelayInformersTest.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.safeclient.core.SafeClient;
+import dev.safeclient.model.time.VirtualTimeSource;
+import dev.safeclient.testing.KubeSim;
+import io.kubernetes.client.openapi.ApiClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Per-identity fairness on the wire: real HTTP to the relay, authentication on as in {@link
+ * RelayAuthTest} (KubeSim answers the TokenReviews and SubjectAccessReviews), two seats. Slow reads
+ * are lists at a resourceVersion ahead of the relay's cache: each holds its seat until the cache
+ * reaches that RV or the virtual clock passes the 3 s wait.
+ */
+class RelayFairnessTest {
+  static final String AUDIENCE = "https://relay.safeclient.example";
+  static final String RELAY_SA = "system:serviceaccount:relay:relay";
+  static final String FLOODER = "tok-flooder-6b1d";
+  static final String AGENT = "tok-agent-93ce";
+  static final String NOBODY = "tok-nobody-40aa";
+  static final String TOO_MANY = "Too many requests, please try again later.\n";
+
+  private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  private final ExecutorService callers = Executors.newCachedThreadPool();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(30)).build();
+  private KubeSim sim;
+  private Relay relay;
+
+  @BeforeEach
+  void start() {
+    sim =
+        KubeSim.builder()
+            .serverVersion("1.32")
+            .user("tok-relay-sa-77", RELAY_SA)
+            .authDelegator(RELAY_SA)
+            .allow(RELAY_SA, "get,list,watch", "pods")
+            .user(FLOODER, "system:serviceaccount:agents:flooder")
+            .tokenAudiences(FLOODER, AUDIENCE)
+            .allow("system:serviceaccount:agents:flooder", "get,list,watch", "pods")
+            .user(AGENT, "system:serviceaccount:agents:agent")
+            .tokenAudiences(AGENT, AUDIENCE)
+            .allow("system:serviceaccount:agents:agent", "get,list,watch", "pods")
+            .user(NOBODY, "system:serviceaccount:agents:nobody")
+            .tokenAudiences(NOBODY, AUDIENCE)
+            .build();
+    sim.create(PODS, pod("ns", "a", "node-1", "web"));
+    ApiClient api = sim.apiClient();
+    api.setHttpClient(
+        api.getHttpClient()
+            .newBuilder()
+            .addInterceptor(
+                chain ->
+                    chain.proceed(
+                        chain
+                            .request()
+                            .newBuilder()
+                            .header("Authorization", "Bearer tok-relay-sa-77")
+                            .build()))
+            .build());
+    SafeClient upstream = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
+    relay =
+        Relay.builder(upstream)
+            .resource(RelayedResource.pods())
+            .clock(clock)
+            .audience(AUDIENCE)
+            .plainHttpForTests(true)
+            .fairness(2, 2, Duration.ofSeconds(15))
+            .watchesPerIdentity(2)
+            .build()
+            .start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+  }
+
+  @AfterEach
+  void stop() {
+    relay.close();
+    sim.close();
+    callers.shutdownNow();
+  }
+
+  record Answer(int code, String retryAfter, String contentType, String body) {}
+
+  private Answer get(String token, String pathAndQuery) throws IOException {
+    Request.Builder b = new Request.Builder().url(relay.url() + pathAndQuery);
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try (Response r = http.newCall(b.build()).execute()) {
+      return new Answer(
+          r.code(), r.header("Retry-After"), r.header("Content-Type"), r.body().string());
+    }
+  }
+
+  private CompletableFuture<Answer> getAsync(String token, String pathAndQuery) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return get(token, pathAndQuery);
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        callers);
+  }
+
+  private long rv() {
+    return relay.health().resources().get(0).resourceVersion();
+  }
+
+  private static String listAt(long rv) {
+    return "/api/v1/pods?resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan";
+  }
+
+  private RelayHealth.FlowControl flow() {
+    return relay.health().flowControl();
+  }
+
+  private static void assertTooManyRequests(Answer a) {
+    assertThat(a.code()).isEqualTo(429);
+    assertThat(a.retryAfter()).isEqualTo("1");
+    assertThat(a.contentType()).isEqualTo("text/plain; charset=utf-8");
+    assertThat(a.body()).isEqualTo(TOO_MANY);
+  }
+
+  /** Advances the virtual clock a second at a time until every answer is in. */
+  private void advanceUntilDone(List<CompletableFuture<Answer>> answers) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              if (answers.stream().allMatch(CompletableFuture::isDone)) {
+                return true;
+              }
+              clock.advance(Duration.ofSeconds(1));
+              return false;
+            });
+  }
+
+  @Test
+  void aFloodingIdentityDoesNotDelayAnotherBeyondOneSeatsTurnAndItsOverflowGets429()
+      throws Exception {
+    long at = rv();
+    // Two slow lists hold both seats: one until the next write, one until its 3 s wait ends.
+    CompletableFuture<Answer> untilNextWrite = getAsync(FLOODER, listAt(at + 1));
+    await().until(() -> flow().executingSeats() == 1);
+    CompletableFuture<Answer> untilTimeout = getAsync(FLOODER, listAt(at + 1000));
+    await().until(() -> flow().executingSeats() == 2);
+    // The flooder's queue takes two more; the next is refused at once.
+    List<CompletableFuture<Answer>> queued = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      queued.add(getAsync(FLOODER, listAt(at + 1000)));
+      int n = i + 1;
+      await().until(() -> flow().inqueueRequests() == n);
+    }
+    assertTooManyRequests(get(FLOODER, listAt(at + 1000)));
+    assertThat(flow().rejectedRequests()).isEqualTo(1);
+
+    CompletableFuture<Answer> agent =
+        getAsync(AGENT, "/api/v1/namespaces/ns/pods?resourceVersion=0");
+    await().until(() -> flow().inqueueRequests() == 3);
+    assertThat(agent).isNotDone();
+
+    // One seat's turn: the first seat freed goes to the agent, ahead of the flooder's queue.
+    sim.create(PODS, pod("ns", "b", "node-2", "web"));
+    assertThat(untilNextWrite.get().code()).isEqualTo(200);
+    Answer served = agent.get(10, TimeUnit.SECONDS);
+    assertThat(served.code()).isEqualTo(200);
+    assertThat(served.body()).contains("\"name\":\"a\"").contains("\"name\":\"b\"");
+    assertThat(untilTimeout).isNotDone();
+
+    List<CompletableFuture<Answer>> flood = new ArrayList<>(queued);
+    flood.add(untilTimeout);
+    advanceUntilDone(flood);
+    for (CompletableFuture<Answer> f : flood) {
+      assertThat(f.get().code()).as("a list at an RV the cache never reaches").isEqualTo(504);
+    }
+    assertThat(flow().rejectedRequests()).isEqualTo(1);
+    await().until(() -> flow().executingSeats() == 0 && flow().inqueueRequests() == 0);
+  }
+
+  @Test
+  void theOtherIdentityIsNeverRefusedWhileTheFlooderIs() throws Exception {
+    long at = rv();
+    List<CompletableFuture<Answer>> flood = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      flood.add(getAsync(FLOODER, listAt(at + 1000)));
+      int n = i + 1;
+      await().until(() -> flow().executingSeats() + flow().inqueueRequests() == n);
+    }
+    List<CompletableFuture<Answer>> agent = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      agent.add(getAsync(AGENT, "/api/v1/namespaces/ns/pods?resourceVersion=0"));
+    }
+    for (int i = 0; i < 5; i++) {
+      assertTooManyRequests(get(FLOODER, listAt(at + 1000)));
+    }
+    await().until(() -> flow().inqueueRequests() == 4);
+    List<CompletableFuture<Answer>> all = new ArrayList<>(flood);
+    all.addAll(agent);
+    advanceUntilDone(all);
+    for (CompletableFuture<Answer> a : agent) {
+      assertThat(a.get().code()).isEqualTo(200);
+    }
+    assertThat(flow().rejectedRequests()).isEqualTo(5);
+  }
+
+  /** An open watch, its headers read. */
+  private Response watch(String token, String query) throws IOException {
+    Call c =
+        http.newCall(
+            new Request.Builder()
+                .url(relay.url() + "/api/v1/pods?watch=true&" + query)
+                .header("Authorization", "Bearer " + token)
+                .build());
+    return c.execute();
+  }
+
+  @Test
+  void anIdentityMayHaveItsCapOfWatchesOpenAndOneEndedMakesRoom() throws Exception {
+    try (Response w1 = watch(FLOODER, "resourceVersion=0&timeoutSeconds=5");
+        Response w2 = watch(FLOODER, "resourceVersion=0&timeoutSeconds=600")) {
+      assertThat(w1.code()).isEqualTo(200);
+      assertThat(w2.code()).isEqualTo(200);
+      await().until(() -> flow().executingSeats() == 0);
+      Answer third = get(FLOODER, "/api/v1/pods?watch=true&resourceVersion=0");
+      assertTooManyRequests(third);
+      assertThat(flow().rejectedWatches()).isEqualTo(1);
+      try (Response other = watch(AGENT, "resourceVersion=0")) {
+        assertThat(other.code()).isEqualTo(200);
+      }
+
+      // The first watch times out: its end uncounts it, and the flooder may open one again.
+      clock.advance(Duration.ofSeconds(5));
+      BufferedReader lines =
+          new BufferedReader(new InputStreamReader(w1.body().byteStream(), StandardCharsets.UTF_8));
+      assertThat(lines.readLine()).contains("\"ADDED\"");
+      assertThat(lines.readLine()).isNull();
+      await()
+          .until(
+              () -> {
+                try (Response again = watch(FLOODER, "resourceVersion=0")) {
+                  return again.code() == 200;
+                }
+              });
+    }
+    assertThat(flow().rejectedWatches()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void noSeatLeaksOnAnyExitPath() throws Exception {
+    long at = rv();
+    for (int i = 0; i < 20; i++) {
+      assertThat(get(null, "/api/v1/pods").code()).isEqualTo(401);
+      assertThat(get("tok-unknown-" + i, "/api/v1/pods").code()).isEqualTo(401);
+      assertThat(get(NOBODY, "/api/v1/pods").code()).isEqualTo(403);
+      assertThat(get(AGENT, "/api/v1/nothere").code()).isEqualTo(404);
+      assertThat(get(AGENT, "/api/v1/pods?labelSelector=a%20in").code()).isEqualTo(400);
+      assertThat(get(AGENT, "/api/v1/namespaces/ns/pods/zzz?resourceVersion=0").code())
+          .isEqualTo(404);
+    }
+    // Watches refused before they start, and one whose start fails: an RV too old to resume is
+    // an ERROR event in a 200.
+    for (int i = 0; i < 5; i++) {
+      try (Response w = watch(AGENT, "resourceVersion=0&sendInitialEvents=x")) {
+        assertThat(w.code()).isEqualTo(422);
+      }
+      try (Response w = watch(AGENT, "resourceVersion=1")) {
+        assertThat(w.code()).isEqualTo(200);
+        assertThat(w.body().string()).contains("\"ERROR\"").contains("\"code\":410");
+      }
+    }
+    // Clients that hang up while their read waits for the cache.
+    List<Call> hungUp = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Call c =
+          http.newCall(
+              new Request.Builder()
+                  .url(relay.url() + listAt(at + 1000))
+                  .header("Authorization", "Bearer " + AGENT)
+                  .build());
+      hungUp.add(c);
+      callers.execute(
+          () -> {
+            try (Response r = c.execute()) {
+              r.body().string();
+            } catch (IOException expected) {
+              // cancelled
+            }
+          });
+    }
+    await().until(() -> flow().executingSeats() == 2 && flow().inqueueRequests() == 2);
+    hungUp.forEach(Call::cancel);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              if (flow().executingSeats() == 0 && flow().inqueueRequests() == 0) {
+                return true;
+              }
+              clock.advance(Duration.ofSeconds(1));
+              return false;
+            });
+    // Both seats are free: two slow reads at once take them.
+    CompletableFuture<Answer> one = getAsync(AGENT, listAt(at + 1));
+    CompletableFuture<Answer> two = getAsync(FLOODER, listAt(at + 1));
+    await().until(() -> flow().executingSeats() == 2);
+    sim.create(PODS, pod("ns", "b", "node-2", "web"));
+    assertThat(one.get().code()).isEqualTo(200);
+    assertThat(two.get().code()).isEqualTo(200);
+    assertThat(flow().rejectedRequests()).isZero();
+  }
+}
