@@ -39,9 +39,18 @@ class JibConfigurationTest {
   }
 
   @Test
-  void jibIsNotBoundToTheLifecycle() {
+  void jibRunsOnlyWithItsProfile() {
     assertThat(children(jib, "executions")).isEmpty();
     assertThat(text(jib, "version")).as("a pinned plugin version").matches("\\d+\\.\\d+\\.\\d+");
+    List<Element> profiles = children(child(pom, "profiles"), "profile");
+    assertThat(profiles).extracting(p -> text(p, "id")).containsExactly("jib");
+    Element profile = profiles.get(0);
+    assertThat(children(profile, "activation")).as("never active by default").isEmpty();
+    Element plugin = child(child(child(profile, "build"), "plugins"), "plugin");
+    assertThat(text(plugin, "artifactId")).isEqualTo("jib-maven-plugin");
+    Element execution = child(child(plugin, "executions"), "execution");
+    assertThat(text(execution, "phase")).isEqualTo("package");
+    assertThat(texts(child(execution, "goals"), "goal")).containsExactly("build");
   }
 
   @Test

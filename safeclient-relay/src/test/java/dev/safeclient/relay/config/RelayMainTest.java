@@ -1,5 +1,7 @@
 package dev.safeclient.relay.config;
 
+import static dev.safeclient.relay.RelayTlsTest.tls;
+import static dev.safeclient.relay.RelayTlsTest.trustingTestCa;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,20 +12,13 @@ import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.ResourceType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -340,25 +335,5 @@ class RelayMainTest {
         """
             .formatted(server, token));
     return k;
-  }
-
-  static Path tls(String name) throws Exception {
-    return Path.of(RelayMainTest.class.getResource("/tls/" + name).toURI());
-  }
-
-  static OkHttpClient trustingTestCa() throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(tls("ca.crt"))) {
-      trust.setCertificateEntry(
-          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    X509TrustManager tm = (X509TrustManager) tmf.getTrustManagers()[0];
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, new TrustManager[] {tm}, null);
-    return new OkHttpClient.Builder().sslSocketFactory(ssl.getSocketFactory(), tm).build();
   }
 }
