@@ -5,7 +5,10 @@ import dev.safeclient.core.auth.DefaultConfig;
 import dev.safeclient.relay.Relay;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +98,7 @@ public final class RelayMain {
       // The TLS files (the message names them, never their content) or a resource the builder
       // refuses: the configuration's to fix.
       upstream.close();
-      err.println("safeclient-relay: " + file + ": " + e.getMessage());
+      err.println("safeclient-relay: " + file + ": " + e.getMessage() + why(e.getCause()));
       return Running.exited(EXIT_USAGE);
     }
     try {
@@ -128,6 +131,21 @@ public final class RelayMain {
         .burst(config.burst())
         .userAgent("safeclient-relay")
         .build();
+  }
+
+  /**
+   * The cause's message where it can only be ours or a path: PemTls's own refusals (plain {@link
+   * GeneralSecurityException}s), and a missing or unreadable file. Never a parser's message, which
+   * could quote the file.
+   */
+  private static String why(Throwable cause) {
+    if (cause != null
+        && (cause.getClass() == GeneralSecurityException.class
+            || cause instanceof NoSuchFileException
+            || cause instanceof AccessDeniedException)) {
+      return " (" + cause.getMessage() + ")";
+    }
+    return "";
   }
 
   private static Running usage(PrintStream err, String problem) {

@@ -190,6 +190,36 @@ class RelayMainTest {
   }
 
   @Test
+  void aMissingOrNonPkcs8KeyIsNamedWithTheFix() throws Exception {
+    Path pkcs1 = dir.resolve("rsa1.key");
+    Files.writeString(
+        pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0\n-----END RSA PRIVATE KEY-----\n");
+    String upstream =
+        "upstream: {kubeconfig: " + kubeconfig("http://127.0.0.1:1", RELAY_TOKEN) + "}\n";
+    Path f =
+        file(
+            MINIMAL
+                + "tls: {certFile: "
+                + tls("ec.crt")
+                + ", keyFile: "
+                + pkcs1
+                + "}\n"
+                + upstream);
+    assertThat(launch("--config", f.toString())).isEqualTo(2);
+    assertThat(err())
+        .contains("BEGIN PRIVATE KEY")
+        .contains("openssl pkcs8 -topk8")
+        .doesNotContain("c2VjcmV0");
+
+    err.reset();
+    Path absent = dir.resolve("absent.crt");
+    Path g = file(MINIMAL + "tls: {certFile: " + absent + ", keyFile: " + pkcs1 + "}\n" + upstream);
+    assertThat(launch("--config", g.toString())).isEqualTo(2);
+    assertThat(err()).contains("(" + absent + ")");
+    assertThat(err().lines()).hasSize(1);
+  }
+
+  @Test
   void defaultsAreTheLibrarysAndTheSecretMount() throws Exception {
     RelayConfig c = RelayConfig.parse(new StringReader(MINIMAL));
     assertThat(c.host()).isEqualTo("0.0.0.0");
