@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The relay serves HTTPS from mounted PEM files (RSA and EC keys, PKCS#8), and only HTTPS; it
  * refuses to build without TLS or without its audience unless a test flag says otherwise.
  */
-class RelayTlsTest {
+public class RelayTlsTest {
   private KubeSim sim;
   private Relay relay;
 
@@ -43,7 +43,7 @@ class RelayTlsTest {
     }
   }
 
-  static Path tls(String name) throws Exception {
+  public static Path tls(String name) throws Exception {
     return Path.of(RelayTlsTest.class.getResource("/tls/" + name).toURI());
   }
 
@@ -54,7 +54,7 @@ class RelayTlsTest {
   }
 
   /** An OkHttp client trusting only the test CA. */
-  static OkHttpClient trustingTestCa() throws Exception {
+  public static OkHttpClient trustingTestCa() throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(tls("ca.crt"))) {
