@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Base64;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -112,6 +114,33 @@ class RelayTlsTest {
                     .execute()
                     .close())
         .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+  }
+
+  @Test
+  void aKeyThatIsNotTheCertificatesIsRefusedAtBuild(@TempDir Path dir) throws Exception {
+    SafeClient upstream = upstream();
+    // Another RSA key, as a wrong Secret mounted (or a renewal half applied) gives it.
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    Path otherRsa = dir.resolve("other.key");
+    Files.writeString(
+        otherRsa,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder()
+                .encodeToString(rsa.generateKeyPair().getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
+    for (Path key : new Path[] {otherRsa, tls("ec.key")}) {
+      assertThatThrownBy(
+              () ->
+                  Relay.builder(upstream)
+                      .resource(RelayedResource.pods())
+                      .tls(tls("rsa-chain.crt"), key)
+                      .audience("a")
+                      .build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasRootCauseMessage(
+              "the private key is not the one of the first certificate's public key");
+    }
   }
 
   @Test
