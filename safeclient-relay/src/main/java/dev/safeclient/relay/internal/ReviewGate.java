@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,26 @@ public final class ReviewGate implements RequestGate {
    * projected token at 80% of its life, so two per agent overlap for a while).
    */
   static final int MAX_TOKENS = 20_000;
+
+  /**
+   * TokenReviews of tokens not seen authenticated before, out at once. Each costs the API server,
+   * in the relay's own flow there (shared with its lists and watches); random tokens from clients
+   * the relay cannot yet tell from agents are never cached twice, so their reviews are bounded in
+   * concurrency: the rest get 429, as the API server's flow control answers. An agent's token
+   * (reviewed once a minute: some 80 a second for 5,000 agents at a few ms each) rarely waits; its
+   * later reviews are not counted, so a flood of unknown tokens cannot lock out known agents.
+   */
+  static final int MAX_NEW_TOKEN_REVIEWS = 8;
+
+  /**
+   * How long a token authenticated once stays known, exempt from {@link #MAX_NEW_TOKEN_REVIEWS}
+   * (never from its reviews): a projected token's default lifetime.
+   */
+  static final Duration KNOWN_TOKEN = Duration.ofHours(1);
+
+  /** The 429 of a request whose token would need a review over the bound: APF's answer. */
+  private static final Status TOO_MANY_TOKEN_REVIEWS =
+      Status.tooManyRequests("Too many requests, please try again later.", 1);
 
   /**
    * Attribute sets cached: an agent asks a few (one per resource and selector it reads), so 5,000
@@ -69,6 +90,8 @@ public final class ReviewGate implements RequestGate {
   private final String audience;
   private final Cache<String, Optional<Identity>> tokens;
   private final Cache<Question, Reviews.Decision> decisions;
+  private final Cache<String, Boolean> knownTokens;
+  private final Semaphore newTokenReviews = new Semaphore(MAX_NEW_TOKEN_REVIEWS);
   private final LongAdder tokenReviews = new LongAdder();
   private final LongAdder subjectAccessReviews = new LongAdder();
 
@@ -88,6 +111,12 @@ public final class ReviewGate implements RequestGate {
                 Expiry.<String, Optional<Identity>>creating(
                     (k, v) -> v.isPresent() ? allowed : refused))
             .build();
+    this.knownTokens =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_TOKENS)
+            .ticker(clock::nanoTime)
+            .expireAfterWrite(KNOWN_TOKEN)
+            .build();
     this.decisions =
         Caffeine.newBuilder()
             .maximumSize(MAX_DECISIONS)
@@ -104,25 +133,39 @@ public final class ReviewGate implements RequestGate {
     if (token == null) {
       throw new StatusException(Status.unauthorized());
     }
-    Optional<Identity> who;
-    try {
-      who =
-          tokens.get(
-              sha256(token),
-              k -> {
-                tokenReviews.increment();
-                try {
-                  return reviews.tokenReview(token, audience);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (UncheckedIOException e) {
-      LOG.warn("relay: a TokenReview failed, its request gets 500: {}", e.getCause().getMessage());
-      throw new StatusException(
-          Status.internalError("the relay could not review the request's token"));
+    String hash = sha256(token);
+    Optional<Identity> who = tokens.getIfPresent(hash);
+    if (who == null) {
+      boolean known = knownTokens.getIfPresent(hash) != null;
+      if (!known && !newTokenReviews.tryAcquire()) {
+        throw new StatusException(TOO_MANY_TOKEN_REVIEWS);
+      }
+      try {
+        who = tokens.get(hash, k -> review(token));
+      } catch (UncheckedIOException e) {
+        LOG.warn(
+            "relay: a TokenReview failed, its request gets 500: {}", e.getCause().getMessage());
+        throw new StatusException(
+            Status.internalError("the relay could not review the request's token"));
+      } finally {
+        if (!known) {
+          newTokenReviews.release();
+        }
+      }
+      if (who.isPresent()) {
+        knownTokens.put(hash, Boolean.TRUE);
+      }
     }
     return who.orElseThrow(() -> new StatusException(Status.unauthorized()));
+  }
+
+  private Optional<Identity> review(String token) {
+    tokenReviews.increment();
+    try {
+      return reviews.tokenReview(token, audience);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override
