@@ -226,6 +226,45 @@ class RelayAuthTest {
   }
 
   @Test
+  void aNodeReadsByNameOnlyThePodsBoundToIt() throws Exception {
+    // The node authorizer's graph (1.32+): a node gets, or lists and watches by name, only a pod
+    // bound to it. Pod b is node-2's.
+    String noRelationship = ": no relationship found between node 'node-1' and this object";
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/namespaces/ns/pods/b?resourceVersion=0"),
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot get resource \"pods\" in API"
+            + " group \"\" in the namespace \"ns\""
+            + noRelationship);
+    assertStatus(
+        get(
+            bearer(NODE1),
+            "/api/v1/namespaces/ns/pods?resourceVersion=0&fieldSelector=metadata.name%3Db"),
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot list resource \"pods\" in API"
+            + " group \"\" in the namespace \"ns\""
+            + noRelationship);
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/watch/namespaces/ns/pods/b?resourceVersion=0"),
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in"
+            + " API group \"\" in the namespace \"ns\""
+            + noRelationship);
+    // Its own pod, by name, every way.
+    assertThat(get(bearer(NODE1), "/api/v1/namespaces/ns/pods/a?resourceVersion=0").code())
+        .isEqualTo(200);
+    Answer byName =
+        get(
+            bearer(NODE1),
+            "/api/v1/namespaces/ns/pods?resourceVersion=0&fieldSelector=metadata.name%3Da");
+    assertThat(byName.code()).isEqualTo(200);
+    assertThat(byName.names()).containsExactly("a");
+  }
+
+  @Test
   void secretsNotConfiguredAreNotFoundEvenToAnAuthenticatedAgent() throws Exception {
     Answer a = get(bearer(NODE1), "/api/v1/namespaces/ns/secrets");
     assertThat(a.code()).isEqualTo(404);

@@ -294,7 +294,12 @@ final class ApiHandler extends Handler.Abstract {
               null,
               null);
       Authorization.Decision d =
-          Authorization.decide(config.version, config.nodeAuthorizer, config.rules, caller);
+          Authorization.decide(
+              config.version,
+              config.nodeAuthorizer,
+              config.rules,
+              caller,
+              Authorization.PodBindings.NONE);
       if (!d.allowed()) {
         return Authorization.forbidden(caller, d.reason());
       }
@@ -302,7 +307,7 @@ final class ApiHandler extends Handler.Abstract {
     String body = Content.Source.asString(request, StandardCharsets.UTF_8);
     return tokenReview
         ? TokenReviews.review(config, body)
-        : SubjectAccessReviews.review(config, body);
+        : SubjectAccessReviews.review(config, sim::podNode, body);
   }
 
   private Answer authorize(ApiCall c) {
@@ -311,13 +316,24 @@ final class ApiHandler extends Handler.Abstract {
       return null;
     }
     String nodeName;
+    String byName;
     try {
-      nodeName = Selector.parse(null, c.param("fieldSelector")).nodeName;
+      Selector s = Selector.parse(null, c.param("fieldSelector"));
+      nodeName = s.nodeName;
+      byName = s.name;
     } catch (IllegalArgumentException e) {
       nodeName = null; // the read itself answers 400
+      byName = null;
     }
     return Authorization.check(
-        config.version, config.nodeAuthorizer, config.rules, c, c.record.identity, nodeName);
+        config.version,
+        config.nodeAuthorizer,
+        config.rules,
+        c,
+        c.record.identity,
+        nodeName,
+        byName,
+        sim::podNode);
   }
 
   private SimulatedApiserver pick(Request request) {
