@@ -185,5 +185,23 @@ class RelayTlsTest {
         .hasRootCauseMessage(
             "the key is not PKCS#8 PEM (BEGIN PRIVATE KEY); convert it with openssl pkcs8 -topk8"
                 + " -nocrypt");
+    // An encrypted PKCS#8 key is named as such: the relay has no passphrase to open it with.
+    Path encrypted = dir.resolve("encrypted.key");
+    Files.writeString(
+        encrypted,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nTUlJQ0tleUNvbnRlbnQ=\n"
+            + "-----END ENCRYPTED PRIVATE KEY-----\n");
+    assertThatThrownBy(
+            () ->
+                Relay.builder(upstream)
+                    .resource(RelayedResource.pods())
+                    .tls(tls("rsa-chain.crt"), encrypted)
+                    .audience("a")
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("TUlJQ0tleUNvbnRlbnQ")
+        .hasRootCauseMessage(
+            "the key is encrypted (BEGIN ENCRYPTED PRIVATE KEY), and the relay has no passphrase:"
+                + " mount it unencrypted (openssl pkcs8 -topk8 -nocrypt)");
   }
 }

@@ -109,6 +109,11 @@ public final class PemTls {
    */
   static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {
     String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
+    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+      throw new GeneralSecurityException(
+          "the key is encrypted (BEGIN ENCRYPTED PRIVATE KEY), and the relay has no passphrase:"
+              + " mount it unencrypted (openssl pkcs8 -topk8 -nocrypt)");
+    }
     Matcher m = PRIVATE_KEY.matcher(pem);
     if (!m.find()) {
       throw new GeneralSecurityException(
