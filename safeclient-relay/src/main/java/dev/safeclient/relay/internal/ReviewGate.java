@@ -56,10 +56,15 @@ public final class ReviewGate implements RequestGate {
       Status.tooManyRequests("Too many requests, please try again later.", 1);
 
   /**
-   * Attribute sets cached: an agent asks a few (one per resource and selector it reads), so 5,000
-   * agents' few each; an entry is a few hundred bytes, the bound some 20 MB.
+   * Attribute sets cached, weighed in bytes: an agent asks a few (one per resource and selector it
+   * reads), so 5,000 agents' few each at a few hundred bytes. Weighed, not counted: a request's
+   * selectors run to the 8 kB of a request line, and an identity sending distinct ones would
+   * otherwise fill 50,000 entries with 400 MB.
    */
-  static final int MAX_DECISIONS = 50_000;
+  static final long MAX_DECISION_BYTES = 20L << 20;
+
+  /** What a cached decision costs besides its strings: the entry, the key and the answer. */
+  private static final int DECISION_OVERHEAD_BYTES = 300;
 
   /** A SubjectAccessReview's question: who asks what; its equality is the cache's. */
   record Question(
@@ -119,7 +124,8 @@ public final class ReviewGate implements RequestGate {
             .build();
     this.decisions =
         Caffeine.newBuilder()
-            .maximumSize(MAX_DECISIONS)
+            .maximumWeight(MAX_DECISION_BYTES)
+            .weigher((Question q, Reviews.Decision d) -> weight(q, d))
             .ticker(clock::nanoTime)
             .expireAfter(
                 Expiry.<Question, Reviews.Decision>creating(
@@ -193,6 +199,22 @@ public final class ReviewGate implements RequestGate {
     if (!d.allowed()) {
       throw new StatusException(Status.forbidden(request.info(), who.user(), d.reason()));
     }
+  }
+
+  /** The bytes a decision holds; its identity is the token cache's, shared. */
+  private static int weight(Question q, Reviews.Decision d) {
+    return DECISION_OVERHEAD_BYTES
+        + q.labelSelector().length()
+        + q.fieldSelector().length()
+        + q.namespace().length()
+        + q.name().length()
+        + (d.reason() == null ? 0 : d.reason().length());
+  }
+
+  /** Decisions cached now, after pending evictions. */
+  long cachedDecisions() {
+    decisions.cleanUp();
+    return decisions.estimatedSize();
   }
 
   /** TokenReviews sent upstream. */

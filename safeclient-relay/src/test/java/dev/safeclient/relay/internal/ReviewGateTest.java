@@ -185,6 +185,26 @@ class ReviewGateTest {
   }
 
   @Test
+  void decisionsAreBoundedInBytesNotOnlyInNumber() {
+    ReviewGate g =
+        new ReviewGate(new Slow(), "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
+    // One identity's distinct 4 kB selectors, each allowed: 32 MB of questions.
+    String pad = "x".repeat(4_000);
+    int asked = 8_000;
+    for (int i = 0; i < asked; i++) {
+      String selector = "app in (" + pad + i + ")";
+      Query q = Query.of(Map.of("labelSelector", List.of(selector)));
+      g.authorize(
+          NODE,
+          new RelayRequest(
+              RequestInfo.parse("GET", "/api/v1/pods", q), selector, "", ReadPathTest.PODS));
+    }
+    assertThat(g.cachedDecisions() * pad.length())
+        .isLessThanOrEqualTo(ReviewGate.MAX_DECISION_BYTES);
+    assertThat(g.cachedDecisions()).isPositive();
+  }
+
+  @Test
   void theTokenIsReadAsTheBearerAuthenticatorReadsItAndHashedForTheCache() {
     assertThat(ReviewGate.bearerToken("Bearer abc")).isEqualTo("abc");
     assertThat(ReviewGate.bearerToken("BEARER abc extra")).isEqualTo("abc");
