@@ -133,6 +133,7 @@ final class ApiHandler extends Handler.Abstract {
     // A list or watch names an object only through its field selector: not a path name.
     boolean collection = info.verb() == Verb.LIST || info.verb() == Verb.WATCH;
     c.name = info.name().isEmpty() || collection ? null : info.name();
+    c.authorizedName = info.name().isEmpty() ? null : info.name();
     c.subresource = info.subresource().isEmpty() ? null : info.subresource();
     // The apiserver registers no HEAD route on resources: 405, though RequestInfo says "get".
     c.verb = c.method.equals("HEAD") ? null : info.verb();
@@ -316,14 +317,10 @@ final class ApiHandler extends Handler.Abstract {
       return null;
     }
     String nodeName;
-    String byName;
     try {
-      Selector s = Selector.parse(null, c.param("fieldSelector"));
-      nodeName = s.nodeName;
-      byName = s.name;
+      nodeName = Selector.parse(null, c.param("fieldSelector")).nodeName;
     } catch (IllegalArgumentException e) {
       nodeName = null; // the read itself answers 400
-      byName = null;
     }
     return Authorization.check(
         config.version,
@@ -332,7 +329,6 @@ final class ApiHandler extends Handler.Abstract {
         c,
         c.record.identity,
         nodeName,
-        byName,
         sim::podNode);
   }
 

@@ -1,7 +1,6 @@
 package dev.safeclient.testing;
 
 import com.google.gson.JsonObject;
-import dev.safeclient.apiserver.Verb;
 import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.serving.NodeAuthorization;
 import dev.safeclient.model.serving.ServerVersion;
@@ -77,15 +76,7 @@ final class Authorization {
       ApiCall c,
       String user,
       String fieldSelectorNodeName,
-      String fieldSelectorName,
       PodBindings pods) {
-    // RequestInfo names the one object a list or watch selects by metadata.name (a valid path
-    // segment), and the authorizer sees that name.
-    boolean collection = c.verb == Verb.LIST || c.verb == Verb.WATCH;
-    String name =
-        c.name == null && collection && isPathSegmentName(fieldSelectorName)
-            ? fieldSelectorName
-            : c.name;
     Attributes a =
         new Attributes(
             user,
@@ -94,20 +85,10 @@ final class Authorization {
             c.type.plural(),
             c.subresource,
             c.type.isNamespaced() ? c.namespace : "",
-            name,
+            c.authorizedName,
             fieldSelectorNodeName);
     Decision d = decide(version, nodeAuthorizer, rules, a, pods);
     return d.allowed() ? null : forbidden(a, d.reason());
-  }
-
-  /** path.IsValidPathSegmentName, for a name that is one. */
-  private static boolean isPathSegmentName(String name) {
-    return name != null
-        && !name.isEmpty()
-        && !name.equals(".")
-        && !name.equals("..")
-        && name.indexOf('/') < 0
-        && name.indexOf('%') < 0;
   }
 
   /**
