@@ -2,6 +2,7 @@ package dev.safeclient.relay;
 
 import static dev.safeclient.relay.RelayInformersTest.PODS;
 import static dev.safeclient.relay.RelayInformersTest.pod;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -224,6 +226,45 @@ class RelayAuthTest {
   }
 
   @Test
+  void aNodeReadsByNameOnlyThePodsBoundToIt() throws Exception {
+    // The node authorizer's graph (1.32+): a node gets, or lists and watches by name, only a pod
+    // bound to it. Pod b is node-2's.
+    String noRelationship = ": no relationship found between node 'node-1' and this object";
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/namespaces/ns/pods/b?resourceVersion=0"),
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot get resource \"pods\" in API"
+            + " group \"\" in the namespace \"ns\""
+            + noRelationship);
+    assertStatus(
+        get(
+            bearer(NODE1),
+            "/api/v1/namespaces/ns/pods?resourceVersion=0&fieldSelector=metadata.name%3Db"),
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot list resource \"pods\" in API"
+            + " group \"\" in the namespace \"ns\""
+            + noRelationship);
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/watch/namespaces/ns/pods/b?resourceVersion=0"),
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in"
+            + " API group \"\" in the namespace \"ns\""
+            + noRelationship);
+    // Its own pod, by name, every way.
+    assertThat(get(bearer(NODE1), "/api/v1/namespaces/ns/pods/a?resourceVersion=0").code())
+        .isEqualTo(200);
+    Answer byName =
+        get(
+            bearer(NODE1),
+            "/api/v1/namespaces/ns/pods?resourceVersion=0&fieldSelector=metadata.name%3Da");
+    assertThat(byName.code()).isEqualTo(200);
+    assertThat(byName.names()).containsExactly("a");
+  }
+
+  @Test
   void secretsNotConfiguredAreNotFoundEvenToAnAuthenticatedAgent() throws Exception {
     Answer a = get(bearer(NODE1), "/api/v1/namespaces/ns/secrets");
     assertThat(a.code()).isEqualTo(404);
@@ -266,6 +307,37 @@ class RelayAuthTest {
           .contains("cannot watch resource \\\"pods\\\"")
           .doesNotContain("node-2\\\"}");
     }
+  }
+
+  @Test
+  void aClientThatNeverSendsItsHeadersIsCutOffWhileASilentWatchStaysOpen() throws Exception {
+    Request watch =
+        new Request.Builder()
+            .url(
+                relay.url()
+                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
+            .header("Authorization", bearer(NODE1))
+            .build();
+    OkHttpClient patient = http.newBuilder().readTimeout(Duration.ofMinutes(2)).build();
+    try (Response r = patient.newCall(watch).execute();
+        Socket slow = new Socket(relay.url().getHost(), relay.url().getPort())) {
+      assertThat(r.code()).isEqualTo(200);
+      BufferedReader lines =
+          new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8));
+      assertThat(lines.readLine()).contains("\"name\":\"a\"");
+      // Slow-loris: half a request line, never finished. The apiserver's ReadHeaderTimeout is 32 s;
+      // the relay held such a connection for its watches' idle timeout, an hour.
+      slow.getOutputStream().write("GET /api/v1/pods HTTP/1.1\r\nHost: relay\r\n".getBytes(UTF_8));
+      slow.getOutputStream().flush();
+      slow.setSoTimeout((int) Duration.ofSeconds(50).toMillis());
+      long before = System.nanoTime();
+      assertThat(slow.getInputStream().read()).as("the relay closed the connection").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(45));
+      // The watch, silent all that time, still delivers.
+      sim.create(PODS, pod("ns", "late", "node-1", "web"));
+      assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"late\"");
+    }
+    assertThat(relay.health().tokenReviews()).isEqualTo(1);
   }
 
   @Test

@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Base64;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -115,6 +117,33 @@ public class RelayTlsTest {
   }
 
   @Test
+  void aKeyThatIsNotTheCertificatesIsRefusedAtBuild(@TempDir Path dir) throws Exception {
+    SafeClient upstream = upstream();
+    // Another RSA key, as a wrong Secret mounted (or a renewal half applied) gives it.
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    Path otherRsa = dir.resolve("other.key");
+    Files.writeString(
+        otherRsa,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder()
+                .encodeToString(rsa.generateKeyPair().getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
+    for (Path key : new Path[] {otherRsa, tls("ec.key")}) {
+      assertThatThrownBy(
+              () ->
+                  Relay.builder(upstream)
+                      .resource(RelayedResource.pods())
+                      .tls(tls("rsa-chain.crt"), key)
+                      .audience("a")
+                      .build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasRootCauseMessage(
+              "the private key is not the one of the first certificate's public key");
+    }
+  }
+
+  @Test
   void plainHttpToTheTlsPortFails() throws Exception {
     startRelay("rsa-chain.crt", "rsa.key");
     String plain = "http://127.0.0.1:" + relay.url().getPort() + "/api/v1/pods?resourceVersion=0";
@@ -156,5 +185,23 @@ public class RelayTlsTest {
         .hasRootCauseMessage(
             "the key is not PKCS#8 PEM (BEGIN PRIVATE KEY); convert it with openssl pkcs8 -topk8"
                 + " -nocrypt");
+    // An encrypted PKCS#8 key is named as such: the relay has no passphrase to open it with.
+    Path encrypted = dir.resolve("encrypted.key");
+    Files.writeString(
+        encrypted,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nTUlJQ0tleUNvbnRlbnQ=\n"
+            + "-----END ENCRYPTED PRIVATE KEY-----\n");
+    assertThatThrownBy(
+            () ->
+                Relay.builder(upstream)
+                    .resource(RelayedResource.pods())
+                    .tls(tls("rsa-chain.crt"), encrypted)
+                    .audience("a")
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("TUlJQ0tleUNvbnRlbnQ")
+        .hasRootCauseMessage(
+            "the key is encrypted (BEGIN ENCRYPTED PRIVATE KEY), and the relay has no passphrase:"
+                + " mount it unencrypted (openssl pkcs8 -topk8 -nocrypt)");
   }
 }

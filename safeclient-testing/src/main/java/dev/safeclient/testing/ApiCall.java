@@ -25,6 +25,13 @@ final class ApiCall {
   ResourceType type;
   String namespace = "";
   String name;
+
+  /**
+   * The name the authorizer sees: the path's, or for a list or watch the one its field selector
+   * requires (RequestInfo's); null if none.
+   */
+  String authorizedName;
+
   String subresource;
   Verb verb;
   String body;

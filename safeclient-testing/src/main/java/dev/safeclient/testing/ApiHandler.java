@@ -133,6 +133,7 @@ final class ApiHandler extends Handler.Abstract {
     // A list or watch names an object only through its field selector: not a path name.
     boolean collection = info.verb() == Verb.LIST || info.verb() == Verb.WATCH;
     c.name = info.name().isEmpty() || collection ? null : info.name();
+    c.authorizedName = info.name().isEmpty() ? null : info.name();
     c.subresource = info.subresource().isEmpty() ? null : info.subresource();
     // The apiserver registers no HEAD route on resources: 405, though RequestInfo says "get".
     c.verb = c.method.equals("HEAD") ? null : info.verb();
@@ -294,7 +295,12 @@ final class ApiHandler extends Handler.Abstract {
               null,
               null);
       Authorization.Decision d =
-          Authorization.decide(config.version, config.nodeAuthorizer, config.rules, caller);
+          Authorization.decide(
+              config.version,
+              config.nodeAuthorizer,
+              config.rules,
+              caller,
+              Authorization.PodBindings.NONE);
       if (!d.allowed()) {
         return Authorization.forbidden(caller, d.reason());
       }
@@ -302,7 +308,7 @@ final class ApiHandler extends Handler.Abstract {
     String body = Content.Source.asString(request, StandardCharsets.UTF_8);
     return tokenReview
         ? TokenReviews.review(config, body)
-        : SubjectAccessReviews.review(config, body);
+        : SubjectAccessReviews.review(config, sim::podNode, body);
   }
 
   private Answer authorize(ApiCall c) {
@@ -317,7 +323,13 @@ final class ApiHandler extends Handler.Abstract {
       nodeName = null; // the read itself answers 400
     }
     return Authorization.check(
-        config.version, config.nodeAuthorizer, config.rules, c, c.record.identity, nodeName);
+        config.version,
+        config.nodeAuthorizer,
+        config.rules,
+        c,
+        c.record.identity,
+        nodeName,
+        sim::podNode);
   }
 
   private SimulatedApiserver pick(Request request) {

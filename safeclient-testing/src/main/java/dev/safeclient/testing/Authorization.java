@@ -1,6 +1,7 @@
 package dev.safeclient.testing;
 
 import com.google.gson.JsonObject;
+import dev.safeclient.model.serving.FeatureGate;
 import dev.safeclient.model.serving.NodeAuthorization;
 import dev.safeclient.model.serving.ServerVersion;
 import java.util.List;
@@ -56,6 +57,15 @@ final class Authorization {
   /** The authorizer's answer: allowed, or not, with the reason the authorizers gave. */
   record Decision(boolean allowed, String reason) {}
 
+  /** The node authorizer's graph, as far as pods go: the node a stored pod is bound to. */
+  interface PodBindings {
+    /** No pods: for reviews of other resources. */
+    PodBindings NONE = (namespace, name) -> null;
+
+    /** The pod's {@code spec.nodeName}, "" if unbound, or null if there is no such pod. */
+    String nodeOf(String namespace, String name);
+  }
+
   private Authorization() {}
 
   /** Null if allowed, else the 403 answer (WithAuthorization's responsewriters.Forbidden). */
@@ -65,7 +75,8 @@ final class Authorization {
       List<Rule> rules,
       ApiCall c,
       String user,
-      String fieldSelectorNodeName) {
+      String fieldSelectorNodeName,
+      PodBindings pods) {
     Attributes a =
         new Attributes(
             user,
@@ -74,15 +85,23 @@ final class Authorization {
             c.type.plural(),
             c.subresource,
             c.type.isNamespaced() ? c.namespace : "",
-            c.name,
+            c.authorizedName,
             fieldSelectorNodeName);
-    Decision d = decide(version, nodeAuthorizer, rules, a);
+    Decision d = decide(version, nodeAuthorizer, rules, a, pods);
     return d.allowed() ? null : forbidden(a, d.reason());
   }
 
-  /** The union of the node authorizer and the rules, as the apiserver's authorizer chain. */
+  /**
+   * The union of the node authorizer and the rules, as the apiserver's authorizer chain.
+   *
+   * @param pods where pods are bound, for the node authorizer's graph
+   */
   static Decision decide(
-      ServerVersion version, boolean nodeAuthorizer, List<Rule> rules, Attributes a) {
+      ServerVersion version,
+      boolean nodeAuthorizer,
+      List<Rule> rules,
+      Attributes a,
+      PodBindings pods) {
     String reason = "";
     String node = NodeAuthorization.nodeOf(a.user());
     if (nodeAuthorizer
@@ -90,14 +109,29 @@ final class Authorization {
         && a.resource().equals("pods")
         && a.group().isEmpty()
         && a.subresource() == null) {
-      NodeAuthorization.Decision d =
-          NodeAuthorization.authorizePod(
-              version, node, a.verb(), a.fieldSelectorNodeName(), a.name() != null);
-      if (d == NodeAuthorization.Decision.ALLOW) {
-        return new Decision(true, "");
-      }
-      if (a.verb().equals("list") || a.verb().equals("watch")) {
-        reason = NodeAuthorization.POD_SELECTOR_REASON;
+      boolean listOrWatch = a.verb().equals("list") || a.verb().equals("watch");
+      if (version.enabled(FeatureGate.AUTHORIZE_NODE_WITH_SELECTORS)
+          && (a.verb().equals("get")
+              || (listOrWatch && !node.equals(a.fieldSelectorNodeName()) && a.name() != null))) {
+        // authorizePod from 1.32: a get, or a list or watch of one pod without the node's
+        // selector, is allowed through the graph (authorize): only a pod bound to this node.
+        if (a.name() != null && node.equals(pods.nodeOf(a.namespace(), a.name()))) {
+          return new Decision(true, "");
+        }
+        reason =
+            a.name() == null
+                ? "No Object name found"
+                : "no relationship found between node '" + node + "' and this object";
+      } else {
+        NodeAuthorization.Decision d =
+            NodeAuthorization.authorizePod(
+                version, node, a.verb(), a.fieldSelectorNodeName(), a.name() != null);
+        if (d == NodeAuthorization.Decision.ALLOW) {
+          return new Decision(true, "");
+        }
+        if (listOrWatch) {
+          reason = NodeAuthorization.POD_SELECTOR_REASON;
+        }
       }
     }
     for (Rule r : rules) {

@@ -327,6 +327,21 @@ public final class KubeSim implements AutoCloseable {
   }
 
   /**
+   * The node a stored pod is bound to ("" if unbound), or null if there is no such pod: the node
+   * authorizer's graph.
+   */
+  String podNode(String namespace, String name) {
+    etcd.lock.readLock().lock();
+    try {
+      StoredObject o =
+          etcd.keyspace(resource("v1", "pods")).current.get(StoredObject.keyOf(namespace, name));
+      return o == null ? null : o.nodeName;
+    } finally {
+      etcd.lock.readLock().unlock();
+    }
+  }
+
+  /**
    * Changes a stored object directly, as a controller's status write reaches etcd, without HTTP,
    * admission, defaulting or accounting: watchers see a MODIFIED event at the next resourceVersion,
    * but no request is billed. {@code change} gets the stored JSON and returns the new one. Returns

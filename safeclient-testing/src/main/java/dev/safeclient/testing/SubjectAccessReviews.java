@@ -25,7 +25,7 @@ final class SubjectAccessReviews {
         && rest.get(0).equals(PLURAL);
   }
 
-  static Answer review(SimConfig config, String body) {
+  static Answer review(SimConfig config, Authorization.PodBindings pods, String body) {
     JsonObject review = AccessReviews.object(body);
     if (review == null) {
       return StatusAnswers.status(
@@ -65,7 +65,7 @@ final class SubjectAccessReviews {
               nodeName(AccessReviews.child(ra, "fieldSelector")));
       d =
           config.authorizes()
-              ? Authorization.decide(config.version, config.nodeAuthorizer, config.rules, a)
+              ? Authorization.decide(config.version, config.nodeAuthorizer, config.rules, a, pods)
               : new Authorization.Decision(true, "");
     } else {
       // Non-resource paths: only a rule over every resource and verb reaches them here.

@@ -81,8 +81,30 @@ class AuthorizationTest {
     try (Response r = get("kubelet-n1", "/api/v1/pods?watch=true&timeoutSeconds=1")) {
       assertThat(r.code()).isEqualTo(403);
     }
+    // A single pod through the graph (podOnNode): only one bound to the node.
     try (Response r = get("kubelet-n1", "/api/v1/namespaces/ns1/pods/b")) {
-      assertThat(r.code()).isEqualTo(200); // a single pod: podOnNode, not modelled, allowed
+      assertThat(r.code()).isEqualTo(403);
+      assertThat(
+              JsonParser.parseString(r.body().string())
+                  .getAsJsonObject()
+                  .get("message")
+                  .getAsString())
+          .isEqualTo(
+              "pods \"b\" is forbidden: User \"system:node:n1\" cannot get resource \"pods\" in API"
+                  + " group \"\" in the namespace \"ns1\": no relationship found between node 'n1'"
+                  + " and this object");
+    }
+    try (Response r =
+        get("kubelet-n1", "/api/v1/namespaces/ns1/pods?fieldSelector=metadata.name%3Db")) {
+      assertThat(r.code()).isEqualTo(403);
+    }
+    try (Response r = get("kubelet-n1", "/api/v1/namespaces/ns1/pods/a")) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    try (Response r =
+        get("kubelet-n1", "/api/v1/namespaces/ns1/pods?fieldSelector=metadata.name%3Da")) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(r.body().string()).contains("\"name\":\"a\"");
     }
     // The forbidden list was admitted by APF first (WithAuthorization runs inside it).
     RequestLogEntry denied = sim.requestLog().get(0);

@@ -190,6 +190,27 @@ class DelegatedReviewsTest {
           .isEqualTo("can only list/watch pods with spec.nodeName field selector");
     }
 
+    // A named pod, got or listed by name: the graph, only a pod bound to the node.
+    for (String verb : new String[] {"get", "list"}) {
+      for (String name : new String[] {"a", "b", "missing"}) {
+        Answer named =
+            post(
+                "relay-sa",
+                SARS,
+                "{\"spec\":{\"user\":\"system:node:n1\",\"resourceAttributes\":{\"verb\":\""
+                    + verb
+                    + "\",\"version\":\"v1\",\"resource\":\"pods\",\"namespace\":\"ns1\","
+                    + "\"name\":\""
+                    + name
+                    + "\"}}}");
+        assertThat(named.status().get("allowed").getAsBoolean()).isEqualTo(name.equals("a"));
+        if (!name.equals("a")) {
+          assertThat(named.status().get("reason").getAsString())
+              .isEqualTo("no relationship found between node 'n1' and this object");
+        }
+      }
+    }
+
     Answer rbac =
         post(
             "relay-sa",
@@ -208,6 +229,6 @@ class DelegatedReviewsTest {
         .isEqualTo(
             "SubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.user: Invalid value:"
                 + " \"\": at least one of user or group must be specified");
-    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(6);
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(12);
   }
 }

@@ -6,10 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.SignatureException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.InvalidKeySpecException;
@@ -37,6 +40,7 @@ public final class PemTls {
     try {
       List<Certificate> chain = chain(certFile);
       PrivateKey key = privateKey(keyFile);
+      requireKeyOf(chain.get(0), key);
       // A password only because PKCS12 wants one; the store never leaves memory.
       char[] password = Long.toHexString(new SecureRandom().nextLong()).toCharArray();
       KeyStore store = KeyStore.getInstance("PKCS12");
@@ -71,12 +75,45 @@ public final class PemTls {
   }
 
   /**
+   * Refuses a key that is not the leaf certificate's: the key store takes any pair, and the relay
+   * would start and then fail every handshake (a wrong Secret mounted, a renewal half applied).
+   * Proven by a signature the certificate's public key verifies, for RSA and EC alike.
+   */
+  static void requireKeyOf(Certificate leaf, PrivateKey key) throws GeneralSecurityException {
+    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+    byte[] challenge = new byte[32];
+    new SecureRandom().nextBytes(challenge);
+    boolean matches;
+    try {
+      Signature sign = Signature.getInstance(algorithm);
+      sign.initSign(key);
+      sign.update(challenge);
+      byte[] signature = sign.sign();
+      Signature verify = Signature.getInstance(algorithm);
+      verify.initVerify(leaf.getPublicKey());
+      verify.update(challenge);
+      matches = verify.verify(signature);
+    } catch (InvalidKeyException | SignatureException e) {
+      matches = false; // another algorithm's key, or a curve's signature the key cannot check
+    }
+    if (!matches) {
+      throw new GeneralSecurityException(
+          "the private key is not the one of the first certificate's public key");
+    }
+  }
+
+  /**
    * A PKCS#8 key ({@code BEGIN PRIVATE KEY}), RSA or EC. PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) and
    * SEC1 ({@code BEGIN EC PRIVATE KEY}) are refused: cert-manager writes PKCS#8 with {@code
    * privateKey.encoding: PKCS8}, and {@code openssl pkcs8 -topk8 -nocrypt} converts.
    */
   static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {
     String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
+    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+      throw new GeneralSecurityException(
+          "the key is encrypted (BEGIN ENCRYPTED PRIVATE KEY), and the relay has no passphrase:"
+              + " mount it unencrypted (openssl pkcs8 -topk8 -nocrypt)");
+    }
     Matcher m = PRIVATE_KEY.matcher(pem);
     if (!m.find()) {
       throw new GeneralSecurityException(

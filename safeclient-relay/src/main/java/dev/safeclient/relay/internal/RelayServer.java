@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -64,8 +65,16 @@ public final class RelayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
 
   /**
+   * How long a connection may take to send its request's headers, and stay idle between requests:
+   * the apiserver's ReadHeaderTimeout (32 s, just shy of its request timeout's upper bound). A
+   * client that opens connections and never finishes a request holds each this long, not a watch's
+   * hour.
+   */
+  static final Duration READ_HEADER_TIMEOUT = Duration.ofSeconds(32);
+
+  /**
    * Watches stay silent for a whole bookmark interval and run up to twice the apiserver's request
-   * timeout: the connector's idle timeout is longer than any watch.
+   * timeout: a watch's connection gets an idle timeout longer than any watch, once authorized.
    */
   static final Duration IDLE_TIMEOUT =
       ApiserverDefaults.MIN_REQUEST_TIMEOUT.multipliedBy(2).plusMinutes(1);
@@ -205,7 +214,7 @@ public final class RelayServer implements AutoCloseable {
     }
     connector.setHost(host);
     connector.setPort(port);
-    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    connector.setIdleTimeout(READ_HEADER_TIMEOUT.toMillis());
     server.addConnector(connector);
     server.setHandler(
         new Handler.Abstract() {
@@ -685,6 +694,8 @@ public final class RelayServer implements AutoCloseable {
                       ? "metadata.name=" + name
                       : options.fieldSelector() + ",metadata.name=" + name));
     }
+    EndPoint connection = request.getConnectionMetaData().getConnection().getEndPoint();
+    connection.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     Duration timeoutAfter = ApiserverDefaults.watchTimeout(options, ThreadLocalRandom.current());
     WatchStart start = options.watchStart();
     boolean protobuf = reply.protobuf;
@@ -738,6 +749,7 @@ public final class RelayServer implements AutoCloseable {
             lastBookmark.cancel();
           }
           r.cache.forget(w);
+          connection.setIdleTimeout(READ_HEADER_TIMEOUT.toMillis());
         });
     CompletableFuture<ConsistentReads.Fresh> ready =
         start.kind() == WatchStart.Kind.INITIAL_EVENTS

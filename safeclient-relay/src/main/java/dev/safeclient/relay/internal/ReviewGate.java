@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +36,35 @@ public final class ReviewGate implements RequestGate {
   static final int MAX_TOKENS = 20_000;
 
   /**
-   * Attribute sets cached: an agent asks a few (one per resource and selector it reads), so 5,000
-   * agents' few each; an entry is a few hundred bytes, the bound some 20 MB.
+   * TokenReviews of tokens not seen authenticated before, out at once. Each costs the API server,
+   * in the relay's own flow there (shared with its lists and watches); random tokens from clients
+   * the relay cannot yet tell from agents are never cached twice, so their reviews are bounded in
+   * concurrency: the rest get 429, as the API server's flow control answers. An agent's token
+   * (reviewed once a minute: some 80 a second for 5,000 agents at a few ms each) rarely waits; its
+   * later reviews are not counted, so a flood of unknown tokens cannot lock out known agents.
    */
-  static final int MAX_DECISIONS = 50_000;
+  static final int MAX_NEW_TOKEN_REVIEWS = 8;
+
+  /**
+   * How long a token authenticated once stays known, exempt from {@link #MAX_NEW_TOKEN_REVIEWS}
+   * (never from its reviews): a projected token's default lifetime.
+   */
+  static final Duration KNOWN_TOKEN = Duration.ofHours(1);
+
+  /** The 429 of a request whose token would need a review over the bound: APF's answer. */
+  private static final Status TOO_MANY_TOKEN_REVIEWS =
+      Status.tooManyRequests("Too many requests, please try again later.", 1);
+
+  /**
+   * Attribute sets cached, weighed in bytes: an agent asks a few (one per resource and selector it
+   * reads), so 5,000 agents' few each at a few hundred bytes. Weighed, not counted: a request's
+   * selectors run to the 8 kB of a request line, and an identity sending distinct ones would
+   * otherwise fill 50,000 entries with 400 MB.
+   */
+  static final long MAX_DECISION_BYTES = 20L << 20;
+
+  /** What a cached decision costs besides its strings: the entry, the key and the answer. */
+  private static final int DECISION_OVERHEAD_BYTES = 300;
 
   /** A SubjectAccessReview's question: who asks what; its equality is the cache's. */
   record Question(
@@ -69,6 +95,8 @@ public final class ReviewGate implements RequestGate {
   private final String audience;
   private final Cache<String, Optional<Identity>> tokens;
   private final Cache<Question, Reviews.Decision> decisions;
+  private final Cache<String, Boolean> knownTokens;
+  private final Semaphore newTokenReviews = new Semaphore(MAX_NEW_TOKEN_REVIEWS);
   private final LongAdder tokenReviews = new LongAdder();
   private final LongAdder subjectAccessReviews = new LongAdder();
 
@@ -88,9 +116,16 @@ public final class ReviewGate implements RequestGate {
                 Expiry.<String, Optional<Identity>>creating(
                     (k, v) -> v.isPresent() ? allowed : refused))
             .build();
+    this.knownTokens =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_TOKENS)
+            .ticker(clock::nanoTime)
+            .expireAfterWrite(KNOWN_TOKEN)
+            .build();
     this.decisions =
         Caffeine.newBuilder()
-            .maximumSize(MAX_DECISIONS)
+            .maximumWeight(MAX_DECISION_BYTES)
+            .weigher((Question q, Reviews.Decision d) -> weight(q, d))
             .ticker(clock::nanoTime)
             .expireAfter(
                 Expiry.<Question, Reviews.Decision>creating(
@@ -104,25 +139,39 @@ public final class ReviewGate implements RequestGate {
     if (token == null) {
       throw new StatusException(Status.unauthorized());
     }
-    Optional<Identity> who;
-    try {
-      who =
-          tokens.get(
-              sha256(token),
-              k -> {
-                tokenReviews.increment();
-                try {
-                  return reviews.tokenReview(token, audience);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (UncheckedIOException e) {
-      LOG.warn("relay: a TokenReview failed, its request gets 500: {}", e.getCause().getMessage());
-      throw new StatusException(
-          Status.internalError("the relay could not review the request's token"));
+    String hash = sha256(token);
+    Optional<Identity> who = tokens.getIfPresent(hash);
+    if (who == null) {
+      boolean known = knownTokens.getIfPresent(hash) != null;
+      if (!known && !newTokenReviews.tryAcquire()) {
+        throw new StatusException(TOO_MANY_TOKEN_REVIEWS);
+      }
+      try {
+        who = tokens.get(hash, k -> review(token));
+      } catch (UncheckedIOException e) {
+        LOG.warn(
+            "relay: a TokenReview failed, its request gets 500: {}", e.getCause().getMessage());
+        throw new StatusException(
+            Status.internalError("the relay could not review the request's token"));
+      } finally {
+        if (!known) {
+          newTokenReviews.release();
+        }
+      }
+      if (who.isPresent()) {
+        knownTokens.put(hash, Boolean.TRUE);
+      }
     }
     return who.orElseThrow(() -> new StatusException(Status.unauthorized()));
+  }
+
+  private Optional<Identity> review(String token) {
+    tokenReviews.increment();
+    try {
+      return reviews.tokenReview(token, audience);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override
@@ -150,6 +199,22 @@ public final class ReviewGate implements RequestGate {
     if (!d.allowed()) {
       throw new StatusException(Status.forbidden(request.info(), who.user(), d.reason()));
     }
+  }
+
+  /** The bytes a decision holds; its identity is the token cache's, shared. */
+  private static int weight(Question q, Reviews.Decision d) {
+    return DECISION_OVERHEAD_BYTES
+        + q.labelSelector().length()
+        + q.fieldSelector().length()
+        + q.namespace().length()
+        + q.name().length()
+        + (d.reason() == null ? 0 : d.reason().length());
+  }
+
+  /** Decisions cached now, after pending evictions. */
+  long cachedDecisions() {
+    decisions.cleanUp();
+    return decisions.estimatedSize();
   }
 
   /** TokenReviews sent upstream. */

@@ -2,6 +2,7 @@ package dev.safeclient.relay.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonParser;
 import dev.safeclient.apiserver.Query;
@@ -11,10 +12,16 @@ import dev.safeclient.model.time.VirtualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,6 +110,98 @@ class ReviewGateTest {
     clock.advance(Duration.ofSeconds(59));
     assertThat(gate.authenticate("Bearer t")).isEqualTo(NODE);
     assertThat(reviews.tokenCalls).isEqualTo(2);
+  }
+
+  /** TokenReviews that wait for {@link #answer} (an unknown token's: refused, or known ones). */
+  static final class Slow implements Reviews {
+    final CountDownLatch answer = new CountDownLatch(1);
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public Optional<Identity> tokenReview(String token, String audience) throws IOException {
+      calls.incrementAndGet();
+      inFlight.incrementAndGet();
+      try {
+        if (!token.startsWith("agent")) {
+          answer.await();
+        }
+        return token.startsWith("agent") ? Optional.of(NODE) : Optional.empty();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    }
+
+    @Override
+    public Decision subjectAccessReview(Identity who, RelayRequest request) {
+      return new Decision(true, "");
+    }
+  }
+
+  @Test
+  void unknownTokensCostABoundedNumberOfReviewsAtOnceAndNeverLockOutAKnownAgent() throws Exception {
+    Slow slow = new Slow();
+    ReviewGate g =
+        new ReviewGate(slow, "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
+    assertThat(g.authenticate("Bearer agent-1")).isEqualTo(NODE);
+    ExecutorService flood = Executors.newFixedThreadPool(ReviewGate.MAX_NEW_TOKEN_REVIEWS);
+    try {
+      List<Future<?>> out = new ArrayList<>();
+      for (int i = 0; i < ReviewGate.MAX_NEW_TOKEN_REVIEWS; i++) {
+        String random = "random-" + i;
+        out.add(flood.submit(() -> g.authenticate("Bearer " + random)));
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> slow.inFlight.get() == ReviewGate.MAX_NEW_TOKEN_REVIEWS);
+      // One more random token: no review, a 429 with Retry-After, as the API server's APF answers.
+      assertThatThrownBy(() -> g.authenticate("Bearer random-more"))
+          .isInstanceOfSatisfying(
+              StatusException.class,
+              e -> {
+                assertThat(e.status().code()).isEqualTo(429);
+                assertThat(e.status().headers()).containsEntry("Retry-After", "1");
+              });
+      assertThat(slow.calls.get()).isEqualTo(1 + ReviewGate.MAX_NEW_TOKEN_REVIEWS);
+      // The known agent's token, cached or due for its next review, passes meanwhile.
+      assertThat(g.authenticate("Bearer agent-1")).isEqualTo(NODE);
+      clock.advance(Duration.ofMinutes(2));
+      assertThat(g.authenticate("Bearer agent-1")).isEqualTo(NODE);
+      assertThat(slow.calls.get()).isEqualTo(2 + ReviewGate.MAX_NEW_TOKEN_REVIEWS);
+      slow.answer.countDown();
+      for (Future<?> f : out) {
+        assertThatThrownBy(f::get).hasCauseInstanceOf(StatusException.class);
+      }
+      // The bound is free again.
+      assertThatThrownBy(() -> g.authenticate("Bearer random-more"))
+          .isInstanceOfSatisfying(
+              StatusException.class, e -> assertThat(e.status().code()).isEqualTo(401));
+    } finally {
+      flood.shutdownNow();
+    }
+  }
+
+  @Test
+  void decisionsAreBoundedInBytesNotOnlyInNumber() {
+    ReviewGate g =
+        new ReviewGate(new Slow(), "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
+    // One identity's distinct 4 kB selectors, each allowed: 32 MB of questions.
+    String pad = "x".repeat(4_000);
+    int asked = 8_000;
+    for (int i = 0; i < asked; i++) {
+      String selector = "app in (" + pad + i + ")";
+      Query q = Query.of(Map.of("labelSelector", List.of(selector)));
+      g.authorize(
+          NODE,
+          new RelayRequest(
+              RequestInfo.parse("GET", "/api/v1/pods", q), selector, "", ReadPathTest.PODS));
+    }
+    assertThat(g.cachedDecisions() * pad.length())
+        .isLessThanOrEqualTo(ReviewGate.MAX_DECISION_BYTES);
+    assertThat(g.cachedDecisions()).isPositive();
   }
 
   @Test
