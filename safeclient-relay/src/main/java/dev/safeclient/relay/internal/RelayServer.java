@@ -738,6 +738,16 @@ public final class RelayServer implements AutoCloseable {
       FlowControl.tooManyRequests(reply.response, reply.callback);
       return;
     }
+    WatchStart start = options.watchStart();
+    boolean waits =
+        start.kind() == WatchStart.Kind.INITIAL_EVENTS
+            && waits(r, start.initialState(), start.resourceVersion());
+    // Refused before its stream starts, so that the 429 is a plain answer, not an event.
+    if (waits && !flowControl.startWaiting(flow)) {
+      flowControl.closeWatch(flow);
+      FlowControl.tooManyRequests(reply.response, reply.callback);
+      return;
+    }
     AtomicBoolean counted = new AtomicBoolean(true);
     Runnable closed =
         () -> {
@@ -746,9 +756,13 @@ public final class RelayServer implements AutoCloseable {
           }
         };
     try {
-      watch(r, options, selection, name, request, reply, flow, seat, closed);
+      watch(r, options, selection, name, request, reply, flow, seat, closed, waits);
     } catch (Throwable t) {
+      // Thrown before the watch waits for its read point, or starts.
       closed.run();
+      if (waits) {
+        flowControl.doneWaiting(flow);
+      }
       throw t;
     }
   }
@@ -757,39 +771,9 @@ public final class RelayServer implements AutoCloseable {
    * A watch counted open; {@code closed} uncounts it when it ends. Its seat is released once it is
    * established, its initial events (if any) queued: from then on it holds no thread, as the
    * apiserver's APF filter frees a watch's seat at its initialization signal. A streaming list that
-   * waits for its read point frees its seat for the wait and takes one again to queue its initial
-   * events, as a list does ({@link #atReadPoint}).
+   * waits for its read point ({@code waits}, counted) frees its seat for the wait and takes one
+   * again to queue its initial events, as a list does ({@link #atReadPoint}).
    */
-  private void watch(
-      Relayed r,
-      ListOptions options,
-      Selection selection,
-      String name,
-      Request request,
-      Reply reply,
-      String flow,
-      QueueSet.Seat seat,
-      Runnable closed) {
-    WatchStart start = options.watchStart();
-    boolean waits =
-        start.kind() == WatchStart.Kind.INITIAL_EVENTS
-            && waits(r, start.initialState(), start.resourceVersion());
-    // Refused before its stream starts, so that the 429 is a plain answer, not an event.
-    if (waits && !flowControl.startWaiting(flow)) {
-      closed.run();
-      FlowControl.tooManyRequests(reply.response, reply.callback);
-      return;
-    }
-    try {
-      watch(r, options, selection, name, request, reply, flow, seat, closed, waits);
-    } catch (Throwable t) {
-      if (waits) {
-        flowControl.doneWaiting(flow);
-      }
-      throw t;
-    }
-  }
-
   private void watch(
       Relayed r,
       ListOptions options,
