@@ -112,7 +112,8 @@ public final class Relay implements AutoCloseable {
 
   /**
    * Requests one identity may have waiting for a seat: the {@code queueLengthLimit} of APF's
-   * bootstrap priority levels.
+   * bootstrap priority levels. As many again may wait, seatless, for their read point: an agent has
+   * a read or two out at a time, and a read parked there costs a future as a queued one does.
    */
   public static final int DEFAULT_QUEUE_LENGTH = FlowControl.Limits.DEFAULTS.queueLength();
 
