@@ -56,14 +56,18 @@ import java.util.Optional;
  * exist only behind test flags.
  *
  * <p><b>Per-identity fairness</b>, as one priority level of the apiserver's API Priority and
- * Fairness: {@link Builder#fairness seats} bound the requests served at once (reads, including
- * those waiting for the cache, and watches until they are established) and, in a level of their
- * own, the authentications (TokenReviews) in progress; each identity waits for a seat in its own
- * bounded queue, and a freed seat goes to the waiting identity that holds the fewest, round-robin.
- * An identity is the authenticated user, and the pod of a pod-bound ServiceAccount token (the
- * agents of one DaemonSet share their ServiceAccount); before authentication it is the client's
- * address, so that a flood of bad tokens waits in its own queue for its TokenReviews. A request
- * whose identity's queue is full, or that waited too long, gets the apiserver's 429 with {@code
+ * Fairness: {@link Builder#fairness seats} bound the requests served at once (reads, and watches
+ * until they are established) and, in a level of their own, the authentications (TokenReviews) in
+ * progress; each identity waits for a seat in its own bounded queue, and a freed seat goes to the
+ * waiting identity that holds the fewest, round-robin. A read that waits for its read point (a
+ * consistent read's coalesced probe, or the cache reaching a requested resourceVersion) waits
+ * without a seat, which it takes again in its identity's queue to build and write its answer: so
+ * all the consistent reads arriving within one window share one probe, however many seats there
+ * are. Each identity may have as many reads waiting for their read point as its queue length. An
+ * identity is the authenticated user, and the pod of a pod-bound ServiceAccount token (the agents
+ * of one DaemonSet share their ServiceAccount); before authentication it is the client's address,
+ * so that a flood of bad tokens waits in its own queue for its TokenReviews. A request whose
+ * identity's queue is full, or that waited too long, gets the apiserver's 429 with {@code
  * Retry-After}, and so does a watch beyond its identity's {@link Builder#watchesPerIdentity cap};
  * {@link RelayHealth#flowControl()} counts them.
  */
@@ -108,7 +112,8 @@ public final class Relay implements AutoCloseable {
 
   /**
    * Requests one identity may have waiting for a seat: the {@code queueLengthLimit} of APF's
-   * bootstrap priority levels.
+   * bootstrap priority levels. As many again may wait, seatless, for their read point: an agent has
+   * a read or two out at a time, and a read parked there costs a future as a queued one does.
    */
   public static final int DEFAULT_QUEUE_LENGTH = FlowControl.Limits.DEFAULTS.queueLength();
 
@@ -234,7 +239,11 @@ public final class Relay implements AutoCloseable {
         reviews == null ? 0 : reviews.tokenReviews(),
         reviews == null ? 0 : reviews.subjectAccessReviews(),
         new RelayHealth.FlowControl(
-            f.executing(), f.queued(), f.rejectedRequests(), f.rejectedWatches()));
+            f.executing(),
+            f.queued(),
+            f.waitingReads(),
+            f.rejectedRequests(),
+            f.rejectedWatches()));
   }
 
   /**
@@ -370,9 +379,9 @@ public final class Relay implements AutoCloseable {
     /**
      * Per-identity fairness: {@code seats} requests are served at once (and as many authenticated
      * in a level of their own), each identity may have {@code queueLength} more waiting for a seat,
-     * each for up to {@code queueWait}; beyond either a request gets 429 with {@code Retry-After}.
-     * Defaults {@link #DEFAULT_SEATS}, {@link #DEFAULT_QUEUE_LENGTH} and {@link
-     * #DEFAULT_QUEUE_WAIT}.
+     * each for up to {@code queueWait}, and {@code queueLength} reads waiting for their read point;
+     * beyond any of these a request gets 429 with {@code Retry-After}. Defaults {@link
+     * #DEFAULT_SEATS}, {@link #DEFAULT_QUEUE_LENGTH} and {@link #DEFAULT_QUEUE_WAIT}.
      */
     public Builder fairness(int seats, int queueLength, Duration queueWait) {
       if (seats < 1 || queueLength < 0 || queueWait.isNegative()) {

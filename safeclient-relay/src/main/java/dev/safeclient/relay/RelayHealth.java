@@ -34,12 +34,18 @@ public record RelayHealth(
    *
    * @param executingSeats seats in use: requests being served, watches not yet established
    * @param inqueueRequests requests waiting for a seat
-   * @param rejectedRequests requests answered 429: their identity's queue was full, or they waited
-   *     too long
+   * @param waitingReads reads waiting, without a seat, for their read point: the coalesced probe of
+   *     a consistent read, or the cache reaching a requested resourceVersion
+   * @param rejectedRequests requests answered 429: their identity's queue, or its reads waiting for
+   *     their read point, were full, or they waited too long for a seat
    * @param rejectedWatches watches answered 429: their identity had its cap of watches open
    */
   public record FlowControl(
-      int executingSeats, int inqueueRequests, long rejectedRequests, long rejectedWatches) {}
+      int executingSeats,
+      int inqueueRequests,
+      int waitingReads,
+      long rejectedRequests,
+      long rejectedWatches) {}
 
   /**
    * One relayed resource.

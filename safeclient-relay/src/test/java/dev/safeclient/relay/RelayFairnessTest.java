@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Per-identity fairness on the wire: real HTTP to the relay, authentication on as in {@link
- * RelayAuthTest} (KubeSim answers the TokenReviews and SubjectAccessReviews), two seats. Slow reads
- * are lists at a resourceVersion ahead of the relay's cache: each holds its seat until the cache
- * reaches that RV or the virtual clock passes the 3 s wait.
+ * RelayAuthTest} (KubeSim answers the TokenReviews and SubjectAccessReviews), two seats and queues
+ * of two. Slow reads are lists at a resourceVersion ahead of the relay's cache: each waits, without
+ * a seat, until the cache reaches that RV or the virtual clock passes the 3 s wait. How seats are
+ * shared while requests hold them is {@code ReadPointSeatsTest}'s.
  */
 class RelayFairnessTest {
   static final String AUDIENCE = "https://relay.safeclient.example";
@@ -159,72 +160,53 @@ class RelayFairnessTest {
             });
   }
 
+  private static final String CONSISTENT_WATCH =
+      "/api/v1/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+          + "&allowWatchBookmarks=true";
+
   @Test
-  void aFloodingIdentityDoesNotDelayAnotherBeyondOneSeatsTurnAndItsOverflowGets429()
+  void anIdentitysReadsWaitingForTheirReadPointAreCappedAndTheOtherIdentityIsNeverRefused()
       throws Exception {
     long at = rv();
-    // Two slow lists hold both seats: one until the next write, one until its 3 s wait ends.
-    CompletableFuture<Answer> untilNextWrite = getAsync(FLOODER, listAt(at + 1));
-    await().until(() -> flow().executingSeats() == 1);
-    CompletableFuture<Answer> untilTimeout = getAsync(FLOODER, listAt(at + 1000));
-    await().until(() -> flow().executingSeats() == 2);
-    // The flooder's queue takes two more; the next is refused at once.
-    List<CompletableFuture<Answer>> queued = new ArrayList<>();
+    // Reads waiting for the cache hold no seat: the flooder parks its queue length of them.
+    List<CompletableFuture<Answer>> parked = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      queued.add(getAsync(FLOODER, listAt(at + 1000)));
+      parked.add(getAsync(FLOODER, listAt(at + 1000)));
       int n = i + 1;
-      await().until(() -> flow().inqueueRequests() == n);
+      await().until(() -> flow().waitingReads() == n);
     }
+    assertThat(flow().executingSeats()).isZero();
+    // Beyond them, any read that would wait is refused as a full queue is: ahead of the cache, a
+    // consistent list, a consistent streaming list (before its stream starts).
     assertTooManyRequests(get(FLOODER, listAt(at + 1000)));
-    assertThat(flow().rejectedRequests()).isEqualTo(1);
+    assertTooManyRequests(get(FLOODER, "/api/v1/pods"));
+    assertTooManyRequests(get(FLOODER, CONSISTENT_WATCH));
+    assertThat(flow().rejectedRequests()).isEqualTo(3);
+    assertThat(flow().rejectedWatches()).isZero();
+    // A read that does not wait is served on its seat as before.
+    assertThat(get(FLOODER, "/api/v1/pods?resourceVersion=0").code()).isEqualTo(200);
 
-    CompletableFuture<Answer> agent =
-        getAsync(AGENT, "/api/v1/namespaces/ns/pods?resourceVersion=0");
-    await().until(() -> flow().inqueueRequests() == 3);
-    assertThat(agent).isNotDone();
-
-    // One seat's turn: the first seat freed goes to the agent, ahead of the flooder's queue.
+    // The other identity waits for its own read points, and is served.
+    CompletableFuture<Answer> nextWrite = getAsync(AGENT, listAt(at + 1));
+    CompletableFuture<Answer> consistent = getAsync(AGENT, "/api/v1/pods");
+    await().until(() -> flow().waitingReads() == 4);
+    assertThat(get(AGENT, "/api/v1/namespaces/ns/pods?resourceVersion=0").code()).isEqualTo(200);
     sim.create(PODS, pod("ns", "b", "node-2", "web"));
-    assertThat(untilNextWrite.get().code()).isEqualTo(200);
-    Answer served = agent.get(10, TimeUnit.SECONDS);
-    assertThat(served.code()).isEqualTo(200);
-    assertThat(served.body()).contains("\"name\":\"a\"").contains("\"name\":\"b\"");
-    assertThat(untilTimeout).isNotDone();
+    Answer afterWrite = nextWrite.get(30, TimeUnit.SECONDS);
+    assertThat(afterWrite.code()).isEqualTo(200);
+    assertThat(afterWrite.body()).contains("\"name\":\"b\"");
+    clock.advance(Duration.ofMillis(100));
+    Answer fresh = consistent.get(30, TimeUnit.SECONDS);
+    assertThat(fresh.code()).isEqualTo(200);
+    assertThat(fresh.body()).contains("\"name\":\"a\"").contains("\"name\":\"b\"");
 
-    List<CompletableFuture<Answer>> flood = new ArrayList<>(queued);
-    flood.add(untilTimeout);
-    advanceUntilDone(flood);
-    for (CompletableFuture<Answer> f : flood) {
+    advanceUntilDone(parked);
+    for (CompletableFuture<Answer> f : parked) {
       assertThat(f.get().code()).as("a list at an RV the cache never reaches").isEqualTo(504);
     }
-    assertThat(flow().rejectedRequests()).isEqualTo(1);
+    assertThat(flow().rejectedRequests()).isEqualTo(3);
     await().until(() -> flow().executingSeats() == 0 && flow().inqueueRequests() == 0);
-  }
-
-  @Test
-  void theOtherIdentityIsNeverRefusedWhileTheFlooderIs() throws Exception {
-    long at = rv();
-    List<CompletableFuture<Answer>> flood = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      flood.add(getAsync(FLOODER, listAt(at + 1000)));
-      int n = i + 1;
-      await().until(() -> flow().executingSeats() + flow().inqueueRequests() == n);
-    }
-    List<CompletableFuture<Answer>> agent = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      agent.add(getAsync(AGENT, "/api/v1/namespaces/ns/pods?resourceVersion=0"));
-    }
-    for (int i = 0; i < 5; i++) {
-      assertTooManyRequests(get(FLOODER, listAt(at + 1000)));
-    }
-    await().until(() -> flow().inqueueRequests() == 4);
-    List<CompletableFuture<Answer>> all = new ArrayList<>(flood);
-    all.addAll(agent);
-    advanceUntilDone(all);
-    for (CompletableFuture<Answer> a : agent) {
-      assertThat(a.get().code()).isEqualTo(200);
-    }
-    assertThat(flow().rejectedRequests()).isEqualTo(5);
+    assertThat(flow().waitingReads()).isZero();
   }
 
   /** An open watch, its headers read. */
@@ -292,14 +274,22 @@ class RelayFairnessTest {
         assertThat(w.body().string()).contains("\"ERROR\"").contains("\"code\":410");
       }
     }
-    // Clients that hang up while their read waits for the cache.
+    // Clients that hang up while their reads wait for their read point: reads ahead of the cache,
+    // a consistent list, a consistent streaming list.
     List<Call> hungUp = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
+    List<String> waits =
+        List.of(
+            AGENT + " " + listAt(at + 1000),
+            AGENT + " " + listAt(at + 1000),
+            FLOODER + " /api/v1/pods",
+            FLOODER + " " + CONSISTENT_WATCH);
+    for (String w : waits) {
+      String[] tokenAndPath = w.split(" ", 2);
       Call c =
           http.newCall(
               new Request.Builder()
-                  .url(relay.url() + listAt(at + 1000))
-                  .header("Authorization", "Bearer " + AGENT)
+                  .url(relay.url() + tokenAndPath[1])
+                  .header("Authorization", "Bearer " + tokenAndPath[0])
                   .build());
       hungUp.add(c);
       callers.execute(
@@ -311,25 +301,39 @@ class RelayFairnessTest {
             }
           });
     }
-    await().until(() -> flow().executingSeats() == 2 && flow().inqueueRequests() == 2);
+    await().until(() -> flow().waitingReads() == 4 && flow().executingSeats() == 0);
     hungUp.forEach(Call::cancel);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
-              if (flow().executingSeats() == 0 && flow().inqueueRequests() == 0) {
+              if (flow().executingSeats() == 0
+                  && flow().inqueueRequests() == 0
+                  && flow().waitingReads() == 0) {
                 return true;
               }
               clock.advance(Duration.ofSeconds(1));
               return false;
             });
-    // Both seats are free: two slow reads at once take them.
+    // Nothing is left counted: each identity parks its two waits again, and the flooder's
+    // streaming list that hung up no longer counts against its watches.
     CompletableFuture<Answer> one = getAsync(AGENT, listAt(at + 1));
-    CompletableFuture<Answer> two = getAsync(FLOODER, listAt(at + 1));
-    await().until(() -> flow().executingSeats() == 2);
+    CompletableFuture<Answer> two = getAsync(AGENT, listAt(at + 1));
+    CompletableFuture<Answer> three = getAsync(FLOODER, listAt(at + 1));
+    CompletableFuture<Answer> four = getAsync(FLOODER, listAt(at + 1));
+    await().until(() -> flow().waitingReads() == 4);
     sim.create(PODS, pod("ns", "b", "node-2", "web"));
-    assertThat(one.get().code()).isEqualTo(200);
-    assertThat(two.get().code()).isEqualTo(200);
+    for (CompletableFuture<Answer> f : List.of(one, two, three, four)) {
+      assertThat(f.get(30, TimeUnit.SECONDS).code()).isEqualTo(200);
+    }
+    await()
+        .until(
+            () -> {
+              try (Response w1 = watch(FLOODER, "resourceVersion=0");
+                  Response w2 = watch(FLOODER, "resourceVersion=0")) {
+                return w1.code() == 200 && w2.code() == 200;
+              }
+            });
     assertThat(flow().rejectedRequests()).isZero();
   }
 }

@@ -27,7 +27,8 @@ public final class FlowControl {
    *
    * @param seats requests served at once (reads, and watches until they are established); as many
    *     authentications
-   * @param queueLength requests one flow may have waiting for a seat
+   * @param queueLength requests one flow may have waiting for a seat, and as many reads waiting for
+   *     their read point
    * @param queueWait how long a request may wait for its seat
    * @param watches watches one identity may have open
    */
@@ -68,12 +69,25 @@ public final class FlowControl {
   private final Map<String, Integer> watches = new ConcurrentHashMap<>();
   private final AtomicLong watchesRejected = new AtomicLong();
 
+  /**
+   * Reads one identity may have waiting for their read point (the coalesced probe, or the cache
+   * reaching an RV) without a seat: its queue length. A read parked there waits as one queued for a
+   * seat does, holding no thread, so it is bounded alike; the bound is per identity, so one
+   * identity's flood of reads ahead of the cache is refused while every other identity's reads
+   * still join the window.
+   */
+  private final int waitingPerFlow;
+
+  private final Map<String, Integer> waitingReads = new ConcurrentHashMap<>();
+  private final AtomicLong waitingRejected = new AtomicLong();
+
   public FlowControl(Limits limits, TimeSource clock, Executor executor) {
     this.authentication =
         new QueueSet(limits.seats(), limits.queueLength(), limits.queueWait(), clock, executor);
     this.requests =
         new QueueSet(limits.seats(), limits.queueLength(), limits.queueWait(), clock, executor);
     this.watchesPerFlow = limits.watches();
+    this.waitingPerFlow = limits.queueLength();
   }
 
   /** The flow of a request not yet authenticated: its client's address. */
@@ -101,26 +115,53 @@ public final class FlowControl {
 
   /** Counts a watch of {@code flow} open; false, counting nothing, when its cap is reached. */
   boolean openWatch(String flow) {
-    boolean[] opened = {false};
-    watches.compute(
-        flow,
-        (k, n) -> {
-          int open = n == null ? 0 : n;
-          if (open >= watchesPerFlow) {
-            return n;
-          }
-          opened[0] = true;
-          return open + 1;
-        });
-    if (!opened[0]) {
-      watchesRejected.incrementAndGet();
+    if (increment(watches, flow, watchesPerFlow)) {
+      return true;
     }
-    return opened[0];
+    watchesRejected.incrementAndGet();
+    return false;
   }
 
   /** A watch {@link #openWatch} counted has ended. */
   void closeWatch(String flow) {
     watches.computeIfPresent(flow, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /**
+   * Counts a read of {@code flow} waiting for its read point; false, counting it rejected, when its
+   * flow already has its queue length waiting.
+   */
+  boolean startWaiting(String flow) {
+    if (increment(waitingReads, flow, waitingPerFlow)) {
+      return true;
+    }
+    waitingRejected.incrementAndGet();
+    return false;
+  }
+
+  /** A read {@link #startWaiting} counted has its read point (or failed to). */
+  void doneWaiting(String flow) {
+    waitingReads.computeIfPresent(flow, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Reads waiting for their read point, over all flows. */
+  public int waitingReads() {
+    return waitingReads.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  private static boolean increment(Map<String, Integer> counts, String flow, int cap) {
+    boolean[] counted = {false};
+    counts.compute(
+        flow,
+        (k, n) -> {
+          int now = n == null ? 0 : n;
+          if (now >= cap) {
+            return n;
+          }
+          counted[0] = true;
+          return now + 1;
+        });
+    return counted[0];
   }
 
   /** Watches open, over all flows. */
@@ -138,9 +179,9 @@ public final class FlowControl {
     return authentication.queued() + requests.queued();
   }
 
-  /** Requests rejected at either level. */
+  /** Requests rejected at either level, or for their identity's reads waiting already. */
   public long rejectedRequests() {
-    return authentication.rejected() + requests.rejected();
+    return authentication.rejected() + requests.rejected() + waitingRejected.get();
   }
 
   public long rejectedWatches() {

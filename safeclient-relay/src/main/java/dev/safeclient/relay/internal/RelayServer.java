@@ -30,14 +30,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
@@ -116,6 +118,7 @@ public final class RelayServer implements AutoCloseable {
   private final TimeSource clock;
   private final RequestGate gate;
   private final FlowControl flowControl;
+  private final Executor httpThreads;
   private final ExecutorService upstreamCalls;
   private final Server server;
   private final ServerConnector connector;
@@ -180,6 +183,7 @@ public final class RelayServer implements AutoCloseable {
     pool.setDaemon(true);
     // Requests that waited for their seat continue on the HTTP pool, as they began.
     this.flowControl = new FlowControl(limits, clock, pool);
+    this.httpThreads = pool;
     ProtobufTranscoder transcoder = ProtobufTranscoder.vendored();
     for (ResourceSpec s : specs) {
       // Reads that waited for the cache continue on the HTTP pool, as the reads themselves.
@@ -454,8 +458,8 @@ public final class RelayServer implements AutoCloseable {
     }
     switch (verb) {
       case WATCH -> watch(r, options, s, info.name(), request, reply, flow, seat);
-      case GET -> get(r, options, namespace, info.name(), reply);
-      default -> list(r, options, s, reply);
+      case GET -> get(r, options, namespace, info.name(), reply, flow, seat);
+      default -> list(r, options, s, reply, flow, seat);
     }
   }
 
@@ -483,44 +487,132 @@ public final class RelayServer implements AutoCloseable {
     };
   }
 
-  private void get(Relayed r, ListOptions options, String ns, String name, Reply reply) {
+  /** Whether a read of {@code mode} at {@code rv} waits for its read point. */
+  private static boolean waits(Relayed r, ReadMode mode, long rv) {
+    return switch (mode) {
+      case CONSISTENT -> true;
+      case ANY -> false;
+      default -> rv > r.cache.resourceVersion();
+    };
+  }
+
+  /**
+   * Answers a read once its read point is reached. A read already there is answered on its seat. A
+   * read that must wait (for the coalesced probe, or for the cache to reach an RV) frees its seat
+   * for the wait: the wait is a future that holds no thread and no CPU, and a seat held through it
+   * would let the first seats' worth of a window's reads in and queue the rest into later windows,
+   * one probe each. It counts against its identity's reads waiting instead (429 beyond them), and
+   * takes a seat again in its identity's queue to build and write its answer, the part that costs
+   * CPU and bytes and that fairness shares out. A failed wait is answered at once: a Status is
+   * small.
+   */
+  private <T> void atReadPoint(
+      boolean waits,
+      Supplier<CompletableFuture<T>> readPoint,
+      String flow,
+      Reply reply,
+      QueueSet.Seat seat,
+      BiConsumer<T, Reply> answer) {
+    if (waits && !flowControl.startWaiting(flow)) {
+      FlowControl.tooManyRequests(reply.response, reply.callback);
+      return;
+    }
+    CompletableFuture<T> point;
+    try {
+      point = readPoint.get();
+    } catch (RuntimeException e) {
+      if (waits) {
+        flowControl.doneWaiting(flow);
+      }
+      throw e;
+    }
+    if (!waits || point.isDone()) {
+      if (waits) {
+        flowControl.doneWaiting(flow);
+      }
+      point.whenComplete((v, t) -> answer(v, t, reply, answer));
+      return;
+    }
+    seat.release();
+    // On the HTTP threads: the probe's thread completes a whole window's reads at once.
+    point.whenCompleteAsync(
+        (v, t) -> {
+          flowControl.doneWaiting(flow);
+          if (t != null) {
+            reply.status(status(t));
+            return;
+          }
+          admit(
+              flowControl.requests(),
+              flow,
+              reply.response,
+              reply.callback,
+              served -> answer(v, null, reply.completingWith(served.callback()), answer));
+        },
+        httpThreads);
+  }
+
+  private static <T> void answer(T v, Throwable t, Reply reply, BiConsumer<T, Reply> answer) {
+    if (t != null) {
+      reply.status(status(t));
+      return;
+    }
+    try {
+      answer.accept(v, reply);
+    } catch (Throwable e) {
+      reply.status(status(e));
+    }
+  }
+
+  private void get(
+      Relayed r,
+      ListOptions options,
+      String ns,
+      String name,
+      Reply reply,
+      String flow,
+      QueueSet.Seat seat) {
     // A GET reads by its RV as a list does, never exactly: NotOlderThan for a specific RV.
     ReadMode mode =
         options.resourceVersion().isEmpty()
             ? ReadMode.CONSISTENT
             : options.resourceVersionNumber() == 0 ? ReadMode.ANY : ReadMode.NOT_OLDER_THAN;
-    readPoint(r, mode, options.resourceVersionNumber())
-        .thenApply(
-            fresh -> {
-              Optional<CachedObject> o =
-                  fresh.fromCache()
+    long rv = options.resourceVersionNumber();
+    atReadPoint(
+        waits(r, mode, rv),
+        () -> readPoint(r, mode, rv),
+        flow,
+        reply,
+        seat,
+        (fresh, out) -> {
+          CachedObject o =
+              (fresh.fromCache()
                       ? r.cache.get(ns, name)
-                      : fresh.snapshot().get(CachedObject.key(ns, name));
-              return o.orElseThrow(
-                  () ->
-                      new StatusException(Status.notFound(r.spec.group(), r.spec.plural(), name)));
-            })
-        .whenComplete(
-            (o, t) -> {
-              if (t != null) {
-                reply.status(status(t));
-                return;
-              }
-              if (reply.protobuf) {
-                try {
-                  reply.send(200, MediaTypes.PROTOBUF, r.encoding.object(o), Map.of());
-                  return;
-                } catch (NotLossless e) {
-                  if (!reply.fallBackToJson(e)) {
-                    return;
-                  }
-                }
-              }
-              reply.send(200, o.contentType(), o.objectBytes(), Map.of());
-            });
+                      : fresh.snapshot().get(CachedObject.key(ns, name)))
+                  .orElseThrow(
+                      () ->
+                          new StatusException(
+                              Status.notFound(r.spec.group(), r.spec.plural(), name)));
+          sendObject(r, o, out);
+        });
   }
 
-  private void list(Relayed r, ListOptions options, Selection s, Reply reply) {
+  private static void sendObject(Relayed r, CachedObject o, Reply reply) {
+    if (reply.protobuf) {
+      try {
+        reply.send(200, MediaTypes.PROTOBUF, r.encoding.object(o), Map.of());
+        return;
+      } catch (NotLossless e) {
+        if (!reply.fallBackToJson(e)) {
+          return;
+        }
+      }
+    }
+    reply.send(200, o.contentType(), o.objectBytes(), Map.of());
+  }
+
+  private void list(
+      Relayed r, ListOptions options, Selection s, Reply reply, String flow, QueueSet.Seat seat) {
     ReadMode mode = options.readMode();
     long rv = options.readResourceVersion();
     int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.limit()));
@@ -529,50 +621,54 @@ public final class RelayServer implements AutoCloseable {
     // namespaced list's starts at the name.
     String prefix = s.namespace == null ? "" : s.namespace + "/";
     String start = token == null ? null : prefix + token.startKey();
-    CompletableFuture<Page> page;
     if (mode == ReadMode.ANY) {
       // As the watch cache: RV=0 is one unpaged answer, limit ignored.
-      page = CompletableFuture.completedFuture(r.cache.listCurrent(s, null, 0));
+      sendList(r, r.cache.listCurrent(s, null, 0), prefix, reply);
     } else if (mode == ReadMode.EXACT) {
       ListSnapshot kept = token == null ? null : r.reads.snapshotAt(rv);
       if (kept != null) {
-        page = CompletableFuture.completedFuture(kept.page(s, start, limit));
+        sendList(r, kept.page(s, start, limit), prefix, reply);
       } else {
-        page =
-            r.cache
-                .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
-                .thenApply(v -> exact(r, s, rv, start, limit, prefix));
+        atReadPoint(
+            waits(r, mode, rv),
+            () -> r.cache.awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT),
+            flow,
+            reply,
+            seat,
+            (v, out) -> sendList(r, exact(r, s, rv, start, limit, prefix), prefix, out));
       }
     } else {
       // An inconsistent continuation (RV -1, offered by a 410) is a consistent read from its key,
       // as the cacher's ShouldDelegateContinue has it: never the cache's state without the probe.
-      page =
-          readPoint(r, mode, rv)
-              .thenApply(
-                  fresh ->
-                      fresh.fromCache()
-                          ? r.cache.listCurrent(s, start, limit)
-                          : fresh.snapshot().page(s, start, limit));
+      atReadPoint(
+          waits(r, mode, rv),
+          () -> readPoint(r, mode, rv),
+          flow,
+          reply,
+          seat,
+          (fresh, out) ->
+              sendList(
+                  r,
+                  fresh.fromCache()
+                      ? r.cache.listCurrent(s, start, limit)
+                      : fresh.snapshot().page(s, start, limit),
+                  prefix,
+                  out));
     }
-    page.whenComplete(
-        (p, t) -> {
-          if (t != null) {
-            reply.status(status(t));
-            return;
-          }
-          if (reply.protobuf) {
-            try {
-              reply.send(200, MediaTypes.PROTOBUF, protobufListBody(r, p, prefix), Map.of());
-              return;
-            } catch (NotLossless e) {
-              if (!reply.fallBackToJson(e)) {
-                return;
-              }
-            }
-          }
-          reply.send(
-              200, RawObject.JSON, listBody(r.spec, p, r.cache.listItemsBare(), prefix), Map.of());
-        });
+  }
+
+  private static void sendList(Relayed r, Page p, String prefix, Reply reply) {
+    if (reply.protobuf) {
+      try {
+        reply.send(200, MediaTypes.PROTOBUF, protobufListBody(r, p, prefix), Map.of());
+        return;
+      } catch (NotLossless e) {
+        if (!reply.fallBackToJson(e)) {
+          return;
+        }
+      }
+    }
+    reply.send(200, RawObject.JSON, listBody(r.spec, p, r.cache.listItemsBare(), prefix), Map.of());
   }
 
   /**
@@ -651,6 +747,16 @@ public final class RelayServer implements AutoCloseable {
       FlowControl.tooManyRequests(reply.response, reply.callback);
       return;
     }
+    WatchStart start = options.watchStart();
+    boolean waits =
+        start.kind() == WatchStart.Kind.INITIAL_EVENTS
+            && waits(r, start.initialState(), start.resourceVersion());
+    // Refused before its stream starts, so that the 429 is a plain answer, not an event.
+    if (waits && !flowControl.startWaiting(flow)) {
+      flowControl.closeWatch(flow);
+      FlowControl.tooManyRequests(reply.response, reply.callback);
+      return;
+    }
     AtomicBoolean counted = new AtomicBoolean(true);
     Runnable closed =
         () -> {
@@ -659,9 +765,13 @@ public final class RelayServer implements AutoCloseable {
           }
         };
     try {
-      watch(r, options, selection, name, request, reply, seat, closed);
+      watch(r, options, selection, name, request, reply, flow, seat, closed, waits);
     } catch (Throwable t) {
+      // Thrown before the watch waits for its read point, or starts.
       closed.run();
+      if (waits) {
+        flowControl.doneWaiting(flow);
+      }
       throw t;
     }
   }
@@ -669,7 +779,9 @@ public final class RelayServer implements AutoCloseable {
   /**
    * A watch counted open; {@code closed} uncounts it when it ends. Its seat is released once it is
    * established, its initial events (if any) queued: from then on it holds no thread, as the
-   * apiserver's APF filter frees a watch's seat at its initialization signal.
+   * apiserver's APF filter frees a watch's seat at its initialization signal. A streaming list that
+   * waits for its read point ({@code waits}, counted) frees its seat for the wait and takes one
+   * again to queue its initial events, as a list does ({@link #atReadPoint}).
    */
   private void watch(
       Relayed r,
@@ -678,8 +790,10 @@ public final class RelayServer implements AutoCloseable {
       String name,
       Request request,
       Reply reply,
+      String flow,
       QueueSet.Seat seat,
-      Runnable closed) {
+      Runnable closed,
+      boolean waits) {
     Selection s = selection;
     if (!name.isEmpty()) {
       // A watch of one object: the apiserver turns its name into a metadata.name field selector.
@@ -757,31 +871,87 @@ public final class RelayServer implements AutoCloseable {
             // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets
             // the events after that RV when they come.
             : CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
-    ready.whenComplete(
+    if (!waits || ready.isDone()) {
+      if (waits) {
+        flowControl.doneWaiting(flow);
+      }
+      ready.whenComplete((fresh, t) -> establish(r, w, start, protobuf, fresh, t, seat));
+      return;
+    }
+    seat.release();
+    ready.whenCompleteAsync(
         (fresh, t) -> {
-          try {
-            if (t != null) {
-              throw t;
-            }
-            switch (start.kind()) {
-              case INITIAL_EVENTS -> {
-                if (fresh.fromCache()) {
-                  r.cache.watch(w, 0, true);
-                } else {
-                  r.cache.watchFrom(w, fresh.snapshot());
-                }
-              }
-              case FROM_NOW -> r.cache.watch(w, r.cache.resourceVersion(), false);
-              default -> r.cache.watch(w, start.resourceVersion(), false);
-            }
-          } catch (Throwable e) {
-            // As the cacher's errWatcher: the stream is 200 and its one event is the ERROR.
-            Status failed = status(e);
-            w.fail(protobuf ? r.encoding.errorFrame(failed) : WatchEvents.error(failed));
-          } finally {
-            seat.release();
+          flowControl.doneWaiting(flow);
+          if (t != null) {
+            establish(r, w, start, protobuf, null, t, null);
+            return;
           }
-        });
+          flowControl
+              .requests()
+              .admit(
+                  flow,
+                  new QueueSet.Admission() {
+                    @Override
+                    public void granted(QueueSet.Seat again) {
+                      establish(r, w, start, protobuf, fresh, null, again);
+                    }
+
+                    @Override
+                    public void rejected() {
+                      // The stream has started: the 429 is its one ERROR event.
+                      establish(
+                          r,
+                          w,
+                          start,
+                          protobuf,
+                          null,
+                          new StatusException(
+                              Status.tooManyRequests(
+                                  FlowControl.TOO_MANY_REQUESTS.strip(),
+                                  FlowControl.RETRY_AFTER_SECONDS)),
+                          null);
+                    }
+                  });
+        },
+        httpThreads);
+  }
+
+  /**
+   * Starts {@code w} at its start, or fails it with {@code failure}; releases {@code seat} (if any)
+   * either way.
+   */
+  private static void establish(
+      Relayed r,
+      CacheWatcher w,
+      WatchStart start,
+      boolean protobuf,
+      ConsistentReads.Fresh fresh,
+      Throwable failure,
+      QueueSet.Seat seat) {
+    try {
+      if (failure != null) {
+        throw failure;
+      }
+      switch (start.kind()) {
+        case INITIAL_EVENTS -> {
+          if (fresh.fromCache()) {
+            r.cache.watch(w, 0, true);
+          } else {
+            r.cache.watchFrom(w, fresh.snapshot());
+          }
+        }
+        case FROM_NOW -> r.cache.watch(w, r.cache.resourceVersion(), false);
+        default -> r.cache.watch(w, start.resourceVersion(), false);
+      }
+    } catch (Throwable e) {
+      // As the cacher's errWatcher: the stream is 200 and its one event is the ERROR.
+      Status failed = status(e);
+      w.fail(protobuf ? r.encoding.errorFrame(failed) : WatchEvents.error(failed));
+    } finally {
+      if (seat != null) {
+        seat.release();
+      }
+    }
   }
 
   /** The Status a failure answers. */

@@ -35,6 +35,11 @@ final class Reply {
     this.protobuf = protobuf;
   }
 
+  /** The same reply, completing through {@code completion} instead. */
+  Reply completingWith(Callback completion) {
+    return new Reply(response, completion, encoding, accept, protobuf);
+  }
+
   void status(Status s) {
     if (protobuf) {
       send(s.code(), MediaTypes.PROTOBUF, encoding.status(s), s.headers());
