@@ -144,30 +144,8 @@ public final class SafetyChain {
               "holds calls for the window the relay's 429 asked for",
               new RetryAfterInterceptor(clock, warnings, metrics),
               "SC202"));
-      relayLinks.add(
-          Link.of(
-              "budget",
-              "the relay's own token buckets",
-              new BudgetInterceptor(
-                  config.qps(),
-                  config.burst(),
-                  config.listCostPerSecond(),
-                  BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
-                  config.maxBudgetWait(),
-                  new StoredCounts(),
-                  ListSeatEstimate.STORED_COUNT,
-                  metrics,
-                  clock)));
-      relayLinks.add(
-          Link.of(
-              "in-flight",
-              "the relay's own caps of requests and watches in flight",
-              new InFlightInterceptor(
-                  config.maxInFlight(),
-                  config.maxWatches(),
-                  config.maxBudgetWait(),
-                  metrics,
-                  clock)));
+      relayLinks.add(budget("the relay's own token buckets", config, new StoredCounts()));
+      relayLinks.add(inFlight("the relay's own caps of requests and watches in flight", config));
       relayLinks.add(Link.of("call-deadline", "the deadline of each exchange", callDeadlines));
       relayLinks.add(
           Link.of(
@@ -266,29 +244,8 @@ public final class SafetyChain {
             new RetryAfterInterceptor(clock, warnings, metrics),
             "SC202"));
     links.add(
-        Link.of(
-            "budget",
-            "token buckets: requests, Leases, and APF seats of LISTs",
-            new BudgetInterceptor(
-                config.qps(),
-                config.burst(),
-                config.listCostPerSecond(),
-                BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
-                config.maxBudgetWait(),
-                storedCounts,
-                ListSeatEstimate.STORED_COUNT,
-                metrics,
-                clock)));
-    links.add(
-        Link.of(
-            "in-flight",
-            "caps the requests and watches in flight",
-            new InFlightInterceptor(
-                config.maxInFlight(),
-                config.maxWatches(),
-                config.maxBudgetWait(),
-                metrics,
-                clock)));
+        budget("token buckets: requests, Leases, and APF seats of LISTs", config, storedCounts));
+    links.add(inFlight("caps the requests and watches in flight", config));
     links.add(Link.of("call-deadline", "the deadline of each exchange", callDeadlines));
     links.add(
         Link.of(
@@ -311,5 +268,34 @@ public final class SafetyChain {
                 "relearns the server's version after a reconnect",
                 versions.reconnectWitness()));
     return new SafetyChain(links, network, relayLinks);
+  }
+
+  /** A client's token buckets; the relay's client has buckets of the same sizes, its own. */
+  private static Link budget(String description, SafeClientConfig config, StoredCounts counts) {
+    return Link.of(
+        "budget",
+        description,
+        new BudgetInterceptor(
+            config.qps(),
+            config.burst(),
+            config.listCostPerSecond(),
+            BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
+            config.maxBudgetWait(),
+            counts,
+            ListSeatEstimate.STORED_COUNT,
+            config.metrics(),
+            config.clock()));
+  }
+
+  private static Link inFlight(String description, SafeClientConfig config) {
+    return Link.of(
+        "in-flight",
+        description,
+        new InFlightInterceptor(
+            config.maxInFlight(),
+            config.maxWatches(),
+            config.maxBudgetWait(),
+            config.metrics(),
+            config.clock()));
   }
 }
