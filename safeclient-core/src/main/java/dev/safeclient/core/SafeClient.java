@@ -147,10 +147,10 @@ public final class SafeClient implements AutoCloseable {
 
   /**
    * The client's {@link OkHttpClient}, built from its {@link SafetyChain} (the one place the order
-   * of the links is written): classify → list decision → watch-event witness → lint → SC101 rewrite
-   * → SC102 paging → server warnings → retry → credential refresh → breaker → Retry-After → budgets
-   * → in-flight → call deadline → Protobuf → metrics. Retry sits outside the budgets: each attempt
-   * pays them again.
+   * of the links is written): classify → relay route (with a relay) → list decision → watch-event
+   * witness → lint → SC101 rewrite → SC102 paging → server warnings → retry → credential refresh →
+   * breaker → Retry-After → budgets → in-flight → call deadline → Protobuf → metrics. Retry sits
+   * outside the budgets: each attempt pays them again.
    */
   private static OkHttpClient buildPipeline(
       ApiClient base, SafeClientConfig config, SafetyChain chain) {

@@ -1,5 +1,6 @@
 package dev.safeclient.core.internal.relay;
 
+import dev.safeclient.core.SafeClientException;
 import dev.safeclient.core.internal.request.KubeRequest;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +78,10 @@ public final class RelayRouteInterceptor implements Interceptor {
     Response answer;
     try {
       answer = execute(chain, routed);
+    } catch (SafeClientException e) {
+      // Refused here, before the relay (its budgets, its in-flight cap): the relay did not fail,
+      // and a client held back from the relay must not go to the API server instead.
+      throw e;
     } catch (IOException e) {
       if (fallback != null && !chain.call().isCanceled() && fallback.relayFailed()) {
         return direct(chain, request, e.getClass().getSimpleName());

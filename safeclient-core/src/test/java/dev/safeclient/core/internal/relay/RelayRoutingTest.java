@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.gson.reflect.TypeToken;
+import dev.safeclient.core.BudgetExhaustedException;
 import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.internal.ClientInternals;
@@ -318,6 +319,63 @@ class RelayRoutingTest {
     RecordedRequest direct = apiServer.takeRequest();
     assertThat(direct.getTarget()).startsWith("/api/v1/pods");
     assertThat(direct.getHeaders().get("Authorization")).isEqualTo("Bearer " + TOKEN);
+  }
+
+  /** A client whose budgets hold {@code burst} tokens, with no refill to speak of. */
+  CoreV1Api spareBudgets(int burst) {
+    SafeClient c =
+        SafeClient.builder(baseClient(apiServer))
+            .serverVersion("1.30")
+            .userAgent("relay-test/1.0")
+            .clock(clock)
+            .qps(0.001)
+            .burst(burst)
+            .maxBudgetWait(Duration.ZERO)
+            .relay(route().directFallback(true).fallbackAfter(Duration.ofSeconds(10)).build())
+            .build();
+    clients.add(c);
+    return new CoreV1Api(c.apiClient());
+  }
+
+  @Test
+  void aDirectReadPaysTheApiServersBudgets() throws Exception {
+    CoreV1Api api = spareBudgets(2);
+    for (int i = 0; i < 2; i++) {
+      apiServer.enqueue(pod("w" + i));
+      api.createNamespacedPod("default", newPod("w" + i)).execute();
+      relay.enqueue(json(503, "{\"kind\":\"Status\",\"code\":503}"));
+    }
+
+    catchThrowableOfType(ApiException.class, () -> api.readNamespacedPod("a", "default").execute());
+    clock.advance(Duration.ofSeconds(20));
+    ApiException direct =
+        catchThrowableOfType(
+            ApiException.class, () -> api.readNamespacedPod("a", "default").execute());
+
+    // It fell back, and the API server's bucket, spent by the writes, refused it.
+    assertThat(direct).cause().isInstanceOf(BudgetExhaustedException.class);
+    assertThat(relay.getRequestCount()).isEqualTo(2);
+    assertThat(apiServer.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aReadTheRelaysOwnBudgetRefusesIsNoRelayFailure() throws Exception {
+    CoreV1Api api = spareBudgets(1);
+    relay.enqueue(pod("a"));
+    api.readNamespacedPod("a", "default").execute();
+
+    for (int i = 0; i < 2; i++) {
+      clock.advance(Duration.ofSeconds(60));
+      assertThat(
+              catchThrowableOfType(
+                  ApiException.class, () -> api.readNamespacedPod("a", "default").execute()))
+          .cause()
+          .isInstanceOf(BudgetExhaustedException.class);
+    }
+
+    // This client's pace towards the relay, not the relay's failure: nothing went direct.
+    assertThat(relay.getRequestCount()).isEqualTo(1);
+    assertThat(apiServer.getRequestCount()).isZero();
   }
 
   @Test
