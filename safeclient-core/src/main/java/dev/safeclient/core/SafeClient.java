@@ -101,7 +101,8 @@ public final class SafeClient implements AutoCloseable {
             protobuf,
             storedCounts,
             activity,
-            callDeadlines);
+            callDeadlines,
+            base.getHttpClient());
     this.pipeline = buildPipeline(base, config, chain);
     this.leaseDispatcher = new Dispatcher();
     // Every Lease of a virtual kubelet may renew at once; the Lease bucket paces them.
@@ -146,10 +147,10 @@ public final class SafeClient implements AutoCloseable {
 
   /**
    * The client's {@link OkHttpClient}, built from its {@link SafetyChain} (the one place the order
-   * of the links is written): classify → list decision → watch-event witness → lint → SC101 rewrite
-   * → SC102 paging → server warnings → retry → credential refresh → breaker → Retry-After → budgets
-   * → in-flight → call deadline → Protobuf → metrics. Retry sits outside the budgets: each attempt
-   * pays them again.
+   * of the links is written): classify → relay route (with a relay) → list decision → watch-event
+   * witness → lint → SC101 rewrite → SC102 paging → server warnings → retry → credential refresh →
+   * breaker → Retry-After → budgets → in-flight → call deadline → Protobuf → metrics. Retry sits
+   * outside the budgets: each attempt pays them again.
    */
   private static OkHttpClient buildPipeline(
       ApiClient base, SafeClientConfig config, SafetyChain chain) {
@@ -296,6 +297,7 @@ public final class SafeClient implements AutoCloseable {
     boolean oldEtcd;
     final Set<String> watchCacheDisabled = new HashSet<>();
     final Set<String> eligibleGroups = new HashSet<>();
+    RelayRoute relay;
 
     private Builder(ApiClient base) {
       this.base = Objects.requireNonNull(base, "base");
@@ -544,6 +546,16 @@ public final class SafeClient implements AutoCloseable {
      */
     public Builder clock(TimeSource clock) {
       this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /**
+     * Reads (GET, LIST, WATCH) of the route's resources go to a read-only relay, with the relay's
+     * token and CA; everything else goes to the API server. See {@link RelayRoute}. None by
+     * default.
+     */
+    public Builder relay(RelayRoute route) {
+      this.relay = route;
       return this;
     }
 

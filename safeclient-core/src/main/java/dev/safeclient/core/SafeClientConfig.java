@@ -39,6 +39,7 @@ public final class SafeClientConfig {
   private final Duration breakerOpenDuration;
   private final float breakerFailureRateThreshold;
   private final TokenSource tokenSource;
+  private final RelayRoute relay;
   private final TimeSource clock;
   private final ServerVersion serverVersion;
   private final boolean oldEtcd;
@@ -71,6 +72,7 @@ public final class SafeClientConfig {
     this.breakerOpenDuration = b.breakerOpenDuration;
     this.breakerFailureRateThreshold = b.breakerFailureRateThreshold;
     this.tokenSource = b.tokenSource;
+    this.relay = b.relay;
     this.clock = b.clock;
     this.serverVersion = b.serverVersion;
     this.oldEtcd = b.oldEtcd;
@@ -213,5 +215,10 @@ public final class SafeClientConfig {
 
   public TimeSource clock() {
     return clock;
+  }
+
+  /** The relay reads of some resources go to, if any. */
+  public Optional<RelayRoute> relay() {
+    return Optional.ofNullable(relay);
   }
 }

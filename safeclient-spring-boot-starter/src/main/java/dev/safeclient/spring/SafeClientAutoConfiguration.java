@@ -1,11 +1,13 @@
 package dev.safeclient.spring;
 
+import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.TokenSource;
 import dev.safeclient.core.metrics.SafeClientMetrics;
 import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -178,6 +180,46 @@ public class SafeClientAutoConfiguration {
         .to(
             refusalNamed(
                 "safeclient.breaker.failure-rate-threshold", b::breakerFailureRateThreshold));
+    if (p.relay().url() != null) {
+      b.relay(relayRoute(p.relay()));
+    }
+  }
+
+  private static RelayRoute relayRoute(SafeClientProperties.Relay r) {
+    requireRelay("safeclient.relay.ca-file", r.caFile());
+    requireRelay("safeclient.relay.token-file", r.tokenFile());
+    if (r.resources().isEmpty()) {
+      requireRelay("safeclient.relay.resources", null);
+    }
+    RelayRoute.Builder route;
+    try {
+      route = RelayRoute.builder(r.url());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSafeClientPropertyException(
+          "safeclient.relay.url", e.getMessage() + ".", "Give the relay's https:// URL.");
+    }
+    refusalNamed(
+            "safeclient.relay.resources",
+            (List<String> rs) -> route.resources(rs.toArray(String[]::new)))
+        .accept(r.resources());
+    try {
+      route.caFile(r.caFile());
+    } catch (IOException e) {
+      throw new InvalidSafeClientPropertyException(
+          "safeclient.relay.ca-file",
+          "the file cannot be read (" + e.getClass().getSimpleName() + ").",
+          "Mount the relay's CA there, or change safeclient.relay.ca-file.");
+    }
+    return route.tokenFile(r.tokenFile()).directFallback(r.directFallback()).build();
+  }
+
+  private static void requireRelay(String property, Object value) {
+    if (value == null) {
+      throw new InvalidSafeClientPropertyException(
+          property,
+          "a relay (safeclient.relay.url) needs it.",
+          "Set safeclient.relay.url, .ca-file, .token-file and .resources together.");
+    }
   }
 
   /**

@@ -44,6 +44,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     start without a cluster. Inject them through {@code ObjectProvider} or {@code @Lazy} then.
  * @param protobuf Protobuf for built-in types (SC103).
  * @param breaker The overload breaker, per host and resource group.
+ * @param relay A read-only relay that reads of some resources go to instead of the API server.
  * @param informer Options of every informer the starter declares.
  * @param health Actuator health.
  * @param rules Per-rule overrides of the mode, keyed by rule id: {@code
@@ -71,6 +72,7 @@ public record SafeClientProperties(
     @DefaultValue("false") boolean lazy,
     @DefaultValue Protobuf protobuf,
     @DefaultValue Breaker breaker,
+    @DefaultValue Relay relay,
     @DefaultValue Informer informer,
     @DefaultValue Health health,
     Map<String, Rule> rules,
@@ -192,6 +194,29 @@ public record SafeClientProperties(
       @DefaultValue("true") boolean enabled,
       @DefaultValue("5s") Duration openDuration,
       @DefaultValue("50") float failureRateThreshold) {}
+
+  /**
+   * A read-only relay (safeclient-relay) that GET, LIST and WATCH of the listed resources go to;
+   * everything else goes to the API server.
+   *
+   * @param url The relay's https URL. No relay when unset.
+   * @param caFile The PEM file of the CA trusted for the relay, and for the relay only.
+   * @param tokenFile The projected ServiceAccount token file sent to the relay, bound to the
+   *     relay's audience; re-read every minute and on a 401.
+   * @param resources The relayed resources as group/version/plural, v1/pods for the core group.
+   * @param directFallback Read from the API server, within its budgets, once the relay has failed
+   *     for 30 s ×[1, 2) per client.
+   */
+  public record Relay(
+      java.net.URI url,
+      java.nio.file.Path caFile,
+      java.nio.file.Path tokenFile,
+      List<String> resources,
+      @DefaultValue("false") boolean directFallback) {
+    public Relay {
+      resources = resources == null ? List.of() : List.copyOf(resources);
+    }
+  }
 
   /**
    * Options of every informer the starter declares.

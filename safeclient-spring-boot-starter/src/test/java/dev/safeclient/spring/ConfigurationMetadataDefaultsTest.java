@@ -44,6 +44,10 @@ class ConfigurationMetadataDefaultsTest {
           "safeclient.context", // the kubeconfig's current-context
           "safeclient.informer.start-jitter", // 10 s with NODE_NAME, else none
           "safeclient.health.readiness.staleness-threshold", // off unless set
+          "safeclient.relay.url", // no relay
+          "safeclient.relay.ca-file", // with the relay only
+          "safeclient.relay.token-file", // with the relay only
+          "safeclient.relay.resources", // with the relay only
           "safeclient.rules", // no overrides
           "safeclient.informers"); // none declared
 
@@ -66,6 +70,7 @@ class ConfigurationMetadataDefaultsTest {
     m.put("safeclient.call-timeout", a -> a.config.callTimeout());
     m.put("safeclient.ping-interval", a -> a.config.pingInterval());
     m.put("safeclient.breaker.enabled", a -> a.config.breakerEnabled());
+    m.put("safeclient.relay.direct-fallback", a -> a.properties.relay().directFallback());
     m.put("safeclient.breaker.open-duration", a -> a.config.breakerOpenDuration());
     m.put("safeclient.breaker.failure-rate-threshold", a -> a.config.breakerFailureRateThreshold());
     m.put("safeclient.informer.strip-managed-fields", a -> a.informer.stripManagedFields());

@@ -29,6 +29,7 @@ class PublicSurfaceTest {
           "SafeClientMetricsAutoConfiguration",
           "SafeClientProperties",
           "SafeClientProperties$Breaker",
+          "SafeClientProperties$Relay",
           "SafeClientProperties$DeclaredInformer",
           "SafeClientProperties$Health",
           "SafeClientProperties$Informer",

@@ -34,7 +34,7 @@ public final class TokenFileSource implements TokenSource {
   /**
    * @param server the only server this token is sent to; null for any
    */
-  TokenFileSource(Path file, TimeSource clock, String server) {
+  public TokenFileSource(Path file, TimeSource clock, String server) {
     this.file = file;
     this.clock = clock;
     this.server = server;

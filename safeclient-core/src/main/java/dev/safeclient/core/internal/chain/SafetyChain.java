@@ -20,6 +20,7 @@ import dev.safeclient.core.internal.pipeline.ServerWarningInterceptor;
 import dev.safeclient.core.internal.pipeline.WatchEventWitness;
 import dev.safeclient.core.internal.protobuf.ProtobufCodec;
 import dev.safeclient.core.internal.protobuf.ProtobufListBodyFormat;
+import dev.safeclient.core.internal.relay.RelayTransport;
 import dev.safeclient.core.internal.request.RequestClassifier;
 import dev.safeclient.core.internal.retry.NoResponse;
 import dev.safeclient.core.internal.retry.OverloadBreakerInterceptor;
@@ -46,6 +47,9 @@ import okhttp3.OkHttpClient;
  *
  * <ol>
  *   <li>classify: every later link reads one classification instead of parsing the path again;
+ *   <li>relay-route (only with a relay) right after: a relayed read leaves here for the relay's own
+ *       client, so it spends none of the API server's budgets and meets none of the API server's
+ *       rules; the relay's client has links of its own ({@link #relayLinks});
  *   <li>list-decision before lint, so that SC101/SC102's warnings are true for the server at hand;
  *   <li>lint, then SC101's rewrite and SC102's pager: the probe and each page pass every link below
  *       on their own;
@@ -60,10 +64,23 @@ import okhttp3.OkHttpClient;
 public final class SafetyChain {
   private final List<Link> links;
   private final List<Link> networkLinks;
+  private final List<Link> relayLinks;
 
-  SafetyChain(List<Link> links, List<Link> networkLinks) {
+  SafetyChain(List<Link> links, List<Link> networkLinks, List<Link> relayLinks) {
     this.links = List.copyOf(links);
     this.networkLinks = List.copyOf(networkLinks);
+    this.relayLinks = List.copyOf(relayLinks);
+  }
+
+  /**
+   * The links of the relay's own client, outermost first; empty without a relay. They are the
+   * relay's politeness: its 429s and Retry-After (a relay that has not synced says when to come
+   * back), buckets and in-flight caps of the same sizes as the API server's but of its own (a relay
+   * is a server a fleet shares, and a relayed read must not spend the API server's budgets), the
+   * relay's token with one re-read and replay on a 401, the call deadline, Protobuf, metrics.
+   */
+  public List<Link> relayLinks() {
+    return relayLinks;
   }
 
   /** The application links, outermost first. */
@@ -100,7 +117,8 @@ public final class SafetyChain {
       ProtobufCodec protobuf,
       StoredCounts storedCounts,
       ResourceActivity activity,
-      CallDeadlineInterceptor callDeadlines) {
+      CallDeadlineInterceptor callDeadlines,
+      OkHttpClient callers) {
     SafeClientMetrics metrics = config.metrics();
     TimeSource clock = config.clock();
     List<Link> links = new ArrayList<>();
@@ -109,6 +127,45 @@ public final class SafetyChain {
             "classify",
             "tags each request with its Kubernetes classification (verb, resource, origin)",
             new ClassifyInterceptor(new RequestClassifier(basePath), clock)));
+    List<Link> relayLinks = new ArrayList<>();
+    if (config.relay().isPresent()) {
+      RelayTransport relay = new RelayTransport(config.relay().get(), clock);
+      relayLinks.add(
+          Link.of(
+              "retry", "retries when the relay said when", new RetryInterceptor(clock, metrics)));
+      relayLinks.add(
+          Link.of(
+              "credential-refresh",
+              "the relay's token, re-read and replayed once on a 401",
+              new CredentialRefreshInterceptor(relay.token(), metrics)));
+      relayLinks.add(
+          Link.of(
+              "retry-after",
+              "holds calls for the window the relay's 429 asked for",
+              new RetryAfterInterceptor(clock, warnings, metrics),
+              "SC202"));
+      relayLinks.add(budget("the relay's own token buckets", config, new StoredCounts()));
+      relayLinks.add(inFlight("the relay's own caps of requests and watches in flight", config));
+      relayLinks.add(Link.of("call-deadline", "the deadline of each exchange", callDeadlines));
+      relayLinks.add(
+          Link.of(
+              "protobuf-negotiation",
+              "asks the relay for Protobuf on built-in GET/LIST, JSON as the fallback",
+              new ProtobufNegotiationInterceptor(config, warnings, protobuf),
+              "SC103"));
+      relayLinks.add(
+          Link.of("metrics", "one count per HTTP exchange", new MetricsInterceptor(metrics)));
+      OkHttpClient.Builder relayClient = relay.clientBuilder(callers, config.pingInterval());
+      relayLinks.forEach(l -> relayClient.addInterceptor(l.interceptor()));
+      relayLinks.add(
+          Link.of("no-response-witness", "network: for the retry link", new NoResponse.Witness()));
+      relayClient.addNetworkInterceptor(relayLinks.get(relayLinks.size() - 1).interceptor());
+      links.add(
+          Link.of(
+              "relay-route",
+              "sends reads of the relayed resources to the relay, everything else on",
+              relay.router(basePath, relayClient.build(), clock)));
+    }
     links.add(
         Link.of(
             "list-decision",
@@ -187,29 +244,8 @@ public final class SafetyChain {
             new RetryAfterInterceptor(clock, warnings, metrics),
             "SC202"));
     links.add(
-        Link.of(
-            "budget",
-            "token buckets: requests, Leases, and APF seats of LISTs",
-            new BudgetInterceptor(
-                config.qps(),
-                config.burst(),
-                config.listCostPerSecond(),
-                BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
-                config.maxBudgetWait(),
-                storedCounts,
-                ListSeatEstimate.STORED_COUNT,
-                metrics,
-                clock)));
-    links.add(
-        Link.of(
-            "in-flight",
-            "caps the requests and watches in flight",
-            new InFlightInterceptor(
-                config.maxInFlight(),
-                config.maxWatches(),
-                config.maxBudgetWait(),
-                metrics,
-                clock)));
+        budget("token buckets: requests, Leases, and APF seats of LISTs", config, storedCounts));
+    links.add(inFlight("caps the requests and watches in flight", config));
     links.add(Link.of("call-deadline", "the deadline of each exchange", callDeadlines));
     links.add(
         Link.of(
@@ -231,6 +267,35 @@ public final class SafetyChain {
                 "reconnect-witness",
                 "relearns the server's version after a reconnect",
                 versions.reconnectWitness()));
-    return new SafetyChain(links, network);
+    return new SafetyChain(links, network, relayLinks);
+  }
+
+  /** A client's token buckets; the relay's client has buckets of the same sizes, its own. */
+  private static Link budget(String description, SafeClientConfig config, StoredCounts counts) {
+    return Link.of(
+        "budget",
+        description,
+        new BudgetInterceptor(
+            config.qps(),
+            config.burst(),
+            config.listCostPerSecond(),
+            BudgetInterceptor.leaseBudget(config.leasesRenewed(), config.leaseRenewPeriod()),
+            config.maxBudgetWait(),
+            counts,
+            ListSeatEstimate.STORED_COUNT,
+            config.metrics(),
+            config.clock()));
+  }
+
+  private static Link inFlight(String description, SafeClientConfig config) {
+    return Link.of(
+        "in-flight",
+        description,
+        new InFlightInterceptor(
+            config.maxInFlight(),
+            config.maxWatches(),
+            config.maxBudgetWait(),
+            config.metrics(),
+            config.clock()));
   }
 }

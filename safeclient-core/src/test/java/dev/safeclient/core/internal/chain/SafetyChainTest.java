@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.safeclient.core.BudgetExhaustedException;
+import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyMode;
 import dev.safeclient.core.SafetyWarning;
@@ -17,6 +18,8 @@ import dev.safeclient.model.time.VirtualTimeSource;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1PodList;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +30,7 @@ import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
+import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,9 +82,32 @@ class SafetyChainTest {
       listed.add(m.group(1));
     }
 
-    assertThat(listed)
+    // The list names every link: the relay's route too, which only a client with a relay has.
+    Path token = Files.createTempFile("relay-token", "");
+    Files.writeString(token, "t");
+    SafeClient withRelay =
+        SafeClient.builder(baseClient(server))
+            .relay(
+                RelayRoute.builder(URI.create("https://relay.example:8443"))
+                    .caPem(
+                        new HeldCertificate.Builder()
+                            .certificateAuthority(0)
+                            .build()
+                            .certificatePem()
+                            .getBytes(StandardCharsets.UTF_8))
+                    .tokenFile(token)
+                    .resources("v1/pods")
+                    .build())
+            .build();
+    List<String> withoutRelay = new ArrayList<>(listed);
+    withoutRelay.remove("relay-route");
+
+    assertThat(listed).containsExactlyElementsOf(ClientInternals.of(withRelay).chain().names());
+    assertThat(withoutRelay)
         .containsExactlyElementsOf(
             ClientInternals.of(SafeClient.wrap(baseClient(server))).chain().names());
+    withRelay.close();
+    Files.delete(token);
   }
 
   @Test

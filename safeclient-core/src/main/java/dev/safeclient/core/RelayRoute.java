@@ -1,0 +1,179 @@
+package dev.safeclient.core;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where a {@link SafeClient} reads some resources from instead of the API server: a read-only relay
+ * (such as safeclient-relay) that answers GET, LIST and WATCH as the API server does. Reads of the
+ * relayed resources go to the relay with the relay's own token and CA; everything else (writes,
+ * subresources, other resources, discovery, {@code /version}) goes to the API server. The API
+ * server's credentials (its bearer token, its client certificate) are never sent to the relay, and
+ * the relay's CA is never trusted for the API server.
+ *
+ * <p>Immutable; built with {@link #builder(URI)}.
+ */
+public final class RelayRoute {
+  /**
+   * How long the relay must have been failing before a client with {@link
+   * Builder#directFallback(boolean)} goes to the API server: long enough for a relay replica's
+   * restart (its readiness is "synced"), so that a rolling update never sends a fleet direct.
+   */
+  public static final Duration DEFAULT_FALLBACK_AFTER = Duration.ofSeconds(30);
+
+  private final URI url;
+  private final byte[] caPem;
+  private final Path tokenFile;
+  private final List<String> resources;
+  private final boolean directFallback;
+  private final Duration fallbackAfter;
+
+  private RelayRoute(Builder b) {
+    this.url = b.url;
+    this.caPem = b.caPem.clone();
+    this.tokenFile = b.tokenFile;
+    this.resources = List.copyOf(b.resources);
+    this.directFallback = b.directFallback;
+    this.fallbackAfter = b.fallbackAfter;
+  }
+
+  /**
+   * @param url the relay's base URL, {@code https://} only: agents authenticate with a bearer token
+   */
+  public static Builder builder(URI url) {
+    return new Builder(url);
+  }
+
+  public URI url() {
+    return url;
+  }
+
+  /** The PEM certificates trusted for the relay, and for the relay only. */
+  public byte[] caPem() {
+    return caPem.clone();
+  }
+
+  /** The projected ServiceAccount token, bound to the relay's audience, sent to the relay. */
+  public Path tokenFile() {
+    return tokenFile;
+  }
+
+  /**
+   * The relayed resources, as {@code group/version/plural} ({@code v1/pods} for the core group).
+   */
+  public List<String> resources() {
+    return resources;
+  }
+
+  public boolean directFallback() {
+    return directFallback;
+  }
+
+  public Duration fallbackAfter() {
+    return fallbackAfter;
+  }
+
+  @Override
+  public String toString() {
+    return "RelayRoute[" + url + ", " + resources + ", directFallback=" + directFallback + "]";
+  }
+
+  /** Builds a {@link RelayRoute}. The CA, the token file and at least one resource are required. */
+  public static final class Builder {
+    private final URI url;
+    private byte[] caPem;
+    private Path tokenFile;
+    private final List<String> resources = new ArrayList<>();
+    private boolean directFallback;
+    private Duration fallbackAfter = DEFAULT_FALLBACK_AFTER;
+
+    private Builder(URI url) {
+      Objects.requireNonNull(url, "url");
+      if (!"https".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
+        throw new IllegalArgumentException(
+            "the relay's URL is https://host[:port][/path]: its token must not travel in clear");
+      }
+      this.url = url;
+    }
+
+    /** The relay's CA certificates, PEM. */
+    public Builder caPem(byte[] pem) {
+      this.caPem = Objects.requireNonNull(pem, "pem").clone();
+      return this;
+    }
+
+    /** The relay's CA certificates, read now from a PEM file (a mounted Secret or ConfigMap). */
+    public Builder caFile(Path pemFile) throws IOException {
+      return caPem(Files.readAllBytes(pemFile));
+    }
+
+    /**
+     * The token sent to the relay: a projected ServiceAccount token bound to the relay's audience,
+     * re-read as client-go re-reads token files (at most once a minute, and at once on a 401).
+     */
+    public Builder tokenFile(Path tokenFile) {
+      this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
+      return this;
+    }
+
+    /**
+     * Resources read through the relay, as {@code group/version/plural}: {@code v1/pods}, {@code
+     * discovery.k8s.io/v1/endpointslices}. Only resources the relay is configured to serve.
+     */
+    public Builder resources(String... groupVersionPlurals) {
+      for (String r : groupVersionPlurals) {
+        String[] parts = Objects.requireNonNull(r, "resource").trim().split("/", -1);
+        boolean valid =
+            (parts.length == 2 || parts.length == 3)
+                && java.util.Arrays.stream(parts).noneMatch(String::isEmpty);
+        if (!valid) {
+          throw new IllegalArgumentException(
+              "a relayed resource is group/version/plural, or v1/plural for the core group: " + r);
+        }
+        resources.add(r.trim());
+      }
+      return this;
+    }
+
+    /**
+     * Whether reads go to the API server when the relay has been failing (connection errors, 5xx)
+     * for {@link #fallbackAfter(Duration)} plus a per-client jitter of up to as long again, so that
+     * a fleet does not fall back at once. Off by default: a relay's failure is the caller's error,
+     * and the API server sees nothing; with it on, the direct reads pay the API server's budgets as
+     * every other call. A relay's 429 (not synced yet) is not a failure: the client waits as told.
+     */
+    public Builder directFallback(boolean enabled) {
+      this.directFallback = enabled;
+      return this;
+    }
+
+    /** How long the relay must have been failing before a direct read, before jitter. */
+    public Builder fallbackAfter(Duration after) {
+      if (after.isNegative() || after.isZero()) {
+        throw new IllegalArgumentException("fallbackAfter must be > 0: " + after);
+      }
+      this.fallbackAfter = after;
+      return this;
+    }
+
+    public RelayRoute build() {
+      if (caPem == null) {
+        throw new IllegalStateException("the relay's CA: caFile(...) or caPem(...)");
+      }
+      if (tokenFile == null) {
+        throw new IllegalStateException(
+            "the relay's token: tokenFile(...), a projected token for the relay's audience");
+      }
+      if (resources.isEmpty()) {
+        throw new IllegalStateException("at least one relayed resource: resources(...)");
+      }
+      return new RelayRoute(this);
+    }
+  }
+}
