@@ -1,7 +1,5 @@
 package dev.safeclient.examples;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyWarning;
@@ -11,7 +9,6 @@ import dev.safeclient.relay.Relay;
 import dev.safeclient.relay.RelayedResource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.KubeSimStats;
-import dev.safeclient.testing.ResourceType;
 import dev.safeclient.testing.fleet.ControlPlaneBill;
 import dev.safeclient.testing.fleet.FleetCluster;
 import dev.safeclient.testing.fleet.FleetDrill;
@@ -48,9 +45,11 @@ final class RelayFleet {
   static final int RELAYS = 3;
   static final String AUDIENCE = "https://relay.fleet.example";
   static final String RELAY_USER = "system:serviceaccount:relay:relay";
-  static final String RELAY_USER_AGENT = "fleet-relay/1.0";
+
+  /** Each relay's own User-Agent ("fleet-relay-0/1.0", ...): what one relay costs is countable. */
+  static final String RELAY_USER_AGENT = "fleet-relay-";
+
   private static final String RELAY_TOKEN = "fleet-relay-token";
-  private static final ResourceType PODS = ResourceType.namespaced("", "v1", "pods", "Pod");
   private static final String TLS = "/dev/safeclient/examples/relay-tls/";
 
   /** The writes whose delay to the handler is measured: enough for a p99 without a burst. */
@@ -85,25 +84,41 @@ final class RelayFleet {
     }
   }
 
-  /** What a restart cost the API server, counted from the restart until all was settled again. */
+  /**
+   * What a restart cost the API server, counted from the restart until all was settled again and a
+   * simulated minute more. {@code requests} and the reviews are all the API server saw then,
+   * including the reviews of agents whose cached review had expired when their informer renewed its
+   * watch (every 5-10 minutes, whatever the restart); {@code relayRequests} are those of the relays
+   * concerned (all three for an API-server restart, the new one for a relay restart).
+   */
   record Restart(
       long requests,
       long lists,
       long watches,
       long tokenReviews,
       long subjectAccessReviews,
+      long relayRequests,
       long agentRequests,
       boolean settled) {
-    static Restart of(KubeSimStats s, boolean settled) {
+    static Restart of(KubeSimStats s, String relayUserAgentPrefix, boolean settled) {
       return new Restart(
           s.requests(),
           s.requests("list", "pods"),
           s.requests("watch", "pods"),
           s.tokenReviews(),
           s.subjectAccessReviews(),
-          s.requestsByUserAgent(NodeScopedAgent.USER_AGENT),
+          byUserAgent(s, relayUserAgentPrefix),
+          byUserAgent(s, NodeScopedAgent.USER_AGENT),
           settled);
     }
+  }
+
+  /** Requests whose User-Agent starts so: SafeClient may add to the one it is given. */
+  static long byUserAgent(KubeSimStats s, String prefix) {
+    return s.requestsByUserAgent().entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
   }
 
   /** The drill's bill and the figures. */
@@ -156,7 +171,7 @@ final class RelayFleet {
                     if (relays.isEmpty()) {
                       // The relays start with the fleet: their lists and watches are in the bill.
                       for (int r = 0; r < RELAYS; r++) {
-                        relays.add(relay(sim, clock, cert, key, 0).start());
+                        relays.add(relay(sim, clock, cert, key, r, 0).start());
                       }
                       await(() -> relays.stream().allMatch(x -> x.health().synced()));
                     }
@@ -226,7 +241,7 @@ final class RelayFleet {
         }
         V1Pod pod = pods.stream().min(Comparator.comparing(RelayFleet::key)).orElseThrow();
         pending.put(key(pod), System.nanoTime());
-        bumpRestartCount(sim, pod);
+        cluster.statusUpdate(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
         // One write at a time: the delay is the path's, not a queue's.
         awaitQuietly(() -> !pending.containsKey(key(pod)), Duration.ofSeconds(10));
       }
@@ -246,7 +261,7 @@ final class RelayFleet {
               SETTLE_TIMEOUT);
       // A simulated minute more: what a restart triggers later (relists, reviews) is billed too.
       clock.sleep(Duration.ofMinutes(1));
-      Restart apiServerRestart = Restart.of(sim.stats(), settled);
+      Restart apiServerRestart = Restart.of(sim.stats(), RELAY_USER_AGENT, settled);
 
       // A relay restart: relay 0 closes and a new one starts on its port; its agents' routes are
       // fixed, so they reconnect to it.
@@ -256,10 +271,10 @@ final class RelayFleet {
       boolean samePort = true;
       Relay restarted;
       try {
-        restarted = relay(sim, clock, cert, key, port).start();
+        restarted = relay(sim, clock, cert, key, 0, port).start();
       } catch (IllegalStateException e) {
         samePort = false;
-        restarted = relay(sim, clock, cert, key, 0).start();
+        restarted = relay(sim, clock, cert, key, 0, 0).start();
       }
       relays.set(0, restarted);
       long onRelay0 = relayOf.stream().filter(r -> r == 0).count();
@@ -273,7 +288,7 @@ final class RelayFleet {
                           && agents.stream().allMatch(NodeScopedAgent::synced),
                   SETTLE_TIMEOUT);
       clock.sleep(Duration.ofMinutes(1));
-      Restart relayRestart = Restart.of(sim.stats(), relaySettled);
+      Restart relayRestart = Restart.of(sim.stats(), RELAY_USER_AGENT + "0/", relaySettled);
 
       KubeSimStats start = bill.startStats();
       KubeSimStats steady = bill.steadyStats();
@@ -286,8 +301,8 @@ final class RelayFleet {
               start.subjectAccessReviews(),
               Math.round(steady.tokenReviews() * perMinute),
               Math.round(steady.subjectAccessReviews() * perMinute),
-              start.requestsByUserAgent(NodeScopedAgent.USER_AGENT)
-                  + steady.requestsByUserAgent(NodeScopedAgent.USER_AGENT),
+              byUserAgent(start, NodeScopedAgent.USER_AGENT)
+                  + byUserAgent(steady, NodeScopedAgent.USER_AGENT),
               inCaches,
               exact,
               List.copyOf(delays),
@@ -309,36 +324,23 @@ final class RelayFleet {
     }
   }
 
-  private static Relay relay(KubeSim sim, TimeSource clock, Path cert, Path key, int port) {
+  private static Relay relay(
+      KubeSim sim, TimeSource clock, Path cert, Path key, int index, int port) {
     ApiClient api = sim.apiClient();
     api.setApiKeyPrefix("Bearer");
     api.setApiKey(RELAY_TOKEN);
     return Relay.builder(
-            SafeClient.builder(api).userAgent(RELAY_USER_AGENT).nodeName(null).clock(clock).build())
+            SafeClient.builder(api)
+                .userAgent(RELAY_USER_AGENT + index + "/1.0")
+                .nodeName(null)
+                .clock(clock)
+                .build())
         .resource(RelayedResource.pods())
         .audience(AUDIENCE)
         .tls(cert, key)
         .listen("127.0.0.1", port)
         .clock(clock)
         .build();
-  }
-
-  /** A kubelet's status update, as the churn writes: the restart count goes up by one. */
-  private static void bumpRestartCount(KubeSim sim, V1Pod pod) {
-    sim.update(
-        PODS,
-        pod.getMetadata().getNamespace(),
-        pod.getMetadata().getName(),
-        json -> {
-          JsonObject next = JsonParser.parseString(json).getAsJsonObject();
-          JsonObject cs =
-              next.getAsJsonObject("status")
-                  .getAsJsonArray("containerStatuses")
-                  .get(0)
-                  .getAsJsonObject();
-          cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
-          return next.toString();
-        });
   }
 
   private static String key(V1Pod pod) {
