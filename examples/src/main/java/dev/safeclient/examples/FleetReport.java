@@ -418,7 +418,7 @@ final class FleetReport {
   }
 
   private static void versions(Result r, PrintStream out) {
-    out.println("The same three scenarios by server version (steady state per minute, and start):");
+    out.println("The same scenarios by server version (steady state per minute, and start):");
     List<String[]> rows = new ArrayList<>();
     VersionRun first = r.versions().get(0);
     List<ControlPlaneBill> titles = new ArrayList<>();
