@@ -24,19 +24,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>naive agents on plain client-java: every node lists every pod, on start and every minute;
  *   <li>the same code through {@link SafeClient} in ENFORCE;
- *   <li>node-scoped safe informers ({@code spec.nodeName}, start jitter, bookmarks).
+ *   <li>node-scoped safe informers ({@code spec.nodeName}, start jitter, bookmarks);
+ *   <li>the same informers reading through three relays ({@link RelayFleet}), authenticated.
  * </ol>
  *
  * <p>Scenarios 1 and 2 run a sample of agents for real and extrapolate linearly; scenario 3 runs
- * every agent. {@code --kubeconfig} measures one agent against a real cluster instead ({@link
- * RealClusterRehearsal}). {@code --help} lists the options.
+ * every agent, and so does scenario 4, on a KubeSim of its own with authentication on. {@code
+ * --kubeconfig} measures one agent against a real cluster instead ({@link RealClusterRehearsal}).
+ * {@code --help} lists the options.
  */
 public final class FleetRehearsal {
-  /** The three ways of writing the agent. */
+  /** The ways of writing the agent. */
   enum Scenario {
     NAIVE("1 naive, client-java"),
     SAFE_CLIENT("2 same code, SafeClient"),
-    INFORMERS("3 node-scoped informers");
+    INFORMERS("3 node-scoped informers"),
+    RELAYS("4 informers via 3 relays");
 
     final String title;
 
@@ -51,7 +54,8 @@ public final class FleetRehearsal {
       Map<Scenario, ControlPlaneBill> bills,
       WarningTally naiveWarnings,
       WarningTally informerWarnings,
-      long podsInInformerCaches) {}
+      long podsInInformerCaches,
+      RelayFleet.Figures relays) {}
 
   /** Everything a run measured. */
   record Result(FleetOptions options, int pods, long averagePodBytes, List<VersionRun> versions) {}
@@ -104,8 +108,8 @@ public final class FleetRehearsal {
         trim(60 / o.timeScale()));
     out.printf(
         Locale.ROOT,
-        "Scenarios 1 and 2 run %d agents for real and extrapolate linearly to %,d; scenario 3 runs"
-            + " all %,d.%n%n",
+        "Scenarios 1 and 2 run %d agents for real and extrapolate linearly to %,d; scenarios 3 and"
+            + " 4 run all %,d.%n%n",
         Math.min(o.sample(), o.nodes()),
         o.nodes(),
         o.nodes());
@@ -164,7 +168,24 @@ public final class FleetRehearsal {
     WarningTally naiveWarnings = new WarningTally();
     WarningTally informerWarnings = new WarningTally();
     AtomicLong cached = new AtomicLong();
+    RelayFleet.Figures relays = null;
     for (Scenario s : o.scenarios()) {
+      if (s == Scenario.RELAYS) {
+        long t0 = System.nanoTime();
+        // A KubeSim of its own: authentication and authorization on, which scenarios 1-3 run
+        // without.
+        RelayFleet.Outcome relayed = RelayFleet.run(o, version, clock, informerWarnings, out);
+        relays = relayed.figures();
+        out.printf(
+            Locale.ROOT,
+            "[%s] scenario %s: %,d agents, done in %.1f s%n",
+            version,
+            s.title,
+            relayed.bill().agentsRun(),
+            (System.nanoTime() - t0) / 1e9);
+        bills.put(s, relayed.bill());
+        continue;
+      }
       FleetDrill.Builder drill =
           FleetDrill.builder(sim, cluster)
               .agentsToRun(s == Scenario.INFORMERS ? o.nodes() : o.sample())
@@ -220,6 +241,7 @@ public final class FleetRehearsal {
                         }
                       };
                     });
+            case RELAYS -> throw new IllegalStateException("run above");
           };
       out.printf(
           Locale.ROOT,
@@ -230,7 +252,7 @@ public final class FleetRehearsal {
           (System.nanoTime() - t0) / 1e9);
       bills.put(s, bill);
     }
-    return new VersionRun(version, bills, naiveWarnings, informerWarnings, cached.get());
+    return new VersionRun(version, bills, naiveWarnings, informerWarnings, cached.get(), relays);
   }
 
   static String trim(double d) {
@@ -264,7 +286,7 @@ public final class FleetRehearsal {
             "  --steady-minutes M  simulated minutes of steady state measured (default 2)",
             "  --churn F           fraction of pods changing per simulated minute (default 0.01)",
             "  --versions V,V      server versions to rehearse on (default 1.30,1.34)",
-            "  --scenarios 1,2,3   which scenarios to run (default all three)",
+            "  --scenarios 1,2,3,4 which scenarios to run (default all four)",
             "  --kubeconfig [PATH] measure one agent against a real cluster, read-only",
             "                      (PATH defaults to $KUBECONFIG, then ~/.kube/config)",
             "  --observe SECONDS   real-cluster mode: how long to watch (default 60)",
@@ -336,7 +358,7 @@ public final class FleetRehearsal {
               Duration.ofSeconds(Long.parseLong(a.getOrDefault("--observe", "60"))),
               a.get("--node"),
               a.containsKey("--nodes"),
-              scenarios(a.getOrDefault("--scenarios", "1,2,3")),
+              scenarios(a.getOrDefault("--scenarios", "1,2,3,4")),
               help);
       if (o.nodes < 1 || o.podsPerNode < 1 || o.sample < 1) {
         throw new IllegalArgumentException("--nodes, --pods-per-node and --sample must be >= 1");

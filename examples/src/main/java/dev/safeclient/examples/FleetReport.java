@@ -133,7 +133,89 @@ final class FleetReport {
                         : String.format(Locale.ROOT, "%.1f s", b.allSynced().toMillis() / 1000.0))
                     + (b.extrapolated() ? " (sample)" : ""),
             null));
+    relayRows(run, rows, bills);
     print(rows, out);
+  }
+
+  /**
+   * What scenario 4 measured with its agents still running; "-" where scenarios 1-3 did not measure
+   * it. The API-server watches are open ones, in the steady window, of every scenario.
+   */
+  private static void relayRows(VersionRun run, List<String[]> rows, List<ControlPlaneBill> bills) {
+    RelayFleet.Figures f = run.relays();
+    ControlPlaneBill relayed = run.bills().get(Scenario.RELAYS);
+    rows.add(new String[] {"relays and authentication"});
+    rows.add(
+        row(
+            "  API-server watches open",
+            bills,
+            b -> count(b.steadyStats().watchesOpen(), b),
+            null));
+    rows.add(
+        row(
+            "  TokenReviews at start, per minute",
+            bills,
+            b ->
+                b == relayed
+                    ? String.format(
+                        Locale.ROOT, "%,d, %,d", f.tokenReviewsAtStart(), f.tokenReviewsPerMinute())
+                    : "-",
+            null));
+    rows.add(
+        row(
+            "  SubjectAccessReviews at start, per minute",
+            bills,
+            b ->
+                b == relayed
+                    ? String.format(
+                        Locale.ROOT,
+                        "%,d, %,d",
+                        f.subjectAccessReviewsAtStart(),
+                        f.subjectAccessReviewsPerMinute())
+                    : "-",
+            null));
+    rows.add(
+        row(
+            "  write to handler, p50 / p99",
+            bills,
+            b ->
+                b == relayed
+                    ? String.format(
+                        Locale.ROOT,
+                        "%d / %d ms",
+                        f.writeToHandlerPercentile(50),
+                        f.writeToHandlerPercentile(99))
+                    : "-",
+            null));
+    rows.add(
+        row(
+            "  requests after an API-server restart",
+            bills,
+            b -> b == relayed ? restart(f.apiServerRestart()) : "-",
+            null));
+    rows.add(
+        row(
+            "  requests after a relay restart",
+            bills,
+            b ->
+                b == relayed
+                    ? restart(f.relayRestart())
+                        + (f.relayRestartedOnSamePort() ? "" : " (new port)")
+                    : "-",
+            null));
+  }
+
+  private static String restart(RelayFleet.Restart r) {
+    return String.format(
+            Locale.ROOT,
+            "%,d (relays %,d: %d list, %d watch; %,d TR, %,d SAR)",
+            r.requests(),
+            r.relayRequests(),
+            r.lists(),
+            r.watches(),
+            r.tokenReviews(),
+            r.subjectAccessReviews())
+        + (r.settled() ? "" : " NOT SETTLED");
   }
 
   private static void phaseRows(List<String[]> rows, List<ControlPlaneBill> bills, boolean steady) {
@@ -166,7 +248,7 @@ final class FleetReport {
   }
 
   private static void print(List<String[]> rows, PrintStream out) {
-    int[] w = new int[4];
+    int[] w = new int[Scenario.values().length + 1];
     for (String[] r : rows) {
       if (r.length == 1) {
         continue;
@@ -212,7 +294,7 @@ final class FleetReport {
     List<WarningTally.Entry> inf = run.informerWarnings().entries();
     out.printf(
         Locale.ROOT,
-        "Warnings for the node-scoped informers (scenario 3): %s%n",
+        "Warnings for the node-scoped informers (scenarios 3 and 4): %s%n",
         inf.isEmpty() ? "none" : inf.size() + " kinds, " + inf);
   }
 
@@ -299,10 +381,44 @@ final class FleetReport {
         inf.agentsRun(),
         inf.allSynced() == null ? "not synced" : String.format(Locale.ROOT, "%.1f s", synced),
         synced < 60 ? "met" : "MISSED");
+    ControlPlaneBill relayed = run.bills().get(Scenario.RELAYS);
+    RelayFleet.Figures f = run.relays();
+    out.println("Targets (scenario 4):");
+    out.printf(
+        Locale.ROOT,
+        "  API-server watches = relays (%d), whatever the nodes: %,d -> %s%n",
+        f.relays(),
+        f.apiServerWatches(),
+        f.apiServerWatches() == f.relays() ? "met" : "MISSED");
+    out.printf(
+        Locale.ROOT,
+        "  lists and watches after an API-server restart ≤ relays × 3 (%d): %,d -> %s%n",
+        f.relays() * 3,
+        f.apiServerRestart().lists() + f.apiServerRestart().watches(),
+        f.apiServerRestart().settled()
+                && f.apiServerRestart().lists() + f.apiServerRestart().watches() <= f.relays() * 3L
+            ? "met"
+            : "MISSED");
+    out.printf(
+        Locale.ROOT,
+        "  TokenReviews at start ≤ agents (%,d): %,d -> %s%n",
+        relayed.agentsRun(),
+        f.tokenReviewsAtStart(),
+        f.tokenReviewsAtStart() <= relayed.agentsRun() ? "met" : "MISSED");
+    out.printf(
+        Locale.ROOT,
+        "  every agent holds exactly its node's pods: %,d of %,d -> %s%n",
+        f.agentsHoldingExactlyTheirPods(),
+        relayed.agentsRun(),
+        f.agentsHoldingExactlyTheirPods() == relayed.agentsRun() ? "met" : "MISSED");
+    out.printf(
+        Locale.ROOT,
+        "  agents' own requests to the API server (none: they read through the relays): %,d%n",
+        f.agentRequestsToApiServer());
   }
 
   private static void versions(Result r, PrintStream out) {
-    out.println("The same three scenarios by server version (steady state per minute, and start):");
+    out.println("The same scenarios by server version (steady state per minute, and start):");
     List<String[]> rows = new ArrayList<>();
     VersionRun first = r.versions().get(0);
     List<ControlPlaneBill> titles = new ArrayList<>();

@@ -1,10 +1,12 @@
 package dev.safeclient.examples;
 
+import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafetyWarning;
 import dev.safeclient.informer.InformerOptions;
 import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;
+import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -29,13 +31,30 @@ final class NodeScopedAgent implements AutoCloseable {
    */
   NodeScopedAgent(
       ApiClient base, String nodeName, TimeSource clock, Consumer<SafetyWarning> warnings) {
-    SafeClient safe =
+    this(base, nodeName, clock, warnings, null, pod -> {});
+  }
+
+  /**
+   * @param relay where the agent reads its pods from instead of the API server; null: direct
+   * @param updated each pod update the agent's handler sees
+   */
+  NodeScopedAgent(
+      ApiClient base,
+      String nodeName,
+      TimeSource clock,
+      Consumer<SafetyWarning> warnings,
+      RelayRoute relay,
+      Consumer<V1Pod> updated) {
+    SafeClient.Builder client =
         SafeClient.builder(base)
             .userAgent(USER_AGENT)
             .nodeName(nodeName)
             .warningListener(warnings)
-            .clock(clock)
-            .build();
+            .clock(clock);
+    if (relay != null) {
+      client.relay(relay);
+    }
+    SafeClient safe = client.build();
     this.factory = new SafeInformerFactory(safe, clock);
     this.pods =
         factory.sharedIndexInformerFor(
@@ -46,6 +65,19 @@ final class NodeScopedAgent implements AutoCloseable {
             "pods",
             0,
             InformerOptions.builder().fieldSelector("spec.nodeName=" + nodeName).build());
+    pods.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod pod) {}
+
+          @Override
+          public void onUpdate(V1Pod old, V1Pod pod) {
+            updated.accept(pod);
+          }
+
+          @Override
+          public void onDelete(V1Pod pod, boolean finalStateUnknown) {}
+        });
     factory.startAllRegisteredInformers();
   }
 

@@ -108,7 +108,7 @@ class FleetRehearsalTest {
         .isEqualTo(naive.start().objectsReadFromStorage() * 4);
     assertThat(out)
         .contains("5 of 20", "all 20", "(sample)", FleetReport.EXTRAPOLATED)
-        .containsPattern("objects read from storage +[0-9,]+\\* +[0-9,]+\\* +0\n");
+        .containsPattern("objects read from storage +[0-9,]+\\* +[0-9,]+\\* +0 +0\n");
   }
 
   @Test

@@ -111,27 +111,32 @@ public final class FleetCluster {
         });
   }
 
-  /** A kubelet's status update: the container's restart count goes up by one. */
   private void update(String key) {
     int slash = key.indexOf('/');
-    boolean stored =
-        sim.update(
-            pods,
-            key.substring(0, slash),
-            key.substring(slash + 1),
-            json -> {
-              JsonObject next = JsonParser.parseString(json).getAsJsonObject();
-              JsonObject cs =
-                  next.getAsJsonObject("status")
-                      .getAsJsonArray("containerStatuses")
-                      .get(0)
-                      .getAsJsonObject();
-              cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
-              return next.toString();
-            });
-    if (stored) { // else deleted by someone else
+    if (statusUpdate(key.substring(0, slash), key.substring(slash + 1))) {
       updates.incrementAndGet();
-    }
+    } // else deleted by someone else
+  }
+
+  /**
+   * A kubelet's status update, as the churn writes them: the container's restart count goes up by
+   * one. Not counted in {@link #updates()}. Returns false when no such pod is stored.
+   */
+  public boolean statusUpdate(String namespace, String name) {
+    return sim.update(
+        pods,
+        namespace,
+        name,
+        json -> {
+          JsonObject next = JsonParser.parseString(json).getAsJsonObject();
+          JsonObject cs =
+              next.getAsJsonObject("status")
+                  .getAsJsonArray("containerStatuses")
+                  .get(0)
+                  .getAsJsonObject();
+          cs.addProperty("restartCount", cs.get("restartCount").getAsInt() + 1);
+          return next.toString();
+        });
   }
 
   /** A pod of about 1.5 kB of JSON: labels, an owner, one container with probes, and status. */
