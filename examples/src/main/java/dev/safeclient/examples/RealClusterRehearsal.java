@@ -99,11 +99,14 @@ final class RealClusterRehearsal {
     Usage perMinute;
     try (NodeScopedAgent agent = new NodeScopedAgent(base, node, clock, w -> {})) {
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (!agent.synced() && System.nanoTime() < deadline) {
+      // The start is the list and the watch after it: an informer reports synced once its list
+      // is in, a moment before its watch goes out.
+      while ((!agent.synced() || meter.watches() == 0) && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
-      if (!agent.synced()) {
-        throw new IOException("the node-scoped informer did not sync within 2 minutes");
+      if (!agent.synced() || meter.watches() == 0) {
+        throw new IOException(
+            "the node-scoped informer did not sync and start watching within 2 minutes");
       }
       start = meter.usage();
       meter.reset();
@@ -167,10 +170,17 @@ final class RealClusterRehearsal {
   static final class WireMeter implements Interceptor {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong watches = new AtomicLong();
 
     void reset() {
       requests.set(0);
       bytes.set(0);
+      watches.set(0);
+    }
+
+    /** Watch requests sent since the last reset. */
+    long watches() {
+      return watches.get();
     }
 
     Usage usage() {
@@ -180,6 +190,10 @@ final class RealClusterRehearsal {
     @Override
     public Response intercept(Chain chain) throws IOException {
       requests.incrementAndGet();
+      String watch = chain.request().url().queryParameter("watch");
+      if ("true".equals(watch) || "1".equals(watch)) {
+        watches.incrementAndGet();
+      }
       Response response = chain.proceed(chain.request());
       ResponseBody body = response.body();
       return response.newBuilder().body(new CountingBody(body, bytes)).build();
