@@ -10,10 +10,13 @@ import java.util.List;
  */
 final class HttpWatchSink implements CacheWatcher.Sink {
   /**
-   * A watcher this far behind is cut off, as the cacher ends watchers that cannot keep up: the
-   * relay must not buffer without bound for one slow agent. Above a large node's initial state.
+   * Buffers queued for the socket beyond which the stream is cut off. A watcher queues at most
+   * {@link CacheWatcher#WRITES_IN_FLIGHT} writes of {@link CacheWatcher#EVENTS_PER_WRITE} events (a
+   * JSON event is up to three buffers), and keeps the rest as references until they drain: this
+   * bound is only the writer's own guard.
    */
-  static final long MAX_QUEUED_EVENTS = 100_000;
+  static final long MAX_QUEUED_BUFFERS =
+      4L * CacheWatcher.WRITES_IN_FLIGHT * CacheWatcher.EVENTS_PER_WRITE + 16;
 
   private final WatchStreamWriter writer;
   private volatile Runnable onEnd = () -> {};
@@ -23,7 +26,7 @@ final class HttpWatchSink implements CacheWatcher.Sink {
     this.writer =
         new WatchStreamWriter(
             transport,
-            MAX_QUEUED_EVENTS,
+            MAX_QUEUED_BUFFERS,
             new WatchStreamWriter.Listener() {
               @Override
               public void closed(boolean established) {
@@ -53,6 +56,11 @@ final class HttpWatchSink implements CacheWatcher.Sink {
   @Override
   public boolean send(List<ByteBuffer> event) {
     return writer.send(event);
+  }
+
+  @Override
+  public void afterWritten(Runnable written) {
+    writer.commit(written);
   }
 
   @Override

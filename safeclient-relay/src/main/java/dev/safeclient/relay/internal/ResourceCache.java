@@ -496,25 +496,44 @@ public final class ResourceCache implements CacheFeed {
   synchronized void watch(CacheWatcher w, long rv, boolean initialState) {
     requireSynced();
     if (initialState) {
-      // From the narrowest index, as a list: a node's agent gets its node's pods without a scan.
-      for (String key : candidates(w.selection, null, new TreeMap<>())) {
-        CachedObject o = objects.get(key);
-        if (w.selection.matches(o)) {
-          w.initial(o);
-        }
-      }
-      w.initialStateEnd(resourceVersion);
+      w.start(state(w.selection), resourceVersion, List.of());
     } else {
       if (rv < windowStart) {
         throw new Expired(rv, windowStart);
       }
-      for (Event e : window) {
-        if (e.resourceVersion > rv) {
-          w.offer(e);
-        }
-      }
+      w.start(null, 0, since(rv));
     }
     register(w);
+  }
+
+  /**
+   * The objects a selection matches now, from the narrowest index, as a list: a node's agent gets
+   * its node's pods without a scan. References only; the watcher encodes them as its stream drains.
+   */
+  private List<CachedObject> state(Selection s) {
+    List<CachedObject> state = new ArrayList<>();
+    for (String key : candidates(s, null, new TreeMap<>())) {
+      CachedObject o = objects.get(key);
+      if (s.matches(o)) {
+        state.add(o);
+      }
+    }
+    return state;
+  }
+
+  /** The window's events after {@code rv}, oldest first. */
+  private List<Event> since(long rv) {
+    List<Event> after = new ArrayList<>();
+    Iterator<Event> newestFirst = window.descendingIterator();
+    while (newestFirst.hasNext()) {
+      Event e = newestFirst.next();
+      if (e.resourceVersion <= rv) {
+        break;
+      }
+      after.add(e);
+    }
+    Collections.reverse(after);
+    return after;
   }
 
   /**
@@ -530,17 +549,13 @@ public final class ResourceCache implements CacheFeed {
       watch(w, 0, true);
       return;
     }
+    List<CachedObject> state = new ArrayList<>();
     for (CachedObject o : list.objects()) {
       if (w.selection.matches(o)) {
-        w.initial(o);
+        state.add(o);
       }
     }
-    w.initialStateEnd(list.resourceVersion);
-    for (Event e : window) {
-      if (e.resourceVersion > list.resourceVersion) {
-        w.offer(e);
-      }
-    }
+    w.start(state, list.resourceVersion, since(list.resourceVersion));
     register(w);
   }
 

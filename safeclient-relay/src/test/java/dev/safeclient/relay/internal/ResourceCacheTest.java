@@ -47,6 +47,11 @@ class ResourceCacheTest {
     }
 
     @Override
+    public void afterWritten(Runnable written) {
+      written.run();
+    }
+
+    @Override
     public void end() {
       frames.add("END");
     }
