@@ -123,18 +123,19 @@ final class CacheWatcher {
   }
 
   /**
-   * Starts the watcher, under the cache's lock: {@code state} (its matching objects, null for none)
-   * as ADDED events ending at {@code stateResourceVersion}, then {@code events}, the window's
-   * changes after its start, then the live changes. Only references are kept; they are encoded as
-   * the stream drains.
+   * Starts the watcher, under the cache's lock: {@code state} (its matching objects; null for none)
+   * as ADDED events ending at {@code resourceVersion}, then {@code events}, the window's changes
+   * after its start, then the live changes. Without a state, {@code resourceVersion} is where it
+   * starts: no change at or before it is sent. Only references are kept; they are encoded as the
+   * stream drains.
    */
-  synchronized void start(List<CachedObject> state, long stateResourceVersion, List<Event> events) {
+  synchronized void start(List<CachedObject> state, long resourceVersion, List<Event> events) {
     if (state != null) {
       initial = state.iterator();
-      initialEnd = stateResourceVersion;
-      offeredResourceVersion = Math.max(offeredResourceVersion, stateResourceVersion);
-      sentResourceVersion = Math.max(sentResourceVersion, stateResourceVersion);
+      initialEnd = resourceVersion;
     }
+    offeredResourceVersion = Math.max(offeredResourceVersion, resourceVersion);
+    sentResourceVersion = Math.max(sentResourceVersion, resourceVersion);
     List<Event> mine = new ArrayList<>();
     for (Event e : events) {
       if (e.resourceVersion() > offeredResourceVersion) {

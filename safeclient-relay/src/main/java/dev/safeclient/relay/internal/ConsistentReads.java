@@ -33,10 +33,34 @@ final class ConsistentReads {
    */
   static final Duration CATCH_UP = Duration.ofMillis(100);
 
-  /** How a window's reads are served: from the cache, or from one list made for them. */
-  record Fresh(ListSnapshot snapshot) {
+  /**
+   * How a window's reads are served: from the cache, or from one list made for them; for a watch
+   * that starts at the API server's current RV, that RV ({@code resourceVersion}, else 0).
+   */
+  record Fresh(ListSnapshot snapshot, long resourceVersion) {
+    Fresh(ListSnapshot snapshot) {
+      this(snapshot, 0);
+    }
+
     boolean fromCache() {
       return snapshot == null;
+    }
+  }
+
+  /**
+   * One window: the reads that joined it. Those that need a state ({@link #fresh}) wait for the
+   * cache or the list; those that need only the API server's current RV ({@link #probed}) have it
+   * from the probe, and a window of those alone never lists.
+   */
+  private static final class Window {
+    final CompletableFuture<Long> probed = new CompletableFuture<>();
+    final CompletableFuture<Fresh> fresh = new CompletableFuture<>();
+    int joined;
+    boolean statesWanted;
+
+    void failed(Throwable t) {
+      probed.completeExceptionally(t);
+      fresh.completeExceptionally(t);
     }
   }
 
@@ -45,8 +69,7 @@ final class ConsistentReads {
   private final Upstream upstream;
   private final TimeSource clock;
   private final Executor upstreamCalls;
-  private CompletableFuture<Fresh> open;
-  private int joined;
+  private Window open;
 
   /** A window's probe (and list, if any) is out. */
   private boolean inFlight;
@@ -73,19 +96,32 @@ final class ConsistentReads {
 
   /** Completes once this read can be served consistently; joins the open window, or opens one. */
   synchronized CompletableFuture<Fresh> fresh() {
+    Window w = join();
+    w.statesWanted = true;
+    return w.fresh;
+  }
+
+  /**
+   * The API server's current RV, as the open window's probe learns it (joins it, or opens one): at
+   * least the RV of any write that completed before this call, as etcd's revision only grows.
+   */
+  synchronized CompletableFuture<Long> currentResourceVersion() {
+    return join().probed;
+  }
+
+  private Window join() {
     if (open == null) {
-      CompletableFuture<Fresh> window = new CompletableFuture<>();
+      Window window = new Window();
       open = window;
-      joined = 0;
       clock.schedule(WINDOW, () -> upstreamCalls.execute(() -> windowUp(window)));
     }
-    joined++;
+    open.joined++;
     return open;
   }
 
   /** How many reads wait on the open window (0 when none is open). */
   synchronized int joined() {
-    return open == null ? 0 : joined;
+    return open == null ? 0 : open.joined;
   }
 
   /** The last list made for a window, if its RV is {@code rv}: its pages' continue tokens. */
@@ -114,7 +150,7 @@ final class ConsistentReads {
     return lists;
   }
 
-  private void windowUp(CompletableFuture<Fresh> window) {
+  private void windowUp(Window window) {
     synchronized (this) {
       if (inFlight) {
         due = true;
@@ -126,7 +162,7 @@ final class ConsistentReads {
   }
 
   /** Closes {@code window}: later reads open the next one. Under the lock. */
-  private void close(CompletableFuture<Fresh> window) {
+  private void close(Window window) {
     if (open == window) {
       open = null;
     }
@@ -139,7 +175,7 @@ final class ConsistentReads {
    * out of a window's calls comes here once, or no window would close again.
    */
   private void ended() {
-    CompletableFuture<Fresh> next;
+    Window next;
     synchronized (this) {
       if (!due) {
         inFlight = false;
@@ -156,9 +192,26 @@ final class ConsistentReads {
     }
   }
 
-  private void probe(CompletableFuture<Fresh> window) {
+  private void probe(Window window) {
+    long rv;
+    boolean statesWanted;
     try {
-      long rv = upstream.currentResourceVersion(spec);
+      rv = upstream.currentResourceVersion(spec);
+      synchronized (this) {
+        // The window is closed: no read joins it any more.
+        statesWanted = window.statesWanted;
+      }
+    } catch (Throwable t) {
+      failed(window, "probe", t);
+      return;
+    }
+    if (!statesWanted) {
+      ended();
+      window.probed.complete(rv);
+      return;
+    }
+    window.probed.complete(rv);
+    try {
       cache
           .awaitResourceVersion(rv, CATCH_UP)
           .whenComplete(
@@ -166,7 +219,7 @@ final class ConsistentReads {
                 if (notYet == null) {
                   // The calls ended before the window's reads are answered (on this thread).
                   ended();
-                  window.complete(new Fresh(null));
+                  window.fresh.complete(new Fresh(null));
                   return;
                 }
                 try {
@@ -181,7 +234,7 @@ final class ConsistentReads {
     }
   }
 
-  private void listFor(CompletableFuture<Fresh> window) {
+  private void listFor(Window window) {
     synchronized (this) {
       lists++;
     }
@@ -194,12 +247,12 @@ final class ConsistentReads {
     }
     lastList = s;
     ended();
-    window.complete(new Fresh(s));
+    window.fresh.complete(new Fresh(s));
   }
 
-  private void failed(CompletableFuture<Fresh> window, String call, Throwable t) {
+  private void failed(Window window, String call, Throwable t) {
     LOG.warn("{}: the consistent-read {} failed: {}", spec, call, t.toString());
     ended();
-    window.completeExceptionally(upstreamUnavailable());
+    window.failed(upstreamUnavailable());
   }
 }

@@ -84,6 +84,13 @@ public final class RelayServer implements AutoCloseable {
   /** How long before its timeout a watch gets its last bookmark: the cacher's 2 s. */
   static final Duration BOOKMARK_BEFORE_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * How long a read at an RV ahead of the cache waits for the cache to reach it by itself before it
+   * joins the coalesced consistent read: a busy resource's cache reaches a write's RV within
+   * milliseconds of it, as the consistent reads' catch-up assumes.
+   */
+  static final Duration AHEAD_WAIT = ConsistentReads.CATCH_UP;
+
   /** One relayed resource: its cache, its coalesced consistent reads and its encodings. */
   static final class Relayed {
     final ResourceSpec spec;
@@ -480,11 +487,50 @@ public final class RelayServer implements AutoCloseable {
     return switch (mode) {
       case CONSISTENT -> r.reads.fresh();
       case ANY -> CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
-      default ->
-          r.cache
-              .awaitResourceVersion(rv, ApiserverDefaults.RESOURCE_VERSION_WAIT)
-              .thenApply(v -> new ConsistentReads.Fresh(null));
+      default -> notOlderThan(r, rv);
     };
+  }
+
+  /**
+   * The read point of a read NotOlderThan {@code rv}. The cache serves it once it has reached
+   * {@code rv}. An RV ahead of the cache was often committed elsewhere (another resource's write,
+   * another replica's list): this resource's events may never reach it, and the apiserver's cache,
+   * waiting, asks etcd for progress ({@code watchCache.waitUntilFreshLocked} with the conditional
+   * progress requester) and answers promptly. A client cannot ask etcd for progress, so after
+   * {@link #AHEAD_WAIT} the read joins the window's coalesced consistent read instead: its probe
+   * says where etcd is, and it is served by the cache once the cache has reached the probe's RV, or
+   * by the window's one consistent upstream LIST, each only if at or after {@code rv}: any state at
+   * or after it is what NotOlderThan asks for, and both are states the API server had (never back
+   * in time). Otherwise (an RV not committed yet, or the API server unreachable) it waits out the
+   * apiserver's 3 s and gets 504 ResourceVersionTooLarge, as before.
+   */
+  private CompletableFuture<ConsistentReads.Fresh> notOlderThan(Relayed r, long rv) {
+    long deadline = clock.nanoTime() + ApiserverDefaults.RESOURCE_VERSION_WAIT.toNanos();
+    return r.cache
+        .awaitResourceVersion(rv, AHEAD_WAIT)
+        .thenApply(v -> new ConsistentReads.Fresh(null))
+        .exceptionallyCompose(
+            t -> {
+              if (!(unwrap(t) instanceof ResourceCache.TooLargeResourceVersion)) {
+                return CompletableFuture.failedFuture(t);
+              }
+              return r.reads
+                  .fresh()
+                  .handle(
+                      (fresh, failed) -> {
+                        if (failed == null
+                            && (fresh.fromCache()
+                                ? r.cache.resourceVersion() >= rv
+                                : fresh.snapshot().resourceVersion >= rv)) {
+                          return CompletableFuture.completedFuture(fresh);
+                        }
+                        Duration left = Duration.ofNanos(Math.max(0, deadline - clock.nanoTime()));
+                        return r.cache
+                            .awaitResourceVersion(rv, left)
+                            .thenApply(v -> new ConsistentReads.Fresh(null));
+                      })
+                  .thenCompose(f -> f);
+            });
   }
 
   /** Whether a read of {@code mode} at {@code rv} waits for its read point. */
@@ -749,8 +795,9 @@ public final class RelayServer implements AutoCloseable {
     }
     WatchStart start = options.watchStart();
     boolean waits =
-        start.kind() == WatchStart.Kind.INITIAL_EVENTS
-            && waits(r, start.initialState(), start.resourceVersion());
+        start.kind() == WatchStart.Kind.FROM_NOW
+            || (start.kind() == WatchStart.Kind.INITIAL_EVENTS
+                && waits(r, start.initialState(), start.resourceVersion()));
     // Refused before its stream starts, so that the 429 is a plain answer, not an event.
     if (waits && !flowControl.startWaiting(flow)) {
       flowControl.closeWatch(flow);
@@ -866,11 +913,19 @@ public final class RelayServer implements AutoCloseable {
           connection.setIdleTimeout(READ_HEADER_TIMEOUT.toMillis());
         });
     CompletableFuture<ConsistentReads.Fresh> ready =
-        start.kind() == WatchStart.Kind.INITIAL_EVENTS
-            ? readPoint(r, start.initialState(), start.resourceVersion())
-            // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets
-            // the events after that RV when they come.
-            : CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
+        switch (start.kind()) {
+          case INITIAL_EVENTS -> readPoint(r, start.initialState(), start.resourceVersion());
+          // sendInitialEvents=false from RV unset or 0 starts at the API server's current RV, as
+          // the cacher starts it at storage's GetCurrentResourceVersion
+          // (getWatchCacheResourceVersion): the window's probe, one for all such watches.
+          case FROM_NOW ->
+              r.reads
+                  .currentResourceVersion()
+                  .thenApply(current -> new ConsistentReads.Fresh(null, current));
+          // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets
+          // the events after that RV when they come.
+          default -> CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
+        };
     if (!waits || ready.isDone()) {
       if (waits) {
         flowControl.doneWaiting(flow);
@@ -940,7 +995,11 @@ public final class RelayServer implements AutoCloseable {
             r.cache.watchFrom(w, fresh.snapshot());
           }
         }
-        case FROM_NOW -> r.cache.watch(w, r.cache.resourceVersion(), false);
+        // Registered at the cache's position, sending only what comes after the API server's
+        // RV: the events the cacher's watcher would send from that RV, whether or not the cache
+        // has reached it (the cache's own RV when it is ahead of the probe).
+        case FROM_NOW ->
+            r.cache.watch(w, Math.max(fresh.resourceVersion(), r.cache.windowStart()), false);
         default -> r.cache.watch(w, start.resourceVersion(), false);
       }
     } catch (Throwable e) {
@@ -955,11 +1014,16 @@ public final class RelayServer implements AutoCloseable {
   }
 
   /** The Status a failure answers. */
-  private static Status status(Throwable t) {
+  private static Throwable unwrap(Throwable t) {
     Throwable c = t;
     while (c instanceof CompletionException && c.getCause() != null) {
       c = c.getCause();
     }
+    return c;
+  }
+
+  private static Status status(Throwable t) {
+    Throwable c = unwrap(t);
     if (c instanceof StatusException s) {
       return s.status();
     }

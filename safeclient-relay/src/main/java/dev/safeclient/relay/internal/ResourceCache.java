@@ -491,7 +491,8 @@ public final class ResourceCache implements CacheFeed {
    * Opens a watch from {@code rv}: every event after it, in order, then every new one. {@code
    * initialState} first sends the current state as ADDED events (RV 0 or unset, or
    * sendInitialEvents). Throws {@link Expired} for an RV older than the window. An RV ahead of the
-   * cache is accepted, as the cacher accepts it: the watcher gets only events after it.
+   * cache is accepted, as the cacher accepts it: the watcher gets only events after it (the
+   * cacher's {@code processInterval} drops the events at or before the RV it starts from).
    */
   synchronized void watch(CacheWatcher w, long rv, boolean initialState) {
     requireSynced();
@@ -501,7 +502,7 @@ public final class ResourceCache implements CacheFeed {
       if (rv < windowStart) {
         throw new Expired(rv, windowStart);
       }
-      w.start(null, 0, since(rv));
+      w.start(null, rv, since(rv));
     }
     register(w);
   }

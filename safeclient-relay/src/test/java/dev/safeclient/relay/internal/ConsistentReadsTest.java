@@ -241,6 +241,91 @@ class ConsistentReadsTest {
   }
 
   @Test
+  void readsAtAVersionCommittedElsewhereAreServedPromptlyByOneWindowNotAfterThreeSeconds()
+      throws Exception {
+    // The API server's RV moved on through another resource: the pods' watch never reaches it.
+    writeAnotherResource();
+    long elsewhere = sim.resourceVersion();
+    ResourceCache cache = server.relayed(SPEC).cache;
+    ConsistentReads reads = server.relayed(SPEC).reads;
+    assertThat(cache.resourceVersion()).isLessThan(elsewhere);
+    long from = mark();
+    String at = "resourceVersion=" + elsewhere;
+    List<CompletableFuture<Answer>> answers = new ArrayList<>();
+    for (String q :
+        List.of(
+            "/api/v1/pods?" + at + "&resourceVersionMatch=NotOlderThan",
+            "/api/v1/pods?" + at,
+            "/api/v1/namespaces/ns/pods/p-1?" + at)) {
+      answers.add(http.getAsync(q));
+    }
+    CompletableFuture<List<com.google.gson.JsonObject>> streamed =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (RelayHttp.Watch w =
+                  http.watch(
+                      "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch"
+                          + "=NotOlderThan&allowWatchBookmarks=true&"
+                          + at)) {
+                List<com.google.gson.JsonObject> out = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                  out.add(w.next());
+                }
+                return out;
+              } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    // Each waits a moment for the cache, then all of them join one window.
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 4);
+    clock.advance(RelayServer.AHEAD_WAIT);
+    await().atMost(Duration.ofSeconds(30)).until(() -> reads.joined() == 4);
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+
+    Answer list = answers.get(0).get(30, TimeUnit.SECONDS);
+    assertThat(list.code()).isEqualTo(200);
+    assertThat(Long.parseLong(list.resourceVersion())).isGreaterThanOrEqualTo(elsewhere);
+    assertThat(list.names()).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
+    Answer legacy = answers.get(1).get(30, TimeUnit.SECONDS);
+    assertThat(legacy.code()).isEqualTo(200);
+    assertThat(legacy.resourceVersion()).isEqualTo(list.resourceVersion());
+    Answer get = answers.get(2).get(30, TimeUnit.SECONDS);
+    assertThat(get.code()).isEqualTo(200);
+    assertThat(get.json().getAsJsonObject("metadata").get("name").getAsString()).isEqualTo("p-1");
+    List<com.google.gson.JsonObject> events = streamed.get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 5; i++) {
+      assertThat(RelayHttp.type(events.get(i))).isEqualTo("ADDED");
+    }
+    assertThat(RelayHttp.type(events.get(5))).isEqualTo("BOOKMARK");
+    assertThat(RelayHttp.rv(events.get(5))).isEqualTo(list.resourceVersion());
+    // One probe and one list for all four, at 300 ms of the 3 s.
+    assertThat(relayRequestsSince(from))
+        .containsExactly("GET /api/v1/pods?limit=1", "GET /api/v1/pods");
+  }
+
+  @Test
+  void aVersionTheApiServerHasNotReachedIs504AfterThreeSecondsNeverAnOlderState() throws Exception {
+    long ahead = sim.resourceVersion() + 100;
+    ResourceCache cache = server.relayed(SPEC).cache;
+    ConsistentReads reads = server.relayed(SPEC).reads;
+    CompletableFuture<Answer> answer =
+        http.getAsync("/api/v1/pods?resourceVersionMatch=NotOlderThan&resourceVersion=" + ahead);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(RelayServer.AHEAD_WAIT);
+    await().atMost(Duration.ofSeconds(30)).until(() -> reads.joined() == 1);
+    clock.advance(ConsistentReads.WINDOW);
+    // The probe's RV is behind the one asked for: nothing the window has serves it.
+    await().atMost(Duration.ofSeconds(30)).until(() -> reads.probes() == 1 && cache.waiting() == 1);
+    clock.advance(Duration.ofMillis(2799));
+    assertThat(answer).isNotDone();
+    clock.advance(Duration.ofMillis(1));
+    ReadPathTest.assertTooLarge(answer.get(30, TimeUnit.SECONDS));
+    assertThat(reads.lists()).isZero();
+  }
+
+  @Test
   void withTheApiServerDownAConsistentReadIs503NeverTheCachedState() throws Exception {
     sim.outage(true);
     List<CompletableFuture<Answer>> answers = consistentLists(3, "");

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
+import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.relay.internal.RelayHttp.Answer;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -140,48 +142,77 @@ class ReadPathTest {
   }
 
   @Test
-  void aVersionAheadWaitsThreeSecondsThen504WithRetryAfterOneNeverStaleNor410() throws Exception {
+  void anExactReadAheadWaitsThreeSecondsThen504WithRetryAfterOneNeverStaleNor410()
+      throws Exception {
     start(100);
     history();
+    // No state but the one at 20 serves it: the window's list, at whatever RV, cannot.
+    String q = "/api/v1/pods?resourceVersion=20&resourceVersionMatch=Exact";
+    int before = timers();
+    CompletableFuture<Answer> answer = http.getAsync(q);
+    await().until(() -> timers() == before + 1);
+    clock.advance(Duration.ofMillis(2999));
+    assertThat(answer).isNotDone();
+    clock.advance(Duration.ofMillis(1));
+    assertTooLarge(answer.get(10, TimeUnit.SECONDS));
+  }
+
+  static void assertTooLarge(Answer a) {
+    assertThat(a.code()).isEqualTo(504);
+    assertThat(a.retryAfter()).isEqualTo("1");
+    JsonObject status = a.json();
+    assertThat(status.get("reason").getAsString()).isEqualTo("Timeout");
+    assertThat(
+            status
+                .getAsJsonObject("details")
+                .getAsJsonArray("causes")
+                .get(0)
+                .getAsJsonObject()
+                .get("reason")
+                .getAsString())
+        .isEqualTo("ResourceVersionTooLarge");
+  }
+
+  @Test
+  void aVersionAheadThatTheApiServerCannotShowIs504AfterThreeSecondsAndOneReachedIsServed()
+      throws Exception {
+    start(100);
+    history();
+    // The API server unreachable: the window's probe fails, and the reads wait out the 3 s.
     for (String q :
         List.of(
             "/api/v1/pods?resourceVersion=20&resourceVersionMatch=NotOlderThan",
             "/api/v1/pods?resourceVersion=20",
-            "/api/v1/pods?resourceVersion=20&resourceVersionMatch=Exact",
             "/api/v1/namespaces/ns/pods/a?resourceVersion=20")) {
       int before = timers();
       CompletableFuture<Answer> answer = http.getAsync(q);
       await().until(() -> timers() == before + 1);
-      clock.advance(Duration.ofMillis(2999));
-      assertThat(answer).isNotDone();
+      clock.advance(RelayServer.AHEAD_WAIT);
+      await().until(() -> server.relayed(PODS).reads.joined() == 1);
+      clock.advance(ConsistentReads.WINDOW);
+      await().until(() -> server.relayed(PODS).cache.waiting() == 1);
+      clock.advance(
+          ApiserverDefaults.RESOURCE_VERSION_WAIT
+              .minus(RelayServer.AHEAD_WAIT)
+              .minus(ConsistentReads.WINDOW)
+              .minusMillis(1));
+      assertThat(answer).as(q).isNotDone();
       clock.advance(Duration.ofMillis(1));
-      Answer a = answer.get(10, TimeUnit.SECONDS);
-      assertThat(a.code()).as(q).isEqualTo(504);
-      assertThat(a.retryAfter()).isEqualTo("1");
-      JsonObject status = a.json();
-      assertThat(status.get("reason").getAsString()).isEqualTo("Timeout");
-      assertThat(
-              status
-                  .getAsJsonObject("details")
-                  .getAsJsonArray("causes")
-                  .get(0)
-                  .getAsJsonObject()
-                  .get("reason")
-                  .getAsString())
-          .isEqualTo("ResourceVersionTooLarge");
+      assertTooLarge(answer.get(10, TimeUnit.SECONDS));
     }
 
-    // Reached within the wait: served, at the version asked or newer.
+    // Reached before the window: served from the cache, at the version asked or newer.
     int before = timers();
     CompletableFuture<Answer> answer =
         http.getAsync("/api/v1/pods?resourceVersion=15&resourceVersionMatch=NotOlderThan");
     await().until(() -> timers() == before + 1);
-    clock.advance(Duration.ofSeconds(1));
+    clock.advance(RelayServer.AHEAD_WAIT.dividedBy(2));
     feed.added(pod("ns", "e", 15, "node-1", "web"));
     Answer a = answer.get(10, TimeUnit.SECONDS);
     assertThat(a.code()).isEqualTo(200);
     assertThat(a.resourceVersion()).isEqualTo("15");
     assertThat(a.names()).containsExactly("a", "c", "d", "e");
+    assertThat(server.relayed(PODS).reads.probes()).isEqualTo(3);
   }
 
   @Test
@@ -381,6 +412,50 @@ class ReadPathTest {
   }
 
   @Test
+  void aWatchFromNowStartsAtTheApiServersCurrentVersionNotTheCachesOlderOne() throws Exception {
+    // The cache is at 13; the API server is at 20: its changes up to 20 happened before the watch
+    // and are on their way to the cache. As the cacher starts such a watch at storage's current RV,
+    // the watch waits for the window's probe and sends only what comes after 20.
+    AtomicLong apiServer = new AtomicLong(20);
+    start(
+        100,
+        new Upstream() {
+          @Override
+          public long currentResourceVersion(ResourceSpec r) {
+            return apiServer.get();
+          }
+
+          @Override
+          public ListSnapshot consistentList(ResourceSpec r) throws IOException {
+            throw new IOException("a watch from now needs no list");
+          }
+        });
+    history();
+    CompletableFuture<RelayHttp.Watch> opened =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return http.watch(
+                    "/api/v1/pods?watch=1&sendInitialEvents=false"
+                        + "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true");
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await().until(() -> server.relayed(PODS).reads.joined() == 1);
+    clock.advance(ConsistentReads.WINDOW);
+    try (RelayHttp.Watch w = opened.get(10, TimeUnit.SECONDS)) {
+      await().until(() -> server.relayed(PODS).cache.watchers() == 1);
+      feed.added(pod("ns", "before", 18, "node-1", "web"));
+      feed.added(pod("ns", "after", 21, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED after 21");
+    }
+    assertThat(server.relayed(PODS).reads.probes()).isEqualTo(1);
+    assertThat(server.relayed(PODS).reads.lists()).isZero();
+  }
+
+  @Test
   void bookmarksAboutEveryMinuteOnlyWhenAsked() throws Exception {
     start(100);
     history();
@@ -498,13 +573,18 @@ class ReadPathTest {
       feed.added(pod("ns", "e", 14, "node-1", "web"));
       assertThat(name(w.next())).isEqualTo("e");
     }
-    // Ahead of the cache: the streaming list waits 3 s, then its one event is the 504.
+    // Ahead of the cache, and the API server unreachable: the streaming list waits 3 s, then its
+    // one event is the 504.
     int before = timers();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
                 + "&allowWatchBookmarks=true&resourceVersion=99")) {
       await().until(() -> timers() >= before + 2);
+      clock.advance(RelayServer.AHEAD_WAIT);
+      await().until(() -> server.relayed(PODS).reads.joined() == 1);
+      clock.advance(ConsistentReads.WINDOW);
+      await().until(() -> server.relayed(PODS).cache.waiting() == 1);
       clock.advance(Duration.ofSeconds(3));
       JsonObject error = w.next();
       assertThat(type(error)).isEqualTo("ERROR");
