@@ -580,9 +580,24 @@ public final class RelayServer implements AutoCloseable {
       return;
     }
     seat.release();
+    AtomicBoolean waiting = new AtomicBoolean(true);
+    HangUp hangUp =
+        onClientGone(
+            reply,
+            () -> {
+              if (waiting.getAndSet(false)) {
+                flowControl.doneWaiting(flow);
+                return true;
+              }
+              return false;
+            });
     // On the HTTP threads: the probe's thread completes a whole window's reads at once.
     point.whenCompleteAsync(
         (v, t) -> {
+          if (!waiting.getAndSet(false)) {
+            return; // its client went away: nothing to answer
+          }
+          hangUp.stop();
           flowControl.doneWaiting(flow);
           if (t != null) {
             reply.status(status(t));
@@ -596,6 +611,30 @@ public final class RelayServer implements AutoCloseable {
               served -> answer(v, null, reply.completingWith(served.callback()), answer));
         },
         httpThreads);
+  }
+
+  /**
+   * Runs {@code stopWaiting} when the client goes away while its read waits for its read point, so
+   * that its identity's waiting slot is free again at once, not when the wait ends (up to the 3 s
+   * of an RV ahead, or a window's probe and list); when it returns true, the response is failed (it
+   * can no longer be written), which releases whatever it holds. The returned watch must be stopped
+   * before the answer is written.
+   */
+  private static HangUp onClientGone(Reply reply, Supplier<Boolean> stopWaiting) {
+    Request request = reply.response.getRequest();
+    request.addFailureListener(
+        failure -> {
+          if (stopWaiting.get()) {
+            reply.callback.failed(failure);
+          }
+        });
+    return HangUp.watch(
+        request,
+        () -> {
+          if (stopWaiting.get()) {
+            reply.callback.failed(new java.io.EOFException("the client hung up"));
+          }
+        });
   }
 
   private static <T> void answer(T v, Throwable t, Reply reply, BiConsumer<T, Reply> answer) {
@@ -934,8 +973,24 @@ public final class RelayServer implements AutoCloseable {
       return;
     }
     seat.release();
+    AtomicBoolean waiting = new AtomicBoolean(true);
+    HangUp hangUp =
+        onClientGone(
+            reply,
+            () -> {
+              if (waiting.getAndSet(false)) {
+                flowControl.doneWaiting(flow);
+                // Its stream fails ending, and its end releases what the watch holds.
+                w.end();
+              }
+              return false;
+            });
     ready.whenCompleteAsync(
         (fresh, t) -> {
+          if (!waiting.getAndSet(false)) {
+            return; // its client went away
+          }
+          hangUp.stop();
           flowControl.doneWaiting(flow);
           if (t != null) {
             establish(r, w, start, protobuf, null, t, null);

@@ -3,6 +3,7 @@ package dev.safeclient.relay.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.apiserver.Status;
 import dev.safeclient.apiserver.StatusException;
 import dev.safeclient.core.SafeClient;
@@ -15,6 +16,8 @@ import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.RequestLogEntry;
 import dev.safeclient.testing.ResourceType;
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -206,6 +209,55 @@ class ReadPointSeatsTest {
     await().until(() -> flow().executing() == 0 && flow().queued() == 0);
     assertThat(flow().waitingReads()).isZero();
     assertThat(flow().rejectedRequests()).isZero();
+  }
+
+  /** Sends a request on a raw connection, as a client that will hang up before the answer. */
+  private Socket openRead(String token, String pathAndQuery) throws IOException {
+    Socket socket = new Socket(server.url().getHost(), server.url().getPort());
+    socket
+        .getOutputStream()
+        .write(
+            ("GET "
+                    + pathAndQuery
+                    + " HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer "
+                    + token
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  @Test
+  void aClientThatHangsUpWhileItsReadWaitsGivesItsWaitingSlotBackAtOnce() throws Exception {
+    // One waiting read per identity.
+    start(new FlowControl.Limits(2, 1, Duration.ofSeconds(15), 10));
+    ResourceCache cache = server.relayed(SPEC).cache;
+    long ahead = sim.resourceVersion() + 100;
+    for (String q :
+        List.of(
+            "/api/v1/pods",
+            "/api/v1/pods?resourceVersionMatch=NotOlderThan&resourceVersion=" + ahead,
+            "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                + "&allowWatchBookmarks=true",
+            "/api/v1/pods?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan")) {
+      int watchers = cache.watchers();
+      try (Socket gone = openRead("agent", q)) {
+        await().until(() -> flow().waitingReads() == 1);
+        // The slot is taken: the identity's next read that must wait is refused.
+        assertThat(get("agent", "/api/v1/pods").code()).as(q).isEqualTo(429);
+      }
+      // Hung up: the slot is free before the wait ends (no clock moved), and the next read waits.
+      await(q).atMost(Duration.ofSeconds(10)).until(() -> flow().waitingReads() == 0);
+      CompletableFuture<Answer> next = getAsync("agent", "/api/v1/pods");
+      await().until(() -> flow().waitingReads() == 1);
+      clock.advance(ConsistentReads.WINDOW);
+      clock.advance(RelayServer.AHEAD_WAIT);
+      assertThat(next.get(30, TimeUnit.SECONDS).code()).as(q).isEqualTo(200);
+      await().until(() -> flow().executing() == 0 && flow().waitingReads() == 0);
+      // Nothing of the client that hung up is left: no watcher.
+      assertThat(cache.watchers()).isEqualTo(watchers);
+      clock.advance(ApiserverDefaults.RESOURCE_VERSION_WAIT);
+    }
   }
 
   @Test
