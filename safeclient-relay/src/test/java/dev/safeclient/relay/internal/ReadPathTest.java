@@ -594,6 +594,41 @@ class ReadPathTest {
   }
 
   @Test
+  void anUnselectiveStreamingListOf150kObjectsReachesAnAgentWholeThenItsBookmark()
+      throws Exception {
+    start(100);
+    int objects = WatchReplayTest.OBJECTS;
+    List<CachedObject> state = new ArrayList<>(objects);
+    for (int i = 0; i < objects; i++) {
+      state.add(pod("ns", "p-" + i, 5, "node-" + (i % 100), "web"));
+    }
+    feed.replaced(state, 10);
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                + "&allowWatchBookmarks=true&resourceVersion=10")) {
+      Set<String> added = new HashSet<>();
+      JsonObject e;
+      while ((e = w.next()) != null && type(e).equals("ADDED")) {
+        added.add(name(e));
+      }
+      assertThat(added).hasSize(objects);
+      assertThat(e).isNotNull();
+      assertThat(type(e)).isEqualTo("BOOKMARK");
+      assertThat(rv(e)).isEqualTo("10");
+      assertThat(
+              e.getAsJsonObject("object")
+                  .getAsJsonObject("metadata")
+                  .getAsJsonObject("annotations")
+                  .get("k8s.io/initial-events-end")
+                  .getAsString())
+          .isEqualTo("true");
+      feed.added(pod("ns", "late", 11, "node-1", "web"));
+      assertThat(name(w.next())).isEqualTo("late");
+    }
+  }
+
+  @Test
   void aLegacyWatchFromZeroOrUnsetIsDefaultedToAStreamingListAsWithTheWatchListGateOn()
       throws Exception {
     // handlers/get.go listOpts: SetListOptionsDefaults makes watch=1 with RV "0" or unset (and
