@@ -22,6 +22,7 @@ import dev.safeclient.apiserver.WebSocketWatch;
 import dev.safeclient.informer.RawObject;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.ResourceCache.Page;
+import java.io.EOFException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -580,25 +582,14 @@ public final class RelayServer implements AutoCloseable {
       return;
     }
     seat.release();
-    AtomicBoolean waiting = new AtomicBoolean(true);
-    HangUp hangUp =
-        onClientGone(
-            reply,
-            () -> {
-              if (waiting.getAndSet(false)) {
-                flowControl.doneWaiting(flow);
-                return true;
-              }
-              return false;
-            });
+    // A response its client hung up on cannot be written: failed, it releases what it holds.
+    Waiting waiting = new Waiting(flow, reply, reply.callback::failed);
     // On the HTTP threads: the probe's thread completes a whole window's reads at once.
     point.whenCompleteAsync(
         (v, t) -> {
-          if (!waiting.getAndSet(false)) {
+          if (!waiting.reached()) {
             return; // its client went away: nothing to answer
           }
-          hangUp.stop();
-          flowControl.doneWaiting(flow);
           if (t != null) {
             reply.status(status(t));
             return;
@@ -614,27 +605,46 @@ public final class RelayServer implements AutoCloseable {
   }
 
   /**
-   * Runs {@code stopWaiting} when the client goes away while its read waits for its read point, so
-   * that its identity's waiting slot is free again at once, not when the wait ends (up to the 3 s
-   * of an RV ahead, or a window's probe and list); when it returns true, the response is failed (it
-   * can no longer be written), which releases whatever it holds. The returned watch must be stopped
-   * before the answer is written.
+   * A read's wait for its read point, counted against its identity's waiting reads. It ends once:
+   * when the read point comes ({@link #reached}), or when the client hangs up, so that the slot is
+   * free again at once, not when the wait would have ended (up to the 3 s of an RV ahead, or a
+   * window's probe and list); then {@code gone} runs.
    */
-  private static HangUp onClientGone(Reply reply, Supplier<Boolean> stopWaiting) {
-    Request request = reply.response.getRequest();
-    request.addFailureListener(
-        failure -> {
-          if (stopWaiting.get()) {
-            reply.callback.failed(failure);
-          }
-        });
-    return HangUp.watch(
-        request,
-        () -> {
-          if (stopWaiting.get()) {
-            reply.callback.failed(new java.io.EOFException("the client hung up"));
-          }
-        });
+  private final class Waiting {
+    private final AtomicBoolean on = new AtomicBoolean(true);
+    private final String flow;
+    private final HangUp hangUp;
+
+    Waiting(String flow, Reply reply, Consumer<Throwable> gone) {
+      this.flow = flow;
+      Request request = reply.response.getRequest();
+      Consumer<Throwable> clientGone =
+          failure -> {
+            if (end()) {
+              gone.accept(failure);
+            }
+          };
+      request.addFailureListener(clientGone);
+      this.hangUp =
+          HangUp.watch(request, () -> clientGone.accept(new EOFException("the client hung up")));
+    }
+
+    private boolean end() {
+      if (on.getAndSet(false)) {
+        flowControl.doneWaiting(flow);
+        return true;
+      }
+      return false;
+    }
+
+    /** The read point came: false if its client had gone. Its connection is read as usual again. */
+    boolean reached() {
+      if (!end()) {
+        return false;
+      }
+      hangUp.stop();
+      return true;
+    }
   }
 
   private static <T> void answer(T v, Throwable t, Reply reply, BiConsumer<T, Reply> answer) {
@@ -973,25 +983,13 @@ public final class RelayServer implements AutoCloseable {
       return;
     }
     seat.release();
-    AtomicBoolean waiting = new AtomicBoolean(true);
-    HangUp hangUp =
-        onClientGone(
-            reply,
-            () -> {
-              if (waiting.getAndSet(false)) {
-                flowControl.doneWaiting(flow);
-                // Its stream fails ending, and its end releases what the watch holds.
-                w.end();
-              }
-              return false;
-            });
+    // Its stream fails ending, and its end releases what the watch holds.
+    Waiting waiting = new Waiting(flow, reply, gone -> w.end());
     ready.whenCompleteAsync(
         (fresh, t) -> {
-          if (!waiting.getAndSet(false)) {
+          if (!waiting.reached()) {
             return; // its client went away
           }
-          hangUp.stop();
-          flowControl.doneWaiting(flow);
           if (t != null) {
             establish(r, w, start, protobuf, null, t, null);
             return;
