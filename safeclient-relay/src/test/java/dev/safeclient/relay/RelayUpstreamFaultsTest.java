@@ -18,7 +18,9 @@ import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1DeleteOptions;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,7 +31,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
-import okio.BufferedSource;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -118,7 +119,9 @@ class RelayUpstreamFaultsTest {
           return;
         }
         Fault fault = faults.poll();
-        BufferedSource lines = answer.body().source();
+        BufferedReader lines =
+            new BufferedReader(
+                new InputStreamReader(answer.body().byteStream(), StandardCharsets.UTF_8));
         if (fault == Fault.WRONG_PROTOBUF_MAGIC) {
           firstChange(lines, null);
           applied.add(fault);
@@ -136,7 +139,7 @@ class RelayUpstreamFaultsTest {
         write(response, ByteBuffer.allocate(0));
         if (fault == null) {
           String line;
-          while ((line = lines.readUtf8Line()) != null) {
+          while ((line = lines.readLine()) != null) {
             write(response, utf8(line + "\n"));
           }
           callback.succeeded();
@@ -159,9 +162,9 @@ class RelayUpstreamFaultsTest {
      * Reads the upstream watch up to its first change, passing what comes before it (bookmarks) on
      * to {@code response} when there is one; returns the change's line.
      */
-    private static String firstChange(BufferedSource lines, Response response) throws Exception {
+    private static String firstChange(BufferedReader lines, Response response) throws Exception {
       String line;
-      while ((line = lines.readUtf8Line()) != null) {
+      while ((line = lines.readLine()) != null) {
         if (!line.startsWith("{\"type\":\"BOOKMARK\"")) {
           return line;
         }
