@@ -639,11 +639,9 @@ public final class RelayServer implements AutoCloseable {
 
     /** The read point came: false if its client had gone. Its connection is read as usual again. */
     boolean reached() {
-      if (!end()) {
-        return false;
-      }
+      // Stopped first: nothing of a next request on the connection is read for this one.
       hangUp.stop();
-      return true;
+      return end();
     }
   }
 
