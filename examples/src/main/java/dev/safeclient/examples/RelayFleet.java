@@ -14,8 +14,6 @@ import dev.safeclient.testing.fleet.FleetCluster;
 import dev.safeclient.testing.fleet.FleetDrill;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +48,6 @@ final class RelayFleet {
   static final String RELAY_USER_AGENT = "fleet-relay-";
 
   private static final String RELAY_TOKEN = "fleet-relay-token";
-  private static final String TLS = "/dev/safeclient/examples/relay-tls/";
 
   /** The writes whose delay to the handler is measured: enough for a p99 without a burst. */
   static final int DELAY_PROBES = 100;
@@ -154,9 +151,10 @@ final class RelayFleet {
     List<Relay> relays = new ArrayList<>();
     try (KubeSim sim = b.build()) {
       FleetCluster cluster = FleetCluster.seed(sim, o.nodes(), o.podsPerNode());
-      Path cert = copy(dir, "rsa-chain.crt");
-      Path key = copy(dir, "rsa.key");
-      byte[] ca = Files.readAllBytes(copy(dir, "ca.crt"));
+      RehearsalTls tls = RehearsalTls.create(dir);
+      Path cert = tls.certificate();
+      Path key = tls.privateKey();
+      byte[] ca = tls.caPem();
       Map<String, Long> pending = new ConcurrentHashMap<>();
       List<Long> delays = java.util.Collections.synchronizedList(new ArrayList<>());
       ControlPlaneBill bill =
@@ -357,17 +355,6 @@ final class RelayFleet {
 
   private static String relayToken(String node) {
     return "fleet-agent-relay-" + node;
-  }
-
-  private static Path copy(Path dir, String name) throws IOException {
-    Path f = dir.resolve(name);
-    try (InputStream in = RelayFleet.class.getResourceAsStream(TLS + name)) {
-      if (in == null) {
-        throw new IOException("missing resource " + TLS + name);
-      }
-      Files.copy(in, f);
-    }
-    return f;
   }
 
   private static void await(BooleanSupplier done) throws InterruptedException {
