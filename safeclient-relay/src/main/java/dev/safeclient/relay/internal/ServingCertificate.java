@@ -33,9 +33,12 @@ public final class ServingCertificate implements AutoCloseable {
    * How often the files are read and compared. The kubelet itself brings a renewed Secret into the
    * pod only after its sync period and Secret cache TTL (about a minute each by default), and
    * cert-manager renews a third of a lifetime before expiry (30 days of 90), so 30 s adds little to
-   * what the kubelet takes, for the cost of reading two small files. Content is compared, not
-   * modification times: the kubelet swaps a {@code ..data} symlink, which keeps the files' own
-   * times in some volume types, and a copy can keep its mtime.
+   * what the kubelet takes, for the cost of reading two small files. A schedule rather than a check
+   * on handshake: a relay's agents hold long watches and rarely connect, so a handshake-driven
+   * check could leave an expiring certificate in place for as long as nobody reconnects. Content is
+   * compared, not modification times: that holds however the files were replaced (the kubelet's
+   * atomic writer swaps a {@code ..data} symlink; other tools rewrite in place, maybe within one
+   * timestamp tick, or copy with the old times).
    */
   public static final Duration CHECK_INTERVAL = Duration.ofSeconds(30);
 
@@ -54,7 +57,6 @@ public final class ServingCertificate implements AutoCloseable {
   private byte[] seen;
 
   private volatile String problem;
-  private volatile long reloads;
   private TimeSource.Timer timer;
   private boolean closed;
 
@@ -110,11 +112,6 @@ public final class ServingCertificate implements AutoCloseable {
   /** Why the files' current pair is not served, while it is not; empty when it is. */
   public Optional<String> problem() {
     return Optional.ofNullable(problem);
-  }
-
-  /** Pairs loaded after the first. */
-  public long reloads() {
-    return reloads;
   }
 
   @Override
@@ -188,7 +185,6 @@ public final class ServingCertificate implements AutoCloseable {
     served = now;
     servedStore = store;
     servedPassword = password;
-    reloads++;
     problem = null;
     LOG.info("relay: loaded the renewed serving certificate {} and key {}", certFile, keyFile);
   }
