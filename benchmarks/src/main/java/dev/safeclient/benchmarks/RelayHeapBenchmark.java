@@ -38,7 +38,7 @@ import okhttp3.Response;
  * </ol>
  *
  * <pre>
- * java -Xmx3g -cp ... dev.safeclient.benchmarks.RelayHeapBenchmark [pods]
+ * java -Xmx4g -cp ... dev.safeclient.benchmarks.RelayHeapBenchmark [pods]
  * </pre>
  */
 public final class RelayHeapBenchmark {
@@ -149,7 +149,9 @@ public final class RelayHeapBenchmark {
    * Protobuf LIST made it keep each object's transcoded message; each minus after it was closed.
    */
   static Cached cached(KubeSim sim, int n, SafeClient upstream) throws Exception {
-    OkHttpClient http = new OkHttpClient();
+    // A list of every pod is written whole: on a loaded machine with a full heap it can take longer
+    // than OkHttp's default 10 s to start; nothing here is timed.
+    OkHttpClient http = new OkHttpClient.Builder().readTimeout(Duration.ofMinutes(5)).build();
     Relay relay = relay(upstream, Relay.DEFAULT_WINDOW_EVENTS, Relay.DEFAULT_WINDOW_BYTES);
     awaitSynced(relay, n, sim.resourceVersion(), 0);
     long jsonWire = list(http, relay, "application/json") / n;
