@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Retained heap per cached pod, path by path, plain client-java's {@code SharedInformerFactory} and
@@ -128,15 +129,23 @@ public final class InformerHeapBenchmark {
   }
 
   private static KubeSim sim() {
+    return simBuilder().build();
+  }
+
+  private static KubeSim.Builder simBuilder() {
     return KubeSim.builder()
         .serverVersion("1.34")
         .cacheInitialization(Duration.ofMillis(1))
-        .apfConcurrencyLimit(100_000)
-        .build();
+        .apfConcurrencyLimit(100_000);
   }
 
   static KubeSim seeded(int n) throws Exception {
-    KubeSim sim = sim();
+    return seeded(n, UnaryOperator.identity());
+  }
+
+  /** A server holding {@code n} realistic pods, its builder given to {@code configure} first. */
+  static KubeSim seeded(int n, UnaryOperator<KubeSim.Builder> configure) throws Exception {
+    KubeSim sim = configure.apply(simBuilder()).build();
     ResourceType pods = sim.resource("v1", "pods");
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {

@@ -8,13 +8,13 @@ import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.TimeSource;
 import dev.safeclient.relay.internal.FeedToCache;
 import dev.safeclient.relay.internal.FlowControl;
-import dev.safeclient.relay.internal.PemTls;
 import dev.safeclient.relay.internal.RelayServer;
 import dev.safeclient.relay.internal.RequestGate;
 import dev.safeclient.relay.internal.ResourceSpec;
 import dev.safeclient.relay.internal.ReviewGate;
 import dev.safeclient.relay.internal.SafeClientReviews;
 import dev.safeclient.relay.internal.SafeClientUpstream;
+import dev.safeclient.relay.internal.ServingCertificate;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +52,8 @@ import java.util.Optional;
  * briefly ({@link #DEFAULT_ALLOWED_TTL}, {@link #DEFAULT_REFUSED_TTL}). Client-certificate
  * identities are not supported, and there is no anonymous access. The relay's ServiceAccount needs
  * list and watch on the relayed resources and {@code system:auth-delegator}, nothing else. It
- * serves HTTPS from mounted PEM files ({@link Builder#tls}); plain HTTP and unauthenticated serving
- * exist only behind test flags.
+ * serves HTTPS from mounted PEM files ({@link Builder#tls}), reloaded when they change; plain HTTP
+ * and unauthenticated serving exist only behind test flags.
  *
  * <p><b>Per-identity fairness</b>, as one priority level of the apiserver's API Priority and
  * Fairness: {@link Builder#fairness seats} bound the requests served at once (reads, and watches
@@ -133,6 +133,7 @@ public final class Relay implements AutoCloseable {
   private final List<RelayedResource> resources;
   private final ReviewGate reviews;
   private final RelayServer server;
+  private final ServingCertificate certificate;
   private final SafeInformerFactory factory;
   private final Map<String, RawFeed> feeds = new LinkedHashMap<>();
   private boolean started;
@@ -143,6 +144,8 @@ public final class Relay implements AutoCloseable {
     for (RelayedResource r : resources) {
       specs.add(r.spec);
     }
+    this.certificate =
+        b.certFile == null ? null : ServingCertificate.load(b.certFile, b.keyFile, b.clock);
     this.reviews =
         b.unauthenticatedForTests
             ? null
@@ -158,7 +161,7 @@ public final class Relay implements AutoCloseable {
             b.port,
             b.windowEvents,
             b.windowBytes,
-            b.certFile == null ? null : PemTls.server(b.certFile, b.keyFile),
+            certificate == null ? null : certificate.tls(),
             new FlowControl.Limits(b.seats, b.queueLength, b.queueWait, b.watchesPerIdentity));
     this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
@@ -177,6 +180,9 @@ public final class Relay implements AutoCloseable {
       server.start();
     } catch (Exception e) {
       throw new IllegalStateException("the relay could not listen", e);
+    }
+    if (certificate != null) {
+      certificate.start();
     }
     for (RelayedResource r : resources) {
       InformerOptions.Builder o =
@@ -239,11 +245,8 @@ public final class Relay implements AutoCloseable {
         reviews == null ? 0 : reviews.tokenReviews(),
         reviews == null ? 0 : reviews.subjectAccessReviews(),
         new RelayHealth.FlowControl(
-            f.executing(),
-            f.queued(),
-            f.waitingReads(),
-            f.rejectedRequests(),
-            f.rejectedWatches()));
+            f.executing(), f.queued(), f.waitingReads(), f.rejectedRequests(), f.rejectedWatches()),
+        certificate == null ? Optional.empty() : certificate.problem());
   }
 
   /**
@@ -251,6 +254,9 @@ public final class Relay implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    if (certificate != null) {
+      certificate.close();
+    }
     factory.close();
     server.close();
   }
@@ -311,7 +317,12 @@ public final class Relay implements AutoCloseable {
     /**
      * Serves HTTPS with the certificate chain in {@code certFile} (PEM, leaf first) and its private
      * key in {@code keyFile} (PEM PKCS#8, RSA or EC): the {@code tls.crt} and {@code tls.key} of a
-     * mounted kubernetes.io/tls Secret. Read once, at {@link #build()}.
+     * mounted kubernetes.io/tls Secret. Read at {@link #build()}, which throws {@link
+     * IllegalArgumentException} for a pair it cannot serve, then every 30 s while the relay runs: a
+     * renewed valid pair serves new connections (open ones and their watches go on), and a renewed
+     * pair that is not valid (half written, a key that is not the certificate's) is not loaded: the
+     * relay keeps serving the pair it has and says why in {@link RelayHealth#certificateProblem()}
+     * and its log.
      */
     public Builder tls(Path certFile, Path keyFile) {
       this.certFile = Objects.requireNonNull(certFile, "certFile");

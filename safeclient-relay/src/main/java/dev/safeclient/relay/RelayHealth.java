@@ -13,12 +13,16 @@ import java.util.Optional;
  * @param subjectAccessReviews SubjectAccessReviews sent to the API server (cache misses of
  *     authorization)
  * @param flowControl the per-identity fairness's seats, queues and refusals
+ * @param certificateProblem why the serving certificate and key now in the mounted files are not
+ *     served (a key that is not the certificate's, a file half written or missing): the relay goes
+ *     on serving the pair it loaded before; empty while the files' pair is served, and without TLS
  */
 public record RelayHealth(
     List<Resource> resources,
     long tokenReviews,
     long subjectAccessReviews,
-    FlowControl flowControl) {
+    FlowControl flowControl,
+    Optional<String> certificateProblem) {
   /** Synced: every resource has had its first full state. Readiness is this. */
   public boolean synced() {
     return resources.stream().allMatch(Resource::synced);

@@ -1,5 +1,6 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.DroppedRequestsTracker;
 import dev.safeclient.model.time.TimeSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -51,11 +52,10 @@ public final class FlowControl {
    */
   static final String TOO_MANY_REQUESTS = "Too many requests, please try again later.\n";
 
-  /**
-   * The Retry-After of a 429: APF's dropped-requests tracker starts at 1 s and grows only under a
-   * sustained overload of the whole priority level, which one identity's queue is not.
-   */
-  static final int RETRY_AFTER_SECONDS = 1;
+  /** The levels' names, as APF's priority levels, for their Retry-After. */
+  static final String AUTHENTICATION = "authentication";
+
+  static final String REQUESTS = "requests";
 
   /**
    * The TokenReview's {@code user.extra} key naming the pod a bound ServiceAccount token belongs
@@ -65,6 +65,13 @@ public final class FlowControl {
 
   private final QueueSet authentication;
   private final QueueSet requests;
+
+  /**
+   * The Retry-After of each level's 429, as APF computes it: 1 s, doubled under sustained rejection
+   * of the level, back down one second at a time once rejections stop.
+   */
+  private final DroppedRequestsTracker dropped;
+
   private final int watchesPerFlow;
   private final Map<String, Integer> watches = new ConcurrentHashMap<>();
   private final AtomicLong watchesRejected = new AtomicLong();
@@ -88,6 +95,7 @@ public final class FlowControl {
         new QueueSet(limits.seats(), limits.queueLength(), limits.queueWait(), clock, executor);
     this.watchesPerFlow = limits.watches();
     this.waitingPerFlow = limits.queueLength();
+    this.dropped = new DroppedRequestsTracker(clock);
   }
 
   /** The flow of a request not yet authenticated: its client's address. */
@@ -188,13 +196,23 @@ public final class FlowControl {
     return watchesRejected.get();
   }
 
-  /** Answers 429 as the apiserver's priority-and-fairness filter does. */
-  static void tooManyRequests(Response response, Callback callback) {
+  /**
+   * Counts a request of {@code level} rejected, and returns the Retry-After its 429 carries: as the
+   * filter, the drop is recorded first.
+   */
+  long rejected(QueueSet level) {
+    String name = level == authentication ? AUTHENTICATION : REQUESTS;
+    dropped.recordDroppedRequest(name);
+    return dropped.retryAfterSeconds(name);
+  }
+
+  /** Answers 429 to a request of {@code level}, as the apiserver's priority-and-fairness filter. */
+  void tooManyRequests(QueueSet level, Response response, Callback callback) {
     ByteBuffer body = ByteBuffer.wrap(TOO_MANY_REQUESTS.getBytes(StandardCharsets.UTF_8));
     response.setStatus(429);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
-    response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+    response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(rejected(level)));
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
     response.write(true, body, callback);
   }

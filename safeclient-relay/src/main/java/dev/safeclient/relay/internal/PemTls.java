@@ -3,8 +3,6 @@ package dev.safeclient.relay.internal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
@@ -21,55 +19,59 @@ import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * The relay's serving certificate from mounted PEM files (a Secret of type kubernetes.io/tls, as
- * cert-manager writes it): the chain, leaf first, and its PKCS#8 private key, RSA or EC, loaded
- * with the JDK alone into an in-memory key store. Read once at start: a renewed certificate takes a
- * restart (a rolling one, with replicas behind the Service).
+ * A serving certificate from PEM (a Secret of type kubernetes.io/tls, as cert-manager writes it):
+ * the chain, leaf first, and its PKCS#8 private key, RSA or EC, loaded with the JDK alone into an
+ * in-memory key store. {@link ServingCertificate} reads the files and reloads them when they
+ * change.
  */
-public final class PemTls {
+final class PemTls {
   private static final Pattern PRIVATE_KEY =
       Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
   private PemTls() {}
 
-  /** A Jetty server TLS context serving the chain in {@code certFile} with {@code keyFile}. */
-  public static SslContextFactory.Server server(Path certFile, Path keyFile) {
-    try {
-      List<Certificate> chain = chain(certFile);
-      PrivateKey key = privateKey(keyFile);
-      requireKeyOf(chain.get(0), key);
-      // A password only because PKCS12 wants one; the store never leaves memory.
-      char[] password = Long.toHexString(new SecureRandom().nextLong()).toCharArray();
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      store.setKeyEntry("relay", key, password, chain.toArray(new Certificate[0]));
-      SslContextFactory.Server tls = new SslContextFactory.Server();
-      tls.setKeyStore(store);
-      tls.setKeyStorePassword(new String(password));
-      return tls;
-    } catch (IOException | GeneralSecurityException e) {
-      // Neither the key nor the file's content goes into the message.
-      throw new IllegalArgumentException(
-          "could not load the relay's TLS certificate "
-              + certFile
-              + " and key "
-              + keyFile
-              + ": "
-              + e.getClass().getSimpleName(),
-          e);
+  /** A pair the relay refuses to serve; the message names the problem, never the content. */
+  static final class InvalidPair extends GeneralSecurityException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidPair(String message) {
+      super(message);
     }
   }
 
-  static List<Certificate> chain(Path certFile) throws IOException, GeneralSecurityException {
+  /**
+   * An in-memory key store holding the chain in {@code certPem} with the key in {@code keyPem},
+   * under {@code password}; throws for a pair the relay must not serve (no certificate, a key that
+   * is not PKCS#8, nor the leaf's).
+   */
+  static KeyStore keyStore(byte[] certPem, byte[] keyPem, char[] password)
+      throws IOException, GeneralSecurityException {
+    List<Certificate> chain = chain(certPem);
+    PrivateKey key = privateKey(new String(keyPem, StandardCharsets.US_ASCII));
+    requireKeyOf(chain.get(0), key);
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("relay", key, password, chain.toArray(new Certificate[0]));
+    return store;
+  }
+
+  /**
+   * Why a pair was refused, for a log line or health: the relay's own reason, or the failing
+   * check's exception class. Never a parser's message, which could quote the content.
+   */
+  static String reason(Exception e) {
+    return e instanceof InvalidPair ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  static List<Certificate> chain(byte[] certPem) throws IOException, GeneralSecurityException {
     List<? extends Certificate> certs;
-    try (ByteArrayInputStream in = new ByteArrayInputStream(Files.readAllBytes(certFile))) {
+    try (ByteArrayInputStream in = new ByteArrayInputStream(certPem)) {
       certs = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
     }
     if (certs.isEmpty()) {
-      throw new GeneralSecurityException("no certificate in the file");
+      throw new InvalidPair("no certificate in the file");
     }
     return List.copyOf(certs);
   }
@@ -97,8 +99,7 @@ public final class PemTls {
       matches = false; // another algorithm's key, or a curve's signature the key cannot check
     }
     if (!matches) {
-      throw new GeneralSecurityException(
-          "the private key is not the one of the first certificate's public key");
+      throw new InvalidPair("the private key is not the one of the first certificate's public key");
     }
   }
 
@@ -107,20 +108,24 @@ public final class PemTls {
    * SEC1 ({@code BEGIN EC PRIVATE KEY}) are refused: cert-manager writes PKCS#8 with {@code
    * privateKey.encoding: PKCS8}, and {@code openssl pkcs8 -topk8 -nocrypt} converts.
    */
-  static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {
-    String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
+  static PrivateKey privateKey(String pem) throws GeneralSecurityException {
     if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-      throw new GeneralSecurityException(
+      throw new InvalidPair(
           "the key is encrypted (BEGIN ENCRYPTED PRIVATE KEY), and the relay has no passphrase:"
               + " mount it unencrypted (openssl pkcs8 -topk8 -nocrypt)");
     }
     Matcher m = PRIVATE_KEY.matcher(pem);
     if (!m.find()) {
-      throw new GeneralSecurityException(
+      throw new InvalidPair(
           "the key is not PKCS#8 PEM (BEGIN PRIVATE KEY); convert it with openssl pkcs8 -topk8"
               + " -nocrypt");
     }
-    byte[] der = Base64.getMimeDecoder().decode(m.group(1));
+    byte[] der;
+    try {
+      der = Base64.getMimeDecoder().decode(m.group(1));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidPair("the key's base64 is malformed");
+    }
     PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
     for (String algorithm : new String[] {"RSA", "EC"}) {
       try {
@@ -129,6 +134,6 @@ public final class PemTls {
         // not this algorithm's key: try the next
       }
     }
-    throw new GeneralSecurityException("the PKCS#8 key is neither RSA nor EC");
+    throw new InvalidPair("the PKCS#8 key is neither RSA nor EC");
   }
 }

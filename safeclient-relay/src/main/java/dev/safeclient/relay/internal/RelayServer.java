@@ -14,6 +14,7 @@ import dev.safeclient.apiserver.RequestInfo;
 import dev.safeclient.apiserver.SelectionPredicate;
 import dev.safeclient.apiserver.Status;
 import dev.safeclient.apiserver.StatusException;
+import dev.safeclient.apiserver.UnreadyCache;
 import dev.safeclient.apiserver.Verb;
 import dev.safeclient.apiserver.WatchEvents;
 import dev.safeclient.apiserver.WatchStart;
@@ -133,6 +134,10 @@ public final class RelayServer implements AutoCloseable {
   private final ServerConnector connector;
   private final boolean tls;
   private volatile boolean closed;
+
+  /** When the relay started serving: its caches have been unready since, until they sync. */
+  private volatile long startedNanos;
+
   private volatile TimeSource.Timer bookmarkTimer;
 
   public RelayServer(
@@ -261,6 +266,7 @@ public final class RelayServer implements AutoCloseable {
   }
 
   public void start() throws Exception {
+    startedNanos = clock.nanoTime();
     server.start();
     scheduleBookmarks();
   }
@@ -397,7 +403,7 @@ public final class RelayServer implements AutoCloseable {
 
           @Override
           public void rejected() {
-            FlowControl.tooManyRequests(response, callback);
+            flowControl.tooManyRequests(level, response, callback);
           }
         });
   }
@@ -474,10 +480,11 @@ public final class RelayServer implements AutoCloseable {
 
   /**
    * The cache has no state yet: 429 as a 1.31+ apiserver whose watch cache is initialising, never
-   * an empty list. One second: a relay syncs within about one upstream list's time.
+   * an empty list, with the cacher's Retry-After, which grows with the time the cache has been
+   * unready: here since the relay started, as a cache never goes back to unready once synced.
    */
-  static Status notReady() {
-    return Status.tooManyRequests("storage is (re)initializing", 1);
+  Status notReady() {
+    return UnreadyCache.status(Duration.ofNanos(clock.nanoTime() - startedNanos));
   }
 
   /**
@@ -562,7 +569,7 @@ public final class RelayServer implements AutoCloseable {
       QueueSet.Seat seat,
       BiConsumer<T, Reply> answer) {
     if (waits && !flowControl.startWaiting(flow)) {
-      FlowControl.tooManyRequests(reply.response, reply.callback);
+      flowControl.tooManyRequests(flowControl.requests(), reply.response, reply.callback);
       return;
     }
     CompletableFuture<T> point;
@@ -645,7 +652,7 @@ public final class RelayServer implements AutoCloseable {
     }
   }
 
-  private static <T> void answer(T v, Throwable t, Reply reply, BiConsumer<T, Reply> answer) {
+  private <T> void answer(T v, Throwable t, Reply reply, BiConsumer<T, Reply> answer) {
     if (t != null) {
       reply.status(status(t));
       return;
@@ -837,7 +844,7 @@ public final class RelayServer implements AutoCloseable {
       String flow,
       QueueSet.Seat seat) {
     if (!flowControl.openWatch(flow)) {
-      FlowControl.tooManyRequests(reply.response, reply.callback);
+      flowControl.tooManyRequests(flowControl.requests(), reply.response, reply.callback);
       return;
     }
     WatchStart start = options.watchStart();
@@ -848,7 +855,7 @@ public final class RelayServer implements AutoCloseable {
     // Refused before its stream starts, so that the 429 is a plain answer, not an event.
     if (waits && !flowControl.startWaiting(flow)) {
       flowControl.closeWatch(flow);
-      FlowControl.tooManyRequests(reply.response, reply.callback);
+      flowControl.tooManyRequests(flowControl.requests(), reply.response, reply.callback);
       return;
     }
     AtomicBoolean counted = new AtomicBoolean(true);
@@ -1014,7 +1021,7 @@ public final class RelayServer implements AutoCloseable {
                           new StatusException(
                               Status.tooManyRequests(
                                   FlowControl.TOO_MANY_REQUESTS.strip(),
-                                  FlowControl.RETRY_AFTER_SECONDS)),
+                                  flowControl.rejected(flowControl.requests()))),
                           null);
                     }
                   });
@@ -1026,7 +1033,7 @@ public final class RelayServer implements AutoCloseable {
    * Starts {@code w} at its start, or fails it with {@code failure}; releases {@code seat} (if any)
    * either way.
    */
-  private static void establish(
+  private void establish(
       Relayed r,
       CacheWatcher w,
       WatchStart start,
@@ -1073,7 +1080,7 @@ public final class RelayServer implements AutoCloseable {
     return c;
   }
 
-  private static Status status(Throwable t) {
+  private Status status(Throwable t) {
     Throwable c = unwrap(t);
     if (c instanceof StatusException s) {
       return s.status();
