@@ -121,7 +121,13 @@ public final class KubeSim implements AutoCloseable {
             pool,
             new ScheduledExecutorScheduler("kubesim-scheduler", true, null, jettyThreads, 1),
             null);
-    this.connector = new ServerConnector(server, 1, 1);
+    this.connector =
+        new ServerConnector(
+            server,
+            1,
+            1,
+            new org.eclipse.jetty.server.HttpConnectionFactory(
+                dev.safeclient.apiserver.ApiserverHttp.configuration()));
     connector.setHost("127.0.0.1");
     connector.setPort(b.port);
     connector.setReuseAddress(true);
