@@ -46,6 +46,7 @@ class RelayAuthTest {
   static final String UNKNOWN = "tok-unknown-c0ffee1234";
   static final String SECRET_LABEL = "label-value-never-logged-91d2";
   static final String ADMIN = "tok-admin-4e51b9a0c7";
+  static final String AGENT_POD = "tok-agent-pod-0b7d33e1f9";
 
   private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
   private PrintStream stderr;
@@ -75,6 +76,10 @@ class RelayAuthTest {
             .user(ADMIN, "system:serviceaccount:ops:admin")
             .tokenAudiences(ADMIN, AUDIENCE)
             .allow("system:serviceaccount:ops:admin", "*", "*")
+            .user(AGENT_POD, "system:serviceaccount:fleet:agent")
+            .tokenAudiences(AGENT_POD, AUDIENCE)
+            .podBoundToken(AGENT_POD, "agent-x1", "9d1c-pod-uid", "node-1")
+            .allowGroup("system:serviceaccounts:fleet", "get,list,watch", "pods")
             .build();
     sim.create(PODS, pod("ns", "a", "node-1", SECRET_LABEL));
     sim.create(PODS, pod("ns", "b", "node-2", SECRET_LABEL));
@@ -116,6 +121,7 @@ class RelayAuthTest {
               NOBODY,
               UNKNOWN,
               ADMIN,
+              AGENT_POD,
               "tok-relay-sa-77",
               SECRET_LABEL,
               protocolToken(NODE1))) {
@@ -347,6 +353,20 @@ class RelayAuthTest {
     get(bearer(NOBODY), "/api/v1/namespaces/ns/secrets");
     get(bearer(ADMIN), "/api/v1/namespaces/ns/secrets");
     assertThat(sim.stats().subjectAccessReviews()).isEqualTo(reviews);
+  }
+
+  @Test
+  void theSubjectAccessReviewCarriesTheTokenReviewsUidGroupsAndExtraWhole() throws Exception {
+    // The agent may read pods only through a RoleBinding to its namespace's ServiceAccount group,
+    // and KubeSim refuses a review that lacks the uid, groups or extra (pod-name, pod-uid,
+    // node-name, node-uid, credential-id) its TokenReview gave the relay: a relay that dropped
+    // any of them gets a 400 there and answers 500 here.
+    Answer a = get(bearer(AGENT_POD), "/api/v1/namespaces/ns/pods?resourceVersion=0");
+    assertThat(a.code()).as(a.body()).isEqualTo(200);
+    assertThat(a.names()).containsExactlyInAnyOrder("a", "b");
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(1);
+    // And the group is what allows it: secrets are not in the binding.
+    assertThat(get(bearer(AGENT_POD), "/api/v1/namespaces/ns/secrets").code()).isEqualTo(403);
   }
 
   @Test

@@ -295,6 +295,8 @@ final class ApiHandler extends Handler.Abstract {
       Authorization.Attributes caller =
           new Authorization.Attributes(
               config.identity(request.getHeaders().get(HttpHeader.AUTHORIZATION)),
+              TokenReviews.groupsOf(
+                  config.identity(request.getHeaders().get(HttpHeader.AUTHORIZATION))),
               "create",
               tokenReview ? TokenReviews.GROUP : AccessReviews.GROUP,
               tokenReview ? TokenReviews.PLURAL : SubjectAccessReviews.PLURAL,
