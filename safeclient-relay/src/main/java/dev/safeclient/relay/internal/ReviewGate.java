@@ -1,6 +1,6 @@
 package dev.safeclient.relay.internal;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.safeclient.apiserver.RequestInfo;
@@ -10,9 +10,11 @@ import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -110,8 +112,12 @@ public final class ReviewGate implements RequestGate {
   private final Reviews reviews;
   private final String audience;
   private final CacheKeys keys = new CacheKeys();
-  private final AsyncCache<String, Optional<Identity>> tokens;
-  private final AsyncCache<Question, Reviews.Decision> decisions;
+  private final Cache<String, Optional<Identity>> tokens;
+  private final Cache<Question, Reviews.Decision> decisions;
+
+  /** Reviews out now, by cache key: who asks the same meanwhile waits for the same answer. */
+  private final Map<Object, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
+
   private final ReviewBound newTokenReviews;
   private final ReviewBound newSubjectAccessReviews;
   private final LongAdder tokenReviews = new LongAdder();
@@ -132,7 +138,7 @@ public final class ReviewGate implements RequestGate {
             .expireAfter(
                 Expiry.<String, Optional<Identity>>creating(
                     (k, v) -> v.isPresent() ? allowed : refused))
-            .buildAsync();
+            .build();
     this.newTokenReviews = new ReviewBound(MAX_NEW_TOKEN_REVIEWS, KNOWN_TOKEN, MAX_TOKENS, clock);
     this.newSubjectAccessReviews =
         new ReviewBound(MAX_NEW_SUBJECT_ACCESS_REVIEWS, KNOWN_TOKEN, MAX_KNOWN_QUESTIONS, clock);
@@ -144,7 +150,7 @@ public final class ReviewGate implements RequestGate {
             .expireAfter(
                 Expiry.<Question, Reviews.Decision>creating(
                     (k, v) -> v.allowed() ? allowed : refused))
-            .buildAsync();
+            .build();
   }
 
   @Override
@@ -213,19 +219,28 @@ public final class ReviewGate implements RequestGate {
 
   /**
    * The cached answer to {@code key}, or the one review that all who ask meanwhile wait for. The
-   * review runs on the first asker's thread, outside the cache's locks (a blocking compute in a
-   * cache's get holds a lock that other keys may share), and only until its own deadline; a review
-   * that fails leaves nothing cached, and its waiters get its failure.
+   * review runs on the first asker's thread outside the cache (a blocking compute inside a cache's
+   * get holds a lock other keys may share), and only until its own deadline; a review that fails
+   * leaves nothing cached, and its waiters get its failure.
    */
-  private static <K, V> V answer(AsyncCache<K, V> cache, K key, Supplier<V> review) {
+  @SuppressWarnings("unchecked")
+  private <K, V> V answer(Cache<K, V> cache, K key, Supplier<V> review) {
+    V cached = cache.getIfPresent(key);
+    if (cached != null) {
+      return cached;
+    }
     CompletableFuture<V> mine = new CompletableFuture<>();
-    CompletableFuture<V> asked = cache.asMap().putIfAbsent(key, mine);
+    CompletableFuture<V> asked = (CompletableFuture<V>) inFlight.putIfAbsent(key, mine);
     if (asked == null) {
       asked = mine;
       try {
-        mine.complete(review.get());
+        V answer = review.get();
+        cache.put(key, answer);
+        mine.complete(answer);
       } catch (Throwable t) {
         mine.completeExceptionally(t);
+      } finally {
+        inFlight.remove(key, mine);
       }
     }
     try {
@@ -253,8 +268,8 @@ public final class ReviewGate implements RequestGate {
 
   /** Decisions cached now, after pending evictions. */
   long cachedDecisions() {
-    decisions.synchronous().cleanUp();
-    return decisions.synchronous().estimatedSize();
+    decisions.cleanUp();
+    return decisions.estimatedSize();
   }
 
   /** TokenReviews sent upstream. */
