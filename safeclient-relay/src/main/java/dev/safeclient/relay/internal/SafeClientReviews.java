@@ -18,8 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
+import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
@@ -41,7 +41,9 @@ public final class SafeClientReviews implements Reviews {
   static final Duration REVIEW_TIMEOUT = Duration.ofSeconds(10);
 
   private final ApiClient client;
-  private final Duration timeout;
+
+  /** The client's own, interceptors and connection pool shared, with the review's deadline. */
+  private final OkHttpClient http;
 
   public SafeClientReviews(SafeClient safe) {
     this(safe, REVIEW_TIMEOUT);
@@ -49,7 +51,7 @@ public final class SafeClientReviews implements Reviews {
 
   SafeClientReviews(SafeClient safe, Duration timeout) {
     this.client = safe.apiClient();
-    this.timeout = timeout;
+    this.http = client.getHttpClient().newBuilder().callTimeout(timeout).build();
   }
 
   @Override
@@ -185,8 +187,7 @@ public final class SafeClientReviews implements Reviews {
     } catch (ApiException e) {
       throw new IOException("could not build the upstream review", e);
     }
-    call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    try (Response response = call.execute()) {
+    try (Response response = http.newCall(call.request()).execute()) {
       if (!response.isSuccessful()) {
         throw new IOException("upstream answered " + response.code() + " to " + path);
       }

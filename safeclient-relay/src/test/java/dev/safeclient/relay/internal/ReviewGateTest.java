@@ -216,8 +216,8 @@ class ReviewGateTest {
         .hasSize(64)
         .isEqualTo(gate.tokenKey("abc"))
         .isNotEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        .isNotEqualTo(other.tokenKey("abc"))
-        .doesNotContain("abc");
+        .isNotEqualTo(other.tokenKey("abc"));
+    assertThat(gate.tokenKey("tok-secret")).doesNotContain("tok-secret").matches("[0-9a-f]{64}");
   }
 
   @Test
