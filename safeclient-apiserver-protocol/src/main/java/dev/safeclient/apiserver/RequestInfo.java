@@ -1,5 +1,7 @@
 package dev.safeclient.apiserver;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +26,10 @@ public final class RequestInfo {
   /** Subresources of a namespace, not resources inside it ({@code /namespaces/ns/status}). */
   private static final Set<String> NAMESPACE_SUBRESOURCES = Set.of("status", "finalize");
 
+  /** The verbs whose selectors reach the authorizer (verbsWithSelectors). */
+  private static final Set<String> VERBS_WITH_SELECTORS =
+      Set.of("list", "watch", "deletecollection");
+
   private final boolean resourceRequest;
   private final String path;
   private final String verbName;
@@ -35,6 +41,8 @@ public final class RequestInfo {
   private final String subresource;
   private final String name;
   private final List<String> parts;
+  private final String fieldSelector;
+  private final String labelSelector;
 
   private RequestInfo(
       boolean resourceRequest,
@@ -47,7 +55,9 @@ public final class RequestInfo {
       String resource,
       String subresource,
       String name,
-      List<String> parts) {
+      List<String> parts,
+      String fieldSelector,
+      String labelSelector) {
     this.resourceRequest = resourceRequest;
     this.path = path;
     this.verbName = verbName;
@@ -59,13 +69,19 @@ public final class RequestInfo {
     this.subresource = subresource;
     this.name = name;
     this.parts = List.copyOf(parts);
+    this.fieldSelector = fieldSelector;
+    this.labelSelector = labelSelector;
   }
 
   /**
-   * Resolves a request. A path with a special verb and nothing after it ({@code /api/v1/watch})
-   * throws a {@link StatusException}: the filter's 500 {@code failed to create RequestInfo}.
+   * Resolves a request. {@code rawPath} is the path as the request line sends it, percent-encoded:
+   * it is decoded first, as Go's {@code req.URL.Path} is before RequestInfo reads it, so an encoded
+   * slash ({@code %2F}) separates segments as a plain one does. A path with a special verb and
+   * nothing after it ({@code /api/v1/watch}) throws a {@link StatusException}: the filter's 500
+   * {@code failed to create RequestInfo}; so does an invalid escape, with net/http's 400.
    */
-  public static RequestInfo parse(String method, String path, Query query) {
+  public static RequestInfo parse(String method, String rawPath, Query query) {
+    String path = decodePath(rawPath);
     List<String> current = splitPath(path);
     String nonResourceVerb = method.toLowerCase(Locale.ROOT);
     if (current.size() < 3 || !API_PREFIXES.contains(current.get(0))) {
@@ -85,7 +101,8 @@ public final class RequestInfo {
     String version = current.get(0);
     current = current.subList(1, current.size());
     String verb;
-    if (SPECIAL_VERBS.contains(current.get(0))) {
+    boolean verbViaPathPrefix = SPECIAL_VERBS.contains(current.get(0));
+    if (verbViaPathPrefix) {
       if (current.size() < 2) {
         throw new StatusException(
             Status.internalError(
@@ -130,11 +147,27 @@ public final class RequestInfo {
     if (nm.isEmpty() && verb.equals("delete")) {
       verb = "deletecollection";
     }
-    return new RequestInfo(true, path, verb, prefix, group, version, ns, res, sub, nm, current);
+    // The deprecated /watch/ paths do not support selectors consistently: none reach the
+    // authorizer from them, so a selector-limited identity is refused there.
+    boolean selectors = !verbViaPathPrefix && VERBS_WITH_SELECTORS.contains(verb);
+    return new RequestInfo(
+        true,
+        path,
+        verb,
+        prefix,
+        group,
+        version,
+        ns,
+        res,
+        sub,
+        nm,
+        current,
+        selectors ? query.get("fieldSelector") : "",
+        selectors ? query.get("labelSelector") : "");
   }
 
   private static RequestInfo nonResource(String path, String verb) {
-    return new RequestInfo(false, path, verb, "", "", "", "", "", "", "", List.of());
+    return new RequestInfo(false, path, verb, "", "", "", "", "", "", "", List.of(), "", "");
   }
 
   private static String verbOfMethod(String method) {
@@ -153,6 +186,35 @@ public final class RequestInfo {
       default:
         return "";
     }
+  }
+
+  /**
+   * The path a percent-encoded request path names, as Go's {@code url.PathUnescape}: every {@code
+   * %XX} is the byte XX, {@code %2F} included, and the bytes are UTF-8; a {@code +} stays a plus.
+   * An escape that is not two hex digits throws the 400 net/http answers to a request line whose
+   * URL does not parse, before any handler runs.
+   */
+  public static String decodePath(String rawPath) {
+    int first = rawPath.indexOf('%');
+    if (first < 0) {
+      return rawPath;
+    }
+    byte[] raw = rawPath.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length);
+    for (int i = 0; i < raw.length; i++) {
+      if (raw[i] != '%') {
+        out.write(raw[i]);
+        continue;
+      }
+      int hi = i + 2 < raw.length ? Character.digit(raw[i + 1], 16) : -1;
+      int lo = hi < 0 ? -1 : Character.digit(raw[i + 2], 16);
+      if (lo < 0) {
+        throw new StatusException(Status.badRequest("invalid URL escape in the request path"));
+      }
+      out.write(hi << 4 | lo);
+      i += 2;
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** strings.Split(strings.Trim(path, "/"), "/"), empty for the root. */
@@ -203,7 +265,7 @@ public final class RequestInfo {
     return resourceRequest;
   }
 
-  /** The request's path as given. */
+  /** The request's path, decoded (Go's {@code req.URL.Path}). */
   public String path() {
     return path;
   }
@@ -278,6 +340,19 @@ public final class RequestInfo {
    */
   public String name() {
     return name;
+  }
+
+  /**
+   * The field selector as the client sent it, as the authorizer sees it: only for a list, watch or
+   * deletecollection not named by a {@code /watch/} path; "" otherwise.
+   */
+  public String fieldSelector() {
+    return fieldSelector;
+  }
+
+  /** The label selector as the authorizer sees it, as {@link #fieldSelector}. */
+  public String labelSelector() {
+    return labelSelector;
   }
 
   /** The path segments from the resource on ({@code [pods, name, status]}). */

@@ -273,34 +273,47 @@ public final class Status {
   /**
    * 403 Forbidden as the authorization filter writes it (responsewriters.Forbidden): {@code pods
    * "x" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns"},
-   * then {@code : reason} if the authorizer gave one.
+   * or for a non-resource request {@code forbidden: User "u" cannot get path "/x"}, then {@code :
+   * reason} if the authorizer gave one. The message has {@code & < >} escaped, as its sanitizer.
    */
   public static Status forbidden(RequestInfo request, String user, String reason) {
-    String resource =
-        request.subresource().isEmpty()
-            ? request.resource()
-            : request.resource() + "/" + request.subresource();
-    String scope =
-        request.namespace().isEmpty()
-            ? "at the cluster scope"
-            : "in the namespace \"" + request.namespace() + "\"";
-    String why =
-        "User \""
-            + user
-            + "\" cannot "
-            + request.verbName()
-            + " resource \""
-            + resource
-            + "\" in API group \""
-            + request.apiGroup()
-            + "\" "
-            + scope
-            + (reason == null || reason.isEmpty() ? "" : ": " + reason);
+    String why;
+    if (!request.isResourceRequest()) {
+      why =
+          "User \"" + user + "\" cannot " + request.verbName() + " path " + quoted(request.path());
+    } else {
+      String resource =
+          request.subresource().isEmpty()
+              ? request.resource()
+              : request.resource() + "/" + request.subresource();
+      String scope =
+          request.namespace().isEmpty()
+              ? "at the cluster scope"
+              : "in the namespace " + quoted(request.namespace());
+      why =
+          "User "
+              + quoted(user)
+              + " cannot "
+              + request.verbName()
+              + " resource "
+              + quoted(resource)
+              + " in API group "
+              + quoted(request.apiGroup())
+              + " "
+              + scope;
+    }
+    why = why.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    if (reason != null && !reason.isEmpty()) {
+      why = why + ": " + reason;
+    }
+    if (!request.isResourceRequest()) {
+      return of(403, "Forbidden", "forbidden: " + why, new JsonObject());
+    }
     String gr = qualified(request.apiGroup(), request.resource());
     String message =
         request.name().isEmpty()
             ? gr + " is forbidden: " + why
-            : gr + " \"" + request.name() + "\" is forbidden: " + why;
+            : gr + " " + quoted(request.name()) + " is forbidden: " + why;
     JsonObject d = new JsonObject();
     if (!request.name().isEmpty()) {
       d.addProperty("name", request.name());
@@ -310,6 +323,32 @@ public final class Status {
     }
     d.addProperty("kind", request.resource());
     return of(403, "Forbidden", message, d);
+  }
+
+  /**
+   * Go's {@code %q} of a string: what the authorization filter's message quotes, a name or path
+   * from the request, which may now hold any character once decoded.
+   */
+  private static String quoted(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
+      i += Character.charCount(c);
+      if (c == '"' || c == '\\') {
+        b.append('\\').appendCodePoint(c);
+      } else if (c == '\n') {
+        b.append("\\n");
+      } else if (c == '\t') {
+        b.append("\\t");
+      } else if (c == '\r') {
+        b.append("\\r");
+      } else if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\x%02x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    }
+    return b.append('"').toString();
   }
 
   private static String qualified(String group, String resource) {

@@ -1,7 +1,13 @@
 package dev.safeclient.apiserver;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpHeader;
@@ -27,6 +33,13 @@ import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
  * watch.
  */
 public final class WebSocketWatch implements WatchStreamWriter.Transport {
+  /**
+   * The subprotocol a client that cannot set headers on a WebSocket (a browser, kubectl's and
+   * client-go's WebSocket executors) sends its bearer token in: this prefix, then the token in
+   * unpadded base64url (pkg/authentication/request/websocket/protocol.go).
+   */
+  public static final String BEARER_PROTOCOL_PREFIX = "base64url.bearer.authorization.k8s.io.";
+
   /** Length prefix of a Protobuf watch frame on a plain HTTP stream; a WebSocket frame has none. */
   private static final int PROTOBUF_LENGTH_PREFIX = 4;
 
@@ -52,6 +65,103 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
   }
 
   /**
+   * The bearer token of a WebSocket request's bearer subprotocol, as the apiserver's
+   * ProtocolAuthenticator reads it; null when it offers none.
+   *
+   * @throws StatusException 401, as the authenticator's errors are answered, when the subprotocol
+   *     is there twice, is not unpadded base64url of UTF-8, or is the only one offered (one must
+   *     remain to be echoed)
+   */
+  public static String bearerToken(Request request) {
+    String token = null;
+    boolean others = false;
+    for (String p : subprotocols(request)) {
+      if (!p.startsWith(BEARER_PROTOCOL_PREFIX)) {
+        others = true;
+        continue;
+      }
+      if (token != null) {
+        throw new StatusException(Status.unauthorized());
+      }
+      token = decodeToken(p.substring(BEARER_PROTOCOL_PREFIX.length()));
+    }
+    if (token == null || token.isEmpty()) {
+      return null;
+    }
+    if (!others) {
+      throw new StatusException(Status.unauthorized());
+    }
+    return token;
+  }
+
+  private static String decodeToken(String encoded) {
+    byte[] raw;
+    try {
+      // base64.RawURLEncoding: no padding accepted.
+      if (encoded.indexOf('=') >= 0) {
+        throw new IllegalArgumentException("padded");
+      }
+      raw = Base64.getUrlDecoder().decode(encoded);
+    } catch (IllegalArgumentException e) {
+      throw new StatusException(Status.unauthorized());
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(raw))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new StatusException(Status.unauthorized());
+    }
+  }
+
+  /**
+   * The subprotocols the request offers, every Sec-WebSocket-Protocol header's, comma-separated and
+   * trimmed, in order.
+   */
+  private static List<String> subprotocols(Request request) {
+    List<String> out = new ArrayList<>();
+    for (String header : request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL)) {
+      for (String p : header.split(",", -1)) {
+        out.add(p.trim());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The subprotocols the handshake considers: the offered ones without the bearer subprotocol,
+   * which the authenticator removes, so that the token is never echoed.
+   */
+  static List<String> handshakeSubprotocols(Request request) {
+    List<String> out = new ArrayList<>();
+    for (String p : subprotocols(request)) {
+      if (!p.startsWith(BEARER_PROTOCOL_PREFIX) && !p.isEmpty()) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Answers a handshake offering more than one subprotocol (once the bearer one is removed) as
+   * golang.org/x/net/websocket, which HandleWS is served by, answers it: its AcceptHandshake fails
+   * with ErrBadWebSocketProtocol, a bare {@code 400 Bad Request} with no body. Returns whether it
+   * answered; call it before {@link #upgrade}.
+   */
+  public static boolean refuseSubprotocols(Request request, Response response, Callback callback) {
+    if (handshakeSubprotocols(request).size() <= 1) {
+      return false;
+    }
+    response.setStatus(400);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+    response.write(true, ByteBuffer.allocate(0), callback);
+    return true;
+  }
+
+  /**
    * Upgrades the request, or returns null if it is no valid WebSocket handshake (then the watch is
    * served over plain HTTP). The writer must be attached with {@link #attach} before events flow.
    */
@@ -63,9 +173,11 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
     WebSocketNegotiator negotiator =
         WebSocketNegotiator.from(
             (req, resp, cb) -> {
-              // golang.org/x/net/websocket accepts one offered subprotocol and echoes it.
-              if (req.getSubProtocols().size() == 1) {
-                resp.setAcceptedSubProtocol(req.getSubProtocols().get(0));
+              // golang.org/x/net/websocket echoes the one subprotocol left (the authenticator
+              // has removed the bearer one), and sends none when none is left.
+              List<String> offered = handshakeSubprotocols(request);
+              if (offered.size() == 1) {
+                resp.setAcceptedSubProtocol(offered.get(0));
               }
               return ws;
             },

@@ -45,6 +45,13 @@ class RequestInfoTest {
         "GET|/api/v1/nodes/n1|-|get|api||v1||nodes|n1|",
         "GET|/api/v1/proxy/namespaces/other/pods/foo/a/b|-|proxy|api||v1|other|pods|foo|",
         "OPTIONS|/api/v1/pods|-||api||v1||pods||",
+        // Percent-encoded paths: decoded first, as Go's req.URL.Path, an encoded slash included.
+        "GET|/api/v1/namespaces/default/pods/%61|-|get|api||v1|default|pods|a|",
+        "GET|/api/v1/namespaces/d%65fault/p%6Fds|-|list|api||v1|default|pods||",
+        "GET|/api/v1/namespaces/ns/pods/a%2Fstatus|-|get|api||v1|ns|pods|a|status",
+        "GET|/api/v1/namespaces%2Fns%2Fpods|-|list|api||v1|ns|pods||",
+        "GET|/api/v1/namespaces/ns/pods/a+b%20c|-|get|api||v1|ns|pods|a+b c|",
+        "GET|/api/v1/namespaces/ns/configmaps/%C3%A9t%C3%A9|-|get|api||v1|ns|configmaps|été|",
       })
   void resourceRequestsResolveAsTheApiserverDoes(
       String method,
@@ -104,6 +111,47 @@ class RequestInfoTest {
     assertThat(
             RequestInfo.parse("GET", "/api/v1/namespaces/ns/pods/p/log", Query.parse("")).parts())
         .containsExactly("pods", "p", "log");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"/api/v1/pods/%", "/api/v1/pods/%6", "/api/v1/pods/%zz", "/api/v1/pods/a%g1"})
+  void anInvalidEscapeIsTheBadRequestOfAnUnparsableUrl(String path) {
+    StatusException e =
+        catchThrowableOfType(
+            StatusException.class, () -> RequestInfo.parse("GET", path, Query.parse("")));
+    assertThat(e.status().code()).isEqualTo(400);
+    assertThat(e.status().reason()).isEqualTo("BadRequest");
+  }
+
+  @Test
+  void onlyAListWatchOrDeleteCollectionOutsideWatchPathsCarriesSelectorsToTheAuthorizer() {
+    Query q = Query.parse("fieldSelector=spec.nodeName%3Dn1&labelSelector=app%3Dweb");
+    for (String[] c :
+        new String[][] {
+          {"GET", "/api/v1/pods"},
+          {"GET", "/api/v1/namespaces/ns/pods"},
+          {"DELETE", "/api/v1/namespaces/ns/pods"},
+        }) {
+      RequestInfo r = RequestInfo.parse(c[0], c[1], q);
+      assertThat(r.fieldSelector()).as(c[1]).isEqualTo("spec.nodeName=n1");
+      assertThat(r.labelSelector()).as(c[1]).isEqualTo("app=web");
+    }
+    RequestInfo watch =
+        RequestInfo.parse("GET", "/api/v1/pods", Query.parse("watch=1&" + "fieldSelector=a%3Db"));
+    assertThat(watch.fieldSelector()).isEqualTo("a=b");
+    for (String path : new String[] {"/api/v1/watch/pods", "/api/v1/namespaces/ns/pods/p"}) {
+      RequestInfo r = RequestInfo.parse("GET", path, q);
+      assertThat(r.fieldSelector()).as(path).isEmpty();
+      assertThat(r.labelSelector()).as(path).isEmpty();
+    }
+  }
+
+  @Test
+  void thePathIsTheDecodedOne() {
+    assertThat(RequestInfo.parse("GET", "/api/v1/namespaces/ns/pods/%61", Query.parse("")).path())
+        .isEqualTo("/api/v1/namespaces/ns/pods/a");
+    assertThat(RequestInfo.decodePath("/version%2F")).isEqualTo("/version/");
+    assertThat(RequestInfo.decodePath("/plain")).isEqualTo("/plain");
   }
 
   @Test

@@ -91,4 +91,19 @@ class StatusTest {
             "deployments.apps \"web\" is forbidden: User \"u\" cannot get resource"
                 + " \"deployments/scale\" in API group \"apps\" at the cluster scope");
   }
+
+  @Test
+  void forbiddenOfAPathOrADecodedNameQuotesAndSanitizesAsTheFilter() {
+    RequestInfo path = RequestInfo.parse("GET", "/logs/a%3Cb", Query.parse(""));
+    Status s = Status.forbidden(path, "u", "");
+    assertThat(s.code()).isEqualTo(403);
+    assertThat(s.message()).isEqualTo("forbidden: User \"u\" cannot get path \"/logs/a&lt;b\"");
+    assertThat(s.toJson().getAsJsonObject("details").size()).isZero();
+    RequestInfo odd =
+        RequestInfo.parse("GET", "/api/v1/namespaces/n%22s/pods/a%22%3Cb", Query.parse(""));
+    assertThat(Status.forbidden(odd, "u", "why").message())
+        .isEqualTo(
+            "pods \"a\\\"<b\" is forbidden: User \"u\" cannot get resource \"pods\" in API"
+                + " group \"\" in the namespace \"n\\\"s\": why");
+  }
 }

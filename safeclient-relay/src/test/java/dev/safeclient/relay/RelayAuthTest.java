@@ -45,6 +45,8 @@ class RelayAuthTest {
   static final String NOBODY = "tok-nobody-5a77e0c4d2";
   static final String UNKNOWN = "tok-unknown-c0ffee1234";
   static final String SECRET_LABEL = "label-value-never-logged-91d2";
+  static final String ADMIN = "tok-admin-4e51b9a0c7";
+  static final String AGENT_POD = "tok-agent-pod-0b7d33e1f9";
 
   private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
   private PrintStream stderr;
@@ -71,6 +73,13 @@ class RelayAuthTest {
             .user(NODE1_FOR_API, "system:node:node-1")
             .user(NOBODY, "system:serviceaccount:agents:nobody")
             .tokenAudiences(NOBODY, AUDIENCE)
+            .user(ADMIN, "system:serviceaccount:ops:admin")
+            .tokenAudiences(ADMIN, AUDIENCE)
+            .allow("system:serviceaccount:ops:admin", "*", "*")
+            .user(AGENT_POD, "system:serviceaccount:fleet:agent")
+            .tokenAudiences(AGENT_POD, AUDIENCE)
+            .podBoundToken(AGENT_POD, "agent-x1", "9d1c-pod-uid", "node-1")
+            .allowGroup("system:serviceaccounts:fleet", "get,list,watch", "pods")
             .build();
     sim.create(PODS, pod("ns", "a", "node-1", SECRET_LABEL));
     sim.create(PODS, pod("ns", "b", "node-2", SECRET_LABEL));
@@ -106,7 +115,16 @@ class RelayAuthTest {
       sim.close();
       String logged = logs.toString(StandardCharsets.UTF_8);
       for (String secret :
-          List.of(NODE1, NODE1_FOR_API, NOBODY, UNKNOWN, "tok-relay-sa-77", SECRET_LABEL)) {
+          List.of(
+              NODE1,
+              NODE1_FOR_API,
+              NOBODY,
+              UNKNOWN,
+              ADMIN,
+              AGENT_POD,
+              "tok-relay-sa-77",
+              SECRET_LABEL,
+              protocolToken(NODE1))) {
         assertThat(logged).as("the log").doesNotContain(secret);
       }
     } finally {
@@ -134,6 +152,31 @@ class RelayAuthTest {
       b.header("Authorization", authorization);
     }
     try (Response r = http.newCall(b.build()).execute()) {
+      return new Answer(r.code(), r.body().string());
+    }
+  }
+
+  private Answer post(String authorization, String path) throws IOException {
+    Request.Builder b =
+        new Request.Builder()
+            .url(relay.url() + path)
+            .post(okhttp3.RequestBody.create(new byte[] {'{', '}'}));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    try (Response r = http.newCall(b.build()).execute()) {
+      return new Answer(r.code(), r.body().string());
+    }
+  }
+
+  /** A GET straight to KubeSim, as the relay's own ServiceAccount. */
+  private Answer getDirect(String path) throws IOException {
+    Request req =
+        new Request.Builder()
+            .url(sim.url() + path)
+            .header("Authorization", "Bearer tok-relay-sa-77")
+            .build();
+    try (Response r = http.newCall(req).execute()) {
       return new Answer(r.code(), r.body().string());
     }
   }
@@ -265,14 +308,197 @@ class RelayAuthTest {
   }
 
   @Test
-  void secretsNotConfiguredAreNotFoundEvenToAnAuthenticatedAgent() throws Exception {
-    Answer a = get(bearer(NODE1), "/api/v1/namespaces/ns/secrets");
-    assertThat(a.code()).isEqualTo(404);
-    assertThat(a.json().get("reason").getAsString()).isEqualTo("NotFound");
-    // Authenticated first (a token that fails gets 401 there too), then nothing to authorize.
+  void whatIsNotRelayedIsForbiddenBeforeItIsNotFoundAsTheApiserverAuthorizesBeforeItsMux()
+      throws Exception {
+    // An identity that may not read Secrets learns nothing of whether the relay serves them.
+    assertStatus(
+        get(bearer(NOBODY), "/api/v1/namespaces/ns/secrets"),
+        403,
+        "Forbidden",
+        "secrets is forbidden: User \"system:serviceaccount:agents:nobody\" cannot list resource"
+            + " \"secrets\" in API group \"\" in the namespace \"ns\"");
+    assertStatus(
+        get(bearer(NODE1), "/api/v1/namespaces/ns/pods/a/log"),
+        403,
+        "Forbidden",
+        "pods \"a\" is forbidden: User \"system:node:node-1\" cannot get resource \"pods/log\" in"
+            + " API group \"\" in the namespace \"ns\"");
+    assertStatus(
+        get(bearer(NOBODY), "/version"),
+        403,
+        "Forbidden",
+        "forbidden: User \"system:serviceaccount:agents:nobody\" cannot get path \"/version\"");
+    Answer create = post(bearer(NOBODY), "/api/v1/namespaces/ns/pods");
+    assertStatus(
+        create,
+        403,
+        "Forbidden",
+        "pods is forbidden: User \"system:serviceaccount:agents:nobody\" cannot create resource"
+            + " \"pods\" in API group \"\" in the namespace \"ns\"");
+    // One allowed to do all of it gets what the mux answers: not found, method not allowed.
+    Answer secrets = get(bearer(ADMIN), "/api/v1/namespaces/ns/secrets");
+    assertThat(secrets.code()).isEqualTo(404);
+    assertThat(secrets.json().get("reason").getAsString()).isEqualTo("NotFound");
+    assertThat(get(bearer(ADMIN), "/api/v1/namespaces/ns/pods/a/log").code()).isEqualTo(404);
+    assertThat(get(bearer(ADMIN), "/version").code()).isEqualTo(404);
+    Answer adminCreate = post(bearer(ADMIN), "/api/v1/namespaces/ns/pods");
+    assertThat(adminCreate.code()).isEqualTo(405);
+    assertThat(adminCreate.json().get("reason").getAsString()).isEqualTo("MethodNotAllowed");
+    // Authenticated first: a token that fails gets 401 before any review of what it asks.
+    long reviews = sim.stats().subjectAccessReviews();
     assertStatus(
         get(bearer(UNKNOWN), "/api/v1/namespaces/ns/secrets"), 401, "Unauthorized", "Unauthorized");
-    assertThat(relay.health().subjectAccessReviews()).isZero();
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(reviews);
+    // Each question is asked once per TTL, as every other.
+    get(bearer(NOBODY), "/api/v1/namespaces/ns/secrets");
+    get(bearer(ADMIN), "/api/v1/namespaces/ns/secrets");
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(reviews);
+  }
+
+  @Test
+  void theSubjectAccessReviewCarriesTheTokenReviewsUidGroupsAndExtraWhole() throws Exception {
+    // The agent may read pods only through a RoleBinding to its namespace's ServiceAccount group,
+    // and KubeSim refuses a review that lacks the uid, groups or extra (pod-name, pod-uid,
+    // node-name, node-uid, credential-id) its TokenReview gave the relay: a relay that dropped
+    // any of them gets a 400 there and answers 500 here.
+    Answer a = get(bearer(AGENT_POD), "/api/v1/namespaces/ns/pods?resourceVersion=0");
+    assertThat(a.code()).as(a.body()).isEqualTo(200);
+    assertThat(a.names()).containsExactlyInAnyOrder("a", "b");
+    assertThat(sim.stats().subjectAccessReviews()).isEqualTo(1);
+    // And the group is what allows it: secrets are not in the binding.
+    assertThat(get(bearer(AGENT_POD), "/api/v1/namespaces/ns/secrets").code()).isEqualTo(403);
+  }
+
+  @Test
+  void aPercentEncodedPathNamesWhatItsDecodedPathNames() throws Exception {
+    // Go's req.URL.Path is decoded before RequestInfo: pod %61 is pod a, for the authorizer too
+    // (the node's own pod, by name through its graph) and for the read.
+    Answer a = get(bearer(NODE1), "/api/v1/namespaces/ns/pods/%61?resourceVersion=0");
+    assertThat(a.code()).isEqualTo(200);
+    assertThat(a.json().getAsJsonObject("metadata").get("name").getAsString()).isEqualTo("a");
+    Answer direct = getDirect("/api/v1/namespaces/ns/pods/%61");
+    assertThat(direct.code()).isEqualTo(200);
+    assertThat(direct.json().getAsJsonObject("metadata").get("name").getAsString()).isEqualTo("a");
+    // An encoded slash separates segments, as in the decoded path: a namespace's pods.
+    Answer list = get(bearer(ADMIN), "/api/v1/namespaces%2Fns%2Fpods?resourceVersion=0");
+    assertThat(list.code()).isEqualTo(200);
+    assertThat(list.names()).containsExactlyInAnyOrder("a", "b");
+    Answer viaSlash = get(bearer(NODE1), "/api/v1/namespaces/ns/pods/b%2Fstatus");
+    assertStatus(
+        viaSlash,
+        403,
+        "Forbidden",
+        "pods \"b\" is forbidden: User \"system:node:node-1\" cannot get resource"
+            + " \"pods/status\" in API group \"\" in the namespace \"ns\"");
+  }
+
+  @Test
+  void aWatchPathCarriesNoSelectorToTheAuthorizerSoANodeIsRefusedThere() throws Exception {
+    // RequestInfo passes no selector from the deprecated /watch/ paths: the node authorizer sees
+    // a node watching all pods, and says no, through the relay as from the API server.
+    String path = "/api/v1/watch/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1";
+    Answer a = get(bearer(NODE1), path);
+    assertThat(a.code()).isEqualTo(403);
+    assertThat(a.json().get("message").getAsString())
+        .isEqualTo(
+            "pods is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in API"
+                + " group \"\" at the cluster scope: can only list/watch pods with spec.nodeName"
+                + " field selector");
+  }
+
+  /** The subprotocol a WebSocket client sends its token in. */
+  static String protocolToken(String token) {
+    return "base64url.bearer.authorization.k8s.io."
+        + java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(token.getBytes(StandardCharsets.UTF_8));
+  }
+
+  record Handshake(int code, String protocol, String firstMessage) {}
+
+  private Handshake webSocket(String authorization, String... protocols) throws Exception {
+    return webSocketAt(
+        "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1",
+        authorization, protocols);
+  }
+
+  private Handshake webSocketAt(String pathAndQuery, String authorization, String... protocols)
+      throws Exception {
+    Request.Builder b = new Request.Builder().url(relay.url() + pathAndQuery);
+    if (protocols.length > 0) {
+      b.header("Sec-WebSocket-Protocol", String.join(", ", protocols));
+    }
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    java.util.concurrent.CompletableFuture<Handshake> done =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<Response> opened =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    okhttp3.WebSocket ws =
+        http.newWebSocket(
+            b.build(),
+            new okhttp3.WebSocketListener() {
+              @Override
+              public void onOpen(okhttp3.WebSocket socket, Response response) {
+                opened.set(response);
+              }
+
+              @Override
+              public void onMessage(okhttp3.WebSocket socket, String text) {
+                Response r = opened.get();
+                done.complete(new Handshake(r.code(), r.header("Sec-WebSocket-Protocol"), text));
+              }
+
+              @Override
+              public void onFailure(okhttp3.WebSocket socket, Throwable t, Response response) {
+                if (response == null) {
+                  done.completeExceptionally(t);
+                } else {
+                  done.complete(
+                      new Handshake(
+                          response.code(), response.header("Sec-WebSocket-Protocol"), null));
+                }
+              }
+            });
+    try {
+      return done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      ws.cancel();
+    }
+  }
+
+  @Test
+  void aWebSocketWatchAuthenticatesWithItsBearerSubprotocolWhichIsNeverEchoed() throws Exception {
+    // kubectl's and client-go's WebSocket clients, and browsers, cannot set the header.
+    Handshake h = webSocket(null, protocolToken(NODE1), "v4.channel.k8s.io");
+    assertThat(h.code()).isEqualTo(101);
+    // x/net/websocket echoes the one subprotocol left once the authenticator removed the token.
+    assertThat(h.protocol()).isEqualTo("v4.channel.k8s.io");
+    assertThat(h.firstMessage()).contains("\"ADDED\"").contains("\"name\":\"a\"");
+    // With the header, and no subprotocol at all: none in the 101.
+    Handshake header = webSocket(bearer(NODE1));
+    assertThat(header.code()).isEqualTo(101);
+    assertThat(header.protocol()).isNull();
+    // The token as the only subprotocol: the authenticator's "missing additional subprotocol".
+    assertThat(webSocket(null, protocolToken(NODE1)).code()).isEqualTo(401);
+    // Two tokens; a token not base64url; no token at all.
+    assertThat(webSocket(null, protocolToken(NODE1), protocolToken(NODE1), "x").code())
+        .isEqualTo(401);
+    assertThat(webSocket(null, "base64url.bearer.authorization.k8s.io.not*base64", "x").code())
+        .isEqualTo(401);
+    assertThat(webSocket(null, "v4.channel.k8s.io").code()).isEqualTo(401);
+    // A bad token in the header, a good one in the subprotocol: the union tries both.
+    assertThat(webSocket(bearer(UNKNOWN), protocolToken(NODE1), "x").code()).isEqualTo(101);
+    // Two subprotocols left: x/net/websocket fails the handshake with a bare 400.
+    assertThat(webSocket(null, protocolToken(NODE1), "a", "b").code()).isEqualTo(400);
+    // The token's identity is authorized as any: another node's pods are refused.
+    assertThat(
+            webSocketAt(
+                    "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-2",
+                    null, protocolToken(NODE1), "x")
+                .code())
+        .isEqualTo(403);
   }
 
   @Test

@@ -32,6 +32,9 @@ final class ApiCall {
    */
   String authorizedName;
 
+  /** The field selector the authorizer sees (RequestInfo's): "" from a /watch/ path or a get. */
+  String authorizedFieldSelector = "";
+
   String subresource;
   Verb verb;
   String body;

@@ -68,7 +68,14 @@ final class ApiHandler extends Handler.Abstract {
   private boolean handleCall(Request request, Response response, Callback callback)
       throws IOException {
     SimStats stats = sim.statsLive();
-    String path = request.getHttpURI().getPath();
+    String path;
+    try {
+      // Go's req.URL.Path: decoded, an encoded slash a separator as any other.
+      path = RequestInfo.decodePath(request.getHttpURI().getPath());
+    } catch (StatusException e) {
+      ApiCall.send(response, callback, Answer.of(e.status()), stats);
+      return true;
+    }
     List<String> seg = new ArrayList<>();
     for (String s : path.split("/")) {
       if (!s.isEmpty()) {
@@ -134,6 +141,7 @@ final class ApiHandler extends Handler.Abstract {
     boolean collection = info.verb() == Verb.LIST || info.verb() == Verb.WATCH;
     c.name = info.name().isEmpty() || collection ? null : info.name();
     c.authorizedName = info.name().isEmpty() ? null : info.name();
+    c.authorizedFieldSelector = info.fieldSelector();
     c.subresource = info.subresource().isEmpty() ? null : info.subresource();
     // The apiserver registers no HEAD route on resources: 405, though RequestInfo says "get".
     c.verb = c.method.equals("HEAD") ? null : info.verb();
@@ -287,6 +295,8 @@ final class ApiHandler extends Handler.Abstract {
       Authorization.Attributes caller =
           new Authorization.Attributes(
               config.identity(request.getHeaders().get(HttpHeader.AUTHORIZATION)),
+              TokenReviews.groupsOf(
+                  config.identity(request.getHeaders().get(HttpHeader.AUTHORIZATION))),
               "create",
               tokenReview ? TokenReviews.GROUP : AccessReviews.GROUP,
               tokenReview ? TokenReviews.PLURAL : SubjectAccessReviews.PLURAL,
@@ -318,7 +328,8 @@ final class ApiHandler extends Handler.Abstract {
     }
     String nodeName;
     try {
-      nodeName = Selector.parse(null, c.param("fieldSelector")).nodeName;
+      // The selector RequestInfo passes the authorizer: none from a /watch/ path, nor a get.
+      nodeName = Selector.parse(null, c.authorizedFieldSelector).nodeName;
     } catch (IllegalArgumentException e) {
       nodeName = null; // the read itself answers 400
     }

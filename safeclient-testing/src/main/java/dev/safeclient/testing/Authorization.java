@@ -13,8 +13,12 @@ import java.util.Set;
  * denial is the real 403 Forbidden Status. A SubjectAccessReview asks the same authorizer.
  */
 final class Authorization {
-  /** One RBAC-like rule: a user may use these verbs on these resources ("*" for any). */
+  /**
+   * One RBAC-like rule: a user, or every member of a group (a subject {@link #GROUP}{@code name}),
+   * may use these verbs on these resources ("*" for any).
+   */
   static final class Rule {
+    static final String GROUP = "group:";
     final String user;
     final Set<String> verbs;
     final Set<String> resources;
@@ -25,8 +29,10 @@ final class Authorization {
       this.resources = resources;
     }
 
-    boolean allows(String u, String verb, String resource) {
-      return user.equals(u)
+    boolean allows(String u, List<String> groups, String verb, String resource) {
+      boolean subject =
+          user.startsWith(GROUP) ? groups.contains(user.substring(GROUP.length())) : user.equals(u);
+      return subject
           && (verbs.contains("*") || verbs.contains(verb))
           && (resources.contains("*") || resources.contains(resource));
     }
@@ -42,6 +48,7 @@ final class Authorization {
    */
   record Attributes(
       String user,
+      List<String> groups,
       String verb,
       String group,
       String resource,
@@ -80,6 +87,7 @@ final class Authorization {
     Attributes a =
         new Attributes(
             user,
+            TokenReviews.groupsOf(user),
             c.verb.apiName(),
             c.type.group(),
             c.type.plural(),
@@ -103,7 +111,8 @@ final class Authorization {
       Attributes a,
       PodBindings pods) {
     String reason = "";
-    String node = NodeAuthorization.nodeOf(a.user());
+    // NodeIdentifier: a node is a system:node:<name> user in the system:nodes group.
+    String node = a.groups().contains("system:nodes") ? NodeAuthorization.nodeOf(a.user()) : null;
     if (nodeAuthorizer
         && node != null
         && a.resource().equals("pods")
@@ -135,7 +144,7 @@ final class Authorization {
       }
     }
     for (Rule r : rules) {
-      if (r.allows(a.user(), a.verb(), a.resourceName())) {
+      if (r.allows(a.user(), a.groups(), a.verb(), a.resourceName())) {
         return new Decision(true, "");
       }
     }

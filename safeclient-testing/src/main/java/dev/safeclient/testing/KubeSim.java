@@ -121,7 +121,13 @@ public final class KubeSim implements AutoCloseable {
             pool,
             new ScheduledExecutorScheduler("kubesim-scheduler", true, null, jettyThreads, 1),
             null);
-    this.connector = new ServerConnector(server, 1, 1);
+    this.connector =
+        new ServerConnector(
+            server,
+            1,
+            1,
+            new org.eclipse.jetty.server.HttpConnectionFactory(
+                dev.safeclient.apiserver.ApiserverHttp.configuration()));
     connector.setHost("127.0.0.1");
     connector.setPort(b.port);
     connector.setReuseAddress(true);
@@ -570,6 +576,7 @@ public final class KubeSim implements AutoCloseable {
     final Map<String, String> users = new HashMap<>();
     final Map<String, List<String>> audiences = new HashMap<>();
     final List<Authorization.Rule> rules = new ArrayList<>();
+    final Map<String, Map<String, List<String>>> extras = new HashMap<>();
     boolean nodeAuthorizer;
     final List<ResourceType> aggregated = new ArrayList<>();
     boolean oldEtcd;
@@ -601,6 +608,45 @@ public final class KubeSim implements AutoCloseable {
         throw new IllegalArgumentException("a token is bound to at least one audience");
       }
       this.audiences.put(Objects.requireNonNull(bearerToken), List.of(audiences));
+      return this;
+    }
+
+    /**
+     * Binds a ServiceAccount token of {@link #user} to a pod, as a projected token is: its
+     * TokenReview then answers the {@code user.extra} the ServiceAccount authenticator adds ({@code
+     * authentication.kubernetes.io/pod-name}, {@code pod-uid}, {@code node-name}, {@code node-uid}
+     * and {@code credential-id}), which a delegating server must pass on unchanged in its
+     * SubjectAccessReviews.
+     */
+    public Builder podBoundToken(String bearerToken, String podName, String podUid, String node) {
+      Map<String, List<String>> extra = new java.util.LinkedHashMap<>();
+      extra.put("authentication.kubernetes.io/credential-id", List.of("JTI=" + uuid(bearerToken)));
+      extra.put("authentication.kubernetes.io/node-name", List.of(node));
+      extra.put("authentication.kubernetes.io/node-uid", List.of(uuid("node " + node)));
+      extra.put("authentication.kubernetes.io/pod-name", List.of(podName));
+      extra.put("authentication.kubernetes.io/pod-uid", List.of(podUid));
+      extras.put(Objects.requireNonNull(bearerToken), extra);
+      return this;
+    }
+
+    private static String uuid(String seed) {
+      return java.util
+          .UUID
+          .nameUUIDFromBytes(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+          .toString();
+    }
+
+    /**
+     * An RBAC-like rule bound to a group ({@code system:nodes}, {@code system:serviceaccounts},
+     * ...): every member may use {@code verbs} on {@code resources}, as a RoleBinding to a Group
+     * subject grants. Groups are the TokenReview's, and a SubjectAccessReview's own.
+     */
+    public Builder allowGroup(String group, String verbs, String resources) {
+      rules.add(
+          new Authorization.Rule(
+              Authorization.Rule.GROUP + Objects.requireNonNull(group),
+              java.util.Set.of(verbs.split("\\s*,\\s*")),
+              java.util.Set.of(resources.split("\\s*,\\s*"))));
       return this;
     }
 

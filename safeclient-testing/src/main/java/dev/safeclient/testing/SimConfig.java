@@ -51,6 +51,10 @@ final class SimConfig {
   final Map<String, List<String>> audiences;
 
   final List<Authorization.Rule> rules;
+
+  /** Bearer token to the user.extra its TokenReview answers (pod-bound tokens). */
+  final Map<String, Map<String, List<String>>> extras;
+
   final boolean nodeAuthorizer;
 
   /** groupVersionPlural of resources served by a simulated extension apiserver. */
@@ -84,6 +88,7 @@ final class SimConfig {
     users = Map.copyOf(b.users);
     audiences = Map.copyOf(b.audiences);
     rules = List.copyOf(b.rules);
+    extras = Map.copyOf(b.extras);
     nodeAuthorizer = b.nodeAuthorizer;
     aggregated =
         b.aggregated.stream()

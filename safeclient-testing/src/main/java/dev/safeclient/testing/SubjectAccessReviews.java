@@ -3,6 +3,7 @@ package dev.safeclient.testing;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code POST /apis/authorization.k8s.io/v1/subjectaccessreviews}: may this user do this? Answered
@@ -48,6 +49,21 @@ final class SubjectAccessReviews {
       return AccessReviews.invalid(
           KIND, "spec.user", "", "at least one of user or group must be specified");
     }
+    List<String> groups = AccessReviews.strings(spec, "groups");
+    String dropped = dropped(config, user, spec, groups);
+    if (dropped != null) {
+      // No real server checks this: KubeSim guards the delegating servers it tests, which must
+      // pass on the user their TokenReview gave them, whole.
+      return StatusAnswers.status(
+          400,
+          "BadRequest",
+          "KubeSim: this SubjectAccessReview of \""
+              + user
+              + "\" lacks the "
+              + dropped
+              + " its TokenReview answered",
+          null);
+    }
     Authorization.Decision d;
     if (resource) {
       JsonObject ra = spec.getAsJsonObject("resourceAttributes");
@@ -56,6 +72,7 @@ final class SubjectAccessReviews {
       Authorization.Attributes a =
           new Authorization.Attributes(
               user,
+              groups,
               AccessReviews.string(ra, "verb"),
               AccessReviews.string(ra, "group"),
               AccessReviews.string(ra, "resource"),
@@ -73,7 +90,7 @@ final class SubjectAccessReviews {
       boolean any =
           !config.authorizes()
               || config.rules.stream()
-                  .anyMatch(r -> r.allows(user, verb, "*") && r.resources.contains("*"));
+                  .anyMatch(r -> r.allows(user, groups, verb, "*") && r.resources.contains("*"));
       d = new Authorization.Decision(any, "");
     }
     JsonObject st = new JsonObject();
@@ -83,6 +100,35 @@ final class SubjectAccessReviews {
       st.addProperty("reason", d.reason());
     }
     return AccessReviews.created(KIND, AccessReviews.GROUP + "/" + AccessReviews.VERSION, spec, st);
+  }
+
+  /**
+   * What of the user a TokenReview answered for {@code user} the review's spec does not carry
+   * ("uid", "groups" or "extra"), or null when it carries all of it for one of the user's tokens
+   * (or the user is no token's).
+   */
+  private static String dropped(
+      SimConfig config, String user, JsonObject spec, List<String> groups) {
+    String missing = null;
+    for (Map.Entry<String, String> t : config.users.entrySet()) {
+      if (!t.getValue().equals(user)) {
+        continue;
+      }
+      JsonObject want =
+          TokenReviews.userInfo(user, config.extras.getOrDefault(t.getKey(), Map.of()));
+      JsonObject wantExtra = AccessReviews.child(want, "extra");
+      JsonObject gotExtra = AccessReviews.child(spec, "extra");
+      if (!AccessReviews.string(spec, "uid").equals(AccessReviews.string(want, "uid"))) {
+        missing = "uid";
+      } else if (!groups.equals(AccessReviews.strings(want, "groups"))) {
+        missing = "groups";
+      } else if (!gotExtra.equals(wantExtra)) {
+        missing = "extra";
+      } else {
+        return null;
+      }
+    }
+    return missing;
   }
 
   /**

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -65,7 +66,7 @@ final class TokenReviews {
                 + "]");
       } else {
         st.addProperty("authenticated", true);
-        st.add("user", userInfo(user));
+        st.add("user", userInfo(user, config.extras.getOrDefault(token, Map.of())));
         st.add("audiences", array(common));
       }
     }
@@ -74,27 +75,50 @@ final class TokenReviews {
 
   /**
    * The user as the authenticators name it: a kubelet's in system:nodes, a ServiceAccount's in
-   * system:serviceaccounts and its namespace's group, everyone in system:authenticated.
+   * system:serviceaccounts and its namespace's group, everyone in system:authenticated; with the
+   * {@code extra} of a pod-bound token.
    */
-  static JsonObject userInfo(String user) {
+  static JsonObject userInfo(String user, Map<String, List<String>> extra) {
     JsonObject u = new JsonObject();
     u.addProperty("username", user);
+    String uid = uidOf(user);
+    if (!uid.isEmpty()) {
+      u.addProperty("uid", uid);
+    }
+    u.add("groups", array(groupsOf(user)));
+    if (!extra.isEmpty()) {
+      JsonObject e = new JsonObject();
+      extra.forEach((k, v) -> e.add(k, array(v)));
+      u.add("extra", e);
+    }
+    return u;
+  }
+
+  /** A ServiceAccount's UID, stable for its name (KubeSim derives it); "" for other users. */
+  static String uidOf(String user) {
+    return user.startsWith("system:serviceaccount:")
+        ? UUID.nameUUIDFromBytes(user.getBytes(StandardCharsets.UTF_8)).toString()
+        : "";
+  }
+
+  /** The groups the authenticators put {@code user} in. */
+  static List<String> groupsOf(String user) {
     List<String> groups = new ArrayList<>();
     if (user.startsWith("system:node:")) {
       groups.add("system:nodes");
     } else if (user.startsWith("system:serviceaccount:")) {
       String[] parts = user.split(":");
-      // A ServiceAccount has a UID; KubeSim derives one that is stable for its name.
-      u.addProperty(
-          "uid", UUID.nameUUIDFromBytes(user.getBytes(StandardCharsets.UTF_8)).toString());
       groups.add("system:serviceaccounts");
       if (parts.length == 4) {
         groups.add("system:serviceaccounts:" + parts[2]);
       }
     }
-    groups.add("system:authenticated");
-    u.add("groups", array(groups));
-    return u;
+    if (!user.equals("system:anonymous")) {
+      groups.add("system:authenticated");
+    } else {
+      groups.add("system:unauthenticated");
+    }
+    return groups;
   }
 
   private static JsonArray array(List<String> values) {

@@ -197,7 +197,8 @@ class DelegatedReviewsTest {
             post(
                 "relay-sa",
                 SARS,
-                "{\"spec\":{\"user\":\"system:node:n1\",\"resourceAttributes\":{\"verb\":\""
+                "{\"spec\":{\"user\":\"system:node:n1\",\"groups\":[\"system:nodes\","
+                    + "\"system:authenticated\"],\"resourceAttributes\":{\"verb\":\""
                     + verb
                     + "\",\"version\":\"v1\",\"resource\":\"pods\",\"namespace\":\"ns1\","
                     + "\"name\":\""
@@ -215,7 +216,8 @@ class DelegatedReviewsTest {
         post(
             "relay-sa",
             SARS,
-            "{\"spec\":{\"user\":\"alice\",\"resourceAttributes\":{\"verb\":\"list\",\"group\":\"apps\","
+            "{\"spec\":{\"user\":\"alice\",\"groups\":[\"system:authenticated\"],"
+                + "\"resourceAttributes\":{\"verb\":\"list\",\"group\":\"apps\","
                 + "\"version\":\"v1\",\"resource\":\"deployments\",\"namespace\":\"ns1\"}}}");
     assertThat(rbac.status().get("allowed").getAsBoolean()).isTrue();
 

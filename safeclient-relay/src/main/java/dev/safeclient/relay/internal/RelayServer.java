@@ -1,6 +1,7 @@
 package dev.safeclient.relay.internal;
 
 import dev.safeclient.apiserver.ApiserverDefaults;
+import dev.safeclient.apiserver.ApiserverHttp;
 import dev.safeclient.apiserver.ContinueToken;
 import dev.safeclient.apiserver.ListBody;
 import dev.safeclient.apiserver.ListOptions;
@@ -215,9 +216,11 @@ public final class RelayServer implements AutoCloseable {
     this.server = new Server(pool);
     // One acceptor and one selector: connections are long-lived watches, accepted rarely.
     if (tls == null) {
-      this.connector = new ServerConnector(server, 1, 1);
+      this.connector =
+          new ServerConnector(
+              server, 1, 1, new HttpConnectionFactory(ApiserverHttp.configuration()));
     } else {
-      HttpConfiguration https = new HttpConfiguration();
+      HttpConfiguration https = ApiserverHttp.configuration();
       // Agents reach the relay by its Service's name or IP; SNI checking is the clients' job.
       SecureRequestCustomizer secure = new SecureRequestCustomizer();
       secure.setSniHostCheck(false);
@@ -348,6 +351,15 @@ public final class RelayServer implements AutoCloseable {
       sendText(response, callback, ready ? 200 : 503, ready ? "ok" : "not synced");
       return true;
     }
+    // WithRequestInfo runs before authentication: a path it cannot resolve is answered first.
+    Query query = Query.parse(request.getHttpURI().getQuery());
+    RequestInfo info;
+    try {
+      info = RequestInfo.parse(request.getMethod(), path, query);
+    } catch (StatusException s) {
+      send(response, callback, s.status());
+      return true;
+    }
     // Any other request takes a seat in its turn twice: as its client's address for its
     // TokenReview, so that a flood of bad tokens cannot starve authenticated agents, then as its
     // identity for the rest.
@@ -360,7 +372,7 @@ public final class RelayServer implements AutoCloseable {
           Identity who;
           try {
             // As the apiserver's filters: authentication first, for any path but health.
-            who = gate.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+            who = authenticate(request);
           } finally {
             authentication.seat().release();
           }
@@ -370,9 +382,41 @@ public final class RelayServer implements AutoCloseable {
               flow,
               response,
               callback,
-              served -> route(request, who, flow, served));
+              served -> route(request, info, query, who, flow, served));
         });
     return true;
+  }
+
+  /**
+   * The identity of the request's bearer token, as the delegating authenticator's union finds it:
+   * the Authorization header first, then a WebSocket's bearer subprotocol (for clients that cannot
+   * set headers on a WebSocket); either one authenticating is enough.
+   */
+  private Identity authenticate(Request request) {
+    String token = RequestGate.bearerToken(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    boolean webSocket = WebSocketWatch.isWebSocketRequest(request);
+    if (token == null && !webSocket) {
+      return gate.authenticate(null);
+    }
+    StatusException refused = new StatusException(Status.unauthorized());
+    if (token != null) {
+      try {
+        return gate.authenticate(token);
+      } catch (StatusException e) {
+        if (e.status().code() != 401 || !webSocket) {
+          throw e;
+        }
+        refused = e;
+      }
+    }
+    String fromProtocol = webSocket ? WebSocketWatch.bearerToken(request) : null;
+    if (fromProtocol == null) {
+      if (token == null) {
+        return gate.authenticate(null);
+      }
+      throw refused;
+    }
+    return gate.authenticate(fromProtocol);
   }
 
   /** What one request does once it has its seat, which its response's completion releases. */
@@ -408,12 +452,14 @@ public final class RelayServer implements AutoCloseable {
         });
   }
 
-  private void route(Request request, Identity who, String flow, Served served) {
+  private void route(
+      Request request, RequestInfo info, Query query, Identity who, String flow, Served served) {
     Response response = served.response();
     Callback callback = served.callback();
-    String path = request.getHttpURI().getPath();
-    Query query = Query.parse(request.getHttpURI().getQuery());
-    RequestInfo info = RequestInfo.parse(request.getMethod(), path, query);
+    // Authorized before the mux answers 404 or 405, as WithAuthorization runs before the handler:
+    // an identity learns which resources the relay serves only where it may read them. A watch is
+    // authorized once, at its start, as the apiserver's is.
+    gate.authorize(who, info);
     if (!info.isResourceRequest()) {
       throw new StatusException(Status.resourceNotFound());
     }
@@ -427,11 +473,6 @@ public final class RelayServer implements AutoCloseable {
     if (verb != Verb.GET && verb != Verb.LIST && verb != Verb.WATCH) {
       throw new StatusException(Status.methodNotAllowed());
     }
-    // Authorized before anything of the request is parsed or read, as WithAuthorization runs
-    // before the handler; a watch is authorized once, at its start, as the apiserver's is.
-    gate.authorize(
-        who,
-        new RelayRequest(info, query.get("labelSelector"), query.get("fieldSelector"), r.spec));
     String accept = request.getHeaders().get(HttpHeader.ACCEPT);
     String mediaType = MediaTypes.negotiate(accept, r.encoding.served());
     if (mediaType == null) {
@@ -843,6 +884,10 @@ public final class RelayServer implements AutoCloseable {
       Reply reply,
       String flow,
       QueueSet.Seat seat) {
+    if (WebSocketWatch.isWebSocketRequest(request)
+        && WebSocketWatch.refuseSubprotocols(request, reply.response, reply.callback)) {
+      return;
+    }
     if (!flowControl.openWatch(flow)) {
       flowControl.tooManyRequests(flowControl.requests(), reply.response, reply.callback);
       return;

@@ -3,20 +3,20 @@ package dev.safeclient.relay.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.safeclient.apiserver.RequestInfo;
 import dev.safeclient.apiserver.Status;
 import dev.safeclient.apiserver.StatusException;
 import dev.safeclient.model.time.TimeSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Authentication by TokenReview for the relay's audience, authorization by SubjectAccessReview with
  * the request's selectors, both answers cached for a short time so that an agent's requests cost
  * the API server one review of each kind per TTL, not one per request. Only answers are cached: a
- * review that failed refuses its request with 500 and is asked again by the next.
+ * review that failed or timed out is asked again by the next request, and its request is refused as
+ * the apiserver's filters refuse it when its authenticator or authorizer fails (401 for a
+ * TokenReview, 500 for a SubjectAccessReview).
  */
 public final class ReviewGate implements RequestGate {
   private static final Logger LOG = LoggerFactory.getLogger(ReviewGate.class);
@@ -46,14 +48,21 @@ public final class ReviewGate implements RequestGate {
   static final int MAX_NEW_TOKEN_REVIEWS = 8;
 
   /**
-   * How long a token authenticated once stays known, exempt from {@link #MAX_NEW_TOKEN_REVIEWS}
-   * (never from its reviews): a projected token's default lifetime.
+   * SubjectAccessReviews of questions not allowed before, out at once: as {@link
+   * #MAX_NEW_TOKEN_REVIEWS}, for an authenticated identity that makes up new questions (distinct
+   * selectors, names, paths) faster than the API server answers them. An agent asks a few questions
+   * (one per resource and selector it reads); their refreshes once a TTL are not counted.
+   */
+  static final int MAX_NEW_SUBJECT_ACCESS_REVIEWS = 8;
+
+  /**
+   * How long a token authenticated once, or a question allowed once, stays known, exempt from the
+   * bounds (never from its reviews): a projected token's default lifetime.
    */
   static final Duration KNOWN_TOKEN = Duration.ofHours(1);
 
-  /** The 429 of a request whose token would need a review over the bound: APF's answer. */
-  private static final Status TOO_MANY_TOKEN_REVIEWS =
-      Status.tooManyRequests("Too many requests, please try again later.", 1);
+  /** Questions kept known: a few per agent. */
+  static final int MAX_KNOWN_QUESTIONS = 4 * MAX_TOKENS;
 
   /**
    * Attribute sets cached, weighed in bytes: an agent asks a few (one per resource and selector it
@@ -66,37 +75,51 @@ public final class ReviewGate implements RequestGate {
   /** What a cached decision costs besides its strings: the entry, the key and the answer. */
   private static final int DECISION_OVERHEAD_BYTES = 300;
 
-  /** A SubjectAccessReview's question: who asks what; its equality is the cache's. */
+  /**
+   * A SubjectAccessReview's question: who asks what, as the authorizer's attributes; its equality
+   * is the cache's.
+   */
   record Question(
       Identity who,
+      boolean resourceRequest,
       String verb,
       String namespace,
       String group,
       String version,
       String resource,
+      String subresource,
       String name,
       String labelSelector,
-      String fieldSelector) {
-    static Question of(Identity who, RelayRequest r) {
+      String fieldSelector,
+      String path) {
+    static Question of(Identity who, RequestInfo r) {
       return new Question(
           who,
-          r.info().verbName(),
-          r.info().namespace(),
-          r.info().apiGroup(),
-          r.info().apiVersion(),
-          r.info().resource(),
-          r.info().name(),
+          r.isResourceRequest(),
+          r.verbName(),
+          r.namespace(),
+          r.apiGroup(),
+          r.apiVersion(),
+          r.resource(),
+          r.subresource(),
+          r.name(),
           r.labelSelector(),
-          r.fieldSelector());
+          r.fieldSelector(),
+          r.isResourceRequest() ? "" : r.path());
     }
   }
 
   private final Reviews reviews;
   private final String audience;
+  private final CacheKeys keys = new CacheKeys();
   private final Cache<String, Optional<Identity>> tokens;
   private final Cache<Question, Reviews.Decision> decisions;
-  private final Cache<String, Boolean> knownTokens;
-  private final Semaphore newTokenReviews = new Semaphore(MAX_NEW_TOKEN_REVIEWS);
+
+  /** Reviews out now, by cache key: who asks the same meanwhile waits for the same answer. */
+  private final Map<Object, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
+
+  private final ReviewBound newTokenReviews;
+  private final ReviewBound newSubjectAccessReviews;
   private final LongAdder tokenReviews = new LongAdder();
   private final LongAdder subjectAccessReviews = new LongAdder();
 
@@ -116,12 +139,9 @@ public final class ReviewGate implements RequestGate {
                 Expiry.<String, Optional<Identity>>creating(
                     (k, v) -> v.isPresent() ? allowed : refused))
             .build();
-    this.knownTokens =
-        Caffeine.newBuilder()
-            .maximumSize(MAX_TOKENS)
-            .ticker(clock::nanoTime)
-            .expireAfterWrite(KNOWN_TOKEN)
-            .build();
+    this.newTokenReviews = new ReviewBound(MAX_NEW_TOKEN_REVIEWS, KNOWN_TOKEN, MAX_TOKENS, clock);
+    this.newSubjectAccessReviews =
+        new ReviewBound(MAX_NEW_SUBJECT_ACCESS_REVIEWS, KNOWN_TOKEN, MAX_KNOWN_QUESTIONS, clock);
     this.decisions =
         Caffeine.newBuilder()
             .maximumWeight(MAX_DECISION_BYTES)
@@ -134,33 +154,22 @@ public final class ReviewGate implements RequestGate {
   }
 
   @Override
-  public Identity authenticate(String authorization) {
-    String token = bearerToken(authorization);
+  public Identity authenticate(String token) {
     if (token == null) {
       throw new StatusException(Status.unauthorized());
     }
-    String hash = sha256(token);
-    Optional<Identity> who = tokens.getIfPresent(hash);
-    if (who == null) {
-      boolean known = knownTokens.getIfPresent(hash) != null;
-      if (!known && !newTokenReviews.tryAcquire()) {
-        throw new StatusException(TOO_MANY_TOKEN_REVIEWS);
-      }
-      try {
-        who = tokens.get(hash, k -> review(token));
-      } catch (UncheckedIOException e) {
-        LOG.warn(
-            "relay: a TokenReview failed, its request gets 500: {}", e.getCause().getMessage());
-        throw new StatusException(
-            Status.internalError("the relay could not review the request's token"));
-      } finally {
-        if (!known) {
-          newTokenReviews.release();
-        }
-      }
-      if (who.isPresent()) {
-        knownTokens.put(hash, Boolean.TRUE);
-      }
+    String key = keys.of(token);
+    Optional<Identity> who;
+    try {
+      who =
+          answer(
+              tokens,
+              key,
+              () -> newTokenReviews.review(key, () -> review(token), Optional::isPresent));
+    } catch (UncheckedIOException e) {
+      // The authentication filter logs an authenticator's error and answers 401 Unauthorized.
+      LOG.warn("relay: a TokenReview failed, its request gets 401: {}", e.getCause().getMessage());
+      throw new StatusException(Status.unauthorized());
     }
     return who.orElseThrow(() -> new StatusException(Status.unauthorized()));
   }
@@ -175,21 +184,28 @@ public final class ReviewGate implements RequestGate {
   }
 
   @Override
-  public void authorize(Identity who, RelayRequest request) {
+  public void authorize(Identity who, RequestInfo request) {
+    Question q = Question.of(who, request);
     Reviews.Decision d;
     try {
       d =
-          decisions.get(
-              Question.of(who, request),
-              q -> {
-                subjectAccessReviews.increment();
-                try {
-                  return reviews.subjectAccessReview(who, request);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
+          answer(
+              decisions,
+              q,
+              () ->
+                  newSubjectAccessReviews.review(
+                      keys.of(q.toString()),
+                      () -> {
+                        subjectAccessReviews.increment();
+                        try {
+                          return reviews.subjectAccessReview(who, request);
+                        } catch (IOException e) {
+                          throw new UncheckedIOException(e);
+                        }
+                      },
+                      Reviews.Decision::allowed));
     } catch (UncheckedIOException e) {
+      // WithAuthorization answers an authorizer's error with 500.
       LOG.warn(
           "relay: a SubjectAccessReview failed, its request gets 500: {}",
           e.getCause().getMessage());
@@ -197,7 +213,43 @@ public final class ReviewGate implements RequestGate {
           Status.internalError("the relay could not review the request's authorization"));
     }
     if (!d.allowed()) {
-      throw new StatusException(Status.forbidden(request.info(), who.user(), d.reason()));
+      throw new StatusException(Status.forbidden(request, who.user(), d.reason()));
+    }
+  }
+
+  /**
+   * The cached answer to {@code key}, or the one review that all who ask meanwhile wait for. The
+   * review runs on the first asker's thread outside the cache (a blocking compute inside a cache's
+   * get holds a lock other keys may share), and only until its own deadline; a review that fails
+   * leaves nothing cached, and its waiters get its failure.
+   */
+  @SuppressWarnings("unchecked")
+  private <K, V> V answer(Cache<K, V> cache, K key, Supplier<V> review) {
+    V cached = cache.getIfPresent(key);
+    if (cached != null) {
+      return cached;
+    }
+    CompletableFuture<V> mine = new CompletableFuture<>();
+    CompletableFuture<V> asked = (CompletableFuture<V>) inFlight.putIfAbsent(key, mine);
+    if (asked == null) {
+      asked = mine;
+      try {
+        V answer = review.get();
+        cache.put(key, answer);
+        mine.complete(answer);
+      } catch (Throwable t) {
+        mine.completeExceptionally(t);
+      } finally {
+        inFlight.remove(key, mine);
+      }
+    }
+    try {
+      return asked.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
     }
   }
 
@@ -208,6 +260,9 @@ public final class ReviewGate implements RequestGate {
         + q.fieldSelector().length()
         + q.namespace().length()
         + q.name().length()
+        + q.resource().length()
+        + q.subresource().length()
+        + q.path().length()
         + (d.reason() == null ? 0 : d.reason().length());
   }
 
@@ -227,30 +282,8 @@ public final class ReviewGate implements RequestGate {
     return subjectAccessReviews.sum();
   }
 
-  /**
-   * The token of an {@code Authorization: Bearer <token>} header, as the apiserver's bearertoken
-   * authenticator reads it (scheme case-insensitive, the second space-separated part); null when
-   * there is none. The relay has no anonymous identity: a request without one is 401.
-   */
-  static String bearerToken(String authorization) {
-    if (authorization == null) {
-      return null;
-    }
-    String[] parts = authorization.trim().split(" ", 3);
-    if (parts.length < 2 || !parts[0].toLowerCase(Locale.ROOT).equals("bearer")) {
-      return null;
-    }
-    return parts[1].isEmpty() ? null : parts[1];
-  }
-
-  /** The cache key of a token: its hash, so no cache dump or key logging can show the token. */
-  static String sha256(String token) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+  /** The cache key of a token: its HMAC, never the token. */
+  String tokenKey(String token) {
+    return keys.of(token);
   }
 }

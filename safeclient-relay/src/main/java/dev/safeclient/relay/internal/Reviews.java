@@ -1,5 +1,6 @@
 package dev.safeclient.relay.internal;
 
+import dev.safeclient.apiserver.RequestInfo;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -14,11 +15,12 @@ public interface Reviews {
   Optional<Identity> tokenReview(String token, String audience) throws IOException;
 
   /**
-   * One SubjectAccessReview.
+   * One SubjectAccessReview of {@code request} as the authorizer sees it: its resource attributes
+   * with the selectors RequestInfo passes, or its path for a non-resource request.
    *
    * @throws IOException when there is no answer
    */
-  Decision subjectAccessReview(Identity who, RelayRequest request) throws IOException;
+  Decision subjectAccessReview(Identity who, RequestInfo request) throws IOException;
 
   /** The authorizer's answer; the reason is what the 403 then says. */
   record Decision(boolean allowed, String reason) {}

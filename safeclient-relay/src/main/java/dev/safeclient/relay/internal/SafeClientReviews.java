@@ -5,11 +5,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.safeclient.apiserver.RequestInfo;
 import dev.safeclient.core.SafeClient;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import okhttp3.Call;
+import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
@@ -29,10 +32,26 @@ public final class SafeClientReviews implements Reviews {
   static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
   static final String SUBJECT_ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 
+  /**
+   * How long one review may take, all of it (connecting, retries, the answer): the delegating
+   * authenticator's and authorizer's default client timeout (TokenRequestTimeout, ClientTimeout: 10
+   * s). A hung API server holds a request's thread this long at most, and the requests waiting on
+   * the same cache entry with it; then the review fails, uncached.
+   */
+  static final Duration REVIEW_TIMEOUT = Duration.ofSeconds(10);
+
   private final ApiClient client;
 
+  /** The client's own, interceptors and connection pool shared, with the review's deadline. */
+  private final OkHttpClient http;
+
   public SafeClientReviews(SafeClient safe) {
+    this(safe, REVIEW_TIMEOUT);
+  }
+
+  SafeClientReviews(SafeClient safe, Duration timeout) {
     this.client = safe.apiClient();
+    this.http = client.getHttpClient().newBuilder().callTimeout(timeout).build();
   }
 
   @Override
@@ -72,7 +91,7 @@ public final class SafeClientReviews implements Reviews {
   }
 
   @Override
-  public Decision subjectAccessReview(Identity who, RelayRequest request) throws IOException {
+  public Decision subjectAccessReview(Identity who, RequestInfo request) throws IOException {
     JsonObject spec = new JsonObject();
     spec.addProperty("user", who.user());
     if (!who.uid().isEmpty()) {
@@ -84,7 +103,14 @@ public final class SafeClientReviews implements Reviews {
       who.extra().forEach((k, v) -> extra.add(k, array(v)));
       spec.add("extra", extra);
     }
-    spec.add("resourceAttributes", resourceAttributes(request));
+    if (request.isResourceRequest()) {
+      spec.add("resourceAttributes", resourceAttributes(request));
+    } else {
+      JsonObject n = new JsonObject();
+      n.addProperty("path", request.path());
+      n.addProperty("verb", request.verbName());
+      spec.add("nonResourceAttributes", n);
+    }
     JsonObject status =
         object(
             post(
@@ -99,24 +125,24 @@ public final class SafeClientReviews implements Reviews {
   }
 
   /**
-   * The request as authorizer attributes, its selectors as the client sent them (1.31+ {@code
-   * fieldSelector} and {@code labelSelector}, {@code rawSelector} form: the API server parses them
-   * as it would the request's own).
+   * The request as authorizer attributes, its selectors as RequestInfo passes them to the
+   * authorizer (1.31+ {@code fieldSelector} and {@code labelSelector}, {@code rawSelector} form:
+   * the API server parses them as it would the request's own).
    */
-  static JsonObject resourceAttributes(RelayRequest r) {
+  static JsonObject resourceAttributes(RequestInfo r) {
     JsonObject a = new JsonObject();
-    if (!r.info().namespace().isEmpty()) {
-      a.addProperty("namespace", r.info().namespace());
+    if (!r.namespace().isEmpty()) {
+      a.addProperty("namespace", r.namespace());
     }
-    a.addProperty("verb", r.info().verbName());
-    a.addProperty("group", r.info().apiGroup());
-    a.addProperty("version", r.info().apiVersion());
-    a.addProperty("resource", r.info().resource());
-    if (!r.info().subresource().isEmpty()) {
-      a.addProperty("subresource", r.info().subresource());
+    a.addProperty("verb", r.verbName());
+    a.addProperty("group", r.apiGroup());
+    a.addProperty("version", r.apiVersion());
+    a.addProperty("resource", r.resource());
+    if (!r.subresource().isEmpty()) {
+      a.addProperty("subresource", r.subresource());
     }
-    if (!r.info().name().isEmpty()) {
-      a.addProperty("name", r.info().name());
+    if (!r.name().isEmpty()) {
+      a.addProperty("name", r.name());
     }
     if (!r.fieldSelector().isEmpty()) {
       JsonObject f = new JsonObject();
@@ -161,7 +187,7 @@ public final class SafeClientReviews implements Reviews {
     } catch (ApiException e) {
       throw new IOException("could not build the upstream review", e);
     }
-    try (Response response = call.execute()) {
+    try (Response response = http.newCall(call.request()).execute()) {
       if (!response.isSuccessful()) {
         throw new IOException("upstream answered " + response.code() + " to " + path);
       }

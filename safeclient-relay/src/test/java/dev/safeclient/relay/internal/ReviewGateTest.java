@@ -52,7 +52,7 @@ class ReviewGateTest {
     }
 
     @Override
-    public Decision subjectAccessReview(Identity who, RelayRequest request) throws IOException {
+    public Decision subjectAccessReview(Identity who, RequestInfo request) throws IOException {
       sarCalls++;
       Object a = sarAnswers.pop();
       if (a instanceof IOException e) {
@@ -67,21 +67,21 @@ class ReviewGateTest {
   private final ReviewGate gate =
       new ReviewGate(reviews, "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
 
-  private static RelayRequest list() {
-    Query q = Query.parse("fieldSelector=spec.nodeName%3Dn1");
-    return new RelayRequest(
-        RequestInfo.parse("GET", "/api/v1/pods", q), "", "spec.nodeName=n1", ReadPathTest.PODS);
+  private static RequestInfo list() {
+    return RequestInfo.parse(
+        "GET", "/api/v1/pods", Query.parse("fieldSelector=spec.nodeName%3Dn1"));
   }
 
   @Test
-  void anUpstreamFailureIs500AndIsNotCached() {
+  void anUpstreamFailureIs401ForATokenReviewAnd500ForASubjectAccessReviewAndIsNotCached() {
+    // The authentication filter answers an authenticator's error 401; WithAuthorization, 500.
     reviews.tokenAnswers.add(new IOException("upstream answered 503"));
     reviews.tokenAnswers.add(Optional.of(NODE));
-    assertThatThrownBy(() -> gate.authenticate("Bearer t"))
+    assertThatThrownBy(() -> gate.authenticate("t"))
         .isInstanceOfSatisfying(
-            StatusException.class, e -> assertThat(e.status().code()).isEqualTo(500));
-    assertThat(gate.authenticate("Bearer t")).isEqualTo(NODE);
-    assertThat(gate.authenticate("Bearer t")).isEqualTo(NODE);
+            StatusException.class, e -> assertThat(e.status().code()).isEqualTo(401));
+    assertThat(gate.authenticate("t")).isEqualTo(NODE);
+    assertThat(gate.authenticate("t")).isEqualTo(NODE);
     assertThat(reviews.tokenCalls).isEqualTo(2);
 
     reviews.sarAnswers.add(new IOException("upstream answered 500"));
@@ -100,15 +100,15 @@ class ReviewGateTest {
   void refusalsExpireSoonerThanAcceptances() {
     reviews.tokenAnswers.add(Optional.empty());
     reviews.tokenAnswers.add(Optional.of(NODE));
-    assertThatThrownBy(() -> gate.authenticate("Bearer t"))
+    assertThatThrownBy(() -> gate.authenticate("t"))
         .isInstanceOfSatisfying(
             StatusException.class, e -> assertThat(e.status().code()).isEqualTo(401));
-    assertThatThrownBy(() -> gate.authenticate("bearer t")).isInstanceOf(StatusException.class);
+    assertThatThrownBy(() -> gate.authenticate("t")).isInstanceOf(StatusException.class);
     assertThat(reviews.tokenCalls).isEqualTo(1);
     clock.advance(Duration.ofSeconds(11));
-    assertThat(gate.authenticate("Bearer t")).isEqualTo(NODE);
+    assertThat(gate.authenticate("t")).isEqualTo(NODE);
     clock.advance(Duration.ofSeconds(59));
-    assertThat(gate.authenticate("Bearer t")).isEqualTo(NODE);
+    assertThat(gate.authenticate("t")).isEqualTo(NODE);
     assertThat(reviews.tokenCalls).isEqualTo(2);
   }
 
@@ -136,7 +136,7 @@ class ReviewGateTest {
     }
 
     @Override
-    public Decision subjectAccessReview(Identity who, RelayRequest request) {
+    public Decision subjectAccessReview(Identity who, RequestInfo request) {
       return new Decision(true, "");
     }
   }
@@ -146,19 +146,19 @@ class ReviewGateTest {
     Slow slow = new Slow();
     ReviewGate g =
         new ReviewGate(slow, "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
-    assertThat(g.authenticate("Bearer agent-1")).isEqualTo(NODE);
+    assertThat(g.authenticate("agent-1")).isEqualTo(NODE);
     ExecutorService flood = Executors.newFixedThreadPool(ReviewGate.MAX_NEW_TOKEN_REVIEWS);
     try {
       List<Future<?>> out = new ArrayList<>();
       for (int i = 0; i < ReviewGate.MAX_NEW_TOKEN_REVIEWS; i++) {
         String random = "random-" + i;
-        out.add(flood.submit(() -> g.authenticate("Bearer " + random)));
+        out.add(flood.submit(() -> g.authenticate(random)));
       }
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> slow.inFlight.get() == ReviewGate.MAX_NEW_TOKEN_REVIEWS);
       // One more random token: no review, a 429 with Retry-After, as the API server's APF answers.
-      assertThatThrownBy(() -> g.authenticate("Bearer random-more"))
+      assertThatThrownBy(() -> g.authenticate("random-more"))
           .isInstanceOfSatisfying(
               StatusException.class,
               e -> {
@@ -167,16 +167,16 @@ class ReviewGateTest {
               });
       assertThat(slow.calls.get()).isEqualTo(1 + ReviewGate.MAX_NEW_TOKEN_REVIEWS);
       // The known agent's token, cached or due for its next review, passes meanwhile.
-      assertThat(g.authenticate("Bearer agent-1")).isEqualTo(NODE);
+      assertThat(g.authenticate("agent-1")).isEqualTo(NODE);
       clock.advance(Duration.ofMinutes(2));
-      assertThat(g.authenticate("Bearer agent-1")).isEqualTo(NODE);
+      assertThat(g.authenticate("agent-1")).isEqualTo(NODE);
       assertThat(slow.calls.get()).isEqualTo(2 + ReviewGate.MAX_NEW_TOKEN_REVIEWS);
       slow.answer.countDown();
       for (Future<?> f : out) {
         assertThatThrownBy(f::get).hasCauseInstanceOf(StatusException.class);
       }
       // The bound is free again.
-      assertThatThrownBy(() -> g.authenticate("Bearer random-more"))
+      assertThatThrownBy(() -> g.authenticate("random-more"))
           .isInstanceOfSatisfying(
               StatusException.class, e -> assertThat(e.status().code()).isEqualTo(401));
     } finally {
@@ -194,10 +194,7 @@ class ReviewGateTest {
     for (int i = 0; i < asked; i++) {
       String selector = "app in (" + pad + i + ")";
       Query q = Query.of(Map.of("labelSelector", List.of(selector)));
-      g.authorize(
-          NODE,
-          new RelayRequest(
-              RequestInfo.parse("GET", "/api/v1/pods", q), selector, "", ReadPathTest.PODS));
+      g.authorize(NODE, RequestInfo.parse("GET", "/api/v1/pods", q));
     }
     assertThat(g.cachedDecisions() * pad.length())
         .isLessThanOrEqualTo(ReviewGate.MAX_DECISION_BYTES);
@@ -205,15 +202,84 @@ class ReviewGateTest {
   }
 
   @Test
-  void theTokenIsReadAsTheBearerAuthenticatorReadsItAndHashedForTheCache() {
-    assertThat(ReviewGate.bearerToken("Bearer abc")).isEqualTo("abc");
-    assertThat(ReviewGate.bearerToken("BEARER abc extra")).isEqualTo("abc");
-    assertThat(ReviewGate.bearerToken("Bearer  abc")).isNull(); // an empty second part
-    assertThat(ReviewGate.bearerToken("Basic abc")).isNull();
-    assertThat(ReviewGate.bearerToken("abc")).isNull();
-    assertThat(ReviewGate.sha256("abc"))
-        .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        .doesNotContain("abc");
+  void theTokenIsReadAsTheBearerAuthenticatorReadsItAndKeyedByAnHmacOfThisProcess() {
+    assertThat(RequestGate.bearerToken("Bearer abc")).isEqualTo("abc");
+    assertThat(RequestGate.bearerToken("BEARER abc extra")).isEqualTo("abc");
+    assertThat(RequestGate.bearerToken("Bearer  abc")).isNull(); // an empty second part
+    assertThat(RequestGate.bearerToken("Basic abc")).isNull();
+    assertThat(RequestGate.bearerToken("abc")).isNull();
+    // HMAC-SHA-256 under a random key, as cached_token_authenticator: not the plain SHA-256
+    // anyone can precompute, and another key in another process (here: another gate).
+    ReviewGate other =
+        new ReviewGate(reviews, "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
+    assertThat(gate.tokenKey("abc"))
+        .hasSize(64)
+        .isEqualTo(gate.tokenKey("abc"))
+        .isNotEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        .isNotEqualTo(other.tokenKey("abc"));
+    assertThat(gate.tokenKey("tok-secret")).doesNotContain("tok-secret").matches("[0-9a-f]{64}");
+  }
+
+  @Test
+  void newQuestionsCostABoundedNumberOfSubjectAccessReviewsAtOnce() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger calls = new AtomicInteger();
+    Reviews slowSars =
+        new Reviews() {
+          @Override
+          public Optional<Identity> tokenReview(String token, String audience) {
+            return Optional.of(NODE);
+          }
+
+          @Override
+          public Decision subjectAccessReview(Identity who, RequestInfo request)
+              throws IOException {
+            calls.incrementAndGet();
+            if (request.labelSelector().startsWith("new")) {
+              inFlight.incrementAndGet();
+              try {
+                answer.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+              }
+            }
+            return new Decision(true, "");
+          }
+        };
+    ReviewGate g =
+        new ReviewGate(slowSars, "aud", Duration.ofMinutes(1), Duration.ofSeconds(10), clock);
+    RequestInfo known = RequestInfo.parse("GET", "/api/v1/pods", Query.parse("labelSelector=k"));
+    g.authorize(NODE, known);
+    ExecutorService flood = Executors.newFixedThreadPool(ReviewGate.MAX_NEW_SUBJECT_ACCESS_REVIEWS);
+    try {
+      List<Future<?>> out = new ArrayList<>();
+      for (int i = 0; i < ReviewGate.MAX_NEW_SUBJECT_ACCESS_REVIEWS; i++) {
+        RequestInfo q =
+            RequestInfo.parse("GET", "/api/v1/pods", Query.parse("labelSelector=new" + i));
+        out.add(flood.submit(() -> g.authorize(NODE, q)));
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> inFlight.get() == ReviewGate.MAX_NEW_SUBJECT_ACCESS_REVIEWS);
+      RequestInfo more =
+          RequestInfo.parse("GET", "/api/v1/pods", Query.parse("labelSelector=newer"));
+      assertThatThrownBy(() -> g.authorize(NODE, more))
+          .isInstanceOfSatisfying(
+              StatusException.class, e -> assertThat(e.status().code()).isEqualTo(429));
+      // A question allowed before, due for its next review, is not counted.
+      clock.advance(Duration.ofMinutes(2));
+      g.authorize(NODE, known);
+      assertThat(calls.get()).isEqualTo(2 + ReviewGate.MAX_NEW_SUBJECT_ACCESS_REVIEWS);
+      answer.countDown();
+      for (Future<?> f : out) {
+        f.get();
+      }
+      g.authorize(NODE, more);
+    } finally {
+      flood.shutdownNow();
+    }
   }
 
   @Test
