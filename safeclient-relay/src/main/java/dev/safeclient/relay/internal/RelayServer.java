@@ -894,7 +894,7 @@ public final class RelayServer implements AutoCloseable {
     }
     WatchStart start = options.watchStart();
     boolean waits =
-        start.kind() == WatchStart.Kind.FROM_NOW
+        probesForStart(start, options)
             || (start.kind() == WatchStart.Kind.INITIAL_EVENTS
                 && waits(r, start.initialState(), start.resourceVersion()));
     // Refused before its stream starts, so that the 429 is a plain answer, not an event.
@@ -1014,13 +1014,18 @@ public final class RelayServer implements AutoCloseable {
     CompletableFuture<ConsistentReads.Fresh> ready =
         switch (start.kind()) {
           case INITIAL_EVENTS -> readPoint(r, start.initialState(), start.resourceVersion());
-          // sendInitialEvents=false from RV unset or 0 starts at the API server's current RV, as
+          // sendInitialEvents=false from RV unset starts at the API server's current RV, as
           // the cacher starts it at storage's GetCurrentResourceVersion
           // (getWatchCacheResourceVersion): the window's probe, one for all such watches.
           case FROM_NOW ->
-              r.reads
-                  .currentResourceVersion()
-                  .thenApply(current -> new ConsistentReads.Fresh(null, current));
+              probesForStart(start, options)
+                  ? r.reads
+                      .currentResourceVersion()
+                      .thenApply(current -> new ConsistentReads.Fresh(null, current))
+                  // From RV 0 it starts at the cache's own RV, as the cacher starts it at its
+                  // watch cache's (watchCache.getAllEventsSinceLocked): storage is not asked.
+                  : CompletableFuture.completedFuture(
+                      new ConsistentReads.Fresh(null, r.cache.resourceVersion()));
           // A plain watch at an RV ahead is accepted at once, as the cacher accepts it: it gets
           // the events after that RV when they come.
           default -> CompletableFuture.completedFuture(new ConsistentReads.Fresh(null));
@@ -1114,6 +1119,15 @@ public final class RelayServer implements AutoCloseable {
         seat.release();
       }
     }
+  }
+
+  /**
+   * Whether a watch starts at the API server's current RV, learnt from the window's probe: one
+   * without initial events from RV unset ({@code getWatchCacheResourceVersion}); from RV 0 it
+   * starts at the cache's.
+   */
+  private static boolean probesForStart(WatchStart start, ListOptions options) {
+    return start.kind() == WatchStart.Kind.FROM_NOW && options.resourceVersion().isEmpty();
   }
 
   /** The Status a failure answers. */

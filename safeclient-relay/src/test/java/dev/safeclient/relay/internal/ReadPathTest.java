@@ -456,6 +456,28 @@ class ReadPathTest {
   }
 
   @Test
+  void aWatchFromAnyVersionStartsAtTheCachesVersionWithoutAskingTheApiServer() throws Exception {
+    // resourceVersion=0 with sendInitialEvents=false: the cacher starts it at its own RV
+    // (watchCache.getAllEventsSinceLocked), never asking storage; so does the relay, whose API
+    // server is unreachable here, and whose clock never moves: no window, no probe, no 503.
+    start(100);
+    history();
+    try (RelayHttp.Watch w =
+        http.watch(
+            "/api/v1/pods?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan"
+                + "&resourceVersion=0")) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> server.relayed(PODS).cache.watchers() == 1);
+      assertThat(server.relayed(PODS).reads.joined()).isZero();
+      feed.added(pod("ns", "e", 14, "node-1", "web"));
+      JsonObject e = w.next();
+      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED e 14");
+    }
+    assertThat(server.relayed(PODS).reads.probes()).isZero();
+  }
+
+  @Test
   void bookmarksAboutEveryMinuteOnlyWhenAsked() throws Exception {
     start(100);
     history();
