@@ -1009,6 +1009,9 @@ public final class RelayServer implements AutoCloseable {
             lastBookmark.cancel();
           }
           r.cache.forget(w);
+          // Ended too: a stream that closes before its watcher is registered (while it waits for
+          // its start) must not be registered afterwards, where nothing would remove it.
+          w.end();
           connection.setIdleTimeout(READ_HEADER_TIMEOUT.toMillis());
         });
     CompletableFuture<ConsistentReads.Fresh> ready =
