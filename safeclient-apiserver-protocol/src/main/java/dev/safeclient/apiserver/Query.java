@@ -18,19 +18,29 @@ public final class Query {
     this.values = values;
   }
 
-  /** The parameters of a raw query string ({@code a=1&b=x%20y}); null or empty is none. */
+  /**
+   * The parameters of a raw query string ({@code a=1&b=x%20y}); null or empty is none. A pair with
+   * a semicolon or a bad escape is skipped, as Go's {@code url.ParseQuery} skips it and {@code
+   * req.URL.Query()} ignores the error: the apiserver authorizes and serves the request without it.
+   */
   public static Query parse(String rawQuery) {
     if (rawQuery == null || rawQuery.isEmpty()) {
       return EMPTY;
     }
     Map<String, List<String>> m = new LinkedHashMap<>();
     for (String pair : rawQuery.split("&")) {
-      if (pair.isEmpty()) {
+      if (pair.isEmpty() || pair.indexOf(';') >= 0) {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      String name;
+      String value;
+      try {
+        name = decode(eq < 0 ? pair : pair.substring(0, eq));
+        value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      } catch (IllegalArgumentException badEscape) {
+        continue;
+      }
       m.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
     }
     return of(m);
