@@ -85,7 +85,7 @@ class RelayAuthBypassTest {
   /** The status line and body of one raw request line, sent as is. */
   static String raw(java.net.URI base, String token, String requestTarget) throws IOException {
     try (Socket s = new Socket(base.getHost(), base.getPort())) {
-      s.setSoTimeout(30_000);
+      s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
       out.write(
           ("GET "
@@ -117,5 +117,14 @@ class RelayAuthBypassTest {
     String a = raw(relay.url(), NODE1, mixed);
     assertThat(a).startsWith("HTTP/1.1 200 ");
     assertThat(a).contains("\"name\":\"a\"").doesNotContain("\"name\":\"b\"");
+  }
+
+  @Test
+  void aNamespacedObjectNamedWithoutItsNamespaceIsNotServed() throws Exception {
+    // The apiserver routes a namespaced resource's objects only under /namespaces/{ns}: a watch of
+    // /api/v1/watch/pods/a has no route (404), it is no watch of every pod named a.
+    String a = raw(relay.url(), ADMIN, "/api/v1/watch/pods/a?resourceVersion=0");
+    assertThat(a).startsWith("HTTP/1.1 404 ");
+    assertThat(a).contains("the server could not find the requested resource");
   }
 }

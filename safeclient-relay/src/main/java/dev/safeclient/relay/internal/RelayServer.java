@@ -466,7 +466,10 @@ public final class RelayServer implements AutoCloseable {
     Relayed r = byPath.get(key(info.apiGroup(), info.apiVersion(), info.resource()));
     if (r == null
         || !info.subresource().isEmpty()
-        || (!info.namespace().isEmpty() && !r.spec.namespaced())) {
+        || (!info.namespace().isEmpty() && !r.spec.namespaced())
+        // A namespaced resource's objects are routed only under their namespace: the cluster-wide
+        // path lists and watches the collection, and names no object (no route: 404).
+        || (info.namespace().isEmpty() && r.spec.namespaced() && info.parts().size() > 1)) {
       throw new StatusException(Status.resourceNotFound());
     }
     Verb verb = info.verb();
