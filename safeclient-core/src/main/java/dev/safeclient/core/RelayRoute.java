@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Where a {@link SafeClient} reads some resources from instead of the API server: a read-only relay
@@ -26,6 +27,30 @@ public final class RelayRoute {
    * restart (its readiness is "synced"), so that a rolling update never sends a fleet direct.
    */
   public static final Duration DEFAULT_FALLBACK_AFTER = Duration.ofSeconds(30);
+
+  /**
+   * Where {@link SafeClient.Builder#relay(URI, String...)} reads the relay's CA: the mount of the
+   * ConfigMap the platform team publishes the relay's issuer in ({@code
+   * deploy/example/agent.yaml}). The relay's own CA, not the system trust store: the relay's
+   * certificate names a Service, which no public CA issues for, and trusting the relay's issuer
+   * only keeps every other CA out.
+   */
+  public static final Path DEFAULT_CA_FILE = Path.of("/etc/safeclient-relay-ca/ca.crt");
+
+  /**
+   * Where {@link SafeClient.Builder#relay(URI, String...)} reads the relay's token: the projected
+   * ServiceAccount token bound to the relay's audience ({@code deploy/example/agent.yaml}). Never
+   * the pod's default token ({@code /var/run/secrets/kubernetes.io/serviceaccount/token}): that one
+   * is the API server's credential, which the relay could replay upstream.
+   */
+  public static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/safeclient-relay/token");
+
+  // A path segment of the API: a version (v1, v1beta1, v2alpha1), a plural, a group.
+  private static final Pattern VERSION =
+      Pattern.compile("v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?");
+  private static final Pattern PLURAL = Pattern.compile("[a-z0-9](?:[-a-z0-9]*[a-z0-9])?");
+  private static final Pattern GROUP =
+      Pattern.compile("[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*");
 
   private final URI url;
   private final byte[] caPem;
@@ -48,6 +73,31 @@ public final class RelayRoute {
    */
   public static Builder builder(URI url) {
     return new Builder(url);
+  }
+
+  /** A route whose CA and token are read from the files given, with the route's defaults. */
+  static RelayRoute mounted(URI url, Path caFile, Path tokenFile, String... resources) {
+    Builder b = builder(url).tokenFile(tokenFile).resources(resources);
+    try {
+      b.caFile(caFile);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "the relay's CA is read from "
+              + caFile
+              + " (a ConfigMap with the relay's ca.crt, mounted there), which cannot be read ("
+              + e
+              + "): mount it, or name it with relay(RelayRoute.builder(url).caFile(...)...)",
+          e);
+    }
+    if (!Files.isReadable(tokenFile)) {
+      throw new IllegalStateException(
+          "the relay's token is read from "
+              + tokenFile
+              + " (a projected ServiceAccount token for the relay's audience, mounted there),"
+              + " which cannot be read: mount it, or name it with"
+              + " relay(RelayRoute.builder(url).tokenFile(...)...)");
+    }
+    return b.build();
   }
 
   public URI url() {
@@ -128,17 +178,49 @@ public final class RelayRoute {
      */
     public Builder resources(String... groupVersionPlurals) {
       for (String r : groupVersionPlurals) {
-        String[] parts = Objects.requireNonNull(r, "resource").trim().split("/", -1);
-        boolean valid =
-            (parts.length == 2 || parts.length == 3)
-                && java.util.Arrays.stream(parts).noneMatch(String::isEmpty);
-        if (!valid) {
-          throw new IllegalArgumentException(
-              "a relayed resource is group/version/plural, or v1/plural for the core group: " + r);
-        }
-        resources.add(r.trim());
+        resources.add(checkedResource(Objects.requireNonNull(r, "resource").trim()));
       }
       return this;
+    }
+
+    /**
+     * A name that says one resource, in the form of its API path: a bare plural ({@code events} is
+     * in {@code v1} and {@code events.k8s.io/v1}), a group without its version, a kind, a path or a
+     * subresource would route nothing, or not what was meant.
+     */
+    private static String checkedResource(String r) {
+      String[] parts = r.split("/", -1);
+      String why = null;
+      if (parts.length == 1) {
+        why =
+            "a bare name is ambiguous (events is in v1 and in events.k8s.io/v1): name its version";
+      } else if (parts.length > 3 || r.startsWith("/")) {
+        why = "not an API path: no /api or /apis prefix, no namespace, no subresource";
+      } else if (parts.length == 3 && VERSION.matcher(parts[0]).matches()) {
+        why = "a subresource is not relayed: the relay serves the objects themselves";
+      } else if (!VERSION.matcher(parts[parts.length - 2]).matches()) {
+        why =
+            "'"
+                + parts[parts.length - 2]
+                + "' is not an API version (v1, v1beta1, ...): group/version/plural, or v1/plural";
+      } else if (!PLURAL.matcher(parts[parts.length - 1]).matches()) {
+        why = "'" + parts[parts.length - 1] + "' is not a resource's plural (lowercase: pods)";
+      } else if (parts.length == 3 && !GROUP.matcher(parts[0]).matches()) {
+        why = "'" + parts[0] + "' is not an API group";
+      } else if (parts.length == 3 && (parts[0].equals("core") || parts[0].equals("api"))) {
+        why = "the core group has no name: v1/" + parts[2];
+      } else if (parts.length == 2 && !parts[0].equals("v1")) {
+        why = "the core group's version is v1; another group's resource is group/version/plural";
+      }
+      if (why != null) {
+        throw new IllegalArgumentException(
+            "a relayed resource is group/version/plural (apps/v1/deployments), or version/plural"
+                + " for the core group (v1/pods); '"
+                + r
+                + "': "
+                + why);
+      }
+      return r;
     }
 
     /**

@@ -29,6 +29,8 @@ import dev.safeclient.model.serving.ServerVersion;
 import dev.safeclient.model.time.TimeSource;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -557,6 +559,28 @@ public final class SafeClient implements AutoCloseable {
     public Builder relay(RelayRoute route) {
       this.relay = route;
       return this;
+    }
+
+    /**
+     * Reads (GET, LIST, WATCH) of {@code resources} go to the read-only relay at {@code url}, as
+     * {@link #relay(RelayRoute)} with the route's defaults: the relay's CA from {@link
+     * RelayRoute#DEFAULT_CA_FILE}, its projected token from {@link RelayRoute#DEFAULT_TOKEN_FILE}
+     * (never the API server's token), no direct fallback. For other files, or a fallback, build the
+     * {@link RelayRoute}.
+     *
+     * @param url the relay's base URL, {@code https://} only
+     * @param resources as {@link RelayRoute.Builder#resources(String...)}: {@code v1/pods}, {@code
+     *     apps/v1/deployments}
+     * @throws IllegalArgumentException for a URL that is not https, or a name that is not one
+     *     resource's
+     * @throws IllegalStateException if the CA or the token is not mounted where the defaults say
+     */
+    public Builder relay(URI url, String... resources) {
+      return relay(url, RelayRoute.DEFAULT_CA_FILE, RelayRoute.DEFAULT_TOKEN_FILE, resources);
+    }
+
+    Builder relay(URI url, Path caFile, Path tokenFile, String... resources) {
+      return relay(RelayRoute.mounted(url, caFile, tokenFile, resources));
     }
 
     public SafeClient build() {

@@ -141,8 +141,8 @@ public final class SafetyChain {
       relayLinks.add(
           Link.of(
               "retry-after",
-              "holds calls for the window the relay's 429 asked for",
-              new RetryAfterInterceptor(clock, warnings, metrics),
+              "holds calls for the window the relay's 429 asked for; says its 429s are the relay's",
+              RetryAfterInterceptor.forRelay(clock, warnings, metrics),
               "SC202"));
       relayLinks.add(budget("the relay's own token buckets", config, new StoredCounts()));
       relayLinks.add(inFlight("the relay's own caps of requests and watches in flight", config));

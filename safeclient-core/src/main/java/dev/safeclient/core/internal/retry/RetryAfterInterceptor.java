@@ -42,6 +42,8 @@ public final class RetryAfterInterceptor implements Interceptor {
   private static final String WHOLE_HOST = "*";
 
   private final TimeSource clock;
+  // The relay's client: its 429s are the relay's flow control, not the API server's.
+  private final boolean relay;
   private final WarningChannel warnings;
   private final SafeClientMetrics metrics;
   private final ConcurrentHashMap<String, RetryAfterWindow> windows = new ConcurrentHashMap<>();
@@ -49,9 +51,21 @@ public final class RetryAfterInterceptor implements Interceptor {
 
   public RetryAfterInterceptor(
       TimeSource clock, WarningChannel warnings, SafeClientMetrics metrics) {
+    this(clock, false, warnings, metrics);
+  }
+
+  private RetryAfterInterceptor(
+      TimeSource clock, boolean relay, WarningChannel warnings, SafeClientMetrics metrics) {
     this.clock = clock;
+    this.relay = relay;
     this.warnings = warnings;
     this.metrics = metrics;
+  }
+
+  /** The link of a relay's client: what its 429s say is said of the relay. */
+  public static RetryAfterInterceptor forRelay(
+      TimeSource clock, WarningChannel warnings, SafeClientMetrics metrics) {
+    return new RetryAfterInterceptor(clock, true, warnings, metrics);
   }
 
   @Override
@@ -197,19 +211,33 @@ public final class RetryAfterInterceptor implements Interceptor {
         .computeIfAbsent(key, x -> new RetryAfterWindow())
         .refused(now, now + window, announcesState(k, server, answer));
     if (answer.code() == 429 && answer.hasFlowHeaders() && answer.isThrottled()) {
-      warnings.warn(
-          "SC202",
-          "429 from API Priority and Fairness: flowSchema="
-              + answer.flowSchemaUid()
-              + " priorityLevel="
-              + answer.priorityLevelUid()
-              + ", Retry-After "
-              + seconds.getAsLong()
-              + " s. This client is paced for that window; if it persists, give the component its"
-              + " own ServiceAccount and FlowSchema, or make fewer/cheaper calls",
-          k.requestLine());
+      warnings.warn("SC202", throttled(host, answer, seconds.getAsLong()), k.requestLine());
     }
     return key;
+  }
+
+  private String throttled(String host, ServerAnswer answer, long seconds) {
+    String flow =
+        "flowSchema="
+            + answer.flowSchemaUid()
+            + " priorityLevel="
+            + answer.priorityLevelUid()
+            + ", Retry-After "
+            + seconds
+            + " s. This client is paced for that window";
+    if (relay) {
+      // Not the API server's FlowSchemas: the relay's own flow control, per agent identity.
+      return "429 from the relay at "
+          + host
+          + " (its flow control, not the API server's): "
+          + flow
+          + "; if it persists, the relay is short of capacity for its agents (more replicas, or"
+          + " higher per-identity limits), or this client makes too many calls";
+    }
+    return "429 from API Priority and Fairness: "
+        + flow
+        + "; if it persists, give the component its own ServiceAccount and FlowSchema, or make"
+        + " fewer/cheaper calls";
   }
 
   /**
