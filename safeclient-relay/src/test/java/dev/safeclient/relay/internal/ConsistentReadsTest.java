@@ -3,10 +3,6 @@ package dev.safeclient.relay.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.safeclient.core.SafeClient;
-import dev.safeclient.informer.InformerOptions;
-import dev.safeclient.informer.RawFeed;
-import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.relay.internal.RelayHttp.Answer;
 import dev.safeclient.testing.KubeSim;
@@ -29,52 +25,27 @@ import org.junit.jupiter.api.Test;
  * what the API server is asked is counted from its request log.
  */
 class ConsistentReadsTest {
-  static final ResourceType PODS = ResourceType.namespaced("", "v1", "pods", "Pod");
-  static final ResourceSpec SPEC = ReadPathTest.PODS;
+  static final ResourceType PODS = RelayServerOverKubeSim.PODS;
+  static final ResourceSpec SPEC = RelayServerOverKubeSim.SPEC;
   static final String RELAY_AGENT = "relay-test/1";
 
   private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  private RelayServerOverKubeSim relay;
   private KubeSim sim;
   private RelayServer server;
-  private SafeInformerFactory factory;
   private RelayHttp http;
 
   static String pod(String name) {
-    return "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\""
-        + name
-        + "\",\"namespace\":\"ns\"},\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":"
-        + "\"c\",\"image\":\"busybox\"}]}}";
+    return RelayServerOverKubeSim.pod(name);
   }
 
   @BeforeEach
   void setUp() throws Exception {
-    sim = KubeSim.builder().clock(VirtualTimeSource.manual()).namespaces("ns").build();
-    for (int i = 0; i < 5; i++) {
-      sim.create(PODS, pod("p-" + i));
-    }
-    SafeClient upstream =
-        SafeClient.builder(sim.apiClient()).userAgent(RELAY_AGENT).nodeName(null).build();
-    server =
-        new RelayServer(
-            List.of(SPEC),
-            new SafeClientUpstream(upstream),
-            clock,
-            RequestGate.OPEN,
-            "127.0.0.1",
-            0,
-            1000,
-            1L << 30);
-    server.start();
-    factory = new SafeInformerFactory(upstream, clock);
-    RawFeed feed =
-        factory.rawFeed(
-            "",
-            "v1",
-            "pods",
-            InformerOptions.builder().startJitter(Duration.ZERO).build(),
-            new FeedToCache(SPEC, server.feed(SPEC)));
-    feed.start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).cache.synced());
+    relay =
+        RelayServerOverKubeSim.start(
+            RELAY_AGENT, clock, RequestGate.OPEN, FlowControl.Limits.DEFAULTS);
+    sim = relay.sim;
+    server = relay.server;
     http = new RelayHttp(server.url().toString());
   }
 
@@ -83,14 +54,8 @@ class ConsistentReadsTest {
     if (http != null) {
       http.close();
     }
-    if (factory != null) {
-      factory.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (sim != null) {
-      sim.close();
+    if (relay != null) {
+      relay.close();
     }
   }
 
@@ -107,8 +72,7 @@ class ConsistentReadsTest {
   }
 
   private long mark() {
-    List<RequestLogEntry> log = sim.requestLog();
-    return log.isEmpty() ? 0 : log.get(log.size() - 1).sequence();
+    return relay.mark();
   }
 
   /**
@@ -116,11 +80,7 @@ class ConsistentReadsTest {
    * (its consistent list goes out with the wrapped client's own User-Agent).
    */
   private List<String> relayRequestsSince(long from) {
-    return sim.requestLog().stream()
-        .filter(e -> e.sequence() > from)
-        .map(RequestLogEntry::requestLine)
-        .filter(l -> !l.contains("watch="))
-        .toList();
+    return relay.requestsSince(from).stream().map(RequestLogEntry::requestLine).toList();
   }
 
   private List<CompletableFuture<Answer>> consistentLists(int n, String query) {
