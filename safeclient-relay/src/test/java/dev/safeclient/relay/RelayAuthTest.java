@@ -367,13 +367,24 @@ class RelayAuthTest {
     // RequestInfo passes no selector from the deprecated /watch/ paths: the node authorizer sees
     // a node watching all pods, and says no, through the relay as from the API server.
     String path = "/api/v1/watch/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1";
-    Answer a = get(bearer(NODE1), path);
-    assertThat(a.code()).isEqualTo(403);
-    assertThat(a.json().get("message").getAsString())
-        .isEqualTo(
-            "pods is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in API"
-                + " group \"\" at the cluster scope: can only list/watch pods with spec.nodeName"
-                + " field selector");
+    assertStatus(
+        get(bearer(NODE1), path),
+        403,
+        "Forbidden",
+        "pods is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in API"
+            + " group \"\" at the cluster scope: can only list/watch pods with spec.nodeName"
+            + " field selector");
+  }
+
+  /** Node-1 watching the pods of {@code node} (its field selector) through {@code relay}. */
+  private static Request watchAsNode1(Relay relay, String node) {
+    return new Request.Builder()
+        .url(
+            relay.url()
+                + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3D"
+                + node)
+        .header("Authorization", bearer(NODE1))
+        .build();
   }
 
   /** The subprotocol a WebSocket client sends its token in. */
@@ -473,13 +484,7 @@ class RelayAuthTest {
 
   @Test
   void aWatchIsAuthorizedOnceAtItsStart() throws Exception {
-    Request req =
-        new Request.Builder()
-            .url(
-                relay.url()
-                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
-            .header("Authorization", bearer(NODE1))
-            .build();
+    Request req = watchAsNode1(relay, "node-1");
     try (Response r = http.newCall(req).execute()) {
       assertThat(r.code()).isEqualTo(200);
       BufferedReader lines =
@@ -490,13 +495,7 @@ class RelayAuthTest {
       assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"c\"");
       assertThat(sim.stats().subjectAccessReviews()).isEqualTo(reviews).isEqualTo(1);
     }
-    Request other =
-        new Request.Builder()
-            .url(
-                relay.url()
-                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-2")
-            .header("Authorization", bearer(NODE1))
-            .build();
+    Request other = watchAsNode1(relay, "node-2");
     try (Response r = http.newCall(other).execute()) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.body().string())
@@ -518,13 +517,7 @@ class RelayAuthTest {
         RelayOverKubeSim.started(
             RelayOverKubeSim.relay(sim, clock).readHeaderTimeout(READ_HEADER_TIMEOUT));
     try {
-      Request watch =
-          new Request.Builder()
-              .url(
-                  timely.url()
-                      + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
-              .header("Authorization", bearer(NODE1))
-              .build();
+      Request watch = watchAsNode1(timely, "node-1");
       OkHttpClient patient = http.newBuilder().readTimeout(Duration.ofMinutes(2)).build();
       try (Response r = patient.newCall(watch).execute();
           Socket slow = new Socket(timely.url().getHost(), timely.url().getPort())) {

@@ -9,9 +9,9 @@ import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 
 /**
- * A relay of pods over KubeSim as its API server, with authentication on: the relay calls KubeSim
- * as its own ServiceAccount, which may delegate TokenReviews and SubjectAccessReviews and read
- * pods, and accepts tokens bound to {@link #AUDIENCE}.
+ * A relay of pods over KubeSim as its API server, on plain HTTP. With authentication on, the relay
+ * calls KubeSim as its own ServiceAccount, which may delegate TokenReviews and SubjectAccessReviews
+ * and read pods, and accepts tokens bound to {@link #AUDIENCE}.
  */
 final class RelayOverKubeSim {
   static final String AUDIENCE = "https://relay.safeclient.example";
@@ -50,6 +50,19 @@ final class RelayOverKubeSim {
         .clock(clock)
         .audience(AUDIENCE)
         .plainHttpForTests(true);
+  }
+
+  /**
+   * A relay that serves everyone, for tests of other things than its security, over {@code
+   * upstream} (KubeSim's client, or one that reaches it another way); started and synced.
+   */
+  static Relay unauthenticated(ApiClient upstream, TimeSource clock) {
+    return started(
+        Relay.builder(SafeClient.builder(upstream).userAgent("relay/1").nodeName(null).build())
+            .resource(RelayedResource.pods())
+            .clock(clock)
+            .plainHttpForTests(true)
+            .unauthenticatedForTests(true));
   }
 
   /** Starts {@code relay} and waits for its caches to sync. */

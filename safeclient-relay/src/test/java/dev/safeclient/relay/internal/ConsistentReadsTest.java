@@ -71,6 +71,24 @@ class ConsistentReadsTest {
             + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
   }
 
+  /** As {@link #writeAnotherResource}; returns etcd's RV, which the pods' cache is behind. */
+  private long writeAnotherResourceThatThePodsCacheNeverSees() {
+    writeAnotherResource();
+    long etcd = sim.resourceVersion();
+    assertThat(server.relayed(SPEC).cache.resourceVersion()).isLessThan(etcd);
+    return etcd;
+  }
+
+  /**
+   * Ends the reads' window: its probe finds the API server ahead of {@code cache} (a quiet
+   * resource), and once the cache has had its catch-up time, one upstream list is made instead.
+   */
+  private void closeWindowOnAQuietCache(ResourceCache cache) {
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+  }
+
   private long mark() {
     return relay.mark();
   }
@@ -119,9 +137,7 @@ class ConsistentReadsTest {
     long from = mark();
     ResourceCache cache = server.relayed(SPEC).cache;
     List<CompletableFuture<Answer>> answers = consistentLists(20, "?limit=2");
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
     String token = null;
     for (CompletableFuture<Answer> f : answers) {
       Answer a = f.get(30, TimeUnit.SECONDS);
@@ -143,18 +159,14 @@ class ConsistentReadsTest {
       throws Exception {
     // The token a 410 offers (RV -1): the cacher calls its continuation a consistent read
     // (ShouldDelegateContinue), served at the API server's current RV or newer.
-    writeAnotherResource();
-    long etcd = sim.resourceVersion();
+    long etcd = writeAnotherResourceThatThePodsCacheNeverSees();
     ResourceCache cache = server.relayed(SPEC).cache;
-    assertThat(cache.resourceVersion()).isLessThan(etcd);
     String token =
         dev.safeclient.apiserver.ContinueToken.after(
                 dev.safeclient.apiserver.ContinueToken.INCONSISTENT, "ns/p-1")
             .encode();
     List<CompletableFuture<Answer>> answers = consistentLists(1, "?limit=2&continue=" + token);
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
     Answer a = answers.get(0).get(30, TimeUnit.SECONDS);
     assertThat(a.code()).isEqualTo(200);
     assertThat(Long.parseLong(a.resourceVersion())).isGreaterThanOrEqualTo(etcd);
@@ -167,10 +179,8 @@ class ConsistentReadsTest {
 
   @Test
   void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
-    writeAnotherResource();
-    long etcd = sim.resourceVersion();
+    long etcd = writeAnotherResourceThatThePodsCacheNeverSees();
     ResourceCache cache = server.relayed(SPEC).cache;
-    assertThat(cache.resourceVersion()).isLessThan(etcd);
     CompletableFuture<List<com.google.gson.JsonObject>> events =
         CompletableFuture.supplyAsync(
             () -> {
@@ -188,9 +198,7 @@ class ConsistentReadsTest {
               }
             });
     await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).reads.joined() == 1);
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
     List<com.google.gson.JsonObject> got = events.get(30, TimeUnit.SECONDS);
     for (int i = 0; i < 5; i++) {
       assertThat(RelayHttp.type(got.get(i))).isEqualTo("ADDED");
@@ -204,11 +212,9 @@ class ConsistentReadsTest {
   void readsAtAVersionCommittedElsewhereAreServedPromptlyByOneWindowNotAfterThreeSeconds()
       throws Exception {
     // The API server's RV moved on through another resource: the pods' watch never reaches it.
-    writeAnotherResource();
-    long elsewhere = sim.resourceVersion();
+    long elsewhere = writeAnotherResourceThatThePodsCacheNeverSees();
     ResourceCache cache = server.relayed(SPEC).cache;
     ConsistentReads reads = server.relayed(SPEC).reads;
-    assertThat(cache.resourceVersion()).isLessThan(elsewhere);
     long from = mark();
     String at = "resourceVersion=" + elsewhere;
     List<CompletableFuture<Answer>> answers = new ArrayList<>();
@@ -240,9 +246,7 @@ class ConsistentReadsTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 4);
     clock.advance(RelayServer.AHEAD_WAIT);
     await().atMost(Duration.ofSeconds(30)).until(() -> reads.joined() == 4);
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
 
     Answer list = answers.get(0).get(30, TimeUnit.SECONDS);
     assertThat(list.code()).isEqualTo(200);

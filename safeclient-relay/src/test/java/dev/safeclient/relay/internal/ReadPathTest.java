@@ -3,6 +3,7 @@ package dev.safeclient.relay.internal;
 import static dev.safeclient.relay.internal.RelayHttp.name;
 import static dev.safeclient.relay.internal.RelayHttp.pod;
 import static dev.safeclient.relay.internal.RelayHttp.rv;
+import static dev.safeclient.relay.internal.RelayHttp.summary;
 import static dev.safeclient.relay.internal.RelayHttp.type;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -379,13 +380,10 @@ class ReadPathTest {
     history();
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=11")) {
       assertThat(w.response.code()).isEqualTo(200);
-      JsonObject e1 = w.next();
-      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("DELETED b 12");
-      JsonObject e2 = w.next();
-      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("ADDED d 13");
+      assertThat(summary(w.next())).isEqualTo("DELETED b 12");
+      assertThat(summary(w.next())).isEqualTo("ADDED d 13");
       feed.modified(pod("ns", "c", 14, "node-1", "db"));
-      JsonObject e3 = w.next();
-      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED c 14");
+      assertThat(summary(w.next())).isEqualTo("MODIFIED c 14");
     }
     // The window now starts after 11: a watch from 10 has missed events it cannot be given.
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=10")) {
@@ -406,8 +404,7 @@ class ReadPathTest {
       assertThat(w.response.code()).isEqualTo(200);
       feed.added(pod("ns", "e", 15, "node-1", "web"));
       feed.added(pod("ns", "f", 16, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+      assertThat(summary(w.next())).isEqualTo("ADDED f 16");
     }
   }
 
@@ -448,8 +445,7 @@ class ReadPathTest {
       await().until(() -> server.relayed(PODS).cache.watchers() == 1);
       feed.added(pod("ns", "before", 18, "node-1", "web"));
       feed.added(pod("ns", "after", 21, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED after 21");
+      assertThat(summary(w.next())).isEqualTo("ADDED after 21");
     }
     assertThat(server.relayed(PODS).reads.probes()).isEqualTo(1);
     assertThat(server.relayed(PODS).reads.lists()).isZero();
@@ -471,8 +467,7 @@ class ReadPathTest {
           .until(() -> server.relayed(PODS).cache.watchers() == 1);
       assertThat(server.relayed(PODS).reads.joined()).isZero();
       feed.added(pod("ns", "e", 14, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED e 14");
+      assertThat(summary(w.next())).isEqualTo("ADDED e 14");
     }
     assertThat(server.relayed(PODS).reads.probes()).isZero();
   }
@@ -516,8 +511,7 @@ class ReadPathTest {
       assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 15");
       // Its own node's change still comes, after the bookmark.
       feed.added(pod("ns", "f", 16, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+      assertThat(summary(w.next())).isEqualTo("ADDED f 16");
     }
   }
 
@@ -739,8 +733,7 @@ class ReadPathTest {
       initial.add(name(w.next()));
       assertThat(initial).containsExactlyInAnyOrder("a", "c");
       feed.added(pod("ns", "z", 11, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED z 11");
+      assertThat(summary(w.next())).isEqualTo("ADDED z 11");
       feed.deleted(pod("ns", "z", 12, "node-1", "web"));
       assertThat(type(w.next())).isEqualTo("DELETED");
     }
@@ -754,12 +747,9 @@ class ReadPathTest {
       feed.modified(pod("ns", "b", 14, "node-3", "web"));
       feed.modified(pod("other", "c", 15, "node-1", "x"));
       feed.modified(pod("ns", "a", 16, "node-2", "web2"));
-      JsonObject e1 = w.next();
-      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("ADDED a 13");
-      JsonObject e2 = w.next();
-      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("DELETED b 14");
-      JsonObject e3 = w.next();
-      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED a 16");
+      assertThat(summary(w.next())).isEqualTo("ADDED a 13");
+      assertThat(summary(w.next())).isEqualTo("DELETED b 14");
+      assertThat(summary(w.next())).isEqualTo("MODIFIED a 16");
     }
   }
 
