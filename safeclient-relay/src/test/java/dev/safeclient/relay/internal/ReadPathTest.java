@@ -88,6 +88,17 @@ class ReadPathTest {
     }
   }
 
+  /** Started with a window of 100 events, and the {@link #history}. */
+  private void startWithHistory() throws Exception {
+    start(100);
+    history();
+  }
+
+  /** Waits until the relay serves {@code n} watches. */
+  private void awaitWatchers(int n) {
+    await().until(() -> server.health().get(0).watchers() == n);
+  }
+
   /** a, b, c at RV 10; then a modified at 11, b deleted at 12, d added at 13. */
   private void history() {
     feed.replaced(
@@ -123,8 +134,7 @@ class ReadPathTest {
 
   @Test
   void readsAtAReachedVersionAreServedFromTheCache() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     Answer any = http.get("/api/v1/pods?resourceVersion=0&limit=1");
     // RV=0: the watch cache's one unpaged answer, limit ignored.
     assertThat(any.names()).containsExactly("a", "c", "d");
@@ -145,8 +155,7 @@ class ReadPathTest {
   @Test
   void anExactReadAheadWaitsThreeSecondsThen504WithRetryAfterOneNeverStaleNor410()
       throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     // No state but the one at 20 serves it: the window's list, at whatever RV, cannot.
     String q = "/api/v1/pods?resourceVersion=20&resourceVersionMatch=Exact";
     int before = timers();
@@ -177,8 +186,7 @@ class ReadPathTest {
   @Test
   void aVersionAheadThatTheApiServerCannotShowIs504AfterThreeSecondsAndOneReachedIsServed()
       throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     // The API server unreachable: the window's probe fails, and the reads wait out the 3 s.
     for (String q :
         List.of(
@@ -398,8 +406,7 @@ class ReadPathTest {
 
   @Test
   void aWatchAheadOfTheCacheIsAcceptedAndGetsOnlyLaterEvents() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=15")) {
       assertThat(w.response.code()).isEqualTo(200);
       feed.added(pod("ns", "e", 15, "node-1", "web"));
@@ -456,8 +463,7 @@ class ReadPathTest {
     // resourceVersion=0 with sendInitialEvents=false: the cacher starts it at its own RV
     // (watchCache.getAllEventsSinceLocked), never asking storage; so does the relay, whose API
     // server is unreachable here, and whose clock never moves: no window, no probe, no 503.
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan"
@@ -474,12 +480,11 @@ class ReadPathTest {
 
   @Test
   void bookmarksAboutEveryMinuteOnlyWhenAsked() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch with =
             http.watch("/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true");
         RelayHttp.Watch without = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
-      await().until(() -> server.health().get(0).watchers() == 2);
+      awaitWatchers(2);
       feed.progressed(20);
       clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
       JsonObject b = with.next();
@@ -497,13 +502,12 @@ class ReadPathTest {
   void aSelectiveWatcherGetsItsBookmarkWhenOnlyOtherObjectsChanged() throws Exception {
     // The cacher sends every bookmark watcher the bookmark at its latest RV, whatever its filter
     // let through: that is how a node's agent moves its resume point while other nodes' pods churn.
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true"
                 + "&fieldSelector=spec.nodeName%3Dnode-1")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       feed.added(pod("ns", "e", 14, "node-2", "web"));
       feed.modified(pod("ns", "d", 15, "node-2", "db"));
       clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
@@ -519,13 +523,12 @@ class ReadPathTest {
   void aBookmarkWatcherGetsABookmarkTwoSecondsBeforeItsTimeout() throws Exception {
     // cacheWatcher.nextBookmarkTime: right before the deadline (2 s), so that the client resumes
     // from as close to now as possible.
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true&timeoutSeconds=10"
                 + "&fieldSelector=spec.nodeName%3Dnode-1")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       feed.added(pod("ns", "e", 14, "node-2", "web"));
       clock.advance(Duration.ofSeconds(8));
       JsonObject b = nextWithin(w);
@@ -550,21 +553,19 @@ class ReadPathTest {
 
   @Test
   void timeoutSecondsEndsTheWatchCleanly() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch("/api/v1/pods?watch=1&resourceVersion=13&timeoutSeconds=5")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       clock.advance(Duration.ofSeconds(5));
       assertThat(w.next()).isNull();
     }
-    await().until(() -> server.health().get(0).watchers() == 0);
+    awaitWatchers(0);
   }
 
   @Test
   void sendInitialEventsGivesTheStateThenTheInitialEventsEndBookmark() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
@@ -785,10 +786,9 @@ class ReadPathTest {
 
   @Test
   void aRelistEndsEveryWatchAndTimeNeverGoesBack() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       feed.replaced(List.of(pod("ns", "a", 11, "node-1", "web"), pod("ns", "z", 18, "n", "x")), 20);
       // Ended cleanly, as the cacher ends its watchers when its reflector relists.
       assertThat(w.next()).isNull();
@@ -813,8 +813,7 @@ class ReadPathTest {
 
   @Test
   void onlyReadsOfRelayedResourcesAndTheApiserversAnswersToBadQueries() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     assertThat(http.post("/api/v1/namespaces/ns/pods").code()).isEqualTo(405);
     assertThat(http.get("/api/v1/configmaps").code()).isEqualTo(404);
     assertThat(http.get("/api/v1/secrets").code()).isEqualTo(404);

@@ -153,13 +153,7 @@ class ReadPointSeatsTest {
     assertThat(answers).noneMatch(CompletableFuture::isDone);
 
     clock.advance(ConsistentReads.WINDOW);
-    String current = Long.toString(sim.resourceVersion());
-    for (CompletableFuture<Answer> f : answers) {
-      Answer a = f.get(60, TimeUnit.SECONDS);
-      assertThat(a.code()).isEqualTo(200);
-      assertThat(a.resourceVersion()).isEqualTo(current);
-      assertThat(a.names()).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
-    }
+    relay.assertEachIsTheWholeListAtTheApiServersVersion(answers, Duration.ofSeconds(60));
     assertThat(relayRequestsSince(from)).containsExactly("GET /api/v1/pods?limit=1");
     assertThat(reads.probes()).isEqualTo(1);
     assertThat(reads.lists()).isZero();

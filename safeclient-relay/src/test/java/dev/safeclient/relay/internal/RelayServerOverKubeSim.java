@@ -1,5 +1,6 @@
 package dev.safeclient.relay.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.safeclient.core.SafeClient;
@@ -13,6 +14,8 @@ import dev.safeclient.testing.RequestLogEntry;
 import dev.safeclient.testing.ResourceType;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link RelayServer} of pods over KubeSim as the API server: five pods p-0..p-4 in namespace
@@ -93,6 +96,21 @@ final class RelayServerOverKubeSim implements AutoCloseable {
         .filter(e -> e.sequence() > from)
         .filter(e -> !e.requestLine().contains("watch="))
         .toList();
+  }
+
+  /**
+   * Each answer, within {@code within}, is a 200 with all five pods at KubeSim's current RV: the
+   * consistent read's, not the cache's.
+   */
+  void assertEachIsTheWholeListAtTheApiServersVersion(
+      List<CompletableFuture<RelayHttp.Answer>> answers, Duration within) throws Exception {
+    String current = Long.toString(sim.resourceVersion());
+    for (CompletableFuture<RelayHttp.Answer> f : answers) {
+      RelayHttp.Answer a = f.get(within.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(a.code()).isEqualTo(200);
+      assertThat(a.resourceVersion()).isEqualTo(current);
+      assertThat(a.names()).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
+    }
   }
 
   @Override
