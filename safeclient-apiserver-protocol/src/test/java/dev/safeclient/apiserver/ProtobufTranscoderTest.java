@@ -6,16 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import dev.safeclient.model.testdata.ProtobufObjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -26,36 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class ProtobufTranscoderTest {
   static final ProtobufTranscoder T = ProtobufTranscoder.vendored();
-
-  /**
-   * The object as a JSON reader would see it: zero values dropped (the Go marshaller writes
-   * non-pointer fields even when zero; JSON omits them), map entries sorted.
-   */
-  static Message normalize(Message m) {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(m.getDescriptorForType());
-    for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
-      FieldDescriptor f = e.getKey();
-      if (f.isRepeated()) {
-        List<Object> items = new ArrayList<>();
-        for (Object item : (List<?>) e.getValue()) {
-          items.add(item instanceof Message msg ? normalize(msg) : item);
-        }
-        if (f.isMapField()) {
-          FieldDescriptor key = f.getMessageType().findFieldByName("key");
-          items.sort(Comparator.comparing(o -> String.valueOf(((Message) o).getField(key))));
-        }
-        items.forEach(i -> b.addRepeatedField(f, i));
-      } else if (e.getValue() instanceof Message msg) {
-        Message n = normalize(msg);
-        if (!n.getAllFields().isEmpty()) {
-          b.setField(f, n);
-        }
-      } else if (!e.getValue().equals(f.getDefaultValue())) {
-        b.setField(f, e.getValue());
-      }
-    }
-    return b.build();
-  }
 
   @Test
   void eachLosslessFixtureDecodesToTheSameObjectAsItsPb() throws Exception {
@@ -82,8 +50,8 @@ class ProtobufTranscoderTest {
           refused.add(base + " (" + e.getMessage() + ")");
           continue;
         }
-        Message a = normalize(DynamicMessage.parseFrom(d, theirs.raw()));
-        Message b = normalize(DynamicMessage.parseFrom(d, ours));
+        Message a = ProtobufObjects.normalize(DynamicMessage.parseFrom(d, theirs.raw()));
+        Message b = ProtobufObjects.normalize(DynamicMessage.parseFrom(d, ours));
         (a.equals(b) ? equal : mismatched).add(base);
       }
     }

@@ -163,6 +163,9 @@ public final class Relay implements AutoCloseable {
             b.windowBytes,
             certificate == null ? null : certificate.tls(),
             new FlowControl.Limits(b.seats, b.queueLength, b.queueWait, b.watchesPerIdentity));
+    if (b.readHeaderTimeout != null) {
+      server.readHeaderTimeoutForTests(b.readHeaderTimeout);
+    }
     this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
 
@@ -281,6 +284,7 @@ public final class Relay implements AutoCloseable {
     private int queueLength = DEFAULT_QUEUE_LENGTH;
     private Duration queueWait = DEFAULT_QUEUE_WAIT;
     private int watchesPerIdentity = DEFAULT_WATCHES_PER_IDENTITY;
+    private Duration readHeaderTimeout;
 
     private Builder(SafeClient upstream) {
       this.upstream = Objects.requireNonNull(upstream, "upstream");
@@ -414,6 +418,15 @@ public final class Relay implements AutoCloseable {
         throw new IllegalArgumentException("an identity may open at least one watch");
       }
       this.watchesPerIdentity = watches;
+      return this;
+    }
+
+    /**
+     * Shortens the apiserver's 32 s ReadHeaderTimeout: package-private, for tests that would
+     * otherwise wait it out in real time.
+     */
+    Builder readHeaderTimeout(Duration timeout) {
+      this.readHeaderTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 

@@ -4,15 +4,12 @@ import static dev.safeclient.relay.RelayInformersTest.PODS;
 import static dev.safeclient.relay.RelayInformersTest.pod;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
-import io.kubernetes.client.openapi.ApiClient;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,8 +34,7 @@ import org.junit.jupiter.api.Test;
  * no token nor object content reaches a log line.
  */
 class RelayAuthTest {
-  static final String AUDIENCE = "https://relay.safeclient.example";
-  static final String RELAY_SA = "system:serviceaccount:relay:relay";
+  static final String AUDIENCE = RelayOverKubeSim.AUDIENCE;
   // Distinctive token strings, so that the log check cannot miss one.
   static final String NODE1 = "tok-node1-3f9c2e7a51";
   static final String NODE1_FOR_API = "tok-node1-api-8d01b6";
@@ -62,12 +58,8 @@ class RelayAuthTest {
     stderr = System.err;
     System.setErr(new PrintStream(new TeeStream(stderr, logs), true, StandardCharsets.UTF_8));
     sim =
-        KubeSim.builder()
-            .serverVersion("1.32")
+        RelayOverKubeSim.sim()
             .nodeAuthorizer(true)
-            .user("tok-relay-sa-77", RELAY_SA)
-            .authDelegator(RELAY_SA)
-            .allow(RELAY_SA, "get,list,watch", "pods")
             .user(NODE1, "system:node:node-1")
             .tokenAudiences(NODE1, AUDIENCE)
             .user(NODE1_FOR_API, "system:node:node-1")
@@ -83,29 +75,7 @@ class RelayAuthTest {
             .build();
     sim.create(PODS, pod("ns", "a", "node-1", SECRET_LABEL));
     sim.create(PODS, pod("ns", "b", "node-2", SECRET_LABEL));
-    ApiClient api = sim.apiClient();
-    api.setHttpClient(
-        api.getHttpClient()
-            .newBuilder()
-            .addInterceptor(
-                chain ->
-                    chain.proceed(
-                        chain
-                            .request()
-                            .newBuilder()
-                            .header("Authorization", "Bearer tok-relay-sa-77")
-                            .build()))
-            .build());
-    SafeClient upstream = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
-    relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(clock)
-            .audience(AUDIENCE)
-            .plainHttpForTests(true)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+    relay = RelayOverKubeSim.started(RelayOverKubeSim.relay(sim, clock));
   }
 
   @AfterEach
@@ -122,7 +92,7 @@ class RelayAuthTest {
               UNKNOWN,
               ADMIN,
               AGENT_POD,
-              "tok-relay-sa-77",
+              RelayOverKubeSim.RELAY_SA_TOKEN,
               SECRET_LABEL,
               protocolToken(NODE1))) {
         assertThat(logged).as("the log").doesNotContain(secret);
@@ -174,7 +144,7 @@ class RelayAuthTest {
     Request req =
         new Request.Builder()
             .url(sim.url() + path)
-            .header("Authorization", "Bearer tok-relay-sa-77")
+            .header("Authorization", bearer(RelayOverKubeSim.RELAY_SA_TOKEN))
             .build();
     try (Response r = http.newCall(req).execute()) {
       return new Answer(r.code(), r.body().string());
@@ -397,13 +367,24 @@ class RelayAuthTest {
     // RequestInfo passes no selector from the deprecated /watch/ paths: the node authorizer sees
     // a node watching all pods, and says no, through the relay as from the API server.
     String path = "/api/v1/watch/pods?resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1";
-    Answer a = get(bearer(NODE1), path);
-    assertThat(a.code()).isEqualTo(403);
-    assertThat(a.json().get("message").getAsString())
-        .isEqualTo(
-            "pods is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in API"
-                + " group \"\" at the cluster scope: can only list/watch pods with spec.nodeName"
-                + " field selector");
+    assertStatus(
+        get(bearer(NODE1), path),
+        403,
+        "Forbidden",
+        "pods is forbidden: User \"system:node:node-1\" cannot watch resource \"pods\" in API"
+            + " group \"\" at the cluster scope: can only list/watch pods with spec.nodeName"
+            + " field selector");
+  }
+
+  /** Node-1 watching the pods of {@code node} (its field selector) through {@code relay}. */
+  private static Request watchAsNode1(Relay relay, String node) {
+    return new Request.Builder()
+        .url(
+            relay.url()
+                + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3D"
+                + node)
+        .header("Authorization", bearer(NODE1))
+        .build();
   }
 
   /** The subprotocol a WebSocket client sends its token in. */
@@ -503,13 +484,7 @@ class RelayAuthTest {
 
   @Test
   void aWatchIsAuthorizedOnceAtItsStart() throws Exception {
-    Request req =
-        new Request.Builder()
-            .url(
-                relay.url()
-                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
-            .header("Authorization", bearer(NODE1))
-            .build();
+    Request req = watchAsNode1(relay, "node-1");
     try (Response r = http.newCall(req).execute()) {
       assertThat(r.code()).isEqualTo(200);
       BufferedReader lines =
@@ -520,13 +495,7 @@ class RelayAuthTest {
       assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"c\"");
       assertThat(sim.stats().subjectAccessReviews()).isEqualTo(reviews).isEqualTo(1);
     }
-    Request other =
-        new Request.Builder()
-            .url(
-                relay.url()
-                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-2")
-            .header("Authorization", bearer(NODE1))
-            .build();
+    Request other = watchAsNode1(relay, "node-2");
     try (Response r = http.newCall(other).execute()) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.body().string())
@@ -535,35 +504,51 @@ class RelayAuthTest {
     }
   }
 
+  /**
+   * The relay's header timeout in {@link
+   * #aClientThatNeverSendsItsHeadersIsCutOffWhileASilentWatchStaysOpen}: Jetty times connections on
+   * the wall clock, and the apiserver's 32 s would be waited out in real time.
+   */
+  static final Duration READ_HEADER_TIMEOUT = Duration.ofSeconds(1);
+
   @Test
   void aClientThatNeverSendsItsHeadersIsCutOffWhileASilentWatchStaysOpen() throws Exception {
-    Request watch =
-        new Request.Builder()
-            .url(
-                relay.url()
-                    + "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1")
-            .header("Authorization", bearer(NODE1))
-            .build();
-    OkHttpClient patient = http.newBuilder().readTimeout(Duration.ofMinutes(2)).build();
-    try (Response r = patient.newCall(watch).execute();
-        Socket slow = new Socket(relay.url().getHost(), relay.url().getPort())) {
-      assertThat(r.code()).isEqualTo(200);
-      BufferedReader lines =
-          new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8));
-      assertThat(lines.readLine()).contains("\"name\":\"a\"");
-      // Slow-loris: half a request line, never finished. The apiserver's ReadHeaderTimeout is 32 s;
-      // the relay held such a connection for its watches' idle timeout, an hour.
-      slow.getOutputStream().write("GET /api/v1/pods HTTP/1.1\r\nHost: relay\r\n".getBytes(UTF_8));
-      slow.getOutputStream().flush();
-      slow.setSoTimeout((int) Duration.ofSeconds(50).toMillis());
-      long before = System.nanoTime();
-      assertThat(slow.getInputStream().read()).as("the relay closed the connection").isEqualTo(-1);
-      assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(45));
-      // The watch, silent all that time, still delivers.
-      sim.create(PODS, pod("ns", "late", "node-1", "web"));
-      assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"late\"");
+    Relay timely =
+        RelayOverKubeSim.started(
+            RelayOverKubeSim.relay(sim, clock).readHeaderTimeout(READ_HEADER_TIMEOUT));
+    try {
+      Request watch = watchAsNode1(timely, "node-1");
+      OkHttpClient patient = http.newBuilder().readTimeout(Duration.ofMinutes(2)).build();
+      try (Response r = patient.newCall(watch).execute();
+          Socket slow = new Socket(timely.url().getHost(), timely.url().getPort())) {
+        assertThat(r.code()).isEqualTo(200);
+        BufferedReader lines =
+            new BufferedReader(
+                new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8));
+        assertThat(lines.readLine()).contains("\"name\":\"a\"");
+        // Slow-loris: half a request line, never finished. The apiserver's ReadHeaderTimeout is
+        // 32 s; the relay held such a connection for its watches' idle timeout, an hour.
+        slow.getOutputStream()
+            .write("GET /api/v1/pods HTTP/1.1\r\nHost: relay\r\n".getBytes(UTF_8));
+        slow.getOutputStream().flush();
+        slow.setSoTimeout((int) Duration.ofSeconds(50).toMillis());
+        long before = System.nanoTime();
+        assertThat(slow.getInputStream().read())
+            .as("the relay closed the connection")
+            .isEqualTo(-1);
+        Duration heldFor = Duration.ofNanos(System.nanoTime() - before);
+        // Cut off by the header timeout, not by anything sooner, nor a watch's hour.
+        assertThat(heldFor)
+            .isGreaterThanOrEqualTo(READ_HEADER_TIMEOUT.minusMillis(100))
+            .isLessThan(READ_HEADER_TIMEOUT.plusSeconds(13));
+        // The watch, silent all that time (longer than the header timeout), still delivers.
+        sim.create(PODS, pod("ns", "late", "node-1", "web"));
+        assertThat(lines.readLine()).contains("\"ADDED\"").contains("\"name\":\"late\"");
+      }
+      assertThat(timely.health().tokenReviews()).isEqualTo(1);
+    } finally {
+      timely.close();
     }
-    assertThat(relay.health().tokenReviews()).isEqualTo(1);
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonParser;
-import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.ResourceType;
@@ -24,12 +23,8 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -61,35 +56,24 @@ class RelayFabric8Test {
     }
   }
 
-  /** Per object, what the handler saw: "ADDED rv app", "UPDATED rv app", "DELETED rv". */
-  static final class Recorder implements ResourceEventHandler<Pod> {
-    final Map<String, List<String>> byObject = new ConcurrentHashMap<>();
-
-    private void record(Pod p, String what) {
-      byObject
-          .computeIfAbsent(p.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
-          .add(what + " " + p.getMetadata().getResourceVersion());
-    }
-
+  /** Records a handler's events as {@link PodEvents}. */
+  static final class Recorder extends PodEvents implements ResourceEventHandler<Pod> {
     @Override
     public void onAdd(Pod p) {
-      record(p, "ADDED");
+      added(p.getMetadata().getName(), p.getMetadata().getResourceVersion());
     }
 
     @Override
     public void onUpdate(Pod old, Pod now) {
-      if (!old.getMetadata().getResourceVersion().equals(now.getMetadata().getResourceVersion())) {
-        record(now, "UPDATED");
-      }
+      updated(
+          now.getMetadata().getName(),
+          old.getMetadata().getResourceVersion(),
+          now.getMetadata().getResourceVersion());
     }
 
     @Override
     public void onDelete(Pod p, boolean unknownFinalState) {
-      record(p, "DELETED");
-    }
-
-    Map<String, List<String>> snapshot() {
-      return new TreeMap<>(byObject);
+      deleted(p.getMetadata().getName(), p.getMetadata().getResourceVersion());
     }
   }
 
@@ -112,17 +96,7 @@ class RelayFabric8Test {
     for (int i = 0; i < 4; i++) {
       sim.create(PODS, RelayInformersTest.pod("ns-" + (i % 2), "p-" + i, "node-1", "web"));
     }
-    SafeClient upstream =
-        SafeClient.builder(sim.apiClient()).userAgent("relay/1").nodeName(null).build();
-    relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(VirtualTimeSource.manual())
-            .plainHttpForTests(true)
-            .unauthenticatedForTests(true)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+    relay = RelayOverKubeSim.unauthenticated(sim.apiClient(), VirtualTimeSource.manual());
 
     Recorder direct = new Recorder();
     Recorder viaRelay = new Recorder();

@@ -5,10 +5,8 @@ import static dev.safeclient.relay.RelayInformersTest.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
-import io.kubernetes.client.openapi.ApiClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,8 +34,7 @@ import org.junit.jupiter.api.Test;
  * shared while requests hold them is {@code ReadPointSeatsTest}'s.
  */
 class RelayFairnessTest {
-  static final String AUDIENCE = "https://relay.safeclient.example";
-  static final String RELAY_SA = "system:serviceaccount:relay:relay";
+  static final String AUDIENCE = RelayOverKubeSim.AUDIENCE;
   static final String FLOODER = "tok-flooder-6b1d";
   static final String AGENT = "tok-agent-93ce";
   static final String NOBODY = "tok-nobody-40aa";
@@ -53,11 +50,7 @@ class RelayFairnessTest {
   @BeforeEach
   void start() {
     sim =
-        KubeSim.builder()
-            .serverVersion("1.32")
-            .user("tok-relay-sa-77", RELAY_SA)
-            .authDelegator(RELAY_SA)
-            .allow(RELAY_SA, "get,list,watch", "pods")
+        RelayOverKubeSim.sim()
             .user(FLOODER, "system:serviceaccount:agents:flooder")
             .tokenAudiences(FLOODER, AUDIENCE)
             .allow("system:serviceaccount:agents:flooder", "get,list,watch", "pods")
@@ -68,31 +61,11 @@ class RelayFairnessTest {
             .tokenAudiences(NOBODY, AUDIENCE)
             .build();
     sim.create(PODS, pod("ns", "a", "node-1", "web"));
-    ApiClient api = sim.apiClient();
-    api.setHttpClient(
-        api.getHttpClient()
-            .newBuilder()
-            .addInterceptor(
-                chain ->
-                    chain.proceed(
-                        chain
-                            .request()
-                            .newBuilder()
-                            .header("Authorization", "Bearer tok-relay-sa-77")
-                            .build()))
-            .build());
-    SafeClient upstream = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
     relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(clock)
-            .audience(AUDIENCE)
-            .plainHttpForTests(true)
-            .fairness(2, 2, Duration.ofSeconds(15))
-            .watchesPerIdentity(2)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+        RelayOverKubeSim.started(
+            RelayOverKubeSim.relay(sim, clock)
+                .fairness(2, 2, Duration.ofSeconds(15))
+                .watchesPerIdentity(2));
   }
 
   @AfterEach

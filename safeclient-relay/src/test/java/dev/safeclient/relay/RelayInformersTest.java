@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -76,35 +75,24 @@ class RelayInformersTest {
         + "\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}";
   }
 
-  /** Per object, the events an informer's handler saw, in order: "ADDED rv", "UPDATED rv".. */
-  static final class Recorder implements ResourceEventHandler<V1Pod> {
-    final Map<String, List<String>> byObject = new ConcurrentHashMap<>();
-
-    private void record(V1Pod p, String what) {
-      byObject
-          .computeIfAbsent(p.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
-          .add(what + " " + p.getMetadata().getResourceVersion());
-    }
-
+  /** Records a handler's events as {@link PodEvents}. */
+  static final class Recorder extends PodEvents implements ResourceEventHandler<V1Pod> {
     @Override
     public void onAdd(V1Pod p) {
-      record(p, "ADDED");
+      added(p.getMetadata().getName(), p.getMetadata().getResourceVersion());
     }
 
     @Override
     public void onUpdate(V1Pod old, V1Pod now) {
-      if (!old.getMetadata().getResourceVersion().equals(now.getMetadata().getResourceVersion())) {
-        record(now, "UPDATED");
-      }
+      updated(
+          now.getMetadata().getName(),
+          old.getMetadata().getResourceVersion(),
+          now.getMetadata().getResourceVersion());
     }
 
     @Override
     public void onDelete(V1Pod p, boolean unknownFinalState) {
-      record(p, "DELETED");
-    }
-
-    Map<String, List<String>> snapshot() {
-      return new TreeMap<>(byObject);
+      deleted(p.getMetadata().getName(), p.getMetadata().getResourceVersion());
     }
   }
 
@@ -172,17 +160,7 @@ class RelayInformersTest {
   }
 
   private void startRelay(VirtualTimeSource clock) {
-    SafeClient upstream =
-        SafeClient.builder(sim.apiClient()).userAgent("relay/1").nodeName(null).build();
-    relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(clock)
-            .plainHttpForTests(true)
-            .unauthenticatedForTests(true)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+    relay = RelayOverKubeSim.unauthenticated(sim.apiClient(), clock);
   }
 
   @Test

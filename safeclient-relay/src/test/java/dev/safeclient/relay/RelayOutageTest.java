@@ -40,17 +40,7 @@ class RelayOutageTest {
       sim.create(PODS, pod("ns", "p-" + i, "node-1", "web"));
     }
     VirtualTimeSource clock = VirtualTimeSource.manual();
-    SafeClient upstream =
-        SafeClient.builder(sim.apiClient()).userAgent("relay/1").nodeName(null).build();
-    relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(clock)
-            .plainHttpForTests(true)
-            .unauthenticatedForTests(true)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+    relay = RelayOverKubeSim.unauthenticated(sim.apiClient(), clock);
     await().atMost(Duration.ofSeconds(30)).until(() -> !relay.health().stale());
     String rv = Long.toString(relay.health().resources().get(0).resourceVersion());
 

@@ -228,16 +228,7 @@ class RelayUpstreamFaultsTest {
     ApiClient viaProxy = sim.apiClient();
     viaProxy.setBasePath(proxy.url());
     VirtualTimeSource clock = VirtualTimeSource.manual();
-    SafeClient upstream = SafeClient.builder(viaProxy).userAgent("relay/1").nodeName(null).build();
-    relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(clock)
-            .plainHttpForTests(true)
-            .unauthenticatedForTests(true)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+    relay = RelayOverKubeSim.unauthenticated(viaProxy, clock);
 
     ApiClient toRelay = new ApiClient();
     toRelay.setBasePath(relay.url().toString());

@@ -6,18 +6,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import dev.safeclient.model.testdata.KubeApiTestdata;
+import dev.safeclient.model.testdata.ProtobufObjects;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -65,36 +63,6 @@ class ProtobufFixturesTest {
     return new Envelope(apiVersion, kind, raw);
   }
 
-  /**
-   * The object as a JSON reader would see it: unknown (newer) fields and zero values dropped (the
-   * Go marshaller writes non-pointer fields even when zero; JSON omits them), map entries sorted.
-   */
-  static Message normalize(Message m) {
-    DynamicMessage.Builder b = DynamicMessage.newBuilder(m.getDescriptorForType());
-    for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
-      FieldDescriptor f = e.getKey();
-      if (f.isRepeated()) {
-        List<Object> items = new ArrayList<>();
-        for (Object item : (List<?>) e.getValue()) {
-          items.add(item instanceof Message msg ? normalize(msg) : item);
-        }
-        if (f.isMapField()) {
-          FieldDescriptor key = f.getMessageType().findFieldByName("key");
-          items.sort(Comparator.comparing(o -> String.valueOf(((Message) o).getField(key))));
-        }
-        items.forEach(i -> b.addRepeatedField(f, i));
-      } else if (e.getValue() instanceof Message msg) {
-        Message n = normalize(msg);
-        if (!n.getAllFields().isEmpty()) {
-          b.setField(f, n);
-        }
-      } else if (!e.getValue().equals(f.getDefaultValue())) {
-        b.setField(f, e.getValue());
-      }
-    }
-    return b.build();
-  }
-
   @Test
   void encodingEachFixturesJsonDecodesToTheSameObjectAsItsPb() throws Exception {
     List<String> checked = new ArrayList<>();
@@ -124,8 +92,8 @@ class ProtobufFixturesTest {
         Envelope mine = unwrap(ours);
         assertThat(mine.apiVersion()).isEqualTo(theirs.apiVersion());
         assertThat(mine.kind()).isEqualTo(theirs.kind());
-        Message a = normalize(DynamicMessage.parseFrom(d, theirs.raw()));
-        Message b = normalize(DynamicMessage.parseFrom(d, mine.raw()));
+        Message a = ProtobufObjects.normalize(DynamicMessage.parseFrom(d, theirs.raw()));
+        Message b = ProtobufObjects.normalize(DynamicMessage.parseFrom(d, mine.raw()));
         checked.add(base);
         if (!a.equals(b)) {
           if (System.getProperty("kubesim.debug") != null) {

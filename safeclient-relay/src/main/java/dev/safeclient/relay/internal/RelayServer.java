@@ -141,6 +141,8 @@ public final class RelayServer implements AutoCloseable {
 
   private volatile TimeSource.Timer bookmarkTimer;
 
+  private volatile Duration readHeaderTimeout = READ_HEADER_TIMEOUT;
+
   public RelayServer(
       List<ResourceSpec> specs,
       Upstream upstream,
@@ -266,6 +268,16 @@ public final class RelayServer implements AutoCloseable {
       throw new IllegalArgumentException("not relayed: " + spec);
     }
     return r;
+  }
+
+  /**
+   * Replaces {@link #READ_HEADER_TIMEOUT}, before {@link #start}: for tests only, which would
+   * otherwise wait the apiserver's 32 s out in real time (Jetty's idle timeout runs on the wall
+   * clock, not on the injected {@link TimeSource}).
+   */
+  public void readHeaderTimeoutForTests(Duration timeout) {
+    this.readHeaderTimeout = timeout;
+    connector.setIdleTimeout(timeout.toMillis());
   }
 
   public void start() throws Exception {
@@ -1017,7 +1029,7 @@ public final class RelayServer implements AutoCloseable {
           // Ended too: a stream that closes before its watcher is registered (while it waits for
           // its start) must not be registered afterwards, where nothing would remove it.
           w.end();
-          connection.setIdleTimeout(READ_HEADER_TIMEOUT.toMillis());
+          connection.setIdleTimeout(readHeaderTimeout.toMillis());
         });
     CompletableFuture<ConsistentReads.Fresh> ready =
         switch (start.kind()) {

@@ -3,10 +3,6 @@ package dev.safeclient.relay.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.safeclient.core.SafeClient;
-import dev.safeclient.informer.InformerOptions;
-import dev.safeclient.informer.RawFeed;
-import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.relay.internal.RelayHttp.Answer;
 import dev.safeclient.testing.KubeSim;
@@ -29,52 +25,27 @@ import org.junit.jupiter.api.Test;
  * what the API server is asked is counted from its request log.
  */
 class ConsistentReadsTest {
-  static final ResourceType PODS = ResourceType.namespaced("", "v1", "pods", "Pod");
-  static final ResourceSpec SPEC = ReadPathTest.PODS;
+  static final ResourceType PODS = RelayServerOverKubeSim.PODS;
+  static final ResourceSpec SPEC = RelayServerOverKubeSim.SPEC;
   static final String RELAY_AGENT = "relay-test/1";
 
   private final VirtualTimeSource clock = VirtualTimeSource.manual();
+  private RelayServerOverKubeSim relay;
   private KubeSim sim;
   private RelayServer server;
-  private SafeInformerFactory factory;
   private RelayHttp http;
 
   static String pod(String name) {
-    return "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\""
-        + name
-        + "\",\"namespace\":\"ns\"},\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":"
-        + "\"c\",\"image\":\"busybox\"}]}}";
+    return RelayServerOverKubeSim.pod(name);
   }
 
   @BeforeEach
   void setUp() throws Exception {
-    sim = KubeSim.builder().clock(VirtualTimeSource.manual()).namespaces("ns").build();
-    for (int i = 0; i < 5; i++) {
-      sim.create(PODS, pod("p-" + i));
-    }
-    SafeClient upstream =
-        SafeClient.builder(sim.apiClient()).userAgent(RELAY_AGENT).nodeName(null).build();
-    server =
-        new RelayServer(
-            List.of(SPEC),
-            new SafeClientUpstream(upstream),
-            clock,
-            RequestGate.OPEN,
-            "127.0.0.1",
-            0,
-            1000,
-            1L << 30);
-    server.start();
-    factory = new SafeInformerFactory(upstream, clock);
-    RawFeed feed =
-        factory.rawFeed(
-            "",
-            "v1",
-            "pods",
-            InformerOptions.builder().startJitter(Duration.ZERO).build(),
-            new FeedToCache(SPEC, server.feed(SPEC)));
-    feed.start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).cache.synced());
+    relay =
+        RelayServerOverKubeSim.start(
+            RELAY_AGENT, clock, RequestGate.OPEN, FlowControl.Limits.DEFAULTS);
+    sim = relay.sim;
+    server = relay.server;
     http = new RelayHttp(server.url().toString());
   }
 
@@ -83,14 +54,8 @@ class ConsistentReadsTest {
     if (http != null) {
       http.close();
     }
-    if (factory != null) {
-      factory.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (sim != null) {
-      sim.close();
+    if (relay != null) {
+      relay.close();
     }
   }
 
@@ -106,9 +71,26 @@ class ConsistentReadsTest {
             + "{\"name\":\"cm\",\"namespace\":\"ns\"}}");
   }
 
+  /** As {@link #writeAnotherResource}; returns etcd's RV, which the pods' cache is behind. */
+  private long writeAnotherResourceThatThePodsCacheNeverSees() {
+    writeAnotherResource();
+    long etcd = sim.resourceVersion();
+    assertThat(server.relayed(SPEC).cache.resourceVersion()).isLessThan(etcd);
+    return etcd;
+  }
+
+  /**
+   * Ends the reads' window: its probe finds the API server ahead of {@code cache} (a quiet
+   * resource), and once the cache has had its catch-up time, one upstream list is made instead.
+   */
+  private void closeWindowOnAQuietCache(ResourceCache cache) {
+    clock.advance(ConsistentReads.WINDOW);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
+    clock.advance(ConsistentReads.CATCH_UP);
+  }
+
   private long mark() {
-    List<RequestLogEntry> log = sim.requestLog();
-    return log.isEmpty() ? 0 : log.get(log.size() - 1).sequence();
+    return relay.mark();
   }
 
   /**
@@ -116,11 +98,7 @@ class ConsistentReadsTest {
    * (its consistent list goes out with the wrapped client's own User-Agent).
    */
   private List<String> relayRequestsSince(long from) {
-    return sim.requestLog().stream()
-        .filter(e -> e.sequence() > from)
-        .map(RequestLogEntry::requestLine)
-        .filter(l -> !l.contains("watch="))
-        .toList();
+    return relay.requestsSince(from).stream().map(RequestLogEntry::requestLine).toList();
   }
 
   private List<CompletableFuture<Answer>> consistentLists(int n, String query) {
@@ -141,13 +119,7 @@ class ConsistentReadsTest {
       assertThat(a).isNotDone();
     }
     clock.advance(ConsistentReads.WINDOW);
-    String current = Long.toString(sim.resourceVersion());
-    for (CompletableFuture<Answer> f : answers) {
-      Answer a = f.get(30, TimeUnit.SECONDS);
-      assertThat(a.code()).isEqualTo(200);
-      assertThat(a.resourceVersion()).isEqualTo(current);
-      assertThat(a.names()).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
-    }
+    relay.assertEachIsTheWholeListAtTheApiServersVersion(answers, Duration.ofSeconds(30));
     assertThat(relayRequestsSince(from)).containsExactly("GET /api/v1/pods?limit=1");
     assertThat(server.relayed(SPEC).reads.probes()).isEqualTo(1);
     assertThat(server.relayed(SPEC).reads.lists()).isZero();
@@ -159,9 +131,7 @@ class ConsistentReadsTest {
     long from = mark();
     ResourceCache cache = server.relayed(SPEC).cache;
     List<CompletableFuture<Answer>> answers = consistentLists(20, "?limit=2");
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
     String token = null;
     for (CompletableFuture<Answer> f : answers) {
       Answer a = f.get(30, TimeUnit.SECONDS);
@@ -183,18 +153,14 @@ class ConsistentReadsTest {
       throws Exception {
     // The token a 410 offers (RV -1): the cacher calls its continuation a consistent read
     // (ShouldDelegateContinue), served at the API server's current RV or newer.
-    writeAnotherResource();
-    long etcd = sim.resourceVersion();
+    long etcd = writeAnotherResourceThatThePodsCacheNeverSees();
     ResourceCache cache = server.relayed(SPEC).cache;
-    assertThat(cache.resourceVersion()).isLessThan(etcd);
     String token =
         dev.safeclient.apiserver.ContinueToken.after(
                 dev.safeclient.apiserver.ContinueToken.INCONSISTENT, "ns/p-1")
             .encode();
     List<CompletableFuture<Answer>> answers = consistentLists(1, "?limit=2&continue=" + token);
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
     Answer a = answers.get(0).get(30, TimeUnit.SECONDS);
     assertThat(a.code()).isEqualTo(200);
     assertThat(Long.parseLong(a.resourceVersion())).isGreaterThanOrEqualTo(etcd);
@@ -207,10 +173,8 @@ class ConsistentReadsTest {
 
   @Test
   void aConsistentStreamingListOnAQuietResourceStartsFromTheListMadeForIt() throws Exception {
-    writeAnotherResource();
-    long etcd = sim.resourceVersion();
+    long etcd = writeAnotherResourceThatThePodsCacheNeverSees();
     ResourceCache cache = server.relayed(SPEC).cache;
-    assertThat(cache.resourceVersion()).isLessThan(etcd);
     CompletableFuture<List<com.google.gson.JsonObject>> events =
         CompletableFuture.supplyAsync(
             () -> {
@@ -228,9 +192,7 @@ class ConsistentReadsTest {
               }
             });
     await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).reads.joined() == 1);
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
     List<com.google.gson.JsonObject> got = events.get(30, TimeUnit.SECONDS);
     for (int i = 0; i < 5; i++) {
       assertThat(RelayHttp.type(got.get(i))).isEqualTo("ADDED");
@@ -244,11 +206,9 @@ class ConsistentReadsTest {
   void readsAtAVersionCommittedElsewhereAreServedPromptlyByOneWindowNotAfterThreeSeconds()
       throws Exception {
     // The API server's RV moved on through another resource: the pods' watch never reaches it.
-    writeAnotherResource();
-    long elsewhere = sim.resourceVersion();
+    long elsewhere = writeAnotherResourceThatThePodsCacheNeverSees();
     ResourceCache cache = server.relayed(SPEC).cache;
     ConsistentReads reads = server.relayed(SPEC).reads;
-    assertThat(cache.resourceVersion()).isLessThan(elsewhere);
     long from = mark();
     String at = "resourceVersion=" + elsewhere;
     List<CompletableFuture<Answer>> answers = new ArrayList<>();
@@ -280,9 +240,7 @@ class ConsistentReadsTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 4);
     clock.advance(RelayServer.AHEAD_WAIT);
     await().atMost(Duration.ofSeconds(30)).until(() -> reads.joined() == 4);
-    clock.advance(ConsistentReads.WINDOW);
-    await().atMost(Duration.ofSeconds(30)).until(() -> cache.waiting() == 1);
-    clock.advance(ConsistentReads.CATCH_UP);
+    closeWindowOnAQuietCache(cache);
 
     Answer list = answers.get(0).get(30, TimeUnit.SECONDS);
     assertThat(list.code()).isEqualTo(200);

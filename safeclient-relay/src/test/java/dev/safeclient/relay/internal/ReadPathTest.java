@@ -3,6 +3,7 @@ package dev.safeclient.relay.internal;
 import static dev.safeclient.relay.internal.RelayHttp.name;
 import static dev.safeclient.relay.internal.RelayHttp.pod;
 import static dev.safeclient.relay.internal.RelayHttp.rv;
+import static dev.safeclient.relay.internal.RelayHttp.summary;
 import static dev.safeclient.relay.internal.RelayHttp.type;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -87,6 +88,17 @@ class ReadPathTest {
     }
   }
 
+  /** Started with a window of 100 events, and the {@link #history}. */
+  private void startWithHistory() throws Exception {
+    start(100);
+    history();
+  }
+
+  /** Waits until the relay serves {@code n} watches. */
+  private void awaitWatchers(int n) {
+    await().until(() -> server.health().get(0).watchers() == n);
+  }
+
   /** a, b, c at RV 10; then a modified at 11, b deleted at 12, d added at 13. */
   private void history() {
     feed.replaced(
@@ -122,8 +134,7 @@ class ReadPathTest {
 
   @Test
   void readsAtAReachedVersionAreServedFromTheCache() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     Answer any = http.get("/api/v1/pods?resourceVersion=0&limit=1");
     // RV=0: the watch cache's one unpaged answer, limit ignored.
     assertThat(any.names()).containsExactly("a", "c", "d");
@@ -144,8 +155,7 @@ class ReadPathTest {
   @Test
   void anExactReadAheadWaitsThreeSecondsThen504WithRetryAfterOneNeverStaleNor410()
       throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     // No state but the one at 20 serves it: the window's list, at whatever RV, cannot.
     String q = "/api/v1/pods?resourceVersion=20&resourceVersionMatch=Exact";
     int before = timers();
@@ -176,8 +186,7 @@ class ReadPathTest {
   @Test
   void aVersionAheadThatTheApiServerCannotShowIs504AfterThreeSecondsAndOneReachedIsServed()
       throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     // The API server unreachable: the window's probe fails, and the reads wait out the 3 s.
     for (String q :
         List.of(
@@ -379,13 +388,10 @@ class ReadPathTest {
     history();
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=11")) {
       assertThat(w.response.code()).isEqualTo(200);
-      JsonObject e1 = w.next();
-      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("DELETED b 12");
-      JsonObject e2 = w.next();
-      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("ADDED d 13");
+      assertThat(summary(w.next())).isEqualTo("DELETED b 12");
+      assertThat(summary(w.next())).isEqualTo("ADDED d 13");
       feed.modified(pod("ns", "c", 14, "node-1", "db"));
-      JsonObject e3 = w.next();
-      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED c 14");
+      assertThat(summary(w.next())).isEqualTo("MODIFIED c 14");
     }
     // The window now starts after 11: a watch from 10 has missed events it cannot be given.
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=10")) {
@@ -400,14 +406,12 @@ class ReadPathTest {
 
   @Test
   void aWatchAheadOfTheCacheIsAcceptedAndGetsOnlyLaterEvents() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=15")) {
       assertThat(w.response.code()).isEqualTo(200);
       feed.added(pod("ns", "e", 15, "node-1", "web"));
       feed.added(pod("ns", "f", 16, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+      assertThat(summary(w.next())).isEqualTo("ADDED f 16");
     }
   }
 
@@ -448,8 +452,7 @@ class ReadPathTest {
       await().until(() -> server.relayed(PODS).cache.watchers() == 1);
       feed.added(pod("ns", "before", 18, "node-1", "web"));
       feed.added(pod("ns", "after", 21, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED after 21");
+      assertThat(summary(w.next())).isEqualTo("ADDED after 21");
     }
     assertThat(server.relayed(PODS).reads.probes()).isEqualTo(1);
     assertThat(server.relayed(PODS).reads.lists()).isZero();
@@ -460,8 +463,7 @@ class ReadPathTest {
     // resourceVersion=0 with sendInitialEvents=false: the cacher starts it at its own RV
     // (watchCache.getAllEventsSinceLocked), never asking storage; so does the relay, whose API
     // server is unreachable here, and whose clock never moves: no window, no probe, no 503.
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan"
@@ -471,20 +473,18 @@ class ReadPathTest {
           .until(() -> server.relayed(PODS).cache.watchers() == 1);
       assertThat(server.relayed(PODS).reads.joined()).isZero();
       feed.added(pod("ns", "e", 14, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED e 14");
+      assertThat(summary(w.next())).isEqualTo("ADDED e 14");
     }
     assertThat(server.relayed(PODS).reads.probes()).isZero();
   }
 
   @Test
   void bookmarksAboutEveryMinuteOnlyWhenAsked() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch with =
             http.watch("/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true");
         RelayHttp.Watch without = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
-      await().until(() -> server.health().get(0).watchers() == 2);
+      awaitWatchers(2);
       feed.progressed(20);
       clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
       JsonObject b = with.next();
@@ -502,13 +502,12 @@ class ReadPathTest {
   void aSelectiveWatcherGetsItsBookmarkWhenOnlyOtherObjectsChanged() throws Exception {
     // The cacher sends every bookmark watcher the bookmark at its latest RV, whatever its filter
     // let through: that is how a node's agent moves its resume point while other nodes' pods churn.
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true"
                 + "&fieldSelector=spec.nodeName%3Dnode-1")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       feed.added(pod("ns", "e", 14, "node-2", "web"));
       feed.modified(pod("ns", "d", 15, "node-2", "db"));
       clock.advance(dev.safeclient.apiserver.ApiserverDefaults.BOOKMARK_INTERVAL);
@@ -516,8 +515,7 @@ class ReadPathTest {
       assertThat(type(b) + " " + rv(b)).isEqualTo("BOOKMARK 15");
       // Its own node's change still comes, after the bookmark.
       feed.added(pod("ns", "f", 16, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED f 16");
+      assertThat(summary(w.next())).isEqualTo("ADDED f 16");
     }
   }
 
@@ -525,13 +523,12 @@ class ReadPathTest {
   void aBookmarkWatcherGetsABookmarkTwoSecondsBeforeItsTimeout() throws Exception {
     // cacheWatcher.nextBookmarkTime: right before the deadline (2 s), so that the client resumes
     // from as close to now as possible.
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&resourceVersion=13&allowWatchBookmarks=true&timeoutSeconds=10"
                 + "&fieldSelector=spec.nodeName%3Dnode-1")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       feed.added(pod("ns", "e", 14, "node-2", "web"));
       clock.advance(Duration.ofSeconds(8));
       JsonObject b = nextWithin(w);
@@ -556,21 +553,19 @@ class ReadPathTest {
 
   @Test
   void timeoutSecondsEndsTheWatchCleanly() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch("/api/v1/pods?watch=1&resourceVersion=13&timeoutSeconds=5")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       clock.advance(Duration.ofSeconds(5));
       assertThat(w.next()).isNull();
     }
-    await().until(() -> server.health().get(0).watchers() == 0);
+    awaitWatchers(0);
   }
 
   @Test
   void sendInitialEventsGivesTheStateThenTheInitialEventsEndBookmark() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w =
         http.watch(
             "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
@@ -739,8 +734,7 @@ class ReadPathTest {
       initial.add(name(w.next()));
       assertThat(initial).containsExactlyInAnyOrder("a", "c");
       feed.added(pod("ns", "z", 11, "node-1", "web"));
-      JsonObject e = w.next();
-      assertThat(type(e) + " " + name(e) + " " + rv(e)).isEqualTo("ADDED z 11");
+      assertThat(summary(w.next())).isEqualTo("ADDED z 11");
       feed.deleted(pod("ns", "z", 12, "node-1", "web"));
       assertThat(type(w.next())).isEqualTo("DELETED");
     }
@@ -754,12 +748,9 @@ class ReadPathTest {
       feed.modified(pod("ns", "b", 14, "node-3", "web"));
       feed.modified(pod("other", "c", 15, "node-1", "x"));
       feed.modified(pod("ns", "a", 16, "node-2", "web2"));
-      JsonObject e1 = w.next();
-      assertThat(type(e1) + " " + name(e1) + " " + rv(e1)).isEqualTo("ADDED a 13");
-      JsonObject e2 = w.next();
-      assertThat(type(e2) + " " + name(e2) + " " + rv(e2)).isEqualTo("DELETED b 14");
-      JsonObject e3 = w.next();
-      assertThat(type(e3) + " " + name(e3) + " " + rv(e3)).isEqualTo("MODIFIED a 16");
+      assertThat(summary(w.next())).isEqualTo("ADDED a 13");
+      assertThat(summary(w.next())).isEqualTo("DELETED b 14");
+      assertThat(summary(w.next())).isEqualTo("MODIFIED a 16");
     }
   }
 
@@ -795,10 +786,9 @@ class ReadPathTest {
 
   @Test
   void aRelistEndsEveryWatchAndTimeNeverGoesBack() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     try (RelayHttp.Watch w = http.watch("/api/v1/pods?watch=1&resourceVersion=13")) {
-      await().until(() -> server.health().get(0).watchers() == 1);
+      awaitWatchers(1);
       feed.replaced(List.of(pod("ns", "a", 11, "node-1", "web"), pod("ns", "z", 18, "n", "x")), 20);
       // Ended cleanly, as the cacher ends its watchers when its reflector relists.
       assertThat(w.next()).isNull();
@@ -823,8 +813,7 @@ class ReadPathTest {
 
   @Test
   void onlyReadsOfRelayedResourcesAndTheApiserversAnswersToBadQueries() throws Exception {
-    start(100);
-    history();
+    startWithHistory();
     assertThat(http.post("/api/v1/namespaces/ns/pods").code()).isEqualTo(405);
     assertThat(http.get("/api/v1/configmaps").code()).isEqualTo(404);
     assertThat(http.get("/api/v1/secrets").code()).isEqualTo(404);

@@ -7,15 +7,10 @@ import dev.safeclient.apiserver.ApiserverDefaults;
 import dev.safeclient.apiserver.RequestInfo;
 import dev.safeclient.apiserver.Status;
 import dev.safeclient.apiserver.StatusException;
-import dev.safeclient.core.SafeClient;
-import dev.safeclient.informer.InformerOptions;
-import dev.safeclient.informer.RawFeed;
-import dev.safeclient.informer.SafeInformerFactory;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.relay.internal.RelayHttp.Answer;
 import dev.safeclient.testing.KubeSim;
 import dev.safeclient.testing.RequestLogEntry;
-import dev.safeclient.testing.ResourceType;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +38,7 @@ import org.junit.jupiter.api.Test;
  * a request labelled {@code hold} does in its authorization (seated work, like building an answer).
  */
 class ReadPointSeatsTest {
-  static final ResourceType PODS = ResourceType.namespaced("", "v1", "pods", "Pod");
-  static final ResourceSpec SPEC = ReadPathTest.PODS;
+  static final ResourceSpec SPEC = RelayServerOverKubeSim.SPEC;
   static final String RELAY_AGENT = "relay-seats-test/1";
   static final String HOLD = "labelSelector=hold";
 
@@ -76,57 +70,21 @@ class ReadPointSeatsTest {
   private final ExecutorService callers = Executors.newCachedThreadPool();
   private final OkHttpClient http =
       new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(60)).build();
+  private RelayServerOverKubeSim relay;
   private KubeSim sim;
   private RelayServer server;
-  private SafeInformerFactory factory;
 
-  private void start(FlowControl.Limits limits) {
-    sim = KubeSim.builder().clock(VirtualTimeSource.manual()).namespaces("ns").build();
-    for (int i = 0; i < 5; i++) {
-      sim.create(PODS, ConsistentReadsTest.pod("p-" + i));
-    }
-    SafeClient upstream =
-        SafeClient.builder(sim.apiClient()).userAgent(RELAY_AGENT).nodeName(null).build();
-    server =
-        new RelayServer(
-            List.of(SPEC),
-            new SafeClientUpstream(upstream),
-            clock,
-            gate,
-            "127.0.0.1",
-            0,
-            1000,
-            1L << 30,
-            null,
-            limits);
-    try {
-      server.start();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    factory = new SafeInformerFactory(upstream, clock);
-    RawFeed feed =
-        factory.rawFeed(
-            "",
-            "v1",
-            "pods",
-            InformerOptions.builder().startJitter(Duration.ZERO).build(),
-            new FeedToCache(SPEC, server.feed(SPEC)));
-    feed.start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> server.relayed(SPEC).cache.synced());
+  private void start(FlowControl.Limits limits) throws Exception {
+    relay = RelayServerOverKubeSim.start(RELAY_AGENT, clock, gate, limits);
+    sim = relay.sim;
+    server = relay.server;
   }
 
   @AfterEach
   void stop() {
     gate.permits.release(1000);
-    if (factory != null) {
-      factory.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (sim != null) {
-      sim.close();
+    if (relay != null) {
+      relay.close();
     }
     callers.shutdownNow();
     http.connectionPool().evictAll();
@@ -157,16 +115,14 @@ class ReadPointSeatsTest {
 
   /** The relay's own requests to KubeSim since {@code from}, its feed's watches left out. */
   private List<String> relayRequestsSince(long from) {
-    return sim.requestLog().stream()
-        .filter(e -> e.sequence() > from && RELAY_AGENT.equals(e.userAgent()))
+    return relay.requestsSince(from).stream()
+        .filter(e -> RELAY_AGENT.equals(e.userAgent()))
         .map(RequestLogEntry::requestLine)
-        .filter(l -> !l.contains("watch="))
         .toList();
   }
 
   private long mark() {
-    List<RequestLogEntry> log = sim.requestLog();
-    return log.isEmpty() ? 0 : log.get(log.size() - 1).sequence();
+    return relay.mark();
   }
 
   private FlowControl flow() {
@@ -197,13 +153,7 @@ class ReadPointSeatsTest {
     assertThat(answers).noneMatch(CompletableFuture::isDone);
 
     clock.advance(ConsistentReads.WINDOW);
-    String current = Long.toString(sim.resourceVersion());
-    for (CompletableFuture<Answer> f : answers) {
-      Answer a = f.get(60, TimeUnit.SECONDS);
-      assertThat(a.code()).isEqualTo(200);
-      assertThat(a.resourceVersion()).isEqualTo(current);
-      assertThat(a.names()).containsExactly("p-0", "p-1", "p-2", "p-3", "p-4");
-    }
+    relay.assertEachIsTheWholeListAtTheApiServersVersion(answers, Duration.ofSeconds(60));
     assertThat(relayRequestsSince(from)).containsExactly("GET /api/v1/pods?limit=1");
     assertThat(reads.probes()).isEqualTo(1);
     assertThat(reads.lists()).isZero();

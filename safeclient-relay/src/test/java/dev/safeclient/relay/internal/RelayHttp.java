@@ -107,6 +107,11 @@ final class RelayHttp implements AutoCloseable {
     return new Watch(pathAndQuery);
   }
 
+  /** "TYPE name rv", as the tests compare a watch event. */
+  static String summary(JsonObject event) {
+    return type(event) + " " + name(event) + " " + rv(event);
+  }
+
   static String type(JsonObject event) {
     return event.get("type").getAsString();
   }
