@@ -3,18 +3,14 @@ package dev.safeclient.relay;
 import static dev.safeclient.relay.RelayInformersTest.PODS;
 import static dev.safeclient.relay.RelayInformersTest.pod;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.safeclient.core.SafeClient;
 import dev.safeclient.model.time.VirtualTimeSource;
 import dev.safeclient.testing.KubeSim;
-import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,8 +21,7 @@ import org.junit.jupiter.api.Test;
  * must get what the API server answers the same request line.
  */
 class RelayAuthBypassTest {
-  static final String AUDIENCE = "https://relay.safeclient.example";
-  static final String RELAY_SA = "system:serviceaccount:relay:relay";
+  static final String AUDIENCE = RelayOverKubeSim.AUDIENCE;
   static final String NODE1 = "tok-node1-bypass-61c0";
   static final String ADMIN = "tok-admin-bypass-9e2a";
 
@@ -37,12 +32,8 @@ class RelayAuthBypassTest {
   @BeforeEach
   void start() {
     sim =
-        KubeSim.builder()
-            .serverVersion("1.32")
+        RelayOverKubeSim.sim()
             .nodeAuthorizer(true)
-            .user("tok-relay-sa-bypass", RELAY_SA)
-            .authDelegator(RELAY_SA)
-            .allow(RELAY_SA, "get,list,watch", "pods")
             .user(NODE1, "system:node:node-1")
             .tokenAudiences(NODE1, AUDIENCE)
             .user(ADMIN, "system:serviceaccount:ops:admin")
@@ -51,29 +42,7 @@ class RelayAuthBypassTest {
             .build();
     sim.create(PODS, pod("ns", "a", "node-1", "web"));
     sim.create(PODS, pod("ns", "b", "node-2", "web"));
-    ApiClient api = sim.apiClient();
-    api.setHttpClient(
-        api.getHttpClient()
-            .newBuilder()
-            .addInterceptor(
-                chain ->
-                    chain.proceed(
-                        chain
-                            .request()
-                            .newBuilder()
-                            .header("Authorization", "Bearer tok-relay-sa-bypass")
-                            .build()))
-            .build());
-    SafeClient upstream = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
-    relay =
-        Relay.builder(upstream)
-            .resource(RelayedResource.pods())
-            .clock(clock)
-            .audience(AUDIENCE)
-            .plainHttpForTests(true)
-            .build()
-            .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> relay.health().synced());
+    relay = RelayOverKubeSim.started(RelayOverKubeSim.relay(sim, clock));
   }
 
   @AfterEach
