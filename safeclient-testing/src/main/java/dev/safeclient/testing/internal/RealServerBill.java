@@ -173,6 +173,16 @@ public final class RealServerBill {
   }
 
   /**
+   * Times the watch cache of {@code resource} (re)initialized: each is a list of the whole resource
+   * from etcd that the server makes for itself (at start, and when its own watch on etcd fails, for
+   * example after a compaction passed a quiet resource's last revision). A window that holds one
+   * bills those reads to whatever request ran in it.
+   */
+  public long watchCacheInitializations(String resource) {
+    return (long) sum("apiserver_watch_cache_initializations_total", s -> about(s, resource));
+  }
+
+  /**
    * Requests the apiserver sent to etcd for {@code resource} and {@code operation}: {@code list} (a
    * range over the resource), {@code get} (one key, or the current revision for a consistent read
    * from the cache), {@code create}, ...

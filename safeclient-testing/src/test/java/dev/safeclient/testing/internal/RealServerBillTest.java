@@ -19,6 +19,8 @@ class RealServerBillTest {
           "apiserver_flowcontrol_dispatched_requests_total{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 10",
           "etcd_request_duration_seconds_count{operation=\"list\",type=\"pods\"} 4",
           "etcd_request_duration_seconds_count{group=\"\",operation=\"get\",resource=\"pods\"} 1",
+          "apiserver_watch_cache_initializations_total{group=\"\",resource=\"configmaps\"} 1",
+          "apiserver_watch_cache_initializations_total{resource=\"pods\"} 1",
           "weird_total{path=\"a\\\"b\"} 1",
           "process_start_time_seconds 1.7e+09",
           "");
@@ -31,6 +33,9 @@ class RealServerBillTest {
               .replace(
                   "priority_level=\"workload-low\"} 12", "priority_level=\"workload-low\"} 32.5")
               .replace("type=\"pods\"} 4", "type=\"pods\"} 6")
+              .replace(
+                  "initializations_total{group=\"\",resource=\"configmaps\"} 1",
+                  "initializations_total{group=\"\",resource=\"configmaps\"} 2")
           + "apiserver_flowcontrol_rejected_requests_total{flow_schema=\"service-accounts\",priority_level=\"workload-low\",reason=\"queue-full\"} 2\n";
 
   @Test
@@ -46,6 +51,8 @@ class RealServerBillTest {
     assertThat(bill.rejected("workload-low")).isEqualTo(2);
     assertThat(bill.etcdRequests("pods", "list")).isEqualTo(2);
     assertThat(bill.etcdRequests("pods", "get")).isZero();
+    assertThat(bill.watchCacheInitializations("configmaps")).isEqualTo(1);
+    assertThat(bill.watchCacheInitializations("pods")).isZero();
   }
 
   @Test
