@@ -109,4 +109,39 @@ class RecoveryWaveTest {
     runUntilAllWoke(3);
     assertThat(woke.get("third")).isBetween(now - t0 + 500_000_000L, now - t0 + 600_000_000L);
   }
+
+  @Test
+  void atTheCapAnInformerLinesUpFarthestFromTheOthersWithinTheUpperHalfOfItsWindow()
+      throws Exception {
+    Duration cap = Duration.ofSeconds(30);
+    // Others failed against the server and wait until 5, 46 and 58 s; one more waits after a 403.
+    waiting("a", wave.waiter(), 5_000, null, true);
+    waiting("b", wave.waiter(), 46_000, null, true);
+    waiting("c", wave.waiter(), 58_000, null, true);
+    waiting("d", wave.waiter(), 50_000, null, false);
+    clock.awaitQuiet(4, () -> 0);
+    long now = clock.nanoTime();
+
+    // The window is [45, 60) s: the middle of the hole between 46 and 58 s is farthest from both;
+    // client-go's draw (31 s) is not taken, and the 403's wait does not count.
+    RecoveryWave.Waiter self = wave.waiter();
+    assertThat(self.lineUp(now, Duration.ofSeconds(31), cap, null))
+        .isEqualTo(Duration.ofSeconds(52));
+    // The place is held: the next to line up sees 52 s taken, and the line's end (one spacing,
+    // 60 s / 5 points, after 58 s) is past the window, so it goes to the window's end.
+    RecoveryWave.Waiter next = wave.waiter();
+    assertThat(next.lineUp(now, Duration.ofSeconds(31), cap, null))
+        .isEqualTo(Duration.ofSeconds(60).minusNanos(1));
+    next.leave();
+    // A Retry-After of 56 s holds the place to [56, 60) s: 56 s is 2 s from 58 s, the window's end
+    // 2 s too; the later one goes.
+    self.leave();
+    assertThat(self.lineUp(now, Duration.ofSeconds(56), cap, Duration.ofSeconds(56)))
+        .isEqualTo(Duration.ofSeconds(60).minusNanos(1));
+    self.leave();
+    // A Retry-After past the window: client-go's delay (the Retry-After) stands.
+    assertThat(self.lineUp(now, Duration.ofSeconds(90), cap, Duration.ofSeconds(90)))
+        .isEqualTo(Duration.ofSeconds(90));
+    self.leave();
+  }
 }
