@@ -127,17 +127,18 @@ class RecoveryWaveTest {
     RecoveryWave.Waiter self = wave.waiter();
     assertThat(self.lineUp(now, Duration.ofSeconds(31), cap, null))
         .isEqualTo(Duration.ofSeconds(52));
-    // The place is held: the next to line up sees 52 s taken, and the line's end (one spacing,
-    // 60 s / 5 points, after 58 s) is past the window, so it goes to the window's end.
+    // The place is held: the next to line up sees 52 s taken. The middle between 52 and 58 s is 3 s
+    // from both, farther than the line's end (one spacing, 60 s / 5 points, after 58 s: past the
+    // window, so its end, 2 s from 58 s).
     RecoveryWave.Waiter next = wave.waiter();
     assertThat(next.lineUp(now, Duration.ofSeconds(31), cap, null))
-        .isEqualTo(Duration.ofSeconds(60).minusNanos(1));
+        .isEqualTo(Duration.ofSeconds(55));
     next.leave();
-    // A Retry-After of 56 s holds the place to [56, 60) s: 56 s is 2 s from 58 s, the window's end
-    // 2 s too; the later one goes.
+    // A Retry-After of 55 s: the hole's middle (52 s) is before it; the Retry-After itself, 3 s
+    // from 58 s, is still the farthest place the window allows.
     self.leave();
-    assertThat(self.lineUp(now, Duration.ofSeconds(56), cap, Duration.ofSeconds(56)))
-        .isEqualTo(Duration.ofSeconds(60).minusNanos(1));
+    assertThat(self.lineUp(now, Duration.ofSeconds(55), cap, Duration.ofSeconds(55)))
+        .isEqualTo(Duration.ofSeconds(55));
     self.leave();
     // A Retry-After past the window: client-go's delay (the Retry-After) stands.
     assertThat(self.lineUp(now, Duration.ofSeconds(90), cap, Duration.ofSeconds(90)))
