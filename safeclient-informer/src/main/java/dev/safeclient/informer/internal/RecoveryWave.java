@@ -166,7 +166,10 @@ public final class RecoveryWave {
    * attempts after a failure of the server. A hole between two of them is filled at its midpoint;
    * otherwise the place is one spacing (2 step / k) after the last of them, as if the next in line
    * were to come that far after. Returns {@code drawn} when the window holds no place (a
-   * Retry-After past it).
+   * Retry-After past it), and when no other informer waits: alone, an informer keeps client-go's
+   * draw, so a process of one informer retries exactly as client-go's reflector would (a fixed
+   * place at the window's end would both slow its recovery and take the jitter out of a fleet's
+   * retries).
    */
   private long place(Waiter self, long now, long step, long notBefore, long drawn) {
     long lo = Math.max(now + (long) (step * LINE_EARLIEST), notBefore);
@@ -180,6 +183,9 @@ public final class RecoveryWave {
       if (w != self && w.serverFailure && w.deadline > now) {
         points.add(w.deadline);
       }
+    }
+    if (points.size() == 1) {
+      return drawn;
     }
     points.sort(null);
     long spacing = (long) (step * LINE_LENGTH) / points.size();

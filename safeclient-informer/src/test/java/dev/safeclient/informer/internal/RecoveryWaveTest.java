@@ -111,6 +111,21 @@ class RecoveryWaveTest {
   }
 
   @Test
+  void anInformerAloneKeepsClientGosDrawAtTheCap() throws Exception {
+    Duration cap = Duration.ofSeconds(30);
+    // Another informer waits after a 403, not a failure of the server: it makes no line.
+    waiting("d", wave.waiter(), 50_000, null, false);
+    clock.awaitQuiet(1, () -> 0);
+    long now = clock.nanoTime();
+    RecoveryWave.Waiter self = wave.waiter();
+    for (int drawn : new int[] {31, 44, 59}) {
+      assertThat(self.lineUp(now, Duration.ofSeconds(drawn), cap, null))
+          .isEqualTo(Duration.ofSeconds(drawn));
+      self.leave();
+    }
+  }
+
+  @Test
   void atTheCapAnInformerLinesUpFarthestFromTheOthersWithinTheUpperHalfOfItsWindow()
       throws Exception {
     Duration cap = Duration.ofSeconds(30);
