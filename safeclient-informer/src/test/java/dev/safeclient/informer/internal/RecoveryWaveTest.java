@@ -109,4 +109,55 @@ class RecoveryWaveTest {
     runUntilAllWoke(3);
     assertThat(woke.get("third")).isBetween(now - t0 + 500_000_000L, now - t0 + 600_000_000L);
   }
+
+  @Test
+  void anInformerAloneKeepsClientGosDrawAtTheCap() throws Exception {
+    Duration cap = Duration.ofSeconds(30);
+    // Another informer waits after a 403, not a failure of the server: it makes no line.
+    waiting("d", wave.waiter(), 50_000, null, false);
+    clock.awaitQuiet(1, () -> 0);
+    long now = clock.nanoTime();
+    RecoveryWave.Waiter self = wave.waiter();
+    for (int drawn : new int[] {31, 44, 59}) {
+      assertThat(self.lineUp(now, Duration.ofSeconds(drawn), cap, null))
+          .isEqualTo(Duration.ofSeconds(drawn));
+      self.leave();
+    }
+  }
+
+  @Test
+  void atTheCapAnInformerLinesUpFarthestFromTheOthersWithinTheUpperHalfOfItsWindow()
+      throws Exception {
+    Duration cap = Duration.ofSeconds(30);
+    // Others failed against the server and wait until 5, 46 and 58 s; one more waits after a 403.
+    waiting("a", wave.waiter(), 5_000, null, true);
+    waiting("b", wave.waiter(), 46_000, null, true);
+    waiting("c", wave.waiter(), 58_000, null, true);
+    waiting("d", wave.waiter(), 50_000, null, false);
+    clock.awaitQuiet(4, () -> 0);
+    long now = clock.nanoTime();
+
+    // The window is [45, 60) s: the middle of the hole between 46 and 58 s is farthest from both;
+    // client-go's draw (31 s) is not taken, and the 403's wait does not count.
+    RecoveryWave.Waiter self = wave.waiter();
+    assertThat(self.lineUp(now, Duration.ofSeconds(31), cap, null))
+        .isEqualTo(Duration.ofSeconds(52));
+    // The place is held: the next to line up sees 52 s taken. The middle between 52 and 58 s is 3 s
+    // from both, farther than the line's end (one spacing, 60 s / 5 points, after 58 s: past the
+    // window, so its end, 2 s from 58 s).
+    RecoveryWave.Waiter next = wave.waiter();
+    assertThat(next.lineUp(now, Duration.ofSeconds(31), cap, null))
+        .isEqualTo(Duration.ofSeconds(55));
+    next.leave();
+    // A Retry-After of 55 s: the hole's middle (52 s) is before it; the Retry-After itself, 3 s
+    // from 58 s, is still the farthest place the window allows.
+    self.leave();
+    assertThat(self.lineUp(now, Duration.ofSeconds(55), cap, Duration.ofSeconds(55)))
+        .isEqualTo(Duration.ofSeconds(55));
+    self.leave();
+    // A Retry-After past the window: client-go's delay (the Retry-After) stands.
+    assertThat(self.lineUp(now, Duration.ofSeconds(90), cap, Duration.ofSeconds(90)))
+        .isEqualTo(Duration.ofSeconds(90));
+    self.leave();
+  }
 }
