@@ -257,6 +257,9 @@ public final class Relay implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    if (reviews != null) {
+      reviews.closing();
+    }
     if (certificate != null) {
       certificate.close();
     }
