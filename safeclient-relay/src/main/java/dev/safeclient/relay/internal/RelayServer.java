@@ -902,7 +902,7 @@ public final class RelayServer implements AutoCloseable {
       String flow,
       QueueSet.Seat seat) {
     if (WebSocketWatch.isWebSocketRequest(request)
-        && WebSocketWatch.refuseSubprotocols(request, reply.response, reply.callback)) {
+        && WebSocketWatch.refuseHandshake(request, reply.response, reply.callback)) {
       return;
     }
     if (!flowControl.openWatch(flow)) {
