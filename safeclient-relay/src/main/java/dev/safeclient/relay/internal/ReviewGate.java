@@ -40,9 +40,8 @@ public final class ReviewGate implements RequestGate {
    * in the relay's own flow there (shared with its lists and watches); random tokens from clients
    * the relay cannot yet tell from agents are never cached twice, so their reviews are bounded in
    * concurrency: the rest get 429, as the API server's flow control answers. An agent's token
-   * (reviewed once per 10 s TTL while it reads: some 500 a second for 5,000 agents at a few ms
-   * each) rarely waits; its later reviews are not counted, so a flood of unknown tokens cannot lock
-   * out known agents.
+   * (reviewed once a minute: some 80 a second for 5,000 agents at a few ms each) rarely waits; its
+   * later reviews are not counted, so a flood of unknown tokens cannot lock out known agents.
    */
   static final int MAX_NEW_TOKEN_REVIEWS = 8;
 
