@@ -108,9 +108,13 @@ public final class Status {
     return d;
   }
 
-  /** The 404 of a path that names no resource the server serves. */
+  /**
+   * The 404 of a path that names no resource the server serves: go-restful's, answered with
+   * NewGenericServerResponse, whose details are there and empty ({@code "details":{}}).
+   */
   public static Status resourceNotFound() {
-    return of(404, "NotFound", "the server could not find the requested resource", null);
+    return of(
+        404, "NotFound", "the server could not find the requested resource", new JsonObject());
   }
 
   /** errors.NewBadRequest. */

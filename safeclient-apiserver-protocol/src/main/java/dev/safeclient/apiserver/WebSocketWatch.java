@@ -52,16 +52,21 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
   }
 
   /**
-   * {@code wsstream.IsWebSocketRequest}: a {@code Connection} header naming {@code upgrade} and
-   * {@code Upgrade: websocket}.
+   * {@code wsstream.IsWebSocketRequest}: {@code Upgrade: websocket} (its first value, any case) and
+   * any value of any {@code Connection} header containing {@code upgrade}, any case ({@code
+   * httpstream.IsUpgradeRequest}, a substring test over every header line, not a token list).
    */
   public static boolean isWebSocketRequest(Request request) {
-    String connection = request.getHeaders().get(HttpHeader.CONNECTION);
     String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
-    return connection != null
-        && connection.toLowerCase(Locale.ROOT).contains("upgrade")
-        && upgrade != null
-        && upgrade.trim().equalsIgnoreCase("websocket");
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")) {
+      return false;
+    }
+    for (String connection : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
+      if (connection.toLowerCase(Locale.ROOT).contains("upgrade")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -146,12 +151,30 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
   }
 
   /**
-   * Answers a handshake offering more than one subprotocol (once the bearer one is removed) as
-   * golang.org/x/net/websocket, which HandleWS is served by, answers it: its AcceptHandshake fails
-   * with ErrBadWebSocketProtocol, a bare {@code 400 Bad Request} with no body. Returns whether it
-   * answered; call it before {@link #upgrade}.
+   * Answers a WebSocket request that golang.org/x/net/websocket, which HandleWS is served by, fails
+   * to shake hands with, as it answers it; returns whether it answered. Call it before {@link
+   * #upgrade}, on a request {@link #isWebSocketRequest} accepts.
+   *
+   * <ul>
+   *   <li>Its ReadHandshake reads only the first {@code Connection} header: without {@code upgrade}
+   *       in it (the upgrade named on a later line), ErrNotWebSocket, {@code 400 Bad Request} with
+   *       the error's text as the body.
+   *   <li>More than one subprotocol offered (once the bearer one is removed): its AcceptHandshake
+   *       fails with ErrBadWebSocketProtocol, a bare {@code 400 Bad Request} with no body.
+   * </ul>
    */
-  public static boolean refuseSubprotocols(Request request, Response response, Callback callback) {
+  public static boolean refuseHandshake(Request request, Response response, Callback callback) {
+    String first = request.getHeaders().get(HttpHeader.CONNECTION);
+    if (first == null || !first.toLowerCase(Locale.ROOT).contains("upgrade")) {
+      // x/net/websocket writes it on the hijacked connection and closes it.
+      response.setStatus(400);
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      response.write(
+          true,
+          ByteBuffer.wrap("not websocket protocol".getBytes(StandardCharsets.UTF_8)),
+          callback);
+      return true;
+    }
     if (handshakeSubprotocols(request).size() <= 1) {
       return false;
     }

@@ -61,6 +61,8 @@ class StatusTest {
     assertThat(d.has("group")).isFalse();
     assertThat(Status.resourceNotFound().message())
         .isEqualTo("the server could not find the requested resource");
+    // NewGenericServerResponse always sets its details, empty here: a real server's "details":{}.
+    assertThat(Status.resourceNotFound().toJson().get("details").toString()).isEqualTo("{}");
   }
 
   @Test

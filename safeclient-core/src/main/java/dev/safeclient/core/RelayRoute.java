@@ -29,19 +29,20 @@ public final class RelayRoute {
   public static final Duration DEFAULT_FALLBACK_AFTER = Duration.ofSeconds(30);
 
   /**
-   * Where {@link SafeClient.Builder#relay(URI, String...)} reads the relay's CA: the mount of the
-   * ConfigMap the platform team publishes the relay's issuer in ({@code
-   * deploy/example/agent.yaml}). The relay's own CA, not the system trust store: the relay's
-   * certificate names a Service, which no public CA issues for, and trusting the relay's issuer
-   * only keeps every other CA out.
+   * Where a route's CA is read when none is named ({@link SafeClient.Builder#relay(URI,
+   * String...)}, a {@link Builder} without {@code caFile}): the mount of the ConfigMap the platform
+   * team publishes the relay's issuer in ({@code deploy/example/agent.yaml}). The relay's own CA,
+   * not the system trust store: the relay's certificate names a Service, which no public CA issues
+   * for, and trusting the relay's issuer only keeps every other CA out.
    */
   public static final Path DEFAULT_CA_FILE = Path.of("/etc/safeclient-relay-ca/ca.crt");
 
   /**
-   * Where {@link SafeClient.Builder#relay(URI, String...)} reads the relay's token: the projected
-   * ServiceAccount token bound to the relay's audience ({@code deploy/example/agent.yaml}). Never
-   * the pod's default token ({@code /var/run/secrets/kubernetes.io/serviceaccount/token}): that one
-   * is the API server's credential, which the relay could replay upstream.
+   * Where a route's token is read when none is named ({@link SafeClient.Builder#relay(URI,
+   * String...)}, a {@link Builder} without {@code tokenFile}): the projected ServiceAccount token
+   * bound to the relay's audience ({@code deploy/example/agent.yaml}). Never the pod's default
+   * token ({@code /var/run/secrets/kubernetes.io/serviceaccount/token}): that one is the API
+   * server's credential, which the relay could replay upstream.
    */
   public static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/safeclient-relay/token");
 
@@ -77,9 +78,17 @@ public final class RelayRoute {
 
   /** A route whose CA and token are read from the files given, with the route's defaults. */
   static RelayRoute mounted(URI url, Path caFile, Path tokenFile, String... resources) {
-    Builder b = builder(url).tokenFile(tokenFile).resources(resources);
+    return builder(url)
+        .caPem(mountedCa(caFile))
+        .tokenFile(mountedToken(tokenFile))
+        .resources(resources)
+        .build();
+  }
+
+  /** The relay's CA, read now from where it is mounted; the exception says where it looked. */
+  private static byte[] mountedCa(Path caFile) {
     try {
-      b.caFile(caFile);
+      return Files.readAllBytes(caFile);
     } catch (IOException e) {
       throw new IllegalStateException(
           "the relay's CA is read from "
@@ -89,6 +98,10 @@ public final class RelayRoute {
               + "): mount it, or name it with relay(RelayRoute.builder(url).caFile(...)...)",
           e);
     }
+  }
+
+  /** The relay's token file, readable now (it is re-read later); else where it looked. */
+  private static Path mountedToken(Path tokenFile) {
     if (!Files.isReadable(tokenFile)) {
       throw new IllegalStateException(
           "the relay's token is read from "
@@ -97,7 +110,7 @@ public final class RelayRoute {
               + " which cannot be read: mount it, or name it with"
               + " relay(RelayRoute.builder(url).tokenFile(...)...)");
     }
-    return b.build();
+    return tokenFile;
   }
 
   public URI url() {
@@ -134,7 +147,10 @@ public final class RelayRoute {
     return "RelayRoute[" + url + ", " + resources + ", directFallback=" + directFallback + "]";
   }
 
-  /** Builds a {@link RelayRoute}. The CA, the token file and at least one resource are required. */
+  /**
+   * Builds a {@link RelayRoute}. At least one resource is required; the CA and the token file
+   * default to the mounts {@link #DEFAULT_CA_FILE} and {@link #DEFAULT_TOKEN_FILE}.
+   */
   public static final class Builder {
     private final URI url;
     private byte[] caPem;
@@ -244,16 +260,23 @@ public final class RelayRoute {
       return this;
     }
 
+    /**
+     * The route. Without {@link #caFile}/{@link #caPem}, the CA is read now from {@link
+     * #DEFAULT_CA_FILE}; without {@link #tokenFile}, the token is {@link #DEFAULT_TOKEN_FILE},
+     * which must be readable now.
+     *
+     * @throws IllegalStateException without a resource, or when a default file is not mounted
+     *     (saying where it looked)
+     */
     public RelayRoute build() {
-      if (caPem == null) {
-        throw new IllegalStateException("the relay's CA: caFile(...) or caPem(...)");
-      }
-      if (tokenFile == null) {
-        throw new IllegalStateException(
-            "the relay's token: tokenFile(...), a projected token for the relay's audience");
-      }
       if (resources.isEmpty()) {
         throw new IllegalStateException("at least one relayed resource: resources(...)");
+      }
+      if (caPem == null) {
+        caPem = mountedCa(DEFAULT_CA_FILE);
+      }
+      if (tokenFile == null) {
+        tokenFile = mountedToken(DEFAULT_TOKEN_FILE);
       }
       return new RelayRoute(this);
     }

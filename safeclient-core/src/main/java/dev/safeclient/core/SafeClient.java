@@ -576,7 +576,7 @@ public final class SafeClient implements AutoCloseable {
      * @throws IllegalStateException if the CA or the token is not mounted where the defaults say
      */
     public Builder relay(URI url, String... resources) {
-      return relay(url, RelayRoute.DEFAULT_CA_FILE, RelayRoute.DEFAULT_TOKEN_FILE, resources);
+      return relay(RelayRoute.builder(url).resources(resources).build());
     }
 
     Builder relay(URI url, Path caFile, Path tokenFile, String... resources) {

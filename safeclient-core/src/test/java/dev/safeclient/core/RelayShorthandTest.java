@@ -372,6 +372,30 @@ class RelayShorthandTest {
   }
 
   @Test
+  void aRouteBuiltWithoutItsFilesReadsTheDefaultMounts() throws Exception {
+    assumeThat(Files.exists(RelayRoute.DEFAULT_CA_FILE)).isFalse();
+    assumeThat(Files.exists(RelayRoute.DEFAULT_TOKEN_FILE)).isFalse();
+    Path token = Files.writeString(dir.resolve("token"), "t");
+
+    assertThatThrownBy(
+            () -> RelayRoute.builder(relayUrl()).tokenFile(token).resources("v1/pods").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("the relay's CA is read from " + RelayRoute.DEFAULT_CA_FILE);
+    assertThatThrownBy(
+            () -> RelayRoute.builder(relayUrl()).caFile(caFile).resources("v1/pods").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("the relay's token is read from " + RelayRoute.DEFAULT_TOKEN_FILE);
+    assertThat(
+            RelayRoute.builder(relayUrl())
+                .caFile(caFile)
+                .tokenFile(token)
+                .resources("v1/pods")
+                .build()
+                .tokenFile())
+        .isEqualTo(token);
+  }
+
+  @Test
   void withoutTheTokenMountedTheShorthandSaysWhereItLooked() {
     Path missing = dir.resolve("no-token");
 

@@ -482,6 +482,60 @@ class RelayAuthTest {
         .isEqualTo(403);
   }
 
+  /**
+   * A WebSocket handshake written by hand, each {@code connection} value on its own header line,
+   * the token in the subprotocol only; the status line, and the body of a refusal.
+   */
+  private String handshakeWithConnectionLines(String... connection) throws IOException {
+    StringBuilder req =
+        new StringBuilder(
+            "GET /api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1"
+                + " HTTP/1.1\r\nHost: relay\r\n");
+    for (String c : connection) {
+      req.append("Connection: ").append(c).append("\r\n");
+    }
+    req.append("Upgrade: websocket\r\n")
+        .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+        .append("Sec-WebSocket-Version: 13\r\n")
+        .append("Sec-WebSocket-Protocol: ")
+        .append(protocolToken(NODE1))
+        .append(", v4.channel.k8s.io\r\n\r\n");
+    try (Socket s = new Socket(relay.url().getHost(), relay.url().getPort())) {
+      s.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
+      s.getOutputStream().write(req.toString().getBytes(UTF_8));
+      s.getOutputStream().flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), UTF_8));
+      String status = in.readLine();
+      String line;
+      while ((line = in.readLine()) != null && !line.isEmpty()) {
+        // the headers
+      }
+      if (status.contains(" 101 ")) {
+        return status;
+      }
+      StringBuilder body = new StringBuilder();
+      char[] buf = new char[256];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        body.append(buf, 0, n);
+      }
+      return status + "|" + body;
+    }
+  }
+
+  @Test
+  void everyConnectionHeaderLineIsReadForTheUpgradeAsTheApiserverReadsIt() throws Exception {
+    // httpstream.IsUpgradeRequest reads every Connection line: the request is a WebSocket's, so
+    // the ProtocolAuthenticator reads its subprotocol token (it was 401, no token seen). Then
+    // x/net/websocket's handshake reads only the first line: its 400 and ErrNotWebSocket's text.
+    assertThat(handshakeWithConnectionLines("keep-alive", "Upgrade"))
+        .isEqualTo("HTTP/1.1 400 Bad Request|not websocket protocol");
+    assertThat(handshakeWithConnectionLines("Upgrade", "keep-alive"))
+        .isEqualTo("HTTP/1.1 101 Switching Protocols");
+    assertThat(handshakeWithConnectionLines("keep-alive, Upgrade"))
+        .isEqualTo("HTTP/1.1 101 Switching Protocols");
+  }
+
   @Test
   void aWatchIsAuthorizedOnceAtItsStart() throws Exception {
     Request req = watchAsNode1(relay, "node-1");
@@ -588,6 +642,18 @@ class RelayAuthTest {
     assertThat(sim.stats().subjectAccessReviews()).isEqualTo(5);
     assertThat(relay.health().tokenReviews()).isEqualTo(4);
     assertThat(relay.health().subjectAccessReviews()).isEqualTo(5);
+  }
+
+  @Test
+  void aRevokedTokenIsRefusedOnceItsCachedAnswerExpires() throws Exception {
+    assertThat(get(bearer(NODE1), OWN_PODS).code()).isEqualTo(200);
+    sim.revokeToken(NODE1);
+    // Still the cached answer within the TTL: how long a revoked token may read, at most.
+    clock.advance(Relay.DEFAULT_ALLOWED_TTL.minusMillis(1));
+    assertThat(get(bearer(NODE1), OWN_PODS).code()).isEqualTo(200);
+    clock.advance(Duration.ofMillis(2));
+    assertThat(get(bearer(NODE1), OWN_PODS).code()).isEqualTo(401);
+    assertThat(sim.stats().tokenReviews()).isEqualTo(2);
   }
 
   /** Writes to both streams. */

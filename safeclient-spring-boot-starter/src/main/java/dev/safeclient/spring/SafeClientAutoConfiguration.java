@@ -186,10 +186,11 @@ public class SafeClientAutoConfiguration {
   }
 
   private static RelayRoute relayRoute(SafeClientProperties.Relay r) {
-    requireRelay("safeclient.relay.ca-file", r.caFile());
-    requireRelay("safeclient.relay.token-file", r.tokenFile());
     if (r.resources().isEmpty()) {
-      requireRelay("safeclient.relay.resources", null);
+      throw new InvalidSafeClientPropertyException(
+          "safeclient.relay.resources",
+          "a relay (safeclient.relay.url) needs it.",
+          "Name the relayed resources, such as v1/pods.");
     }
     RelayRoute.Builder route;
     try {
@@ -202,23 +203,35 @@ public class SafeClientAutoConfiguration {
             "safeclient.relay.resources",
             (List<String> rs) -> route.resources(rs.toArray(String[]::new)))
         .accept(r.resources());
-    try {
-      route.caFile(r.caFile());
-    } catch (IOException e) {
-      throw new InvalidSafeClientPropertyException(
-          "safeclient.relay.ca-file",
-          "the file cannot be read (" + e.getClass().getSimpleName() + ").",
-          "Mount the relay's CA there, or change safeclient.relay.ca-file.");
+    if (r.caFile() != null) {
+      try {
+        route.caFile(r.caFile());
+      } catch (IOException e) {
+        throw new InvalidSafeClientPropertyException(
+            "safeclient.relay.ca-file",
+            "the file cannot be read (" + e.getClass().getSimpleName() + ").",
+            "Mount the relay's CA there, or change safeclient.relay.ca-file.");
+      }
     }
-    return route.tokenFile(r.tokenFile()).directFallback(r.directFallback()).build();
-  }
-
-  private static void requireRelay(String property, Object value) {
-    if (value == null) {
+    if (r.tokenFile() != null) {
+      route.tokenFile(r.tokenFile());
+    }
+    try {
+      // Core's route reads what is unset from its default mounts.
+      return route.directFallback(r.directFallback()).build();
+    } catch (IllegalStateException e) {
+      List<String> unset = new ArrayList<>();
+      if (r.caFile() == null) {
+        unset.add("safeclient.relay.ca-file");
+      }
+      if (r.tokenFile() == null) {
+        unset.add("safeclient.relay.token-file");
+      }
       throw new InvalidSafeClientPropertyException(
-          property,
-          "a relay (safeclient.relay.url) needs it.",
-          "Set safeclient.relay.url, .ca-file, .token-file and .resources together.");
+          unset.isEmpty() ? "safeclient.relay" : String.join(", ", unset),
+          e.getMessage() + ".",
+          "Mount the relay's CA and token where the defaults say, or set the property to where"
+              + " they are mounted.");
     }
   }
 

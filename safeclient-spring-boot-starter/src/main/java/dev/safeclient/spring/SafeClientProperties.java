@@ -200,9 +200,11 @@ public record SafeClientProperties(
    * everything else goes to the API server.
    *
    * @param url The relay's https URL. No relay when unset.
-   * @param caFile The PEM file of the CA trusted for the relay, and for the relay only.
+   * @param caFile The PEM file of the CA trusted for the relay, and for the relay only. Unset:
+   *     core's RelayRoute.DEFAULT_CA_FILE, the mount of the relay's CA ConfigMap.
    * @param tokenFile The projected ServiceAccount token file sent to the relay, bound to the
-   *     relay's audience; re-read every minute and on a 401.
+   *     relay's audience; re-read every minute and on a 401. Unset: core's
+   *     RelayRoute.DEFAULT_TOKEN_FILE, the mount of that projected token.
    * @param resources The relayed resources as group/version/plural, v1/pods for the core group.
    * @param directFallback Read from the API server, within its budgets, once the relay has failed
    *     for 30 s ×[1, 2) per client.

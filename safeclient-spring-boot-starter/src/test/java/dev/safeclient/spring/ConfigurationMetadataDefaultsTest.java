@@ -2,6 +2,7 @@ package dev.safeclient.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
 import dev.safeclient.core.SafeClientConfig;
 import dev.safeclient.informer.InformerOptions;
@@ -45,8 +46,6 @@ class ConfigurationMetadataDefaultsTest {
           "safeclient.informer.start-jitter", // 10 s with NODE_NAME, else none
           "safeclient.health.readiness.staleness-threshold", // off unless set
           "safeclient.relay.url", // no relay
-          "safeclient.relay.ca-file", // with the relay only
-          "safeclient.relay.token-file", // with the relay only
           "safeclient.relay.resources", // with the relay only
           "safeclient.rules", // no overrides
           "safeclient.informers"); // none declared
@@ -71,6 +70,9 @@ class ConfigurationMetadataDefaultsTest {
     m.put("safeclient.ping-interval", a -> a.config.pingInterval());
     m.put("safeclient.breaker.enabled", a -> a.config.breakerEnabled());
     m.put("safeclient.relay.direct-fallback", a -> a.properties.relay().directFallback());
+    // Unset, core's route reads them from its default mounts (RelayPropertiesTest shows it).
+    m.put("safeclient.relay.ca-file", a -> RelayRoute.DEFAULT_CA_FILE);
+    m.put("safeclient.relay.token-file", a -> RelayRoute.DEFAULT_TOKEN_FILE);
     m.put("safeclient.breaker.open-duration", a -> a.config.breakerOpenDuration());
     m.put("safeclient.breaker.failure-rate-threshold", a -> a.config.breakerFailureRateThreshold());
     m.put("safeclient.informer.strip-managed-fields", a -> a.informer.stripManagedFields());
@@ -156,6 +158,8 @@ class ConfigurationMetadataDefaultsTest {
               try (SafeClient bare = SafeClient.builder(client.base()).build()) {
                 Actual core = new Actual(bare.config(), InformerOptions.defaults(), props, ctx);
                 ApplicationConversionService conversion = new ApplicationConversionService();
+                // The binder reads a Path with PathEditor, which the conversion service lacks.
+                conversion.addConverter(String.class, Path.class, s -> Path.of(s));
                 for (String name : documented) {
                   Map<String, Object> p = byName.get(name);
                   Class<?> type = Class.forName((String) p.get("type"));

@@ -1,6 +1,7 @@
 package dev.safeclient.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.safeclient.core.RelayRoute;
 import dev.safeclient.core.SafeClient;
@@ -83,7 +84,31 @@ class RelayPropertiesTest {
   }
 
   @Test
-  void aRelayWithoutItsTokenFileFailsStartupNamingTheProperty() {
+  void withoutItsFilesTheRelayReadsCoresDefaultMountsAndSaysWhereItLooked() {
+    assumeThat(Files.exists(RelayRoute.DEFAULT_CA_FILE)).isFalse();
+    assumeThat(Files.exists(RelayRoute.DEFAULT_TOKEN_FILE)).isFalse();
+    runner
+        .withPropertyValues(
+            "safeclient.relay.url=https://relay.example:8443", "safeclient.relay.resources=v1/pods")
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOfSatisfying(
+                        InvalidSafeClientPropertyException.class,
+                        e -> {
+                          assertThat(e.property())
+                              .isEqualTo("safeclient.relay.ca-file, safeclient.relay.token-file");
+                          assertThat(e.getMessage())
+                              .contains(
+                                  "the relay's CA is read from " + RelayRoute.DEFAULT_CA_FILE);
+                        }));
+  }
+
+  @Test
+  void withoutItsTokenFileTheRelayReadsCoresDefaultTokenMount() {
+    assumeThat(Files.exists(RelayRoute.DEFAULT_TOKEN_FILE)).isFalse();
     runner
         .withPropertyValues(
             "safeclient.relay.url=https://relay.example:8443",
@@ -94,7 +119,31 @@ class RelayPropertiesTest {
                 assertThat(ctx)
                     .getFailure()
                     .rootCause()
-                    .isInstanceOf(InvalidSafeClientPropertyException.class)
-                    .hasMessageContaining("safeclient.relay.token-file"));
+                    .isInstanceOfSatisfying(
+                        InvalidSafeClientPropertyException.class,
+                        e -> {
+                          assertThat(e.property()).isEqualTo("safeclient.relay.token-file");
+                          assertThat(e.getMessage())
+                              .contains(
+                                  "the relay's token is read from "
+                                      + RelayRoute.DEFAULT_TOKEN_FILE);
+                        }));
+  }
+
+  @Test
+  void withoutResourcesStartupFailsNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "safeclient.relay.url=https://relay.example:8443",
+            "safeclient.relay.ca-file=" + ca,
+            "safeclient.relay.token-file=" + token)
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOfSatisfying(
+                        InvalidSafeClientPropertyException.class,
+                        e -> assertThat(e.property()).isEqualTo("safeclient.relay.resources")));
   }
 }

@@ -9,7 +9,6 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 
 /** One parsed resource request, and how it is answered. */
 final class ApiCall {
@@ -20,7 +19,7 @@ final class ApiCall {
   final Callback callback;
   final SimStats stats;
   final String method;
-  final Fields query;
+  final Query query;
   final String userAgent;
   ResourceType type;
   String namespace = "";
@@ -66,7 +65,10 @@ final class ApiCall {
     this.callback = callback;
     this.stats = stats;
     this.method = request.getMethod();
-    this.query = Request.extractQueryParameters(request);
+    // Go's url.ParseQuery, as req.URL.Query() reads it: a pair with a bad escape is skipped
+    // (Jetty's
+    // own parsing refuses the whole query).
+    this.query = Query.parse(request.getHttpURI().getQuery());
     String ua = request.getHeaders().get(HttpHeader.USER_AGENT);
     this.userAgent = ua == null ? "" : ua;
   }
@@ -84,24 +86,18 @@ final class ApiCall {
    */
   ListOptions listOptions() {
     if (listOptions == null) {
-      java.util.Map<String, java.util.List<String>> m = new java.util.LinkedHashMap<>();
-      for (Fields.Field f : query) {
-        m.put(f.getName(), f.getValues());
-      }
-      listOptions = ListOptions.parse(Query.of(m), verb == Verb.WATCH);
+      listOptions = ListOptions.parse(query, verb == Verb.WATCH);
     }
     return listOptions;
   }
 
   String param(String n) {
-    Fields.Field f = query.get(n);
-    return f == null ? null : f.getValue();
+    return query.first(n);
   }
 
   /** Every value of a repeated query parameter ({@code dryRun=All&dryRun=All}). */
   java.util.List<String> params(String n) {
-    Fields.Field f = query.get(n);
-    return f == null ? java.util.List.of() : f.getValues();
+    return query.all(n);
   }
 
   boolean flag(String n) {

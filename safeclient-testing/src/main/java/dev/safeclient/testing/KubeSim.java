@@ -243,6 +243,15 @@ public final class KubeSim implements AutoCloseable {
     handler.aggregatedApi().down(group, down);
   }
 
+  /**
+   * Revokes a bearer token given to {@link Builder#user}: from now on it authenticates no more,
+   * neither to KubeSim nor in a TokenReview, as a bound token whose pod or ServiceAccount was
+   * deleted.
+   */
+  public void revokeToken(String bearerToken) {
+    config.revoke(bearerToken);
+  }
+
   /** Breaks every open watch connection now. */
   public void dropWatches() {
     for (SimulatedApiserver a : apiservers) {

@@ -47,6 +47,9 @@ final class SimConfig {
   /** Bearer token to user name. */
   final Map<String, String> users;
 
+  /** Tokens revoked since the start: they authenticate no more, as a deleted pod's bound token. */
+  private final Set<String> revoked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Bearer token to the audiences it is bound to; a token not here is the API server's. */
   final Map<String, List<String>> audiences;
 
@@ -107,11 +110,20 @@ final class SimConfig {
       return "system:anonymous";
     }
     String token = authorization.substring(7).trim();
-    String user = users.get(token);
+    String user = userOf(token);
     // A token bound to another audience (a relay's) does not authenticate to the API server.
     return user == null || !audiencesOf(token).contains(KubeSim.API_AUDIENCE)
         ? "unknown-bearer-token"
         : user;
+  }
+
+  /** The user a bearer token authenticates as, or null for an unknown or revoked one. */
+  String userOf(String token) {
+    return revoked.contains(token) ? null : users.get(token);
+  }
+
+  void revoke(String token) {
+    revoked.add(token);
   }
 
   /** The audiences a known token is bound to: the API server's unless the builder said others. */

@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.safeclient.apiserver.Status;
 import dev.safeclient.apiserver.Verb;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ final class Subresources {
   static Answer refuse(ApiCall c) {
     ApiResource.Subresource s = ApiResource.of(c.type).subresources.get(c.subresource);
     if (s == null || c.name == null) {
-      return status(404, "NotFound", "the server could not find the requested resource", null);
+      return Answer.of(Status.resourceNotFound());
     }
     if (c.verb == null || !s.verbs().contains(c.verb.apiName())) {
       return status(

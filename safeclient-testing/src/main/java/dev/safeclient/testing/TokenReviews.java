@@ -46,7 +46,7 @@ final class TokenReviews {
     List<String> asked = AccessReviews.strings(spec, "audiences");
     List<String> wanted = asked.isEmpty() ? List.of(KubeSim.API_AUDIENCE) : asked;
     JsonObject st = new JsonObject();
-    String user = config.users.get(token);
+    String user = config.userOf(token);
     if (user == null) {
       st.add("user", new JsonObject());
       st.addProperty("error", "invalid bearer token");

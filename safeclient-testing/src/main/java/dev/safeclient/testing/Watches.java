@@ -103,6 +103,10 @@ final class Watches {
     // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
     // HandleHTTP. A request that asks to upgrade but is no valid handshake is served over HTTP.
     ApiCall.pfHeaders(c.response); // APF's filter sets them before any handler runs
+    if (WebSocketWatch.isWebSocketRequest(c.request)
+        && WebSocketWatch.refuseHandshake(c.request, c.response, c.callback)) {
+      return;
+    }
     WebSocketWatch ws =
         WebSocketWatch.isWebSocketRequest(c.request)
             ? WebSocketWatch.upgrade(c.request, c.response, c.callback, protobuf, contentType)

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -28,6 +29,8 @@ class ReadmePropertyTableTest {
     Map<String, Map<String, Object>> metadata = metadata();
     Map<String, String> readme = readmeDefaults();
     ApplicationConversionService conversion = new ApplicationConversionService();
+    // The binder reads a Path with PathEditor, which the conversion service lacks.
+    conversion.addConverter(String.class, Path.class, s -> Path.of(s));
     Set<String> withDefault = new TreeSet<>();
     metadata.forEach(
         (name, p) -> {

@@ -45,6 +45,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
@@ -402,33 +403,46 @@ public final class RelayServer implements AutoCloseable {
   /**
    * The identity of the request's bearer token, as the delegating authenticator's union finds it:
    * the Authorization header first, then a WebSocket's bearer subprotocol (for clients that cannot
-   * set headers on a WebSocket); either one authenticating is enough.
+   * set headers on a WebSocket); either one authenticating is enough. The union ({@code union.New},
+   * not FailOnError) passes any failure of one authenticator to the next, an error as a refusal
+   * (bearertoken turns a refusal into an error), so a header token whose review failed or was
+   * refused by the review bound does not stop the subprotocol's.
    */
   private Identity authenticate(Request request) {
     String token = RequestGate.bearerToken(request.getHeaders().get(HttpHeader.AUTHORIZATION));
-    boolean webSocket = WebSocketWatch.isWebSocketRequest(request);
-    if (token == null && !webSocket) {
-      return gate.authenticate(null);
+    if (!WebSocketWatch.isWebSocketRequest(request)) {
+      return gate.authenticate(token);
     }
-    StatusException refused = new StatusException(Status.unauthorized());
+    StatusException failed = null;
     if (token != null) {
       try {
         return gate.authenticate(token);
       } catch (StatusException e) {
-        if (e.status().code() != 401 || !webSocket) {
-          throw e;
-        }
-        refused = e;
+        failed = e;
       }
     }
-    String fromProtocol = webSocket ? WebSocketWatch.bearerToken(request) : null;
-    if (fromProtocol == null) {
-      if (token == null) {
-        return gate.authenticate(null);
+    try {
+      String fromProtocol = WebSocketWatch.bearerToken(request);
+      if (fromProtocol != null) {
+        return gate.authenticate(fromProtocol);
       }
-      throw refused;
+    } catch (StatusException e) {
+      failed = telling(failed, e);
     }
-    return gate.authenticate(fromProtocol);
+    if (failed == null) {
+      return gate.authenticate(null);
+    }
+    throw failed;
+  }
+
+  /**
+   * Which of two authenticators' failures the request gets: the union answers 401 for any, but a
+   * token the review bound did not review may be valid, so its 429 (retry later) is kept.
+   */
+  private static StatusException telling(StatusException first, StatusException next) {
+    return first != null && first.status().code() == HttpStatus.TOO_MANY_REQUESTS_429
+        ? first
+        : next;
   }
 
   /** What one request does once it has its seat, which its response's completion releases. */
@@ -902,7 +916,7 @@ public final class RelayServer implements AutoCloseable {
       String flow,
       QueueSet.Seat seat) {
     if (WebSocketWatch.isWebSocketRequest(request)
-        && WebSocketWatch.refuseSubprotocols(request, reply.response, reply.callback)) {
+        && WebSocketWatch.refuseHandshake(request, reply.response, reply.callback)) {
       return;
     }
     if (!flowControl.openWatch(flow)) {

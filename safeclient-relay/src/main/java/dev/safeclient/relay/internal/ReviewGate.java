@@ -29,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * TokenReview, 500 for a SubjectAccessReview).
  */
 public final class ReviewGate implements RequestGate {
-  private static final Logger LOG = LoggerFactory.getLogger(ReviewGate.class);
-
   /**
    * Tokens cached: one per agent, with room for agents' token rotation (kubelet refreshes a
    * projected token at 80% of its life, so two per agent overlap for a while).
@@ -122,6 +120,8 @@ public final class ReviewGate implements RequestGate {
   private final ReviewBound newSubjectAccessReviews;
   private final LongAdder tokenReviews = new LongAdder();
   private final LongAdder subjectAccessReviews = new LongAdder();
+  private final ReviewOutage tokenReviewOutage;
+  private final ReviewOutage subjectAccessReviewOutage;
 
   /**
    * @param allowed how long an authenticated token, and an allowed request, stay trusted
@@ -129,7 +129,20 @@ public final class ReviewGate implements RequestGate {
    */
   public ReviewGate(
       Reviews reviews, String audience, Duration allowed, Duration refused, TimeSource clock) {
+    this(reviews, audience, allowed, refused, clock, LoggerFactory.getLogger(ReviewGate.class));
+  }
+
+  ReviewGate(
+      Reviews reviews,
+      String audience,
+      Duration allowed,
+      Duration refused,
+      TimeSource clock,
+      Logger log) {
     this.reviews = reviews;
+    // The authentication filter answers an authenticator's error 401; WithAuthorization, 500.
+    this.tokenReviewOutage = new ReviewOutage("TokenReview", 401, clock, log);
+    this.subjectAccessReviewOutage = new ReviewOutage("SubjectAccessReview", 500, clock, log);
     this.audience = audience;
     this.tokens =
         Caffeine.newBuilder()
@@ -167,8 +180,6 @@ public final class ReviewGate implements RequestGate {
               key,
               () -> newTokenReviews.review(key, () -> review(token), Optional::isPresent));
     } catch (UncheckedIOException e) {
-      // The authentication filter logs an authenticator's error and answers 401 Unauthorized.
-      LOG.warn("relay: a TokenReview failed, its request gets 401: {}", e.getCause().getMessage());
       throw new StatusException(Status.unauthorized());
     }
     return who.orElseThrow(() -> new StatusException(Status.unauthorized()));
@@ -177,10 +188,30 @@ public final class ReviewGate implements RequestGate {
   private Optional<Identity> review(String token) {
     tokenReviews.increment();
     try {
-      return reviews.tokenReview(token, audience);
+      Optional<Identity> who = reviews.tokenReview(token, audience);
+      tokenReviewOutage.answered();
+      return who;
     } catch (IOException e) {
+      tokenReviewOutage.failed(reason(e));
       throw new UncheckedIOException(e);
     }
+  }
+
+  private Reviews.Decision review(Identity who, RequestInfo request) {
+    subjectAccessReviews.increment();
+    try {
+      Reviews.Decision d = reviews.subjectAccessReview(who, request);
+      subjectAccessReviewOutage.answered();
+      return d;
+    } catch (IOException e) {
+      subjectAccessReviewOutage.failed(reason(e));
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What a failed review's log says: its exception's class and message, never a token. */
+  private static String reason(IOException e) {
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 
   @Override
@@ -195,20 +226,9 @@ public final class ReviewGate implements RequestGate {
               () ->
                   newSubjectAccessReviews.review(
                       keys.of(q.toString()),
-                      () -> {
-                        subjectAccessReviews.increment();
-                        try {
-                          return reviews.subjectAccessReview(who, request);
-                        } catch (IOException e) {
-                          throw new UncheckedIOException(e);
-                        }
-                      },
+                      () -> review(who, request),
                       Reviews.Decision::allowed));
     } catch (UncheckedIOException e) {
-      // WithAuthorization answers an authorizer's error with 500.
-      LOG.warn(
-          "relay: a SubjectAccessReview failed, its request gets 500: {}",
-          e.getCause().getMessage());
       throw new StatusException(
           Status.internalError("the relay could not review the request's authorization"));
     }
@@ -264,6 +284,15 @@ public final class ReviewGate implements RequestGate {
         + q.subresource().length()
         + q.path().length()
         + (d.reason() == null ? 0 : d.reason().length());
+  }
+
+  /**
+   * The relay is closing: the reviews its stopping server cuts short are logged at DEBUG, not as an
+   * outage.
+   */
+  public void closing() {
+    tokenReviewOutage.closing();
+    subjectAccessReviewOutage.closing();
   }
 
   /** Decisions cached now, after pending evictions. */
