@@ -166,7 +166,14 @@ public final class HandlerQueue<T extends KubernetesObject> {
       return;
     }
     delivering = true;
-    HandlerThreads.POOL.execute(this::run);
+    try {
+      HandlerThreads.POOL.execute(this::run);
+    } catch (Throwable e) {
+      // No thread to be had (the process at its thread limit: an OutOfMemoryError): the
+      // notifications stay pending, and the next one to arrive tries again.
+      delivering = false;
+      throw e;
+    }
   }
 
   /** The UID: one incarnation of an object. Namespace/name for objects without one. */
