@@ -5,6 +5,9 @@
 #
 #   benchmarks/run-fleet.sh                      # the default rehearsal: 200 nodes, 30 pods each
 #   benchmarks/run-fleet.sh --nodes 50 --sample 3 --steady-minutes 1   # any FleetRehearsal options
+#   FLEET_VERSIONS=1.34 FLEET_OUT=benchmarks/results/fleet-5000.md FLEET_JAVA_OPTS="-Xmx8g -Xss512k" \
+#     benchmarks/run-fleet.sh --nodes 5000 --scenarios 4
+#                                                # scenario 4 at the outage's size: about 1 MB an agent
 #
 # Environment: FLEET_VERSIONS (default "1.30 1.33 1.34"), FLEET_OUT (default
 # benchmarks/results/fleet.md), FLEET_JAVA_OPTS (default "-Xmx4g -Xss512k"), MVN_OPTS_EXTRA (e.g. -o).

@@ -121,25 +121,50 @@ public final class FleetRehearsal {
       // holds its APF seats), the drill (polling, churn, the steady window) and every agent's
       // client and informers (budgets, backoff, jitter).
       TimeSource clock = TimeSource.scaled(o.timeScale());
-      try (KubeSim sim =
-          KubeSim.builder()
-              .serverVersion(version)
-              .clock(clock)
-              // The bookmark ticker is real time: a simulated minute at the rehearsal's scale.
-              .bookmarkInterval(Duration.ofMillis((long) (60_000 / o.timeScale())))
-              .build()) {
-        long t0 = System.nanoTime();
-        FleetCluster cluster = FleetCluster.seed(sim, o.nodes(), o.podsPerNode());
-        pods = cluster.pods();
-        podBytes = cluster.averagePodBytes();
-        out.printf(
-            Locale.ROOT,
-            "[%s] seeded %,d pods (%,d bytes of JSON each) in %.1f s%n",
-            version,
-            pods,
-            podBytes,
-            (System.nanoTime() - t0) / 1e9);
-        runs.add(runVersion(o, sim, cluster, clock, version, out));
+      try {
+        VersionRun direct = null;
+        if (o.scenarios().stream().anyMatch(s -> s != Scenario.RELAYS)) {
+          try (KubeSim sim =
+              KubeSim.builder()
+                  .serverVersion(version)
+                  .clock(clock)
+                  // The bookmark ticker is real time: a simulated minute at the rehearsal's scale.
+                  .bookmarkInterval(Duration.ofMillis((long) (60_000 / o.timeScale())))
+                  .build()) {
+            long t0 = System.nanoTime();
+            FleetCluster cluster = FleetCluster.seed(sim, o.nodes(), o.podsPerNode());
+            pods = cluster.pods();
+            podBytes = cluster.averagePodBytes();
+            out.printf(
+                Locale.ROOT,
+                "[%s] seeded %,d pods (%,d bytes of JSON each) in %.1f s%n",
+                version,
+                pods,
+                podBytes,
+                (System.nanoTime() - t0) / 1e9);
+            direct = runVersion(o, sim, cluster, clock, version, out);
+          }
+        }
+        // Scenario 4 runs on a KubeSim of its own, once the one of scenarios 1-3 is closed: the
+        // process holds one cluster's pods at a time.
+        RelayFleet.Outcome relayed = null;
+        // Scenarios 3 and 4 run the same informers: their warnings are told together.
+        WarningTally informerWarnings =
+            direct == null ? new WarningTally() : direct.informerWarnings();
+        if (o.scenarios().contains(Scenario.RELAYS)) {
+          long t0 = System.nanoTime();
+          relayed = RelayFleet.run(o, version, clock, informerWarnings, out);
+          out.printf(
+              Locale.ROOT,
+              "[%s] scenario %s: %,d agents, done in %.1f s%n",
+              version,
+              Scenario.RELAYS.title,
+              relayed.bill().agentsRun(),
+              (System.nanoTime() - t0) / 1e9);
+          pods = relayed.pods();
+          podBytes = relayed.averagePodBytes();
+        }
+        runs.add(withRelays(o, version, direct, informerWarnings, relayed));
       } finally {
         clock.close();
       }
@@ -168,23 +193,9 @@ public final class FleetRehearsal {
     WarningTally naiveWarnings = new WarningTally();
     WarningTally informerWarnings = new WarningTally();
     AtomicLong cached = new AtomicLong();
-    RelayFleet.Figures relays = null;
     for (Scenario s : o.scenarios()) {
       if (s == Scenario.RELAYS) {
-        long t0 = System.nanoTime();
-        // A KubeSim of its own: authentication and authorization on, which scenarios 1-3 run
-        // without.
-        RelayFleet.Outcome relayed = RelayFleet.run(o, version, clock, informerWarnings, out);
-        relays = relayed.figures();
-        out.printf(
-            Locale.ROOT,
-            "[%s] scenario %s: %,d agents, done in %.1f s%n",
-            version,
-            s.title,
-            relayed.bill().agentsRun(),
-            (System.nanoTime() - t0) / 1e9);
-        bills.put(s, relayed.bill());
-        continue;
+        continue; // run by run(), on a KubeSim of its own
       }
       FleetDrill.Builder drill =
           FleetDrill.builder(sim, cluster)
@@ -241,7 +252,7 @@ public final class FleetRehearsal {
                         }
                       };
                     });
-            case RELAYS -> throw new IllegalStateException("run above");
+            case RELAYS -> throw new IllegalStateException("run by run()");
           };
       out.printf(
           Locale.ROOT,
@@ -252,7 +263,31 @@ public final class FleetRehearsal {
           (System.nanoTime() - t0) / 1e9);
       bills.put(s, bill);
     }
-    return new VersionRun(version, bills, naiveWarnings, informerWarnings, cached.get(), relays);
+    return new VersionRun(version, bills, naiveWarnings, informerWarnings, cached.get(), null);
+  }
+
+  /** The version's run with scenario 4's bill and figures added, in the scenarios' order. */
+  private static VersionRun withRelays(
+      FleetOptions o,
+      String version,
+      VersionRun direct,
+      WarningTally informerWarnings,
+      RelayFleet.Outcome relayed) {
+    Map<Scenario, ControlPlaneBill> bills = new EnumMap<>(Scenario.class);
+    for (Scenario s : o.scenarios()) {
+      if (s == Scenario.RELAYS) {
+        bills.put(s, relayed.bill());
+      } else {
+        bills.put(s, direct.bills().get(s));
+      }
+    }
+    return new VersionRun(
+        version,
+        bills,
+        direct == null ? new WarningTally() : direct.naiveWarnings(),
+        informerWarnings,
+        direct == null ? 0 : direct.podsInInformerCaches(),
+        relayed == null ? null : relayed.figures());
   }
 
   static String trim(double d) {

@@ -118,8 +118,8 @@ final class RelayFleet {
         .sum();
   }
 
-  /** The drill's bill and the figures. */
-  record Outcome(ControlPlaneBill bill, Figures figures) {}
+  /** The drill's bill, the figures, and the pods the fleet's cluster was seeded with. */
+  record Outcome(ControlPlaneBill bill, Figures figures, int pods, long averagePodBytes) {}
 
   private RelayFleet() {}
 
@@ -307,7 +307,7 @@ final class RelayFleet {
               apiServerRestart,
               relayRestart,
               samePort);
-      return new Outcome(bill, figures);
+      return new Outcome(bill, figures, cluster.pods(), cluster.averagePodBytes());
     } finally {
       closeAll(agents);
       for (Relay r : relays) {

@@ -49,10 +49,14 @@ class FactoryCloseTest {
                 "pods",
                 60_000,
                 InformerOptions.builder().namespace("default").startJitter(Duration.ZERO).build());
+        java.util.concurrent.atomic.AtomicReference<String> deliveredOn =
+            new java.util.concurrent.atomic.AtomicReference<>();
         informer.addEventHandler(
             new ResourceEventHandler<>() {
               @Override
-              public void onAdd(V1Pod obj) {}
+              public void onAdd(V1Pod obj) {
+                deliveredOn.set(Thread.currentThread().getName());
+              }
 
               @Override
               public void onUpdate(V1Pod oldObj, V1Pod newObj) {}
@@ -61,19 +65,24 @@ class FactoryCloseTest {
               public void onDelete(V1Pod obj, boolean unknown) {}
             });
         factory.startAllRegisteredInformers();
-        await("synced", informer::hasSynced);
+        await("synced and delivered", () -> informer.hasSynced() && deliveredOn.get() != null);
         Set<Thread> started = safeclientThreads();
         started.removeAll(before);
-        // The reflector, the handler and the timer (resync).
+        // The reflector and the timer (resync); the handler was called on a thread of the shared
+        // handler threads (perhaps one an earlier test started), named for it while it delivered.
         assertThat(started)
             .extracting(Thread::getName)
             .anyMatch(n -> n.startsWith("safeclient-informer-reflector"))
-            .anyMatch(n -> n.startsWith("safeclient-informer-handler"))
             .anyMatch(n -> n.startsWith("safeclient-timer"));
+        assertThat(deliveredOn.get()).startsWith("safeclient-informer-handler v1/pods");
 
         factory.close();
 
-        for (Thread t : started) {
+        // Handler threads included: idle, they end after HandlerThreads.IDLE_SECONDS.
+        for (Thread t : safeclientThreads()) {
+          if (before.contains(t)) {
+            continue;
+          }
           t.join(10_000);
           assertThat(t.isAlive()).as(t.getName()).isFalse();
         }

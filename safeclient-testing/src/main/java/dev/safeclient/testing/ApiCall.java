@@ -5,7 +5,11 @@ import dev.safeclient.apiserver.MediaTypes;
 import dev.safeclient.apiserver.Query;
 import dev.safeclient.apiserver.Verb;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.content.ByteBufferContentSource;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -199,9 +203,27 @@ final class ApiCall {
     return f.toString();
   }
 
+  /**
+   * A body goes to the socket in slices of at most this many bytes. The JDK writes a heap buffer
+   * through a direct copy of its size and keeps that copy for the thread's next write: a large list
+   * written at once (a fleet's 300 MB) stayed that size in native memory on each thread that had
+   * served one.
+   */
+  static final int WRITE_SLICE = 64 * 1024;
+
   static void send(Response response, Callback callback, Answer r, SimStats stats) {
     prepare(response, r, stats);
-    response.write(true, ByteBuffer.wrap(r.body), callback);
+    if (r.body.length <= WRITE_SLICE) {
+      response.write(true, ByteBuffer.wrap(r.body), callback);
+      return;
+    }
+    // The length Jetty sets for a body written at once: the same headers, no chunked encoding.
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, r.body.length);
+    List<ByteBuffer> slices = new ArrayList<>();
+    for (int off = 0; off < r.body.length; off += WRITE_SLICE) {
+      slices.add(ByteBuffer.wrap(r.body, off, Math.min(WRITE_SLICE, r.body.length - off)));
+    }
+    Content.copy(new ByteBufferContentSource(slices), response, callback);
   }
 
   private static void prepare(Response response, Answer r, SimStats stats) {

@@ -153,9 +153,11 @@ final class ProtobufEncoding {
     if (d == null) {
       return o.json.length;
     }
-    byte[] raw;
+    byte[] raw = o.protoMessage;
     try {
-      raw = messageOf(t, o);
+      // Measured, not kept: most objects are never read as Protobuf, and a fleet's pods would
+      // each hold a second copy of themselves.
+      raw = raw != null ? raw : message(d, o.decode());
     } catch (RuntimeException e) {
       // A body this encoder cannot map (its Protobuf answer fails the same way, as a 500): the
       // write itself stands, and its JSON size is the best estimate left.

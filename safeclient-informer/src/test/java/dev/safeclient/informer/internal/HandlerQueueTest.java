@@ -184,6 +184,71 @@ class HandlerQueueTest {
         .containsExactly("ADD blocker/uid-x@1", "UPDATE b/uid-b@2 -> b/uid-b@4");
   }
 
+  @Test
+  void idleHandlersHoldNoThread() throws Exception {
+    int handlers = 500;
+    List<HandlerQueue<V1Pod>> queues = new ArrayList<>();
+    List<String> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.Semaphore calls = new java.util.concurrent.Semaphore(0);
+    try {
+      for (int i = 0; i < handlers; i++) {
+        HandlerQueue<V1Pod> q =
+            new HandlerQueue<>(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(V1Pod pod) {
+                    delivered.add(Thread.currentThread().getName());
+                    calls.release();
+                  }
+
+                  @Override
+                  public void onUpdate(V1Pod oldPod, V1Pod pod) {}
+
+                  @Override
+                  public void onDelete(V1Pod pod, boolean unknown) {}
+                },
+                "idle-handler #" + i,
+                0);
+        queues.add(q);
+        q.start();
+        q.added(pod("p" + i, "uid-" + i, i));
+        // One handler busy at a time, as an idle fleet's handlers are.
+        assertThat(calls.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      }
+
+      // Each delivery ran on a thread named for its handler, on threads shared by the queues; 500
+      // idle handlers held as many parked threads before.
+      assertThat(delivered).allMatch(n -> n.startsWith("idle-handler #"));
+      long threads =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(
+                  t ->
+                      t.isAlive()
+                          && (t.getName().startsWith("idle-handler #")
+                              || t.getName().startsWith(HandlerThreads.NAME)))
+              .count();
+      assertThat(threads).isLessThan(handlers / 10);
+    } finally {
+      queues.forEach(HandlerQueue::stop);
+    }
+  }
+
+  @Test
+  void stopWaitsForTheCallInProgressAndDropsWhatIsPending() throws Exception {
+    BlockingHandler handler = new BlockingHandler();
+    queue = new HandlerQueue<>(handler, "test-handler", 0);
+    queue.start();
+    queue.added(pod("blocker", "uid-x", 1));
+    handler.entered.await();
+    queue.added(pod("b", "uid-b", 2));
+
+    // The blocked call is interrupted (BlockingHandler then returns) and waited for.
+    queue.stop();
+
+    assertThat(handler.calls()).containsExactly("ADD blocker/uid-x@1");
+    assertThat(queue.pending()).isEqualTo(1);
+  }
+
   private static void await(String what, BooleanSupplier condition) {
     Await.until(what, condition);
   }
