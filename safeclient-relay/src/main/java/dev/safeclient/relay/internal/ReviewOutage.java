@@ -9,8 +9,11 @@ import org.slf4j.Logger;
  * The log of one kind of upstream review while it fails. A thousand agents' requests during an API
  * server outage each fail a review, and each would write the same line: instead one WARN when the
  * reviews start failing, a summary every {@link #PERIOD} while they fail (how many, the last
- * reason), and one INFO when one is answered again, as the informers' outage summary does for their
- * lists and watches. Reviews cut short because the relay is closing are its own doing: DEBUG.
+ * reason), and one INFO when they are answered again with none failing for {@link #QUIET}, as the
+ * informers' outage summary does for their lists and watches. Reviews that fail and succeed by
+ * turns (a review client at its QPS budget while thousands of agents start) are one outage, not a
+ * WARN and an INFO each time. Reviews cut short because the relay is closing are its own doing:
+ * DEBUG.
  *
  * <p>It holds no thread: a summary is written by the first failure after it is due. The reasons it
  * logs are exception messages that never hold a token or a review's body ({@link SafeClientReviews}
@@ -23,6 +26,13 @@ final class ReviewOutage {
    */
   static final Duration PERIOD = Duration.ofSeconds(30);
 
+  /**
+   * An outage ends at the first answer this long after its last failure: one summary period, so
+   * that reviews failing on and off come to one WARN and a summary per period, and the INFO says
+   * they have held.
+   */
+  static final Duration QUIET = PERIOD;
+
   private final String kind;
   private final int refusedWith;
   private final TimeSource clock;
@@ -32,6 +42,7 @@ final class ReviewOutage {
   private volatile boolean failing;
   private volatile boolean closing;
   private long since;
+  private long lastFailure;
   private long lastSummary;
   private long failedInAll;
   private long failedSinceSummary;
@@ -61,6 +72,7 @@ final class ReviewOutage {
     synchronized (this) {
       long now = clock.nanoTime();
       lastReason = reason;
+      lastFailure = now;
       failedInAll++;
       failedSinceSummary++;
       if (!failing) {
@@ -92,21 +104,22 @@ final class ReviewOutage {
     }
   }
 
-  /** A review was answered: the end of an outage, if one is open. */
+  /** A review was answered: the end of an outage, if one is open and quiet for {@link #QUIET}. */
   void answered() {
     if (!failing) {
       return;
     }
     synchronized (this) {
-      if (!failing) {
+      if (!failing || clock.nanoTime() - lastFailure < QUIET.toNanos()) {
         return;
       }
       failing = false;
       log.info(
-          "relay: {}s are answered again, after {} failed over {}; the last: {}",
+          "relay: {}s are answered again, none failed for {}; {} failed over {}; the last: {}",
           kind,
+          seconds(QUIET),
           failedInAll,
-          seconds(Duration.ofNanos(clock.nanoTime() - since)),
+          seconds(Duration.ofNanos(lastFailure - since)),
           lastReason);
       failedInAll = 0;
       failedSinceSummary = 0;

@@ -87,13 +87,17 @@ class ReviewOutageTest {
     for (int a = 0; a < 1000; a++) {
       assertThat(gate.authenticate("secret-token-" + a)).isEqualTo(ReviewGateTest.NODE);
     }
+    // Answered, but within 30 s of the last failure: the outage is not over yet.
+    assertThat(lines).hasSize(4);
+    clock.advance(ReviewOutage.QUIET.minusSeconds(1));
+    assertThat(gate.authenticate("secret-token-1000")).isEqualTo(ReviewGateTest.NODE);
     assertThat(lines).hasSize(5);
     assertThat(lines.get(4))
         .isEqualTo(
             new Line(
                 "info",
-                "relay: TokenReviews are answered again, after 9500 failed over 95.0 s; the last:"
-                    + " IOException: upstream answered 503 to"
+                "relay: TokenReviews are answered again, none failed for 30.0 s; 9500 failed over"
+                    + " 94.0 s; the last: IOException: upstream answered 503 to"
                     + " /apis/authentication.k8s.io/v1/tokenreviews"));
     assertThat(lines).extracting(Line::message).noneMatch(m -> m.contains("secret-token"));
   }
@@ -109,6 +113,7 @@ class ReviewOutageTest {
               StatusException.class, e -> assertThat(e.status().code()).isEqualTo(500));
     }
     upstream.down = null;
+    clock.advance(ReviewOutage.QUIET);
     gate.authorize(ReviewGateTest.NODE, list);
     gate.authorize(ReviewGateTest.NODE, list);
     assertThat(lines)
@@ -119,8 +124,32 @@ class ReviewOutageTest {
                     + " answered 500 to /x; a summary follows every 30.0 s while they fail"),
             new Line(
                 "info",
-                "relay: SubjectAccessReviews are answered again, after 3 failed over 0.0 s; the"
-                    + " last: IOException: upstream answered 500 to /x"));
+                "relay: SubjectAccessReviews are answered again, none failed for 30.0 s; 3 failed"
+                    + " over 0.0 s; the last: IOException: upstream answered 500 to /x"));
+  }
+
+  @Test
+  void reviewsFailingAndAnsweredByTurnsAreOneOutage() {
+    // A review client at its budget while agents start: every other review fails, for 95 s.
+    IOException budget = new IOException("client-side budget 'qps' exhausted");
+    for (int tenth = 0; tenth < 950; tenth++) {
+      upstream.down = tenth % 2 == 0 ? budget : null;
+      String token = "secret-token-" + tenth;
+      if (tenth % 2 == 0) {
+        assertThatThrownBy(() -> gate.authenticate(token)).isInstanceOf(StatusException.class);
+      } else {
+        assertThat(gate.authenticate(token)).isEqualTo(ReviewGateTest.NODE);
+      }
+      clock.advance(Duration.ofMillis(100));
+    }
+    // One WARN, a summary at 30, 60 and 90 s, and no INFO while failures keep coming.
+    assertThat(lines).extracting(Line::level).containsExactly("warn", "warn", "warn", "warn");
+    upstream.down = null;
+    clock.advance(ReviewOutage.QUIET);
+    assertThat(gate.authenticate("secret-token-950")).isEqualTo(ReviewGateTest.NODE);
+    assertThat(lines).hasSize(5);
+    assertThat(lines.get(4).message())
+        .startsWith("relay: TokenReviews are answered again, none failed for 30.0 s; 475 failed");
   }
 
   @Test
