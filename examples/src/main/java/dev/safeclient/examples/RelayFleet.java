@@ -330,6 +330,9 @@ final class RelayFleet {
     return Relay.builder(
             SafeClient.builder(api)
                 .userAgent(RELAY_USER_AGENT + index + "/1.0")
+                // As the relay's own main builds it (relay.yaml's upstream qps and burst).
+                .qps(Relay.DEFAULT_UPSTREAM_QPS)
+                .burst(Relay.DEFAULT_UPSTREAM_BURST)
                 .nodeName(null)
                 .clock(clock)
                 .build())

@@ -106,6 +106,20 @@ public final class Relay implements AutoCloseable {
   public static final Duration DEFAULT_REFUSED_TTL = Duration.ofSeconds(10);
 
   /**
+   * The request rate of the relay's upstream client: 200 a second, burst 400, what kube-apiserver
+   * gives the clients of its delegating authenticator and authorizer ("set high qps/burst limits
+   * since this will effectively limit API server responsiveness", k8s.io/apiserver
+   * pkg/server/options). The relay's own lists and watches are a handful; the rest are TokenReviews
+   * and SubjectAccessReviews, and after a relay restart its agents' arrive together: about 5,000
+   * for 1,700 agents, which client-go's 5 a second would queue for over a quarter of an hour, past
+   * every review's 10 s deadline.
+   */
+  public static final double DEFAULT_UPSTREAM_QPS = 200;
+
+  /** See {@link #DEFAULT_UPSTREAM_QPS}. */
+  public static final int DEFAULT_UPSTREAM_BURST = 400;
+
+  /**
    * Requests served at once, and as many authentications in their own level: each a quarter of the
    * relay's 200 HTTP threads, so that a request given a seat finds a thread for its TokenReview or
    * its encoding while the other half write watch events, finish reads that waited for the cache

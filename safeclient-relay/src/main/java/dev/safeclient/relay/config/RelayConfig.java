@@ -45,14 +45,9 @@ record RelayConfig(
 
   static final int DEFAULT_PORT = 8443;
 
-  /**
-   * The relay's upstream client makes one list and watch per resource, plus TokenReviews and
-   * SubjectAccessReviews on cache misses: the agents' reviews after a relay restart arrive
-   * together, and client-go's 5 QPS would queue them for minutes at a few thousand agents.
-   */
-  static final double DEFAULT_QPS = 50;
+  static final double DEFAULT_QPS = Relay.DEFAULT_UPSTREAM_QPS;
 
-  static final int DEFAULT_BURST = 100;
+  static final int DEFAULT_BURST = Relay.DEFAULT_UPSTREAM_BURST;
 
   static RelayConfig read(Path file) throws ConfigException {
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
