@@ -48,21 +48,9 @@ class RecoveryPullForwardTest {
     long offEnd = off.recovery() + AFTER.toNanos();
     assertThat(on.onTheWire(on.recovery(), onEnd)).as(report).isEqualTo(INFORMERS);
     assertThat(off.onTheWire(off.recovery(), offEnd)).as(report).isEqualTo(INFORMERS);
-    // During the outage the line moves attempts within client-go's windows, later on average:
-    // no more requests in all, and none from the busiest informer.
+    // The outage itself runs the same schedule either way: the same requests.
     assertThat(on.onTheWire(on.outageStart(), on.recovery()))
         .as(report)
-        .isLessThanOrEqualTo(off.onTheWire(off.outageStart(), off.recovery()));
-    assertThat(on.attemptsPerReflector(on.outageStart(), on.recovery()))
-        .as(report)
-        .hasSize(INFORMERS)
-        .allSatisfy(
-            n ->
-                assertThat(n)
-                    .isLessThanOrEqualTo(
-                        off.attemptsPerReflector(off.outageStart(), off.recovery()).stream()
-                            .mapToLong(Long::longValue)
-                            .max()
-                            .orElseThrow()));
+        .isEqualTo(off.onTheWire(off.outageStart(), off.recovery()));
   }
 }

@@ -18,18 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The informers of one process that reach one API server through one {@link SafeClient}: when one
  * of them is answered again after failing against the server, the others still waiting out their
- * backoff after a failure of the server (refused, cut, 5xx, a watch ended too soon) are brought
- * forward, one after the other, about {@link #SPACING} apart, instead of each waiting out its [30,
- * 60) s step. Nothing is shared across processes: each still draws from client-go's windows, so a
- * fleet does not retry in step.
- *
- * <p>While the server stays down, the same informers line up ({@link Waiter#lineUp}): each one that
- * failed against the server at the backoff cap takes, within the upper half of client-go's window
- * for that step, the place farthest from the others' pending attempts, one every {@code 2 CAP / k}
- * for k waiting informers. Independent draws bunch and leave gaps of 5-10 s among 20 informers; the
- * line leaves none wider than 3 s, so an attempt follows any recovery within about 3 s and the wave
- * after it is back within 15 s, with fewer requests than the draws (each waits at least client-go's
- * mean delay).
+ * backoff after a failure of the server (refused, cut, 5xx, 429, a watch ended too soon) are
+ * brought forward, one after the other, about {@link #SPACING} apart, instead of each waiting out
+ * its [30, 60) s step. Nothing is shared across processes: each still follows client-go's schedule,
+ * so a fleet does not retry in step.
  *
  * <p>Bounds: an attempt is only ever brought earlier, never past a Retry-After the server gave that
  * informer, and each informer is brought forward at most once between two successes of its own, so
@@ -54,26 +46,6 @@ public final class RecoveryWave {
    * coincide (one load balancer in front of both) drift apart instead of retrying in step.
    */
   static final Duration SPACING_JITTER = Duration.ofMillis(100);
-
-  /**
-   * A place in the line is never sooner than this many steps after the failure: 1.5, the mean of
-   * client-go's draw from [d, 2d), so an informer lined up never retries more often than client-go
-   * does on average. It costs the line nothing once formed, whose places come round at the end of
-   * the window; it bounds only an informer that joins the line or fills a hole in it.
-   */
-  static final double LINE_EARLIEST = 1.5;
-
-  /**
-   * The line spreads its k informers over this many steps: two, the end of client-go's window, so
-   * in a long outage each informer's place comes round 2 d (60 s) after its last, a quarter fewer
-   * requests than client-go's mean draw, and 20 informers attempt one every 3 s: the first attempt
-   * after any recovery comes within 3 s, and the other 19, brought forward {@link #SPACING} plus
-   * jitter apart, within 11.4 s more, 14.4 s in all. Over 1.5 steps (client-go's mean) the gaps
-   * would be 2.25 s, but the line's end would sit on its earliest place, {@link #LINE_EARLIEST},
-   * with no room for informers that join out of turn: in a model of the drill's two-minute outage
-   * that missed 15 s about once in 1,000 runs, and sent more requests than the draws more often.
-   */
-  static final double LINE_LENGTH = 2.0;
 
   private static final Map<SafeClient, Map<Object, RecoveryWave>> WAVES = new WeakHashMap<>();
 
@@ -159,61 +131,6 @@ public final class RecoveryWave {
     }
   }
 
-  /**
-   * Where {@code self}, having failed against the server at {@code now} with backoff step {@code
-   * step} and Retry-After bound {@code notBefore}, takes its place in the line: in [now + 1.5 step,
-   * now + 2 step), not before {@code notBefore}, at the point farthest from the others' pending
-   * attempts after a failure of the server. A hole between two of them is filled at its midpoint;
-   * otherwise the place is one spacing (2 step / k) after the last of them, as if the next in line
-   * were to come that far after. Returns {@code drawn} when the window holds no place (a
-   * Retry-After past it), and when no other informer waits: alone, an informer keeps client-go's
-   * draw, so a process of one informer retries exactly as client-go's reflector would (a fixed
-   * place at the window's end would both slow its recovery and take the jitter out of a fleet's
-   * retries).
-   */
-  private long place(Waiter self, long now, long step, long notBefore, long drawn) {
-    long lo = Math.max(now + (long) (step * LINE_EARLIEST), notBefore);
-    long hi = now + (long) (step * LINE_LENGTH) - 1;
-    if (lo > hi) {
-      return drawn;
-    }
-    List<Long> points = new ArrayList<>();
-    points.add(now);
-    for (Waiter w : waiting) {
-      if (w != self && w.serverFailure && w.deadline > now) {
-        points.add(w.deadline);
-      }
-    }
-    if (points.size() == 1) {
-      return drawn;
-    }
-    points.sort(null);
-    long spacing = (long) (step * LINE_LENGTH) / points.size();
-    long best = clamp(points.get(points.size() - 1) + spacing, lo, hi);
-    long bestScore = Math.min(spacing, distance(best, points));
-    for (int i = 0; i + 1 < points.size(); i++) {
-      long mid = clamp(points.get(i) + (points.get(i + 1) - points.get(i)) / 2, lo, hi);
-      long score = distance(mid, points);
-      if (score > bestScore || (score == bestScore && mid > best)) {
-        best = mid;
-        bestScore = score;
-      }
-    }
-    return best;
-  }
-
-  private static long clamp(long x, long lo, long hi) {
-    return Math.max(lo, Math.min(hi, x));
-  }
-
-  private static long distance(long x, List<Long> points) {
-    long d = Long.MAX_VALUE;
-    for (long p : points) {
-      d = Math.min(d, Math.abs(x - p));
-    }
-    return d;
-  }
-
   private static long gap(RandomGenerator random) {
     return SPACING.toNanos() + (long) (random.nextDouble() * SPACING_JITTER.toNanos());
   }
@@ -232,39 +149,8 @@ public final class RecoveryWave {
     private boolean sleeping;
     private boolean wakePending;
     private boolean broughtForward;
-    // The deadline was placed by lineUp and holds for the next await.
-    private boolean lined;
 
     private Waiter() {}
-
-    /**
-     * After a failure of the server at the backoff cap: the delay to wait instead of {@code drawn}
-     * (client-go's draw from [step, 2 step)), this informer's place in the client's line. The place
-     * is held from now on, so that the next informer to fail lines up behind it, and {@link #await}
-     * waits for it.
-     */
-    Duration lineUp(long nowNanos, Duration drawn, Duration step, Duration notBefore) {
-      synchronized (RecoveryWave.this) {
-        long bound = notBefore == null ? nowNanos : nowNanos + notBefore.toNanos();
-        this.deadline =
-            place(this, nowNanos, step.toNanos(), bound, nowNanos + Math.max(0, drawn.toNanos()));
-        this.notBefore = bound;
-        this.serverFailure = true;
-        this.lined = true;
-        waiting.add(this);
-        return Duration.ofNanos(deadline - nowNanos);
-      }
-    }
-
-    /** The place taken by {@link #lineUp} is given up without waiting for it. */
-    void leave() {
-      synchronized (RecoveryWave.this) {
-        lined = false;
-        if (!sleeping) {
-          waiting.remove(this);
-        }
-      }
-    }
 
     /**
      * Waits until {@code delay} from now, or less if a recovery brings the attempt forward; never
@@ -283,14 +169,9 @@ public final class RecoveryWave {
       long now = clock.nanoTime();
       synchronized (RecoveryWave.this) {
         this.thread = Thread.currentThread();
-        if (lined) {
-          // The place taken by lineUp, or earlier if a recovery has brought it forward since.
-          lined = false;
-        } else {
-          this.deadline = now + Math.max(0, delay.toNanos());
-          this.notBefore = notBefore == null ? now : now + notBefore.toNanos();
-          this.serverFailure = serverFailure;
-        }
+        this.deadline = now + Math.max(0, delay.toNanos());
+        this.notBefore = notBefore == null ? now : now + notBefore.toNanos();
+        this.serverFailure = serverFailure;
         this.sleeping = true;
         waiting.add(this);
       }

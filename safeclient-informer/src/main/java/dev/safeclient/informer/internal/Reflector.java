@@ -231,8 +231,8 @@ public final class Reflector<O> {
             if (watch(state.needsList()) == WatchSession.End.RESUME) {
               continue;
             }
+            delay = backoff.next(clock.nanoTime());
             serverFailure = true;
-            delay = lineUp(backoff.next(clock.nanoTime()), null);
             failures.failure(
                 "watch",
                 new IOException(
@@ -256,13 +256,10 @@ public final class Reflector<O> {
             }
             state.serverRefused(e.expired() || e.tooLarge());
             retryAfter = e.retryAfter();
+            delay = backoff.next(clock.nanoTime(), retryAfter);
             // A 429 is APF at work, not a failing server: an answer to one informer says nothing of
             // it.
             serverFailure = e.code() >= 500;
-            delay = backoff.next(clock.nanoTime(), retryAfter);
-            if (serverFailure) {
-              delay = lineUp(delay, retryAfter);
-            }
             failures.failure(state.phase().label(), e, delay);
           } catch (IOException | RuntimeException e) {
             if (stopped) {
@@ -275,9 +272,6 @@ public final class Reflector<O> {
                 e instanceof IOException
                     && !(e.getCause() instanceof ApiException
                         || e.getCause() instanceof RuntimeException);
-            if (serverFailure) {
-              delay = lineUp(delay, null);
-            }
             failures.failure(state.phase().label(), e, delay);
           } catch (Throwable e) {
             // Not the server's doing: an Error of this process, most likely out of memory while
@@ -298,18 +292,12 @@ public final class Reflector<O> {
           if (stopped) {
             break;
           }
-          if (recovery != null) {
-            recovery.leave();
-          }
           handlingFailed(e);
         }
       }
     } catch (InterruptedException e) {
       // stop() interrupts a sleeping reflector.
     } finally {
-      if (recovery != null) {
-        recovery.leave();
-      }
       health.watchConnected(false);
     }
   }
@@ -332,18 +320,6 @@ public final class Reflector<O> {
       // Nothing left to report with.
     }
     clock.sleep(RelistBackoff.CAP);
-  }
-
-  /**
-   * After a failure of the server: at the backoff cap, the delay becomes this informer's place in
-   * the client's line ({@link RecoveryWave}), still within client-go's window for the step; below
-   * the cap, and without a wave, the drawn delay stands.
-   */
-  private Duration lineUp(Duration drawn, Duration retryAfter) {
-    if (recovery == null || !backoff.atCap()) {
-      return drawn;
-    }
-    return recovery.lineUp(clock.nanoTime(), drawn, RelistBackoff.CAP, retryAfter);
   }
 
   /** Waits out the backoff; a recovery of another informer on this client may shorten it. */

@@ -33,7 +33,6 @@ public final class RelistBackoff {
 
   private final RandomGenerator random;
   private long currentNanos = INITIAL.toNanos();
-  private long lastStepNanos;
   private long lastFailureNanos;
   private boolean failedBefore;
   // After an Error, only a healthy spell (healthy()) lets the delay start again from INITIAL.
@@ -55,7 +54,6 @@ public final class RelistBackoff {
     failedBefore = true;
     lastFailureNanos = nowNanos;
     long d = currentNanos;
-    lastStepNanos = d;
     currentNanos = Math.min((long) (currentNanos * FACTOR), CAP.toNanos());
     return Duration.ofNanos(d + (long) (random.nextDouble() * d));
   }
@@ -73,11 +71,6 @@ public final class RelistBackoff {
   /** The reflector kept a watch open for {@link #RESET_AFTER}: Errors no longer hold the delay. */
   synchronized void healthy() {
     errorHeld = false;
-  }
-
-  /** The last delay was drawn at {@link #CAP}, from [CAP, 2 CAP). */
-  synchronized boolean atCap() {
-    return lastStepNanos == CAP.toNanos();
   }
 
   /** As {@link #next}, but never shorter than the server's Retry-After (429, or 5xx with it). */

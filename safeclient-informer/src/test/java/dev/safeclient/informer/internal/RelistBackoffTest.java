@@ -17,7 +17,6 @@ class RelistBackoffTest {
     for (double step : steps) {
       Duration d = b.next(now);
       assertThat(d.toNanos() / 1e9).isGreaterThanOrEqualTo(step).isLessThan(2 * step);
-      assertThat(b.atCap()).as("step %s", step).isEqualTo(step == 30);
       now += d.toNanos();
     }
   }
