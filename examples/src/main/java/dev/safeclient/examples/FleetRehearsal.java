@@ -176,6 +176,7 @@ public final class FleetRehearsal {
     } else {
       for (VersionRun v : runs) {
         v.bills().forEach((s, b) -> out.println(v.version() + " " + s.title + ": " + b));
+        FleetReport.printRelayFigures(v, out);
       }
     }
     return result;

@@ -205,6 +205,38 @@ final class FleetReport {
             null));
   }
 
+  /**
+   * Scenario 4's own figures, for a run without scenarios 1-3 (whose table needs every scenario):
+   * the rows of "relays and authentication" in {@link #print}, one a line.
+   */
+  static void printRelayFigures(VersionRun run, PrintStream out) {
+    RelayFleet.Figures f = run.relays();
+    if (f == null) {
+      return;
+    }
+    String v = run.version();
+    out.printf(
+        Locale.ROOT,
+        "%s relays: API-server watches %d; TokenReviews at start %,d, per minute %,d;"
+            + " SubjectAccessReviews at start %,d, per minute %,d; write to handler p50 / p99 %d /"
+            + " %d ms%n",
+        v,
+        f.apiServerWatches(),
+        f.tokenReviewsAtStart(),
+        f.tokenReviewsPerMinute(),
+        f.subjectAccessReviewsAtStart(),
+        f.subjectAccessReviewsPerMinute(),
+        f.writeToHandlerPercentile(50),
+        f.writeToHandlerPercentile(99));
+    out.printf(
+        Locale.ROOT, "%s after an API-server restart: %s%n", v, restart(f.apiServerRestart()));
+    out.printf(
+        Locale.ROOT,
+        "%s after a relay restart: %s%n",
+        v,
+        restart(f.relayRestart()) + (f.relayRestartedOnSamePort() ? "" : " (new port)"));
+  }
+
   private static String restart(RelayFleet.Restart r) {
     return String.format(
             Locale.ROOT,
