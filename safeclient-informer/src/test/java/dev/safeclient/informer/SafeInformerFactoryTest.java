@@ -131,8 +131,7 @@ class SafeInformerFactoryTest {
     ReflectorWireTest.await(
         "all watching",
         () -> factory.health().stream().allMatch(h -> h.hasSynced() && h.watchConnected()));
-    // The reflectors and the timer; a handler holds a thread only while it delivers.
-    assertThat(ourThreads()).hasSizeGreaterThanOrEqualTo(3 + 1);
+    assertThat(ourThreads()).hasSizeGreaterThanOrEqualTo(3 + 3 + 1);
     OkHttpClient http = ClientInternals.of(safe).libraryApiClient().getHttpClient();
     assertThat(http.connectionPool().connectionCount()).isGreaterThanOrEqualTo(3);
 
@@ -144,13 +143,11 @@ class SafeInformerFactoryTest {
     factory = null;
   }
 
-  /** The informers' threads, and handler threads delivering; not idle shared handler threads. */
   private static List<String> ourThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .map(Thread::getName)
         .filter(n -> n.startsWith("safeclient-informer") || n.startsWith("safeclient-timer"))
-        .filter(n -> !n.matches("safeclient-informer-handler-\\d+"))
         .toList();
   }
 

@@ -12,9 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One registered handler: its own pending notifications, delivered on a thread of its own while
- * there are any ({@link HandlerThreads}), so a slow handler delays neither the cache nor the other
- * handlers, and an idle one holds no thread.
+ * One registered handler: its own pending notifications and thread, so a slow handler delays
+ * neither the cache nor the other handlers.
  *
  * <p>Pending notifications are bounded by the number of distinct objects, not by how long the
  * handler falls behind: a notification for an object that already has one pending is folded into
@@ -60,13 +59,7 @@ public final class HandlerQueue<T extends KubernetesObject> {
   // Guarded by this: pending notifications in order, and the one still open to folding per UID.
   private final ArrayDeque<Pending<T>> order = new ArrayDeque<>();
   private final Map<String, Pending<T>> open = new HashMap<>();
-  // Guarded by this: started and not stopped, notifications are delivered.
-  private boolean started;
-  // Guarded by this: the thread delivering now, null when none is; at most one at a time, which
-  // keeps the handler's calls in order and never concurrent.
-  private Thread deliverer;
-  // Guarded by this: a delivery is scheduled or running.
-  private boolean delivering;
+  private volatile Thread thread;
   private volatile boolean stopped;
   private boolean failureLogged;
   private long failures;
@@ -119,7 +112,7 @@ public final class HandlerQueue<T extends KubernetesObject> {
       if (kind != Kind.DELETE) {
         open.put(key, p);
       }
-      deliver();
+      notifyAll();
       return;
     }
     // p is an ADD or UPDATE not yet delivered (a pending DELETE is never open).
@@ -142,9 +135,11 @@ public final class HandlerQueue<T extends KubernetesObject> {
     }
   }
 
-  /** The next notification, or null when there is none: the delivery then ends. */
-  private synchronized Pending<T> next() {
-    while (!stopped && !order.isEmpty()) {
+  private synchronized Pending<T> take() throws InterruptedException {
+    while (true) {
+      while (order.isEmpty()) {
+        wait();
+      }
       Pending<T> p = order.removeFirst();
       if (open.get(p.key) == p) {
         // From now on, notifications of this object are for after this delivery.
@@ -153,26 +148,6 @@ public final class HandlerQueue<T extends KubernetesObject> {
       if (p.kind != null) {
         return p;
       }
-    }
-    delivering = false;
-    deliverer = null;
-    notifyAll();
-    return null;
-  }
-
-  /** Schedules a delivery unless one is under way; call holding this. */
-  private void deliver() {
-    if (!started || stopped || delivering || order.isEmpty()) {
-      return;
-    }
-    delivering = true;
-    try {
-      HandlerThreads.POOL.execute(this::run);
-    } catch (Throwable e) {
-      // No thread to be had (the process at its thread limit: an OutOfMemoryError): the
-      // notifications stay pending, and the next one to arrive tries again.
-      delivering = false;
-      throw e;
     }
   }
 
@@ -183,33 +158,22 @@ public final class HandlerQueue<T extends KubernetesObject> {
   }
 
   synchronized void start() {
-    if (started || stopped) {
+    if (thread != null || stopped) {
       return;
     }
-    started = true;
-    deliver();
+    Thread t = new Thread(this::run, threadName);
+    t.setDaemon(true);
+    thread = t;
+    t.start();
   }
 
-  /**
-   * Stops delivering: the call in progress, if any, is interrupted and waited for (10 s at most);
-   * pending notifications are dropped.
-   */
   void stop() {
-    synchronized (this) {
-      stopped = true;
-      if (deliverer == null || deliverer == Thread.currentThread()) {
-        return;
-      }
-      deliverer.interrupt();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    stopped = true;
+    Thread t = thread;
+    if (t != null && t != Thread.currentThread()) {
+      t.interrupt();
       try {
-        while (delivering) {
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-          if (left <= 0) {
-            return;
-          }
-          wait(left);
-        }
+        t.join(TimeUnit.SECONDS.toMillis(10));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -217,32 +181,24 @@ public final class HandlerQueue<T extends KubernetesObject> {
   }
 
   private void run() {
-    Thread self = Thread.currentThread();
-    String poolName = self.getName();
-    synchronized (this) {
-      deliverer = self;
-    }
-    // Named for the handler while it delivers, as a thread dump should show it.
-    self.setName(threadName);
-    try {
+    while (!stopped) {
       Pending<T> n;
-      while ((n = next()) != null) {
-        try {
-          switch (n.kind) {
-            case ADD -> handler.onAdd(n.newObject);
-            case UPDATE -> handler.onUpdate(n.oldObject, n.newObject);
-            case DELETE -> handler.onDelete(n.oldObject, n.finalStateUnknown);
-          }
-        } catch (Throwable e) {
-          // Whatever a handler throws (a StackOverflowError included) must not end the delivery
-          // and silently stop its events; the next notification is a fresh call.
-          failed(n.kind, e);
-        }
+      try {
+        n = take();
+      } catch (InterruptedException e) {
+        return;
       }
-    } finally {
-      self.setName(poolName);
-      // An interrupt from stop() was this handler's; the thread serves other queues next.
-      Thread.interrupted();
+      try {
+        switch (n.kind) {
+          case ADD -> handler.onAdd(n.newObject);
+          case UPDATE -> handler.onUpdate(n.oldObject, n.newObject);
+          case DELETE -> handler.onDelete(n.oldObject, n.finalStateUnknown);
+        }
+      } catch (Throwable e) {
+        // Whatever a handler throws (a StackOverflowError included) must not end this thread and
+        // silently stop its events; the next notification is a fresh call.
+        failed(n.kind, e);
+      }
     }
   }
 
