@@ -71,6 +71,11 @@ final class ReviewOutage {
     }
     synchronized (this) {
       long now = clock.nanoTime();
+      if (failing && now - lastFailure >= QUIET.toNanos()) {
+        // No review was asked since the last failure (answers cached, watches long): that outage
+        // ended unseen, and this failure starts another.
+        close("had no failure for " + seconds(QUIET) + " before this one");
+      }
       lastReason = reason;
       lastFailure = now;
       failedInAll++;
@@ -113,18 +118,23 @@ final class ReviewOutage {
       if (!failing || clock.nanoTime() - lastFailure < QUIET.toNanos()) {
         return;
       }
-      failing = false;
-      log.info(
-          "relay: {}s are answered again, none failed for {}; {} failed over {}; the last: {}",
-          kind,
-          seconds(QUIET),
-          failedInAll,
-          seconds(Duration.ofNanos(lastFailure - since)),
-          lastReason);
-      failedInAll = 0;
-      failedSinceSummary = 0;
-      lastReason = null;
+      close("answered again, none failed for " + seconds(QUIET));
     }
+  }
+
+  /** Ends the open outage in the log, {@code how} it ended; call holding this. */
+  private void close(String how) {
+    failing = false;
+    log.info(
+        "relay: {}s {}; {} failed over {}; the last: {}",
+        kind,
+        how,
+        failedInAll,
+        seconds(Duration.ofNanos(lastFailure - since)),
+        lastReason);
+    failedInAll = 0;
+    failedSinceSummary = 0;
+    lastReason = null;
   }
 
   /** The relay is closing: the reviews it cuts short from now on are not an outage. */

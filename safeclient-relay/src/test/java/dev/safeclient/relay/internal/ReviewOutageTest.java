@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.helpers.MessageFormatter;
@@ -96,7 +97,7 @@ class ReviewOutageTest {
         .isEqualTo(
             new Line(
                 "info",
-                "relay: TokenReviews are answered again, none failed for 30.0 s; 9500 failed over"
+                "relay: TokenReviews answered again, none failed for 30.0 s; 9500 failed over"
                     + " 94.0 s; the last: IOException: upstream answered 503 to"
                     + " /apis/authentication.k8s.io/v1/tokenreviews"));
     assertThat(lines).extracting(Line::message).noneMatch(m -> m.contains("secret-token"));
@@ -124,8 +125,34 @@ class ReviewOutageTest {
                     + " answered 500 to /x; a summary follows every 30.0 s while they fail"),
             new Line(
                 "info",
-                "relay: SubjectAccessReviews are answered again, none failed for 30.0 s; 3 failed"
+                "relay: SubjectAccessReviews answered again, none failed for 30.0 s; 3 failed"
                     + " over 0.0 s; the last: IOException: upstream answered 500 to /x"));
+  }
+
+  @Test
+  void anOutageNoReviewSawEndIsClosedByTheNextFailureWhichStartsItsOwn() {
+    upstream.down = new IOException("upstream answered 503 to /x");
+    assertThatThrownBy(() -> gate.authenticate("secret-token-a"))
+        .isInstanceOf(StatusException.class);
+    // Two hours without a review (answers cached, watches open), then the next blip.
+    clock.advance(Duration.ofHours(2));
+    assertThatThrownBy(() -> gate.authenticate("secret-token-b"))
+        .isInstanceOf(StatusException.class);
+    assertThat(lines)
+        .extracting(Line::level, Line::message)
+        .containsExactly(
+            Tuple.tuple(
+                "warn",
+                "relay: TokenReviews fail, their requests get 401: IOException: upstream answered"
+                    + " 503 to /x; a summary follows every 30.0 s while they fail"),
+            Tuple.tuple(
+                "info",
+                "relay: TokenReviews had no failure for 30.0 s before this one; 1 failed over 0.0 s;"
+                    + " the last: IOException: upstream answered 503 to /x"),
+            Tuple.tuple(
+                "warn",
+                "relay: TokenReviews fail, their requests get 401: IOException: upstream answered"
+                    + " 503 to /x; a summary follows every 30.0 s while they fail"));
   }
 
   @Test
@@ -149,7 +176,7 @@ class ReviewOutageTest {
     assertThat(gate.authenticate("secret-token-950")).isEqualTo(ReviewGateTest.NODE);
     assertThat(lines).hasSize(5);
     assertThat(lines.get(4).message())
-        .startsWith("relay: TokenReviews are answered again, none failed for 30.0 s; 475 failed");
+        .startsWith("relay: TokenReviews answered again, none failed for 30.0 s; 475 failed");
   }
 
   @Test
