@@ -61,8 +61,23 @@ public final class SafeClientReviews implements Reviews {
     JsonArray auds = new JsonArray();
     auds.add(audience);
     spec.add("audiences", auds);
-    return identity(
-        post(TOKEN_REVIEWS, review("authentication.k8s.io/v1", "TokenReview", spec)), audience);
+    JsonObject answer =
+        post(TOKEN_REVIEWS, review("authentication.k8s.io/v1", "TokenReview", spec));
+    try {
+      return identity(answer, audience);
+    } catch (RuntimeException e) {
+      throw malformed(TOKEN_REVIEWS, e);
+    }
+  }
+
+  /**
+   * An answer whose fields have the wrong JSON types (an object where a boolean or a string
+   * belongs): a failed review, like one that is not JSON. Named by the exception's class only: the
+   * answer's values (user names, groups) stay out of the log.
+   */
+  private static IOException malformed(String path, RuntimeException e) {
+    return new IOException(
+        "upstream answer to " + path + " is malformed: " + e.getClass().getSimpleName());
   }
 
   /**
@@ -117,11 +132,15 @@ public final class SafeClientReviews implements Reviews {
                 SUBJECT_ACCESS_REVIEWS,
                 review("authorization.k8s.io/v1", "SubjectAccessReview", spec)),
             "status");
-    boolean allowed =
-        status.has("allowed")
-            && status.get("allowed").getAsBoolean()
-            && !(status.has("denied") && status.get("denied").getAsBoolean());
-    return new Decision(allowed, string(status, "reason"));
+    try {
+      boolean allowed =
+          status.has("allowed")
+              && status.get("allowed").getAsBoolean()
+              && !(status.has("denied") && status.get("denied").getAsBoolean());
+      return new Decision(allowed, string(status, "reason"));
+    } catch (RuntimeException e) {
+      throw malformed(SUBJECT_ACCESS_REVIEWS, e);
+    }
   }
 
   /**
