@@ -186,6 +186,12 @@ public final class Relay implements AutoCloseable {
     this.factory = new SafeInformerFactory(b.upstream, b.clock);
   }
 
+  /**
+   * A relay reading from the API server through {@code upstream}, which also sends its TokenReviews
+   * and SubjectAccessReviews: build it with {@link #DEFAULT_UPSTREAM_QPS} and {@link
+   * #DEFAULT_UPSTREAM_BURST} (the relay's main does), or a start of a few thousand agents waits on
+   * client-go's 5 a second and their reviews time out.
+   */
   public static Builder builder(SafeClient upstream) {
     return new Builder(upstream);
   }
