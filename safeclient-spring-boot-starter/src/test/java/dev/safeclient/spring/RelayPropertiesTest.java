@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** {@code safeclient.relay.*} reaches core's builder, as a {@link RelayRoute}. */
@@ -92,18 +93,10 @@ class RelayPropertiesTest {
             "safeclient.relay.url=https://relay.example:8443", "safeclient.relay.resources=v1/pods")
         .run(
             ctx ->
-                assertThat(ctx)
-                    .getFailure()
-                    .rootCause()
-                    .isInstanceOfSatisfying(
-                        InvalidSafeClientPropertyException.class,
-                        e -> {
-                          assertThat(e.property())
-                              .isEqualTo("safeclient.relay.ca-file, safeclient.relay.token-file");
-                          assertThat(e.getMessage())
-                              .contains(
-                                  "the relay's CA is read from " + RelayRoute.DEFAULT_CA_FILE);
-                        }));
+                assertRefused(
+                    ctx,
+                    "safeclient.relay.ca-file, safeclient.relay.token-file",
+                    "the relay's CA is read from " + RelayRoute.DEFAULT_CA_FILE));
   }
 
   @Test
@@ -116,18 +109,10 @@ class RelayPropertiesTest {
             "safeclient.relay.resources=v1/pods")
         .run(
             ctx ->
-                assertThat(ctx)
-                    .getFailure()
-                    .rootCause()
-                    .isInstanceOfSatisfying(
-                        InvalidSafeClientPropertyException.class,
-                        e -> {
-                          assertThat(e.property()).isEqualTo("safeclient.relay.token-file");
-                          assertThat(e.getMessage())
-                              .contains(
-                                  "the relay's token is read from "
-                                      + RelayRoute.DEFAULT_TOKEN_FILE);
-                        }));
+                assertRefused(
+                    ctx,
+                    "safeclient.relay.token-file",
+                    "the relay's token is read from " + RelayRoute.DEFAULT_TOKEN_FILE));
   }
 
   @Test
@@ -137,13 +122,20 @@ class RelayPropertiesTest {
             "safeclient.relay.url=https://relay.example:8443",
             "safeclient.relay.ca-file=" + ca,
             "safeclient.relay.token-file=" + token)
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .getFailure()
-                    .rootCause()
-                    .isInstanceOfSatisfying(
-                        InvalidSafeClientPropertyException.class,
-                        e -> assertThat(e.property()).isEqualTo("safeclient.relay.resources")));
+        .run(ctx -> assertRefused(ctx, "safeclient.relay.resources", ""));
+  }
+
+  /** Startup failed on {@code property}, with a message that says {@code says}. */
+  private static void assertRefused(
+      AssertableApplicationContext ctx, String property, String says) {
+    assertThat(ctx)
+        .getFailure()
+        .rootCause()
+        .isInstanceOfSatisfying(
+            InvalidSafeClientPropertyException.class,
+            e -> {
+              assertThat(e.property()).isEqualTo(property);
+              assertThat(e.getMessage()).contains(says);
+            });
   }
 }

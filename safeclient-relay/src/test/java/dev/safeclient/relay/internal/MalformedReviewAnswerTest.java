@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class MalformedReviewAnswerTest {
   private HttpServer server;
+  private SafeClientReviews reviews;
+  private ReviewGate gate;
   private volatile String tokenReviewAnswer;
   private volatile String subjectAccessReviewAnswer;
 
@@ -40,6 +42,17 @@ class MalformedReviewAnswerTest {
         SafeClientReviews.SUBJECT_ACCESS_REVIEWS,
         exchange -> answer(exchange, subjectAccessReviewAnswer));
     server.start();
+    ApiClient api =
+        new ApiClient().setBasePath("http://127.0.0.1:" + server.getAddress().getPort());
+    SafeClient safe = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
+    reviews = new SafeClientReviews(safe, Duration.ofSeconds(5));
+    gate =
+        new ReviewGate(
+            reviews,
+            "aud",
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(10),
+            VirtualTimeSource.manual());
   }
 
   private static void answer(com.sun.net.httpserver.HttpExchange exchange, String body)
@@ -58,23 +71,8 @@ class MalformedReviewAnswerTest {
     server.stop(0);
   }
 
-  private SafeClientReviews reviews() {
-    ApiClient api =
-        new ApiClient().setBasePath("http://127.0.0.1:" + server.getAddress().getPort());
-    SafeClient safe = SafeClient.builder(api).userAgent("relay/1").nodeName(null).build();
-    return new SafeClientReviews(safe, Duration.ofSeconds(5));
-  }
-
   @Test
   void aTokenReviewAnswerWithWrongTypesIsAFailedReviewAnd401() {
-    SafeClientReviews reviews = reviews();
-    ReviewGate gate =
-        new ReviewGate(
-            reviews,
-            "aud",
-            Duration.ofMinutes(1),
-            Duration.ofSeconds(10),
-            VirtualTimeSource.manual());
     for (String answer :
         List.of(
             "{\"status\":{\"authenticated\":{}}}",
@@ -94,14 +92,6 @@ class MalformedReviewAnswerTest {
 
   @Test
   void aSubjectAccessReviewAnswerWithWrongTypesIsAFailedReviewAnd500() {
-    SafeClientReviews reviews = reviews();
-    ReviewGate gate =
-        new ReviewGate(
-            reviews,
-            "aud",
-            Duration.ofMinutes(1),
-            Duration.ofSeconds(10),
-            VirtualTimeSource.manual());
     subjectAccessReviewAnswer = "{\"status\":{\"allowed\":{}}}";
     Identity who = new Identity("u", "", List.of("system:authenticated"), Map.of());
     RequestInfo list = RequestInfo.parse("GET", "/api/v1/pods", Query.parse(""));
