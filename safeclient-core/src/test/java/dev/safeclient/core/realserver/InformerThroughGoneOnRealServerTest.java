@@ -55,6 +55,12 @@ class InformerThroughGoneOnRealServerTest {
   private static final String WORKLOAD = "workload-low";
   private static final long WAIT_MILLIS = 90_000;
 
+  /**
+   * Plain-and-safe pairs that may be measured when the server estimated a list by a stale object
+   * count in either run: that is the server's state, lands at random, and bills one side only.
+   */
+  private static final int PAIRS = 3;
+
   /** Ends each watch after 3 s and records every request that goes out. */
   static final class ShortWatches implements Interceptor {
     final List<String> requests = new CopyOnWriteArrayList<>();
@@ -100,8 +106,34 @@ class InformerThroughGoneOnRealServerTest {
     RealApiserverExtension.requireAvailable(pin);
     RealApiserver server = RealApiserver.shared(pin);
 
-    Outcome plain = run(server, "gone-plain", false);
-    Outcome safe = run(server, "gone-safe", true);
+    Outcome plain;
+    Outcome safe;
+    for (int pair = 1; ; pair++) {
+      plain = run(server, "gone-plain-" + pair, false);
+      safe = run(server, "gone-safe-" + pair, true);
+      long overestimated =
+          plain.bill().estimatesAbove(WORKLOAD, 4) + safe.bill().estimatesAbove(WORKLOAD, 4);
+      if (overestimated == 0) {
+        break;
+      }
+      // No request of this test can cost more than 4 seats: an events list is estimated at most
+      // at two objects a stored event, a seat per 100 objects, and the server holds far fewer than
+      // 200.
+      // More is the estimate kube-apiserver gives any list when its count of the resource has gone
+      // stale (RealServerBill#estimatesAbove): the server's state, not the request.
+      int stored =
+          new CoreV1Api(server.apiClient(Identity.ADMIN))
+              .listEventForAllNamespaces()
+              .execute()
+              .getItems()
+              .size();
+      assertThat(stored).as("events the server holds").isLessThan(200);
+      System.out.printf(
+          "[harm-cell] %s: %d list(s) estimated above 4 seats in pair %d, with %d events stored"
+              + " (a stale object count); measured again%n",
+          pin, overestimated, pair, stored);
+      assertThat(pair).as("pairs without a stale object count").isLessThan(PAIRS);
+    }
     System.out.printf(
         "[harm-cell] | %s | client-java informer through 410 (events, etcd-backed watch) |"
             + " etcd lists %d (%d objects), %.0f seats over %d requests, %d relists |"

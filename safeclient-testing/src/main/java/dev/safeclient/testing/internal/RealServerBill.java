@@ -201,6 +201,26 @@ public final class RealServerBill {
         s -> s.label("priority_level").equals(priorityLevel));
   }
 
+  /**
+   * Requests at {@code priorityLevel} that APF estimated at more than {@code seats} seats, read
+   * from the estimate histogram, whose buckets are 1, 2, 4 and 10 seats: {@code seats} must be one
+   * of them.
+   *
+   * <p>kube-apiserver estimates a list at the maximum, 10 seats, whatever it asks for, when its
+   * count of the resource has not been refreshed for 3 minutes ({@code staleTolerationThreshold} in
+   * apiserver's object count tracker: its once-a-minute count poll failed or ran late). A bill
+   * holding such an estimate for a list of a few objects bills the server's state, not the request.
+   */
+  public long estimatesAbove(String priorityLevel, int seats) {
+    String bucket = Integer.toString(seats);
+    Predicate<Series> atLevel = s -> s.label("priority_level").equals(priorityLevel);
+    double atMost =
+        sum(
+            "apiserver_flowcontrol_work_estimated_seats_bucket",
+            s -> atLevel.test(s) && s.label("le").equals(bucket));
+    return (long) (sum("apiserver_flowcontrol_work_estimated_seats_count", atLevel) - atMost);
+  }
+
   /** Requests APF dispatched at {@code priorityLevel}. */
   public long dispatched(String priorityLevel) {
     return (long)

@@ -17,6 +17,12 @@ class RealServerBillTest {
           "apiserver_cache_list_total{index=\"\",resource_prefix=\"/pods\"} 10",
           "apiserver_flowcontrol_work_estimated_seats_sum{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 12",
           "apiserver_flowcontrol_dispatched_requests_total{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 10",
+          "apiserver_flowcontrol_work_estimated_seats_bucket{flow_schema=\"service-accounts\",priority_level=\"workload-low\",le=\"1\"} 8",
+          "apiserver_flowcontrol_work_estimated_seats_bucket{flow_schema=\"service-accounts\",priority_level=\"workload-low\",le=\"2\"} 8",
+          "apiserver_flowcontrol_work_estimated_seats_bucket{flow_schema=\"service-accounts\",priority_level=\"workload-low\",le=\"4\"} 9",
+          "apiserver_flowcontrol_work_estimated_seats_bucket{flow_schema=\"service-accounts\",priority_level=\"workload-low\",le=\"10\"} 10",
+          "apiserver_flowcontrol_work_estimated_seats_bucket{flow_schema=\"service-accounts\",priority_level=\"workload-low\",le=\"+Inf\"} 10",
+          "apiserver_flowcontrol_work_estimated_seats_count{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 10",
           "etcd_request_duration_seconds_count{operation=\"list\",type=\"pods\"} 4",
           "etcd_request_duration_seconds_count{group=\"\",operation=\"get\",resource=\"pods\"} 1",
           "apiserver_watch_cache_initializations_total{group=\"\",resource=\"configmaps\"} 1",
@@ -33,6 +39,14 @@ class RealServerBillTest {
               .replace(
                   "priority_level=\"workload-low\"} 12", "priority_level=\"workload-low\"} 32.5")
               .replace("type=\"pods\"} 4", "type=\"pods\"} 6")
+              .replace("le=\"1\"} 8", "le=\"1\"} 9")
+              .replace("le=\"2\"} 8", "le=\"2\"} 9")
+              .replace("le=\"4\"} 9", "le=\"4\"} 10")
+              .replace("le=\"10\"} 10", "le=\"10\"} 12")
+              .replace("le=\"+Inf\"} 10", "le=\"+Inf\"} 12")
+              .replace(
+                  "seats_count{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 10",
+                  "seats_count{flow_schema=\"service-accounts\",priority_level=\"workload-low\"} 12")
               .replace(
                   "initializations_total{group=\"\",resource=\"configmaps\"} 1",
                   "initializations_total{group=\"\",resource=\"configmaps\"} 2")
@@ -53,6 +67,10 @@ class RealServerBillTest {
     assertThat(bill.etcdRequests("pods", "get")).isZero();
     assertThat(bill.watchCacheInitializations("configmaps")).isEqualTo(1);
     assertThat(bill.watchCacheInitializations("pods")).isZero();
+    // Of the 2 estimates between the snapshots, 1 was at most 1 seat and 1 was above 4 (at 10).
+    assertThat(bill.estimatesAbove("workload-low", 4)).isEqualTo(1);
+    assertThat(bill.estimatesAbove("workload-low", 1)).isEqualTo(1);
+    assertThat(bill.estimatesAbove("workload-high", 4)).isZero();
   }
 
   @Test
