@@ -130,8 +130,8 @@ class InformerThroughGoneOnRealServerTest {
       assertThat(stored).as("events the server holds").isLessThan(200);
       System.out.printf(
           "[harm-cell] %s: %d list(s) estimated above 4 seats in pair %d, with %d events stored"
-              + " (a stale object count); measured again%n",
-          pin, overestimated, pair, stored);
+              + " (a stale object count; the server's last count: %.0f); measured again%n",
+          pin, overestimated, pair, stored, server.bill().storedObjects("events"));
       assertThat(pair).as("pairs without a stale object count").isLessThan(PAIRS);
     }
     System.out.printf(

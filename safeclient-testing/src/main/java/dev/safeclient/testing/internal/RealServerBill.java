@@ -221,6 +221,24 @@ public final class RealServerBill {
     return (long) (sum("apiserver_flowcontrol_work_estimated_seats_count", atLevel) - atMost);
   }
 
+  /**
+   * The apiserver's last count of the objects of {@code resource} it stores ({@code
+   * apiserver_storage_objects}, a gauge: read it from a snapshot, not from a difference): -1 when
+   * that count failed. APF estimates lists by it, and by the maximum seats once it has not been
+   * refreshed for 3 minutes (see {@link #estimatesAbove}). {@code Double.NaN} when not reported.
+   */
+  public double storedObjects(String resource) {
+    for (Map.Entry<Series, Double> e : samples.entrySet()) {
+      Series s = e.getKey();
+      String r = s.label("resource");
+      if (s.name().equals("apiserver_storage_objects")
+          && (r.equals(resource) || r.startsWith(resource + "."))) {
+        return e.getValue();
+      }
+    }
+    return Double.NaN;
+  }
+
   /** Requests APF dispatched at {@code priorityLevel}. */
   public long dispatched(String priorityLevel) {
     return (long)

@@ -27,6 +27,8 @@ class RealServerBillTest {
           "etcd_request_duration_seconds_count{group=\"\",operation=\"get\",resource=\"pods\"} 1",
           "apiserver_watch_cache_initializations_total{group=\"\",resource=\"configmaps\"} 1",
           "apiserver_watch_cache_initializations_total{resource=\"pods\"} 1",
+          "apiserver_storage_objects{resource=\"events\"} -1",
+          "apiserver_storage_objects{resource=\"deployments.apps\"} 12",
           "weird_total{path=\"a\\\"b\"} 1",
           "process_start_time_seconds 1.7e+09",
           "");
@@ -81,6 +83,15 @@ class RealServerBillTest {
     assertThat(bill.etcdRequests("pods", "list")).isEqualTo(4); // 1.30: type="pods"
     assertThat(bill.etcdRequests("pods", "get")).isEqualTo(1); // 1.34: resource="pods"
     assertThat(bill.etcdRequests("podtemplates", "list")).isZero();
+  }
+
+  @Test
+  void storedObjectsIsTheLastCountOrMinusOneWhenItFailed() {
+    RealServerBill bill = RealServerBill.parse(BEFORE);
+
+    assertThat(bill.storedObjects("events")).isEqualTo(-1);
+    assertThat(bill.storedObjects("deployments")).isEqualTo(12);
+    assertThat(bill.storedObjects("pods")).isNaN();
   }
 
   @Test
