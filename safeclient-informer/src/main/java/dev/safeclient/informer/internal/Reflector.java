@@ -332,7 +332,7 @@ public final class Reflector<O> {
       clock.sleep(delay);
       return;
     }
-    recovery.await(clock, delay, retryAfter, serverFailure, () -> stopped);
+    recovery.await(clock, delay, backoff.lastStep(), retryAfter, serverFailure, () -> stopped);
   }
 
   /**

@@ -22,8 +22,19 @@ class RecoveryWaveTest {
   private final RecoveryWave wave = new RecoveryWave();
   private final Map<String, Long> woke = new ConcurrentHashMap<>();
 
+  /** Waits with {@code delayMillis} as its own step too: no gap can bring it forward. */
   private Thread waiting(
       String name, RecoveryWave.Waiter w, long delayMillis, Long retryAfterS, boolean server) {
+    return waiting(name, w, delayMillis, delayMillis, retryAfterS, server);
+  }
+
+  private Thread waiting(
+      String name,
+      RecoveryWave.Waiter w,
+      long delayMillis,
+      long stepMillis,
+      Long retryAfterS,
+      boolean server) {
     CountDownLatch started = new CountDownLatch(1);
     Thread t =
         new Thread(
@@ -33,6 +44,7 @@ class RecoveryWaveTest {
                 w.await(
                     clock,
                     Duration.ofMillis(delayMillis),
+                    Duration.ofMillis(stepMillis),
                     retryAfterS == null ? null : Duration.ofSeconds(retryAfterS),
                     server,
                     () -> false);
@@ -108,5 +120,62 @@ class RecoveryWaveTest {
     assertThat(wave.recovered(self, now, new Random(3))).isEqualTo(1);
     runUntilAllWoke(3);
     assertThat(woke.get("third")).isBetween(now - t0 + 500_000_000L, now - t0 + 600_000_000L);
+  }
+
+  @Test
+  void aFailureLeavesOneAttemptDueWithinTheMeanGapOfTheOthersOwnRetries() throws Exception {
+    // Two informers at the cap drew 50 s and 58 s: nothing would try for 50 s. Two waiting, the
+    // mean gap of their own retries is 22.5 s; neither may go before its step's 30 s. The one
+    // whose own retry is earlier goes at 30 s, whichever of them failed last.
+    waiting("a", wave.waiter(), 50_000, 30_000, null, true);
+    waiting("b", wave.waiter(), 58_000, 30_000, null, true);
+    runUntilAllWoke(2);
+
+    assertThat(woke.get("a")).isEqualTo(30 * S);
+    assertThat(woke.get("b")).isEqualTo(58 * S);
+  }
+
+  @Test
+  void aGapKeepsRetryAfterAndTheStepsLowerEnd() throws Exception {
+    // a's Retry-After (45 s) makes b, free at its step's 30 s, the one to go.
+    waiting("a", wave.waiter(), 50_000, 30_000, 45L, true);
+    waiting("b", wave.waiter(), 58_000, 30_000, null, true);
+    runUntilAllWoke(2);
+
+    assertThat(woke.get("a")).isEqualTo(50 * S);
+    assertThat(woke.get("b")).isEqualTo(30 * S);
+  }
+
+  @Test
+  void noGapIsFilledWhenAnAttemptIsDueAnywayOrWhenOnlyOneInformerWaitsAfterTheServer()
+      throws Exception {
+    // c's own retry at 1.2 s is within the gap: nobody moves.
+    waiting("c", wave.waiter(), 1_200, 800, null, true);
+    waiting("d", wave.waiter(), 59_000, 30_000, null, true);
+    runUntilAllWoke(2);
+    assertThat(woke.get("c")).isEqualTo(1_200_000_000L);
+    assertThat(woke.get("d")).isEqualTo(59 * S);
+
+    // Alone after a server failure (the other's failure was its own, a 403 say): client-go's draw.
+    long now = clock.nanoTime() - t0;
+    waiting("e", wave.waiter(), 59_000, 30_000, null, true);
+    waiting("f", wave.waiter(), 59_000, 30_000, null, false);
+    runUntilAllWoke(4);
+    assertThat(woke.get("e")).isEqualTo(now + 59 * S);
+    assertThat(woke.get("f")).isEqualTo(now + 59 * S);
+  }
+
+  @Test
+  void aWaiterAlreadyAsleepIsWokenEarlierByTheNextFailure() throws Exception {
+    // e sleeps alone (no gap to fill); at 10 s g fails and waits too: e, due at 59 s, is more than
+    // 22.5 s away, and may go from its step's 30 s.
+    waiting("e", wave.waiter(), 59_000, 30_000, null, true);
+    clock.awaitQuiet(1, () -> 0);
+    clock.advance(Duration.ofSeconds(10));
+    waiting("g", wave.waiter(), 55_000, 30_000, null, true);
+    runUntilAllWoke(2);
+
+    assertThat(woke.get("e")).isEqualTo(32500L * 1_000_000L);
+    assertThat(woke.get("g")).isEqualTo(65 * S);
   }
 }
