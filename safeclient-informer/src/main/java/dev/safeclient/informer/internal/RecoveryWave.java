@@ -90,9 +90,9 @@ public final class RecoveryWave {
 
   RecoveryWave() {}
 
-  /** One reflector's place in the wave. */
-  Waiter waiter() {
-    return new Waiter();
+  /** One reflector's place in the wave; {@code random} draws its gap-filling times. */
+  Waiter waiter(RandomGenerator random) {
+    return new Waiter(random);
   }
 
   /**
@@ -134,10 +134,7 @@ public final class RecoveryWave {
         lastSlot = paced;
         latest = Math.max(latest, slot);
         moved++;
-        if (w.sleeping) {
-          w.wakePending = true;
-          w.thread.interrupt();
-        }
+        wake(w);
       }
       spread = latest - nowNanos;
       if (moved == 0) {
@@ -152,44 +149,74 @@ public final class RecoveryWave {
   }
 
   /**
-   * {@code failed} has just failed against the server and waits: keeps one server-failure attempt
-   * due within {@link #MEAN_OWN_STEP} / n of {@code nowNanos}.
+   * A waiter has just failed against the server at {@code nowNanos}: keeps one server-failure
+   * attempt due within {@link #MEAN_OWN_STEP} / n. One that may go by then (its step's lower end
+   * and its Retry-After passed) is brought to a time drawn from the last tenth before it. If none
+   * may, the one that can go soonest is brought to a time drawn between then and the earliest
+   * attempt, and only if no other such move is pending: watches cut at one instant at the cap all
+   * have their lower end at that instant plus 30 s, and moving one of them each would retry them
+   * all together.
    */
-  private void keepAnAttemptDue(long nowNanos) {
+  private void keepAnAttemptDue(long nowNanos, RandomGenerator random) {
     int n = 0;
     long earliest = Long.MAX_VALUE;
+    boolean lateMovePending = false;
     for (Waiter w : waiting) {
       if (w.serverFailure) {
         n++;
         earliest = Math.min(earliest, w.deadline);
+        lateMovePending |= w.movedLate;
       }
     }
     if (n < 2) {
       return;
     }
-    long due = nowNanos + MEAN_OWN_STEP.toNanos() / n;
+    long gap = MEAN_OWN_STEP.toNanos() / n;
+    long due = nowNanos + gap;
     if (earliest <= due) {
       return;
     }
     Waiter chosen = null;
-    long chosenSlot = Long.MAX_VALUE;
+    long soonest = Long.MAX_VALUE;
     for (Waiter w : waiting) {
       if (!w.serverFailure) {
         continue;
       }
-      long slot = Math.max(due, Math.max(w.soonest, w.notBefore));
+      long free = Math.max(w.soonest, w.notBefore);
+      long slot = Math.max(due, free);
       if (slot < w.deadline
-          && (slot < chosenSlot || (slot == chosenSlot && w.deadline < chosen.deadline))) {
+          && slot < earliest
+          && (slot < soonest || (slot == soonest && w.deadline < chosen.deadline))) {
         chosen = w;
-        chosenSlot = slot;
+        soonest = slot;
       }
     }
-    if (chosen != null) {
-      chosen.deadline = chosenSlot;
-      if (chosen.sleeping) {
-        chosen.wakePending = true;
-        chosen.thread.interrupt();
-      }
+    if (chosen == null) {
+      return;
+    }
+    long free = Math.max(chosen.soonest, chosen.notBefore);
+    if (soonest == due) {
+      long from = Math.max(free, due - gap / 10);
+      chosen.deadline = from + (long) (random.nextDouble() * (due - from));
+    } else if (!lateMovePending) {
+      long until = Math.min(earliest, chosen.deadline);
+      chosen.deadline = soonest + (long) (random.nextDouble() * (until - soonest));
+      chosen.movedLate = true;
+    } else {
+      return;
+    }
+    wake(chosen);
+  }
+
+  /**
+   * Has a waiting thread read its deadline again. One interrupt is enough: the thread re-reads the
+   * deadline under this lock after taking it, so a second one, sent before it took the first, would
+   * be left over and end its next sleep as if the reflector were stopping.
+   */
+  private static void wake(Waiter w) {
+    if (w.sleeping && !w.wakePending && w.thread != Thread.currentThread()) {
+      w.wakePending = true;
+      w.thread.interrupt();
     }
   }
 
@@ -207,14 +234,19 @@ public final class RecoveryWave {
     private Thread thread;
     private long deadline;
     private long notBefore;
+    private final RandomGenerator random;
     // The soonest a failure's gap may bring it: the lower end of its own backoff step.
     private long soonest;
+    // Brought forward by a gap to beyond the gap's end, the attempt still pending.
+    private boolean movedLate;
     private boolean serverFailure;
     private boolean sleeping;
     private boolean wakePending;
     private boolean broughtForward;
 
-    private Waiter() {}
+    private Waiter(RandomGenerator random) {
+      this.random = random;
+    }
 
     /**
      * Waits until {@code delay} from now, or less if a recovery or a gap in the others' attempts
@@ -240,10 +272,11 @@ public final class RecoveryWave {
         this.notBefore = notBefore == null ? now : now + notBefore.toNanos();
         this.soonest = now + Math.max(0, step.toNanos());
         this.serverFailure = serverFailure;
+        this.movedLate = false;
         this.sleeping = true;
         waiting.add(this);
         if (serverFailure) {
-          keepAnAttemptDue(now);
+          keepAnAttemptDue(now, random);
         }
       }
       try {

@@ -125,7 +125,7 @@ public final class Reflector<O> {
     this.health = config.health();
     this.backoff = new RelistBackoff(config.random());
     this.failures = new FailureLog(name, clock);
-    this.recovery = config.wave() == null ? null : config.wave().waiter();
+    this.recovery = config.wave() == null ? null : config.wave().waiter(config.random());
   }
 
   /**

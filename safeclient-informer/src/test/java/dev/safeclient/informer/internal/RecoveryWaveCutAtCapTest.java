@@ -39,7 +39,7 @@ class RecoveryWaveCutAtCapTest {
           new Thread(
               () -> {
                 try {
-                  wave.waiter()
+                  wave.waiter(new Random(5))
                       .await(
                           clock,
                           Duration.ofNanos(delay),
