@@ -220,8 +220,11 @@ public final class InformerOptions {
      * When another informer on the same {@code SafeClient} (in this process) is answered again
      * after the server failed, bring this informer's pending retry forward (about two a second per
      * client, never before a Retry-After, at most once between two of its own successes), and let
-     * its own recovery bring the others forward. On by default; off, it keeps client-go's [30, 60)
-     * s schedule alone.
+     * its own recovery bring the others forward. While the server fails, the informers of one
+     * client also keep one of their attempts due within the mean gap of their own retries (2.25 s
+     * for 20), never sooner than each one's own backoff step allows, so that the first of them
+     * finds the server back soon after it is. On by default; off, it keeps client-go's [30, 60) s
+     * schedule alone.
      */
     public Builder recoveryPullForward(boolean on) {
       this.recoveryPullForward = on;

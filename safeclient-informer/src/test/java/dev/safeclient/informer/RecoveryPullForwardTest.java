@@ -48,9 +48,9 @@ class RecoveryPullForwardTest {
     long offEnd = off.recovery() + AFTER.toNanos();
     assertThat(on.onTheWire(on.recovery(), onEnd)).as(report).isEqualTo(INFORMERS);
     assertThat(off.onTheWire(off.recovery(), offEnd)).as(report).isEqualTo(INFORMERS);
-    // The outage itself runs the same schedule either way: the same requests.
+    // During the outage, gaps in the informers' own retries filled, not a faster schedule.
     assertThat(on.onTheWire(on.outageStart(), on.recovery()))
         .as(report)
-        .isEqualTo(off.onTheWire(off.outageStart(), off.recovery()));
+        .isLessThanOrEqualTo(off.onTheWire(off.outageStart(), off.recovery()) * 11 / 10);
   }
 }

@@ -87,6 +87,21 @@ final class SharedClientOutage {
       return onTheWire.stream().filter(t -> t >= from && t < to).count();
     }
 
+    /**
+     * The shortest time between two consecutive attempts of one reflector, both in [from, to);
+     * {@code Long.MAX_VALUE} if no reflector made two.
+     */
+    long shortestGapBetweenAttempts(long from, long to) {
+      long shortest = Long.MAX_VALUE;
+      for (List<Long> a : attemptsPerReflector) {
+        List<Long> in = a.stream().filter(t -> t >= from && t < to).sorted().toList();
+        for (int i = 1; i < in.size(); i++) {
+          shortest = Math.min(shortest, in.get(i) - in.get(i - 1));
+        }
+      }
+      return shortest;
+    }
+
     /** Each reflector's attempts (calls started, refused ones too) in [from, to). */
     List<Long> attemptsPerReflector(long from, long to) {
       List<Long> counts = new ArrayList<>();

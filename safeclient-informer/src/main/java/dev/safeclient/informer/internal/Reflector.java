@@ -125,7 +125,7 @@ public final class Reflector<O> {
     this.health = config.health();
     this.backoff = new RelistBackoff(config.random());
     this.failures = new FailureLog(name, clock);
-    this.recovery = config.wave() == null ? null : config.wave().waiter();
+    this.recovery = config.wave() == null ? null : config.wave().waiter(config.random());
   }
 
   /**
@@ -332,7 +332,7 @@ public final class Reflector<O> {
       clock.sleep(delay);
       return;
     }
-    recovery.await(clock, delay, retryAfter, serverFailure, () -> stopped);
+    recovery.await(clock, delay, backoff.lastStep(), retryAfter, serverFailure, () -> stopped);
   }
 
   /**

@@ -33,6 +33,7 @@ public final class RelistBackoff {
 
   private final RandomGenerator random;
   private long currentNanos = INITIAL.toNanos();
+  private long lastStepNanos = INITIAL.toNanos();
   private long lastFailureNanos;
   private boolean failedBefore;
   // After an Error, only a healthy spell (healthy()) lets the delay start again from INITIAL.
@@ -54,6 +55,7 @@ public final class RelistBackoff {
     failedBefore = true;
     lastFailureNanos = nowNanos;
     long d = currentNanos;
+    lastStepNanos = d;
     currentNanos = Math.min((long) (currentNanos * FACTOR), CAP.toNanos());
     return Duration.ofNanos(d + (long) (random.nextDouble() * d));
   }
@@ -66,6 +68,14 @@ public final class RelistBackoff {
   synchronized Duration nextAfterError(long nowNanos) {
     errorHeld = true;
     return next(nowNanos);
+  }
+
+  /**
+   * The step d of the last delay drawn (the delay itself lies in [d, 2d)): the soonest client-go's
+   * schedule could have retried.
+   */
+  synchronized Duration lastStep() {
+    return Duration.ofNanos(lastStepNanos);
   }
 
   /** The reflector kept a watch open for {@link #RESET_AFTER}: Errors no longer hold the delay. */
