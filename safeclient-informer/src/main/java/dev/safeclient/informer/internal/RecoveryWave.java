@@ -269,7 +269,13 @@ public final class RecoveryWave {
       synchronized (RecoveryWave.this) {
         this.thread = Thread.currentThread();
         this.deadline = now + Math.max(0, delay.toNanos());
-        this.notBefore = notBefore == null ? now : now + notBefore.toNanos();
+        // A Retry-After past the deadline holds nothing the deadline does not (moves only bring an
+        // attempt earlier), and one of centuries must not overflow.
+        Duration held =
+            notBefore == null || notBefore.isNegative()
+                ? Duration.ZERO
+                : notBefore.compareTo(delay) > 0 ? delay : notBefore;
+        this.notBefore = now + held.toNanos();
         this.soonest = now + Math.max(0, step.toNanos());
         this.serverFailure = serverFailure;
         this.movedLate = false;

@@ -179,4 +179,33 @@ class RecoveryWaveTest {
     assertThat(woke.get("e")).isEqualTo(now + 59 * S);
     assertThat(woke.get("f")).isEqualTo(now + 59 * S);
   }
+
+  @Test
+  void aRetryAfterOfCenturiesHoldsTheAttemptToItsOwnDelayWithoutOverflow() throws Exception {
+    RecoveryWave.Waiter held = wave.waiter(new Random(5));
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                held.await(
+                    clock,
+                    Duration.ofSeconds(50),
+                    Duration.ofSeconds(30),
+                    Duration.ofSeconds(Long.MAX_VALUE),
+                    true,
+                    () -> false);
+                woke.put("held", clock.nanoTime() - t0);
+              } catch (InterruptedException | RuntimeException e) {
+                woke.put("held", -1L);
+              }
+            });
+    t.setDaemon(true);
+    t.start();
+    waiting("b", wave.waiter(new Random(5)), 58_000, 30_000, null, true);
+    runUntilAllWoke(2);
+
+    assertThat(woke.get("held")).isEqualTo(50 * S);
+    // The held one cannot go before its own 50 s: b is drawn between its 30 s and that 50 s.
+    assertThat(woke.get("b")).isBetween(30 * S, 50 * S - 1);
+  }
 }

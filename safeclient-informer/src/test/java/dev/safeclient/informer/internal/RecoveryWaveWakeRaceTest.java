@@ -97,7 +97,8 @@ class RecoveryWaveWakeRaceTest {
     clock.awaitQuiet(2, () -> 0);
     proceed.set(true);
 
-    x.join(1_000);
+    // Quiet once x sleeps again beside y and z, or has ended.
+    clock.awaitQuiet(3, () -> xWoke.get() == -1 ? 1 : 0);
     // Still waiting (not thrown out as if stopped), due in [13.5, 15] s.
     assertThat(xWoke.get()).as("x ended its wait with InterruptedException (-1)").isNotEqualTo(-1);
     while (xWoke.get() == Long.MIN_VALUE) {
