@@ -2,13 +2,10 @@ package dev.safeclient.informer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,59 +15,22 @@ import org.junit.jupiter.api.Test;
  * not retry at one instant.
  */
 class RecoveryWaveGapBoundsTest {
-  private static final long S = 1_000_000_000L;
+  private static final long S = WaveTrial.S;
 
-  private static final class Trial {
-    final VirtualTimeSource clock = VirtualTimeSource.manual();
-    final long t0 = clock.nanoTime();
-    final RecoveryWave wave = new RecoveryWave();
-    final Map<String, Long> woke = new ConcurrentHashMap<>();
-    int started;
-
-    void waiting(String name, long delayMs, long stepMs, Long retryAfterS, long seed)
-        throws InterruptedException {
-      RecoveryWave.Waiter w = wave.waiter(new Random(seed));
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  w.await(
-                      clock,
-                      Duration.ofMillis(delayMs),
-                      Duration.ofMillis(stepMs),
-                      retryAfterS == null ? null : Duration.ofSeconds(retryAfterS),
-                      true,
-                      () -> false);
-                  woke.put(name, clock.nanoTime() - t0);
-                } catch (InterruptedException e) {
-                  woke.put(name, -1L);
-                }
-              },
-              name);
-      t.setDaemon(true);
-      t.start();
-      started++;
-      clock.awaitQuiet(started, woke::size);
-    }
-
-    void runUntilAllWoke() throws InterruptedException {
-      while (true) {
-        clock.awaitQuiet(started, woke::size);
-        if (woke.size() == started) {
-          return;
-        }
-        clock.advanceToNextWake(Long.MAX_VALUE);
-      }
-    }
+  /** One process: {@code name} fails after those before it, at the same virtual instant. */
+  private static void waiting(
+      WaveTrial t, String name, long delayMs, long stepMs, Long retryAfterS, long seed)
+      throws InterruptedException {
+    t.entered(name, t.wave.waiter(new Random(seed)), delayMs, stepMs, retryAfterS, true);
   }
 
   @Test
   void aLateMoveNeverLandsBeforeTheStepsLowerEndWhenTheEarliestAttemptIsHeld() throws Exception {
     // e is held to its own 25 s by a Retry-After; b's step keeps it until 30 s. The 22.5 s gap has
     // no attempt, but nobody may fill it: b goes at its own 59 s, never in (25, 30) s.
-    Trial t = new Trial();
-    t.waiting("e", 25_000, 12_800, 25L, 1);
-    t.waiting("b", 59_000, 30_000, null, 2);
+    WaveTrial t = new WaveTrial();
+    waiting(t, "e", 25_000, 12_800, 25L, 1);
+    waiting(t, "b", 59_000, 30_000, null, 2);
     t.runUntilAllWoke();
     assertThat(t.woke.get("e")).isEqualTo(25 * S);
     assertThat(t.woke.get("b")).isGreaterThanOrEqualTo(30 * S).isEqualTo(59 * S);
@@ -82,9 +42,9 @@ class RecoveryWaveGapBoundsTest {
     // over [30 s, its own retry), not put at 30 s in every process.
     Set<Long> moved = new TreeSet<>();
     for (long seed = 1; seed <= 10; seed++) {
-      Trial t = new Trial();
-      t.waiting("a", 50_000, 30_000, null, seed);
-      t.waiting("b", 58_000, 30_000, null, seed);
+      WaveTrial t = new WaveTrial();
+      waiting(t, "a", 50_000, 30_000, null, seed);
+      waiting(t, "b", 58_000, 30_000, null, seed);
       t.runUntilAllWoke();
       assertThat(t.woke.get("a")).isBetween(30 * S, 50 * S - 1);
       moved.add(t.woke.get("a"));
@@ -99,10 +59,10 @@ class RecoveryWaveGapBoundsTest {
     // at the gap's end in every one.
     Set<Long> moved = new TreeSet<>();
     for (long seed = 1; seed <= 10; seed++) {
-      Trial t = new Trial();
-      t.waiting("e", 59_000, 30_000, null, seed);
+      WaveTrial t = new WaveTrial();
+      waiting(t, "e", 59_000, 30_000, null, seed);
       t.clock.advance(Duration.ofSeconds(10));
-      t.waiting("g", 55_000, 30_000, null, seed);
+      waiting(t, "g", 55_000, 30_000, null, seed);
       t.runUntilAllWoke();
       assertThat(t.woke.get("e")).isBetween(30_250_000_000L, 32_500_000_000L);
       moved.add(t.woke.get("e"));

@@ -6,8 +6,6 @@ import dev.safeclient.model.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,17 +13,17 @@ import org.junit.jupiter.api.Test;
  * threads are stood in for by threads waiting in {@link RecoveryWave.Waiter#await}.
  */
 class RecoveryWaveTest {
-  private static final long S = 1_000_000_000L;
-  private final VirtualTimeSource clock = VirtualTimeSource.manual();
-  // Wake-up times are read from the start of the test.
-  private final long t0 = clock.nanoTime();
-  private final RecoveryWave wave = new RecoveryWave();
-  private final Map<String, Long> woke = new ConcurrentHashMap<>();
+  private static final long S = WaveTrial.S;
+  private final WaveTrial trial = new WaveTrial();
+  private final VirtualTimeSource clock = trial.clock;
+  private final long t0 = trial.t0;
+  private final RecoveryWave wave = trial.wave;
+  private final Map<String, Long> woke = trial.woke;
 
   /** Waits with {@code delayMillis} as its own step too: no gap can bring it forward. */
   private Thread waiting(
       String name, RecoveryWave.Waiter w, long delayMillis, Long retryAfterS, boolean server) {
-    return waiting(name, w, delayMillis, delayMillis, retryAfterS, server);
+    return trial.waiting(name, w, delayMillis, delayMillis, retryAfterS, server);
   }
 
   private Thread waiting(
@@ -35,38 +33,7 @@ class RecoveryWaveTest {
       long stepMillis,
       Long retryAfterS,
       boolean server) {
-    CountDownLatch started = new CountDownLatch(1);
-    Thread t =
-        new Thread(
-            () -> {
-              started.countDown();
-              try {
-                w.await(
-                    clock,
-                    Duration.ofMillis(delayMillis),
-                    Duration.ofMillis(stepMillis),
-                    retryAfterS == null ? null : Duration.ofSeconds(retryAfterS),
-                    server,
-                    () -> false);
-                woke.put(name, clock.nanoTime() - t0);
-              } catch (InterruptedException e) {
-                woke.put(name, -1L);
-              }
-            },
-            name);
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  private void runUntilAllWoke(int threads) throws InterruptedException {
-    while (true) {
-      clock.awaitQuiet(threads, woke::size);
-      if (woke.size() == threads) {
-        return;
-      }
-      clock.advanceToNextWake(Long.MAX_VALUE);
-    }
+    return trial.waiting(name, w, delayMillis, stepMillis, retryAfterS, server);
   }
 
   @Test
@@ -82,7 +49,7 @@ class RecoveryWaveTest {
     // (0.5-0.6 s) and keeps its time, taking that place; b, the earliest of the rest, gets the
     // next place but is held to 20 s by its Retry-After, without holding a, which gets the third.
     assertThat(wave.recovered(self, clock.nanoTime(), new Random(3))).isEqualTo(2);
-    runUntilAllWoke(4);
+    trial.runUntilAllWoke();
     for (Thread t : new Thread[] {a, b, c, d}) {
       t.join(5_000);
     }
@@ -101,7 +68,7 @@ class RecoveryWaveTest {
     waiting("first", w, 40_000, null, true);
     clock.awaitQuiet(1, () -> 0);
     assertThat(wave.recovered(self, clock.nanoTime(), new Random(3))).isEqualTo(1);
-    runUntilAllWoke(1);
+    trial.runUntilAllWoke();
     long first = woke.get("first");
     assertThat(first).isBetween(500_000_000L, 600_000_000L);
 
@@ -109,7 +76,7 @@ class RecoveryWaveTest {
     waiting("second", w, 40_000, null, true);
     clock.awaitQuiet(1, () -> 0);
     assertThat(wave.recovered(self, clock.nanoTime(), new Random(3))).isZero();
-    runUntilAllWoke(2);
+    trial.runUntilAllWoke();
     assertThat(woke.get("second")).isEqualTo(first + 40 * S);
 
     // Once it has been answered itself, the next recovery may bring it forward again.
@@ -118,7 +85,7 @@ class RecoveryWaveTest {
     clock.awaitQuiet(1, () -> 0);
     long now = clock.nanoTime();
     assertThat(wave.recovered(self, now, new Random(3))).isEqualTo(1);
-    runUntilAllWoke(3);
+    trial.runUntilAllWoke();
     assertThat(woke.get("third")).isBetween(now - t0 + 500_000_000L, now - t0 + 600_000_000L);
   }
 
@@ -131,7 +98,7 @@ class RecoveryWaveTest {
     clock.awaitQuiet(1, () -> 0);
     clock.advance(Duration.ofSeconds(10));
     waiting("g", wave.waiter(new Random(5)), 55_000, 30_000, null, true);
-    runUntilAllWoke(2);
+    trial.runUntilAllWoke();
 
     assertThat(woke.get("e")).isBetween(30_250_000_000L, 32_500_000_000L);
     assertThat(woke.get("g")).isEqualTo(65 * S);
@@ -144,7 +111,7 @@ class RecoveryWaveTest {
     // retry (50 s) is the earlier, is drawn between 30 s and 50 s.
     waiting("a", wave.waiter(new Random(5)), 50_000, 30_000, null, true);
     waiting("b", wave.waiter(new Random(5)), 58_000, 30_000, null, true);
-    runUntilAllWoke(2);
+    trial.runUntilAllWoke();
 
     assertThat(woke.get("a")).isBetween(30 * S, 50 * S - 1);
     assertThat(woke.get("b")).isEqualTo(58 * S);
@@ -155,7 +122,7 @@ class RecoveryWaveTest {
     // a's Retry-After (45 s) makes b, free at its step's 30 s, the one to go, before a's 50 s.
     waiting("a", wave.waiter(new Random(5)), 50_000, 30_000, 45L, true);
     waiting("b", wave.waiter(new Random(5)), 58_000, 30_000, null, true);
-    runUntilAllWoke(2);
+    trial.runUntilAllWoke();
 
     assertThat(woke.get("a")).isEqualTo(50 * S);
     assertThat(woke.get("b")).isBetween(30 * S, 50 * S - 1);
@@ -167,7 +134,7 @@ class RecoveryWaveTest {
     // c's own retry at 1.2 s is within the gap: nobody moves.
     waiting("c", wave.waiter(new Random(5)), 1_200, 800, null, true);
     waiting("d", wave.waiter(new Random(5)), 59_000, 30_000, null, true);
-    runUntilAllWoke(2);
+    trial.runUntilAllWoke();
     assertThat(woke.get("c")).isEqualTo(1_200_000_000L);
     assertThat(woke.get("d")).isEqualTo(59 * S);
 
@@ -175,34 +142,16 @@ class RecoveryWaveTest {
     long now = clock.nanoTime() - t0;
     waiting("e", wave.waiter(new Random(5)), 59_000, 30_000, null, true);
     waiting("f", wave.waiter(new Random(5)), 59_000, 30_000, null, false);
-    runUntilAllWoke(4);
+    trial.runUntilAllWoke();
     assertThat(woke.get("e")).isEqualTo(now + 59 * S);
     assertThat(woke.get("f")).isEqualTo(now + 59 * S);
   }
 
   @Test
   void aRetryAfterOfCenturiesHoldsTheAttemptToItsOwnDelayWithoutOverflow() throws Exception {
-    RecoveryWave.Waiter held = wave.waiter(new Random(5));
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                held.await(
-                    clock,
-                    Duration.ofSeconds(50),
-                    Duration.ofSeconds(30),
-                    Duration.ofSeconds(Long.MAX_VALUE),
-                    true,
-                    () -> false);
-                woke.put("held", clock.nanoTime() - t0);
-              } catch (InterruptedException | RuntimeException e) {
-                woke.put("held", -1L);
-              }
-            });
-    t.setDaemon(true);
-    t.start();
+    waiting("held", wave.waiter(new Random(5)), 50_000, 30_000, Long.MAX_VALUE, true);
     waiting("b", wave.waiter(new Random(5)), 58_000, 30_000, null, true);
-    runUntilAllWoke(2);
+    trial.runUntilAllWoke();
 
     assertThat(woke.get("held")).isEqualTo(50 * S);
     // The held one cannot go before its own 50 s: b is drawn between its 30 s and that 50 s.
