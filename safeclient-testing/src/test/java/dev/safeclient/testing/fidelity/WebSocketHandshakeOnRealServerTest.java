@@ -49,7 +49,7 @@ class WebSocketHandshakeOnRealServerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"v1.34"})
+  @ValueSource(strings = {"v1.34", "v1.30"})
   void kubeSimShakesHandsAsKubeApiserver(String pin) throws Exception {
     RealApiserverExtension.requireAvailable(pin);
     RealApiserver server = RealApiserver.shared(pin);
