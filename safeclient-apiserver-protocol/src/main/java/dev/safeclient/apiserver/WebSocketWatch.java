@@ -153,12 +153,21 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
   /**
    * Answers a WebSocket request that golang.org/x/net/websocket, which HandleWS is served by, fails
    * to shake hands with, as it answers it; returns whether it answered. Call it before {@link
-   * #upgrade}, on a request {@link #isWebSocketRequest} accepts.
+   * #upgrade}, on a request {@link #isWebSocketRequest} accepts, after authentication and
+   * authorization: the apiserver's filters run before the watch handler shakes hands. In x/net's
+   * order (server.go newServerConn; hybi.go ReadHandshake, then the Handshake, then
+   * AcceptHandshake), each written on the hijacked connection, which is then closed:
    *
    * <ul>
    *   <li>Its ReadHandshake reads only the first {@code Connection} header: without {@code upgrade}
    *       in it (the upgrade named on a later line), ErrNotWebSocket, {@code 400 Bad Request} with
    *       the error's text as the body.
+   *   <li>No (or an empty) {@code Sec-WebSocket-Key}: ErrChallengeResponse, {@code 400} with its
+   *       text.
+   *   <li>{@code Sec-WebSocket-Version} other than {@code 13}: ErrBadWebSocketVersion, {@code 400}
+   *       with {@code Sec-WebSocket-Version: 13} and its text.
+   *   <li>{@code websocket.Handler}'s Handshake is checkOrigin: an {@code Origin} missing or not a
+   *       request URI ({@link #isRequestUri}) is a bare {@code 403 Forbidden}.
    *   <li>More than one subprotocol offered (once the bearer one is removed): its AcceptHandshake
    *       fails with ErrBadWebSocketProtocol, a bare {@code 400 Bad Request} with no body.
    * </ul>
@@ -166,14 +175,18 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
   public static boolean refuseHandshake(Request request, Response response, Callback callback) {
     String first = request.getHeaders().get(HttpHeader.CONNECTION);
     if (first == null || !first.toLowerCase(Locale.ROOT).contains("upgrade")) {
-      // x/net/websocket writes it on the hijacked connection and closes it.
-      response.setStatus(400);
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-      response.write(
-          true,
-          ByteBuffer.wrap("not websocket protocol".getBytes(StandardCharsets.UTF_8)),
-          callback);
-      return true;
+      return refuse(response, callback, 400, "not websocket protocol");
+    }
+    String key = request.getHeaders().get(HttpHeader.SEC_WEBSOCKET_KEY);
+    if (key == null || key.isEmpty()) {
+      return refuse(response, callback, 400, "mismatch challenge/response");
+    }
+    if (!SUPPORTED_VERSION.equals(request.getHeaders().get(HttpHeader.SEC_WEBSOCKET_VERSION))) {
+      response.getHeaders().put(HttpHeader.SEC_WEBSOCKET_VERSION, SUPPORTED_VERSION);
+      return refuse(response, callback, 400, "missing or bad WebSocket Version");
+    }
+    if (!isRequestUri(request.getHeaders().get(HttpHeader.ORIGIN))) {
+      return refuse(response, callback, 403, "");
     }
     if (handshakeSubprotocols(request).size() <= 1) {
       return false;
@@ -182,6 +195,78 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
     response.write(true, ByteBuffer.allocate(0), callback);
     return true;
+  }
+
+  /** x/net's SupportedProtocolVersion, the only Sec-WebSocket-Version its server accepts. */
+  private static final String SUPPORTED_VERSION = "13";
+
+  private static boolean refuse(Response response, Callback callback, int status, String text) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    byte[] body = text.getBytes(StandardCharsets.UTF_8);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
+    return true;
+  }
+
+  /**
+   * Whether Go's {@code url.ParseRequestURI} parses {@code origin}, as checkOrigin needs it to: not
+   * missing or empty, no control byte, and {@code *}, an absolute path, or a scheme ({@code
+   * [A-Za-z][A-Za-z0-9+.-]*:}) followed by anything but an authority with a port that is not
+   * digits. A bare host or {@code null} (what a browser sends from an opaque origin) fails. Further
+   * authority rules of net/url (IP literals, userinfo, escapes), which vary between Go releases,
+   * are not modelled.
+   */
+  static boolean isRequestUri(String origin) {
+    if (origin == null || origin.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < origin.length(); i++) {
+      char c = origin.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    if (origin.equals("*")) {
+      return true;
+    }
+    int colon = schemeEnd(origin);
+    if (colon < 0) {
+      return origin.startsWith("/");
+    }
+    if (colon == 0) {
+      return false; // "missing protocol scheme"
+    }
+    String rest = origin.substring(colon + 1);
+    if (!rest.startsWith("//")) {
+      return true; // opaque or a path: parsed
+    }
+    String authority = rest.substring(2).split("[/?]", 2)[0];
+    String host = authority.substring(authority.lastIndexOf('@') + 1);
+    if (host.startsWith("[")) {
+      return true;
+    }
+    int portColon = host.lastIndexOf(':');
+    return portColon < 0
+        || host.substring(portColon + 1).chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
+  /** The index of the colon that ends the scheme (0 if the colon comes first), or -1 if none. */
+  private static int schemeEnd(String url) {
+    for (int i = 0; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        continue;
+      }
+      if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
+        if (i == 0) {
+          return -1;
+        }
+        continue;
+      }
+      return c == ':' ? i : -1;
+    }
+    return -1;
   }
 
   /**

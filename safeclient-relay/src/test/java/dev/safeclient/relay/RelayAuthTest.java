@@ -405,7 +405,20 @@ class RelayAuthTest {
 
   private Handshake webSocketAt(String pathAndQuery, String authorization, String... protocols)
       throws Exception {
+    return webSocketAt(pathAndQuery, true, authorization, protocols);
+  }
+
+  /**
+   * OkHttp's WebSocket sends no Origin, which x/net/websocket's checkOrigin refuses: a browser's
+   * origin is added unless {@code origin} is false.
+   */
+  private Handshake webSocketAt(
+      String pathAndQuery, boolean origin, String authorization, String... protocols)
+      throws Exception {
     Request.Builder b = new Request.Builder().url(relay.url() + pathAndQuery);
+    if (origin) {
+      b.header("Origin", "http://localhost");
+    }
     if (protocols.length > 0) {
       b.header("Sec-WebSocket-Protocol", String.join(", ", protocols));
     }
@@ -482,6 +495,61 @@ class RelayAuthTest {
         .isEqualTo(403);
   }
 
+  @Test
+  void aWebSocketWatchWithoutOriginIsForbiddenOnlyOnceAuthenticatedAndAuthorized()
+      throws Exception {
+    String path = "/api/v1/pods?watch=true&resourceVersion=0&fieldSelector=spec.nodeName%3Dnode-1";
+    // x/net/websocket's checkOrigin, inside the watch handler: a bare 403.
+    Handshake noOrigin = webSocketAt(path, false, bearer(NODE1));
+    assertThat(noOrigin.code()).isEqualTo(403);
+    assertThat(noOrigin.firstMessage()).isNull();
+    assertThat(webSocketAt(path, false, null, protocolToken(NODE1), "x").code()).isEqualTo(403);
+    // The authentication and authorization filters run first.
+    assertThat(webSocketAt(path, false, null).code()).isEqualTo(401);
+    assertThat(webSocketAt(path, false, bearer(UNKNOWN)).code()).isEqualTo(401);
+    // Unauthorized, it is the authorizer's 403 (a Status body), not the handshake's bare one.
+    assertThat(handshakeWithoutOrigin(path.replace("node-1", "node-2")))
+        .startsWith("HTTP/1.1 403 Forbidden|{")
+        .contains("\"kind\":\"Status\"");
+    assertThat(handshakeWithoutOrigin(path)).isEqualTo("HTTP/1.1 403 Forbidden|");
+  }
+
+  /** A WebSocket handshake as NODE1 with no Origin, written by hand: status line and body. */
+  private String handshakeWithoutOrigin(String pathAndQuery) throws IOException {
+    String req =
+        "GET "
+            + pathAndQuery
+            + " HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "Authorization: "
+            + bearer(NODE1)
+            + "\r\n\r\n";
+    try (Socket s = new Socket(relay.url().getHost(), relay.url().getPort())) {
+      s.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
+      s.getOutputStream().write(req.getBytes(UTF_8));
+      s.getOutputStream().flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), UTF_8));
+      String status = in.readLine();
+      String line;
+      int length = -1;
+      while ((line = in.readLine()) != null && !line.isEmpty()) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          length = Integer.parseInt(line.substring("content-length:".length()).trim());
+        }
+      }
+      char[] body = new char[Math.max(length, 0)];
+      int read = 0;
+      while (read < body.length) {
+        int n = in.read(body, read, body.length - read);
+        if (n < 0) {
+          break;
+        }
+        read += n;
+      }
+      return status + "|" + new String(body, 0, read);
+    }
+  }
+
   /**
    * A WebSocket handshake written by hand, each {@code connection} value on its own header line,
    * the token in the subprotocol only; the status line, and the body of a refusal.
@@ -497,6 +565,7 @@ class RelayAuthTest {
     req.append("Upgrade: websocket\r\n")
         .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
         .append("Sec-WebSocket-Version: 13\r\n")
+        .append("Origin: http://localhost\r\n")
         .append("Sec-WebSocket-Protocol: ")
         .append(protocolToken(NODE1))
         .append(", v4.channel.k8s.io\r\n\r\n");

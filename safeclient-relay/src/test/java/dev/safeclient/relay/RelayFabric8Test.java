@@ -139,6 +139,8 @@ class RelayFabric8Test {
     HttpClient ws = HttpClient.newHttpClient();
     WebSocket socket =
         ws.newWebSocketBuilder()
+            // x/net/websocket's checkOrigin refuses a handshake without one (the JDK sends none).
+            .header("Origin", "http://localhost")
             .buildAsync(
                 URI.create(
                     relay.url().toString().replace("http://", "ws://")

@@ -101,7 +101,7 @@ final class Watches {
         c.protobuf && ProtobufEncoding.descriptor(c.type.apiVersion(), c.type.kind()) != null;
     String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : ApiCall.JSON;
     // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
-    // HandleHTTP. A request that asks to upgrade but is no valid handshake is served over HTTP.
+    // HandleHTTP; x/net/websocket refuses a WebSocket request it cannot shake hands with.
     ApiCall.pfHeaders(c.response); // APF's filter sets them before any handler runs
     if (WebSocketWatch.isWebSocketRequest(c.request)
         && WebSocketWatch.refuseHandshake(c.request, c.response, c.callback)) {

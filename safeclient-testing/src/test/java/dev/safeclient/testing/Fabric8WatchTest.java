@@ -165,6 +165,87 @@ class Fabric8WatchTest {
         .untilAsserted(() -> assertThat(sim.stats().watchesOpen()).isEqualTo(n));
   }
 
+  /**
+   * The status a WebSocket watch's handshake is answered with; the JDK's client sends no Origin.
+   */
+  private int webSocketHandshake(String token, String origin) throws Exception {
+    WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder();
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (origin != null) {
+      b.header("Origin", origin);
+    }
+    try {
+      b.buildAsync(
+              URI.create(
+                  sim.url().replace("http", "ws") + "/api/v1/namespaces/ns1/configmaps?watch=1"),
+              new WebSocket.Listener() {})
+          .get(WAIT_SECONDS, TimeUnit.SECONDS)
+          .abort();
+      return 101;
+    } catch (java.util.concurrent.ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(java.net.http.WebSocketHandshakeException.class);
+      return ((java.net.http.WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+    }
+  }
+
+  /** A WebSocket watch handshake without Origin written by hand: its status line and body. */
+  private String handshakeWithoutOrigin(String token) throws Exception {
+    URI uri = URI.create(sim.url());
+    String req =
+        "GET /api/v1/namespaces/ns1/configmaps?watch=1 HTTP/1.1\r\nHost: sim\r\n"
+            + "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "Authorization: Bearer "
+            + token
+            + "\r\n\r\n";
+    try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      s.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      String status = in.readLine();
+      int length = 0;
+      String line;
+      while ((line = in.readLine()) != null && !line.isEmpty()) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          length = Integer.parseInt(line.substring("content-length:".length()).trim());
+        }
+      }
+      char[] body = new char[length];
+      int read = 0;
+      for (int n; read < length && (n = in.read(body, read, length - read)) > 0; ) {
+        read += n;
+      }
+      return status + "|" + new String(body, 0, read);
+    }
+  }
+
+  // websocket.Handler's checkOrigin refuses a handshake with no Origin: a bare 403, but only once
+  // the authentication and authorization filters, which run before the watch handler, let it by.
+  @Test
+  void aWebSocketWatchWithoutOriginIsForbiddenAfterAuthorization() throws Exception {
+    sim =
+        KubeSim.builder()
+            .namespaces("ns1")
+            .user("alice-token", "alice")
+            .user("bob-token", "bob")
+            .allow("alice", "list,watch", "configmaps")
+            .build();
+    assertThat(webSocketHandshake("alice-token", null)).isEqualTo(403);
+    assertThat(webSocketHandshake("alice-token", "null")).isEqualTo(403);
+    assertThat(handshakeWithoutOrigin("alice-token")).isEqualTo("HTTP/1.1 403 Forbidden|");
+    // Not authorized: the authorizer's 403, a Status, before any handshake.
+    assertThat(handshakeWithoutOrigin("bob-token"))
+        .startsWith("HTTP/1.1 403 Forbidden|{")
+        .contains("\"kind\":\"Status\"")
+        .contains("cannot watch resource \\\"configmaps\\\"");
+    assertThat(webSocketHandshake("alice-token", "http://localhost")).isEqualTo(101);
+  }
+
   // HandleWS: one event per message, text frames for JSON (UseTextFraming).
   @Test
   void aWebSocketWatchSendsOneTextMessagePerEvent() throws Exception {
@@ -174,6 +255,8 @@ class Fabric8WatchTest {
     WebSocket ws =
         HttpClient.newHttpClient()
             .newWebSocketBuilder()
+            // x/net/websocket's checkOrigin refuses a handshake without one (the JDK sends none).
+            .header("Origin", "http://localhost")
             .buildAsync(
                 URI.create(
                     sim.url().replace("http", "ws") + "/api/v1/namespaces/ns1/configmaps?watch=1"),
@@ -223,6 +306,7 @@ class Fabric8WatchTest {
     WebSocket ws =
         HttpClient.newHttpClient()
             .newWebSocketBuilder()
+            .header("Origin", "http://localhost")
             .header("Accept", "application/vnd.kubernetes.protobuf;stream=watch")
             .buildAsync(
                 URI.create(

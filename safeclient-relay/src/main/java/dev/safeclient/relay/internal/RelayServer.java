@@ -1003,7 +1003,7 @@ public final class RelayServer implements AutoCloseable {
     boolean protobuf = reply.protobuf;
     String contentType = protobuf ? ProtobufEnvelope.WATCH_MEDIA_TYPE : RawObject.JSON;
     // watch.go serveWatchHandler: a WebSocket request is served by HandleWS, any other by
-    // HandleHTTP; one that asks to upgrade with no valid handshake is served over HTTP.
+    // HandleHTTP; x/net/websocket has refused one it cannot shake hands with.
     WebSocketWatch ws =
         WebSocketWatch.isWebSocketRequest(request)
             ? WebSocketWatch.upgrade(request, reply.response, reply.callback, protobuf, contentType)

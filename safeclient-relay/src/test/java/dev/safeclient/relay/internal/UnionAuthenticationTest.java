@@ -73,7 +73,9 @@ class UnionAuthenticationTest {
   private int webSocket(String headerToken, String protocolToken) throws Exception {
     Request.Builder b =
         new Request.Builder()
-            .url(relay.server.url() + "/api/v1/namespaces/ns/pods?watch=true&resourceVersion=0");
+            .url(relay.server.url() + "/api/v1/namespaces/ns/pods?watch=true&resourceVersion=0")
+            // x/net/websocket's checkOrigin refuses a handshake without one; OkHttp sends none.
+            .header("Origin", "http://localhost");
     if (headerToken != null) {
       b.header("Authorization", "Bearer " + headerToken);
     }
