@@ -287,6 +287,10 @@ public final class WebSocketWatch implements WatchStreamWriter.Transport {
               if (offered.size() == 1) {
                 resp.setAcceptedSubProtocol(offered.get(0));
               }
+              // x/net/websocket negotiates no extension. Jetty would accept the
+              // permessage-deflate that OkHttp and fabric8 offer: a deflate of every event for
+              // every watcher, and frames kube-apiserver never sends.
+              resp.setExtensions(List.of());
               return ws;
             },
             (created, req, resp) -> ((WebSocketWatch) created).frames,

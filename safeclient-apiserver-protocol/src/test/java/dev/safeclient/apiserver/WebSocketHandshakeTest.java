@@ -132,6 +132,20 @@ class WebSocketHandshakeTest {
   }
 
   @Test
+  void noExtensionIsNegotiatedWhenPermessageDeflateIsOffered() throws IOException {
+    // OkHttp (fabric8's default client) offers it; x/net/websocket negotiates no extension.
+    Answer a =
+        handshake(
+            with(
+                "Sec-WebSocket-Key: " + KEY,
+                "Sec-WebSocket-Version: 13",
+                "Origin: http://localhost",
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"));
+    assertThat(a.status()).isEqualTo("HTTP/1.1 101 Switching Protocols");
+    assertThat(a.header("Sec-WebSocket-Extensions")).isNull();
+  }
+
+  @Test
   void noOriginIsABareForbiddenAsCheckOriginRefusesANullOrigin() throws IOException {
     Answer a = handshake(with("Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13"));
     assertThat(a.status()).isEqualTo("HTTP/1.1 403 Forbidden");
